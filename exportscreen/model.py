@@ -1,0 +1,377 @@
+"""The types every other module speaks: list entries, list versions, changes, hits and decisions.
+
+They are plain frozen dataclasses so that a loader, the store, the matcher and the API can pass them
+around without caring where they came from. Serialisation to and from JSON-compatible dicts lives
+here too (``entry_to_dict`` / ``entry_from_dict``) because the store keeps each entry state as JSON
+and the API returns the same shape.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+
+class ListCode(enum.StrEnum):
+    """The lists of the Consolidated Screening List, by their CSL source code."""
+
+    EL = "EL"  # Entity List (BIS)
+    MEU = "MEU"  # Military End-User List (BIS)
+    UVL = "UVL"  # Unverified List (BIS)
+    DPL = "DPL"  # Denied Persons List (BIS)
+    SDN = "SDN"  # Specially Designated Nationals (OFAC)
+    SSI = "SSI"  # Sectoral Sanctions Identifications (OFAC)
+    FSE = "FSE"  # Foreign Sanctions Evaders (OFAC)
+    ISN = "ISN"  # Nonproliferation sanctions (State)
+    DTC = "DTC"  # ITAR debarred (State)
+    CAP = "CAP"  # CAPTA list (OFAC)
+    CMIC = "CMIC"  # Non-SDN Chinese Military-Industrial Complex (OFAC)
+    MBS = "MBS"  # Non-SDN Menu-Based Sanctions (OFAC)
+    PLC = "PLC"  # Non-SDN Palestinian Legislative Council (OFAC)
+
+
+LIST_NAMES: Mapping[ListCode, str] = {
+    ListCode.EL: "Entity List (BIS)",
+    ListCode.MEU: "Military End-User List (BIS)",
+    ListCode.UVL: "Unverified List (BIS)",
+    ListCode.DPL: "Denied Persons List (BIS)",
+    ListCode.SDN: "Specially Designated Nationals (OFAC)",
+    ListCode.SSI: "Sectoral Sanctions Identifications (OFAC)",
+    ListCode.FSE: "Foreign Sanctions Evaders (OFAC)",
+    ListCode.ISN: "Nonproliferation Sanctions (State)",
+    ListCode.DTC: "ITAR Debarred (State)",
+    ListCode.CAP: "CAPTA List (OFAC)",
+    ListCode.CMIC: "Non-SDN Chinese Military-Industrial Complex (OFAC)",
+    ListCode.MBS: "Non-SDN Menu-Based Sanctions (OFAC)",
+    ListCode.PLC: "Non-SDN Palestinian Legislative Council (OFAC)",
+}
+
+
+class EntryType(enum.StrEnum):
+    ENTITY = "entity"
+    INDIVIDUAL = "individual"
+    VESSEL = "vessel"
+    AIRCRAFT = "aircraft"
+    ADDRESS_ONLY = "address-only"
+
+
+class LicenceScope(enum.StrEnum):
+    """What an Entity List (or MEU) licence requirement covers."""
+
+    ALL_ITEMS = "all-items-subject-to-the-EAR"  # includes EAR99
+    LISTED_ECCNS = "listed-eccns"
+    OTHER = "other"
+    NONE = "none"
+
+
+class ReviewPolicy(enum.StrEnum):
+    PRESUMPTION_OF_DENIAL = "presumption-of-denial"
+    POLICY_OF_DENIAL = "policy-of-denial"
+    CASE_BY_CASE = "case-by-case"
+    PRESUMPTION_OF_APPROVAL = "presumption-of-approval"
+    MIXED = "mixed"
+    NONE = "none"
+
+
+@dataclass(frozen=True, slots=True)
+class Address:
+    street: str = ""
+    city: str = ""
+    state: str = ""
+    postal_code: str = ""
+    country: str = ""  # ISO 3166-1 alpha-2, or "" when unknown
+
+    def one_line(self) -> str:
+        parts = (self.street, self.city, self.state, self.postal_code, self.country)
+        return ", ".join(p for p in parts if p)
+
+
+@dataclass(frozen=True, slots=True)
+class Identifier:
+    type: str  # as printed by the list: "Passport", "Registration Number", "IMO"...
+    value: str
+    country: str = ""  # ISO 3166-1 alpha-2 of the issuer, when known
+    notes: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    """A Federal Register citation such as ``90 FR 14048, 3/28/25``."""
+
+    volume: int
+    page: int
+    date: date | None
+    raw: str = ""
+
+    def __str__(self) -> str:
+        when = f", {self.date.isoformat()}" if self.date else ""
+        return f"{self.volume} FR {self.page}{when}"
+
+
+@dataclass(frozen=True, slots=True)
+class LicenceRequirement:
+    raw: str = ""
+    scope: LicenceScope = LicenceScope.NONE
+    eccns: tuple[str, ...] = ()  # for LISTED_ECCNS (and exceptions carved out of ALL_ITEMS)
+    footnotes: tuple[int, ...] = ()  # foreign-direct-product footnotes (1..5), see domain §1
+    regulations: tuple[str, ...] = ()  # "744.11", "734.9(e)(2)"...
+
+
+@dataclass(frozen=True, slots=True)
+class Review:
+    raw: str = ""
+    policy: ReviewPolicy = ReviewPolicy.NONE
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One party on one list, as published in one version of that list.
+
+    ``id`` is exportscreen's identity for the party on that list. It is stable across versions and
+    formats (an SDN entry is ``SDN-<ent_num>`` whether read from OFAC's CSV, OFAC's XML or the CSL),
+    so that a re-published entry with a new address is a change, not a removal and an addition.
+    ``source_id`` is the identifier the publisher gave the record, kept for reference.
+    """
+
+    id: str
+    list: ListCode
+    type: EntryType
+    name: str
+    source_id: str = ""
+    aliases: tuple[str, ...] = ()
+    addresses: tuple[Address, ...] = ()
+    countries: tuple[str, ...] = ()  # ISO alpha-2, the entry's countries in list order
+    identifiers: tuple[Identifier, ...] = ()
+    programs: tuple[str, ...] = ()
+    licence: LicenceRequirement = field(default_factory=LicenceRequirement)
+    review: Review = field(default_factory=Review)
+    citations: tuple[Citation, ...] = ()
+    start_date: date | None = None
+    end_date: date | None = None
+    remarks: str = ""
+    source_url: str = ""
+    title: str = ""
+    dates_of_birth: tuple[str, ...] = ()  # as printed: "1973-03-25", "circa 1960", "1960 to 1962"
+    places_of_birth: tuple[str, ...] = ()
+    nationalities: tuple[str, ...] = ()
+    citizenships: tuple[str, ...] = ()
+    # Secondary fields that only some lists carry (call_sign, vessel_type, vessel_flag,
+    # vessel_owner, gross_tonnage, gross_registered_tonnage, standard_order...).
+    details: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The primary name first, then every alias, without duplicates."""
+        seen: dict[str, None] = {self.name: None}
+        for alias in self.aliases:
+            seen.setdefault(alias, None)
+        return tuple(seen)
+
+    def content_hash(self) -> str:
+        """A digest of everything published about the entry, to tell versions apart."""
+        payload = json.dumps(entry_to_dict(self), sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+# --- list versions and changes -------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ListVersion:
+    """One import of one list: which file it came from and when the data was current."""
+
+    id: int
+    list: ListCode
+    source_format: str
+    file_name: str
+    sha256: str
+    as_of: date  # the data's own date (publication), not the import time
+    imported_at: datetime
+    entry_count: int
+    retrieved_from: str = ""  # URL when downloaded
+
+
+class ChangeKind(enum.StrEnum):
+    ADDED = "added"
+    REMOVED = "removed"
+    CHANGED = "changed"
+
+
+@dataclass(frozen=True, slots=True)
+class FieldChange:
+    field: str
+    before: Any
+    after: Any
+
+
+@dataclass(frozen=True, slots=True)
+class EntryChange:
+    """How one entry differs between two versions of a list."""
+
+    kind: ChangeKind
+    entry_id: str
+    before: Entry | None
+    after: Entry | None
+    fields: tuple[FieldChange, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class RuleChange:
+    """One instruction of a Federal Register rule to the Entity List (add, revise, remove)."""
+
+    kind: ChangeKind  # ADDED, CHANGED (a revision) or REMOVED
+    entry: Entry  # for a removal, only list, country, name and id are meaningful
+    effective_date: date | None
+    citation: Citation | None
+
+
+# --- screening -----------------------------------------------------------------------------
+
+
+class MatchKind(enum.StrEnum):
+    """How a query token was paired with an entry token; shown to analysts in explanations."""
+
+    EXACT = "exact"
+    FUZZY = "fuzzy"
+    PHONETIC = "phonetic"
+    TRANSLITERATED = "transliterated"
+    TRANSLATED = "translated"
+    LEGAL_FORM = "legal-form"
+    ABBREVIATION = "abbreviation"
+    EQUIVALENCE = "mined-equivalence"  # learned from the lists' own alias pairs
+    JOINED = "joined-or-split"
+    INITIAL = "initial"
+
+
+@dataclass(frozen=True, slots=True)
+class TokenMatch:
+    query: str  # the query token as typed (original script)
+    candidate: str  # the entry token it matched
+    kind: MatchKind
+    similarity: float  # 0..1
+    weight: float  # how much the token counts in the score (rare tokens count more)
+    note: str = ""  # e.g. which alias pair taught a mined equivalence
+
+
+@dataclass(frozen=True, slots=True)
+class Penalty:
+    reason: str  # "unmatched query token 'acme'", "country mismatch: CN vs US"...
+    amount: float  # subtracted from, or multiplied into, the score as stated in reason
+
+
+@dataclass(frozen=True, slots=True)
+class Explanation:
+    tokens: tuple[TokenMatch, ...] = ()
+    penalties: tuple[Penalty, ...] = ()
+    unmatched_query: tuple[str, ...] = ()
+    unmatched_candidate: tuple[str, ...] = ()
+    summary: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    entry: Entry
+    score: float  # 0..1, comparable across lists
+    matched_name: str  # which of the entry's names (primary or alias) matched best
+    explanation: Explanation
+
+
+# --- decisions -----------------------------------------------------------------------------
+
+
+class Outcome(enum.IntEnum):
+    """Licence-determination outcomes, ordered so that ``max()`` picks the most restrictive."""
+
+    NO_LIST_RESTRICTION = 0
+    HOLD = 1
+    LICENSE_REQUIRED = 2
+    PROHIBITED = 3
+
+
+class Disposition(enum.StrEnum):
+    """An analyst's decision on an alert."""
+
+    TRUE_MATCH = "true_match"
+    FALSE_POSITIVE = "false_positive"
+    NEEDS_INFO = "needs_info"
+    ESCALATED = "escalated"
+
+
+# --- JSON round trip -----------------------------------------------------------------------
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, date):  # datetime is a date too
+        return value.isoformat()
+    if isinstance(value, enum.Enum):
+        return value.value
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    return value
+
+
+def to_plain(value: Any) -> Any:
+    """Any model value as JSON-compatible data (dates as ISO strings, enums as their values)."""
+    return _plain(value)
+
+
+def entry_to_dict(entry: Entry) -> dict[str, Any]:
+    result: dict[str, Any] = _plain(entry)
+    return result
+
+
+def _date(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def entry_from_dict(data: Mapping[str, Any]) -> Entry:
+    """The inverse of ``entry_to_dict``."""
+    licence = data.get("licence") or {}
+    review = data.get("review") or {}
+    return Entry(
+        id=data["id"],
+        list=ListCode(data["list"]),
+        type=EntryType(data["type"]),
+        name=data["name"],
+        source_id=data.get("source_id", ""),
+        aliases=tuple(data.get("aliases", ())),
+        addresses=tuple(Address(**a) for a in data.get("addresses", ())),
+        countries=tuple(data.get("countries", ())),
+        identifiers=tuple(Identifier(**i) for i in data.get("identifiers", ())),
+        programs=tuple(data.get("programs", ())),
+        licence=LicenceRequirement(
+            raw=licence.get("raw", ""),
+            scope=LicenceScope(licence.get("scope", LicenceScope.NONE.value)),
+            eccns=tuple(licence.get("eccns", ())),
+            footnotes=tuple(licence.get("footnotes", ())),
+            regulations=tuple(licence.get("regulations", ())),
+        ),
+        review=Review(
+            raw=review.get("raw", ""),
+            policy=ReviewPolicy(review.get("policy", ReviewPolicy.NONE.value)),
+        ),
+        citations=tuple(
+            Citation(volume=c["volume"], page=c["page"], date=_date(c.get("date")), raw=c.get("raw", ""))
+            for c in data.get("citations", ())
+        ),
+        start_date=_date(data.get("start_date")),
+        end_date=_date(data.get("end_date")),
+        remarks=data.get("remarks", ""),
+        source_url=data.get("source_url", ""),
+        title=data.get("title", ""),
+        dates_of_birth=tuple(data.get("dates_of_birth", ())),
+        places_of_birth=tuple(data.get("places_of_birth", ())),
+        nationalities=tuple(data.get("nationalities", ())),
+        citizenships=tuple(data.get("citizenships", ())),
+        details=dict(data.get("details", {})),
+    )

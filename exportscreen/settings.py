@@ -1,0 +1,47 @@
+"""Every setting read from the environment, in one place (as yente does).
+
+Nothing else in the package reads ``os.environ``; code takes these values as defaults and lets
+callers override them explicitly.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import platformdirs
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(name, default)
+
+
+def default_db_url() -> str:
+    """``EXPORTSCREEN_DB`` (an SQLAlchemy URL or a file path), else a SQLite file in the user's
+    data directory."""
+    configured = os.environ.get("EXPORTSCREEN_DB")
+    if configured:
+        return configured if "://" in configured else f"sqlite:///{Path(configured).resolve()}"
+    data_dir = Path(platformdirs.user_data_dir("exportscreen"))
+    data_dir.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{data_dir / 'exportscreen.db'}"
+
+
+def shared_data_dir() -> Path:
+    """Where the real list files live for tests and benchmarks (``../shared/data`` by default)."""
+    default = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
+    return Path(_env("EXPORTSCREEN_SHARED_DATA", str(default)))
+
+
+def shared_eval_dir() -> Path:
+    return Path(_env("EXPORTSCREEN_SHARED_EVAL", str(shared_data_dir().parent / "evaldata")))
+
+
+# Screening: a hit at or above this score raises an alert. Chosen on the accuracy benchmark as the
+# score at which at most 1% of clean counterparties alert (see README, "Accuracy").
+DEFAULT_THRESHOLD = float(_env("EXPORTSCREEN_THRESHOLD", "0.80"))
+
+# Downloads.
+HTTP_TIMEOUT_SECONDS = float(_env("EXPORTSCREEN_HTTP_TIMEOUT", "60"))
+HTTP_RETRIES = int(_env("EXPORTSCREEN_HTTP_RETRIES", "3"))
+MAX_DOWNLOAD_BYTES = int(_env("EXPORTSCREEN_MAX_DOWNLOAD_BYTES", str(512 * 1024 * 1024)))

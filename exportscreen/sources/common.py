@@ -1,0 +1,272 @@
+"""What every loader shares: the parse result, bad-row reporting, stable entry ids, countries and
+Federal Register citations."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+
+import pycountry
+from anyascii import anyascii
+
+from exportscreen.model import Citation, Entry, ListCode, RuleChange
+
+
+class SourceError(ValueError):
+    """A file that cannot be read as the format it claims, pointing at the file, line and field."""
+
+    def __init__(self, file: str | Path, line: int | None, field: str | None, message: str):
+        self.file = str(file)
+        self.line = line
+        self.field = field
+        self.message = message
+        where = self.file
+        if line is not None:
+            where += f", line {line}"
+        if field:
+            where += f", field {field!r}"
+        super().__init__(f"{where}: {message}")
+
+
+@dataclass(frozen=True, slots=True)
+class RowProblem:
+    """A row skipped under ``--skip-bad-rows``; the same facts as a SourceError."""
+
+    file: str
+    line: int | None
+    field: str | None
+    message: str
+
+    @classmethod
+    def from_error(cls, error: SourceError) -> RowProblem:
+        return cls(error.file, error.line, error.field, error.message)
+
+    def __str__(self) -> str:
+        return str(SourceError(self.file, self.line, self.field, self.message))
+
+
+@dataclass(slots=True)
+class ParsedSource:
+    """The result of parsing one published file (or one set of files, like OFAC's CSV set).
+
+    ``entries`` hold snapshots of whole lists; a file holding several lists (the CSL) yields
+    entries of each, and the store makes one version per list. ``changes`` hold the
+    instructions of a Federal Register rule, which amend a list rather than restate it.
+    """
+
+    format: str
+    paths: tuple[Path, ...]
+    sha256: str
+    as_of: date | None
+    entries: list[Entry] = field(default_factory=list)
+    changes: list[RuleChange] = field(default_factory=list)
+    problems: list[RowProblem] = field(default_factory=list)
+    # Lists the file is the complete publication of, even where it holds no entry of one of them.
+    lists: tuple[ListCode, ...] = ()
+    source_url: str = ""
+
+
+def sha256_of(paths: Iterable[Path]) -> str:
+    """One digest over the bytes of every file, in the order given."""
+    digest = hashlib.sha256()
+    for path in paths:
+        with path.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    return digest.hexdigest()
+
+
+# --- stable identity ------------------------------------------------------------------------
+
+
+def identity_text(text: str) -> str:
+    """The form of a name or address that identity keys are built from: ASCII, lower case,
+    letters and digits only. Deliberately simpler than the matcher's normalisation, which may
+    evolve: an id must never change because the matcher got smarter."""
+    folded = anyascii(unicodedata.normalize("NFKC", text)).lower()
+    return " ".join(re.findall(r"[a-z0-9]+", folded))
+
+
+def entry_id(lst: ListCode, *parts: str) -> str:
+    """``<LIST>-<12 hex digits>`` from the identity text of the parts (name, country...)."""
+    key = "|".join(identity_text(p) for p in parts)
+    return f"{lst.value}-{hashlib.sha1(key.encode('utf-8')).hexdigest()[:12]}"
+
+
+def disambiguate(entries: list[Entry], extra_key: dict[str, str]) -> list[Entry]:
+    """Give entries that share an id within one file distinct ids.
+
+    BIS publishes the same person once per address (Denied Persons), so name and country alone
+    can collide. Colliding entries get the identity text of ``extra_key[original id + index]``
+    hashed in; callers pass the first address of each entry. Non-colliding ids are untouched so
+    that they stay stable when a namesake appears or disappears.
+    """
+    counts: dict[str, int] = {}
+    for e in entries:
+        counts[e.id] = counts.get(e.id, 0) + 1
+    if all(n == 1 for n in counts.values()):
+        return entries
+    from dataclasses import replace
+
+    result: list[Entry] = []
+    seen: dict[str, int] = {}
+    for index, e in enumerate(entries):
+        if counts[e.id] == 1:
+            result.append(e)
+            continue
+        extra = extra_key.get(f"{e.id}#{index}", "")
+        new_id = entry_id(e.list, e.id, extra)
+        n = seen.get(new_id, 0)
+        seen[new_id] = n + 1
+        if n:  # the same name, country and address twice: keep both, numbered in file order
+            new_id = f"{new_id}-{n + 1}"
+        result.append(replace(e, id=new_id))
+    return result
+
+
+# --- countries ------------------------------------------------------------------------------
+
+_COUNTRY_ALIASES = {
+    "china, people's republic of": "CN",
+    "china": "CN",
+    "people's republic of china": "CN",
+    "hong kong": "HK",
+    "taiwan": "TW",
+    "russia": "RU",
+    "iran": "IR",
+    "syria": "SY",
+    "north korea": "KP",
+    "korea, north": "KP",
+    "korea, democratic people's republic of": "KP",
+    "south korea": "KR",
+    "korea, south": "KR",
+    "korea, republic of": "KR",
+    "burma": "MM",
+    "laos": "LA",
+    "vietnam": "VN",
+    "venezuela": "VE",
+    "bolivia": "BO",
+    "moldova": "MD",
+    "tanzania": "TZ",
+    "macau": "MO",
+    "macao": "MO",
+    "turkey": "TR",
+    "turkiye": "TR",
+    "czech republic": "CZ",
+    "united kingdom": "GB",
+    "uk": "GB",
+    "england": "GB",
+    "united states": "US",
+    "usa": "US",
+    "u.s.": "US",
+    "united arab emirates": "AE",
+    "uae": "AE",
+    "congo, democratic republic of the": "CD",
+    "democratic republic of the congo": "CD",
+    "congo, republic of the": "CG",
+    "cote d'ivoire": "CI",
+    "ivory coast": "CI",
+    "west bank": "PS",
+    "gaza": "PS",
+    "palestinian territories": "PS",
+    "kosovo": "XK",
+    "region: crimea": "UA",
+    "crimea": "UA",
+    "brunei": "BN",
+    "cape verde": "CV",
+    "swaziland": "SZ",
+    "the bahamas": "BS",
+    "bahamas": "BS",
+    "the netherlands": "NL",
+    "holland": "NL",
+    "netherlands antilles": "AN",
+    "kyrgyzstan": "KG",
+    "micronesia": "FM",
+    "st. kitts and nevis": "KN",
+    "st. lucia": "LC",
+    "st. vincent and the grenadines": "VC",
+    "vatican city": "VA",
+    "yemen, republic of": "YE",
+}
+
+
+@lru_cache(maxsize=4096)
+def country_code(value: str) -> str:
+    """ISO 3166-1 alpha-2 for a country as lists print it ("CHINA, PEOPLE'S REPUBLIC OF",
+    "Iran", "IR", "Korea, North"), or "" when it is not a country we can name."""
+    text = " ".join(value.strip().strip(".").split())
+    if not text:
+        return ""
+    lowered = anyascii(text).lower()
+    if lowered in _COUNTRY_ALIASES:
+        return _COUNTRY_ALIASES[lowered]
+    if len(text) == 2 and text.isalpha():
+        found = pycountry.countries.get(alpha_2=text.upper())
+        return found.alpha_2 if found else ("XK" if text.upper() == "XK" else "")
+    if len(text) == 3 and text.isalpha() and text.isupper():
+        found = pycountry.countries.get(alpha_3=text.upper())
+        if found:
+            return str(found.alpha_2)
+    try:
+        return str(pycountry.countries.lookup(text).alpha_2)
+    except LookupError:
+        pass
+    try:
+        matches = pycountry.countries.search_fuzzy(text)
+    except LookupError:
+        return ""
+    return str(matches[0].alpha_2) if len(matches) == 1 else ""
+
+
+# --- Federal Register citations -------------------------------------------------------------
+
+# "90 FR 14048, 3/28/25", "46 F.R. 46154 9/17/81", "88 FR 13675, 3/6/23", "84 FR 22963, 05/21/2019"
+_CITATION = re.compile(
+    r"(?P<volume>\d{1,3})\s*F\.?\s*R\.?\s*(?P<page>\d{1,6})"
+    r"(?:[,\s]+(?:(?P<m>\d{1,2})/(?P<d>\d{1,2})/(?P<y>\d{2,4})))?"
+)
+
+
+def _year(text: str) -> int:
+    year = int(text)
+    if len(text) == 4:
+        return year
+    return 1900 + year if year >= 70 else 2000 + year
+
+
+def parse_citations(text: str) -> tuple[Citation, ...]:
+    """Every Federal Register citation in a cell, in the order printed (cumulative, oldest first
+    on the Entity List). Unparseable dates keep the citation with ``date=None``."""
+    result: list[Citation] = []
+    for m in _CITATION.finditer(text or ""):
+        when: date | None = None
+        if m.group("y"):
+            try:
+                when = date(_year(m.group("y")), int(m.group("m")), int(m.group("d")))
+            except ValueError:
+                when = None
+        result.append(
+            Citation(
+                volume=int(m.group("volume")),
+                page=int(m.group("page")),
+                date=when,
+                raw=m.group(0).strip(),
+            )
+        )
+    return tuple(result)
+
+
+def split_names(text: str, separator: str = ";") -> tuple[str, ...]:
+    """Split a list cell of names, dropping blanks and exact duplicates, keeping order."""
+    seen: dict[str, None] = {}
+    for part in (text or "").split(separator):
+        name = " ".join(part.split())
+        if name:
+            seen.setdefault(name, None)
+    return tuple(seen)
