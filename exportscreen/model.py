@@ -77,6 +77,9 @@ class ReviewPolicy(enum.StrEnum):
     PRESUMPTION_OF_APPROVAL = "presumption-of-approval"
     MIXED = "mixed"
     NONE = "none"
+    # The cell only points at a section that sets the policy ("See §§ 744.2(d), 744.3(d)..."):
+    # the policy is in the regulation, not the list (domain notes §1).
+    CROSS_REFERENCE = "cross-reference"
 
 
 @dataclass(frozen=True, slots=True)
