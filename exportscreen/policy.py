@@ -1,0 +1,598 @@
+"""What each list means for a transaction, declared as data.
+
+Every list of the Consolidated Screening List gets one ``ListPolicy`` row: who publishes it, what a
+confirmed match means (domain notes §3), whether that depends on the items, and the text an analyst
+reads. Code elsewhere looks rules up here instead of branching on list codes, so that a change in
+the law is a change in this table.
+
+Also declared here, because they are facts about the rules rather than about any one entry:
+review-policy meanings, foreign-direct-product footnotes, Federal Register documents whose effective
+date precedes their publication, and the dated status of BIS's Affiliates Rule (which a deployment
+can override from a YAML or JSON file, since its status has changed twice and may change again).
+"""
+
+from __future__ import annotations
+
+import bisect
+import enum
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
+
+from exportscreen.model import Citation, ListCode, Outcome, ReviewPolicy, RuleChange
+from exportscreen.sources.common import SourceError
+
+# --- what a confirmed match on each list means ---------------------------------------------
+
+
+class ListAction(enum.StrEnum):
+    """The tool action of domain notes §3. ESCALATE and FLAG have no Outcome of their own."""
+
+    PROHIBITED = "prohibited"
+    LICENSE_REQUIRED = "license-required"
+    HOLD = "hold"
+    ESCALATE = "escalate"  # a specialist must read the listing: its effect is set record by record
+    FLAG = "flag"  # a restriction that is not an export restriction (e.g. investment bans)
+
+
+# ESCALATE holds the transaction until the specialist has read the listing; FLAG is reported but
+# does not stop an export.
+ACTION_OUTCOMES: Mapping[ListAction, Outcome] = {
+    ListAction.PROHIBITED: Outcome.PROHIBITED,
+    ListAction.LICENSE_REQUIRED: Outcome.LICENSE_REQUIRED,
+    ListAction.HOLD: Outcome.HOLD,
+    ListAction.ESCALATE: Outcome.HOLD,
+    ListAction.FLAG: Outcome.NO_LIST_RESTRICTION,
+}
+
+
+class ItemScope(enum.StrEnum):
+    """Which items a confirmed match restricts."""
+
+    ANY_DEALING = "any-dealing"  # the restriction does not depend on the items
+    ENTRY_SCOPE = "entry-scope"  # the entry's own License Requirement column (Entity List)
+    MEU_SUPPLEMENT_2 = "meu-supplement-2"  # items in Supp. No. 2 to Part 744 (§744.21)
+
+
+@dataclass(frozen=True, slots=True)
+class ListPolicy:
+    code: ListCode
+    agency: str
+    action: ListAction
+    items: ItemScope
+    effect: str  # what a true match means, for the analyst
+    regulation: str
+    # EL, MEU and UVL requirements attach when the listed person is a party under §748.5(c)-(f):
+    # purchaser, intermediate consignee, ultimate consignee, end user; not a freight forwarder.
+    section_748_5_parties_only: bool = False
+    licence_exceptions: str = ""
+    uvl_statement_required: bool = False
+    # The review policy to show when the entry itself states none (MEU entries point to §744.21).
+    default_review: ReviewPolicy = ReviewPolicy.NONE
+
+    @property
+    def outcome(self) -> Outcome:
+        """The outcome of a confirmed match, before items and roles are considered."""
+        return ACTION_OUTCOMES[self.action]
+
+
+def _policies(*rows: ListPolicy) -> Mapping[ListCode, ListPolicy]:
+    table = {row.code: row for row in rows}
+    missing = set(ListCode) - set(table)
+    if missing:  # a new ListCode must come with its meaning
+        raise RuntimeError(f"no list policy for {sorted(missing)}")
+    return table
+
+
+LIST_POLICIES: Mapping[ListCode, ListPolicy] = _policies(
+    ListPolicy(
+        code=ListCode.DPL,
+        agency="Commerce / BIS",
+        action=ListAction.PROHIBITED,
+        items=ItemScope.ANY_DEALING,
+        effect="Denied Persons List: any dealing that would violate the terms of the denial order "
+        "is prohibited.",
+        regulation="15 CFR 764.3(a)(2) and the denial order",
+    ),
+    ListPolicy(
+        code=ListCode.EL,
+        agency="Commerce / BIS",
+        action=ListAction.LICENSE_REQUIRED,
+        items=ItemScope.ENTRY_SCOPE,
+        effect="Entity List: a licence is required for the items in the entry's License "
+        "Requirement column, reviewed under the entry's License Review Policy.",
+        regulation="15 CFR 744.11, 744.16 and Supp. No. 4 to Part 744",
+        section_748_5_parties_only=True,
+        licence_exceptions="No licence exceptions unless the entry names one (15 CFR 744.16(b)).",
+    ),
+    ListPolicy(
+        code=ListCode.UVL,
+        agency="Commerce / BIS",
+        action=ListAction.HOLD,
+        items=ItemScope.ANY_DEALING,
+        effect="Unverified List: a red flag to resolve before proceeding. No licence exceptions; "
+        "a shipment that needs no licence requires a signed UVL statement from the listed party.",
+        regulation="15 CFR 744.15 and Supp. No. 6 to Part 744; statement kept per 762.2(b)(52)",
+        section_748_5_parties_only=True,
+        licence_exceptions="No licence exceptions (15 CFR 744.15(a)).",
+        uvl_statement_required=True,
+    ),
+    ListPolicy(
+        code=ListCode.MEU,
+        agency="Commerce / BIS",
+        action=ListAction.LICENSE_REQUIRED,
+        items=ItemScope.MEU_SUPPLEMENT_2,
+        effect="Military End-User List: a licence is required for items listed in Supplement "
+        "No. 2 to Part 744 (any item subject to the EAR for Russia and Belarus).",
+        regulation="15 CFR 744.21 and Supp. No. 7 to Part 744",
+        section_748_5_parties_only=True,
+        licence_exceptions="Only License Exception GOV (15 CFR 740.11(b)(2)(i)-(ii)).",
+        default_review=ReviewPolicy.PRESUMPTION_OF_DENIAL,
+    ),
+    ListPolicy(
+        code=ListCode.SDN,
+        agency="Treasury / OFAC",
+        action=ListAction.PROHIBITED,
+        items=ItemScope.ANY_DEALING,
+        effect="Specially Designated Nationals: blocked; U.S. persons may not deal with the party "
+        "or in its property.",
+        regulation="31 CFR Chapter V; the EAR add 15 CFR 744.8, 744.12-744.14 for some programs",
+    ),
+    ListPolicy(
+        code=ListCode.FSE,
+        agency="Treasury / OFAC",
+        action=ListAction.PROHIBITED,
+        items=ItemScope.ANY_DEALING,
+        effect="Foreign Sanctions Evaders: transactions by U.S. persons or within the United "
+        "States are prohibited.",
+        regulation="Executive Order 13608",
+    ),
+    ListPolicy(
+        code=ListCode.SSI,
+        agency="Treasury / OFAC",
+        action=ListAction.ESCALATE,
+        items=ItemScope.ANY_DEALING,
+        effect="Sectoral Sanctions Identifications: only the activities in the applicable "
+        "directive (e.g. new debt or equity) are prohibited; a specialist must read the directive.",
+        regulation="Executive Order 13662 directives",
+    ),
+    ListPolicy(
+        code=ListCode.ISN,
+        agency="State / ISN",
+        action=ListAction.ESCALATE,
+        items=ItemScope.ANY_DEALING,
+        effect="Nonproliferation sanctions: the measures depend on the statute; the Federal "
+        "Register notice is the official record.",
+        regulation="Various nonproliferation statutes",
+    ),
+    ListPolicy(
+        code=ListCode.DTC,
+        agency="State / DDTC",
+        action=ListAction.PROHIBITED,
+        items=ItemScope.ANY_DEALING,
+        effect="AECA/ITAR debarred: barred from taking part, directly or indirectly, in exports "
+        "of defence articles or services (an ITAR restriction, not an EAR one).",
+        regulation="22 CFR 127.7",
+    ),
+    ListPolicy(
+        code=ListCode.CAP,
+        agency="Treasury / OFAC",
+        action=ListAction.ESCALATE,
+        items=ItemScope.ANY_DEALING,
+        effect="CAPTA list: correspondent or payable-through accounts for the listed foreign "
+        "bank are barred or conditioned; the finance team must review the payment route.",
+        regulation="31 CFR 561 and related CAPTA determinations",
+    ),
+    ListPolicy(
+        code=ListCode.MBS,
+        agency="Treasury / OFAC",
+        action=ListAction.ESCALATE,
+        items=ItemScope.ANY_DEALING,
+        effect="Non-SDN Menu-Based Sanctions: sanctions short of blocking, chosen record by "
+        "record; a specialist must read the listing.",
+        regulation="CAATSA and related authorities",
+    ),
+    ListPolicy(
+        code=ListCode.CMIC,
+        agency="Treasury / OFAC",
+        action=ListAction.FLAG,
+        items=ItemScope.ANY_DEALING,
+        effect="Non-SDN Chinese Military-Industrial Complex: restricts U.S. persons' securities "
+        "investment; it is not an export licence requirement.",
+        regulation="Executive Order 13959, as amended by 14032",
+    ),
+    ListPolicy(
+        code=ListCode.PLC,
+        agency="Treasury / OFAC",
+        action=ListAction.PROHIBITED,
+        items=ItemScope.ANY_DEALING,
+        effect="Non-SDN Palestinian Legislative Council list: transactions involving these "
+        "individuals must be rejected.",
+        regulation="31 CFR 594 / 597",
+    ),
+)
+
+# SDN programs for which the EAR add their own licence requirement for all items subject to the
+# EAR (15 CFR 744.8, 744.12-744.14, and Iraq 746.3), on top of OFAC's blocking.
+EAR_LICENCE_SDN_PROGRAMS: frozenset[str] = frozenset({"SDGT", "SDT", "FTO", "IRAQ2", "NPWMD"})
+EAR_SDN_REQUIREMENT = (
+    "The EAR also require a licence for all items subject to the EAR for SDN entries tagged "
+    "[SDGT], [SDT], [FTO], [IRAQ2] or [NPWMD] (15 CFR 744.8, 744.12-744.14)."
+)
+
+# The SDN owners whose affiliates the Affiliates Rule reaches: "§744.8(a)(1)" parties. Read here
+# as the same EAR-tagged programs; the rule text should be checked before relying on the exact set.
+AFFILIATES_RULE_SDN_PROGRAMS: frozenset[str] = EAR_LICENCE_SDN_PROGRAMS
+AFFILIATES_RULE_LISTS: frozenset[ListCode] = frozenset({ListCode.EL, ListCode.MEU, ListCode.SDN})
+
+# --- the Military End-User rule's item list ------------------------------------------------
+
+# Supplement No. 2 to Part 744, as expanded by 85 FR 23459 (April 2020). Recalled from that rule,
+# not read from a current eCFR text: verify before relying on it. Supp. 2 limits some entries to
+# paragraphs; here any paragraph of a listed ECCN counts, which errs towards requiring a licence.
+MEU_SUPPLEMENT_2_ECCNS: frozenset[str] = frozenset(
+    {
+        "1A290", "1C990", "1C996", "1D999", "1E994",
+        "2A290", "2A291", "2B999", "2D290",
+        "3A991", "3A992", "3A999", "3B991", "3B992", "3C992", "3D991", "3E991",
+        "4A994", "4D993", "4D994",
+        "5A991", "5A992", "5B991", "5D991", "5D992", "5E991", "5E992",
+        "6A991", "6A993", "6A995", "6A996", "6C992", "6D991", "6D992", "6D993",
+        "7A994", "7B994", "7D994", "7E994",
+        "8A992", "8D999",
+        "9A991", "9B990", "9D991", "9E991",
+    }
+)  # fmt: skip
+# §744.21(a)(2): for Russia and Belarus the requirement covers any item subject to the EAR.
+MEU_ANY_ITEM_COUNTRIES: frozenset[str] = frozenset({"RU", "BY"})
+
+# --- review policies -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewMeaning:
+    policy: ReviewPolicy
+    meaning: str  # what it means for the chance of getting a licence
+    likely_denial: bool
+
+
+REVIEW_MEANINGS: Mapping[ReviewPolicy, ReviewMeaning] = {
+    m.policy: m
+    for m in (
+        ReviewMeaning(
+            ReviewPolicy.PRESUMPTION_OF_DENIAL,
+            "Presumption of denial: a licence is likely to be denied.",
+            likely_denial=True,
+        ),
+        ReviewMeaning(
+            ReviewPolicy.POLICY_OF_DENIAL,
+            "Policy of denial: a licence is likely to be denied.",
+            likely_denial=True,
+        ),
+        ReviewMeaning(
+            ReviewPolicy.CASE_BY_CASE,
+            "Case-by-case review: BIS weighs each application on its merits.",
+            likely_denial=False,
+        ),
+        ReviewMeaning(
+            ReviewPolicy.PRESUMPTION_OF_APPROVAL,
+            "Presumption of approval: a licence is likely to be granted.",
+            likely_denial=False,
+        ),
+        ReviewMeaning(
+            ReviewPolicy.MIXED,
+            "Mixed policy: the chance of a licence depends on the item; read the entry's clauses.",
+            likely_denial=False,
+        ),
+        ReviewMeaning(
+            ReviewPolicy.NONE,
+            "No review policy stated in the list data: read the entry in the Federal Register "
+            "or eCFR.",
+            likely_denial=False,
+        ),
+    )
+}
+
+# --- foreign-direct-product footnotes (Supp. No. 4 to Part 744) ----------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Footnote:
+    number: int
+    regulation: str
+    meaning: str
+
+
+FOOTNOTES: Mapping[int, Footnote] = {
+    f.number: f
+    for f in (
+        Footnote(
+            1,
+            "15 CFR 734.9(e)(1)",
+            "Entity List FDP rule: foreign-produced direct products of certain U.S. technology "
+            "or software are subject to the EAR when the entity is a party.",
+        ),
+        Footnote(
+            2,
+            "Supp. No. 4 to Part 744, footnote 2",
+            "Carve-out printed with the entry (e.g. technology for standards organizations); "
+            "read the footnote text.",
+        ),
+        Footnote(
+            3,
+            "15 CFR 734.9(g), 746.8(a)(3)",
+            "Russia/Belarus military end-user FDP rule: foreign-produced items are subject to "
+            "the EAR; licence policy per the entry.",
+        ),
+        Footnote(
+            4,
+            "15 CFR 734.9(e)(2), 744.11(a)(2)(iv)",
+            "Entity List FDP rule (advanced computing): foreign-produced items are subject to "
+            "the EAR; see also 15 CFR 744.23.",
+        ),
+        Footnote(
+            5,
+            "15 CFR 734.9(e)(3)",
+            "Entity List FDP rule (advanced chips and chipmaking tools, Dec. 2024): broader "
+            "foreign-direct-product reach.",
+        ),
+    )
+}
+
+# --- Federal Register effective dates ------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RuleDates:
+    """A Federal Register rule whose effective date differs from its publication date."""
+
+    volume: int
+    page: int
+    published: date
+    effective: date
+    document: str = ""
+
+
+class EffectiveDates:
+    """Effective dates of Federal Register citations, where they differ from publication.
+
+    Entries cite the page their row is printed on, which need not be the rule's first page, so
+    the table is keyed by (volume, page) as entries cite it.
+    """
+
+    def __init__(self, rules: Iterable[RuleDates] = ()) -> None:
+        self._rules: dict[tuple[int, int], RuleDates] = {(r.volume, r.page): r for r in rules}
+
+    def rule(self, volume: int, page: int) -> RuleDates | None:
+        return self._rules.get((volume, page))
+
+    def effective_date(self, citation: Citation) -> date | None:
+        """When the cited rule took effect: the table's date, else the citation's own date
+        (its publication date)."""
+        known = self._rules.get((citation.volume, citation.page))
+        return known.effective if known else citation.date
+
+    def with_rules(self, rules: Iterable[RuleDates]) -> EffectiveDates:
+        """A copy with more rules; a rule already present is replaced."""
+        return EffectiveDates([*self._rules.values(), *rules])
+
+    def with_rule_changes(self, changes: Iterable[RuleChange]) -> EffectiveDates:
+        """A copy that also knows the effective dates of rules parsed from Federal Register XML
+        (each change carries its document's citation and DATES section)."""
+        added = [
+            RuleDates(
+                volume=c.citation.volume,
+                page=c.citation.page,
+                published=c.citation.date or c.effective_date,
+                effective=c.effective_date,
+            )
+            for c in changes
+            if c.citation is not None and c.effective_date is not None
+        ]
+        return self.with_rules(added)
+
+    def __iter__(self) -> Iterator[RuleDates]:
+        return iter(self._rules.values())
+
+    def __len__(self) -> int:
+        return len(self._rules)
+
+
+DEFAULT_EFFECTIVE_DATES = EffectiveDates(
+    [
+        # FR Doc 2025-05426, "Additions and Modifications to the Entity List".
+        RuleDates(90, 14035, date(2025, 3, 28), date(2025, 3, 25), "2025-05426"),
+        # FR Doc 2025-05427, "Additions to the Entity List" (Inspur subsidiaries, Nettrix...).
+        RuleDates(90, 14048, date(2025, 3, 28), date(2025, 3, 25), "2025-05427"),
+        # FR Doc 2023-03929, Entity List additions (Canada, China, France, Russia...).
+        RuleDates(88, 12170, date(2023, 2, 27), date(2023, 2, 24), "2023-03929"),
+    ]
+)
+
+# --- configuration documents (YAML or JSON) ------------------------------------------------
+
+Document = TypeVar("Document", bound=BaseModel)
+
+
+def _iso_date(value: Any) -> date:
+    """Accept a date or an ISO ``YYYY-MM-DD`` string, nothing else (pydantic's lax mode would
+    read an integer as a Unix timestamp)."""
+    if isinstance(value, date) and not hasattr(value, "hour"):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise ValueError(f"expected a date as YYYY-MM-DD, got {value!r}")
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]
+
+
+def _read_data(path: Path) -> Any:
+    suffix = path.suffix.lower()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise SourceError(path, None, None, f"cannot read the file: {error}") from error
+    if suffix == ".json":
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as error:
+            raise SourceError(path, error.lineno, None, f"invalid JSON: {error.msg}") from error
+    if suffix in (".yaml", ".yml"):
+        try:
+            return yaml.safe_load(text)
+        except yaml.YAMLError as error:
+            mark = getattr(error, "problem_mark", None)
+            line = mark.line + 1 if mark is not None else None
+            raise SourceError(path, line, None, f"invalid YAML: {error}") from error
+    raise SourceError(path, None, None, "expected a .json, .yaml or .yml file")
+
+
+def _line_of(path: Path, location: tuple[int | str, ...]) -> int | None:
+    """The line a validation error points at, found by walking the YAML node tree (JSON is
+    YAML too, as far as line numbers go); the deepest line reached when the path stops early."""
+    try:
+        node = yaml.compose(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return None
+    if node is None:
+        return None
+    line: int = node.start_mark.line + 1
+    for key in location:
+        if isinstance(node, yaml.MappingNode):
+            pair = next(((k, v) for k, v in node.value if k.value == key), None)
+            if pair is None:
+                return line
+            line, node = pair[0].start_mark.line + 1, pair[1]
+        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+            node = node.value[key]
+            line = node.start_mark.line + 1
+        else:
+            return line
+    return line
+
+
+def _field_path(location: tuple[int | str, ...]) -> str:
+    path = ""
+    for key in location:
+        path += f"[{key}]" if isinstance(key, int) else (f".{key}" if path else str(key))
+    return path
+
+
+def load_document(path: str | Path, model: type[Document]) -> Document:
+    """Read a YAML or JSON file into a pydantic model; any problem is a SourceError naming the
+    file, the line when it can be found, and the field."""
+    path = Path(path)
+    data = _read_data(path)
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        first = error.errors()[0]
+        location = tuple(first["loc"])
+        message = first["msg"]
+        more = error.error_count() - 1
+        if more:
+            message += f" (and {more} more problem{'s' if more > 1 else ''})"
+        raise SourceError(
+            path, _line_of(path, location), _field_path(location) or None, message
+        ) from error
+
+
+# --- the Affiliates Rule's status over time ------------------------------------------------
+
+
+class RuleStatus(enum.StrEnum):
+    NOT_IN_FORCE = "not_in_force"
+    IN_FORCE = "in_force"
+    SUSPENDED = "suspended"
+
+
+@dataclass(frozen=True, slots=True)
+class RulePeriod:
+    start: date  # first day of the period; it lasts until the next period starts
+    status: RuleStatus
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class AffiliatesRuleSchedule:
+    """The status of BIS's Affiliates Rule by date: before the first period the rule is not in
+    force."""
+
+    periods: tuple[RulePeriod, ...]
+    source: str = "built-in"
+    _starts: tuple[date, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        ordered = tuple(sorted(self.periods, key=lambda p: p.start))
+        starts = tuple(p.start for p in ordered)
+        if len(set(starts)) != len(starts):
+            raise ValueError("two Affiliates Rule periods start on the same day")
+        object.__setattr__(self, "periods", ordered)
+        object.__setattr__(self, "_starts", starts)
+
+    def period_on(self, day: date) -> RulePeriod:
+        index = bisect.bisect_right(self._starts, day) - 1
+        if index < 0:
+            return RulePeriod(date.min, RuleStatus.NOT_IN_FORCE, "before the Affiliates Rule")
+        return self.periods[index]
+
+    def in_force(self, day: date) -> bool:
+        return self.period_on(day).status is RuleStatus.IN_FORCE
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> AffiliatesRuleSchedule:
+        """Read a deployment's schedule::
+
+        affiliates_rule:
+          - {start: 2025-09-29, status: in_force, note: "90 FR 47201"}
+          - {start: 2025-11-10, status: suspended}
+        """
+        document = load_document(path, _ScheduleDocument)
+        periods = tuple(RulePeriod(p.start, p.status, p.note) for p in document.affiliates_rule)
+        try:
+            return cls(periods, source=str(path))
+        except ValueError as error:
+            raise SourceError(path, None, "affiliates_rule", str(error)) from error
+
+
+class _PeriodDocument(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    start: IsoDate
+    status: RuleStatus
+    note: str = ""
+
+
+class _ScheduleDocument(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    affiliates_rule: tuple[_PeriodDocument, ...]
+
+
+DEFAULT_AFFILIATES_SCHEDULE = AffiliatesRuleSchedule(
+    (
+        RulePeriod(
+            date(2025, 9, 29),
+            RuleStatus.IN_FORCE,
+            "Affiliates Rule, FR Doc 2025-19001 (interim final rule, effective 2025-09-29)",
+        ),
+        RulePeriod(
+            date(2025, 11, 10),
+            RuleStatus.SUSPENDED,
+            "suspended for one year, FR Doc 2025-19846 (effective 2025-11-10, to 2026-11-09)",
+        ),
+        RulePeriod(
+            date(2026, 11, 10),
+            RuleStatus.IN_FORCE,
+            "in force again after the one-year suspension, absent a further extension",
+        ),
+    )
+)
