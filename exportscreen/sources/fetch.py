@@ -1,0 +1,547 @@
+"""Downloading the official list files: where they are published, and fetching one safely.
+
+The registry (``SOURCES``) is data: one ``Source`` per publication, each made of one or more
+``RemoteFile`` (OFAC's legacy CSV set is four files that only make sense together). ``download``
+fetches one file and either leaves a complete, verified file in the destination folder or raises
+``DownloadError`` and leaves nothing behind.
+
+Mirror layout
+-------------
+Air-gapped deployments (and the tests) point ``mirror`` at an internal HTTP server instead of the
+official hosts. The mirror serves every file at ``<mirror>/<official host>/<official path>``, byte
+for byte, e.g.::
+
+    <mirror>/data.trade.gov/downloadable_consolidated_screening_list/v1/consolidated.csv
+    <mirror>/sanctionslistservice.ofac.treas.gov/api/PublicationPreview/exports/SDN.CSV
+    <mirror>/www.bis.doc.gov/dpl/dpl.txt
+
+This is the tree ``wget --mirror`` (or ``wget -x``) writes when pointed at the official URLs, so a
+mirror can be filled with one command and served by any static web server.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import enum
+import gzip
+import hashlib
+import logging
+import os
+import re
+import tempfile
+import time
+import zipfile
+import zlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from pathlib import Path, PurePosixPath
+from urllib.parse import urlsplit
+
+import httpx
+import tenacity
+
+from exportscreen import settings
+from exportscreen.model import ListCode
+from exportscreen.sources import read_head
+from exportscreen.sources.common import SourceError
+
+log = logging.getLogger(__name__)
+
+
+class Compression(enum.StrEnum):
+    """How the publisher packs the file itself (not the HTTP transfer encoding)."""
+
+    NONE = "none"
+    GZIP = "gzip"
+    ZIP = "zip"
+
+
+@dataclass(frozen=True, slots=True)
+class RemoteFile:
+    """One published file.
+
+    ``expect`` is matched against the file's first bytes (decompressed when the file is a gzip or
+    zip archive, a UTF-8 byte-order mark and leading blanks removed): it catches a server that
+    answers with something other than the list, e.g. a maintenance page or a different file.
+    """
+
+    url: str
+    compression: Compression
+    expect: re.Pattern[bytes]
+
+    @property
+    def name(self) -> str:
+        """The file name the publisher uses, kept on disk so that parsers recognise it."""
+        return PurePosixPath(urlsplit(self.url).path).name
+
+    def url_from(self, mirror: str | None) -> str:
+        """The URL to fetch: the official one, or its place on a mirror (see the module doc)."""
+        if not mirror:
+            return self.url
+        return mirror.rstrip("/") + mirror_path(self.url)
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """One publication: the lists it holds, the parser format it needs, and its files.
+
+    The first file is the one handed to the parser; the others are its companions, which the
+    parser finds beside it by name.
+    """
+
+    key: str
+    lists: tuple[ListCode, ...]
+    format: str
+    files: tuple[RemoteFile, ...]
+    description: str = ""
+
+    @property
+    def primary(self) -> RemoteFile:
+        return self.files[0]
+
+
+def mirror_path(official_url: str) -> str:
+    """Where a mirror serves an official URL: ``/<host>/<path>``."""
+    parts = urlsplit(official_url)
+    return f"/{parts.netloc}{parts.path}"
+
+
+def _expect(pattern: bytes) -> re.Pattern[bytes]:
+    return re.compile(pattern, re.IGNORECASE)
+
+
+_OFAC_EXPORTS = "https://sanctionslistservice.ofac.treas.gov/api/PublicationPreview/exports/"
+_CSL_DOWNLOADS = "https://data.trade.gov/downloadable_consolidated_screening_list/v1/"
+
+# OFAC's legacy CSVs have no header: every record starts with its numeric ent_num.
+_OFAC_RECORD = _expect(rb'"?\d+"?,')
+_OFAC_NON_SDN = (
+    ListCode.SSI,
+    ListCode.FSE,
+    ListCode.PLC,
+    ListCode.CAP,
+    ListCode.CMIC,
+    ListCode.MBS,
+)
+
+
+def _ofac_csv(name: str) -> RemoteFile:
+    return RemoteFile(_OFAC_EXPORTS + name, Compression.NONE, _OFAC_RECORD)
+
+
+# Order matters: when several sources publish the same list, the updater takes it from the first
+# selected source that publishes it. The agencies' own files come before the Consolidated
+# Screening List, which is a convenience copy, not the system of record (docs/domain.md §3).
+SOURCES: tuple[Source, ...] = (
+    Source(
+        key="ofac-sdn",
+        lists=(ListCode.SDN,),
+        format="ofac_csv",
+        files=tuple(_ofac_csv(n) for n in ("SDN.CSV", "ADD.CSV", "ALT.CSV", "SDN_COMMENTS.CSV")),
+        description="OFAC Specially Designated Nationals, legacy CSV set",
+    ),
+    Source(
+        key="ofac-cons",
+        lists=_OFAC_NON_SDN,
+        format="ofac_csv",
+        files=tuple(
+            _ofac_csv(n)
+            for n in ("CONS_PRIM.CSV", "CONS_ADD.CSV", "CONS_ALT.CSV", "CONS_COMMENTS.CSV")
+        ),
+        description="OFAC Consolidated (non-SDN) lists, legacy CSV set",
+    ),
+    Source(
+        key="ofac-cons-enhanced",
+        lists=_OFAC_NON_SDN,
+        format="ofac_xml",
+        files=(
+            RemoteFile(_OFAC_EXPORTS + "CONS_ENHANCED.ZIP", Compression.ZIP, _expect(rb"<\?xml")),
+        ),
+        description="OFAC Consolidated (non-SDN) lists, enhanced XML (an alternative to ofac-cons)",
+    ),
+    Source(
+        key="bis-dpl",
+        lists=(ListCode.DPL,),
+        format="dpl_tsv",
+        files=(
+            RemoteFile(
+                "https://www.bis.doc.gov/dpl/dpl.txt",
+                Compression.NONE,
+                _expect(rb'"?Name"?\t"?Street_Address"?\t'),
+            ),
+        ),
+        description="BIS Denied Persons List, tab-separated",
+    ),
+    Source(
+        key="csl",
+        lists=tuple(ListCode),
+        format="csl_csv",
+        files=(
+            RemoteFile(
+                _CSL_DOWNLOADS + "consolidated.csv",
+                Compression.NONE,
+                _expect(rb"(?:_id,)?source,entity_number,"),
+            ),
+        ),
+        description="trade.gov Consolidated Screening List, CSV",
+    ),
+    Source(
+        key="csl-json",
+        lists=tuple(ListCode),
+        format="csl_json",
+        files=(
+            RemoteFile(_CSL_DOWNLOADS + "consolidated.json", Compression.NONE, _expect(rb"[\[{]")),
+        ),
+        description="trade.gov Consolidated Screening List, JSON (an alternative to csl)",
+    ),
+)
+
+# What `update` fetches when no source is named: every list once, each from its own agency where
+# the agency publishes a machine-readable file, the rest from the CSL.
+DEFAULT_SOURCES: tuple[str, ...] = ("ofac-sdn", "ofac-cons", "bis-dpl", "csl")
+
+
+def source(key: str) -> Source:
+    """The registry entry for a key, or a ValueError listing the known keys."""
+    for candidate in SOURCES:
+        if candidate.key == key:
+            return candidate
+    known = ", ".join(s.key for s in SOURCES)
+    raise ValueError(f"unknown source {key!r} (known: {known})")
+
+
+# --- downloading -----------------------------------------------------------------------------
+
+
+class DownloadError(Exception):
+    """A file that could not be fetched, or that arrived but is not the list it should be."""
+
+    def __init__(self, url: str, reason: str):
+        self.url = url
+        self.reason = reason
+        super().__init__(f"{url}: {reason}")
+
+
+@dataclass(frozen=True, slots=True)
+class DownloadedFile:
+    path: Path
+    sha256: str
+    url: str
+    size: int
+    retrieved_at: datetime
+    # The server's Last-Modified, when it sent one: the best date for "data as of" on files
+    # that carry no date of their own (OFAC's legacy CSVs).
+    last_modified: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Backoff:
+    """How long to wait between attempts: exponential with full jitter, in seconds.
+
+    ``max_retry_after`` bounds how long a server may ask us to wait (429/503 Retry-After): a
+    longer request fails the download rather than stalling the update for hours.
+    """
+
+    base: float = 1.0
+    cap: float = 60.0
+    max_retry_after: float = 300.0
+
+
+class _Transient(Exception):
+    """A failure worth another attempt (connection, timeout, 5xx, 429)."""
+
+    def __init__(self, reason: str, retry_after: float | None = None):
+        self.reason = reason
+        self.retry_after = retry_after
+        super().__init__(reason)
+
+
+_RETRIED_STATUSES = frozenset({429, 500, 502, 503, 504})
+_COPY_BLOCK = 1 << 20
+_HEAD_BYTES = 1024
+
+
+def download(
+    remote: RemoteFile,
+    dest_dir: Path,
+    *,
+    client: httpx.Client,
+    timeout: float | httpx.Timeout = settings.HTTP_TIMEOUT_SECONDS,
+    retries: int = settings.HTTP_RETRIES,
+    max_bytes: int = settings.MAX_DOWNLOAD_BYTES,
+    expected_sha256: str | None = None,
+    mirror: str | None = None,
+    backoff: Backoff = Backoff(),
+    sleep: Callable[[float], None] = time.sleep,
+) -> DownloadedFile:
+    """Fetch ``remote`` into ``dest_dir/<remote.name>``, verified, or raise DownloadError.
+
+    The body streams into a temporary file in ``dest_dir`` that is renamed over the destination
+    only once every check has passed, so a reader never sees a partial file. ``timeout`` applies
+    to connecting and to each read (a float sets both). ``retries`` more attempts are made after
+    connection errors, timeouts, 5xx and 429 answers, waiting as ``backoff`` says (a server's
+    Retry-After wins); other 4xx answers and bad content fail at once, since asking again would
+    get the same answer.
+    """
+    url = remote.url_from(mirror)
+    dest_dir.mkdir(parents=True, exist_ok=True)
+
+    def wait(state: tenacity.RetryCallState) -> float:
+        outcome = state.outcome
+        error = outcome.exception() if outcome else None
+        if isinstance(error, _Transient) and error.retry_after is not None:
+            return error.retry_after
+        jitter = tenacity.wait_random_exponential(multiplier=backoff.base, max=backoff.cap)
+        return float(jitter(state))
+
+    def log_retry(state: tenacity.RetryCallState) -> None:
+        error = state.outcome.exception() if state.outcome else None
+        wait_for = state.next_action.sleep if state.next_action else 0.0
+        log.warning(
+            "%s: %s; attempt %d failed, retrying in %.1fs",
+            url,
+            error,
+            state.attempt_number,
+            wait_for,
+        )
+
+    attempts = tenacity.Retrying(
+        retry=tenacity.retry_if_exception_type(_Transient),
+        stop=tenacity.stop_after_attempt(retries + 1),
+        wait=wait,
+        sleep=sleep,
+        before_sleep=log_retry,
+        reraise=True,
+    )
+    try:
+        return attempts(
+            _attempt, remote, url, dest_dir, client, timeout, max_bytes, expected_sha256, backoff
+        )
+    except _Transient as error:
+        tries = "1 attempt" if retries == 0 else f"{retries + 1} attempts"
+        raise DownloadError(url, f"{error.reason} (gave up after {tries})") from error
+
+
+def _attempt(
+    remote: RemoteFile,
+    url: str,
+    dest_dir: Path,
+    client: httpx.Client,
+    timeout: float | httpx.Timeout,
+    max_bytes: int,
+    expected_sha256: str | None,
+    backoff: Backoff,
+) -> DownloadedFile:
+    with _temporary_file(dest_dir, remote.name) as partial:
+        received, last_modified = _fetch(url, partial, client, timeout, max_bytes, backoff)
+        retrieved_at = datetime.now(UTC)
+        if received.stat().st_size == 0:
+            raise DownloadError(url, "empty body")
+        _check_content(url, received, remote)
+        digest, size = _sha256(received)
+        if expected_sha256 and digest != expected_sha256.lower():
+            raise DownloadError(url, f"sha256 {digest} differs from the expected {expected_sha256}")
+        with received.open("rb") as handle:
+            os.fsync(handle.fileno())
+        target = dest_dir / remote.name
+        os.replace(received, target)
+    return DownloadedFile(target, digest, url, size, retrieved_at, last_modified)
+
+
+@contextlib.contextmanager
+def _temporary_file(dest_dir: Path, name: str) -> Iterator[Path]:
+    """A fresh file name beside the destination, removed unless it was renamed into place."""
+    handle, raw = tempfile.mkstemp(prefix=f".{name}.", suffix=".part", dir=dest_dir)
+    os.close(handle)
+    path = Path(raw)
+    try:
+        yield path
+    finally:
+        path.unlink(missing_ok=True)
+        path.with_suffix(".gz").unlink(missing_ok=True)
+
+
+def _fetch(
+    url: str,
+    into: Path,
+    client: httpx.Client,
+    timeout: float | httpx.Timeout,
+    max_bytes: int,
+    backoff: Backoff,
+) -> tuple[Path, datetime | None]:
+    """Stream the body of ``url`` into ``into``; returns the file holding the publisher's bytes
+    (transfer compression undone) and the Last-Modified date."""
+    # Only gzip is offered so that the transfer encoding can be undone here, where a truncated
+    # stream raises; httpx's own decoder would let a cut-off gzip through silently.
+    headers = {"Accept-Encoding": "gzip"}
+    received = 0
+    expected: int | None = None
+    try:
+        with client.stream("GET", url, headers=headers, timeout=timeout) as response:
+            _check_status(url, response, backoff)
+            content_type = response.headers.get("content-type", "")
+            if content_type.split(";")[0].strip().lower() in {"text/html", "application/xhtml+xml"}:
+                raise DownloadError(url, f"the server sent an HTML page ({content_type}), not data")
+            expected = _content_length(url, response)
+            if expected is not None and expected > max_bytes:
+                raise DownloadError(
+                    url, f"Content-Length {expected} exceeds the limit of {max_bytes} bytes"
+                )
+            encoding = response.headers.get("content-encoding", "identity").strip().lower()
+            if encoding not in {"identity", "gzip", "x-gzip"}:
+                raise DownloadError(url, f"unsupported Content-Encoding {encoding!r}")
+            raw_path = into if encoding == "identity" else into.with_suffix(".gz")
+            with raw_path.open("wb") as out:
+                for chunk in response.iter_raw():
+                    received += len(chunk)
+                    if received > max_bytes:
+                        raise DownloadError(url, f"body exceeds the limit of {max_bytes} bytes")
+                    out.write(chunk)
+            last_modified = _http_date(response.headers.get("last-modified"))
+    except httpx.TimeoutException as error:
+        raise _Transient(f"timed out ({type(error).__name__})") from error
+    except httpx.RemoteProtocolError as error:
+        if expected is not None and received < expected:
+            raise _Transient(
+                f"connection closed after {received} of the {expected} bytes of Content-Length"
+            ) from error
+        raise _Transient(f"protocol error: {error}") from error
+    except httpx.TransportError as error:
+        raise _Transient(f"connection failed: {error}") from error
+    if expected is not None and received != expected:
+        raise DownloadError(url, f"received {received} bytes, Content-Length said {expected}")
+    if raw_path != into:
+        _gunzip(url, raw_path, into, max_bytes, what="gzip transfer encoding")
+    return into, last_modified
+
+
+def _check_status(url: str, response: httpx.Response, backoff: Backoff) -> None:
+    status = response.status_code
+    if 200 <= status < 300:
+        return
+    if status in _RETRIED_STATUSES:
+        retry_after = _retry_after(response.headers.get("retry-after"))
+        if retry_after is not None and retry_after > backoff.max_retry_after:
+            raise DownloadError(
+                url,
+                f"HTTP {status}; the server asks to retry after {retry_after:.0f}s, "
+                f"more than the {backoff.max_retry_after:.0f}s we wait",
+            )
+        raise _Transient(f"HTTP {status} {response.reason_phrase}".strip(), retry_after)
+    raise DownloadError(url, f"HTTP {status} {response.reason_phrase}".strip())
+
+
+def _content_length(url: str, response: httpx.Response) -> int | None:
+    value = response.headers.get("content-length")
+    if value is None:
+        return None
+    try:
+        length = int(value)
+    except ValueError:
+        raise DownloadError(url, f"invalid Content-Length {value!r}") from None
+    if length < 0:
+        raise DownloadError(url, f"invalid Content-Length {value!r}")
+    return length
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Retry-After in seconds, given as seconds or as an HTTP date (RFC 9110 §10.2.3)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    when = _http_date(value)
+    if when is None:
+        return None
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def _http_date(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def _gunzip(url: str, source: Path, target: Path, max_bytes: int, *, what: str) -> None:
+    """Decompress all of ``source`` into ``target``: reading to the end is what proves the
+    stream complete (a cut-off gzip raises EOFError only there)."""
+    written = 0
+    try:
+        with gzip.open(source, "rb") as compressed, target.open("wb") as out:
+            for block in iter(lambda: compressed.read(_COPY_BLOCK), b""):
+                written += len(block)
+                if written > max_bytes:
+                    raise DownloadError(url, f"{what} expands past the limit of {max_bytes} bytes")
+                out.write(block)
+    except (EOFError, OSError, zlib.error) as error:
+        raise DownloadError(url, f"truncated or corrupt {what}: {error}") from error
+
+
+def _check_content(url: str, path: Path, remote: RemoteFile) -> None:
+    """Refuse what is not the expected list file: HTML, a broken archive, another format."""
+    with path.open("rb") as handle:
+        raw_head = handle.read(_HEAD_BYTES)
+    if _looks_like_html(raw_head):
+        raise DownloadError(url, "the server sent an HTML page, not data")
+    if raw_head.startswith(b"\x1f\x8b"):
+        _verify_gzip(url, path)
+    elif raw_head.startswith(b"PK\x03\x04"):
+        _verify_zip(url, path)
+    elif remote.compression is Compression.ZIP:
+        raise DownloadError(url, "expected a zip archive, got something else")
+    elif remote.compression is Compression.GZIP:
+        raise DownloadError(url, "expected a gzip file, got something else")
+    try:
+        head = read_head(path, _HEAD_BYTES)
+    except SourceError as error:
+        raise DownloadError(url, error.message) from error
+    head = head.removeprefix(b"\xef\xbb\xbf").lstrip()
+    if _looks_like_html(head):
+        raise DownloadError(url, "the archive holds an HTML page, not data")
+    if not remote.expect.match(head):
+        shown = head[:60].decode("utf-8", "replace")
+        raise DownloadError(url, f"does not look like {remote.name}: it starts with {shown!r}")
+
+
+def _looks_like_html(head: bytes) -> bool:
+    start = head.removeprefix(b"\xef\xbb\xbf").lstrip()[:16].lower()
+    return start.startswith((b"<!doctype html", b"<html"))
+
+
+def _verify_gzip(url: str, path: Path) -> None:
+    try:
+        with gzip.open(path, "rb") as handle:
+            while handle.read(_COPY_BLOCK):
+                pass
+    except (EOFError, OSError, zlib.error) as error:
+        raise DownloadError(url, f"truncated or corrupt gzip file: {error}") from error
+
+
+def _verify_zip(url: str, path: Path) -> None:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            if not archive.namelist():
+                raise DownloadError(url, "empty zip archive")
+            # testzip() reads every member and checks its CRC.
+            broken = archive.testzip()
+    except (zipfile.BadZipFile, EOFError, OSError) as error:
+        raise DownloadError(url, f"truncated or corrupt zip archive: {error}") from error
+    if broken is not None:
+        raise DownloadError(url, f"corrupt zip archive: member {broken!r} fails its CRC check")
+
+
+def _sha256(path: Path) -> tuple[str, int]:
+    digest = hashlib.sha256()
+    size = 0
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(_COPY_BLOCK), b""):
+            digest.update(block)
+            size += len(block)
+    return digest.hexdigest(), size
