@@ -1,0 +1,385 @@
+"""The ``exportscreen`` command line: thin wrappers that parse options, call the library and print.
+
+Every command takes the store from ``--db`` (an SQLAlchemy URL or a SQLite file path), else
+``EXPORTSCREEN_DB``, else a SQLite file in the user's data directory. ``--json`` prints machine-
+readable output on stdout; tables and progress go to the terminal.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from rich.text import Text
+
+from exportscreen import settings
+from exportscreen.model import ListCode, to_plain
+
+app = typer.Typer(
+    name="exportscreen",
+    help="Export-control screening against every US list, versioned and explained.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_show_locals=False,
+)
+console = Console()
+err = Console(stderr=True)
+
+_state: dict[str, Any] = {"db": None}
+
+
+@app.callback()
+def main(
+    db: Annotated[
+        str | None,
+        typer.Option("--db", help="Store URL or SQLite file (default: EXPORTSCREEN_DB, else a file "
+                     "in the user data directory)."),
+    ] = None,
+) -> None:
+    _state["db"] = db
+
+
+def _db_url() -> str:
+    db = _state["db"]
+    if db is None:
+        return settings.default_db_url()
+    return db if "://" in db else f"sqlite:///{Path(db).resolve()}"
+
+
+@contextmanager
+def _store() -> Iterator[Any]:
+    from exportscreen.store import Store
+
+    store = Store.open(_db_url())
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {message}")
+    return typer.Exit(code)
+
+
+def _print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(to_plain(data), ensure_ascii=False, indent=2) + "\n")
+
+
+def _parse_when(value: str | None) -> int | date | None:
+    """A version id ("12") or a date ("2025-03-01")."""
+    if value is None:
+        return None
+    if value.isdigit():
+        return int(value)
+    try:
+        return date.fromisoformat(value)
+    except ValueError as error:
+        raise _fail(f"{value!r} is neither a version id nor a date (YYYY-MM-DD)") from error
+
+
+def _list_code(value: str) -> ListCode:
+    try:
+        return ListCode(value.upper())
+    except ValueError as error:
+        codes = ", ".join(c.value for c in ListCode)
+        raise _fail(f"unknown list {value!r}; one of {codes}") from error
+
+
+# --- lists: load, update, lists, diff, show ---------------------------------------------------
+
+
+@app.command()
+def load(
+    paths: Annotated[list[Path], typer.Argument(help="List files or folders of them.")],
+    as_of: Annotated[
+        str | None, typer.Option(help="Date the data was current (YYYY-MM-DD), when the file "
+                                 "does not say.")
+    ] = None,
+    skip_bad_rows: Annotated[
+        bool, typer.Option(help="Import the good rows and report the bad ones, instead of failing.")
+    ] = False,
+    allow_shrink: Annotated[
+        bool, typer.Option(help="Import a file even if it would shrink a list below half its size.")
+    ] = False,
+    report: Annotated[
+        Path | None, typer.Option(help="Write the bad-row report (CSV) here.")
+    ] = None,
+) -> None:
+    """Load list files (any supported format, detected from the content) as new list versions."""
+    from exportscreen.loading import load_paths
+    from exportscreen.sources.common import SourceError
+
+    when = date.fromisoformat(as_of) if as_of else None
+    with _store() as store, _progress() as progress:
+        task = progress.add_task("importing", total=None)
+
+        def step(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        try:
+            result = load_paths(
+                store, paths, as_of=when, skip_bad_rows=skip_bad_rows, allow_shrink=allow_shrink,
+                on_parsed=lambda p: progress.update(task, description=f"parsed {p.name}"),
+                progress=step,
+            )
+        except SourceError as error:
+            raise _fail(f"{error}\nnothing was imported.") from error
+    table = Table("file", "format", "as of", "status", "lists")
+    for f in result.files:
+        lists = ", ".join(f"{k} {v}" for k, v in sorted(f.counts.items()))
+        status = f.status
+        if f.skipped_lists:
+            status += " (kept current: " + ", ".join(sorted(f.skipped_lists)) + ")"
+        table.add_row(str(f.path), f.format, f.as_of.isoformat(), status, lists)
+    console.print(table)
+    for f in result.files:
+        for lst, reason in f.skipped_lists.items():
+            err.print(f"[yellow]{f.path.name}: {lst} not replaced: {reason}[/]")
+    problems = result.problems
+    if problems:
+        err.print(f"[yellow]{len(problems)} bad rows skipped[/]")
+        if report:
+            _write_problems(report, problems)
+            err.print(f"bad-row report written to {report}")
+        else:
+            for p in problems[:20]:
+                err.print(f"  {p}")
+
+
+def _write_problems(path: Path, problems: list[Any]) -> None:
+    import csv
+
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["file", "line", "field", "message"])
+        for p in problems:
+            writer.writerow([p.file, p.line or "", p.field or "", p.message])
+
+
+@contextmanager
+def _progress() -> Iterator[Progress]:
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=err, transient=True, disable=not err.is_terminal,
+    ) as progress:
+        yield progress
+
+
+@app.command()
+def update(
+    source: Annotated[
+        list[str] | None, typer.Option("--source", help="Only these sources (repeatable).")
+    ] = None,
+    from_dir: Annotated[
+        Path | None, typer.Option("--from", help="Load from this local folder instead of downloading.")
+    ] = None,
+    mirror: Annotated[
+        str | None, typer.Option(help="Base URL of a mirror serving the official file names.")
+    ] = None,
+) -> None:
+    """Bring every list up to date from its official source (or a mirror, or a local folder).
+
+    Each source lands whole or not at all: a failed, truncated or malformed download never replaces
+    the current version, and the reason is reported."""
+    if from_dir is not None:
+        load([from_dir], as_of=None, skip_bad_rows=False, allow_shrink=False, report=None)
+        return
+    from exportscreen.updater import run_update
+
+    with _store() as store:
+        result = run_update(store, sources=source, mirror=mirror)
+    table = Table("source", "status", "lists", "detail")
+    failed = 0
+    for item in result.items:
+        lists = ", ".join(f"{k} {v}" for k, v in sorted(item.counts.items()))
+        style = {"failed": "red", "updated": "green"}.get(item.status, "")
+        table.add_row(item.source, Text(item.status, style=style), lists, item.error or "")
+        failed += item.status == "failed"
+    console.print(table)
+    if failed:
+        raise _fail(f"{failed} source(s) failed; their current versions were kept", code=1)
+
+
+@app.command("lists")
+def lists_(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Each list: its current version, the data date and the entry count."""
+    with _store() as store:
+        summaries = store.lists()
+    if as_json:
+        _print_json([
+            {"list": s.list.value, "name": s.name, "version": s.version_id, "as_of": s.as_of,
+             "imported_at": s.imported_at, "entries": s.entry_count}
+            for s in summaries
+        ])
+        return
+    table = Table("list", "name", "version", "as of", "entries")
+    for s in summaries:
+        table.add_row(s.list.value, s.name, str(s.version_id), s.as_of.isoformat(), f"{s.entry_count:,}")
+    console.print(table)
+
+
+@app.command()
+def diff(
+    list_code: Annotated[str, typer.Argument(metavar="LIST", help="EL, SDN, DPL...")],
+    from_: Annotated[str | None, typer.Option("--from", help="Version id or date.")] = None,
+    to: Annotated[str | None, typer.Option("--to", help="Version id or date.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """What changed in a list between two versions or dates (default: the last two versions)."""
+    from exportscreen.store import StoreError
+
+    lst = _list_code(list_code)
+    with _store() as store:
+        try:
+            result = store.diff(lst, _parse_when(from_), _parse_when(to))
+        except StoreError as error:
+            raise _fail(str(error)) from error
+    if as_json:
+        _print_json(result)
+        return
+    console.print(
+        f"[bold]{lst.value}[/] version {result.from_version.id} ({result.from_version.as_of}) → "
+        f"{result.to_version.id} ({result.to_version.as_of}): "
+        f"[green]{len(result.added)} added[/], [red]{len(result.removed)} removed[/], "
+        f"[yellow]{len(result.changed)} changed[/]"
+    )
+    table = Table("change", "entry", "name", "country", "detail")
+    for change in (*result.added, *result.removed, *result.changed):
+        entry = change.after or change.before
+        assert entry is not None
+        detail = ", ".join(f.field for f in change.fields)
+        if change.kind.value == "added" and entry.citations:
+            detail = str(entry.citations[-1])
+        table.add_row(change.kind.value, entry.id, entry.name, ",".join(entry.countries), detail)
+    console.print(table)
+
+
+@app.command()
+def show(
+    entry_id: Annotated[str, typer.Argument(help="An entry id (e.g. EL-3f2a9c1b7d0e, SDN-21944).")],
+    as_of: Annotated[str | None, typer.Option(help="Show the entry as it stood on this date.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """An entry with everything the list says about it, and its history across versions."""
+    when = date.fromisoformat(as_of) if as_of else None
+    with _store() as store:
+        entry = store.entry(entry_id, as_of=when)
+        events = store.history(entry_id)
+    if entry is None and not events:
+        raise _fail(f"no entry {entry_id!r}")
+    if as_json:
+        _print_json({"entry": entry, "history": events})
+        return
+    if entry is None:
+        console.print(f"[yellow]{entry_id} was not on its list on {as_of or 'the current version'}[/]")
+    else:
+        _render_entry(entry)
+    table = Table("version", "as of", "event", "detail", title="history")
+    for event in events:
+        detail = ", ".join(f.field for f in event.fields)
+        table.add_row(str(event.version.id), event.version.as_of.isoformat(), event.kind, detail)
+    console.print(table)
+
+
+def _render_entry(entry: Any) -> None:
+    table = Table(show_header=False, box=None)
+    table.add_column(style="bold")
+    table.add_column()
+    rows: list[tuple[str, str]] = [
+        ("id", entry.id),
+        ("list", f"{entry.list.value}"),
+        ("type", entry.type.value),
+        ("name", entry.name),
+        ("aliases", "; ".join(entry.aliases)),
+        ("countries", ", ".join(entry.countries)),
+        ("addresses", "\n".join(a.one_line() for a in entry.addresses)),
+        ("licence requirement", entry.licence.raw),
+        ("licence scope", entry.licence.scope.value if entry.licence.raw else ""),
+        ("footnotes", ", ".join(str(n) for n in entry.licence.footnotes)),
+        ("review policy", entry.review.raw or entry.review.policy.value),
+        ("Federal Register", "; ".join(
+            f"{c.volume} FR {c.page}" + (f" of {c.date.isoformat()}" if c.date else "")
+            for c in entry.citations)),
+        ("programs", ", ".join(entry.programs)),
+        ("start / end", " / ".join(str(d) for d in (entry.start_date, entry.end_date) if d)),
+        ("remarks", entry.remarks),
+        ("source", entry.source_url),
+    ]
+    for key, value in rows:
+        if value:
+            table.add_row(key, value)
+    console.print(table)
+
+
+# --- screening -------------------------------------------------------------------------------
+
+
+def _highlight(name: str, tokens: list[str]) -> Text:
+    """The name with the entry tokens that matched the query in bold green."""
+    import re
+
+    text = Text(name)
+    lowered = name.casefold()
+    for token in tokens:
+        if not token:
+            continue
+        for match in re.finditer(re.escape(token.casefold()), lowered):
+            text.stylize("bold green", match.start(), match.end())
+    return text
+
+
+@app.command()
+def check(
+    name: Annotated[str, typer.Argument(help="The party's name, in any script.")],
+    country: Annotated[str | None, typer.Option(help="ISO country code of the party.")] = None,
+    type_: Annotated[
+        str | None, typer.Option("--type", help="person, company, vessel or aircraft.")
+    ] = None,
+    limit: Annotated[int, typer.Option(help="At most this many hits.")] = 10,
+    threshold: Annotated[
+        float | None, typer.Option(help=f"Alert score (default {settings.DEFAULT_THRESHOLD}).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Screen one name against every list, with the reasons for each hit."""
+    from exportscreen.screening import Screener
+
+    screener = Screener.open(_db_url())
+    try:
+        hits = screener.screen(name, country=country, type=type_, limit=limit, threshold=threshold)
+    except ValueError as error:
+        raise _fail(str(error)) from error
+    if as_json:
+        _print_json({"query": name, "threshold": threshold or settings.DEFAULT_THRESHOLD,
+                     "algorithm": screener.algorithm, "hits": hits})
+        return
+    if not hits:
+        console.print(f"[green]no hit[/] for {name!r} at threshold "
+                      f"{threshold or settings.DEFAULT_THRESHOLD}")
+        return
+    table = Table("score", "list", "entry", "matched name", "why")
+    for hit in hits:
+        matched = [t.candidate for t in hit.explanation.tokens]
+        why = hit.explanation.summary or "; ".join(
+            f"{t.query}→{t.candidate} ({t.kind.value})" for t in hit.explanation.tokens
+        )
+        if hit.explanation.penalties:
+            why += "\n" + "; ".join(p.reason for p in hit.explanation.penalties)
+        primary = "" if hit.matched_name == hit.entry.name else f"\n(alias of {hit.entry.name})"
+        table.add_row(
+            f"{hit.score:.2f}", hit.entry.list.value, hit.entry.id,
+            _highlight(hit.matched_name, matched) + Text(primary, style="dim"), why,
+        )
+    console.print(table)

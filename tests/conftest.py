@@ -1,0 +1,70 @@
+"""Fixtures shared by every test package: where the real lists are, and a PostgreSQL URL."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from exportscreen import settings
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture(scope="session")
+def raw_dir() -> Path:
+    """``../shared/data/raw``; tests that need the real list files skip when it is absent."""
+    path = settings.shared_data_dir() / "raw"
+    if not path.is_dir():
+        pytest.skip(f"real list files not found at {path} (set EXPORTSCREEN_SHARED_DATA)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def eval_dir() -> Path:
+    path = settings.shared_eval_dir()
+    if not path.is_dir():
+        pytest.skip(f"evaluation sets not found at {path} (set EXPORTSCREEN_SHARED_EVAL)")
+    return path
+
+
+def _pg_admin_url() -> str:
+    return os.environ.get("EXPORTSCREEN_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+@pytest.fixture(scope="session")
+def pg_server_url() -> str:
+    """The PostgreSQL server tests run against; skipped (not failed) only outside CI."""
+    sqlalchemy = pytest.importorskip("sqlalchemy")
+    url = _pg_admin_url()
+    try:
+        engine = sqlalchemy.create_engine(url)
+        with engine.connect():
+            pass
+        engine.dispose()
+    except Exception as error:  # noqa: BLE001 - any connection failure means "no server"
+        if os.environ.get("CI"):
+            raise
+        pytest.skip(f"PostgreSQL not reachable at {url}: {error}")
+    return url
+
+
+@pytest.fixture()
+def pg_url(pg_server_url: str) -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
+    import sqlalchemy
+
+    name = f"es_test_{uuid.uuid4().hex[:12]}"
+    admin = sqlalchemy.create_engine(pg_server_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sqlalchemy.text(f'CREATE DATABASE "{name}"'))
+    url = pg_server_url.rsplit("/", 1)[0] + f"/{name}"
+    try:
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sqlalchemy.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
