@@ -1,0 +1,308 @@
+"""Writing a parsed file into the store: one list version per list, all of them or none.
+
+A snapshot file (the CSL, the BIS JSON, OFAC's sets) restates whole lists; each becomes a version.
+A Federal Register rule (``parsed.changes``) amends a list; it becomes an *amendment* version:
+the version in force at the rule's effective date with the rule's instructions applied.
+
+Entry states are stored once per distinct content: an entry that did not change between two
+versions adds one ``version_entries`` row, not a copy of its data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from exportscreen.model import ChangeKind, Entry, ListCode, RuleChange, entry_to_dict
+from exportscreen.sources.common import ParsedSource
+from exportscreen.store import queries
+from exportscreen.store.errors import StoreError
+from exportscreen.store.records import (
+    ImportResult,
+    ImportStatus,
+    ListImport,
+    StoredVersion,
+    VersionKind,
+)
+from exportscreen.store.schema import entry_states, list_versions, version_entries
+
+Progress = Callable[[int, int], None]
+
+# Entries hashed and written per round; progress is reported after each.
+_BATCH = 2000
+
+
+@dataclass(frozen=True, slots=True)
+class _PlannedVersion:
+    """A list version about to be written."""
+
+    list: ListCode
+    kind: VersionKind
+    as_of: date
+    entries: Sequence[Entry]
+    parent_version_id: int | None
+    notes: dict[str, Any]
+
+
+class _ProgressCounter:
+    def __init__(self, total: int, callback: Progress | None):
+        self.total = total
+        self.done = 0
+        self._callback = callback
+
+    def advance(self, count: int) -> None:
+        self.done += count
+        if self._callback is not None:
+            self._callback(self.done, self.total)
+
+
+def file_label(parsed: ParsedSource) -> str:
+    return ", ".join(path.name for path in parsed.paths) or parsed.format
+
+
+def import_source(
+    connection: Connection,
+    parsed: ParsedSource,
+    *,
+    as_of: date | None,
+    retrieved_from: str,
+    progress: Progress | None,
+) -> ImportResult:
+    """Write ``parsed`` on a connection holding the write lock (``locking.write_transaction``)."""
+    label = file_label(parsed)
+    if parsed.entries and parsed.changes:
+        raise StoreError(f"{label}: holds both list entries and rule changes; cannot import both")
+    notes: dict[str, Any] = {}
+    if parsed.problems:
+        notes["problems"] = [
+            {"file": p.file, "line": p.line, "field": p.field, "message": p.message}
+            for p in parsed.problems
+        ]
+    if parsed.changes:
+        plans = _amendment_plans(connection, parsed, as_of, notes, label)
+    else:
+        plans = _snapshot_plans(parsed, as_of, notes, label)
+    counter = _ProgressCounter(sum(len(plan.entries) for plan in plans), progress)
+    results: list[ListImport] = []
+    for plan in plans:
+        existing = queries.version_of_file(connection, plan.list, parsed.sha256)
+        if existing is not None:
+            counter.advance(len(plan.entries))
+            results.append(ListImport(plan.list, ImportStatus.UNCHANGED, existing))
+            continue
+        created = _write_version(connection, parsed, plan, label, retrieved_from, counter)
+        results.append(ListImport(plan.list, ImportStatus.IMPORTED, created))
+    return ImportResult(label, parsed.sha256, tuple(results), len(parsed.problems))
+
+
+# --- planning ----------------------------------------------------------------------------------
+
+
+def _snapshot_plans(
+    parsed: ParsedSource, as_of: date | None, notes: dict[str, Any], label: str
+) -> list[_PlannedVersion]:
+    when = as_of or parsed.as_of
+    if when is None:
+        raise StoreError(f"{label}: no date: pass --as-of (the date the file's data was published)")
+    by_list: dict[ListCode, list[Entry]] = {code: [] for code in parsed.lists}
+    for entry in parsed.entries:
+        by_list.setdefault(entry.list, []).append(entry)
+    if not by_list:
+        raise StoreError(f"{label}: nothing to import (no entries, no list named)")
+    return [
+        _PlannedVersion(code, VersionKind.SNAPSHOT, when, _unique(entries, label), None, notes)
+        for code, entries in by_list.items()
+    ]
+
+
+def _unique(entries: Iterable[Entry], label: str) -> list[Entry]:
+    """Entries with distinct ids; an exact repeat is dropped, a conflicting one is an error."""
+    seen: dict[str, Entry] = {}
+    for entry in entries:
+        first = seen.setdefault(entry.id, entry)
+        if first is not entry and first != entry:
+            raise StoreError(
+                f"{label}: entry id {entry.id} is used by two different entries "
+                f"({first.name!r} and {entry.name!r}); the parser must tell them apart"
+            )
+    return list(seen.values())
+
+
+def _rule_date(parsed: ParsedSource, as_of: date | None, label: str) -> date:
+    # The rule takes effect on its effective date, which can precede publication (parsed.as_of).
+    if as_of is not None:
+        return as_of
+    effective = {change.effective_date for change in parsed.changes} - {None}
+    if len(effective) > 1:
+        dates = ", ".join(sorted(d.isoformat() for d in effective if d))
+        raise StoreError(f"{label}: the rule has several effective dates ({dates}); pass --as-of")
+    if effective:
+        (when,) = effective
+        assert when is not None
+        return when
+    if parsed.as_of is None:
+        raise StoreError(f"{label}: no date: pass --as-of (the rule's effective date)")
+    return parsed.as_of
+
+
+def _amendment_plans(
+    connection: Connection,
+    parsed: ParsedSource,
+    as_of: date | None,
+    notes: dict[str, Any],
+    label: str,
+) -> list[_PlannedVersion]:
+    when = _rule_date(parsed, as_of, label)
+    by_list: dict[ListCode, list[RuleChange]] = {}
+    for change in parsed.changes:
+        by_list.setdefault(change.entry.list, []).append(change)
+    plans = []
+    for code, changes in by_list.items():
+        if queries.version_of_file(connection, code, parsed.sha256) is not None:
+            plans.append(_PlannedVersion(code, VersionKind.AMENDMENT, when, (), None, notes))
+            continue  # already imported; import_source reports it unchanged
+        base = queries.version_at(connection, code, when)
+        if base is None:
+            raise StoreError(
+                f"{label}: no {code.value} version in force on {when.isoformat()} to apply the "
+                f"rule to: load a {code.value} snapshot (e.g. the CSL or the BIS Entity List "
+                "JSON) dated on or before it first"
+            )
+        current = {entry.id: entry for entry in queries.iter_entries(connection, [base.id])}
+        unapplied = _apply(current, changes)
+        plan_notes = dict(notes)
+        plan_notes["rule"] = {
+            "instructions": {
+                kind.value: sum(c.kind is kind for c in changes) for kind in ChangeKind
+            },
+            "citations": sorted({str(c.citation) for c in changes if c.citation}),
+        }
+        if unapplied:
+            plan_notes["unapplied"] = unapplied
+        plans.append(
+            _PlannedVersion(
+                code, VersionKind.AMENDMENT, when, list(current.values()), base.id, plan_notes
+            )
+        )
+    return plans
+
+
+def _apply(entries: dict[str, Entry], changes: Iterable[RuleChange]) -> list[str]:
+    """Apply a rule's instructions in place (dict order = list order); say what did not fit.
+
+    An addition or revision replaces the entry of the same id where it stood, or is appended;
+    a removal drops it. Instructions that do not match the base are applied as well as they
+    can be and reported, since the base may predate or postdate what the rule assumed.
+    """
+    unapplied: list[str] = []
+    for change in changes:
+        entry = change.entry
+        if change.kind is ChangeKind.REMOVED:
+            if entries.pop(entry.id, None) is None:
+                unapplied.append(f"remove {entry.id} ({entry.name}): not in the base version")
+            continue
+        if change.kind is ChangeKind.ADDED and entry.id in entries:
+            unapplied.append(f"add {entry.id} ({entry.name}): already listed; replaced")
+        elif change.kind is ChangeKind.CHANGED and entry.id not in entries:
+            unapplied.append(f"revise {entry.id} ({entry.name}): not in the base version; added")
+        entries[entry.id] = entry
+    return unapplied
+
+
+# --- writing -----------------------------------------------------------------------------------
+
+
+def _write_version(
+    connection: Connection,
+    parsed: ParsedSource,
+    plan: _PlannedVersion,
+    label: str,
+    retrieved_from: str,
+    counter: _ProgressCounter,
+) -> StoredVersion:
+    # The version in force before this one, for the counts (read before inserting ours).
+    previous = queries.version_at(connection, plan.list, plan.as_of)
+    before = queries.state_ids(connection, previous.id) if previous else {}
+    state_ids = _ensure_states(connection, plan.list, plan.entries, counter)
+    after = {entry.id: state_id for entry, state_id in zip(plan.entries, state_ids, strict=True)}
+    counts = {
+        "entries": len(after),
+        "added": sum(entry_id not in before for entry_id in after),
+        "removed": sum(entry_id not in after for entry_id in before),
+        "changed": sum(before.get(entry_id, sid) != sid for entry_id, sid in after.items()),
+    }
+    counts["unchanged"] = len(after) - counts["added"] - counts["changed"]
+    version_id = connection.execute(
+        sa.insert(list_versions).returning(list_versions.c.id),
+        {
+            "list": plan.list.value,
+            "kind": plan.kind.value,
+            "source_format": parsed.format,
+            "file_name": label,
+            "sha256": parsed.sha256,
+            "as_of": plan.as_of,
+            "imported_at": datetime.now(UTC),
+            "entry_count": len(after),
+            "retrieved_from": retrieved_from,
+            "source_url": parsed.source_url,
+            "parent_version_id": plan.parent_version_id,
+            "counts": counts,
+            "notes": plan.notes,
+        },
+    ).scalar_one()
+    if state_ids:
+        connection.execute(
+            sa.insert(version_entries),
+            [
+                {"version_id": version_id, "state_id": state_id, "position": position}
+                for position, state_id in enumerate(state_ids)
+            ],
+        )
+    created = queries.version(connection, version_id)
+    assert created is not None
+    return created
+
+
+def _ensure_states(
+    connection: Connection, lst: ListCode, entries: Sequence[Entry], counter: _ProgressCounter
+) -> list[int]:
+    """The entry state id of every entry, inserting the states the store does not hold yet."""
+    known = {
+        (entry_id, content_hash): state_id
+        for state_id, entry_id, content_hash in connection.execute(
+            sa.select(
+                entry_states.c.id, entry_states.c.entry_id, entry_states.c.content_hash
+            ).where(entry_states.c.list == lst.value)
+        )
+    }
+    result: list[int] = []
+    for start in range(0, len(entries), _BATCH):
+        batch = entries[start : start + _BATCH]
+        keys = [(entry.id, entry.content_hash()) for entry in batch]
+        new_rows = [
+            {
+                "entry_id": entry.id,
+                "list": lst.value,
+                "content_hash": content_hash,
+                "name": entry.name,
+                "entry_type": entry.type.value,
+                "data": entry_to_dict(entry),
+            }
+            for entry, (_, content_hash) in zip(batch, keys, strict=True)
+            if (entry.id, content_hash) not in known
+        ]
+        if new_rows:
+            inserted = connection.execute(
+                sa.insert(entry_states).returning(entry_states.c.id, sort_by_parameter_order=True),
+                new_rows,
+            ).scalars()
+            for row, state_id in zip(new_rows, inserted, strict=True):
+                known[(row["entry_id"], row["content_hash"])] = state_id
+        result.extend(known[key] for key in keys)
+        counter.advance(len(batch))
+    return result

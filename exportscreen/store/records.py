@@ -1,0 +1,119 @@
+"""What the store returns: versions with their provenance, list summaries, import results,
+entry histories and diffs."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from exportscreen.model import LIST_NAMES, Entry, EntryChange, FieldChange, ListCode, ListVersion
+
+
+class VersionKind(enum.StrEnum):
+    SNAPSHOT = "snapshot"  # a whole list as published
+    AMENDMENT = "amendment"  # a Federal Register rule applied to the version in force before it
+
+
+@dataclass(frozen=True, slots=True)
+class StoredVersion(ListVersion):
+    """A list version with how it came to be."""
+
+    kind: VersionKind = VersionKind.SNAPSHOT
+    parent_version_id: int | None = None  # the base an amendment was applied to
+    source_url: str = ""
+    # added / changed / removed / unchanged against the version in force before it.
+    counts: Mapping[str, int] = field(default_factory=dict)
+    notes: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ListSummary:
+    """A list as the store holds it now."""
+
+    list: ListCode
+    version_id: int  # the current version: latest as_of, then the latest import
+    as_of: date
+    imported_at: datetime
+    entry_count: int
+    version_count: int
+
+    @property
+    def name(self) -> str:
+        return LIST_NAMES[self.list]
+
+
+class ImportStatus(enum.StrEnum):
+    IMPORTED = "imported"
+    UNCHANGED = "unchanged"  # this file was already imported for this list
+
+
+@dataclass(frozen=True, slots=True)
+class ListImport:
+    """What importing a file did to one list: the version it created, or the one it already
+    had created before (UNCHANGED). ``version.counts`` says what changed."""
+
+    list: ListCode
+    status: ImportStatus
+    version: StoredVersion
+
+
+@dataclass(frozen=True, slots=True)
+class ImportResult:
+    file_name: str
+    sha256: str
+    lists: tuple[ListImport, ...]
+    problems: int = 0  # rows the parser skipped (``--skip-bad-rows``), recorded in the versions
+
+    @property
+    def status(self) -> ImportStatus:
+        """UNCHANGED when the file had been imported before for every list it holds."""
+        if all(item.status is ImportStatus.UNCHANGED for item in self.lists):
+            return ImportStatus.UNCHANGED
+        return ImportStatus.IMPORTED
+
+    @property
+    def created(self) -> tuple[StoredVersion, ...]:
+        """The versions this import wrote."""
+        return tuple(item.version for item in self.lists if item.status is ImportStatus.IMPORTED)
+
+    @property
+    def version_ids(self) -> dict[ListCode, int]:
+        return {item.list: item.version.id for item in self.lists}
+
+
+class EventKind(enum.StrEnum):
+    ADDED = "added"  # first appearance on the list
+    CHANGED = "changed"
+    REMOVED = "removed"  # absent from a version after being present (a tombstone)
+    RELISTED = "relisted"  # present again after a removal
+
+
+@dataclass(frozen=True, slots=True)
+class EntryEvent:
+    """One step in an entry's life on its list.
+
+    ``entry`` is the state from ``version`` on (for REMOVED, the last state before removal);
+    ``through`` is the last version of the list in which that situation still held, so the
+    versions in which the entry was unchanged are covered without an event each.
+    """
+
+    kind: EventKind
+    version: StoredVersion
+    through: StoredVersion
+    entry: Entry
+    fields: tuple[FieldChange, ...] = ()  # for CHANGED and RELISTED: what differs from before
+
+
+@dataclass(frozen=True, slots=True)
+class Diff:
+    """How a list changed from one version to another (``from_version`` None: from nothing)."""
+
+    list: ListCode
+    from_version: StoredVersion | None
+    to_version: StoredVersion
+    added: tuple[EntryChange, ...] = ()
+    removed: tuple[EntryChange, ...] = ()
+    changed: tuple[EntryChange, ...] = ()

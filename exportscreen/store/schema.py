@@ -1,0 +1,270 @@
+"""The database schema as SQLAlchemy Core tables, for queries.
+
+The migrations under ``migrations/versions`` create these tables; they do not import this module
+(a migration must keep describing the schema of its day after this module moves on), so a test
+compares the two (``tests/store/test_schema.py``).
+
+Entry identity lives in ``entry_states.entry_id``: a string such as ``EL-1a2b3c4d5e6f``, stable
+across versions and formats. Each distinct published content of an entry is stored once, as an
+entry state; a list version is the set of entry states it holds (``version_entries``), so that
+unchanged entries cost one row per version, not one copy.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.engine import Dialect
+
+# JSONB on PostgreSQL: smaller, and indexable should alerts or audit payloads ever need it.
+JSONData = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
+
+IMPORT_LOCK_NAME = "import"
+
+VERSION_KINDS = ("snapshot", "amendment")
+ALERT_STATUSES = ("open", "decided", "closed")
+DISPOSITIONS = ("true_match", "false_positive", "needs_info", "escalated")
+
+
+class UTCDateTime(sa.types.TypeDecorator[datetime]):
+    """A timestamp that always comes back timezone-aware in UTC.
+
+    SQLite has no timezone type and returns naive datetimes; PostgreSQL returns them in the
+    session's zone. Normalising here keeps ``imported_at`` comparable across both back ends.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: store timestamps in UTC")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        assert isinstance(value, datetime)
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+# --- lists and their versions ---------------------------------------------------------------
+
+list_versions = sa.Table(
+    "list_versions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("list", sa.String(8), nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("source_format", sa.String(32), nullable=False),
+    sa.Column("file_name", sa.Text, nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("as_of", sa.Date, nullable=False),
+    sa.Column("imported_at", UTCDateTime, nullable=False),
+    sa.Column("entry_count", sa.Integer, nullable=False),
+    sa.Column("retrieved_from", sa.Text, nullable=False),
+    # 0002: the publisher's URL for the list, as stated by the file itself.
+    sa.Column("source_url", sa.Text, nullable=False, server_default=""),
+    # The version an amendment was applied to; NULL for snapshots.
+    sa.Column("parent_version_id", sa.Integer, sa.ForeignKey("list_versions.id"), nullable=True),
+    # added/changed/removed/unchanged against the version in force before, rule change counts.
+    sa.Column("counts", JSONData, nullable=False),
+    # Skipped rows (--skip-bad-rows), rule instructions that did not apply, and the like.
+    sa.Column("notes", JSONData, nullable=False),
+    sa.CheckConstraint("kind IN ('snapshot', 'amendment')", name="kind"),
+    # Re-importing a file is a no-op; the constraint backs up the check made under the import lock.
+    sa.UniqueConstraint("list", "sha256"),
+    # version_at() and lists(): the latest version of a list at a date.
+    sa.Index(None, "list", "as_of", "id"),
+)
+
+entry_states = sa.Table(
+    "entry_states",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("entry_id", sa.String(64), nullable=False),
+    sa.Column("list", sa.String(8), nullable=False),
+    # Entry.content_hash(): a digest of entry_to_dict(entry).
+    sa.Column("content_hash", sa.String(64), nullable=False),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("entry_type", sa.String(16), nullable=False),
+    sa.Column("data", JSONData, nullable=False),
+    # Also serves lookups by entry_id alone (history, entry()).
+    sa.UniqueConstraint("entry_id", "content_hash"),
+    sa.Index(None, "list"),
+)
+
+version_entries = sa.Table(
+    "version_entries",
+    metadata,
+    sa.Column("version_id", sa.Integer, sa.ForeignKey("list_versions.id"), primary_key=True),
+    sa.Column("state_id", sa.Integer, sa.ForeignKey("entry_states.id"), primary_key=True),
+    # The entry's place in the published file, so that a version reads back in file order.
+    sa.Column("position", sa.Integer, nullable=False),
+    # history(): the versions holding one state.
+    sa.Index(None, "state_id"),
+)
+
+import_lock = sa.Table(
+    "import_lock",
+    metadata,
+    # One row per lock; the import transaction updates the row first and so holds a row lock
+    # (PostgreSQL) or the database write lock (SQLite) until it commits or rolls back.
+    sa.Column("name", sa.String(32), primary_key=True),
+    sa.Column("holder", sa.Text, nullable=False),
+    sa.Column("acquired_at", UTCDateTime, nullable=True),
+)
+
+update_runs = sa.Table(
+    "update_runs",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("started_at", UTCDateTime, nullable=False),
+    sa.Column("finished_at", UTCDateTime, nullable=True),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("list", sa.String(8), nullable=True),
+    sa.Column("error", sa.Text, nullable=True),
+    sa.Column("version_id", sa.Integer, sa.ForeignKey("list_versions.id"), nullable=True),
+    sa.Index(None, "started_at"),
+)
+
+# --- screening: counterparties, alerts, decisions ----------------------------------------------
+
+counterparties = sa.Table(
+    "counterparties",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    # The customer's own reference (ERP id...).
+    sa.Column("external_id", sa.String(200), nullable=False, unique=True),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("country", sa.String(2), nullable=False),
+    sa.Column("type", sa.String(16), nullable=False),
+    sa.Column("address", sa.Text, nullable=False),
+    sa.Column("data", JSONData, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+)
+
+alerts = sa.Table(
+    "alerts",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("counterparty_id", sa.Integer, sa.ForeignKey("counterparties.id"), nullable=False),
+    # Entry ids are logical (stable across versions), hence no foreign key.
+    sa.Column("entry_id", sa.String(64), nullable=False),
+    # What was matched, so that a change to either side re-opens the question.
+    sa.Column("entry_state_hash", sa.String(64), nullable=False),
+    sa.Column("counterparty_hash", sa.String(64), nullable=False),
+    sa.Column("score", sa.Float, nullable=False),
+    sa.Column("matched_name", sa.Text, nullable=False),
+    sa.Column("explanation", JSONData, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("closed_at", UTCDateTime, nullable=True),
+    sa.Column("closed_reason", sa.Text, nullable=True),
+    sa.CheckConstraint("status IN ('open', 'decided', 'closed')", name="status"),
+    sa.Index(None, "counterparty_id", "entry_id"),
+    sa.Index(None, "status"),
+    sa.Index(None, "entry_id"),
+)
+
+decisions = sa.Table(
+    "decisions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("alert_id", sa.Integer, sa.ForeignKey("alerts.id"), nullable=False),
+    sa.Column("disposition", sa.String(16), nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    # "user" is a reserved word in PostgreSQL; the analyst's user name.
+    sa.Column("decided_by", sa.String(200), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("expires_at", UTCDateTime, nullable=True),
+    sa.CheckConstraint(
+        "disposition IN ('true_match', 'false_positive', 'needs_info', 'escalated')",
+        name="disposition",
+    ),
+    sa.Index(None, "alert_id"),
+)
+
+suppressions = sa.Table(
+    "suppressions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("counterparty_id", sa.Integer, sa.ForeignKey("counterparties.id"), nullable=False),
+    sa.Column("entry_id", sa.String(64), nullable=False),
+    # A suppression holds only while both sides are as they were when the analyst decided.
+    sa.Column("entry_state_hash", sa.String(64), nullable=False),
+    sa.Column("counterparty_hash", sa.String(64), nullable=False),
+    sa.Column("expires_at", UTCDateTime, nullable=True),
+    sa.Column("decision_id", sa.Integer, sa.ForeignKey("decisions.id"), nullable=False),
+    sa.Index(None, "counterparty_id", "entry_id"),
+)
+
+# --- audit, ownership, users --------------------------------------------------------------------
+
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    # Gap-free sequence of the hash chain; unique so that two writers cannot fork the chain.
+    sa.Column("seq", sa.Integer, nullable=False, unique=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("actor", sa.String(200), nullable=False),
+    sa.Column("action", sa.String(64), nullable=False),
+    sa.Column("payload", JSONData, nullable=False),
+    sa.Column("prev_hash", sa.String(64), nullable=False),
+    sa.Column("hash", sa.String(64), nullable=False),
+)
+
+ownership = sa.Table(
+    "ownership",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    # Entry ids or counterparty external ids.
+    sa.Column("owner", sa.String(200), nullable=False),
+    sa.Column("owned", sa.String(200), nullable=False),
+    # Exact decimals (the 50% rules aggregate stakes); NULL = a known owner, unknown share.
+    sa.Column("percent", sa.Numeric(7, 4), nullable=True),
+    sa.Column("as_of", sa.Date, nullable=False),
+    sa.Column("source", sa.Text, nullable=False),
+    sa.Index(None, "owner"),
+    sa.Index(None, "owned"),
+)
+
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False, unique=True),
+    sa.Column("role", sa.String(32), nullable=False),
+    sa.Column("password_hash", sa.Text, nullable=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)
+
+api_keys = sa.Table(
+    "api_keys",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id"), nullable=False),
+    sa.Column("key_hash", sa.String(128), nullable=False, unique=True),
+    sa.Column("label", sa.Text, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("revoked_at", UTCDateTime, nullable=True),
+)

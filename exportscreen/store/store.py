@@ -1,0 +1,285 @@
+"""The versioned list store: every imported list version kept, any past date viewable.
+
+``Store`` is the one entry point for the rest of exportscreen (CLI, API, screening). It works the
+same on SQLite (the default, a file) and PostgreSQL; writes go through one transaction holding
+the store's write lock (``locking``), reads through their own transaction, so a reader never sees
+half an import.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import date
+from types import TracebackType
+
+from sqlalchemy.engine import Connection, Engine
+
+from exportscreen import settings
+from exportscreen.model import ChangeKind, Entry, EntryChange, ListCode
+from exportscreen.sources.common import ParsedSource
+from exportscreen.store import importing, migrate, queries
+from exportscreen.store.diff import entry_change
+from exportscreen.store.engine import create_engine
+from exportscreen.store.errors import StoreError
+from exportscreen.store.history import entry_events
+from exportscreen.store.locking import write_transaction
+from exportscreen.store.records import Diff, EntryEvent, ImportResult, ListSummary, StoredVersion
+
+# How long an import waits for another one to finish before giving up. Loading the full CSL takes
+# a few seconds; a minute leaves room for a slow disk without hanging a cron job forever.
+DEFAULT_LOCK_TIMEOUT_SECONDS = 60.0
+
+VersionRef = int | date | None
+
+
+def list_code(value: ListCode | str) -> ListCode:
+    """A list code from its enum or its text ("EL", "el"); StoreError for an unknown one."""
+    if isinstance(value, ListCode):
+        return value
+    try:
+        return ListCode(value.strip().upper())
+    except ValueError:
+        known = ", ".join(code.value for code in ListCode)
+        raise StoreError(f"unknown list {value!r}; the lists are {known}") from None
+
+
+class Store:
+    def __init__(self, engine: Engine, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT_SECONDS):
+        """A store on an engine whose schema is already up to date; use ``Store.open``."""
+        self._engine = engine
+        self._lock_timeout = lock_timeout
+
+    @classmethod
+    def open(
+        cls, url: str | None = None, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT_SECONDS
+    ) -> Store:
+        """Open (creating it if need be) the store at an SQLAlchemy URL, the default when None,
+        and upgrade its schema to the latest migration."""
+        engine = create_engine(url or settings.default_db_url(), lock_timeout=lock_timeout)
+        try:
+            migrate.upgrade(engine)
+        except BaseException:
+            engine.dispose()
+            raise
+        return cls(engine, lock_timeout=lock_timeout)
+
+    @property
+    def engine(self) -> Engine:
+        return self._engine
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # --- writing -------------------------------------------------------------------------------
+
+    def import_source(
+        self,
+        parsed: ParsedSource,
+        *,
+        as_of: date | None = None,
+        retrieved_from: str = "",
+        progress: Callable[[int, int], None] | None = None,
+    ) -> ImportResult:
+        """Store a parsed file: one version per list it holds, all in one transaction.
+
+        ``as_of`` overrides the file's own date. Re-importing a file (same sha256, same list) is
+        a no-op reported as unchanged. ``progress(done, total)`` counts entries written.
+        """
+        purpose = f"importing {importing.file_label(parsed)}"
+        with write_transaction(
+            self._engine, lock_timeout=self._lock_timeout, purpose=purpose
+        ) as connection:
+            return importing.import_source(
+                connection, parsed, as_of=as_of, retrieved_from=retrieved_from, progress=progress
+            )
+
+    # --- versions ------------------------------------------------------------------------------
+
+    def _read(self) -> Connection:
+        return self._engine.connect()
+
+    def lists(self) -> list[ListSummary]:
+        """Every list in the store with its current version (latest as_of, then latest import)."""
+        with self._read() as connection, connection.begin():
+            counts = queries.version_count_by_list(connection)
+            return [
+                ListSummary(
+                    list=v.list,
+                    version_id=v.id,
+                    as_of=v.as_of,
+                    imported_at=v.imported_at,
+                    entry_count=v.entry_count,
+                    version_count=counts[v.list],
+                )
+                for v in queries.versions_in_force(connection, None)
+            ]
+
+    def current_version_ids(self) -> dict[ListCode, int]:
+        with self._read() as connection:
+            return {v.list: v.id for v in queries.versions_in_force(connection, None)}
+
+    def versions(self, lst: ListCode | str) -> list[StoredVersion]:
+        """The versions of a list, oldest data first (empty when it was never loaded)."""
+        with self._read() as connection:
+            return queries.versions(connection, list_code(lst))
+
+    def version(self, version_id: int) -> StoredVersion:
+        with self._read() as connection:
+            found = queries.version(connection, version_id)
+        if found is None:
+            raise StoreError(f"no list version {version_id} in the store")
+        return found
+
+    def version_at(self, lst: ListCode | str, when: date) -> StoredVersion | None:
+        """The version of a list in force on a date, None if the list had none yet."""
+        with self._read() as connection:
+            return queries.version_at(connection, list_code(lst), when)
+
+    # --- entries -------------------------------------------------------------------------------
+
+    def entries(
+        self,
+        lst: ListCode | str | None = None,
+        *,
+        version_id: int | None = None,
+        as_of: date | None = None,
+    ) -> list[Entry]:
+        """Entries of one version, or of the version of each list in force on ``as_of``
+        (default: the current ones), ordered by list and then as published.
+
+        For one named list with no version in force on ``as_of``, this is a StoreError rather
+        than an empty list, which would read as "nobody was listed".
+        """
+        with self._read() as connection, connection.begin():
+            version_ids = self._select_versions(connection, lst, version_id, as_of)
+            return list(queries.iter_entries(connection, version_ids))
+
+    def iter_current_entries(self) -> Iterator[Entry]:
+        """The current entries of every list, streamed (for building the screening index)."""
+        with self._read() as connection, connection.begin():
+            version_ids = [v.id for v in queries.versions_in_force(connection, None)]
+            yield from queries.iter_entries(connection, version_ids)
+
+    def _select_versions(
+        self,
+        connection: Connection,
+        lst: ListCode | str | None,
+        version_id: int | None,
+        as_of: date | None,
+    ) -> list[int]:
+        code = list_code(lst) if lst is not None else None
+        if version_id is not None:
+            if as_of is not None:
+                raise StoreError("pass a version or a date, not both")
+            found = queries.version(connection, version_id)
+            if found is None:
+                raise StoreError(f"no list version {version_id} in the store")
+            if code is not None and found.list is not code:
+                raise StoreError(
+                    f"version {version_id} is a {found.list.value} version, not {code.value}"
+                )
+            return [found.id]
+        if code is None:
+            return [v.id for v in queries.versions_in_force(connection, as_of)]
+        in_force = queries.version_at(connection, code, as_of)
+        if in_force is None:
+            raise StoreError(_no_version(code, as_of))
+        return [in_force.id]
+
+    def entry(self, entry_id: str, *, as_of: date | None = None) -> Entry | None:
+        """An entry as listed on ``as_of`` (default: now); None when it was not listed then.
+
+        An id the store has never seen is a StoreError (likely a typo), not None.
+        """
+        with self._read() as connection, connection.begin():
+            code = queries.list_of_entry(connection, entry_id)
+            if code is None:
+                raise StoreError(f"no entry {entry_id!r} in any version of any list")
+            in_force = queries.version_at(connection, code, as_of)
+            if in_force is None:
+                return None
+            return queries.entry_in_version(connection, entry_id, in_force.id)
+
+    def history(self, entry_id: str) -> list[EntryEvent]:
+        """The entry's life on its list: added, each change, removals, re-listings."""
+        with self._read() as connection, connection.begin():
+            code = queries.list_of_entry(connection, entry_id)
+            if code is None:
+                raise StoreError(f"no entry {entry_id!r} in any version of any list")
+            states = dict(queries.entry_states_of(connection, entry_id))
+            return entry_events(queries.versions(connection, code), states)
+
+    # --- diffs ---------------------------------------------------------------------------------
+
+    def diff(self, lst: ListCode | str, from_: VersionRef = None, to: VersionRef = None) -> Diff:
+        """What changed in a list between two versions, each given by id or by a date (the
+        version in force then). Defaults: ``to`` the current version, ``from_`` the one before
+        it (None when ``to`` is the first version: everything is added)."""
+        code = list_code(lst)
+        with self._read() as connection, connection.begin():
+            after = self._resolve(connection, code, to)
+            if after is None:
+                raise StoreError(f"no {code.value} version in the store: load the list first")
+            before = self._resolve(connection, code, from_) if from_ is not None else None
+            if from_ is None:
+                ordered = queries.versions(connection, code)
+                position = next(i for i, v in enumerate(ordered) if v.id == after.id)
+                before = ordered[position - 1] if position else None
+            old = queries.state_ids(connection, before.id) if before else {}
+            new = queries.state_ids(connection, after.id)
+            differing = {sid for eid, sid in new.items() if old.get(eid) != sid}
+            differing |= {sid for eid, sid in old.items() if new.get(eid) != sid}
+            loaded = queries.entries_by_state(connection, sorted(differing))
+        changes = [
+            entry_change(
+                loaded[old[eid]] if eid in old else None, loaded[new[eid]] if eid in new else None
+            )
+            for eid in [*new, *(eid for eid in old if eid not in new)]
+            if old.get(eid) != new.get(eid)
+        ]
+        kinds: dict[ChangeKind, list[EntryChange]] = {kind: [] for kind in ChangeKind}
+        for change in changes:
+            if change is not None:  # two states of an entry always differ; kept for the types
+                kinds[change.kind].append(change)
+        return Diff(
+            code,
+            from_version=before,
+            to_version=after,
+            added=tuple(kinds[ChangeKind.ADDED]),
+            removed=tuple(kinds[ChangeKind.REMOVED]),
+            changed=tuple(kinds[ChangeKind.CHANGED]),
+        )
+
+    def _resolve(
+        self, connection: Connection, code: ListCode, ref: VersionRef
+    ) -> StoredVersion | None:
+        if ref is None:
+            return queries.version_at(connection, code, None)
+        if isinstance(ref, date):
+            found = queries.version_at(connection, code, ref)
+            if found is None:
+                raise StoreError(_no_version(code, ref))
+            return found
+        found = queries.version(connection, ref)
+        if found is None:
+            raise StoreError(f"no list version {ref} in the store")
+        if found.list is not code:
+            raise StoreError(f"version {ref} is a {found.list.value} version, not {code.value}")
+        return found
+
+
+def _no_version(code: ListCode, when: date | None) -> str:
+    if when is None:
+        return f"no {code.value} version in the store: load the list first"
+    return f"no {code.value} version in force on {when.isoformat()}"
