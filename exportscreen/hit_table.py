@@ -1,0 +1,170 @@
+"""The table a bulk screening run produces, defined once for the batch files and for Spark.
+
+An input row becomes a ``Query``; the screener's hits for it become rows of ``OUTPUT_COLUMNS``.
+Both ``exportscreen.batch`` (worker processes) and ``exportscreen.spark`` (executors) go through
+``screen_query`` so that the same input gives the same rows on a laptop and on a cluster.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from exportscreen.model import EntryType, Hit, LicenceScope, ReviewPolicy
+from exportscreen.sources.common import country_code
+from exportscreen.tabular import Column, ColumnKind
+
+OUTPUT_COLUMNS: tuple[Column, ...] = (
+    Column("input_id"),
+    Column("input_name"),
+    Column("rank", ColumnKind.INTEGER),  # 1 = best hit for this input; empty when it has none
+    Column("score", ColumnKind.REAL),
+    Column("list"),  # ListCode value: EL, SDN, MEU...
+    Column("entry_id"),
+    Column("entry_name"),
+    Column("matched_name"),  # the primary name or alias that matched
+    Column("licence_requirement"),
+    Column("review_policy"),
+    Column("explanation"),
+)
+OUTPUT_NAMES: tuple[str, ...] = tuple(c.name for c in OUTPUT_COLUMNS)
+
+OutputRow = tuple[str | int | float | None, ...]
+
+# How customer files name party types; anything else is reported as a bad row rather than
+# guessed, because the type narrows which entries a name is compared with.
+_TYPE_WORDS: dict[str, EntryType] = {
+    "entity": EntryType.ENTITY,
+    "company": EntryType.ENTITY,
+    "organization": EntryType.ENTITY,
+    "organisation": EntryType.ENTITY,
+    "business": EntryType.ENTITY,
+    "legal entity": EntryType.ENTITY,
+    "individual": EntryType.INDIVIDUAL,
+    "person": EntryType.INDIVIDUAL,
+    "natural person": EntryType.INDIVIDUAL,
+    "vessel": EntryType.VESSEL,
+    "ship": EntryType.VESSEL,
+    "aircraft": EntryType.AIRCRAFT,
+}
+
+
+class SupportsScreen(Protocol):
+    def screen(
+        self,
+        name: str,
+        country: str | None = None,
+        type: EntryType | None = None,
+        limit: int = 10,
+        threshold: float | None = None,
+    ) -> list[Hit]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """One counterparty to screen, as read from one input row."""
+
+    input_id: str
+    name: str
+    country: str | None = None  # ISO 3166-1 alpha-2
+    type: EntryType | None = None
+
+
+class QueryError(ValueError):
+    """An input row that cannot be screened; ``field`` names the column at fault."""
+
+    def __init__(self, field: str, reason: str):
+        super().__init__(reason)
+        self.field = field
+        self.reason = reason
+
+
+def make_query(
+    input_id: str,
+    name: str | None,
+    country: str | None = None,
+    type: str | None = None,
+    *,
+    name_field: str = "name",
+    type_field: str = "type",
+) -> Query:
+    """A Query from raw cell values, or QueryError for an empty name or an unknown type.
+
+    A country that names no country (``"N/A"``, ``"?"``) is dropped rather than refused: the
+    name can still be screened, only without the country qualifier."""
+    text = " ".join((name or "").split())
+    if not text:
+        raise QueryError(name_field, "empty name")
+    party_type: EntryType | None = None
+    type_text = " ".join((type or "").split()).casefold()
+    if type_text:
+        if type_text not in _TYPE_WORDS:
+            known = ", ".join(sorted({t.value for t in _TYPE_WORDS.values()}))
+            raise QueryError(type_field, f"unknown party type {type!r} (expected {known})")
+        party_type = _TYPE_WORDS[type_text]
+    return Query(
+        input_id=input_id,
+        name=text,
+        country=(country_code(country) or None) if country else None,
+        type=party_type,
+    )
+
+
+def _licence_text(hit: Hit) -> str:
+    licence = hit.entry.licence
+    if licence.raw:
+        return licence.raw
+    return "" if licence.scope is LicenceScope.NONE else licence.scope.value
+
+
+def _review_text(hit: Hit) -> str:
+    review = hit.entry.review
+    if review.policy is not ReviewPolicy.NONE:
+        return review.policy.value
+    return review.raw
+
+
+def _hit_row(query: Query, rank: int, hit: Hit) -> OutputRow:
+    return (
+        query.input_id,
+        query.name,
+        rank,
+        hit.score,
+        hit.entry.list.value,
+        hit.entry.id,
+        hit.entry.name,
+        hit.matched_name,
+        _licence_text(hit),
+        _review_text(hit),
+        hit.explanation.summary,
+    )
+
+
+def rows_for(query: Query, hits: Sequence[Hit], *, best_only: bool = False) -> list[OutputRow]:
+    """Output rows for one query: one per hit, best first, or with ``best_only`` exactly one
+    (the best hit, or the input alone when nothing reached the threshold)."""
+    ranked = sorted(hits, key=lambda h: -h.score)
+    if best_only:
+        if not ranked:
+            return [(query.input_id, query.name) + (None,) * (len(OUTPUT_COLUMNS) - 2)]
+        ranked = ranked[:1]
+    return [_hit_row(query, rank, hit) for rank, hit in enumerate(ranked, 1)]
+
+
+def screen_query(
+    screener: SupportsScreen,
+    query: Query,
+    *,
+    threshold: float | None = None,
+    limit: int = 10,
+    best_only: bool = False,
+) -> list[OutputRow]:
+    hits = screener.screen(
+        query.name,
+        country=query.country,
+        type=query.type,
+        limit=1 if best_only else limit,
+        threshold=threshold,
+    )
+    return rows_for(query, hits, best_only=best_only)
