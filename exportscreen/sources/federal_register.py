@@ -124,11 +124,8 @@ def _effective_date(root: Element) -> date | None:
 
 def _rule_citation(root: Element, cells: list[str]) -> Citation | None:
     """The rule's own citation: the first page is the one before the first page marker (a rule
-    starts part-way down a page), the volume and date come from the citation cells."""
-    for cell in cells:
-        printed = [c for c in parse_citations(cell) if "INSERT" not in c.raw.upper()]
-        if printed:
-            return printed[-1]
+    starts part-way down a page), the volume and date come from the placeholder the citation
+    cells hold for this rule (the real citations in those cells are earlier rules')."""
     volume: int | None = None
     published: date | None = None
     for cell in cells:
@@ -340,7 +337,8 @@ def _entry(row: _Row, country: str, citation: Citation | None, effective: date |
         for line in address_lines
         for text in _split_addresses(line)
     )
-    printed = tuple(c for c in parse_citations(row.citation) if "INSERT" not in c.raw.upper())
+    # The cell lists the entry's earlier rules, then a placeholder for this one (cumulative).
+    earlier = parse_citations(row.citation)
     return Entry(
         id=entry_id(ListCode.EL, row.name, country),
         list=ListCode.EL,
@@ -351,7 +349,7 @@ def _entry(row: _Row, country: str, citation: Citation | None, effective: date |
         countries=(country,) if country else (),
         licence=parse_licence(row.licence),
         review=parse_review(row.review),
-        citations=printed or ((citation,) if citation else ()),
+        citations=earlier + ((citation,) if citation else ()),
         start_date=effective,
     )
 
