@@ -18,6 +18,8 @@ import gzip
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
@@ -29,25 +31,37 @@ from exportscreen.sources import fetch
 
 Responder = Callable[[BaseHTTPRequestHandler], None]
 
-# The real file behind each official URL, relative to the shared data folder. The data dates
-# differ from list to list (see raw/PROVENANCE.md); what matters here is that they are real.
-OFFICIAL_FILES: dict[str, str] = {
-    fetch.source("csl").primary.url: "raw/watchman/csl/consolidated_2022-05.csv.gz",
-    fetch.source("bis-dpl").primary.url: "raw/watchman/bis_dpl/dpl_2023-11-30.txt.gz",
+# The real file behind each official URL, relative to the shared data folder, and the date the
+# mirror gives as its Last-Modified: the data's own date from raw/PROVENANCE.md (the first of the
+# month where only the month is known). The lists' dates differ; what matters is that they are real.
+OFFICIAL_FILES: dict[str, tuple[str, datetime]] = {
+    fetch.source("csl").primary.url: (
+        "raw/watchman/csl/consolidated_2022-05.csv.gz",
+        datetime(2022, 5, 16, tzinfo=UTC),
+    ),
+    fetch.source("bis-dpl").primary.url: (
+        "raw/watchman/bis_dpl/dpl_2023-11-30.txt.gz",
+        datetime(2023, 11, 30, tzinfo=UTC),
+    ),
     **{
-        remote.url: f"raw/watchman/ofac_sdn_2021-07/{remote.name.lower()}.gz"
+        remote.url: (
+            f"raw/watchman/ofac_sdn_2021-07/{remote.name.lower()}.gz",
+            datetime(2021, 7, 1, tzinfo=UTC),
+        )
         for remote in fetch.source("ofac-sdn").files
     },
     **{
-        remote.url: f"raw/watchman/ofac_cons_2025-12/{remote.name.lower()}.gz"
+        remote.url: (
+            f"raw/watchman/ofac_cons_2025-12/{remote.name.lower()}.gz",
+            datetime(2025, 12, 1, tzinfo=UTC),
+        )
         for remote in fetch.source("ofac-cons").files
     },
     fetch.source("ofac-cons-enhanced").primary.url: (
-        "raw/watchman/ofac_cons_enhanced_2025-01/CONS_ENHANCED.ZIP"
+        "raw/watchman/ofac_cons_enhanced_2025-01/CONS_ENHANCED.ZIP",
+        datetime(2025, 1, 14, 19, 3, tzinfo=UTC),
     ),
 }
-
-LAST_MODIFIED = "Wed, 18 May 2022 09:00:00 GMT"
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,14 +178,18 @@ def send(
     handler.wfile.flush()
 
 
-def published_file(path: Path, content_type: str = "text/csv") -> Responder:
+def published_file(
+    path: Path, content_type: str = "text/csv", last_modified: datetime | None = None
+) -> Responder:
     """A file as its publisher serves it. A ``.gz`` copy stands for the plain file: sent with
     ``Content-Encoding: gzip`` when the client accepts gzip, else decompressed."""
     data = path.read_bytes()
     compressed = path.suffix == ".gz"
 
     def respond(handler: BaseHTTPRequestHandler) -> None:
-        headers = {"Last-Modified": LAST_MODIFIED}
+        headers = (
+            {"Last-Modified": format_datetime(last_modified, usegmt=True)} if last_modified else {}
+        )
         accepts_gzip = "gzip" in handler.headers.get("Accept-Encoding", "")
         if compressed and accepts_gzip:
             send(handler, 200, data, content_type, {**headers, "Content-Encoding": "gzip"})
@@ -291,19 +309,19 @@ def huge_body(size: int, *, declare_length: bool) -> Responder:
 
 def serve_official_files(server: MirrorServer) -> None:
     """Route every official URL that has a real file in shared/ to it."""
-    for url, relative in OFFICIAL_FILES.items():
+    for url, (relative, published) in OFFICIAL_FILES.items():
         path = server.shared_file(relative)
         kind = "application/zip" if path.suffix.lower() == ".zip" else "text/csv"
         if url.endswith(".txt"):
             kind = "text/plain"
-        server.route_official(url, published_file(path, kind))
+        server.route_official(url, published_file(path, kind, published))
 
 
 @pytest.fixture()
 def mirror_server() -> Iterator[MirrorServer]:
     """A running mirror of the official files (real data from shared/), faults routed per test."""
     root = settings.shared_data_dir()
-    missing = [r for r in OFFICIAL_FILES.values() if not (root / r).is_file()]
+    missing = [r for r, _ in OFFICIAL_FILES.values() if not (root / r).is_file()]
     if missing:
         pytest.skip(f"real list files not found under {root} (set EXPORTSCREEN_SHARED_DATA)")
     with MirrorServer(root) as server:

@@ -258,6 +258,8 @@ class _Transient(Exception):
         super().__init__(reason)
 
 
+DEFAULT_BACKOFF = Backoff()
+
 _RETRIED_STATUSES = frozenset({429, 500, 502, 503, 504})
 _COPY_BLOCK = 1 << 20
 _HEAD_BYTES = 1024
@@ -273,7 +275,7 @@ def download(
     max_bytes: int = settings.MAX_DOWNLOAD_BYTES,
     expected_sha256: str | None = None,
     mirror: str | None = None,
-    backoff: Backoff = Backoff(),
+    backoff: Backoff = DEFAULT_BACKOFF,
     sleep: Callable[[float], None] = time.sleep,
 ) -> DownloadedFile:
     """Fetch ``remote`` into ``dest_dir/<remote.name>``, verified, or raise DownloadError.
@@ -379,7 +381,11 @@ def _fetch(
     received = 0
     expected: int | None = None
     try:
-        with client.stream("GET", url, headers=headers, timeout=timeout) as response:
+        # Redirects are followed whatever the client's setting: official hosts move their files
+        # now and then (OFAC's old treasury.gov URLs redirect to the list service).
+        with client.stream(
+            "GET", url, headers=headers, timeout=timeout, follow_redirects=True
+        ) as response:
             _check_status(url, response, backoff)
             content_type = response.headers.get("content-type", "")
             if content_type.split(";")[0].strip().lower() in {"text/html", "application/xhtml+xml"}:

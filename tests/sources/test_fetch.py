@@ -37,7 +37,7 @@ def client() -> Iterator[httpx.Client]:
 
 def shared_bytes(server: MirrorServer, remote: fetch.RemoteFile) -> bytes:
     """The publisher's file as it would arrive: the shared .gz copies decompressed."""
-    path = server.shared_file(OFFICIAL_FILES[remote.url])
+    path = server.shared_file(OFFICIAL_FILES[remote.url][0])
     data = path.read_bytes()
     return gzip.decompress(data) if path.suffix == ".gz" else data
 
@@ -124,7 +124,7 @@ def test_last_modified_is_kept(
     mirror_server: MirrorServer, client: httpx.Client, tmp_path: Path
 ) -> None:
     got = download(CSL, tmp_path, client=client, mirror=mirror_server.url, timeout=TIMEOUT)
-    assert got.last_modified == datetime(2022, 5, 18, 9, 0, tzinfo=UTC)
+    assert got.last_modified == OFFICIAL_FILES[CSL.url][1]
 
 
 @pytest.mark.shared
@@ -254,26 +254,26 @@ Fault = Callable[[MirrorServer], httpserver.Responder]
 
 
 def _truncated_zip(server: MirrorServer) -> httpserver.Responder:
-    return httpserver.truncated(server.shared_file(OFFICIAL_FILES[CONS_ZIP.url]))
+    return httpserver.truncated(server.shared_file(OFFICIAL_FILES[CONS_ZIP.url][0]))
 
 
 def _truncated_gzip_transfer(server: MirrorServer) -> httpserver.Responder:
     return httpserver.truncated(
         # A fifth of it, so that what arrives decodes to less than the size limit.
-        server.shared_file(OFFICIAL_FILES[CSL.url]),
+        server.shared_file(OFFICIAL_FILES[CSL.url][0]),
         keep=0.2,
         as_transfer_encoding=True,
     )
 
 
 def _corrupt_zip(server: MirrorServer) -> httpserver.Responder:
-    data = bytearray(server.shared_file(OFFICIAL_FILES[CONS_ZIP.url]).read_bytes())
+    data = bytearray(server.shared_file(OFFICIAL_FILES[CONS_ZIP.url][0]).read_bytes())
     data[len(data) // 2] ^= 0xFF  # one flipped byte in the compressed XML
     return httpserver.body(bytes(data), "application/zip")
 
 
 def _other_list(server: MirrorServer) -> httpserver.Responder:
-    return httpserver.published_file(server.shared_file(OFFICIAL_FILES[DPL.url]))
+    return httpserver.published_file(server.shared_file(OFFICIAL_FILES[DPL.url][0]))
 
 
 def _short(server: MirrorServer) -> httpserver.Responder:
@@ -323,7 +323,7 @@ REFUSALS: list[tuple[str, fetch.RemoteFile, Fault, str, int]] = [
     (
         "gzip-bomb",  # 1.4 MB on the wire, 5.8 MB once decoded
         CSL,
-        lambda s: httpserver.published_file(s.shared_file(OFFICIAL_FILES[CSL.url])),
+        lambda s: httpserver.published_file(s.shared_file(OFFICIAL_FILES[CSL.url][0])),
         r"gzip transfer encoding expands past the limit of 2000000 bytes",
         1,
     ),
