@@ -135,7 +135,9 @@ def iter_entries(connection: Connection, version_ids: Sequence[int]) -> Iterator
         .where(version_entries.c.version_id.in_(version_ids))
         .order_by(entry_states.c.list, version_entries.c.position)
     )
-    result = connection.execution_options(yield_per=_FETCH_ROWS).execute(query)
+    # On the statement, not the connection: a connection's options would outlive this query and
+    # turn the importer's later INSERTs into server-side cursors on PostgreSQL.
+    result = connection.execute(query.execution_options(yield_per=_FETCH_ROWS))
     for partition in result.partitions():
         for (data,) in partition:
             yield entry_from_dict(data)
