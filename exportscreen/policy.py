@@ -18,7 +18,7 @@ import enum
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -291,6 +291,12 @@ REVIEW_MEANINGS: Mapping[ReviewPolicy, ReviewMeaning] = {
             likely_denial=False,
         ),
         ReviewMeaning(
+            ReviewPolicy.CROSS_REFERENCE,
+            "The review policy is set by the regulation the entry cites (e.g. 15 CFR 744.2(d), "
+            "744.21(e)): read that section for the chance of a licence.",
+            likely_denial=False,
+        ),
+        ReviewMeaning(
             ReviewPolicy.NONE,
             "No review policy stated in the list data: read the entry in the Federal Register "
             "or eCFR.",
@@ -423,7 +429,7 @@ Document = TypeVar("Document", bound=BaseModel)
 def _iso_date(value: Any) -> date:
     """Accept a date or an ISO ``YYYY-MM-DD`` string, nothing else (pydantic's lax mode would
     read an integer as a Unix timestamp)."""
-    if isinstance(value, date) and not hasattr(value, "hour"):
+    if isinstance(value, date) and not isinstance(value, datetime):
         return value
     if isinstance(value, str):
         try:
