@@ -113,21 +113,31 @@ class _Chunk:
         return len(self.queries) + len(self.bad)
 
 
-def _screen_all(
-    screener: SupportsScreen, queries: Sequence[Query], options: _Options
-) -> list[OutputRow]:
-    rows: list[OutputRow] = []
+@dataclass(frozen=True, slots=True)
+class _Screened:
+    """What a worker sends back for a chunk: output rows, and the queries the screener refused
+    (as (row, line, role, reason), mapped to BadRows by the parent, which knows the columns)."""
+
+    rows: list[OutputRow]
+    refused: list[tuple[int, int | None, str, str]]
+
+
+def _screen_all(screener: SupportsScreen, queries: Sequence[Query], options: _Options) -> _Screened:
+    result = _Screened([], [])
     for query in queries:
-        rows.extend(
-            screen_query(
+        try:
+            rows = screen_query(
                 screener,
                 query,
                 threshold=options.threshold,
                 limit=options.limit,
                 best_only=options.best_only,
             )
-        )
-    return rows
+        except QueryError as error:
+            result.refused.append((query.row, query.line, error.role, error.reason))
+            continue
+        result.rows.extend(rows)
+    return result
 
 
 # --- worker processes ------------------------------------------------------------------------
@@ -149,7 +159,7 @@ def _start_worker(
     _worker_options = options
 
 
-def _screen_in_worker(queries: list[Query]) -> list[OutputRow]:
+def _screen_in_worker(queries: list[Query]) -> _Screened:
     if _worker_screener is None or _worker_options is None:
         raise RuntimeError("worker process was not initialised with a screener")
     return _screen_all(_worker_screener, queries, _worker_options)
@@ -165,6 +175,11 @@ class _Columns:
     country: int | None
     type: int | None
     names: tuple[str, ...]  # as in the file, for error messages
+
+    def field(self, role: str) -> str:
+        """The file's column for an input role ("name", "country", "type")."""
+        index = {"name": self.name, "country": self.country, "type": self.type}.get(role)
+        return role if index is None else self.names[index]
 
 
 def _resolve_columns(
@@ -210,15 +225,15 @@ def _queries(
         input_id = (value(record, columns.id) or "").strip() or str(record.number)
         try:
             yield make_query(
+                record.number,
+                record.line,
                 input_id,
                 value(record, columns.name),
                 value(record, columns.country),
                 value(record, columns.type),
-                name_field=columns.names[columns.name],
-                type_field=columns.names[columns.type] if columns.type is not None else "type",
             )
         except QueryError as error:
-            yield BadRow(record.number, record.line, error.field, error.reason)
+            yield BadRow(record.number, record.line, columns.field(error.role), error.reason)
 
 
 def chunked(items: Iterable[Query | BadRow], size: int) -> Iterator[_Chunk]:
@@ -276,7 +291,8 @@ def _catch_stop_signals(stop: _StopRequest) -> Iterator[None]:
 class _Output:
     """The output and errors writers, and the counts the report gives."""
 
-    def __init__(self, output_path: Path, errors_path: Path):
+    def __init__(self, output_path: Path, errors_path: Path, columns: _Columns):
+        self.columns = columns
         # Fail now, not after an hour of screening, if the errors file cannot be written.
         open_writer(errors_path, ERROR_COLUMNS).discard()
         self.output = open_writer(output_path, OUTPUT_COLUMNS)
@@ -287,16 +303,21 @@ class _Output:
         self.hits = 0
         self.bad = 0
 
-    def write(self, chunk: _Chunk, rows: list[OutputRow]) -> None:
-        if chunk.bad:
+    def write(self, chunk: _Chunk, screened: _Screened) -> None:
+        bad = chunk.bad + [
+            BadRow(row, line, self.columns.field(role), why)
+            for row, line, role, why in screened.refused
+        ]
+        if bad:
             if self.errors is None:
                 self.errors = open_writer(self.errors_path, ERROR_COLUMNS)
-            self.errors.write([(b.number, b.line, b.field, b.reason) for b in chunk.bad])
-        self.output.write(rows)
+            bad.sort(key=lambda b: b.number)
+            self.errors.write([(b.number, b.line, b.field, b.reason) for b in bad])
+        self.output.write(screened.rows)
         self.rows_done = chunk.last_row
-        self.screened += len(chunk.queries)
-        self.hits += sum(1 for row in rows if row[2] is not None)
-        self.bad += len(chunk.bad)
+        self.screened += len(chunk.queries) - len(screened.refused)
+        self.hits += sum(1 for row in screened.rows if row[2] is not None)
+        self.bad += len(bad)
 
     def commit(self) -> Path | None:
         self.output.commit()
@@ -344,7 +365,7 @@ def _run_in_pool(
     # spawn, not fork: forking a parent that holds a database connection, threads or a large
     # heap is unsafe, and spawn behaves the same on Linux, macOS and Windows.
     context = multiprocessing.get_context("spawn")
-    in_flight: deque[tuple[_Chunk, Future[list[OutputRow]]]] = deque()
+    in_flight: deque[tuple[_Chunk, Future[_Screened]]] = deque()
     with ProcessPoolExecutor(
         max_workers=workers,
         mp_context=context,
@@ -410,6 +431,9 @@ def run_batch(
         raise ValueError("give exactly one of screener and screener_factory")
     if chunk_size < 1:
         raise ValueError("chunk_size must be at least 1")
+    # Checked here: the screener's own check would reject every row, one bad row at a time.
+    if threshold is not None and not 0.0 <= threshold <= 1.0:
+        raise ValueError(f"threshold must be between 0 and 1, not {threshold}")
     input_path, output_path = Path(input_path), Path(output_path)
     if input_path.resolve() == output_path.resolve():
         raise SourceError(output_path, None, None, "the output would overwrite the input")
@@ -424,7 +448,7 @@ def run_batch(
         if screener is None:
             assert screener_factory is not None
             screener = screener_factory()
-        out = _Output(output_path, errors_path)
+        out = _Output(output_path, errors_path, columns)
         pulled = 0
 
         def counted() -> Iterator[_Chunk]:

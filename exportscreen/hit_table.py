@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from exportscreen.model import EntryType, Hit, LicenceScope, ReviewPolicy
+from exportscreen.screening import entry_type
 from exportscreen.sources.common import country_code
 from exportscreen.tabular import Column, ColumnKind
 
@@ -32,23 +33,6 @@ OUTPUT_NAMES: tuple[str, ...] = tuple(c.name for c in OUTPUT_COLUMNS)
 
 OutputRow = tuple[str | int | float | None, ...]
 
-# How customer files name party types; anything else is reported as a bad row rather than
-# guessed, because the type narrows which entries a name is compared with.
-_TYPE_WORDS: dict[str, EntryType] = {
-    "entity": EntryType.ENTITY,
-    "company": EntryType.ENTITY,
-    "organization": EntryType.ENTITY,
-    "organisation": EntryType.ENTITY,
-    "business": EntryType.ENTITY,
-    "legal entity": EntryType.ENTITY,
-    "individual": EntryType.INDIVIDUAL,
-    "person": EntryType.INDIVIDUAL,
-    "natural person": EntryType.INDIVIDUAL,
-    "vessel": EntryType.VESSEL,
-    "ship": EntryType.VESSEL,
-    "aircraft": EntryType.AIRCRAFT,
-}
-
 
 class SupportsScreen(Protocol):
     def screen(
@@ -65,6 +49,8 @@ class SupportsScreen(Protocol):
 class Query:
     """One counterparty to screen, as read from one input row."""
 
+    row: int  # the input row number, for the errors file
+    line: int | None
     input_id: str
     name: str
     country: str | None = None  # ISO 3166-1 alpha-2
@@ -72,22 +58,22 @@ class Query:
 
 
 class QueryError(ValueError):
-    """An input row that cannot be screened; ``field`` names the column at fault."""
+    """An input row that cannot be screened. ``role`` says which input is at fault ("name",
+    "country" or "type"); the caller knows which column of its file that is."""
 
-    def __init__(self, field: str, reason: str):
+    def __init__(self, role: str, reason: str):
         super().__init__(reason)
-        self.field = field
+        self.role = role
         self.reason = reason
 
 
 def make_query(
+    row: int,
+    line: int | None,
     input_id: str,
     name: str | None,
     country: str | None = None,
     type: str | None = None,
-    *,
-    name_field: str = "name",
-    type_field: str = "type",
 ) -> Query:
     """A Query from raw cell values, or QueryError for an empty name or an unknown type.
 
@@ -95,15 +81,14 @@ def make_query(
     name can still be screened, only without the country qualifier."""
     text = " ".join((name or "").split())
     if not text:
-        raise QueryError(name_field, "empty name")
-    party_type: EntryType | None = None
-    type_text = " ".join((type or "").split()).casefold()
-    if type_text:
-        if type_text not in _TYPE_WORDS:
-            known = ", ".join(sorted({t.value for t in _TYPE_WORDS.values()}))
-            raise QueryError(type_field, f"unknown party type {type!r} (expected {known})")
-        party_type = _TYPE_WORDS[type_text]
+        raise QueryError("name", "empty name")
+    try:
+        party_type = entry_type(type) if type and type.strip() else None
+    except ValueError as error:
+        raise QueryError("type", str(error)) from error
     return Query(
+        row=row,
+        line=line,
         input_id=input_id,
         name=text,
         country=(country_code(country) or None) if country else None,
@@ -160,11 +145,16 @@ def screen_query(
     limit: int = 10,
     best_only: bool = False,
 ) -> list[OutputRow]:
-    hits = screener.screen(
-        query.name,
-        country=query.country,
-        type=query.type,
-        limit=1 if best_only else limit,
-        threshold=threshold,
-    )
+    """The output rows for one query; QueryError when the screener refuses the name (one with
+    no letter or digit in it, such as "---")."""
+    try:
+        hits = screener.screen(
+            query.name,
+            country=query.country,
+            type=query.type,
+            limit=1 if best_only else limit,
+            threshold=threshold,
+        )
+    except ValueError as error:
+        raise QueryError("name", str(error)) from error
     return rows_for(query, hits, best_only=best_only)

@@ -21,6 +21,7 @@ from exportscreen import batch
 from exportscreen.batch import BatchProgress, chunked, run_batch
 from exportscreen.hit_table import OUTPUT_NAMES, Query
 from exportscreen.model import Entry, EntryType, Explanation, Hit, entry_from_dict
+from exportscreen.screening import Screener
 from exportscreen.sources.common import SourceError
 from exportscreen.tabular import BadRow, Row, open_table
 
@@ -92,18 +93,24 @@ def screener() -> FakeScreener:
     return FakeScreener(fixture_entries())
 
 
+@pytest.fixture(scope="module")
+def engine() -> Screener:
+    """The real matching engine over the fixture entries."""
+    return Screener.from_entries(fixture_entries())
+
+
 # --- output ----------------------------------------------------------------------------------
 
 
 def test_fixture_file_gives_the_expected_hits_and_bad_rows(
-    tmp_path: Path, screener: FakeScreener
+    tmp_path: Path, engine: Screener
 ) -> None:
     output = tmp_path / "hits.csv"
-    report = run_batch(FIXTURES / "customers.csv", output, screener=screener, workers=1)
+    report = run_batch(FIXTURES / "customers.csv", output, screener=engine, workers=1)
     rows = read_csv(output)
     assert list(rows[0]) == list(OUTPUT_NAMES)
     # Each pair checked by hand against entries.jsonl: Siemens and Maria Garcia Lopez share no
-    # name; row 8 has no id, so it is known by its row number.
+    # word with any entry; row 8 has no id, so it is known by its row number.
     assert [(r["input_id"], r["entry_id"], r["rank"]) for r in rows] == [
         ("C-001", "EL-huawei", "1"),
         ("C-004", "SDN-rosoboronexport", "1"),
@@ -112,45 +119,48 @@ def test_fixture_file_gives_the_expected_hits_and_bad_rows(
         ("8", "MEU-aviation", "1"),
     ]
     huawei = rows[0]
-    assert huawei["matched_name"] == "Huawei Technologies Co., Ltd."
+    assert huawei["matched_name"] == "Huawei Technologies Co., Ltd."  # the same words
     assert float(huawei["score"]) == 1.0
     assert huawei["list"] == "EL"
     assert huawei["licence_requirement"] == "For all items subject to the EAR."
     assert huawei["review_policy"] == "presumption-of-denial"
-    assert huawei["explanation"].startswith("'Huawei Technologies Co., Ltd.'")
-    assert report.rows_read == 9
+    assert "huawei=huawei" in huawei["explanation"]
+    assert rows[1]["matched_name"] == "Rosoboronexport JSC"  # the alias, not the primary name
+    assert rows[1]["licence_requirement"] == rows[1]["review_policy"] == ""  # not on SDN
+    assert report.rows_read == 10
     assert report.rows_screened == 7
-    assert report.bad_rows == 2
+    assert report.bad_rows == 3
     assert report.hits_written == 5
     assert not report.interrupted
     assert report.errors_path == Path(f"{output}.errors.csv")
-    assert read_csv(report.errors_path) == [
-        {"row": "3", "line": "4", "field": "Name", "reason": "empty name"},
-        {
-            "row": "7",
-            "line": "8",
-            "field": "Type",
-            "reason": "unknown party type 'spaceship' (expected aircraft, entity, individual, "
-            "vessel)",
-        },
+    errors = read_csv(report.errors_path)
+    assert [(e["row"], e["line"], e["field"]) for e in errors] == [
+        ("3", "4", "Name"),
+        ("7", "8", "Type"),
+        ("10", "11", "Name"),
     ]
+    assert errors[0]["reason"] == "empty name"
+    assert errors[1]["reason"].startswith("unknown entity type 'spaceship'")
+    assert errors[2]["reason"] == "name '---' has no letters or digits to screen"
 
 
-def test_best_only_gives_one_row_per_screened_input(tmp_path: Path, screener: FakeScreener) -> None:
+def test_worker_processes_receive_the_real_index(tmp_path: Path, engine: Screener) -> None:
+    run_batch(FIXTURES / "customers.csv", tmp_path / "one.csv", screener=engine, workers=1)
+    run_batch(
+        FIXTURES / "customers.csv", tmp_path / "two.csv", screener=engine, workers=2, chunk_size=2
+    )
+    assert (tmp_path / "two.csv").read_bytes() == (tmp_path / "one.csv").read_bytes()
+    assert len(read_csv(tmp_path / "two.csv")) == 5
+
+
+def test_best_only_gives_one_row_per_screened_input(tmp_path: Path, engine: Screener) -> None:
     output = tmp_path / "best.csv"
     report = run_batch(
-        FIXTURES / "customers.csv", output, screener=screener, workers=1, best_only=True
+        FIXTURES / "customers.csv", output, screener=engine, workers=1, best_only=True
     )
     rows = read_csv(output)
-    assert [r["input_id"] for r in rows] == [
-        "C-001",
-        "C-002",
-        "C-004",
-        "C-005",
-        "C-006",
-        "8",
-        "C-009",
-    ]
+    ids = [r["input_id"] for r in rows]
+    assert ids == ["C-001", "C-002", "C-004", "C-005", "C-006", "8", "C-009"]
     siemens = rows[1]
     assert siemens["input_name"] == "Siemens AG"
     assert all(siemens[c] == "" for c in OUTPUT_NAMES[2:])
@@ -175,12 +185,12 @@ def test_threshold_and_limit_are_passed_to_the_screener(
 
 @pytest.mark.parametrize("suffix", [".jsonl", ".parquet", ".xlsx"])
 def test_every_output_format_holds_the_same_rows(
-    tmp_path: Path, screener: FakeScreener, suffix: str
+    tmp_path: Path, engine: Screener, suffix: str
 ) -> None:
-    run_batch(FIXTURES / "customers.csv", tmp_path / "hits.csv", screener=screener, workers=1)
+    run_batch(FIXTURES / "customers.csv", tmp_path / "hits.csv", screener=engine, workers=1)
     expected = [tuple(r.values()) for r in read_csv(tmp_path / "hits.csv")]
     other = tmp_path / f"hits{suffix}"
-    run_batch(FIXTURES / "customers.csv", other, screener=screener, workers=1)
+    run_batch(FIXTURES / "customers.csv", other, screener=engine, workers=1)
     with open_table(other) as source:
         got = [r.values for r in source.rows(range(len(OUTPUT_NAMES))) if isinstance(r, Row)]
     assert [_comparable(row) for row in got] == [_comparable(row) for row in expected]
@@ -196,9 +206,9 @@ def _comparable(row: tuple[str | None, ...]) -> tuple[object, ...]:
 
 @pytest.mark.parametrize("suffix", [".xlsx", ".parquet", ".jsonl"])
 def test_every_input_format_gives_the_same_output(
-    tmp_path: Path, screener: FakeScreener, suffix: str
+    tmp_path: Path, engine: Screener, suffix: str
 ) -> None:
-    run_batch(FIXTURES / "customers.csv", tmp_path / "from_csv.csv", screener=screener, workers=1)
+    run_batch(FIXTURES / "customers.csv", tmp_path / "from_csv.csv", screener=engine, workers=1)
     with open_table(FIXTURES / "customers.csv") as source:
         columns = source.columns
         records = [r.values for r in source.rows(range(4)) if isinstance(r, Row)]
@@ -222,7 +232,7 @@ def test_every_input_format_gives_the_same_output(
         converted.write_text(
             "".join(json.dumps(dict(zip(columns, r, strict=True))) + "\n" for r in records)
         )
-    run_batch(converted, tmp_path / "from_other.csv", screener=screener, workers=1)
+    run_batch(converted, tmp_path / "from_other.csv", screener=engine, workers=1)
     assert read_csv(tmp_path / "from_other.csv") == read_csv(tmp_path / "from_csv.csv")
 
 
@@ -312,7 +322,11 @@ def test_chunks_are_pulled_from_the_input_only_as_needed() -> None:
         nonlocal pulled
         for i in range(1, 10_000):
             pulled += 1
-            yield BadRow(i, i, "name", "empty name") if i % 10 == 0 else Query(str(i), f"n{i}")
+            yield (
+                BadRow(i, i, "name", "empty name")
+                if i % 10 == 0
+                else Query(i, i + 1, str(i), f"n{i}")
+            )
 
     chunks = chunked(items(), 100)
     first = next(chunks)
