@@ -34,7 +34,7 @@ app = typer.Typer(
 console = Console()
 err = Console(stderr=True)
 
-_state: dict[str, Any] = {"db": None}
+_state: dict[str, Any] = {"db": None, "user": None}
 
 
 @app.callback()
@@ -44,8 +44,14 @@ def main(
         typer.Option("--db", help="Store URL or SQLite file (default: EXPORTSCREEN_DB, else a file "
                      "in the user data directory)."),
     ] = None,
+    user: Annotated[
+        str | None,
+        typer.Option("--user", help="Who is acting, for the audit trail (default: EXPORTSCREEN_USER "
+                     "or the login name)."),
+    ] = None,
 ) -> None:
     _state["db"] = db
+    _state["user"] = user or settings.default_actor()
 
 
 def _db_url() -> str:
@@ -115,7 +121,23 @@ def load(
         Path | None, typer.Option(help="Write the bad-row report (CSV) here.")
     ] = None,
 ) -> None:
-    """Load list files (any supported format, detected from the content) as new list versions."""
+    """Load list files (any supported format, detected from the content) as new list versions.
+
+    All or nothing: one bad file or row stops the load before anything is written (unless
+    --skip-bad-rows)."""
+    _load(paths, as_of=as_of, skip_bad_rows=skip_bad_rows, allow_shrink=allow_shrink,
+          report=report, isolate_failures=False)
+
+
+def _load(
+    paths: list[Path],
+    *,
+    as_of: str | None,
+    skip_bad_rows: bool,
+    allow_shrink: bool,
+    report: Path | None,
+    isolate_failures: bool,
+) -> None:
     from exportscreen.loading import load_paths
     from exportscreen.sources.common import SourceError
 
@@ -129,6 +151,7 @@ def load(
         try:
             result = load_paths(
                 store, paths, as_of=when, skip_bad_rows=skip_bad_rows, allow_shrink=allow_shrink,
+                isolate_failures=isolate_failures,
                 on_parsed=lambda p: progress.update(task, description=f"parsed {p.name}"),
                 progress=step,
             )
@@ -142,6 +165,10 @@ def load(
             status += " (kept current: " + ", ".join(sorted(f.skipped_lists)) + ")"
         table.add_row(str(f.path), f.format, f.as_of.isoformat(), status, lists)
     console.print(table)
+    for path, why in result.ignored:
+        err.print(f"[dim]ignored {path}: {why}[/]")
+    for path, why in result.failed:
+        err.print(f"[red]refused {path}: {why}[/]")
     for f in result.files:
         for lst, reason in f.skipped_lists.items():
             err.print(f"[yellow]{f.path.name}: {lst} not replaced: {reason}[/]")
@@ -154,6 +181,9 @@ def load(
         else:
             for p in problems[:20]:
                 err.print(f"  {p}")
+    if result.failed:
+        raise _fail(f"{len(result.failed)} file(s) refused; the lists they hold kept their current "
+                    "versions", code=1)
 
 
 def _write_problems(path: Path, problems: list[Any]) -> None:
@@ -192,7 +222,10 @@ def update(
     Each source lands whole or not at all: a failed, truncated or malformed download never replaces
     the current version, and the reason is reported."""
     if from_dir is not None:
-        load([from_dir], as_of=None, skip_bad_rows=False, allow_shrink=False, report=None)
+        _load(
+            [from_dir], as_of=None, skip_bad_rows=False, allow_shrink=False, report=None,
+            isolate_failures=True,
+        )
         return
     from exportscreen.updater import run_update
 
@@ -308,7 +341,7 @@ def _render_entry(entry: Any) -> None:
         ("licence requirement", entry.licence.raw),
         ("licence scope", entry.licence.scope.value if entry.licence.raw else ""),
         ("footnotes", ", ".join(str(n) for n in entry.licence.footnotes)),
-        ("review policy", entry.review.raw or entry.review.policy.value),
+        ("review policy", entry.review.raw or "(not stated by this source)"),
         ("Federal Register", "; ".join(
             f"{c.volume} FR {c.page}" + (f" of {c.date.isoformat()}" if c.date else "")
             for c in entry.citations)),
@@ -383,3 +416,144 @@ def check(
             _highlight(hit.matched_name, matched) + Text(primary, style="dim"), why,
         )
     console.print(table)
+
+
+# --- counterparties, alerts, decisions, audit -------------------------------------------------
+
+counterparties_app = typer.Typer(help="The counterparty register.", no_args_is_help=True)
+audit_app = typer.Typer(help="The audit trail.", no_args_is_help=True)
+app.add_typer(counterparties_app, name="counterparties")
+app.add_typer(audit_app, name="audit")
+
+
+def _register(store: Any, threshold: float | None = None) -> Any:
+    from exportscreen.review import Register
+
+    return Register(store, actor=_state["user"], threshold=threshold)
+
+
+@counterparties_app.command("import")
+def counterparties_import(
+    path: Annotated[Path, typer.Argument(help="CSV, XLSX, Parquet or JSON Lines.")],
+    id_col: Annotated[str, typer.Option(help="Column of the counterparty's own id.")] = "id",
+    name_col: Annotated[str, typer.Option(help="Column of the name.")] = "name",
+    country_col: Annotated[str, typer.Option(help="Column of the country.")] = "country",
+    type_col: Annotated[str, typer.Option(help="Column of the type.")] = "type",
+    skip_bad_rows: Annotated[bool, typer.Option(help="Import the good rows, report the bad.")] = False,
+) -> None:
+    """Add or update counterparties (all or nothing unless --skip-bad-rows)."""
+    from exportscreen.sources.common import SourceError
+
+    with _store() as store:
+        try:
+            result = _register(store).import_file(
+                path, id_col=id_col, name_col=name_col, country_col=country_col, type_col=type_col,
+                skip_bad_rows=skip_bad_rows,
+            )
+        except SourceError as error:
+            raise _fail(f"{error}\nnothing was imported.") from error
+    console.print(f"{result.added} added, {result.updated} updated, {result.unchanged} unchanged")
+    for problem in result.problems[:20]:
+        err.print(f"[yellow]skipped: {problem}[/]")
+
+
+@counterparties_app.command("screen")
+def counterparties_screen(
+    threshold: Annotated[float | None, typer.Option(help="Alert score.")] = None,
+) -> None:
+    """Screen the whole register against the current lists and raise alerts for new pairs."""
+    from exportscreen.screening import Screener
+
+    screener = Screener.open(_db_url())
+    with _store() as store:
+        run = _register(store, threshold).screen(screener)
+    console.print(
+        f"screened {run.screened:,} counterparties: {len(run.raised)} new alerts, "
+        f"{run.already_open} already open or decided, {run.suppressed} suppressed by decisions"
+    )
+
+
+@app.command()
+def alerts(
+    status: Annotated[str, typer.Option(help="open, decided, closed or all.")] = "open",
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Alerts awaiting (or past) an analyst's decision."""
+    with _store() as store:
+        found = _register(store).alerts(None if status == "all" else status)
+    if as_json:
+        _print_json(found)
+        return
+    table = Table("alert", "counterparty", "entry", "matched name", "score", "status", "raised")
+    for a in found:
+        changed = a.explanation.get("changed_since_decision")
+        note = "\n[yellow]changed since a decision[/]" if changed else ""
+        table.add_row(
+            str(a.id), f"{a.counterparty.name} ({a.counterparty.external_id})", a.entry_id,
+            a.matched_name + note, f"{a.score:.2f}", a.status, a.created_at.strftime("%Y-%m-%d %H:%M"),
+        )
+    console.print(table)
+
+
+@app.command()
+def decide(
+    alert_id: Annotated[int, typer.Argument(metavar="ALERT")],
+    as_: Annotated[
+        str, typer.Option("--as", help="true_match, false_positive, needs_info or escalated.")
+    ],
+    reason: Annotated[str, typer.Option(help="Why: recorded in the audit trail.")],
+    expires: Annotated[
+        str | None, typer.Option(help="When a false-positive suppression ends (YYYY-MM-DD).")
+    ] = None,
+) -> None:
+    """Record an analyst's decision on an alert."""
+    from datetime import UTC, datetime, time
+
+    from exportscreen.review import parse_disposition
+
+    try:
+        disposition = parse_disposition(as_)
+    except ValueError as error:
+        raise _fail(str(error)) from error
+    expires_at = (
+        datetime.combine(date.fromisoformat(expires), time.min, tzinfo=UTC) if expires else None
+    )
+    with _store() as store:
+        try:
+            decision = _register(store).decide(
+                alert_id, disposition, reason, user=_state["user"], expires_at=expires_at
+            )
+        except (LookupError, ValueError) as error:
+            raise _fail(str(error)) from error
+    console.print(f"decision {decision} recorded: alert {alert_id} is {disposition.value}")
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Check the hash chain: any edited, deleted or re-ordered record is reported."""
+    from exportscreen import audit
+
+    with _store() as store:
+        result = audit.verify(store.engine)
+    if result.ok:
+        console.print(f"[green]audit trail intact[/]: {result.records:,} records")
+        return
+    raise _fail(f"audit trail broken at record {result.first_bad_seq}: {result.problem} "
+                f"({result.records:,} records verified before it)", code=1)
+
+
+@audit_app.command("export")
+def audit_export(
+    output: Annotated[Path, typer.Argument(help="A .json or .csv file to write.")],
+    from_: Annotated[str | None, typer.Option("--from", help="First day (YYYY-MM-DD).")] = None,
+    to: Annotated[str | None, typer.Option("--to", help="Last day (YYYY-MM-DD).")] = None,
+) -> None:
+    """Write the audit records of a period for an auditor."""
+    from exportscreen import audit
+
+    with _store() as store:
+        count = audit.export(
+            store.engine, output,
+            date.fromisoformat(from_) if from_ else None, date.fromisoformat(to) if to else None,
+        )
+    console.print(f"{count:,} records written to {output}")

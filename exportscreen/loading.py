@@ -21,7 +21,7 @@ from pathlib import Path
 
 from exportscreen import sources
 from exportscreen.model import ListCode
-from exportscreen.sources.common import ParsedSource, RowProblem
+from exportscreen.sources.common import ParsedSource, RowProblem, SourceError
 from exportscreen.store import Store
 
 # A list shrinking below this share of its current version is treated as a partial file.
@@ -71,6 +71,8 @@ class FileOutcome:
 @dataclass
 class LoadReport:
     files: list[FileOutcome] = field(default_factory=list)
+    ignored: list[tuple[Path, str]] = field(default_factory=list)  # not list files (folder walks)
+    failed: list[tuple[Path, str]] = field(default_factory=list)  # refused: nothing of them landed
 
     @property
     def problems(self) -> list[RowProblem]:
@@ -121,20 +123,41 @@ def load_paths(
     as_of: date | None = None,
     skip_bad_rows: bool = False,
     allow_shrink: bool = False,
+    isolate_failures: bool = False,
     on_parsed: Callable[[Path], None] | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> LoadReport:
-    """Parse every file first (any error stops the load before anything is written), then import
-    them oldest first so that the store's history runs forward in time."""
-    files = sources.expand(paths, skip_orphans=any(p.is_dir() for p in paths))
+    """Parse every file first, then import them oldest first so that the store's history runs
+    forward in time.
+
+    By default any bad file stops the load before anything is written. With
+    ``isolate_failures`` (``update --from``: each file is a source of its own) a bad file is
+    refused and reported, and the others land."""
+    report = LoadReport()
     parsed_all: list[ParsedSource] = []
-    for path in files:
-        parsed_all.append(sources.parse(path, skip_bad_rows=skip_bad_rows))
-        if on_parsed:
-            on_parsed(path)
+    for given in paths:
+        walking = given.is_dir()
+        for path in sources.expand([given], skip_orphans=walking):
+            try:
+                module = sources.detect(path)
+            except SourceError as error:
+                # A folder of downloads holds notes and metadata beside the lists; a file named
+                # explicitly must be a list.
+                if walking and error.line is None:
+                    report.ignored.append((path, error.message))
+                    continue
+                raise
+            try:
+                parsed_all.append(module.parse(path, skip_bad_rows=skip_bad_rows))
+            except SourceError as error:
+                if not isolate_failures:
+                    raise
+                report.failed.append((path, str(error)))
+                continue
+            if on_parsed:
+                on_parsed(path)
     dated = sorted(((data_date(p, as_of), p) for p in parsed_all), key=lambda pair: pair[0])
 
-    report = LoadReport()
     for when, parsed in dated:
         outcome = FileOutcome(
             path=parsed.paths[0], format=parsed.format, as_of=when, status="imported",

@@ -45,3 +45,8 @@ DEFAULT_THRESHOLD = float(_env("EXPORTSCREEN_THRESHOLD", "0.80"))
 HTTP_TIMEOUT_SECONDS = float(_env("EXPORTSCREEN_HTTP_TIMEOUT", "60"))
 HTTP_RETRIES = int(_env("EXPORTSCREEN_HTTP_RETRIES", "3"))
 MAX_DOWNLOAD_BYTES = int(_env("EXPORTSCREEN_MAX_DOWNLOAD_BYTES", str(512 * 1024 * 1024)))
+
+
+def default_actor() -> str:
+    """Who the CLI records in the audit trail when ``--user`` is not given."""
+    return os.environ.get("EXPORTSCREEN_USER") or os.environ.get("USER") or "cli"
