@@ -69,8 +69,7 @@ class Stake:
 
 def format_percent(value: Decimal) -> str:
     """``60`` rather than ``60.00``; ``25.5`` stays ``25.5``."""
-    text = format(value.normalize(), "f")
-    return text
+    return format(value.normalize(), "f")
 
 
 def node_key(name: str) -> str:
