@@ -342,3 +342,76 @@ def test_bad_selections_are_rejected_before_any_download(
 ) -> None:
     with pytest.raises(ValueError, match=message):
         run_update(store, sources=sources, mirror="http://127.0.0.1:9")
+
+
+# --- the whole default update, and the CSL -------------------------------------------------
+
+# Entries per list in the 2022 CSL, as counted in raw/PROVENANCE.md.
+CSL_2022 = {
+    ListCode.SDN: 10_026,
+    ListCode.EL: 2_001,
+    ListCode.DTC: 727,
+    ListCode.DPL: 462,
+    ListCode.SSI: 290,
+    ListCode.UVL: 201,
+    ListCode.ISN: 163,
+    ListCode.PLC: 78,
+    ListCode.MEU: 71,
+    ListCode.CMIC: 68,
+    ListCode.CAP: 53,
+    ListCode.MBS: 17,
+    ListCode.FSE: 3,
+}
+
+
+@pytest.mark.shared
+def test_the_default_update_takes_each_list_from_its_own_source(
+    mirror_server: MirrorServer, store: Store
+) -> None:
+    report = run_update(store, mirror=mirror_server.url, timeout=5, retries=0)
+
+    assert [s.source for s in report.sources] == list(fetch.DEFAULT_SOURCES)
+    assert report.exit_code == 0, [s.error for s in report.sources]
+    by_source = {s.source: s for s in report.sources}
+    sdn_file = mirror_server.shared_file(OFFICIAL_FILES[SDN_SET.primary.url][0])
+    dpl_file = mirror_server.shared_file(OFFICIAL_FILES[fetch.source("bis-dpl").primary.url][0])
+    dpl_rows = gzip.decompress(dpl_file.read_bytes()).decode("utf-8").strip().splitlines()
+    assert by_source["ofac-sdn"].counts == {ListCode.SDN: len(csv_records(sdn_file))}
+    assert by_source["bis-dpl"].counts == {ListCode.DPL: len(dpl_rows) - 1}  # less the header
+    assert set(by_source["ofac-cons"].counts) == NON_SDN
+    csl_lists = set(by_source["csl"].lists)
+    assert by_source["csl"].counts == {code: CSL_2022[code] for code in csl_lists}
+
+    current = {s.list: s for s in store.lists()}
+    assert set(current) == set(ListCode)
+    for result in report.sources:
+        for code, version_id in result.versions.items():
+            assert current[code].version_id == version_id
+            assert current[code].version_count == 1
+            assert current[code].entry_count == result.counts[code]
+
+
+@pytest.mark.shared
+def test_a_truncated_csl_is_refused_and_changes_nothing(
+    mirror_server: MirrorServer, january_store: Store
+) -> None:
+    csl = fetch.source("csl").primary
+    store = january_store
+    before = state(store)
+
+    # The 2023 CSL in shared/ was cut off in the middle of its last record; find where,
+    # independently of the parser.
+    partial = mirror_server.shared_file(f"{RAW}/csl/csl_2023-11-30_partial.csv.gz")
+    reader = csv.reader(io.StringIO(gzip.decompress(partial.read_bytes()).decode("utf-8")))
+    line = 1
+    for row in reader:
+        if len(row) != 29:
+            break
+        line = reader.line_num + 1
+    mirror_server.route_official(csl.url, httpserver.published_file(partial))
+
+    second = only(update(store, mirror_server, "csl"))
+
+    assert second.status is UpdateStatus.FAILED
+    assert f"consolidated.csv, line {line}: " in second.error
+    assert state(store) == before
