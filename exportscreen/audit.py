@@ -51,7 +51,9 @@ class VerifyResult:
     problem: str
 
 
-def _digest(seq: int, created_at: datetime, actor: str, action: str, payload: Any, prev: str) -> str:
+def _digest(
+    seq: int, created_at: datetime, actor: str, action: str, payload: Any, prev: str
+) -> str:
     body = json.dumps(
         {
             "seq": seq,
@@ -89,8 +91,13 @@ def record(conn: Connection, actor: str, action: str, payload: Mapping[str, Any]
             with conn.begin_nested():
                 conn.execute(
                     audit_log.insert().values(
-                        seq=seq, created_at=now, actor=actor, action=action, payload=plain,
-                        prev_hash=prev, hash=digest,
+                        seq=seq,
+                        created_at=now,
+                        actor=actor,
+                        action=action,
+                        payload=plain,
+                        prev_hash=prev,
+                        hash=digest,
                     )
                 )
         except sa.exc.IntegrityError:
@@ -118,7 +125,9 @@ def append(engine: Engine, actor: str, action: str, payload: Mapping[str, Any]) 
         return record(conn, actor, action, payload)
 
 
-def _rows(conn: Connection, start: datetime | None = None, end: datetime | None = None) -> Iterator[AuditRecord]:
+def _rows(
+    conn: Connection, start: datetime | None = None, end: datetime | None = None
+) -> Iterator[AuditRecord]:
     query = sa.select(audit_log).order_by(audit_log.c.seq)
     if start is not None:
         query = query.where(audit_log.c.created_at >= start)
@@ -138,12 +147,23 @@ def verify(engine: Engine) -> VerifyResult:
         for count, rec in enumerate(_rows(conn), start=1):
             if rec.seq != count:
                 missing = "deleted or re-numbered" if rec.seq > count else "duplicated"
-                return VerifyResult(False, count - 1, count, f"record {count} is {missing} (found seq {rec.seq})")
+                return VerifyResult(
+                    False, count - 1, count, f"record {count} is {missing} (found seq {rec.seq})"
+                )
             if rec.prev_hash != expected_prev:
-                return VerifyResult(False, count - 1, rec.seq, f"record {rec.seq} does not link to record {rec.seq - 1}")
-            recomputed = _digest(rec.seq, rec.created_at, rec.actor, rec.action, rec.payload, rec.prev_hash)
+                return VerifyResult(
+                    False,
+                    count - 1,
+                    rec.seq,
+                    f"record {rec.seq} does not link to record {rec.seq - 1}",
+                )
+            recomputed = _digest(
+                rec.seq, rec.created_at, rec.actor, rec.action, rec.payload, rec.prev_hash
+            )
             if recomputed != rec.hash:
-                return VerifyResult(False, count - 1, rec.seq, f"record {rec.seq} was edited after it was written")
+                return VerifyResult(
+                    False, count - 1, rec.seq, f"record {rec.seq} was edited after it was written"
+                )
             expected_prev = rec.hash
     return VerifyResult(True, count, None, "")
 
@@ -154,7 +174,9 @@ def _bounds(start: date | None, end: date | None) -> tuple[datetime | None, date
     return lo, hi
 
 
-def records(engine: Engine, start: date | None = None, end: date | None = None) -> list[AuditRecord]:
+def records(
+    engine: Engine, start: date | None = None, end: date | None = None
+) -> list[AuditRecord]:
     """Records created from ``start`` to ``end`` inclusive (whole days, UTC)."""
     lo, hi = _bounds(start, end)
     with engine.connect() as conn:
@@ -174,7 +196,9 @@ def export(engine: Engine, path: Path, start: date | None = None, end: date | No
             "payload": r.payload,
             "prev_hash": r.prev_hash,
             "hash": r.hash,
-            "keep_until": r.created_at.replace(year=r.created_at.year + RETENTION_YEARS).date().isoformat()
+            "keep_until": r.created_at.replace(year=r.created_at.year + RETENTION_YEARS)
+            .date()
+            .isoformat()
             if not (r.created_at.month == 2 and r.created_at.day == 29)
             else date(r.created_at.year + RETENTION_YEARS, 3, 1).isoformat(),
         }

@@ -41,13 +41,19 @@ _state: dict[str, Any] = {"db": None, "user": None}
 def main(
     db: Annotated[
         str | None,
-        typer.Option("--db", help="Store URL or SQLite file (default: EXPORTSCREEN_DB, else a file "
-                     "in the user data directory)."),
+        typer.Option(
+            "--db",
+            help="Store URL or SQLite file (default: EXPORTSCREEN_DB, else a file "
+            "in the user data directory).",
+        ),
     ] = None,
     user: Annotated[
         str | None,
-        typer.Option("--user", help="Who is acting, for the audit trail (default: EXPORTSCREEN_USER "
-                     "or the login name)."),
+        typer.Option(
+            "--user",
+            help="Who is acting, for the audit trail (default: EXPORTSCREEN_USER "
+            "or the login name).",
+        ),
     ] = None,
 ) -> None:
     _state["db"] = db
@@ -108,8 +114,8 @@ def _list_code(value: str) -> ListCode:
 def load(
     paths: Annotated[list[Path], typer.Argument(help="List files or folders of them.")],
     as_of: Annotated[
-        str | None, typer.Option(help="Date the data was current (YYYY-MM-DD), when the file "
-                                 "does not say.")
+        str | None,
+        typer.Option(help="Date the data was current (YYYY-MM-DD), when the file does not say."),
     ] = None,
     skip_bad_rows: Annotated[
         bool, typer.Option(help="Import the good rows and report the bad ones, instead of failing.")
@@ -125,8 +131,14 @@ def load(
 
     All or nothing: one bad file or row stops the load before anything is written (unless
     --skip-bad-rows)."""
-    _load(paths, as_of=as_of, skip_bad_rows=skip_bad_rows, allow_shrink=allow_shrink,
-          report=report, isolate_failures=False)
+    _load(
+        paths,
+        as_of=as_of,
+        skip_bad_rows=skip_bad_rows,
+        allow_shrink=allow_shrink,
+        report=report,
+        isolate_failures=False,
+    )
 
 
 def _load(
@@ -150,7 +162,11 @@ def _load(
 
         try:
             result = load_paths(
-                store, paths, as_of=when, skip_bad_rows=skip_bad_rows, allow_shrink=allow_shrink,
+                store,
+                paths,
+                as_of=when,
+                skip_bad_rows=skip_bad_rows,
+                allow_shrink=allow_shrink,
                 isolate_failures=isolate_failures,
                 on_parsed=lambda p: progress.update(task, description=f"parsed {p.name}"),
                 progress=step,
@@ -182,8 +198,11 @@ def _load(
             for p in problems[:20]:
                 err.print(f"  {p}")
     if result.failed:
-        raise _fail(f"{len(result.failed)} file(s) refused; the lists they hold kept their current "
-                    "versions", code=1)
+        raise _fail(
+            f"{len(result.failed)} file(s) refused; the lists they hold kept their current "
+            "versions",
+            code=1,
+        )
 
 
 def _write_problems(path: Path, problems: list[Any]) -> None:
@@ -199,8 +218,13 @@ def _write_problems(path: Path, problems: list[Any]) -> None:
 @contextmanager
 def _progress() -> Iterator[Progress]:
     with Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=err, transient=True, disable=not err.is_terminal,
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
     ) as progress:
         yield progress
 
@@ -211,7 +235,8 @@ def update(
         list[str] | None, typer.Option("--source", help="Only these sources (repeatable).")
     ] = None,
     from_dir: Annotated[
-        Path | None, typer.Option("--from", help="Load from this local folder instead of downloading.")
+        Path | None,
+        typer.Option("--from", help="Load from this local folder instead of downloading."),
     ] = None,
     mirror: Annotated[
         str | None, typer.Option(help="Base URL of a mirror serving the official file names.")
@@ -223,21 +248,26 @@ def update(
     the current version, and the reason is reported."""
     if from_dir is not None:
         _load(
-            [from_dir], as_of=None, skip_bad_rows=False, allow_shrink=False, report=None,
+            [from_dir],
+            as_of=None,
+            skip_bad_rows=False,
+            allow_shrink=False,
+            report=None,
             isolate_failures=True,
         )
         return
-    from exportscreen.updater import run_update
+    from exportscreen.updater import record_runs, run_update
 
     with _store() as store:
-        result = run_update(store, sources=source, mirror=mirror)
+        result = run_update(store, sources=source, mirror=mirror or settings.MIRROR_URL or None)
+        record_runs(store, result)
     table = Table("source", "status", "lists", "detail")
     failed = 0
-    for item in result.items:
-        lists = ", ".join(f"{k} {v}" for k, v in sorted(item.counts.items()))
-        style = {"failed": "red", "updated": "green"}.get(item.status, "")
-        table.add_row(item.source, Text(item.status, style=style), lists, item.error or "")
-        failed += item.status == "failed"
+    for item in result.sources:
+        lists = ", ".join(f"{k.value} {v}" for k, v in sorted(item.counts.items()))
+        style = {"failed": "red", "updated": "green"}.get(item.status.value, "")
+        table.add_row(item.source, Text(item.status.value, style=style), lists, item.error or "")
+        failed += item.status.value == "failed"
     console.print(table)
     if failed:
         raise _fail(f"{failed} source(s) failed; their current versions were kept", code=1)
@@ -251,15 +281,25 @@ def lists_(
     with _store() as store:
         summaries = store.lists()
     if as_json:
-        _print_json([
-            {"list": s.list.value, "name": s.name, "version": s.version_id, "as_of": s.as_of,
-             "imported_at": s.imported_at, "entries": s.entry_count}
-            for s in summaries
-        ])
+        _print_json(
+            [
+                {
+                    "list": s.list.value,
+                    "name": s.name,
+                    "version": s.version_id,
+                    "as_of": s.as_of,
+                    "imported_at": s.imported_at,
+                    "entries": s.entry_count,
+                }
+                for s in summaries
+            ]
+        )
         return
     table = Table("list", "name", "version", "as of", "entries")
     for s in summaries:
-        table.add_row(s.list.value, s.name, str(s.version_id), s.as_of.isoformat(), f"{s.entry_count:,}")
+        table.add_row(
+            s.list.value, s.name, str(s.version_id), s.as_of.isoformat(), f"{s.entry_count:,}"
+        )
     console.print(table)
 
 
@@ -302,7 +342,9 @@ def diff(
 @app.command()
 def show(
     entry_id: Annotated[str, typer.Argument(help="An entry id (e.g. EL-3f2a9c1b7d0e, SDN-21944).")],
-    as_of: Annotated[str | None, typer.Option(help="Show the entry as it stood on this date.")] = None,
+    as_of: Annotated[
+        str | None, typer.Option(help="Show the entry as it stood on this date.")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """An entry with everything the list says about it, and its history across versions."""
@@ -316,7 +358,9 @@ def show(
         _print_json({"entry": entry, "history": events})
         return
     if entry is None:
-        console.print(f"[yellow]{entry_id} was not on its list on {as_of or 'the current version'}[/]")
+        console.print(
+            f"[yellow]{entry_id} was not on its list on {as_of or 'the current version'}[/]"
+        )
     else:
         _render_entry(entry)
     table = Table("version", "as of", "event", "detail", title="history")
@@ -342,9 +386,13 @@ def _render_entry(entry: Any) -> None:
         ("licence scope", entry.licence.scope.value if entry.licence.raw else ""),
         ("footnotes", ", ".join(str(n) for n in entry.licence.footnotes)),
         ("review policy", entry.review.raw or "(not stated by this source)"),
-        ("Federal Register", "; ".join(
-            f"{c.volume} FR {c.page}" + (f" of {c.date.isoformat()}" if c.date else "")
-            for c in entry.citations)),
+        (
+            "Federal Register",
+            "; ".join(
+                f"{c.volume} FR {c.page}" + (f" of {c.date.isoformat()}" if c.date else "")
+                for c in entry.citations
+            ),
+        ),
         ("programs", ", ".join(entry.programs)),
         ("start / end", " / ".join(str(d) for d in (entry.start_date, entry.end_date) if d)),
         ("remarks", entry.remarks),
@@ -395,12 +443,19 @@ def check(
     except ValueError as error:
         raise _fail(str(error)) from error
     if as_json:
-        _print_json({"query": name, "threshold": threshold or settings.DEFAULT_THRESHOLD,
-                     "algorithm": screener.algorithm, "hits": hits})
+        _print_json(
+            {
+                "query": name,
+                "threshold": threshold or settings.DEFAULT_THRESHOLD,
+                "algorithm": screener.algorithm,
+                "hits": hits,
+            }
+        )
         return
     if not hits:
-        console.print(f"[green]no hit[/] for {name!r} at threshold "
-                      f"{threshold or settings.DEFAULT_THRESHOLD}")
+        console.print(
+            f"[green]no hit[/] for {name!r} at threshold {threshold or settings.DEFAULT_THRESHOLD}"
+        )
         return
     table = Table("score", "list", "entry", "matched name", "why")
     for hit in hits:
@@ -412,8 +467,11 @@ def check(
             why += "\n" + "; ".join(p.reason for p in hit.explanation.penalties)
         primary = "" if hit.matched_name == hit.entry.name else f"\n(alias of {hit.entry.name})"
         table.add_row(
-            f"{hit.score:.2f}", hit.entry.list.value, hit.entry.id,
-            _highlight(hit.matched_name, matched) + Text(primary, style="dim"), why,
+            f"{hit.score:.2f}",
+            hit.entry.list.value,
+            hit.entry.id,
+            _highlight(hit.matched_name, matched) + Text(primary, style="dim"),
+            why,
         )
     console.print(table)
 
@@ -439,7 +497,9 @@ def counterparties_import(
     name_col: Annotated[str, typer.Option(help="Column of the name.")] = "name",
     country_col: Annotated[str, typer.Option(help="Column of the country.")] = "country",
     type_col: Annotated[str, typer.Option(help="Column of the type.")] = "type",
-    skip_bad_rows: Annotated[bool, typer.Option(help="Import the good rows, report the bad.")] = False,
+    skip_bad_rows: Annotated[
+        bool, typer.Option(help="Import the good rows, report the bad.")
+    ] = False,
 ) -> None:
     """Add or update counterparties (all or nothing unless --skip-bad-rows)."""
     from exportscreen.sources.common import SourceError
@@ -447,7 +507,11 @@ def counterparties_import(
     with _store() as store:
         try:
             result = _register(store).import_file(
-                path, id_col=id_col, name_col=name_col, country_col=country_col, type_col=type_col,
+                path,
+                id_col=id_col,
+                name_col=name_col,
+                country_col=country_col,
+                type_col=type_col,
                 skip_bad_rows=skip_bad_rows,
             )
         except SourceError as error:
@@ -489,8 +553,13 @@ def alerts(
         changed = a.explanation.get("changed_since_decision")
         note = "\n[yellow]changed since a decision[/]" if changed else ""
         table.add_row(
-            str(a.id), f"{a.counterparty.name} ({a.counterparty.external_id})", a.entry_id,
-            a.matched_name + note, f"{a.score:.2f}", a.status, a.created_at.strftime("%Y-%m-%d %H:%M"),
+            str(a.id),
+            f"{a.counterparty.name} ({a.counterparty.external_id})",
+            a.entry_id,
+            a.matched_name + note,
+            f"{a.score:.2f}",
+            a.status,
+            a.created_at.strftime("%Y-%m-%d %H:%M"),
         )
     console.print(table)
 
@@ -538,8 +607,11 @@ def audit_verify() -> None:
     if result.ok:
         console.print(f"[green]audit trail intact[/]: {result.records:,} records")
         return
-    raise _fail(f"audit trail broken at record {result.first_bad_seq}: {result.problem} "
-                f"({result.records:,} records verified before it)", code=1)
+    raise _fail(
+        f"audit trail broken at record {result.first_bad_seq}: {result.problem} "
+        f"({result.records:,} records verified before it)",
+        code=1,
+    )
 
 
 @audit_app.command("export")
@@ -553,7 +625,132 @@ def audit_export(
 
     with _store() as store:
         count = audit.export(
-            store.engine, output,
-            date.fromisoformat(from_) if from_ else None, date.fromisoformat(to) if to else None,
+            store.engine,
+            output,
+            date.fromisoformat(from_) if from_ else None,
+            date.fromisoformat(to) if to else None,
         )
     console.print(f"{count:,} records written to {output}")
+
+
+# --- licence determination -------------------------------------------------------------------
+
+_OUTCOME_STYLE = {
+    "PROHIBITED": "bold white on red",
+    "LICENSE_REQUIRED": "bold red",
+    "HOLD": "bold yellow",
+    "NO_LIST_RESTRICTION": "green",
+}
+
+
+@app.command()
+def determine(
+    path: Annotated[Path, typer.Argument(help="The transaction, as JSON or YAML.")],
+    ownership: Annotated[
+        Path | None,
+        typer.Option(help="Ownership graph CSV (owner, owned, percent, as_of, source)."),
+    ] = None,
+    affiliates_schedule: Annotated[
+        Path | None, typer.Option(help="YAML/JSON overriding the Affiliates Rule's dated status.")
+    ] = None,
+    threshold: Annotated[float | None, typer.Option(help="Alert score.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Licence determination for a transaction: per party and overall, with the reasons.
+
+    Supports, and does not replace, a compliance decision."""
+    from exportscreen import audit
+    from exportscreen.determination import determine as run_determination
+    from exportscreen.determination import load_transaction
+    from exportscreen.ownership import OwnershipGraph
+    from exportscreen.policy import DEFAULT_AFFILIATES_SCHEDULE, AffiliatesRuleSchedule
+    from exportscreen.screening import Screener
+    from exportscreen.sources.common import SourceError
+
+    try:
+        transaction = load_transaction(path)
+        graph = OwnershipGraph.from_csv(ownership) if ownership else None
+        schedule = (
+            AffiliatesRuleSchedule.from_file(affiliates_schedule)
+            if affiliates_schedule
+            else DEFAULT_AFFILIATES_SCHEDULE
+        )
+    except SourceError as error:
+        raise _fail(str(error)) from error
+    screener = Screener.open(_db_url())
+    with _store() as store:
+        confirmed = _register(store).confirmed()
+        result = run_determination(
+            transaction,
+            screener,
+            threshold=threshold,
+            confirmed=confirmed,
+            ownership=graph,
+            affiliates=schedule,
+        )
+        plain = result.to_dict()
+        audit.append(
+            store.engine,
+            _state["user"],
+            "determine",
+            {
+                "transaction": plain["transaction"],
+                "outcome": plain["outcome"],
+                "parties": [
+                    {"name": p["party"]["name"], "outcome": p["outcome"]} for p in plain["parties"]
+                ],
+                "list_versions": {k.value: v for k, v in screener.version_ids.items()},
+                "algorithm": screener.algorithm,
+                "threshold": result.threshold,
+            },
+        )
+    if as_json:
+        _print_json(plain)
+        return
+    outcome = result.outcome.name
+    console.print(
+        f"[bold]Transaction {transaction.id or path.name}[/] of {transaction.date}: "
+        f"[{_OUTCOME_STYLE[outcome]}]{outcome}[/]"
+    )
+    for party in result.parties:
+        name = party.outcome.name
+        console.print(
+            f"\n[bold]{party.party.role.value}[/] {party.party.name} "
+            f"({party.party.country or '?'}): [{_OUTCOME_STYLE[name]}]{name}[/]"
+        )
+        for listing in party.listings:
+            c = listing.consequence
+            console.print(
+                f"  • {listing.status.value} match on {listing.list.value} {listing.entry_id} "
+                f"{listing.entry_name!r} via {listing.matched_name!r}"
+                + (f" (score {listing.score:.2f})" if listing.score is not None else "")
+                + f" → {listing.outcome.name}"
+                + (
+                    f" (if confirmed: {listing.if_confirmed.name})"
+                    if listing.if_confirmed != listing.outcome
+                    else ""
+                )
+            )
+            if c.requirement:
+                console.print(f"    licence requirement: {c.requirement}")
+            for item in c.items:
+                covered = "not covered" if item.covered is False else "covered"
+                console.print(f"    item {item.eccn}: {covered} — {item.why}")
+            if c.review_text or c.review_meaning:
+                policy = c.review_text or c.review_policy.value
+                console.print(f"    review policy: {policy}; {c.review_meaning}")
+            for footnote in listing.footnotes:
+                console.print(
+                    f"    footnote {footnote.number} ({footnote.regulation}): {footnote.meaning}"
+                )
+            if listing.citations:
+                console.print(f"    Federal Register: {'; '.join(listing.citations)}")
+            for note in (*c.notes, *((listing.note,) if listing.note else ())):
+                console.print(f"    [dim]{note}[/]")
+        for ground in party.ownership:
+            console.print(
+                f"  • ownership ({ground.regime.value}): {ground.text} → {ground.outcome.name}"
+            )
+        for note in party.notes:
+            console.print(f"  [dim]{note}[/]")
+    console.print(f"\n[dim]{result.notice}[/]")

@@ -90,7 +90,9 @@ def _lists_of(parsed: ParsedSource) -> tuple[ListCode, ...]:
     return tuple(seen)
 
 
-def _guard_shrink(parsed: ParsedSource, current: dict[ListCode, int], outcome: FileOutcome) -> ParsedSource:
+def _guard_shrink(
+    parsed: ParsedSource, current: dict[ListCode, int], outcome: FileOutcome
+) -> ParsedSource:
     """Drop the lists this file would shrink below SHRINK_LIMIT of their current size."""
     if parsed.changes:  # a rule amends a list; it cannot shrink it wholesale
         return parsed
@@ -160,7 +162,10 @@ def load_paths(
 
     for when, parsed in dated:
         outcome = FileOutcome(
-            path=parsed.paths[0], format=parsed.format, as_of=when, status="imported",
+            path=parsed.paths[0],
+            format=parsed.format,
+            as_of=when,
+            status="imported",
             problems=list(parsed.problems),
         )
         for entry in parsed.entries:

@@ -364,7 +364,9 @@ def entry_from_dict(data: Mapping[str, Any]) -> Entry:
             policy=ReviewPolicy(review.get("policy", ReviewPolicy.NONE.value)),
         ),
         citations=tuple(
-            Citation(volume=c["volume"], page=c["page"], date=_date(c.get("date")), raw=c.get("raw", ""))
+            Citation(
+                volume=c["volume"], page=c["page"], date=_date(c.get("date")), raw=c.get("raw", "")
+            )
             for c in data.get("citations", ())
         ),
         start_date=_date(data.get("start_date")),

@@ -97,6 +97,12 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def _new_id(result: sa.CursorResult[Any]) -> int:
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])
+
+
 def _counterparty(row: Any) -> Counterparty:
     return Counterparty(row.external_id, row.name, row.country, row.type, row.address)
 
@@ -130,12 +136,21 @@ class Register:
         with open_table(path) as table:
             wanted = {
                 key: find_column(path, table.columns, col)
-                for key, col in (("id", id_col), ("name", name_col), ("country", country_col),
-                                 ("type", type_col), ("address", address_col))
+                for key, col in (
+                    ("id", id_col),
+                    ("name", name_col),
+                    ("country", country_col),
+                    ("type", type_col),
+                    ("address", address_col),
+                )
             }
             if wanted["name"] is None:
-                raise SourceError(path, None, name_col, f"no {name_col!r} column; columns are "
-                                  + ", ".join(table.columns))
+                raise SourceError(
+                    path,
+                    None,
+                    name_col,
+                    f"no {name_col!r} column; columns are " + ", ".join(table.columns),
+                )
             present = [i for i in wanted.values() if i is not None]
             for row in table.rows(present):
                 if isinstance(row, BadRow):
@@ -144,7 +159,9 @@ class Register:
                         raise SourceError(path, row.line, row.field, row.reason)
                     report.problems.append(problem)
                     continue
-                cells = dict(zip([k for k, i in wanted.items() if i is not None], row.values, strict=True))
+                cells = dict(
+                    zip([k for k, i in wanted.items() if i is not None], row.values, strict=True)
+                )
                 name = " ".join((cells.get("name") or "").split())
                 if not name:
                     if not skip_bad_rows:
@@ -159,19 +176,31 @@ class Register:
                         raise SourceError(path, row.line, country_col, message)
                     report.problems.append(RowProblem(str(path), row.line, country_col, message))
                     continue
-                parties.append(Counterparty(
-                    external_id=(cells.get("id") or "").strip() or f"{path.name}:{row.number}",
-                    name=name, country=country, type=(cells.get("type") or "").strip().lower(),
-                    address=(cells.get("address") or "").strip(),
-                ))
+                parties.append(
+                    Counterparty(
+                        external_id=(cells.get("id") or "").strip() or f"{path.name}:{row.number}",
+                        name=name,
+                        country=country,
+                        type=(cells.get("type") or "").strip().lower(),
+                        address=(cells.get("address") or "").strip(),
+                    )
+                )
         with audit.writing(self.engine) as conn:
             for party in parties:
                 outcome = self._upsert(conn, party)
                 setattr(report, outcome, getattr(report, outcome) + 1)
-            audit.record(conn, self.actor, "register.import", {
-                "file": str(path), "added": report.added, "updated": report.updated,
-                "unchanged": report.unchanged, "bad_rows": len(report.problems),
-            })
+            audit.record(
+                conn,
+                self.actor,
+                "register.import",
+                {
+                    "file": str(path),
+                    "added": report.added,
+                    "updated": report.updated,
+                    "unchanged": report.unchanged,
+                    "bad_rows": len(report.problems),
+                },
+            )
         return report
 
     def _upsert(self, conn: Connection, party: Counterparty) -> str:
@@ -179,14 +208,26 @@ class Register:
             sa.select(counterparties).where(counterparties.c.external_id == party.external_id)
         ).first()
         now = _now()
-        values = {"name": party.name, "country": party.country, "type": party.type,
-                  "address": party.address, "data": {"hash": party.state_hash()}, "updated_at": now}
+        values = {
+            "name": party.name,
+            "country": party.country,
+            "type": party.type,
+            "address": party.address,
+            "data": {"hash": party.state_hash()},
+            "updated_at": now,
+        }
         if existing is None:
-            conn.execute(counterparties.insert().values(external_id=party.external_id, created_at=now, **values))
+            conn.execute(
+                counterparties.insert().values(
+                    external_id=party.external_id, created_at=now, **values
+                )
+            )
             return "added"
         if _counterparty(existing) == party:
             return "unchanged"
-        conn.execute(counterparties.update().where(counterparties.c.id == existing.id).values(**values))
+        conn.execute(
+            counterparties.update().where(counterparties.c.id == existing.id).values(**values)
+        )
         return "updated"
 
     def add(self, party: Counterparty) -> None:
@@ -222,8 +263,13 @@ class Register:
         findings: list[tuple[Any, list[Hit]]] = []
         for row in rows:
             party = _counterparty(row)
-            hits = screener.screen(party.name, country=party.country or None,
-                                   type=party.type or None, limit=limit, threshold=self.threshold)
+            hits = screener.screen(
+                party.name,
+                country=party.country or None,
+                type=party.type or None,
+                limit=limit,
+                threshold=self.threshold,
+            )
             if only_entries is not None:
                 hits = [h for h in hits if h.entry.id in only_entries]
             findings.append((row, hits))
@@ -234,13 +280,21 @@ class Register:
             for row, hits in findings:
                 for hit in hits:
                     self._raise(conn, row, hit, run)
-            audit.record(conn, self.actor, "register.screen", {
-                "counterparties": run.screened, "threshold": self.threshold,
-                "algorithm": screener.algorithm, "list_versions": self._versions(),
-                "only_entries": sorted(only_entries) if only_entries is not None else None,
-                "alerts_raised": run.raised, "already_open": run.already_open,
-                "suppressed": run.suppressed,
-            })
+            audit.record(
+                conn,
+                self.actor,
+                "register.screen",
+                {
+                    "counterparties": run.screened,
+                    "threshold": self.threshold,
+                    "algorithm": screener.algorithm,
+                    "list_versions": self._versions(),
+                    "only_entries": sorted(only_entries) if only_entries is not None else None,
+                    "alerts_raised": run.raised,
+                    "already_open": run.already_open,
+                    "suppressed": run.suppressed,
+                },
+            )
         return run
 
     def _versions(self) -> dict[str, int]:
@@ -252,25 +306,39 @@ class Register:
         party_hash = party.state_hash()
         same_pair = (alerts.c.counterparty_id == row.id) & (alerts.c.entry_id == hit.entry.id)
         previous = conn.execute(
-            sa.select(alerts).where(same_pair & (alerts.c.status != "closed")).order_by(alerts.c.id.desc())
+            sa.select(alerts)
+            .where(same_pair & (alerts.c.status != "closed"))
+            .order_by(alerts.c.id.desc())
         ).first()
         if previous is not None and previous.status == "open":
             if (previous.entry_state_hash, previous.counterparty_hash) == (entry_hash, party_hash):
                 run.already_open += 1
                 return
             # Either side changed while the alert was open: replace it with one that says how.
-            conn.execute(alerts.update().where(alerts.c.id == previous.id).values(
-                status="closed", closed_at=_now(), closed_reason="superseded: the entry or the counterparty changed",
-            ))
+            conn.execute(
+                alerts.update()
+                .where(alerts.c.id == previous.id)
+                .values(
+                    status="closed",
+                    closed_at=_now(),
+                    closed_reason="superseded: the entry or the counterparty changed",
+                )
+            )
         suppression = conn.execute(
-            sa.select(suppressions).where(
-                (suppressions.c.counterparty_id == row.id) & (suppressions.c.entry_id == hit.entry.id)
-            ).order_by(suppressions.c.id.desc())
+            sa.select(suppressions)
+            .where(
+                (suppressions.c.counterparty_id == row.id)
+                & (suppressions.c.entry_id == hit.entry.id)
+            )
+            .order_by(suppressions.c.id.desc())
         ).first()
         changed: dict[str, Any] = {}
         if suppression is not None:
             live = suppression.expires_at is None or suppression.expires_at > _now()
-            if live and (suppression.entry_state_hash, suppression.counterparty_hash) == (entry_hash, party_hash):
+            if live and (suppression.entry_state_hash, suppression.counterparty_hash) == (
+                entry_hash,
+                party_hash,
+            ):
                 run.suppressed += 1
                 return
             changed = self._what_changed(conn, suppression, hit.entry, party, live)
@@ -282,22 +350,34 @@ class Register:
         explanation = to_plain(hit.explanation)
         if changed:
             explanation["changed_since_decision"] = changed
-        result = conn.execute(alerts.insert().values(
-            counterparty_id=row.id, entry_id=hit.entry.id, entry_state_hash=entry_hash,
-            counterparty_hash=party_hash, score=hit.score, matched_name=hit.matched_name,
-            explanation=explanation, status="open", created_at=_now(),
-        ))
-        run.raised.append(int(result.inserted_primary_key[0]))
+        result = conn.execute(
+            alerts.insert().values(
+                counterparty_id=row.id,
+                entry_id=hit.entry.id,
+                entry_state_hash=entry_hash,
+                counterparty_hash=party_hash,
+                score=hit.score,
+                matched_name=hit.matched_name,
+                explanation=explanation,
+                status="open",
+                created_at=_now(),
+            )
+        )
+        run.raised.append(_new_id(result))
 
-    def _what_changed(self, conn: Connection, suppression: Any, entry: Entry, party: Counterparty, live: bool) -> dict[str, Any]:
+    def _what_changed(
+        self, conn: Connection, suppression: Any, entry: Entry, party: Counterparty, live: bool
+    ) -> dict[str, Any]:
         result: dict[str, Any] = {}
         if not live:
             result["suppression"] = f"expired on {suppression.expires_at.date().isoformat()}"
         if suppression.entry_state_hash != entry.content_hash():
-            before_row = conn.execute(sa.select(entry_states.c.data).where(
-                (entry_states.c.entry_id == entry.id)
-                & (entry_states.c.content_hash == suppression.entry_state_hash)
-            )).first()
+            before_row = conn.execute(
+                sa.select(entry_states.c.data).where(
+                    (entry_states.c.entry_id == entry.id)
+                    & (entry_states.c.content_hash == suppression.entry_state_hash)
+                )
+            ).first()
             if before_row is not None:
                 from exportscreen.model import entry_from_dict
 
@@ -315,18 +395,22 @@ class Register:
     # --- alerts and decisions --------------------------------------------------------------
 
     def alerts(self, status: str | None = "open") -> list[Alert]:
-        query = sa.select(alerts, counterparties).join(
-            counterparties, counterparties.c.id == alerts.c.counterparty_id
-        ).order_by(alerts.c.id)
+        query = (
+            sa.select(alerts, counterparties)
+            .join(counterparties, counterparties.c.id == alerts.c.counterparty_id)
+            .order_by(alerts.c.id)
+        )
         if status:
             query = query.where(alerts.c.status == status)
         with self.engine.connect() as conn:
             return [self._alert(r) for r in conn.execute(query)]
 
     def alert(self, alert_id: int) -> Alert | None:
-        query = sa.select(alerts, counterparties).join(
-            counterparties, counterparties.c.id == alerts.c.counterparty_id
-        ).where(alerts.c.id == alert_id)
+        query = (
+            sa.select(alerts, counterparties)
+            .join(counterparties, counterparties.c.id == alerts.c.counterparty_id)
+            .where(alerts.c.id == alert_id)
+        )
         with self.engine.connect() as conn:
             row = conn.execute(query).first()
         return self._alert(row) if row else None
@@ -334,12 +418,22 @@ class Register:
     @staticmethod
     def _alert(row: Any) -> Alert:
         mapping = row._mapping
-        party = Counterparty(mapping["external_id"], mapping["name"], mapping["country"],
-                             mapping["type"], mapping["address"])
+        party = Counterparty(
+            mapping["external_id"],
+            mapping["name"],
+            mapping["country"],
+            mapping["type"],
+            mapping["address"],
+        )
         return Alert(
-            id=mapping[alerts.c.id], counterparty=party, entry_id=mapping["entry_id"],
-            score=mapping["score"], matched_name=mapping["matched_name"], status=mapping["status"],
-            created_at=mapping[alerts.c.created_at], explanation=mapping["explanation"],
+            id=mapping[alerts.c.id],
+            counterparty=party,
+            entry_id=mapping["entry_id"],
+            score=mapping["score"],
+            matched_name=mapping["matched_name"],
+            status=mapping["status"],
+            created_at=mapping[alerts.c.created_at],
+            explanation=mapping["explanation"],
             closed_reason=mapping["closed_reason"],
         )
 
@@ -362,54 +456,86 @@ class Register:
             row = conn.execute(sa.select(alerts).where(alerts.c.id == alert_id)).first()
             if row is None:
                 raise LookupError(f"no alert {alert_id}")
-            if row.status != "open" and disposition is not Disposition.NEEDS_INFO:
-                # Re-deciding is allowed (escalations get resolved) but never on a closed alert.
-                if row.status == "closed":
-                    raise ValueError(f"alert {alert_id} is closed ({row.closed_reason})")
+            # Re-deciding is allowed (escalations get resolved), but never on a closed alert.
+            if row.status == "closed":
+                raise ValueError(f"alert {alert_id} is closed ({row.closed_reason})")
             now = _now()
             if disposition is Disposition.FALSE_POSITIVE and expires_at is None:
                 expires_at = now + timedelta(days=DEFAULT_SUPPRESSION_DAYS)
-            decision_id = int(conn.execute(decisions.insert().values(
-                alert_id=alert_id, disposition=disposition.value, reason=reason, decided_by=user,
-                created_at=now, expires_at=expires_at if disposition is Disposition.FALSE_POSITIVE else None,
-            )).inserted_primary_key[0])
+            decision_id = _new_id(
+                conn.execute(
+                    decisions.insert().values(
+                        alert_id=alert_id,
+                        disposition=disposition.value,
+                        reason=reason,
+                        decided_by=user,
+                        created_at=now,
+                        expires_at=expires_at
+                        if disposition is Disposition.FALSE_POSITIVE
+                        else None,
+                    )
+                )
+            )
             # needs_info keeps the alert in the queue; the other dispositions take it out.
             status = "open" if disposition is Disposition.NEEDS_INFO else "decided"
             conn.execute(alerts.update().where(alerts.c.id == alert_id).values(status=status))
             if disposition is Disposition.FALSE_POSITIVE:
-                conn.execute(suppressions.insert().values(
-                    counterparty_id=row.counterparty_id, entry_id=row.entry_id,
-                    entry_state_hash=row.entry_state_hash, counterparty_hash=row.counterparty_hash,
-                    expires_at=expires_at, decision_id=decision_id,
-                ))
-            audit.record(conn, user, "alert.decide", {
-                "alert": alert_id, "entry": row.entry_id, "counterparty_id": row.counterparty_id,
-                "score": row.score, "disposition": disposition.value, "reason": reason,
-                "expires_at": expires_at.isoformat() if expires_at else None,
-            })
+                conn.execute(
+                    suppressions.insert().values(
+                        counterparty_id=row.counterparty_id,
+                        entry_id=row.entry_id,
+                        entry_state_hash=row.entry_state_hash,
+                        counterparty_hash=row.counterparty_hash,
+                        expires_at=expires_at,
+                        decision_id=decision_id,
+                    )
+                )
+            audit.record(
+                conn,
+                user,
+                "alert.decide",
+                {
+                    "alert": alert_id,
+                    "entry": row.entry_id,
+                    "counterparty_id": row.counterparty_id,
+                    "score": row.score,
+                    "disposition": disposition.value,
+                    "reason": reason,
+                    "expires_at": expires_at.isoformat() if expires_at else None,
+                },
+            )
         return decision_id
 
     def confirmed(self) -> dict[tuple[str, str], Disposition]:
-        """The latest decision per (counterparty external id, entry id), for determinations."""
+        """The latest decision per (counterparty name, entry id): what a licence determination
+        needs to know about a transaction's parties, which it knows by name."""
         query = (
-            sa.select(counterparties.c.external_id, alerts.c.entry_id, decisions.c.disposition)
+            sa.select(counterparties.c.name, alerts.c.entry_id, decisions.c.disposition)
             .join(alerts, alerts.c.id == decisions.c.alert_id)
             .join(counterparties, counterparties.c.id == alerts.c.counterparty_id)
             .order_by(decisions.c.id)
         )
         with self.engine.connect() as conn:
-            return {(r.external_id, r.entry_id): Disposition(r.disposition) for r in conn.execute(query)}
+            return {(r.name, r.entry_id): Disposition(r.disposition) for r in conn.execute(query)}
 
     def close_removed(self, current_entry_ids: Collection[str]) -> list[int]:
         """Close open alerts whose entry is on no current list."""
         closed: list[int] = []
         with audit.writing(self.engine) as conn:
-            rows = conn.execute(sa.select(alerts.c.id, alerts.c.entry_id).where(alerts.c.status == "open"))
+            rows = conn.execute(
+                sa.select(alerts.c.id, alerts.c.entry_id).where(alerts.c.status == "open")
+            )
             gone = [r.id for r in rows if r.entry_id not in current_entry_ids]
             if gone:
-                conn.execute(alerts.update().where(alerts.c.id.in_(gone)).values(
-                    status="closed", closed_at=_now(), closed_reason="the entry was removed from its list",
-                ))
+                conn.execute(
+                    alerts.update()
+                    .where(alerts.c.id.in_(gone))
+                    .values(
+                        status="closed",
+                        closed_at=_now(),
+                        closed_reason="the entry was removed from its list",
+                    )
+                )
                 audit.record(conn, self.actor, "alerts.close_removed", {"alerts": gone})
             closed.extend(gone)
         return closed
@@ -417,8 +543,15 @@ class Register:
 
 def parse_disposition(value: str) -> Disposition:
     normalised = value.strip().lower().replace("-", "_").replace(" ", "_")
-    aliases = {"fp": "false_positive", "tp": "true_match", "match": "true_match", "true": "true_match",
-               "false": "false_positive", "info": "needs_info", "escalate": "escalated"}
+    aliases = {
+        "fp": "false_positive",
+        "tp": "true_match",
+        "match": "true_match",
+        "true": "true_match",
+        "false": "false_positive",
+        "info": "needs_info",
+        "escalate": "escalated",
+    }
     try:
         return Disposition(aliases.get(normalised, normalised))
     except ValueError as error:

@@ -50,3 +50,8 @@ MAX_DOWNLOAD_BYTES = int(_env("EXPORTSCREEN_MAX_DOWNLOAD_BYTES", str(512 * 1024 
 def default_actor() -> str:
     """Who the CLI records in the audit trail when ``--user`` is not given."""
     return os.environ.get("EXPORTSCREEN_USER") or os.environ.get("USER") or "cli"
+
+
+# An internal mirror of the official download hosts (air-gapped deployments, tests): the same
+# paths under this base URL, see exportscreen.sources.fetch.
+MIRROR_URL = _env("EXPORTSCREEN_MIRROR", "")

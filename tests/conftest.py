@@ -32,7 +32,9 @@ def eval_dir() -> Path:
 
 
 def _pg_admin_url() -> str:
-    return os.environ.get("EXPORTSCREEN_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    return os.environ.get(
+        "EXPORTSCREEN_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+    )
 
 
 @pytest.fixture(scope="session")
@@ -45,7 +47,7 @@ def pg_server_url() -> str:
         with engine.connect():
             pass
         engine.dispose()
-    except Exception as error:  # noqa: BLE001 - any connection failure means "no server"
+    except Exception as error:
         if os.environ.get("CI"):
             raise
         pytest.skip(f"PostgreSQL not reachable at {url}: {error}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -18,7 +19,11 @@ from exportscreen.store.schema import audit_log
 
 @pytest.fixture(params=["sqlite", "postgres"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    url = f"sqlite:///{tmp_path / 'audit.db'}" if request.param == "sqlite" else request.getfixturevalue("pg_url")
+    url = (
+        f"sqlite:///{tmp_path / 'audit.db'}"
+        if request.param == "sqlite"
+        else request.getfixturevalue("pg_url")
+    )
     with Store.open(url) as opened:
         yield opened
 
@@ -34,17 +39,24 @@ def test_chain_verifies_and_links(store: Store) -> None:
     assert result.ok and result.records == 5
     rows = audit.records(store.engine)
     assert rows[0].prev_hash == audit.GENESIS_HASH
-    assert all(b.prev_hash == a.hash for a, b in zip(rows, rows[1:], strict=False))
+    assert all(b.prev_hash == a.hash for a, b in itertools.pairwise(rows))
     assert [r.seq for r in rows] == [1, 2, 3, 4, 5]
 
 
 @pytest.mark.parametrize(
     ("tamper", "first_bad"),
     [
-        (lambda c: c.execute(audit_log.update().where(audit_log.c.seq == 3).values(actor="mallory")), 3),
         (
             lambda c: c.execute(
-                audit_log.update().where(audit_log.c.seq == 2).values(payload={"query": "other", "hits": []})
+                audit_log.update().where(audit_log.c.seq == 3).values(actor="mallory")
+            ),
+            3,
+        ),
+        (
+            lambda c: c.execute(
+                audit_log.update()
+                .where(audit_log.c.seq == 2)
+                .values(payload={"query": "other", "hits": []})
             ),
             2,
         ),
@@ -52,9 +64,9 @@ def test_chain_verifies_and_links(store: Store) -> None:
         (lambda c: c.execute(audit_log.delete().where(audit_log.c.seq == 5)), None),
         (
             lambda c: c.execute(
-                audit_log.update().where(audit_log.c.seq == 1).values(
-                    created_at=datetime(2020, 1, 1, tzinfo=UTC)
-                )
+                audit_log.update()
+                .where(audit_log.c.seq == 1)
+                .values(created_at=datetime(2020, 1, 1, tzinfo=UTC))
             ),
             1,
         ),
@@ -96,8 +108,15 @@ def test_export_for_an_auditor(store: Store, tmp_path: Path, suffix: str) -> Non
             rows = list(csv.DictReader(handle))
         assert json.loads(rows[2]["payload"]) == {"query": "name 2", "hits": [2, 3]}
     assert rows[0]["keep_until"] == today.replace(year=today.year + 5).isoformat()
-    assert audit.export(store.engine, tmp_path / "none.json", datetime(2001, 1, 1).date(),
-                        datetime(2001, 1, 2).date()) == 0
+    assert (
+        audit.export(
+            store.engine,
+            tmp_path / "none.json",
+            datetime(2001, 1, 1).date(),
+            datetime(2001, 1, 2).date(),
+        )
+        == 0
+    )
 
 
 def test_concurrent_writers_do_not_fork_the_chain(store: Store) -> None:

@@ -84,7 +84,9 @@ def expand(paths: Iterable[Path], *, skip_orphans: bool = False) -> list[Path]:
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            files.extend(p for p in sorted(path.rglob("*")) if p.is_file() and not p.name.startswith("."))
+            files.extend(
+                p for p in sorted(path.rglob("*")) if p.is_file() and not p.name.startswith(".")
+            )
         elif path.exists():
             files.append(path)
         else:
@@ -97,7 +99,9 @@ def expand(paths: Iterable[Path], *, skip_orphans: bool = False) -> list[Path]:
         if ofac.companion(f):
             orphan = not any(ofac.companion_of(p) == ofac.companion_of(f) for p in primaries)
             if orphan and not skip_orphans:
-                raise SourceError(f, None, None, "an OFAC companion file: load its sdn.csv or cons_prim.csv")
+                raise SourceError(
+                    f, None, None, "an OFAC companion file: load its sdn.csv or cons_prim.csv"
+                )
             continue
         result.append(f)
     return result
