@@ -11,6 +11,7 @@ Register tables) goes through ``parse_licence`` and ``parse_review`` so the read
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from exportscreen.model import LicenceRequirement, LicenceScope, Review, ReviewPolicy
 
@@ -74,6 +75,8 @@ def _regulations_and_markers(text: str) -> tuple[list[str], set[int]]:
     return list(regulations), footnotes
 
 
+# Cached: a list repeats a handful of distinct cells thousands of times.
+@lru_cache(maxsize=4096)
 def parse_licence(text: str) -> LicenceRequirement:
     """The License Requirement cell of an Entity List or MEU entry.
 
@@ -107,6 +110,7 @@ def parse_licence(text: str) -> LicenceRequirement:
     )
 
 
+@lru_cache(maxsize=4096)
 def parse_review(text: str) -> Review:
     """The License Review Policy cell.
 
