@@ -1,0 +1,241 @@
+"""A name turned into the tokens the index and the scorer compare.
+
+Each token keeps the text it came from (``surface``, original script) for explanations, its
+romanised letters (``ascii``), and its canonical comparison form (``key``): a legal form's class,
+an abbreviation's full word, a Chinese business word's English, a Cyrillic word's romanisation.
+``via`` records which of those rewrites produced the key, so that an explanation can say
+"translated" or "abbreviation" rather than "exact".
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from functools import lru_cache
+
+from exportscreen.matching.abbreviations import expand
+from exportscreen.matching.chinese import PieceKind, segment
+from exportscreen.matching.legal_forms import legal_forms
+from exportscreen.matching.normalize import (
+    MAX_NAME_CHARS,
+    Script,
+    ascii_fold,
+    clean,
+    script_of,
+    word_script,
+    words,
+)
+from exportscreen.matching.translit import romanisation_skeleton
+from exportscreen.model import MatchKind
+
+# Analysis cost grows with the number of tokens; no real name has more than a few dozen.
+MAX_TOKENS = 40
+_ARABIC_ARTICLE = "ال"
+
+
+class TokenKind(enum.IntEnum):
+    WORD = 0
+    LEGAL = 1  # key is the legal-form class ("ltd", "jsc"...)
+    NUMBER = 2  # contains a digit; only ever equal or different
+
+
+class NameRole(enum.IntEnum):
+    """Where a token sits in a listed person's name ("FAMILY, Given Middle")."""
+
+    OTHER = 0
+    FAMILY = 1
+    GIVEN = 2
+    MIDDLE = 3  # middle names and patronymics: often omitted by whoever types the name
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    surface: str
+    ascii: str
+    key: str
+    kind: TokenKind
+    via: MatchKind | None
+    script: Script
+    role: NameRole = NameRole.OTHER
+
+
+@dataclass(frozen=True, slots=True)
+class AnalyzedName:
+    text: str  # the cleaned name
+    exact_key: str  # its words joined by single spaces, in the original script
+    tokens: tuple[Token, ...]
+    truncated: bool  # the input was cut at MAX_NAME_CHARS
+
+
+@dataclass(slots=True)
+class _Raw:
+    """A token before legal forms and abbreviations are recognised."""
+
+    surface: str
+    ascii: str
+    script: Script
+    group: int  # 0 before the first comma of a person's name, 1 after
+    fixed: Token | None = None  # already final (a Chinese piece)
+
+
+def _split_han(word: str) -> list[tuple[str, bool]]:
+    """Runs of Han and of other characters within one word, with a flag for Han."""
+    runs: list[tuple[str, bool]] = []
+    for char in word:
+        is_han = script_of(char) is Script.HAN
+        if runs and runs[-1][1] == is_han:
+            runs[-1] = (runs[-1][0] + char, is_han)
+        else:
+            runs.append((char, is_han))
+    return runs
+
+
+def _han_tokens(run: str, group: int) -> list[_Raw]:
+    raws: list[_Raw] = []
+    for piece in segment(run):
+        if piece.kind is PieceKind.LEGAL:
+            token = Token(
+                piece.original,
+                ascii_fold(piece.original),
+                piece.value,
+                TokenKind.LEGAL,
+                MatchKind.LEGAL_FORM,
+                Script.HAN,
+            )
+            raws.append(_Raw(piece.original, token.ascii, Script.HAN, group, token))
+        elif piece.kind is PieceKind.TRANSLATED:
+            for english in piece.value.split():
+                token = Token(
+                    piece.original,
+                    english,
+                    expand(english),
+                    TokenKind.WORD,
+                    MatchKind.TRANSLATED,
+                    Script.HAN,
+                )
+                raws.append(_Raw(piece.original, english, Script.HAN, group, token))
+        else:
+            token = Token(
+                piece.original,
+                piece.value,
+                piece.value,
+                TokenKind.WORD,
+                MatchKind.TRANSLITERATED,
+                Script.HAN,
+            )
+            raws.append(_Raw(piece.original, piece.value, Script.HAN, group, token))
+    return raws
+
+
+def _raw_tokens(text: str, person: bool) -> list[_Raw]:
+    if person and "," in text:
+        family, _, given = text.partition(",")
+        segments = [(family, 0), (given, 1)]
+    else:
+        segments = [(text, 0)]
+    native = legal_forms().native
+    raws: list[_Raw] = []
+    for segment_text, group in segments:
+        for word in words(segment_text):
+            script = word_script(word)
+            if script is Script.HAN:
+                for run, is_han in _split_han(word):
+                    if is_han:
+                        raws.extend(_han_tokens(run, group))
+                    elif folded := ascii_fold(run):
+                        raws.append(_Raw(run, folded, word_script(run), group))
+                continue
+            if word in native:
+                token = Token(
+                    word,
+                    ascii_fold(word),
+                    native[word],
+                    TokenKind.LEGAL,
+                    MatchKind.LEGAL_FORM,
+                    script,
+                )
+                raws.append(_Raw(word, token.ascii, script, group, token))
+                continue
+            if script is Script.ARABIC and word.startswith(_ARABIC_ARTICLE) and len(word) > 3:
+                raws.append(_Raw(_ARABIC_ARTICLE, "al", script, group))
+                word = word[len(_ARABIC_ARTICLE) :]
+            folded = ascii_fold(word)
+            if folded:
+                raws.append(_Raw(word, folded, script, group))
+    return raws[: MAX_TOKENS * 2]
+
+
+def _roles(raws: list[_Raw], person: bool) -> list[NameRole]:
+    if not person or not any(r.group for r in raws):
+        return [NameRole.OTHER] * len(raws)
+    roles: list[NameRole] = []
+    seen_given = False
+    for raw in raws:
+        if raw.group == 0:
+            roles.append(NameRole.FAMILY)
+        elif not seen_given:
+            roles.append(NameRole.GIVEN)
+            seen_given = True
+        else:
+            roles.append(NameRole.MIDDLE)
+    return roles
+
+
+def _word_token(raw: _Raw, role: NameRole) -> Token:
+    via = MatchKind.TRANSLITERATED if raw.script is not Script.LATIN else None
+    if not raw.ascii.isalpha():
+        # "No. 013" is number 13; a code such as "a320" keeps its letters.
+        key = (raw.ascii.lstrip("0") or "0") if raw.ascii.isdigit() else raw.ascii
+        return Token(raw.surface, raw.ascii, key, TokenKind.NUMBER, via, raw.script, role)
+    key = expand(raw.ascii)
+    if key != raw.ascii:
+        via = MatchKind.ABBREVIATION
+    return Token(raw.surface, raw.ascii, key, TokenKind.WORD, via, raw.script, role)
+
+
+@lru_cache(maxsize=8192)
+def analyze(name: str, person: bool = False) -> AnalyzedName:
+    """Tokens of a name. ``person`` reads a comma as "FAMILY, Given Middle" (the lists' order)."""
+    cleaned = clean(name, MAX_NAME_CHARS)
+    raws = _raw_tokens(cleaned.text, person)
+    roles = _roles(raws, person)
+    table = legal_forms()
+    # Chinese pieces are final already; an empty key keeps legal phrases from spanning them.
+    keys = ["" if raw.fixed is not None else romanisation_skeleton(raw.ascii) for raw in raws]
+    tokens: list[Token] = []
+    position = 0
+    while position < len(raws) and len(tokens) < MAX_TOKENS:
+        raw = raws[position]
+        if raw.fixed is not None:
+            tokens.append(_with_role(raw.fixed, roles[position]))
+            position += 1
+            continue
+        found = table.match(keys, position)
+        if found is not None:
+            length, form_class = found
+            span = raws[position : position + length]
+            surface = " ".join(r.surface for r in span)
+            folded = "".join(r.ascii for r in span)
+            tokens.append(
+                Token(
+                    surface,
+                    folded,
+                    form_class,
+                    TokenKind.LEGAL,
+                    MatchKind.LEGAL_FORM,
+                    raw.script,
+                    roles[position],
+                )
+            )
+            position += length
+            continue
+        tokens.append(_word_token(raw, roles[position]))
+        position += 1
+    exact_key = " ".join(words(cleaned.text))
+    return AnalyzedName(cleaned.text, exact_key, tuple(tokens), cleaned.truncated)
+
+
+def _with_role(token: Token, role: NameRole) -> Token:
+    if token.role is role:
+        return token
+    return Token(token.surface, token.ascii, token.key, token.kind, token.via, token.script, role)

@@ -1,0 +1,495 @@
+"""The candidate index: which listed names could match a query, found without scanning them all.
+
+Names are analysed once (``analyze``) into tokens; each distinct token key is a vocabulary word
+with an IDF weight over the lists. A query token reaches vocabulary words through several keys
+(exact key, romanisation skeleton, consonant skeleton, metaphone, mined equivalences, and, for a
+word the lists do not contain, character 3-grams that catch typos and joined words); each
+vocabulary word reaches the names that contain it. Candidates are ranked by the IDF mass they
+share with the query and capped.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import pickle
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, overload
+
+import numpy as np
+import numpy.typing as npt
+from rapidfuzz.distance import JaroWinkler
+
+from exportscreen.matching.abbreviations import generic_tokens
+from exportscreen.matching.analyze import AnalyzedName, NameRole, TokenKind, analyze
+from exportscreen.matching.equivalences import mine
+from exportscreen.matching.translit import (
+    consonant_skeleton,
+    phonetic_key,
+    romanisation_skeleton,
+)
+from exportscreen.model import Entry, EntryType, ListCode
+
+FORMAT_VERSION = 1
+IntArray = npt.NDArray[np.int32]
+FloatArray = npt.NDArray[np.float64]
+
+# --- token weights -------------------------------------------------------------------------
+# A word in at most this many entries is fully distinctive (weight 1); commoner words weigh
+# less in proportion to their IDF, down to MIN_WEIGHT.
+RARE_ENTRY_COUNT = 5
+MIN_WEIGHT = 0.1
+GENERIC_WEIGHT = 0.15  # stop-listed words, whatever their IDF
+LEGAL_WEIGHT = 0.1  # legal forms: weak evidence
+INITIAL_WEIGHT = 0.2  # one-letter tokens
+NUMBER_MIN_WEIGHT = 0.5  # numbers tell sibling entities apart ("No. 13" vs "No. 14")
+UNKNOWN_WEIGHT = 1.0  # a query word the lists never use is as distinctive as it gets
+# How much a listed name's token counts, by its place in a person's name.
+ROLE_FACTOR = {
+    NameRole.OTHER: 1.0,
+    NameRole.FAMILY: 1.3,
+    NameRole.GIVEN: 1.0,
+    NameRole.MIDDLE: 0.5,
+}
+
+# --- candidate generation ------------------------------------------------------------------
+MAX_POSTING = 6000  # a vocabulary word in more names than this is too common to find candidates
+GRAM_SIZE = 3
+MIN_GRAM_WORD = 4  # words shorter than this are not looked up by n-grams
+MAX_GRAM_POSTING = 3000
+GRAM_SHORTLIST = 24  # vocabulary words sharing most n-grams, verified with Jaro-Winkler
+GRAM_MIN_SIMILARITY = 0.8
+MIN_CONTAINED_WORD = 4  # "gazprombank" contains "gazprom": a joined-word candidate
+DEFAULT_CANDIDATES = 200
+MIN_IDENTIFIER_CHARS = 4
+
+_NON_ALNUM = re.compile(r"[^0-9A-Za-z]")
+_EMPTY: IntArray = np.zeros(0, dtype=np.int32)
+
+
+def normalise_identifier(value: str) -> str:
+    """Identifiers compared without spaces, dashes or case ("RU-1173850041749" == "1173850041749"
+    is not claimed: only punctuation and case are ignored)."""
+    return _NON_ALNUM.sub("", value).upper()
+
+
+def grams(word: str) -> list[str]:
+    padded = f"#{word}#"
+    return [padded[i : i + GRAM_SIZE] for i in range(len(padded) - GRAM_SIZE + 1)]
+
+
+def _csr(lists: Sequence[Sequence[int]]) -> tuple[IntArray, IntArray]:
+    offsets = np.zeros(len(lists) + 1, dtype=np.int32)
+    offsets[1:] = np.cumsum([len(x) for x in lists], dtype=np.int64)
+    flat = np.fromiter((i for x in lists for i in x), dtype=np.int32, count=int(offsets[-1]))
+    return offsets, flat
+
+
+@dataclass(slots=True)
+class KeyedPostings:
+    """String keys to lists of ints, stored as one array (loads in microseconds, unlike a dict
+    of tuples)."""
+
+    slots: dict[str, int]
+    offsets: IntArray
+    flat: IntArray
+
+    @classmethod
+    def of(cls, mapping: dict[str, list[int]]) -> KeyedPostings:
+        offsets, flat = _csr(list(mapping.values()))
+        return cls({key: i for i, key in enumerate(mapping)}, offsets, flat)
+
+    def get(self, key: str) -> IntArray:
+        slot = self.slots.get(key)
+        if slot is None:
+            return _EMPTY
+        return self.flat[self.offsets[slot] : self.offsets[slot + 1]]
+
+
+class LazyEntries(Sequence[Entry]):
+    """The indexed entries, unpickled one by one when first needed: a screener shipped to a
+    worker only pays for the entries its hits show."""
+
+    def __init__(self, entries: list[Entry] | None = None, blobs: list[bytes] | None = None):
+        if entries is not None:
+            self._cache: dict[int, Entry] = dict(enumerate(entries))
+            self._blobs: list[bytes] | None = None
+            self._count = len(entries)
+        else:
+            self._cache = {}
+            self._blobs = blobs or []
+            self._count = len(self._blobs)
+
+    def __len__(self) -> int:
+        return self._count
+
+    @overload
+    def __getitem__(self, position: int) -> Entry: ...
+    @overload
+    def __getitem__(self, position: slice) -> list[Entry]: ...
+    def __getitem__(self, position: int | slice) -> Entry | list[Entry]:
+        if isinstance(position, slice):
+            return [self[i] for i in range(*position.indices(self._count))]
+        if position < 0:
+            position += self._count
+        found = self._cache.get(position)
+        if found is None:
+            if self._blobs is None or not 0 <= position < self._count:
+                raise IndexError(position)
+            found = self._cache[position] = pickle.loads(self._blobs[position])
+        return found
+
+    def blobs(self) -> list[bytes]:
+        if self._blobs is None:
+            self._blobs = [
+                pickle.dumps(self._cache[i], protocol=pickle.HIGHEST_PROTOCOL)
+                for i in range(self._count)
+            ]
+        return self._blobs
+
+
+@dataclass(slots=True)
+class VocabularyHit:
+    """A vocabulary word a query token reaches, and how close it is (for ranking only)."""
+
+    word: int
+    closeness: float
+
+
+@dataclass(slots=True)
+class MatchIndex:
+    entries: LazyEntries
+    entry_ids: list[str]
+    entry_types: bytes  # EntryType position per entry, for qualifiers without unpickling
+    name_text: list[str]
+    name_entry: IntArray
+    name_tokens: tuple[IntArray, IntArray]  # CSR: name -> vocabulary words in name order
+    name_roles: tuple[IntArray, bytes]  # offsets (as name_tokens) and NameRole per token
+    name_weight: FloatArray
+    name_list: npt.NDArray[np.int8]
+    words: list[str]
+    word_ids: dict[str, int]
+    word_kind: bytes
+    word_weight: list[float]
+    word_skeleton: list[str]
+    word_consonants: list[str]
+    word_phonetic: list[str]
+    word_names: tuple[IntArray, IntArray]  # CSR: vocabulary word -> names
+    keys: KeyedPostings  # "s:skeleton" / "c:consonants" / "p:metaphone" -> words
+    word_grams: KeyedPostings  # character 3-gram -> words
+    word_gram_count: IntArray
+    exact: KeyedPostings  # whole name in its original script -> names
+    identifiers: KeyedPostings  # normalised identifier -> entries
+    equivalences: dict[str, dict[str, str]]
+    entry_position: dict[str, int] = field(default_factory=dict)
+
+    # --- building ------------------------------------------------------------------------
+
+    @classmethod
+    def build(cls, entries: Iterable[Entry]) -> MatchIndex:
+        entry_list = list(entries)
+        name_text: list[str] = []
+        name_entry: list[int] = []
+        analysed: list[AnalyzedName] = []
+        roles: list[bytes] = []
+        for position, entry in enumerate(entry_list):
+            person = entry.type is EntryType.INDIVIDUAL
+            for text in entry.names:
+                if not text.strip():
+                    continue
+                analysis = analyze.__wrapped__(text, person)
+                if not analysis.tokens:
+                    continue
+                name_text.append(text)
+                name_entry.append(position)
+                analysed.append(analysis)
+                roles.append(bytes(int(t.role) for t in analysis.tokens))
+
+        words: list[str] = []
+        word_ids: dict[str, int] = {}
+        kinds = bytearray()
+        entry_sets: list[set[int]] = []
+        name_tokens: list[tuple[int, ...]] = []
+        for analysis, owner in zip(analysed, name_entry, strict=True):
+            ids: list[int] = []
+            for token in analysis.tokens:
+                word = word_ids.get(token.key)
+                if word is None:
+                    word = word_ids[token.key] = len(words)
+                    words.append(token.key)
+                    kinds.append(int(token.kind))
+                    entry_sets.append(set())
+                entry_sets[word].add(owner)
+                ids.append(word)
+            name_tokens.append(tuple(ids))
+
+        weights = _word_weights(words, bytes(kinds), [len(s) for s in entry_sets], len(entry_list))
+        skeletons = [romanisation_skeleton(w) for w in words]
+        consonants = [consonant_skeleton(w) for w in words]
+        phonetics = [phonetic_key(w) for w in words]
+
+        keys: dict[str, list[int]] = defaultdict(list)
+        gram_lists: dict[str, list[int]] = defaultdict(list)
+        gram_counts = np.zeros(len(words), dtype=np.int32)
+        for word_id, text in enumerate(words):
+            if kinds[word_id] != TokenKind.WORD:
+                continue
+            if len(skeletons[word_id]) >= 3:
+                keys["s:" + skeletons[word_id]].append(word_id)
+            if len(consonants[word_id]) >= 3:
+                keys["c:" + consonants[word_id]].append(word_id)
+            if phonetics[word_id]:
+                keys["p:" + phonetics[word_id]].append(word_id)
+            if len(text) >= MIN_GRAM_WORD and text.isalpha():
+                word_grams = set(grams(text))
+                gram_counts[word_id] = len(word_grams)
+                for gram in word_grams:
+                    gram_lists[gram].append(word_id)
+
+        word_names: list[list[int]] = [[] for _ in words]
+        for name_id, name_words in enumerate(name_tokens):
+            for word_id in set(name_words):
+                word_names[word_id].append(name_id)
+
+        name_weight = np.array(
+            [
+                sum(weights[w] * ROLE_FACTOR[NameRole(r)] for w, r in zip(ids, rs, strict=True))
+                for ids, rs in zip(name_tokens, roles, strict=True)
+            ],
+            dtype=np.float64,
+        )
+        exact: dict[str, list[int]] = defaultdict(list)
+        for name_id, analysis in enumerate(analysed):
+            exact[analysis.exact_key].append(name_id)
+        identifiers: dict[str, list[int]] = defaultdict(list)
+        for position, entry in enumerate(entry_list):
+            for identifier in entry.identifiers:
+                value = normalise_identifier(identifier.value)
+                if len(value) >= MIN_IDENTIFIER_CHARS:
+                    identifiers[value].append(position)
+
+        by_entry: dict[int, list[tuple[str, AnalyzedName]]] = defaultdict(list)
+        for text, analysis, owner in zip(name_text, analysed, name_entry, strict=True):
+            if entry_list[owner].type is not EntryType.INDIVIDUAL:
+                by_entry[owner].append((text, analysis))
+        equivalences = mine((entry_list[owner].id, names) for owner, names in by_entry.items())
+
+        list_codes = list(ListCode)
+        types = list(EntryType)
+        role_bytes = b"".join(roles)
+        token_offsets, token_flat = _csr(name_tokens)
+        index = cls(
+            entries=LazyEntries(entry_list),
+            entry_ids=[e.id for e in entry_list],
+            entry_types=bytes(types.index(e.type) for e in entry_list),
+            name_text=name_text,
+            name_entry=np.array(name_entry, dtype=np.int32),
+            name_tokens=(token_offsets, token_flat),
+            name_roles=(token_offsets, role_bytes),
+            name_weight=name_weight,
+            name_list=np.array(
+                [list_codes.index(entry_list[e].list) for e in name_entry], dtype=np.int8
+            ),
+            words=words,
+            word_ids=word_ids,
+            word_kind=bytes(kinds),
+            word_weight=weights.tolist(),
+            word_skeleton=skeletons,
+            word_consonants=consonants,
+            word_phonetic=phonetics,
+            word_names=_csr(word_names),
+            keys=KeyedPostings.of(keys),
+            word_grams=KeyedPostings.of(gram_lists),
+            word_gram_count=gram_counts,
+            exact=KeyedPostings.of(exact),
+            identifiers=KeyedPostings.of(
+                {k: list(dict.fromkeys(v)) for k, v in identifiers.items()}
+            ),
+            equivalences=equivalences,
+        )
+        index.entry_position = {entry_id: i for i, entry_id in enumerate(index.entry_ids)}
+        return index
+
+    # --- serialisation -------------------------------------------------------------------
+
+    def to_bytes(self) -> bytes:
+        state = {name: getattr(self, name) for name in self.__slots__ if name != "entry_position"}
+        state["entries"] = self.entries.blobs()
+        return pickle.dumps((FORMAT_VERSION, state), protocol=pickle.HIGHEST_PROTOCOL)
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> MatchIndex:
+        loaded: Any = pickle.loads(data)
+        if not isinstance(loaded, tuple) or loaded[0] != FORMAT_VERSION:
+            raise ValueError("not a serialised exportscreen match index of this version")
+        state = loaded[1]
+        state["entries"] = LazyEntries(blobs=state["entries"])
+        index = cls(**state)
+        index.entry_position = {entry_id: i for i, entry_id in enumerate(index.entry_ids)}
+        return index
+
+    # --- lookups -------------------------------------------------------------------------
+
+    def word_weight_of(self, key: str, kind: TokenKind) -> float:
+        """The weight of a query token: its vocabulary weight, or that of an unseen word."""
+        word = self.word_ids.get(key)
+        if word is not None:
+            return self.word_weight[word]
+        return _weight_of_unseen(key, kind)
+
+    def tokens_of(self, name: int) -> tuple[list[int], bytes]:
+        """A listed name's vocabulary words and their NameRoles, in name order."""
+        offsets, flat = self.name_tokens
+        start, end = offsets[name], offsets[name + 1]
+        return flat[start:end].tolist(), self.name_roles[1][start:end]
+
+    def names_of_word(self, word: int) -> IntArray:
+        offsets, flat = self.word_names
+        return flat[offsets[word] : offsets[word + 1]]
+
+    def near_words(self, key: str) -> list[VocabularyHit]:
+        """Vocabulary words a word the lists do not contain may stand for: close spellings
+        (typos) and the words it is made of (joined words)."""
+        if len(key) < MIN_GRAM_WORD or not key.isalpha():
+            return []
+        gathered = [
+            posting
+            for gram in set(grams(key))
+            if 0 < len(posting := self.word_grams.get(gram)) <= MAX_GRAM_POSTING
+        ]
+        if not gathered:
+            return []
+        counts = np.bincount(np.concatenate(gathered), minlength=len(self.words))
+        shared = np.flatnonzero(counts >= 2)
+        if not len(shared):
+            return []
+        query_grams = len(set(grams(key)))
+        overlap = counts[shared] / np.minimum(self.word_gram_count[shared], query_grams)
+        order = shared[np.argsort(-overlap, kind="stable")[:GRAM_SHORTLIST]]
+        hits: list[VocabularyHit] = []
+        for word in order.tolist():
+            text = self.words[word]
+            similarity = JaroWinkler.normalized_similarity(key, text)
+            if similarity >= GRAM_MIN_SIMILARITY:
+                hits.append(VocabularyHit(word, similarity))
+            elif len(text) >= MIN_CONTAINED_WORD and text in key:
+                hits.append(VocabularyHit(word, len(text) / len(key)))
+        return hits
+
+    def reachable_words(self, key: str, kind: TokenKind) -> list[VocabularyHit]:
+        """Every vocabulary word a query token may match, for candidate generation."""
+        found: dict[int, float] = {}
+        word = self.word_ids.get(key)
+        if word is not None:
+            found[word] = 1.0
+        if kind is TokenKind.WORD:
+            for prefix, value in (
+                ("s:", romanisation_skeleton(key)),
+                ("c:", consonant_skeleton(key)),
+                ("p:", phonetic_key(key)),
+            ):
+                if len(value) >= 3:
+                    for other in self.keys.get(prefix + value).tolist():
+                        found.setdefault(other, 0.8)
+            for other in self.equivalences.get(key, {}):
+                if (equivalent := self.word_ids.get(other)) is not None:
+                    found.setdefault(equivalent, 0.9)
+            if word is None:
+                for hit in self.near_words(key):
+                    found.setdefault(hit.word, hit.closeness)
+        return [VocabularyHit(w, c) for w, c in found.items()]
+
+    def candidates(
+        self,
+        tokens: Sequence[tuple[str, TokenKind, float]],
+        limit: int = DEFAULT_CANDIDATES,
+        allowed_lists: npt.NDArray[np.bool_] | None = None,
+    ) -> list[tuple[int, float]]:
+        """Names sharing the most query weight, best first, at most ``limit``: (name, reach),
+        where reach is the share of the query's weight the name's words can match, an upper
+        bound of the scorer's precision (so the name cannot score above its square root).
+
+        ``tokens`` are (key, kind, weight) of the query; adjacent query words are also tried
+        joined, so that "Gazprom Bank" reaches "GAZPROMBANK".
+        """
+        ids: list[IntArray] = []
+        masses: list[FloatArray] = []
+        total = 0.0
+
+        def add(reached: list[VocabularyHit], weight: float) -> None:
+            postings = [
+                self.names_of_word(hit.word)
+                for hit in reached
+                if self.word_kind[hit.word] != TokenKind.LEGAL
+            ]
+            postings = [p for p in postings if len(p) <= MAX_POSTING]
+            if postings:
+                names = np.unique(np.concatenate(postings))
+                ids.append(names)
+                masses.append(np.full(len(names), weight))
+
+        for key, kind, weight in tokens:
+            total += weight
+            if kind is not TokenKind.LEGAL:
+                add(self.reachable_words(key, kind), weight)
+        for (left, left_kind, left_w), (right, right_kind, right_w) in itertools.pairwise(tokens):
+            if left_kind is TokenKind.WORD and right_kind is TokenKind.WORD:
+                joined = self.word_ids.get(left + right)
+                if joined is not None:
+                    add([VocabularyHit(joined, 1.0)], left_w + right_w)
+        if not ids:
+            return []
+        mass = np.bincount(
+            np.concatenate(ids), weights=np.concatenate(masses), minlength=len(self.name_text)
+        )
+        if allowed_lists is not None:
+            mass = mass * allowed_lists[self.name_list]
+        found = np.flatnonzero(mass)
+        if not len(found):
+            return []
+        # Shared mass squared over both names' weights ranks like precision x recall.
+        rank = mass[found] ** 2 / (max(total, 1e-9) * np.maximum(self.name_weight[found], 1e-9))
+        if len(found) > limit:
+            top = np.argpartition(-rank, limit)[:limit]
+            found, rank = found[top], rank[top]
+        order = np.argsort(-rank, kind="stable")
+        reach = np.minimum(mass[found[order]] / max(total, 1e-9), 1.0)
+        return list(zip(found[order].tolist(), reach.tolist(), strict=True))
+
+
+def _weight_of_unseen(key: str, kind: TokenKind) -> float:
+    if kind is TokenKind.LEGAL:
+        return LEGAL_WEIGHT
+    if kind is TokenKind.NUMBER:
+        return UNKNOWN_WEIGHT
+    if key in generic_tokens():
+        return GENERIC_WEIGHT
+    if len(key) == 1:
+        return INITIAL_WEIGHT
+    return UNKNOWN_WEIGHT
+
+
+def _word_weights(
+    words: Sequence[str], kinds: bytes, entry_counts: Sequence[int], entry_total: int
+) -> FloatArray:
+    """IDF weights in MIN_WEIGHT..1, capped for generic words, legal forms and initials."""
+    rare_idf = math.log((entry_total + 1) / (RARE_ENTRY_COUNT + 0.5))
+    generic = generic_tokens()
+    weights = np.empty(len(words), dtype=np.float64)
+    for word_id, word in enumerate(words):
+        idf = math.log((entry_total + 1) / (entry_counts[word_id] + 0.5))
+        weight = min(1.0, max(MIN_WEIGHT, idf / rare_idf)) if rare_idf > 0 else 1.0
+        kind = TokenKind(kinds[word_id])
+        if kind is TokenKind.LEGAL:
+            weight = LEGAL_WEIGHT
+        elif kind is TokenKind.NUMBER:
+            weight = max(weight, NUMBER_MIN_WEIGHT)
+        elif word in generic:
+            weight = min(weight, GENERIC_WEIGHT)
+        elif len(word) == 1:
+            weight = min(weight, INITIAL_WEIGHT)
+        weights[word_id] = weight
+    return weights

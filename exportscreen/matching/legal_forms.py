@@ -1,0 +1,74 @@
+"""Legal forms (Co., Ltd. / LLC / ООО / 有限公司 / AG ...) recognised and canonicalised to a class.
+
+A legal form says what kind of legal person a party is, not which one: it is weak evidence, so the
+scorer gives it little weight and a class mismatch costs a small penalty at most. Canonicalising,
+rather than deleting, lets "Co., Ltd." and "有限公司" agree and keeps the form in explanations.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+
+from exportscreen.matching.normalize import Script, ascii_fold, clean, word_script, words
+from exportscreen.matching.tables import read_pairs
+from exportscreen.matching.translit import romanisation_skeleton
+
+# Forms this short ("SA", "AG", "AO", "BV") are also ordinary name parts ("Ao" is a Chinese
+# surname), so they only count as a legal form at the start or the end of a name.
+_EDGE_ONLY_MAX_LETTERS = 2
+_NATIVE_SCRIPTS = (Script.HAN, Script.HANGUL, Script.KANA)
+
+
+@dataclass(frozen=True, slots=True)
+class LegalFormTable:
+    # romanisation skeletons of the form's words -> class
+    phrases: dict[tuple[str, ...], str]
+    # a form written in Han, Hangul or kana -> class (matched on the original characters)
+    native: dict[str, str]
+    first_words: frozenset[str]
+    longest_phrase: int
+    longest_native: int
+
+    def match(self, skeletons: Sequence[str], start: int) -> tuple[int, str] | None:
+        """The longest legal form starting at ``skeletons[start]`` (romanisation skeletons of a
+        name's words): (number of words, class)."""
+        if skeletons[start] not in self.first_words:
+            return None
+        limit = min(self.longest_phrase, len(skeletons) - start)
+        for length in range(limit, 0, -1):
+            phrase = tuple(skeletons[start : start + length])
+            found = self.phrases.get(phrase)
+            if found is None:
+                continue
+            at_edge = start == 0 or start + length == len(skeletons)
+            if sum(len(k) for k in phrase) <= _EDGE_ONLY_MAX_LETTERS and not at_edge:
+                continue
+            return length, found
+        return None
+
+    def classes(self) -> frozenset[str]:
+        return frozenset(self.phrases.values()) | frozenset(self.native.values())
+
+
+@cache
+def legal_forms() -> LegalFormTable:
+    phrases: dict[tuple[str, ...], str] = {}
+    native: dict[str, str] = {}
+    for form_class, variant in read_pairs("legal_forms.tsv"):
+        cleaned = clean(variant).text
+        parts = words(cleaned)
+        if any(word_script(p) in _NATIVE_SCRIPTS for p in parts):
+            native["".join(parts)] = form_class
+            continue
+        key = tuple(romanisation_skeleton(ascii_fold(p)) for p in parts if ascii_fold(p))
+        if key:
+            phrases[key] = form_class
+    return LegalFormTable(
+        phrases=phrases,
+        native=native,
+        first_words=frozenset(k[0] for k in phrases),
+        longest_phrase=max(len(k) for k in phrases),
+        longest_native=max(len(k) for k in native),
+    )

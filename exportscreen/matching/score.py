@@ -1,0 +1,294 @@
+"""Scoring one listed name against a query: token alignment, then coverage of both names.
+
+1. Align: every query token is paired with at most one listed token (and vice versa), best pairs
+   first, by the first of these that holds: equal keys (exact, or equal after a legal-form,
+   abbreviation or translation rewrite), a mined equivalence, equal romanisation skeletons
+   (transliteration variants), equal consonant skeletons (Arabic-script queries), similar spelling
+   (Jaro-Winkler and Levenshtein, fuzzy), equal metaphone (phonetic), an initial. Tokens left over
+   on both sides are then tried joined: one token against two or three adjacent ones
+   ("Gazprombank" / "Gazprom Bank", "zhipuhuazhang" / "Zhipu Huazhang").
+2. Score: with each token weighted by IDF (generic words and legal forms weigh little), precision
+   is the share of the query's weight matched, recall the share of the listed name's weight
+   matched (a person's middle names and patronymic count half, the family name more); the name
+   score is their geometric mean, times the pair similarity.
+3. Adjust: a name that matched only generic words cannot score above GENERIC_ONLY_CAP; differing
+   numbers (No. 13 / No. 14) cost NUMBER_MISMATCH_PENALTY; different legal-form classes cost
+   LEGAL_FORM_MISMATCH_PENALTY.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from exportscreen.matching.analyze import AnalyzedName, NameRole, Token, TokenKind
+from exportscreen.matching.index import ROLE_FACTOR, MatchIndex
+from exportscreen.matching.normalize import Script
+from exportscreen.matching.similarity import spelling
+from exportscreen.matching.translit import (
+    consonant_skeleton,
+    phonetic_key,
+    romanisation_skeleton,
+)
+from exportscreen.model import MatchKind
+
+# Pair similarities by how the pair was found.
+EQUIVALENCE_SIMILARITY = 0.92
+SKELETON_SIMILARITY = 0.95
+CONSONANT_SIMILARITY = 0.88
+PHONETIC_SIMILARITY = 0.85
+INITIAL_SIMILARITY = 0.7
+# Spelling similarity (mean of Jaro-Winkler and normalised Levenshtein) below this is no match.
+MIN_FUZZY_SIMILARITY = 0.8
+MIN_FUZZY_LETTERS = 4  # shorter words must agree through a key, not by spelling
+MIN_PHONETIC_SPELLING = 0.7  # metaphone alone pairs too much ("Smith" / "Snyder" is not a pair)
+MIN_JOINED_SIMILARITY = 0.9
+MAX_JOINED_PARTS = 3
+MIN_JOINED_LETTERS = 4  # a joined word is at least two words long
+MAX_JOINED_LENGTH_GAP = 2
+
+GENERIC_ONLY_CAP = 0.5
+DISTINCTIVE_WEIGHT = 0.3  # a matched token this heavy is real evidence
+NUMBER_MISMATCH_PENALTY = 0.3
+LEGAL_FORM_MISMATCH_PENALTY = 0.03
+
+
+_ROLE_FACTORS = [ROLE_FACTOR[NameRole(role)] for role in range(len(NameRole))]
+
+
+@dataclass(frozen=True, slots=True)
+class QueryToken:
+    token: Token
+    weight: float
+    skeleton: str
+    consonants: str
+    phonetic: str
+    equivalents: dict[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class Pair:
+    """Query tokens ``query`` matched listed tokens ``listed`` (indices; more than one = joined)."""
+
+    query: tuple[int, ...]
+    listed: tuple[int, ...]
+    kind: MatchKind
+    similarity: float
+    note: str = ""
+
+
+@dataclass(slots=True)
+class NameScore:
+    name_id: int
+    score: float
+    precision: float
+    recall: float
+    pairs: list[Pair]
+    penalties: list[tuple[str, float]] = field(default_factory=list)
+    capped: bool = False
+
+
+def prepare(query: AnalyzedName, index: MatchIndex) -> list[QueryToken]:
+    prepared: list[QueryToken] = []
+    for token in query.tokens:
+        is_word = token.kind is TokenKind.WORD
+        prepared.append(
+            QueryToken(
+                token=token,
+                weight=index.word_weight_of(token.key, token.kind),
+                skeleton=romanisation_skeleton(token.key) if is_word else token.key,
+                consonants=consonant_skeleton(token.key) if is_word else "",
+                phonetic=phonetic_key(token.key) if is_word else "",
+                equivalents=index.equivalences.get(token.key, {}) if is_word else {},
+            )
+        )
+    return prepared
+
+
+_WORD = int(TokenKind.WORD)
+_LEGAL = int(TokenKind.LEGAL)
+_NUMBER = int(TokenKind.NUMBER)
+_NO_MATCH: tuple[float, MatchKind, str] = (0.0, MatchKind.EXACT, "")
+
+
+def compare(query: QueryToken, word: int, index: MatchIndex) -> tuple[float, MatchKind, str]:
+    """How well one query token matches one vocabulary word: (similarity, kind, note)."""
+    key = index.words[word]
+    kind = index.word_kind[word]
+    token = query.token
+    if token.kind != _WORD or kind != _WORD:
+        if token.kind == kind and token.key == key:
+            return 1.0, (MatchKind.LEGAL_FORM if kind == _LEGAL else MatchKind.EXACT), ""
+        return _NO_MATCH
+    if token.key == key:
+        return 1.0, token.via or MatchKind.EXACT, ""
+    note = query.equivalents.get(key)
+    if note is not None:
+        return EQUIVALENCE_SIMILARITY, MatchKind.EQUIVALENCE, note
+    skeleton = index.word_skeleton[word]
+    if len(skeleton) >= 3 and query.skeleton == skeleton:
+        return SKELETON_SIMILARITY, MatchKind.TRANSLITERATED, ""
+    if (
+        token.script is Script.ARABIC
+        and len(query.consonants) >= 2
+        and query.consonants == index.word_consonants[word]
+    ):
+        return CONSONANT_SIMILARITY, MatchKind.TRANSLITERATED, ""
+    if len(token.key) == 1 or len(key) == 1:
+        if token.key[0] == key[0]:
+            return INITIAL_SIMILARITY, MatchKind.INITIAL, ""
+        return _NO_MATCH
+    similar = 0.0
+    if min(len(token.key), len(key)) >= MIN_FUZZY_LETTERS:
+        similar = max(spelling(token.key, key), spelling(query.skeleton, skeleton))
+        if similar >= MIN_FUZZY_SIMILARITY:
+            return similar, MatchKind.FUZZY, ""
+    if (
+        query.phonetic
+        and query.phonetic == index.word_phonetic[word]
+        and (similar >= MIN_PHONETIC_SPELLING or similar == 0.0)
+    ):
+        return max(similar, PHONETIC_SIMILARITY), MatchKind.PHONETIC, ""
+    return _NO_MATCH
+
+
+def _joined(single: str, parts: list[str]) -> float:
+    joined = "".join(parts)
+    if single == joined:
+        return 1.0
+    similarity = spelling(single, joined)
+    return similarity if similarity >= MIN_JOINED_SIMILARITY else 0.0
+
+
+def _spans(free: set[int], size: int) -> list[tuple[int, ...]]:
+    """Runs of ``size`` adjacent free positions."""
+    return [
+        tuple(range(start, start + size))
+        for start in sorted(free)
+        if all(start + offset in free for offset in range(1, size))
+    ]
+
+
+def _join_one_side(
+    singles: list[tuple[int, str]],
+    others: list[str],
+    free_others: set[int],
+) -> list[tuple[int, tuple[int, ...], float]]:
+    """Each single word against runs of two or three adjacent free words on the other side
+    whose joined length is close to its own: (single, run, similarity)."""
+    found: list[tuple[int, tuple[int, ...], float]] = []
+    for single, text in singles:
+        for size in range(MAX_JOINED_PARTS, 1, -1):
+            matched = False
+            for span in _spans(free_others, size):
+                parts = [others[i] for i in span]
+                if abs(sum(len(p) for p in parts) - len(text)) > MAX_JOINED_LENGTH_GAP:
+                    continue
+                similarity = _joined(text, parts)
+                if similarity:
+                    found.append((single, span, similarity))
+                    free_others.difference_update(span)
+                    matched = True
+                    break
+            if matched:
+                break
+    return found
+
+
+def _join_pairs(
+    query: list[QueryToken],
+    listed: list[str],
+    free_query: set[int],
+    free_listed: set[int],
+) -> list[Pair]:
+    """Pairs of one token against adjacent free tokens on the other side, joined."""
+    pairs: list[Pair] = []
+    singles = [
+        (q, query[q].token.key)
+        for q in sorted(free_query)
+        if query[q].token.kind == _WORD and len(query[q].token.key) >= MIN_JOINED_LETTERS
+    ]
+    if singles and len(free_listed) >= 2:
+        for q, span, similarity in _join_one_side(singles, listed, free_listed):
+            pairs.append(Pair((q,), span, MatchKind.JOINED, similarity))
+            free_query.discard(q)
+    singles = [(w, listed[w]) for w in sorted(free_listed) if len(listed[w]) >= MIN_JOINED_LETTERS]
+    if singles and len(free_query) >= 2:
+        keys = [q.token.key if q.token.kind == _WORD else "" for q in query]
+        for w, span, similarity in _join_one_side(singles, keys, free_query):
+            pairs.append(Pair(span, (w,), MatchKind.JOINED, similarity))
+            free_listed.discard(w)
+    return pairs
+
+
+def score_name(
+    query: list[QueryToken],
+    name_id: int,
+    index: MatchIndex,
+    memo: dict[tuple[int, int], tuple[float, MatchKind, str]],
+) -> NameScore:
+    """Align the query with one listed name and score the alignment (see the module doc)."""
+    words, roles = index.tokens_of(name_id)
+    options: list[tuple[float, int, int, MatchKind, str]] = []
+    for q, prepared in enumerate(query):
+        for w, word in enumerate(words):
+            cached = memo.get((q, word))
+            if cached is None:
+                cached = memo[(q, word)] = compare(prepared, word, index)
+            if cached[0] > 0.0:
+                options.append((cached[0], q, w, cached[1], cached[2]))
+    options.sort(key=lambda o: (-o[0], o[1], o[2]))
+    free_query = set(range(len(query)))
+    free_listed = set(range(len(words)))
+    pairs: list[Pair] = []
+    for similarity, q, w, kind, note in options:
+        if q in free_query and w in free_listed:
+            pairs.append(Pair((q,), (w,), kind, similarity, note))
+            free_query.discard(q)
+            free_listed.discard(w)
+    if free_query and free_listed:
+        pairs.extend(_join_pairs(query, [index.words[w] for w in words], free_query, free_listed))
+
+    weights = index.word_weight
+    listed_weight = [
+        weights[word] * _ROLE_FACTORS[role] for word, role in zip(words, roles, strict=True)
+    ]
+    query_total = sum(q.weight for q in query)
+    listed_total = sum(listed_weight)
+    query_matched = sum(query[q].weight * p.similarity for p in pairs for q in p.query)
+    listed_matched = sum(listed_weight[w] * p.similarity for p in pairs for w in p.listed)
+    precision = query_matched / query_total if query_total else 0.0
+    recall = listed_matched / listed_total if listed_total else 0.0
+    score = math.sqrt(precision * recall)
+    result = NameScore(name_id, score, precision, recall, pairs)
+
+    distinctive = any(
+        query[q].weight >= DISTINCTIVE_WEIGHT or listed_weight[w] >= DISTINCTIVE_WEIGHT
+        for p in pairs
+        for q in p.query
+        for w in p.listed
+    )
+    if not distinctive and score > GENERIC_ONLY_CAP:
+        result.penalties.append(
+            (f"only generic words matched: capped at {GENERIC_ONLY_CAP}", score - GENERIC_ONLY_CAP)
+        )
+        result.score = GENERIC_ONLY_CAP
+        result.capped = True
+
+    query_numbers = {query[q].token.key for q in free_query if query[q].token.kind == _NUMBER}
+    listed_numbers = {
+        index.words[words[w]] for w in free_listed if index.word_kind[words[w]] == _NUMBER
+    }
+    if query_numbers and listed_numbers:
+        shown = f"{', '.join(sorted(query_numbers))} vs {', '.join(sorted(listed_numbers))}"
+        result.penalties.append((f"number mismatch: {shown}", NUMBER_MISMATCH_PENALTY))
+    query_forms = {q.token.key for q in query if q.token.kind == _LEGAL}
+    listed_forms = {index.words[w] for w in words if index.word_kind[w] == _LEGAL}
+    if query_forms and listed_forms and not query_forms & listed_forms:
+        shown = f"{'/'.join(sorted(query_forms))} vs {'/'.join(sorted(listed_forms))}"
+        result.penalties.append((f"legal form mismatch: {shown}", LEGAL_FORM_MISMATCH_PENALTY))
+    for reason, amount in result.penalties:
+        if not reason.startswith("only generic"):
+            result.score -= amount
+    result.score = min(1.0, max(0.0, result.score))
+    return result
