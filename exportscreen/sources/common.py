@@ -178,6 +178,7 @@ _COUNTRY_ALIASES = {
     "kosovo": "XK",
     "region: crimea": "UA",
     "crimea": "UA",
+    "crimea region of ukraine": "UA",
     "brunei": "BN",
     "cape verde": "CV",
     "swaziland": "SZ",
@@ -213,15 +214,12 @@ def country_code(value: str) -> str:
         found = pycountry.countries.get(alpha_3=text.upper())
         if found:
             return str(found.alpha_2)
+    # Exact names only: pycountry's fuzzy search also matches provinces and cities ("Sichuan",
+    # "Hamburg"), which would put addresses in the wrong country.
     try:
         return str(pycountry.countries.lookup(text).alpha_2)
     except LookupError:
-        pass
-    try:
-        matches = pycountry.countries.search_fuzzy(text)
-    except LookupError:
         return ""
-    return str(matches[0].alpha_2) if len(matches) == 1 else ""
 
 
 # --- Federal Register citations -------------------------------------------------------------
