@@ -165,7 +165,7 @@ class Screener:
         if not analysis.tokens:
             raise ValueError(
                 f"name {name[:80]!r} has no letters or digits to screen"
-                if name.strip()
+                if analysis.text
                 else "name is empty or whitespace only"
             )
         return _Query(analysis, prepare(analysis, self._index))

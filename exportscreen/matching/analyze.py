@@ -138,7 +138,7 @@ def _raw_tokens(text: str, person: bool) -> list[_Raw]:
     for segment_text, group in segments:
         for word in words(segment_text):
             script = word_script(word)
-            if script is Script.HAN:
+            if script is not Script.LATIN and any(script_of(c) is Script.HAN for c in word):
                 for run, is_han in _split_han(word):
                     if is_han:
                         raws.extend(_han_tokens(run, group))

@@ -55,6 +55,11 @@ ROLE_FACTOR = {
     NameRole.MIDDLE: 0.5,
 }
 
+# Query words that match nothing count this much against a name (a branch, a city or a trade
+# added to a listed name is common in customer files; a listed word missing from the query counts
+# in full).
+UNMATCHED_QUERY_FACTOR = 0.5
+
 # --- candidate generation ------------------------------------------------------------------
 MAX_POSTING = 6000  # a vocabulary word in more names than this is too common to find candidates
 GRAM_SIZE = 3
@@ -456,7 +461,8 @@ class MatchIndex:
             top = np.argpartition(-rank, limit)[:limit]
             found, rank = found[top], rank[top]
         order = np.argsort(-rank, kind="stable")
-        reach = np.minimum(mass[found[order]] / max(total, 1e-9), 1.0)
+        shared = np.minimum(mass[found[order]], total)
+        reach = shared / np.maximum(shared + UNMATCHED_QUERY_FACTOR * (total - shared), 1e-9)
         return list(zip(found[order].tolist(), reach.tolist(), strict=True))
 
 

@@ -8,7 +8,8 @@
    on both sides are then tried joined: one token against two or three adjacent ones
    ("Gazprombank" / "Gazprom Bank", "zhipuhuazhang" / "Zhipu Huazhang").
 2. Score: with each token weighted by IDF (generic words and legal forms weigh little), precision
-   is the share of the query's weight matched, recall the share of the listed name's weight
+   is the share of the query's weight matched (unmatched query words counting
+   UNMATCHED_QUERY_FACTOR of their weight), recall the share of the listed name's weight
    matched (a person's middle names and patronymic count half, the family name more); the name
    score is their geometric mean, times the pair similarity.
 3. Adjust: a name that matched only generic words cannot score above GENERIC_ONLY_CAP; differing
@@ -22,7 +23,7 @@ import math
 from dataclasses import dataclass, field
 
 from exportscreen.matching.analyze import AnalyzedName, NameRole, Token, TokenKind
-from exportscreen.matching.index import ROLE_FACTOR, MatchIndex
+from exportscreen.matching.index import ROLE_FACTOR, UNMATCHED_QUERY_FACTOR, MatchIndex
 from exportscreen.matching.normalize import Script
 from exportscreen.matching.similarity import spelling
 from exportscreen.matching.translit import (
@@ -48,6 +49,7 @@ MIN_JOINED_LETTERS = 4  # a joined word is at least two words long
 MAX_JOINED_LENGTH_GAP = 2
 
 GENERIC_ONLY_CAP = 0.5
+FULL_COVERAGE = 0.999
 DISTINCTIVE_WEIGHT = 0.3  # a matched token this heavy is real evidence
 NUMBER_MISMATCH_PENALTY = 0.3
 LEGAL_FORM_MISMATCH_PENALTY = 0.03
@@ -253,7 +255,8 @@ def score_name(
     listed_weight = [
         weights[word] * _ROLE_FACTORS[role] for word, role in zip(words, roles, strict=True)
     ]
-    query_total = sum(q.weight for q in query)
+    query_unmatched = sum(query[q].weight for q in free_query)
+    query_total = sum(q.weight for q in query) - query_unmatched * (1 - UNMATCHED_QUERY_FACTOR)
     listed_total = sum(listed_weight)
     query_matched = sum(query[q].weight * p.similarity for p in pairs for q in p.query)
     listed_matched = sum(listed_weight[w] * p.similarity for p in pairs for w in p.listed)
@@ -268,7 +271,11 @@ def score_name(
         for q in p.query
         for w in p.listed
     )
-    if not distinctive and score > GENERIC_ONLY_CAP:
+    # A listed name made only of generic words is still a hit when the query is that name.
+    whole_name = precision >= FULL_COVERAGE and recall >= FULL_COVERAGE and any(
+        query[q].token.kind == _WORD for p in pairs for q in p.query
+    )
+    if not distinctive and not whole_name and score > GENERIC_ONLY_CAP:
         result.penalties.append(
             (f"only generic words matched: capped at {GENERIC_ONLY_CAP}", score - GENERIC_ONLY_CAP)
         )

@@ -42,7 +42,11 @@ _CLUSTERS: tuple[tuple[str, str], ...] = (
 # the collapse of doubled letters then finishes the job (Dmitrii -> dmitri).
 _DOUBLES = re.compile(r"(.)\1+")
 _INITIAL_IE = re.compile(r"^ie")  # Yevgeny / Evgeny: the Ye- of BGN is E- elsewhere
-_VOWELS = re.compile(r"[aeiouy]")
+# In consonant skeletons, w (written v by then) is a long vowel as often as a consonant
+# (Mahmoud / محمود "mhmwd").
+_VOWELS = re.compile(r"[aeiouyv]")
+# Arabic letters romanised two ways: ظ / ذ are z or dh, ث th or s, غ gh or g.
+_ARABIC_CONSONANTS: tuple[tuple[str, str], ...] = (("dh", "z"), ("th", "s"), ("gh", "g"))
 
 
 @lru_cache(maxsize=65536)
@@ -60,12 +64,13 @@ def romanisation_skeleton(word: str) -> str:
 
 @lru_cache(maxsize=65536)
 def consonant_skeleton(word: str) -> str:
-    """The consonants of the romanisation skeleton, doubled letters collapsed (Muhammad -> mhmd)."""
+    """The consonants of the romanisation skeleton, doubled letters collapsed (Muhammad -> mhmd,
+    and the Arabic-script محمد, romanised "mhmd", too)."""
     if not word.isalpha():
         return word
-    skeleton = romanisation_skeleton(word)
-    consonants = skeleton[0] + _VOWELS.sub("", skeleton[1:]) if skeleton else ""
-    return _DOUBLES.sub(r"\1", consonants)
+    for written, spoken in _ARABIC_CONSONANTS:
+        word = word.replace(written, spoken)
+    return _DOUBLES.sub(r"\1", _VOWELS.sub("", romanisation_skeleton(word)))
 
 
 @lru_cache(maxsize=65536)

@@ -1,0 +1,56 @@
+"""Screeners for the matching tests: one over the small fixture list, one over the real lists."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from exportscreen.model import Entry, ListCode, entry_from_dict
+from exportscreen.screening import Screener
+
+FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "matching" / "entries.json"
+
+# The complete publications of each list in ../shared (the partial and sample files would replace
+# a whole list with a fragment); for each list the most recent wins, as in the store.
+REAL_LIST_FILES = (
+    "watchman/csl/consolidated_2022-05.csv.gz",
+    "nsfreg_ecfr_derived/bis_entity_list.json.gz",
+    "nsfreg_ecfr_derived/bis_meu.json",
+    "nsfreg_ecfr_derived/bis_dpl.json",
+    "watchman/ofac_cons_2025-12/cons_prim.csv.gz",
+)
+
+
+def fixture_entries() -> list[Entry]:
+    return [entry_from_dict(item) for item in json.loads(FIXTURE.read_text("utf-8"))]
+
+
+@pytest.fixture(scope="session")
+def screener() -> Screener:
+    return Screener.from_entries(fixture_entries())
+
+
+@pytest.fixture(scope="session")
+def real_entries(raw_dir: Path) -> list[Entry]:
+    from exportscreen import sources
+
+    latest: dict[ListCode, tuple[date, list[Entry]]] = {}
+    for relative in REAL_LIST_FILES:
+        parsed = sources.parse(raw_dir / relative)
+        as_of = parsed.as_of or date.min
+        by_list: dict[ListCode, list[Entry]] = defaultdict(list)
+        for entry in parsed.entries:
+            by_list[entry.list].append(entry)
+        for code in set(by_list) | set(parsed.lists):
+            if code not in latest or as_of > latest[code][0]:
+                latest[code] = (as_of, by_list.get(code, []))
+    return [e for code in sorted(latest) for e in latest[code][1]]
+
+
+@pytest.fixture(scope="session")
+def real_screener(real_entries: list[Entry]) -> Screener:
+    return Screener.from_entries(real_entries)

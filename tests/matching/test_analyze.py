@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+import pytest
+
+from exportscreen.matching.analyze import NameRole, TokenKind, analyze
+from exportscreen.model import MatchKind
+
+
+def _keys(name: str, person: bool = False) -> list[str]:
+    return [t.key for t in analyze(name, person).tokens]
+
+
+@pytest.mark.parametrize(
+    ("short", "long"),
+    [
+        ("Acme Tech", "Acme Technology"),
+        ("Acme Technologies", "Acme Technology"),
+        ("Acme Intl", "Acme International"),
+        ("Acme Elec", "Acme Electronics"),
+        ("Acme Mfg", "Acme Manufacturing"),
+        ("Acme Inst", "Acme Institute"),
+        ("Acme Res Inst", "Acme Research Institute"),
+        ("Acme Univ", "Acme University"),
+        ("Acme Sci", "Acme Science"),
+        ("Acme Eng", "Acme Engineering"),
+        ("Acme Ind", "Acme Industries"),
+        ("Acme Dev", "Acme Development"),
+        ("Acme Grp", "Acme Group"),
+        ("Acme Svcs", "Acme Services"),
+        ("Acme Corp", "Acme Corporation"),
+    ],
+)
+def test_abbreviations_meet_their_words(short: str, long: str) -> None:
+    assert _keys(short) == _keys(long)
+
+
+def test_abbreviation_is_recorded() -> None:
+    token = analyze("Acme Tech").tokens[1]
+    assert (token.key, token.via) == ("technology", MatchKind.ABBREVIATION)
+
+
+def test_chinese_business_words_are_translated_and_the_rest_is_pinyin() -> None:
+    tokens = analyze("北京智谱华章科技有限公司").tokens
+    assert [t.key for t in tokens] == ["beijing", "zhipuhuazhang", "technology", "ltd"]
+    assert [t.via for t in tokens] == [
+        MatchKind.TRANSLATED,
+        MatchKind.TRANSLITERATED,
+        MatchKind.TRANSLATED,
+        MatchKind.LEGAL_FORM,
+    ]
+    assert tokens[1].surface == "智谱华章"
+
+
+def test_chinese_multi_word_translation() -> None:
+    assert _keys("上海集成电路研究所") == ["shanghai", "integrated", "circuit", "research", "institute"]
+
+
+def test_cyrillic_is_romanised_and_legal_form_recognised() -> None:
+    tokens = analyze("ООО Битривер-Норт").tokens
+    assert [(t.key, t.kind) for t in tokens] == [
+        ("ltd", TokenKind.LEGAL),
+        ("bitriver", TokenKind.WORD),
+        ("nort", TokenKind.WORD),
+    ]
+    assert tokens[1].surface == "битривер"
+
+
+def test_person_roles_follow_the_lists_comma() -> None:
+    tokens = analyze("KHOROSHEV, Dmitry Yuryevich", person=True).tokens
+    assert [t.role for t in tokens] == [NameRole.FAMILY, NameRole.GIVEN, NameRole.MIDDLE]
+    assert all(t.role is NameRole.OTHER for t in analyze("KHOROSHEV, Dmitry").tokens)
+
+
+def test_numbers_are_tokens_of_their_own() -> None:
+    tokens = analyze("Vessel No. 013").tokens
+    assert [(t.key, t.kind) for t in tokens][-1] == ("13", TokenKind.NUMBER)
+
+
+def test_arabic_article_is_split() -> None:
+    assert _keys("الرشيد")[0] == "al"
+
+
+def test_emoji_and_punctuation_give_no_tokens() -> None:
+    assert analyze("🙂 -- ***").tokens == ()

@@ -1,0 +1,68 @@
+"""The screener on the real lists in ../shared: the issue's examples, variants, and clean names.
+
+Expected entries were checked against the files: "Inspur Taiwan", "Inspur Software Co., Ltd." and
+"Beijing Zhipu Huazhang Technology Co., Ltd." are in the 2026 Entity List JSON
+(nsfreg_ecfr_derived/bis_entity_list.json.gz); "OOO BITRIVER-NORTH" (ent_num 36471) and
+"DERIPASKA, Oleg Vladimirovich" (24283) are SDN entries of the 2022 CSL.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from exportscreen.model import Entry, ListCode
+from exportscreen.screening import Screener
+
+pytestmark = pytest.mark.shared
+
+
+def _find(entries: list[Entry], code: ListCode, name: str) -> Entry:
+    found = [e for e in entries if e.list is code and e.name == name]
+    assert len(found) == 1, f"{name!r} should be on {code} exactly once"
+    return found[0]
+
+
+@pytest.mark.parametrize(
+    ("query", "code", "listed_name"),
+    [
+        ("Inspur Taiwan Co Ltd", ListCode.EL, "Inspur Taiwan"),
+        ("浪潮软件股份有限公司", ListCode.EL, "Inspur Software Co., Ltd."),
+        ("北京智谱华章科技有限公司", ListCode.EL, "Beijing Zhipu Huazhang Technology Co., Ltd."),
+        ("ООО Битривер-Норт", ListCode.SDN, "OOO BITRIVER-NORTH"),
+        ("Oleg Deripaska", ListCode.SDN, "DERIPASKA, Oleg Vladimirovich"),  # order, patronymic
+        ("Deripaska Oleg Vladimirovitch", ListCode.SDN, "DERIPASKA, Oleg Vladimirovich"),
+        ("Олег Дерипаска", ListCode.SDN, "DERIPASKA, Oleg Vladimirovich"),  # Cyrillic
+        ("Inspur Softwear Co., Ltd.", ListCode.EL, "Inspur Software Co., Ltd."),  # typo
+        ("Inspur Software Jinan", ListCode.EL, "Inspur Software Co., Ltd."),  # extra word
+        ("Beijing Zhipu Huazhang Co Ltd", ListCode.EL, "Beijing Zhipu Huazhang Technology Co., Ltd."),
+        ("Beijing ZhipuHuazhang Technology", ListCode.EL, "Beijing Zhipu Huazhang Technology Co., Ltd."),
+        ("Bitriver North LLC", ListCode.SDN, "OOO BITRIVER-NORTH"),  # legal form moved, changed
+    ],
+)
+def test_finds_the_real_entry_first(
+    real_screener: Screener, real_entries: list[Entry], query: str, code: ListCode, listed_name: str
+) -> None:
+    expected = _find(real_entries, code, listed_name)
+    hits = real_screener.screen(query)
+    assert hits, f"no hit for {query!r}"
+    assert hits[0].entry.id == expected.id, hits[0].explanation.summary
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "Acme Trading Co., Ltd.",
+        "Beijing Technology Co., Ltd.",
+        "CORP",
+        "International Trading Group",
+        "Shanghai Electronic Technology Co., Ltd.",
+        "Shenzhen Information Technology Co Ltd",
+        "Global Logistics Services LLC",
+        "John Smith",
+        "Maria Garcia",
+        "Anna Schmidt",
+    ],
+)
+def test_clean_counterparties_raise_no_hit(real_screener: Screener, query: str) -> None:
+    hits = real_screener.screen(query)
+    assert hits == [], hits[0].explanation.summary if hits else ""
