@@ -19,6 +19,7 @@ from exportscreen.store import (
     StoreError,
     VersionKind,
 )
+from exportscreen.store.importing import state_row
 from tests.store.factories import (
     HUAWEI,
     INSPUR_TAIWAN,
@@ -119,6 +120,11 @@ def test_a_file_with_entries_and_rule_changes_is_refused(store: Store) -> None:
     mixed = parsed([HUAWEI], name="mixed", changes=RULE.changes)
     with pytest.raises(StoreError, match="both list entries and rule changes"):
         store.import_source(mixed)
+
+
+def test_stored_digests_are_the_entries_content_hashes() -> None:
+    for entry in (HUAWEI, INSPUR_TAIWAN, NETTRIX, PETROV, SUMA_USI, NETTRIX_MOVED):
+        assert state_row(entry)["content_hash"] == entry.content_hash()
 
 
 # --- all or nothing ----------------------------------------------------------------------------

@@ -28,7 +28,7 @@ def test_a_0001_database_is_upgraded_with_its_data_intact(store_url: str) -> Non
         tables = sa.MetaData()
         tables.reflect(connection, only=["list_versions", "entry_states", "version_entries"])
         assert "source_url" not in tables.tables["list_versions"].c
-        version_id = connection.execute(
+        version_id: int = connection.execute(
             tables.tables["list_versions"].insert().returning(sa.column("id")),
             {
                 "list": "EL",
@@ -45,7 +45,7 @@ def test_a_0001_database_is_upgraded_with_its_data_intact(store_url: str) -> Non
                 "notes": {},
             },
         ).scalar_one()
-        state_id = connection.execute(
+        state_id: int = connection.execute(
             tables.tables["entry_states"].insert().returning(sa.column("id")),
             {
                 "entry_id": INSPUR_TAIWAN.id,

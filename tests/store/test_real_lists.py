@@ -1,0 +1,104 @@
+"""The real published lists through the store: counts, round trips, the 2025-03-25 additions in
+the diff from the 2022 CSL to the 2026 Entity List, and the 2023 rule as an amendment."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from exportscreen import sources
+from exportscreen.model import ChangeKind, ListCode, entry_from_dict, entry_to_dict
+from exportscreen.sources.common import ParsedSource
+from exportscreen.store import ImportStatus, Store, VersionKind
+
+pytestmark = pytest.mark.shared
+
+CSL_2022 = "watchman/csl/consolidated_2022-05.csv.gz"
+BIS_2026 = (
+    "nsfreg_ecfr_derived/bis_entity_list.json.gz",
+    "nsfreg_ecfr_derived/bis_meu.json",
+    "nsfreg_ecfr_derived/bis_dpl.json",
+)
+RULE_2023 = "federal_register/2023-03929_88FR12170_entity_list_additions.xml"
+
+# From PROVENANCE.md (the row counts of the published files), not from our parsers.
+CSL_2022_COUNTS = {
+    "SDN": 10026, "EL": 2001, "DTC": 727, "DPL": 462, "SSI": 290, "UVL": 201, "ISN": 163,
+    "PLC": 78, "MEU": 71, "CMIC": 68, "CAP": 53, "MBS": 17, "FSE": 3,
+}  # fmt: skip
+BIS_2026_COUNTS = {"EL": 3409, "MEU": 70, "DPL": 564}
+
+
+@pytest.fixture(scope="module")
+def real_files(raw_dir: Path) -> dict[str, ParsedSource]:
+    """Each file parsed once for the module (parsing is not what these tests are about)."""
+    return {name: sources.parse(raw_dir / name) for name in (CSL_2022, *BIS_2026, RULE_2023)}
+
+
+def _load(store: Store, real_files: dict[str, ParsedSource]) -> dict[str, dict[ListCode, int]]:
+    return {
+        name: store.import_source(real_files[name]).version_ids for name in (CSL_2022, *BIS_2026)
+    }
+
+
+def test_real_lists_load_with_their_counts_and_read_back_equal(
+    store: Store, real_files: dict[str, ParsedSource]
+) -> None:
+    versions = _load(store, real_files)
+    csl = {code.value: store.version(v).entry_count for code, v in versions[CSL_2022].items()}
+    assert csl == CSL_2022_COUNTS
+    current = {s.list.value: s.entry_count for s in store.lists()}
+    assert current == {**CSL_2022_COUNTS, **BIS_2026_COUNTS}
+    # Every entry of every version reads back equal, in the order of its file.
+    for name, by_list in versions.items():
+        for code, version_id in by_list.items():
+            expected = [e for e in real_files[name].entries if e.list is code]
+            assert store.entries(version_id=version_id) == expected, (name, code)
+    for parsed in real_files.values():
+        assert all(entry_from_dict(entry_to_dict(e)) == e for e in parsed.entries)
+    current_entries = list(store.iter_current_entries())
+    assert len(current_entries) == sum(current.values())
+    assert Counter(e.list.value for e in current_entries) == Counter(current)
+    # Loading the same file again is a no-op.
+    assert store.import_source(real_files[CSL_2022]).status is ImportStatus.UNCHANGED
+
+
+def test_diff_from_the_2022_csl_to_the_2026_entity_list_shows_the_march_2025_additions(
+    store: Store, real_files: dict[str, ParsedSource]
+) -> None:
+    versions = _load(store, real_files)
+    bis_el = real_files[BIS_2026[0]].entries
+    by_rule = {
+        page: {e.id for e in bis_el if any(c.volume == 90 and c.page == page for c in e.citations)}
+        for page in (14035, 14048)
+    }
+    # PROVENANCE.md: 71 entries cite 90 FR 14035 and 12 cite 90 FR 14048.
+    assert {page: len(ids) for page, ids in by_rule.items()} == {14035: 71, 14048: 12}
+    diff = store.diff(
+        ListCode.EL, versions[CSL_2022][ListCode.EL], versions[BIS_2026[0]][ListCode.EL]
+    )
+    added = {change.entry_id for change in diff.added}
+    assert by_rule[14035] | by_rule[14048] <= added
+    assert all(change.kind is ChangeKind.ADDED and change.after for change in diff.added)
+    # The same diff, by dates: the CSL's data date and the eCFR download date.
+    by_date = store.diff(ListCode.EL, real_files[CSL_2022].as_of, real_files[BIS_2026[0]].as_of)
+    assert {c.entry_id for c in by_date.added} == added
+
+
+def test_the_2023_rule_amends_the_2022_entity_list(
+    store: Store, real_files: dict[str, ParsedSource]
+) -> None:
+    csl_el = store.import_source(real_files[CSL_2022]).version_ids[ListCode.EL]
+    rule = real_files[RULE_2023]
+    (amendment,) = store.import_source(rule).created
+    assert (amendment.kind, amendment.parent_version_id) == (VersionKind.AMENDMENT, csl_el)
+    effective = {c.effective_date for c in rule.changes}
+    assert {amendment.as_of} == effective
+    # PROVENANCE.md: the rule adds 13 entries; none was listed before.
+    assert Counter(c.kind for c in rule.changes) == {ChangeKind.ADDED: 13}
+    diff = store.diff(ListCode.EL, csl_el, amendment.id)
+    assert {c.entry_id for c in diff.added} == {c.entry.id for c in rule.changes}
+    assert (diff.removed, diff.changed) == ((), ())
+    assert amendment.entry_count == CSL_2022_COUNTS["EL"] + 13
