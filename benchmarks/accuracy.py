@@ -506,9 +506,10 @@ def main(
 
 
 def _count(values: Any) -> dict[str, int]:
+    """Queries per source, locales folded: "neg:faker:de_DE" counts as "neg:faker"."""
     counts: dict[str, int] = defaultdict(int)
     for value in values:
-        counts[value.split(":")[0] + ":" + value.split(":")[1] if value.count(":") else value] += 1
+        counts[":".join(value.split(":")[:2])] += 1
     return dict(counts)
 
 
