@@ -24,13 +24,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
-from typing import Protocol, Self
 
 from exportscreen.hit_table import (
     OUTPUT_COLUMNS,
     OutputRow,
     Query,
     QueryError,
+    ShippableScreener,
     SupportsScreen,
     make_query,
     screen_query,
@@ -56,16 +56,6 @@ ERROR_COLUMNS = (
     Column("field"),
     Column("reason"),
 )
-
-
-class Screener(SupportsScreen, Protocol):
-    """What batch needs of ``exportscreen.screening.Screener``: screening, and a byte form to
-    ship to worker processes (loaded back with the class's ``from_bytes``)."""
-
-    def to_bytes(self) -> bytes: ...
-
-    @classmethod
-    def from_bytes(cls, data: bytes) -> Self: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -353,7 +343,7 @@ def _run_in_process(
 
 def _run_in_pool(
     chunks: Iterator[_Chunk],
-    screener: Screener,
+    screener: ShippableScreener,
     options: _Options,
     workers: int,
     out: _Output,
@@ -404,8 +394,8 @@ def run_batch(
     input_path: Path,
     output_path: Path,
     *,
-    screener: Screener | None = None,
-    screener_factory: Callable[[], Screener] | None = None,
+    screener: ShippableScreener | None = None,
+    screener_factory: Callable[[], ShippableScreener] | None = None,
     id_col: str | None = None,
     name_col: str | None = None,
     country_col: str | None = None,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, Self
 
 from exportscreen.model import EntryType, Hit, LicenceScope, ReviewPolicy
 from exportscreen.screening import entry_type
@@ -43,6 +43,16 @@ class SupportsScreen(Protocol):
         limit: int = 10,
         threshold: float | None = None,
     ) -> list[Hit]: ...
+
+
+class ShippableScreener(SupportsScreen, Protocol):
+    """A screener that can be sent to another process or machine: ``to_bytes`` there and the
+    class's ``from_bytes`` back (``exportscreen.screening.Screener`` is one)."""
+
+    def to_bytes(self) -> bytes: ...
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Self: ...
 
 
 @dataclass(frozen=True, slots=True)
