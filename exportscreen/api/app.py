@@ -1,0 +1,176 @@
+"""The FastAPI application: routers, middleware, error handling and the web UI.
+
+``create_app(config)`` builds one application on one store; ``app_from_settings`` is the
+factory uvicorn calls in each worker process (``exportscreen serve``), and ``serve`` runs it.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import uvicorn
+from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.responses import JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.sessions import SessionMiddleware
+
+from exportscreen import __version__
+from exportscreen.api.auth import KeyAuthenticator
+from exportscreen.api.config import ApiConfig, session_secret
+from exportscreen.api.jobs import JobStore
+from exportscreen.api.limits import BodySizeLimit, LoadShedder, RateLimiter
+from exportscreen.api.metrics import Metrics, MetricsMiddleware
+from exportscreen.api.routers import (
+    audit,
+    batch,
+    csl,
+    determine,
+    entries,
+    lists,
+    ops,
+    review,
+    screen,
+    yente,
+)
+from exportscreen.api.security import SecurityHeaders
+from exportscreen.api.state import ScreenerHolder, Services
+from exportscreen.store import Store
+from exportscreen.web import views
+
+log = logging.getLogger(__name__)
+
+OPS_PATHS = ("/healthz", "/readyz", "/metrics")
+UPLOAD_PATHS = ("/v1/batch", "/ui/batch")
+SESSION_COOKIE = "exportscreen_session"
+
+DESCRIPTION = """\
+Export-control screening against the US lists (Entity List, MEU, UVL, DPL, SDN and the rest of
+the Consolidated Screening List), every version kept, every answer explained and audited.
+
+* `/v1/...`: the native API (screen, batch, determine, lists, entries, register, alerts, audit).
+* `/consolidated_screening_list/v1/search`: the trade.gov CSL API's search, same parameters and
+  response, plus the alias that matched.
+* `/match/{dataset}`: yente's matching API.
+
+Authenticate with `Authorization: Bearer <key>` (or `X-API-Key`, or the CSL's
+`subscription-key`). Roles: viewer (search, screen), analyst (decide alerts), admin (audit).
+"""
+
+
+async def _http_error(request: Request, error: Exception) -> Response:
+    assert isinstance(error, StarletteHTTPException)
+    if request.url.path.startswith("/ui/"):
+        return views.error_page(request, error.status_code, str(error.detail))
+    return await http_exception_handler(request, error)
+
+
+def _internal_error(request: Request, error: Exception) -> JSONResponse:
+    # The trace goes to the server log only: it can name files, queries and data.
+    log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
+    return JSONResponse({"detail": "internal server error"}, status_code=500)
+
+
+def create_app(
+    config: ApiConfig,
+    *,
+    store: Store | None = None,
+    load_in_background: bool = True,
+) -> FastAPI:
+    """The application on ``store`` (opened from ``config.db_url`` when not given, and then
+    closed with the app). The screening index is built at startup, in the background unless
+    ``load_in_background`` is False; until it is ready, screening answers 503."""
+    owned_store = store is None
+    the_store = store if store is not None else Store.open(config.db_url)
+    metrics = Metrics()
+    services = Services(
+        config=config,
+        store=the_store,
+        lists=ScreenerHolder(the_store, check_seconds=config.reload_check_seconds),
+        keys=KeyAuthenticator(the_store.engine, config.key_cache_seconds),
+        rate_limiter=RateLimiter(config.rate_per_second, config.rate_burst),
+        metrics=metrics,
+        jobs=JobStore(config.jobs_dir, the_store, workers=config.batch_workers),
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if load_in_background:
+            threading.Thread(target=_first_load, args=(services,), daemon=True).start()
+        else:
+            _first_load(services)
+        try:
+            yield
+        finally:
+            services.jobs.close()
+            if owned_store:
+                the_store.close()
+
+    app = FastAPI(
+        title="exportscreen",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.services = services
+    for module in (screen, batch, determine, lists, entries, review, audit, csl, yente, ops):
+        app.include_router(module.router)
+    app.include_router(views.router)
+    app.mount("/static", StaticFiles(directory=views.STATIC_DIR), name="static")
+    app.include_router(views.root_router)
+    app.add_exception_handler(Exception, _internal_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(views.LoginRequired, views.login_redirect)
+
+    # Added innermost first: a request meets them in the reverse order.
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=session_secret(config),
+        session_cookie=SESSION_COOKIE,
+        max_age=config.session_max_age_seconds,
+        same_site="lax",
+        https_only=config.cookie_secure,
+    )
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=config.max_body_bytes,
+        max_upload=config.max_upload_bytes,
+        upload_prefixes=UPLOAD_PATHS,
+    )
+    app.add_middleware(
+        LoadShedder, max_in_flight=config.max_in_flight, exempt=OPS_PATHS, on_shed=metrics.shed.inc
+    )
+    app.add_middleware(MetricsMiddleware, metrics=metrics)
+    app.add_middleware(SecurityHeaders)
+    return app
+
+
+def _first_load(services: Services) -> None:
+    try:
+        services.lists.refresh()
+    except Exception:  # readyz reports it; the next check retries
+        log.exception("building the screening index failed")
+
+
+def app_from_settings() -> FastAPI:
+    """The application configured from ``exportscreen.settings`` (uvicorn's factory)."""
+    return create_app(ApiConfig.from_settings())
+
+
+def serve(host: str = "127.0.0.1", port: int = 8000, *, workers: int = 1) -> None:
+    """Run the API with uvicorn. Each worker process builds its app from settings (the store is
+    ``EXPORTSCREEN_DB``); several workers share the port and the store."""
+    uvicorn.run(
+        "exportscreen.api.app:app_from_settings",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=False,
+        server_header=False,
+        log_level="info",
+    )

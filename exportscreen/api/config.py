@@ -1,0 +1,82 @@
+"""How one API process is configured: passed to ``create_app`` explicitly.
+
+Nothing here reads the environment (``exportscreen.settings`` is the only module that does);
+``ApiConfig.from_settings`` takes what settings provides and leaves the rest at these defaults.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import platformdirs
+
+from exportscreen import settings
+
+# Names longer than this are not names: capping them bounds the screening cost of one request.
+MAX_NAME_LENGTH = 300
+# A JSON request (screen, determine, match) is small; batch uploads have their own, larger cap.
+DEFAULT_MAX_BODY_BYTES = 256 * 1024
+DEFAULT_MAX_UPLOAD_BYTES = 64 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class ApiConfig:
+    db_url: str
+    threshold: float = settings.DEFAULT_THRESHOLD
+    # The key signing UI session cookies. None: generated once and kept in ``secret_file``, so
+    # that every worker on the machine (and a restart) accepts the same cookies.
+    session_secret: str | None = None
+    secret_file: Path | None = None
+    session_max_age_seconds: int = 8 * 3600
+    cookie_secure: bool = False  # set behind TLS, so the browser never sends the cookie in clear
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES
+    # Per API key (or UI user): a token bucket refilled at rate_per_second up to rate_burst.
+    # Each worker process keeps its own buckets.
+    rate_per_second: float = 100.0
+    rate_burst: int = 200
+    # Requests being handled at once in this process beyond which new ones are refused (503):
+    # queueing more only raises everyone's latency once the CPU is saturated.
+    max_in_flight: int = 64
+    # How often a worker asks the store whether a list version changed (one small query).
+    reload_check_seconds: float = 5.0
+    # Batch jobs: files and status, on disk so that any worker can answer a poll.
+    jobs_dir: Path = field(
+        default_factory=lambda: Path(tempfile.gettempdir()) / "exportscreen-jobs"
+    )
+    batch_workers: int = 1
+    # Seconds an authenticated API key is trusted without asking the database again; a revoked
+    # key stops working within this delay.
+    key_cache_seconds: float = 30.0
+
+    @classmethod
+    def from_settings(cls, db_url: str | None = None) -> ApiConfig:
+        return cls(db_url=db_url or settings.default_db_url())
+
+
+def session_secret(config: ApiConfig) -> str:
+    """The configured secret, else the one stored in the secret file, created on first use."""
+    if config.session_secret:
+        return config.session_secret
+    path = config.secret_file or Path(platformdirs.user_data_dir("exportscreen")) / "session.key"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        # O_EXCL: when several workers start together, exactly one writes the secret.
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        with os.fdopen(descriptor, "w", encoding="ascii") as handle:
+            handle.write(secrets.token_urlsafe(48))
+    for _ in range(50):
+        text = path.read_text(encoding="ascii").strip()
+        if text:
+            return text
+        # Another worker created the file and has not written it yet.
+        time.sleep(0.01)
+    raise RuntimeError(f"session secret file {path} is empty")

@@ -1,0 +1,98 @@
+"""Model values (hits, entries, histories, diffs) as the native API's response models."""
+
+from __future__ import annotations
+
+from exportscreen.api.schemas import (
+    ChangedEntry,
+    EntryBrief,
+    EventOut,
+    ExplanationOut,
+    FieldChangeOut,
+    HitOut,
+    PenaltyOut,
+    TokenMatchOut,
+    VersionBrief,
+)
+from exportscreen.model import LIST_NAMES, Entry, EntryChange, Explanation, Hit, to_plain
+from exportscreen.store import EntryEvent, StoredVersion
+
+
+def explanation_out(explanation: Explanation) -> ExplanationOut:
+    return ExplanationOut(
+        summary=explanation.summary,
+        tokens=[
+            TokenMatchOut(
+                query=t.query,
+                candidate=t.candidate,
+                kind=t.kind.value,
+                similarity=t.similarity,
+                weight=t.weight,
+                note=t.note,
+            )
+            for t in explanation.tokens
+        ],
+        penalties=[PenaltyOut(reason=p.reason, amount=p.amount) for p in explanation.penalties],
+        unmatched_query=list(explanation.unmatched_query),
+        unmatched_candidate=list(explanation.unmatched_candidate),
+    )
+
+
+def citations(entry: Entry) -> list[str]:
+    return [c.raw or str(c) for c in entry.citations]
+
+
+def hit_out(hit: Hit) -> HitOut:
+    entry = hit.entry
+    return HitOut(
+        entry_id=entry.id,
+        list=entry.list,
+        list_name=LIST_NAMES[entry.list],
+        name=entry.name,
+        matched_name=hit.matched_name,
+        score=hit.score,
+        type=entry.type.value,
+        countries=list(entry.countries),
+        programs=list(entry.programs),
+        licence_requirement=entry.licence.raw,
+        review_policy=entry.review.raw or entry.review.policy.value,
+        citations=citations(entry),
+        explanation=explanation_out(hit.explanation),
+    )
+
+
+def version_brief(version: StoredVersion) -> VersionBrief:
+    return VersionBrief(version_id=version.id, as_of=version.as_of)
+
+
+def entry_brief(entry: Entry) -> EntryBrief:
+    return EntryBrief(
+        entry_id=entry.id,
+        name=entry.name,
+        countries=list(entry.countries),
+        citations=citations(entry),
+    )
+
+
+def changed_entry(change: EntryChange) -> ChangedEntry:
+    entry = change.after or change.before
+    assert entry is not None  # a change has at least one side
+    return ChangedEntry(
+        **entry_brief(entry).model_dump(),
+        fields=[
+            FieldChangeOut(field=f.field, before=to_plain(f.before), after=to_plain(f.after))
+            for f in change.fields
+        ],
+    )
+
+
+def event_out(event: EntryEvent) -> EventOut:
+    return EventOut(
+        kind=event.kind.value,
+        version=version_brief(event.version),
+        through=version_brief(event.through),
+        citations=citations(event.entry),
+        fields=[
+            FieldChangeOut(field=f.field, before=to_plain(f.before), after=to_plain(f.after))
+            for f in event.fields
+        ],
+    )

@@ -1,0 +1,234 @@
+"""Batch screening jobs behind ``/v1/batch`` and the UI's upload page.
+
+A job is a folder under the jobs directory: the uploaded file, the results being written, and a
+``status.json`` replaced atomically as the run progresses. Keeping the state on disk rather than
+in memory lets any worker process answer a poll or serve the download, whichever one runs the
+job. Each process runs its jobs one at a time on a background thread.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import secrets
+import shutil
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, BinaryIO, Literal
+
+from exportscreen import audit
+from exportscreen.batch import BatchProgress, run_batch
+from exportscreen.screening import Screener
+from exportscreen.store import Store
+
+log = logging.getLogger(__name__)
+
+JobState = Literal["queued", "running", "done", "failed"]
+INPUT_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".parquet", ".jsonl", ".ndjson")
+RESULT_NAME = "results.csv"
+ERRORS_NAME = "results.errors.csv"
+_JOB_ID = re.compile(r"[0-9a-f]{32}")
+# Progress is written at most this often: a status file per chunk would be wasted I/O.
+_PROGRESS_INTERVAL_SECONDS = 0.5
+
+
+@dataclass(frozen=True, slots=True)
+class JobStatus:
+    id: str
+    status: JobState
+    file_name: str
+    owner: str
+    created_at: str
+    rows_done: int = 0
+    rows_total: int | None = None
+    hits: int = 0
+    bad_rows: int = 0
+    finished_at: str | None = None
+    error: str | None = None
+    has_errors_file: bool = False
+    threshold: float | None = None
+
+    @property
+    def finished(self) -> bool:
+        return self.status in ("done", "failed")
+
+
+class JobError(ValueError):
+    """An upload that cannot become a job (unknown file type, empty file)."""
+
+
+class JobStore:
+    def __init__(self, root: Path, store: Store, *, workers: int = 1):
+        self.root = root
+        self.root.mkdir(parents=True, exist_ok=True)
+        self._store = store
+        self._workers = workers
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="batch-job")
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+    # --- files ----------------------------------------------------------------------------------
+
+    def folder(self, job_id: str) -> Path | None:
+        """The job's folder; None for an id that is not one (never a path outside the root)."""
+        if not _JOB_ID.fullmatch(job_id):
+            return None
+        folder = self.root / job_id
+        return folder if folder.is_dir() else None
+
+    def get(self, job_id: str) -> JobStatus | None:
+        folder = self.folder(job_id)
+        if folder is None:
+            return None
+        try:
+            data: dict[str, Any] = json.loads((folder / "status.json").read_text("utf-8"))
+        except (OSError, ValueError):
+            return None
+        return JobStatus(**data)
+
+    def _save(self, folder: Path, status: JobStatus) -> None:
+        # Written whole and renamed, so a poll never reads half a status.
+        partial = folder / "status.json.partial"
+        partial.write_text(json.dumps(asdict(status)), encoding="utf-8")
+        partial.replace(folder / "status.json")
+
+    def result_path(self, job_id: str) -> Path | None:
+        folder = self.folder(job_id)
+        return folder / RESULT_NAME if folder is not None else None
+
+    def errors_path(self, job_id: str) -> Path | None:
+        folder = self.folder(job_id)
+        return folder / ERRORS_NAME if folder is not None else None
+
+    # --- running --------------------------------------------------------------------------------
+
+    def submit(
+        self,
+        *,
+        owner: str,
+        file_name: str,
+        upload: BinaryIO,
+        screener: Screener,
+        version_ids: dict[str, int],
+        threshold: float,
+        best_only: bool = False,
+    ) -> JobStatus:
+        suffix = Path(file_name).suffix.lower()
+        if suffix not in INPUT_SUFFIXES:
+            raise JobError(
+                f"cannot screen a {suffix or 'suffix-less'} file; upload one of "
+                + ", ".join(INPUT_SUFFIXES)
+            )
+        job_id = secrets.token_hex(16)
+        folder = self.root / job_id
+        folder.mkdir()
+        input_path = folder / f"input{suffix}"
+        with input_path.open("wb") as handle:
+            shutil.copyfileobj(upload, handle, 1 << 20)
+        if input_path.stat().st_size == 0:
+            shutil.rmtree(folder)
+            raise JobError("the uploaded file is empty")
+        status = JobStatus(
+            id=job_id,
+            status="queued",
+            file_name=Path(file_name).name[:200],
+            owner=owner,
+            created_at=datetime.now(UTC).isoformat(),
+            threshold=threshold,
+        )
+        self._save(folder, status)
+        self._executor.submit(
+            self._run, folder, status, input_path, screener, version_ids, threshold, best_only
+        )
+        return status
+
+    def _run(
+        self,
+        folder: Path,
+        status: JobStatus,
+        input_path: Path,
+        screener: Screener,
+        version_ids: dict[str, int],
+        threshold: float,
+        best_only: bool,
+    ) -> None:
+        tracker = _ProgressFile(self, folder, replace(status, status="running"))
+        final: JobStatus
+        try:
+            report = run_batch(
+                input_path,
+                folder / RESULT_NAME,
+                screener=screener,
+                errors_path=folder / ERRORS_NAME,
+                threshold=threshold,
+                workers=self._workers,
+                best_only=best_only,
+                progress=tracker,
+            )
+        except Exception as error:  # the job fails, the server goes on; the poll says why
+            log.exception("batch job %s failed", status.id)
+            final = replace(
+                tracker.status,
+                status="failed",
+                error=str(error) if isinstance(error, ValueError) else type(error).__name__,
+                finished_at=datetime.now(UTC).isoformat(),
+            )
+        else:
+            final = replace(
+                tracker.status,
+                status="done",
+                rows_done=report.rows_read,
+                rows_total=report.rows_read,
+                hits=report.hits_written,
+                bad_rows=report.bad_rows,
+                has_errors_file=report.errors_path is not None,
+                finished_at=datetime.now(UTC).isoformat(),
+            )
+            audit.append(
+                self._store.engine,
+                status.owner,
+                "api.batch",
+                {
+                    "job": status.id,
+                    "file": status.file_name,
+                    "algorithm": screener.algorithm,
+                    "threshold": threshold,
+                    "list_versions": version_ids,
+                    "rows": report.rows_read,
+                    "screened": report.rows_screened,
+                    "hits": report.hits_written,
+                    "bad_rows": report.bad_rows,
+                },
+            )
+        self._save(folder, final)
+
+
+class _ProgressFile:
+    """run_batch's progress callback: the latest counts, saved now and then."""
+
+    def __init__(self, jobs: JobStore, folder: Path, status: JobStatus):
+        self._jobs = jobs
+        self._folder = folder
+        self.status = status
+        self._saved_at = time.monotonic()
+        jobs._save(folder, status)
+
+    def __call__(self, update: BatchProgress) -> None:
+        self.status = replace(
+            self.status,
+            rows_done=update.rows_done,
+            rows_total=update.rows_total,
+            hits=update.hits,
+            bad_rows=update.bad_rows,
+        )
+        now = time.monotonic()
+        if now - self._saved_at >= _PROGRESS_INTERVAL_SECONDS:
+            self._saved_at = now
+            self._jobs._save(self._folder, self.status)

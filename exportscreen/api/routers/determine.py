@@ -1,0 +1,89 @@
+"""``POST /v1/determine``: the licence determination for a transaction (``determination``)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, HTTPException, status
+
+from exportscreen import audit
+from exportscreen.api.auth import Viewer
+from exportscreen.api.config import MAX_NAME_LENGTH
+from exportscreen.api.state import Services, services
+from exportscreen.determination import Transaction, determine
+from exportscreen.model import Outcome
+from exportscreen.review import Register
+
+router = APIRouter(prefix="/v1", tags=["determination"])
+
+MAX_PARTIES = 20
+MAX_ITEMS = 200
+
+_EXAMPLE_REQUEST = {
+    "id": "PO-4711",
+    "date": "2025-04-01",
+    "destination_country": "TW",
+    "items": [{"eccn": "5A992.c", "description": "Rack servers"}],
+    "parties": [{"role": "ultimate_consignee", "name": "Inspur Taiwan", "country": "TW"}],
+}
+_EXAMPLE_RESPONSE = {
+    "outcome": "HOLD",
+    "threshold": 0.8,
+    "parties": [
+        {
+            "party": {"role": "ultimate_consignee", "name": "Inspur Taiwan", "country": "TW"},
+            "outcome": "HOLD",
+            "listings": [{"status": "potential", "list": "EL", "entry_id": "EL-37079698bd50"}],
+        }
+    ],
+    "notice": "This determination supports, and does not replace, a compliance decision...",
+    "audit_seq": 43,
+}
+
+
+@router.post(
+    "/determine",
+    responses={200: {"content": {"application/json": {"example": _EXAMPLE_RESPONSE}}}},
+)
+def determine_transaction(
+    body: Annotated[Transaction, Body(examples=[_EXAMPLE_REQUEST])],
+    principal: Viewer,
+    found: Annotated[Services, Depends(services)],
+) -> dict[str, Any]:
+    """Judge a transaction (parties, items, destination, date) against the current lists:
+    per party and overall PROHIBITED > LICENSE_REQUIRED > HOLD > NO_LIST_RESTRICTION, with the
+    listings, their licence requirements and review policies, and analysts' decisions on
+    earlier alerts taken into account. Written to the audit trail."""
+    if len(body.parties) > MAX_PARTIES or len(body.items) > MAX_ITEMS:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            f"at most {MAX_PARTIES} parties and {MAX_ITEMS} items per transaction",
+        )
+    if any(len(p.name) > MAX_NAME_LENGTH or len(p.address) > 500 for p in body.parties):
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            f"party names are at most {MAX_NAME_LENGTH} characters, addresses 500",
+        )
+    loaded = found.loaded()
+    result = determine(
+        body,
+        loaded.screener,
+        threshold=found.config.threshold,
+        confirmed=Register(found.store, actor=principal.user).confirmed(),
+    )
+    plain = result.to_dict()
+    record = audit.append(
+        found.store.engine,
+        principal.user,
+        "api.determine",
+        {
+            "transaction": body.model_dump(mode="json"),
+            "outcome": Outcome(result.outcome).name,
+            "parties": {p.party.name: Outcome(p.outcome).name for p in result.parties},
+            "algorithm": loaded.screener.algorithm,
+            "threshold": result.threshold,
+            "list_versions": loaded.version_ids,
+        },
+    )
+    plain["audit_seq"] = record.seq
+    return plain

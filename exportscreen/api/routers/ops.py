@@ -1,0 +1,86 @@
+"""``/healthz``, ``/readyz`` and ``/metrics``: for orchestrators and Prometheus, no key needed."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+import sqlalchemy as sa
+from fastapi import APIRouter, Depends, Response, status
+
+from exportscreen.api.schemas import Health, ListReadiness, Readiness
+from exportscreen.api.state import Services, services
+from exportscreen.store.schema import update_runs
+
+router = APIRouter(tags=["operations"])
+
+
+@router.get("/healthz", response_model=Health)
+def healthz() -> Health:
+    """The process is up and answering."""
+    return Health(status="ok")
+
+
+def _last_updates(found: Services) -> dict[str, Any]:
+    """The latest update run of each list (status, error, when)."""
+    latest: dict[str, Any] = {}
+    with found.store.engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(update_runs).where(update_runs.c.list.is_not(None)).order_by(update_runs.c.id)
+        )
+        for row in rows:
+            latest[row.list] = row
+    return latest
+
+
+@router.get(
+    "/readyz",
+    response_model=Readiness,
+    responses={503: {"model": Readiness, "description": "No list is loaded yet."}},
+)
+def readyz(response: Response, found: Annotated[Services, Depends(services)]) -> Readiness:
+    """Ready when at least one list is loaded into the screening index: each list's version, age
+    and its last update run (with the error, if the last update failed). 503 otherwise."""
+    loaded = found.lists.current()
+    now = datetime.now(UTC)
+    updates = _last_updates(found)
+    lists = []
+    for code, summary in (loaded.lists if loaded else {}).items():
+        run = updates.get(code)
+        lists.append(
+            ListReadiness(
+                list=code,
+                version_id=summary.version_id,
+                as_of=summary.as_of,
+                age_seconds=(now - summary.imported_at).total_seconds(),
+                entry_count=summary.entry_count,
+                last_update_status=run.status if run is not None else None,
+                last_update_error=run.error if run is not None else None,
+                last_update_at=(run.finished_at or run.started_at) if run is not None else None,
+            )
+        )
+    ready = loaded is not None
+    if not ready:
+        response.status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    return Readiness(
+        ready=ready,
+        index_entries=len(loaded.screener) if loaded else 0,
+        reload_error=found.lists.last_error,
+        lists=lists,
+    )
+
+
+@router.get(
+    "/metrics",
+    response_class=Response,
+    responses={
+        200: {"content": {"text/plain": {"example": "exportscreen_index_entries 3409.0\n"}}}
+    },
+)
+def metrics(found: Annotated[Services, Depends(services)]) -> Response:
+    """Prometheus metrics: requests and latency by route, screening latency, index size, and
+    the age and size of each list."""
+    loaded = found.lists.current()
+    if loaded is not None:
+        found.metrics.observe_lists(loaded.lists, len(loaded.screener))
+    return Response(found.metrics.render(), media_type="text/plain; version=0.0.4")

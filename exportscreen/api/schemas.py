@@ -1,0 +1,543 @@
+"""Request and response models of the native API (``/v1``), with the examples the OpenAPI page
+shows. The CSL- and yente-compatible shapes live in ``schemas_compat``."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from exportscreen.api.config import MAX_NAME_LENGTH
+from exportscreen.model import Disposition, ListCode
+
+PartyType = Literal[
+    "person",
+    "individual",
+    "company",
+    "entity",
+    "organization",
+    "organisation",
+    "vessel",
+    "aircraft",
+]
+Texts = list[str]
+IdentifierText = Annotated[str, StringConstraints(min_length=1, max_length=60)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# --- screening ----------------------------------------------------------------------------------
+
+
+class ScreenRequest(Strict):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"name": "Inspur Taiwan", "country": "TW", "type": "company", "limit": 5},
+                {"name": "Ivan Petrov", "type": "person", "date_of_birth": "1961"},
+            ]
+        },
+    )
+    name: str = Field(min_length=1, max_length=MAX_NAME_LENGTH, description="The party's name.")
+    country: str | None = Field(
+        default=None, max_length=60, description="ISO 3166 code or name of the party's country."
+    )
+    type: PartyType | None = None
+    date_of_birth: str | None = Field(default=None, max_length=40)
+    identifiers: list[IdentifierText] = Field(
+        default_factory=list, max_length=10, description="Passport, registration or IMO numbers."
+    )
+    lists: list[ListCode] | None = Field(
+        default=None, description="Only these lists (default: every loaded list)."
+    )
+    limit: int = Field(default=10, ge=1, le=100)
+    threshold: float | None = Field(
+        default=None, ge=0.0, le=1.0, description="Minimum score (default: the server's)."
+    )
+
+
+class TokenMatchOut(BaseModel):
+    query: str
+    candidate: str
+    kind: str
+    similarity: float
+    weight: float
+    note: str = ""
+
+
+class PenaltyOut(BaseModel):
+    reason: str
+    amount: float
+
+
+class ExplanationOut(BaseModel):
+    summary: str
+    tokens: list[TokenMatchOut]
+    penalties: list[PenaltyOut]
+    unmatched_query: list[str]
+    unmatched_candidate: list[str]
+
+
+class HitOut(BaseModel):
+    entry_id: str
+    list: ListCode
+    list_name: str
+    name: str
+    matched_name: str = Field(description="The primary name or alias that matched.")
+    score: float
+    type: str
+    countries: Texts
+    programs: Texts
+    licence_requirement: str
+    review_policy: str
+    citations: Texts
+    explanation: ExplanationOut
+
+
+class ScreenResponse(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "query": {"name": "Inspur Taiwan", "country": "TW"},
+                    "threshold": 0.8,
+                    "algorithm": "exportscreen-match/1",
+                    "list_versions": {"EL": 12},
+                    "hits": [
+                        {
+                            "entry_id": "EL-37079698bd50",
+                            "list": "EL",
+                            "list_name": "Entity List (BIS)",
+                            "name": "Inspur Taiwan",
+                            "matched_name": "Inspur Taiwan",
+                            "score": 1.0,
+                            "type": "entity",
+                            "countries": ["TW"],
+                            "programs": [],
+                            "licence_requirement": "For all items subject to the EAR.",
+                            "review_policy": "",
+                            "citations": ["90 FR 14048, 3/28/25"],
+                            "explanation": {
+                                "summary": "score 1.00: matched inspur=inspur, taiwan=taiwan",
+                                "tokens": [
+                                    {
+                                        "query": "inspur",
+                                        "candidate": "inspur",
+                                        "kind": "exact",
+                                        "similarity": 1.0,
+                                        "weight": 0.6,
+                                        "note": "",
+                                    }
+                                ],
+                                "penalties": [],
+                                "unmatched_query": [],
+                                "unmatched_candidate": [],
+                            },
+                        }
+                    ],
+                    "audit_seq": 42,
+                }
+            ]
+        }
+    )
+    query: dict[str, Any]
+    threshold: float
+    algorithm: str
+    list_versions: dict[str, int]
+    hits: list[HitOut]
+    audit_seq: int = Field(description="The audit trail record of this screening.")
+
+
+# --- lists, entries, diffs --------------------------------------------------------------------
+
+
+class ListOut(BaseModel):
+    list: ListCode
+    name: str
+    version_id: int
+    as_of: date
+    imported_at: datetime
+    entry_count: int
+    version_count: int
+    age_seconds: float = Field(description="Seconds since this version was imported.")
+
+
+class ListsResponse(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "lists": [
+                        {
+                            "list": "EL",
+                            "name": "Entity List (BIS)",
+                            "version_id": 3,
+                            "as_of": "2026-07-09",
+                            "imported_at": "2026-07-10T06:00:00Z",
+                            "entry_count": 3409,
+                            "version_count": 2,
+                            "age_seconds": 3600.0,
+                        }
+                    ]
+                }
+            ]
+        }
+    )
+    lists: list[ListOut]
+
+
+class EntryBrief(BaseModel):
+    entry_id: str
+    name: str
+    countries: list[str]
+    citations: list[str]
+
+
+class FieldChangeOut(BaseModel):
+    field: str
+    before: Any
+    after: Any
+
+
+class ChangedEntry(EntryBrief):
+    fields: list[FieldChangeOut]
+
+
+EntryBriefs = list[EntryBrief]
+ChangedEntries = list[ChangedEntry]
+
+
+class VersionBrief(BaseModel):
+    version_id: int
+    as_of: date
+
+
+class DiffResponse(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "list": "EL",
+                    "from_version": {"version_id": 1, "as_of": "2025-03-01"},
+                    "to_version": {"version_id": 2, "as_of": "2025-04-01"},
+                    "added": [
+                        {
+                            "entry_id": "EL-37079698bd50",
+                            "name": "Inspur Taiwan",
+                            "countries": ["TW"],
+                            "citations": ["90 FR 14048, 3/28/25"],
+                        }
+                    ],
+                    "removed": [],
+                    "changed": [],
+                }
+            ]
+        }
+    )
+    list: ListCode
+    from_version: VersionBrief | None
+    to_version: VersionBrief
+    added: EntryBriefs
+    removed: EntryBriefs
+    changed: ChangedEntries
+
+
+class EventOut(BaseModel):
+    kind: str
+    version: VersionBrief
+    through: VersionBrief
+    citations: list[str]
+    fields: list[FieldChangeOut]
+
+
+class EntryResponse(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "entry": {"id": "EL-37079698bd50", "list": "EL", "name": "Inspur Taiwan"},
+                    "listed": True,
+                    "history": [
+                        {
+                            "kind": "added",
+                            "version": {"version_id": 1, "as_of": "2026-07-09"},
+                            "through": {"version_id": 1, "as_of": "2026-07-09"},
+                            "citations": ["90 FR 14048, 3/28/25"],
+                            "fields": [],
+                        }
+                    ],
+                }
+            ]
+        }
+    )
+    entry: dict[str, Any] = Field(description="The entry as listed on `as_of` (or last listed).")
+    listed: bool = Field(description="Whether the entry is on its list on `as_of` (default now).")
+    history: list[EventOut]
+
+
+# --- register, alerts, decisions ----------------------------------------------------------------
+
+
+class CounterpartyIn(Strict):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "external_id": "C-1001",
+                    "name": "Inspur Taiwan",
+                    "country": "TW",
+                    "type": "company",
+                }
+            ]
+        },
+    )
+    external_id: str = Field(min_length=1, max_length=200)
+    name: str = Field(min_length=1, max_length=MAX_NAME_LENGTH)
+    country: str = Field(default="", max_length=60)
+    type: str = Field(default="", max_length=20)
+    address: str = Field(default="", max_length=500)
+
+
+class CounterpartyOut(BaseModel):
+    external_id: str
+    name: str
+    country: str
+    type: str
+    address: str
+
+
+class CounterpartiesResponse(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "counterparties": [
+                        {
+                            "external_id": "C-1001",
+                            "name": "Inspur Taiwan",
+                            "country": "TW",
+                            "type": "company",
+                            "address": "",
+                        }
+                    ]
+                }
+            ]
+        }
+    )
+    counterparties: list[CounterpartyOut]
+
+
+class ScreenRegisterResponse(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"screened": 120, "raised": [7, 8], "already_open": 3, "suppressed": 1}]
+        }
+    )
+    screened: int
+    raised: list[int]
+    already_open: int
+    suppressed: int
+
+
+class AlertOut(BaseModel):
+    id: int
+    counterparty: CounterpartyOut
+    entry_id: str
+    score: float
+    matched_name: str
+    status: str
+    created_at: datetime
+    explanation: dict[str, Any]
+    closed_reason: str | None
+
+
+_ALERT_EXAMPLE: dict[str, Any] = {
+    "id": 7,
+    "counterparty": {
+        "external_id": "C-1001",
+        "name": "Inspur Taiwan",
+        "country": "TW",
+        "type": "company",
+        "address": "",
+    },
+    "entry_id": "EL-37079698bd50",
+    "score": 1.0,
+    "matched_name": "Inspur Taiwan",
+    "status": "open",
+    "created_at": "2026-07-10T06:00:00Z",
+    "explanation": {"summary": "score 1.00: matched inspur=inspur, taiwan=taiwan"},
+    "closed_reason": None,
+}
+
+
+class AlertsResponse(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"alerts": [_ALERT_EXAMPLE]}]})
+    alerts: list[AlertOut]
+
+
+class DecisionIn(Strict):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "disposition": "false_positive",
+                    "reason": "Different company: our customer is a Taipei bakery.",
+                }
+            ]
+        },
+    )
+    disposition: Disposition
+    reason: str = Field(min_length=1, max_length=2000)
+    expires_at: datetime | None = Field(
+        default=None, description="When a false-positive suppression lapses (default: a year)."
+    )
+
+
+class DecisionOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "decision_id": 3,
+                    "alert_id": 7,
+                    "disposition": "false_positive",
+                    "decided_by": "alice",
+                    "alert_status": "decided",
+                }
+            ]
+        }
+    )
+    decision_id: int
+    alert_id: int
+    disposition: Disposition
+    decided_by: str
+    alert_status: str
+
+
+# --- audit, batch, ops ------------------------------------------------------------------------
+
+
+class AuditRecordOut(BaseModel):
+    seq: int
+    created_at: datetime
+    actor: str
+    action: str
+    payload: dict[str, Any]
+    prev_hash: str
+    hash: str
+
+
+class AuditResponse(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "verified": {"ok": True, "records": 1, "first_bad_seq": None, "problem": ""},
+                    "records": [
+                        {
+                            "seq": 1,
+                            "created_at": "2026-07-10T06:00:00Z",
+                            "actor": "alice",
+                            "action": "api.screen",
+                            "payload": {"query": {"name": "Inspur Taiwan"}, "hits": 1},
+                            "prev_hash": "0" * 64,
+                            "hash": "5f" * 32,
+                        }
+                    ],
+                }
+            ]
+        }
+    )
+    verified: dict[str, Any] | None = Field(
+        default=None, description="The chain check, when asked for with verify=true."
+    )
+    records: list[AuditRecordOut]
+
+
+class BatchJobOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "3f9c1a2b4d5e6f708192a3b4c5d6e7f8",
+                    "status": "running",
+                    "file_name": "customers.csv",
+                    "owner": "alice",
+                    "rows_done": 500,
+                    "rows_total": 2000,
+                    "hits": 12,
+                    "bad_rows": 1,
+                    "created_at": "2026-07-10T06:00:00Z",
+                    "finished_at": None,
+                    "error": None,
+                    "result_url": None,
+                    "errors_url": None,
+                }
+            ]
+        }
+    )
+    id: str
+    status: Literal["queued", "running", "done", "failed"]
+    file_name: str
+    owner: str
+    rows_done: int
+    rows_total: int | None
+    hits: int
+    bad_rows: int
+    created_at: datetime
+    finished_at: datetime | None
+    error: str | None
+    result_url: str | None
+    errors_url: str | None
+
+
+class Health(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"status": "ok"}]})
+    status: str
+
+
+class ListReadiness(BaseModel):
+    list: str
+    version_id: int
+    as_of: date
+    age_seconds: float
+    entry_count: int
+    last_update_status: str | None
+    last_update_error: str | None
+    last_update_at: datetime | None
+
+
+class Readiness(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "ready": True,
+                    "index_entries": 3409,
+                    "reload_error": None,
+                    "lists": [
+                        {
+                            "list": "EL",
+                            "version_id": 3,
+                            "as_of": "2026-07-09",
+                            "age_seconds": 3600.0,
+                            "entry_count": 3409,
+                            "last_update_status": "ok",
+                            "last_update_error": None,
+                            "last_update_at": "2026-07-10T06:00:00Z",
+                        }
+                    ],
+                }
+            ]
+        }
+    )
+    ready: bool
+    index_entries: int
+    reload_error: str | None
+    lists: list[ListReadiness]

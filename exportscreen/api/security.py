@@ -1,0 +1,54 @@
+"""Security headers on every response.
+
+The UI is server-rendered with its own stylesheet and one small script, so the content security
+policy allows only this origin. The interactive API docs (Swagger UI, ReDoc) load their assets
+from a CDN and run inline set-up code, so their two pages get a wider policy of their own.
+"""
+
+from __future__ import annotations
+
+from exportscreen.api.limits import ASGIApp, Message, Receive, Scope, Send
+
+STRICT_CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+DOCS_CSP = (
+    "default-src 'self'; img-src 'self' data: https://fastapi.tiangolo.com "
+    "https://cdn.redoc.ly; style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net "
+    "https://fonts.googleapis.com; font-src https://fonts.gstatic.com; script-src 'self' "
+    "'unsafe-inline' https://cdn.jsdelivr.net; worker-src blob:; object-src 'none'; "
+    "base-uri 'none'; frame-ancestors 'none'"
+)
+DOCS_PATHS = frozenset({"/docs", "/redoc", "/docs/oauth2-redirect"})
+_COMMON = (
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+    (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
+)
+
+
+class SecurityHeaders:
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        policy = DOCS_CSP if scope["path"] in DOCS_PATHS else STRICT_CSP
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                headers.extend(_COMMON)
+                headers.append((b"content-security-policy", policy.encode("ascii")))
+                if scope["path"].startswith(("/ui", "/v1", "/match", "/consolidated")):
+                    # Screening results and sessions must not sit in shared caches.
+                    headers.append((b"cache-control", b"no-store"))
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, with_headers)

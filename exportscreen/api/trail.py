@@ -1,0 +1,57 @@
+"""Audit records for the API's screenings: who asked what, against which list versions, with
+which algorithm and threshold, and what was found. A screening is answered only after its record
+is committed, so no answer exists that the trail does not show."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from exportscreen import audit
+from exportscreen.api.auth import Principal
+from exportscreen.api.state import LoadedLists, Services
+from exportscreen.model import Hit
+
+# Enough to reconstruct what the caller was shown without storing whole result pages.
+AUDITED_HITS = 25
+
+
+def summarise(hits: Sequence[Hit]) -> list[dict[str, Any]]:
+    return [
+        {"entry": h.entry.id, "score": h.score, "matched_name": h.matched_name}
+        for h in hits[:AUDITED_HITS]
+    ]
+
+
+def _summary(item: Hit | Mapping[str, Any]) -> Mapping[str, Any]:
+    return summarise([item])[0] if isinstance(item, Hit) else item
+
+
+def record_screening(
+    services: Services,
+    principal: Principal,
+    action: str,
+    queries: Sequence[Mapping[str, Any]],
+    results: Sequence[Sequence[Hit | Mapping[str, Any]]],
+    loaded: LoadedLists,
+    threshold: float | None,
+) -> int:
+    """Append one record for a request's screenings (one per query); returns its seq.
+    ``results`` are hits, or already summarised hits (``summarise``) for searches that do not
+    produce Hit objects."""
+    payload = {
+        "key_id": principal.key_id,
+        "role": principal.role.label,
+        "algorithm": loaded.screener.algorithm,
+        "threshold": threshold,
+        "list_versions": loaded.version_ids,
+        "screenings": [
+            {
+                "query": dict(query),
+                "hit_count": len(hits),
+                "hits": [_summary(h) for h in hits[:AUDITED_HITS]],
+            }
+            for query, hits in zip(queries, results, strict=True)
+        ],
+    }
+    return audit.append(services.store.engine, principal.user, action, payload).seq

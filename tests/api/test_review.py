@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
+
+from exportscreen import audit
+from exportscreen.store import Store
+from exportscreen.store.schema import decisions
+
+
+def _raise_alert(client: TestClient, analyst: dict[str, str]) -> int:
+    party = {"external_id": "C-1", "name": "Acme Photonics Co Ltd", "country": "CN"}
+    assert client.post("/v1/counterparties", json=party, headers=analyst).status_code == 201
+    run = client.post("/v1/counterparties/screen", headers=analyst).json()
+    assert run["screened"] == 1
+    [alert_id] = run["raised"]
+    return int(alert_id)
+
+
+def test_register_screening_raises_an_alert_once(
+    client: TestClient, analyst: dict[str, str], viewer: dict[str, str]
+) -> None:
+    alert_id = _raise_alert(client, analyst)
+    again = client.post("/v1/counterparties/screen", headers=analyst).json()
+    assert again["raised"] == [] and again["already_open"] == 1
+    queue = client.get("/v1/alerts", headers=viewer).json()["alerts"]
+    assert [(a["id"], a["entry_id"]) for a in queue] == [(alert_id, "EL-acme01")]
+    one = client.get(f"/v1/alerts/{alert_id}", headers=viewer).json()
+    assert one["counterparty"]["external_id"] == "C-1"
+    assert one["explanation"]["summary"]
+
+
+def test_a_decision_records_its_user(
+    client: TestClient, analyst: dict[str, str], store: Store
+) -> None:
+    alert_id = _raise_alert(client, analyst)
+    response = client.post(
+        f"/v1/alerts/{alert_id}/decision",
+        json={"disposition": "false_positive", "reason": "Different company"},
+        headers=analyst,
+    )
+    assert response.status_code == 200
+    assert response.json()["decided_by"] == "analyst"
+    assert response.json()["alert_status"] == "decided"
+    with store.engine.connect() as conn:
+        assert conn.execute(sa.select(decisions.c.decided_by)).scalar_one() == "analyst"
+    decided = [r for r in audit.records(store.engine) if r.action == "alert.decide"]
+    assert decided[0].actor == "analyst"
+
+
+def test_viewers_cannot_decide_or_edit_the_register(
+    client: TestClient, analyst: dict[str, str], viewer: dict[str, str]
+) -> None:
+    alert_id = _raise_alert(client, analyst)
+    decision = {"disposition": "true_match", "reason": "Same address"}
+    response = client.post(f"/v1/alerts/{alert_id}/decision", json=decision, headers=viewer)
+    assert response.status_code == 403
+    assert "analyst role" in response.json()["detail"]
+    party = {"external_id": "C-2", "name": "Harbour Bakery"}
+    assert client.post("/v1/counterparties", json=party, headers=viewer).status_code == 403
+
+
+def test_decision_errors(client: TestClient, analyst: dict[str, str]) -> None:
+    decision = {"disposition": "true_match", "reason": "Same address"}
+    assert client.post("/v1/alerts/999/decision", json=decision, headers=analyst).status_code == 404
+    bad = {"disposition": "maybe", "reason": "?"}
+    assert client.post("/v1/alerts/1/decision", json=bad, headers=analyst).status_code == 422
+    blank = {"disposition": "true_match", "reason": ""}
+    assert client.post("/v1/alerts/1/decision", json=blank, headers=analyst).status_code == 422
+
+
+def test_counterparty_with_unknown_country_is_422(
+    client: TestClient, analyst: dict[str, str]
+) -> None:
+    party = {"external_id": "C-9", "name": "Somebody", "country": "Atlantis"}
+    response = client.post("/v1/counterparties", json=party, headers=analyst)
+    assert response.status_code == 422
+    assert "Atlantis" in response.text
