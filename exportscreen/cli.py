@@ -754,3 +754,99 @@ def determine(
         for note in party.notes:
             console.print(f"  [dim]{note}[/]")
     console.print(f"\n[dim]{result.notice}[/]")
+
+
+# --- batch -----------------------------------------------------------------------------------
+
+# Exit status of a batch that finished but reported bad rows (0: clean, 1: failed, 2: usage,
+# 130: interrupted, as shells report Ctrl-C).
+EXIT_BAD_ROWS = 3
+EXIT_INTERRUPTED = 130
+
+
+@app.command()
+def batch(
+    input_path: Annotated[
+        Path, typer.Argument(metavar="INPUT", help="CSV, XLSX, Parquet or JSONL.")
+    ],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Where to write hits; format from the extension.")
+    ],
+    id_col: Annotated[
+        str | None, typer.Option(help="Input column of row ids (default: id).")
+    ] = None,
+    name_col: Annotated[
+        str | None, typer.Option(help="Input column of names (default: name).")
+    ] = None,
+    country_col: Annotated[
+        str | None, typer.Option(help="Input column of countries (default: country).")
+    ] = None,
+    type_col: Annotated[
+        str | None, typer.Option(help="Input column of types (default: type).")
+    ] = None,
+    threshold: Annotated[float | None, typer.Option(help="Alert score.")] = None,
+    workers: Annotated[int | None, typer.Option(help="Processes (default: every core).")] = None,
+    best_only: Annotated[
+        bool, typer.Option(help="One output row per input row: its best hit or none.")
+    ] = False,
+    quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
+) -> None:
+    """Screen every row of a file on every core; bad rows go to OUTPUT.errors.csv."""
+    from rich.progress import TimeRemainingColumn
+
+    from exportscreen.batch import BatchProgress, run_batch
+    from exportscreen.screening import Screener
+    from exportscreen.sources.common import SourceError
+
+    db = _db_url()
+    with Progress(
+        TextColumn("screening"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]} rows/s"),
+        TimeRemainingColumn(),
+        TextColumn("{task.fields[hits]} hits"),
+        console=err,
+        disable=quiet,
+        transient=False,
+    ) as progress:
+        task = progress.add_task("screening", total=None, rate="-", hits=0)
+
+        def update(p: BatchProgress) -> None:
+            elapsed = progress.tasks[task].elapsed or 0.0
+            rate = f"{p.rows_done / elapsed:,.0f}" if elapsed > 0 else "-"
+            progress.update(task, completed=p.rows_done, total=p.rows_total, rate=rate, hits=p.hits)
+
+        try:
+            report = run_batch(
+                input_path,
+                output,
+                screener_factory=lambda: Screener.open(db),
+                id_col=id_col,
+                name_col=name_col,
+                country_col=country_col,
+                type_col=type_col,
+                threshold=threshold,
+                workers=workers,
+                best_only=best_only,
+                progress=None if quiet else update,
+            )
+        except (SourceError, ValueError) as error:
+            raise _fail(str(error)) from error
+    summary = (
+        f"{report.rows_screened:,} rows screened in {report.elapsed_seconds:,.1f} s "
+        f"({report.rows_per_second:,.0f}/s): {report.hits_written:,} hits written to "
+        f"{report.output_path}"
+    )
+    if report.interrupted:
+        err.print(
+            f"[yellow]interrupted after {report.rows_read:,} rows[/]; {summary} "
+            "(a valid partial file)"
+        )
+        raise typer.Exit(EXIT_INTERRUPTED)
+    console.print(summary)
+    if report.bad_rows:
+        err.print(
+            f"[yellow]finished with {report.bad_rows:,} bad rows[/]: see {report.errors_path}"
+        )
+        raise typer.Exit(EXIT_BAD_ROWS)
