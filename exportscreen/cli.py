@@ -435,9 +435,9 @@ def check(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Screen one name against every list, with the reasons for each hit."""
-    from exportscreen.screening import Screener
+    from exportscreen.index_cache import open_screener
 
-    screener = Screener.open(_db_url())
+    screener = open_screener(_db_url())
     try:
         hits = screener.screen(name, country=country, type=type_, limit=limit, threshold=threshold)
     except ValueError as error:
@@ -526,9 +526,9 @@ def counterparties_screen(
     threshold: Annotated[float | None, typer.Option(help="Alert score.")] = None,
 ) -> None:
     """Screen the whole register against the current lists and raise alerts for new pairs."""
-    from exportscreen.screening import Screener
+    from exportscreen.index_cache import open_screener
 
-    screener = Screener.open(_db_url())
+    screener = open_screener(_db_url())
     with _store() as store:
         run = _register(store, threshold).screen(screener)
     console.print(
@@ -662,9 +662,9 @@ def determine(
     from exportscreen import audit
     from exportscreen.determination import determine as run_determination
     from exportscreen.determination import load_transaction
+    from exportscreen.index_cache import open_screener
     from exportscreen.ownership import OwnershipGraph
     from exportscreen.policy import DEFAULT_AFFILIATES_SCHEDULE, AffiliatesRuleSchedule
-    from exportscreen.screening import Screener
     from exportscreen.sources.common import SourceError
 
     try:
@@ -677,7 +677,7 @@ def determine(
         )
     except SourceError as error:
         raise _fail(str(error)) from error
-    screener = Screener.open(_db_url())
+    screener = open_screener(_db_url())
     with _store() as store:
         confirmed = _register(store).confirmed()
         result = run_determination(
@@ -795,7 +795,7 @@ def batch(
     from rich.progress import TimeRemainingColumn
 
     from exportscreen.batch import BatchProgress, run_batch
-    from exportscreen.screening import Screener
+    from exportscreen.index_cache import open_screener
     from exportscreen.sources.common import SourceError
 
     db = _db_url()
@@ -821,7 +821,7 @@ def batch(
             report = run_batch(
                 input_path,
                 output,
-                screener_factory=lambda: Screener.open(db),
+                screener_factory=lambda: open_screener(db),
                 id_col=id_col,
                 name_col=name_col,
                 country_col=country_col,

@@ -55,3 +55,9 @@ def default_actor() -> str:
 # An internal mirror of the official download hosts (air-gapped deployments, tests): the same
 # paths under this base URL, see exportscreen.sources.fetch.
 MIRROR_URL = _env("EXPORTSCREEN_MIRROR", "")
+
+
+def index_cache_dir() -> Path:
+    """Where built match indexes are kept (``EXPORTSCREEN_CACHE``, else the user cache dir)."""
+    configured = os.environ.get("EXPORTSCREEN_CACHE")
+    return Path(configured) if configured else Path(platformdirs.user_cache_dir("exportscreen"))
