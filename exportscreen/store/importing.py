@@ -79,6 +79,16 @@ def import_source(
     label = file_label(parsed)
     if parsed.entries and parsed.changes:
         raise StoreError(f"{label}: holds both list entries and rule changes; cannot import both")
+    lists = _lists_in(parsed)
+    if not lists:
+        raise StoreError(f"{label}: nothing to import (no entries, no changes, no list named)")
+    # Checked under the write lock, so a concurrent import of the same file cannot slip by.
+    already = {
+        code: version
+        for code in lists
+        if (version := queries.version_of_file(connection, code, parsed.sha256)) is not None
+    }
+    to_write = [code for code in lists if code not in already]
     notes: dict[str, Any] = {}
     if parsed.problems:
         notes["problems"] = [
@@ -86,40 +96,55 @@ def import_source(
             for p in parsed.problems
         ]
     if parsed.changes:
-        plans = _amendment_plans(connection, parsed, as_of, notes, label)
+        plans = _amendment_plans(connection, parsed, to_write, as_of, notes, label)
     else:
-        plans = _snapshot_plans(parsed, as_of, notes, label)
-    counter = _ProgressCounter(sum(len(plan.entries) for plan in plans), progress)
+        plans = _snapshot_plans(parsed, to_write, as_of, notes, label)
+    counter = _ProgressCounter(sum(len(plan.entries) for plan in plans.values()), progress)
     results: list[ListImport] = []
-    for plan in plans:
-        existing = queries.version_of_file(connection, plan.list, parsed.sha256)
-        if existing is not None:
-            counter.advance(len(plan.entries))
-            results.append(ListImport(plan.list, ImportStatus.UNCHANGED, existing))
-            continue
-        created = _write_version(connection, parsed, plan, label, retrieved_from, counter)
-        results.append(ListImport(plan.list, ImportStatus.IMPORTED, created))
+    for code in lists:
+        if code in already:
+            results.append(ListImport(code, ImportStatus.UNCHANGED, already[code]))
+        else:
+            created = _write_version(
+                connection, parsed, plans[code], label, retrieved_from, counter
+            )
+            results.append(ListImport(code, ImportStatus.IMPORTED, created))
     return ImportResult(label, parsed.sha256, tuple(results), len(parsed.problems))
+
+
+def _lists_in(parsed: ParsedSource) -> list[ListCode]:
+    """The lists a file makes versions of: those it names as complete, then those its entries
+    or rule changes belong to, in order of appearance."""
+    if parsed.changes:
+        return list(dict.fromkeys(change.entry.list for change in parsed.changes))
+    return list(dict.fromkeys([*parsed.lists, *(entry.list for entry in parsed.entries)]))
 
 
 # --- planning ----------------------------------------------------------------------------------
 
 
 def _snapshot_plans(
-    parsed: ParsedSource, as_of: date | None, notes: dict[str, Any], label: str
-) -> list[_PlannedVersion]:
+    parsed: ParsedSource,
+    lists: Sequence[ListCode],
+    as_of: date | None,
+    notes: dict[str, Any],
+    label: str,
+) -> dict[ListCode, _PlannedVersion]:
+    if not lists:
+        return {}
     when = as_of or parsed.as_of
     if when is None:
         raise StoreError(f"{label}: no date: pass --as-of (the date the file's data was published)")
-    by_list: dict[ListCode, list[Entry]] = {code: [] for code in parsed.lists}
+    by_list: dict[ListCode, list[Entry]] = {code: [] for code in lists}
     for entry in parsed.entries:
-        by_list.setdefault(entry.list, []).append(entry)
-    if not by_list:
-        raise StoreError(f"{label}: nothing to import (no entries, no list named)")
-    return [
-        _PlannedVersion(code, VersionKind.SNAPSHOT, when, _unique(entries, label), None, notes)
+        if entry.list in by_list:
+            by_list[entry.list].append(entry)
+    return {
+        code: _PlannedVersion(
+            code, VersionKind.SNAPSHOT, when, _unique(entries, label), None, notes
+        )
         for code, entries in by_list.items()
-    ]
+    }
 
 
 def _unique(entries: Iterable[Entry], label: str) -> list[Entry]:
@@ -155,19 +180,17 @@ def _rule_date(parsed: ParsedSource, as_of: date | None, label: str) -> date:
 def _amendment_plans(
     connection: Connection,
     parsed: ParsedSource,
+    lists: Sequence[ListCode],
     as_of: date | None,
     notes: dict[str, Any],
     label: str,
-) -> list[_PlannedVersion]:
+) -> dict[ListCode, _PlannedVersion]:
+    if not lists:
+        return {}
     when = _rule_date(parsed, as_of, label)
-    by_list: dict[ListCode, list[RuleChange]] = {}
-    for change in parsed.changes:
-        by_list.setdefault(change.entry.list, []).append(change)
-    plans = []
-    for code, changes in by_list.items():
-        if queries.version_of_file(connection, code, parsed.sha256) is not None:
-            plans.append(_PlannedVersion(code, VersionKind.AMENDMENT, when, (), None, notes))
-            continue  # already imported; import_source reports it unchanged
+    plans = {}
+    for code in lists:
+        changes = [change for change in parsed.changes if change.entry.list is code]
         base = queries.version_at(connection, code, when)
         if base is None:
             raise StoreError(
@@ -186,10 +209,8 @@ def _amendment_plans(
         }
         if unapplied:
             plan_notes["unapplied"] = unapplied
-        plans.append(
-            _PlannedVersion(
-                code, VersionKind.AMENDMENT, when, list(current.values()), base.id, plan_notes
-            )
+        plans[code] = _PlannedVersion(
+            code, VersionKind.AMENDMENT, when, list(current.values()), base.id, plan_notes
         )
     return plans
 

@@ -43,6 +43,13 @@ def _is_lock_timeout(error: sa.exc.OperationalError) -> bool:
     return "database is locked" in str(error.orig)
 
 
+def _busy(purpose: str, lock_timeout: float) -> StoreBusyError:
+    return StoreBusyError(
+        f"another import is writing to the store; gave up {purpose} after waiting "
+        f"{lock_timeout:g} s. Try again when it has finished."
+    )
+
+
 @contextmanager
 def write_transaction(engine: Engine, *, lock_timeout: float, purpose: str) -> Iterator[Connection]:
     """A transaction holding the store's write lock; commits on success, rolls back on error.
@@ -50,16 +57,12 @@ def write_transaction(engine: Engine, *, lock_timeout: float, purpose: str) -> I
     Raises ``StoreBusyError`` when another writer keeps the lock longer than ``lock_timeout``.
     """
     options = {SQLITE_WRITER: True} if engine.dialect.name == "sqlite" else {}
-    busy = StoreBusyError(
-        f"another import is writing to the store; gave up {purpose} after waiting "
-        f"{lock_timeout:g} s. Try again when it has finished."
-    )
     with engine.connect().execution_options(**options) as connection:
         try:
             transaction = connection.begin()
         except sa.exc.OperationalError as error:
             if _is_lock_timeout(error):
-                raise busy from error
+                raise _busy(purpose, lock_timeout) from error
             raise
         with transaction:
             try:
@@ -75,6 +78,6 @@ def write_transaction(engine: Engine, *, lock_timeout: float, purpose: str) -> I
                 )
             except sa.exc.OperationalError as error:
                 if _is_lock_timeout(error):
-                    raise busy from error
+                    raise _busy(purpose, lock_timeout) from error
                 raise
             yield connection

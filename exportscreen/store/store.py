@@ -8,6 +8,7 @@ half an import.
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Callable, Iterator
 from datetime import date
 from types import TracebackType
@@ -129,10 +130,10 @@ class Store:
         with self._read() as connection:
             return {v.list: v.id for v in queries.versions_in_force(connection, None)}
 
-    def versions(self, lst: ListCode | str) -> list[StoredVersion]:
+    def versions(self, list: ListCode | str) -> builtins.list[StoredVersion]:
         """The versions of a list, oldest data first (empty when it was never loaded)."""
         with self._read() as connection:
-            return queries.versions(connection, list_code(lst))
+            return queries.versions(connection, list_code(list))
 
     def version(self, version_id: int) -> StoredVersion:
         with self._read() as connection:
@@ -141,20 +142,20 @@ class Store:
             raise StoreError(f"no list version {version_id} in the store")
         return found
 
-    def version_at(self, lst: ListCode | str, when: date) -> StoredVersion | None:
+    def version_at(self, list: ListCode | str, when: date) -> StoredVersion | None:
         """The version of a list in force on a date, None if the list had none yet."""
         with self._read() as connection:
-            return queries.version_at(connection, list_code(lst), when)
+            return queries.version_at(connection, list_code(list), when)
 
     # --- entries -------------------------------------------------------------------------------
 
     def entries(
         self,
-        lst: ListCode | str | None = None,
+        list: ListCode | str | None = None,
         *,
         version_id: int | None = None,
         as_of: date | None = None,
-    ) -> list[Entry]:
+    ) -> builtins.list[Entry]:
         """Entries of one version, or of the version of each list in force on ``as_of``
         (default: the current ones), ordered by list and then as published.
 
@@ -162,8 +163,8 @@ class Store:
         than an empty list, which would read as "nobody was listed".
         """
         with self._read() as connection, connection.begin():
-            version_ids = self._select_versions(connection, lst, version_id, as_of)
-            return list(queries.iter_entries(connection, version_ids))
+            version_ids = self._select_versions(connection, list, version_id, as_of)
+            return [*queries.iter_entries(connection, version_ids)]
 
     def iter_current_entries(self) -> Iterator[Entry]:
         """The current entries of every list, streamed (for building the screening index)."""
@@ -222,11 +223,11 @@ class Store:
 
     # --- diffs ---------------------------------------------------------------------------------
 
-    def diff(self, lst: ListCode | str, from_: VersionRef = None, to: VersionRef = None) -> Diff:
+    def diff(self, list: ListCode | str, from_: VersionRef = None, to: VersionRef = None) -> Diff:
         """What changed in a list between two versions, each given by id or by a date (the
         version in force then). Defaults: ``to`` the current version, ``from_`` the one before
         it (None when ``to`` is the first version: everything is added)."""
-        code = list_code(lst)
+        code = list_code(list)
         with self._read() as connection, connection.begin():
             after = self._resolve(connection, code, to)
             if after is None:
@@ -238,19 +239,26 @@ class Store:
                 before = ordered[position - 1] if position else None
             old = queries.state_ids(connection, before.id) if before else {}
             new = queries.state_ids(connection, after.id)
-            differing = {sid for eid, sid in new.items() if old.get(eid) != sid}
-            differing |= {sid for eid, sid in old.items() if new.get(eid) != sid}
-            loaded = queries.entries_by_state(connection, sorted(differing))
-        changes = [
-            entry_change(
-                loaded[old[eid]] if eid in old else None, loaded[new[eid]] if eid in new else None
+            # Entry ids whose state differs, the new version's first (in its order), then the
+            # removed ones; only their states are read.
+            differing = [eid for eid, sid in new.items() if old.get(eid) != sid]
+            differing += [eid for eid in old if eid not in new]
+            states = queries.entries_by_state(
+                connection,
+                [
+                    sid
+                    for eid in differing
+                    for sid in (old.get(eid), new.get(eid))
+                    if sid is not None
+                ],
             )
-            for eid in [*new, *(eid for eid in old if eid not in new)]
-            if old.get(eid) != new.get(eid)
-        ]
-        kinds: dict[ChangeKind, list[EntryChange]] = {kind: [] for kind in ChangeKind}
-        for change in changes:
-            if change is not None:  # two states of an entry always differ; kept for the types
+        kinds: dict[ChangeKind, builtins.list[EntryChange]] = {kind: [] for kind in ChangeKind}
+        for eid in differing:
+            was, now = old.get(eid), new.get(eid)
+            change = entry_change(
+                states[was] if was is not None else None, states[now] if now is not None else None
+            )
+            if change is not None:  # distinct states always differ; None only for the types
                 kinds[change.kind].append(change)
         return Diff(
             code,

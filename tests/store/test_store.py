@@ -220,3 +220,21 @@ def test_an_id_used_by_two_different_entries_is_refused(store: Store) -> None:
     # An exact repeat is harmless.
     store.import_source(parsed([NETTRIX, replace(NETTRIX)], name="repeat"))
     assert store.entries() == [NETTRIX]
+
+
+def test_a_file_imported_for_some_of_its_lists_can_later_add_the_others(store: Store) -> None:
+    # As when a caller holds a list back (a suspiciously short file) and loads it later.
+    whole = parsed([INSPUR_TAIWAN, PETROV], name="csl-partly")
+    first = store.import_source(replace(whole, entries=[INSPUR_TAIWAN]))
+    later = store.import_source(whole)
+    assert [(item.list, item.status) for item in later.lists] == [
+        (ListCode.EL, ImportStatus.UNCHANGED),
+        (ListCode.SDN, ImportStatus.IMPORTED),
+    ]
+    assert later.version_ids[ListCode.EL] == first.version_ids[ListCode.EL]
+    assert store.entries(ListCode.SDN) == [PETROV]
+
+
+def test_a_file_with_nothing_in_it_is_refused(store: Store) -> None:
+    with pytest.raises(StoreError, match="nothing to import"):
+        store.import_source(parsed([], name="empty"))
