@@ -8,7 +8,8 @@ pinyin and "Inspur" in the company's English). Once learned, the pair serves eve
 
 Guards against noise: only entries that are not individuals (a person's aliases often swap whole
 given names); neither word generic, numeric, a legal form or shorter than three letters; the two
-words not already close in spelling (the fuzzy matcher covers those); and no "enumeration" (an
+words not already close in spelling (the fuzzy matcher covers those) nor one inside the other (a
+truncation); and no "enumeration" (an
 entry listing many sub-units as "X Research Institute" with X a city teaches nothing).
 """
 
@@ -64,6 +65,8 @@ def _entry_pairs(entry_id: str, names: Sequence[tuple[str, AnalyzedName]]) -> li
             context = tuple(sorted((a & b).elements()))
             words_by_context[context].update((word_a, word_b))
             if not (_usable(word_a) and _usable(word_b)):
+                continue
+            if word_a in word_b or word_b in word_a:  # a truncation ("Sam" / "Samson")
                 continue
             similarity = max(
                 spelling(word_a, word_b),

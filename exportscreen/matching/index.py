@@ -58,7 +58,7 @@ ROLE_FACTOR = {
 # Query words that match nothing count this much against a name (a branch, a city or a trade
 # added to a listed name is common in customer files; a listed word missing from the query counts
 # in full).
-UNMATCHED_QUERY_FACTOR = 0.5
+UNMATCHED_QUERY_FACTOR = 0.6
 
 # --- candidate generation ------------------------------------------------------------------
 MAX_POSTING = 6000  # a vocabulary word in more names than this is too common to find candidates

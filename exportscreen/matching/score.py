@@ -36,14 +36,17 @@ from exportscreen.model import MatchKind
 # Pair similarities by how the pair was found.
 EQUIVALENCE_SIMILARITY = 0.92
 SKELETON_SIMILARITY = 0.95
+SHORT_SKELETON_SIMILARITY = 0.8  # "san" / "saan": short words share skeletons by chance
+MIN_SKELETON_LETTERS = 4
 CONSONANT_SIMILARITY = 0.88
-PHONETIC_SIMILARITY = 0.85
+MIN_CONSONANTS = 3
+PHONETIC_SIMILARITY = 0.8
 INITIAL_SIMILARITY = 0.7
 # Spelling similarity (mean of Jaro-Winkler and normalised Levenshtein) below this is no match.
-MIN_FUZZY_SIMILARITY = 0.8
+MIN_FUZZY_SIMILARITY = 0.84
 MIN_FUZZY_LETTERS = 4  # shorter words must agree through a key, not by spelling
-MIN_PHONETIC_SPELLING = 0.7  # metaphone alone pairs too much ("Smith" / "Snyder" is not a pair)
-MIN_JOINED_SIMILARITY = 0.9
+MIN_PHONETIC_SPELLING = 0.72  # metaphone alone pairs too much ("Merlion" / "Marlin")
+MIN_JOINED_SIMILARITY = 0.95
 MAX_JOINED_PARTS = 3
 MIN_JOINED_LETTERS = 4  # a joined word is at least two words long
 MAX_JOINED_LENGTH_GAP = 2
@@ -127,12 +130,17 @@ def compare(query: QueryToken, word: int, index: MatchIndex) -> tuple[float, Mat
     note = query.equivalents.get(key)
     if note is not None:
         return EQUIVALENCE_SIMILARITY, MatchKind.EQUIVALENCE, note
+    if token.script is Script.HAN:
+        # Pinyin read from characters is exact: a near spelling is other characters.
+        return _NO_MATCH
     skeleton = index.word_skeleton[word]
     if len(skeleton) >= 3 and query.skeleton == skeleton:
-        return SKELETON_SIMILARITY, MatchKind.TRANSLITERATED, ""
+        if min(len(token.key), len(key)) >= MIN_SKELETON_LETTERS:
+            return SKELETON_SIMILARITY, MatchKind.TRANSLITERATED, ""
+        return SHORT_SKELETON_SIMILARITY, MatchKind.TRANSLITERATED, ""
     if (
         token.script is Script.ARABIC
-        and len(query.consonants) >= 2
+        and len(query.consonants) >= MIN_CONSONANTS
         and query.consonants == index.word_consonants[word]
     ):
         return CONSONANT_SIMILARITY, MatchKind.TRANSLITERATED, ""
@@ -140,15 +148,15 @@ def compare(query: QueryToken, word: int, index: MatchIndex) -> tuple[float, Mat
         if token.key[0] == key[0]:
             return INITIAL_SIMILARITY, MatchKind.INITIAL, ""
         return _NO_MATCH
-    similar = 0.0
-    if min(len(token.key), len(key)) >= MIN_FUZZY_LETTERS:
-        similar = max(spelling(token.key, key), spelling(query.skeleton, skeleton))
-        if similar >= MIN_FUZZY_SIMILARITY:
-            return similar, MatchKind.FUZZY, ""
+    similar = spelling(token.key, key)
+    if min(len(query.skeleton), len(skeleton)) >= MIN_FUZZY_LETTERS:
+        similar = max(similar, spelling(query.skeleton, skeleton))
+    if min(len(token.key), len(key)) >= MIN_FUZZY_LETTERS and similar >= MIN_FUZZY_SIMILARITY:
+        return similar, MatchKind.FUZZY, ""
     if (
         query.phonetic
         and query.phonetic == index.word_phonetic[word]
-        and (similar >= MIN_PHONETIC_SPELLING or similar == 0.0)
+        and similar >= MIN_PHONETIC_SPELLING
     ):
         return max(similar, PHONETIC_SIMILARITY), MatchKind.PHONETIC, ""
     return _NO_MATCH
@@ -272,8 +280,10 @@ def score_name(
         for w in p.listed
     )
     # A listed name made only of generic words is still a hit when the query is that name.
-    whole_name = precision >= FULL_COVERAGE and recall >= FULL_COVERAGE and any(
-        query[q].token.kind == _WORD for p in pairs for q in p.query
+    whole_name = (
+        precision >= FULL_COVERAGE
+        and recall >= FULL_COVERAGE
+        and any(query[q].token.kind == _WORD for p in pairs for q in p.query)
     )
     if not distinctive and not whole_name and score > GENERIC_ONLY_CAP:
         result.penalties.append(

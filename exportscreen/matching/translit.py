@@ -45,8 +45,15 @@ _INITIAL_IE = re.compile(r"^ie")  # Yevgeny / Evgeny: the Ye- of BGN is E- elsew
 # In consonant skeletons, w (written v by then) is a long vowel as often as a consonant
 # (Mahmoud / محمود "mhmwd").
 _VOWELS = re.compile(r"[aeiouyv]")
-# Arabic letters romanised two ways: ظ / ذ are z or dh, ث th or s, غ gh or g.
-_ARABIC_CONSONANTS: tuple[tuple[str, str], ...] = (("dh", "z"), ("th", "s"), ("gh", "g"))
+# Arabic letters romanised two ways: ظ / ذ are z or dh, ث th or s, غ gh or g, ج j, dj or g (and
+# a consonant: the romanisation skeleton's j -> i is for Slavic names).
+_ARABIC_CONSONANTS: tuple[tuple[str, str], ...] = (
+    ("dh", "z"),
+    ("th", "s"),
+    ("gh", "g"),
+    ("dj", "g"),
+    ("j", "g"),
+)
 
 
 @lru_cache(maxsize=65536)

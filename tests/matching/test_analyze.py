@@ -52,7 +52,13 @@ def test_chinese_business_words_are_translated_and_the_rest_is_pinyin() -> None:
 
 
 def test_chinese_multi_word_translation() -> None:
-    assert _keys("上海集成电路研究所") == ["shanghai", "integrated", "circuit", "research", "institute"]
+    assert _keys("上海集成电路研究所") == [
+        "shanghai",
+        "integrated",
+        "circuit",
+        "research",
+        "institute",
+    ]
 
 
 def test_cyrillic_is_romanised_and_legal_form_recognised() -> None:

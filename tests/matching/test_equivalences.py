@@ -31,6 +31,7 @@ def test_generic_and_spelling_variant_swaps_are_not_learned() -> None:
         ("EL-3", ["Acme Trading Co", "Acme Logistics Co"]),  # both words generic
         ("EL-4", ["Acme Trading Co", "Akme Trading Co"]),  # a spelling variant
         ("EL-5", ["Acme Foo Bar", "Zenith Qux Bar"]),  # two words differ
+        ("EL-7", ["Samson Shipping", "Sam Shipping"]),  # a truncation
     )
     assert learned == {}
 

@@ -34,8 +34,16 @@ def _find(entries: list[Entry], code: ListCode, name: str) -> Entry:
         ("Олег Дерипаска", ListCode.SDN, "DERIPASKA, Oleg Vladimirovich"),  # Cyrillic
         ("Inspur Softwear Co., Ltd.", ListCode.EL, "Inspur Software Co., Ltd."),  # typo
         ("Inspur Software Jinan", ListCode.EL, "Inspur Software Co., Ltd."),  # extra word
-        ("Beijing Zhipu Huazhang Co Ltd", ListCode.EL, "Beijing Zhipu Huazhang Technology Co., Ltd."),
-        ("Beijing ZhipuHuazhang Technology", ListCode.EL, "Beijing Zhipu Huazhang Technology Co., Ltd."),
+        (
+            "Beijing Zhipu Huazhang Co Ltd",
+            ListCode.EL,
+            "Beijing Zhipu Huazhang Technology Co., Ltd.",
+        ),
+        (
+            "Beijing ZhipuHuazhang Technology",
+            ListCode.EL,
+            "Beijing Zhipu Huazhang Technology Co., Ltd.",
+        ),
         ("Bitriver North LLC", ListCode.SDN, "OOO BITRIVER-NORTH"),  # legal form moved, changed
     ],
 )
