@@ -46,10 +46,6 @@ async def _refuse(
     await send({"type": "http.response.body", "body": body})
 
 
-class _BodyTooLarge(Exception):
-    pass
-
-
 class BodySizeLimit:
     """413 for bodies over ``max_bytes``; paths under ``upload_prefixes`` get ``max_upload``."""
 
@@ -84,27 +80,35 @@ class BodySizeLimit:
                     return
         received = 0
         started = False
+        refused = False
 
         async def counted_receive() -> Message:
-            nonlocal received
+            nonlocal received, refused
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
-                    raise _BodyTooLarge
+                    # Answer now and tell the application the client went away, so that it
+                    # stops reading; whatever it still tries to send is dropped.
+                    if not started and not refused:
+                        await _refuse(send, 413, f"request body over {limit} bytes")
+                    refused = True
+                    return {"type": "http.disconnect"}
             return message
 
         async def tracked_send(message: Message) -> None:
             nonlocal started
+            if refused:
+                return
             if message["type"] == "http.response.start":
                 started = True
             await send(message)
 
         try:
             await self.app(scope, counted_receive, tracked_send)
-        except _BodyTooLarge:
-            if not started:
-                await _refuse(send, 413, f"request body over {limit} bytes")
+        except Exception:
+            if not refused:  # the disconnect we reported surfaces as an error: expected
+                raise
 
 
 class LoadShedder:

@@ -299,11 +299,25 @@ class CounterpartyIn(Strict):
     external_id: str = Field(min_length=1, max_length=200)
     name: str = Field(min_length=1, max_length=MAX_NAME_LENGTH)
     country: str = Field(default="", max_length=60)
-    type: str = Field(default="", max_length=20)
+    # Validated here: the register stores it and screens with it later.
+    type: PartyType | Literal[""] = ""
     address: str = Field(default="", max_length=500)
 
 
 class CounterpartyOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "external_id": "C-1001",
+                    "name": "Inspur Taiwan",
+                    "country": "TW",
+                    "type": "company",
+                    "address": "",
+                }
+            ]
+        }
+    )
     external_id: str
     name: str
     country: str
@@ -344,18 +358,6 @@ class ScreenRegisterResponse(BaseModel):
     suppressed: int
 
 
-class AlertOut(BaseModel):
-    id: int
-    counterparty: CounterpartyOut
-    entry_id: str
-    score: float
-    matched_name: str
-    status: str
-    created_at: datetime
-    explanation: dict[str, Any]
-    closed_reason: str | None
-
-
 _ALERT_EXAMPLE: dict[str, Any] = {
     "id": 7,
     "counterparty": {
@@ -373,6 +375,19 @@ _ALERT_EXAMPLE: dict[str, Any] = {
     "explanation": {"summary": "score 1.00: matched inspur=inspur, taiwan=taiwan"},
     "closed_reason": None,
 }
+
+
+class AlertOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [_ALERT_EXAMPLE]})
+    id: int
+    counterparty: CounterpartyOut
+    entry_id: str
+    score: float
+    matched_name: str
+    status: str
+    created_at: datetime
+    explanation: dict[str, Any]
+    closed_reason: str | None
 
 
 class AlertsResponse(BaseModel):

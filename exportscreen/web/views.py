@@ -107,7 +107,6 @@ def render(
             "user": principal,
             "csrf": csrf_token(request),
             "csrf_field": CSRF_FIELD,
-            "list_names": {code.value: name for code, name in LIST_NAMES.items()},
             **context,
         },
     )
@@ -420,3 +419,5 @@ def _percent(score: float) -> str:
 
 
 templates.env.filters["pct"] = _percent
+# Macros are imported without the page's context, so the list names are a global.
+templates.env.globals["list_names"] = {code.value: name for code, name in LIST_NAMES.items()}

@@ -1,0 +1,117 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from exportscreen import audit
+from exportscreen.api.auth import (
+    Role,
+    add_user,
+    authenticate_key,
+    authenticate_password,
+    create_key,
+    hash_password,
+    revoke_key,
+    verify_password,
+)
+from exportscreen.store import Store
+from tests.api.support import PASSWORD, Keys
+
+
+def test_passwords_are_salted_and_verified() -> None:
+    first, second = hash_password("s3cret-enough"), hash_password("s3cret-enough")
+    assert first != second  # a salt per hash
+    assert verify_password("s3cret-enough", first)
+    assert not verify_password("s3cret-enougH", first)
+    assert not verify_password("s3cret-enough", "md5$abc")
+
+
+def test_keys_are_stored_only_as_hashes(store: Store, keys: Keys) -> None:
+    with store.engine.connect() as conn:
+        stored = conn.exec_driver_sql("SELECT key_hash FROM api_keys").scalars().all()
+    assert keys.viewer not in stored
+    principal = authenticate_key(store.engine, keys.viewer)
+    assert principal is not None and principal.role is Role.VIEWER
+
+
+def test_users_and_keys_are_audited(store: Store) -> None:
+    add_user(store, "carol", "analyst", actor="root")
+    create_key(store, "carol", "laptop", actor="root")
+    actions = [(r.actor, r.action) for r in audit.records(store.engine)]
+    assert ("root", "user.add") in actions and ("root", "key.create") in actions
+
+
+@pytest.mark.parametrize(
+    ("name", "role", "password", "error"),
+    [
+        ("viewer", "viewer", None, "already exists"),
+        ("dave", "superuser", None, "unknown role"),
+        ("erin", "viewer", "short", "at least"),
+        ("", "viewer", None, "1 to 200"),
+    ],
+)
+def test_add_user_refuses(
+    store: Store, keys: Keys, name: str, role: str, password: str | None, error: str
+) -> None:
+    with pytest.raises(ValueError, match=error):
+        add_user(store, name, role, password)
+
+
+def test_password_login(store: Store, keys: Keys) -> None:
+    assert authenticate_password(store.engine, "analyst", PASSWORD) is not None
+    assert authenticate_password(store.engine, "analyst", PASSWORD + "x") is None
+    assert authenticate_password(store.engine, "nobody", PASSWORD) is None
+
+
+@pytest.mark.parametrize(
+    ("headers", "status"),
+    [
+        ({}, 401),
+        ({"Authorization": "Bearer esk_not-a-key"}, 401),
+        ({"Authorization": "Basic dXNlcjpwYXNz"}, 401),
+        ({"X-API-Key": "wrong"}, 401),
+    ],
+)
+def test_missing_or_invalid_credentials_are_401(
+    client: TestClient, headers: dict[str, str], status: int
+) -> None:
+    response = client.post("/v1/screen", json={"name": "Acme"}, headers=headers)
+    assert response.status_code == status
+    assert response.headers["www-authenticate"] == "Bearer"
+
+
+def test_x_api_key_header_works(client: TestClient, keys: Keys) -> None:
+    response = client.post("/v1/screen", json={"name": "Acme"}, headers={"X-API-Key": keys.viewer})
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("role", "status"), [(Role.VIEWER, 403), (Role.ANALYST, 403), (Role.ADMIN, 200)]
+)
+def test_the_audit_trail_needs_the_admin_role(
+    client: TestClient, keys: Keys, role: Role, status: int
+) -> None:
+    assert client.get("/v1/audit", headers=keys.header(role)).status_code == status
+
+
+def test_a_revoked_key_stops_working(client: TestClient, store: Store, tmp_path: Path) -> None:
+    key = create_key(store, "viewer", "to revoke")
+    headers = {"Authorization": f"Bearer {key}"}
+    assert client.get("/v1/lists", headers=headers).status_code == 200
+    principal = authenticate_key(store.engine, key)
+    assert principal is not None and principal.key_id is not None
+    revoke_key(store, principal.key_id)
+    # The test app trusts a key for 0 seconds, so the revocation is seen at once.
+    assert client.get("/v1/lists", headers=headers).status_code == 401
+
+
+def test_audit_trail_lists_records_and_verifies(client: TestClient, keys: Keys) -> None:
+    client.post("/v1/screen", json={"name": "Acme"}, headers=keys.header(Role.VIEWER))
+    body = client.get(
+        "/v1/audit", params={"verify": "true"}, headers=keys.header(Role.ADMIN)
+    ).json()
+    assert body["verified"]["ok"] is True
+    assert body["records"][-1]["action"] == "api.screen"
+    assert body["records"][-1]["actor"] == "viewer"

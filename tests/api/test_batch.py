@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+import csv
+import io
+import time
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from exportscreen import audit
+from exportscreen.store import Store
+from tests.api.support import FIXTURES
+
+
+def _wait(client: TestClient, job_id: str, headers: dict[str, str]) -> dict[str, Any]:
+    for _ in range(200):
+        job: dict[str, Any] = client.get(f"/v1/batch/{job_id}", headers=headers).json()
+        if job["status"] in ("done", "failed"):
+            return job
+        time.sleep(0.05)
+    raise AssertionError(f"batch job {job_id} did not finish")
+
+
+def test_upload_poll_and_download(client: TestClient, viewer: dict[str, str], store: Store) -> None:
+    upload = (FIXTURES / "parties.csv").read_bytes()
+    response = client.post(
+        "/v1/batch", files={"file": ("parties.csv", upload, "text/csv")}, headers=viewer
+    )
+    assert response.status_code == 202, response.text
+    job = _wait(client, response.json()["id"], viewer)
+    assert job["status"] == "done", job
+    assert job["rows_done"] == 4
+    assert job["bad_rows"] == 1  # C-3 has no name
+    rows = list(csv.DictReader(io.StringIO(client.get(job["result_url"], headers=viewer).text)))
+    best = {r["input_id"]: r["entry_id"] for r in rows if r["rank"] == "1"}
+    assert best["C-1"] == "EL-acme01"
+    assert best["C-4"] == "SDN-1001"
+    errors = client.get(job["errors_url"], headers=viewer).text
+    assert "C-3" not in errors and errors.splitlines()[1].startswith("3,")
+    record = next(r for r in audit.records(store.engine) if r.action == "api.batch")
+    assert record.actor == "viewer" and record.payload["rows"] == 4
+
+
+def test_other_users_cannot_see_a_job(
+    client: TestClient, viewer: dict[str, str], analyst: dict[str, str], admin: dict[str, str]
+) -> None:
+    upload = (FIXTURES / "parties.csv").read_bytes()
+    job = client.post(
+        "/v1/batch", files={"file": ("parties.csv", upload, "text/csv")}, headers=viewer
+    ).json()
+    assert client.get(f"/v1/batch/{job['id']}", headers=analyst).status_code == 404
+    assert client.get(f"/v1/batch/{job['id']}", headers=admin).status_code == 200
+    _wait(client, job["id"], viewer)
+
+
+def test_an_unknown_file_type_is_422(client: TestClient, viewer: dict[str, str]) -> None:
+    response = client.post(
+        "/v1/batch",
+        files={"file": ("parties.exe", b"MZ", "application/octet-stream")},
+        headers=viewer,
+    )
+    assert response.status_code == 422
+    assert ".exe" in response.json()["detail"]
+
+
+def test_job_ids_are_checked(client: TestClient, viewer: dict[str, str]) -> None:
+    assert client.get("/v1/batch/..%2F..%2Fetc", headers=viewer).status_code in (404, 422)
+    assert client.get("/v1/batch/" + "0" * 32, headers=viewer).status_code == 404

@@ -1,0 +1,116 @@
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from exportscreen.api.limits import LoadShedder, RateLimiter
+from exportscreen.store import Store
+from tests.api.support import Keys, build_app, config_for, running
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.mark.parametrize(
+    ("steps", "expected"),
+    [
+        # (seconds to advance before a request, ...) at 2/s with a burst of 3
+        ([0, 0, 0, 0], [0.0, 0.0, 0.0, 0.5]),
+        ([0, 0, 0, 0.5], [0.0, 0.0, 0.0, 0.0]),
+        ([0, 0, 0, 0, 0.25], [0.0, 0.0, 0.0, 0.5, 0.25]),
+        ([0, 0, 0, 10, 0, 0, 0], [0.0] * 6 + [0.5]),  # refills to the burst, not beyond
+    ],
+)
+def test_token_bucket(steps: list[float], expected: list[float]) -> None:
+    clock = FakeClock()
+    limiter = RateLimiter(per_second=2.0, burst=3, clock=clock)
+    waits = []
+    for step in steps:
+        clock.now += step
+        waits.append(round(limiter.retry_after("k"), 3))
+    assert waits == expected
+
+
+def test_callers_have_separate_buckets() -> None:
+    limiter = RateLimiter(per_second=1.0, burst=1, clock=FakeClock())
+    assert limiter.retry_after("a") == 0.0
+    assert limiter.retry_after("b") == 0.0
+    assert limiter.retry_after("a") > 0.0
+
+
+@pytest.fixture()
+def strict_client(store: Store, keys: Keys, tmp_path: Path) -> Any:
+    config = config_for(
+        tmp_path, str(store.engine.url), rate_per_second=0.01, rate_burst=2, max_body_bytes=2048
+    )
+    with running(build_app(store, config)) as client:
+        yield client
+
+
+def test_over_the_rate_is_429_with_retry_after(strict_client: TestClient, keys: Keys) -> None:
+    headers = {"Authorization": f"Bearer {keys.viewer}"}
+    codes = [strict_client.get("/v1/lists", headers=headers).status_code for _ in range(3)]
+    assert codes == [200, 200, 429]
+    response = strict_client.get("/v1/lists", headers=headers)
+    assert int(response.headers["retry-after"]) >= 1
+    # Another key is not held back by the first one's traffic.
+    other = {"Authorization": f"Bearer {keys.analyst}"}
+    assert strict_client.get("/v1/lists", headers=other).status_code == 200
+
+
+def test_an_oversized_body_is_413(strict_client: TestClient, keys: Keys) -> None:
+    headers = {"Authorization": f"Bearer {keys.viewer}", "content-type": "application/json"}
+    big = b'{"name": "' + b"a" * 5000 + b'"}'
+    assert strict_client.post("/v1/screen", content=big, headers=headers).status_code == 413
+
+    def chunks() -> Any:  # no Content-Length: counted as it streams
+        yield big[:1000]
+        yield big[1000:]
+
+    assert strict_client.post("/v1/screen", content=chunks(), headers=headers).status_code == 413
+
+
+def test_load_shedding_refuses_beyond_the_in_flight_bound() -> None:
+    release = asyncio.Event()
+    statuses: list[int] = []
+
+    async def slow_app(scope: Any, receive: Any, send: Any) -> None:
+        await release.wait()
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    shedder = LoadShedder(slow_app, max_in_flight=2, exempt=("/healthz",))
+
+    async def call(path: str) -> None:
+        async def receive() -> Any:
+            return {"type": "http.request", "body": b""}
+
+        async def send(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                statuses.append(message["status"])
+
+        await shedder({"type": "http", "path": path, "method": "GET"}, receive, send)
+
+    async def scenario() -> None:
+        running_calls = [asyncio.create_task(call("/v1/screen")) for _ in range(2)]
+        await asyncio.sleep(0)
+        await call("/v1/screen")  # the third is refused at once
+        assert statuses == [503]
+        exempt = asyncio.create_task(call("/healthz"))  # health checks always pass
+        await asyncio.sleep(0)
+        release.set()
+        await asyncio.gather(*running_calls, exempt)
+        assert shedder.in_flight == 0
+        await call("/v1/screen")  # and the service recovers
+
+    asyncio.run(scenario())
+    assert statuses == [503, 200, 200, 200, 200]

@@ -1,0 +1,118 @@
+"""The UI in a real browser: Debian's chromium driven by Playwright against uvicorn.
+
+Skipped when chromium or playwright is missing, unless CI=true (then it fails)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+from exportscreen import sources
+from exportscreen.review import Counterparty, Register
+from exportscreen.screening import Screener
+from exportscreen.store import Store
+from tests.api.support import PASSWORD, add_users, build_app, config_for
+
+pytestmark = [pytest.mark.browser, pytest.mark.shared]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ENTITY_LIST = Path("nsfreg_ecfr_derived") / "bis_entity_list.json.gz"
+SCREENSHOTS = Path(os.environ.get("TMPDIR", "/tmp")) / "exportscreen-ui"
+
+
+def _need(condition: bool, reason: str) -> None:
+    if condition:
+        return
+    if os.environ.get("CI") == "true":
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def base_url(raw_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    tmp = tmp_path_factory.mktemp("browser")
+    with Store.open(f"sqlite:///{tmp / 'ui.db'}") as store:
+        store.import_source(sources.parse(raw_dir / ENTITY_LIST))
+        add_users(store)
+        desk = Register(store, actor="setup")
+        desk.add(Counterparty("C-7", "Inspur Taiwan Co.", "TW"))
+        desk.screen(Screener.from_entries(store.entries()))
+        app = build_app(store, config_for(tmp, str(store.engine.url)))
+        port = _free_port()
+        server = uvicorn.Server(
+            uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
+        )
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        deadline = time.monotonic() + 30
+        while not server.started and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert server.started, "uvicorn did not start"
+        try:
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            server.should_exit = True
+            thread.join(timeout=10)
+
+
+def test_log_in_search_open_the_entry_and_decide_an_alert(base_url: str) -> None:
+    _need(Path(CHROMIUM).exists() or shutil.which("chromium") is not None, "chromium not installed")
+    try:
+        from playwright.sync_api import expect, sync_playwright
+    except ImportError:
+        _need(False, "playwright not installed")
+        return
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as driver:
+        browser = driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(f"{base_url}/ui/search")
+        expect(page).to_have_url(f"{base_url}/ui/login?next=/ui/search")
+        page.fill("input[name=username]", "analyst")
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button[type=submit]")
+        expect(page).to_have_url(f"{base_url}/ui/search")
+
+        page.fill("input[name=q]", "Inspur Taiwan")
+        page.click("form.searchbar button")
+        first = page.locator("article.hit").first
+        expect(first.locator("h2")).to_have_text("Inspur Taiwan")
+        expect(first.locator("mark")).to_have_text(["Inspur", "Taiwan"])
+        expect(first.locator(".explanation summary")).to_contain_text("score 1.00")
+        page.screenshot(path=str(SCREENSHOTS / "search.png"), full_page=True)
+
+        first.locator("h2 a").click()
+        expect(page.locator("h1")).to_have_text("Inspur Taiwan")
+        expect(page.locator(".timeline")).to_contain_text("90 FR 14048, 3/28/25")
+        page.screenshot(path=str(SCREENSHOTS / "entry.png"), full_page=True)
+
+        page.click("nav >> text=Alerts")
+        card = page.locator("article.alert-card").first
+        expect(card).to_contain_text("Inspur Taiwan Co.")
+        card.locator("input[name=reason]").fill("Same company: address in New Taipei City")
+        card.locator("button[value=true_match]").click()
+        expect(page.locator(".alert-ok")).to_contain_text("true match")
+        page.screenshot(path=str(SCREENSHOTS / "alerts.png"), full_page=True)
+        browser.close()

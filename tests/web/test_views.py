@@ -1,0 +1,122 @@
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from exportscreen.review import Counterparty, Register
+from exportscreen.screening import Screener
+from exportscreen.store import Store
+from tests.api.support import (
+    PASSWORD,
+    add_users,
+    build_app,
+    config_for,
+    load_fixture_lists,
+    running,
+)
+
+_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+@pytest.fixture()
+def ui(tmp_path: Path) -> Iterator[tuple[TestClient, Store]]:
+    with Store.open(f"sqlite:///{tmp_path / 'ui.db'}") as store:
+        load_fixture_lists(store)
+        add_users(store)
+        with running(build_app(store, config_for(tmp_path, str(store.engine.url)))) as client:
+            yield client, store
+
+
+def csrf(client: TestClient, path: str) -> str:
+    found = _CSRF.search(client.get(path).text)
+    assert found is not None
+    return found.group(1)
+
+
+def login(client: TestClient, user: str, password: str = PASSWORD) -> int:
+    token = csrf(client, "/ui/login")
+    response = client.post(
+        "/ui/login",
+        data={"csrf_token": token, "username": user, "password": password, "next": "/ui/search"},
+        follow_redirects=False,
+    )
+    return response.status_code
+
+
+def test_pages_need_a_login(ui: tuple[TestClient, Store]) -> None:
+    client, _ = ui
+    response = client.get("/ui/search?q=acme", follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/ui/login?next=/ui/search%3Fq%3Dacme"
+
+
+def test_login_refuses_a_missing_csrf_token_and_a_wrong_password(
+    ui: tuple[TestClient, Store],
+) -> None:
+    client, _ = ui
+    client.get("/ui/login")
+    no_token = client.post(
+        "/ui/login", data={"csrf_token": "forged", "username": "viewer", "password": PASSWORD}
+    )
+    assert no_token.status_code == 403
+    assert login(client, "viewer", "wrong password!") == 401
+    assert login(client, "viewer") == 303
+
+
+def test_search_highlights_matched_words_and_explains(ui: tuple[TestClient, Store]) -> None:
+    client, _ = ui
+    login(client, "viewer")
+    page = client.get("/ui/search", params={"q": "Acme Optical"}).text
+    assert "<mark>Acme</mark> <mark>Optical</mark>" in page
+    assert "Matched alias" in page
+    assert 'href="/ui/entries/EL-acme01"' in page
+
+
+def test_entry_page_shows_the_timeline(ui: tuple[TestClient, Store]) -> None:
+    client, _ = ui
+    login(client, "viewer")
+    page = client.get("/ui/entries/EL-acme01").text
+    assert "Federal Register: 90 FR 14048, 3/28/25" in page
+    # Citations and list versions in date order: 2024-06-01, 2025-01-15, 2025-03-28, 2025-04-01.
+    dates = re.findall(r"<time>([^<]+)</time>", page)
+    assert dates == sorted(dates) and len(dates) == 4
+
+
+def test_analysts_decide_alerts_and_viewers_cannot(ui: tuple[TestClient, Store]) -> None:
+    client, store = ui
+    desk = Register(store, actor="test")
+    desk.add(Counterparty("C-1", "Acme Photonics", "CN"))
+    [alert_id] = desk.screen(Screener.from_entries(store.entries())).raised
+    login(client, "viewer")
+    token = csrf(client, "/ui/alerts")
+    decision = {"csrf_token": token, "disposition": "false_positive", "reason": "Other firm"}
+    assert client.post(f"/ui/alerts/{alert_id}/decide", data=decision).status_code == 403
+    login(client, "analyst")
+    token = csrf(client, "/ui/alerts")
+    forged = {**decision, "csrf_token": "x" * 20}
+    assert client.post(f"/ui/alerts/{alert_id}/decide", data=forged).status_code == 403
+    response = client.post(f"/ui/alerts/{alert_id}/decide", data={**decision, "csrf_token": token})
+    assert response.status_code == 200
+    assert f"Alert {alert_id}: false positive" in response.text
+    alert = desk.alert(alert_id)
+    assert alert is not None and alert.status == "decided"
+
+
+def test_changes_since_a_date(ui: tuple[TestClient, Store]) -> None:
+    client, _ = ui
+    login(client, "viewer")
+    page = client.get("/ui/changes", params={"since": "2025-02-01"}).text
+    assert "1 added · 1 changed · 1 removed" in page
+    assert "Zenith Semiconductor Co." in page and "Nordstar Trading LLC" in page
+
+
+def test_logout_ends_the_session(ui: tuple[TestClient, Store]) -> None:
+    client, _ = ui
+    login(client, "viewer")
+    token = csrf(client, "/ui/search")
+    client.post("/ui/logout", data={"csrf_token": token})
+    assert client.get("/ui/search", follow_redirects=False).status_code == 303
