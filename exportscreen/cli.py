@@ -349,11 +349,14 @@ def show(
 ) -> None:
     """An entry with everything the list says about it, and its history across versions."""
     when = date.fromisoformat(as_of) if as_of else None
+    from exportscreen.store import StoreError
+
     with _store() as store:
-        entry = store.entry(entry_id, as_of=when)
-        events = store.history(entry_id)
-    if entry is None and not events:
-        raise _fail(f"no entry {entry_id!r}")
+        try:
+            entry = store.entry(entry_id, as_of=when)
+            events = store.history(entry_id)
+        except StoreError as error:
+            raise _fail(str(error)) from error
     if as_json:
         _print_json({"entry": entry, "history": events})
         return
