@@ -328,9 +328,61 @@ def to_plain(value: Any) -> Any:
     return _plain(value)
 
 
+def _iso(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
 def entry_to_dict(entry: Entry) -> dict[str, Any]:
-    result: dict[str, Any] = _plain(entry)
-    return result
+    """``to_plain(entry)``, written out field by field: the store serialises every entry of
+    every import, and the generic walk over dataclass fields was most of an import's time. A
+    test checks the two agree."""
+    licence, review = entry.licence, entry.review
+    return {
+        "id": entry.id,
+        "list": entry.list.value,
+        "type": entry.type.value,
+        "name": entry.name,
+        "source_id": entry.source_id,
+        "aliases": list(entry.aliases),
+        "addresses": [
+            {
+                "street": a.street,
+                "city": a.city,
+                "state": a.state,
+                "postal_code": a.postal_code,
+                "country": a.country,
+            }
+            for a in entry.addresses
+        ],
+        "countries": list(entry.countries),
+        "identifiers": [
+            {"type": i.type, "value": i.value, "country": i.country, "notes": i.notes}
+            for i in entry.identifiers
+        ],
+        "programs": list(entry.programs),
+        "licence": {
+            "raw": licence.raw,
+            "scope": licence.scope.value,
+            "eccns": list(licence.eccns),
+            "footnotes": list(licence.footnotes),
+            "regulations": list(licence.regulations),
+        },
+        "review": {"raw": review.raw, "policy": review.policy.value},
+        "citations": [
+            {"volume": c.volume, "page": c.page, "date": _iso(c.date), "raw": c.raw}
+            for c in entry.citations
+        ],
+        "start_date": _iso(entry.start_date),
+        "end_date": _iso(entry.end_date),
+        "remarks": entry.remarks,
+        "source_url": entry.source_url,
+        "title": entry.title,
+        "dates_of_birth": list(entry.dates_of_birth),
+        "places_of_birth": list(entry.places_of_birth),
+        "nationalities": list(entry.nationalities),
+        "citizenships": list(entry.citizenships),
+        "details": {str(k): v for k, v in entry.details.items()},
+    }
 
 
 def _date(value: str | None) -> date | None:
