@@ -213,9 +213,9 @@ def _refuse_if_not_empty(connection: Connection) -> None:
         if (count := connection.execute(sa.select(sa.func.count()).select_from(table)).scalar_one())
     }
     if held:
-        what = ", ".join(f"{count} {name}" for name, count in held.items())
+        what = ", ".join(f"{name}: {count}" for name, count in held.items())
         raise StoreError(
-            f"the database already holds {what}; restore a backup into a new, empty database"
+            f"the database already holds rows ({what}); restore a backup into a new, empty database"
         )
 
 
