@@ -256,11 +256,12 @@ def update(
             isolate_failures=True,
         )
         return
-    from exportscreen.updater import record_runs, run_update
+    from exportscreen.status import record_update
+    from exportscreen.updater import run_update
 
     with _store() as store:
         result = run_update(store, sources=source, mirror=mirror or settings.MIRROR_URL or None)
-        record_runs(store, result)
+        record_update(store, result)
     table = Table("source", "status", "lists", "detail")
     failed = 0
     for item in result.sources:
@@ -853,3 +854,67 @@ def batch(
             f"[yellow]finished with {report.bad_rows:,} bad rows[/]: see {report.errors_path}"
         )
         raise typer.Exit(EXIT_BAD_ROWS)
+
+
+# --- operations: status, backups ---------------------------------------------------------------
+
+
+@app.command()
+def status(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """Each list's data age, last update and last error."""
+    from exportscreen.status import list_status
+
+    with _store() as store:
+        found = list_status(store)
+    if as_json:
+        _print_json(found)
+        return
+    table = Table("list", "version", "data as of", "data age", "imported", "last attempt", "error")
+    for s in found:
+        attempt = s.last_attempt
+        table.add_row(
+            s.list.value,
+            str(s.version_id or "-"),
+            s.as_of.isoformat() if s.as_of else "-",
+            f"{s.data_age_days} d" if s.data_age_days is not None else "-",
+            s.imported_at.strftime("%Y-%m-%d %H:%M") if s.imported_at else "-",
+            f"{attempt.status} {attempt.started_at:%Y-%m-%d %H:%M}" if attempt else "never",
+            Text(s.last_failure.error or "", style="red") if s.failing and s.last_failure else "",
+        )
+    console.print(table)
+    if any(s.failing for s in found):
+        raise typer.Exit(1)
+
+
+@app.command("export")
+def export_(
+    path: Annotated[Path, typer.Argument(help="Backup file (.jsonl or .jsonl.gz).")],
+) -> None:
+    """Back up counterparties, alerts, decisions, ownership, users and the audit trail."""
+    from exportscreen.backup import export_backup
+
+    with _store() as store:
+        summary = export_backup(store, path)
+    console.print(
+        f"backup written to {path}: " + ", ".join(f"{k} {v:,}" for k, v in summary.counts.items())
+    )
+
+
+@app.command("import")
+def import_(
+    path: Annotated[Path, typer.Argument(help="A backup written by `exportscreen export`.")],
+) -> None:
+    """Restore a backup into an empty store; the whole file is checked (including the audit
+    chain) before anything is written."""
+    from exportscreen.backup import import_backup
+    from exportscreen.sources.common import SourceError
+    from exportscreen.store import StoreError
+
+    with _store() as store:
+        try:
+            summary = import_backup(store, path)
+        except (SourceError, StoreError) as error:
+            raise _fail(f"{error}\nnothing was restored.") from error
+    console.print(
+        f"restored from {path}: " + ", ".join(f"{k} {v:,}" for k, v in summary.counts.items())
+    )

@@ -365,24 +365,3 @@ __all__ = [
     "lists_by_source",
     "run_update",
 ]
-
-
-def record_runs(store: Store, report: UpdateReport) -> None:
-    """Write the report's attempts to the store's ``update_runs`` log, which ``status`` and
-    ``/readyz`` read to say when each list was last tried and why it failed."""
-    from exportscreen.store.schema import update_runs
-
-    rows = [
-        {
-            "started_at": run.started_at,
-            "finished_at": run.finished_at,
-            "status": run.status.value,
-            "list": run.list.value,
-            "error": run.error or None,
-            "version_id": run.version_id,
-        }
-        for run in report.runs()
-    ]
-    if rows:
-        with store.engine.begin() as conn:
-            conn.execute(update_runs.insert(), rows)
