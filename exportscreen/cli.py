@@ -918,3 +918,89 @@ def import_(
     console.print(
         f"restored from {path}: " + ", ".join(f"{k} {v:,}" for k, v in summary.counts.items())
     )
+
+
+# --- the server, users and keys -----------------------------------------------------------------
+
+users_app = typer.Typer(help="Users of the API and web UI.", no_args_is_help=True)
+keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+app.add_typer(keys_app, name="keys")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes sharing the store.")] = 1,
+    update_every: Annotated[
+        str | None, typer.Option(help="Refresh the lists on this schedule (6h, 30m, 1d).")
+    ] = None,
+    mirror: Annotated[str | None, typer.Option(help="Mirror base URL for the updates.")] = None,
+) -> None:
+    """Run the HTTP API and the web UI (uvicorn)."""
+    import os
+    from dataclasses import replace
+
+    import uvicorn
+
+    from exportscreen.api.app import create_app
+    from exportscreen.api.app import serve as serve_workers
+    from exportscreen.api.config import ApiConfig
+    from exportscreen.status import parse_every
+
+    try:
+        every = parse_every(update_every) if update_every else None
+    except ValueError as error:
+        raise _fail(str(error)) from error
+    url = _db_url()
+    if workers == 1:
+        config = replace(ApiConfig.from_settings(url), update_every=every, mirror=mirror or "")
+        uvicorn.run(create_app(config), host=host, port=port, server_header=False)
+        return
+    # Each worker process builds its app from the environment (uvicorn's factory).
+    os.environ["EXPORTSCREEN_DB"] = url
+    if update_every:
+        os.environ["EXPORTSCREEN_UPDATE_EVERY"] = update_every
+    if mirror:
+        os.environ["EXPORTSCREEN_MIRROR"] = mirror
+    serve_workers(host, port, workers=workers)
+
+
+@users_app.command("add")
+def users_add(
+    name: Annotated[str, typer.Argument(help="User name.")],
+    role: Annotated[str, typer.Option(help="viewer, analyst or admin.")] = "viewer",
+    password: Annotated[
+        bool, typer.Option("--password", help="Prompt for a password (for the web UI).")
+    ] = False,
+) -> None:
+    """Add a user; API keys are created for users with `keys create`."""
+    from exportscreen.api.auth import add_user
+
+    secret = (
+        typer.prompt("password", hide_input=True, confirmation_prompt=True) if password else None
+    )
+    with _store() as store:
+        try:
+            add_user(store, name, role, secret, actor=_state["user"])
+        except ValueError as error:
+            raise _fail(str(error)) from error
+    console.print(f"user {name} added as {role}")
+
+
+@keys_app.command("create")
+def keys_create(
+    user: Annotated[str, typer.Argument(help="The user the key acts as.")],
+    label: Annotated[str, typer.Option(help="What the key is for.")] = "",
+) -> None:
+    """Create an API key; it is printed once and stored only as a hash."""
+    from exportscreen.api.auth import create_key
+
+    with _store() as store:
+        try:
+            key = create_key(store, user, label, actor=_state["user"])
+        except LookupError as error:
+            raise _fail(str(error)) from error
+    err.print("the key (shown once; keep it secret):")
+    sys.stdout.write(key + "\n")

@@ -12,10 +12,12 @@ import hashlib
 import logging
 import os
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 
 from exportscreen import settings
 from exportscreen.matching.index import MatchIndex
+from exportscreen.model import ListCode
 from exportscreen.screening import Screener
 from exportscreen.store import Store
 
@@ -45,18 +47,26 @@ def cache_key(db_url: str, version_ids: dict[str, int]) -> str:
 def open_screener(db_url: str | None = None, cache_dir: Path | None = None) -> Screener:
     """The screener for the current lists of the store at ``db_url``, from the cache when an
     index for exactly these versions and this matcher exists, else built and cached."""
-    url = db_url or settings.default_db_url()
+    with Store.open(db_url or settings.default_db_url()) as store:
+        return load_or_build(store, store.current_version_ids(), cache_dir)
+
+
+def load_or_build(
+    store: Store, versions: Mapping[ListCode, int], cache_dir: Path | None = None
+) -> Screener:
+    """The screener for ``versions`` of the store's lists (normally the current ones): loaded
+    from the cache, or built from the store and cached for the next process."""
     folder = cache_dir or settings.index_cache_dir()
-    with Store.open(url) as store:
-        versions = store.current_version_ids()
-        key = cache_key(url, {code.value: number for code, number in versions.items()})
-        path = folder / f"index-{key}.bin"
-        if path.is_file():
-            try:
-                return Screener.from_bytes(path.read_bytes())
-            except Exception as error:
-                log.warning("ignoring unreadable index cache %s: %s", path, error)
-        screener = Screener(MatchIndex.build(store.entries()), versions)
+    url = store.engine.url.render_as_string(hide_password=True)
+    key = cache_key(url, {code.value: number for code, number in versions.items()})
+    path = folder / f"index-{key}.bin"
+    if path.is_file():
+        try:
+            return Screener.from_bytes(path.read_bytes())
+        except Exception as error:  # any unreadable cache file is rebuilt
+            log.warning("ignoring unreadable index cache %s: %s", path, error)
+    entries = [e for code, number in versions.items() for e in store.entries(version_id=number)]
+    screener = Screener(MatchIndex.build(entries), versions)
     _save(folder, path, screener)
     return screener
 

@@ -61,3 +61,18 @@ def index_cache_dir() -> Path:
     """Where built match indexes are kept (``EXPORTSCREEN_CACHE``, else the user cache dir)."""
     configured = os.environ.get("EXPORTSCREEN_CACHE")
     return Path(configured) if configured else Path(platformdirs.user_cache_dir("exportscreen"))
+
+
+# --- the HTTP API --------------------------------------------------------------------------
+# The key signing UI session cookies; set it (same value on every machine) when several hosts
+# serve one store. Empty: generated once per machine in the user data directory.
+API_SESSION_SECRET = _env("EXPORTSCREEN_SESSION_SECRET", "")
+API_COOKIE_SECURE = _env("EXPORTSCREEN_COOKIE_SECURE", "false").lower() in {"1", "true", "yes"}
+API_RATE_PER_SECOND = float(_env("EXPORTSCREEN_RATE_PER_SECOND", "100"))
+API_RATE_BURST = int(_env("EXPORTSCREEN_RATE_BURST", "200"))
+# Requests handled at once per worker before new ones are refused with 503: on a saturated CPU,
+# queueing more only raises everyone's latency.
+API_MAX_IN_FLIGHT = int(_env("EXPORTSCREEN_MAX_IN_FLIGHT", "16"))
+API_JOBS_DIR = _env("EXPORTSCREEN_JOBS_DIR", "")
+# Scheduled list updates in the server ("6h", "30m"...); empty: none.
+UPDATE_EVERY = _env("EXPORTSCREEN_UPDATE_EVERY", "")

@@ -39,7 +39,11 @@ from exportscreen.api.routers import (
 )
 from exportscreen.api.security import SecurityHeaders
 from exportscreen.api.state import ScreenerHolder, Services
+from exportscreen.index_cache import load_or_build
+from exportscreen.review import Register
+from exportscreen.scheduler import Scheduler, VersionChange
 from exportscreen.store import Store
+from exportscreen.updater import UpdateReport, run_update
 from exportscreen.web import views
 
 log = logging.getLogger(__name__)
@@ -103,9 +107,14 @@ def create_app(
             threading.Thread(target=_first_load, args=(services,), daemon=True).start()
         else:
             _first_load(services)
+        scheduler = _scheduler(services) if config.update_every else None
+        if scheduler is not None:
+            scheduler.start()
         try:
             yield
         finally:
+            if scheduler is not None:
+                scheduler.stop(timeout=30)
             services.jobs.close()
             if owned_store:
                 the_store.close()
@@ -147,6 +156,24 @@ def create_app(
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     app.add_middleware(SecurityHeaders)
     return app
+
+
+def _scheduler(services: Services) -> Scheduler:
+    """Scheduled list updates; after one lands, the register is re-screened against the new and
+    changed entries (each worker's index reloads on its own at its next version check)."""
+    config, store = services.config, services.store
+    assert config.update_every is not None
+
+    def update() -> UpdateReport:
+        return run_update(store, mirror=config.mirror or None)
+
+    def rescreen(change: VersionChange) -> None:
+        screener = load_or_build(store, change.after)
+        register = Register(store, actor="scheduler", threshold=config.threshold)
+        register.screen(screener, only_entries=change.entry_ids(store))
+        register.close_removed({e.id for e in screener.entries})
+
+    return Scheduler(store, every=config.update_every, run=update, on_new_versions=rescreen)
 
 
 def _first_load(services: Services) -> None:

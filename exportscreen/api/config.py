@@ -10,12 +10,14 @@ import os
 import secrets
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from pathlib import Path
 
 import platformdirs
 
 from exportscreen import settings
+from exportscreen.status import parse_every
 
 # Names longer than this are not names: capping them bounds the screening cost of one request.
 MAX_NAME_LENGTH = 300
@@ -42,7 +44,7 @@ class ApiConfig:
     rate_burst: int = 200
     # Requests being handled at once in this process beyond which new ones are refused (503):
     # queueing more only raises everyone's latency once the CPU is saturated.
-    max_in_flight: int = 64
+    max_in_flight: int = 16
     # How often a worker asks the store whether a list version changed (one small query).
     reload_check_seconds: float = 5.0
     # Batch jobs: files and status, on disk so that any worker can answer a poll.
@@ -53,10 +55,26 @@ class ApiConfig:
     # Seconds an authenticated API key is trusted without asking the database again; a revoked
     # key stops working within this delay.
     key_cache_seconds: float = 30.0
+    # Scheduled list updates in this server (None: none); the workers agree through the store
+    # which one runs each cycle. ``mirror`` replaces the official hosts (air-gapped sites).
+    update_every: timedelta | None = None
+    mirror: str = ""
 
     @classmethod
     def from_settings(cls, db_url: str | None = None) -> ApiConfig:
-        return cls(db_url=db_url or settings.default_db_url())
+        config = cls(
+            db_url=db_url or settings.default_db_url(),
+            session_secret=settings.API_SESSION_SECRET or None,
+            cookie_secure=settings.API_COOKIE_SECURE,
+            rate_per_second=settings.API_RATE_PER_SECOND,
+            rate_burst=settings.API_RATE_BURST,
+            max_in_flight=settings.API_MAX_IN_FLIGHT,
+            update_every=parse_every(settings.UPDATE_EVERY) if settings.UPDATE_EVERY else None,
+            mirror=settings.MIRROR_URL,
+        )
+        if settings.API_JOBS_DIR:
+            config = replace(config, jobs_dir=Path(settings.API_JOBS_DIR))
+        return config
 
 
 def session_secret(config: ApiConfig) -> str:

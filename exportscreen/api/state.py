@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from fastapi import HTTPException, Request, status
 
 from exportscreen.api.csl_format import CslCatalog
-from exportscreen.matching.index import MatchIndex
+from exportscreen.index_cache import load_or_build
 from exportscreen.model import ListCode
 from exportscreen.screening import Screener
 from exportscreen.store import ListSummary, Store
@@ -96,14 +96,10 @@ class ScreenerHolder:
             if not summaries:
                 self._current = None
                 return False
-            entries = self._store.entries()
-            # An import between the two reads would pair new entries with old version ids.
-            again = {s.list.value: s.version_id for s in self._store.lists()}
-            if again != wanted:
-                self._next_check = 0.0
-                return False
             versions = {ListCode(code): number for code, number in wanted.items()}
-            screener = Screener(MatchIndex.build(entries), versions)
+            # Entries are read by version id, so an import meanwhile cannot mix versions; the
+            # index is shared with the other workers and the CLI through the index cache.
+            screener = load_or_build(self._store, versions)
             self._current = LoadedLists(
                 screener=screener,
                 catalog=CslCatalog(screener.entries),
