@@ -475,7 +475,9 @@ def main(
     print_tables(summaries, pairwise)
 
     mode = "quick" if quick else "full"
-    missed = write_failures(OUT_DIR / "accuracy_failures.txt", eval_set, runs[0], thresholds[OURS])
+    # The full run's failures are the ones to tune from; a quick check must not overwrite them.
+    failures = OUT_DIR / ("accuracy_failures.txt" if not quick else "accuracy_failures-quick.txt")
+    missed = write_failures(failures, eval_set, runs[0], thresholds[OURS])
     result = {
         "mode": mode,
         "seed": seed,
@@ -501,7 +503,7 @@ def main(
     }
     path = OUT_DIR / f"accuracy-{mode}.json"
     path.write_text(json.dumps(result, indent=2, ensure_ascii=False), encoding="utf-8")
-    console.print(f"results: {path}; failures: {OUT_DIR / 'accuracy_failures.txt'}")
+    console.print(f"results: {path}; failures: {failures}")
     console.print(f"{CANDIDATE_NOTE}. Total {result['seconds']} s.")
 
 
