@@ -1,0 +1,879 @@
+"""Re-screening the counterparty register when a list changes, against the changed entries only.
+
+A full screen of a counterparty can only hit a listed name the index proposes as a candidate, and
+the index proposes only names that share a *reachable vocabulary word* with the query (exact key,
+romanisation / consonant / phonetic skeleton, mined equivalence, near spelling or containment for
+words the lists do not use, two adjacent query words joined), or whose whole-name exact key
+equals the query's. So after a list update only the counterparties that can reach a word of an
+added or changed entry's names (or its exact key) need screening again.
+
+Which counterparties reach which words is answered without screening, from a *signature* per
+counterparty: its analysed tokens and their comparison keys, which do not depend on the lists.
+Signatures are cached in memory (``SignatureCache``) and in the ``counterparties.data`` column, so
+a restarted process does not analyse the whole register again. The counterparties that pass are
+screened with the full new screener through ``Register.screen(only_entries=...)``, so alerts,
+suppressions and the audit trail behave exactly as in a full screen.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date
+from typing import Any, NamedTuple
+
+import numpy as np
+import numpy.typing as npt
+import sqlalchemy as sa
+from rapidfuzz.distance import JaroWinkler
+
+from exportscreen import audit
+from exportscreen.matching.analyze import TokenKind, analyze
+from exportscreen.matching.index import (
+    GRAM_MIN_SIMILARITY,
+    MAX_POSTING,
+    MIN_CONTAINED_WORD,
+    MIN_GRAM_WORD,
+    UNMATCHED_QUERY_FACTOR,
+    MatchIndex,
+    grams,
+)
+from exportscreen.matching.score import prepare, score_name
+from exportscreen.matching.translit import consonant_skeleton, phonetic_key, romanisation_skeleton
+from exportscreen.model import EntryChange, ListCode, to_plain
+from exportscreen.review import Counterparty, Register
+from exportscreen.screening import REACH_MARGIN, Screener
+from exportscreen.store import Store, StoreError
+from exportscreen.store.schema import audit_log, counterparties
+
+# Bump when the signature's content or meaning changes: stored signatures of another format are
+# recomputed rather than trusted.
+SIGNATURE_FORMAT = 1
+# Where the signature lives inside ``counterparties.data``.
+DATA_KEY = "rescreen_signature"
+SCREEN_ACTIONS = ("register.screen", "register.rescreen")
+RESCREEN_ACTION = "register.rescreen"
+# Counterparties screened per Register.screen call: keeps the SQL ``IN`` list well below the
+# bound-parameter limits of SQLite and PostgreSQL drivers.
+SCREEN_CHUNK = 10_000
+# Skeleton keys shorter than this are not index keys (MatchIndex.build / reachable_words).
+MIN_SKELETON = 3
+# The filter sums weights in another order than the screener does: keep borderline names.
+SCORE_SLACK = 1e-9
+
+IntArray = npt.NDArray[np.int64]
+_WORD = int(TokenKind.WORD)
+_LEGAL = int(TokenKind.LEGAL)
+
+
+# --- signatures -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SignatureToken:
+    """One analysed query token and the keys the index could reach vocabulary words through."""
+
+    key: str
+    kind: TokenKind
+    skeleton: str = ""  # romanisation skeleton; "" unless a word
+    consonants: str = ""
+    phonetic: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Signature:
+    """What the candidate index can ever see of a counterparty's name, independent of the lists."""
+
+    tokens: tuple[SignatureToken, ...]
+    joined: tuple[str, ...]  # adjacent words written together ("gazprom bank" -> "gazprombank")
+    exact_key: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "tokens": [
+                [t.key, int(t.kind), t.skeleton, t.consonants, t.phonetic] for t in self.tokens
+            ],
+            "joined": list(self.joined),
+            "exact": self.exact_key,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Signature:
+        return cls(
+            tokens=tuple(
+                SignatureToken(str(k), TokenKind(int(kind)), str(s), str(c), str(p))
+                for k, kind, s, c, p in data["tokens"]
+            ),
+            joined=tuple(str(j) for j in data["joined"]),
+            exact_key=str(data["exact"]),
+        )
+
+
+def signature(name: str) -> Signature:
+    """The signature of a counterparty name, analysed as ``Screener.screen`` analyses a query."""
+    analysis = analyze(name)
+    tokens: list[SignatureToken] = []
+    for token in analysis.tokens:
+        if token.kind is TokenKind.WORD:
+            tokens.append(
+                SignatureToken(
+                    token.key,
+                    token.kind,
+                    romanisation_skeleton(token.key),
+                    consonant_skeleton(token.key),
+                    phonetic_key(token.key),
+                )
+            )
+        else:
+            tokens.append(SignatureToken(token.key, token.kind))
+    joined = tuple(
+        left.key + right.key
+        for left, right in itertools.pairwise(tokens)
+        if left.kind is TokenKind.WORD and right.kind is TokenKind.WORD
+    )
+    return Signature(tuple(tokens), joined, analysis.exact_key)
+
+
+def signature_version(screener_algorithm: str) -> str:
+    """The key stored signatures are valid under: the matcher's algorithm and this format."""
+    return f"{screener_algorithm}+signature/{SIGNATURE_FORMAT}"
+
+
+# --- stored signatures ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class StoredParty:
+    """A counterparty row as the cache needs it."""
+
+    row_id: int
+    updated_at: Any  # the row's version, so a write-back never overwrites a newer edit
+    party: Counterparty
+    data: Mapping[str, Any]
+
+
+def load_parties(register: Register, *, with_data: bool = True) -> list[StoredParty]:
+    """Every counterparty, with its ``data`` column (which holds any stored signature) unless
+    ``with_data`` is False (a warm cache only needs to see which counterparties changed)."""
+    columns = [
+        counterparties.c.id,
+        counterparties.c.updated_at,
+        counterparties.c.external_id,
+        counterparties.c.name,
+        counterparties.c.country,
+        counterparties.c.type,
+        counterparties.c.address,
+    ]
+    if with_data:
+        columns.append(counterparties.c.data)
+    with register.engine.connect() as conn:
+        rows = conn.execute(sa.select(*columns).order_by(counterparties.c.id))
+        return [
+            StoredParty(
+                r.id,
+                r.updated_at,
+                Counterparty(r.external_id, r.name, r.country, r.type, r.address),
+                (r.data or {}) if with_data else {},
+            )
+            for r in rows
+        ]
+
+
+def load_data(register: Register, row_ids: Sequence[int]) -> dict[int, Mapping[str, Any]]:
+    """The ``data`` column of some counterparties, by row id."""
+    found: dict[int, Mapping[str, Any]] = {}
+    with register.engine.connect() as conn:
+        for start in range(0, len(row_ids), SCREEN_CHUNK):
+            chunk = list(row_ids[start : start + SCREEN_CHUNK])
+            query = sa.select(counterparties.c.id, counterparties.c.data).where(
+                counterparties.c.id.in_(chunk)
+            )
+            found.update((r.id, r.data or {}) for r in conn.execute(query))
+    return found
+
+
+def stored_signature(data: Mapping[str, Any], version: str, party_hash: str) -> Signature | None:
+    """The signature kept in a ``data`` column, None when absent or made for another algorithm
+    or another state of the counterparty."""
+    kept = data.get(DATA_KEY)
+    if not isinstance(kept, Mapping):
+        return None
+    if kept.get("version") != version or kept.get("hash") != party_hash:
+        return None
+    try:
+        return Signature.from_json(kept)
+    except (KeyError, TypeError, ValueError):
+        return None  # a damaged cache entry is recomputed, never trusted
+
+
+def save_signatures(
+    register: Register, items: Iterable[tuple[StoredParty, Signature]], version: str
+) -> int:
+    """Write signatures into ``counterparties.data`` in one transaction; returns rows written.
+
+    A row edited since it was read (``updated_at`` moved) is left alone: its signature would be
+    stale, and the next sync recomputes it."""
+    params = [
+        {
+            "row_id": stored.row_id,
+            "seen": stored.updated_at,
+            "data": {
+                **stored.data,
+                DATA_KEY: {
+                    "version": version,
+                    "hash": stored.party.state_hash(),
+                    **found.to_json(),
+                },
+            },
+        }
+        for stored, found in items
+    ]
+    if not params:
+        return 0
+    statement = (
+        counterparties.update()
+        .where(counterparties.c.id == sa.bindparam("row_id"))
+        .where(counterparties.c.updated_at == sa.bindparam("seen"))
+        .values(data=sa.bindparam("data"))
+    )
+    with audit.writing(register.engine) as conn:
+        result = conn.execute(statement, params)
+    return int(result.rowcount)
+
+
+# --- the cache and its inverted maps ------------------------------------------------------
+
+
+@dataclass
+class SyncStats:
+    kept: int = 0  # already in memory and current
+    loaded: int = 0  # read from the database
+    computed: int = 0  # analysed now (new or changed counterparties)
+    written: int = 0  # written back to the database
+    dropped: int = 0  # no longer in the register
+
+
+class SignatureCache:
+    """Signatures of the register's counterparties and maps from their keys back to them.
+
+    ``sync`` brings the cache in line with the register (loading stored signatures, computing
+    missing ones and writing them back); ``reaching`` answers which counterparties could reach a
+    set of vocabulary words of a given index.
+    """
+
+    def __init__(self, version: str):
+        self.version = version
+        self._signatures: dict[str, _Cached] = {}  # by external id
+        self._persisted: set[str] = set()  # external ids whose stored signature is current
+        self._maps: _InvertedMaps | None = None
+
+    def __len__(self) -> int:
+        return len(self._signatures)
+
+    def sync(self, register: Register, *, persist: bool = True) -> SyncStats:
+        """Bring the cache in line with the register: keep what is current, load stored
+        signatures, analyse the rest, and (``persist``) store what was not stored yet."""
+        stats = SyncStats()
+        parties = load_parties(register, with_data=False)
+        unsettled: list[StoredParty] = []
+        for stored in parties:
+            cached = self._signatures.get(stored.party.external_id)
+            current = cached is not None and cached.hash == stored.party.state_hash()
+            if current and stored.party.external_id in self._persisted:
+                stats.kept += 1
+            else:
+                unsettled.append(stored)
+        data = load_data(register, [s.row_id for s in unsettled]) if unsettled else {}
+        to_write: list[tuple[StoredParty, Signature]] = []
+        for bare in unsettled:
+            stored = replace(bare, data=data.get(bare.row_id, {}))
+            party_id, party_hash = stored.party.external_id, stored.party.state_hash()
+            found = stored_signature(stored.data, self.version, party_hash)
+            if found is not None:
+                stats.loaded += 1
+                self._persisted.add(party_id)
+            else:
+                cached = self._signatures.get(party_id)
+                if cached is not None and cached.hash == party_hash:
+                    found = cached.signature
+                    stats.kept += 1
+                else:
+                    found = signature(stored.party.name)
+                    stats.computed += 1
+                self._persisted.discard(party_id)
+                to_write.append((stored, found))
+            self._signatures[party_id] = _Cached(party_hash, stored.party.name, found)
+            self._maps = None
+        present = {s.party.external_id for s in parties}
+        for gone in set(self._signatures) - present:
+            del self._signatures[gone]
+            self._persisted.discard(gone)
+            stats.dropped += 1
+            self._maps = None
+        if persist and to_write:
+            stats.written = save_signatures(register, to_write, self.version)
+            # Rows edited meanwhile were not written; they stay unpersisted and are redone.
+            if stats.written == len(to_write):
+                self._persisted.update(s.party.external_id for s, _ in to_write)
+        return stats
+
+    def maps(self) -> _InvertedMaps:
+        """The inverted maps, rebuilt after the cache changed."""
+        if self._maps is None:
+            self._maps = _InvertedMaps.build(self._signatures.items())
+        return self._maps
+
+    def filter(self, index: MatchIndex, delta: DeltaNames, threshold: float) -> FilterResult:
+        """The counterparties a screener on ``index`` could give a hit on a delta name scoring
+        at least ``threshold`` (see ``FilterResult``)."""
+        return self.maps().filter(index, delta, threshold)
+
+
+class _Cached(NamedTuple):
+    hash: str  # Counterparty.state_hash() the signature was made for
+    name: str
+    signature: Signature
+
+
+@dataclass(frozen=True, slots=True)
+class FilterResult:
+    """Which counterparties a re-screen must screen, and how the filter narrowed them.
+
+    A full screen hits a listed name only if the index proposes it as a candidate (a query token
+    reaches one of its words, or the whole name's exact key is equal), the candidate passes the
+    screener's reach cut, and the name scores at least the threshold (qualifiers only lower a
+    score). The filter applies the three tests in that order to the delta names only; each keeps
+    a superset of what the screener would keep."""
+
+    passing: frozenset[str]  # external ids to screen
+    reached: int  # a token reaches a word of a delta name, or the exact key is equal
+    within_reach: int  # ... and a delta name passes the reach cut (or is an exact match)
+
+
+@dataclass(slots=True)
+class _InvertedMaps:
+    parties: list[str]  # slot -> external id
+    names: list[str]  # slot -> counterparty name
+    signatures: list[Signature]  # slot -> signature
+    by_key: dict[str, list[int]]  # token key (not a legal form) -> slots
+    by_joined: dict[str, list[int]]
+    by_exact: dict[str, list[int]]
+    word_keys: list[str]  # distinct keys of word tokens
+    by_skeleton: dict[str, list[int]]  # "s:" / "c:" / "p:" + key -> word key ids
+    gram_slots: dict[str, int]  # character 3-gram -> row of gram_offsets
+    gram_offsets: IntArray
+    gram_keys: IntArray  # word key ids, by gram (CSR)
+
+    @classmethod
+    def build(cls, cached: Iterable[tuple[str, _Cached]]) -> _InvertedMaps:
+        parties: list[str] = []
+        names: list[str] = []
+        kept: list[Signature] = []
+        by_key: dict[str, list[int]] = defaultdict(list)
+        by_joined: dict[str, list[int]] = defaultdict(list)
+        by_exact: dict[str, list[int]] = defaultdict(list)
+        word_key_ids: dict[str, int] = {}
+        by_skeleton: dict[str, list[int]] = defaultdict(list)
+        for party_id, (_, name, found) in cached:
+            slot = len(parties)
+            parties.append(party_id)
+            names.append(name)
+            kept.append(found)
+            by_exact[found.exact_key].append(slot)
+            for joined in set(found.joined):
+                by_joined[joined].append(slot)
+            for token in {t for t in found.tokens if t.kind is not TokenKind.LEGAL}:
+                by_key[token.key].append(slot)
+                if token.kind is TokenKind.WORD and token.key not in word_key_ids:
+                    key_id = word_key_ids[token.key] = len(word_key_ids)
+                    for prefix, value, shortest in (
+                        ("s:", token.skeleton, MIN_SKELETON),
+                        ("c:", token.consonants, MIN_SKELETON),
+                        ("p:", token.phonetic, 1),
+                    ):
+                        if len(value) >= shortest:
+                            by_skeleton[prefix + value].append(key_id)
+        word_keys = list(word_key_ids)
+        gram_lists: dict[str, list[int]] = defaultdict(list)
+        for key_id, key in enumerate(word_keys):
+            if len(key) >= MIN_GRAM_WORD and key.isalpha():
+                for gram in set(grams(key)):
+                    gram_lists[gram].append(key_id)
+        offsets = np.zeros(len(gram_lists) + 1, dtype=np.int64)
+        offsets[1:] = np.cumsum([len(v) for v in gram_lists.values()])
+        flat = np.fromiter(
+            (k for v in gram_lists.values() for k in v), dtype=np.int64, count=int(offsets[-1])
+        )
+        return cls(
+            parties=parties,
+            names=names,
+            signatures=kept,
+            by_key=dict(by_key),
+            by_joined=dict(by_joined),
+            by_exact=dict(by_exact),
+            word_keys=word_keys,
+            by_skeleton=dict(by_skeleton),
+            gram_slots={gram: i for i, gram in enumerate(gram_lists)},
+            gram_offsets=offsets,
+            gram_keys=flat,
+        )
+
+    def _near_keys(self, index: MatchIndex, text: str) -> list[str]:
+        """Counterparty words outside the vocabulary that ``MatchIndex.near_words`` could lead
+        to ``text``: sharing two 3-grams and close in spelling, or containing it. A superset of
+        near_words (no shortlist, no posting cap), which is what the filter needs."""
+        rows = [self.gram_slots[g] for g in set(grams(text)) if g in self.gram_slots]
+        if len(rows) < 2:
+            return []
+        postings = [self.gram_keys[self.gram_offsets[r] : self.gram_offsets[r + 1]] for r in rows]
+        ids, counts = np.unique(np.concatenate(postings), return_counts=True)
+        found: list[str] = []
+        contained = len(text) >= MIN_CONTAINED_WORD
+        for key_id in ids[counts >= 2].tolist():
+            key = self.word_keys[key_id]
+            if key in index.word_ids:
+                continue  # a listed word reaches only through its own keys, not near words
+            if JaroWinkler.normalized_similarity(key, text) >= GRAM_MIN_SIMILARITY or (
+                contained and text in key
+            ):
+                found.append(key)
+        return found
+
+    def _keys_reaching(
+        self, index: MatchIndex, word: int, equivalent_keys: Mapping[str, set[str]]
+    ) -> set[str]:
+        """Counterparty token keys from which ``MatchIndex.reachable_words`` could reach
+        ``word``, following its routes backwards."""
+        text = index.words[word]
+        keys = {text}
+        if index.word_kind[word] != _WORD:
+            return keys  # the index keys, equivalences and near words hold words only
+        for prefix, value, shortest in (
+            ("s:", index.word_skeleton[word], MIN_SKELETON),
+            ("c:", index.word_consonants[word], MIN_SKELETON),
+            ("p:", index.word_phonetic[word], 1),
+        ):
+            if len(value) >= shortest:
+                keys.update(self.word_keys[k] for k in self.by_skeleton.get(prefix + value, ()))
+        keys.update(equivalent_keys.get(text, ()))
+        if len(text) >= MIN_GRAM_WORD and text.isalpha():
+            keys.update(self._near_keys(index, text))
+        return keys
+
+    def filter(self, index: MatchIndex, delta: DeltaNames, threshold: float) -> FilterResult:
+        # Equivalences are stored from each word to its equivalents; the filter walks them from
+        # the listed word back to the query words that lead to it.
+        equivalent_keys: dict[str, set[str]] = defaultdict(set)
+        for key, others in index.equivalences.items():
+            for other in others:
+                equivalent_keys[other].add(key)
+        key_names: dict[str, set[int]] = defaultdict(set)
+        joined_names: dict[str, set[int]] = defaultdict(set)
+        for word, names in delta.words.items():
+            for key in self._keys_reaching(index, word, equivalent_keys):
+                if key in self.by_key:
+                    key_names[key].update(names)
+            if index.words[word] in self.by_joined:
+                joined_names[index.words[word]].update(names)
+        exact: dict[int, set[int]] = defaultdict(set)
+        for key, names in delta.exact_keys.items():
+            for slot in self.by_exact.get(key, ()):
+                exact[slot].update(names)
+        reached = {slot for key in key_names for slot in self.by_key[key]}
+        reached.update(slot for key in joined_names for slot in self.by_joined[key])
+        reached.update(exact)
+
+        bound = _ReachBound(index, key_names, joined_names, threshold)
+        scorer = _DeltaScorer(index, threshold)
+        within_reach = 0
+        passing: set[str] = set()
+        for slot in reached:
+            candidates = bound.names_within_reach(self.signatures[slot]) | exact.get(slot, set())
+            if candidates:
+                within_reach += 1
+                if scorer.may_hit(self.names[slot], candidates):
+                    passing.add(self.parties[slot])
+        return FilterResult(frozenset(passing), len(reached), within_reach)
+
+
+class _DeltaScorer:
+    """Scores a counterparty against delta names exactly as ``Screener.screen`` scores its
+    candidates (``matching.score``), to drop those no delta name can give a hit."""
+
+    def __init__(self, index: MatchIndex, threshold: float):
+        self.index = index
+        self.needed = threshold - SCORE_SLACK
+
+    def may_hit(self, name: str, names: Iterable[int]) -> bool:
+        analysis = analyze(name)
+        if not analysis.tokens:
+            return False  # the screener refuses such a name: it can raise no alert
+        query = prepare(analysis, self.index)
+        memo: dict[tuple[int, int], Any] = {}
+        return any(
+            score_name(query, name_id, self.index, memo).score >= self.needed for name_id in names
+        )
+
+
+class _ReachBound:
+    """``Screener.screen`` aligns only candidates whose *reach* (``MatchIndex.candidates``: the
+    share of the query's weight the name's words can match) passes ``sqrt(reach) + REACH_MARGIN
+    >= threshold``. This recomputes the most weight a counterparty can share with each delta
+    name from the key-level reach, which can only over-estimate the index's, so a counterparty
+    it rejects has no delta name among its candidates."""
+
+    def __init__(
+        self,
+        index: MatchIndex,
+        key_names: Mapping[str, set[int]],
+        joined_names: Mapping[str, set[int]],
+        threshold: float,
+    ):
+        self.index = index
+        self.key_names = key_names
+        self.joined_names = joined_names
+        self.needed = max(0.0, threshold - REACH_MARGIN) ** 2 - SCORE_SLACK
+        self._weights: dict[tuple[str, TokenKind], float] = {}
+
+    def _weight(self, token: SignatureToken) -> float:
+        found = self._weights.get((token.key, token.kind))
+        if found is None:
+            found = self._weights[(token.key, token.kind)] = self.index.word_weight_of(
+                token.key, token.kind
+            )
+        return found
+
+    def names_within_reach(self, found: Signature) -> set[int]:
+        """The delta names that could pass the reach cut for this counterparty."""
+        weights = [self._weight(t) for t in found.tokens]
+        total = sum(weights)
+        shared: dict[int, float] = defaultdict(float)
+        for token, weight in zip(found.tokens, weights, strict=True):
+            if token.kind is not TokenKind.LEGAL:
+                for name in self.key_names.get(token.key, ()):
+                    shared[name] += weight
+        for (left, left_w), (right, right_w) in itertools.pairwise(
+            zip(found.tokens, weights, strict=True)
+        ):
+            if left.kind is TokenKind.WORD and right.kind is TokenKind.WORD:
+                for name in self.joined_names.get(left.key + right.key, ()):
+                    shared[name] += left_w + right_w
+        kept: set[int] = set()
+        for name, mass in shared.items():
+            matched = min(mass, total)
+            reach = matched / max(matched + UNMATCHED_QUERY_FACTOR * (total - matched), 1e-9)
+            if reach >= self.needed:
+                kept.add(name)
+        return kept
+
+
+# --- the delta ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ListDelta:
+    """How one list moved between the version last screened and the current one."""
+
+    list: ListCode
+    from_version: int | None  # None: the list was not screened before (all entries are new)
+    to_version: int
+    added: tuple[str, ...] = ()
+    changed: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "list": self.list.value,
+            "from_version": self.from_version,
+            "to_version": self.to_version,
+            "added": len(self.added),
+            "changed": len(self.changed),
+            "removed": len(self.removed),
+        }
+
+
+def last_screened_versions(register: Register) -> dict[ListCode, int] | None:
+    """The list versions of the register's latest full screening or re-screening, None if the
+    register was never screened.
+
+    A ``register.screen`` limited to some entries is a part of a re-screen (see ``rescreen``),
+    not a screening of the whole lists: it is skipped, so a re-screen interrupted between its
+    parts starts again from the versions before it."""
+    query = (
+        sa.select(audit_log.c.action, audit_log.c.payload)
+        .where(audit_log.c.action.in_(SCREEN_ACTIONS))
+        .order_by(audit_log.c.seq.desc())
+    )
+    with register.engine.connect() as conn:
+        for action, payload in conn.execute(query):
+            if action == "register.screen" and payload.get("only_entries") is not None:
+                continue
+            versions = payload.get("list_versions") or {}
+            return {ListCode(code): int(number) for code, number in versions.items()}
+    return None
+
+
+def list_deltas(
+    store: Store, from_versions: Mapping[ListCode, int], to_versions: Mapping[ListCode, int]
+) -> list[ListDelta]:
+    """Per list, the entries added, changed and removed from one set of versions to another."""
+    deltas: list[ListDelta] = []
+    for code in sorted(to_versions, key=lambda c: list(ListCode).index(c)):
+        before, after = from_versions.get(code), to_versions[code]
+        if before == after:
+            deltas.append(ListDelta(code, before, after))
+            continue
+        if before is None:
+            added = tuple(e.id for e in store.entries(code, version_id=after))
+            deltas.append(ListDelta(code, None, after, added=added))
+            continue
+        diff = store.diff(code, before, after)
+        deltas.append(
+            ListDelta(
+                code,
+                before,
+                after,
+                added=_ids(diff.added),
+                changed=_ids(diff.changed),
+                removed=_ids(diff.removed),
+            )
+        )
+    return deltas
+
+
+def _ids(changes: Sequence[EntryChange]) -> tuple[str, ...]:
+    return tuple(change.entry_id for change in changes)
+
+
+@dataclass(frozen=True, slots=True)
+class DeltaNames:
+    """The names of the added and changed entries, as an index holds them."""
+
+    # Vocabulary word -> the delta names that contain it; only words through which a query can
+    # make a name a candidate (legal forms and words too common to search by never do).
+    words: Mapping[int, frozenset[int]]
+    exact_keys: Mapping[str, frozenset[int]]  # whole-name key (the index's exact lookup) -> names
+
+
+def delta_names(index: MatchIndex, entry_ids: Collection[str]) -> DeltaNames:
+    positions = [index.entry_position[e] for e in entry_ids if e in index.entry_position]
+    names = np.flatnonzero(np.isin(index.name_entry, np.array(positions, dtype=np.int64)))
+    words: dict[int, set[int]] = defaultdict(set)
+    exact_keys: dict[str, set[int]] = defaultdict(set)
+    for name in names.tolist():
+        exact_keys[analyze(index.name_text[name]).exact_key].add(name)
+        name_words, _ = index.tokens_of(name)
+        for word in name_words:
+            words[word].add(name)
+    return DeltaNames(
+        {
+            word: frozenset(found)
+            for word, found in words.items()
+            if index.word_kind[word] != _LEGAL and len(index.names_of_word(word)) <= MAX_POSTING
+        },
+        {key: frozenset(found) for key, found in exact_keys.items()},
+    )
+
+
+# --- the re-screen --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CounterpartyHit:
+    """A new alert the re-screen raised."""
+
+    alert_id: int
+    external_id: str
+    counterparty: str
+    entry_id: str
+    list: ListCode
+    entry_name: str
+    matched_name: str
+    score: float
+
+
+@dataclass
+class RescreenReport:
+    """What changed since the last screening (or ``since``) and which counterparties it hits."""
+
+    since: date | None
+    lists: list[ListDelta]
+    counterparties: int  # in the register
+    screened: int  # passed the filter and were screened
+    # How the filter narrowed the register (see FilterResult).
+    reached: int = 0
+    within_reach: int = 0
+    hits: list[CounterpartyHit] = field(default_factory=list)
+    alerts_raised: list[int] = field(default_factory=list)
+    alerts_closed: list[int] = field(default_factory=list)
+    already_open: int = 0
+    suppressed: int = 0
+    cache: SyncStats = field(default_factory=SyncStats)
+
+    @property
+    def from_versions(self) -> dict[ListCode, int | None]:
+        return {d.list: d.from_version for d in self.lists}
+
+    @property
+    def to_versions(self) -> dict[ListCode, int]:
+        return {d.list: d.to_version for d in self.lists}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "since": self.since.isoformat() if self.since else None,
+            "from_versions": {c.value: v for c, v in self.from_versions.items()},
+            "to_versions": {c.value: v for c, v in self.to_versions.items()},
+            "lists": [d.to_dict() for d in self.lists],
+            "counterparties": self.counterparties,
+            "reached": self.reached,
+            "within_reach": self.within_reach,
+            "screened": self.screened,
+            "hits": [to_plain(h) for h in self.hits],
+            "alerts_raised": list(self.alerts_raised),
+            "alerts_closed": list(self.alerts_closed),
+            "already_open": self.already_open,
+            "suppressed": self.suppressed,
+            "signature_cache": to_plain(self.cache),
+        }
+
+
+def index_of(screener: Screener) -> MatchIndex:
+    """The screener's index: the filter must see exactly the vocabulary and keys the screener's
+    candidates come from."""
+    return screener._index
+
+
+def _check_screener(store: Store, screener: Screener) -> dict[ListCode, int]:
+    """The current versions, after making sure the screener was built from them: a delta taken
+    against other lists than the screener holds would miss or invent changes."""
+    current = store.lists()
+    versions = {s.list: s.version_id for s in current}
+    if screener.version_ids and screener.version_ids != versions:
+        raise ValueError(
+            "the screener was built from other list versions than the store's current ones "
+            f"({_shown(screener.version_ids)} vs {_shown(versions)}): rebuild it"
+        )
+    expected = sum(s.entry_count for s in current)
+    if len(screener) != expected:
+        raise ValueError(
+            f"the screener holds {len(screener)} entries, the current lists {expected}: "
+            "rebuild it from the store"
+        )
+    return versions
+
+
+def _shown(versions: Mapping[ListCode, int]) -> str:
+    return ", ".join(f"{c.value} {v}" for c, v in sorted(versions.items()))
+
+
+def _since_versions(
+    store: Store,
+    register: Register,
+    since: date | Mapping[ListCode, int] | None,
+    current: Mapping[ListCode, int],
+) -> dict[ListCode, int]:
+    if since is None:
+        found = last_screened_versions(register)
+        if found is None:
+            raise StoreError(
+                "the register was never screened: run a full screening first, or give a date"
+            )
+        return found
+    if isinstance(since, date):
+        versions: dict[ListCode, int] = {}
+        for code in current:
+            version = store.version_at(code, since)
+            if version is not None:
+                versions[code] = version.id
+        return versions
+    return {ListCode(code): int(number) for code, number in since.items()}
+
+
+def rescreen(
+    store: Store,
+    register: Register,
+    screener: Screener,
+    *,
+    since: date | Mapping[ListCode, int] | None = None,
+    cache: SignatureCache | None = None,
+) -> RescreenReport:
+    """Screen the register against the entries added or changed since the last screening (or
+    since ``since``: a date, the versions in force then; or list versions by id), raise alerts
+    for the new pairs and close alerts on entries no longer listed.
+
+    ``screener`` must hold the store's current lists. Pass the same ``cache`` from one call to the
+    next to skip re-reading signatures; without one, they are read from the database.
+    """
+    current = _check_screener(store, screener)
+    from_versions = _since_versions(store, register, since, current)
+    deltas = list_deltas(store, from_versions, current)
+    index = index_of(screener)
+    delta_ids = {e for d in deltas for e in (*d.added, *d.changed)}
+
+    closed = register.close_removed(set(index.entry_ids))
+
+    cache = cache if cache is not None else SignatureCache(signature_version(screener.algorithm))
+    stats = cache.sync(register)
+    filtered = FilterResult(frozenset(), 0, 0)
+    if delta_ids:
+        filtered = cache.filter(index, delta_names(index, delta_ids), register.threshold)
+    passing = sorted(filtered.passing)
+
+    report = RescreenReport(
+        since=since if isinstance(since, date) else None,
+        lists=deltas,
+        counterparties=len(cache),
+        screened=0,
+        reached=filtered.reached,
+        within_reach=filtered.within_reach,
+        alerts_closed=closed,
+        cache=stats,
+    )
+    for start in range(0, len(passing), SCREEN_CHUNK):
+        run = register.screen(
+            screener, external_ids=passing[start : start + SCREEN_CHUNK], only_entries=delta_ids
+        )
+        report.screened += run.screened
+        report.alerts_raised.extend(run.raised)
+        report.already_open += run.already_open
+        report.suppressed += run.suppressed
+    for alert_id in report.alerts_raised:
+        alert = register.alert(alert_id)
+        entry = screener.entry(alert.entry_id) if alert else None
+        if alert is None or entry is None:
+            continue
+        report.hits.append(
+            CounterpartyHit(
+                alert_id,
+                alert.counterparty.external_id,
+                alert.counterparty.name,
+                entry.id,
+                entry.list,
+                entry.name,
+                alert.matched_name,
+                alert.score,
+            )
+        )
+    audit.append(
+        register.engine,
+        register.actor,
+        RESCREEN_ACTION,
+        {
+            "since": report.since,
+            "from_versions": {c.value: v for c, v in from_versions.items()},
+            # The same field as a full screening's record: the next re-screen starts here.
+            "list_versions": {c.value: v for c, v in current.items()},
+            "delta": [d.to_dict() for d in deltas],
+            "counterparties_considered": report.counterparties,
+            "counterparties_reached": report.reached,
+            "counterparties_within_reach": report.within_reach,
+            "counterparties_screened": report.screened,
+            "alerts_raised": report.alerts_raised,
+            "alerts_closed": report.alerts_closed,
+            "already_open": report.already_open,
+            "suppressed": report.suppressed,
+        },
+    )
+    return report
