@@ -15,7 +15,7 @@ from functools import lru_cache
 
 from exportscreen.matching.abbreviations import expand
 from exportscreen.matching.chinese import PieceKind, segment
-from exportscreen.matching.legal_forms import legal_forms
+from exportscreen.matching.legal_forms import legal_forms, phrase_key
 from exportscreen.matching.normalize import (
     MAX_NAME_CHARS,
     Script,
@@ -25,7 +25,6 @@ from exportscreen.matching.normalize import (
     word_script,
     words,
 )
-from exportscreen.matching.translit import romanisation_skeleton
 from exportscreen.model import MatchKind
 
 # Analysis cost grows with the number of tokens; no real name has more than a few dozen.
@@ -201,7 +200,7 @@ def analyze(name: str, person: bool = False) -> AnalyzedName:
     roles = _roles(raws, person)
     table = legal_forms()
     # Chinese pieces are final already; an empty key keeps legal phrases from spanning them.
-    keys = ["" if raw.fixed is not None else romanisation_skeleton(raw.ascii) for raw in raws]
+    keys = ["" if raw.fixed is not None else phrase_key(raw.ascii) for raw in raws]
     tokens: list[Token] = []
     position = 0
     while position < len(raws) and len(tokens) < MAX_TOKENS:
@@ -228,6 +227,22 @@ def analyze(name: str, person: bool = False) -> AnalyzedName:
                 )
             )
             position += length
+            continue
+        split_class = table.match_split(keys, position)
+        if split_class is not None and raws[position + 1].fixed is None:
+            span = raws[position : position + 2]
+            tokens.append(
+                Token(
+                    " ".join(r.surface for r in span),
+                    "".join(r.ascii for r in span),
+                    split_class,
+                    TokenKind.LEGAL,
+                    MatchKind.LEGAL_FORM,
+                    raw.script,
+                    roles[position],
+                )
+            )
+            position += 2
             continue
         tokens.append(_word_token(raw, roles[position]))
         position += 1

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 
+from exportscreen.matching.abbreviations import expand
 from exportscreen.matching.normalize import Script, ascii_fold, clean, word_script, words
 from exportscreen.matching.tables import read_pairs
 from exportscreen.matching.translit import romanisation_skeleton
@@ -19,6 +20,15 @@ from exportscreen.matching.translit import romanisation_skeleton
 # surname), so they only count as a legal form at the start or the end of a name.
 _EDGE_ONLY_MAX_LETTERS = 2
 _NATIVE_SCRIPTS = (Script.HAN, Script.HANGUL, Script.KANA)
+# A one-word form split in two by a typist ("LIM ITED") is read as the form when the halves joined
+# are a form of at least this many letters (shorter joins, "A G", are ordinary initials).
+_MIN_SPLIT_FORM_LETTERS = 5
+
+
+def phrase_key(folded_word: str) -> str:
+    """How a word of a legal-form phrase is compared: abbreviation expanded ("Co" is "company",
+    so "Joint Stock Co" is "Joint Stock Company"), then romanisation skeleton."""
+    return romanisation_skeleton(expand(folded_word))
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,8 +42,8 @@ class LegalFormTable:
     longest_native: int
 
     def match(self, skeletons: Sequence[str], start: int) -> tuple[int, str] | None:
-        """The longest legal form starting at ``skeletons[start]`` (romanisation skeletons of a
-        name's words): (number of words, class)."""
+        """The longest legal form starting at ``skeletons[start]`` (``phrase_key`` of a name's
+        words): (number of words, class)."""
         if skeletons[start] not in self.first_words:
             return None
         limit = min(self.longest_phrase, len(skeletons) - start)
@@ -47,6 +57,16 @@ class LegalFormTable:
                 continue
             return length, found
         return None
+
+    def match_split(self, skeletons: Sequence[str], start: int) -> str | None:
+        """The class of a one-word legal form written as ``skeletons[start]`` and the next word
+        ("lim" + "ited"), or None."""
+        if start + 1 >= len(skeletons) or not skeletons[start] or not skeletons[start + 1]:
+            return None
+        joined = skeletons[start] + skeletons[start + 1]
+        if len(joined) < _MIN_SPLIT_FORM_LETTERS:
+            return None
+        return self.phrases.get((romanisation_skeleton(joined),))
 
     def classes(self) -> frozenset[str]:
         return frozenset(self.phrases.values()) | frozenset(self.native.values())
@@ -62,7 +82,7 @@ def legal_forms() -> LegalFormTable:
         if any(word_script(p) in _NATIVE_SCRIPTS for p in parts):
             native["".join(parts)] = form_class
             continue
-        key = tuple(romanisation_skeleton(ascii_fold(p)) for p in parts if ascii_fold(p))
+        key = tuple(phrase_key(ascii_fold(p)) for p in parts if ascii_fold(p))
         if key:
             phrases[key] = form_class
     return LegalFormTable(
