@@ -435,9 +435,8 @@ def run_batch(
         columns = _resolve_columns(source, id_col, name_col, country_col, type_col)
         wanted = [columns.id, columns.name, columns.country, columns.type]
         records = source.rows([i for i in wanted if i is not None])
-        if screener is None:
-            assert screener_factory is not None
-            screener = screener_factory()
+        # Both outputs are opened before the screener is built, which can take a while: a
+        # wrong extension or an unwritable folder is reported at once.
         out = _Output(output_path, errors_path, columns)
         pulled = 0
 
@@ -458,6 +457,9 @@ def run_batch(
 
         stop = _StopRequest()
         try:
+            if screener is None:
+                assert screener_factory is not None
+                screener = screener_factory()
             with _catch_stop_signals(stop):
                 if workers == 1:
                     _run_in_process(counted(), screener, options, out, stop, report)

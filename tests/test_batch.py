@@ -281,6 +281,20 @@ def test_no_errors_file_when_every_row_is_good_and_a_stale_one_is_removed(
     assert not stale.exists()
 
 
+def test_factory_is_called_once_and_only_after_the_outputs_are_checked(tmp_path: Path) -> None:
+    calls: list[int] = []
+
+    def factory() -> FakeScreener:
+        calls.append(1)
+        return FakeScreener(fixture_entries())
+
+    with pytest.raises(SourceError, match="unknown output format"):
+        run_batch(FIXTURES / "customers.csv", tmp_path / "out.txt", screener_factory=factory)
+    assert calls == []
+    run_batch(FIXTURES / "customers.csv", tmp_path / "out.csv", screener_factory=factory, workers=1)
+    assert calls == [1]
+
+
 def test_screener_failure_writes_nothing(tmp_path: Path) -> None:
     broken = FakeScreener(fixture_entries(), fail_on="Inspur Group")
     output = tmp_path / "out.csv"
@@ -445,3 +459,30 @@ def test_sigint_leaves_a_valid_prefix_of_the_full_result(
         assert list(partial.rows(wanted)) == list(expected.rows(wanted))
     leftovers = [p.name for p in tmp_path.iterdir() if p.name.endswith(".part")]
     assert leftovers == []
+
+
+# --- real lists ------------------------------------------------------------------------------
+
+
+@pytest.mark.shared
+def test_listed_names_from_a_real_csl_file_find_their_own_entries(
+    tmp_path: Path, raw_dir: Path
+) -> None:
+    from exportscreen.sources import parse
+
+    entries = parse(raw_dir / "watchman" / "csl" / "csl_sample_2019-12.csv").entries
+    assert len(entries) > 100
+    real = Screener.from_entries(entries)
+    source = tmp_path / "listed.csv"
+    with source.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["id", "name"])
+        writer.writerows((entry.id, entry.name) for entry in entries)
+    output = tmp_path / "hits.parquet"
+    report = run_batch(source, output, screener=real, workers=2, chunk_size=16)
+    assert report.rows_read == len(entries) and report.bad_rows == 0
+    found: dict[str, set[str]] = {}
+    for row in pq.read_table(output).to_pylist():
+        found.setdefault(row["input_id"], set()).add(row["entry_id"])
+    missed = [e.id for e in entries if e.id not in found.get(e.id, set())]
+    assert missed == []
