@@ -109,11 +109,16 @@ STEADY = Entry(
     countries=("CN",),
 )
 
-NEW_ENTRIES = (GAZPROMBANK, INSPUR, ZHIPU, KHOROSHEV)
-# Each reaches a new entry by another route of the index: joined words, a typo of a word the
-# lists use (near words), Chinese script, another romanisation, the exact name.
+TATNEFT = Entry(
+    id="SSI-1", list=ListCode.SSI, type=EntryType.ENTITY, name="Tatneft", countries=("RU",)
+)
+NEW_ENTRIES = (GAZPROMBANK, INSPUR, ZHIPU, KHOROSHEV, TATNEFT)
+# Each reaches a new entry by another route of the index: a typo or a part of a word the lists
+# use (near words), two words joined (only route from "Tat Neft": both words are too short or
+# too far from "Tatneft" to be near words), Chinese script, another romanisation, the exact name.
 SMALL_REGISTER = [
-    ("joined", "Gazprom Bank"),
+    ("near", "Gazprom Bank"),
+    ("joined", "Tat Neft"),
     ("typo", "Inspurr Software Company Limited"),
     ("chinese", "北京智谱华章科技有限公司"),
     ("romanised", "Dmitrii Horoshev"),
@@ -128,11 +133,11 @@ SMALL_REGISTER = [
 @pytest.fixture()
 def small(tmp_path: Path) -> Iterator[tuple[Store, Register]]:
     with Store.open(f"sqlite:///{tmp_path / 'small.db'}") as store:
-        publish(store, [STEADY], V1_DATE, [ListCode.EL, ListCode.SDN])
+        publish(store, [STEADY], V1_DATE, [ListCode.EL, ListCode.SDN, ListCode.SSI])
         register = Register(store, actor="tester", threshold=THRESHOLD)
         register.import_file(write_register(tmp_path / "register.csv", SMALL_REGISTER))
         register.screen(current_screener(store))
-        publish(store, [STEADY, *NEW_ENTRIES], V2_DATE, [ListCode.EL, ListCode.SDN])
+        publish(store, [STEADY, *NEW_ENTRIES], V2_DATE, [ListCode.EL, ListCode.SDN, ListCode.SSI])
         yield store, register
 
 
@@ -166,7 +171,7 @@ def test_small_delta_hits_exactly_the_full_screen(small: tuple[Store, Register])
         if hit.entry.id in delta
     }
     # The fixture is meant to exercise each route; check that the screener agrees it hits.
-    assert {p for p, _ in expected} >= {"joined", "typo", "chinese", "romanised", "exact"}
+    assert {p for p, _ in expected} >= {"near", "joined", "typo", "chinese", "romanised", "exact"}
 
     report = rescreen(store, register, screener)
 
@@ -176,6 +181,7 @@ def test_small_delta_hits_exactly_the_full_screen(small: tuple[Store, Register])
     assert {d.list: (len(d.added), len(d.changed), len(d.removed)) for d in report.lists} == {
         ListCode.EL: (2, 0, 0),
         ListCode.SDN: (2, 0, 0),
+        ListCode.SSI: (1, 0, 0),
     }
 
 
@@ -186,7 +192,7 @@ def test_cache_stores_signatures_and_recomputes_changed_ones(
     version = signature_version(Screener.algorithm)
     first = SignatureCache(version)
     stats = first.sync(register)
-    assert (stats.computed, stats.written, stats.loaded) == (len(SMALL_REGISTER), 9, 0)
+    assert (stats.computed, stats.written, stats.loaded) == (len(SMALL_REGISTER),) * 2 + (0,)
     assert first.sync(register).kept == len(SMALL_REGISTER)  # nothing to do when warm
 
     restarted = SignatureCache(version)
@@ -213,9 +219,9 @@ def test_stored_signature_sits_beside_the_register_hash(small: tuple[Store, Regi
 
     with store.engine.connect() as conn:
         data = conn.execute(
-            sa.select(counterparties.c.data).where(counterparties.c.external_id == "joined")
+            sa.select(counterparties.c.data).where(counterparties.c.external_id == "near")
         ).scalar_one()
-    party = Counterparty("joined", "Gazprom Bank")
+    party = Counterparty("near", "Gazprom Bank")
     assert data["hash"] == party.state_hash()
     assert data[DATA_KEY]["hash"] == party.state_hash()
     assert Signature.from_json(data[DATA_KEY]) == signature("Gazprom Bank")
