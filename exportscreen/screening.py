@@ -21,8 +21,13 @@ import numpy as np
 from exportscreen import settings
 from exportscreen.matching.analyze import AnalyzedName, analyze
 from exportscreen.matching.explain import explain
-from exportscreen.matching.index import DEFAULT_CANDIDATES, MatchIndex, normalise_identifier
-from exportscreen.matching.normalize import MAX_NAME_CHARS
+from exportscreen.matching.index import (
+    DEFAULT_CANDIDATES,
+    MatchIndex,
+    QueryKey,
+    normalise_identifier,
+)
+from exportscreen.matching.normalize import MAX_NAME_CHARS, Script
 from exportscreen.matching.score import NameScore, QueryToken, prepare, score_name
 from exportscreen.model import (
     Entry,
@@ -206,7 +211,15 @@ class Screener:
             for code in lists:
                 allowed[codes.index(ListCode(code))] = True
 
-        keyed = [(q.token.key, q.token.kind, q.weight) for q in query.tokens]
+        keyed = [
+            QueryKey(
+                q.token.key,
+                q.token.kind,
+                q.weight,
+                q.consonants if q.token.script is Script.ARABIC else "",
+            )
+            for q in query.tokens
+        ]
         # A name can score at most the square root of its reach (see MatchIndex.candidates):
         # names that cannot reach the cutoff are not aligned at all.
         candidates = [

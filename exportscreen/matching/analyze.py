@@ -30,6 +30,8 @@ from exportscreen.model import MatchKind
 # Analysis cost grows with the number of tokens; no real name has more than a few dozen.
 MAX_TOKENS = 40
 _ARABIC_ARTICLE = "ال"
+_ABD = "عبد"
+_ALLAH = "الله"
 
 
 class TokenKind(enum.IntEnum):
@@ -154,6 +156,13 @@ def _raw_tokens(text: str, person: bool) -> list[_Raw]:
                     script,
                 )
                 raws.append(_Raw(word, token.ascii, script, group, token))
+                continue
+            if script is Script.ARABIC and word == _ALLAH and raws and raws[-1].surface == _ABD:
+                # عبد الله is one name in Latin spellings (Abdullah, Abdallah).
+                last = raws[-1]
+                raws[-1] = _Raw(
+                    f"{last.surface} {word}", last.ascii + ascii_fold(word), script, group
+                )
                 continue
             if script is Script.ARABIC and word.startswith(_ARABIC_ARTICLE) and len(word) > 3:
                 raws.append(_Raw(_ARABIC_ARTICLE, "al", script, group))

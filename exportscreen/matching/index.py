@@ -17,7 +17,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, overload
+from typing import Any, NamedTuple, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -156,6 +156,16 @@ class LazyEntries(Sequence[Entry]):
         return self._blobs
 
 
+class QueryKey(NamedTuple):
+    """What candidate generation needs of one query token."""
+
+    key: str
+    kind: TokenKind
+    weight: float
+    # Consonants of a word written in Arabic script, which reaches listed words by them only.
+    arabic_consonants: str = ""
+
+
 @dataclass(slots=True)
 class VocabularyHit:
     """A vocabulary word a query token reaches, and how close it is (for ranking only)."""
@@ -244,7 +254,7 @@ class MatchIndex:
                 continue
             if len(skeletons[word_id]) >= 3:
                 keys["s:" + skeletons[word_id]].append(word_id)
-            if len(consonants[word_id]) >= 3:
+            if consonants[word_id].isalpha():  # short ones too, for Arabic-script queries
                 keys["c:" + consonants[word_id]].append(word_id)
             if phonetics[word_id]:
                 keys["p:" + phonetics[word_id]].append(word_id)
@@ -384,9 +394,19 @@ class MatchIndex:
                 hits.append(VocabularyHit(word, len(text) / len(key)))
         return hits
 
-    def reachable_words(self, key: str, kind: TokenKind) -> list[VocabularyHit]:
-        """Every vocabulary word a query token may match, for candidate generation."""
-        found: dict[int, float] = {}
+    def reachable_words(
+        self, key: str, kind: TokenKind, arabic_consonants: str = ""
+    ) -> list[VocabularyHit]:
+        """Every vocabulary word a query token may match, for candidate generation. A word
+        written in Arabic script (``arabic_consonants`` given) reaches words by its consonants
+        and mined equivalences only."""
+        if arabic_consonants:
+            found = dict.fromkeys(self.keys.get("c:" + arabic_consonants).tolist(), 0.8)
+            for other in self.equivalences.get(key, {}):
+                if (equivalent := self.word_ids.get(other)) is not None:
+                    found.setdefault(equivalent, 0.9)
+            return [VocabularyHit(w, c) for w, c in found.items()]
+        found = {}
         word = self.word_ids.get(key)
         if word is not None:
             found[word] = 1.0
@@ -409,7 +429,7 @@ class MatchIndex:
 
     def candidates(
         self,
-        tokens: Sequence[tuple[str, TokenKind, float]],
+        tokens: Sequence[QueryKey],
         limit: int = DEFAULT_CANDIDATES,
         allowed_lists: npt.NDArray[np.bool_] | None = None,
     ) -> list[tuple[int, float]]:
@@ -417,8 +437,8 @@ class MatchIndex:
         where reach is the share of the query's weight the name's words can match, an upper
         bound of the scorer's precision (so the name cannot score above its square root).
 
-        ``tokens`` are (key, kind, weight) of the query; adjacent query words are also tried
-        joined, so that "Gazprom Bank" reaches "GAZPROMBANK".
+        Adjacent query words are also tried joined, so that "Gazprom Bank" reaches
+        "GAZPROMBANK".
         """
         ids: list[IntArray] = []
         masses: list[FloatArray] = []
@@ -436,11 +456,13 @@ class MatchIndex:
                 ids.append(names)
                 masses.append(np.full(len(names), weight))
 
-        for key, kind, weight in tokens:
+        for key, kind, weight, arabic_consonants in tokens:
             total += weight
             if kind is not TokenKind.LEGAL:
-                add(self.reachable_words(key, kind), weight)
-        for (left, left_kind, left_w), (right, right_kind, right_w) in itertools.pairwise(tokens):
+                add(self.reachable_words(key, kind, arabic_consonants), weight)
+        for (left, left_kind, left_w, _), (right, right_kind, right_w, _) in itertools.pairwise(
+            tokens
+        ):
             if left_kind is TokenKind.WORD and right_kind is TokenKind.WORD:
                 joined = self.word_ids.get(left + right)
                 if joined is not None:

@@ -27,6 +27,7 @@ from exportscreen.matching.index import ROLE_FACTOR, UNMATCHED_QUERY_FACTOR, Mat
 from exportscreen.matching.normalize import Script
 from exportscreen.matching.similarity import spelling
 from exportscreen.matching.translit import (
+    arabic_consonants,
     consonant_skeleton,
     phonetic_key,
     romanisation_skeleton,
@@ -40,6 +41,9 @@ SHORT_SKELETON_SIMILARITY = 0.8  # "san" / "saan": short words share skeletons b
 MIN_SKELETON_LETTERS = 4
 CONSONANT_SIMILARITY = 0.88
 MIN_CONSONANTS = 3
+# Arabic names are short in consonants (علي "Ali" is one, عمر "Omar" two): shorter skeletons
+# are matched too, but they meet by chance more often, so they count for less.
+SHORT_CONSONANT_SIMILARITY = (0.0, 0.75, 0.82)
 PHONETIC_SIMILARITY = 0.8
 INITIAL_SIMILARITY = 0.7
 # Spelling similarity (mean of Jaro-Winkler and normalised Levenshtein) below this is no match.
@@ -93,6 +97,12 @@ class NameScore:
     capped: bool = False
 
 
+def _consonants(token: Token) -> str:
+    if token.script is Script.ARABIC:
+        return arabic_consonants(token.surface)
+    return consonant_skeleton(token.key)
+
+
 def prepare(query: AnalyzedName, index: MatchIndex) -> list[QueryToken]:
     prepared: list[QueryToken] = []
     for token in query.tokens:
@@ -102,7 +112,7 @@ def prepare(query: AnalyzedName, index: MatchIndex) -> list[QueryToken]:
                 token=token,
                 weight=index.word_weight_of(token.key, token.kind),
                 skeleton=romanisation_skeleton(token.key) if is_word else token.key,
-                consonants=consonant_skeleton(token.key) if is_word else "",
+                consonants=_consonants(token) if is_word else "",
                 phonetic=phonetic_key(token.key) if is_word else "",
                 equivalents=index.equivalences.get(token.key, {}) if is_word else {},
             )
@@ -121,6 +131,8 @@ def compare(query: QueryToken, word: int, index: MatchIndex) -> tuple[float, Mat
     key = index.words[word]
     kind = index.word_kind[word]
     token = query.token
+    if token.script is Script.ARABIC and token.kind == _WORD and kind == _WORD:
+        return _arabic(query, word, index)
     if token.kind != _WORD or kind != _WORD:
         if token.kind == kind and token.key == key:
             return 1.0, (MatchKind.LEGAL_FORM if kind == _LEGAL else MatchKind.EXACT), ""
@@ -138,12 +150,6 @@ def compare(query: QueryToken, word: int, index: MatchIndex) -> tuple[float, Mat
         if min(len(token.key), len(key)) >= MIN_SKELETON_LETTERS:
             return SKELETON_SIMILARITY, MatchKind.TRANSLITERATED, ""
         return SHORT_SKELETON_SIMILARITY, MatchKind.TRANSLITERATED, ""
-    if (
-        token.script is Script.ARABIC
-        and len(query.consonants) >= MIN_CONSONANTS
-        and query.consonants == index.word_consonants[word]
-    ):
-        return CONSONANT_SIMILARITY, MatchKind.TRANSLITERATED, ""
     if len(token.key) == 1 or len(key) == 1:
         if token.key[0] == key[0]:
             return INITIAL_SIMILARITY, MatchKind.INITIAL, ""
@@ -160,6 +166,20 @@ def compare(query: QueryToken, word: int, index: MatchIndex) -> tuple[float, Mat
     ):
         return max(similar, PHONETIC_SIMILARITY), MatchKind.PHONETIC, ""
     return _NO_MATCH
+
+
+def _arabic(query: QueryToken, word: int, index: MatchIndex) -> tuple[float, MatchKind, str]:
+    """An Arabic-script word against a listed word, by consonants only: its romanisation has no
+    short vowels, so letter-by-letter equality with a Latin word ("سل" / "SL") is chance."""
+    note = query.equivalents.get(index.words[word])
+    if note is not None:
+        return EQUIVALENCE_SIMILARITY, MatchKind.EQUIVALENCE, note
+    consonants = query.consonants
+    if not consonants or consonants != index.word_consonants[word]:
+        return _NO_MATCH
+    if len(consonants) >= MIN_CONSONANTS:
+        return CONSONANT_SIMILARITY, MatchKind.TRANSLITERATED, ""
+    return SHORT_CONSONANT_SIMILARITY[len(consonants)], MatchKind.TRANSLITERATED, ""
 
 
 def _joined(single: str, parts: list[str]) -> float:

@@ -47,6 +47,9 @@ _INITIAL_IE = re.compile(r"^ie")  # Yevgeny / Evgeny: the Ye- of BGN is E- elsew
 _VOWELS = re.compile(r"[aeiouyv]")
 # Arabic letters romanised two ways: ظ / ذ are z or dh, ث th or s, غ gh or g, ج j, dj or g (and
 # a consonant: the romanisation skeleton's j -> i is for Slavic names).
+# "Abdul Karim", "Abdel Karim", "Abd al-Karim" and the Arabic-script عبد كريم: the article that
+# Latin spellings glue to Abd- is not written in Arabic script before a name without it.
+_ABD_ARTICLE = re.compile(r"^(abd)(?:ul|el|al|ol|oul)$")
 _ARABIC_CONSONANTS: tuple[tuple[str, str], ...] = (
     ("dh", "z"),
     ("th", "s"),
@@ -72,12 +75,37 @@ def romanisation_skeleton(word: str) -> str:
 @lru_cache(maxsize=65536)
 def consonant_skeleton(word: str) -> str:
     """The consonants of the romanisation skeleton, doubled letters collapsed (Muhammad -> mhmd,
-    and the Arabic-script محمد, romanised "mhmd", too)."""
+    and the Arabic-script محمد, romanised "mhmd", too; Abdul -> bd, as عبد)."""
     if not word.isalpha():
         return word
+    word = _ABD_ARTICLE.sub(r"\1", word)
     for written, spoken in _ARABIC_CONSONANTS:
         word = word.replace(written, spoken)
     return _DOUBLES.sub(r"\1", _VOWELS.sub("", romanisation_skeleton(word)))
+
+
+# Arabic and Persian letters by the consonant class ``consonant_skeleton`` gives their usual Latin
+# spellings (ث "th" -> s, خ "kh" -> h, ق "q" -> k...). Letters written as vowels in Latin (alif,
+# waw, ya, alif maqsura), hamza, ʿayn and tāʾ marbūṭa ("-a" / "-ah") have none. Read letter by
+# letter, not from a romanisation, so that ط + ه ("th" in "Taher") is not taken for ث.
+_ARABIC_LETTER_CLASS = str.maketrans(
+    {
+        **dict.fromkeys("اأإآٱءؤئىعةوۇيیۀ", ""),
+        "ب": "b", "پ": "p", "ت": "t", "ث": "s", "ج": "g", "چ": "c", "ح": "h", "خ": "h",
+        "د": "d", "ذ": "z", "ر": "r", "ز": "z", "ژ": "z", "س": "s", "ش": "s", "ص": "s",
+        "ض": "d", "ط": "t", "ظ": "z", "غ": "g", "ف": "f", "ق": "k", "ك": "k", "ک": "k",
+        "گ": "g", "ل": "l", "م": "m", "ن": "n", "ه": "h", "ھ": "h",
+    }
+)  # fmt: skip
+_NOT_LOWER_ASCII = re.compile(r"[^a-z]")
+
+
+@lru_cache(maxsize=65536)
+def arabic_consonants(word: str) -> str:
+    """The consonant skeleton of a word in Arabic script, comparable with ``consonant_skeleton``
+    of its Latin spellings (محمد -> mhmd, as Muhammad; طاهر -> thr, as Taher)."""
+    letters = _NOT_LOWER_ASCII.sub("", word.translate(_ARABIC_LETTER_CLASS))
+    return _DOUBLES.sub(r"\1", letters)
 
 
 @lru_cache(maxsize=65536)
