@@ -23,8 +23,8 @@ from types import TracebackType
 from typing import IO, Any, Protocol
 
 import openpyxl
-import pyarrow as pa  # type: ignore[import-untyped]
-import pyarrow.parquet as pq  # type: ignore[import-untyped]
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from exportscreen.sources.common import SourceError
 from exportscreen.tabular.csv_format import detect_csv_format
