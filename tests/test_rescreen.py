@@ -28,7 +28,9 @@ from exportscreen.rescreen import (
     delta_names,
     index_of,
     last_screened_versions,
+    load_parties,
     rescreen,
+    save_signatures,
     signature,
     signature_version,
 )
@@ -567,3 +569,22 @@ def test_filter_passes_every_counterparty_a_full_screen_hits(
     found = cache.filter(index, delta_names(index, scenario.delta), threshold)
     assert hit <= found.passing
     assert len(found.passing) < found.within_reach < found.reached
+
+
+def test_a_signature_is_not_stored_over_a_newer_edit(small: tuple[Store, Register]) -> None:
+    _, register = small
+    read = {p.party.external_id: p for p in load_parties(register)}
+    register.add(Counterparty("near", "Gazprom Neft"))  # edited after the read
+    written = save_signatures(
+        register,
+        [
+            (read["near"], signature("Gazprom Bank")),
+            (read["typo"], signature(read["typo"].party.name)),
+        ],
+        "v",
+    )
+    assert written == 1
+    stored = {p.party.external_id: p.data for p in load_parties(register)}
+    assert DATA_KEY not in stored["near"]
+    assert stored["near"]["hash"] == Counterparty("near", "Gazprom Neft").state_hash()
+    assert stored["typo"][DATA_KEY]["version"] == "v"
