@@ -47,7 +47,7 @@ SHORT_CONSONANT_SIMILARITY = (0.0, 0.75, 0.82)
 PHONETIC_SIMILARITY = 0.8
 INITIAL_SIMILARITY = 0.7
 # Spelling similarity (mean of Jaro-Winkler and normalised Levenshtein) below this is no match.
-MIN_FUZZY_SIMILARITY = 0.84
+MIN_FUZZY_SIMILARITY = 0.76
 MIN_FUZZY_LETTERS = 4  # shorter words must agree through a key, not by spelling
 MIN_PHONETIC_SPELLING = 0.72  # metaphone alone pairs too much ("Merlion" / "Marlin")
 MIN_JOINED_SIMILARITY = 0.95
@@ -190,65 +190,32 @@ def _joined(single: str, parts: list[str]) -> float:
     return similarity if similarity >= MIN_JOINED_SIMILARITY else 0.0
 
 
-def _spans(free: set[int], size: int) -> list[tuple[int, ...]]:
-    """Runs of ``size`` adjacent free positions."""
-    return [
-        tuple(range(start, start + size))
-        for start in sorted(free)
-        if all(start + offset in free for offset in range(1, size))
-    ]
+_Option = tuple[float, tuple[int, ...], tuple[int, ...], MatchKind, str]
 
 
-def _join_one_side(
-    singles: list[tuple[int, str]],
-    others: list[str],
-    free_others: set[int],
+def _joined_options(
+    singles: list[str], others: list[str]
 ) -> list[tuple[int, tuple[int, ...], float]]:
-    """Each single word against runs of two or three adjacent free words on the other side
-    whose joined length is close to its own: (single, run, similarity)."""
+    """Each word of ``singles`` against runs of two or three adjacent words of ``others`` whose
+    joined length is close to its own: (single, run, similarity). An empty string is a token
+    that takes no part in joins (a legal form, a number)."""
     found: list[tuple[int, tuple[int, ...], float]] = []
-    for single, text in singles:
-        for size in range(MAX_JOINED_PARTS, 1, -1):
-            matched = False
-            for span in _spans(free_others, size):
-                parts = [others[i] for i in span]
-                if abs(sum(len(p) for p in parts) - len(text)) > MAX_JOINED_LENGTH_GAP:
-                    continue
-                similarity = _joined(text, parts)
-                if similarity:
-                    found.append((single, span, similarity))
-                    free_others.difference_update(span)
-                    matched = True
+    lengths = [len(o) for o in others]
+    for single, text in enumerate(singles):
+        if len(text) < MIN_JOINED_LETTERS:
+            continue
+        for start in range(len(others) - 1):
+            total = 0
+            for end in range(start, min(start + MAX_JOINED_PARTS, len(others))):
+                if not lengths[end]:
                     break
-            if matched:
-                break
+                total += lengths[end]
+                if end == start or abs(total - len(text)) > MAX_JOINED_LENGTH_GAP:
+                    continue
+                similarity = _joined(text, others[start : end + 1])
+                if similarity:
+                    found.append((single, tuple(range(start, end + 1)), similarity))
     return found
-
-
-def _join_pairs(
-    query: list[QueryToken],
-    listed: list[str],
-    free_query: set[int],
-    free_listed: set[int],
-) -> list[Pair]:
-    """Pairs of one token against adjacent free tokens on the other side, joined."""
-    pairs: list[Pair] = []
-    singles = [
-        (q, query[q].token.key)
-        for q in sorted(free_query)
-        if query[q].token.kind == _WORD and len(query[q].token.key) >= MIN_JOINED_LETTERS
-    ]
-    if singles and len(free_listed) >= 2:
-        for q, span, similarity in _join_one_side(singles, listed, free_listed):
-            pairs.append(Pair((q,), span, MatchKind.JOINED, similarity))
-            free_query.discard(q)
-    singles = [(w, listed[w]) for w in sorted(free_listed) if len(listed[w]) >= MIN_JOINED_LETTERS]
-    if singles and len(free_query) >= 2:
-        keys = [q.token.key if q.token.kind == _WORD else "" for q in query]
-        for w, span, similarity in _join_one_side(singles, keys, free_query):
-            pairs.append(Pair(span, (w,), MatchKind.JOINED, similarity))
-            free_listed.discard(w)
-    return pairs
 
 
 def score_name(
@@ -259,25 +226,34 @@ def score_name(
 ) -> NameScore:
     """Align the query with one listed name and score the alignment (see the module doc)."""
     words, roles = index.tokens_of(name_id)
-    options: list[tuple[float, int, int, MatchKind, str]] = []
+    options: list[_Option] = []
     for q, prepared in enumerate(query):
         for w, word in enumerate(words):
             cached = memo.get((q, word))
             if cached is None:
                 cached = memo[(q, word)] = compare(prepared, word, index)
             if cached[0] > 0.0:
-                options.append((cached[0], q, w, cached[1], cached[2]))
-    options.sort(key=lambda o: (-o[0], o[1], o[2]))
+                options.append((cached[0], (q,), (w,), cached[1], cached[2]))
+    # Joined words compete with single pairs, so that a loose spelling match of one half
+    # ("lim" / "limited") does not take the word that "lim ited" joined matches better.
+    query_keys = [q.token.key if q.token.kind == _WORD else "" for q in query]
+    listed_keys = [index.words[w] if index.word_kind[w] == _WORD else "" for w in words]
+    if len(words) > 1:
+        for q, span, similarity in _joined_options(query_keys, listed_keys):
+            options.append((similarity, (q,), span, MatchKind.JOINED, ""))
+    if len(query) > 1:
+        for w, span, similarity in _joined_options(listed_keys, query_keys):
+            options.append((similarity, span, (w,), MatchKind.JOINED, ""))
+    # Best first; at equal similarity a one-to-one pair before a join.
+    options.sort(key=lambda o: (-o[0], len(o[1]) + len(o[2]), o[1], o[2]))
     free_query = set(range(len(query)))
     free_listed = set(range(len(words)))
     pairs: list[Pair] = []
-    for similarity, q, w, kind, note in options:
-        if q in free_query and w in free_listed:
-            pairs.append(Pair((q,), (w,), kind, similarity, note))
-            free_query.discard(q)
-            free_listed.discard(w)
-    if free_query and free_listed:
-        pairs.extend(_join_pairs(query, [index.words[w] for w in words], free_query, free_listed))
+    for similarity, qs, ws, kind, note in options:
+        if free_query.issuperset(qs) and free_listed.issuperset(ws):
+            pairs.append(Pair(qs, ws, kind, similarity, note))
+            free_query.difference_update(qs)
+            free_listed.difference_update(ws)
 
     weights = index.word_weight
     listed_weight = [
