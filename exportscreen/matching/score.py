@@ -23,7 +23,12 @@ import math
 from dataclasses import dataclass, field
 
 from exportscreen.matching.analyze import AnalyzedName, NameRole, Token, TokenKind
-from exportscreen.matching.index import ROLE_FACTOR, UNMATCHED_QUERY_FACTOR, MatchIndex
+from exportscreen.matching.index import (
+    INITIAL_WEIGHT,
+    ROLE_FACTOR,
+    UNMATCHED_QUERY_FACTOR,
+    MatchIndex,
+)
 from exportscreen.matching.normalize import Script
 from exportscreen.matching.similarity import spelling
 from exportscreen.matching.translit import (
@@ -259,18 +264,31 @@ def score_name(
     listed_weight = [
         weights[word] * _ROLE_FACTORS[role] for word, role in zip(words, roles, strict=True)
     ]
-    query_unmatched = sum(query[q].weight for q in free_query)
+    # An initial carries an initial's information whichever side writes the full word: "I"
+    # matches "Ingvarsson" as evidence worth INITIAL_WEIGHT, and the rest of the full word's
+    # weight is unmatched.
+    query_used = [q.weight for q in query]
+    listed_used = list(listed_weight)
+    for pair in pairs:
+        if pair.kind is MatchKind.INITIAL:
+            for q in pair.query:
+                query_used[q] = min(query_used[q], INITIAL_WEIGHT)
+            for w in pair.listed:
+                listed_used[w] = min(listed_used[w], INITIAL_WEIGHT)
+    query_matched = sum(query_used[q] * p.similarity for p in pairs for q in p.query)
+    listed_matched = sum(listed_used[w] * p.similarity for p in pairs for w in p.listed)
+    query_unmatched = sum(q.weight for q in query) - sum(
+        query_used[q] for p in pairs for q in p.query
+    )
     query_total = sum(q.weight for q in query) - query_unmatched * (1 - UNMATCHED_QUERY_FACTOR)
     listed_total = sum(listed_weight)
-    query_matched = sum(query[q].weight * p.similarity for p in pairs for q in p.query)
-    listed_matched = sum(listed_weight[w] * p.similarity for p in pairs for w in p.listed)
     precision = query_matched / query_total if query_total else 0.0
     recall = listed_matched / listed_total if listed_total else 0.0
     score = math.sqrt(precision * recall)
     result = NameScore(name_id, score, precision, recall, pairs)
 
     distinctive = any(
-        query[q].weight >= DISTINCTIVE_WEIGHT or listed_weight[w] >= DISTINCTIVE_WEIGHT
+        query_used[q] >= DISTINCTIVE_WEIGHT or listed_used[w] >= DISTINCTIVE_WEIGHT
         for p in pairs
         for q in p.query
         for w in p.listed
