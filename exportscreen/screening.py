@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from exportscreen import settings
-from exportscreen.matching.analyze import AnalyzedName, analyze
+from exportscreen.matching.analyze import AnalyzedName, TokenKind, analyze
 from exportscreen.matching.explain import explain
 from exportscreen.matching.index import (
     DEFAULT_CANDIDATES,
@@ -294,6 +294,17 @@ class Screener:
                     TYPE_MISMATCH_PENALTY,
                 )
             )
+        if wanted_type is None and entry.type is EntryType.INDIVIDUAL:
+            form = next((t for t in query.analysis.tokens if t.kind is TokenKind.LEGAL), None)
+            if form is not None:
+                # A legal form says the query names a company, whatever type was (not) given.
+                penalties.append(
+                    Penalty(
+                        f"type mismatch: legal form {form.surface!r} names a company, "
+                        "the listed party is a person",
+                        TYPE_MISMATCH_PENALTY,
+                    )
+                )
         if wanted_country:
             listed_countries = _entry_countries(entry)
             if listed_countries and wanted_country not in listed_countries:

@@ -208,8 +208,12 @@ def analyze(name: str, person: bool = False) -> AnalyzedName:
     raws = _raw_tokens(cleaned.text, person)
     roles = _roles(raws, person)
     table = legal_forms()
-    # Chinese pieces are final already; an empty key keeps legal phrases from spanning them.
-    keys = ["" if raw.fixed is not None else phrase_key(raw.ascii) for raw in raws]
+    # Chinese pieces are final already, and the letters of an Arabic-script word romanised
+    # ("أبو" -> "bw") say nothing of Latin legal forms ("BV"): an empty key matches no form.
+    keys = [
+        "" if raw.fixed is not None or raw.script is Script.ARABIC else phrase_key(raw.ascii)
+        for raw in raws
+    ]
     tokens: list[Token] = []
     position = 0
     while position < len(raws) and len(tokens) < MAX_TOKENS:
