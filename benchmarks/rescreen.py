@@ -9,7 +9,8 @@ edited (an alias dropped or an address changed) plus a few entries that version 
 version 2 as published. The register holds ``--counterparties`` counterparties: 98% made up by
 Faker in several locales, 2% variants of listed names (typos, dropped words, joined words).
 
-Measured, wall clock on a shared machine:
+Measured in wall clock and in CPU time (the machine is shared: CPU time is what the work
+costs, whatever else runs):
 
 * cache build: analysing every counterparty into its signature and storing it (done once, as
   after the previous screening), then loading the stored signatures into a new process's cache;
@@ -217,31 +218,40 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"({restart.loaded:,} loaded from the database)"
         )
 
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         report = rescreen(store, register, screener, since=v1_versions, cache=cache)
         delta_seconds = time.perf_counter() - started
+        delta_cpu = time.process_time() - started_cpu
         print(
-            f"delta re-screen: {delta_seconds:.1f} s; of {report.counterparties:,} "
-            f"counterparties {report.reached:,} reach a delta word, {report.within_reach:,} "
-            f"pass the reach cut, {report.screened:,} may score (screened, "
+            f"delta re-screen: {delta_seconds:.1f} s ({delta_cpu:.1f} s CPU); of "
+            f"{report.counterparties:,} counterparties {report.reached:,} reach a delta word, "
+            f"{report.within_reach:,} pass the reach cut, {report.screened:,} may score (screened, "
             f"{report.screened / report.counterparties:.2%}); "
             f"{len(report.alerts_raised)} alerts raised, {len(report.alerts_closed)} closed"
         )
 
         parties = register.counterparties()
         sample = rng.sample(parties, min(args.full_sample, len(parties)))
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         for party in sample:
             screener.screen(party.name, country=party.country or None, threshold=register.threshold)
-        sample_seconds = time.perf_counter() - started
-        full_seconds = sample_seconds * len(parties) / len(sample)
+        scale = len(parties) / len(sample)
+        full_seconds = (time.perf_counter() - started) * scale
+        full_cpu = (time.process_time() - started_cpu) * scale
         print(
-            f"full re-screen: {sample_seconds:.1f} s for a sample of {len(sample):,}, "
-            f"EXTRAPOLATED linearly to {len(parties):,}: {full_seconds:.0f} s"
+            f"full re-screen: a sample of {len(sample):,} screened, EXTRAPOLATED linearly to "
+            f"{len(parties):,}: {full_seconds:.0f} s ({full_cpu:.0f} s CPU)"
         )
-        ratio = full_seconds / delta_seconds
-        verdict = "met" if ratio >= TARGET_RATIO else "NOT met"
-        print(f"ratio full / delta: {ratio:.1f}x (goal >= {TARGET_RATIO:.0f}x: {verdict})")
+        for label, full, delta in (
+            ("wall clock", full_seconds, delta_seconds),
+            ("CPU time (what the machine's other users do not change)", full_cpu, delta_cpu),
+        ):
+            ratio = full / delta
+            verdict = "met" if ratio >= TARGET_RATIO else "NOT met"
+            print(
+                f"ratio full / delta, {label}: {ratio:.1f}x "
+                f"(goal >= {TARGET_RATIO:.0f}x: {verdict})"
+            )
         store.close()
     return 0
 

@@ -460,9 +460,9 @@ class _InvertedMaps:
         """Counterparty token keys from which ``MatchIndex.reachable_words`` could reach
         ``word``, following its routes backwards."""
         text = index.words[word]
-        keys = {text}
+        keys = {text, *equivalent_keys.get(text, ())}
         if index.word_kind[word] != _WORD:
-            return keys  # the index keys, equivalences and near words hold words only
+            return keys  # skeleton keys and near words lead to words only
         for prefix, value, shortest in (
             ("s:", index.word_skeleton[word], MIN_SKELETON),
             ("c:", index.word_consonants[word], MIN_SKELETON),
@@ -470,7 +470,6 @@ class _InvertedMaps:
         ):
             if len(value) >= shortest:
                 keys.update(self.word_keys[k] for k in self.by_skeleton.get(prefix + value, ()))
-        keys.update(equivalent_keys.get(text, ()))
         if len(text) >= MIN_GRAM_WORD and text.isalpha():
             keys.update(self._near_keys(index, text))
         return keys
