@@ -32,7 +32,7 @@ import itertools
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, datetime
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -501,11 +501,17 @@ class _InvertedMaps:
         scorer = _DeltaScorer(index, threshold)
         within_reach = 0
         passing: set[str] = set()
+        # Registers repeat names (branches, duplicates): the verdict depends on the name only.
+        verdicts: dict[str, bool] = {}
         for slot in reached:
             candidates = bound.names_within_reach(self.signatures[slot]) | exact.get(slot, set())
             if candidates:
                 within_reach += 1
-                if scorer.may_hit(self.names[slot], candidates):
+                name = self.names[slot]
+                verdict = verdicts.get(name)
+                if verdict is None:
+                    verdict = verdicts[name] = scorer.may_hit(name, candidates)
+                if verdict:
                     passing.add(self.parties[slot])
         return FilterResult(frozenset(passing), len(reached), within_reach)
 
@@ -557,28 +563,37 @@ class _ReachBound:
             )
         return found
 
+    def _passes(self, mass: float, total: float) -> bool:
+        matched = min(mass, total)
+        reach = matched / max(matched + UNMATCHED_QUERY_FACTOR * (total - matched), 1e-9)
+        return reach >= self.needed
+
     def names_within_reach(self, found: Signature) -> set[int]:
         """The delta names that could pass the reach cut for this counterparty."""
         weights = [self._weight(t) for t in found.tokens]
         total = sum(weights)
-        shared: dict[int, float] = defaultdict(float)
-        for token, weight in zip(found.tokens, weights, strict=True):
-            if token.kind is not TokenKind.LEGAL:
-                for name in self.key_names.get(token.key, ()):
-                    shared[name] += weight
+        reaching = [
+            (weight, names)
+            for token, weight in zip(found.tokens, weights, strict=True)
+            if token.kind is not TokenKind.LEGAL
+            and (names := self.key_names.get(token.key)) is not None
+        ]
         for (left, left_w), (right, right_w) in itertools.pairwise(
             zip(found.tokens, weights, strict=True)
         ):
             if left.kind is TokenKind.WORD and right.kind is TokenKind.WORD:
-                for name in self.joined_names.get(left.key + right.key, ()):
-                    shared[name] += left_w + right_w
-        kept: set[int] = set()
-        for name, mass in shared.items():
-            matched = min(mass, total)
-            reach = matched / max(matched + UNMATCHED_QUERY_FACTOR * (total - matched), 1e-9)
-            if reach >= self.needed:
-                kept.add(name)
-        return kept
+                names = self.joined_names.get(left.key + right.key)
+                if names is not None:
+                    reaching.append((left_w + right_w, names))
+        # Most counterparties fail even if every reaching token met in one name: skip the
+        # per-name sums for them.
+        if not reaching or not self._passes(sum(w for w, _ in reaching), total):
+            return set()
+        shared: dict[int, float] = defaultdict(float)
+        for weight, names in reaching:
+            for name in names:
+                shared[name] += weight
+        return {name for name, mass in shared.items() if self._passes(mass, total)}
 
 
 # --- the delta ------------------------------------------------------------------------------
@@ -606,25 +621,41 @@ class ListDelta:
         }
 
 
-def last_screened_versions(register: Register) -> dict[ListCode, int] | None:
-    """The list versions of the register's latest full screening or re-screening, None if the
-    register was never screened.
+@dataclass(frozen=True, slots=True)
+class LastScreening:
+    versions: dict[ListCode, int]  # the list versions the register was screened against
+    at: datetime  # when (the audit record's time)
+
+
+def last_screening(register: Register) -> LastScreening | None:
+    """The register's latest full screening or re-screening, None if it was never screened.
 
     A ``register.screen`` limited to some entries is a part of a re-screen (see ``rescreen``),
     not a screening of the whole lists: it is skipped, so a re-screen interrupted between its
     parts starts again from the versions before it."""
     query = (
-        sa.select(audit_log.c.action, audit_log.c.payload)
+        sa.select(audit_log.c.action, audit_log.c.payload, audit_log.c.created_at)
         .where(audit_log.c.action.in_(SCREEN_ACTIONS))
         .order_by(audit_log.c.seq.desc())
     )
     with register.engine.connect() as conn:
-        for action, payload in conn.execute(query):
+        for action, payload, created_at in conn.execute(query):
             if action == "register.screen" and payload.get("only_entries") is not None:
                 continue
             versions = payload.get("list_versions") or {}
-            return {ListCode(code): int(number) for code, number in versions.items()}
+            return LastScreening(
+                {ListCode(code): int(number) for code, number in versions.items()}, created_at
+            )
     return None
+
+
+def changed_since(register: Register, when: datetime | None) -> list[str]:
+    """External ids of the counterparties added or edited since ``when`` (all when None)."""
+    query = sa.select(counterparties.c.external_id).order_by(counterparties.c.id)
+    if when is not None:
+        query = query.where(counterparties.c.updated_at >= when)
+    with register.engine.connect() as conn:
+        return list(conn.execute(query).scalars())
 
 
 def list_deltas(
@@ -713,7 +744,8 @@ class RescreenReport:
     since: date | None
     lists: list[ListDelta]
     counterparties: int  # in the register
-    screened: int  # passed the filter and were screened
+    screened: int  # passed the filter and were screened against the delta
+    fresh: int = 0  # added or edited since the last screening: screened against every entry
     # How the filter narrowed the register (see FilterResult).
     reached: int = 0
     within_reach: int = 0
@@ -732,6 +764,32 @@ class RescreenReport:
     def to_versions(self) -> dict[ListCode, int]:
         return {d.list: d.to_version for d in self.lists}
 
+    def lines(self) -> list[str]:
+        """The report as text: what changed since when, and which counterparties it hits."""
+        since = f"since {self.since.isoformat()}" if self.since else "since the last screening"
+        moved = [d for d in self.lists if d.from_version != d.to_version]
+        result = [f"Changes {since}: " + ("none" if not moved else f"{len(moved)} list(s)")]
+        for d in moved:
+            start = f"version {d.from_version}" if d.from_version is not None else "nothing"
+            result.append(
+                f"  {d.list.value} ({start} -> version {d.to_version}): {len(d.added)} added, "
+                f"{len(d.changed)} changed, {len(d.removed)} removed"
+            )
+        result.append(
+            f"Screened {self.screened} of {self.counterparties} counterparties: "
+            f"{len(self.alerts_raised)} alert(s) raised, {len(self.alerts_closed)} closed "
+            "(entry removed)"
+        )
+        if self.fresh:
+            result.append(f"Screened {self.fresh} new or edited counterparties against every entry")
+        for hit in sorted(self.hits, key=lambda h: (h.external_id, -h.score, h.entry_id)):
+            result.append(
+                f"  {hit.external_id} {hit.counterparty!r} -> {hit.entry_id} "
+                f"{hit.entry_name!r} ({hit.list.value}) score {hit.score:.2f}, "
+                f"matched {hit.matched_name!r}, alert {hit.alert_id}"
+            )
+        return result
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "since": self.since.isoformat() if self.since else None,
@@ -742,6 +800,7 @@ class RescreenReport:
             "reached": self.reached,
             "within_reach": self.within_reach,
             "screened": self.screened,
+            "fresh": self.fresh,
             "hits": [to_plain(h) for h in self.hits],
             "alerts_raised": list(self.alerts_raised),
             "alerts_closed": list(self.alerts_closed),
@@ -782,17 +841,16 @@ def _shown(versions: Mapping[ListCode, int]) -> str:
 
 def _since_versions(
     store: Store,
-    register: Register,
+    last: LastScreening | None,
     since: date | Mapping[ListCode, int] | None,
     current: Mapping[ListCode, int],
 ) -> dict[ListCode, int]:
     if since is None:
-        found = last_screened_versions(register)
-        if found is None:
+        if last is None:
             raise StoreError(
                 "the register was never screened: run a full screening first, or give a date"
             )
-        return found
+        return last.versions
     if isinstance(since, date):
         versions: dict[ListCode, int] = {}
         for code in current:
@@ -813,13 +871,16 @@ def rescreen(
 ) -> RescreenReport:
     """Screen the register against the entries added or changed since the last screening (or
     since ``since``: a date, the versions in force then; or list versions by id), raise alerts
-    for the new pairs and close alerts on entries no longer listed.
+    for the new pairs and close alerts on entries no longer listed. Counterparties added or
+    edited since the last screening were never screened as they are: they are screened against
+    every entry, as a full re-screen would.
 
     ``screener`` must hold the store's current lists. Pass the same ``cache`` from one call to the
     next to skip re-reading signatures; without one, they are read from the database.
     """
     current = _check_screener(store, screener)
-    from_versions = _since_versions(store, register, since, current)
+    last = last_screening(register)
+    from_versions = _since_versions(store, last, since, current)
     deltas = list_deltas(store, from_versions, current)
     index = index_of(screener)
     delta_ids = {e for d in deltas for e in (*d.added, *d.changed)}
@@ -831,7 +892,8 @@ def rescreen(
     filtered = FilterResult(frozenset(), 0, 0)
     if delta_ids:
         filtered = cache.filter(index, delta_names(index, delta_ids), register.threshold)
-    passing = sorted(filtered.passing)
+    fresh = changed_since(register, last.at if last is not None else None)
+    passing = sorted(filtered.passing - set(fresh))
 
     report = RescreenReport(
         since=since if isinstance(since, date) else None,
@@ -848,6 +910,14 @@ def rescreen(
             screener, external_ids=passing[start : start + SCREEN_CHUNK], only_entries=delta_ids
         )
         report.screened += run.screened
+        report.alerts_raised.extend(run.raised)
+        report.already_open += run.already_open
+        report.suppressed += run.suppressed
+    # After the delta part, so that its record (a full screening of these counterparties) never
+    # marks an unfinished delta as done.
+    for start in range(0, len(fresh), SCREEN_CHUNK):
+        run = register.screen(screener, external_ids=fresh[start : start + SCREEN_CHUNK])
+        report.fresh += run.screened
         report.alerts_raised.extend(run.raised)
         report.already_open += run.already_open
         report.suppressed += run.suppressed
@@ -882,6 +952,7 @@ def rescreen(
             "counterparties_reached": report.reached,
             "counterparties_within_reach": report.within_reach,
             "counterparties_screened": report.screened,
+            "counterparties_fresh": report.fresh,
             "alerts_raised": report.alerts_raised,
             "alerts_closed": report.alerts_closed,
             "already_open": report.already_open,

@@ -27,7 +27,7 @@ from exportscreen.rescreen import (
     SignatureCache,
     delta_names,
     index_of,
-    last_screened_versions,
+    last_screening,
     load_parties,
     rescreen,
     save_signatures,
@@ -175,8 +175,19 @@ def test_small_delta_hits_exactly_the_full_screen(small: tuple[Store, Register])
     # The fixture is meant to exercise each route; check that the screener agrees it hits.
     assert {p for p, _ in expected} >= {"near", "joined", "typo", "chinese", "romanised", "exact"}
 
+    # Added after the last screening: screened against every entry, not only the new ones.
+    register.add(Counterparty("late", "Nettrix Information Industry Beijing Company Limited"))
+    expected |= {
+        ("late", hit.entry.id)
+        for hit in screener.screen(
+            "Nettrix Information Industry Beijing Company Limited", threshold=THRESHOLD
+        )
+    }
+    assert ("late", STEADY.id) in expected
+
     report = rescreen(store, register, screener)
 
+    assert report.fresh == 1
     assert {(h.external_id, h.entry_id) for h in report.hits} == expected
     assert pairs(register) >= expected
     assert report.screened < len(SMALL_REGISTER)
@@ -234,7 +245,7 @@ def test_never_screened_register_needs_a_date(tmp_path: Path) -> None:
         publish(store, [STEADY], V1_DATE, [ListCode.EL])
         register = Register(store, actor="tester", threshold=THRESHOLD)
         register.import_file(write_register(tmp_path / "register.csv", SMALL_REGISTER))
-        assert last_screened_versions(register) is None
+        assert last_screening(register) is None
         with pytest.raises(StoreError, match="never screened"):
             rescreen(store, register, current_screener(store))
         # From a date before any version: every entry is new.
@@ -503,10 +514,18 @@ def test_delta_rescreen_raises_what_a_full_rescreen_raises(
     with store:
         report = rescreen(store, register, sqlite_state.screener)
         check_rescreen(report, register, scenario, full_rescreen)
+        assert report.fresh == 0
         # A sixth of the register is written from delta names; little else is screened.
         assert report.screened <= report.counterparties // 4
         assert report.screened < report.within_reach < report.reached
-        json.dumps(report.to_dict())
+        assert json.loads(json.dumps(report.to_dict()))["lists"][0]["added"] == ADDED
+        text = report.lines()
+        assert any(
+            line.startswith("  EL (version")
+            and line.endswith(f"{ADDED} added, {ALIAS_EDITS + ADDRESS_EDITS} changed, 0 removed")
+            for line in text
+        )
+        assert sum(" score " in line for line in text) == len(report.hits)
 
         # Nothing changed since: the next re-screen finds no delta and raises nothing.
         again = rescreen(store, register, sqlite_state.screener)
