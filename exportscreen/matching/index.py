@@ -68,6 +68,7 @@ MAX_GRAM_POSTING = 3000
 GRAM_SHORTLIST = 24  # vocabulary words sharing most n-grams, verified with Jaro-Winkler
 GRAM_MIN_SIMILARITY = 0.8
 MIN_CONTAINED_WORD = 4  # "gazprombank" contains "gazprom": a joined-word candidate
+MIN_SPLIT_PART = 2  # "qingshanli" is "qingshan" + "li"
 DEFAULT_CANDIDATES = 200
 MIN_IDENTIFIER_CHARS = 4
 
@@ -172,6 +173,9 @@ class VocabularyHit:
 
     word: int
     closeness: float
+    # Reached by spelling (near words, parts of a joined word) rather than as the same word in
+    # another form: the listed word's own weight bounds the evidence.
+    guessed: bool = False
 
 
 @dataclass(slots=True)
@@ -394,6 +398,31 @@ class MatchIndex:
                 hits.append(VocabularyHit(word, len(text) / len(key)))
         return hits
 
+    def split_words(self, key: str) -> list[int]:
+        """The vocabulary words a word the lists do not contain is made of, when it is two or
+        three of them joined ("megviitechnology", "zhongkeshuguang"): the fewest parts, the
+        longest first part."""
+        if len(key) < 2 * MIN_SPLIT_PART or not key.isalpha():
+            return []
+        for parts in (2, 3):
+            found = self._split(key, parts)
+            if found:
+                return found
+        return []
+
+    def _split(self, key: str, parts: int) -> list[int]:
+        for cut in range(len(key) - MIN_SPLIT_PART, MIN_SPLIT_PART - 1, -1):
+            head = self.word_ids.get(key[:cut])
+            if head is None or self.word_kind[head] != TokenKind.WORD:
+                continue
+            if parts == 2:
+                tail = self.word_ids.get(key[cut:])
+                if tail is not None and self.word_kind[tail] == TokenKind.WORD:
+                    return [head, tail]
+            elif rest := self._split(key[cut:], parts - 1):
+                return [head, *rest]
+        return []
+
     def reachable_words(
         self, key: str, kind: TokenKind, arabic_consonants: str = ""
     ) -> list[VocabularyHit]:
@@ -423,8 +452,13 @@ class MatchIndex:
                 if (equivalent := self.word_ids.get(other)) is not None:
                     found.setdefault(equivalent, 0.9)
             if word is None:
-                for hit in self.near_words(key):
-                    found.setdefault(hit.word, hit.closeness)
+                guessed = [*self.near_words(key)]
+                guessed.extend(VocabularyHit(part, 0.9) for part in self.split_words(key))
+                return [VocabularyHit(w, c) for w, c in found.items()] + [
+                    VocabularyHit(hit.word, hit.closeness, True)
+                    for hit in guessed
+                    if hit.word not in found
+                ]
         return [VocabularyHit(w, c) for w, c in found.items()]
 
     def candidates(
@@ -445,16 +479,24 @@ class MatchIndex:
         total = 0.0
 
         def add(reached: list[VocabularyHit], weight: float) -> None:
-            postings = [
-                self.names_of_word(hit.word)
+            # A name counts the query token's weight; through a guessed word, no more than that
+            # word's weight: "megviitechnology" reaching "technology" brings a generic word's
+            # mass, not an unknown word's.
+            found = [
+                (min(weight, self.word_weight[hit.word]) if hit.guessed else weight, posting)
                 for hit in reached
                 if self.word_kind[hit.word] != TokenKind.LEGAL
+                and len(posting := self.names_of_word(hit.word)) <= MAX_POSTING
             ]
-            postings = [p for p in postings if len(p) <= MAX_POSTING]
-            if postings:
-                names = np.unique(np.concatenate(postings))
-                ids.append(names)
-                masses.append(np.full(len(names), weight))
+            if not found:
+                return
+            found.sort(key=lambda item: -item[0])
+            names = np.concatenate([posting for _, posting in found])
+            weights = np.concatenate([np.full(len(p), m) for m, p in found])
+            # The heaviest route to each name (np.unique keeps the first occurrence).
+            names, first = np.unique(names, return_index=True)
+            ids.append(names)
+            masses.append(weights[first])
 
         for key, kind, weight, arabic_consonants in tokens:
             total += weight
