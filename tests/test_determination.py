@@ -735,7 +735,15 @@ def test_a_denied_person_is_prohibited_while_the_order_runs(
     # dpl_2023-11-30.txt: "ABDUL MAJID SAIDI" effective 10/30/2020, expires 03/13/2026.
     saidi = real.entry(ListCode.DPL, "ABDUL MAJID SAIDI")
     tx = real_transaction("Abdul Majid Saidi", on, "3A001")
-    result = determine(tx, real.screener, confirmed=confirm(("Abdul Majid Saidi", saidi)))
+    # The analyst confirmed the Denied Persons entry and cleared any namesake the screener also
+    # proposed, so that the outcome is the DPL listing's alone.
+    decisions = {
+        ("Abdul Majid Saidi", hit.entry.id): Disposition.FALSE_POSITIVE
+        for hit in real.screener.screen("Abdul Majid Saidi")
+        if hit.entry.id != saidi.id
+    }
+    decisions.update(confirm(("Abdul Majid Saidi", saidi)))
+    result = determine(tx, real.screener, confirmed=decisions)
     reason = only_reason(result, saidi)
     assert (reason.outcome, result.outcome) == (expected, expected)
     assert note in reason.note
