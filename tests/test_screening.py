@@ -45,6 +45,10 @@ def _top(hits: list[Hit]) -> str | None:
         ("محمد الظواهري", "SDN-muhammad"),  # Arabic script
         ("Shuguang Information Industry", "EL-sugon"),  # mined equivalence
         ("CETC 13", "EL-cetc13"),
+        ("HIKVISIONDIGITAL Technology", "EL-hikvision"),  # joined words unknown to the lists
+        ("Hikvision Digital Tech Co Lim ited", "EL-hikvision"),  # a split legal form
+        ("Hikvsion Digital Technology", "EL-hikvision"),  # a transposition
+        ("محمد ظواهري", "SDN-muhammad"),  # without the article
     ],
 )
 def test_finds_the_listed_party(screener: Screener, query: str, expected: str) -> None:
@@ -214,3 +218,23 @@ def test_every_listed_name_finds_its_entry(
     hits = screener.screen(name, type=person, limit=50)
     assert entry.id in {h.entry.id for h in hits}
     assert max(h.score for h in hits) == pytest.approx(1.0)
+
+
+def test_a_legal_form_in_the_query_lowers_persons(screener: Screener) -> None:
+    (hit,) = [
+        h for h in screener.screen("Khoroshev Ltd", threshold=0.0) if h.entry.id == "SDN-khoroshev"
+    ]
+    reasons = [p.reason for p in hit.explanation.penalties]
+    assert any("legal form" in r and "person" in r for r in reasons)
+    unqualified = screener.screen("Khoroshev", threshold=0.0)
+    assert hit.score < next(h.score for h in unqualified if h.entry.id == "SDN-khoroshev")
+
+
+def test_a_full_word_matched_by_an_initial_counts_as_an_initial(screener: Screener) -> None:
+    def score(query: str) -> float:
+        hits = screener.screen(query, threshold=0.0)
+        return next(h.score for h in hits if h.entry.id == "DPL-smith")
+
+    # "Bartholomew" agrees with the listed "B." only in its first letter: much weaker evidence
+    # than the initial itself, and the rest of the word is unmatched.
+    assert score("John Bartholomew Pridmore-Smith") < score("John B Pridmore-Smith") - 0.05

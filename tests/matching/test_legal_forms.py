@@ -48,6 +48,13 @@ def _legal(name: str) -> list[str]:
         ("Acme LLP", "llp"),
         ("Acme FZE", "fze"),
         ("Acme FZCO", "fze"),
+        ("IKS Joint Stock Co", "jsc"),  # abbreviated inside the form
+        ("Rostelecom Public Joint Stock Co.", "jsc"),
+        ("Yitu Lim ited", "ltd"),  # one-word form split by a typist
+        ("Set Petrochemicals Oy", "ltd"),
+        ("Acme Kft", "ltd"),
+        ("Duong Cong ty TNHH", "ltd"),
+        ("Acme GmbH & Co. KG", "llp"),
     ],
 )
 def test_legal_forms_are_canonicalised(name: str, form_class: str) -> None:
@@ -63,3 +70,15 @@ def test_two_letter_forms_count_only_at_the_edges() -> None:
     # "SA" inside a name is a word, not a legal form.
     assert _legal("Banco SA Trading") == []
     assert _legal("Banco Trading SA") == ["jsc"]
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "أبو حسن",  # "bw" romanised is not the Dutch B.V.
+        "Se Ri Pak",  # "SE" is a Korean name part before it is a Societas Europaea
+        "A G Smith",  # initials, not a split "AG"
+    ],
+)
+def test_no_legal_form_where_there_is_none(name: str) -> None:
+    assert _legal(name) == []

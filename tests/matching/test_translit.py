@@ -2,7 +2,11 @@ from __future__ import annotations
 
 import pytest
 
-from exportscreen.matching.translit import consonant_skeleton, romanisation_skeleton
+from exportscreen.matching.translit import (
+    arabic_consonants,
+    consonant_skeleton,
+    romanisation_skeleton,
+)
 
 
 @pytest.mark.parametrize(
@@ -31,3 +35,27 @@ def test_different_names_keep_different_skeletons(a: str, b: str) -> None:
 @pytest.mark.parametrize("variant", ["muhammad", "mohammed", "mohamed", "mhmd", "muhammed"])
 def test_arabic_vowel_variants_share_consonants(variant: str) -> None:
     assert consonant_skeleton(variant) == "mhmd"
+
+
+@pytest.mark.parametrize(
+    ("arabic", "latin"),
+    [
+        ("محمد", "Muhammad"),
+        ("طاهر", "Taher"),  # ط + ه, not ث ("th")
+        ("ثابت", "Thabit"),  # ث is "th"
+        ("أسامة", "Usama"),  # tā' marbūṭa is the final -a
+        ("قاسم", "Qasim"),
+        ("خالد", "Khaled"),
+        ("عبد", "Abdul"),  # the article Latin glues to Abd-
+        ("عبدالله", "Abdallah"),
+        ("حافظ", "Hafez"),
+        ("جواد", "Jawad"),
+    ],
+)
+def test_arabic_script_meets_its_latin_spellings(arabic: str, latin: str) -> None:
+    assert arabic_consonants(arabic) == consonant_skeleton(latin.lower())
+
+
+@pytest.mark.parametrize(("arabic", "latin"), [("طاهر", "yasar"), ("محمود", "ahmad")])
+def test_arabic_script_keeps_other_names_apart(arabic: str, latin: str) -> None:
+    assert arabic_consonants(arabic) != consonant_skeleton(latin)
