@@ -20,6 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from exportscreen import __version__
+from exportscreen.api.audit_writer import AuditWriter
 from exportscreen.api.auth import KeyAuthenticator
 from exportscreen.api.config import ApiConfig, session_secret
 from exportscreen.api.jobs import JobStore
@@ -99,6 +100,7 @@ def create_app(
         rate_limiter=RateLimiter(config.rate_per_second, config.rate_burst),
         metrics=metrics,
         jobs=JobStore(config.jobs_dir, the_store, workers=config.batch_workers),
+        audit=AuditWriter(the_store.engine),
     )
 
     @asynccontextmanager
@@ -116,6 +118,9 @@ def create_app(
             if scheduler is not None:
                 scheduler.stop(timeout=30)
             services.jobs.close()
+            # Requests in progress have finished (uvicorn waits for them before the lifespan
+            # ends): this writes the records they queued, before the store closes.
+            services.audit.close()
             if owned_store:
                 the_store.close()
 

@@ -24,6 +24,7 @@ from exportscreen.screening import Screener
 from exportscreen.store import ListSummary, Store
 
 if TYPE_CHECKING:
+    from exportscreen.api.audit_writer import AuditWriter
     from exportscreen.api.auth import KeyAuthenticator
     from exportscreen.api.config import ApiConfig
     from exportscreen.api.jobs import JobStore
@@ -125,6 +126,7 @@ class Services:
     rate_limiter: RateLimiter
     metrics: Metrics
     jobs: JobStore
+    audit: AuditWriter
     shedder: LoadShedder | None = None
     started_at: float = field(default_factory=time.time)
 

@@ -1,15 +1,17 @@
 """Audit records for the API's screenings: who asked what, against which list versions, with
 which algorithm and threshold, and what was found. A screening is answered only after its record
-is committed, so no answer exists that the trail does not show."""
+is committed, so no answer exists that the trail does not show. Records go through the process's
+``AuditWriter``, which commits them in small batches (see ``audit_writer``)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from concurrent.futures import Future
 from typing import Any
 
-from exportscreen import audit
 from exportscreen.api.auth import Principal
 from exportscreen.api.state import LoadedLists, Services
+from exportscreen.audit import AuditRecord
 from exportscreen.model import Hit
 
 # Enough to reconstruct what the caller was shown without storing whole result pages.
@@ -27,7 +29,7 @@ def _summary(item: Hit | Mapping[str, Any]) -> Mapping[str, Any]:
     return summarise([item])[0] if isinstance(item, Hit) else item
 
 
-def record_screening(
+def submit_screening(
     services: Services,
     principal: Principal,
     action: str,
@@ -35,10 +37,10 @@ def record_screening(
     results: Sequence[Sequence[Hit | Mapping[str, Any]]],
     loaded: LoadedLists,
     threshold: float | None,
-) -> int:
-    """Append one record for a request's screenings (one per query); returns its seq.
-    ``results`` are hits, or already summarised hits (``summarise``) for searches that do not
-    produce Hit objects."""
+) -> Future[AuditRecord]:
+    """Queue one record for a request's screenings (one per query); the future resolves once it
+    is committed. ``results`` are hits, or already summarised hits (``summarise``) for searches
+    that do not produce Hit objects."""
     payload = {
         "key_id": principal.key_id,
         "role": principal.role.label,
@@ -54,4 +56,19 @@ def record_screening(
             for query, hits in zip(queries, results, strict=True)
         ],
     }
-    return audit.append(services.store.engine, principal.user, action, payload).seq
+    return services.audit.submit(principal.user, action, payload)
+
+
+def record_screening(
+    services: Services,
+    principal: Principal,
+    action: str,
+    queries: Sequence[Mapping[str, Any]],
+    results: Sequence[Sequence[Hit | Mapping[str, Any]]],
+    loaded: LoadedLists,
+    threshold: float | None,
+) -> int:
+    """``submit_screening`` and wait for the commit (for endpoints on worker threads); returns
+    the record's seq."""
+    submitted = submit_screening(services, principal, action, queries, results, loaded, threshold)
+    return submitted.result().seq

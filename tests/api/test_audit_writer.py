@@ -1,0 +1,118 @@
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from exportscreen import audit
+from exportscreen.api.audit_writer import AuditWriter, AuditWriterClosed
+from exportscreen.store import Store
+from exportscreen.store.engine import SQLITE_WRITER
+
+
+@pytest.fixture()
+def store(tmp_path: Path) -> Iterator[Store]:
+    with Store.open(f"sqlite:///{tmp_path / 'audit.db'}", lock_timeout=0.5) as opened:
+        yield opened
+
+
+def _held_write_lock(store: Store) -> tuple[sa.Connection, sa.Transaction]:
+    """Another writer holding the database's write lock until the test commits it."""
+    conn = store.engine.connect().execution_options(**{SQLITE_WRITER: True})
+    return conn, conn.begin()
+
+
+@pytest.mark.parametrize("max_batch", [1, 4, 32])
+def test_concurrent_records_form_one_intact_chain(store: Store, max_batch: int) -> None:
+    writer = AuditWriter(store.engine, max_batch=max_batch)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        futures = [
+            pool.submit(writer.append, f"user{i % 3}", "api.screen", {"n": i}) for i in range(60)
+        ]
+        written = [f.result() for f in futures]
+    writer.close()
+    seqs = sorted(r.seq for r in written)
+    assert seqs == list(range(seqs[0], seqs[0] + 60))
+    stored = {r.seq: r for r in audit.records(store.engine)}
+    for record in written:
+        assert stored[record.seq].payload == record.payload
+        assert stored[record.seq].actor == record.actor
+    assert sorted(r.payload["n"] for r in written) == list(range(60))
+    assert audit.verify(store.engine).ok
+
+
+def test_records_queued_behind_a_lock_commit_together(store: Store) -> None:
+    conn, held = _held_write_lock(store)
+    writer = AuditWriter(store.engine, max_batch=32)
+    futures = [writer.submit("viewer", "api.screen", {"n": i}) for i in range(10)]
+    assert not any(f.done() for f in futures)  # nothing is answered before its commit
+    held.commit()
+    conn.close()
+    records = [f.result(timeout=10) for f in futures]
+    writer.close()
+    # Submission order is chain order, across batches.
+    assert [r.seq for r in records] == sorted(r.seq for r in records)
+    assert [r.payload["n"] for r in records] == list(range(10))
+    assert audit.verify(store.engine).ok
+
+
+def test_close_writes_every_queued_record_and_refuses_new_ones(store: Store) -> None:
+    conn, held = _held_write_lock(store)
+    writer = AuditWriter(store.engine)
+    futures = [writer.submit("viewer", "api.screen", {"n": i}) for i in range(20)]
+    closing = threading.Thread(target=writer.close)
+    closing.start()
+    held.commit()
+    conn.close()
+    closing.join(timeout=10)
+    assert not closing.is_alive()
+    assert all(f.done() and f.exception() is None for f in futures)
+    assert len(audit.records(store.engine)) == 20
+    with pytest.raises(AuditWriterClosed):
+        writer.submit("viewer", "api.screen", {"n": 99})
+
+
+def test_a_record_the_database_rejects_fails_alone(store: Store) -> None:
+    conn, held = _held_write_lock(store)
+    writer = AuditWriter(store.engine)
+    first = writer.submit("viewer", "api.screen", {"n": 0})
+    # A set is not JSON: its record cannot be written, whichever batch it lands in.
+    bad = writer.submit("viewer", "api.screen", {"n": {1, 2}})
+    good = writer.submit("viewer", "api.screen", {"n": 2})
+    held.commit()
+    conn.close()
+    assert first.result(timeout=10).payload == {"n": 0}
+    assert good.result(timeout=10).payload == {"n": 2}
+    with pytest.raises(TypeError):
+        bad.result(timeout=10)
+    writer.close()
+    assert [r.payload["n"] for r in audit.records(store.engine)] == [0, 2]
+    assert audit.verify(store.engine).ok
+
+
+def test_a_database_that_stays_locked_fails_the_waiting_records(store: Store) -> None:
+    conn, held = _held_write_lock(store)
+    writer = AuditWriter(store.engine)
+    futures = [writer.submit("viewer", "api.screen", {"n": i}) for i in range(3)]
+    try:
+        for future in futures:  # the store waits 0.5 s for the lock, then gives up
+            with pytest.raises(sa.exc.OperationalError):
+                future.result(timeout=10)
+    finally:
+        held.rollback()
+        conn.close()
+    # The writer survives the failure: the next record is written.
+    assert writer.append("viewer", "api.screen", {"n": 3}).seq == 1
+    writer.close()
+
+
+def test_a_writer_that_never_wrote_closes_at_once(store: Store) -> None:
+    writer = AuditWriter(store.engine)
+    writer.close()
+    writer.close()  # twice is harmless
+    with pytest.raises(AuditWriterClosed):
+        writer.append("viewer", "api.screen", {})
