@@ -17,7 +17,7 @@ import hmac
 import secrets
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -25,6 +25,7 @@ from typing import Annotated, Any
 import sqlalchemy as sa
 from fastapi import Depends, HTTPException, Request, status
 from sqlalchemy.engine import Engine
+from starlette.concurrency import run_in_threadpool
 
 from exportscreen import audit
 from exportscreen.api.state import services
@@ -237,13 +238,21 @@ class KeyAuthenticator:
         self._cache: dict[str, tuple[float, Principal]] = {}
         self._lock = threading.Lock()
 
+    def cached(self, key: str) -> Principal | None:
+        """The principal if the key was authenticated less than the cache's lifetime ago, else
+        None (which does not mean the key is invalid: ask ``__call__``)."""
+        with self._lock:
+            cached = self._cache.get(hash_key(key))
+        if cached is not None and cached[0] > time.monotonic():
+            return cached[1]
+        return None
+
     def __call__(self, key: str) -> Principal | None:
+        found = self.cached(key)
+        if found is not None:
+            return found
         digest = hash_key(key)
         now = time.monotonic()
-        with self._lock:
-            cached = self._cache.get(digest)
-        if cached is not None and cached[0] > now:
-            return cached[1]
         found = authenticate_key(self._engine, key)
         with self._lock:
             if found is None:
@@ -276,14 +285,18 @@ def presented_key(request: Request) -> str | None:
     return None
 
 
-def require(role: Role) -> Callable[[Request], Principal]:
+def require(role: Role) -> Callable[[Request], Awaitable[Principal]]:
     """A dependency admitting API callers with at least ``role``: 401 without a valid key, 403
     with a key of a lesser role, 429 once the key's rate is spent."""
 
-    def dependency(request: Request) -> Principal:
+    # A coroutine, so that a cached key costs no hop to the thread pool (FastAPI runs plain
+    # functions there); only a key that is not cached goes there for its database lookup.
+    async def dependency(request: Request) -> Principal:
         found = services(request)
         key = presented_key(request)
-        principal = found.keys(key) if key else None
+        principal = None
+        if key:
+            principal = found.keys.cached(key) or await run_in_threadpool(found.keys, key)
         if principal is None:
             raise HTTPException(
                 status.HTTP_401_UNAUTHORIZED,

@@ -7,6 +7,7 @@ from fastapi.testclient import TestClient
 
 from exportscreen import audit
 from exportscreen.api.auth import (
+    KeyAuthenticator,
     Role,
     add_user,
     authenticate_key,
@@ -115,3 +116,20 @@ def test_audit_trail_lists_records_and_verifies(client: TestClient, keys: Keys) 
     assert body["verified"]["ok"] is True
     assert body["records"][-1]["action"] == "api.screen"
     assert body["records"][-1]["actor"] == "viewer"
+
+
+def test_a_key_is_cached_for_its_lifetime_and_a_bad_one_never(store: Store, keys: Keys) -> None:
+    authenticator = KeyAuthenticator(store.engine, ttl_seconds=3600)
+    assert authenticator.cached(keys.viewer) is None  # not asked yet
+    principal = authenticator(keys.viewer)
+    assert principal is not None and principal.role is Role.VIEWER
+    assert authenticator.cached(keys.viewer) == principal
+    assert principal.key_id is not None
+    revoke_key(store, principal.key_id)
+    # Trusted until the cache expires (the documented delay), then refused.
+    assert authenticator(keys.viewer) == principal
+    authenticator.forget()
+    assert authenticator(keys.viewer) is None
+    assert authenticator("esk_not-a-key") is None
+    assert authenticator.cached("esk_not-a-key") is None
+    assert KeyAuthenticator(store.engine, ttl_seconds=0).cached(keys.analyst) is None
