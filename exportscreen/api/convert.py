@@ -2,62 +2,64 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from exportscreen.api.schemas import (
     ChangedEntry,
     EntryBrief,
     EventOut,
-    ExplanationOut,
     FieldChangeOut,
-    HitOut,
-    PenaltyOut,
-    TokenMatchOut,
     VersionBrief,
 )
 from exportscreen.model import LIST_NAMES, Entry, EntryChange, Explanation, Hit, to_plain
 from exportscreen.store import EntryEvent, StoredVersion
 
 
-def explanation_out(explanation: Explanation) -> ExplanationOut:
-    return ExplanationOut(
-        summary=explanation.summary,
-        tokens=[
-            TokenMatchOut(
-                query=t.query,
-                candidate=t.candidate,
-                kind=t.kind.value,
-                similarity=t.similarity,
-                weight=t.weight,
-                note=t.note,
-            )
+def explanation_document(explanation: Explanation) -> dict[str, Any]:
+    """An explanation as ``ExplanationOut`` shapes it, as plain JSON-ready values."""
+    return {
+        "summary": explanation.summary,
+        "tokens": [
+            {
+                "query": t.query,
+                "candidate": t.candidate,
+                "kind": t.kind.value,
+                "similarity": t.similarity,
+                "weight": t.weight,
+                "note": t.note,
+            }
             for t in explanation.tokens
         ],
-        penalties=[PenaltyOut(reason=p.reason, amount=p.amount) for p in explanation.penalties],
-        unmatched_query=list(explanation.unmatched_query),
-        unmatched_candidate=list(explanation.unmatched_candidate),
-    )
+        "penalties": [{"reason": p.reason, "amount": p.amount} for p in explanation.penalties],
+        "unmatched_query": list(explanation.unmatched_query),
+        "unmatched_candidate": list(explanation.unmatched_candidate),
+    }
 
 
 def citations(entry: Entry) -> list[str]:
     return [c.raw or str(c) for c in entry.citations]
 
 
-def hit_out(hit: Hit) -> HitOut:
+def hit_document(hit: Hit) -> dict[str, Any]:
+    """A hit as ``HitOut`` shapes it, as plain JSON-ready values. Screening answers are built
+    from these and serialised at once: building and validating pydantic models of every hit and
+    token cost more than the screening itself (the tests check the shape against ``HitOut``)."""
     entry = hit.entry
-    return HitOut(
-        entry_id=entry.id,
-        list=entry.list,
-        list_name=LIST_NAMES[entry.list],
-        name=entry.name,
-        matched_name=hit.matched_name,
-        score=hit.score,
-        type=entry.type.value,
-        countries=list(entry.countries),
-        programs=list(entry.programs),
-        licence_requirement=entry.licence.raw,
-        review_policy=entry.review.raw or entry.review.policy.value,
-        citations=citations(entry),
-        explanation=explanation_out(hit.explanation),
-    )
+    return {
+        "entry_id": entry.id,
+        "list": entry.list.value,
+        "list_name": LIST_NAMES[entry.list],
+        "name": entry.name,
+        "matched_name": hit.matched_name,
+        "score": hit.score,
+        "type": entry.type.value,
+        "countries": list(entry.countries),
+        "programs": list(entry.programs),
+        "licence_requirement": entry.licence.raw,
+        "review_policy": entry.review.raw or entry.review.policy.value,
+        "citations": citations(entry),
+        "explanation": explanation_document(hit.explanation),
+    }
 
 
 def version_brief(version: StoredVersion) -> VersionBrief:
