@@ -2,7 +2,8 @@
 identifier) may refer to, scored 0..1 and explained.
 
 A score means the same on every list: name evidence from ``matching.score`` (IDF-weighted token
-alignment), lowered by qualifiers (entity type, country, date of birth) that disagree, and
+alignment), lowered by qualifiers (entity type, country, date of birth) that disagree (a legal
+form in the query says it names a company, so a listed person is a type mismatch), and
 raised to at least IDENTIFIER_MATCH_SCORE by an equal identifier. Agreement on a qualifier never
 raises a score above its name evidence.
 """

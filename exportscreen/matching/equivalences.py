@@ -26,7 +26,7 @@ from exportscreen.matching.translit import romanisation_skeleton
 
 MIN_WORD_LETTERS = 3
 # Words whose skeletons are this similar are spelling variants, left to the fuzzy matcher.
-SPELLING_VARIANT_SIMILARITY = 0.8  # as score.MIN_FUZZY_SIMILARITY
+SPELLING_VARIANT_SIMILARITY = 0.8
 # More distinct one-word swaps than this around the same other words is a list of sub-units.
 MAX_SWAPS_PER_CONTEXT = 4
 

@@ -3,9 +3,10 @@
 Names are analysed once (``analyze``) into tokens; each distinct token key is a vocabulary word
 with an IDF weight over the lists. A query token reaches vocabulary words through several keys
 (exact key, romanisation skeleton, consonant skeleton, metaphone, mined equivalences, and, for a
-word the lists do not contain, character 3-grams that catch typos and joined words); each
-vocabulary word reaches the names that contain it. Candidates are ranked by the IDF mass they
-share with the query and capped.
+word the lists do not contain, character 3-grams that catch typos and the two or three listed
+words it may be made of); each vocabulary word reaches the names that contain it. Candidates are
+ranked by the IDF mass they share with the query (a word reached by spelling brings no more than
+its own weight) and capped.
 """
 
 from __future__ import annotations

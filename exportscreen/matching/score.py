@@ -3,15 +3,18 @@
 1. Align: every query token is paired with at most one listed token (and vice versa), best pairs
    first, by the first of these that holds: equal keys (exact, or equal after a legal-form,
    abbreviation or translation rewrite), a mined equivalence, equal romanisation skeletons
-   (transliteration variants), equal consonant skeletons (Arabic-script queries), similar spelling
-   (Jaro-Winkler and Levenshtein, fuzzy), equal metaphone (phonetic), an initial. Tokens left over
-   on both sides are then tried joined: one token against two or three adjacent ones
-   ("Gazprombank" / "Gazprom Bank", "zhipuhuazhang" / "Zhipu Huazhang").
+   (transliteration variants), similar spelling (Jaro-Winkler and optimal string alignment,
+   fuzzy), equal metaphone (phonetic), an initial. A word in Arabic script is compared by its
+   consonants only (``translit.arabic_consonants``), shorter skeletons counting less. One token
+   against two or three adjacent ones joined ("Gazprombank" / "Gazprom Bank", "zhipuhuazhang" /
+   "Zhipu Huazhang") competes in the same best-first order, so a loose spelling pair of one half
+   does not take a word the join matches better.
 2. Score: with each token weighted by IDF (generic words and legal forms weigh little), precision
    is the share of the query's weight matched (unmatched query words counting
    UNMATCHED_QUERY_FACTOR of their weight), recall the share of the listed name's weight
    matched (a person's middle names and patronymic count half, the family name more); the name
-   score is their geometric mean, times the pair similarity.
+   score is their geometric mean, each pair counting its similarity. A pair through an initial
+   carries an initial's weight on both sides ("I" / "Ingvarsson" is not evidence of the name).
 3. Adjust: a name that matched only generic words cannot score above GENERIC_ONLY_CAP; differing
    numbers (No. 13 / No. 14) cost NUMBER_MISMATCH_PENALTY; different legal-form classes cost
    LEGAL_FORM_MISMATCH_PENALTY.
@@ -51,7 +54,9 @@ MIN_CONSONANTS = 3
 SHORT_CONSONANT_SIMILARITY = (0.0, 0.75, 0.82)
 PHONETIC_SIMILARITY = 0.8
 INITIAL_SIMILARITY = 0.7
-# Spelling similarity (mean of Jaro-Winkler and normalised Levenshtein) below this is no match.
+# Spelling similarity (mean of Jaro-Winkler and normalised OSA) below this is no match. Low enough
+# for two edits in a word of six letters ("Klunun" / "Kunlun"): the pair then counts only its
+# similarity, so a name resting on one loose pair stays low while one among exact words is found.
 MIN_FUZZY_SIMILARITY = 0.76
 MIN_FUZZY_LETTERS = 4  # shorter words must agree through a key, not by spelling
 MIN_PHONETIC_SPELLING = 0.72  # metaphone alone pairs too much ("Merlion" / "Marlin")
