@@ -31,10 +31,10 @@ from exportscreen.hit_table import (
     Query,
     QueryError,
     ShippableScreener,
-    SupportsScreen,
     make_query,
     screen_query,
 )
+from exportscreen.model import PartyScreener
 from exportscreen.sources.common import SourceError
 from exportscreen.tabular import (
     BadRow,
@@ -112,7 +112,7 @@ class _Screened:
     refused: list[tuple[int, int | None, str, str]]
 
 
-def _screen_all(screener: SupportsScreen, queries: Sequence[Query], options: _Options) -> _Screened:
+def _screen_all(screener: PartyScreener, queries: Sequence[Query], options: _Options) -> _Screened:
     result = _Screened([], [])
     for query in queries:
         try:
@@ -134,12 +134,12 @@ def _screen_all(screener: SupportsScreen, queries: Sequence[Query], options: _Op
 
 # Set once per worker process by _start_worker; a pool initializer has no other way to hand
 # state to the tasks that run after it.
-_worker_screener: SupportsScreen | None = None
+_worker_screener: PartyScreener | None = None
 _worker_options: _Options | None = None
 
 
 def _start_worker(
-    load: Callable[[bytes], SupportsScreen], payload: bytes, options: _Options
+    load: Callable[[bytes], PartyScreener], payload: bytes, options: _Options
 ) -> None:
     # A terminal's Ctrl-C reaches the whole process group; the parent alone decides how to stop,
     # and the workers must finish the chunks it still waits for.
@@ -328,7 +328,7 @@ class _Output:
 
 def _run_in_process(
     chunks: Iterator[_Chunk],
-    screener: SupportsScreen,
+    screener: PartyScreener,
     options: _Options,
     out: _Output,
     stop: _StopRequest,
@@ -351,7 +351,7 @@ def _run_in_pool(
     report: Callable[[], None],
 ) -> None:
     payload = screener.to_bytes()
-    load: Callable[[bytes], SupportsScreen] = type(screener).from_bytes
+    load: Callable[[bytes], PartyScreener] = type(screener).from_bytes
     # spawn, not fork: forking a parent that holds a database connection, threads or a large
     # heap is unsafe, and spawn behaves the same on Linux, macOS and Windows.
     context = multiprocessing.get_context("spawn")

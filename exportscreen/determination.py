@@ -20,7 +20,7 @@ from dataclasses import dataclass, fields, is_dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -35,6 +35,7 @@ from exportscreen.model import (
     LicenceScope,
     ListCode,
     Outcome,
+    PartyScreener,
     ReviewPolicy,
 )
 from exportscreen.ownership import (
@@ -185,19 +186,6 @@ def load_transaction(path: str | Path) -> Transaction:
 
 
 # --- what the determination needs from its collaborators -----------------------------------
-
-
-class PartyScreener(Protocol):
-    """The screening engine as determination uses it (``exportscreen.screening.Screener``)."""
-
-    def screen(
-        self,
-        name: str,
-        country: str | None = None,
-        type: EntryType | None = None,
-        limit: int = 10,
-        threshold: float | None = None,
-    ) -> list[Hit]: ...
 
 
 Decisions = Mapping[tuple[str, str], Disposition]  # (party name, entry id) -> analyst's decision

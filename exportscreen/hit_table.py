@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol, Self
 
-from exportscreen.model import EntryType, Hit, LicenceScope, ReviewPolicy
+from exportscreen.model import EntryType, Hit, LicenceScope, PartyScreener, ReviewPolicy
 from exportscreen.screening import entry_type
 from exportscreen.sources.common import country_code
 from exportscreen.tabular import Column, ColumnKind
@@ -34,18 +34,7 @@ OUTPUT_NAMES: tuple[str, ...] = tuple(c.name for c in OUTPUT_COLUMNS)
 OutputRow = tuple[str | int | float | None, ...]
 
 
-class SupportsScreen(Protocol):
-    def screen(
-        self,
-        name: str,
-        country: str | None = None,
-        type: EntryType | None = None,
-        limit: int = 10,
-        threshold: float | None = None,
-    ) -> list[Hit]: ...
-
-
-class ShippableScreener(SupportsScreen, Protocol):
+class ShippableScreener(PartyScreener, Protocol):
     """A screener that can be sent to another process or machine: ``to_bytes`` there and the
     class's ``from_bytes`` back (``exportscreen.screening.Screener`` is one)."""
 
@@ -148,7 +137,7 @@ def rows_for(query: Query, hits: Sequence[Hit], *, best_only: bool = False) -> l
 
 
 def screen_query(
-    screener: SupportsScreen,
+    screener: PartyScreener,
     query: Query,
     *,
     threshold: float | None = None,

@@ -15,7 +15,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Protocol
 
 
 class ListCode(enum.StrEnum):
@@ -283,6 +283,21 @@ class Hit:
     score: float  # 0..1, comparable across lists
     matched_name: str  # which of the entry's names (primary or alias) matched best
     explanation: Explanation
+
+
+class PartyScreener(Protocol):
+    """What batch, determination and the register need of a screener
+    (``exportscreen.screening.Screener``): written against this, they can be tested with a
+    screener over a handful of entries and shipped to worker processes."""
+
+    def screen(
+        self,
+        name: str,
+        country: str | None = None,
+        type: str | EntryType | None = None,
+        limit: int = 10,
+        threshold: float | None = None,
+    ) -> list[Hit]: ...
 
 
 # --- decisions -----------------------------------------------------------------------------

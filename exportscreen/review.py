@@ -26,7 +26,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from exportscreen import audit, settings
-from exportscreen.model import Disposition, Entry, Hit, to_plain
+from exportscreen.model import Disposition, Entry, Hit, PartyScreener, to_plain
 from exportscreen.sources.common import RowProblem, SourceError, country_code
 from exportscreen.store import Store, entry_change
 from exportscreen.store.schema import alerts, counterparties, decisions, entry_states, suppressions
@@ -37,17 +37,8 @@ from exportscreen.tabular import BadRow, find_column, open_table
 DEFAULT_SUPPRESSION_DAYS = 365
 
 
-class PartyScreener(Protocol):
-    algorithm: str
-
-    def screen(
-        self,
-        name: str,
-        country: str | None = None,
-        type: str | None = None,
-        limit: int = 10,
-        threshold: float | None = None,
-    ) -> list[Hit]: ...
+class RegisterScreener(PartyScreener, Protocol):
+    algorithm: str  # recorded in the audit trail with each screening run
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,7 +234,7 @@ class Register:
 
     def screen(
         self,
-        screener: PartyScreener,
+        screener: RegisterScreener,
         *,
         external_ids: Collection[str] | None = None,
         only_entries: Collection[str] | None = None,

@@ -29,10 +29,10 @@ from exportscreen.hit_table import (
     OutputRow,
     QueryError,
     ShippableScreener,
-    SupportsScreen,
     make_query,
     screen_query,
 )
+from exportscreen.model import PartyScreener
 from exportscreen.tabular import ColumnKind
 from exportscreen.tabular.readers import MAX_FIELD_CHARS
 
@@ -46,7 +46,7 @@ _PANDAS_TYPES = {ColumnKind.TEXT: "object", ColumnKind.INTEGER: "Int64", ColumnK
 
 # In each Python worker process: the screener of the screen() call it last served, by that
 # call's key. (A broadcast has no public id on the executor side, hence a key of our own.)
-_loaded: dict[str, SupportsScreen] = {}
+_loaded: dict[str, PartyScreener] = {}
 
 
 def output_schema() -> StructType:
@@ -55,8 +55,8 @@ def output_schema() -> StructType:
 
 
 def cached_screener(
-    key: str, broadcast: Any, load: Callable[[bytes], SupportsScreen]
-) -> SupportsScreen:
+    key: str, broadcast: Any, load: Callable[[bytes], PartyScreener]
+) -> PartyScreener:
     """The screener in ``broadcast`` (its ``value``: ``to_bytes()``), loaded once per Python
     worker process for each ``key``."""
     screener = _loaded.get(key)
@@ -117,7 +117,7 @@ def screen(
         screener = Screener.open()
     payload = df.sparkSession.sparkContext.broadcast(screener.to_bytes())
     key = uuid.uuid4().hex
-    load: Callable[[bytes], SupportsScreen] = type(screener).from_bytes
+    load: Callable[[bytes], PartyScreener] = type(screener).from_bytes
 
     def screen_batches(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
         loaded = cached_screener(key, payload, load)
