@@ -1004,3 +1004,38 @@ def keys_create(
             raise _fail(str(error)) from error
     err.print("the key (shown once; keep it secret):")
     sys.stdout.write(key + "\n")
+
+
+@app.command()
+def rescreen(
+    since: Annotated[
+        str | None,
+        typer.Option(
+            help="Compare with the lists in force on this date (default: the versions "
+            "the register was last screened against)."
+        ),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Re-screen the register against what changed in the lists: the added and changed entries
+    only (alerts on removed entries are closed), with a report of what changed and whom it hits."""
+    from exportscreen.index_cache import open_screener
+    from exportscreen.rescreen import rescreen as run_rescreen
+    from exportscreen.store import StoreError
+
+    screener = open_screener(_db_url())
+    with _store() as store:
+        try:
+            report = run_rescreen(
+                store,
+                _register(store),
+                screener,
+                since=date.fromisoformat(since) if since else None,
+            )
+        except (StoreError, ValueError) as error:
+            raise _fail(str(error)) from error
+    if as_json:
+        _print_json(report.to_dict())
+        return
+    for line in report.lines():
+        console.print(line, markup=False, highlight=False)

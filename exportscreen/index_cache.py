@@ -8,6 +8,7 @@ Cache files are written atomically; a damaged or foreign one is ignored and rebu
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import os
@@ -29,7 +30,10 @@ _PACKAGE = Path(__file__).resolve().parent
 KEEP_FILES = 3
 
 
-def _code_fingerprint() -> str:
+@functools.cache
+def code_fingerprint() -> str:
+    """A digest of the matcher's code and data: what an index or a stored name analysis
+    depends on beyond the lists."""
     digest = hashlib.sha256()
     sources = [*sorted((_PACKAGE / "matching").rglob("*")), _PACKAGE / "screening.py"]
     for path in sources:
@@ -40,7 +44,7 @@ def _code_fingerprint() -> str:
 
 
 def cache_key(db_url: str, version_ids: dict[str, int]) -> str:
-    body = repr((Screener.algorithm, _code_fingerprint(), db_url, sorted(version_ids.items())))
+    body = repr((Screener.algorithm, code_fingerprint(), db_url, sorted(version_ids.items())))
     return hashlib.sha256(body.encode("utf-8")).hexdigest()[:24]
 
 

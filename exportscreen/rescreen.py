@@ -148,8 +148,11 @@ def signature(name: str) -> Signature:
 
 
 def signature_version(screener_algorithm: str) -> str:
-    """The key stored signatures are valid under: the matcher's algorithm and this format."""
-    return f"{screener_algorithm}+signature/{SIGNATURE_FORMAT}"
+    """The key stored signatures are valid under: the matcher's algorithm, the matcher's code
+    (so that a change to name analysis never leaves stale signatures trusted) and this format."""
+    from exportscreen.index_cache import code_fingerprint
+
+    return f"{screener_algorithm}+{code_fingerprint()}+signature/{SIGNATURE_FORMAT}"
 
 
 # --- stored signatures ------------------------------------------------------------------------
