@@ -3,23 +3,28 @@
 A full screen of a counterparty can only hit a listed name the index proposes as a candidate, and
 the index proposes only names that share a *reachable vocabulary word* with the query (exact key,
 romanisation / consonant / phonetic skeleton, mined equivalence, near spelling or containment for
-words the lists do not use, two adjacent query words joined), or whose whole-name exact key
-equals the query's; it aligns only candidates that pass its *reach* cut; and a name raises an
-alert only if it scores at least the threshold. So after a list update the register is filtered
-against the names of the added and changed entries (the *delta names*) in three steps, each
-keeping a superset of what the screener would keep:
+words the lists do not use, the two or three listed words such a word is made of, two adjacent query
+words joined; a word in Arabic script by its consonants read letter by letter and mined equivalences
+only), or whose whole-name exact key equals the query's; it aligns only candidates that pass its
+*reach* cut; and a name raises an alert only if it scores at least the threshold. So after a list
+update the register is filtered against the names of the added and changed entries (the *delta
+names*) in three steps, each keeping a superset of what the screener would keep:
 
 1. counterparties with a token that reaches a word of a delta name (or the name's exact key);
 2. of those, the ones whose shared query weight lets a delta name pass the reach cut;
 3. of those, the ones a delta name scores at least the threshold against (``matching.score``).
 
-Step 1 runs without the lists' help, from a *signature* per counterparty: its analysed tokens
-and their comparison keys, which do not depend on the lists, inverted into maps from keys back
-to counterparties. Signatures are cached in memory (``SignatureCache``) and in the
-``counterparties.data`` column, so a restarted process does not analyse the whole register
-again. The counterparties left are screened with the full new screener through
-``Register.screen(only_entries=...)``, so alerts, suppressions, the hit limit and the audit trail
-behave exactly as in a full screen.
+Step 1 runs without the lists' help, from a *signature* per counterparty: its analysed tokens and
+their comparison keys, which do not depend on the lists, inverted into maps from keys back to
+counterparties. Most routes are followed backwards, from the delta words to the keys that reach
+them. Two are followed forwards, from the register's distinct keys, by the matcher's own functions,
+so that the filter cannot drift from it: a word the lists do not use split into listed words
+(``MatchIndex.split_words``: the split depends on the whole vocabulary) and a word in Arabic script
+(``MatchIndex.reachable_words`` given its consonants). Signatures are cached in memory
+(``SignatureCache``) and in the ``counterparties.data`` column, so a restarted process does not
+analyse the whole register again. The counterparties left are screened with the full new screener
+through ``Register.screen(only_entries=...)``, so alerts, suppressions, the hit limit and the audit
+trail behave exactly as in a full screen.
 
 The lead's design stopped at step 1; on a register of made-up names it passes about 60% of the
 counterparties (common words, short names, loose phonetic keys), and step 2 still about 20%:
@@ -30,7 +35,7 @@ from __future__ import annotations
 
 import itertools
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any, NamedTuple
@@ -51,8 +56,14 @@ from exportscreen.matching.index import (
     MatchIndex,
     grams,
 )
+from exportscreen.matching.normalize import Script
 from exportscreen.matching.score import prepare, score_name
-from exportscreen.matching.translit import consonant_skeleton, phonetic_key, romanisation_skeleton
+from exportscreen.matching.translit import (
+    arabic_consonants,
+    consonant_skeleton,
+    phonetic_key,
+    romanisation_skeleton,
+)
 from exportscreen.model import EntryChange, ListCode, to_plain
 from exportscreen.review import Counterparty, Register
 from exportscreen.screening import REACH_MARGIN, Screener
@@ -61,7 +72,7 @@ from exportscreen.store.schema import audit_log, counterparties
 
 # Bump when the signature's content or meaning changes: stored signatures of another format are
 # recomputed rather than trusted.
-SIGNATURE_FORMAT = 1
+SIGNATURE_FORMAT = 2  # 2: Arabic-script consonants
 # Where the signature lives inside ``counterparties.data``.
 DATA_KEY = "rescreen_signature"
 SCREEN_ACTIONS = ("register.screen", "register.rescreen")
@@ -91,6 +102,9 @@ class SignatureToken:
     skeleton: str = ""  # romanisation skeleton; "" unless a word
     consonants: str = ""
     phonetic: str = ""
+    # A word in Arabic script: its consonants read letter by letter from the original script
+    # (what ``Screener.screen`` gives the index as ``QueryKey.arabic_consonants``), "" otherwise.
+    arabic: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +118,8 @@ class Signature:
     def to_json(self) -> dict[str, Any]:
         return {
             "tokens": [
-                [t.key, int(t.kind), t.skeleton, t.consonants, t.phonetic] for t in self.tokens
+                [t.key, int(t.kind), t.skeleton, t.consonants, t.phonetic, t.arabic]
+                for t in self.tokens
             ],
             "joined": list(self.joined),
             "exact": self.exact_key,
@@ -114,8 +129,8 @@ class Signature:
     def from_json(cls, data: Mapping[str, Any]) -> Signature:
         return cls(
             tokens=tuple(
-                SignatureToken(str(k), TokenKind(int(kind)), str(s), str(c), str(p))
-                for k, kind, s, c, p in data["tokens"]
+                SignatureToken(str(k), TokenKind(int(kind)), str(s), str(c), str(p), str(a))
+                for k, kind, s, c, p, a in data["tokens"]
             ),
             joined=tuple(str(j) for j in data["joined"]),
             exact_key=str(data["exact"]),
@@ -135,6 +150,7 @@ def signature(name: str) -> Signature:
                     romanisation_skeleton(token.key),
                     consonant_skeleton(token.key),
                     phonetic_key(token.key),
+                    arabic_consonants(token.surface) if token.script is Script.ARABIC else "",
                 )
             )
         else:
@@ -377,6 +393,7 @@ class _InvertedMaps:
     by_joined: dict[str, list[int]]
     by_exact: dict[str, list[int]]
     word_keys: list[str]  # distinct keys of word tokens
+    arabic_keys: list[tuple[str, str]]  # distinct (key, consonants) of Arabic-script words
     by_skeleton: dict[str, list[int]]  # "s:" / "c:" / "p:" + key -> word key ids
     gram_slots: dict[str, int]  # character 3-gram -> row of gram_offsets
     gram_offsets: IntArray
@@ -391,6 +408,7 @@ class _InvertedMaps:
         by_joined: dict[str, list[int]] = defaultdict(list)
         by_exact: dict[str, list[int]] = defaultdict(list)
         word_key_ids: dict[str, int] = {}
+        arabic_keys: set[tuple[str, str]] = set()
         by_skeleton: dict[str, list[int]] = defaultdict(list)
         for party_id, (party, found) in cached:
             slot = len(parties)
@@ -402,6 +420,8 @@ class _InvertedMaps:
                 by_joined[joined].append(slot)
             for token in {t for t in found.tokens if t.kind is not TokenKind.LEGAL}:
                 by_key[token.key].append(slot)
+                if token.arabic:
+                    arabic_keys.add((token.key, token.arabic))
                 if token.kind is TokenKind.WORD and token.key not in word_key_ids:
                     key_id = word_key_ids[token.key] = len(word_key_ids)
                     for prefix, value, shortest in (
@@ -430,6 +450,7 @@ class _InvertedMaps:
             by_joined=dict(by_joined),
             by_exact=dict(by_exact),
             word_keys=word_keys,
+            arabic_keys=sorted(arabic_keys),
             by_skeleton=dict(by_skeleton),
             gram_slots={gram: i for i, gram in enumerate(gram_lists)},
             gram_offsets=offsets,
@@ -477,6 +498,15 @@ class _InvertedMaps:
             keys.update(self._near_keys(index, text))
         return keys
 
+    def _split_routes(self, index: MatchIndex) -> Iterator[tuple[str, int]]:
+        """(counterparty word key, listed word) for each word the lists do not use and each of
+        the listed words ``MatchIndex.split_words`` finds it is made of ("huaxin" -> "hua",
+        "xin": parts too short for the near-word route to find)."""
+        for key in self.word_keys:
+            if key not in index.word_ids:
+                for part in index.split_words(key):
+                    yield key, part
+
     def filter(self, index: MatchIndex, delta: DeltaNames, threshold: float) -> FilterResult:
         # Equivalences are stored from each word to its equivalents; the filter walks them from
         # the listed word back to the query words that lead to it.
@@ -492,6 +522,15 @@ class _InvertedMaps:
                     key_names[key].update(names)
             if index.words[word] in self.by_joined:
                 joined_names[index.words[word]].update(names)
+        # Routes followed forwards. They are filed under the token's key, which a Latin token may
+        # share with an Arabic-script one: that only lets a few more counterparties through.
+        for key, word in self._split_routes(index):
+            if (parts_of := delta.words.get(word)) is not None:
+                key_names[key].update(parts_of)
+        for key, consonants in self.arabic_keys:
+            for hit in index.reachable_words(key, TokenKind.WORD, consonants):
+                if (spelt := delta.words.get(hit.word)) is not None:
+                    key_names[key].update(spelt)
         exact: dict[int, set[int]] = defaultdict(set)
         for key, names in delta.exact_keys.items():
             for slot in self.by_exact.get(key, ()):
