@@ -6,12 +6,12 @@ factory uvicorn calls in each worker process (``exportscreen serve``), and ``ser
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import JSONResponse, Response
@@ -40,9 +40,13 @@ from exportscreen.api.routers import (
 )
 from exportscreen.api.security import SecurityHeaders
 from exportscreen.api.state import ScreenerHolder, Services
+from exportscreen.api.workers import serve_workers
 from exportscreen.index_cache import load_or_build
+from exportscreen.rescreen import SignatureCache, last_screening, signature_version
+from exportscreen.rescreen import rescreen as run_rescreen
 from exportscreen.review import Register
 from exportscreen.scheduler import Scheduler, VersionChange
+from exportscreen.screening import Screener
 from exportscreen.store import Store
 from exportscreen.updater import UpdateReport, run_update
 from exportscreen.web import views
@@ -105,6 +109,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        services.audit.start(asyncio.get_running_loop())
         if load_in_background:
             threading.Thread(target=_first_load, args=(services,), daemon=True).start()
         else:
@@ -119,7 +124,7 @@ def create_app(
                 scheduler.stop(timeout=30)
             services.jobs.close()
             # Requests in progress have finished (uvicorn waits for them before the lifespan
-            # ends): this writes the records they queued, before the store closes.
+            # ends): this writes any record they handed over, before the store closes.
             services.audit.close()
             if owned_store:
                 the_store.close()
@@ -169,14 +174,17 @@ def _scheduler(services: Services) -> Scheduler:
     config, store = services.config, services.store
     assert config.update_every is not None
 
+    signatures = SignatureCache(signature_version(Screener.algorithm))
+
     def update() -> UpdateReport:
         return run_update(store, mirror=config.mirror or None)
 
     def rescreen(change: VersionChange) -> None:
         screener = load_or_build(store, change.after)
         register = Register(store, actor="scheduler", threshold=config.threshold)
-        register.screen(screener, only_entries=change.entry_ids(store))
-        register.close_removed({e.id for e in screener.entries})
+        if last_screening(register) is None:
+            return  # never screened: nothing to compare with; the next full screen sets the base
+        run_rescreen(store, register, screener, since=change.before, cache=signatures)
 
     return Scheduler(store, every=config.update_every, run=update, on_new_versions=rescreen)
 
@@ -195,14 +203,6 @@ def app_from_settings() -> FastAPI:
 
 def serve(host: str = "127.0.0.1", port: int = 8000, *, workers: int = 1) -> None:
     """Run the API with uvicorn. Each worker process builds its app from settings (the store is
-    ``EXPORTSCREEN_DB``); several workers share the port and the store."""
-    uvicorn.run(
-        "exportscreen.api.app:app_from_settings",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        proxy_headers=False,
-        server_header=False,
-        log_level="info",
-    )
+    ``EXPORTSCREEN_DB``) and listens on a socket of its own (see ``workers``); several workers
+    share the port and the store."""
+    serve_workers(host, port, workers)

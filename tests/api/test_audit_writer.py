@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -20,6 +21,24 @@ def store(tmp_path: Path) -> Iterator[Store]:
         yield opened
 
 
+@pytest.fixture()
+def loop() -> Iterator[asyncio.AbstractEventLoop]:
+    """An event loop running in a thread of its own, as the server's does."""
+    running = asyncio.new_event_loop()
+    thread = threading.Thread(target=running.run_forever, daemon=True)
+    thread.start()
+    yield running
+    running.call_soon_threadsafe(running.stop)
+    thread.join(timeout=10)
+    running.close()
+
+
+def _writer(store: Store, loop: asyncio.AbstractEventLoop, max_batch: int = 16) -> AuditWriter:
+    writer = AuditWriter(store.engine, max_batch=max_batch)
+    writer.start(loop)
+    return writer
+
+
 def _held_write_lock(store: Store) -> tuple[sa.Connection, sa.Transaction]:
     """Another writer holding the database's write lock until the test commits it."""
     conn = store.engine.connect().execution_options(**{SQLITE_WRITER: True})
@@ -27,8 +46,10 @@ def _held_write_lock(store: Store) -> tuple[sa.Connection, sa.Transaction]:
 
 
 @pytest.mark.parametrize("max_batch", [1, 4, 32])
-def test_concurrent_records_form_one_intact_chain(store: Store, max_batch: int) -> None:
-    writer = AuditWriter(store.engine, max_batch=max_batch)
+def test_concurrent_records_form_one_intact_chain(
+    store: Store, loop: asyncio.AbstractEventLoop, max_batch: int
+) -> None:
+    writer = _writer(store, loop, max_batch)
     with ThreadPoolExecutor(max_workers=8) as pool:
         futures = [
             pool.submit(writer.append, f"user{i % 3}", "api.screen", {"n": i}) for i in range(60)
@@ -45,9 +66,11 @@ def test_concurrent_records_form_one_intact_chain(store: Store, max_batch: int) 
     assert audit.verify(store.engine).ok
 
 
-def test_records_queued_behind_a_lock_commit_together(store: Store) -> None:
+def test_records_queued_behind_a_lock_commit_in_order(
+    store: Store, loop: asyncio.AbstractEventLoop
+) -> None:
     conn, held = _held_write_lock(store)
-    writer = AuditWriter(store.engine, max_batch=32)
+    writer = _writer(store, loop, max_batch=4)
     futures = [writer.submit("viewer", "api.screen", {"n": i}) for i in range(10)]
     assert not any(f.done() for f in futures)  # nothing is answered before its commit
     held.commit()
@@ -60,25 +83,25 @@ def test_records_queued_behind_a_lock_commit_together(store: Store) -> None:
     assert audit.verify(store.engine).ok
 
 
-def test_close_writes_every_queued_record_and_refuses_new_ones(store: Store) -> None:
-    conn, held = _held_write_lock(store)
-    writer = AuditWriter(store.engine)
+def test_close_writes_every_record_handed_over_and_refuses_new_ones(store: Store) -> None:
+    # A loop that never runs: only close can write what was handed over.
+    idle = asyncio.new_event_loop()
+    writer = _writer(store, idle)
     futures = [writer.submit("viewer", "api.screen", {"n": i}) for i in range(20)]
-    closing = threading.Thread(target=writer.close)
-    closing.start()
-    held.commit()
-    conn.close()
-    closing.join(timeout=10)
-    assert not closing.is_alive()
+    assert not any(f.done() for f in futures)
+    writer.close()
+    idle.close()
     assert all(f.done() and f.exception() is None for f in futures)
     assert len(audit.records(store.engine)) == 20
     with pytest.raises(AuditWriterClosed):
         writer.submit("viewer", "api.screen", {"n": 99})
 
 
-def test_a_record_the_database_rejects_fails_alone(store: Store) -> None:
+def test_a_record_the_database_rejects_fails_alone(
+    store: Store, loop: asyncio.AbstractEventLoop
+) -> None:
     conn, held = _held_write_lock(store)
-    writer = AuditWriter(store.engine)
+    writer = _writer(store, loop)
     first = writer.submit("viewer", "api.screen", {"n": 0})
     # A set is not JSON: its record cannot be written, whichever batch it lands in.
     bad = writer.submit("viewer", "api.screen", {"n": {1, 2}})
@@ -94,9 +117,11 @@ def test_a_record_the_database_rejects_fails_alone(store: Store) -> None:
     assert audit.verify(store.engine).ok
 
 
-def test_a_database_that_stays_locked_fails_the_waiting_records(store: Store) -> None:
+def test_a_database_that_stays_locked_fails_the_waiting_records(
+    store: Store, loop: asyncio.AbstractEventLoop
+) -> None:
     conn, held = _held_write_lock(store)
-    writer = AuditWriter(store.engine)
+    writer = _writer(store, loop)
     futures = [writer.submit("viewer", "api.screen", {"n": i}) for i in range(3)]
     try:
         for future in futures:  # the store waits 0.5 s for the lock, then gives up
@@ -110,8 +135,10 @@ def test_a_database_that_stays_locked_fails_the_waiting_records(store: Store) ->
     writer.close()
 
 
-def test_a_writer_that_never_wrote_closes_at_once(store: Store) -> None:
+def test_before_start_each_record_is_written_at_once(store: Store) -> None:
     writer = AuditWriter(store.engine)
+    record = writer.submit("viewer", "api.screen", {"n": 0})
+    assert record.done() and record.result().seq == 1
     writer.close()
     writer.close()  # twice is harmless
     with pytest.raises(AuditWriterClosed):
