@@ -1,6 +1,8 @@
 """Speed of the screener against every list loaded, beside brute-force baselines, in one run.
 
     .venv/bin/python benchmarks/speed.py [--queries 2000] [--baseline-queries 200]
+    .venv/bin/python benchmarks/speed.py --record-reference   # before optimising the matcher
+    .venv/bin/python benchmarks/speed.py --check-reference    # after: every hit must be identical
 
 Loads the real list files (``settings.shared_data_dir()/raw``: the 2022 CSL, the 2026 BIS JSON
 files and the 2025 OFAC consolidated set, the most recent publication of each list winning, as in
@@ -18,6 +20,7 @@ from __future__ import annotations
 import argparse
 import gc
 import hashlib
+import json
 import pickle
 import random
 import resource
@@ -137,6 +140,70 @@ def make_queries(entries: Sequence[Entry], count: int, rng: random.Random) -> li
     return queries
 
 
+# --- reference results: an optimisation must not change a single hit ---------------------------
+
+REFERENCE_FILE = CACHE_DIR / "reference-hits.json"
+REFERENCE_FAKER = 3000
+REFERENCE_VARIANTS = 1000
+REFERENCE_LOW_THRESHOLD = 0.5  # every fourth query also screened at this cutoff (more candidates)
+SCORE_TOLERANCE = 1e-9
+
+ReferenceHits = dict[str, list[tuple[str, float, str, str]]]
+
+
+def reference_queries(entries: Sequence[Entry]) -> list[tuple[str, str | None, float | None]]:
+    """(name, type, threshold): Faker people and companies in several locales (typed as batch
+    files type them) and variants of listed names (untyped), from a fixed seed."""
+    from faker import Faker
+
+    rng = random.Random(SEED + 1)
+    fakers = [Faker(locale) for locale in FAKER_LOCALES]
+    for i, faker in enumerate(fakers):
+        faker.seed_instance(SEED + 100 + i)
+    queries: list[tuple[str, str | None]] = []
+    for _ in range(REFERENCE_FAKER):
+        faker = rng.choice(fakers)
+        if rng.random() < 0.5:
+            queries.append((faker.company(), "company"))
+        else:
+            queries.append((faker.name(), "person" if rng.random() < 0.5 else None))
+    variants = make_queries(entries, 2 * REFERENCE_VARIANTS, rng)
+    queries.extend((name, None) for name in variants[: 2 * REFERENCE_VARIANTS])
+    rng.shuffle(queries)
+    screened: list[tuple[str, str | None, float | None]] = [(n, t, None) for n, t in queries]
+    screened.extend((n, t, REFERENCE_LOW_THRESHOLD) for n, t in queries[::4])
+    return screened
+
+
+def reference_hits(screener: Screener, entries: Sequence[Entry]) -> ReferenceHits:
+    """query -> [(entry id, score, matched name, explanation)], best first (the explanation's
+    repr: pairs, similarities and penalties must not change either)."""
+    found: ReferenceHits = {}
+    for name, kind, threshold in reference_queries(entries):
+        hits = screener.screen(name, type=kind, threshold=threshold)
+        found[f"{name}|{kind}|{threshold}"] = [
+            (h.entry.id, h.score, h.matched_name, repr(h.explanation)) for h in hits
+        ]
+    return found
+
+
+def compare_reference(expected: ReferenceHits, actual: ReferenceHits) -> list[str]:
+    """Every difference between two reference runs, one line each."""
+    problems: list[str] = []
+    for query, hits in expected.items():
+        got = actual.get(query)
+        if got is None:
+            problems.append(f"{query!r}: not screened")
+            continue
+        same = len(got) == len(hits) and all(
+            a[0] == b[0] and a[2:] == b[2:] and abs(a[1] - b[1]) <= SCORE_TOLERANCE
+            for a, b in zip(hits, got, strict=True)
+        )
+        if not same:
+            problems.append(f"{query!r}: expected {hits}, got {got}")
+    return problems
+
+
 def time_queries(label: str, run: Callable[[str], object], queries: Sequence[str]) -> Timing:
     for query in queries[:WARM_UP_QUERIES]:
         run(query)
@@ -185,15 +252,46 @@ def logic_v2_runner(screener: Screener) -> Callable[[str], object] | None:
     return run
 
 
+def reference(raw: Path, *, record: bool) -> int:
+    entries = load_entries(raw)
+    screener = Screener.from_entries(entries)
+    started = time.process_time()
+    found = reference_hits(screener, entries)
+    cpu = time.process_time() - started
+    hits = sum(len(h) for h in found.values())
+    print(f"{len(found):,} queries, {hits:,} hits, {cpu:.1f} s CPU ({len(found) / cpu:,.0f}/s)")
+    if record:
+        REFERENCE_FILE.write_text(json.dumps(found, ensure_ascii=False, indent=0))
+        print(f"saved to {REFERENCE_FILE}")
+        return 0
+    expected = {
+        query: [(h[0], h[1], h[2], h[3]) for h in hits]
+        for query, hits in json.loads(REFERENCE_FILE.read_text()).items()
+    }
+    problems = compare_reference(expected, found)
+    for line in problems[:50]:
+        print(line)
+    print(f"{len(problems)} of {len(expected):,} queries differ from {REFERENCE_FILE.name}")
+    return 1 if problems else 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--queries", type=int, default=2000)
     parser.add_argument("--baseline-queries", type=int, default=200)
     parser.add_argument("--raw", type=Path, default=settings.shared_data_dir() / "raw")
+    parser.add_argument(
+        "--record-reference", action="store_true", help=f"save hits to {REFERENCE_FILE.name}"
+    )
+    parser.add_argument(
+        "--check-reference", action="store_true", help="compare hits with the saved reference"
+    )
     args = parser.parse_args(argv)
     if not args.raw.is_dir():
         print(f"list files not found at {args.raw} (set EXPORTSCREEN_SHARED_DATA)", file=sys.stderr)
         return 2
+    if args.record_reference or args.check_reference:
+        return reference(args.raw, record=args.record_reference)
 
     entries = load_entries(args.raw)
     names = [n for e in entries for n in e.names]

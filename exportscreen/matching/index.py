@@ -15,7 +15,7 @@ import itertools
 import math
 import pickle
 import re
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple, overload
@@ -37,6 +37,7 @@ from exportscreen.model import Entry, EntryType, ListCode
 FORMAT_VERSION = 1
 IntArray = npt.NDArray[np.int32]
 FloatArray = npt.NDArray[np.float64]
+_Routes = tuple[IntArray, FloatArray]  # names reached, and the mass each brings
 
 # --- token weights -------------------------------------------------------------------------
 # A word in at most this many entries is fully distinctive (weight 1); commoner words weigh
@@ -72,6 +73,10 @@ MIN_CONTAINED_WORD = 4  # "gazprombank" contains "gazprom": a joined-word candid
 MIN_SPLIT_PART = 2  # "qingshanli" is "qingshan" + "li"
 DEFAULT_CANDIDATES = 200
 MIN_IDENTIFIER_CHARS = 4
+
+# Query tokens whose candidate routes are kept (a few hundred KB of postings for the commonest).
+ROUTE_CACHE_SIZE = 4096
+_NOT_SERIALISED = ("entry_position", "route_cache")
 
 _NON_ALNUM = re.compile(r"[^0-9A-Za-z]")
 _EMPTY: IntArray = np.zeros(0, dtype=np.int32)
@@ -205,6 +210,10 @@ class MatchIndex:
     identifiers: KeyedPostings  # normalised identifier -> entries
     equivalences: dict[str, dict[str, str]]
     entry_position: dict[str, int] = field(default_factory=dict)
+    # Least recently used last; not serialised (see to_bytes).
+    route_cache: OrderedDict[tuple[str, TokenKind, float, str], _Routes | None] = field(
+        default_factory=OrderedDict, repr=False, compare=False
+    )
 
     # --- building ------------------------------------------------------------------------
 
@@ -336,7 +345,9 @@ class MatchIndex:
     # --- serialisation -------------------------------------------------------------------
 
     def to_bytes(self) -> bytes:
-        state = {name: getattr(self, name) for name in self.__slots__ if name != "entry_position"}
+        state = {
+            name: getattr(self, name) for name in self.__slots__ if name not in _NOT_SERIALISED
+        }
         state["entries"] = self.entries.blobs()
         return pickle.dumps((FORMAT_VERSION, state), protocol=pickle.HIGHEST_PROTOCOL)
 
@@ -479,56 +490,85 @@ class MatchIndex:
         masses: list[FloatArray] = []
         total = 0.0
 
-        def add(reached: list[VocabularyHit], weight: float) -> None:
-            # A name counts the query token's weight; through a guessed word, no more than that
-            # word's weight: "megviitechnology" reaching "technology" brings a generic word's
-            # mass, not an unknown word's.
-            found = [
-                (min(weight, self.word_weight[hit.word]) if hit.guessed else weight, posting)
-                for hit in reached
-                if self.word_kind[hit.word] != TokenKind.LEGAL
-                and len(posting := self.names_of_word(hit.word)) <= MAX_POSTING
-            ]
-            if not found:
-                return
-            found.sort(key=lambda item: -item[0])
-            names = np.concatenate([posting for _, posting in found])
-            weights = np.concatenate([np.full(len(p), m) for m, p in found])
-            # The heaviest route to each name (np.unique keeps the first occurrence).
-            names, first = np.unique(names, return_index=True)
-            ids.append(names)
-            masses.append(weights[first])
+        def add(routes: _Routes | None) -> None:
+            if routes is not None:
+                ids.append(routes[0])
+                masses.append(routes[1])
 
         for key, kind, weight, arabic_consonants in tokens:
             total += weight
             if kind is not TokenKind.LEGAL:
-                add(self.reachable_words(key, kind, arabic_consonants), weight)
+                add(self.token_routes(key, kind, weight, arabic_consonants))
         for (left, left_kind, left_w, _), (right, right_kind, right_w, _) in itertools.pairwise(
             tokens
         ):
             if left_kind is TokenKind.WORD and right_kind is TokenKind.WORD:
                 joined = self.word_ids.get(left + right)
                 if joined is not None:
-                    add([VocabularyHit(joined, 1.0)], left_w + right_w)
+                    add(self._routes([VocabularyHit(joined, 1.0)], left_w + right_w))
         if not ids:
             return []
-        mass = np.bincount(
-            np.concatenate(ids), weights=np.concatenate(masses), minlength=len(self.name_text)
-        )
+        # Summed over the names reached only (a query reaches thousands of names, the lists
+        # hold hundreds of thousands): np.unique sorts as flatnonzero over all names would, and
+        # bincount adds each name's masses in the same order, so the sums are the same floats.
+        reached, slot = np.unique(np.concatenate(ids), return_inverse=True)
+        mass = np.bincount(slot, weights=np.concatenate(masses), minlength=len(reached))
         if allowed_lists is not None:
-            mass = mass * allowed_lists[self.name_list]
-        found = np.flatnonzero(mass)
-        if not len(found):
+            mass = mass * allowed_lists[self.name_list[reached]]
+        nonzero = np.flatnonzero(mass)
+        if not len(nonzero):
             return []
+        found, mass = reached[nonzero], mass[nonzero]
         # Shared mass squared over both names' weights ranks like precision x recall.
-        rank = mass[found] ** 2 / (max(total, 1e-9) * np.maximum(self.name_weight[found], 1e-9))
+        rank = mass**2 / (max(total, 1e-9) * np.maximum(self.name_weight[found], 1e-9))
         if len(found) > limit:
             top = np.argpartition(-rank, limit)[:limit]
-            found, rank = found[top], rank[top]
+            found, rank, mass = found[top], rank[top], mass[top]
         order = np.argsort(-rank, kind="stable")
-        shared = np.minimum(mass[found[order]], total)
+        shared = np.minimum(mass[order], total)
         reach = shared / np.maximum(shared + UNMATCHED_QUERY_FACTOR * (total - shared), 1e-9)
         return list(zip(found[order].tolist(), reach.tolist(), strict=True))
+
+    def _routes(self, reached: list[VocabularyHit], weight: float) -> _Routes | None:
+        """The names ``reached`` words lead to, each with the mass of its heaviest route."""
+        # A name counts the query token's weight; through a guessed word, no more than that
+        # word's weight: "megviitechnology" reaching "technology" brings a generic word's
+        # mass, not an unknown word's.
+        found = [
+            (min(weight, self.word_weight[hit.word]) if hit.guessed else weight, posting)
+            for hit in reached
+            if self.word_kind[hit.word] != TokenKind.LEGAL
+            and len(posting := self.names_of_word(hit.word)) <= MAX_POSTING
+        ]
+        if not found:
+            return None
+        found.sort(key=lambda item: -item[0])
+        names = np.concatenate([posting for _, posting in found])
+        weights = np.concatenate([np.full(len(p), m) for m, p in found])
+        # The heaviest route to each name (np.unique keeps the first occurrence).
+        names, first = np.unique(names, return_index=True)
+        mass = weights[first]
+        # Shared by every later query with this token (token_routes caches them).
+        names.setflags(write=False)
+        mass.setflags(write=False)
+        return names, mass
+
+    def token_routes(
+        self, key: str, kind: TokenKind, weight: float, arabic_consonants: str = ""
+    ) -> _Routes | None:
+        """The names one query token reaches and the mass each brings, for ``candidates``:
+        cached per index, since the names of a customer file share most of their words."""
+        cache = self.route_cache
+        token = (key, kind, weight, arabic_consonants)
+        if token in cache:
+            cache.move_to_end(token)
+            return cache[token]
+        routes = cache[token] = self._routes(
+            self.reachable_words(key, kind, arabic_consonants), weight
+        )
+        if len(cache) > ROUTE_CACHE_SIZE:
+            cache.popitem(last=False)
+        return routes
 
 
 def _weight_of_unseen(key: str, kind: TokenKind) -> float:

@@ -209,22 +209,30 @@ def _joined_options(
     """Each word of ``singles`` against runs of two or three adjacent words of ``others`` whose
     joined length is close to its own: (single, run, similarity). An empty string is a token
     that takes no part in joins (a legal form, a number)."""
+    # The runs and their lengths first: most names have no run of a single's length, and then
+    # no word is compared at all.
+    runs: list[tuple[int, int, int]] = []  # (start, end inclusive, joined length)
+    for start in range(len(others) - 1):
+        total = len(others[start])
+        if not total:
+            continue
+        for end in range(start + 1, min(start + MAX_JOINED_PARTS, len(others))):
+            if not others[end]:
+                break
+            total += len(others[end])
+            runs.append((start, end, total))
     found: list[tuple[int, tuple[int, ...], float]] = []
-    lengths = [len(o) for o in others]
+    if not runs:
+        return found
     for single, text in enumerate(singles):
         if len(text) < MIN_JOINED_LETTERS:
             continue
-        for start in range(len(others) - 1):
-            total = 0
-            for end in range(start, min(start + MAX_JOINED_PARTS, len(others))):
-                if not lengths[end]:
-                    break
-                total += lengths[end]
-                if end == start or abs(total - len(text)) > MAX_JOINED_LENGTH_GAP:
-                    continue
-                similarity = _joined(text, others[start : end + 1])
-                if similarity:
-                    found.append((single, tuple(range(start, end + 1)), similarity))
+        for start, end, total in runs:
+            if abs(total - len(text)) > MAX_JOINED_LENGTH_GAP:
+                continue
+            similarity = _joined(text, others[start : end + 1])
+            if similarity:
+                found.append((single, tuple(range(start, end + 1)), similarity))
     return found
 
 
