@@ -387,6 +387,22 @@ CHINESE_NAMES = {
     "Harbin Engineering University": "哈尔滨工程大学",
     "Yangtze Memory Technologies Co., Ltd.": "长江存储科技有限责任公司",
 }
+# Persian names of Entity List parties (the list gives them in Latin letters), as a register in
+# Iran would hold them: reached by their consonants only.
+ARABIC_SCRIPT_NAMES = {
+    "Hassan Seifi": "حسن سیفی",
+    "Mahmood Akbari": "محمود اکبری",
+    "Kamran Daneshjou": "کامران دانشجو",
+    "Iraj Najmi": "ایرج نجمی",
+    "Farhad Maani": "فرهاد معانی",
+    "Hamid Sepehrian": "حمید سپهریان",
+    "Mehdi Teranchi": "مهدی ترانچی",
+    "Behnaz Moazen": "بهناز موذن",
+    "Iran Air": "ایران ایر",  # "rn" and "r": reached by skeletons of one and two consonants
+}
+# Entity List parties whose words are too short to be found by spelling: written as one word
+# ("LuoJie", "OEMHub"), only MatchIndex.split_words leads to them.
+SHORT_WORD_NAMES = ("Luo Jie", "OEM Hub Co Ltd", "Tam Wai Tak", "PT Air")
 ADDED = 40
 ALIAS_EDITS = 10
 ADDRESS_EDITS = 5
@@ -419,6 +435,13 @@ def _joined(name: str) -> str:
     return " ".join([words[0] + words[1], *words[2:]])
 
 
+def _one_word(name: str) -> str:
+    """The name without its legal form written as one word, when it has two or three words (the
+    most the matcher splits an unknown word into)."""
+    words = _LEGAL_TAIL.sub("", name).split()
+    return "".join(words) if 2 <= len(words) <= 3 else name
+
+
 def _dropped(name: str) -> str:
     words = name.split()
     return " ".join(words[:1] + words[2:]) if len(words) >= 4 else name
@@ -432,6 +455,7 @@ def variants(name: str, rng: random.Random) -> list[tuple[str, str]]:
         ("legal", _legal_form(name)),
         ("joined", _joined(name)),
         ("dropped", _dropped(name)),
+        ("one-word", _one_word(name)),
     ]
 
 
@@ -464,10 +488,11 @@ def scenario(raw_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Scenari
     el = sources.parse(raw_dir / "nsfreg_ecfr_derived" / "bis_entity_list.json.gz").entries
     meu = sources.parse(raw_dir / "nsfreg_ecfr_derived" / "bis_meu.json").entries
     by_name = {e.name: e for e in el}
-    chinese = [by_name[n] for n in CHINESE_NAMES]  # KeyError: the list no longer has them
-    others = [e for e in el if e not in chinese and e.type is EntryType.ENTITY]
+    # KeyError: the list no longer has them.
+    chosen = [by_name[n] for n in (*CHINESE_NAMES, *ARABIC_SCRIPT_NAMES, *SHORT_WORD_NAMES)]
+    others = [e for e in el if e not in chosen and e.type is EntryType.ENTITY]
     rng.shuffle(others)
-    added = chinese + others[: ADDED - len(chinese)]
+    added = chosen + others[: ADDED - len(chosen)]
     with_aliases = [e for e in others[ADDED:] if len(e.aliases) >= 2]
     alias_edits = with_aliases[:ALIAS_EDITS]
     address_edits = [e for e in others[ADDED:] if e not in alias_edits][:ADDRESS_EDITS]
@@ -491,6 +516,8 @@ def scenario(raw_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Scenari
             add(style, name)
         if entry.name in CHINESE_NAMES:
             add("chinese", CHINESE_NAMES[entry.name])
+        if entry.name in ARABIC_SCRIPT_NAMES:
+            add("arabic", ARABIC_SCRIPT_NAMES[entry.name])
     for entry in alias_edits:  # the alias version 2 adds, and the name itself
         add("new-alias", entry.aliases[-1])
         add("exact", entry.name)
@@ -673,7 +700,9 @@ def test_filter_passes_every_counterparty_a_full_screen_hits(
     scenario: Scenario, sqlite_state: SqliteState, threshold: float, tmp_path: Path
 ) -> None:
     """Screen a sample in full: each one with a hit on a delta entry must pass the filter. A
-    lower threshold than the register's makes many more hits, and a harder test."""
+    lower threshold than the register's makes many more hits, and a harder test. The sample
+    holds delta names in Latin, Chinese and Arabic script, with typos, other legal forms, words
+    dropped or joined, and the whole name written as one word."""
     screener = sqlite_state.screener
     rows = list(csv.DictReader(scenario.register_csv.open(encoding="utf-8")))
     rng = random.Random(SEED)
@@ -688,6 +717,10 @@ def test_filter_passes_every_counterparty_a_full_screen_hits(
         ):
             hit.add(row["id"])
     assert len(hit) >= 30
+    # Each script and variant style the matcher has its own route for is among the hits.
+    assert {"exact", "typo", "joined", "one-word", "chinese", "arabic"} <= {
+        scenario.styles[p] for p in hit
+    }
     with Store.open(f"sqlite:///{tmp_path / 'sample.db'}") as store:
         register = Register(store, actor="tester", threshold=threshold)
         for row in sample:
