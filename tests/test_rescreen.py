@@ -146,7 +146,14 @@ def small(tmp_path: Path) -> Iterator[tuple[Store, Register]]:
 
 @pytest.mark.parametrize(
     "name",
-    ["Gazprom Bank", "浪潮软件股份有限公司", "KHOROSHEV, Dmitriy", "Acme No. 13 Ltd", "—"],
+    [
+        "Gazprom Bank",
+        "浪潮软件股份有限公司",
+        "KHOROSHEV, Dmitriy",
+        "Acme No. 13 Ltd",
+        "—",
+        "علي طاهر",
+    ],
 )
 def test_signature_json_round_trip(name: str) -> None:
     found = signature(name)
