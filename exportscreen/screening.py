@@ -243,8 +243,11 @@ class Screener:
         memo: dict[tuple[int, int], Any] = {}
         best: dict[int, NameScore] = {}
         for name_id in candidates:
-            scored = score_name(query.tokens, name_id, index, memo)
             owner = int(index.name_entry[name_id])
+            # A name scoring below the cutoff is dropped unless an identifier makes its entry a
+            # hit: only those names need their exact score.
+            needed = 0.0 if owner in identifier_entries else cutoff
+            scored = score_name(query.tokens, name_id, index, memo, needed)
             if owner not in best or scored.score > best[owner].score:
                 best[owner] = scored
         for position in identifier_entries:

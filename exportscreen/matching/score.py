@@ -70,6 +70,9 @@ FULL_COVERAGE = 0.999
 DISTINCTIVE_WEIGHT = 0.3  # a matched token this heavy is real evidence
 NUMBER_MISMATCH_PENALTY = 0.3
 LEGAL_FORM_MISMATCH_PENALTY = 0.03
+# A name is left unaligned only when its bound is below the cutoff by more than the rounding of
+# a differently ordered sum.
+BOUND_SLACK = 1e-9
 
 
 _ROLE_FACTORS = [ROLE_FACTOR[NameRole(role)] for role in range(len(NameRole))]
@@ -105,6 +108,8 @@ class NameScore:
     pairs: list[Pair]
     penalties: list[tuple[str, float]] = field(default_factory=list)
     capped: bool = False
+    # Not aligned: the score is an upper bound below the cutoff asked for (see score_name).
+    bounded: bool = False
 
 
 def _consonants(token: Token) -> str:
@@ -236,13 +241,46 @@ def _joined_options(
     return found
 
 
+def _score_bound(
+    query: list[QueryToken], listed_weight: list[float], options: list[_Option]
+) -> float:
+    """An upper bound of the name score before penalties (which only lower it), from the pairs
+    the alignment may choose: each listed token matched at its best similarity (recall), and
+    every query token that has a pair matched in full (precision)."""
+    best_listed = [0.0] * len(listed_weight)
+    pairable = [False] * len(query)
+    for similarity, qs, ws, _, _ in options:
+        for q in qs:
+            pairable[q] = True
+        for w in ws:
+            best_listed[w] = max(best_listed[w], similarity)
+    listed_total = sum(listed_weight)
+    recall = (
+        sum(w * s for w, s in zip(listed_weight, best_listed, strict=True)) / listed_total
+        if listed_total
+        else 0.0
+    )
+    # Precision is matched / (all - (1 - UNMATCHED_QUERY_FACTOR) * unmatched): at most
+    # M / (UNMATCHED_QUERY_FACTOR * all + (1 - UNMATCHED_QUERY_FACTOR) * M) for M the weight of
+    # the query tokens that can be matched, which grows with M.
+    everything = sum(q.weight for q in query)
+    matchable = sum(q.weight for q, can in zip(query, pairable, strict=True) if can)
+    denominator = UNMATCHED_QUERY_FACTOR * everything + (1 - UNMATCHED_QUERY_FACTOR) * matchable
+    precision = min(1.0, matchable / denominator) if denominator else 0.0
+    return math.sqrt(precision * min(1.0, recall))
+
+
 def score_name(
     query: list[QueryToken],
     name_id: int,
     index: MatchIndex,
     memo: dict[tuple[int, int], tuple[float, MatchKind, str]],
+    cutoff: float = 0.0,
 ) -> NameScore:
-    """Align the query with one listed name and score the alignment (see the module doc)."""
+    """Align the query with one listed name and score the alignment (see the module doc).
+
+    A name whose possible pairs cannot bring its score to ``cutoff`` is not aligned: its
+    NameScore has ``bounded`` set, no pairs, and as score the bound, below ``cutoff``."""
     words, roles = index.tokens_of(name_id)
     options: list[_Option] = []
     for q, prepared in enumerate(query):
@@ -262,6 +300,14 @@ def score_name(
     if len(query) > 1:
         for w, span, similarity in _joined_options(listed_keys, query_keys):
             options.append((similarity, span, (w,), MatchKind.JOINED, ""))
+    weights = index.word_weight
+    listed_weight = [
+        weights[word] * _ROLE_FACTORS[role] for word, role in zip(words, roles, strict=True)
+    ]
+    if cutoff > 0.0:
+        bound = _score_bound(query, listed_weight, options)
+        if bound + BOUND_SLACK < cutoff:
+            return NameScore(name_id, bound, 0.0, 0.0, [], bounded=True)
     # Best first; at equal similarity a one-to-one pair before a join.
     options.sort(key=lambda o: (-o[0], len(o[1]) + len(o[2]), o[1], o[2]))
     free_query = set(range(len(query)))
@@ -273,10 +319,6 @@ def score_name(
             free_query.difference_update(qs)
             free_listed.difference_update(ws)
 
-    weights = index.word_weight
-    listed_weight = [
-        weights[word] * _ROLE_FACTORS[role] for word, role in zip(words, roles, strict=True)
-    ]
     # An initial carries an initial's information whichever side writes the full word: "I"
     # matches "Ingvarsson" as evidence worth INITIAL_WEIGHT, and the rest of the full word's
     # weight is unmatched.

@@ -1,4 +1,5 @@
-"""Scoring one listed name: the joined-word options against a brute-force enumeration."""
+"""Scoring one listed name: the fast paths (joined-word runs filtered by length, names left
+unaligned by their bound) against the slow definitions."""
 
 from __future__ import annotations
 
@@ -6,13 +7,25 @@ import itertools
 
 import pytest
 
+from exportscreen.matching.analyze import analyze
+from exportscreen.matching.index import MatchIndex
 from exportscreen.matching.score import (
+    BOUND_SLACK,
     MAX_JOINED_LENGTH_GAP,
     MAX_JOINED_PARTS,
     MIN_JOINED_LETTERS,
     _joined,
     _joined_options,
+    prepare,
+    score_name,
 )
+from exportscreen.model import MatchKind
+from tests.matching.conftest import fixture_entries
+
+
+@pytest.fixture(scope="module")
+def screener_index() -> MatchIndex:
+    return MatchIndex.build(fixture_entries())
 
 
 def every_joined_option(
@@ -58,3 +71,49 @@ def test_joined_options_agree_with_every_run_checked(
     assert len(fast) == len(set(fast))
     assert set(fast) == every_joined_option(singles, others)
     assert [(single, run) for single, run, _ in fast] == expected_runs
+
+
+BOUND_QUERIES = [
+    "Inspur Group",
+    "Inspur Software Co Ltd",
+    "Zhipu Huazhang Technology",
+    "Gazprom Bank",
+    "Gazprombank JSC",
+    "Muhammad al Zawahiri",
+    "Dmitry Khoroshev",
+    "Hikvision Digital",
+    "Beijing Institute of Technology",
+    "China Electronics Technology Group 13th Research Institute",
+    "Shanghai Global Trading Group",
+    "John Smith Trading Ltd",
+]
+
+
+@pytest.mark.parametrize("query", BOUND_QUERIES)
+@pytest.mark.parametrize("cutoff", [0.3, 0.6, 0.8, 0.95])
+def test_names_left_unaligned_score_below_the_cutoff(
+    screener_index: MatchIndex, query: str, cutoff: float
+) -> None:
+    prepared = prepare(analyze(query), screener_index)
+    exact_memo: dict[tuple[int, int], tuple[float, MatchKind, str]] = {}
+    bounded_memo: dict[tuple[int, int], tuple[float, MatchKind, str]] = {}
+    for name_id in range(len(screener_index.name_text)):
+        exact = score_name(prepared, name_id, screener_index, exact_memo)
+        fast = score_name(prepared, name_id, screener_index, bounded_memo, cutoff)
+        if fast.bounded:
+            # The bound is of sums taken in another order: up to the rounding BOUND_SLACK covers.
+            assert exact.score <= fast.score + BOUND_SLACK, screener_index.name_text[name_id]
+            assert fast.score + BOUND_SLACK < cutoff
+            assert exact.score < cutoff
+        else:
+            assert fast == exact
+
+
+def test_the_bound_leaves_some_names_unaligned_and_aligns_the_hits(
+    screener_index: MatchIndex,
+) -> None:
+    prepared = prepare(analyze("Inspur Group"), screener_index)
+    memo: dict[tuple[int, int], tuple[float, MatchKind, str]] = {}
+    scores = [score_name(prepared, n, screener_index, memo, 0.8) for n in range(5)]
+    assert any(s.bounded for s in scores)
+    assert any(not s.bounded and s.score >= 0.8 for s in scores)
