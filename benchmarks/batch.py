@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Self
 
-import psutil  # type: ignore[import-untyped]
+import psutil
 from faker import Faker
 from rapidfuzz import fuzz, process, utils
 from rich.console import Console
@@ -57,7 +57,7 @@ class NullScreener:
         self,
         name: str,
         country: str | None = None,
-        type: EntryType | None = None,
+        type: str | EntryType | None = None,
         limit: int = 10,
         threshold: float | None = None,
     ) -> list[Hit]:
@@ -76,6 +76,7 @@ class Measurement:
     label: str
     n: int
     seconds: float
+    cpu_seconds: float  # this process and its workers
     peak_rss_bytes: int
     alerts: int  # synthetic (unlisted) inputs with at least one hit
     variants: int
@@ -134,12 +135,14 @@ def write_input(path: Path, n: int, listed: list[Entry], seed: int) -> None:
 # --- measuring -------------------------------------------------------------------------------
 
 
-class PeakMemory:
-    """The largest sum of RSS over this process and all its descendants, sampled."""
+class TreeUsage:
+    """The largest sum of RSS over this process and all its descendants, and the CPU time they
+    used (the machine is shared: names per CPU second is what the screener costs), sampled."""
 
     def __init__(self, interval: float = 0.2):
         self.interval = interval
         self.peak = 0
+        self._cpu: dict[int, float] = {}  # last CPU seconds seen per process
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
 
@@ -150,18 +153,29 @@ class PeakMemory:
             for proc in [me, *me.children(recursive=True)]:
                 try:
                     total += proc.memory_info().rss
+                    times = proc.cpu_times()
+                    self._cpu[proc.pid] = times.user + times.system
                 except psutil.Error:
                     continue  # a worker that just exited
             self.peak = max(self.peak, total)
             self._stop.wait(self.interval)
 
-    def __enter__(self) -> PeakMemory:
+    @property
+    def cpu_seconds(self) -> float:
+        """CPU seconds of the tree since entering (to the last sample for ended workers)."""
+        return float(sum(self._cpu.values()) - self._cpu_before)
+
+    def __enter__(self) -> TreeUsage:
+        times = psutil.Process().cpu_times()
+        self._cpu_before = times.user + times.system
         self._thread.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._thread.join()
+        times = psutil.Process().cpu_times()
+        self._cpu[psutil.Process().pid] = times.user + times.system
 
 
 def measure(
@@ -173,7 +187,7 @@ def measure(
         write_input(source, n, listed, seed=n)
         print(f"  generated {n:,} counterparties in {time.perf_counter() - started:.0f} s")
     output = work / f"hits_{n}.csv"
-    with PeakMemory() as memory:
+    with TreeUsage() as memory:
         report = run_batch(source, output, screener=screener, workers=workers)
     alerted: set[str] = set()
     found: set[str] = set()
@@ -188,7 +202,14 @@ def measure(
     with source.open(encoding="utf-8") as handle:
         variants = sum(1 for line in handle if line.startswith("v|"))
     return Measurement(
-        label, n, report.elapsed_seconds, memory.peak, len(alerted), variants, len(found)
+        label,
+        n,
+        report.elapsed_seconds,
+        memory.cpu_seconds,
+        memory.peak,
+        len(alerted),
+        variants,
+        len(found),
     )
 
 
@@ -251,7 +272,17 @@ def main() -> None:
         baseline = baseline_seconds_per_name(sample, listed_names)
 
     table = Table(title=f"exportscreen batch: {args.workers} workers, {len(listed_names):,} names")
-    headings = ("run", "N", "wall s", "names/s", "peak RSS MiB", "x baseline", "x per core")
+    headings = (
+        "run",
+        "N",
+        "wall s",
+        "names/s",
+        "CPU s",
+        "names/CPU s",
+        "peak RSS MiB",
+        "x baseline",
+        "x per core",
+    )
     for heading in (*headings, "unlisted alerts", "variants found"):
         table.add_column(heading, justify="right")
     for m in results:
@@ -262,6 +293,8 @@ def main() -> None:
             f"{m.n:,}",
             f"{m.seconds:,.1f}",
             f"{m.names_per_second:,.0f}",
+            f"{m.cpu_seconds:,.1f}",
+            f"{m.n / m.cpu_seconds:,.0f}" if m.cpu_seconds else "",
             f"{m.peak_rss_bytes / 2**20:,.0f}",
             f"{baseline / per_name:,.0f}" if screened else "",
             f"{baseline / (per_name * args.workers):,.0f}" if screened else "",
