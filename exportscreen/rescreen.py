@@ -80,7 +80,8 @@ RESCREEN_ACTION = "register.rescreen"
 # Counterparties screened per Register.screen call: keeps the SQL ``IN`` list well below the
 # bound-parameter limits of SQLite and PostgreSQL drivers.
 SCREEN_CHUNK = 10_000
-# Skeleton keys shorter than this are not index keys (MatchIndex.build / reachable_words).
+# A Latin query word's skeleton, consonant and phonetic keys shorter than this are not looked up
+# (MatchIndex.reachable_words, which names no constant for it).
 MIN_SKELETON = 3
 # The filter sums weights in another order than the screener does: keep borderline names.
 SCORE_SLACK = 1e-9
@@ -392,7 +393,9 @@ class _InvertedMaps:
     by_key: dict[str, list[int]]  # token key (not a legal form) -> slots
     by_joined: dict[str, list[int]]
     by_exact: dict[str, list[int]]
-    word_keys: list[str]  # distinct keys of word tokens
+    # Distinct keys of the word tokens the index reads as Latin (not by Arabic consonants): only
+    # those reach listed words by skeletons, near spelling and split words.
+    word_keys: list[str]
     arabic_keys: list[tuple[str, str]]  # distinct (key, consonants) of Arabic-script words
     by_skeleton: dict[str, list[int]]  # "s:" / "c:" / "p:" + key -> word key ids
     gram_slots: dict[str, int]  # character 3-gram -> row of gram_offsets
@@ -422,14 +425,14 @@ class _InvertedMaps:
                 by_key[token.key].append(slot)
                 if token.arabic:
                     arabic_keys.add((token.key, token.arabic))
-                if token.kind is TokenKind.WORD and token.key not in word_key_ids:
+                elif token.kind is TokenKind.WORD and token.key not in word_key_ids:
                     key_id = word_key_ids[token.key] = len(word_key_ids)
-                    for prefix, value, shortest in (
-                        ("s:", token.skeleton, MIN_SKELETON),
-                        ("c:", token.consonants, MIN_SKELETON),
-                        ("p:", token.phonetic, 1),
+                    for prefix, value in (
+                        ("s:", token.skeleton),
+                        ("c:", token.consonants),
+                        ("p:", token.phonetic),
                     ):
-                        if len(value) >= shortest:
+                        if len(value) >= MIN_SKELETON:
                             by_skeleton[prefix + value].append(key_id)
         word_keys = list(word_key_ids)
         gram_lists: dict[str, list[int]] = defaultdict(list)
@@ -487,12 +490,12 @@ class _InvertedMaps:
         keys = {text, *equivalent_keys.get(text, ())}
         if index.word_kind[word] != _WORD:
             return keys  # skeleton keys and near words lead to words only
-        for prefix, value, shortest in (
-            ("s:", index.word_skeleton[word], MIN_SKELETON),
-            ("c:", index.word_consonants[word], MIN_SKELETON),
-            ("p:", index.word_phonetic[word], 1),
+        for prefix, value in (
+            ("s:", index.word_skeleton[word]),
+            ("c:", index.word_consonants[word]),
+            ("p:", index.word_phonetic[word]),
         ):
-            if len(value) >= shortest:
+            if len(value) >= MIN_SKELETON:
                 keys.update(self.word_keys[k] for k in self.by_skeleton.get(prefix + value, ()))
         if len(text) >= MIN_GRAM_WORD and text.isalpha():
             keys.update(self._near_keys(index, text))
@@ -572,8 +575,11 @@ class _DeltaScorer:
             return False  # the screener refuses such a name: it can raise no alert
         query = prepare(analysis, self.index)
         memo: dict[tuple[int, int], Any] = {}
+        # With the cutoff, a name whose possible pairs fall short is bounded, not aligned (its
+        # score is then the bound, below the cutoff), as in Screener.screen.
         return any(
-            score_name(query, name_id, self.index, memo).score >= self.needed for name_id in names
+            score_name(query, name_id, self.index, memo, self.needed).score >= self.needed
+            for name_id in names
         )
 
 
