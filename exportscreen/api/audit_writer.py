@@ -40,7 +40,7 @@ import threading
 from collections import deque
 from collections.abc import Mapping
 from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -62,7 +62,9 @@ class _Pending:
     actor: str
     action: str
     payload: Mapping[str, Any]
-    done: Future[audit.AuditRecord] = field(default_factory=Future)
+    # An asyncio future for a caller on the loop (resolved without another hop), a thread-safe
+    # one for a caller on a worker thread.
+    done: asyncio.Future[audit.AuditRecord] | Future[audit.AuditRecord]
 
 
 class AuditWriterClosed(RuntimeError):
@@ -90,30 +92,32 @@ class AuditWriter:
         with self._lock:
             self._loop = loop
 
+    async def write(self, actor: str, action: str, payload: Mapping[str, Any]) -> audit.AuditRecord:
+        """Append one record and return it once committed (for callers on the writer's loop).
+        Raises what prevented the commit; AuditWriterClosed after ``close``."""
+        with self._lock:
+            on_loop = self._loop is not None
+        if not on_loop:
+            return self.submit(actor, action, payload).result()
+        waiter: asyncio.Future[audit.AuditRecord] = asyncio.get_running_loop().create_future()
+        # A request cancelled meanwhile (its client left) cancels the waiter, not the record.
+        self._hand_over(_Pending(actor, action, payload, waiter))
+        return await waiter
+
     def submit(
         self, actor: str, action: str, payload: Mapping[str, Any]
     ) -> Future[audit.AuditRecord]:
-        """Hand one record over; the future resolves to it once committed, or to the error
-        that prevented the commit. Any thread may call this. AuditWriterClosed after
+        """Hand one record over from any thread but the loop's; the future resolves to it once
+        committed, or to the error that prevented the commit. AuditWriterClosed after
         ``close``."""
-        pending = _Pending(actor, action, payload)
-        with self._lock:
-            if self._closed:
-                raise AuditWriterClosed("the audit writer is closed")
-            loop = self._loop
-            if loop is not None:
-                self._pending.append(pending)
-                schedule = not self._flush_scheduled
-                self._flush_scheduled = True
-        if loop is None:
+        done: Future[audit.AuditRecord] = Future()
+        pending = _Pending(actor, action, payload, done)
+        if not self._hand_over(pending):
             self._write_now([pending])
-        elif schedule:
-            loop.call_soon_threadsafe(self._flush)
-        return pending.done
+        return done
 
     def append(self, actor: str, action: str, payload: Mapping[str, Any]) -> audit.AuditRecord:
-        """``submit`` and wait for the commit (for callers on worker threads, never on the
-        loop itself, which would wait for itself)."""
+        """``submit`` and wait for the commit (for callers on worker threads)."""
         return self.submit(actor, action, payload).result()
 
     def close(self) -> None:
@@ -123,6 +127,21 @@ class AuditWriter:
             self._closed = True
         while batch := self._take():
             self._write_now(batch)
+
+    def _hand_over(self, pending: _Pending) -> bool:
+        """Queue ``pending`` for the loop; False when there is no loop to write it."""
+        with self._lock:
+            if self._closed:
+                raise AuditWriterClosed("the audit writer is closed")
+            loop = self._loop
+            if loop is None:
+                return False
+            self._pending.append(pending)
+            schedule = not self._flush_scheduled
+            self._flush_scheduled = True
+        if schedule:
+            loop.call_soon_threadsafe(self._flush)
+        return True
 
     def _take(self) -> list[_Pending]:
         with self._lock:
@@ -142,13 +161,15 @@ class AuditWriter:
             loop.call_soon(self._flush)
 
     def _write_now(self, batch: list[_Pending]) -> None:
-        # From here on a caller cannot cancel (an asyncio caller whose client went away would):
-        # its record is written all the same, the screening did happen.
-        live = [p for p in batch if p.done.set_running_or_notify_cancel()]
-        self._write(batch, live)
+        # A thread-safe future cannot be cancelled from here on. Cancelled or not, every record
+        # is written: the screening did happen.
+        for pending in batch:
+            if isinstance(pending.done, Future):
+                pending.done.set_running_or_notify_cancel()
+        self._write(batch)
 
-    def _write(self, batch: list[_Pending], live: list[_Pending]) -> None:
-        """Append ``batch`` in one transaction and resolve the futures in ``live``."""
+    def _write(self, batch: list[_Pending]) -> None:
+        """Append ``batch`` in one transaction and resolve its futures."""
         try:
             with audit.writing(self._engine) as conn:
                 written = [audit.record(conn, p.actor, p.action, p.payload) for p in batch]
@@ -156,18 +177,30 @@ class AuditWriter:
             # The database itself failed (lock timeout, I/O): alone, each would fail the same.
             log.error("writing %d audit records failed: %s", len(batch), error)
             for pending in batch:
-                if pending in live:
-                    pending.done.set_exception(error)
+                _settle(pending, error=error)
             return
         except Exception as error:
             if len(batch) > 1:
                 for pending in batch:
-                    self._write([pending], live)
+                    self._write([pending])
                 return
             log.error("writing an audit record (%s) failed: %s", batch[0].action, error)
-            if batch[0] in live:
-                batch[0].done.set_exception(error)
+            _settle(batch[0], error=error)
             return
         for pending, record in zip(batch, written, strict=True):
-            if pending in live:
-                pending.done.set_result(record)
+            _settle(pending, record=record)
+
+
+def _settle(
+    pending: _Pending,
+    *,
+    record: audit.AuditRecord | None = None,
+    error: BaseException | None = None,
+) -> None:
+    if pending.done.cancelled():  # its request was cancelled: nobody waits for the answer
+        return
+    if error is not None:
+        pending.done.set_exception(error)
+    else:
+        assert record is not None
+        pending.done.set_result(record)

@@ -6,7 +6,6 @@ is committed, so no answer exists that the trail does not show. Records go throu
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from concurrent.futures import Future
 from typing import Any
 
 from exportscreen.api.auth import Principal
@@ -29,19 +28,16 @@ def _summary(item: Hit | Mapping[str, Any]) -> Mapping[str, Any]:
     return summarise([item])[0] if isinstance(item, Hit) else item
 
 
-def submit_screening(
-    services: Services,
+def screening_payload(
     principal: Principal,
-    action: str,
     queries: Sequence[Mapping[str, Any]],
     results: Sequence[Sequence[Hit | Mapping[str, Any]]],
     loaded: LoadedLists,
     threshold: float | None,
-) -> Future[AuditRecord]:
-    """Queue one record for a request's screenings (one per query); the future resolves once it
-    is committed. ``results`` are hits, or already summarised hits (``summarise``) for searches
-    that do not produce Hit objects."""
-    payload = {
+) -> dict[str, Any]:
+    """The record of a request's screenings (one per query). ``results`` are hits, or already
+    summarised hits (``summarise``) for searches that do not produce Hit objects."""
+    return {
         "key_id": principal.key_id,
         "role": principal.role.label,
         "algorithm": loaded.screener.algorithm,
@@ -56,7 +52,6 @@ def submit_screening(
             for query, hits in zip(queries, results, strict=True)
         ],
     }
-    return services.audit.submit(principal.user, action, payload)
 
 
 def record_screening(
@@ -68,7 +63,21 @@ def record_screening(
     loaded: LoadedLists,
     threshold: float | None,
 ) -> int:
-    """``submit_screening`` and wait for the commit (for endpoints on worker threads); returns
-    the record's seq."""
-    submitted = submit_screening(services, principal, action, queries, results, loaded, threshold)
-    return submitted.result().seq
+    """Append the record and wait for its commit (for endpoints on worker threads); returns
+    its seq."""
+    payload = screening_payload(principal, queries, results, loaded, threshold)
+    return services.audit.append(principal.user, action, payload).seq
+
+
+async def write_screening(
+    services: Services,
+    principal: Principal,
+    action: str,
+    queries: Sequence[Mapping[str, Any]],
+    results: Sequence[Sequence[Hit | Mapping[str, Any]]],
+    loaded: LoadedLists,
+    threshold: float | None,
+) -> AuditRecord:
+    """``record_screening`` for endpoints on the event loop."""
+    payload = screening_payload(principal, queries, results, loaded, threshold)
+    return await services.audit.write(principal.user, action, payload)

@@ -143,3 +143,49 @@ def test_before_start_each_record_is_written_at_once(store: Store) -> None:
     writer.close()  # twice is harmless
     with pytest.raises(AuditWriterClosed):
         writer.append("viewer", "api.screen", {})
+
+
+def _commits(store: Store) -> list[int]:
+    """Counts the transactions committed on the store's engine from now on."""
+    counted = [0]
+
+    def count(_conn: sa.Connection) -> None:
+        counted[0] += 1
+
+    sa.event.listen(store.engine, "commit", count)
+    return counted
+
+
+def test_requests_on_the_loop_share_transactions(store: Store) -> None:
+    writer = AuditWriter(store.engine, max_batch=8)
+    commits = _commits(store)
+
+    async def scenario() -> list[audit.AuditRecord]:
+        writer.start(asyncio.get_running_loop())
+        return await asyncio.gather(
+            *(writer.write("viewer", "api.screen", {"n": i}) for i in range(30))
+        )
+
+    written = asyncio.run(scenario())
+    writer.close()
+    assert [r.payload["n"] for r in written] == list(range(30))
+    assert [r.seq for r in written] == list(range(1, 31))
+    assert commits[0] == 4  # 8 + 8 + 8 + 6, not 30
+    assert audit.verify(store.engine).ok
+
+
+def test_a_request_cancelled_while_waiting_still_leaves_its_record(store: Store) -> None:
+    writer = AuditWriter(store.engine)
+
+    async def scenario() -> None:
+        writer.start(asyncio.get_running_loop())
+        waiting = asyncio.create_task(writer.write("viewer", "api.screen", {"n": 0}))
+        await asyncio.sleep(0)  # handed over, not yet written
+        waiting.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await waiting
+        assert (await writer.write("viewer", "api.screen", {"n": 1})).seq == 2
+
+    asyncio.run(scenario())
+    writer.close()
+    assert [r.payload["n"] for r in audit.records(store.engine)] == [0, 1]

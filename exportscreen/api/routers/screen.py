@@ -9,7 +9,6 @@ instead of building and validating a pydantic model of every hit.
 
 from __future__ import annotations
 
-import asyncio
 import time
 
 import orjson
@@ -21,7 +20,7 @@ from exportscreen.api.auth import Viewer
 from exportscreen.api.convert import hit_document
 from exportscreen.api.schemas import ScreenRequest, ScreenResponse
 from exportscreen.api.state import services
-from exportscreen.api.trail import submit_screening
+from exportscreen.api.trail import write_screening
 
 router = APIRouter(prefix="/v1", tags=["screening"])
 
@@ -63,10 +62,9 @@ async def screen(body: ScreenRequest, principal: Viewer, request: Request) -> Re
     query = body.model_dump(exclude_none=True, exclude_defaults=True, mode="json")
     query["name"] = body.name
     try:
-        submitted = submit_screening(
+        record = await write_screening(
             found, principal, "api.screen", [query], [hits], loaded, threshold
         )
-        record = await asyncio.wrap_future(submitted)
     except (AuditWriterClosed, sa.exc.OperationalError):
         raise _audit_unavailable() from None
     answer = {
