@@ -483,13 +483,14 @@ class _InvertedMaps:
 
     def _keys_reaching(
         self, index: MatchIndex, word: int, equivalent_keys: Mapping[str, set[str]]
-    ) -> set[str]:
+    ) -> tuple[set[str], list[str]]:
         """Counterparty token keys from which ``MatchIndex.reachable_words`` could reach
-        ``word``, following its routes backwards."""
+        ``word``, following its routes backwards: as the same word (in another form), and by
+        spelling (``_near_keys``), which the index marks as guessed."""
         text = index.words[word]
         keys = {text, *equivalent_keys.get(text, ())}
         if index.word_kind[word] != _WORD:
-            return keys  # skeleton keys and near words lead to words only
+            return keys, []  # skeleton keys and near words lead to words only
         for prefix, value in (
             ("s:", index.word_skeleton[word]),
             ("c:", index.word_consonants[word]),
@@ -498,8 +499,8 @@ class _InvertedMaps:
             if len(value) >= MIN_SKELETON:
                 keys.update(self.word_keys[k] for k in self.by_skeleton.get(prefix + value, ()))
         if len(text) >= MIN_GRAM_WORD and text.isalpha():
-            keys.update(self._near_keys(index, text))
-        return keys
+            return keys, self._near_keys(index, text)
+        return keys, []
 
     def _split_routes(self, index: MatchIndex) -> Iterator[tuple[str, int]]:
         """(counterparty word key, listed word) for each word the lists do not use and each of
@@ -518,31 +519,36 @@ class _InvertedMaps:
             for other in others:
                 equivalent_keys[other].add(key)
         key_names: dict[str, set[int]] = defaultdict(set)
+        guessed = _Guessed()
         joined_names: dict[str, set[int]] = defaultdict(set)
         for word, names in delta.words.items():
-            for key in self._keys_reaching(index, word, equivalent_keys):
+            same_word, spelt = self._keys_reaching(index, word, equivalent_keys)
+            for key in same_word:
                 if key in self.by_key:
                     key_names[key].update(names)
+            for key in spelt:
+                guessed.add(key, names, index.word_weight[word])
             if index.words[word] in self.by_joined:
                 joined_names[index.words[word]].update(names)
         # Routes followed forwards. They are filed under the token's key, which a Latin token may
         # share with an Arabic-script one: that only lets a few more counterparties through.
         for key, word in self._split_routes(index):
             if (parts_of := delta.words.get(word)) is not None:
-                key_names[key].update(parts_of)
+                guessed.add(key, parts_of, index.word_weight[word])
         for key, consonants in self.arabic_keys:
             for hit in index.reachable_words(key, TokenKind.WORD, consonants):
-                if (spelt := delta.words.get(hit.word)) is not None:
-                    key_names[key].update(spelt)
+                if (read := delta.words.get(hit.word)) is not None:
+                    key_names[key].update(read)
         exact: dict[int, set[int]] = defaultdict(set)
         for key, names in delta.exact_keys.items():
             for slot in self.by_exact.get(key, ()):
                 exact[slot].update(names)
         reached = {slot for key in key_names for slot in self.by_key[key]}
+        reached.update(slot for key in guessed.caps for slot in self.by_key[key])
         reached.update(slot for key in joined_names for slot in self.by_joined[key])
         reached.update(exact)
 
-        bound = _ReachBound(index, key_names, joined_names, threshold)
+        bound = _ReachBound(index, key_names, guessed, joined_names, threshold)
         scorer = _DeltaScorer(index, threshold)
         within_reach = 0
         passing: set[str] = set()
@@ -583,6 +589,23 @@ class _DeltaScorer:
         )
 
 
+@dataclass(slots=True)
+class _Guessed:
+    """Delta names a counterparty word the lists do not use reaches by spelling (near words,
+    split words). ``MatchIndex.candidates`` counts such a route no heavier than the listed
+    word's own weight: kept per name, the heaviest listed word reached."""
+
+    caps: dict[str, dict[int, float]] = field(default_factory=dict)  # key -> name -> weight
+    top: dict[str, float] = field(default_factory=dict)  # key -> its heaviest cap
+
+    def add(self, key: str, names: Iterable[int], weight: float) -> None:
+        caps = self.caps.setdefault(key, {})
+        for name in names:
+            if caps.get(name, -1.0) < weight:
+                caps[name] = weight
+        self.top[key] = max(self.top.get(key, 0.0), weight)
+
+
 class _ReachBound:
     """``Screener.screen`` aligns only candidates whose *reach* (``MatchIndex.candidates``: the
     share of the query's weight the name's words can match) passes ``sqrt(reach) + REACH_MARGIN
@@ -594,11 +617,13 @@ class _ReachBound:
         self,
         index: MatchIndex,
         key_names: Mapping[str, set[int]],
+        guessed: _Guessed,
         joined_names: Mapping[str, set[int]],
         threshold: float,
     ):
         self.index = index
         self.key_names = key_names
+        self.guessed = guessed
         self.joined_names = joined_names
         self.needed = max(0.0, threshold - REACH_MARGIN) ** 2 - SCORE_SLACK
         self._weights: dict[tuple[str, TokenKind], float] = {}
@@ -620,12 +645,22 @@ class _ReachBound:
         """The delta names that could pass the reach cut for this counterparty."""
         weights = [self._weight(t) for t in found.tokens]
         total = sum(weights)
-        reaching = [
-            (weight, names)
-            for token, weight in zip(found.tokens, weights, strict=True)
-            if token.kind is not TokenKind.LEGAL
-            and (names := self.key_names.get(token.key)) is not None
-        ]
+        reaching: list[tuple[float, Collection[int]]] = []
+        # Per token, the most it may bring any name (for the quick test below).
+        most: list[float] = []
+        spelt: list[tuple[float, dict[int, float], set[int] | None]] = []
+        for token, weight in zip(found.tokens, weights, strict=True):
+            if token.kind is TokenKind.LEGAL:
+                continue
+            names = self.key_names.get(token.key)
+            if names is not None:
+                reaching.append((weight, names))
+                most.append(weight)
+            caps = self.guessed.caps.get(token.key)
+            if caps is not None:
+                spelt.append((weight, caps, names))
+                if names is None:
+                    most.append(min(weight, self.guessed.top[token.key]))
         for (left, left_w), (right, right_w) in itertools.pairwise(
             zip(found.tokens, weights, strict=True)
         ):
@@ -633,14 +668,20 @@ class _ReachBound:
                 names = self.joined_names.get(left.key + right.key)
                 if names is not None:
                     reaching.append((left_w + right_w, names))
+                    most.append(left_w + right_w)
         # Most counterparties fail even if every reaching token met in one name: skip the
         # per-name sums for them.
-        if not reaching or not self._passes(sum(w for w, _ in reaching), total):
+        if not most or not self._passes(sum(most), total):
             return set()
         shared: dict[int, float] = defaultdict(float)
-        for weight, names in reaching:
-            for name in names:
+        for weight, reached_names in reaching:
+            for name in reached_names:
                 shared[name] += weight
+        # A token counts once per name, by its heaviest route (MatchIndex.candidates).
+        for weight, caps, same_word in spelt:
+            for name, cap in caps.items():
+                if same_word is None or name not in same_word:
+                    shared[name] += min(weight, cap)
         return {name for name, mass in shared.items() if self._passes(mass, total)}
 
 
