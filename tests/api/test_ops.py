@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import gc
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -50,3 +51,15 @@ def test_metrics_count_routes_by_template(client: TestClient, viewer: dict[str, 
     assert 'exportscreen_screening_duration_seconds_count{endpoint="screen"} 1.0' in text
     assert "exportscreen_index_entries 5.0" in text
     assert 'exportscreen_list_entries{list="EL"} 3.0' in text
+
+
+def test_the_loaded_index_is_kept_out_of_garbage_collections(store: Store, tmp_path: Path) -> None:
+    # A full collection would otherwise walk every object of the index (a pause of hundreds of
+    # milliseconds on the real lists).
+    gc.unfreeze()
+    assert gc.get_freeze_count() == 0
+    app = build_app(store, config_for(tmp_path, str(store.engine.url)))
+    with running(app) as client:
+        assert client.get("/readyz").status_code == 200
+        assert gc.get_freeze_count() > 0
+    gc.unfreeze()  # leave the test process as it was
