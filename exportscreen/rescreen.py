@@ -530,8 +530,8 @@ class _InvertedMaps:
                 guessed.add(key, names, index.word_weight[word])
             if index.words[word] in self.by_joined:
                 joined_names[index.words[word]].update(names)
-        # Routes followed forwards. They are filed under the token's key, which a Latin token may
-        # share with an Arabic-script one: that only lets a few more counterparties through.
+        # Routes followed forwards. An Arabic-script word's route is filed under its key, which a
+        # Latin token may share: that only lets a few more counterparties through.
         for key, word in self._split_routes(index):
             if (parts_of := delta.words.get(word)) is not None:
                 guessed.add(key, parts_of, index.word_weight[word])
