@@ -455,7 +455,7 @@ async def soak(
     after each window."""
     table = Table("elapsed s", "RSS MiB per process", "RSS MiB total", "ok req/s", "p99 ms")
     start = rss_kib(process_tree(server))
-    table.add_row("0", " ".join(f"{r / 1024:.0f}" for r in start), f"{sum(start) / 1024:.0f}")
+    table.add_row("0", " ".join(f"{r / 1024:.1f}" for r in start), f"{sum(start) / 1024:.1f}")
     started = time.perf_counter()
     while time.perf_counter() - started < args.soak_seconds:
         window = min(30.0, args.soak_seconds - (time.perf_counter() - started))
@@ -466,12 +466,17 @@ async def soak(
         row = phase.row()
         table.add_row(
             f"{time.perf_counter() - started:.0f}",
-            " ".join(f"{r / 1024:.0f}" for r in rss),
-            f"{sum(rss) / 1024:.0f}",
+            " ".join(f"{r / 1024:.1f}" for r in rss),
+            f"{sum(rss) / 1024:.1f}",
             row[2],
             row[4],
         )
     console.print(table)
+    end = rss_kib(process_tree(server))
+    console.print(
+        "RSS change over the soak, per process (supervisor, workers): "
+        + ", ".join(f"{(b - a):+d} KiB" for a, b in zip(start, end, strict=False))
+    )
 
 
 async def wait_ready(base: str) -> dict[str, object]:
