@@ -261,6 +261,10 @@ async def screen_latency(base: str, workers: int) -> dict[float, float]:
         seen[tuple(sorted(buckets.items()))] = buckets
         if len(seen) == workers:
             break
+    else:
+        # Not every worker answered (uvicorn's shared socket hands every connection to the
+        # same worker; or two workers' counts are equal): no sum to trust.
+        return {}
     total: dict[float, float] = {}
     for buckets in seen.values():
         for bound, count in buckets.items():
@@ -271,6 +275,9 @@ async def screen_latency(base: str, workers: int) -> dict[float, float]:
 def histogram_difference(
     after: dict[float, float], before: dict[float, float]
 ) -> dict[float, float]:
+    """The requests counted between two sums; empty when either is unknown."""
+    if not after or not before:
+        return {}
     return {bound: count - before.get(bound, 0.0) for bound, count in after.items()}
 
 
