@@ -44,7 +44,7 @@ def login(client: TestClient, user: str, password: str = PASSWORD) -> int:
         data={"csrf_token": token, "username": user, "password": password, "next": "/ui/search"},
         follow_redirects=False,
     )
-    return response.status_code
+    return int(response.status_code)
 
 
 def test_pages_need_a_login(ui: tuple[TestClient, Store]) -> None:
