@@ -289,6 +289,17 @@ class SyncStats:
     dropped: int = 0  # no longer in the register
 
 
+def register_state(register: Register) -> tuple[Any, ...]:
+    """What changes whenever a counterparty is added or edited (the register has no deletion):
+    the row count, the highest id and the latest update time."""
+    query = sa.select(
+        sa.func.count(), sa.func.max(counterparties.c.id), sa.func.max(counterparties.c.updated_at)
+    )
+    with register.engine.connect() as conn:
+        row = conn.execute(query).one()
+    return tuple(row)
+
+
 class SignatureCache:
     """Signatures of the register's counterparties and maps from their keys back to them.
 
@@ -302,6 +313,9 @@ class SignatureCache:
         self._signatures: dict[str, _Cached] = {}  # by external id
         self._persisted: set[str] = set()  # external ids whose stored signature is current
         self._maps: _InvertedMaps | None = None
+        # (rows, highest id, latest update) of the register when the cache was last in line
+        # with it and every signature was stored: unchanged, a sync need not read the rows.
+        self._settled_at: tuple[Any, ...] | None = None
 
     def __len__(self) -> int:
         return len(self._signatures)
@@ -310,6 +324,11 @@ class SignatureCache:
         """Bring the cache in line with the register: keep what is current, load stored
         signatures, analyse the rest, and (``persist``) store what was not stored yet."""
         stats = SyncStats()
+        # Taken before reading, so that an edit made while this sync runs changes the next one.
+        state = register_state(register)
+        if state == self._settled_at:
+            stats.kept = len(self._signatures)
+            return stats
         parties = load_parties(register, with_data=False)
         unsettled: list[StoredParty] = []
         for stored in parties:
@@ -351,6 +370,8 @@ class SignatureCache:
             # Rows edited meanwhile were not written; they stay unpersisted and are redone.
             if stats.written == len(to_write):
                 self._persisted.update(s.party.external_id for s, _ in to_write)
+        if len(self._persisted) == len(self._signatures) or not persist:
+            self._settled_at = state
         return stats
 
     def maps(self) -> _InvertedMaps:
