@@ -30,15 +30,15 @@ import random
 import sys
 import tempfile
 import time
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
 from exportscreen import audit, settings, sources
+from exportscreen.loading import latest_entries
 from exportscreen.matching.index import MatchIndex
-from exportscreen.model import Address, Entry, ListCode
+from exportscreen.model import Address, Entry
 from exportscreen.rescreen import SignatureCache, rescreen, signature_version
 from exportscreen.review import Register
 from exportscreen.screening import Screener
@@ -63,19 +63,9 @@ V2_DATE = date(2026, 2, 2)
 TARGET_RATIO = 20.0
 
 
-def latest_entries(raw_dir: Path) -> list[Entry]:
+def current_entries(raw_dir: Path) -> list[Entry]:
     """For each list, the entries of the most recent file that publishes it."""
-    latest: dict[ListCode, tuple[date, list[Entry]]] = {}
-    for name in LIST_FILES:
-        parsed = sources.parse(raw_dir / name)
-        as_of = parsed.as_of or date.min
-        by_list: dict[ListCode, list[Entry]] = defaultdict(list)
-        for entry in parsed.entries:
-            by_list[entry.list].append(entry)
-        for code in set(by_list) | set(parsed.lists):
-            if code not in latest or as_of > latest[code][0]:
-                latest[code] = (as_of, by_list.get(code, []))
-    return [e for code in sorted(latest) for e in latest[code][1]]
+    return latest_entries([sources.parse(raw_dir / name) for name in LIST_FILES])
 
 
 def edited(entry: Entry) -> Entry:
@@ -173,7 +163,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"list files not found at {args.raw} (set EXPORTSCREEN_SHARED_DATA)", file=sys.stderr)
         return 2
     rng = random.Random(SEED)
-    entries = latest_entries(args.raw)
+    entries = current_entries(args.raw)
     old, new, added, changed = versions(entries, rng)
     print(
         f"lists: v1 {len(old):,} entries, v2 {len(new):,}; "

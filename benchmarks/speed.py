@@ -27,14 +27,13 @@ import resource
 import statistics
 import sys
 import time
-from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 
 from exportscreen import settings, sources
-from exportscreen.model import Entry, EntryType, ListCode
+from exportscreen.loading import latest_entries
+from exportscreen.model import Entry, EntryType
 from exportscreen.screening import Screener
 
 INDEX_FILES = (
@@ -77,17 +76,7 @@ def load_entries(raw_dir: Path) -> list[Entry]:
     if cache.exists():
         loaded: list[Entry] = pickle.loads(cache.read_bytes())
         return loaded
-    latest: dict[ListCode, tuple[date, list[Entry]]] = {}
-    for path in paths:
-        parsed = sources.parse(path)
-        as_of = parsed.as_of or date.min
-        by_list: dict[ListCode, list[Entry]] = defaultdict(list)
-        for entry in parsed.entries:
-            by_list[entry.list].append(entry)
-        for code in set(by_list) | set(parsed.lists):
-            if code not in latest or as_of > latest[code][0]:
-                latest[code] = (as_of, by_list.get(code, []))
-    entries = [e for code in sorted(latest) for e in latest[code][1]]
+    entries = latest_entries([sources.parse(path) for path in paths])
     CACHE_DIR.mkdir(exist_ok=True)
     cache.write_bytes(pickle.dumps(entries, protocol=pickle.HIGHEST_PROTOCOL))
     return entries

@@ -20,7 +20,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from exportscreen import sources
-from exportscreen.model import ListCode
+from exportscreen.model import Entry, ListCode
 from exportscreen.sources.common import ParsedSource, RowProblem, SourceError
 from exportscreen.store import Store
 
@@ -182,3 +182,20 @@ def load_paths(
         outcome.status = "imported" if result.created else "unchanged"
         report.files.append(outcome)
     return report
+
+
+def latest_entries(parsed_files: Sequence[ParsedSource]) -> list[Entry]:
+    """For each list, the entries of its most recent publication among ``parsed_files`` (by the
+    files' own dates; a file with no date counts as oldest): what the store's current versions
+    would hold after loading them all, without a store. A file that publishes a list with no
+    entry left in it (``parsed.lists``) makes that list empty."""
+    latest: dict[ListCode, tuple[date, list[Entry]]] = {}
+    for parsed in parsed_files:
+        as_of = parsed.as_of or date.min
+        by_list: dict[ListCode, list[Entry]] = {}
+        for entry in parsed.entries:
+            by_list.setdefault(entry.list, []).append(entry)
+        for code in set(by_list) | set(parsed.lists):
+            if code not in latest or as_of > latest[code][0]:
+                latest[code] = (as_of, by_list.get(code, []))
+    return [e for code in sorted(latest) for e in latest[code][1]]

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections import defaultdict
-from datetime import date
 from pathlib import Path
 
 import pytest
 
-from exportscreen.model import Entry, ListCode, entry_from_dict
+from exportscreen.model import Entry, entry_from_dict
 from exportscreen.screening import Screener
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "matching" / "entries.json"
@@ -37,18 +35,9 @@ def screener() -> Screener:
 @pytest.fixture(scope="session")
 def real_entries(raw_dir: Path) -> list[Entry]:
     from exportscreen import sources
+    from exportscreen.loading import latest_entries
 
-    latest: dict[ListCode, tuple[date, list[Entry]]] = {}
-    for relative in REAL_LIST_FILES:
-        parsed = sources.parse(raw_dir / relative)
-        as_of = parsed.as_of or date.min
-        by_list: dict[ListCode, list[Entry]] = defaultdict(list)
-        for entry in parsed.entries:
-            by_list[entry.list].append(entry)
-        for code in set(by_list) | set(parsed.lists):
-            if code not in latest or as_of > latest[code][0]:
-                latest[code] = (as_of, by_list.get(code, []))
-    return [e for code in sorted(latest) for e in latest[code][1]]
+    return latest_entries([sources.parse(raw_dir / relative) for relative in REAL_LIST_FILES])
 
 
 @pytest.fixture(scope="session")
