@@ -13,7 +13,9 @@ short database calls per record, and each call releases the GIL. A thread has to
 back after each of them from an event loop busy screening, which takes up to the interpreter's
 switch interval (5 ms) every time: measured, the thread made requests wait longer for their
 records than writing them on the loop costs. Writing on the loop holds it for the batch (about
-half a millisecond per record), and for as long as another process holds the write lock.
+half a millisecond per record). Only when another process holds SQLite's write lock for more
+than ``QUICK_LOCK_SECONDS`` (a list import does, for seconds) is the batch handed to a thread
+that waits for the lock as long as the store allows, so that the loop goes on serving.
 
 Durability: the caller still waits for the commit (``submit`` returns a future that resolves to
 the committed record), so no screening is answered before its record is in the database, and
@@ -47,6 +49,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from exportscreen import audit
+from exportscreen.store.engine import create_engine
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +57,11 @@ log = logging.getLogger(__name__)
 # CLI wait for, and the event loop; 16 records take about 8 ms to append, and batches of 8 to 16
 # already save most of what batching saves (measured: 0.72 ms a record alone, 0.53 in 8s).
 DEFAULT_MAX_BATCH = 16
+# How long a batch written on the loop waits for SQLite's write lock before it is handed to a
+# thread: other workers' batches hold it for milliseconds, a list import for seconds.
+QUICK_LOCK_SECONDS = 0.05
+
+_Outcome = tuple["_Pending", audit.AuditRecord | None, BaseException | None]
 
 
 # Compared by identity: a payload can be large and two requests can ask the same thing.
@@ -78,6 +86,8 @@ class AuditWriter:
         if max_batch < 1:
             raise ValueError("a batch holds at least one record")
         self._engine = engine
+        self._quick_engine = _quick_engine(engine)
+        self._contended = False  # a batch is waiting for the lock on a thread
         self._max_batch = max_batch
         self._pending: deque[_Pending] = deque()
         # Sync endpoints submit from worker threads: the queue, the flags and the loop are
@@ -127,6 +137,8 @@ class AuditWriter:
             self._closed = True
         while batch := self._take():
             self._write_now(batch)
+        if self._quick_engine is not self._engine:
+            self._quick_engine.dispose()
 
     def _hand_over(self, pending: _Pending) -> bool:
         """Queue ``pending`` for the loop; False when there is no loop to write it."""
@@ -150,45 +162,94 @@ class AuditWriter:
 
     def _flush(self) -> None:
         batch = self._take()
-        if batch:
-            self._write_now(batch)
+        with self._lock:
+            loop = self._loop
+        if batch and loop is not None:
+            self._claim(batch)
+            if self._contended:
+                self._write_elsewhere(batch, loop)
+            else:
+                try:
+                    outcomes = self._append(self._quick_engine, batch)
+                except sa.exc.OperationalError:
+                    # Another process holds the write lock for longer (a list import on
+                    # SQLite can, for seconds): wait for it on a thread, not on the loop.
+                    self._contended = True
+                    self._write_elsewhere(batch, loop)
+                else:
+                    _settle_all(outcomes)
         with self._lock:
             more = bool(self._pending)
             self._flush_scheduled = more
-            loop = self._loop
         if more and loop is not None:
             # One batch per turn: the requests waiting on the loop run between batches.
             loop.call_soon(self._flush)
 
+    def _write_elsewhere(self, batch: list[_Pending], loop: asyncio.AbstractEventLoop) -> None:
+        def write() -> None:
+            try:
+                outcomes = self._append(self._engine, batch)
+            except sa.exc.OperationalError as error:
+                outcomes = self._failed(batch, error)
+            else:
+                self._contended = False
+            # Asyncio futures are resolved on their loop.
+            loop.call_soon_threadsafe(_settle_all, outcomes)
+
+        loop.run_in_executor(None, write)
+
     def _write_now(self, batch: list[_Pending]) -> None:
+        """Write ``batch`` in the calling thread, waiting for the lock as long as the store
+        does, and resolve its futures."""
+        self._claim(batch)
+        try:
+            outcomes = self._append(self._engine, batch)
+        except sa.exc.OperationalError as error:
+            outcomes = self._failed(batch, error)
+        _settle_all(outcomes)
+
+    @staticmethod
+    def _claim(batch: list[_Pending]) -> None:
         # A thread-safe future cannot be cancelled from here on. Cancelled or not, every record
         # is written: the screening did happen.
         for pending in batch:
             if isinstance(pending.done, Future):
                 pending.done.set_running_or_notify_cancel()
-        self._write(batch)
 
-    def _write(self, batch: list[_Pending]) -> None:
-        """Append ``batch`` in one transaction and resolve its futures."""
+    @staticmethod
+    def _failed(batch: list[_Pending], error: BaseException) -> list[_Outcome]:
+        # The database itself failed (lock timeout, I/O): alone, each would fail the same.
+        log.error("writing %d audit records failed: %s", len(batch), error)
+        return [(pending, None, error) for pending in batch]
+
+    def _append(self, engine: Engine, batch: list[_Pending]) -> list[_Outcome]:
+        """Append ``batch`` in one transaction; OperationalError when the database fails."""
         try:
-            with audit.writing(self._engine) as conn:
+            with audit.writing(engine) as conn:
                 written = [audit.record(conn, p.actor, p.action, p.payload) for p in batch]
-        except sa.exc.OperationalError as error:
-            # The database itself failed (lock timeout, I/O): alone, each would fail the same.
-            log.error("writing %d audit records failed: %s", len(batch), error)
-            for pending in batch:
-                _settle(pending, error=error)
-            return
+        except sa.exc.OperationalError:
+            raise
         except Exception as error:
             if len(batch) > 1:
-                for pending in batch:
-                    self._write([pending])
-                return
+                return [outcome for p in batch for outcome in self._append(engine, [p])]
             log.error("writing an audit record (%s) failed: %s", batch[0].action, error)
-            _settle(batch[0], error=error)
-            return
-        for pending, record in zip(batch, written, strict=True):
-            _settle(pending, record=record)
+            return [(batch[0], None, error)]
+        return [(p, record, None) for p, record in zip(batch, written, strict=True)]
+
+
+def _quick_engine(engine: Engine) -> Engine:
+    """An engine on the same SQLite file that gives up on a held write lock at once; other
+    databases (and an in-memory SQLite, which a second engine would not share) use
+    ``engine``."""
+    url = engine.url
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return engine
+    return create_engine(url.render_as_string(hide_password=False), lock_timeout=QUICK_LOCK_SECONDS)
+
+
+def _settle_all(outcomes: list[_Outcome]) -> None:
+    for pending, record, error in outcomes:
+        _settle(pending, record=record, error=error)
 
 
 def _settle(

@@ -4,6 +4,7 @@ import asyncio
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -145,20 +146,23 @@ def test_before_start_each_record_is_written_at_once(store: Store) -> None:
         writer.append("viewer", "api.screen", {})
 
 
-def _commits(store: Store) -> list[int]:
-    """Counts the transactions committed on the store's engine from now on."""
+@contextmanager
+def _commits() -> Iterator[list[int]]:
+    """Counts the transactions committed meanwhile, on any engine (the writer has its own)."""
     counted = [0]
 
     def count(_conn: sa.Connection) -> None:
         counted[0] += 1
 
-    sa.event.listen(store.engine, "commit", count)
-    return counted
+    sa.event.listen(sa.Engine, "commit", count)
+    try:
+        yield counted
+    finally:
+        sa.event.remove(sa.Engine, "commit", count)
 
 
 def test_requests_on_the_loop_share_transactions(store: Store) -> None:
     writer = AuditWriter(store.engine, max_batch=8)
-    commits = _commits(store)
 
     async def scenario() -> list[audit.AuditRecord]:
         writer.start(asyncio.get_running_loop())
@@ -166,7 +170,8 @@ def test_requests_on_the_loop_share_transactions(store: Store) -> None:
             *(writer.write("viewer", "api.screen", {"n": i}) for i in range(30))
         )
 
-    written = asyncio.run(scenario())
+    with _commits() as commits:
+        written = asyncio.run(scenario())
     writer.close()
     assert [r.payload["n"] for r in written] == list(range(30))
     assert [r.seq for r in written] == list(range(1, 31))
@@ -189,3 +194,38 @@ def test_a_request_cancelled_while_waiting_still_leaves_its_record(store: Store)
     asyncio.run(scenario())
     writer.close()
     assert [r.payload["n"] for r in audit.records(store.engine)] == [0, 1]
+
+
+def test_a_long_held_lock_does_not_stop_the_loop(store: Store) -> None:
+    # A list import holds SQLite's write lock for seconds: the loop must go on serving while a
+    # record waits for the lock. The lock is released only once the loop has run other work;
+    # a loop stuck in the lock wait (30 s here) could not, and the test would fail.
+    patient = Store.open(str(store.engine.url), lock_timeout=30)
+    writer = AuditWriter(patient.engine)
+    conn, held = _held_write_lock(store)
+    loop_ran = threading.Event()
+
+    async def scenario() -> int:
+        writer.start(asyncio.get_running_loop())
+        waiting = asyncio.create_task(writer.write("viewer", "api.screen", {"n": 0}))
+        for _ in range(20):  # other work on the loop while the record waits for the lock
+            await asyncio.sleep(0.01)
+        assert not waiting.done()
+        loop_ran.set()
+        return (await waiting).seq
+
+    def release_once_the_loop_ran() -> None:
+        loop_ran.wait(timeout=10)
+        held.commit()
+        conn.close()
+
+    releaser = threading.Thread(target=release_once_the_loop_ran)
+    releaser.start()
+    try:
+        seq = asyncio.run(scenario())
+    finally:
+        releaser.join()
+        writer.close()
+        patient.close()
+    assert loop_ran.is_set() and seq == 1
+    assert [r.payload["n"] for r in audit.records(store.engine)] == [0]
