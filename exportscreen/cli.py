@@ -956,7 +956,16 @@ def serve(
     url = _db_url()
     if workers == 1:
         config = replace(ApiConfig.from_settings(url), update_every=every, mirror=mirror or "")
-        uvicorn.run(create_app(config), host=host, port=port, server_header=False)
+        # As each worker of serve_workers runs: no access log (every request is counted in
+        # /metrics and every screening is in the audit trail).
+        uvicorn.run(
+            create_app(config),
+            host=host,
+            port=port,
+            server_header=False,
+            access_log=False,
+            proxy_headers=False,
+        )
         return
     # Each worker process builds its app from the environment (uvicorn's factory).
     os.environ["EXPORTSCREEN_DB"] = url
