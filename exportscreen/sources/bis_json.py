@@ -28,9 +28,6 @@ from io import BufferedIOBase
 from pathlib import Path
 from typing import Any, Final
 
-import pycountry
-from anyascii import anyascii
-
 from exportscreen.model import Address, Entry, EntryType, ListCode
 from exportscreen.sources.common import (
     ParsedSource,
@@ -64,9 +61,6 @@ _ADDRESS_SEPARATOR = re.compile(r"\s*;\s*(?:and\s+)?")
 _AND = re.compile(r",?\s+and\s+")
 _LEADING_AND = re.compile(r"^and\s+")
 _DECODE_ERRORS = (EOFError, gzip.BadGzipFile, zlib.error)
-# Entity List country headings that are not country names. (Belongs in common.country_code's
-# aliases; kept here until it moves, so that these entries' ids already use the right country.)
-_HEADINGS: Final = {"crimea region of ukraine": "UA"}
 
 
 # --- reading files ------------------------------------------------------------------------------
@@ -167,34 +161,13 @@ def delimited_rows(
 # --- identity of BIS and State entries ------------------------------------------------------
 
 
-@lru_cache(maxsize=1)
-def _country_names() -> frozenset[str]:
-    # common.country_code's aliases are the names lists actually print ("Russia", "Burma");
-    # pycountry adds every official and common name. (Private today; see the report to the lead.)
-    from exportscreen.sources.common import _COUNTRY_ALIASES
-
-    names = set(_COUNTRY_ALIASES)
-    for country in pycountry.countries:
-        for attr in ("name", "official_name", "common_name"):
-            value = getattr(country, attr, None)
-            if value:
-                names.add(anyascii(value).lower())
-    return frozenset(names)
-
-
 @lru_cache(maxsize=8192)
 def country_named(text: str) -> str:
-    """ISO code for text that is a country's name, and only a country's name.
-
-    ``country_code`` also accepts province and city names through pycountry's fuzzy search
-    ("Hamburg" -> DE, "Sichuan" -> CN) and takes a tenth of a second doing so, which is right for
-    a country column but wrong (and far too slow) for asking whether an address part is a
-    country; so only exact country names pass here.
-    """
+    """ISO code for text that is a country's name, and only a country's name: the last part of
+    an address may be one. Codes ("DE", "USA") are too short to tell from a state or a postal
+    abbreviation there, so only names of four letters or more count."""
     cleaned = " ".join(text.strip().strip(".").split())
-    if len(cleaned) < 4 or anyascii(cleaned).lower() not in _country_names():
-        return ""
-    return country_code(cleaned)
+    return country_code(cleaned) if len(cleaned) >= 4 else ""
 
 
 def address_key(address: Address) -> str:
@@ -277,7 +250,7 @@ def _entry(path: Path, lst: ListCode, index: int, raw: Any) -> Entry:
     if not name:
         raise SourceError(path, None, f"{where}.name", "empty name")
     printed_country = _text(raw.get("country"), path, f"{where}.country")
-    country = country_code(printed_country) or _HEADINGS.get(printed_country.lower(), "")
+    country = country_code(printed_country)
     address_text = _text(raw.get("address"), path, f"{where}.address")
     remarks.extend(m.group(0).strip(" .") for m in _SEE_ALTERNATE.finditer(address_text))
     addresses = split_addresses(_SEE_ALTERNATE.sub("", address_text), country)

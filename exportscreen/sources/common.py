@@ -194,6 +194,13 @@ _COUNTRY_ALIASES = {
     "st. vincent and the grenadines": "VC",
     "vatican city": "VA",
     "yemen, republic of": "YE",
+    # OFAC's own spellings.
+    "palestinian": "PS",
+    "region: gaza": "PS",
+    "cote d ivoire": "CI",
+    "man, isle of": "IM",
+    "bahamas, the": "BS",
+    "region: northern mali": "ML",
 }
 
 

@@ -350,22 +350,8 @@ _IMO = re.compile(r"^Vessel Registration Identification\s+IMO\s+(?P<value>\d{7})
 _ALIAS = re.compile(r"""^(?:a\.k\.a\.|f\.k\.a\.|n\.k\.a\.)\s*['"‘’](?P<name>.+)['"‘’]$""")
 _FACT = re.compile(r"^(?P<key>DOB|POB|nationality|citizen|Gender)\s+(?P<value>.+)$")
 
+
 # Country spellings OFAC uses that ISO and pycountry do not know.
-_OFAC_COUNTRIES = {
-    "palestinian": "PS",
-    "region: gaza": "PS",
-    "cote d ivoire": "CI",
-    "man, isle of": "IM",
-    "bahamas, the": "BS",
-    "region: northern mali": "ML",
-}
-
-
-def ofac_country(text: str) -> str:
-    """ISO alpha-2 for a country as OFAC prints it, or "" (e.g. "undetermined")."""
-    return _OFAC_COUNTRIES.get(text.strip().lower()) or country_code(text)
-
-
 def ofac_date(text: str) -> str:
     """A date as OFAC prints it, in ISO form when it is a whole date or a month ("28 Jul 1963"
     -> "1963-07-28", "Jul 1963" -> "1963-07"); other forms ("circa 1951", "1960 to 1962", "1962")
@@ -397,7 +383,7 @@ def _identifier(kind: str, rest: str) -> Identifier:
     if m is None:  # the pattern matches any non-empty text; kept for the type checker
         return Identifier(type=kind, value=rest)
     issuer = m.group("issuer") or ""
-    country = ofac_country(issuer) if issuer else ""
+    country = country_code(issuer) if issuer else ""
     notes = (m.group("notes") or "").strip()
     if issuer and not country:  # a bracket that names no country belongs to the number
         return Identifier(type=kind, value=f"{m.group('value')} ({issuer})", notes=notes)
@@ -428,7 +414,7 @@ def parse_remarks(remarks: str) -> RemarkFacts:
                 # ISO code where OFAC's wording names a country; the words otherwise, so that a
                 # nationality such as "Palestinian" is not lost.
                 target = facts.nationalities if key == "nationality" else facts.citizenships
-                target.append(ofac_country(value) or value)
+                target.append(country_code(value) or value)
         elif m := _IMO.match(item):
             facts.identifiers.append(Identifier(type="IMO", value=m.group("value")))
         elif m := _IDENTIFIER.match(item):
@@ -604,7 +590,7 @@ def _attach(record: _Record, role: str, fields: list[str]) -> None:
                 city=city,
                 state=state,
                 postal_code=postal,
-                country=ofac_country(country) if country else "",
+                country=country_code(country) if country else "",
             )
         )
     elif role == "aliases":
@@ -692,7 +678,6 @@ __all__ = [
     "companion",
     "companion_of",
     "cons_lists",
-    "ofac_country",
     "ofac_date",
     "parse",
     "parse_remarks",

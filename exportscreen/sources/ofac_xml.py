@@ -22,8 +22,14 @@ from typing import IO
 from xml.etree.ElementTree import Element, ParseError, iterparse
 
 from exportscreen.model import Address, Entry, EntryType, Identifier, ListCode
-from exportscreen.sources.common import ParsedSource, RowProblem, SourceError, sha256_of
-from exportscreen.sources.ofac_csv import ofac_country, ofac_date
+from exportscreen.sources.common import (
+    ParsedSource,
+    RowProblem,
+    SourceError,
+    country_code,
+    sha256_of,
+)
+from exportscreen.sources.ofac_csv import ofac_date
 
 FORMAT = "ofac_xml"
 
@@ -148,7 +154,7 @@ class _Entity:
     def country(self, elem: Element | None) -> str:
         if elem is None:
             return ""
-        return self.countries.get(elem.get("refId", "")) or ofac_country(_text(elem))
+        return self.countries.get(elem.get("refId", "")) or country_code(_text(elem))
 
     def names(self) -> tuple[str, list[str]]:
         primary = ""
@@ -257,7 +263,7 @@ def _entries(
             continue
         country = ""
         if kind in _COUNTRY_FEATURES:  # pycountry's fuzzy search is too slow to try on every value
-            country = countries.get(_text(feature, "valueRefId"), "") or ofac_country(value)
+            country = countries.get(_text(feature, "valueRefId"), "") or country_code(value)
         if kind == "Birthdate":
             dates_of_birth.append(ofac_date(value))
         elif kind == "Place of Birth":
