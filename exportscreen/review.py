@@ -26,7 +26,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from exportscreen import audit, settings
-from exportscreen.model import Disposition, Entry, Hit, PartyScreener, to_plain
+from exportscreen.model import Disposition, Entry, Hit, PartyScreener, entry_from_dict, to_plain
 from exportscreen.sources.common import RowProblem, SourceError, country_code
 from exportscreen.store import Store, entry_change
 from exportscreen.store.schema import alerts, counterparties, decisions, entry_states, suppressions
@@ -370,8 +370,6 @@ class Register:
                 )
             ).first()
             if before_row is not None:
-                from exportscreen.model import entry_from_dict
-
                 change = entry_change(entry_from_dict(before_row.data), entry)
                 result["entry"] = [
                     {"field": f.field, "before": to_plain(f.before), "after": to_plain(f.after)}
