@@ -30,6 +30,7 @@ from exportscreen.hit_table import (
     OutputRow,
     Query,
     QueryError,
+    RepeatedQueries,
     ShippableScreener,
     make_query,
     screen_query,
@@ -112,7 +113,12 @@ class _Screened:
     refused: list[tuple[int, int | None, str, str]]
 
 
-def _screen_all(screener: PartyScreener, queries: Sequence[Query], options: _Options) -> _Screened:
+def _screen_all(
+    screener: PartyScreener,
+    queries: Sequence[Query],
+    options: _Options,
+    repeats: RepeatedQueries,
+) -> _Screened:
     result = _Screened([], [])
     for query in queries:
         try:
@@ -122,6 +128,7 @@ def _screen_all(screener: PartyScreener, queries: Sequence[Query], options: _Opt
                 threshold=options.threshold,
                 limit=options.limit,
                 best_only=options.best_only,
+                repeats=repeats,
             )
         except QueryError as error:
             result.refused.append((query.row, query.line, error.role, error.reason))
@@ -136,6 +143,7 @@ def _screen_all(screener: PartyScreener, queries: Sequence[Query], options: _Opt
 # state to the tasks that run after it.
 _worker_screener: PartyScreener | None = None
 _worker_options: _Options | None = None
+_worker_repeats = RepeatedQueries()
 
 
 def _start_worker(
@@ -144,15 +152,16 @@ def _start_worker(
     # A terminal's Ctrl-C reaches the whole process group; the parent alone decides how to stop,
     # and the workers must finish the chunks it still waits for.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    global _worker_screener, _worker_options
+    global _worker_screener, _worker_options, _worker_repeats
     _worker_screener = load(payload)
     _worker_options = options
+    _worker_repeats = RepeatedQueries()
 
 
 def _screen_in_worker(queries: list[Query]) -> _Screened:
     if _worker_screener is None or _worker_options is None:
         raise RuntimeError("worker process was not initialised with a screener")
-    return _screen_all(_worker_screener, queries, _worker_options)
+    return _screen_all(_worker_screener, queries, _worker_options, _worker_repeats)
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -334,8 +343,9 @@ def _run_in_process(
     stop: _StopRequest,
     report: Callable[[], None],
 ) -> None:
+    repeats = RepeatedQueries()
     for chunk in chunks:
-        out.write(chunk, _screen_all(screener, chunk.queries, options))
+        out.write(chunk, _screen_all(screener, chunk.queries, options, repeats))
         report()
         if stop.requested:
             return

@@ -8,7 +8,7 @@ Both ``exportscreen.batch`` (worker processes) and ``exportscreen.spark`` (execu
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol, Self
 
 from exportscreen.model import EntryType, Hit, LicenceScope, PartyScreener, ReviewPolicy
@@ -136,6 +136,40 @@ def rows_for(query: Query, hits: Sequence[Hit], *, best_only: bool = False) -> l
     return [_hit_row(query, rank, hit) for rank, hit in enumerate(ranked, 1)]
 
 
+# Distinct queries whose answers a bulk run keeps (a few hundred bytes each: most have no hit).
+REPEAT_CAPACITY = 200_000
+
+
+@dataclass(slots=True)
+class RepeatedQueries:
+    """Answers to queries already screened in this process, by name, country and type: a
+    customer file repeats parties (branches, duplicates, one party as buyer and consignee), and
+    the same screener gives the same hits to the same query. Oldest answers are dropped first
+    beyond ``capacity``. Valid for one screener and one set of options only."""
+
+    capacity: int = REPEAT_CAPACITY
+    answers: dict[tuple[str, str | None, EntryType | None], list[Hit] | QueryError] = field(
+        default_factory=dict
+    )
+    reused: int = 0
+
+    def get(
+        self, query: Query
+    ) -> tuple[tuple[str, str | None, EntryType | None], list[Hit] | QueryError | None]:
+        key = (query.name, query.country, query.type)
+        found = self.answers.get(key)
+        if found is not None:
+            self.reused += 1
+        return key, found
+
+    def put(
+        self, key: tuple[str, str | None, EntryType | None], answer: list[Hit] | QueryError
+    ) -> None:
+        if len(self.answers) >= self.capacity:
+            del self.answers[next(iter(self.answers))]
+        self.answers[key] = answer
+
+
 def screen_query(
     screener: PartyScreener,
     query: Query,
@@ -143,17 +177,26 @@ def screen_query(
     threshold: float | None = None,
     limit: int = 10,
     best_only: bool = False,
+    repeats: RepeatedQueries | None = None,
 ) -> list[OutputRow]:
     """The output rows for one query; QueryError when the screener refuses the name (one with
-    no letter or digit in it, such as "---")."""
-    try:
-        hits = screener.screen(
-            query.name,
-            country=query.country,
-            type=query.type,
-            limit=1 if best_only else limit,
-            threshold=threshold,
-        )
-    except ValueError as error:
-        raise QueryError("name", str(error)) from error
-    return rows_for(query, hits, best_only=best_only)
+    no letter or digit in it, such as "---"). With ``repeats``, a query asked before in this
+    run is answered from it (the options must be the same for every query of the run)."""
+    key, answer = repeats.get(query) if repeats is not None else (None, None)
+    if answer is None:
+        try:
+            answer = screener.screen(
+                query.name,
+                country=query.country,
+                type=query.type,
+                limit=1 if best_only else limit,
+                threshold=threshold,
+            )
+        except ValueError as error:
+            answer = QueryError("name", str(error))
+        if repeats is not None and key is not None:
+            repeats.put(key, answer)
+    if isinstance(answer, QueryError):
+        # A new exception each time: one raised again would carry every earlier traceback.
+        raise QueryError(answer.role, answer.reason)
+    return rows_for(query, answer, best_only=best_only)

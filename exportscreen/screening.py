@@ -11,7 +11,6 @@ raises a score above its name evidence.
 from __future__ import annotations
 
 import importlib
-import math
 import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -221,12 +220,13 @@ class Screener:
             )
             for q in query.tokens
         ]
-        # A name can score at most the square root of its reach (see MatchIndex.candidates):
-        # names that cannot reach the cutoff are not aligned at all.
+        # A name scores at most its bound (see MatchIndex.candidates): names that cannot reach
+        # the cutoff are not aligned at all.
         candidates = [
             name_id
-            for name_id, reach in index.candidates(keyed, DEFAULT_CANDIDATES, allowed)
-            if math.sqrt(reach) + REACH_MARGIN >= cutoff
+            for name_id, _ in index.candidates(
+                keyed, DEFAULT_CANDIDATES, allowed, min_bound=cutoff - REACH_MARGIN
+            )
         ][:SCORED_CANDIDATES]
         seen = set(candidates)
         for name_id in index.exact.get(query.analysis.exact_key).tolist():

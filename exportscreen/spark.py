@@ -28,6 +28,7 @@ from exportscreen.hit_table import (
     OUTPUT_NAMES,
     OutputRow,
     QueryError,
+    RepeatedQueries,
     ShippableScreener,
     make_query,
     screen_query,
@@ -121,6 +122,7 @@ def screen(
 
     def screen_batches(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
         loaded = cached_screener(key, payload, load)
+        repeats = RepeatedQueries()
         for batch in batches:
             rows: list[OutputRow] = []
             for cells in batch.itertuples(index=False, name=None):
@@ -132,7 +134,12 @@ def screen(
                 try:
                     query = make_query(0, None, input_id or "", name, country, kind)
                     found = screen_query(
-                        loaded, query, threshold=threshold, limit=limit, best_only=best_only
+                        loaded,
+                        query,
+                        threshold=threshold,
+                        limit=limit,
+                        best_only=best_only,
+                        repeats=repeats,
                     )
                 except QueryError:
                     continue

@@ -34,10 +34,12 @@ from exportscreen.matching.translit import (
 )
 from exportscreen.model import Entry, EntryType, ListCode
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 IntArray = npt.NDArray[np.int32]
 FloatArray = npt.NDArray[np.float64]
-_Routes = tuple[IntArray, FloatArray]  # names reached, and the mass each brings
+# Names reached, the query mass each brings, and the most of each name's own weight the reached
+# words can cover (for a bound of the scorer's recall).
+_Routes = tuple[IntArray, FloatArray, FloatArray]
 
 # --- token weights -------------------------------------------------------------------------
 # A word in at most this many entries is fully distinctive (weight 1); commoner words weigh
@@ -75,11 +77,17 @@ DEFAULT_CANDIDATES = 200
 MIN_IDENTIFIER_CHARS = 4
 
 # Query tokens whose candidate routes are kept (a few hundred KB of postings for the commonest).
-ROUTE_CACHE_SIZE = 4096
+ROUTE_CACHE_SIZE = 65536
 _NOT_SERIALISED = ("entry_position", "route_cache")
 
 _NON_ALNUM = re.compile(r"[^0-9A-Za-z]")
 _EMPTY: IntArray = np.zeros(0, dtype=np.int32)
+
+
+def letter_bit(word: str) -> int:
+    """A word's first letter as a bit of a 26-letter mask (0 for a digit or other character)."""
+    offset = ord(word[0]) - 97
+    return 1 << offset if 0 <= offset < 26 else 0
 
 
 def normalise_identifier(value: str) -> str:
@@ -203,6 +211,15 @@ class MatchIndex:
     word_consonants: list[str]
     word_phonetic: list[str]
     word_names: tuple[IntArray, IntArray]  # CSR: vocabulary word -> names
+    # Parallel to word_names' flat array: the word's weight in that name (role factors applied,
+    # summed over repeats), what matching it can add to the name's recall.
+    word_name_mass: FloatArray
+    # Per name, the weight of its legal forms and letter masks of its initials and of its words'
+    # first letters: the scorer pairs legal forms and initials (with any word of that letter)
+    # without any candidate route reaching them.
+    name_legal_mass: FloatArray
+    name_initials: npt.NDArray[np.int32]  # letter mask (a = bit 0) of its one-letter words
+    name_first_letters: npt.NDArray[np.int32]  # letter mask of its words' first letters
     keys: KeyedPostings  # "s:skeleton" / "c:consonants" / "p:metaphone" -> words
     word_grams: KeyedPostings  # character 3-gram -> words
     word_gram_count: IntArray
@@ -279,9 +296,24 @@ class MatchIndex:
                     gram_lists[gram].append(word_id)
 
         word_names: list[list[int]] = [[] for _ in words]
-        for name_id, name_words in enumerate(name_tokens):
-            for word_id in set(name_words):
+        word_name_masses: list[list[float]] = [[] for _ in words]
+        legal_mass = np.zeros(len(name_tokens), dtype=np.float64)
+        initials = np.zeros(len(name_tokens), dtype=np.int32)
+        first_letters = np.zeros(len(name_tokens), dtype=np.int32)
+        for name_id, (name_words, name_roles) in enumerate(zip(name_tokens, roles, strict=True)):
+            in_name: dict[int, float] = {}
+            for word_id, role in zip(name_words, name_roles, strict=True):
+                mass = weights[word_id] * ROLE_FACTOR[NameRole(role)]
+                in_name[word_id] = in_name.get(word_id, 0.0) + mass
+                if kinds[word_id] == TokenKind.LEGAL:
+                    legal_mass[name_id] += mass
+                elif kinds[word_id] == TokenKind.WORD:
+                    first_letters[name_id] |= letter_bit(words[word_id])
+                    if len(words[word_id]) == 1:
+                        initials[name_id] |= letter_bit(words[word_id])
+            for word_id, mass in in_name.items():
                 word_names[word_id].append(name_id)
+                word_name_masses[word_id].append(mass)
 
         name_weight = np.array(
             [
@@ -330,6 +362,12 @@ class MatchIndex:
             word_consonants=consonants,
             word_phonetic=phonetics,
             word_names=_csr(word_names),
+            word_name_mass=np.fromiter(
+                (m for masses in word_name_masses for m in masses), dtype=np.float64
+            ),
+            name_legal_mass=legal_mass,
+            name_initials=initials,
+            name_first_letters=first_letters,
             keys=KeyedPostings.of(keys),
             word_grams=KeyedPostings.of(gram_lists),
             word_gram_count=gram_counts,
@@ -381,6 +419,10 @@ class MatchIndex:
         offsets, flat = self.word_names
         return flat[offsets[word] : offsets[word + 1]]
 
+    def _masses_of_word(self, word: int) -> FloatArray:
+        offsets = self.word_names[0]
+        return self.word_name_mass[offsets[word] : offsets[word + 1]]
+
     def near_words(self, key: str) -> list[VocabularyHit]:
         """Vocabulary words a word the lists do not contain may stand for: close spellings
         (typos) and the words it is made of (joined words)."""
@@ -393,12 +435,15 @@ class MatchIndex:
         ]
         if not gathered:
             return []
-        counts = np.bincount(np.concatenate(gathered), minlength=len(self.words))
-        shared = np.flatnonzero(counts >= 2)
+        # Counted over the words reached only, not the whole vocabulary: ascending word order,
+        # as np.flatnonzero over a bincount would give.
+        reached, counts = np.unique(np.concatenate(gathered), return_counts=True)
+        two_or_more = counts >= 2
+        shared = reached[two_or_more]
         if not len(shared):
             return []
         query_grams = len(set(grams(key)))
-        overlap = counts[shared] / np.minimum(self.word_gram_count[shared], query_grams)
+        overlap = counts[two_or_more] / np.minimum(self.word_gram_count[shared], query_grams)
         order = shared[np.argsort(-overlap, kind="stable")[:GRAM_SHORTLIST]]
         hits: list[VocabularyHit] = []
         for word in order.tolist():
@@ -478,27 +523,42 @@ class MatchIndex:
         tokens: Sequence[QueryKey],
         limit: int = DEFAULT_CANDIDATES,
         allowed_lists: npt.NDArray[np.bool_] | None = None,
+        min_bound: float = 0.0,
     ) -> list[tuple[int, float]]:
-        """Names sharing the most query weight, best first, at most ``limit``: (name, reach),
-        where reach is the share of the query's weight the name's words can match, an upper
-        bound of the scorer's precision (so the name cannot score above its square root).
+        """Names sharing the most query weight, best first, at most ``limit``: (name, bound),
+        where bound is the geometric mean of the share of the query's weight the name's words
+        can match (precision) and the share of the name's weight the query can match (recall),
+        each counted as if every reached word matched exactly: the scorer's name score cannot
+        exceed it through the routes the index knows. Names whose bound is below ``min_bound``
+        are left out before the ``limit`` best are taken.
 
         Adjacent query words are also tried joined, so that "Gazprom Bank" reaches
         "GAZPROMBANK".
         """
         ids: list[IntArray] = []
         masses: list[FloatArray] = []
+        covered: list[FloatArray] = []
         total = 0.0
+        legal_weight = 0.0
+        query_initials = 0  # letter mask of the query's one-letter words
+        query_letters = 0  # and of its words' first letters
 
         def add(routes: _Routes | None) -> None:
             if routes is not None:
                 ids.append(routes[0])
                 masses.append(routes[1])
+                covered.append(routes[2])
 
         for key, kind, weight, arabic_consonants in tokens:
             total += weight
-            if kind is not TokenKind.LEGAL:
-                add(self.token_routes(key, kind, weight, arabic_consonants))
+            if kind is TokenKind.LEGAL:
+                legal_weight += weight
+                continue
+            if kind is TokenKind.WORD:
+                query_letters |= letter_bit(key)
+                if len(key) == 1:
+                    query_initials |= letter_bit(key)
+            add(self.token_routes(key, kind, weight, arabic_consonants))
         for (left, left_kind, left_w, _), (right, right_kind, right_w, _) in itertools.pairwise(
             tokens
         ):
@@ -508,50 +568,98 @@ class MatchIndex:
                     add(self._routes([VocabularyHit(joined, 1.0)], left_w + right_w))
         if not ids:
             return []
-        # Summed over the names reached only (a query reaches thousands of names, the lists
-        # hold hundreds of thousands): np.unique sorts as flatnonzero over all names would, and
-        # bincount adds each name's masses in the same order, so the sums are the same floats.
-        reached, slot = np.unique(np.concatenate(ids), return_inverse=True)
-        mass = np.bincount(slot, weights=np.concatenate(masses), minlength=len(reached))
+        if len(ids) == 1:
+            reached, mass, listed = ids[0], masses[0], covered[0]
+        else:
+            # Summed over the names reached only (a query reaches thousands of names, the
+            # lists hold hundreds of thousands): np.unique sorts as flatnonzero over all names
+            # would, and bincount adds each name's masses in the same order, so the sums are
+            # the same floats.
+            reached, slot = np.unique(np.concatenate(ids), return_inverse=True)
+            mass = np.bincount(slot, weights=np.concatenate(masses), minlength=len(reached)).astype(
+                np.float64, copy=False
+            )
+            listed = np.bincount(
+                slot, weights=np.concatenate(covered), minlength=len(reached)
+            ).astype(np.float64, copy=False)
         if allowed_lists is not None:
             mass = mass * allowed_lists[self.name_list[reached]]
         nonzero = np.flatnonzero(mass)
         if not len(nonzero):
             return []
-        found, mass = reached[nonzero], mass[nonzero]
+        found, mass, listed = reached[nonzero], mass[nonzero], listed[nonzero]
+        name_weight = np.maximum(self.name_weight[found], 1e-9)
+        # What the scorer pairs without a route, on both sides: the same legal form, and
+        # initials (a one-letter word against any word of that letter), each worth at most
+        # INITIAL_WEIGHT.
+        # An initial pairs with a word of its letter on the other side.
+        initial_pairs = INITIAL_WEIGHT * (
+            np.bitwise_count(self.name_initials[found] & query_letters)
+            + np.bitwise_count(self.name_first_letters[found] & query_initials)
+        )
+        paired = mass + initial_pairs
+        listed = listed + initial_pairs
+        if legal_weight:
+            with_form = self.name_legal_mass[found] > 0
+            paired = paired + legal_weight * with_form
+            listed = listed + self.name_legal_mass[found]
+        shared = np.minimum(paired, total)
+        reach = shared / np.maximum(shared + UNMATCHED_QUERY_FACTOR * (total - shared), 1e-9)
+        bound = np.sqrt(reach * np.minimum(listed / name_weight, 1.0))
+        if min_bound > 0.0:
+            kept = np.flatnonzero(bound >= min_bound)
+            if not len(kept):
+                return []
+            found, mass, bound, name_weight = (
+                found[kept],
+                mass[kept],
+                bound[kept],
+                name_weight[kept],
+            )
         # Shared mass squared over both names' weights ranks like precision x recall.
-        rank = mass**2 / (max(total, 1e-9) * np.maximum(self.name_weight[found], 1e-9))
+        rank = mass**2 / (max(total, 1e-9) * name_weight)
         if len(found) > limit:
             top = np.argpartition(-rank, limit)[:limit]
-            found, rank, mass = found[top], rank[top], mass[top]
+            found, rank, bound = found[top], rank[top], bound[top]
         order = np.argsort(-rank, kind="stable")
-        shared = np.minimum(mass[order], total)
-        reach = shared / np.maximum(shared + UNMATCHED_QUERY_FACTOR * (total - shared), 1e-9)
-        return list(zip(found[order].tolist(), reach.tolist(), strict=True))
+        return list(zip(found[order].tolist(), bound[order].tolist(), strict=True))
 
     def _routes(self, reached: list[VocabularyHit], weight: float) -> _Routes | None:
-        """The names ``reached`` words lead to, each with the mass of its heaviest route."""
+        """The names ``reached`` words lead to, each with the mass of its heaviest route and
+        the weight of the name's reached words."""
         # A name counts the query token's weight; through a guessed word, no more than that
         # word's weight: "megviitechnology" reaching "technology" brings a generic word's
         # mass, not an unknown word's.
         found = [
-            (min(weight, self.word_weight[hit.word]) if hit.guessed else weight, posting)
+            (
+                min(weight, self.word_weight[hit.word]) if hit.guessed else weight,
+                posting,
+                self._masses_of_word(hit.word),
+            )
             for hit in reached
             if self.word_kind[hit.word] != TokenKind.LEGAL
             and len(posting := self.names_of_word(hit.word)) <= MAX_POSTING
         ]
         if not found:
             return None
+        if len(found) == 1:
+            # One word's names: sorted and distinct already.
+            route_mass, posting, covered = found[0]
+            return posting, np.full(len(posting), route_mass), covered
         found.sort(key=lambda item: -item[0])
-        names = np.concatenate([posting for _, posting in found])
-        weights = np.concatenate([np.full(len(p), m) for m, p in found])
-        # The heaviest route to each name (np.unique keeps the first occurrence).
-        names, first = np.unique(names, return_index=True)
-        mass = weights[first]
+        all_names = np.concatenate([posting for _, posting, _ in found])
+        weights = np.concatenate([np.full(len(p), m) for m, p, _ in found])
+        # The heaviest route to each name (np.unique keeps the first occurrence); the listed
+        # words reached in a name add up (a joined word's parts are all matched).
+        names, first, slot = np.unique(all_names, return_index=True, return_inverse=True)
+        listed = np.bincount(
+            slot, weights=np.concatenate([m for _, _, m in found]), minlength=len(names)
+        ).astype(np.float64, copy=False)
+        mass: FloatArray = weights[first]
         # Shared by every later query with this token (token_routes caches them).
-        names.setflags(write=False)
-        mass.setflags(write=False)
-        return names, mass
+        for array in (names, mass, listed):
+            array.setflags(write=False)
+        return names, mass, listed
 
     def token_routes(
         self, key: str, kind: TokenKind, weight: float, arabic_consonants: str = ""

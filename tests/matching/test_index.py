@@ -8,7 +8,7 @@ import pytest
 from exportscreen.matching.analyze import TokenKind, analyze
 from exportscreen.matching.index import ROUTE_CACHE_SIZE, MatchIndex, QueryKey
 from exportscreen.matching.normalize import Script
-from exportscreen.matching.score import prepare
+from exportscreen.matching.score import prepare, score_name
 from exportscreen.model import ListCode
 from tests.matching.conftest import fixture_entries
 
@@ -102,3 +102,36 @@ def test_the_route_cache_is_bounded_and_not_serialised(index: MatchIndex) -> Non
         index.token_routes(f"word{i}", TokenKind.WORD, 1.0)
     assert len(index.route_cache) == ROUTE_CACHE_SIZE
     assert not MatchIndex.from_bytes(index.to_bytes()).route_cache
+
+
+# Queries that pair words in every way the scorer knows: exact, abbreviation, joined and split,
+# transliterated, Arabic script, initials, legal forms, numbers, and words the lists lack.
+BOUND_QUERIES = [
+    *CACHED_ROUTE_QUERIES,
+    "Inspur Grp",
+    "Zhipu Huazang Tech",
+    "H. Digital Technology",
+    "Khoroshev Dmitry",
+    "D Khoroshev",
+    "Gazprom Bank OAO",
+    "Hangzhou Hikvision Digital Technology Co Ltd",
+]
+
+
+@pytest.mark.parametrize("name", BOUND_QUERIES)
+def test_a_candidates_bound_is_at_least_its_score(index: MatchIndex, name: str) -> None:
+    query = prepare(analyze(name), index)
+    candidates = index.candidates(_query_keys(index, name), limit=10_000)
+    memo: dict[tuple[int, int], tuple[float, object, str]] = {}
+    for name_id, bound in candidates:
+        scored = score_name(query, name_id, index, memo)  # type: ignore[arg-type]
+        # Penalties only lower a score; the bound is taken before them.
+        assert scored.precision * scored.recall <= bound**2 + 1e-9, index.name_text[name_id]
+
+
+@pytest.mark.parametrize("name", BOUND_QUERIES)
+def test_min_bound_only_drops_names_below_it(index: MatchIndex, name: str) -> None:
+    keys = _query_keys(index, name)
+    every = index.candidates(keys, limit=10_000)
+    kept = index.candidates(keys, limit=10_000, min_bound=0.7)
+    assert kept == [(n, b) for n, b in every if b >= 0.7]
