@@ -76,8 +76,10 @@ MIN_SPLIT_PART = 2  # "qingshanli" is "qingshan" + "li"
 DEFAULT_CANDIDATES = 200
 MIN_IDENTIFIER_CHARS = 4
 
-# Query tokens whose candidate routes are kept (a few hundred KB of postings for the commonest).
-ROUTE_CACHE_SIZE = 65536
+# Query tokens whose candidate routes are kept, and the most names all kept routes may hold
+# (20 bytes each: a bulk run's worker keeps up to about 80 MB of routes).
+ROUTE_CACHE_TOKENS = 65_536
+ROUTE_CACHE_NAMES = 4_000_000
 _NOT_SERIALISED = ("entry_position", "route_cache")
 
 _NON_ALNUM = re.compile(r"[^0-9A-Za-z]")
@@ -192,6 +194,44 @@ class VocabularyHit:
     guessed: bool = False
 
 
+_RouteKey = tuple[str, TokenKind, float, str]
+
+
+@dataclass(slots=True)
+class RouteCache:
+    """Routes of recently seen query tokens: the names of a customer file share most of their
+    words. The least recently used go first beyond ``max_tokens`` tokens or ``max_names``
+    names held in all."""
+
+    max_tokens: int = ROUTE_CACHE_TOKENS
+    max_names: int = ROUTE_CACHE_NAMES
+    routes: OrderedDict[_RouteKey, _Routes | None] = field(default_factory=OrderedDict)
+    names_held: int = 0
+
+    def __len__(self) -> int:
+        return len(self.routes)
+
+    def get(self, token: _RouteKey) -> tuple[bool, _Routes | None]:
+        """(known, routes): known is False when the token's routes are not kept."""
+        if token not in self.routes:
+            return False, None
+        self.routes.move_to_end(token)
+        return True, self.routes[token]
+
+    def put(self, token: _RouteKey, routes: _Routes | None) -> None:
+        self.routes[token] = routes
+        self.names_held += 0 if routes is None else len(routes[0])
+        while len(self.routes) > self.max_tokens or (
+            self.names_held > self.max_names and len(self.routes) > 1
+        ):
+            _, dropped = self.routes.popitem(last=False)
+            self.names_held -= 0 if dropped is None else len(dropped[0])
+
+    def clear(self) -> None:
+        self.routes.clear()
+        self.names_held = 0
+
+
 @dataclass(slots=True)
 class MatchIndex:
     entries: LazyEntries
@@ -227,10 +267,8 @@ class MatchIndex:
     identifiers: KeyedPostings  # normalised identifier -> entries
     equivalences: dict[str, dict[str, str]]
     entry_position: dict[str, int] = field(default_factory=dict)
-    # Least recently used last; not serialised (see to_bytes).
-    route_cache: OrderedDict[tuple[str, TokenKind, float, str], _Routes | None] = field(
-        default_factory=OrderedDict, repr=False, compare=False
-    )
+    # Not serialised (see to_bytes).
+    route_cache: RouteCache = field(default_factory=lambda: RouteCache(), repr=False, compare=False)
 
     # --- building ------------------------------------------------------------------------
 
@@ -627,33 +665,34 @@ class MatchIndex:
     def _routes(self, reached: list[VocabularyHit], weight: float) -> _Routes | None:
         """The names ``reached`` words lead to, each with the mass of its heaviest route and
         the weight of the name's reached words."""
+        offsets = self.word_names[0]
         # A name counts the query token's weight; through a guessed word, no more than that
         # word's weight: "megviitechnology" reaching "technology" brings a generic word's
         # mass, not an unknown word's.
         found = [
-            (
-                min(weight, self.word_weight[hit.word]) if hit.guessed else weight,
-                posting,
-                self._masses_of_word(hit.word),
-            )
+            (min(weight, self.word_weight[hit.word]) if hit.guessed else weight, start, end)
             for hit in reached
             if self.word_kind[hit.word] != TokenKind.LEGAL
-            and len(posting := self.names_of_word(hit.word)) <= MAX_POSTING
+            and (end := int(offsets[hit.word + 1])) - (start := int(offsets[hit.word]))
+            <= MAX_POSTING
         ]
         if not found:
             return None
+        flat, covered = self.word_names[1], self.word_name_mass
         if len(found) == 1:
             # One word's names: sorted and distinct already.
-            route_mass, posting, covered = found[0]
-            return posting, np.full(len(posting), route_mass), covered
+            route_mass, start, end = found[0]
+            return flat[start:end], np.full(end - start, route_mass), covered[start:end]
         found.sort(key=lambda item: -item[0])
-        all_names = np.concatenate([posting for _, posting, _ in found])
-        weights = np.concatenate([np.full(len(p), m) for m, p, _ in found])
+        all_names = np.concatenate([flat[start:end] for _, start, end in found])
+        weights = np.repeat([m for m, _, _ in found], [end - start for _, start, end in found])
         # The heaviest route to each name (np.unique keeps the first occurrence); the listed
         # words reached in a name add up (a joined word's parts are all matched).
         names, first, slot = np.unique(all_names, return_index=True, return_inverse=True)
         listed = np.bincount(
-            slot, weights=np.concatenate([m for _, _, m in found]), minlength=len(names)
+            slot,
+            weights=np.concatenate([covered[start:end] for _, start, end in found]),
+            minlength=len(names),
         ).astype(np.float64, copy=False)
         mass: FloatArray = weights[first]
         # Shared by every later query with this token (token_routes caches them).
@@ -666,16 +705,11 @@ class MatchIndex:
     ) -> _Routes | None:
         """The names one query token reaches and the mass each brings, for ``candidates``:
         cached per index, since the names of a customer file share most of their words."""
-        cache = self.route_cache
         token = (key, kind, weight, arabic_consonants)
-        if token in cache:
-            cache.move_to_end(token)
-            return cache[token]
-        routes = cache[token] = self._routes(
-            self.reachable_words(key, kind, arabic_consonants), weight
-        )
-        if len(cache) > ROUTE_CACHE_SIZE:
-            cache.popitem(last=False)
+        known, routes = self.route_cache.get(token)
+        if not known:
+            routes = self._routes(self.reachable_words(key, kind, arabic_consonants), weight)
+            self.route_cache.put(token, routes)
         return routes
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from exportscreen.matching.analyze import TokenKind, analyze
-from exportscreen.matching.index import ROUTE_CACHE_SIZE, MatchIndex, QueryKey
+from exportscreen.matching.index import ROUTE_CACHE_TOKENS, MatchIndex, QueryKey, RouteCache
 from exportscreen.matching.normalize import Script
 from exportscreen.matching.score import prepare, score_name
 from exportscreen.model import ListCode
@@ -98,10 +98,23 @@ def test_cached_routes_give_the_candidates_of_a_cold_index(
 
 def test_the_route_cache_is_bounded_and_not_serialised(index: MatchIndex) -> None:
     index.route_cache.clear()
-    for i in range(ROUTE_CACHE_SIZE + 10):
+    for i in range(ROUTE_CACHE_TOKENS + 10):
         index.token_routes(f"word{i}", TokenKind.WORD, 1.0)
-    assert len(index.route_cache) == ROUTE_CACHE_SIZE
+    assert len(index.route_cache) == ROUTE_CACHE_TOKENS
     assert not MatchIndex.from_bytes(index.to_bytes()).route_cache
+
+
+def test_the_route_cache_holds_a_bounded_number_of_names(index: MatchIndex) -> None:
+    first = index.token_routes("inspur", TokenKind.WORD, 1.0)
+    second = index.token_routes("group", TokenKind.WORD, 1.0)
+    assert first is not None and second is not None
+    cache = RouteCache(max_names=len(first[0]) + len(second[0]) - 1)
+    cache.put(("inspur", TokenKind.WORD, 1.0, ""), first)
+    assert cache.names_held == len(first[0])
+    cache.put(("group", TokenKind.WORD, 1.0, ""), second)
+    assert not cache.get(("inspur", TokenKind.WORD, 1.0, ""))[0], "the oldest went"
+    assert cache.get(("group", TokenKind.WORD, 1.0, "")) == (True, second)
+    assert cache.names_held == len(second[0])
 
 
 # Queries that pair words in every way the scorer knows: exact, abbreviation, joined and split,
