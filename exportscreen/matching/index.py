@@ -23,6 +23,7 @@ from typing import Any, NamedTuple, overload
 import numpy as np
 import numpy.typing as npt
 from rapidfuzz.distance import JaroWinkler
+from rapidfuzz.process import cdist
 
 from exportscreen.matching.abbreviations import generic_tokens
 from exportscreen.matching.analyze import AnalyzedName, NameRole, TokenKind, analyze
@@ -466,9 +467,10 @@ class MatchIndex:
         (typos) and the words it is made of (joined words)."""
         if len(key) < MIN_GRAM_WORD or not key.isalpha():
             return []
+        key_grams = set(grams(key))
         gathered = [
             posting
-            for gram in set(grams(key))
+            for gram in key_grams
             if 0 < len(posting := self.word_grams.get(gram)) <= MAX_GRAM_POSTING
         ]
         if not gathered:
@@ -480,13 +482,14 @@ class MatchIndex:
         shared = reached[two_or_more]
         if not len(shared):
             return []
-        query_grams = len(set(grams(key)))
-        overlap = counts[two_or_more] / np.minimum(self.word_gram_count[shared], query_grams)
-        order = shared[np.argsort(-overlap, kind="stable")[:GRAM_SHORTLIST]]
+        overlap = counts[two_or_more] / np.minimum(self.word_gram_count[shared], len(key_grams))
+        order = shared[np.argsort(-overlap, kind="stable")[:GRAM_SHORTLIST]].tolist()
+        texts = [self.words[word] for word in order]
+        similarities = cdist(
+            [key], texts, scorer=JaroWinkler.normalized_similarity, dtype=np.float64
+        )[0]
         hits: list[VocabularyHit] = []
-        for word in order.tolist():
-            text = self.words[word]
-            similarity = JaroWinkler.normalized_similarity(key, text)
+        for word, text, similarity in zip(order, texts, similarities.tolist(), strict=True):
             if similarity >= GRAM_MIN_SIMILARITY:
                 hits.append(VocabularyHit(word, similarity))
             elif len(text) >= MIN_CONTAINED_WORD and text in key:
@@ -621,41 +624,40 @@ class MatchIndex:
                 slot, weights=np.concatenate(covered), minlength=len(reached)
             ).astype(np.float64, copy=False)
         if allowed_lists is not None:
-            mass = mass * allowed_lists[self.name_list[reached]]
-        nonzero = np.flatnonzero(mass)
-        if not len(nonzero):
-            return []
-        found, mass, listed = reached[nonzero], mass[nonzero], listed[nonzero]
-        name_weight = np.maximum(self.name_weight[found], 1e-9)
+            allowed = np.flatnonzero(allowed_lists[self.name_list[reached]])
+            if not len(allowed):
+                return []
+            reached, mass, listed = reached[allowed], mass[allowed], listed[allowed]
+        name_weight = self.name_weight[reached]
         # What the scorer pairs without a route, on both sides: the same legal form, and
         # initials (a one-letter word against any word of that letter), each worth at most
         # INITIAL_WEIGHT.
-        # An initial pairs with a word of its letter on the other side.
-        initial_pairs = INITIAL_WEIGHT * (
-            np.bitwise_count(self.name_initials[found] & query_letters)
-            + np.bitwise_count(self.name_first_letters[found] & query_initials)
-        )
-        paired = mass + initial_pairs
-        listed = listed + initial_pairs
-        if legal_weight:
-            with_form = self.name_legal_mass[found] > 0
-            paired = paired + legal_weight * with_form
-            listed = listed + self.name_legal_mass[found]
-        shared = np.minimum(paired, total)
-        reach = shared / np.maximum(shared + UNMATCHED_QUERY_FACTOR * (total - shared), 1e-9)
-        bound = np.sqrt(reach * np.minimum(listed / name_weight, 1.0))
-        if min_bound > 0.0:
-            kept = np.flatnonzero(bound >= min_bound)
-            if not len(kept):
-                return []
-            found, mass, bound, name_weight = (
-                found[kept],
-                mass[kept],
-                bound[kept],
-                name_weight[kept],
+        initial_pairs = np.bitwise_count(self.name_initials[reached] & query_letters)
+        if query_initials:
+            initial_pairs = initial_pairs + np.bitwise_count(
+                self.name_first_letters[reached] & query_initials
             )
+        paired = mass + INITIAL_WEIGHT * initial_pairs
+        listed = listed + INITIAL_WEIGHT * initial_pairs
+        if legal_weight:
+            legal_mass = self.name_legal_mass[reached]
+            paired = paired + legal_weight * (legal_mass > 0)
+            listed = listed + legal_mass
+        shared = np.minimum(paired, total)
+        # Precision at most shared / (shared + F * (total - shared)), recall at most
+        # listed / name_weight; compared squared, so that only names kept take a square root.
+        squared = (
+            shared
+            / (shared * (1 - UNMATCHED_QUERY_FACTOR) + UNMATCHED_QUERY_FACTOR * total)
+            * np.minimum(listed / name_weight, 1.0)
+        )
+        kept = np.flatnonzero(squared >= min_bound * abs(min_bound))
+        if not len(kept):
+            return []
+        found, mass, name_weight = reached[kept], mass[kept], name_weight[kept]
+        bound = np.sqrt(squared[kept])
         # Shared mass squared over both names' weights ranks like precision x recall.
-        rank = mass**2 / (max(total, 1e-9) * name_weight)
+        rank = mass**2 / (total * name_weight)
         if len(found) > limit:
             top = np.argpartition(-rank, limit)[:limit]
             found, rank, bound = found[top], rank[top], bound[top]
