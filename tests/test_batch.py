@@ -236,6 +236,69 @@ def test_every_input_format_gives_the_same_output(
     assert read_csv(tmp_path / "from_other.csv") == read_csv(tmp_path / "from_csv.csv")
 
 
+class CountingScreener(FakeScreener):
+    """Records every query it screens."""
+
+    def __init__(self, entries: list[Entry]):
+        super().__init__(entries)
+        self.asked: list[tuple[str, str | None, EntryType | None]] = []
+
+    def screen(
+        self,
+        name: str,
+        country: str | None = None,
+        type: EntryType | None = None,
+        limit: int = 10,
+        threshold: float | None = None,
+    ) -> list[Hit]:
+        self.asked.append((name, country, type))
+        return super().screen(name, country, type, limit, threshold)
+
+
+def test_repeated_parties_are_screened_once_and_answered_alike(tmp_path: Path) -> None:
+    source = tmp_path / "repeats.csv"
+    source.write_text(
+        "id,name,country\n"
+        "1,Huawei Technologies Co Ltd,CN\n"
+        "2,Huawei  Technologies Co Ltd,CN\n"  # the same party, spaced differently
+        "3,Huawei Technologies Co Ltd,DE\n"  # another country: screened again
+        "4,---,CN\n"
+        "5,---,CN\n"
+        "6,Huawei Technologies Co Ltd,CN\n",
+        encoding="utf-8",
+    )
+    counting = CountingScreener(fixture_entries())
+    output = tmp_path / "hits.csv"
+    report = run_batch(source, output, screener=counting, workers=1)
+    assert sorted(counting.asked) == sorted(
+        [
+            ("Huawei Technologies Co Ltd", "CN", None),
+            ("Huawei Technologies Co Ltd", "DE", None),
+            ("---", "CN", None),
+        ]
+    )
+    rows = read_csv(output)
+    by_input: dict[str, list[tuple[str, ...]]] = {}
+    for row in rows:
+        by_input.setdefault(row["input_id"], []).append(
+            tuple(v for k, v in row.items() if k != "input_id")
+        )
+    assert by_input["1"], "the fixture lists Huawei"
+    assert by_input["1"] == by_input["2"] == by_input["6"]
+    assert report.bad_rows == 0  # "---" is screened by the fake, which finds nothing
+
+
+def test_a_repeated_refused_name_is_reported_on_every_row(tmp_path: Path, engine: Screener) -> None:
+    source = tmp_path / "repeats.csv"
+    source.write_text("id,name\n1,---\n2,Huawei Technologies\n3,---\n", encoding="utf-8")
+    report = run_batch(source, tmp_path / "hits.csv", screener=engine, workers=1)
+    assert report.bad_rows == 2
+    assert report.errors_path is not None
+    errors = read_csv(report.errors_path)
+    assert [e["row"] for e in errors] == ["1", "3"]
+    assert errors[0]["reason"] == errors[1]["reason"]
+
+
 # --- columns ---------------------------------------------------------------------------------
 
 
