@@ -49,12 +49,14 @@ from exportscreen import audit
 from exportscreen.matching.analyze import TokenKind, analyze
 from exportscreen.matching.index import (
     GRAM_MIN_SIMILARITY,
+    INITIAL_WEIGHT,
     MAX_POSTING,
     MIN_CONTAINED_WORD,
     MIN_GRAM_WORD,
     UNMATCHED_QUERY_FACTOR,
     MatchIndex,
     grams,
+    letter_bit,
 )
 from exportscreen.matching.normalize import Script
 from exportscreen.matching.score import prepare, score_name
@@ -542,34 +544,42 @@ class _InvertedMaps:
         key_names: dict[str, set[int]] = defaultdict(set)
         guessed = _Guessed()
         joined_names: dict[str, set[int]] = defaultdict(set)
+        # Per counterparty key, the weight of the delta names' words it reaches (the recall
+        # side of MatchIndex.candidates' bound).
+        listed = _ListedMass(index)
         for word, names in delta.words.items():
             same_word, spelt = self._keys_reaching(index, word, equivalent_keys)
             for key in same_word:
                 if key in self.by_key:
                     key_names[key].update(names)
+                    listed.add(key, word, names)
             for key in spelt:
-                guessed.add(key, names, index.word_weight[word])
+                guessed.add(key, names)
+                listed.add(key, word, names)
             if index.words[word] in self.by_joined:
                 joined_names[index.words[word]].update(names)
+                listed.add(_JOINED + index.words[word], word, names)
         # Routes followed forwards. An Arabic-script word's route is filed under its key, which a
         # Latin token may share: that only lets a few more counterparties through.
         for key, word in self._split_routes(index):
             if (parts_of := delta.words.get(word)) is not None:
-                guessed.add(key, parts_of, index.word_weight[word])
+                guessed.add(key, parts_of)
+                listed.add(key, word, parts_of)
         for key, consonants in self.arabic_keys:
             for hit in index.reachable_words(key, TokenKind.WORD, consonants):
                 if (read := delta.words.get(hit.word)) is not None:
                     key_names[key].update(read)
+                    listed.add(key, hit.word, read)
         exact: dict[int, set[int]] = defaultdict(set)
         for key, names in delta.exact_keys.items():
             for slot in self.by_exact.get(key, ()):
                 exact[slot].update(names)
         reached = {slot for key in key_names for slot in self.by_key[key]}
-        reached.update(slot for key in guessed.caps for slot in self.by_key[key])
+        reached.update(slot for key in guessed.names for slot in self.by_key[key])
         reached.update(slot for key in joined_names for slot in self.by_joined[key])
         reached.update(exact)
 
-        bound = _ReachBound(index, key_names, guessed, joined_names, threshold)
+        bound = _ReachBound(index, key_names, guessed, joined_names, listed, threshold)
         scorer = _DeltaScorer(index, threshold)
         within_reach = 0
         passing: set[str] = set()
@@ -613,26 +623,41 @@ class _DeltaScorer:
 @dataclass(slots=True)
 class _Guessed:
     """Delta names a counterparty word the lists do not use reaches by spelling (near words,
-    split words). ``MatchIndex.candidates`` counts such a route no heavier than the listed
-    word's own weight: kept per name, the heaviest listed word reached."""
+    split words)."""
 
-    caps: dict[str, dict[int, float]] = field(default_factory=dict)  # key -> name -> weight
-    top: dict[str, float] = field(default_factory=dict)  # key -> its heaviest cap
+    names: dict[str, set[int]] = field(default_factory=dict)  # key -> delta names
 
-    def add(self, key: str, names: Iterable[int], weight: float) -> None:
-        caps = self.caps.setdefault(key, {})
+    def add(self, key: str, names: Iterable[int]) -> None:
+        self.names.setdefault(key, set()).update(names)
+
+
+_JOINED = "\x00"  # prefix of a joined pair's key in _ListedMass
+
+
+class _ListedMass:
+    """Per counterparty key, the weight of the words of each delta name it reaches, summed as
+    ``MatchIndex.candidates`` sums a token's routes into a name's recall."""
+
+    def __init__(self, index: MatchIndex):
+        self.index = index
+        self.by_key: dict[str, dict[int, float]] = defaultdict(lambda: defaultdict(float))
+        self._seen: set[tuple[str, int]] = set()
+
+    def add(self, key: str, word: int, names: Iterable[int]) -> None:
+        if (key, word) in self._seen:
+            return  # one word counts once per key, whichever way the key reaches it
+        self._seen.add((key, word))
+        masses = self.by_key[key]
         for name in names:
-            if caps.get(name, -1.0) < weight:
-                caps[name] = weight
-        self.top[key] = max(self.top.get(key, 0.0), weight)
+            masses[name] += self.index.listed_mass(word, name)
 
 
 class _ReachBound:
-    """``Screener.screen`` aligns only candidates whose *reach* (``MatchIndex.candidates``: the
-    share of the query's weight the name's words can match) passes ``sqrt(reach) + REACH_MARGIN
-    >= threshold``. This recomputes the most weight a counterparty can share with each delta
-    name from the key-level reach, which can only over-estimate the index's, so a counterparty
-    it rejects has no delta name among its candidates."""
+    """``Screener.screen`` aligns only candidates whose bound (``MatchIndex.candidates``: the
+    share of the query's weight the name's words can match, and the share of the name's weight
+    the query's words reach) passes ``threshold - REACH_MARGIN``. This recomputes both for each
+    delta name from the key-level routes, which can only over-estimate the index's, so a
+    counterparty it rejects has no delta name among its candidates."""
 
     def __init__(
         self,
@@ -640,12 +665,14 @@ class _ReachBound:
         key_names: Mapping[str, set[int]],
         guessed: _Guessed,
         joined_names: Mapping[str, set[int]],
+        listed: _ListedMass,
         threshold: float,
     ):
         self.index = index
         self.key_names = key_names
         self.guessed = guessed
         self.joined_names = joined_names
+        self.listed = listed.by_key
         self.needed = max(0.0, threshold - REACH_MARGIN) ** 2 - SCORE_SLACK
         self._weights: dict[tuple[str, TokenKind], float] = {}
 
@@ -669,7 +696,7 @@ class _ReachBound:
         reaching: list[tuple[float, Collection[int]]] = []
         # Per token, the most it may bring any name (for the quick test below).
         most: list[float] = []
-        spelt: list[tuple[float, dict[int, float], set[int] | None]] = []
+        spelt: list[tuple[float, set[int], set[int] | None]] = []
         for token, weight in zip(found.tokens, weights, strict=True):
             if token.kind is TokenKind.LEGAL:
                 continue
@@ -677,11 +704,11 @@ class _ReachBound:
             if names is not None:
                 reaching.append((weight, names))
                 most.append(weight)
-            caps = self.guessed.caps.get(token.key)
-            if caps is not None:
-                spelt.append((weight, caps, names))
+            guessed = self.guessed.names.get(token.key)
+            if guessed is not None:
+                spelt.append((weight, guessed, names))
                 if names is None:
-                    most.append(min(weight, self.guessed.top[token.key]))
+                    most.append(weight)
         for (left, left_w), (right, right_w) in itertools.pairwise(
             zip(found.tokens, weights, strict=True)
         ):
@@ -690,20 +717,80 @@ class _ReachBound:
                 if names is not None:
                     reaching.append((left_w + right_w, names))
                     most.append(left_w + right_w)
+        # Legal forms and initials pair without routes: at most this much more per name.
+        letters = initials = 0
+        for token in found.tokens:
+            if token.kind is TokenKind.WORD:
+                letters |= letter_bit(token.key)
+                if len(token.key) == 1:
+                    initials |= letter_bit(token.key)
+        legal_weight = sum(
+            w for t, w in zip(found.tokens, weights, strict=True) if t.kind is TokenKind.LEGAL
+        )
+        unrouted = legal_weight + INITIAL_WEIGHT * (letters.bit_count() + initials.bit_count())
         # Most counterparties fail even if every reaching token met in one name: skip the
         # per-name sums for them.
-        if not most or not self._passes(sum(most), total):
+        if not most or not self._passes(sum(most) + unrouted, total):
             return set()
         shared: dict[int, float] = defaultdict(float)
         for weight, reached_names in reaching:
             for name in reached_names:
                 shared[name] += weight
-        # A token counts once per name, by its heaviest route (MatchIndex.candidates).
-        for weight, caps, same_word in spelt:
-            for name, cap in caps.items():
+        # A token counts once per name, with its whole weight (MatchIndex.candidates' bound:
+        # a word reached by spelling may pair with all of it).
+        for weight, guessed, same_word in spelt:
+            for name in guessed:
                 if same_word is None or name not in same_word:
-                    shared[name] += min(weight, cap)
-        return {name for name, mass in shared.items() if self._passes(mass, total)}
+                    shared[name] += weight
+        within = [name for name, mass in shared.items() if self._passes(mass + unrouted, total)]
+        if not within:
+            return set()
+        return self._bound_within_reach(
+            found, total, shared, within, legal_weight, letters, initials
+        )
+
+    def _bound_within_reach(
+        self,
+        found: Signature,
+        total: float,
+        shared: Mapping[int, float],
+        names: list[int],
+        legal_weight: float,
+        letters: int,
+        initials: int,
+    ) -> set[int]:
+        """Of ``names``, those whose bound, with the recall side and the pairs no route finds
+        (legal forms, initials), passes as in MatchIndex.candidates."""
+        index = self.index
+        reached = [
+            masses
+            for t in found.tokens
+            if t.kind is not TokenKind.LEGAL and (masses := self.listed.get(t.key)) is not None
+        ]
+        reached.extend(
+            masses
+            for left, right in itertools.pairwise(found.tokens)
+            if left.kind is TokenKind.WORD
+            and right.kind is TokenKind.WORD
+            and (masses := self.listed.get(_JOINED + left.key + right.key)) is not None
+        )
+        kept: set[int] = set()
+        for name in names:
+            initial_pairs = INITIAL_WEIGHT * (
+                (int(index.name_initials[name]) & letters).bit_count()
+                + (int(index.name_first_letters[name]) & initials).bit_count()
+            )
+            paired = shared[name] + initial_pairs
+            covered = sum(masses.get(name, 0.0) for masses in reached) + initial_pairs
+            if legal_weight:
+                legal_mass = float(index.name_legal_mass[name])
+                paired += legal_weight if legal_mass > 0 else 0.0
+                covered += legal_mass
+            matched = min(paired, total)
+            reach = matched / max(matched + UNMATCHED_QUERY_FACTOR * (total - matched), 1e-9)
+            if reach * min(1.0, covered / float(index.name_weight[name])) >= self.needed:
+                kept.add(name)
+        return kept
 
 
 # --- the delta ------------------------------------------------------------------------------

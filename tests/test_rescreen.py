@@ -734,7 +734,8 @@ def test_filter_passes_every_counterparty_a_full_screen_hits(
             register.add(Counterparty(row["id"], row["name"]))
         cache.sync(register, persist=False)
     found = cache.filter(index, delta_names(index, scenario.delta), threshold)
-    assert hit <= found.passing
+    names = {row["id"]: row["name"] for row in sample}
+    assert hit <= found.passing, [names[p] for p in sorted(hit - found.passing)]
     assert len(found.passing) < found.within_reach < found.reached
 
 

@@ -458,9 +458,13 @@ class MatchIndex:
         offsets, flat = self.word_names
         return flat[offsets[word] : offsets[word + 1]]
 
-    def _masses_of_word(self, word: int) -> FloatArray:
-        offsets = self.word_names[0]
-        return self.word_name_mass[offsets[word] : offsets[word + 1]]
+    def listed_mass(self, word: int, name: int) -> float:
+        """The weight ``word`` carries in listed name ``name`` (0 if the name lacks it): what
+        matching it adds to the name's recall, as ``candidates`` counts it."""
+        offsets, flat = self.word_names
+        start, end = int(offsets[word]), int(offsets[word + 1])
+        at = start + int(np.searchsorted(flat[start:end], name))
+        return float(self.word_name_mass[at]) if at < end and flat[at] == name else 0.0
 
     def near_words(self, key: str) -> list[VocabularyHit]:
         """Vocabulary words a word the lists do not contain may stand for: close spellings
@@ -584,11 +588,16 @@ class MatchIndex:
         query_initials = 0  # letter mask of the query's one-letter words
         query_letters = 0  # and of its words' first letters
 
-        def add(routes: _Routes | None) -> None:
+        # Each route's token weight in full: the scorer may pair a word reached by spelling
+        # with its whole weight ("dgttechnology" / "Technology"), whatever its rank mass.
+        full_weights: list[float] = []
+
+        def add(routes: _Routes | None, weight: float) -> None:
             if routes is not None:
                 ids.append(routes[0])
                 masses.append(routes[1])
                 covered.append(routes[2])
+                full_weights.append(weight)
 
         for key, kind, weight, arabic_consonants in tokens:
             total += weight
@@ -599,18 +608,22 @@ class MatchIndex:
                 query_letters |= letter_bit(key)
                 if len(key) == 1:
                     query_initials |= letter_bit(key)
-            add(self.token_routes(key, kind, weight, arabic_consonants))
+            add(self.token_routes(key, kind, weight, arabic_consonants), weight)
         for (left, left_kind, left_w, _), (right, right_kind, right_w, _) in itertools.pairwise(
             tokens
         ):
             if left_kind is TokenKind.WORD and right_kind is TokenKind.WORD:
                 joined = self.word_ids.get(left + right)
                 if joined is not None:
-                    add(self._routes([VocabularyHit(joined, 1.0)], left_w + right_w))
+                    add(
+                        self._routes([VocabularyHit(joined, 1.0)], left_w + right_w),
+                        left_w + right_w,
+                    )
         if not ids:
             return []
         if len(ids) == 1:
             reached, mass, listed = ids[0], masses[0], covered[0]
+            full: FloatArray = np.full(len(reached), full_weights[0])
         else:
             # Summed over the names reached only (a query reaches thousands of names, the
             # lists hold hundreds of thousands): np.unique sorts as flatnonzero over all names
@@ -623,11 +636,21 @@ class MatchIndex:
             listed = np.bincount(
                 slot, weights=np.concatenate(covered), minlength=len(reached)
             ).astype(np.float64, copy=False)
+            full = np.bincount(
+                slot,
+                weights=np.repeat(full_weights, [len(found) for found in ids]),
+                minlength=len(reached),
+            ).astype(np.float64, copy=False)
         if allowed_lists is not None:
             allowed = np.flatnonzero(allowed_lists[self.name_list[reached]])
             if not len(allowed):
                 return []
-            reached, mass, listed = reached[allowed], mass[allowed], listed[allowed]
+            reached, mass, listed, full = (
+                reached[allowed],
+                mass[allowed],
+                listed[allowed],
+                full[allowed],
+            )
         name_weight = self.name_weight[reached]
         # What the scorer pairs without a route, on both sides: the same legal form, and
         # initials (a one-letter word against any word of that letter), each worth at most
@@ -637,7 +660,7 @@ class MatchIndex:
             initial_pairs = initial_pairs + np.bitwise_count(
                 self.name_first_letters[reached] & query_initials
             )
-        paired = mass + INITIAL_WEIGHT * initial_pairs
+        paired = full + INITIAL_WEIGHT * initial_pairs
         listed = listed + INITIAL_WEIGHT * initial_pairs
         if legal_weight:
             legal_mass = self.name_legal_mass[reached]
@@ -671,12 +694,16 @@ class MatchIndex:
         # A name counts the query token's weight; through a guessed word, no more than that
         # word's weight: "megviitechnology" reaching "technology" brings a generic word's
         # mass, not an unknown word's.
+        heaviest: dict[int, float] = {}  # a word reached several ways counts once
+        for hit in reached:
+            mass = min(weight, self.word_weight[hit.word]) if hit.guessed else weight
+            if mass > heaviest.get(hit.word, -1.0):
+                heaviest[hit.word] = mass
         found = [
-            (min(weight, self.word_weight[hit.word]) if hit.guessed else weight, start, end)
-            for hit in reached
-            if self.word_kind[hit.word] != TokenKind.LEGAL
-            and (end := int(offsets[hit.word + 1])) - (start := int(offsets[hit.word]))
-            <= MAX_POSTING
+            (mass, start, end)
+            for word, mass in heaviest.items()
+            if self.word_kind[word] != TokenKind.LEGAL
+            and (end := int(offsets[word + 1])) - (start := int(offsets[word])) <= MAX_POSTING
         ]
         if not found:
             return None
@@ -696,11 +723,11 @@ class MatchIndex:
             weights=np.concatenate([covered[start:end] for _, start, end in found]),
             minlength=len(names),
         ).astype(np.float64, copy=False)
-        mass: FloatArray = weights[first]
+        heaviest_mass: FloatArray = weights[first]
         # Shared by every later query with this token (token_routes caches them).
-        for array in (names, mass, listed):
+        for array in (names, heaviest_mass, listed):
             array.setflags(write=False)
-        return names, mass, listed
+        return names, heaviest_mass, listed
 
     def token_routes(
         self, key: str, kind: TokenKind, weight: float, arabic_consonants: str = ""
