@@ -579,7 +579,13 @@ class _InvertedMaps:
         reached.update(slot for key in joined_names for slot in self.by_joined[key])
         reached.update(exact)
 
-        bound = _ReachBound(index, key_names, guessed, joined_names, listed, threshold)
+        delta_initials = 0  # letters of the delta names' one-letter words
+        for delta_word_names in delta.words.values():
+            for name_id in delta_word_names:
+                delta_initials |= int(index.name_initials[name_id])
+        bound = _ReachBound(
+            index, key_names, guessed, joined_names, listed, threshold, delta_initials
+        )
         scorer = _DeltaScorer(index, threshold)
         within_reach = 0
         passing: set[str] = set()
@@ -667,8 +673,10 @@ class _ReachBound:
         joined_names: Mapping[str, set[int]],
         listed: _ListedMass,
         threshold: float,
+        delta_initials: int,
     ):
         self.index = index
+        self.delta_initials = delta_initials
         self.key_names = key_names
         self.guessed = guessed
         self.joined_names = joined_names
@@ -683,11 +691,6 @@ class _ReachBound:
                 token.key, token.kind
             )
         return found
-
-    def _passes(self, mass: float, total: float) -> bool:
-        matched = min(mass, total)
-        reach = matched / max(matched + UNMATCHED_QUERY_FACTOR * (total - matched), 1e-9)
-        return reach >= self.needed
 
     def names_within_reach(self, found: Signature) -> set[int]:
         """The delta names that could pass the reach cut for this counterparty."""
@@ -727,10 +730,16 @@ class _ReachBound:
         legal_weight = sum(
             w for t, w in zip(found.tokens, weights, strict=True) if t.kind is TokenKind.LEGAL
         )
-        unrouted = legal_weight + INITIAL_WEIGHT * (letters.bit_count() + initials.bit_count())
+        unrouted = legal_weight + INITIAL_WEIGHT * (
+            (letters & self.delta_initials).bit_count() + initials.bit_count()
+        )
+        # The least shared weight that passes the cut: reach m / (m + F (total - m)) >= r
+        # holds for m >= r F total / (1 - r + r F).
+        r = min(max(self.needed, 0.0), 1.0)
+        least = r * UNMATCHED_QUERY_FACTOR * total / (1 - r + r * UNMATCHED_QUERY_FACTOR)
         # Most counterparties fail even if every reaching token met in one name: skip the
         # per-name sums for them.
-        if not most or not self._passes(sum(most) + unrouted, total):
+        if not most or sum(most) + unrouted < least:
             return set()
         shared: dict[int, float] = defaultdict(float)
         for weight, reached_names in reaching:
@@ -742,7 +751,7 @@ class _ReachBound:
             for name in guessed:
                 if same_word is None or name not in same_word:
                     shared[name] += weight
-        within = [name for name, mass in shared.items() if self._passes(mass + unrouted, total)]
+        within = [name for name, mass in shared.items() if mass + unrouted >= least]
         if not within:
             return set()
         return self._bound_within_reach(
