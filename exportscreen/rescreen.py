@@ -589,18 +589,23 @@ class _InvertedMaps:
         scorer = _DeltaScorer(index, threshold)
         within_reach = 0
         passing: set[str] = set()
-        # Registers repeat names (branches, duplicates): the verdict depends on the name only.
-        verdicts: dict[str, bool] = {}
+        # Registers repeat names (branches, duplicates): (within reach, may hit) depends on the
+        # name only.
+        verdicts: dict[str, tuple[bool, bool]] = {}
         for slot in reached:
-            candidates = bound.names_within_reach(self.signatures[slot]) | exact.get(slot, set())
-            if candidates:
-                within_reach += 1
-                name = self.names[slot]
-                verdict = verdicts.get(name)
-                if verdict is None:
-                    verdict = verdicts[name] = scorer.may_hit(name, candidates)
-                if verdict:
-                    passing.add(self.parties[slot])
+            name = self.names[slot]
+            verdict = verdicts.get(name)
+            if verdict is None:
+                candidates = bound.names_within_reach(self.signatures[slot]) | exact.get(
+                    slot, set()
+                )
+                verdict = verdicts[name] = (
+                    bool(candidates),
+                    bool(candidates) and scorer.may_hit(name, candidates),
+                )
+            within_reach += verdict[0]
+            if verdict[1]:
+                passing.add(self.parties[slot])
         return FilterResult(frozenset(passing), len(reached), within_reach)
 
 
@@ -694,24 +699,35 @@ class _ReachBound:
 
     def names_within_reach(self, found: Signature) -> set[int]:
         """The delta names that could pass the reach cut for this counterparty."""
-        weights = [self._weight(t) for t in found.tokens]
-        total = sum(weights)
+        # One pass over the tokens: this runs for every counterparty a delta word reaches.
+        weights: list[float] = []
+        total = legal_weight = 0.0
+        letters = initials = 0
         reaching: list[tuple[float, Collection[int]]] = []
-        # Per token, the most it may bring any name (for the quick test below).
-        most: list[float] = []
+        # The most the tokens may bring any one name (for the quick test below).
+        most = 0.0
         spelt: list[tuple[float, set[int], set[int] | None]] = []
-        for token, weight in zip(found.tokens, weights, strict=True):
+        for token in found.tokens:
+            weight = self._weight(token)
+            weights.append(weight)
+            total += weight
             if token.kind is TokenKind.LEGAL:
+                legal_weight += weight
                 continue
+            if token.kind is TokenKind.WORD:
+                bit = letter_bit(token.key)
+                letters |= bit
+                if len(token.key) == 1:
+                    initials |= bit
             names = self.key_names.get(token.key)
             if names is not None:
                 reaching.append((weight, names))
-                most.append(weight)
+                most += weight
             guessed = self.guessed.names.get(token.key)
             if guessed is not None:
                 spelt.append((weight, guessed, names))
                 if names is None:
-                    most.append(weight)
+                    most += weight
         for (left, left_w), (right, right_w) in itertools.pairwise(
             zip(found.tokens, weights, strict=True)
         ):
@@ -719,17 +735,10 @@ class _ReachBound:
                 names = self.joined_names.get(left.key + right.key)
                 if names is not None:
                     reaching.append((left_w + right_w, names))
-                    most.append(left_w + right_w)
+                    most += left_w + right_w
+        if not most:
+            return set()
         # Legal forms and initials pair without routes: at most this much more per name.
-        letters = initials = 0
-        for token in found.tokens:
-            if token.kind is TokenKind.WORD:
-                letters |= letter_bit(token.key)
-                if len(token.key) == 1:
-                    initials |= letter_bit(token.key)
-        legal_weight = sum(
-            w for t, w in zip(found.tokens, weights, strict=True) if t.kind is TokenKind.LEGAL
-        )
         unrouted = legal_weight + INITIAL_WEIGHT * (
             (letters & self.delta_initials).bit_count() + initials.bit_count()
         )
@@ -739,7 +748,7 @@ class _ReachBound:
         least = r * UNMATCHED_QUERY_FACTOR * total / (1 - r + r * UNMATCHED_QUERY_FACTOR)
         # Most counterparties fail even if every reaching token met in one name: skip the
         # per-name sums for them.
-        if not most or sum(most) + unrouted < least:
+        if most + unrouted < least:
             return set()
         shared: dict[int, float] = defaultdict(float)
         for weight, reached_names in reaching:
