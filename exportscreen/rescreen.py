@@ -682,6 +682,7 @@ class _ReachBound:
     ):
         self.index = index
         self.delta_initials = delta_initials
+        self._names: dict[int, tuple[int, int, float, float]] = {}
         self.key_names = key_names
         self.guessed = guessed
         self.joined_names = joined_names
@@ -779,7 +780,6 @@ class _ReachBound:
     ) -> set[int]:
         """Of ``names``, those whose bound, with the recall side and the pairs no route finds
         (legal forms, initials), passes as in MatchIndex.candidates."""
-        index = self.index
         reached = [
             masses
             for t in found.tokens
@@ -794,21 +794,34 @@ class _ReachBound:
         )
         kept: set[int] = set()
         for name in names:
+            name_initials, first_letters, legal_mass, name_weight = self._name(name)
             initial_pairs = INITIAL_WEIGHT * (
-                (int(index.name_initials[name]) & letters).bit_count()
-                + (int(index.name_first_letters[name]) & initials).bit_count()
+                (name_initials & letters).bit_count() + (first_letters & initials).bit_count()
             )
             paired = shared[name] + initial_pairs
             covered = sum(masses.get(name, 0.0) for masses in reached) + initial_pairs
             if legal_weight:
-                legal_mass = float(index.name_legal_mass[name])
                 paired += legal_weight if legal_mass > 0 else 0.0
                 covered += legal_mass
             matched = min(paired, total)
             reach = matched / max(matched + UNMATCHED_QUERY_FACTOR * (total - matched), 1e-9)
-            if reach * min(1.0, covered / float(index.name_weight[name])) >= self.needed:
+            if reach * min(1.0, covered / name_weight) >= self.needed:
                 kept.add(name)
         return kept
+
+    def _name(self, name: int) -> tuple[int, int, float, float]:
+        """A delta name's initials and first letters (masks), legal-form weight and weight, as
+        Python numbers (numpy scalars cost more than the arithmetic done with them)."""
+        found = self._names.get(name)
+        if found is None:
+            index = self.index
+            found = self._names[name] = (
+                int(index.name_initials[name]),
+                int(index.name_first_letters[name]),
+                float(index.name_legal_mass[name]),
+                float(index.name_weight[name]),
+            )
+        return found
 
 
 # --- the delta ------------------------------------------------------------------------------
