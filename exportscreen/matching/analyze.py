@@ -128,6 +128,12 @@ def _han_tokens(run: str, group: int) -> list[_Raw]:
     return raws
 
 
+# A customer file repeats its words far more than its names: each word's script and folding are
+# worked out once.
+_script = lru_cache(maxsize=65536)(word_script)
+_folded = lru_cache(maxsize=65536)(ascii_fold)
+
+
 def _raw_tokens(text: str, person: bool) -> list[_Raw]:
     if person and "," in text:
         family, _, given = text.partition(",")
@@ -138,7 +144,7 @@ def _raw_tokens(text: str, person: bool) -> list[_Raw]:
     raws: list[_Raw] = []
     for segment_text, group in segments:
         for word in words(segment_text):
-            script = word_script(word)
+            script = _script(word)
             if script is not Script.LATIN and any(script_of(c) is Script.HAN for c in word):
                 for run, is_han in _split_han(word):
                     if is_han:
@@ -167,7 +173,7 @@ def _raw_tokens(text: str, person: bool) -> list[_Raw]:
             if script is Script.ARABIC and word.startswith(_ARABIC_ARTICLE) and len(word) > 3:
                 raws.append(_Raw(_ARABIC_ARTICLE, "al", script, group))
                 word = word[len(_ARABIC_ARTICLE) :]
-            folded = ascii_fold(word)
+            folded = _folded(word)
             if folded:
                 raws.append(_Raw(word, folded, script, group))
     return raws[: MAX_TOKENS * 2]

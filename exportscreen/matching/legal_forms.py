@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from exportscreen.matching.abbreviations import expand
 from exportscreen.matching.normalize import Script, ascii_fold, clean, word_script, words
@@ -25,6 +25,7 @@ _NATIVE_SCRIPTS = (Script.HAN, Script.HANGUL, Script.KANA)
 _MIN_SPLIT_FORM_LETTERS = 5
 
 
+@lru_cache(maxsize=65536)
 def phrase_key(folded_word: str) -> str:
     """How a word of a legal-form phrase is compared: abbreviation expanded ("Co" is "company",
     so "Joint Stock Co" is "Joint Stock Company"), then romanisation skeleton."""
