@@ -15,6 +15,7 @@ import itertools
 import math
 import pickle
 import re
+import threading
 from collections import OrderedDict, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -202,35 +203,43 @@ _RouteKey = tuple[str, TokenKind, float, str]
 class RouteCache:
     """Routes of recently seen query tokens: the names of a customer file share most of their
     words. The least recently used go first beyond ``max_tokens`` tokens or ``max_names``
-    names held in all."""
+    names held in all. Safe to share between threads (an API's batch jobs screen beside its
+    requests)."""
 
     max_tokens: int = ROUTE_CACHE_TOKENS
     max_names: int = ROUTE_CACHE_NAMES
     routes: OrderedDict[_RouteKey, _Routes | None] = field(default_factory=OrderedDict)
     names_held: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def __len__(self) -> int:
         return len(self.routes)
 
     def get(self, token: _RouteKey) -> tuple[bool, _Routes | None]:
         """(known, routes): known is False when the token's routes are not kept."""
-        if token not in self.routes:
-            return False, None
-        self.routes.move_to_end(token)
-        return True, self.routes[token]
+        with self.lock:
+            if token not in self.routes:
+                return False, None
+            self.routes.move_to_end(token)
+            return True, self.routes[token]
 
     def put(self, token: _RouteKey, routes: _Routes | None) -> None:
-        self.routes[token] = routes
-        self.names_held += 0 if routes is None else len(routes[0])
-        while len(self.routes) > self.max_tokens or (
-            self.names_held > self.max_names and len(self.routes) > 1
-        ):
-            _, dropped = self.routes.popitem(last=False)
-            self.names_held -= 0 if dropped is None else len(dropped[0])
+        with self.lock:
+            previous = self.routes.pop(token, None)
+            if previous is not None:
+                self.names_held -= len(previous[0])
+            self.routes[token] = routes
+            self.names_held += 0 if routes is None else len(routes[0])
+            while len(self.routes) > self.max_tokens or (
+                self.names_held > self.max_names and len(self.routes) > 1
+            ):
+                _, dropped = self.routes.popitem(last=False)
+                self.names_held -= 0 if dropped is None else len(dropped[0])
 
     def clear(self) -> None:
-        self.routes.clear()
-        self.names_held = 0
+        with self.lock:
+            self.routes.clear()
+            self.names_held = 0
 
 
 @dataclass(slots=True)

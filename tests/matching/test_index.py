@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import pytest
 
@@ -148,3 +150,21 @@ def test_min_bound_only_drops_names_below_it(index: MatchIndex, name: str) -> No
     every = index.candidates(keys, limit=10_000)
     kept = index.candidates(keys, limit=10_000, min_bound=0.7)
     assert kept == [(n, b) for n, b in every if b >= 0.7]
+
+
+def test_the_route_cache_stays_consistent_under_threads(index: MatchIndex) -> None:
+    cache = RouteCache(max_tokens=8, max_names=40)
+    words = [f"word{i}" for i in range(30)] + ["inspur", "group", "gazprom", "hikvision"]
+
+    def hammer(seed: int) -> None:
+        for i in range(400):
+            word = words[(seed * 7 + i) % len(words)]
+            token = (word, TokenKind.WORD, 1.0, "")
+            known, _ = cache.get(token)
+            if not known:
+                cache.put(token, index.token_routes(word, TokenKind.WORD, 1.0))
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(hammer, range(4)))
+    assert len(cache) <= 8
+    assert cache.names_held == sum(len(r[0]) for r in cache.routes.values() if r is not None)
