@@ -28,6 +28,17 @@ def _keys(name: str, person: bool = False) -> list[str]:
         ("Acme Grp", "Acme Group"),
         ("Acme Svcs", "Acme Services"),
         ("Acme Corp", "Acme Corporation"),
+        ("Govt of Acme", "Government of Acme"),
+        ("Acme Indl", "Acme Industrial"),
+        ("Acme Avn", "Acme Aviation"),
+        ("Acme Info Ind", "Acme Information Industry"),
+        ("Acme Shpg", "Acme Shipping"),
+        ("Acme Microelec", "Acme Microelectronics"),
+        ("Acme Semis", "Acme Semiconductors"),
+        ("Acme Chems", "Acme Chemicals"),
+        ("Acme Mech", "Acme Mechanical"),
+        ("Acme Elect", "Acme Electrical"),
+        ("Acme Imp Expt", "Acme Import Export"),
     ],
 )
 def test_abbreviations_meet_their_words(short: str, long: str) -> None:
