@@ -348,11 +348,14 @@ def score_name(
         for q in p.query
         for w in p.listed
     )
-    # A listed name made only of generic words is still a hit when the query is that name.
+    # A listed name made only of generic words is still a hit when the query is that name: every
+    # word on both sides matched, whatever the legal forms ("China Precision Machinery
+    # Import-Export" is "China Precision Machinery Import-Export Corp.").
     whole_name = (
-        precision >= FULL_COVERAGE
-        and recall >= FULL_COVERAGE
+        all(p.similarity >= FULL_COVERAGE for p in pairs)
         and any(query[q].token.kind == _WORD for p in pairs for q in p.query)
+        and not any(query[q].token.kind == _WORD for q in free_query)
+        and not any(index.word_kind[words[w]] == _WORD for w in free_listed)
     )
     if not distinctive and not whole_name and score > GENERIC_ONLY_CAP:
         result.penalties.append(

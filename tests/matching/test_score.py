@@ -11,6 +11,7 @@ from exportscreen.matching.analyze import analyze
 from exportscreen.matching.index import MatchIndex
 from exportscreen.matching.score import (
     BOUND_SLACK,
+    GENERIC_ONLY_CAP,
     MAX_JOINED_LENGTH_GAP,
     MAX_JOINED_PARTS,
     MIN_JOINED_LETTERS,
@@ -19,7 +20,8 @@ from exportscreen.matching.score import (
     prepare,
     score_name,
 )
-from exportscreen.model import MatchKind
+from exportscreen.model import Entry, EntryType, ListCode, MatchKind
+from exportscreen.screening import Screener
 from tests.matching.conftest import fixture_entries
 
 
@@ -117,3 +119,47 @@ def test_the_bound_leaves_some_names_unaligned_and_aligns_the_hits(
     scores = [score_name(prepared, n, screener_index, memo, 0.8) for n in range(5)]
     assert any(s.bounded for s in scores)
     assert any(not s.bounded and s.score >= 0.8 for s in scores)
+
+
+def _screener_of(*names: str, person: bool = False) -> Screener:
+    kind = EntryType.INDIVIDUAL if person else EntryType.ENTITY
+    return Screener.from_entries(
+        Entry(id=f"SDN-{i}", list=ListCode.SDN, type=kind, name=name)
+        for i, name in enumerate(names)
+    )
+
+
+def _score(screener: Screener, query: str, entry_id: str = "SDN-0") -> float:
+    hits = screener.screen(query, limit=50, threshold=0.0)
+    return next((h.score for h in hits if h.entry.id == entry_id), 0.0)
+
+
+@pytest.mark.parametrize(
+    ("listed", "query", "capped"),
+    [
+        # Every word of a name made of generic words: a hit, whatever the legal forms.
+        (
+            "China Precision Machinery Import-Export Corp.",
+            "China Precision Machinery Import-Export",
+            False,
+        ),
+        (
+            "China Precision Machinery Import-Export Corp.",
+            "China Precision Machinery Import-Export Co., Ltd.",
+            False,
+        ),
+        (
+            "China Precision Machinery Import-Export Corp.",
+            "China Precision Machinery Import-Export Corp",
+            False,
+        ),
+        # A word missing on either side, or only near: still only generic evidence.
+        ("China Precision Machinery Import-Export Corp.", "China Precision Machinery Corp.", True),
+        ("China Precision Machinery Corp.", "China Precision Machinery Import Corp.", True),
+    ],
+)
+def test_generic_only_names_are_capped_unless_every_word_matches(
+    listed: str, query: str, capped: bool
+) -> None:
+    score = _score(_screener_of(listed, "Unrelated Name Holdings"), query)
+    assert (score <= GENERIC_ONLY_CAP) is capped, score
