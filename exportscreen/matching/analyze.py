@@ -201,11 +201,39 @@ def _word_token(raw: _Raw, role: NameRole) -> Token:
     return Token(raw.surface, raw.ascii, key, TokenKind.WORD, via, raw.script, role)
 
 
+def _legal_words_rejoined(raws: list[_Raw]) -> list[_Raw]:
+    """Legal-form words a typist split ("LIMI TED", "COM PANY") joined again, and those glued to
+    a neighbour ("ALWEFAQLTD", "JOINTSTOCK") cut off, so that the form is recognised whole."""
+    table = legal_forms()
+    out: list[_Raw] = []
+    for raw in raws:
+        plain = raw.fixed is None and raw.script is Script.LATIN and raw.surface == raw.ascii
+        previous = out[-1] if out else None
+        if (
+            plain
+            and previous is not None
+            and previous.fixed is None
+            and previous.script is Script.LATIN
+            and previous.surface == previous.ascii
+            and previous.group == raw.group
+            and table.joined_word(previous.ascii, raw.ascii)
+        ):
+            joined = previous.ascii + raw.ascii
+            out[-1] = _Raw(joined, joined, Script.LATIN, raw.group)
+            continue
+        parts = table.unglue(raw.ascii) if plain else (raw.ascii,)
+        if len(parts) == 1:
+            out.append(raw)
+        else:
+            out.extend(_Raw(part, part, Script.LATIN, raw.group) for part in parts)
+    return out
+
+
 @lru_cache(maxsize=8192)
 def analyze(name: str, person: bool = False) -> AnalyzedName:
     """Tokens of a name. ``person`` reads a comma as "FAMILY, Given Middle" (the lists' order)."""
     cleaned = clean(name, MAX_NAME_CHARS)
-    raws = _raw_tokens(cleaned.text, person)
+    raws = _legal_words_rejoined(_raw_tokens(cleaned.text, person))
     roles = _roles(raws, person)
     table = legal_forms()
     # Chinese pieces are final already, and the letters of an Arabic-script word romanised
