@@ -47,6 +47,8 @@ class NameRole(enum.IntEnum):
     FAMILY = 1
     GIVEN = 2
     MIDDLE = 3  # middle names and patronymics: often omitted by whoever types the name
+    # One of two or more family names ("AGUIRRE CARDONA, Armando"): either is often left out.
+    FAMILY_PART = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,19 +175,25 @@ def _raw_tokens(text: str, person: bool) -> list[_Raw]:
     return raws[: MAX_TOKENS * 2]
 
 
+# Generational suffixes: after a comma ("PRADO, JR.") they are not a given name.
+_SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv"})
+
+
 def _roles(raws: list[_Raw], person: bool) -> list[NameRole]:
-    if not person or not any(r.group for r in raws):
-        return [NameRole.OTHER] * len(raws)
-    roles: list[NameRole] = []
-    seen_given = False
-    for raw in raws:
-        if raw.group == 0:
-            roles.append(NameRole.FAMILY)
-        elif not seen_given:
-            roles.append(NameRole.GIVEN)
-            seen_given = True
-        else:
-            roles.append(NameRole.MIDDLE)
+    """Each token's place in a listed person's name, when a comma says "FAMILY, Given Middle"
+    (without one, the order is anybody's guess: "Xu Weibo", "JAMES MWANGANGI KIILU")."""
+    roles = [NameRole.OTHER] * len(raws)
+    if not person:
+        return roles
+    named = [i for i, r in enumerate(raws) if r.ascii not in _SUFFIXES and r.fixed is None]
+    after_comma = [i for i in named if raws[i].group]
+    if after_comma:
+        family = [i for i in named if not raws[i].group]
+        for i in family:
+            roles[i] = NameRole.FAMILY if len(family) == 1 else NameRole.FAMILY_PART
+        roles[after_comma[0]] = NameRole.GIVEN
+        for i in after_comma[1:]:
+            roles[i] = NameRole.MIDDLE
     return roles
 
 
