@@ -88,6 +88,23 @@ def test_person_roles_follow_the_lists_comma() -> None:
     assert all(t.role is NameRole.OTHER for t in analyze("KHOROSHEV, Dmitry").tokens)
 
 
+@pytest.mark.parametrize(
+    ("name", "roles"),
+    [
+        ("KHOROSHEV, Dmitry Yuryevich", "FAMILY GIVEN MIDDLE"),
+        # Two family names: either is often left out, so each counts less than one alone.
+        ("AGUIRRE CARDONA, Armando", "FAMILY_PART FAMILY_PART GIVEN"),
+        # A generational suffix after the comma is not a given name.
+        ("JOEL PRADO, JR.", "OTHER OTHER OTHER"),
+        ("MURRAY, Joseph P., Jr", "FAMILY GIVEN MIDDLE OTHER"),
+        # Without a comma the order is unknown.
+        ("JAMES MWANGANGI KIILU", "OTHER OTHER OTHER"),
+    ],
+)
+def test_person_roles(name: str, roles: str) -> None:
+    assert [t.role.name for t in analyze(name, person=True).tokens] == roles.split()
+
+
 def test_numbers_are_tokens_of_their_own() -> None:
     tokens = analyze("Vessel No. 013").tokens
     assert [(t.key, t.kind) for t in tokens][-1] == ("13", TokenKind.NUMBER)
