@@ -140,3 +140,16 @@ def test_form_words_split_by_a_typist(first: str, second: str, joined: bool) -> 
 )
 def test_split_and_glued_forms_are_read_whole(name: str, same_as: str) -> None:
     assert [t.key for t in analyze(name).tokens] == [t.key for t in analyze(same_as).tokens]
+
+
+@pytest.mark.parametrize(
+    ("name", "form_class"),
+    [
+        ("Joint Stock Sberbank Automated Trade System", "jsc"),
+        ("Joint-Stock Commercial Bank Acme", "jsc"),
+        ("Joint Stock Company Acme", "jsc"),
+        ("Open Joint Stock Company Acme", "jsc"),
+    ],
+)
+def test_joint_stock_without_company(name: str, form_class: str) -> None:
+    assert _legal(name) == [form_class]
