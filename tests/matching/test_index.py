@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 from exportscreen.matching.analyze import TokenKind, analyze
-from exportscreen.matching.index import ROUTE_CACHE_SIZE, MatchIndex, QueryKey
+from exportscreen.matching.index import GENERIC_WEIGHT, ROUTE_CACHE_SIZE, MatchIndex, QueryKey
 from exportscreen.matching.normalize import Script
 from exportscreen.matching.score import prepare
-from exportscreen.model import ListCode
+from exportscreen.model import Entry, EntryType, ListCode
 from tests.matching.conftest import fixture_entries
 
 
@@ -102,3 +102,13 @@ def test_the_route_cache_is_bounded_and_not_serialised(index: MatchIndex) -> Non
         index.token_routes(f"word{i}", TokenKind.WORD, 1.0)
     assert len(index.route_cache) == ROUTE_CACHE_SIZE
     assert not MatchIndex.from_bytes(index.to_bytes()).route_cache
+
+
+@pytest.mark.parametrize("place", ["guizhou", "sichuan", "zhejiang", "xinjiang", "qingdao"])
+def test_chinese_provinces_and_large_cities_weigh_as_generic_words(place: str) -> None:
+    entries = [
+        Entry(id=f"SDN-{i}", list=ListCode.SDN, type=EntryType.ENTITY, name=f"{place} Acme{i}")
+        for i in range(3)
+    ]
+    index = MatchIndex.build(entries)
+    assert index.word_weight[index.word_ids[place]] <= GENERIC_WEIGHT
