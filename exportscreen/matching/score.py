@@ -11,7 +11,7 @@
    does not take a word the join matches better.
 2. Score: with each token weighted by IDF (generic words and legal forms weigh little), precision
    is the share of the query's weight matched (unmatched query words counting
-   UNMATCHED_QUERY_FACTOR of their weight), recall the share of the listed name's weight
+   SCORE_UNMATCHED_QUERY_FACTOR of their weight), recall the share of the listed name's weight
    matched (a person's middle names and patronymic count half, the family name more); the name
    score is their geometric mean, each pair counting its similarity. A pair through an initial
    carries an initial's weight on both sides ("I" / "Ingvarsson" is not evidence of the name).
@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 
 from exportscreen.matching.analyze import AnalyzedName, NameRole, Token, TokenKind
 from exportscreen.matching.index import (
+    GENERIC_WEIGHT,
     INITIAL_WEIGHT,
     ROLE_FACTOR,
     UNMATCHED_QUERY_FACTOR,
@@ -74,6 +75,19 @@ LEGAL_FORM_MISMATCH_PENALTY = 0.03
 # a differently ordered sum.
 BOUND_SLACK = 1e-9
 
+
+# Query words that match nothing count this much of their weight against a name. The index
+# ranks candidates with its own, lower UNMATCHED_QUERY_FACTOR, so its reach stays an upper
+# bound of the precision computed here. A generic word added to a listed name (a branch, a
+# city, "Trading") weighs little whatever this factor; a distinctive one ("Mauro Gallardo"
+# against an alias "MAURO") is most of the evidence that the query names someone else.
+SCORE_UNMATCHED_QUERY_FACTOR = 0.8
+assert SCORE_UNMATCHED_QUERY_FACTOR >= UNMATCHED_QUERY_FACTOR
+# A near spelling whose first letters differ loses this much, unless the two letters are one
+# sound in the usual romanisations (C/K/Q, G/H, I/Y/J/E, V/W): typists rarely get the first
+# letter wrong ("Varma" / "Karma", "General" / "Central").
+FIRST_LETTER_PENALTY = 0.1
+_INITIAL_SOUND = {"k": "c", "q": "c", "h": "g", "y": "i", "j": "i", "e": "i", "w": "v"}
 
 _ROLE_FACTORS = [ROLE_FACTOR[NameRole(role)] for role in range(len(NameRole))]
 
@@ -172,6 +186,8 @@ def compare(query: QueryToken, word: int, index: MatchIndex) -> tuple[float, Mat
     similar = spelling(token.key, key)
     if min(len(query.skeleton), len(skeleton)) >= MIN_FUZZY_LETTERS:
         similar = max(similar, spelling(query.skeleton, skeleton))
+    if _INITIAL_SOUND.get(token.key[0], token.key[0]) != _INITIAL_SOUND.get(key[0], key[0]):
+        similar -= FIRST_LETTER_PENALTY
     if min(len(token.key), len(key)) >= MIN_FUZZY_LETTERS and similar >= MIN_FUZZY_SIMILARITY:
         return similar, MatchKind.FUZZY, ""
     if (
@@ -260,12 +276,13 @@ def _score_bound(
         if listed_total
         else 0.0
     )
-    # Precision is matched / (all - (1 - UNMATCHED_QUERY_FACTOR) * unmatched): at most
-    # M / (UNMATCHED_QUERY_FACTOR * all + (1 - UNMATCHED_QUERY_FACTOR) * M) for M the weight of
-    # the query tokens that can be matched, which grows with M.
+    # Precision is matched / (all - (1 - F) * unmatched), F = SCORE_UNMATCHED_QUERY_FACTOR: at
+    # most M / (F * all + (1 - F) * M) for M the weight of the query tokens that can be
+    # matched, which grows with M.
     everything = sum(q.weight for q in query)
     matchable = sum(q.weight for q, can in zip(query, pairable, strict=True) if can)
-    denominator = UNMATCHED_QUERY_FACTOR * everything + (1 - UNMATCHED_QUERY_FACTOR) * matchable
+    factor = SCORE_UNMATCHED_QUERY_FACTOR
+    denominator = factor * everything + (1 - factor) * matchable
     precision = min(1.0, matchable / denominator) if denominator else 0.0
     return math.sqrt(precision * min(1.0, recall))
 
@@ -335,7 +352,9 @@ def score_name(
     query_unmatched = sum(q.weight for q in query) - sum(
         query_used[q] for p in pairs for q in p.query
     )
-    query_total = sum(q.weight for q in query) - query_unmatched * (1 - UNMATCHED_QUERY_FACTOR)
+    query_total = sum(q.weight for q in query) - query_unmatched * (
+        1 - SCORE_UNMATCHED_QUERY_FACTOR
+    )
     listed_total = sum(listed_weight)
     precision = query_matched / query_total if query_total else 0.0
     recall = listed_matched / listed_total if listed_total else 0.0
@@ -354,7 +373,9 @@ def score_name(
     whole_name = (
         all(p.similarity >= FULL_COVERAGE for p in pairs)
         and any(query[q].token.kind == _WORD for p in pairs for q in p.query)
-        and not any(query[q].token.kind == _WORD for q in free_query)
+        and not any(
+            query[q].token.kind == _WORD and query[q].weight > GENERIC_WEIGHT for q in free_query
+        )
         and not any(index.word_kind[words[w]] == _WORD for w in free_listed)
     )
     if not distinctive and not whole_name and score > GENERIC_ONLY_CAP:

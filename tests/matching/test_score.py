@@ -155,7 +155,10 @@ def _score(screener: Screener, query: str, entry_id: str = "SDN-0") -> float:
         ),
         # A word missing on either side, or only near: still only generic evidence.
         ("China Precision Machinery Import-Export Corp.", "China Precision Machinery Corp.", True),
-        ("China Precision Machinery Corp.", "China Precision Machinery Import Corp.", True),
+        # A generic word added on the query side (a city, a branch) is allowed; another is not.
+        ("China Precision Machinery Corp.", "China Precision Machinery Import Corp.", False),
+        ("China Telecom Corporation Limited", "China Telecom Corporation Beijing Limited", False),
+        ("China Precision Machinery Corp.", "China Precision Machinery Zorblat Corp.", True),
     ],
 )
 def test_generic_only_names_are_capped_unless_every_word_matches(
@@ -163,3 +166,42 @@ def test_generic_only_names_are_capped_unless_every_word_matches(
 ) -> None:
     score = _score(_screener_of(listed, "Unrelated Name Holdings"), query)
     assert (score <= GENERIC_ONLY_CAP) is capped, score
+
+
+@pytest.mark.parametrize(
+    ("listed", "query", "low", "high"),
+    [
+        # A distinctive query word that matches nothing counts 0.8 of its weight: a one-word
+        # alias is not a hit for a two-word name that only shares it.
+        ("MAURO", "Mauro Gallardo", 0.7, 0.76),
+        # A generic one weighs little anyway.
+        ("Zorblat Aviation", "Zorblat Aviation Trading", 0.95, 1.0),
+    ],
+)
+def test_unmatched_query_words(listed: str, query: str, low: float, high: float) -> None:
+    score = _score(_screener_of(listed, "Unrelated Name Holdings", "Gallardo Trading"), query)
+    assert low <= score <= high, score
+
+
+@pytest.mark.parametrize(
+    ("query", "listed", "matched"),
+    [
+        # Near spellings with the first letter kept, or changed within one sound.
+        ("Kunlun Zorblat", "Klunun Zorblat", True),
+        ("Konsulting Zorblat", "Consulting Zorblat", True),
+        ("Hazprom Zorblat", "Gazprom Zorblat", True),
+        ("Yevgeniy Zorblat", "Evgeniy Zorblat", True),
+        ("Wladimir Zorblat", "Vladimir Zorblat", True),
+        # Another first letter: no longer a near spelling.
+        ("Varma Zorblat", "Karma Zorblat", False),
+        ("General Zorblat", "Central Zorblat", False),
+    ],
+)
+def test_first_letter_changes_are_not_typos(query: str, listed: str, matched: bool) -> None:
+    index = MatchIndex.build(
+        [Entry(id="SDN-0", list=ListCode.SDN, type=EntryType.ENTITY, name=listed)]
+    )
+    tokens = prepare(analyze(query), index)
+    pairs = score_name(tokens, 0, index, {}).pairs
+    near = [p for p in pairs if p.query == (0,)]
+    assert bool(near) is matched, pairs
