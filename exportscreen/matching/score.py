@@ -60,6 +60,12 @@ INITIAL_SIMILARITY = 0.7
 # similarity, so a name resting on one loose pair stays low while one among exact words is found.
 MIN_FUZZY_SIMILARITY = 0.76
 MIN_FUZZY_LETTERS = 4  # shorter words must agree through a key, not by spelling
+# Two edits in a short word ("Leihua" / "Leimva", "Azzam" / "Azazi") fall below
+# MIN_FUZZY_SIMILARITY. Such a loose pair counts only in a name that another distinctive word
+# matches exactly (or through a key): beside "AVIC ... (LETRI)" it is a typo, alone it is
+# another name.
+MIN_LOOSE_SIMILARITY = 0.72
+MIN_LOOSE_LETTERS = 5
 MIN_PHONETIC_SPELLING = 0.72  # metaphone alone pairs too much ("Merlion" / "Marlin")
 MIN_JOINED_SIMILARITY = 0.95
 MAX_JOINED_PARTS = 3
@@ -186,9 +192,15 @@ def compare(query: QueryToken, word: int, index: MatchIndex) -> tuple[float, Mat
     similar = spelling(token.key, key)
     if min(len(query.skeleton), len(skeleton)) >= MIN_FUZZY_LETTERS:
         similar = max(similar, spelling(query.skeleton, skeleton))
-    if _INITIAL_SOUND.get(token.key[0], token.key[0]) != _INITIAL_SOUND.get(key[0], key[0]):
+    same_start = _INITIAL_SOUND.get(token.key[0], token.key[0]) == _INITIAL_SOUND.get(
+        key[0], key[0]
+    )
+    if not same_start:
         similar -= FIRST_LETTER_PENALTY
-    if min(len(token.key), len(key)) >= MIN_FUZZY_LETTERS and similar >= MIN_FUZZY_SIMILARITY:
+    shorter = min(len(token.key), len(key))
+    if shorter >= MIN_FUZZY_LETTERS and similar >= MIN_FUZZY_SIMILARITY:
+        return similar, MatchKind.FUZZY, ""
+    if same_start and shorter >= MIN_LOOSE_LETTERS and similar >= MIN_LOOSE_SIMILARITY:
         return similar, MatchKind.FUZZY, ""
     if (
         query.phonetic
@@ -287,6 +299,21 @@ def _score_bound(
     return math.sqrt(precision * min(1.0, recall))
 
 
+_NEAR = (MatchKind.FUZZY, MatchKind.PHONETIC, MatchKind.INITIAL)
+
+
+def _anchored(pairs: list[Pair], query: list[QueryToken], listed_weight: list[float]) -> bool:
+    """Whether a distinctive word of the name matched otherwise than by a near spelling."""
+    return any(
+        p.kind not in _NEAR
+        and (
+            any(query[q].weight >= DISTINCTIVE_WEIGHT for q in p.query)
+            or any(listed_weight[w] >= DISTINCTIVE_WEIGHT for w in p.listed)
+        )
+        for p in pairs
+    )
+
+
 def score_name(
     query: list[QueryToken],
     name_id: int,
@@ -335,6 +362,13 @@ def score_name(
             pairs.append(Pair(qs, ws, kind, similarity, note))
             free_query.difference_update(qs)
             free_listed.difference_update(ws)
+
+    loose = [p for p in pairs if p.kind is MatchKind.FUZZY and p.similarity < MIN_FUZZY_SIMILARITY]
+    if loose and not _anchored(pairs, query, listed_weight):
+        pairs = [p for p in pairs if p not in loose]
+        for pair in loose:
+            free_query.update(pair.query)
+            free_listed.update(pair.listed)
 
     # An initial carries an initial's information whichever side writes the full word: "I"
     # matches "Ingvarsson" as evidence worth INITIAL_WEIGHT, and the rest of the full word's

@@ -205,3 +205,38 @@ def test_first_letter_changes_are_not_typos(query: str, listed: str, matched: bo
     pairs = score_name(tokens, 0, index, {}).pairs
     near = [p for p in pairs if p.query == (0,)]
     assert bool(near) is matched, pairs
+
+
+@pytest.mark.parametrize(
+    ("listed", "query", "matched"),
+    [
+        # Two edits in a short word: a typo beside an exactly matched distinctive word...
+        ("AVIC Leihua Electronic Institute", "AVIC Leimva Electronic Institute", True),
+        ("SALHAB, Azzam", "Azazi Salhab", True),
+        # ...but not on its own, nor beside generic words only.
+        ("Leihua", "Leimva", False),
+        ("Leihua Electronic Institute", "Leimva Electronic Institute", False),
+    ],
+)
+def test_loose_spellings_count_only_beside_an_anchor(
+    listed: str, query: str, matched: bool
+) -> None:
+    person = "," in listed
+    kind = EntryType.INDIVIDUAL if person else EntryType.ENTITY
+    index = MatchIndex.build(
+        [
+            Entry(id="SDN-0", list=ListCode.SDN, type=kind, name=listed),
+            *(
+                Entry(id=f"SDN-{i}", list=ListCode.SDN, type=EntryType.ENTITY, name=name)
+                for i, name in enumerate(
+                    ["Acme Electronic Institute", "Zorblat Electronic", "Plugh Institute"] * 30,
+                    start=1,
+                )
+            ),
+        ]
+    )
+    tokens = prepare(analyze(query), index)
+    name_id = next(i for i, text in enumerate(index.name_text) if text == listed)
+    pairs = score_name(tokens, name_id, index, {}).pairs
+    loose = [p for p in pairs if p.kind is MatchKind.FUZZY and p.similarity < 0.76]
+    assert bool(loose) is matched, pairs
