@@ -84,10 +84,18 @@ def test_numbers_tell_siblings_apart(screener: Screener) -> None:
 
 
 def test_generic_words_alone_are_capped(screener: Screener) -> None:
-    hits = screener.screen("Shanghai Global Trading Group", threshold=0.0)
+    # Part of a name made of generic words ("... Group Co., Ltd." without "Group"): capped.
+    hits = screener.screen("Shanghai Global Trading Co Ltd", threshold=0.0)
     generic = [h for h in hits if h.entry.id == "EL-generic"]
     assert generic and generic[0].score <= 0.5
     assert "only generic words" in generic[0].explanation.summary
+    # Every word of it, legal form aside, is the name itself (tests/matching/test_score.py).
+    (whole,) = [
+        h
+        for h in screener.screen("Shanghai Global Trading Group", threshold=0.0)
+        if h.entry.id == "EL-generic"
+    ]
+    assert whole.score > 0.8
 
 
 def test_hit_explains_itself(screener: Screener) -> None:
