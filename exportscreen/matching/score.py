@@ -25,6 +25,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from rapidfuzz.distance import OSA
+
 from exportscreen.matching.analyze import AnalyzedName, NameRole, Token, TokenKind
 from exportscreen.matching.index import (
     GENERIC_WEIGHT,
@@ -66,6 +68,13 @@ MIN_FUZZY_LETTERS = 4  # shorter words must agree through a key, not by spelling
 # another name.
 MIN_LOOSE_SIMILARITY = 0.72
 MIN_LOOSE_LETTERS = 5
+# A word of four letters is near another by one edit at most ("Boet" is not "Bouvet", "Romo"
+# not "Romero"): two edits in four letters make another word.
+MAX_ONE_EDIT_LETTERS = 4
+# Three-letter words are too short for spelling similarity, but two letters swapped ("Sko" /
+# "Sok") is a typo: as a loose pair, counted only beside an anchor.
+TRANSPOSED_LETTERS = 3
+TRANSPOSED_SIMILARITY = 0.74
 MIN_PHONETIC_SPELLING = 0.72  # metaphone alone pairs too much ("Merlion" / "Marlin")
 MIN_JOINED_SIMILARITY = 0.95
 MAX_JOINED_PARTS = 3
@@ -198,9 +207,18 @@ def compare(query: QueryToken, word: int, index: MatchIndex) -> tuple[float, Mat
     if not same_start:
         similar -= FIRST_LETTER_PENALTY
     shorter = min(len(token.key), len(key))
-    if shorter >= MIN_FUZZY_LETTERS and similar >= MIN_FUZZY_SIMILARITY:
-        return similar, MatchKind.FUZZY, ""
-    if same_start and shorter >= MIN_LOOSE_LETTERS and similar >= MIN_LOOSE_SIMILARITY:
+    if shorter < MIN_FUZZY_LETTERS:
+        if shorter == TRANSPOSED_LETTERS and _transposed(token.key, key):
+            return TRANSPOSED_SIMILARITY, MatchKind.FUZZY, ""
+    elif (
+        shorter <= MAX_ONE_EDIT_LETTERS
+        and OSA.distance(token.key, key) > 1
+        and OSA.distance(query.skeleton, skeleton) > 1
+    ):
+        return _NO_MATCH
+    elif similar >= MIN_FUZZY_SIMILARITY or (
+        same_start and shorter >= MIN_LOOSE_LETTERS and similar >= MIN_LOOSE_SIMILARITY
+    ):
         return similar, MatchKind.FUZZY, ""
     if (
         query.phonetic
@@ -209,6 +227,19 @@ def compare(query: QueryToken, word: int, index: MatchIndex) -> tuple[float, Mat
     ):
         return max(similar, PHONETIC_SIMILARITY), MatchKind.PHONETIC, ""
     return _NO_MATCH
+
+
+def _transposed(a: str, b: str) -> bool:
+    """Two words equal but for two adjacent letters swapped after the first ("sko" / "sok")."""
+    if len(a) != len(b) or a[0] != b[0] or a == b:
+        return False
+    differ = [i for i in range(len(a)) if a[i] != b[i]]
+    return (
+        len(differ) == 2
+        and differ[1] == differ[0] + 1
+        and a[differ[0]] == b[differ[1]]
+        and a[differ[1]] == b[differ[0]]
+    )
 
 
 def _arabic(query: QueryToken, word: int, index: MatchIndex) -> tuple[float, MatchKind, str]:
@@ -266,6 +297,27 @@ def _joined_options(
             similarity = _joined(text, others[start : end + 1])
             if similarity:
                 found.append((single, tuple(range(start, end + 1)), similarity))
+    return found
+
+
+def _regrouped_pairs(
+    query_keys: list[str], listed_keys: list[str]
+) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    """Two adjacent words on each side that are the same letters cut elsewhere ("Myongc Hin" /
+    "Myong Chin"): (query pair, listed pair). Equal words are left to the one-to-one pairs."""
+    listed_runs: dict[str, list[int]] = {}
+    for start in range(len(listed_keys) - 1):
+        first, second = listed_keys[start], listed_keys[start + 1]
+        if first and second:
+            listed_runs.setdefault(first + second, []).append(start)
+    found: list[tuple[tuple[int, int], tuple[int, int]]] = []
+    for start in range(len(query_keys) - 1):
+        first, second = query_keys[start], query_keys[start + 1]
+        if not first or not second:
+            continue
+        for listed in listed_runs.get(first + second, ()):
+            if listed_keys[listed] != first and len(first + second) >= MIN_JOINED_LETTERS:
+                found.append(((start, start + 1), (listed, listed + 1)))
     return found
 
 
@@ -344,6 +396,9 @@ def score_name(
     if len(query) > 1:
         for w, span, similarity in _joined_options(listed_keys, query_keys):
             options.append((similarity, span, (w,), MatchKind.JOINED, ""))
+    if len(query) > 1 and len(words) > 1:
+        for q_span, w_span in _regrouped_pairs(query_keys, listed_keys):
+            options.append((1.0, q_span, w_span, MatchKind.JOINED, ""))
     weights = index.word_weight
     listed_weight = [
         weights[word] * _ROLE_FACTORS[role] for word, role in zip(words, roles, strict=True)

@@ -15,8 +15,11 @@ from exportscreen.matching.score import (
     MAX_JOINED_LENGTH_GAP,
     MAX_JOINED_PARTS,
     MIN_JOINED_LETTERS,
+    Pair,
     _joined,
     _joined_options,
+    _regrouped_pairs,
+    _transposed,
     prepare,
     score_name,
 )
@@ -88,6 +91,9 @@ BOUND_QUERIES = [
     "China Electronics Technology Group 13th Research Institute",
     "Shanghai Global Trading Group",
     "John Smith Trading Ltd",
+    "Khoroshev Dmitri Yuryevich",  # near spellings, loose and not
+    "Hik Visiondigital",  # the same letters cut elsewhere
+    "Inspru Grop",
 ]
 
 
@@ -240,3 +246,65 @@ def test_loose_spellings_count_only_beside_an_anchor(
     pairs = score_name(tokens, name_id, index, {}).pairs
     loose = [p for p in pairs if p.kind is MatchKind.FUZZY and p.similarity < 0.76]
     assert bool(loose) is matched, pairs
+
+
+def _pair_of(query: str, listed: str) -> list[Pair]:
+    index = MatchIndex.build(
+        [
+            Entry(id="SDN-0", list=ListCode.SDN, type=EntryType.ENTITY, name=listed),
+            Entry(id="SDN-1", list=ListCode.SDN, type=EntryType.ENTITY, name="Plugh Xyzzy"),
+        ]
+    )
+    return score_name(prepare(analyze(query), index), 0, index, {}).pairs
+
+
+@pytest.mark.parametrize(
+    ("query", "listed", "matched"),
+    [
+        # Four letters: one edit is a typo, two make another word.
+        ("Boet Zorblat", "Bouvet Zorblat", False),
+        ("Romo Zorblat", "Romero Zorblat", False),
+        ("Bret Zorblat", "Brett Zorblat", True),  # equal skeletons
+        ("Barr Zorblat", "Bart Zorblat", True),
+        # Longer words keep the similarity threshold.
+        ("Kunlun Zorblat", "Klunun Zorblat", True),
+    ],
+)
+def test_short_words_are_near_by_one_edit_only(query: str, listed: str, matched: bool) -> None:
+    assert any(p.query == (0,) for p in _pair_of(query, listed)) is matched
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "transposed"),
+    [
+        ("sko", "sok", True),
+        ("kmi", "kim", True),
+        ("ski", "sko", False),
+        ("oks", "sok", False),  # the first letter stays
+        ("sok", "sok", False),
+        ("sok", "soke", False),
+    ],
+)
+def test_transposed(a: str, b: str, transposed: bool) -> None:
+    assert _transposed(a, b) is transposed
+
+
+@pytest.mark.parametrize(
+    ("query", "listed", "found"),
+    [
+        (["chang", "myongc", "hin"], ["chang", "myong", "chin"], [((1, 2), (1, 2))]),
+        (["myo", "ngchin"], ["myong", "chin"], [((0, 1), (0, 1))]),
+        (["myong", "chin"], ["myong", "chin"], []),  # one-to-one pairs do it
+        (["myongc", "", "hin"], ["myong", "chin"], []),  # a legal form or number between
+        (["ab", "c"], ["a", "bc"], []),  # too short
+    ],
+)
+def test_regrouped_pairs(
+    query: list[str], listed: list[str], found: list[tuple[tuple[int, int], tuple[int, int]]]
+) -> None:
+    assert _regrouped_pairs(query, listed) == found
+
+
+def test_regrouped_words_score_as_the_name() -> None:
+    pairs = _pair_of("Myongc Hin Zorblat", "Myong Chin Zorblat")
+    assert any(p.kind is MatchKind.JOINED and len(p.query) == 2 for p in pairs)
