@@ -104,8 +104,10 @@ def test_the_route_cache_is_bounded_and_not_serialised(index: MatchIndex) -> Non
     assert not MatchIndex.from_bytes(index.to_bytes()).route_cache
 
 
-@pytest.mark.parametrize("place", ["guizhou", "sichuan", "zhejiang", "xinjiang", "qingdao"])
-def test_chinese_provinces_and_large_cities_weigh_as_generic_words(place: str) -> None:
+@pytest.mark.parametrize(
+    "place", ["guizhou", "sichuan", "zhejiang", "xinjiang", "qingdao", "dubai", "moscow"]
+)
+def test_provinces_and_large_cities_weigh_as_generic_words(place: str) -> None:
     entries = [
         Entry(id=f"SDN-{i}", list=ListCode.SDN, type=EntryType.ENTITY, name=f"{place} Acme{i}")
         for i in range(3)
