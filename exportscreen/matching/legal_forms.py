@@ -34,6 +34,10 @@ _GLUED_FORM_WORDS = (
 # Words of a form that are ordinary words too ("Woodstock", "Livestock"): cut off only when what
 # remains is a word of a form as well ("JOINTSTOCK").
 _GLUED_PHRASE_WORDS = ("joint", "stock", "liability")
+_AFTER_FORM_WORDS = frozenset(
+    romanisation_skeleton(w)
+    for w in ("group", "holding", "branch", "office", "representative", "head", "headquarters")
+)
 _MIN_GLUED_REST = 3  # what remains of the word when the form is cut off
 
 
@@ -65,7 +69,10 @@ class LegalFormTable:
             found = self.phrases.get(phrase)
             if found is None:
                 continue
-            at_edge = start == 0 or start + length == len(skeletons)
+            # A form followed only by words that place the company in a group ends the name
+            # too ("Aelcomp Oy Group", "Sberbank Europe AG Holding"); "Banco SA Trading" does
+            # not end at "SA".
+            at_edge = start == 0 or all(k in _AFTER_FORM_WORDS for k in skeletons[start + length :])
             if sum(len(k) for k in phrase) <= _EDGE_ONLY_MAX_LETTERS and not at_edge:
                 continue
             return length, found

@@ -153,3 +153,20 @@ def test_split_and_glued_forms_are_read_whole(name: str, same_as: str) -> None:
 )
 def test_joint_stock_without_company(name: str, form_class: str) -> None:
     assert _legal(name) == [form_class]
+
+
+@pytest.mark.parametrize(
+    ("name", "forms"),
+    [
+        # A two-letter form followed by generic words only (a branch, a group) ends the name.
+        ("Aelcomp Oy Group", ["ltd"]),
+        ("Sberbank Europe AG Holding", ["jsc"]),
+        ("Airfix Aviation Oy Branch Office", ["ltd"]),
+        ("Banco SA Trading", []),
+        # Followed by a name part, it is a name part.
+        ("Li Ao Chen", []),
+        ("Acme Ag Zorblat Group", []),
+    ],
+)
+def test_two_letter_forms_before_generic_words(name: str, forms: list[str]) -> None:
+    assert _legal(name) == forms
