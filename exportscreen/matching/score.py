@@ -29,7 +29,6 @@ from rapidfuzz.distance import OSA
 
 from exportscreen.matching.analyze import AnalyzedName, NameRole, Token, TokenKind
 from exportscreen.matching.index import (
-    GENERIC_WEIGHT,
     INITIAL_WEIGHT,
     ROLE_FACTOR,
     UNMATCHED_QUERY_FACTOR,
@@ -99,10 +98,14 @@ BOUND_SLACK = 1e-9
 SCORE_UNMATCHED_QUERY_FACTOR = 0.8
 assert SCORE_UNMATCHED_QUERY_FACTOR >= UNMATCHED_QUERY_FACTOR
 # A near spelling whose first letters differ loses this much, unless the two letters are one
-# sound in the usual romanisations (C/K/Q, G/H, I/Y/J/E, V/W): typists rarely get the first
-# letter wrong ("Varma" / "Karma", "General" / "Central").
-FIRST_LETTER_PENALTY = 0.1
-_INITIAL_SOUND = {"k": "c", "q": "c", "h": "g", "y": "i", "j": "i", "e": "i", "w": "v"}
+# sound in the usual romanisations (C/K/Q, G/H, V/W, a vowel or Y/J for another): typists
+# rarely get the first letter wrong ("Varma" / "Karma", "General" / "Central").
+FIRST_LETTER_PENALTY = 0.05
+_LATIN_END = 0x250  # Latin letters with their diacritics end here (normalize.script_of)
+_INITIAL_SOUND = {
+    "k": "c", "q": "c", "h": "g", "w": "v",
+    **dict.fromkeys("aeiouyj", "a"),  # Osama / Usama, Ibrahim / Ebrahim, Yevgeny / Evgeny
+}  # fmt: skip
 
 _ROLE_FACTORS = [ROLE_FACTOR[NameRole(role)] for role in range(len(NameRole))]
 
@@ -115,6 +118,8 @@ class QueryToken:
     consonants: str
     phonetic: str
     equivalents: dict[str, str]
+    # Typed in Latin letters (not romanised from another script): typing-error rules apply.
+    typed: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,6 +164,7 @@ def prepare(query: AnalyzedName, index: MatchIndex) -> list[QueryToken]:
                 consonants=_consonants(token) if is_word else "",
                 phonetic=phonetic_key(token.key) if is_word else "",
                 equivalents=index.equivalences.get(token.key, {}) if is_word else {},
+                typed=all(ord(char) < _LATIN_END for char in token.surface),
             )
         )
     return prepared
@@ -201,24 +207,26 @@ def compare(query: QueryToken, word: int, index: MatchIndex) -> tuple[float, Mat
     similar = spelling(token.key, key)
     if min(len(query.skeleton), len(skeleton)) >= MIN_FUZZY_LETTERS:
         similar = max(similar, spelling(query.skeleton, skeleton))
+    # The rules for typing errors apply to words typed in Latin letters; a word romanised from
+    # another script varies as romanisations do (Korean G/K, Hebrew H/Kh, vowels).
+    typed = query.typed
     same_start = _INITIAL_SOUND.get(token.key[0], token.key[0]) == _INITIAL_SOUND.get(
         key[0], key[0]
     )
-    if not same_start:
+    if typed and not same_start:
         similar -= FIRST_LETTER_PENALTY
     shorter = min(len(token.key), len(key))
     if shorter < MIN_FUZZY_LETTERS:
-        if shorter == TRANSPOSED_LETTERS and _transposed(token.key, key):
+        if typed and shorter == TRANSPOSED_LETTERS and _transposed(token.key, key):
             return TRANSPOSED_SIMILARITY, MatchKind.FUZZY, ""
     elif (
-        shorter <= MAX_ONE_EDIT_LETTERS
+        typed
+        and shorter <= MAX_ONE_EDIT_LETTERS
         and OSA.distance(token.key, key) > 1
         and OSA.distance(query.skeleton, skeleton) > 1
     ):
         return _NO_MATCH
-    elif similar >= MIN_FUZZY_SIMILARITY or (
-        same_start and shorter >= MIN_LOOSE_LETTERS and similar >= MIN_LOOSE_SIMILARITY
-    ):
+    elif similar >= MIN_FUZZY_SIMILARITY:
         return similar, MatchKind.FUZZY, ""
     if (
         query.phonetic
@@ -226,6 +234,8 @@ def compare(query: QueryToken, word: int, index: MatchIndex) -> tuple[float, Mat
         and similar >= MIN_PHONETIC_SPELLING
     ):
         return max(similar, PHONETIC_SIMILARITY), MatchKind.PHONETIC, ""
+    if same_start and shorter >= MIN_LOOSE_LETTERS and similar >= MIN_LOOSE_SIMILARITY:
+        return similar, MatchKind.FUZZY, ""
     return _NO_MATCH
 
 
@@ -462,9 +472,7 @@ def score_name(
     whole_name = (
         all(p.similarity >= FULL_COVERAGE for p in pairs)
         and any(query[q].token.kind == _WORD for p in pairs for q in p.query)
-        and not any(
-            query[q].token.kind == _WORD and query[q].weight > GENERIC_WEIGHT for q in free_query
-        )
+        and not any(query[q].token.kind == _WORD for q in free_query)
         and not any(index.word_kind[words[w]] == _WORD for w in free_listed)
     )
     if not distinctive and not whole_name and score > GENERIC_ONLY_CAP:
