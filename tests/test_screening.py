@@ -64,13 +64,21 @@ def test_finds_the_listed_party(screener: Screener, query: str, expected: str) -
         "International Trading Group",
         "Shanghai Trading Group Co Ltd",
         "China Electronics Technology Group Corporation",
-        "John Smith",
         "Hangzhou Digital Technology Co., Ltd.",
         "Beijing Zhipu Future Technology Co., Ltd.",  # a sibling that shares one rare word
     ],
 )
 def test_clean_counterparties_raise_no_hit(screener: Screener, query: str) -> None:
     assert screener.screen(query) == []
+
+
+def test_a_common_name_in_a_compound_surname_is_a_near_miss(screener: Screener) -> None:
+    # "John Smith" against "JOHN B. PRIDMORE-SMITH": every query word matches, half the compound
+    # surname and the initial do not. It scores 0.79, under the old default 0.80 and over the
+    # default chosen on the accuracy benchmark (0.77): at that default it alerts.
+    (hit, *_) = screener.screen("John Smith", threshold=0.0)
+    assert hit.entry.id == "DPL-smith"
+    assert 0.77 <= hit.score < 0.80
 
 
 def test_numbers_tell_siblings_apart(screener: Screener) -> None:
@@ -84,10 +92,18 @@ def test_numbers_tell_siblings_apart(screener: Screener) -> None:
 
 
 def test_generic_words_alone_are_capped(screener: Screener) -> None:
-    hits = screener.screen("Shanghai Global Trading Group", threshold=0.0)
+    # Part of a name made of generic words ("... Group Co., Ltd." without "Group"): capped.
+    hits = screener.screen("Shanghai Global Trading Co Ltd", threshold=0.0)
     generic = [h for h in hits if h.entry.id == "EL-generic"]
     assert generic and generic[0].score <= 0.5
     assert "only generic words" in generic[0].explanation.summary
+    # Every word of it, legal form aside, is the name itself (tests/matching/test_score.py).
+    (whole,) = [
+        h
+        for h in screener.screen("Shanghai Global Trading Group", threshold=0.0)
+        if h.entry.id == "EL-generic"
+    ]
+    assert whole.score > 0.8
 
 
 def test_hit_explains_itself(screener: Screener) -> None:

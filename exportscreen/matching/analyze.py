@@ -47,6 +47,8 @@ class NameRole(enum.IntEnum):
     FAMILY = 1
     GIVEN = 2
     MIDDLE = 3  # middle names and patronymics: often omitted by whoever types the name
+    # One of two or more family names ("AGUIRRE CARDONA, Armando"): either is often left out.
+    FAMILY_PART = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,19 +181,25 @@ def _raw_tokens(text: str, person: bool) -> list[_Raw]:
     return raws[: MAX_TOKENS * 2]
 
 
+# Generational suffixes: after a comma ("PRADO, JR.") they are not a given name.
+_SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv"})
+
+
 def _roles(raws: list[_Raw], person: bool) -> list[NameRole]:
-    if not person or not any(r.group for r in raws):
-        return [NameRole.OTHER] * len(raws)
-    roles: list[NameRole] = []
-    seen_given = False
-    for raw in raws:
-        if raw.group == 0:
-            roles.append(NameRole.FAMILY)
-        elif not seen_given:
-            roles.append(NameRole.GIVEN)
-            seen_given = True
-        else:
-            roles.append(NameRole.MIDDLE)
+    """Each token's place in a listed person's name, when a comma says "FAMILY, Given Middle"
+    (without one, the order is anybody's guess: "Xu Weibo", "JAMES MWANGANGI KIILU")."""
+    roles = [NameRole.OTHER] * len(raws)
+    if not person:
+        return roles
+    named = [i for i, r in enumerate(raws) if r.ascii not in _SUFFIXES and r.fixed is None]
+    after_comma = [i for i in named if raws[i].group]
+    if after_comma:
+        family = [i for i in named if not raws[i].group]
+        for i in family:
+            roles[i] = NameRole.FAMILY if len(family) == 1 else NameRole.FAMILY_PART
+        roles[after_comma[0]] = NameRole.GIVEN
+        for i in after_comma[1:]:
+            roles[i] = NameRole.MIDDLE
     return roles
 
 
@@ -207,11 +215,39 @@ def _word_token(raw: _Raw, role: NameRole) -> Token:
     return Token(raw.surface, raw.ascii, key, TokenKind.WORD, via, raw.script, role)
 
 
+def _legal_words_rejoined(raws: list[_Raw]) -> list[_Raw]:
+    """Legal-form words a typist split ("LIMI TED", "COM PANY") joined again, and those glued to
+    a neighbour ("ALWEFAQLTD", "JOINTSTOCK") cut off, so that the form is recognised whole."""
+    table = legal_forms()
+    out: list[_Raw] = []
+    for raw in raws:
+        plain = raw.fixed is None and raw.script is Script.LATIN and raw.surface == raw.ascii
+        previous = out[-1] if out else None
+        if (
+            plain
+            and previous is not None
+            and previous.fixed is None
+            and previous.script is Script.LATIN
+            and previous.surface == previous.ascii
+            and previous.group == raw.group
+            and table.joined_word(previous.ascii, raw.ascii)
+        ):
+            joined = previous.ascii + raw.ascii
+            out[-1] = _Raw(joined, joined, Script.LATIN, raw.group)
+            continue
+        parts = table.unglue(raw.ascii) if plain else (raw.ascii,)
+        if len(parts) == 1:
+            out.append(raw)
+        else:
+            out.extend(_Raw(part, part, Script.LATIN, raw.group) for part in parts)
+    return out
+
+
 @lru_cache(maxsize=8192)
 def analyze(name: str, person: bool = False) -> AnalyzedName:
     """Tokens of a name. ``person`` reads a comma as "FAMILY, Given Middle" (the lists' order)."""
     cleaned = clean(name, MAX_NAME_CHARS)
-    raws = _raw_tokens(cleaned.text, person)
+    raws = _legal_words_rejoined(_raw_tokens(cleaned.text, person))
     roles = _roles(raws, person)
     table = legal_forms()
     # Chinese pieces are final already, and the letters of an Arabic-script word romanised

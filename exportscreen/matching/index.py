@@ -59,6 +59,7 @@ ROLE_FACTOR = {
     NameRole.FAMILY: 1.3,
     NameRole.GIVEN: 1.0,
     NameRole.MIDDLE: 0.5,
+    NameRole.FAMILY_PART: 0.9,
 }
 
 # Query words that match nothing count this much against a name (a branch, a city or a trade

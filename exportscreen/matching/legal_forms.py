@@ -23,6 +23,22 @@ _NATIVE_SCRIPTS = (Script.HAN, Script.HANGUL, Script.KANA)
 # A one-word form split in two by a typist ("LIM ITED") is read as the form when the halves joined
 # are a form of at least this many letters (shorter joins, "A G", are ordinary initials).
 _MIN_SPLIT_FORM_LETTERS = 5
+# Legal-form words a typist glues to the next or the previous word ("ALWEFAQLTD", "JSCARGUMENT",
+# "BOGATYRILIMITED", "JOINTSTOCK"): long or unmistakable ones only, so that no ordinary word is
+# cut ("Zinc" is not "Z" + "Inc", "Intercorp" stays whole). Folded spellings.
+_GLUED_FORM_WORDS = (
+    "ltd", "llc", "jsc", "pjsc", "ojsc", "cjsc", "gmbh", "fzco", "fze", "plc",
+    "limited", "corporation", "incorporated", "company",
+    "obshchestvo", "otvetstvennostyu", "ogranichennoi", "ogranichennoy", "aktsionernoe",
+)  # fmt: skip
+# Words of a form that are ordinary words too ("Woodstock", "Livestock"): cut off only when what
+# remains is a word of a form as well ("JOINTSTOCK").
+_GLUED_PHRASE_WORDS = ("joint", "stock", "liability")
+_AFTER_FORM_WORDS = frozenset(
+    romanisation_skeleton(w)
+    for w in ("group", "holding", "branch", "office", "representative", "head", "headquarters")
+)
+_MIN_GLUED_REST = 3  # what remains of the word when the form is cut off
 
 
 @lru_cache(maxsize=65536)
@@ -39,6 +55,7 @@ class LegalFormTable:
     # a form written in Han, Hangul or kana -> class (matched on the original characters)
     native: dict[str, str]
     first_words: frozenset[str]
+    phrase_words: frozenset[str]  # every word of every phrase
     longest_phrase: int
     longest_native: int
 
@@ -53,7 +70,10 @@ class LegalFormTable:
             found = self.phrases.get(phrase)
             if found is None:
                 continue
-            at_edge = start == 0 or start + length == len(skeletons)
+            # A form followed only by words that place the company in a group ends the name
+            # too ("Aelcomp Oy Group", "Sberbank Europe AG Holding"); "Banco SA Trading" does
+            # not end at "SA".
+            at_edge = start == 0 or all(k in _AFTER_FORM_WORDS for k in skeletons[start + length :])
             if sum(len(k) for k in phrase) <= _EDGE_ONLY_MAX_LETTERS and not at_edge:
                 continue
             return length, found
@@ -68,6 +88,38 @@ class LegalFormTable:
         if len(joined) < _MIN_SPLIT_FORM_LETTERS:
             return None
         return self.phrases.get((romanisation_skeleton(joined),))
+
+    def joined_word(self, first: str, second: str) -> bool:
+        """Whether two folded words are one word of a legal-form phrase split by a typist ("com"
+        + "pany", "obshch" + "estvo"), neither being one already."""
+        joined = first + second
+        if len(joined) < _MIN_SPLIT_FORM_LETTERS or not first.isalpha() or not second.isalpha():
+            return False
+        words = self.phrase_words
+        return (
+            phrase_key(joined) in words
+            and phrase_key(first) not in words
+            and phrase_key(second) not in words
+        )
+
+    def unglue(self, folded: str) -> tuple[str, ...]:
+        """A folded word with a legal-form word glued to its start or end, in two ("alwefaqltd"
+        -> "alwefaq", "ltd"); the word alone otherwise."""
+        if not folded.isalpha() or phrase_key(folded) in self.phrase_words:
+            return (folded,)
+        for form in _GLUED_FORM_WORDS:
+            if len(folded) < len(form) + _MIN_GLUED_REST:
+                continue
+            if folded.endswith(form):
+                return (folded[: -len(form)], form)
+            if folded.startswith(form):
+                return (form, folded[len(form) :])
+        for form in _GLUED_PHRASE_WORDS:
+            if folded.endswith(form) and phrase_key(folded[: -len(form)]) in self.phrase_words:
+                return (folded[: -len(form)], form)
+            if folded.startswith(form) and phrase_key(folded[len(form) :]) in self.phrase_words:
+                return (form, folded[len(form) :])
+        return (folded,)
 
     def classes(self) -> frozenset[str]:
         return frozenset(self.phrases.values()) | frozenset(self.native.values())
@@ -90,6 +142,7 @@ def legal_forms() -> LegalFormTable:
         phrases=phrases,
         native=native,
         first_words=frozenset(k[0] for k in phrases),
+        phrase_words=frozenset(w for k in phrases for w in k),
         longest_phrase=max(len(k) for k in phrases),
         longest_native=max(len(k) for k in native),
     )

@@ -11,7 +11,7 @@
    does not take a word the join matches better.
 2. Score: with each token weighted by IDF (generic words and legal forms weigh little), precision
    is the share of the query's weight matched (unmatched query words counting
-   UNMATCHED_QUERY_FACTOR of their weight), recall the share of the listed name's weight
+   SCORE_UNMATCHED_QUERY_FACTOR of their weight), recall the share of the listed name's weight
    matched (a person's middle names and patronymic count half, the family name more); the name
    score is their geometric mean, each pair counting its similarity. A pair through an initial
    carries an initial's weight on both sides ("I" / "Ingvarsson" is not evidence of the name).
@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+
+from rapidfuzz.distance import OSA
 
 from exportscreen.matching.analyze import AnalyzedName, NameRole, Token, TokenKind
 from exportscreen.matching.index import (
@@ -59,6 +61,19 @@ INITIAL_SIMILARITY = 0.7
 # similarity, so a name resting on one loose pair stays low while one among exact words is found.
 MIN_FUZZY_SIMILARITY = 0.76
 MIN_FUZZY_LETTERS = 4  # shorter words must agree through a key, not by spelling
+# Two edits in a short word ("Leihua" / "Leimva", "Azzam" / "Azazi") fall below
+# MIN_FUZZY_SIMILARITY. Such a loose pair counts only in a name that another distinctive word
+# matches exactly (or through a key): beside "AVIC ... (LETRI)" it is a typo, alone it is
+# another name.
+MIN_LOOSE_SIMILARITY = 0.72
+MIN_LOOSE_LETTERS = 5
+# A word of four letters is near another by one edit at most ("Boet" is not "Bouvet", "Romo"
+# not "Romero"): two edits in four letters make another word.
+MAX_ONE_EDIT_LETTERS = 4
+# Three-letter words are too short for spelling similarity, but two letters swapped ("Sko" /
+# "Sok") is a typo: as a loose pair, counted only beside an anchor.
+TRANSPOSED_LETTERS = 3
+TRANSPOSED_SIMILARITY = 0.74
 MIN_PHONETIC_SPELLING = 0.72  # metaphone alone pairs too much ("Merlion" / "Marlin")
 MIN_JOINED_SIMILARITY = 0.95
 MAX_JOINED_PARTS = 3
@@ -75,6 +90,23 @@ LEGAL_FORM_MISMATCH_PENALTY = 0.03
 BOUND_SLACK = 1e-9
 
 
+# Query words that match nothing count this much of their weight against a name. The index
+# ranks candidates with its own, lower UNMATCHED_QUERY_FACTOR, so its reach stays an upper
+# bound of the precision computed here. A generic word added to a listed name (a branch, a
+# city, "Trading") weighs little whatever this factor; a distinctive one ("Mauro Gallardo"
+# against an alias "MAURO") is most of the evidence that the query names someone else.
+SCORE_UNMATCHED_QUERY_FACTOR = 0.8
+assert SCORE_UNMATCHED_QUERY_FACTOR >= UNMATCHED_QUERY_FACTOR
+# A near spelling whose first letters differ loses this much, unless the two letters are one
+# sound in the usual romanisations (C/K/Q, G/H, V/W, a vowel or Y/J for another): typists
+# rarely get the first letter wrong ("Varma" / "Karma", "General" / "Central").
+FIRST_LETTER_PENALTY = 0.05
+_LATIN_END = 0x250  # Latin letters with their diacritics end here (normalize.script_of)
+_INITIAL_SOUND = {
+    "k": "c", "q": "c", "h": "g", "w": "v",
+    **dict.fromkeys("aeiouyj", "a"),  # Osama / Usama, Ibrahim / Ebrahim, Yevgeny / Evgeny
+}  # fmt: skip
+
 _ROLE_FACTORS = [ROLE_FACTOR[NameRole(role)] for role in range(len(NameRole))]
 
 
@@ -86,6 +118,8 @@ class QueryToken:
     consonants: str
     phonetic: str
     equivalents: dict[str, str]
+    # Typed in Latin letters (not romanised from another script): typing-error rules apply.
+    typed: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +164,7 @@ def prepare(query: AnalyzedName, index: MatchIndex) -> list[QueryToken]:
                 consonants=_consonants(token) if is_word else "",
                 phonetic=phonetic_key(token.key) if is_word else "",
                 equivalents=index.equivalences.get(token.key, {}) if is_word else {},
+                typed=all(ord(char) < _LATIN_END for char in token.surface),
             )
         )
     return prepared
@@ -172,7 +207,26 @@ def compare(query: QueryToken, word: int, index: MatchIndex) -> tuple[float, Mat
     similar = spelling(token.key, key)
     if min(len(query.skeleton), len(skeleton)) >= MIN_FUZZY_LETTERS:
         similar = max(similar, spelling(query.skeleton, skeleton))
-    if min(len(token.key), len(key)) >= MIN_FUZZY_LETTERS and similar >= MIN_FUZZY_SIMILARITY:
+    # The rules for typing errors apply to words typed in Latin letters; a word romanised from
+    # another script varies as romanisations do (Korean G/K, Hebrew H/Kh, vowels).
+    typed = query.typed
+    same_start = _INITIAL_SOUND.get(token.key[0], token.key[0]) == _INITIAL_SOUND.get(
+        key[0], key[0]
+    )
+    if typed and not same_start:
+        similar -= FIRST_LETTER_PENALTY
+    shorter = min(len(token.key), len(key))
+    if shorter < MIN_FUZZY_LETTERS:
+        if typed and shorter == TRANSPOSED_LETTERS and _transposed(token.key, key):
+            return TRANSPOSED_SIMILARITY, MatchKind.FUZZY, ""
+    elif (
+        typed
+        and shorter <= MAX_ONE_EDIT_LETTERS
+        and OSA.distance(token.key, key) > 1
+        and OSA.distance(query.skeleton, skeleton) > 1
+    ):
+        return _NO_MATCH
+    elif similar >= MIN_FUZZY_SIMILARITY:
         return similar, MatchKind.FUZZY, ""
     if (
         query.phonetic
@@ -180,7 +234,22 @@ def compare(query: QueryToken, word: int, index: MatchIndex) -> tuple[float, Mat
         and similar >= MIN_PHONETIC_SPELLING
     ):
         return max(similar, PHONETIC_SIMILARITY), MatchKind.PHONETIC, ""
+    if same_start and shorter >= MIN_LOOSE_LETTERS and similar >= MIN_LOOSE_SIMILARITY:
+        return similar, MatchKind.FUZZY, ""
     return _NO_MATCH
+
+
+def _transposed(a: str, b: str) -> bool:
+    """Two words equal but for two adjacent letters swapped after the first ("sko" / "sok")."""
+    if len(a) != len(b) or a[0] != b[0] or a == b:
+        return False
+    differ = [i for i in range(len(a)) if a[i] != b[i]]
+    return (
+        len(differ) == 2
+        and differ[1] == differ[0] + 1
+        and a[differ[0]] == b[differ[1]]
+        and a[differ[1]] == b[differ[0]]
+    )
 
 
 def _arabic(query: QueryToken, word: int, index: MatchIndex) -> tuple[float, MatchKind, str]:
@@ -241,6 +310,27 @@ def _joined_options(
     return found
 
 
+def _regrouped_pairs(
+    query_keys: list[str], listed_keys: list[str]
+) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    """Two adjacent words on each side that are the same letters cut elsewhere ("Myongc Hin" /
+    "Myong Chin"): (query pair, listed pair). Equal words are left to the one-to-one pairs."""
+    listed_runs: dict[str, list[int]] = {}
+    for start in range(len(listed_keys) - 1):
+        first, second = listed_keys[start], listed_keys[start + 1]
+        if first and second:
+            listed_runs.setdefault(first + second, []).append(start)
+    found: list[tuple[tuple[int, int], tuple[int, int]]] = []
+    for start in range(len(query_keys) - 1):
+        first, second = query_keys[start], query_keys[start + 1]
+        if not first or not second:
+            continue
+        for listed in listed_runs.get(first + second, ()):
+            if listed_keys[listed] != first and len(first + second) >= MIN_JOINED_LETTERS:
+                found.append(((start, start + 1), (listed, listed + 1)))
+    return found
+
+
 def _score_bound(
     query: list[QueryToken], listed_weight: list[float], options: list[_Option]
 ) -> float:
@@ -260,14 +350,30 @@ def _score_bound(
         if listed_total
         else 0.0
     )
-    # Precision is matched / (all - (1 - UNMATCHED_QUERY_FACTOR) * unmatched): at most
-    # M / (UNMATCHED_QUERY_FACTOR * all + (1 - UNMATCHED_QUERY_FACTOR) * M) for M the weight of
-    # the query tokens that can be matched, which grows with M.
+    # Precision is matched / (all - (1 - F) * unmatched), F = SCORE_UNMATCHED_QUERY_FACTOR: at
+    # most M / (F * all + (1 - F) * M) for M the weight of the query tokens that can be
+    # matched, which grows with M.
     everything = sum(q.weight for q in query)
     matchable = sum(q.weight for q, can in zip(query, pairable, strict=True) if can)
-    denominator = UNMATCHED_QUERY_FACTOR * everything + (1 - UNMATCHED_QUERY_FACTOR) * matchable
+    factor = SCORE_UNMATCHED_QUERY_FACTOR
+    denominator = factor * everything + (1 - factor) * matchable
     precision = min(1.0, matchable / denominator) if denominator else 0.0
     return math.sqrt(precision * min(1.0, recall))
+
+
+_NEAR = (MatchKind.FUZZY, MatchKind.PHONETIC, MatchKind.INITIAL)
+
+
+def _anchored(pairs: list[Pair], query: list[QueryToken], listed_weight: list[float]) -> bool:
+    """Whether a distinctive word of the name matched otherwise than by a near spelling."""
+    return any(
+        p.kind not in _NEAR
+        and (
+            any(query[q].weight >= DISTINCTIVE_WEIGHT for q in p.query)
+            or any(listed_weight[w] >= DISTINCTIVE_WEIGHT for w in p.listed)
+        )
+        for p in pairs
+    )
 
 
 def score_name(
@@ -300,6 +406,9 @@ def score_name(
     if len(query) > 1:
         for w, span, similarity in _joined_options(listed_keys, query_keys):
             options.append((similarity, span, (w,), MatchKind.JOINED, ""))
+    if len(query) > 1 and len(words) > 1:
+        for q_span, w_span in _regrouped_pairs(query_keys, listed_keys):
+            options.append((1.0, q_span, w_span, MatchKind.JOINED, ""))
     weights = index.word_weight
     listed_weight = [
         weights[word] * _ROLE_FACTORS[role] for word, role in zip(words, roles, strict=True)
@@ -319,6 +428,13 @@ def score_name(
             free_query.difference_update(qs)
             free_listed.difference_update(ws)
 
+    loose = [p for p in pairs if p.kind is MatchKind.FUZZY and p.similarity < MIN_FUZZY_SIMILARITY]
+    if loose and not _anchored(pairs, query, listed_weight):
+        pairs = [p for p in pairs if p not in loose]
+        for pair in loose:
+            free_query.update(pair.query)
+            free_listed.update(pair.listed)
+
     # An initial carries an initial's information whichever side writes the full word: "I"
     # matches "Ingvarsson" as evidence worth INITIAL_WEIGHT, and the rest of the full word's
     # weight is unmatched.
@@ -335,7 +451,9 @@ def score_name(
     query_unmatched = sum(q.weight for q in query) - sum(
         query_used[q] for p in pairs for q in p.query
     )
-    query_total = sum(q.weight for q in query) - query_unmatched * (1 - UNMATCHED_QUERY_FACTOR)
+    query_total = sum(q.weight for q in query) - query_unmatched * (
+        1 - SCORE_UNMATCHED_QUERY_FACTOR
+    )
     listed_total = sum(listed_weight)
     precision = query_matched / query_total if query_total else 0.0
     recall = listed_matched / listed_total if listed_total else 0.0
@@ -348,11 +466,14 @@ def score_name(
         for q in p.query
         for w in p.listed
     )
-    # A listed name made only of generic words is still a hit when the query is that name.
+    # A listed name made only of generic words is still a hit when the query is that name: every
+    # word on both sides matched, whatever the legal forms ("China Precision Machinery
+    # Import-Export" is "China Precision Machinery Import-Export Corp.").
     whole_name = (
-        precision >= FULL_COVERAGE
-        and recall >= FULL_COVERAGE
+        all(p.similarity >= FULL_COVERAGE for p in pairs)
         and any(query[q].token.kind == _WORD for p in pairs for q in p.query)
+        and not any(query[q].token.kind == _WORD for q in free_query)
+        and not any(index.word_kind[words[w]] == _WORD for w in free_listed)
     )
     if not distinctive and not whole_name and score > GENERIC_ONLY_CAP:
         result.penalties.append(

@@ -28,6 +28,17 @@ def _keys(name: str, person: bool = False) -> list[str]:
         ("Acme Grp", "Acme Group"),
         ("Acme Svcs", "Acme Services"),
         ("Acme Corp", "Acme Corporation"),
+        ("Govt of Acme", "Government of Acme"),
+        ("Acme Indl", "Acme Industrial"),
+        ("Acme Avn", "Acme Aviation"),
+        ("Acme Info Ind", "Acme Information Industry"),
+        ("Acme Shpg", "Acme Shipping"),
+        ("Acme Microelec", "Acme Microelectronics"),
+        ("Acme Semis", "Acme Semiconductors"),
+        ("Acme Chems", "Acme Chemicals"),
+        ("Acme Mech", "Acme Mechanical"),
+        ("Acme Elect", "Acme Electrical"),
+        ("Acme Imp Expt", "Acme Import Export"),
     ],
 )
 def test_abbreviations_meet_their_words(short: str, long: str) -> None:
@@ -75,6 +86,23 @@ def test_person_roles_follow_the_lists_comma() -> None:
     tokens = analyze("KHOROSHEV, Dmitry Yuryevich", person=True).tokens
     assert [t.role for t in tokens] == [NameRole.FAMILY, NameRole.GIVEN, NameRole.MIDDLE]
     assert all(t.role is NameRole.OTHER for t in analyze("KHOROSHEV, Dmitry").tokens)
+
+
+@pytest.mark.parametrize(
+    ("name", "roles"),
+    [
+        ("KHOROSHEV, Dmitry Yuryevich", "FAMILY GIVEN MIDDLE"),
+        # Two family names: either is often left out, so each counts less than one alone.
+        ("AGUIRRE CARDONA, Armando", "FAMILY_PART FAMILY_PART GIVEN"),
+        # A generational suffix after the comma is not a given name.
+        ("JOEL PRADO, JR.", "OTHER OTHER OTHER"),
+        ("MURRAY, Joseph P., Jr", "FAMILY GIVEN MIDDLE OTHER"),
+        # Without a comma the order is unknown.
+        ("JAMES MWANGANGI KIILU", "OTHER OTHER OTHER"),
+    ],
+)
+def test_person_roles(name: str, roles: str) -> None:
+    assert [t.role.name for t in analyze(name, person=True).tokens] == roles.split()
 
 
 def test_numbers_are_tokens_of_their_own() -> None:

@@ -8,10 +8,16 @@ import numpy as np
 import pytest
 
 from exportscreen.matching.analyze import TokenKind, analyze
-from exportscreen.matching.index import ROUTE_CACHE_TOKENS, MatchIndex, QueryKey, RouteCache
+from exportscreen.matching.index import (
+    GENERIC_WEIGHT,
+    ROUTE_CACHE_TOKENS,
+    MatchIndex,
+    QueryKey,
+    RouteCache,
+)
 from exportscreen.matching.normalize import Script
 from exportscreen.matching.score import prepare, score_name
-from exportscreen.model import ListCode
+from exportscreen.model import Entry, EntryType, ListCode
 from tests.matching.conftest import fixture_entries
 
 
@@ -168,3 +174,15 @@ def test_the_route_cache_stays_consistent_under_threads(index: MatchIndex) -> No
         list(pool.map(hammer, range(4)))
     assert len(cache) <= 8
     assert cache.names_held == sum(len(r[0]) for r in cache.routes.values() if r is not None)
+
+
+@pytest.mark.parametrize(
+    "place", ["guizhou", "sichuan", "zhejiang", "xinjiang", "qingdao", "dubai", "moscow"]
+)
+def test_provinces_and_large_cities_weigh_as_generic_words(place: str) -> None:
+    entries = [
+        Entry(id=f"SDN-{i}", list=ListCode.SDN, type=EntryType.ENTITY, name=f"{place} Acme{i}")
+        for i in range(3)
+    ]
+    index = MatchIndex.build(entries)
+    assert index.word_weight[index.word_ids[place]] <= GENERIC_WEIGHT

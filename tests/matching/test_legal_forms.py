@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from exportscreen.matching.analyze import TokenKind, analyze
+from exportscreen.matching.legal_forms import legal_forms
 
 
 def _legal(name: str) -> list[str]:
@@ -82,3 +83,90 @@ def test_two_letter_forms_count_only_at_the_edges() -> None:
 )
 def test_no_legal_form_where_there_is_none(name: str) -> None:
     assert _legal(name) == []
+
+
+@pytest.mark.parametrize(
+    ("folded", "parts"),
+    [
+        ("alwefaqltd", ("alwefaq", "ltd")),
+        ("bankjsc", ("bank", "jsc")),
+        ("jscargument", ("jsc", "argument")),
+        ("bogatyrilimited", ("bogatyri", "limited")),
+        ("companyinterservice", ("company", "interservice")),
+        ("holdingcorporation", ("holding", "corporation")),
+        ("otvetstvennostyuprominvest", ("otvetstvennostyu", "prominvest")),
+        ("jointstock", ("joint", "stock")),
+        # Ordinary words that end or start like a form stay whole.
+        ("zinc", ("zinc",)),
+        ("woodstock", ("woodstock",)),
+        ("livestock", ("livestock",)),
+        ("intercorp", ("intercorp",)),
+        ("accompany", ("accompany",)),
+        ("limited", ("limited",)),
+        ("xltd", ("xltd",)),  # too little left
+    ],
+)
+def test_forms_glued_to_a_word_are_cut_off(folded: str, parts: tuple[str, ...]) -> None:
+    assert legal_forms().unglue(folded) == parts
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "joined"),
+    [
+        ("com", "pany", True),
+        ("limi", "ted", True),
+        ("obshch", "estvo", True),
+        ("joint", "stock", False),  # two words of a form already
+        ("a", "g", False),  # too short
+        ("acme", "pany", False),
+    ],
+)
+def test_form_words_split_by_a_typist(first: str, second: str, joined: bool) -> None:
+    assert legal_forms().joined_word(first, second) is joined
+
+
+@pytest.mark.parametrize(
+    ("name", "same_as"),
+    [
+        ("AUCTION LIMI TED LIABILITY COMPANY", "AUCTION LIMITED LIABILITY COMPANY"),
+        ("PUBLIC JOINT STOCK COM PANY ROSTELECOM", "PUBLIC JOINT STOCK COMPANY ROSTELECOM"),
+        ("OPEN JOINTSTOCK COMPANY RUSSIAN RAILWAYS", "OPEN JOINT STOCK COMPANY RUSSIAN RAILWAYS"),
+        ("ALWEFAQLTD", "ALWEFAQ LTD"),
+        ("BYLINNYE BOGATYRILIMITED LIABILITY COMPANY", "BYLINNYE BOGATYRI LLC"),
+        ("BM BANKJSC", "BM BANK JSC"),
+        ("JSCARGUMENT", "JSC ARGUMENT"),
+        ("AKTSIONERNOE OBSHCH ESTVO RT-OKHRANA", "AO RT-OKHRANA"),
+    ],
+)
+def test_split_and_glued_forms_are_read_whole(name: str, same_as: str) -> None:
+    assert [t.key for t in analyze(name).tokens] == [t.key for t in analyze(same_as).tokens]
+
+
+@pytest.mark.parametrize(
+    ("name", "form_class"),
+    [
+        ("Joint Stock Sberbank Automated Trade System", "jsc"),
+        ("Joint-Stock Commercial Bank Acme", "jsc"),
+        ("Joint Stock Company Acme", "jsc"),
+        ("Open Joint Stock Company Acme", "jsc"),
+    ],
+)
+def test_joint_stock_without_company(name: str, form_class: str) -> None:
+    assert _legal(name) == [form_class]
+
+
+@pytest.mark.parametrize(
+    ("name", "forms"),
+    [
+        # A two-letter form followed by generic words only (a branch, a group) ends the name.
+        ("Aelcomp Oy Group", ["ltd"]),
+        ("Sberbank Europe AG Holding", ["jsc"]),
+        ("Airfix Aviation Oy Branch Office", ["ltd"]),
+        ("Banco SA Trading", []),
+        # Followed by a name part, it is a name part.
+        ("Li Ao Chen", []),
+        ("Acme Ag Zorblat Group", []),
+    ],
+)
+def test_two_letter_forms_before_generic_words(name: str, forms: list[str]) -> None:
+    assert _legal(name) == forms

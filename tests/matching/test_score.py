@@ -3,6 +3,7 @@ unaligned by their bound) against the slow definitions."""
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 
 import pytest
@@ -11,15 +12,25 @@ from exportscreen.matching.analyze import analyze
 from exportscreen.matching.index import MatchIndex
 from exportscreen.matching.score import (
     BOUND_SLACK,
+    FIRST_LETTER_PENALTY,
+    GENERIC_ONLY_CAP,
     MAX_JOINED_LENGTH_GAP,
     MAX_JOINED_PARTS,
+    MIN_FUZZY_SIMILARITY,
     MIN_JOINED_LETTERS,
+    Pair,
     _joined,
     _joined_options,
+    _regrouped_pairs,
+    _transposed,
+    compare,
     prepare,
     score_name,
 )
-from exportscreen.model import MatchKind
+from exportscreen.matching.similarity import spelling
+from exportscreen.matching.translit import romanisation_skeleton
+from exportscreen.model import Entry, EntryType, ListCode, MatchKind
+from exportscreen.screening import Screener
 from tests.matching.conftest import fixture_entries
 
 
@@ -86,6 +97,9 @@ BOUND_QUERIES = [
     "China Electronics Technology Group 13th Research Institute",
     "Shanghai Global Trading Group",
     "John Smith Trading Ltd",
+    "Khoroshev Dmitri Yuryevich",  # near spellings, loose and not
+    "Hik Visiondigital",  # the same letters cut elsewhere
+    "Inspru Grop",
 ]
 
 
@@ -117,3 +131,220 @@ def test_the_bound_leaves_some_names_unaligned_and_aligns_the_hits(
     scores = [score_name(prepared, n, screener_index, memo, 0.8) for n in range(5)]
     assert any(s.bounded for s in scores)
     assert any(not s.bounded and s.score >= 0.8 for s in scores)
+
+
+def _screener_of(*names: str, person: bool = False) -> Screener:
+    kind = EntryType.INDIVIDUAL if person else EntryType.ENTITY
+    return Screener.from_entries(
+        Entry(id=f"SDN-{i}", list=ListCode.SDN, type=kind, name=name)
+        for i, name in enumerate(names)
+    )
+
+
+def _score(screener: Screener, query: str, entry_id: str = "SDN-0") -> float:
+    hits = screener.screen(query, limit=50, threshold=0.0)
+    return next((h.score for h in hits if h.entry.id == entry_id), 0.0)
+
+
+@pytest.mark.parametrize(
+    ("listed", "query", "capped"),
+    [
+        # Every word of a name made of generic words: a hit, whatever the legal forms.
+        (
+            "China Precision Machinery Import-Export Corp.",
+            "China Precision Machinery Import-Export",
+            False,
+        ),
+        (
+            "China Precision Machinery Import-Export Corp.",
+            "China Precision Machinery Import-Export Co., Ltd.",
+            False,
+        ),
+        (
+            "China Precision Machinery Import-Export Corp.",
+            "China Precision Machinery Import-Export Corp",
+            False,
+        ),
+        # A word missing on either side, or only near: still only generic evidence.
+        ("China Precision Machinery Import-Export Corp.", "China Precision Machinery Corp.", True),
+        # A word added on the query side, generic or not: "Shenzhen Information Technology Co
+        # Ltd" is not the listed alias "Info Tech".
+        ("China Precision Machinery Corp.", "China Precision Machinery Import Corp.", True),
+        ("Info Tech", "Shenzhen Information Technology Co Ltd", True),
+        ("China Precision Machinery Corp.", "China Precision Machinery Zorblat Corp.", True),
+    ],
+)
+def test_generic_only_names_are_capped_unless_every_word_matches(
+    listed: str, query: str, capped: bool
+) -> None:
+    score = _score(_screener_of(listed, "Unrelated Name Holdings"), query)
+    assert (score <= GENERIC_ONLY_CAP) is capped, score
+
+
+@pytest.mark.parametrize(
+    ("listed", "query", "low", "high"),
+    [
+        # A distinctive query word that matches nothing counts 0.8 of its weight: a one-word
+        # alias is not a hit for a two-word name that only shares it.
+        ("MAURO", "Mauro Gallardo", 0.7, 0.76),
+        # A generic one weighs little anyway.
+        ("Zorblat Aviation", "Zorblat Aviation Trading", 0.95, 1.0),
+    ],
+)
+def test_unmatched_query_words(listed: str, query: str, low: float, high: float) -> None:
+    score = _score(_screener_of(listed, "Unrelated Name Holdings", "Gallardo Trading"), query)
+    assert low <= score <= high, score
+
+
+@pytest.mark.parametrize(
+    ("query", "listed", "penalised"),
+    [
+        # Near spellings with the first letter kept, or changed within one sound.
+        ("Kunlun Zorblat", "Klunun Zorblat", False),
+        ("Konsulting Zorblat", "Consulting Zorblat", False),
+        ("Hazprom Zorblat", "Gazprom Zorblat", False),
+        ("Osama Zorblat", "Usama Zorblat", False),
+        ("Wladimir Zorblat", "Vladimir Zorblat", False),
+        # Another first letter: less alike than their spelling says.
+        ("Varma Zorblat", "Karma Zorblat", True),
+        ("General Zorblat", "Central Zorblat", True),
+        ("Bessi Zorblat", "Messi Zorblat", True),
+    ],
+)
+def test_first_letter_changes_cost_similarity(query: str, listed: str, penalised: bool) -> None:
+    pairs = _pair_of(query, listed)
+    a, b = analyze(query).tokens[0].key, analyze(listed).tokens[0].key
+    spelled = max(spelling(a, b), spelling(romanisation_skeleton(a), romanisation_skeleton(b)))
+    expected = spelled - (FIRST_LETTER_PENALTY if penalised else 0.0)
+    near = next((p for p in pairs if p.query == (0,)), None)
+    if near is None:
+        assert penalised and spelled >= MIN_FUZZY_SIMILARITY > expected, pairs
+    elif near.kind is MatchKind.FUZZY:
+        assert near.similarity == pytest.approx(expected), pairs
+        assert (near.similarity < spelled - 0.01) is penalised
+    else:
+        assert penalised is False  # equal skeletons: a transliteration, not a spelling
+
+
+def test_a_first_letter_change_is_no_typo_in_a_short_word() -> None:
+    # 0.82 by spelling, 0.77 with the penalty: still near, but no loose pair below that.
+    assert not any(p.query == (0,) for p in _pair_of("Leihva Zorblat", "Meihua Zorblat"))
+    assert any(p.query == (0,) for p in _pair_of("Leihva Zorblat", "Leihua Zorblat"))
+
+
+@pytest.mark.parametrize(
+    ("listed", "query", "matched"),
+    [
+        # Two edits in a short word: a typo beside an exactly matched distinctive word...
+        ("AVIC Leihua Electronic Institute", "AVIC Leimva Electronic Institute", True),
+        ("SALHAB, Azzam", "Azazi Salhab", True),
+        # ...but not on its own, nor beside generic words only.
+        ("Leihua", "Leimva", False),
+        ("Leihua Electronic Institute", "Leimva Electronic Institute", False),
+    ],
+)
+def test_loose_spellings_count_only_beside_an_anchor(
+    listed: str, query: str, matched: bool
+) -> None:
+    person = "," in listed
+    kind = EntryType.INDIVIDUAL if person else EntryType.ENTITY
+    index = MatchIndex.build(
+        [
+            Entry(id="SDN-0", list=ListCode.SDN, type=kind, name=listed),
+            *(
+                Entry(id=f"SDN-{i}", list=ListCode.SDN, type=EntryType.ENTITY, name=name)
+                for i, name in enumerate(
+                    ["Acme Electronic Institute", "Zorblat Electronic", "Plugh Institute"] * 30,
+                    start=1,
+                )
+            ),
+        ]
+    )
+    tokens = prepare(analyze(query), index)
+    name_id = next(i for i, text in enumerate(index.name_text) if text == listed)
+    pairs = score_name(tokens, name_id, index, {}).pairs
+    loose = [p for p in pairs if p.kind is MatchKind.FUZZY and p.similarity < 0.76]
+    assert bool(loose) is matched, pairs
+
+
+def _pair_of(query: str, listed: str) -> list[Pair]:
+    index = MatchIndex.build(
+        [
+            Entry(id="SDN-0", list=ListCode.SDN, type=EntryType.ENTITY, name=listed),
+            Entry(id="SDN-1", list=ListCode.SDN, type=EntryType.ENTITY, name="Plugh Xyzzy"),
+        ]
+    )
+    return score_name(prepare(analyze(query), index), 0, index, {}).pairs
+
+
+@pytest.mark.parametrize(
+    ("query", "listed", "matched"),
+    [
+        # Four letters: one edit is a typo, two make another word.
+        ("Boet Zorblat", "Bouvet Zorblat", False),
+        ("Romo Zorblat", "Romero Zorblat", False),
+        ("Bret Zorblat", "Brett Zorblat", True),  # equal skeletons
+        ("Barr Zorblat", "Bart Zorblat", True),
+        # Longer words keep the similarity threshold.
+        ("Kunlun Zorblat", "Klunun Zorblat", True),
+    ],
+)
+def test_short_words_are_near_by_one_edit_only(query: str, listed: str, matched: bool) -> None:
+    assert any(p.query == (0,) for p in _pair_of(query, listed)) is matched
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "transposed"),
+    [
+        ("sko", "sok", True),
+        ("kmi", "kim", True),
+        ("ski", "sko", False),
+        ("oks", "sok", False),  # the first letter stays
+        ("sok", "sok", False),
+        ("sok", "soke", False),
+    ],
+)
+def test_transposed(a: str, b: str, transposed: bool) -> None:
+    assert _transposed(a, b) is transposed
+
+
+@pytest.mark.parametrize(
+    ("query", "listed", "found"),
+    [
+        (["chang", "myongc", "hin"], ["chang", "myong", "chin"], [((1, 2), (1, 2))]),
+        (["myo", "ngchin"], ["myong", "chin"], [((0, 1), (0, 1))]),
+        (["myong", "chin"], ["myong", "chin"], []),  # one-to-one pairs do it
+        (["myongc", "", "hin"], ["myong", "chin"], []),  # a legal form or number between
+        (["ab", "c"], ["a", "bc"], []),  # too short
+    ],
+)
+def test_regrouped_pairs(
+    query: list[str], listed: list[str], found: list[tuple[tuple[int, int], tuple[int, int]]]
+) -> None:
+    assert _regrouped_pairs(query, listed) == found
+
+
+def test_regrouped_words_score_as_the_name() -> None:
+    pairs = _pair_of("Myongc Hin Zorblat", "Myong Chin Zorblat")
+    assert any(p.kind is MatchKind.JOINED and len(p.query) == 2 for p in pairs)
+
+
+@pytest.mark.parametrize(
+    ("name", "typed"),
+    [("Bouvet", True), ("Müller", True), ("Вадим", False), ("חיים", False), ("김정은", False)],
+)
+def test_words_typed_in_latin_letters(name: str, typed: bool) -> None:
+    index = MatchIndex.build(fixture_entries())
+    assert all(t.typed is typed for t in prepare(analyze(name), index))
+
+
+@pytest.mark.parametrize("typed", [True, False])
+def test_typing_rules_spare_romanised_words(typed: bool) -> None:
+    # Two edits in four letters: another word when typed, a romanisation's variance otherwise.
+    index = MatchIndex.build(
+        [Entry(id="SDN-0", list=ListCode.SDN, type=EntryType.ENTITY, name="Bouvet")]
+    )
+    (token,) = prepare(analyze("Boet"), index)
+    token = dataclasses.replace(token, typed=typed)
+    similarity, _, _ = compare(token, index.word_ids["bouvet"], index)
+    assert (similarity > 0) is not typed
