@@ -215,10 +215,19 @@ def _word_token(raw: _Raw, role: NameRole) -> Token:
     return Token(raw.surface, raw.ascii, key, TokenKind.WORD, via, raw.script, role)
 
 
+@lru_cache(maxsize=65536)
+def _unglued(folded: str) -> tuple[str, ...]:
+    return legal_forms().unglue(folded)
+
+
+@lru_cache(maxsize=65536)
+def _joined_form_word(first: str, second: str) -> bool:
+    return legal_forms().joined_word(first, second)
+
+
 def _legal_words_rejoined(raws: list[_Raw]) -> list[_Raw]:
     """Legal-form words a typist split ("LIMI TED", "COM PANY") joined again, and those glued to
     a neighbour ("ALWEFAQLTD", "JOINTSTOCK") cut off, so that the form is recognised whole."""
-    table = legal_forms()
     out: list[_Raw] = []
     for raw in raws:
         plain = raw.fixed is None and raw.script is Script.LATIN and raw.surface == raw.ascii
@@ -230,12 +239,12 @@ def _legal_words_rejoined(raws: list[_Raw]) -> list[_Raw]:
             and previous.script is Script.LATIN
             and previous.surface == previous.ascii
             and previous.group == raw.group
-            and table.joined_word(previous.ascii, raw.ascii)
+            and _joined_form_word(previous.ascii, raw.ascii)
         ):
             joined = previous.ascii + raw.ascii
             out[-1] = _Raw(joined, joined, Script.LATIN, raw.group)
             continue
-        parts = table.unglue(raw.ascii) if plain else (raw.ascii,)
+        parts = _unglued(raw.ascii) if plain else (raw.ascii,)
         if len(parts) == 1:
             out.append(raw)
         else:

@@ -62,10 +62,12 @@ ROLE_FACTOR = {
     NameRole.FAMILY_PART: 0.9,
 }
 
-# Query words that match nothing count this much against a name (a branch, a city or a trade
-# added to a listed name is common in customer files; a listed word missing from the query counts
-# in full).
-UNMATCHED_QUERY_FACTOR = 0.6
+# Query words that match nothing count this much of their weight against a name, in the scorer's
+# precision and in the index's bound of it. A generic word added to a listed name (a branch, a
+# city, "Trading") weighs little whatever this factor; a distinctive one ("Mauro Gallardo"
+# against an alias "MAURO") is most of the evidence that the query names someone else. A listed
+# word missing from the query counts in full.
+UNMATCHED_QUERY_FACTOR = 0.8
 
 # --- candidate generation ------------------------------------------------------------------
 MAX_POSTING = 6000  # a vocabulary word in more names than this is too common to find candidates

@@ -11,7 +11,7 @@
    does not take a word the join matches better.
 2. Score: with each token weighted by IDF (generic words and legal forms weigh little), precision
    is the share of the query's weight matched (unmatched query words counting
-   SCORE_UNMATCHED_QUERY_FACTOR of their weight), recall the share of the listed name's weight
+   UNMATCHED_QUERY_FACTOR of their weight), recall the share of the listed name's weight
    matched (a person's middle names and patronymic count half, the family name more); the name
    score is their geometric mean, each pair counting its similarity. A pair through an initial
    carries an initial's weight on both sides ("I" / "Ingvarsson" is not evidence of the name).
@@ -90,13 +90,6 @@ LEGAL_FORM_MISMATCH_PENALTY = 0.03
 BOUND_SLACK = 1e-9
 
 
-# Query words that match nothing count this much of their weight against a name. The index
-# ranks candidates with its own, lower UNMATCHED_QUERY_FACTOR, so its reach stays an upper
-# bound of the precision computed here. A generic word added to a listed name (a branch, a
-# city, "Trading") weighs little whatever this factor; a distinctive one ("Mauro Gallardo"
-# against an alias "MAURO") is most of the evidence that the query names someone else.
-SCORE_UNMATCHED_QUERY_FACTOR = 0.8
-assert SCORE_UNMATCHED_QUERY_FACTOR >= UNMATCHED_QUERY_FACTOR
 # A near spelling whose first letters differ loses this much, unless the two letters are one
 # sound in the usual romanisations (C/K/Q, G/H, V/W, a vowel or Y/J for another): typists
 # rarely get the first letter wrong ("Varma" / "Karma", "General" / "Central").
@@ -350,12 +343,12 @@ def _score_bound(
         if listed_total
         else 0.0
     )
-    # Precision is matched / (all - (1 - F) * unmatched), F = SCORE_UNMATCHED_QUERY_FACTOR: at
+    # Precision is matched / (all - (1 - F) * unmatched), F = UNMATCHED_QUERY_FACTOR: at
     # most M / (F * all + (1 - F) * M) for M the weight of the query tokens that can be
     # matched, which grows with M.
     everything = sum(q.weight for q in query)
     matchable = sum(q.weight for q, can in zip(query, pairable, strict=True) if can)
-    factor = SCORE_UNMATCHED_QUERY_FACTOR
+    factor = UNMATCHED_QUERY_FACTOR
     denominator = factor * everything + (1 - factor) * matchable
     precision = min(1.0, matchable / denominator) if denominator else 0.0
     return math.sqrt(precision * min(1.0, recall))
@@ -451,9 +444,7 @@ def score_name(
     query_unmatched = sum(q.weight for q in query) - sum(
         query_used[q] for p in pairs for q in p.query
     )
-    query_total = sum(q.weight for q in query) - query_unmatched * (
-        1 - SCORE_UNMATCHED_QUERY_FACTOR
-    )
+    query_total = sum(q.weight for q in query) - query_unmatched * (1 - UNMATCHED_QUERY_FACTOR)
     listed_total = sum(listed_weight)
     precision = query_matched / query_total if query_total else 0.0
     recall = listed_matched / listed_total if listed_total else 0.0
