@@ -39,6 +39,8 @@ _AFTER_FORM_WORDS = frozenset(
     for w in ("group", "holding", "branch", "office", "representative", "head", "headquarters")
 )
 _MIN_GLUED_REST = 3  # what remains of the word when the form is cut off
+_GLUED_ANY = (*_GLUED_FORM_WORDS, *_GLUED_PHRASE_WORDS)
+_MIN_GLUED_LENGTH = min(len(w) for w in _GLUED_ANY) + _MIN_GLUED_REST
 
 
 @lru_cache(maxsize=65536)
@@ -56,6 +58,8 @@ class LegalFormTable:
     native: dict[str, str]
     first_words: frozenset[str]
     phrase_words: frozenset[str]  # every word of every phrase
+    word_starts: frozenset[str]  # the first two letters of every phrase word, as written
+    longest_word: int  # letters in the longest phrase word, as written (and a little more)
     longest_phrase: int
     longest_native: int
 
@@ -93,7 +97,12 @@ class LegalFormTable:
         """Whether two folded words are one word of a legal-form phrase split by a typist ("com"
         + "pany", "obshch" + "estvo"), neither being one already."""
         joined = first + second
-        if len(joined) < _MIN_SPLIT_FORM_LETTERS or not first.isalpha() or not second.isalpha():
+        if (
+            not _MIN_SPLIT_FORM_LETTERS <= len(joined) <= self.longest_word
+            or joined[:2] not in self.word_starts
+            or not first.isalpha()
+            or not second.isalpha()
+        ):
             return False
         words = self.phrase_words
         return (
@@ -105,7 +114,12 @@ class LegalFormTable:
     def unglue(self, folded: str) -> tuple[str, ...]:
         """A folded word with a legal-form word glued to its start or end, in two ("alwefaqltd"
         -> "alwefaq", "ltd"); the word alone otherwise."""
-        if not folded.isalpha() or phrase_key(folded) in self.phrase_words:
+        if (
+            len(folded) < _MIN_GLUED_LENGTH
+            or not (folded.endswith(_GLUED_ANY) or folded.startswith(_GLUED_ANY))
+            or not folded.isalpha()
+            or phrase_key(folded) in self.phrase_words
+        ):
             return (folded,)
         for form in _GLUED_FORM_WORDS:
             if len(folded) < len(form) + _MIN_GLUED_REST:
@@ -129,12 +143,14 @@ class LegalFormTable:
 def legal_forms() -> LegalFormTable:
     phrases: dict[tuple[str, ...], str] = {}
     native: dict[str, str] = {}
+    written: set[str] = set()
     for form_class, variant in read_pairs("legal_forms.tsv"):
         cleaned = clean(variant).text
         parts = words(cleaned)
         if any(word_script(p) in _NATIVE_SCRIPTS for p in parts):
             native["".join(parts)] = form_class
             continue
+        written.update(ascii_fold(p) for p in parts if ascii_fold(p))
         key = tuple(phrase_key(ascii_fold(p)) for p in parts if ascii_fold(p))
         if key:
             phrases[key] = form_class
@@ -143,6 +159,8 @@ def legal_forms() -> LegalFormTable:
         native=native,
         first_words=frozenset(k[0] for k in phrases),
         phrase_words=frozenset(w for k in phrases for w in k),
+        word_starts=frozenset(w[:2] for w in written),
+        longest_word=max(len(w) for w in written) + 2,
         longest_phrase=max(len(k) for k in phrases),
         longest_native=max(len(k) for k in native),
     )
