@@ -41,7 +41,7 @@ from exportscreen.model import (
 )
 from exportscreen.sources.common import country_code
 
-ALGORITHM = "exportscreen-match/1"
+ALGORITHM = "exportscreen-match/2"
 # Candidates from the index that are aligned and scored in full, best first.
 SCORED_CANDIDATES = 60
 # Slack for pairs the index does not propose but the scorer finds (a typo of a listed word that

@@ -105,7 +105,7 @@ class ScreenResponse(BaseModel):
                 {
                     "query": {"name": "Inspur Taiwan", "country": "TW"},
                     "threshold": 0.8,
-                    "algorithm": "exportscreen-match/1",
+                    "algorithm": "exportscreen-match/2",
                     "list_versions": {"EL": 12},
                     "hits": [
                         {
