@@ -348,31 +348,37 @@ class MatchIndex:
 
         word_names: list[list[int]] = [[] for _ in words]
         word_name_masses: list[list[float]] = [[] for _ in words]
-        legal_mass = np.zeros(len(name_tokens), dtype=np.float64)
-        initials = np.zeros(len(name_tokens), dtype=np.int32)
-        first_letters = np.zeros(len(name_tokens), dtype=np.int32)
+        # Python numbers in the loop: numpy scalars cost more than the arithmetic.
+        word_weight = weights.tolist()
+        role_factor = [ROLE_FACTOR[NameRole(role)] for role in range(len(NameRole))]
+        legal, word_kind = int(TokenKind.LEGAL), int(TokenKind.WORD)
+        bits = [letter_bit(w) if kinds[i] == word_kind else 0 for i, w in enumerate(words)]
+        name_weights: list[float] = []
+        legal_masses: list[float] = []
+        initials: list[int] = []
+        first_letters: list[int] = []
         for name_id, (name_words, name_roles) in enumerate(zip(name_tokens, roles, strict=True)):
             in_name: dict[int, float] = {}
+            total = legal_total = 0.0
+            name_initials = name_letters = 0
             for word_id, role in zip(name_words, name_roles, strict=True):
-                mass = weights[word_id] * ROLE_FACTOR[NameRole(role)]
+                mass = word_weight[word_id] * role_factor[role]
+                total += mass
                 in_name[word_id] = in_name.get(word_id, 0.0) + mass
-                if kinds[word_id] == TokenKind.LEGAL:
-                    legal_mass[name_id] += mass
-                elif kinds[word_id] == TokenKind.WORD:
-                    first_letters[name_id] |= letter_bit(words[word_id])
+                if kinds[word_id] == legal:
+                    legal_total += mass
+                elif kinds[word_id] == word_kind:
+                    name_letters |= bits[word_id]
                     if len(words[word_id]) == 1:
-                        initials[name_id] |= letter_bit(words[word_id])
+                        name_initials |= bits[word_id]
             for word_id, mass in in_name.items():
                 word_names[word_id].append(name_id)
                 word_name_masses[word_id].append(mass)
-
-        name_weight = np.array(
-            [
-                sum(weights[w] * ROLE_FACTOR[NameRole(r)] for w, r in zip(ids, rs, strict=True))
-                for ids, rs in zip(name_tokens, roles, strict=True)
-            ],
-            dtype=np.float64,
-        )
+            name_weights.append(total)
+            legal_masses.append(legal_total)
+            initials.append(name_initials)
+            first_letters.append(name_letters)
+        name_weight = np.array(name_weights, dtype=np.float64)
         exact: dict[str, list[int]] = defaultdict(list)
         for name_id, analysis in enumerate(analysed):
             exact[analysis.exact_key].append(name_id)
@@ -416,9 +422,9 @@ class MatchIndex:
             word_name_mass=np.fromiter(
                 (m for masses in word_name_masses for m in masses), dtype=np.float64
             ),
-            name_legal_mass=legal_mass,
-            name_initials=initials,
-            name_first_letters=first_letters,
+            name_legal_mass=np.array(legal_masses, dtype=np.float64),
+            name_initials=np.array(initials, dtype=np.int32),
+            name_first_letters=np.array(first_letters, dtype=np.int32),
             keys=KeyedPostings.of(keys),
             word_grams=KeyedPostings.of(gram_lists),
             word_gram_count=gram_counts,
