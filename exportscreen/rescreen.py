@@ -708,35 +708,40 @@ class _ReachBound:
         # The most the tokens may bring any one name (for the quick test below).
         most = 0.0
         spelt: list[tuple[float, set[int], set[int] | None]] = []
+        known_weights, key_names, guessed_names = self._weights, self.key_names, self.guessed.names
         for token in found.tokens:
-            weight = self._weight(token)
+            key = token.key
+            weight = known_weights.get((key, token.kind))
+            if weight is None:
+                weight = self._weight(token)
             weights.append(weight)
             total += weight
             if token.kind is TokenKind.LEGAL:
                 legal_weight += weight
                 continue
             if token.kind is TokenKind.WORD:
-                bit = letter_bit(token.key)
+                bit = letter_bit(key)
                 letters |= bit
-                if len(token.key) == 1:
+                if len(key) == 1:
                     initials |= bit
-            names = self.key_names.get(token.key)
+            names = key_names.get(key)
             if names is not None:
                 reaching.append((weight, names))
                 most += weight
-            guessed = self.guessed.names.get(token.key)
+            guessed = guessed_names.get(key)
             if guessed is not None:
                 spelt.append((weight, guessed, names))
                 if names is None:
                     most += weight
-        for (left, left_w), (right, right_w) in itertools.pairwise(
-            zip(found.tokens, weights, strict=True)
-        ):
-            if left.kind is TokenKind.WORD and right.kind is TokenKind.WORD:
-                names = self.joined_names.get(left.key + right.key)
-                if names is not None:
-                    reaching.append((left_w + right_w, names))
-                    most += left_w + right_w
+        if self.joined_names:
+            for (left, left_w), (right, right_w) in itertools.pairwise(
+                zip(found.tokens, weights, strict=True)
+            ):
+                if left.kind is TokenKind.WORD and right.kind is TokenKind.WORD:
+                    names = self.joined_names.get(left.key + right.key)
+                    if names is not None:
+                        reaching.append((left_w + right_w, names))
+                        most += left_w + right_w
         if not most:
             return set()
         # Legal forms and initials pair without routes: at most this much more per name.
