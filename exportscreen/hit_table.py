@@ -153,21 +153,20 @@ class RepeatedQueries:
     )
     reused: int = 0
 
-    def get(
-        self, query: Query
-    ) -> tuple[tuple[str, str | None, EntryType | None], list[Hit] | QueryError | None]:
-        key = (query.name, query.country, query.type)
-        found = self.answers.get(key)
+    def get(self, query: Query) -> list[Hit] | QueryError | None:
+        found = self.answers.get(_repeat_key(query))
         if found is not None:
             self.reused += 1
-        return key, found
+        return found
 
-    def put(
-        self, key: tuple[str, str | None, EntryType | None], answer: list[Hit] | QueryError
-    ) -> None:
+    def put(self, query: Query, answer: list[Hit] | QueryError) -> None:
         if len(self.answers) >= self.capacity:
             del self.answers[next(iter(self.answers))]
-        self.answers[key] = answer
+        self.answers[_repeat_key(query)] = answer
+
+
+def _repeat_key(query: Query) -> tuple[str, str | None, EntryType | None]:
+    return query.name, query.country, query.type
 
 
 def screen_query(
@@ -182,7 +181,7 @@ def screen_query(
     """The output rows for one query; QueryError when the screener refuses the name (one with
     no letter or digit in it, such as "---"). With ``repeats``, a query asked before in this
     run is answered from it (the options must be the same for every query of the run)."""
-    key, answer = repeats.get(query) if repeats is not None else (None, None)
+    answer = repeats.get(query) if repeats is not None else None
     if answer is None:
         try:
             answer = screener.screen(
@@ -194,8 +193,8 @@ def screen_query(
             )
         except ValueError as error:
             answer = QueryError("name", str(error))
-        if repeats is not None and key is not None:
-            repeats.put(key, answer)
+        if repeats is not None:
+            repeats.put(query, answer)
     if isinstance(answer, QueryError):
         # A new exception each time: one raised again would carry every earlier traceback.
         raise QueryError(answer.role, answer.reason)

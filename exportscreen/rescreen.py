@@ -57,6 +57,7 @@ from exportscreen.matching.index import (
     MatchIndex,
     grams,
     letter_bit,
+    precision_bound,
 )
 from exportscreen.matching.normalize import Script
 from exportscreen.matching.score import prepare, score_name
@@ -809,7 +810,7 @@ class _ReachBound:
                 paired += legal_weight if legal_mass > 0 else 0.0
                 covered += legal_mass
             matched = min(paired, total)
-            reach = matched / max(matched + UNMATCHED_QUERY_FACTOR * (total - matched), 1e-9)
+            reach = precision_bound(matched, total)
             if reach * min(1.0, covered / name_weight) >= self.needed:
                 kept.add(name)
         return kept

@@ -91,6 +91,18 @@ _NON_ALNUM = re.compile(r"[^0-9A-Za-z]")
 _EMPTY: IntArray = np.zeros(0, dtype=np.int32)
 
 
+@overload
+def precision_bound(paired: float, total: float) -> float: ...
+@overload
+def precision_bound(paired: FloatArray, total: float) -> FloatArray: ...
+def precision_bound(paired: float | FloatArray, total: float) -> float | FloatArray:
+    """The most the scorer's precision can be when query tokens weighing ``paired`` (at most
+    ``total``, the query's weight) find a pair: the unpaired rest counts UNMATCHED_QUERY_FACTOR
+    of its weight. The scorer, the index's candidate bound and the delta re-screen's filter all
+    use this one expression, so that their bounds agree to the last bit."""
+    return paired / (paired * (1 - UNMATCHED_QUERY_FACTOR) + UNMATCHED_QUERY_FACTOR * total)
+
+
 def letter_bit(word: str) -> int:
     """A word's first letter as a bit of a 26-letter mask (0 for a digit or other character)."""
     offset = ord(word[0]) - 97
@@ -687,11 +699,7 @@ class MatchIndex:
         shared = np.minimum(paired, total)
         # Precision at most shared / (shared + F * (total - shared)), recall at most
         # listed / name_weight; compared squared, so that only names kept take a square root.
-        squared = (
-            shared
-            / (shared * (1 - UNMATCHED_QUERY_FACTOR) + UNMATCHED_QUERY_FACTOR * total)
-            * np.minimum(listed / name_weight, 1.0)
-        )
+        squared = precision_bound(shared, total) * np.minimum(listed / name_weight, 1.0)
         kept = np.flatnonzero(squared >= min_bound * abs(min_bound))
         if not len(kept):
             return []

@@ -33,6 +33,7 @@ from exportscreen.matching.index import (
     ROLE_FACTOR,
     UNMATCHED_QUERY_FACTOR,
     MatchIndex,
+    precision_bound,
 )
 from exportscreen.matching.normalize import Script
 from exportscreen.matching.similarity import spelling
@@ -343,14 +344,10 @@ def _score_bound(
         if listed_total
         else 0.0
     )
-    # Precision is matched / (all - (1 - F) * unmatched), F = UNMATCHED_QUERY_FACTOR: at
-    # most M / (F * all + (1 - F) * M) for M the weight of the query tokens that can be
-    # matched, which grows with M.
+    # Precision grows with the weight of the query tokens that can be matched.
     everything = sum(q.weight for q in query)
     matchable = sum(q.weight for q, can in zip(query, pairable, strict=True) if can)
-    factor = UNMATCHED_QUERY_FACTOR
-    denominator = factor * everything + (1 - factor) * matchable
-    precision = min(1.0, matchable / denominator) if denominator else 0.0
+    precision = min(1.0, precision_bound(matchable, everything)) if everything else 0.0
     return math.sqrt(precision * min(1.0, recall))
 
 
