@@ -44,7 +44,7 @@ from benchmarks.baselines import (
 )
 from exportscreen import settings
 from exportscreen.model import Entry, EntryType, ListCode
-from exportscreen.screening import Screener
+from exportscreen.screening.screener import Screener
 
 OUT_DIR = Path(__file__).resolve().parent / "out"
 MAX_FPR = 0.01

@@ -52,7 +52,7 @@ from rich.table import Table
 
 from exportscreen import settings
 from exportscreen.api.auth import Role, add_user, create_key
-from exportscreen.loading import load_paths
+from exportscreen.ops.loading import load_paths
 from exportscreen.store import Store
 
 console = Console(width=200)

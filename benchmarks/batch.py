@@ -36,10 +36,10 @@ from rich.console import Console
 from rich.table import Table
 
 from exportscreen import settings
-from exportscreen.batch import run_batch
-from exportscreen.hit_table import ShippableScreener
 from exportscreen.model import Entry, EntryType, Hit
-from exportscreen.screening import Screener
+from exportscreen.screening.batch import run_batch
+from exportscreen.screening.hit_table import ShippableScreener
+from exportscreen.screening.screener import Screener
 from exportscreen.sources import parse
 
 LOCALES = [

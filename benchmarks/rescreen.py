@@ -35,13 +35,14 @@ from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
-from exportscreen import audit, settings, sources
-from exportscreen.loading import latest_entries
+from exportscreen import settings, sources
+from exportscreen.casework import audit_trail as audit
+from exportscreen.casework.register import Register
+from exportscreen.casework.rescreen import SignatureCache, rescreen, signature_version
 from exportscreen.matching.index import MatchIndex
 from exportscreen.model import Address, Entry
-from exportscreen.rescreen import SignatureCache, rescreen, signature_version
-from exportscreen.review import Register
-from exportscreen.screening import Screener
+from exportscreen.ops.loading import latest_entries
+from exportscreen.screening.screener import Screener
 from exportscreen.sources.common import ParsedSource
 from exportscreen.store import Store
 

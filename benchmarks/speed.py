@@ -32,9 +32,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from exportscreen import settings, sources
-from exportscreen.loading import latest_entries
 from exportscreen.model import Entry, EntryType
-from exportscreen.screening import Screener
+from exportscreen.ops.loading import latest_entries
+from exportscreen.screening.screener import Screener
 
 INDEX_FILES = (
     "watchman/csl/consolidated_2022-05.csv.gz",

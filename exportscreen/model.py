@@ -287,7 +287,7 @@ class Hit:
 
 class PartyScreener(Protocol):
     """What batch, determination and the register need of a screener
-    (``exportscreen.screening.Screener``): written against this, they can be tested with a
+    (``exportscreen.screening.screener.Screener``): written against this, they can be tested with a
     screener over a handful of entries and shipped to worker processes."""
 
     def screen(

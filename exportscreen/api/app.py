@@ -41,14 +41,14 @@ from exportscreen.api.routers import (
 from exportscreen.api.security import SecurityHeaders
 from exportscreen.api.state import ScreenerHolder, Services
 from exportscreen.api.workers import serve_workers
-from exportscreen.index_cache import load_or_build
-from exportscreen.rescreen import SignatureCache, last_screening, signature_version
-from exportscreen.rescreen import rescreen as run_rescreen
-from exportscreen.review import Register
-from exportscreen.scheduler import Scheduler, VersionChange
-from exportscreen.screening import Screener
+from exportscreen.casework.register import Register
+from exportscreen.casework.rescreen import SignatureCache, last_screening, signature_version
+from exportscreen.casework.rescreen import rescreen as run_rescreen
+from exportscreen.ops.scheduler import Scheduler, VersionChange
+from exportscreen.ops.updater import UpdateReport, run_update
+from exportscreen.screening.index_cache import load_or_build
+from exportscreen.screening.screener import Screener
 from exportscreen.store import Store
-from exportscreen.updater import UpdateReport, run_update
 from exportscreen.web import views
 
 log = logging.getLogger(__name__)

@@ -48,7 +48,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from exportscreen import audit
+from exportscreen.casework import audit_trail as audit
 from exportscreen.store.engine import create_engine
 
 log = logging.getLogger(__name__)

@@ -27,8 +27,8 @@ from fastapi import Depends, HTTPException, Request, status
 from sqlalchemy.engine import Engine
 from starlette.concurrency import run_in_threadpool
 
-from exportscreen import audit
 from exportscreen.api.state import services
+from exportscreen.casework import audit_trail as audit
 from exportscreen.store import Store
 from exportscreen.store.schema import api_keys, users
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import platformdirs
 
 from exportscreen import settings
-from exportscreen.status import parse_every
+from exportscreen.ops.status import parse_every
 
 # Names longer than this are not names: capping them bounds the screening cost of one request.
 MAX_NAME_LENGTH = 300

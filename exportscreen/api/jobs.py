@@ -21,9 +21,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO, Literal
 
-from exportscreen import audit
-from exportscreen.batch import BatchProgress, run_batch
-from exportscreen.screening import Screener
+from exportscreen.casework import audit_trail as audit
+from exportscreen.screening.batch import BatchProgress, run_batch
+from exportscreen.screening.screener import Screener
 from exportscreen.store import Store
 
 log = logging.getLogger(__name__)

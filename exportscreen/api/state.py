@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING
 from fastapi import HTTPException, Request, status
 
 from exportscreen.api.csl_format import CslCatalog
-from exportscreen.index_cache import load_or_build
 from exportscreen.model import ListCode
-from exportscreen.screening import Screener
+from exportscreen.screening.index_cache import load_or_build
+from exportscreen.screening.screener import Screener
 from exportscreen.store import ListSummary, Store
 
 if TYPE_CHECKING:

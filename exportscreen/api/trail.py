@@ -10,7 +10,7 @@ from typing import Any
 
 from exportscreen.api.auth import Principal
 from exportscreen.api.state import LoadedLists, Services
-from exportscreen.audit import AuditRecord
+from exportscreen.casework.audit_trail import AuditRecord
 from exportscreen.model import Hit
 
 # Enough to reconstruct what the caller was shown without storing whole result pages.

@@ -41,8 +41,8 @@ from exportscreen.api.csl_format import words
 from exportscreen.api.jobs import JobError
 from exportscreen.api.state import Services, services
 from exportscreen.api.trail import record_screening
+from exportscreen.casework.register import Register
 from exportscreen.model import LIST_NAMES, Disposition, Entry, Hit
-from exportscreen.review import Register
 from exportscreen.store import Diff, StoreError
 
 WEB_DIR = Path(__file__).parent

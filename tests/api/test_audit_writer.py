@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from exportscreen import audit
 from exportscreen.api.audit_writer import AuditWriter, AuditWriterClosed
+from exportscreen.casework import audit_trail as audit
 from exportscreen.store import Store
 from exportscreen.store.engine import SQLITE_WRITER
 

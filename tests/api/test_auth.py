@@ -5,7 +5,6 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from exportscreen import audit
 from exportscreen.api.auth import (
     KeyAuthenticator,
     Role,
@@ -17,6 +16,7 @@ from exportscreen.api.auth import (
     revoke_key,
     verify_password,
 )
+from exportscreen.casework import audit_trail as audit
 from exportscreen.store import Store
 from tests.api.support import PASSWORD, Keys
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from exportscreen import audit
+from exportscreen.casework import audit_trail as audit
 from exportscreen.store import Store
 from tests.api.support import FIXTURES
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from exportscreen import audit
+from exportscreen.casework import audit_trail as audit
 from exportscreen.store import Store
 
 TRANSACTION = {

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from exportscreen.screening import Screener
+from exportscreen.screening.screener import Screener
 
 
 def test_an_unexpected_error_is_a_generic_500_without_a_trace(

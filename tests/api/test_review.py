@@ -3,7 +3,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
-from exportscreen import audit
+from exportscreen.casework import audit_trail as audit
 from exportscreen.store import Store
 from exportscreen.store.schema import decisions
 

@@ -9,9 +9,9 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from exportscreen import audit
 from exportscreen.api.auth import Role
 from exportscreen.api.schemas import ScreenResponse
+from exportscreen.casework import audit_trail as audit
 from exportscreen.store import Store
 from exportscreen.store.engine import SQLITE_WRITER
 from tests.api.support import Keys, build_app, config_for, running

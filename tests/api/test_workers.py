@@ -10,9 +10,9 @@ from pathlib import Path
 
 import httpx
 
-from exportscreen import audit
 from exportscreen.api.auth import Role
 from exportscreen.api.workers import listening_socket
+from exportscreen.casework import audit_trail as audit
 from exportscreen.store import Store
 from tests.api.support import add_users, load_fixture_lists
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from exportscreen.model import Entry, entry_from_dict
-from exportscreen.screening import Screener
+from exportscreen.screening.screener import Screener
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "matching" / "entries.json"
 
@@ -35,7 +35,7 @@ def screener() -> Screener:
 @pytest.fixture(scope="session")
 def real_entries(raw_dir: Path) -> list[Entry]:
     from exportscreen import sources
-    from exportscreen.loading import latest_entries
+    from exportscreen.ops.loading import latest_entries
 
     return latest_entries([sources.parse(raw_dir / relative) for relative in REAL_LIST_FILES])
 

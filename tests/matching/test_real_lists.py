@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from exportscreen.model import Entry, ListCode
-from exportscreen.screening import Screener
+from exportscreen.screening.screener import Screener
 
 pytestmark = pytest.mark.shared
 

@@ -30,7 +30,7 @@ from exportscreen.matching.score import (
 from exportscreen.matching.similarity import spelling
 from exportscreen.matching.translit import romanisation_skeleton
 from exportscreen.model import Entry, EntryType, ListCode, MatchKind
-from exportscreen.screening import Screener
+from exportscreen.screening.screener import Screener
 from tests.matching.conftest import fixture_entries
 
 

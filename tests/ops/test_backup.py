@@ -15,10 +15,10 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from exportscreen import audit
-from exportscreen.backup import FORMAT_VERSION, TABLES, export_backup, import_backup
+from exportscreen.casework import audit_trail as audit
+from exportscreen.casework.register import Counterparty, Register
 from exportscreen.model import Disposition, Entry, Explanation, Hit, MatchKind, TokenMatch
-from exportscreen.review import Counterparty, Register
+from exportscreen.ops.backup import FORMAT_VERSION, TABLES, export_backup, import_backup
 from exportscreen.sources.common import SourceError
 from exportscreen.store import Store, StoreError
 from exportscreen.store.schema import (

@@ -27,10 +27,11 @@ from sqlalchemy import event
 
 from exportscreen import sources
 from exportscreen.model import ListCode
-from exportscreen.scheduler import Scheduler
+from exportscreen.ops.scheduler import Scheduler
+from exportscreen.ops.status import list_status
+from exportscreen.ops.updater import UpdateReport, run_update
 from exportscreen.sources import fetch
 from exportscreen.sources.common import ParsedSource
-from exportscreen.status import list_status
 from exportscreen.store import ListSummary, Store, StoreBusyError
 from exportscreen.store.schema import (
     entry_states,
@@ -39,7 +40,6 @@ from exportscreen.store.schema import (
     update_runs,
     version_entries,
 )
-from exportscreen.updater import UpdateReport, run_update
 from tests import httpserver
 from tests.httpserver import OFFICIAL_FILES, MirrorServer, mirror_server
 from tests.store.factories import HUAWEI, NETTRIX, SUMA_USI, el_entry, moved, parsed

@@ -13,13 +13,13 @@ import pytest
 import sqlalchemy as sa
 
 from exportscreen.model import ListCode
-from exportscreen.scheduler import Scheduler, VersionChange
+from exportscreen.ops.scheduler import Scheduler, VersionChange
+from exportscreen.ops.status import list_status, parse_every, record_update
+from exportscreen.ops.updater import SourceUpdate, UpdateReport, UpdateStatus, run_update
 from exportscreen.sources import fetch
 from exportscreen.sources.common import ParsedSource
-from exportscreen.status import list_status, parse_every, record_update
 from exportscreen.store import ImportStatus, Store
 from exportscreen.store.schema import update_runs
-from exportscreen.updater import SourceUpdate, UpdateReport, UpdateStatus, run_update
 from tests import httpserver
 from tests.httpserver import MirrorServer, mirror_server
 from tests.store.factories import HUAWEI, NETTRIX, SUMA_USI, moved, parsed

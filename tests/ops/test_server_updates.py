@@ -14,9 +14,9 @@ import sqlalchemy as sa
 
 from exportscreen.api.app import _scheduler, create_app
 from exportscreen.api.config import ApiConfig
-from exportscreen.index_cache import load_or_build
+from exportscreen.casework.register import Counterparty, Register
 from exportscreen.model import ListCode
-from exportscreen.review import Counterparty, Register
+from exportscreen.screening.index_cache import load_or_build
 from exportscreen.sources import fetch
 from exportscreen.store import Store
 from exportscreen.store.schema import update_runs

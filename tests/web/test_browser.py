@@ -16,8 +16,8 @@ import pytest
 import uvicorn
 
 from exportscreen import sources
-from exportscreen.review import Counterparty, Register
-from exportscreen.screening import Screener
+from exportscreen.casework.register import Counterparty, Register
+from exportscreen.screening.screener import Screener
 from exportscreen.store import Store
 from tests.api.support import PASSWORD, add_users, build_app, config_for
 

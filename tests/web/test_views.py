@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from exportscreen.review import Counterparty, Register
-from exportscreen.screening import Screener
+from exportscreen.casework.register import Counterparty, Register
+from exportscreen.screening.screener import Screener
 from exportscreen.store import Store
 from tests.api.support import (
     PASSWORD,

@@ -7,10 +7,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from exportscreen import audit
 from exportscreen.api.auth import Admin
 from exportscreen.api.schemas import AuditRecordOut, AuditResponse
 from exportscreen.api.state import Services, services
+from exportscreen.casework import audit_trail as audit
 
 router = APIRouter(prefix="/v1", tags=["audit"])
 

@@ -6,13 +6,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, HTTPException, status
 
-from exportscreen import audit
 from exportscreen.api.auth import Viewer
 from exportscreen.api.config import MAX_NAME_LENGTH
 from exportscreen.api.state import Services, services
-from exportscreen.determination import Transaction, determine
+from exportscreen.casework import audit_trail as audit
+from exportscreen.casework.register import Register
+from exportscreen.decisions.determination import determine
+from exportscreen.decisions.transaction import Transaction
 from exportscreen.model import Outcome
-from exportscreen.review import Register
 
 router = APIRouter(prefix="/v1", tags=["determination"])
 

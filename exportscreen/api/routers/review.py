@@ -1,4 +1,5 @@
-"""The counterparty register, its alerts and analysts' decisions (``exportscreen.review``)."""
+"""The counterparty register, its alerts and analysts' decisions
+(``exportscreen.casework.register``)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from exportscreen.api.schemas import (
     ScreenRegisterResponse,
 )
 from exportscreen.api.state import Services, services
-from exportscreen.review import Alert, Counterparty, Register
+from exportscreen.casework.register import Alert, Counterparty, Register
 from exportscreen.sources.common import country_code
 
 router = APIRouter(prefix="/v1", tags=["review"])

@@ -1,0 +1,549 @@
+"""Counterparties, alerts and analysts' decisions: where screening results become case work.
+
+An alert is one (counterparty, list entry) pair that scored at or above the threshold. It records
+the exact state of both sides (``entry_state_hash``, ``counterparty_hash``), so that:
+
+* screening again while nothing changed raises nothing new (the pair is already open or decided);
+* a false-positive decision suppresses the pair until the entry or the counterparty changes, or the
+  suppression expires; then it alerts again and the alert says what changed;
+* an alert on an entry that left its list is closed with that reason.
+
+Every import, screening run and decision goes into the audit trail in the same transaction as the
+change it records.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, Protocol
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from exportscreen import settings
+from exportscreen.casework import audit_trail as audit
+from exportscreen.model import Disposition, Entry, Hit, PartyScreener, entry_from_dict, to_plain
+from exportscreen.screening.tabular import BadRow, find_column, open_table
+from exportscreen.sources.common import RowProblem, SourceError, country_code
+from exportscreen.store import Store, entry_change
+from exportscreen.store.schema import alerts, counterparties, decisions, entry_states, suppressions
+
+# A false-positive decision holds this long unless the analyst sets another expiry; stale accept
+# lists are a known enforcement finding (domain.md §6), so suppressions never last forever.
+DEFAULT_SUPPRESSION_DAYS = 365
+
+
+class RegisterScreener(PartyScreener, Protocol):
+    algorithm: str  # recorded in the audit trail with each screening run
+
+
+@dataclass(frozen=True, slots=True)
+class Counterparty:
+    external_id: str
+    name: str
+    country: str = ""
+    type: str = ""
+    address: str = ""
+
+    def state_hash(self) -> str:
+        body = json.dumps([self.name, self.country, self.type, self.address], ensure_ascii=False)
+        return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    id: int
+    counterparty: Counterparty
+    entry_id: str
+    score: float
+    matched_name: str
+    status: str
+    created_at: datetime
+    explanation: dict[str, Any]
+    closed_reason: str | None = None
+
+
+@dataclass
+class ScreeningRun:
+    screened: int = 0
+    raised: list[int] = field(default_factory=list)  # new alert ids
+    already_open: int = 0
+    suppressed: int = 0
+    closed: list[int] = field(default_factory=list)  # alerts closed (entry removed)
+
+
+@dataclass
+class RegisterImport:
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    problems: list[RowProblem] = field(default_factory=list)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _new_id(result: sa.CursorResult[Any]) -> int:
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])
+
+
+def _counterparty(row: Any) -> Counterparty:
+    return Counterparty(row.external_id, row.name, row.country, row.type, row.address)
+
+
+class Register:
+    """The counterparty register and its alerts, on the store's database."""
+
+    def __init__(self, store: Store, *, actor: str, threshold: float | None = None):
+        self.store = store
+        self.engine = store.engine
+        self.actor = actor
+        self.threshold = settings.DEFAULT_THRESHOLD if threshold is None else threshold
+
+    # --- the register ----------------------------------------------------------------------
+
+    def import_file(
+        self,
+        path: Path,
+        *,
+        id_col: str = "id",
+        name_col: str = "name",
+        country_col: str = "country",
+        type_col: str = "type",
+        address_col: str = "address",
+        skip_bad_rows: bool = False,
+    ) -> RegisterImport:
+        """Add or update counterparties from CSV, XLSX, Parquet or JSON Lines, all or nothing:
+        a bad row fails the whole import (naming file, row and field) unless ``skip_bad_rows``."""
+        parties: list[Counterparty] = []
+        report = RegisterImport()
+        with open_table(path) as table:
+            wanted = {
+                key: find_column(path, table.columns, col)
+                for key, col in (
+                    ("id", id_col),
+                    ("name", name_col),
+                    ("country", country_col),
+                    ("type", type_col),
+                    ("address", address_col),
+                )
+            }
+            if wanted["name"] is None:
+                raise SourceError(
+                    path,
+                    None,
+                    name_col,
+                    f"no {name_col!r} column; columns are " + ", ".join(table.columns),
+                )
+            present = [i for i in wanted.values() if i is not None]
+            for row in table.rows(present):
+                if isinstance(row, BadRow):
+                    problem = RowProblem(str(path), row.line, row.field, row.reason)
+                    if not skip_bad_rows:
+                        raise SourceError(path, row.line, row.field, row.reason)
+                    report.problems.append(problem)
+                    continue
+                cells = dict(
+                    zip([k for k, i in wanted.items() if i is not None], row.values, strict=True)
+                )
+                name = " ".join((cells.get("name") or "").split())
+                if not name:
+                    if not skip_bad_rows:
+                        raise SourceError(path, row.line, name_col, "empty name")
+                    report.problems.append(RowProblem(str(path), row.line, name_col, "empty name"))
+                    continue
+                raw_country = (cells.get("country") or "").strip()
+                country = country_code(raw_country) if raw_country else ""
+                if raw_country and not country:
+                    message = f"unknown country {raw_country!r}"
+                    if not skip_bad_rows:
+                        raise SourceError(path, row.line, country_col, message)
+                    report.problems.append(RowProblem(str(path), row.line, country_col, message))
+                    continue
+                parties.append(
+                    Counterparty(
+                        external_id=(cells.get("id") or "").strip() or f"{path.name}:{row.number}",
+                        name=name,
+                        country=country,
+                        type=(cells.get("type") or "").strip().lower(),
+                        address=(cells.get("address") or "").strip(),
+                    )
+                )
+        with audit.writing(self.engine) as conn:
+            for party in parties:
+                outcome = self._upsert(conn, party)
+                setattr(report, outcome, getattr(report, outcome) + 1)
+            audit.record(
+                conn,
+                self.actor,
+                "register.import",
+                {
+                    "file": str(path),
+                    "added": report.added,
+                    "updated": report.updated,
+                    "unchanged": report.unchanged,
+                    "bad_rows": len(report.problems),
+                },
+            )
+        return report
+
+    def _upsert(self, conn: Connection, party: Counterparty) -> str:
+        existing = conn.execute(
+            sa.select(counterparties).where(counterparties.c.external_id == party.external_id)
+        ).first()
+        now = _now()
+        values = {
+            "name": party.name,
+            "country": party.country,
+            "type": party.type,
+            "address": party.address,
+            "data": {"hash": party.state_hash()},
+            "updated_at": now,
+        }
+        if existing is None:
+            conn.execute(
+                counterparties.insert().values(
+                    external_id=party.external_id, created_at=now, **values
+                )
+            )
+            return "added"
+        if _counterparty(existing) == party:
+            return "unchanged"
+        conn.execute(
+            counterparties.update().where(counterparties.c.id == existing.id).values(**values)
+        )
+        return "updated"
+
+    def add(self, party: Counterparty) -> None:
+        with audit.writing(self.engine) as conn:
+            self._upsert(conn, party)
+
+    def counterparties(self) -> list[Counterparty]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(counterparties).order_by(counterparties.c.id))
+            return [_counterparty(r) for r in rows]
+
+    # --- screening the register ------------------------------------------------------------
+
+    def screen(
+        self,
+        screener: RegisterScreener,
+        *,
+        external_ids: Collection[str] | None = None,
+        only_entries: Collection[str] | None = None,
+        limit: int = 10,
+        progress: Callable[[int], None] | None = None,
+    ) -> ScreeningRun:
+        """Screen counterparties (all, or ``external_ids``) and raise alerts for new pairs.
+
+        ``only_entries`` keeps just the hits on those entry ids: a re-screen after a list change
+        looks only at the added and changed entries (see ``rescreen``)."""
+        run = ScreeningRun()
+        with self.engine.connect() as conn:
+            query = sa.select(counterparties).order_by(counterparties.c.id)
+            if external_ids is not None:
+                query = query.where(counterparties.c.external_id.in_(list(external_ids)))
+            rows = list(conn.execute(query))
+        findings: list[tuple[Any, list[Hit]]] = []
+        for row in rows:
+            party = _counterparty(row)
+            hits = screener.screen(
+                party.name,
+                country=party.country or None,
+                type=party.type or None,
+                limit=limit,
+                threshold=self.threshold,
+            )
+            if only_entries is not None:
+                hits = [h for h in hits if h.entry.id in only_entries]
+            findings.append((row, hits))
+            run.screened += 1
+            if progress:
+                progress(run.screened)
+        with audit.writing(self.engine) as conn:
+            for row, hits in findings:
+                for hit in hits:
+                    self._raise(conn, row, hit, run)
+            audit.record(
+                conn,
+                self.actor,
+                "register.screen",
+                {
+                    "counterparties": run.screened,
+                    "threshold": self.threshold,
+                    "algorithm": screener.algorithm,
+                    "list_versions": self._versions(),
+                    "only_entries": sorted(only_entries) if only_entries is not None else None,
+                    "alerts_raised": run.raised,
+                    "already_open": run.already_open,
+                    "suppressed": run.suppressed,
+                },
+            )
+        return run
+
+    def _versions(self) -> dict[str, int]:
+        return {k.value: v for k, v in self.store.current_version_ids().items()}
+
+    def _raise(self, conn: Connection, row: Any, hit: Hit, run: ScreeningRun) -> None:
+        party = _counterparty(row)
+        entry_hash = hit.entry.content_hash()
+        party_hash = party.state_hash()
+        same_pair = (alerts.c.counterparty_id == row.id) & (alerts.c.entry_id == hit.entry.id)
+        previous = conn.execute(
+            sa.select(alerts)
+            .where(same_pair & (alerts.c.status != "closed"))
+            .order_by(alerts.c.id.desc())
+        ).first()
+        if previous is not None and previous.status == "open":
+            if (previous.entry_state_hash, previous.counterparty_hash) == (entry_hash, party_hash):
+                run.already_open += 1
+                return
+            # Either side changed while the alert was open: replace it with one that says how.
+            conn.execute(
+                alerts.update()
+                .where(alerts.c.id == previous.id)
+                .values(
+                    status="closed",
+                    closed_at=_now(),
+                    closed_reason="superseded: the entry or the counterparty changed",
+                )
+            )
+        suppression = conn.execute(
+            sa.select(suppressions)
+            .where(
+                (suppressions.c.counterparty_id == row.id)
+                & (suppressions.c.entry_id == hit.entry.id)
+            )
+            .order_by(suppressions.c.id.desc())
+        ).first()
+        changed: dict[str, Any] = {}
+        if suppression is not None:
+            live = suppression.expires_at is None or suppression.expires_at > _now()
+            if live and (suppression.entry_state_hash, suppression.counterparty_hash) == (
+                entry_hash,
+                party_hash,
+            ):
+                run.suppressed += 1
+                return
+            changed = self._what_changed(conn, suppression, hit.entry, party, live)
+        elif previous is not None and previous.status == "decided":
+            if (previous.entry_state_hash, previous.counterparty_hash) == (entry_hash, party_hash):
+                run.already_open += 1  # decided (true match, escalated...) and nothing changed
+                return
+            changed = {"reason": "the entry or the counterparty changed since the last decision"}
+        explanation = to_plain(hit.explanation)
+        if changed:
+            explanation["changed_since_decision"] = changed
+        result = conn.execute(
+            alerts.insert().values(
+                counterparty_id=row.id,
+                entry_id=hit.entry.id,
+                entry_state_hash=entry_hash,
+                counterparty_hash=party_hash,
+                score=hit.score,
+                matched_name=hit.matched_name,
+                explanation=explanation,
+                status="open",
+                created_at=_now(),
+            )
+        )
+        run.raised.append(_new_id(result))
+
+    def _what_changed(
+        self, conn: Connection, suppression: Any, entry: Entry, party: Counterparty, live: bool
+    ) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        if not live:
+            result["suppression"] = f"expired on {suppression.expires_at.date().isoformat()}"
+        if suppression.entry_state_hash != entry.content_hash():
+            before_row = conn.execute(
+                sa.select(entry_states.c.data).where(
+                    (entry_states.c.entry_id == entry.id)
+                    & (entry_states.c.content_hash == suppression.entry_state_hash)
+                )
+            ).first()
+            if before_row is not None:
+                change = entry_change(entry_from_dict(before_row.data), entry)
+                result["entry"] = [
+                    {"field": f.field, "before": to_plain(f.before), "after": to_plain(f.after)}
+                    for f in (change.fields if change else ())
+                ]
+            else:
+                result["entry"] = "the list entry was republished with changes"
+        if suppression.counterparty_hash != party.state_hash():
+            result["counterparty"] = "the counterparty's name, country, type or address changed"
+        return result
+
+    # --- alerts and decisions --------------------------------------------------------------
+
+    def alerts(self, status: str | None = "open") -> list[Alert]:
+        query = (
+            sa.select(alerts, counterparties)
+            .join(counterparties, counterparties.c.id == alerts.c.counterparty_id)
+            .order_by(alerts.c.id)
+        )
+        if status:
+            query = query.where(alerts.c.status == status)
+        with self.engine.connect() as conn:
+            return [self._alert(r) for r in conn.execute(query)]
+
+    def alert(self, alert_id: int) -> Alert | None:
+        query = (
+            sa.select(alerts, counterparties)
+            .join(counterparties, counterparties.c.id == alerts.c.counterparty_id)
+            .where(alerts.c.id == alert_id)
+        )
+        with self.engine.connect() as conn:
+            row = conn.execute(query).first()
+        return self._alert(row) if row else None
+
+    @staticmethod
+    def _alert(row: Any) -> Alert:
+        mapping = row._mapping
+        party = Counterparty(
+            mapping["external_id"],
+            mapping["name"],
+            mapping["country"],
+            mapping["type"],
+            mapping["address"],
+        )
+        return Alert(
+            id=mapping[alerts.c.id],
+            counterparty=party,
+            entry_id=mapping["entry_id"],
+            score=mapping["score"],
+            matched_name=mapping["matched_name"],
+            status=mapping["status"],
+            created_at=mapping[alerts.c.created_at],
+            explanation=mapping["explanation"],
+            closed_reason=mapping["closed_reason"],
+        )
+
+    def decide(
+        self,
+        alert_id: int,
+        disposition: Disposition,
+        reason: str,
+        *,
+        user: str,
+        expires_at: datetime | None = None,
+    ) -> int:
+        """Record an analyst's decision on an open alert; returns the decision id.
+
+        A false positive suppresses the pair until either side changes or ``expires_at``
+        (default DEFAULT_SUPPRESSION_DAYS from now)."""
+        if not reason.strip():
+            raise ValueError("a decision needs a reason")
+        with audit.writing(self.engine) as conn:
+            row = conn.execute(sa.select(alerts).where(alerts.c.id == alert_id)).first()
+            if row is None:
+                raise LookupError(f"no alert {alert_id}")
+            # Re-deciding is allowed (escalations get resolved), but never on a closed alert.
+            if row.status == "closed":
+                raise ValueError(f"alert {alert_id} is closed ({row.closed_reason})")
+            now = _now()
+            if disposition is Disposition.FALSE_POSITIVE and expires_at is None:
+                expires_at = now + timedelta(days=DEFAULT_SUPPRESSION_DAYS)
+            decision_id = _new_id(
+                conn.execute(
+                    decisions.insert().values(
+                        alert_id=alert_id,
+                        disposition=disposition.value,
+                        reason=reason,
+                        decided_by=user,
+                        created_at=now,
+                        expires_at=expires_at
+                        if disposition is Disposition.FALSE_POSITIVE
+                        else None,
+                    )
+                )
+            )
+            # needs_info keeps the alert in the queue; the other dispositions take it out.
+            status = "open" if disposition is Disposition.NEEDS_INFO else "decided"
+            conn.execute(alerts.update().where(alerts.c.id == alert_id).values(status=status))
+            if disposition is Disposition.FALSE_POSITIVE:
+                conn.execute(
+                    suppressions.insert().values(
+                        counterparty_id=row.counterparty_id,
+                        entry_id=row.entry_id,
+                        entry_state_hash=row.entry_state_hash,
+                        counterparty_hash=row.counterparty_hash,
+                        expires_at=expires_at,
+                        decision_id=decision_id,
+                    )
+                )
+            audit.record(
+                conn,
+                user,
+                "alert.decide",
+                {
+                    "alert": alert_id,
+                    "entry": row.entry_id,
+                    "counterparty_id": row.counterparty_id,
+                    "score": row.score,
+                    "disposition": disposition.value,
+                    "reason": reason,
+                    "expires_at": expires_at.isoformat() if expires_at else None,
+                },
+            )
+        return decision_id
+
+    def confirmed(self) -> dict[tuple[str, str], Disposition]:
+        """The latest decision per (counterparty name, entry id): what a licence determination
+        needs to know about a transaction's parties, which it knows by name."""
+        query = (
+            sa.select(counterparties.c.name, alerts.c.entry_id, decisions.c.disposition)
+            .join(alerts, alerts.c.id == decisions.c.alert_id)
+            .join(counterparties, counterparties.c.id == alerts.c.counterparty_id)
+            .order_by(decisions.c.id)
+        )
+        with self.engine.connect() as conn:
+            return {(r.name, r.entry_id): Disposition(r.disposition) for r in conn.execute(query)}
+
+    def close_removed(self, current_entry_ids: Collection[str]) -> list[int]:
+        """Close open alerts whose entry is on no current list."""
+        closed: list[int] = []
+        with audit.writing(self.engine) as conn:
+            rows = conn.execute(
+                sa.select(alerts.c.id, alerts.c.entry_id).where(alerts.c.status == "open")
+            )
+            gone = [r.id for r in rows if r.entry_id not in current_entry_ids]
+            if gone:
+                conn.execute(
+                    alerts.update()
+                    .where(alerts.c.id.in_(gone))
+                    .values(
+                        status="closed",
+                        closed_at=_now(),
+                        closed_reason="the entry was removed from its list",
+                    )
+                )
+                audit.record(conn, self.actor, "alerts.close_removed", {"alerts": gone})
+            closed.extend(gone)
+        return closed
+
+
+def parse_disposition(value: str) -> Disposition:
+    normalised = value.strip().lower().replace("-", "_").replace(" ", "_")
+    aliases = {
+        "fp": "false_positive",
+        "tp": "true_match",
+        "match": "true_match",
+        "true": "true_match",
+        "false": "false_positive",
+        "info": "needs_info",
+        "escalate": "escalated",
+    }
+    try:
+        return Disposition(aliases.get(normalised, normalised))
+    except ValueError as error:
+        choices = ", ".join(d.value for d in Disposition)
+        raise ValueError(f"unknown decision {value!r}; one of {choices}") from error

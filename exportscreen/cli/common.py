@@ -1,0 +1,111 @@
+"""What every command shares: the Typer app, the consoles, the store and user options, and
+the small helpers that turn bad options into one-line errors.
+
+Every command takes the store from ``--db`` (an SQLAlchemy URL or a SQLite file path), else
+``EXPORTSCREEN_DB``, else a SQLite file in the user's data directory. ``--json`` prints machine-
+readable output on stdout; tables and progress go to the terminal.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from exportscreen import settings
+from exportscreen.model import ListCode, to_plain
+
+app = typer.Typer(
+    name="exportscreen",
+    help="Export-control screening against every US list, versioned and explained.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_show_locals=False,
+)
+console = Console()
+err = Console(stderr=True)
+
+state: dict[str, Any] = {"db": None, "user": None}
+
+
+@app.callback()
+def main(
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            help="Store URL or SQLite file (default: EXPORTSCREEN_DB, else a file "
+            "in the user data directory).",
+        ),
+    ] = None,
+    user: Annotated[
+        str | None,
+        typer.Option(
+            "--user",
+            help="Who is acting, for the audit trail (default: EXPORTSCREEN_USER "
+            "or the login name).",
+        ),
+    ] = None,
+) -> None:
+    state["db"] = db
+    state["user"] = user or settings.default_actor()
+
+
+def db_url() -> str:
+    db = state["db"]
+    if db is None:
+        return settings.default_db_url()
+    return db if "://" in db else f"sqlite:///{Path(db).resolve()}"
+
+
+@contextmanager
+def open_store() -> Iterator[Any]:
+    from exportscreen.store import Store
+
+    store = Store.open(db_url())
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def fail(message: str, code: int = 2) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {message}")
+    return typer.Exit(code)
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(to_plain(data), ensure_ascii=False, indent=2) + "\n")
+
+
+def parse_when(value: str | None) -> int | date | None:
+    """A version id ("12") or a date ("2025-03-01")."""
+    if value is None:
+        return None
+    if value.isdigit():
+        return int(value)
+    try:
+        return date.fromisoformat(value)
+    except ValueError as error:
+        raise fail(f"{value!r} is neither a version id nor a date (YYYY-MM-DD)") from error
+
+
+def parse_list(value: str) -> ListCode:
+    try:
+        return ListCode(value.upper())
+    except ValueError as error:
+        codes = ", ".join(c.value for c in ListCode)
+        raise fail(f"unknown list {value!r}; one of {codes}") from error
+
+
+def open_register(store: Any, threshold: float | None = None) -> Any:
+    from exportscreen.casework.register import Register
+
+    return Register(store, actor=state["user"], threshold=threshold)

@@ -1,0 +1,139 @@
+"""Licence determination for a transaction file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from exportscreen.cli.common import (
+    app,
+    console,
+    db_url,
+    fail,
+    open_register,
+    open_store,
+    print_json,
+    state,
+)
+
+_OUTCOME_STYLE = {
+    "PROHIBITED": "bold white on red",
+    "LICENSE_REQUIRED": "bold red",
+    "HOLD": "bold yellow",
+    "NO_LIST_RESTRICTION": "green",
+}
+
+
+@app.command()
+def determine(
+    path: Annotated[Path, typer.Argument(help="The transaction, as JSON or YAML.")],
+    ownership: Annotated[
+        Path | None,
+        typer.Option(help="Ownership graph CSV (owner, owned, percent, as_of, source)."),
+    ] = None,
+    affiliates_schedule: Annotated[
+        Path | None, typer.Option(help="YAML/JSON overriding the Affiliates Rule's dated status.")
+    ] = None,
+    threshold: Annotated[float | None, typer.Option(help="Alert score.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Licence determination for a transaction: per party and overall, with the reasons.
+
+    Supports, and does not replace, a compliance decision."""
+    from exportscreen.casework import audit_trail as audit
+    from exportscreen.decisions.determination import determine as run_determination
+    from exportscreen.decisions.ownership import OwnershipGraph
+    from exportscreen.decisions.policy import DEFAULT_AFFILIATES_SCHEDULE, AffiliatesRuleSchedule
+    from exportscreen.decisions.transaction import load_transaction
+    from exportscreen.screening.index_cache import open_screener
+    from exportscreen.sources.common import SourceError
+
+    try:
+        transaction = load_transaction(path)
+        graph = OwnershipGraph.from_csv(ownership) if ownership else None
+        schedule = (
+            AffiliatesRuleSchedule.from_file(affiliates_schedule)
+            if affiliates_schedule
+            else DEFAULT_AFFILIATES_SCHEDULE
+        )
+    except SourceError as error:
+        raise fail(str(error)) from error
+    screener = open_screener(db_url())
+    with open_store() as store:
+        confirmed = open_register(store).confirmed()
+        result = run_determination(
+            transaction,
+            screener,
+            threshold=threshold,
+            confirmed=confirmed,
+            ownership=graph,
+            affiliates=schedule,
+        )
+        plain = result.to_dict()
+        audit.append(
+            store.engine,
+            state["user"],
+            "determine",
+            {
+                "transaction": plain["transaction"],
+                "outcome": plain["outcome"],
+                "parties": [
+                    {"name": p["party"]["name"], "outcome": p["outcome"]} for p in plain["parties"]
+                ],
+                "list_versions": {k.value: v for k, v in screener.version_ids.items()},
+                "algorithm": screener.algorithm,
+                "threshold": result.threshold,
+            },
+        )
+    if as_json:
+        print_json(plain)
+        return
+    outcome = result.outcome.name
+    console.print(
+        f"[bold]Transaction {transaction.id or path.name}[/] of {transaction.date}: "
+        f"[{_OUTCOME_STYLE[outcome]}]{outcome}[/]"
+    )
+    for party in result.parties:
+        name = party.outcome.name
+        console.print(
+            f"\n[bold]{party.party.role.value}[/] {party.party.name} "
+            f"({party.party.country or '?'}): [{_OUTCOME_STYLE[name]}]{name}[/]"
+        )
+        for listing in party.listings:
+            c = listing.consequence
+            console.print(
+                f"  • {listing.status.value} match on {listing.list.value} {listing.entry_id} "
+                f"{listing.entry_name!r} via {listing.matched_name!r}"
+                + (f" (score {listing.score:.2f})" if listing.score is not None else "")
+                + f" → {listing.outcome.name}"
+                + (
+                    f" (if confirmed: {listing.if_confirmed.name})"
+                    if listing.if_confirmed != listing.outcome
+                    else ""
+                )
+            )
+            if c.requirement:
+                console.print(f"    licence requirement: {c.requirement}")
+            for item in c.items:
+                covered = "not covered" if item.covered is False else "covered"
+                console.print(f"    item {item.eccn}: {covered} — {item.why}")
+            if c.review_text or c.review_meaning:
+                policy = c.review_text or c.review_policy.value
+                console.print(f"    review policy: {policy}; {c.review_meaning}")
+            for footnote in listing.footnotes:
+                console.print(
+                    f"    footnote {footnote.number} ({footnote.regulation}): {footnote.meaning}"
+                )
+            if listing.citations:
+                console.print(f"    Federal Register: {'; '.join(listing.citations)}")
+            for note in (*c.notes, *((listing.note,) if listing.note else ())):
+                console.print(f"    [dim]{note}[/]")
+        for ground in party.ownership:
+            console.print(
+                f"  • ownership ({ground.regime.value}): {ground.text} → {ground.outcome.name}"
+            )
+        for note in party.notes:
+            console.print(f"  [dim]{note}[/]")
+    console.print(f"\n[dim]{result.notice}[/]")

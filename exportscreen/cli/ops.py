@@ -1,0 +1,176 @@
+"""Operations: status, backups, and the server."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from exportscreen.cli.common import (
+    app,
+    console,
+    db_url,
+    err,
+    fail,
+    open_store,
+    print_json,
+    state,
+)
+
+
+@app.command()
+def status(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """Each list's data age, last update and last error."""
+    from exportscreen.ops.status import list_status
+
+    with open_store() as store:
+        found = list_status(store)
+    if as_json:
+        print_json(found)
+        return
+    table = Table("list", "version", "data as of", "data age", "imported", "last attempt", "error")
+    for s in found:
+        attempt = s.last_attempt
+        table.add_row(
+            s.list.value,
+            str(s.version_id or "-"),
+            s.as_of.isoformat() if s.as_of else "-",
+            f"{s.data_age_days} d" if s.data_age_days is not None else "-",
+            s.imported_at.strftime("%Y-%m-%d %H:%M") if s.imported_at else "-",
+            f"{attempt.status} {attempt.started_at:%Y-%m-%d %H:%M}" if attempt else "never",
+            Text(s.last_failure.error or "", style="red") if s.failing and s.last_failure else "",
+        )
+    console.print(table)
+    if any(s.failing for s in found):
+        raise typer.Exit(1)
+
+
+@app.command("export")
+def export_(
+    path: Annotated[Path, typer.Argument(help="Backup file (.jsonl or .jsonl.gz).")],
+) -> None:
+    """Back up counterparties, alerts, decisions, ownership, users and the audit trail."""
+    from exportscreen.ops.backup import export_backup
+
+    with open_store() as store:
+        summary = export_backup(store, path)
+    console.print(
+        f"backup written to {path}: " + ", ".join(f"{k} {v:,}" for k, v in summary.counts.items())
+    )
+
+
+@app.command("import")
+def import_(
+    path: Annotated[Path, typer.Argument(help="A backup written by `exportscreen export`.")],
+) -> None:
+    """Restore a backup into an empty store; the whole file is checked (including the audit
+    chain) before anything is written."""
+    from exportscreen.ops.backup import import_backup
+    from exportscreen.sources.common import SourceError
+    from exportscreen.store import StoreError
+
+    with open_store() as store:
+        try:
+            summary = import_backup(store, path)
+        except (SourceError, StoreError) as error:
+            raise fail(f"{error}\nnothing was restored.") from error
+    console.print(
+        f"restored from {path}: " + ", ".join(f"{k} {v:,}" for k, v in summary.counts.items())
+    )
+
+
+users_app = typer.Typer(help="Users of the API and web UI.", no_args_is_help=True)
+keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+app.add_typer(keys_app, name="keys")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes sharing the store.")] = 1,
+    update_every: Annotated[
+        str | None, typer.Option(help="Refresh the lists on this schedule (6h, 30m, 1d).")
+    ] = None,
+    mirror: Annotated[str | None, typer.Option(help="Mirror base URL for the updates.")] = None,
+) -> None:
+    """Run the HTTP API and the web UI (uvicorn)."""
+    import os
+    from dataclasses import replace
+
+    import uvicorn
+
+    from exportscreen.api.app import create_app
+    from exportscreen.api.app import serve as serve_workers
+    from exportscreen.api.config import ApiConfig
+    from exportscreen.ops.status import parse_every
+
+    try:
+        every = parse_every(update_every) if update_every else None
+    except ValueError as error:
+        raise fail(str(error)) from error
+    url = db_url()
+    if workers == 1:
+        config = replace(ApiConfig.from_settings(url), update_every=every, mirror=mirror or "")
+        # As each worker of serve_workers runs: no access log (every request is counted in
+        # /metrics and every screening is in the audit trail).
+        uvicorn.run(
+            create_app(config),
+            host=host,
+            port=port,
+            server_header=False,
+            access_log=False,
+            proxy_headers=False,
+        )
+        return
+    # Each worker process builds its app from the environment (uvicorn's factory).
+    os.environ["EXPORTSCREEN_DB"] = url
+    if update_every:
+        os.environ["EXPORTSCREEN_UPDATE_EVERY"] = update_every
+    if mirror:
+        os.environ["EXPORTSCREEN_MIRROR"] = mirror
+    serve_workers(host, port, workers=workers)
+
+
+@users_app.command("add")
+def users_add(
+    name: Annotated[str, typer.Argument(help="User name.")],
+    role: Annotated[str, typer.Option(help="viewer, analyst or admin.")] = "viewer",
+    password: Annotated[
+        bool, typer.Option("--password", help="Prompt for a password (for the web UI).")
+    ] = False,
+) -> None:
+    """Add a user; API keys are created for users with `keys create`."""
+    from exportscreen.api.auth import add_user
+
+    secret = (
+        typer.prompt("password", hide_input=True, confirmation_prompt=True) if password else None
+    )
+    with open_store() as store:
+        try:
+            add_user(store, name, role, secret, actor=state["user"])
+        except ValueError as error:
+            raise fail(str(error)) from error
+    console.print(f"user {name} added as {role}")
+
+
+@keys_app.command("create")
+def keys_create(
+    user: Annotated[str, typer.Argument(help="The user the key acts as.")],
+    label: Annotated[str, typer.Option(help="What the key is for.")] = "",
+) -> None:
+    """Create an API key; it is printed once and stored only as a hash."""
+    from exportscreen.api.auth import create_key
+
+    with open_store() as store:
+        try:
+            key = create_key(store, user, label, actor=state["user"])
+        except LookupError as error:
+            raise fail(str(error)) from error
+    err.print("the key (shown once; keep it secret):")
+    sys.stdout.write(key + "\n")

@@ -1,0 +1,184 @@
+"""Screening commands: one name (``check``) and a file of them (``batch``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.table import Table
+from rich.text import Text
+
+from exportscreen import settings
+from exportscreen.cli.common import (
+    app,
+    console,
+    db_url,
+    err,
+    fail,
+    print_json,
+)
+
+
+def _highlight(name: str, tokens: list[str]) -> Text:
+    """The name with the entry tokens that matched the query in bold green."""
+    import re
+
+    text = Text(name)
+    lowered = name.casefold()
+    for token in tokens:
+        if not token:
+            continue
+        for match in re.finditer(re.escape(token.casefold()), lowered):
+            text.stylize("bold green", match.start(), match.end())
+    return text
+
+
+@app.command()
+def check(
+    name: Annotated[str, typer.Argument(help="The party's name, in any script.")],
+    country: Annotated[str | None, typer.Option(help="ISO country code of the party.")] = None,
+    type_: Annotated[
+        str | None, typer.Option("--type", help="person, company, vessel or aircraft.")
+    ] = None,
+    limit: Annotated[int, typer.Option(help="At most this many hits.")] = 10,
+    threshold: Annotated[
+        float | None, typer.Option(help=f"Alert score (default {settings.DEFAULT_THRESHOLD}).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Screen one name against every list, with the reasons for each hit."""
+    from exportscreen.screening.index_cache import open_screener
+
+    screener = open_screener(db_url())
+    try:
+        hits = screener.screen(name, country=country, type=type_, limit=limit, threshold=threshold)
+    except ValueError as error:
+        raise fail(str(error)) from error
+    if as_json:
+        print_json(
+            {
+                "query": name,
+                "threshold": threshold or settings.DEFAULT_THRESHOLD,
+                "algorithm": screener.algorithm,
+                "hits": hits,
+            }
+        )
+        return
+    if not hits:
+        console.print(
+            f"[green]no hit[/] for {name!r} at threshold {threshold or settings.DEFAULT_THRESHOLD}"
+        )
+        return
+    table = Table("score", "list", "entry", "matched name", "why")
+    for hit in hits:
+        matched = [t.candidate for t in hit.explanation.tokens]
+        why = hit.explanation.summary or "; ".join(
+            f"{t.query}→{t.candidate} ({t.kind.value})" for t in hit.explanation.tokens
+        )
+        if hit.explanation.penalties:
+            why += "\n" + "; ".join(p.reason for p in hit.explanation.penalties)
+        primary = "" if hit.matched_name == hit.entry.name else f"\n(alias of {hit.entry.name})"
+        table.add_row(
+            f"{hit.score:.2f}",
+            hit.entry.list.value,
+            hit.entry.id,
+            _highlight(hit.matched_name, matched) + Text(primary, style="dim"),
+            why,
+        )
+    console.print(table)
+
+
+# Exit status of a batch that finished but reported bad rows (0: clean, 1: failed, 2: usage,
+# 130: interrupted, as shells report Ctrl-C).
+EXIT_BAD_ROWS = 3
+EXIT_INTERRUPTED = 130
+
+
+@app.command()
+def batch(
+    input_path: Annotated[
+        Path, typer.Argument(metavar="INPUT", help="CSV, XLSX, Parquet or JSONL.")
+    ],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Where to write hits; format from the extension.")
+    ],
+    id_col: Annotated[
+        str | None, typer.Option(help="Input column of row ids (default: id).")
+    ] = None,
+    name_col: Annotated[
+        str | None, typer.Option(help="Input column of names (default: name).")
+    ] = None,
+    country_col: Annotated[
+        str | None, typer.Option(help="Input column of countries (default: country).")
+    ] = None,
+    type_col: Annotated[
+        str | None, typer.Option(help="Input column of types (default: type).")
+    ] = None,
+    threshold: Annotated[float | None, typer.Option(help="Alert score.")] = None,
+    workers: Annotated[int | None, typer.Option(help="Processes (default: every core).")] = None,
+    best_only: Annotated[
+        bool, typer.Option(help="One output row per input row: its best hit or none.")
+    ] = False,
+    quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
+) -> None:
+    """Screen every row of a file on every core; bad rows go to OUTPUT.errors.csv."""
+    from rich.progress import TimeRemainingColumn
+
+    from exportscreen.screening.batch import BatchProgress, run_batch
+    from exportscreen.screening.index_cache import open_screener
+    from exportscreen.sources.common import SourceError
+
+    db = db_url()
+    with Progress(
+        TextColumn("screening"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]} rows/s"),
+        TimeRemainingColumn(),
+        TextColumn("{task.fields[hits]} hits"),
+        console=err,
+        disable=quiet,
+        transient=False,
+    ) as progress:
+        task = progress.add_task("screening", total=None, rate="-", hits=0)
+
+        def update(p: BatchProgress) -> None:
+            elapsed = progress.tasks[task].elapsed or 0.0
+            rate = f"{p.rows_done / elapsed:,.0f}" if elapsed > 0 else "-"
+            progress.update(task, completed=p.rows_done, total=p.rows_total, rate=rate, hits=p.hits)
+
+        try:
+            report = run_batch(
+                input_path,
+                output,
+                screener_factory=lambda: open_screener(db),
+                id_col=id_col,
+                name_col=name_col,
+                country_col=country_col,
+                type_col=type_col,
+                threshold=threshold,
+                workers=workers,
+                best_only=best_only,
+                progress=None if quiet else update,
+            )
+        except (SourceError, ValueError) as error:
+            raise fail(str(error)) from error
+    summary = (
+        f"{report.rows_screened:,} rows screened in {report.elapsed_seconds:,.1f} s "
+        f"({report.rows_per_second:,.0f}/s): {report.hits_written:,} hits written to "
+        f"{report.output_path}"
+    )
+    if report.interrupted:
+        err.print(
+            f"[yellow]interrupted after {report.rows_read:,} rows[/]; {summary} "
+            "(a valid partial file)"
+        )
+        raise typer.Exit(EXIT_INTERRUPTED)
+    console.print(summary)
+    if report.bad_rows:
+        err.print(
+            f"[yellow]finished with {report.bad_rows:,} bad rows[/]: see {report.errors_path}"
+        )
+        raise typer.Exit(EXIT_BAD_ROWS)

@@ -1,0 +1,115 @@
+"""A transaction as a determination reads it: the items (ECCN or EAR99), the destination, the
+date, and the parties with their roles. Loaded from JSON or YAML and validated on the way in."""
+
+from __future__ import annotations
+
+import enum
+import re
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from exportscreen.decisions.policy import IsoDate, load_document
+from exportscreen.model import EntryType
+from exportscreen.sources.common import country_code
+
+EAR99 = "EAR99"
+_ECCN = re.compile(r"^(?P<head>[0-9][A-Ea-e][0-9]{3})(?P<tail>(?:\.[A-Za-z0-9]+)*)$")
+
+
+class PartyRole(enum.StrEnum):
+    PURCHASER = "purchaser"
+    INTERMEDIATE_CONSIGNEE = "intermediate_consignee"
+    ULTIMATE_CONSIGNEE = "ultimate_consignee"
+    END_USER = "end_user"
+    FREIGHT_FORWARDER = "freight_forwarder"
+
+
+def normalize_eccn(text: str) -> str:
+    """``3a001.A.1`` -> ``3A001.a.1``; ``ear99`` -> ``EAR99``. Raises ValueError otherwise."""
+    cleaned = "".join(text.split())
+    if cleaned.upper() == EAR99:
+        return EAR99
+    match = _ECCN.match(cleaned)
+    if not match:
+        raise ValueError(f"expected an ECCN such as 3A001 or 5A992.c, or EAR99; got {text!r}")
+    return match.group("head").upper() + match.group("tail").lower()
+
+
+class Item(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    eccn: str
+    description: str = ""
+
+    @field_validator("eccn")
+    @classmethod
+    def _eccn(cls, value: str) -> str:
+        return normalize_eccn(value)
+
+    @property
+    def is_ear99(self) -> bool:
+        return self.eccn == EAR99
+
+
+def _country(value: str) -> str:
+    if not value.strip():
+        return ""
+    code = country_code(value)
+    if not code:
+        raise ValueError(f"not a country we can name: {value!r}")
+    return code
+
+
+class Party(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    role: PartyRole
+    name: str = Field(min_length=1)
+    country: str = ""  # ISO 3166-1 alpha-2 once validated
+    address: str = ""
+    type: EntryType | None = None
+
+    @field_validator("role", mode="before")
+    @classmethod
+    def _role(cls, value: Any) -> Any:
+        # "End user", "end-user" and "END_USER" all name the same role.
+        if isinstance(value, str):
+            return re.sub(r"[\s-]+", "_", value.strip().lower())
+        return value
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("a party name is required")
+        return " ".join(value.split())
+
+    @field_validator("country")
+    @classmethod
+    def _party_country(cls, value: str) -> str:
+        return _country(value)
+
+
+class Transaction(BaseModel):
+    """What is shipped, where, when, and to whom."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    id: str = ""
+    date: IsoDate
+    destination_country: str
+    items: tuple[Item, ...] = Field(min_length=1)
+    parties: tuple[Party, ...] = Field(min_length=1)
+
+    @field_validator("destination_country")
+    @classmethod
+    def _destination(cls, value: str) -> str:
+        code = _country(value)
+        if not code:
+            raise ValueError("a destination country is required")
+        return code
+
+
+def load_transaction(path: str | Path) -> Transaction:
+    """A transaction from a JSON or YAML file; raises SourceError naming the file, the line
+    where it can be found, and the field."""
+    return load_document(path, Transaction)

@@ -1,0 +1,1 @@
+"""Operations: loading files, downloading updates, the scheduler, status and backups."""

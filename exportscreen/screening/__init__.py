@@ -1,0 +1,2 @@
+"""Screening: the Screener over a built index, the shared index cache, batch files, hit tables
+and Spark."""

@@ -1,0 +1,494 @@
+"""Screen a whole customer or supplier file on every core, in constant memory.
+
+The input is streamed in chunks; each chunk is screened in a worker process that received the
+screener once, as bytes, when it started; results are written in input order as chunks finish.
+At most ``2 × workers`` chunks are in flight, so memory does not grow with the file.
+
+Rows that cannot be screened go to an errors file with their row number and reason, and the run
+goes on. Ctrl-C (SIGINT) or SIGTERM stops reading, finishes the chunks already being screened,
+and leaves a complete output of every row up to the last one done.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import FrameType
+
+from exportscreen.model import PartyScreener
+from exportscreen.screening.hit_table import (
+    OUTPUT_COLUMNS,
+    OutputRow,
+    Query,
+    QueryError,
+    RepeatedQueries,
+    ShippableScreener,
+    make_query,
+    screen_query,
+)
+from exportscreen.screening.tabular import (
+    BadRow,
+    Column,
+    ColumnKind,
+    Row,
+    TableSource,
+    TableWriter,
+    find_column,
+    open_table,
+    open_writer,
+)
+from exportscreen.sources.common import SourceError
+
+DEFAULT_CHUNK_SIZE = 500
+DEFAULT_LIMIT = 10
+ERROR_COLUMNS = (
+    Column("row", ColumnKind.INTEGER),
+    Column("line", ColumnKind.INTEGER),
+    Column("field"),
+    Column("reason"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class BatchProgress:
+    rows_done: int  # input rows whose outcome is written (screened or reported bad)
+    rows_total: int | None  # known up front for Parquet/XLSX, estimated from bytes for text
+    hits: int
+    bad_rows: int
+
+
+@dataclass(frozen=True, slots=True)
+class BatchReport:
+    input_path: Path
+    output_path: Path
+    errors_path: Path | None  # None when every row was screened
+    # Input rows accounted for, screened or bad: every row, or how far an interrupted run got.
+    rows_read: int
+    rows_screened: int
+    rows_written: int  # output rows (with best_only, one per screened row)
+    hits_written: int  # output rows that name a listed party
+    bad_rows: int
+    interrupted: bool
+    elapsed_seconds: float
+
+    @property
+    def rows_per_second(self) -> float:
+        return self.rows_read / self.elapsed_seconds if self.elapsed_seconds > 0 else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class _Options:
+    threshold: float | None
+    limit: int
+    best_only: bool
+
+
+@dataclass(slots=True)
+class _Chunk:
+    queries: list[Query] = field(default_factory=list)
+    bad: list[BadRow] = field(default_factory=list)
+    last_row: int = 0
+
+    @property
+    def size(self) -> int:
+        return len(self.queries) + len(self.bad)
+
+
+@dataclass(frozen=True, slots=True)
+class _Screened:
+    """What a worker sends back for a chunk: output rows, and the queries the screener refused
+    (as (row, line, role, reason), mapped to BadRows by the parent, which knows the columns)."""
+
+    rows: list[OutputRow]
+    refused: list[tuple[int, int | None, str, str]]
+
+
+def _screen_all(
+    screener: PartyScreener,
+    queries: Sequence[Query],
+    options: _Options,
+    repeats: RepeatedQueries,
+) -> _Screened:
+    result = _Screened([], [])
+    for query in queries:
+        try:
+            rows = screen_query(
+                screener,
+                query,
+                threshold=options.threshold,
+                limit=options.limit,
+                best_only=options.best_only,
+                repeats=repeats,
+            )
+        except QueryError as error:
+            result.refused.append((query.row, query.line, error.role, error.reason))
+            continue
+        result.rows.extend(rows)
+    return result
+
+
+# --- worker processes ------------------------------------------------------------------------
+
+# Set once per worker process by _start_worker; a pool initializer has no other way to hand
+# state to the tasks that run after it.
+_worker_screener: PartyScreener | None = None
+_worker_options: _Options | None = None
+_worker_repeats = RepeatedQueries()
+
+
+def _start_worker(
+    load: Callable[[bytes], PartyScreener], payload: bytes, options: _Options
+) -> None:
+    # A terminal's Ctrl-C reaches the whole process group; the parent alone decides how to stop,
+    # and the workers must finish the chunks it still waits for.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    global _worker_screener, _worker_options, _worker_repeats
+    _worker_screener = load(payload)
+    _worker_options = options
+    _worker_repeats = RepeatedQueries()
+
+
+def _screen_in_worker(queries: list[Query]) -> _Screened:
+    if _worker_screener is None or _worker_options is None:
+        raise RuntimeError("worker process was not initialised with a screener")
+    return _screen_all(_worker_screener, queries, _worker_options, _worker_repeats)
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Columns:
+    id: int | None
+    name: int
+    country: int | None
+    type: int | None
+    names: tuple[str, ...]  # as in the file, for error messages
+
+    def field(self, role: str) -> str:
+        """The file's column for an input role ("name", "country", "type")."""
+        index = {"name": self.name, "country": self.country, "type": self.type}.get(role)
+        return role if index is None else self.names[index]
+
+
+def _resolve_columns(
+    source: TableSource,
+    id_col: str | None,
+    name_col: str | None,
+    country_col: str | None,
+    type_col: str | None,
+) -> _Columns:
+    available = ", ".join(repr(c) for c in source.columns)
+
+    def find(wanted: str | None, default: str, required: bool) -> int | None:
+        index = find_column(source.path, source.columns, wanted or default)
+        if index is None and (required or wanted is not None):
+            raise SourceError(
+                source.path, 1, wanted or default, f"no such column; the columns are {available}"
+            )
+        return index
+
+    name = find(name_col, "name", True)
+    assert name is not None  # find raises for a required column
+    return _Columns(
+        id=find(id_col, "id", False),
+        name=name,
+        country=find(country_col, "country", False),
+        type=find(type_col, "type", False),
+        names=source.columns,
+    )
+
+
+def _queries(
+    records: Iterable[Row | BadRow], columns: _Columns, wanted: Sequence[int | None]
+) -> Iterator[Query | BadRow]:
+    position = {index: at for at, index in enumerate(i for i in wanted if i is not None)}
+
+    def value(row: Row, index: int | None) -> str | None:
+        return None if index is None else row.values[position[index]]
+
+    for record in records:
+        if isinstance(record, BadRow):
+            yield record
+            continue
+        input_id = (value(record, columns.id) or "").strip() or str(record.number)
+        try:
+            yield make_query(
+                record.number,
+                record.line,
+                input_id,
+                value(record, columns.name),
+                value(record, columns.country),
+                value(record, columns.type),
+            )
+        except QueryError as error:
+            yield BadRow(record.number, record.line, columns.field(error.role), error.reason)
+
+
+def chunked(items: Iterable[Query | BadRow], size: int) -> Iterator[_Chunk]:
+    """Chunks of ``size`` input rows, pulled from ``items`` only as each chunk is asked for.
+
+    ``last_row`` counts rows, queries and bad rows alike, in input order."""
+    chunk = _Chunk()
+    for count, item in enumerate(items, 1):
+        if isinstance(item, BadRow):
+            chunk.bad.append(item)
+        else:
+            chunk.queries.append(item)
+        chunk.last_row = count
+        if chunk.size >= size:
+            yield chunk
+            chunk = _Chunk()
+    if chunk.size:
+        yield chunk
+
+
+# --- stopping --------------------------------------------------------------------------------
+
+
+class _StopRequest:
+    """SIGINT/SIGTERM noted as a flag, so that the run stops between chunks and never in the
+    middle of writing a row."""
+
+    def __init__(self) -> None:
+        self.signals = 0
+
+    def __call__(self, signum: int, frame: FrameType | None) -> None:
+        self.signals += 1
+
+    @property
+    def requested(self) -> bool:
+        return self.signals > 0
+
+
+@contextmanager
+def _catch_stop_signals(stop: _StopRequest) -> Iterator[None]:
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signal handlers can only be set from the main thread; KeyboardInterrupt is
+        return  # then handled where it lands, as before
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+
+class _Output:
+    """The output and errors writers, and the counts the report gives."""
+
+    def __init__(self, output_path: Path, errors_path: Path, columns: _Columns):
+        self.columns = columns
+        # Fail now, not after an hour of screening, if the errors file cannot be written.
+        open_writer(errors_path, ERROR_COLUMNS).discard()
+        self.output = open_writer(output_path, OUTPUT_COLUMNS)
+        self.errors_path = errors_path
+        self.errors: TableWriter | None = None
+        self.rows_done = 0
+        self.screened = 0
+        self.hits = 0
+        self.bad = 0
+
+    def write(self, chunk: _Chunk, screened: _Screened) -> None:
+        bad = chunk.bad + [
+            BadRow(row, line, self.columns.field(role), why)
+            for row, line, role, why in screened.refused
+        ]
+        if bad:
+            if self.errors is None:
+                self.errors = open_writer(self.errors_path, ERROR_COLUMNS)
+            bad.sort(key=lambda b: b.number)
+            self.errors.write([(b.number, b.line, b.field, b.reason) for b in bad])
+        self.output.write(screened.rows)
+        self.rows_done = chunk.last_row
+        self.screened += len(chunk.queries) - len(screened.refused)
+        self.hits += sum(1 for row in screened.rows if row[2] is not None)
+        self.bad += len(bad)
+
+    def commit(self) -> Path | None:
+        self.output.commit()
+        if self.errors is not None:
+            return self.errors.commit()
+        # A file left by an earlier run would describe rows this run screened fine.
+        self.errors_path.unlink(missing_ok=True)
+        return None
+
+    def discard(self) -> None:
+        self.output.discard()
+        if self.errors is not None:
+            self.errors.discard()
+
+
+# --- the run ---------------------------------------------------------------------------------
+
+
+def _run_in_process(
+    chunks: Iterator[_Chunk],
+    screener: PartyScreener,
+    options: _Options,
+    out: _Output,
+    stop: _StopRequest,
+    report: Callable[[], None],
+) -> None:
+    repeats = RepeatedQueries()
+    for chunk in chunks:
+        out.write(chunk, _screen_all(screener, chunk.queries, options, repeats))
+        report()
+        if stop.requested:
+            return
+
+
+def _run_in_pool(
+    chunks: Iterator[_Chunk],
+    screener: ShippableScreener,
+    options: _Options,
+    workers: int,
+    out: _Output,
+    stop: _StopRequest,
+    report: Callable[[], None],
+) -> None:
+    payload = screener.to_bytes()
+    load: Callable[[bytes], PartyScreener] = type(screener).from_bytes
+    # spawn, not fork: forking a parent that holds a database connection, threads or a large
+    # heap is unsafe, and spawn behaves the same on Linux, macOS and Windows.
+    context = multiprocessing.get_context("spawn")
+    in_flight: deque[tuple[_Chunk, Future[_Screened]]] = deque()
+    with ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=context,
+        initializer=_start_worker,
+        initargs=(load, payload, options),
+    ) as pool:
+        try:
+            for chunk in chunks:
+                in_flight.append((chunk, pool.submit(_screen_in_worker, chunk.queries)))
+                while len(in_flight) >= 2 * workers and not stop.requested:
+                    done, future = in_flight.popleft()
+                    out.write(done, future.result())
+                    report()
+                if stop.requested:
+                    break
+            # Chunks not yet started are dropped; those already running are waited for, so
+            # the output ends at the last row of an unbroken run of finished chunks.
+            if stop.requested:
+                for _, future in in_flight:
+                    future.cancel()
+            while in_flight and stop.signals < 2:
+                done, future = in_flight.popleft()
+                if future.cancelled():
+                    break
+                out.write(done, future.result())
+                report()
+        except BrokenProcessPool as error:
+            raise RuntimeError(
+                "a screening worker process died (out of memory, or killed); nothing was written"
+            ) from error
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+def run_batch(
+    input_path: Path,
+    output_path: Path,
+    *,
+    screener: ShippableScreener | None = None,
+    screener_factory: Callable[[], ShippableScreener] | None = None,
+    id_col: str | None = None,
+    name_col: str | None = None,
+    country_col: str | None = None,
+    type_col: str | None = None,
+    threshold: float | None = None,
+    workers: int | None = None,
+    best_only: bool = False,
+    errors_path: Path | None = None,
+    progress: Callable[[BatchProgress], None] | None = None,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+    limit: int = DEFAULT_LIMIT,
+) -> BatchReport:
+    """Screen every row of ``input_path`` and write the hits to ``output_path``.
+
+    Give either a ``screener`` or a ``screener_factory`` (called once, here, before any worker
+    starts). ``workers`` defaults to every core; with 1 the screening runs in this process.
+    ``threshold=None`` uses the screener's default. Raises SourceError when the input cannot
+    be read at all (unknown format, undecidable encoding, no name column); bad rows are not
+    errors: they are counted and written to ``errors_path`` (default OUTPUT.errors.csv).
+    """
+    started = time.perf_counter()
+    if (screener is None) == (screener_factory is None):
+        raise ValueError("give exactly one of screener and screener_factory")
+    if chunk_size < 1:
+        raise ValueError("chunk_size must be at least 1")
+    # Checked here: the screener's own check would reject every row, one bad row at a time.
+    if threshold is not None and not 0.0 <= threshold <= 1.0:
+        raise ValueError(f"threshold must be between 0 and 1, not {threshold}")
+    input_path, output_path = Path(input_path), Path(output_path)
+    if input_path.resolve() == output_path.resolve():
+        raise SourceError(output_path, None, None, "the output would overwrite the input")
+    errors_path = Path(errors_path) if errors_path else Path(f"{output_path}.errors.csv")
+    workers = max(1, workers if workers is not None else (os.cpu_count() or 1))
+    options = _Options(threshold=threshold, limit=limit, best_only=best_only)
+
+    with open_table(input_path) as source:
+        columns = _resolve_columns(source, id_col, name_col, country_col, type_col)
+        wanted = [columns.id, columns.name, columns.country, columns.type]
+        records = source.rows([i for i in wanted if i is not None])
+        # Both outputs are opened before the screener is built, which can take a while: a
+        # wrong extension or an unwritable folder is reported at once.
+        out = _Output(output_path, errors_path, columns)
+        pulled = 0
+
+        def counted() -> Iterator[_Chunk]:
+            nonlocal pulled
+            for chunk in chunked(_queries(records, columns, wanted), chunk_size):
+                pulled = chunk.last_row
+                yield chunk
+
+        def report() -> None:
+            if progress is None:
+                return
+            total = source.expected_rows
+            if total is None:
+                fraction = source.fraction_read()
+                total = round(pulled / fraction) if fraction else None
+            progress(BatchProgress(out.rows_done, total, out.hits, out.bad))
+
+        stop = _StopRequest()
+        try:
+            if screener is None:
+                assert screener_factory is not None
+                screener = screener_factory()
+            with _catch_stop_signals(stop):
+                if workers == 1:
+                    _run_in_process(counted(), screener, options, out, stop, report)
+                else:
+                    _run_in_pool(counted(), screener, options, workers, out, stop, report)
+                written_errors = out.commit()
+        except BaseException:
+            out.discard()
+            raise
+
+    return BatchReport(
+        input_path=input_path,
+        output_path=output_path,
+        errors_path=written_errors,
+        rows_read=out.rows_done,
+        rows_screened=out.screened,
+        rows_written=out.output.rows_written,
+        hits_written=out.hits,
+        bad_rows=out.bad,
+        interrupted=stop.requested,
+        elapsed_seconds=time.perf_counter() - started,
+    )

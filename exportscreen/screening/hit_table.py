@@ -1,0 +1,202 @@
+"""The table a bulk screening run produces, defined once for the batch files and for Spark.
+
+An input row becomes a ``Query``; the screener's hits for it become rows of ``OUTPUT_COLUMNS``.
+Both ``exportscreen.screening.batch`` (worker processes) and ``exportscreen.screening.spark``
+(executors) go through ``screen_query`` so that the same input gives the same rows on a laptop
+and on a cluster.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol, Self
+
+from exportscreen.model import EntryType, Hit, LicenceScope, PartyScreener, ReviewPolicy
+from exportscreen.screening.screener import entry_type
+from exportscreen.screening.tabular import Column, ColumnKind
+from exportscreen.sources.common import country_code
+
+OUTPUT_COLUMNS: tuple[Column, ...] = (
+    Column("input_id"),
+    Column("input_name"),
+    Column("rank", ColumnKind.INTEGER),  # 1 = best hit for this input; empty when it has none
+    Column("score", ColumnKind.REAL),
+    Column("list"),  # ListCode value: EL, SDN, MEU...
+    Column("entry_id"),
+    Column("entry_name"),
+    Column("matched_name"),  # the primary name or alias that matched
+    Column("licence_requirement"),
+    Column("review_policy"),
+    Column("explanation"),
+)
+OUTPUT_NAMES: tuple[str, ...] = tuple(c.name for c in OUTPUT_COLUMNS)
+
+OutputRow = tuple[str | int | float | None, ...]
+
+
+class ShippableScreener(PartyScreener, Protocol):
+    """A screener that can be sent to another process or machine: ``to_bytes`` there and the
+    class's ``from_bytes`` back (``exportscreen.screening.screener.Screener`` is one)."""
+
+    def to_bytes(self) -> bytes: ...
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Self: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """One counterparty to screen, as read from one input row."""
+
+    row: int  # the input row number, for the errors file
+    line: int | None
+    input_id: str
+    name: str
+    country: str | None = None  # ISO 3166-1 alpha-2
+    type: EntryType | None = None
+
+
+class QueryError(ValueError):
+    """An input row that cannot be screened. ``role`` says which input is at fault ("name",
+    "country" or "type"); the caller knows which column of its file that is."""
+
+    def __init__(self, role: str, reason: str):
+        super().__init__(reason)
+        self.role = role
+        self.reason = reason
+
+
+def make_query(
+    row: int,
+    line: int | None,
+    input_id: str,
+    name: str | None,
+    country: str | None = None,
+    type: str | None = None,
+) -> Query:
+    """A Query from raw cell values, or QueryError for an empty name or an unknown type.
+
+    A country that names no country (``"N/A"``, ``"?"``) is dropped rather than refused: the
+    name can still be screened, only without the country qualifier."""
+    text = " ".join((name or "").split())
+    if not text:
+        raise QueryError("name", "empty name")
+    try:
+        party_type = entry_type(type) if type and type.strip() else None
+    except ValueError as error:
+        raise QueryError("type", str(error)) from error
+    return Query(
+        row=row,
+        line=line,
+        input_id=input_id,
+        name=text,
+        country=(country_code(country) or None) if country else None,
+        type=party_type,
+    )
+
+
+def _licence_text(hit: Hit) -> str:
+    licence = hit.entry.licence
+    if licence.raw:
+        return licence.raw
+    return "" if licence.scope is LicenceScope.NONE else licence.scope.value
+
+
+def _review_text(hit: Hit) -> str:
+    review = hit.entry.review
+    if review.policy is not ReviewPolicy.NONE:
+        return review.policy.value
+    return review.raw
+
+
+def _hit_row(query: Query, rank: int, hit: Hit) -> OutputRow:
+    return (
+        query.input_id,
+        query.name,
+        rank,
+        hit.score,
+        hit.entry.list.value,
+        hit.entry.id,
+        hit.entry.name,
+        hit.matched_name,
+        _licence_text(hit),
+        _review_text(hit),
+        hit.explanation.summary,
+    )
+
+
+def rows_for(query: Query, hits: Sequence[Hit], *, best_only: bool = False) -> list[OutputRow]:
+    """Output rows for one query: one per hit, best first, or with ``best_only`` exactly one
+    (the best hit, or the input alone when nothing reached the threshold)."""
+    ranked = sorted(hits, key=lambda h: -h.score)
+    if best_only:
+        if not ranked:
+            return [(query.input_id, query.name) + (None,) * (len(OUTPUT_COLUMNS) - 2)]
+        ranked = ranked[:1]
+    return [_hit_row(query, rank, hit) for rank, hit in enumerate(ranked, 1)]
+
+
+# Distinct queries whose answers a bulk run keeps (a few hundred bytes each: most have no hit).
+REPEAT_CAPACITY = 200_000
+
+
+@dataclass(slots=True)
+class RepeatedQueries:
+    """Answers to queries already screened in this process, by name, country and type: a
+    customer file repeats parties (branches, duplicates, one party as buyer and consignee), and
+    the same screener gives the same hits to the same query. Oldest answers are dropped first
+    beyond ``capacity``. Valid for one screener and one set of options only."""
+
+    capacity: int = REPEAT_CAPACITY
+    answers: dict[tuple[str, str | None, EntryType | None], list[Hit] | QueryError] = field(
+        default_factory=dict
+    )
+    reused: int = 0
+
+    def get(self, query: Query) -> list[Hit] | QueryError | None:
+        found = self.answers.get(_repeat_key(query))
+        if found is not None:
+            self.reused += 1
+        return found
+
+    def put(self, query: Query, answer: list[Hit] | QueryError) -> None:
+        if len(self.answers) >= self.capacity:
+            del self.answers[next(iter(self.answers))]
+        self.answers[_repeat_key(query)] = answer
+
+
+def _repeat_key(query: Query) -> tuple[str, str | None, EntryType | None]:
+    return query.name, query.country, query.type
+
+
+def screen_query(
+    screener: PartyScreener,
+    query: Query,
+    *,
+    threshold: float | None = None,
+    limit: int = 10,
+    best_only: bool = False,
+    repeats: RepeatedQueries | None = None,
+) -> list[OutputRow]:
+    """The output rows for one query; QueryError when the screener refuses the name (one with
+    no letter or digit in it, such as "---"). With ``repeats``, a query asked before in this
+    run is answered from it (the options must be the same for every query of the run)."""
+    answer = repeats.get(query) if repeats is not None else None
+    if answer is None:
+        try:
+            answer = screener.screen(
+                query.name,
+                country=query.country,
+                type=query.type,
+                limit=1 if best_only else limit,
+                threshold=threshold,
+            )
+        except ValueError as error:
+            answer = QueryError("name", str(error))
+        if repeats is not None:
+            repeats.put(query, answer)
+    if isinstance(answer, QueryError):
+        # A new exception each time: one raised again would carry every earlier traceback.
+        raise QueryError(answer.role, answer.reason)
+    return rows_for(query, answer, best_only=best_only)

@@ -1,0 +1,90 @@
+"""A screener for the store's current lists, built once per list version and then loaded.
+
+Building the match index over every list takes seconds; loading a serialised one takes a fraction
+of a second. The cache key names everything the index depends on: the store, the current version
+of every list, and the matcher's own code (so an upgrade never screens with a stale index).
+Cache files are written atomically; a damaged or foreign one is ignored and rebuilt.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import logging
+import os
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+
+from exportscreen import settings
+from exportscreen.matching.index import MatchIndex
+from exportscreen.model import ListCode
+from exportscreen.screening.screener import Screener
+from exportscreen.store import Store
+
+log = logging.getLogger(__name__)
+
+_PACKAGE = Path(__file__).resolve().parent.parent
+# Generations of cache files kept per store, so that a worker still on the previous version can
+# reload it while another has moved on.
+KEEP_FILES = 3
+
+
+@functools.cache
+def code_fingerprint() -> str:
+    """A digest of the matcher's code and data: what an index or a stored name analysis
+    depends on beyond the lists."""
+    digest = hashlib.sha256()
+    sources = [*sorted((_PACKAGE / "matching").rglob("*")), _PACKAGE / "screening" / "screener.py"]
+    for path in sources:
+        if path.is_file() and path.suffix in {".py", ".json", ".tsv", ".txt", ".csv", ".yaml"}:
+            digest.update(path.name.encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def cache_key(db_url: str, version_ids: dict[str, int]) -> str:
+    body = repr((Screener.algorithm, code_fingerprint(), db_url, sorted(version_ids.items())))
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()[:24]
+
+
+def open_screener(db_url: str | None = None, cache_dir: Path | None = None) -> Screener:
+    """The screener for the current lists of the store at ``db_url``, from the cache when an
+    index for exactly these versions and this matcher exists, else built and cached."""
+    with Store.open(db_url or settings.default_db_url()) as store:
+        return load_or_build(store, store.current_version_ids(), cache_dir)
+
+
+def load_or_build(
+    store: Store, versions: Mapping[ListCode, int], cache_dir: Path | None = None
+) -> Screener:
+    """The screener for ``versions`` of the store's lists (normally the current ones): loaded
+    from the cache, or built from the store and cached for the next process."""
+    folder = cache_dir or settings.index_cache_dir()
+    url = store.engine.url.render_as_string(hide_password=True)
+    key = cache_key(url, {code.value: number for code, number in versions.items()})
+    path = folder / f"index-{key}.bin"
+    if path.is_file():
+        try:
+            return Screener.from_bytes(path.read_bytes())
+        except Exception as error:  # any unreadable cache file is rebuilt
+            log.warning("ignoring unreadable index cache %s: %s", path, error)
+    entries = [e for code, number in versions.items() for e in store.entries(version_id=number)]
+    screener = Screener(MatchIndex.build(entries), versions)
+    _save(folder, path, screener)
+    return screener
+
+
+def _save(folder: Path, path: Path, screener: Screener) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        handle, temp = tempfile.mkstemp(dir=folder, prefix=".index-", suffix=".tmp")
+        with os.fdopen(handle, "wb") as out:
+            out.write(screener.to_bytes())
+        os.replace(temp, path)
+        old = sorted(folder.glob("index-*.bin"), key=lambda p: p.stat().st_mtime, reverse=True)
+        for stale in old[KEEP_FILES:]:
+            stale.unlink(missing_ok=True)
+    except OSError as error:
+        # A read-only or full cache directory only costs speed, never a screening.
+        log.warning("could not write the index cache in %s: %s", folder, error)

@@ -1,0 +1,401 @@
+"""Streaming readers for CSV, XLSX, Parquet and JSON Lines, one row at a time.
+
+A row that cannot be read faithfully (wrong number of fields, bytes that are not text in the
+file's encoding, a value too large to be a name) comes out as a ``BadRow`` with its row number,
+line and reason, and reading goes on: one damaged row must not stop the screening of a million
+others. A file that cannot be read at all raises ``SourceError`` naming it.
+"""
+
+from __future__ import annotations
+
+import abc
+import csv
+import io
+import json
+import os
+import re
+import zipfile
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from pathlib import Path
+from types import TracebackType
+from typing import IO, Any, Protocol
+
+import openpyxl
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from exportscreen.screening.tabular.csv_format import detect_csv_format
+from exportscreen.sources.common import SourceError
+
+# No name, address or id is this long; a longer value is a broken export (a whole file pasted
+# into a cell, an unterminated quote swallowing rows) and is reported rather than screened.
+MAX_FIELD_CHARS = 10_000
+
+# Surrogate escapes stand for the bytes the decoder could not read (errors="surrogateescape").
+_UNDECODED = re.compile("[\udc80-\udcff]")
+_PARQUET_BATCH_ROWS = 8192
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    number: int  # 1-based data row number; the header is not counted
+    line: int | None  # where the row starts: a text line, or a sheet row; None for Parquet
+    values: tuple[str | None, ...]  # the wanted columns, in the order they were asked for
+
+
+@dataclass(frozen=True, slots=True)
+class BadRow:
+    number: int
+    line: int | None
+    field: str | None  # the column at fault, when one is
+    reason: str
+
+
+class _Cells(Protocol):
+    def __getitem__(self, index: int, /) -> Any: ...
+
+
+class _NotText(ValueError):
+    pass
+
+
+def _text(value: Any) -> str | None:
+    """A cell as text: numbers as they would be typed, dates in ISO form."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        # Spreadsheets store ids typed as 1001 as the float 1001.0.
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        try:
+            return value.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise _NotText("undecodable bytes (not UTF-8)") from error
+    raise _NotText(f"expected text, found {type(value).__name__}")
+
+
+def find_column(path: Path, columns: Sequence[str], wanted: str) -> int | None:
+    """The index of ``wanted`` among ``columns``, ignoring case and surrounding blanks."""
+    key = wanted.strip().casefold()
+    found = [i for i, name in enumerate(columns) if name.strip().casefold() == key]
+    if len(found) > 1:
+        raise SourceError(path, None, wanted, f"{len(found)} columns are named {wanted!r}")
+    return found[0] if found else None
+
+
+class TableSource(abc.ABC):
+    """An open input table: its header, and its rows streamed once."""
+
+    def __init__(self, path: Path, columns: Sequence[str]):
+        self.path = path
+        self.columns = tuple(columns)
+
+    @property
+    def expected_rows(self) -> int | None:
+        """How many data rows the file holds, when the format says so up front."""
+        return None
+
+    def fraction_read(self) -> float | None:
+        """How far through the file reading is (0..1), for formats that only know their size."""
+        return None
+
+    @abc.abstractmethod
+    def rows(self, wanted: Sequence[int]) -> Iterator[Row | BadRow]:
+        """Every data row in file order, holding the values of the columns at ``wanted``."""
+
+    @abc.abstractmethod
+    def close(self) -> None: ...
+
+    def __enter__(self) -> TableSource:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def _check(
+        self, number: int, line: int | None, cells: _Cells, wanted: Sequence[int]
+    ) -> Row | BadRow:
+        values: list[str | None] = []
+        for index in wanted:
+            field = self.columns[index]
+            try:
+                value = _text(cells[index])
+            except _NotText as error:
+                return BadRow(number, line, field, str(error))
+            if value is not None:
+                if len(value) > MAX_FIELD_CHARS:
+                    reason = f"{len(value):,} characters, more than {MAX_FIELD_CHARS:,}"
+                    return BadRow(number, line, field, reason)
+                if not value.isascii() and _UNDECODED.search(value):
+                    return BadRow(number, line, field, "undecodable bytes")
+            values.append(value)
+        return Row(number, line, tuple(values))
+
+
+class _CsvSource(TableSource):
+    def __init__(self, path: Path):
+        fmt = detect_csv_format(path)
+        self.encoding = fmt.encoding
+        self.delimiter = fmt.delimiter
+        self._binary = path.open("rb")
+        self._size = os.fstat(self._binary.fileno()).st_size
+        self._text = io.TextIOWrapper(
+            self._binary, encoding=fmt.encoding, errors="surrogateescape", newline=""
+        )
+        self._reader = csv.reader(self._text, delimiter=fmt.delimiter)
+        header: list[str] = []
+        try:
+            while not header:
+                header = next(self._reader)
+        except StopIteration:
+            self.close()
+            raise SourceError(path, None, None, "the file is empty") from None
+        except csv.Error as error:
+            self.close()
+            raise SourceError(path, self._reader.line_num, None, f"bad header: {error}") from error
+        if any(_UNDECODED.search(name) for name in header):
+            self.close()
+            raise SourceError(path, self._reader.line_num, None, "undecodable bytes in the header")
+        super().__init__(path, [name.strip() for name in header])
+
+    def fraction_read(self) -> float | None:
+        if self._binary.closed or not self._size:
+            return None
+        # The buffered reader runs a block ahead of the rows handed out: close enough for an ETA.
+        return min(1.0, self._binary.tell() / self._size)
+
+    def rows(self, wanted: Sequence[int]) -> Iterator[Row | BadRow]:
+        width = len(self.columns)
+        number = 0
+        while True:
+            line = self._reader.line_num + 1
+            try:
+                cells = next(self._reader)
+            except StopIteration:
+                return
+            except csv.Error as error:
+                # The reader resumes at the next line, so one broken row costs only itself.
+                number += 1
+                yield BadRow(number, line, None, f"unreadable CSV: {error}")
+                continue
+            if not cells:
+                continue  # a blank line
+            number += 1
+            if len(cells) != width:
+                yield BadRow(
+                    number, line, None, f"{len(cells)} fields where the header has {width}"
+                )
+                continue
+            yield self._check(number, line, cells, wanted)
+
+    def close(self) -> None:
+        self._text.close()
+
+
+class _XlsxSource(TableSource):
+    """The first worksheet, streamed with openpyxl's read-only mode."""
+
+    def __init__(self, path: Path):
+        try:
+            self._book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        except (OSError, zipfile.BadZipFile, KeyError, ValueError) as error:
+            raise SourceError(path, None, None, f"not a readable XLSX workbook: {error}") from error
+        if not self._book.worksheets:
+            self.close()
+            raise SourceError(path, None, None, "the workbook has no worksheet")
+        sheet = self._book.worksheets[0]
+        self._max_row: int | None = sheet.max_row
+        self._cells: Iterator[tuple[Any, ...]] = sheet.iter_rows(values_only=True)
+        self._line = 0
+        header: tuple[Any, ...] = ()
+        for values in self._cells:
+            self._line += 1
+            if any(v is not None and str(v).strip() for v in values):
+                header = values
+                break
+        if not header:
+            self.close()
+            raise SourceError(path, None, None, "the first worksheet is empty")
+        while header and header[-1] is None:
+            header = header[:-1]
+        super().__init__(path, ["" if v is None else str(v).strip() for v in header])
+
+    @property
+    def expected_rows(self) -> int | None:
+        return max(0, self._max_row - self._line) if self._max_row else None
+
+    def rows(self, wanted: Sequence[int]) -> Iterator[Row | BadRow]:
+        width = len(self.columns)
+        number = 0
+        for values in self._cells:
+            self._line += 1
+            if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
+                continue
+            number += 1
+            if any(v is not None for v in values[width:]):
+                reason = f"values beyond the header's {width} columns"
+                yield BadRow(number, self._line, None, reason)
+                continue
+            cells = tuple(values) + (None,) * (width - len(values))
+            yield self._check(number, self._line, cells, wanted)
+
+    def close(self) -> None:
+        self._book.close()
+
+
+class _ParquetSource(TableSource):
+    def __init__(self, path: Path):
+        try:
+            self._file = pq.ParquetFile(path)
+        except (OSError, pa.ArrowException) as error:
+            raise SourceError(path, None, None, f"not a readable Parquet file: {error}") from error
+        super().__init__(path, self._file.schema_arrow.names)
+
+    @property
+    def expected_rows(self) -> int | None:
+        rows: int = self._file.metadata.num_rows
+        return rows
+
+    def rows(self, wanted: Sequence[int]) -> Iterator[Row | BadRow]:
+        names = list(dict.fromkeys(self.columns[i] for i in wanted))
+        position = {name: i for i, name in enumerate(names)}
+        # Cells re-laid so that _check can index them by the original column numbers.
+        layout = {index: position[self.columns[index]] for index in wanted}
+        number = 0
+        try:
+            for batch in self._file.iter_batches(batch_size=_PARQUET_BATCH_ROWS, columns=names):
+                columns = [column.to_pylist() for column in batch.columns]
+                for selected in zip(*columns, strict=True):
+                    number += 1
+                    cells: dict[int, Any] = {index: selected[at] for index, at in layout.items()}
+                    yield self._check(number, None, _SparseCells(cells), wanted)
+        except (OSError, pa.ArrowException) as error:
+            raise SourceError(self.path, None, None, f"after row {number}: {error}") from error
+
+    def close(self) -> None:
+        self._file.close()
+
+
+class _SparseCells:
+    """A sparse row indexable by column number, for formats that read only the wanted columns."""
+
+    __slots__ = ("_values",)
+
+    def __init__(self, values: dict[int, Any]):
+        self._values = values
+
+    def __getitem__(self, index: int) -> Any:
+        return self._values.get(index)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+
+class _JsonLinesSource(TableSource):
+    """One JSON object per line. The first object's keys are the header; later objects are
+    looked up by key (ignoring case), and a key an object lacks reads as empty."""
+
+    def __init__(self, path: Path):
+        try:
+            self._handle: IO[bytes] = path.open("rb")
+        except OSError as error:
+            raise SourceError(path, None, None, f"cannot read file: {error}") from error
+        self._size = os.fstat(self._handle.fileno()).st_size
+        columns: list[str] | None = None
+        for line, raw in enumerate(self._handle, 1):
+            if not raw.strip():
+                continue
+            try:
+                first = json.loads(raw.decode("utf-8-sig"))
+            except (UnicodeDecodeError, ValueError) as error:
+                self.close()
+                raise SourceError(path, line, None, f"not a JSON object: {error}") from error
+            if not isinstance(first, dict):
+                self.close()
+                raise SourceError(path, line, None, "not a JSON object")
+            columns = [str(key) for key in first]
+            break
+        if columns is None:
+            self.close()
+            raise SourceError(path, None, None, "the file is empty")
+        self._handle.seek(0)
+        super().__init__(path, columns)
+
+    def fraction_read(self) -> float | None:
+        if self._handle.closed or not self._size:
+            return None
+        return min(1.0, self._handle.tell() / self._size)
+
+    def rows(self, wanted: Sequence[int]) -> Iterator[Row | BadRow]:
+        keys = [self.columns[i].casefold() for i in wanted]
+        number = 0
+        for line, raw in enumerate(self._handle, 1):
+            if not raw.strip():
+                continue
+            number += 1
+            try:
+                record = json.loads(raw.decode("utf-8-sig" if line == 1 else "utf-8"))
+            except UnicodeDecodeError:
+                yield BadRow(number, line, None, "undecodable bytes (not UTF-8)")
+                continue
+            except ValueError as error:
+                yield BadRow(number, line, None, f"not valid JSON: {error}")
+                continue
+            if not isinstance(record, dict):
+                yield BadRow(number, line, None, "not a JSON object")
+                continue
+            by_key = {str(key).casefold(): value for key, value in record.items()}
+            cells = _SparseCells(
+                {index: by_key.get(key) for index, key in zip(wanted, keys, strict=True)}
+            )
+            yield self._check(number, line, cells, wanted)
+
+    def close(self) -> None:
+        self._handle.close()
+
+
+def _kind(path: Path) -> str:
+    """The format of a file, by its first bytes where they tell, else by its extension."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(4096)
+    except OSError as error:
+        raise SourceError(path, None, None, f"cannot read file: {error}") from error
+    suffix = path.suffix.lower()
+    if head.startswith(b"PAR1"):
+        return "parquet"
+    if head.startswith(b"PK\x03\x04"):
+        return "xlsx"
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise SourceError(path, None, None, "a legacy .xls workbook: save it as .xlsx or CSV")
+    if suffix in {".jsonl", ".ndjson", ".json"} or head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"{":
+        return "jsonl"
+    return "csv"
+
+
+_SOURCES: dict[str, Callable[[Path], TableSource]] = {
+    "csv": _CsvSource,
+    "xlsx": _XlsxSource,
+    "parquet": _ParquetSource,
+    "jsonl": _JsonLinesSource,
+}
+
+
+def open_table(path: Path) -> TableSource:
+    """Open a CSV, XLSX, Parquet or JSON Lines file for streaming. Close it (or use ``with``)."""
+    if not path.is_file():
+        raise SourceError(path, None, None, "no such file")
+    return _SOURCES[_kind(path)](path)

@@ -1,0 +1,179 @@
+"""The command line end to end, on the real list files: load, lists, diff, show, check, determine,
+batch, register, alerts, decisions and the audit trail."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from exportscreen.cli.app import EXIT_BAD_ROWS, app
+from tests.conftest import FIXTURES
+
+pytestmark = pytest.mark.shared
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def db(raw_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A store with the 2022 CSL and the 2026 BIS files, loaded through the CLI."""
+    folder = tmp_path_factory.mktemp("cli")
+    path = folder / "store.db"
+    result = invoke(
+        str(path),
+        "load",
+        str(raw_dir / "watchman/csl/consolidated_2022-05.csv.gz"),
+        str(raw_dir / "nsfreg_ecfr_derived"),
+    )
+    assert result.exit_code == 0, result.output
+    return str(path)
+
+
+def invoke(db: str, *args: str, user: str = "alice") -> object:
+    return runner.invoke(app, ["--db", db, "--user", user, *args], catch_exceptions=False)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    # One index cache for the module: the index is built once, as it would be for a user.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("EXPORTSCREEN_CACHE", str(tmp_path_factory.mktemp("cache")))
+        patch.setenv("COLUMNS", "200")
+        yield
+
+
+def test_lists_json_counts(db: str) -> None:
+    result = invoke(db, "lists", "--json")
+    counts = {row["list"]: row["entries"] for row in json.loads(result.stdout)}
+    assert counts["EL"] == 3409  # the 2026 BIS file replaced the 2022 CSL's 2,001
+    assert counts["MEU"] == 70 and counts["DPL"] == 564
+    assert counts["SDN"] == 10026 and counts["DTC"] == 727
+
+
+def test_diff_shows_the_2025_03_25_additions(db: str) -> None:
+    result = invoke(db, "diff", "EL", "--json")
+    added = json.loads(result.stdout)["added"]
+    cited = {
+        a["entry_id"]
+        for a in added
+        if any(c["volume"] == 90 and c["page"] in (14035, 14048) for c in a["after"]["citations"])
+    }
+    assert len(cited) == 83
+
+
+def test_show_inspur_taiwan(db: str) -> None:
+    listed = json.loads(invoke(db, "check", "Inspur Taiwan", "--json").stdout)["hits"]
+    entry_id = listed[0]["entry"]["id"]
+    result = invoke(db, "show", entry_id)
+    assert result.exit_code == 0
+    out = result.stdout
+    assert "EL" in out and "90 FR 14048 of 2025-03-28" in out
+    assert "all-items-subject-to-the-EAR" in out
+    shown = json.loads(invoke(db, "show", entry_id, "--json").stdout)
+    assert shown["entry"]["licence"]["footnotes"] == [4]
+    assert [e["kind"] for e in shown["history"]] == ["added"]
+
+
+def test_show_unknown_entry_fails_cleanly(db: str) -> None:
+    result = invoke(db, "show", "EL-doesnotexist")
+    assert result.exit_code == 2
+
+
+@pytest.mark.parametrize(
+    ("query", "expected_name"),
+    [
+        ("Inspur Taiwan Co Ltd", "Inspur Taiwan"),
+        ("浪潮软件股份有限公司", "Inspur Software Co., Ltd."),
+        ("Nettrix Information Industry", "Nettrix Information Industry Co., Ltd."),
+    ],
+)
+def test_check_finds_the_entry(db: str, query: str, expected_name: str) -> None:
+    hits = json.loads(invoke(db, "check", query, "--json").stdout)["hits"]
+    assert hits and hits[0]["entry"]["name"] == expected_name
+    assert hits[0]["explanation"]["tokens"]
+
+
+def test_check_clean_name_has_no_hit(db: str) -> None:
+    result = invoke(db, "check", "Acme Widgets GmbH", "--json")
+    assert json.loads(result.stdout)["hits"] == []
+
+
+def test_check_empty_name_is_a_clear_error(db: str) -> None:
+    result = invoke(db, "check", "   ")
+    assert result.exit_code == 2
+    assert "empty" in result.output
+
+
+def test_determine_inspur_taiwan(db: str) -> None:
+    result = invoke(
+        db, "determine", str(FIXTURES / "decisions/transaction_inspur_taiwan.yaml"), "--json"
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    # Not yet confirmed by an analyst: a potential Entity List match holds the shipment.
+    assert data["outcome"] == "HOLD"
+    consignee = data["parties"][0]
+    assert consignee["listings"][0]["if_confirmed"] == "LICENSE_REQUIRED"
+    assert "does not replace" in data["notice"]
+
+
+def test_batch_writes_hits_and_errors(db: str, tmp_path: Path) -> None:
+    source = tmp_path / "in.csv"
+    source.write_text(
+        "id,name,country\n1,Inspur Taiwan Co Ltd,TW\n2,Acme GmbH,DE\n3,,DE\n", encoding="utf-8"
+    )
+    out = tmp_path / "out.csv"
+    result = invoke(db, "batch", str(source), "--output", str(out), "--workers", "1", "--quiet")
+    assert result.exit_code == EXIT_BAD_ROWS
+    with out.open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [r["input_id"] for r in rows] == ["1"]
+    assert rows[0]["list"] == "EL"
+    errors = (tmp_path / "out.csv.errors.csv").read_text(encoding="utf-8")
+    assert "empty name" in errors
+
+
+def test_register_alert_decision_and_audit(db: str, tmp_path: Path) -> None:
+    register = FIXTURES / "review/counterparties.csv"
+    assert invoke(db, "counterparties", "import", str(register)).exit_code == 0
+    assert invoke(db, "counterparties", "screen").exit_code == 0
+    alerts = json.loads(invoke(db, "alerts", "--json").stdout)
+    inspur = next(a for a in alerts if a["counterparty"]["external_id"] == "C1")
+    decided = invoke(
+        db,
+        "decide",
+        str(inspur["id"]),
+        "--as",
+        "false_positive",
+        "--reason",
+        "namesake",
+        user="bob",
+    )
+    assert decided.exit_code == 0, decided.output
+    remaining = {a["id"] for a in json.loads(invoke(db, "alerts", "--json").stdout)}
+    assert inspur["id"] not in remaining
+    verify = invoke(db, "audit", "verify")
+    assert verify.exit_code == 0 and "intact" in verify.stdout
+    export = tmp_path / "audit.json"
+    assert invoke(db, "audit", "export", str(export)).exit_code == 0
+    records = json.loads(export.read_text(encoding="utf-8"))
+    decision = next(r for r in records if r["action"] == "alert.decide")
+    assert decision["actor"] == "bob" and decision["payload"]["disposition"] == "false_positive"
+
+
+def test_load_refuses_a_bad_file_and_writes_nothing(tmp_path: Path, raw_dir: Path) -> None:
+    db = str(tmp_path / "s.db")
+    broken = tmp_path / "csl.csv"
+    lines = (FIXTURES / "sources/csl_sample.csv").read_text(encoding="utf-8").splitlines()
+    broken.write_text("\n".join([*lines, "a,b,c"]) + "\n", encoding="utf-8")
+    result = invoke(db, "load", str(broken))
+    assert result.exit_code == 2
+    # Rich may wrap the long temporary path; the line and the reason are what the user needs.
+    assert "csl.csv" in result.output and "line 7: 3 fields, expected 29" in result.output
+    assert "nothing was imported" in result.output
+    assert json.loads(invoke(db, "lists", "--json").stdout) == []

@@ -1,0 +1,824 @@
+"""Licence determination on hand-made entries: what each list means for a party, its role and the
+items; analysts' decisions; dates; ownership; the transaction file reader."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from exportscreen.decisions.determination import (
+    FORWARDER_NOTE,
+    NOTICE,
+    Determination,
+    EntryDating,
+    ListingReason,
+    MatchStatus,
+    PartyScreener,
+    determine,
+    eccn_covers,
+)
+from exportscreen.decisions.ownership import GroundKind, OwnershipGraph, Regime, Stake
+from exportscreen.decisions.transaction import Party, PartyRole, Transaction, load_transaction
+from exportscreen.model import (
+    Citation,
+    Disposition,
+    Entry,
+    EntryType,
+    Explanation,
+    Hit,
+    LicenceRequirement,
+    LicenceScope,
+    ListCode,
+    Outcome,
+    Review,
+    ReviewPolicy,
+)
+from exportscreen.sources.common import SourceError, identity_text
+
+FIXTURES = Path(__file__).parent.parent / "fixtures" / "decisions"
+
+
+@dataclass
+class TableScreener:
+    """Returns preset hits for a name, whatever its spelling; records what it was asked."""
+
+    hits: dict[str, list[Hit]] = field(default_factory=dict)
+    asked: list[str] = field(default_factory=list)
+
+    def add(self, name: str, entry: Entry, score: float = 0.95) -> None:
+        hit = Hit(entry, score, entry.name, Explanation())
+        self.hits.setdefault(identity_text(name), []).append(hit)
+
+    def screen(
+        self,
+        name: str,
+        country: str | None = None,
+        type: EntryType | None = None,
+        limit: int = 10,
+        threshold: float | None = None,
+    ) -> list[Hit]:
+        self.asked.append(name)
+        return list(self.hits.get(identity_text(name), []))[:limit]
+
+
+ALL_ITEMS = LicenceRequirement(
+    raw="For all items subject to the EAR. (See §§ 734.9(e)(2) and 744.11 of the EAR) 4",
+    scope=LicenceScope.ALL_ITEMS,
+    footnotes=(4,),
+    regulations=("734.9(e)(2)", "744.11"),
+)
+LISTED = LicenceRequirement(
+    raw="For ECCNs 1A004.c, 1A004.d and 1A995.",
+    scope=LicenceScope.LISTED_ECCNS,
+    eccns=("1A004.c", "1A004.d", "1A995"),
+)
+CARVE_OUT = LicenceRequirement(
+    raw="All items subject to the EAR except for food or medicine designated as EAR99, or ECCN "
+    "5A992.c and 5D992.c.",
+    scope=LicenceScope.ALL_ITEMS,
+    eccns=("5A992.c", "5D992.c"),
+)
+DENIAL = Review(raw="Policy of denial.", policy=ReviewPolicy.POLICY_OF_DENIAL)
+NO_LICENCE = LicenceRequirement()
+NO_REVIEW = Review()
+FR_14048 = Citation(90, 14048, date(2025, 3, 28), "90 FR 14048, 3/28/25")
+
+
+def make_entry(
+    lst: ListCode,
+    name: str = "Listed Co.",
+    *,
+    licence: LicenceRequirement = NO_LICENCE,
+    review: Review = NO_REVIEW,
+    programs: tuple[str, ...] = (),
+    countries: tuple[str, ...] = ("CN",),
+    citations: tuple[Citation, ...] = (),
+    start: date | None = None,
+    end: date | None = None,
+) -> Entry:
+    return Entry(
+        id=f"{lst.value}-{identity_text(name).replace(' ', '-')}",
+        list=lst,
+        type=EntryType.ENTITY,
+        name=name,
+        countries=countries,
+        programs=programs,
+        licence=licence,
+        review=review,
+        citations=citations,
+        start_date=start,
+        end_date=end,
+    )
+
+
+def transaction(
+    *eccns: str,
+    role: PartyRole = PartyRole.END_USER,
+    on: date = date(2025, 6, 1),
+    destination: str = "CN",
+    name: str = "Listed Co.",
+) -> Transaction:
+    return Transaction.model_validate(
+        {
+            "date": on,
+            "destination_country": destination,
+            "items": [{"eccn": e} for e in eccns],
+            "parties": [{"role": role, "name": name, "country": destination}],
+        }
+    )
+
+
+def judge(
+    entry: Entry,
+    tx: Transaction,
+    decision: Disposition | None = Disposition.TRUE_MATCH,
+    score: float = 0.95,
+    **kwargs: object,
+) -> Determination:
+    screener = TableScreener()
+    screener.add(tx.parties[0].name, entry, score)
+    confirmed = {(tx.parties[0].name, entry.id): decision} if decision else {}
+    return determine(tx, screener, threshold=0.8, confirmed=confirmed, **kwargs)  # type: ignore[arg-type]
+
+
+# --- what a confirmed match means, list by list ---------------------------------------------
+
+CONFIRMED_CASES = [
+    ("denied person", make_entry(ListCode.DPL), ("EAR99",), "CN", Outcome.PROHIBITED),
+    ("EL all items covers EAR99", make_entry(ListCode.EL, licence=ALL_ITEMS), ("EAR99",), "CN",
+     Outcome.LICENSE_REQUIRED),
+    ("EL listed ECCN", make_entry(ListCode.EL, licence=LISTED), ("1A004.c.1",), "CN",
+     Outcome.LICENSE_REQUIRED),
+    ("EL listed ECCNs miss EAR99", make_entry(ListCode.EL, licence=LISTED), ("EAR99", "3A001"),
+     "CN", Outcome.NO_LIST_RESTRICTION),
+    ("EL carve-out ECCN", make_entry(ListCode.EL, licence=CARVE_OUT), ("5A992.c",), "RU",
+     Outcome.NO_LIST_RESTRICTION),
+    ("EL carve-out of some EAR99 counts until read", make_entry(ListCode.EL, licence=CARVE_OUT),
+     ("EAR99",), "RU", Outcome.LICENSE_REQUIRED),
+    ("EL with unreadable scope counts", make_entry(ListCode.EL, licence=LicenceRequirement(
+        raw="For all items subject to the EAR when used in projects specified in §746.5",
+        scope=LicenceScope.OTHER)), ("EAR99",), "CN", Outcome.LICENSE_REQUIRED),
+    ("MEU, Supp. 2 item", make_entry(ListCode.MEU), ("3A991.a",), "CN", Outcome.LICENSE_REQUIRED),
+    ("MEU, EAR99", make_entry(ListCode.MEU), ("EAR99",), "CN", Outcome.NO_LIST_RESTRICTION),
+    ("MEU, item outside Supp. 2", make_entry(ListCode.MEU), ("3A001",), "CN",
+     Outcome.NO_LIST_RESTRICTION),
+    ("MEU in Russia, any item", make_entry(ListCode.MEU, countries=("RU",)), ("EAR99",), "RU",
+     Outcome.LICENSE_REQUIRED),
+    ("unverified", make_entry(ListCode.UVL), ("EAR99",), "CN", Outcome.HOLD),
+    ("SDN", make_entry(ListCode.SDN, programs=("SDGT",)), ("EAR99",), "CN", Outcome.PROHIBITED),
+    ("sectoral sanctions escalate", make_entry(ListCode.SSI), ("EAR99",), "RU", Outcome.HOLD),
+    ("CMIC is not an export restriction", make_entry(ListCode.CMIC), ("3A001",), "CN",
+     Outcome.NO_LIST_RESTRICTION),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("entry", "eccns", "destination", "expected"),
+    [c[1:] for c in CONFIRMED_CASES],
+    ids=[c[0] for c in CONFIRMED_CASES],
+)
+def test_a_confirmed_match_gives_the_lists_outcome(
+    entry: Entry, eccns: tuple[str, ...], destination: str, expected: Outcome
+) -> None:
+    result = judge(entry, transaction(*eccns, destination=destination))
+    (party,) = result.parties
+    (reason,) = party.listings
+    assert reason.status is MatchStatus.CONFIRMED
+    assert (reason.outcome, party.outcome, result.outcome) == (expected, expected, expected)
+
+
+def test_an_entity_list_reason_carries_scope_review_footnotes_and_citations() -> None:
+    entry = make_entry(ListCode.EL, licence=ALL_ITEMS, review=DENIAL, citations=(FR_14048,))
+    (reason,) = judge(entry, transaction("EAR99", "5A992.c")).parties[0].listings
+    assert reason.consequence.requirement == ALL_ITEMS.raw
+    assert [(c.eccn, c.covered) for c in reason.consequence.items] == [
+        ("EAR99", True),
+        ("5A992.c", True),
+    ]
+    assert "includes EAR99" in reason.consequence.items[0].why
+    assert reason.consequence.review_policy is ReviewPolicy.POLICY_OF_DENIAL
+    assert reason.consequence.likely_denial
+    assert "likely to be denied" in reason.consequence.review_meaning
+    assert "744.16(b)" in reason.consequence.licence_exceptions
+    assert [(f.number, f.regulation) for f in reason.footnotes] == [
+        (4, "15 CFR 734.9(e)(2), 744.11(a)(2)(iv)")
+    ]
+    assert reason.citations == ("90 FR 14048, 2025-03-28",)
+    assert reason.effective_date == date(2025, 3, 25)  # the rule's, not the publication's
+
+
+def test_listed_eccns_say_which_item_is_covered() -> None:
+    entry = make_entry(ListCode.EL, licence=LISTED)
+    (reason,) = judge(entry, transaction("1A995", "EAR99")).parties[0].listings
+    assert [(c.eccn, c.covered) for c in reason.consequence.items] == [
+        ("1A995", True),
+        ("EAR99", False),
+    ]
+    assert reason.outcome is Outcome.LICENSE_REQUIRED
+
+
+def test_meu_review_policy_defaults_to_744_21() -> None:
+    (reason,) = judge(make_entry(ListCode.MEU), transaction("9A991")).parties[0].listings
+    assert reason.consequence.review_policy is ReviewPolicy.PRESUMPTION_OF_DENIAL
+    assert "GOV" in reason.consequence.licence_exceptions
+
+
+def test_unverified_party_needs_a_uvl_statement() -> None:
+    (reason,) = judge(make_entry(ListCode.UVL), transaction("EAR99")).parties[0].listings
+    assert any("UVL statement" in n for n in reason.consequence.notes)
+
+
+def test_sdn_with_an_ear_program_says_the_ear_also_require_a_licence() -> None:
+    entry = make_entry(ListCode.SDN, programs=("IRAN", "NPWMD"))
+    (reason,) = judge(entry, transaction("EAR99")).parties[0].listings
+    assert any("This entry: NPWMD." in n for n in reason.consequence.notes)
+    (plain,) = (
+        judge(make_entry(ListCode.SDN, programs=("IRAN",)), transaction("EAR99"))
+        .parties[0]
+        .listings
+    )
+    assert not plain.consequence.notes
+
+
+# --- analysts' decisions and the threshold --------------------------------------------------
+
+DECISION_CASES = [
+    (None, MatchStatus.POTENTIAL, Outcome.HOLD),
+    (Disposition.NEEDS_INFO, MatchStatus.POTENTIAL, Outcome.HOLD),
+    (Disposition.ESCALATED, MatchStatus.POTENTIAL, Outcome.HOLD),
+    (Disposition.TRUE_MATCH, MatchStatus.CONFIRMED, Outcome.PROHIBITED),
+    (Disposition.FALSE_POSITIVE, MatchStatus.FALSE_POSITIVE, Outcome.NO_LIST_RESTRICTION),
+]
+
+
+@pytest.mark.parametrize(("decision", "status", "expected"), DECISION_CASES)
+def test_decisions_turn_a_potential_match_into_an_outcome(
+    decision: Disposition | None, status: MatchStatus, expected: Outcome
+) -> None:
+    result = judge(make_entry(ListCode.DPL), transaction("EAR99"), decision)
+    (reason,) = result.parties[0].listings
+    assert (reason.status, reason.outcome, result.outcome) == (status, expected, expected)
+    assert reason.if_confirmed is Outcome.PROHIBITED
+    assert reason.disposition is decision
+
+
+def test_a_potential_match_whose_confirmation_would_restrict_nothing_does_not_hold() -> None:
+    entry = make_entry(ListCode.EL, licence=LISTED)
+    result = judge(entry, transaction("EAR99"), None)
+    (reason,) = result.parties[0].listings
+    assert (reason.status, reason.outcome) == (MatchStatus.POTENTIAL, Outcome.NO_LIST_RESTRICTION)
+
+
+def test_hits_below_the_threshold_are_not_reasons() -> None:
+    result = judge(make_entry(ListCode.DPL), transaction("EAR99"), None, score=0.79)
+    assert result.parties[0].listings == ()
+    assert result.outcome is Outcome.NO_LIST_RESTRICTION
+
+
+def test_decisions_are_keyed_by_party_name_whatever_its_spelling() -> None:
+    entry = make_entry(ListCode.DPL)
+    tx = transaction("EAR99", name="LISTED CO")
+    screener = TableScreener()
+    screener.add("listed co", entry)
+    result = determine(tx, screener, confirmed={("Listed Co.", entry.id): Disposition.TRUE_MATCH})
+    assert result.parties[0].listings[0].status is MatchStatus.CONFIRMED
+
+
+# --- roles -----------------------------------------------------------------------------------
+
+ROLE_CASES = [
+    (ListCode.EL, PartyRole.END_USER, Outcome.LICENSE_REQUIRED),
+    (ListCode.EL, PartyRole.INTERMEDIATE_CONSIGNEE, Outcome.LICENSE_REQUIRED),
+    (ListCode.EL, PartyRole.FREIGHT_FORWARDER, Outcome.HOLD),
+    (ListCode.MEU, PartyRole.FREIGHT_FORWARDER, Outcome.HOLD),
+    (ListCode.DPL, PartyRole.FREIGHT_FORWARDER, Outcome.PROHIBITED),
+    (ListCode.SDN, PartyRole.FREIGHT_FORWARDER, Outcome.PROHIBITED),
+]
+
+
+@pytest.mark.parametrize(("lst", "role", "expected"), ROLE_CASES)
+def test_the_freight_forwarder_is_not_a_748_5_party(
+    lst: ListCode, role: PartyRole, expected: Outcome
+) -> None:
+    entry = make_entry(lst, licence=ALL_ITEMS)
+    party = judge(entry, transaction("3A991", role=role)).parties[0]
+    assert party.outcome is expected
+    forwarder = role is PartyRole.FREIGHT_FORWARDER
+    assert (FORWARDER_NOTE in party.notes) is forwarder
+    if forwarder and lst in (ListCode.EL, ListCode.MEU):
+        assert FORWARDER_NOTE in party.listings[0].consequence.notes
+
+
+# --- dates -----------------------------------------------------------------------------------
+
+INSPUR_TAIWAN = make_entry(
+    ListCode.EL, "Inspur Taiwan", licence=ALL_ITEMS, countries=("TW",), citations=(FR_14048,)
+)
+
+DATE_CASES = [
+    ("before the effective date", INSPUR_TAIWAN, date(2025, 3, 20), MatchStatus.NOT_IN_FORCE,
+     Outcome.NO_LIST_RESTRICTION, "effective 2025-03-25"),
+    ("effective before publication", INSPUR_TAIWAN, date(2025, 3, 26), MatchStatus.CONFIRMED,
+     Outcome.LICENSE_REQUIRED, ""),
+    ("after publication", INSPUR_TAIWAN, date(2025, 4, 1), MatchStatus.CONFIRMED,
+     Outcome.LICENSE_REQUIRED, ""),
+    ("a denial order that expired", make_entry(ListCode.DPL, start=date(2020, 1, 1),
+     end=date(2024, 12, 31)), date(2025, 1, 1), MatchStatus.NOT_IN_FORCE,
+     Outcome.NO_LIST_RESTRICTION, "ended 2024-12-31"),
+    ("on the last day of a denial order", make_entry(ListCode.DPL, start=date(2020, 1, 1),
+     end=date(2024, 12, 31)), date(2024, 12, 31), MatchStatus.CONFIRMED, Outcome.PROHIBITED, ""),
+    ("an undated entry counts", make_entry(ListCode.DPL), date(1990, 1, 1),
+     MatchStatus.CONFIRMED, Outcome.PROHIBITED, ""),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("entry", "on", "status", "expected", "note"),
+    [c[1:] for c in DATE_CASES],
+    ids=[c[0] for c in DATE_CASES],
+)
+def test_entries_count_from_their_effective_date_to_their_end(
+    entry: Entry, on: date, status: MatchStatus, expected: Outcome, note: str
+) -> None:
+    result = judge(entry, transaction("EAR99", on=on, destination="TW", name=entry.name))
+    (reason,) = result.parties[0].listings
+    assert (reason.status, result.outcome) == (status, expected)
+    assert note in reason.note
+
+
+def test_the_start_date_counts_when_earlier_than_the_citation() -> None:
+    # Denial orders take effect before their Federal Register publication.
+    entry = make_entry(ListCode.DPL, start=date(2022, 2, 10), citations=(
+        Citation(87, 9030, date(2022, 2, 17)),))  # fmt: skip
+    assert EntryDating().effective_date(entry) == date(2022, 2, 10)
+
+
+def test_first_seen_is_asked_only_for_undated_entries() -> None:
+    asked: list[str] = []
+
+    def first_seen(entry: Entry) -> date:
+        asked.append(entry.id)
+        return date(2024, 5, 1)
+
+    dating = EntryDating(first_seen=first_seen)
+    undated = make_entry(ListCode.UVL, "Undated")
+    assert not dating(undated, date(2024, 4, 30))
+    assert dating(undated, date(2024, 5, 1))
+    assert dating.effective_date(INSPUR_TAIWAN) == date(2025, 3, 25)
+    assert asked == [undated.id, undated.id]
+
+
+def test_a_custom_in_force_rule_replaces_the_default() -> None:
+    result = judge(
+        make_entry(ListCode.DPL), transaction("EAR99"), entries_in_force=lambda e, d: False
+    )
+    assert result.parties[0].listings[0].status is MatchStatus.NOT_IN_FORCE
+    assert result.outcome is Outcome.NO_LIST_RESTRICTION
+
+
+# --- several parties, output ----------------------------------------------------------------
+
+
+def test_the_overall_outcome_is_the_most_restrictive_party() -> None:
+    tx = load_transaction(FIXTURES / "transaction_servers.yaml")
+    screener = TableScreener()
+    screener.add("Inspur Taiwan", INSPUR_TAIWAN)
+    forwarder = make_entry(ListCode.UVL, "Harbor Freight Forwarding Co.")
+    screener.add("Harbor Freight Forwarding Co.", forwarder, 0.88)
+    result = determine(
+        tx, screener, confirmed={("Inspur Taiwan", INSPUR_TAIWAN.id): Disposition.TRUE_MATCH}
+    )
+    assert [p.outcome for p in result.parties] == [
+        Outcome.LICENSE_REQUIRED,
+        Outcome.NO_LIST_RESTRICTION,
+        Outcome.HOLD,
+    ]
+    assert result.outcome is Outcome.LICENSE_REQUIRED
+    assert result.notice == NOTICE
+    assert "supports, and does not replace, a compliance decision" in result.notice
+
+
+def test_to_dict_is_json_with_outcome_names() -> None:
+    result = judge(INSPUR_TAIWAN, transaction("EAR99", name="Inspur Taiwan", destination="TW"))
+    data = json.loads(json.dumps(result.to_dict()))
+    assert data["outcome"] == "LICENSE_REQUIRED"
+    assert "does not replace" in data["notice"]
+    assert data["transaction"]["date"] == "2025-06-01"
+    reason = data["parties"][0]["listings"][0]
+    assert reason["list"] == "EL"
+    assert reason["status"] == "confirmed"
+    assert reason["if_confirmed"] == "LICENSE_REQUIRED"
+    assert reason["consequence"]["items"][0]["covered"] is True
+    assert reason["effective_date"] == "2025-03-25"
+
+
+# --- ownership -------------------------------------------------------------------------------
+
+PARENT = make_entry(ListCode.EL, "Listed Parent Group", licence=ALL_ITEMS, review=DENIAL)
+
+
+def owned_subsidiary(on: date, decision: Disposition | None) -> Determination:
+    graph = OwnershipGraph(
+        [
+            Stake(
+                "Listed Parent Group",
+                "Quiet Subsidiary Ltd",
+                Decimal(60),
+                date(2025, 6, 30),
+                "registry",
+            )
+        ]
+    )
+    screener = TableScreener()
+    screener.add("Listed Parent Group", PARENT, 0.97)
+    confirmed = {("Listed Parent Group", PARENT.id): decision} if decision else {}
+    tx = transaction("EAR99", on=on, name="Quiet Subsidiary Ltd")
+    return determine(tx, screener, confirmed=confirmed, ownership=graph)
+
+
+OWNERSHIP_CASES = [
+    (date(2025, 9, 1), Disposition.TRUE_MATCH, GroundKind.RULE_NOT_IN_FORCE,
+     Outcome.NO_LIST_RESTRICTION),
+    (date(2025, 10, 1), Disposition.TRUE_MATCH, GroundKind.RESTRICTED, Outcome.LICENSE_REQUIRED),
+    (date(2026, 1, 15), Disposition.TRUE_MATCH, GroundKind.RULE_NOT_IN_FORCE,
+     Outcome.NO_LIST_RESTRICTION),
+    (date(2026, 11, 10), Disposition.TRUE_MATCH, GroundKind.RESTRICTED, Outcome.LICENSE_REQUIRED),
+    (date(2026, 11, 10), None, GroundKind.RED_FLAG, Outcome.HOLD),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("on", "decision", "kind", "expected"), OWNERSHIP_CASES)
+def test_a_60_percent_subsidiary_of_an_entity_list_party(
+    on: date, decision: Disposition | None, kind: GroundKind, expected: Outcome
+) -> None:
+    result = owned_subsidiary(on, decision)
+    (party,) = result.parties
+    assert party.listings == ()
+    (reason,) = party.ownership
+    assert (reason.regime, reason.kind, reason.outcome) == (Regime.BIS_AFFILIATES, kind, expected)
+    assert party.outcome is expected
+    assert "by Listed Parent Group (60%, as of 2025-06-30)" in reason.text
+    assert [(o.owner, o.percent) for o in reason.owners] == [("Listed Parent Group", "60")]
+
+
+def test_an_inherited_restriction_keeps_the_owners_terms() -> None:
+    (reason,) = owned_subsidiary(date(2026, 12, 1), Disposition.TRUE_MATCH).parties[0].ownership
+    assert "restricted through ownership by Listed Parent Group (60%, as of 2025-06-30)" in (
+        reason.text
+    )
+    (inherited,) = reason.inherited
+    assert inherited.entry_id == PARENT.id
+    assert inherited.consequence.likely_denial
+
+
+def test_only_the_owners_of_the_parties_are_screened() -> None:
+    graph = OwnershipGraph(
+        [
+            Stake("Owner A", "Party Co", Decimal(60), date(2025, 1, 1)),
+            Stake("Unrelated Owner", "Unrelated Co", Decimal(60), date(2025, 1, 1)),
+        ]
+    )
+    screener = TableScreener()
+    determine(transaction("EAR99", name="Party Co"), screener, ownership=graph)
+    assert sorted(screener.asked) == ["Owner A", "Party Co"]
+
+
+# --- transactions from files -----------------------------------------------------------------
+
+
+def test_load_transaction_reads_and_normalises_yaml() -> None:
+    tx = load_transaction(FIXTURES / "transaction_servers.yaml")
+    assert tx.id == "TX-2025-0042"
+    assert tx.date == date(2025, 4, 1)
+    assert tx.destination_country == "TW"
+    assert [i.eccn for i in tx.items] == ["5A992.c", "EAR99"]
+    assert [(p.role, p.country) for p in tx.parties] == [
+        (PartyRole.PURCHASER, "TW"),
+        (PartyRole.END_USER, "TW"),
+        (PartyRole.FREIGHT_FORWARDER, "HK"),
+    ]
+
+
+def test_load_transaction_reads_json() -> None:
+    tx = load_transaction(FIXTURES / "transaction_minimal.json")
+    assert tx.parties[0] == Party(
+        role=PartyRole.ULTIMATE_CONSIGNEE,
+        name="Nettrix Information Industry Co., Ltd.",
+        country="CN",
+    )
+
+
+def test_load_transaction_names_file_line_and_field_of_a_bad_eccn() -> None:
+    path = FIXTURES / "transaction_bad_eccn.yaml"
+    with pytest.raises(SourceError) as raised:
+        load_transaction(path)
+    assert (raised.value.file, raised.value.line, raised.value.field) == (
+        str(path),
+        5,
+        "items[1].eccn",
+    )
+    assert "3Z001" in raised.value.message
+
+
+BAD_DOCUMENTS = [
+    ("missing date", {"date": None}, "date", None),
+    ("integer date", {"date": 20250401}, "date", "YYYY-MM-DD"),
+    ("unknown country", {"destination_country": "Atlantis"}, "destination_country", "Atlantis"),
+    ("no items", {"items": []}, "items", None),
+    ("unknown role", {"parties": [{"role": "banker", "name": "X"}]}, "parties[0].role", None),
+    ("blank name", {"parties": [{"role": "end_user", "name": "  "}]}, "parties[0].name", None),
+    ("unknown field", {"incoterm": "FOB"}, "incoterm", "Extra inputs"),
+]
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "message"),
+    [b[1:] for b in BAD_DOCUMENTS],
+    ids=[b[0] for b in BAD_DOCUMENTS],
+)
+def test_load_transaction_rejects_bad_fields(
+    tmp_path: Path, change: dict[str, object], field: str, message: str | None
+) -> None:
+    document = json.loads((FIXTURES / "transaction_minimal.json").read_text())
+    document.update(change)
+    document = {k: v for k, v in document.items() if v is not None}
+    path = tmp_path / "tx.json"
+    path.write_text(json.dumps(document, indent=2))
+    with pytest.raises(SourceError) as raised:
+        load_transaction(path)
+    assert raised.value.field == field
+    assert raised.value.line is not None
+    if message:
+        assert message in raised.value.message
+
+
+def test_load_transaction_reports_syntax_errors_with_a_line(tmp_path: Path) -> None:
+    path = tmp_path / "tx.json"
+    path.write_text('{\n  "date": "2025-04-01",\n  "items": [\n}\n')
+    with pytest.raises(SourceError) as raised:
+        load_transaction(path)
+    assert raised.value.line == 4
+    other = tmp_path / "tx.txt"
+    other.write_text("date: 2025-04-01")
+    with pytest.raises(SourceError, match=r"\.json, \.yaml or \.yml"):
+        load_transaction(other)
+
+
+ECCN_CASES = [
+    ("3A001", "3A001", True),
+    ("3A001", "3a001.A.1", True),
+    ("1A004.c", "1A004", True),  # an item given less precisely may be the listed paragraph
+    ("1A004.c", "1A004.d", False),
+    ("3A001", "3A001.a", True),
+    ("3A00", "3A001", None),
+    ("5A992.c", "5A992", True),
+    ("3A001", "3A991", False),
+    ("3A001", "EAR99", False),
+]
+
+
+@pytest.mark.parametrize(("listed", "item", "expected"), ECCN_CASES)
+def test_eccn_covers(listed: str, item: str, expected: bool | None) -> None:
+    if expected is None:
+        with pytest.raises(ValueError, match="expected an ECCN"):
+            eccn_covers(listed, item)
+    else:
+        assert eccn_covers(listed, item) is expected
+
+
+# --- the real lists ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RealLists:
+    screener: PartyScreener
+    entries: dict[tuple[ListCode, str], Entry]
+
+    def entry(self, lst: ListCode, name: str) -> Entry:
+        return self.entries[(lst, name)]
+
+
+@pytest.fixture(scope="module")
+def real(raw_dir: Path) -> RealLists:
+    """The Entity List (eCFR-derived, 2026), the Denied Persons List (2023-11), the 2022 CSL's
+    Unverified List rows and OFAC's SDN list (2021-07), in one screener."""
+    from exportscreen.screening.screener import Screener
+    from exportscreen.sources import parse
+
+    entries = [
+        *parse(raw_dir / "nsfreg_ecfr_derived" / "bis_entity_list.json.gz").entries,
+        *parse(raw_dir / "watchman" / "bis_dpl" / "dpl_2023-11-30.txt.gz").entries,
+        *(
+            e
+            for e in parse(raw_dir / "watchman" / "csl" / "consolidated_2022-05.csv.gz").entries
+            if e.list is ListCode.UVL
+        ),
+        *parse(raw_dir / "watchman" / "ofac_sdn_2021-07" / "sdn.csv.gz").entries,
+    ]
+    return RealLists(Screener.from_entries(entries), {(e.list, e.name): e for e in entries})
+
+
+def real_transaction(name: str, on: date, *eccns: str, country: str = "") -> Transaction:
+    return Transaction.model_validate(
+        {
+            "date": on,
+            "destination_country": country or "CN",
+            "items": [{"eccn": e} for e in eccns or ("EAR99",)],
+            "parties": [{"role": "end_user", "name": name, "country": country}],
+        }
+    )
+
+
+def confirm(*pairs: tuple[str, Entry]) -> dict[tuple[str, str], Disposition]:
+    return {(party, entry.id): Disposition.TRUE_MATCH for party, entry in pairs}
+
+
+def only_reason(result: Determination, entry: Entry) -> ListingReason:
+    reasons = [r for r in result.parties[0].listings if r.entry_id == entry.id]
+    assert len(reasons) == 1, [r.entry_name for r in result.parties[0].listings]
+    return reasons[0]
+
+
+@pytest.mark.shared
+@pytest.mark.parametrize(
+    ("on", "status", "expected"),
+    [
+        (date(2025, 3, 20), MatchStatus.NOT_IN_FORCE, Outcome.NO_LIST_RESTRICTION),
+        (date(2025, 3, 25), MatchStatus.CONFIRMED, Outcome.LICENSE_REQUIRED),
+        (date(2025, 4, 1), MatchStatus.CONFIRMED, Outcome.LICENSE_REQUIRED),
+    ],
+)
+def test_inspur_taiwan_is_hit_from_the_effective_date_of_90_fr_14048(
+    real: RealLists, on: date, status: MatchStatus, expected: Outcome
+) -> None:
+    inspur = real.entry(ListCode.EL, "Inspur Taiwan")
+    tx = load_transaction(FIXTURES / "transaction_inspur_taiwan.yaml").model_copy(
+        update={"date": on}
+    )
+    result = determine(tx, real.screener, confirmed=confirm(("Inspur Taiwan", inspur)))
+    consignee, forwarder = result.parties
+    reason = only_reason(result, inspur)
+    assert (reason.status, consignee.outcome) == (status, expected)
+    assert result.outcome is expected
+    assert forwarder.outcome is Outcome.NO_LIST_RESTRICTION
+    assert FORWARDER_NOTE in forwarder.notes
+    # As printed in the eCFR-derived file: "90 FR 14048, 3/28/25", footnote 4, all items.
+    assert reason.citations == ("90 FR 14048, 2025-03-28",)
+    assert reason.effective_date == date(2025, 3, 25)
+    assert [f.number for f in reason.footnotes] == [4]
+    assert [(c.eccn, c.covered) for c in reason.consequence.items] == [
+        ("EAR99", True),
+        ("5A992.c", True),
+    ]
+    if status is MatchStatus.NOT_IN_FORCE:
+        assert reason.note == "not in force on 2025-03-20: effective 2025-03-25"
+
+
+@pytest.mark.shared
+def test_an_unconfirmed_inspur_taiwan_hit_holds_and_says_what_confirming_means(
+    real: RealLists,
+) -> None:
+    inspur = real.entry(ListCode.EL, "Inspur Taiwan")
+    result = determine(
+        real_transaction("Inspur Taiwan", date(2025, 4, 1), country="TW"), real.screener
+    )
+    reason = only_reason(result, inspur)
+    assert (reason.status, reason.outcome, reason.if_confirmed) == (
+        MatchStatus.POTENTIAL,
+        Outcome.HOLD,
+        Outcome.LICENSE_REQUIRED,
+    )
+    assert result.outcome is Outcome.HOLD
+
+
+@pytest.mark.shared
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Nettrix Information Industry Co., Ltd.",
+        "Ningchang Information Industry (Beijing) Co., Ltd.",
+    ],
+)
+def test_nettrix_needs_a_licence_for_ear99_items(real: RealLists, name: str) -> None:
+    nettrix = real.entry(ListCode.EL, "Nettrix Information Industry Co., Ltd.")
+    tx = real_transaction(name, date(2025, 6, 2), "EAR99", country="CN")
+    result = determine(tx, real.screener, confirmed=confirm((name, nettrix)))
+    reason = only_reason(result, nettrix)
+    assert reason.outcome is Outcome.LICENSE_REQUIRED
+    assert reason.consequence.requirement.startswith("For all items subject to the EAR.")
+    assert reason.consequence.items[0].covered is True
+    # The eCFR-derived file has no License Review Policy column.
+    assert reason.consequence.review_policy is ReviewPolicy.NONE
+
+
+@pytest.mark.shared
+@pytest.mark.parametrize(
+    ("on", "expected", "note"),
+    [
+        (date(2020, 10, 29), Outcome.NO_LIST_RESTRICTION, "effective 2020-10-30"),
+        (date(2025, 6, 1), Outcome.PROHIBITED, ""),
+        (date(2026, 3, 13), Outcome.PROHIBITED, ""),
+        (date(2026, 3, 14), Outcome.NO_LIST_RESTRICTION, "ended 2026-03-13"),
+    ],
+)
+def test_a_denied_person_is_prohibited_while_the_order_runs(
+    real: RealLists, on: date, expected: Outcome, note: str
+) -> None:
+    # dpl_2023-11-30.txt: "ABDUL MAJID SAIDI" effective 10/30/2020, expires 03/13/2026.
+    saidi = real.entry(ListCode.DPL, "ABDUL MAJID SAIDI")
+    tx = real_transaction("Abdul Majid Saidi", on, "3A001")
+    # The analyst confirmed the Denied Persons entry and cleared any namesake the screener also
+    # proposed, so that the outcome is the DPL listing's alone.
+    decisions = {
+        ("Abdul Majid Saidi", hit.entry.id): Disposition.FALSE_POSITIVE
+        for hit in real.screener.screen("Abdul Majid Saidi")
+        if hit.entry.id != saidi.id
+    }
+    decisions.update(confirm(("Abdul Majid Saidi", saidi)))
+    result = determine(tx, real.screener, confirmed=decisions)
+    reason = only_reason(result, saidi)
+    assert (reason.outcome, result.outcome) == (expected, expected)
+    assert note in reason.note
+
+
+@pytest.mark.shared
+def test_an_unverified_list_party_holds_for_a_uvl_statement(real: RealLists) -> None:
+    uvl = real.entry(ListCode.UVL, "AECC South Industry Co. Ltd")
+    tx = real_transaction("AECC South Industry Co., Ltd.", date(2022, 6, 1), country="CN")
+    result = determine(tx, real.screener, confirmed=confirm(("AECC South Industry Co., Ltd.", uvl)))
+    reason = only_reason(result, uvl)
+    assert (reason.status, reason.outcome) == (MatchStatus.CONFIRMED, Outcome.HOLD)
+    assert any("UVL statement" in n for n in reason.consequence.notes)
+
+
+@pytest.mark.shared
+def test_an_sdn_party_is_prohibited_and_its_sdgt_tag_needs_an_ear_licence(
+    real: RealLists,
+) -> None:
+    # sdn.csv (2021-07), ent_num 4642: "BANK SADERAT PLC", programs IRAN, SDGT, IFSR.
+    saderat = real.entry(ListCode.SDN, "BANK SADERAT PLC")
+    assert saderat.id == "SDN-4642"
+    tx = real_transaction("Bank Saderat PLC", date(2021, 8, 1))
+    result = determine(tx, real.screener, confirmed=confirm(("Bank Saderat PLC", saderat)))
+    reason = only_reason(result, saderat)
+    assert reason.outcome is Outcome.PROHIBITED
+    assert any("This entry: SDGT." in n for n in reason.consequence.notes)
+
+
+@pytest.mark.shared
+@pytest.mark.parametrize(
+    ("on", "kind", "expected"),
+    [
+        (date(2025, 7, 15), GroundKind.RULE_NOT_IN_FORCE, Outcome.NO_LIST_RESTRICTION),
+        (date(2025, 10, 15), GroundKind.RESTRICTED, Outcome.LICENSE_REQUIRED),
+        (date(2026, 1, 15), GroundKind.RULE_NOT_IN_FORCE, Outcome.NO_LIST_RESTRICTION),
+        (date(2026, 11, 10), GroundKind.RESTRICTED, Outcome.LICENSE_REQUIRED),
+    ],
+)
+def test_a_60_percent_subsidiary_of_inspur_group(
+    real: RealLists, on: date, kind: GroundKind, expected: Outcome
+) -> None:
+    graph = OwnershipGraph.from_csv(FIXTURES / "ownership_real_parents.csv")
+    inspur = real.entry(ListCode.EL, "Inspur Group Co., Ltd.")
+    tx = real_transaction("Jinan Lakeside Server Assembly Co. Ltd", on, "EAR99", country="CN")
+    result = determine(
+        tx,
+        real.screener,
+        ownership=graph,
+        confirmed=confirm(("Inspur Group Co. Ltd", inspur)),
+    )
+    (party,) = result.parties
+    assert [r.outcome for r in party.listings if r.outcome] == []  # not listed itself
+    bis = [r for r in party.ownership if r.regime is Regime.BIS_AFFILIATES]
+    assert [(r.kind, r.outcome) for r in bis] == [(kind, expected)]
+    assert "ownership by Inspur Group Co. Ltd (60%, as of 2025-06-30)" in bis[0].text
+    assert [r.entry_id for r in bis[0].inherited] == [inspur.id]
+    assert result.outcome is expected
+
+
+@pytest.mark.shared
+def test_an_unconfirmed_owner_match_is_a_red_flag(real: RealLists) -> None:
+    graph = OwnershipGraph.from_csv(FIXTURES / "ownership_real_parents.csv")
+    tx = real_transaction("Jinan Lakeside Server Assembly Co. Ltd", date(2026, 12, 1))
+    result = determine(tx, real.screener, ownership=graph)
+    assert result.outcome is Outcome.HOLD
+    assert {r.kind for r in result.parties[0].ownership} == {GroundKind.RED_FLAG}
+
+
+@pytest.mark.shared
+def test_a_60_percent_subsidiary_of_an_sdn_is_blocked(real: RealLists) -> None:
+    graph = OwnershipGraph.from_csv(FIXTURES / "ownership_real_parents.csv")
+    saderat = real.entry(ListCode.SDN, "BANK SADERAT PLC")
+    tx = real_transaction("Meridian Trade Finance Ltd", date(2021, 8, 1), country="GB")
+    result = determine(
+        tx, real.screener, ownership=graph, confirmed=confirm(("Bank Saderat PLC", saderat))
+    )
+    (ofac,) = [r for r in result.parties[0].ownership if r.regime is Regime.OFAC_50_PERCENT]
+    assert (ofac.kind, ofac.outcome) == (GroundKind.RESTRICTED, Outcome.PROHIBITED)
+    assert "by Bank Saderat PLC (60%, as of 2021-03-31)" in ofac.text
+    assert result.outcome is Outcome.PROHIBITED
