@@ -4,7 +4,8 @@ Names are analysed once (``analyze``) into tokens; each distinct token key is a 
 with an IDF weight over the lists. A query token reaches vocabulary words through several keys
 (exact key, romanisation skeleton, consonant skeleton, metaphone, mined equivalences, and, for a
 word the lists do not contain, character 3-grams that catch typos and the two or three listed
-words it may be made of); each vocabulary word reaches the names that contain it. Candidates are
+words it may be made of: the route table, ``routes.ROUTES``); each vocabulary word reaches the
+names that contain it. Candidates are
 ranked by the IDF mass they share with the query (a word reached by spelling brings no more than
 its own weight) and capped.
 """
@@ -15,8 +16,7 @@ import itertools
 import math
 import pickle
 import re
-import threading
-from collections import OrderedDict, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple, overload
@@ -29,19 +29,26 @@ from rapidfuzz.process import cdist
 from exportscreen.matching.abbreviations import generic_tokens
 from exportscreen.matching.analyze import AnalyzedName, NameRole, TokenKind, analyze
 from exportscreen.matching.equivalences import mine
-from exportscreen.matching.translit import (
-    consonant_skeleton,
-    phonetic_key,
-    romanisation_skeleton,
+from exportscreen.matching.postings import (
+    FloatArray,
+    IntArray,
+    KeyedPostings,
+    LazyEntries,
+    RouteCache,
+    Routes,
+    csr,
+)
+from exportscreen.matching.routes import (
+    CONSONANTS,
+    MAX_POSTING,
+    PHONETIC,
+    ROUTES,
+    SKELETON,
+    KeyRoute,
 )
 from exportscreen.model import Entry, EntryType, ListCode
 
 FORMAT_VERSION = 2
-IntArray = npt.NDArray[np.int32]
-FloatArray = npt.NDArray[np.float64]
-# Names reached, the query mass each brings, and the most of each name's own weight the reached
-# words can cover (for a bound of the scorer's recall).
-_Routes = tuple[IntArray, FloatArray, FloatArray]
 
 # --- token weights -------------------------------------------------------------------------
 # A word in at most this many entries is fully distinctive (weight 1); commoner words weigh
@@ -69,26 +76,12 @@ ROLE_FACTOR = {
 # word missing from the query counts in full.
 UNMATCHED_QUERY_FACTOR = 0.8
 
-# --- candidate generation ------------------------------------------------------------------
-MAX_POSTING = 6000  # a vocabulary word in more names than this is too common to find candidates
-GRAM_SIZE = 3
-MIN_GRAM_WORD = 4  # words shorter than this are not looked up by n-grams
-MAX_GRAM_POSTING = 3000
-GRAM_SHORTLIST = 24  # vocabulary words sharing most n-grams, verified with Jaro-Winkler
-GRAM_MIN_SIMILARITY = 0.8
-MIN_CONTAINED_WORD = 4  # "gazprombank" contains "gazprom": a joined-word candidate
-MIN_SPLIT_PART = 2  # "qingshanli" is "qingshan" + "li"
+# --- candidate generation (the routes' own constants are in routes.ROUTES) -----------------
 DEFAULT_CANDIDATES = 200
 MIN_IDENTIFIER_CHARS = 4
-
-# Query tokens whose candidate routes are kept, and the most names all kept routes may hold
-# (20 bytes each: a bulk run's worker keeps up to about 80 MB of routes).
-ROUTE_CACHE_TOKENS = 65_536
-ROUTE_CACHE_NAMES = 4_000_000
 _NOT_SERIALISED = ("entry_position", "route_cache")
 
 _NON_ALNUM = re.compile(r"[^0-9A-Za-z]")
-_EMPTY: IntArray = np.zeros(0, dtype=np.int32)
 
 
 @overload
@@ -115,81 +108,6 @@ def normalise_identifier(value: str) -> str:
     return _NON_ALNUM.sub("", value).upper()
 
 
-def grams(word: str) -> list[str]:
-    padded = f"#{word}#"
-    return [padded[i : i + GRAM_SIZE] for i in range(len(padded) - GRAM_SIZE + 1)]
-
-
-def _csr(lists: Sequence[Sequence[int]]) -> tuple[IntArray, IntArray]:
-    offsets = np.zeros(len(lists) + 1, dtype=np.int32)
-    offsets[1:] = np.cumsum([len(x) for x in lists], dtype=np.int64)
-    flat = np.fromiter((i for x in lists for i in x), dtype=np.int32, count=int(offsets[-1]))
-    return offsets, flat
-
-
-@dataclass(slots=True)
-class KeyedPostings:
-    """String keys to lists of ints, stored as one array (loads in microseconds, unlike a dict
-    of tuples)."""
-
-    slots: dict[str, int]
-    offsets: IntArray
-    flat: IntArray
-
-    @classmethod
-    def of(cls, mapping: dict[str, list[int]]) -> KeyedPostings:
-        offsets, flat = _csr(list(mapping.values()))
-        return cls({key: i for i, key in enumerate(mapping)}, offsets, flat)
-
-    def get(self, key: str) -> IntArray:
-        slot = self.slots.get(key)
-        if slot is None:
-            return _EMPTY
-        return self.flat[self.offsets[slot] : self.offsets[slot + 1]]
-
-
-class LazyEntries(Sequence[Entry]):
-    """The indexed entries, unpickled one by one when first needed: a screener shipped to a
-    worker only pays for the entries its hits show."""
-
-    def __init__(self, entries: list[Entry] | None = None, blobs: list[bytes] | None = None):
-        if entries is not None:
-            self._cache: dict[int, Entry] = dict(enumerate(entries))
-            self._blobs: list[bytes] | None = None
-            self._count = len(entries)
-        else:
-            self._cache = {}
-            self._blobs = blobs or []
-            self._count = len(self._blobs)
-
-    def __len__(self) -> int:
-        return self._count
-
-    @overload
-    def __getitem__(self, position: int) -> Entry: ...
-    @overload
-    def __getitem__(self, position: slice) -> list[Entry]: ...
-    def __getitem__(self, position: int | slice) -> Entry | list[Entry]:
-        if isinstance(position, slice):
-            return [self[i] for i in range(*position.indices(self._count))]
-        if position < 0:
-            position += self._count
-        found = self._cache.get(position)
-        if found is None:
-            if self._blobs is None or not 0 <= position < self._count:
-                raise IndexError(position)
-            found = self._cache[position] = pickle.loads(self._blobs[position])
-        return found
-
-    def blobs(self) -> list[bytes]:
-        if self._blobs is None:
-            self._blobs = [
-                pickle.dumps(self._cache[i], protocol=pickle.HIGHEST_PROTOCOL)
-                for i in range(self._count)
-            ]
-        return self._blobs
-
-
 class QueryKey(NamedTuple):
     """What candidate generation needs of one query token."""
 
@@ -209,52 +127,6 @@ class VocabularyHit:
     # Reached by spelling (near words, parts of a joined word) rather than as the same word in
     # another form: the listed word's own weight bounds the evidence.
     guessed: bool = False
-
-
-_RouteKey = tuple[str, TokenKind, float, str]
-
-
-@dataclass(slots=True)
-class RouteCache:
-    """Routes of recently seen query tokens: the names of a customer file share most of their
-    words. The least recently used go first beyond ``max_tokens`` tokens or ``max_names``
-    names held in all. Safe to share between threads (an API's batch jobs screen beside its
-    requests)."""
-
-    max_tokens: int = ROUTE_CACHE_TOKENS
-    max_names: int = ROUTE_CACHE_NAMES
-    routes: OrderedDict[_RouteKey, _Routes | None] = field(default_factory=OrderedDict)
-    names_held: int = 0
-    lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
-
-    def __len__(self) -> int:
-        return len(self.routes)
-
-    def get(self, token: _RouteKey) -> tuple[bool, _Routes | None]:
-        """(known, routes): known is False when the token's routes are not kept."""
-        with self.lock:
-            if token not in self.routes:
-                return False, None
-            self.routes.move_to_end(token)
-            return True, self.routes[token]
-
-    def put(self, token: _RouteKey, routes: _Routes | None) -> None:
-        with self.lock:
-            previous = self.routes.pop(token, None)
-            if previous is not None:
-                self.names_held -= len(previous[0])
-            self.routes[token] = routes
-            self.names_held += 0 if routes is None else len(routes[0])
-            while len(self.routes) > self.max_tokens or (
-                self.names_held > self.max_names and len(self.routes) > 1
-            ):
-                _, dropped = self.routes.popitem(last=False)
-                self.names_held -= 0 if dropped is None else len(dropped[0])
-
-    def clear(self) -> None:
-        with self.lock:
-            self.routes.clear()
-            self.names_held = 0
 
 
 @dataclass(slots=True)
@@ -336,9 +208,9 @@ class MatchIndex:
             name_tokens.append(tuple(ids))
 
         weights = _word_weights(words, bytes(kinds), [len(s) for s in entry_sets], len(entry_list))
-        skeletons = [romanisation_skeleton(w) for w in words]
-        consonants = [consonant_skeleton(w) for w in words]
-        phonetics = [phonetic_key(w) for w in words]
+        route_keys = {route.prefix: [route.key_of(w) for w in words] for route in ROUTES.keys}
+        keyed = [(route, route_keys[route.prefix]) for route in ROUTES.keys]
+        near = ROUTES.near_words
 
         keys: dict[str, list[int]] = defaultdict(list)
         gram_lists: dict[str, list[int]] = defaultdict(list)
@@ -346,14 +218,11 @@ class MatchIndex:
         for word_id, text in enumerate(words):
             if kinds[word_id] != TokenKind.WORD:
                 continue
-            if len(skeletons[word_id]) >= 3:
-                keys["s:" + skeletons[word_id]].append(word_id)
-            if consonants[word_id].isalpha():  # short ones too, for Arabic-script queries
-                keys["c:" + consonants[word_id]].append(word_id)
-            if phonetics[word_id]:
-                keys["p:" + phonetics[word_id]].append(word_id)
-            if len(text) >= MIN_GRAM_WORD and text.isalpha():
-                word_grams = set(grams(text))
+            for route, by_word in keyed:
+                if route.kept(by_word[word_id]):
+                    keys[route.prefix + by_word[word_id]].append(word_id)
+            if near.applies(text):
+                word_grams = set(near.grams(text))
                 gram_counts[word_id] = len(word_grams)
                 for gram in word_grams:
                     gram_lists[gram].append(word_id)
@@ -410,7 +279,7 @@ class MatchIndex:
         list_codes = list(ListCode)
         types = list(EntryType)
         role_bytes = b"".join(roles)
-        token_offsets, token_flat = _csr(name_tokens)
+        token_offsets, token_flat = csr(name_tokens)
         index = cls(
             entries=LazyEntries(entry_list),
             entry_ids=[e.id for e in entry_list],
@@ -427,10 +296,10 @@ class MatchIndex:
             word_ids=word_ids,
             word_kind=bytes(kinds),
             word_weight=weights.tolist(),
-            word_skeleton=skeletons,
-            word_consonants=consonants,
-            word_phonetic=phonetics,
-            word_names=_csr(word_names),
+            word_skeleton=route_keys[SKELETON.prefix],
+            word_consonants=route_keys[CONSONANTS.prefix],
+            word_phonetic=route_keys[PHONETIC.prefix],
+            word_names=csr(word_names),
             word_name_mass=np.fromiter(
                 (m for masses in word_name_masses for m in masses), dtype=np.float64
             ),
@@ -485,8 +354,30 @@ class MatchIndex:
         return flat[start:end].tolist(), self.name_roles[1][start:end]
 
     def names_of_word(self, word: int) -> IntArray:
+        """The listed names that contain vocabulary word ``word``, ascending."""
         offsets, flat = self.word_names
         return flat[offsets[word] : offsets[word + 1]]
+
+    def finds_candidates(self, word: int) -> bool:
+        """Whether a query reaching ``word`` makes the names holding it candidates: legal forms
+        and words in more than MAX_POSTING names never do (``_routes``)."""
+        offsets = self.word_names[0]
+        return (
+            self.word_kind[word] != TokenKind.LEGAL
+            and int(offsets[word + 1]) - int(offsets[word]) <= MAX_POSTING
+        )
+
+    def listed_keys(self, route: KeyRoute) -> list[str]:
+        """Every vocabulary word's key for ``route``, by word (``build`` computed them with
+        ``route.key_of``), for walking the route backwards: a query word with an equal key, if
+        ``route.looked_up`` it, reaches the word."""
+        if route is SKELETON:
+            return self.word_skeleton
+        if route is CONSONANTS:
+            return self.word_consonants
+        if route is PHONETIC:
+            return self.word_phonetic
+        raise ValueError(f"the index keeps no keys for route {route.prefix!r}")
 
     def listed_mass(self, word: int, name: int) -> float:
         """The weight ``word`` carries in listed name ``name`` (0 if the name lacks it): what
@@ -499,34 +390,35 @@ class MatchIndex:
     def near_words(self, key: str) -> list[VocabularyHit]:
         """Vocabulary words a word the lists do not contain may stand for: close spellings
         (typos) and the words it is made of (joined words)."""
-        if len(key) < MIN_GRAM_WORD or not key.isalpha():
+        near = ROUTES.near_words
+        if not near.applies(key):
             return []
-        key_grams = set(grams(key))
+        key_grams = set(near.grams(key))
         gathered = [
             posting
             for gram in key_grams
-            if 0 < len(posting := self.word_grams.get(gram)) <= MAX_GRAM_POSTING
+            if 0 < len(posting := self.word_grams.get(gram)) <= near.max_gram_posting
         ]
         if not gathered:
             return []
         # Counted over the words reached only, not the whole vocabulary: ascending word order,
         # as np.flatnonzero over a bincount would give.
         reached, counts = np.unique(np.concatenate(gathered), return_counts=True)
-        two_or_more = counts >= 2
-        shared = reached[two_or_more]
+        enough = counts >= near.min_shared_grams
+        shared = reached[enough]
         if not len(shared):
             return []
-        overlap = counts[two_or_more] / np.minimum(self.word_gram_count[shared], len(key_grams))
-        order = shared[np.argsort(-overlap, kind="stable")[:GRAM_SHORTLIST]].tolist()
+        overlap = counts[enough] / np.minimum(self.word_gram_count[shared], len(key_grams))
+        order = shared[np.argsort(-overlap, kind="stable")[: near.shortlist]].tolist()
         texts = [self.words[word] for word in order]
         similarities = cdist(
             [key], texts, scorer=JaroWinkler.normalized_similarity, dtype=np.float64
         )[0]
         hits: list[VocabularyHit] = []
         for word, text, similarity in zip(order, texts, similarities.tolist(), strict=True):
-            if similarity >= GRAM_MIN_SIMILARITY:
+            if similarity >= near.min_similarity:
                 hits.append(VocabularyHit(word, similarity))
-            elif len(text) >= MIN_CONTAINED_WORD and text in key:
+            elif len(text) >= ROUTES.contained.min_word and text in key:
                 hits.append(VocabularyHit(word, len(text) / len(key)))
         return hits
 
@@ -534,16 +426,17 @@ class MatchIndex:
         """The vocabulary words a word the lists do not contain is made of, when it is two or
         three of them joined ("megviitechnology", "zhongkeshuguang"): the fewest parts, the
         longest first part."""
-        if len(key) < 2 * MIN_SPLIT_PART or not key.isalpha():
+        if len(key) < 2 * ROUTES.split.min_part or not key.isalpha():
             return []
-        for parts in (2, 3):
+        for parts in range(2, ROUTES.split.max_parts + 1):
             found = self._split(key, parts)
             if found:
                 return found
         return []
 
     def _split(self, key: str, parts: int) -> list[int]:
-        for cut in range(len(key) - MIN_SPLIT_PART, MIN_SPLIT_PART - 1, -1):
+        min_part = ROUTES.split.min_part
+        for cut in range(len(key) - min_part, min_part - 1, -1):
             head = self.word_ids.get(key[:cut])
             if head is None or self.word_kind[head] != TokenKind.WORD:
                 continue
@@ -562,30 +455,32 @@ class MatchIndex:
         written in Arabic script (``arabic_consonants`` given) reaches words by its consonants
         and mined equivalences only."""
         if arabic_consonants:
-            found = dict.fromkeys(self.keys.get("c:" + arabic_consonants).tolist(), 0.8)
+            arabic = ROUTES.arabic
+            found = dict.fromkeys(
+                self.keys.get(arabic.key.prefix + arabic_consonants).tolist(), arabic.closeness
+            )
             for other in self.equivalences.get(key, {}):
                 if (equivalent := self.word_ids.get(other)) is not None:
-                    found.setdefault(equivalent, 0.9)
+                    found.setdefault(equivalent, arabic.equivalence_closeness)
             return [VocabularyHit(w, c) for w, c in found.items()]
         found = {}
         word = self.word_ids.get(key)
         if word is not None:
-            found[word] = 1.0
+            found[word] = ROUTES.same_word.closeness
         if kind is TokenKind.WORD:
-            for prefix, value in (
-                ("s:", romanisation_skeleton(key)),
-                ("c:", consonant_skeleton(key)),
-                ("p:", phonetic_key(key)),
-            ):
-                if len(value) >= 3:
-                    for other in self.keys.get(prefix + value).tolist():
-                        found.setdefault(other, 0.8)
+            for route in ROUTES.keys:
+                value = route.key_of(key)
+                if route.looked_up(value):
+                    for other in self.keys.get(route.prefix + value).tolist():
+                        found.setdefault(other, route.closeness)
             for other in self.equivalences.get(key, {}):
                 if (equivalent := self.word_ids.get(other)) is not None:
-                    found.setdefault(equivalent, 0.9)
+                    found.setdefault(equivalent, ROUTES.equivalence.closeness)
             if word is None:
                 guessed = [*self.near_words(key)]
-                guessed.extend(VocabularyHit(part, 0.9) for part in self.split_words(key))
+                guessed.extend(
+                    VocabularyHit(part, ROUTES.split.closeness) for part in self.split_words(key)
+                )
                 return [VocabularyHit(w, c) for w, c in found.items()] + [
                     VocabularyHit(hit.word, hit.closeness, True)
                     for hit in guessed
@@ -622,7 +517,7 @@ class MatchIndex:
         # with its whole weight ("dgttechnology" / "Technology"), whatever its rank mass.
         full_weights: list[float] = []
 
-        def add(routes: _Routes | None, weight: float) -> None:
+        def add(routes: Routes | None, weight: float) -> None:
             if routes is not None:
                 ids.append(routes[0])
                 masses.append(routes[1])
@@ -646,7 +541,9 @@ class MatchIndex:
                 joined = self.word_ids.get(left + right)
                 if joined is not None:
                     add(
-                        self._routes([VocabularyHit(joined, 1.0)], left_w + right_w),
+                        self._routes(
+                            [VocabularyHit(joined, ROUTES.joined.closeness)], left_w + right_w
+                        ),
                         left_w + right_w,
                     )
         if not ids:
@@ -713,7 +610,7 @@ class MatchIndex:
         order = np.argsort(-rank, kind="stable")
         return list(zip(found[order].tolist(), bound[order].tolist(), strict=True))
 
-    def _routes(self, reached: list[VocabularyHit], weight: float) -> _Routes | None:
+    def _routes(self, reached: list[VocabularyHit], weight: float) -> Routes | None:
         """The names ``reached`` words lead to, each with the mass of its heaviest route and
         the weight of the name's reached words."""
         offsets = self.word_names[0]
@@ -726,10 +623,9 @@ class MatchIndex:
             if mass > heaviest.get(hit.word, -1.0):
                 heaviest[hit.word] = mass
         found = [
-            (mass, start, end)
+            (mass, int(offsets[word]), int(offsets[word + 1]))
             for word, mass in heaviest.items()
-            if self.word_kind[word] != TokenKind.LEGAL
-            and (end := int(offsets[word + 1])) - (start := int(offsets[word])) <= MAX_POSTING
+            if self.finds_candidates(word)
         ]
         if not found:
             return None
@@ -757,7 +653,7 @@ class MatchIndex:
 
     def token_routes(
         self, key: str, kind: TokenKind, weight: float, arabic_consonants: str = ""
-    ) -> _Routes | None:
+    ) -> Routes | None:
         """The names one query token reaches and the mass each brings, for ``candidates``:
         cached per index, since the names of a customer file share most of their words."""
         token = (key, kind, weight, arabic_consonants)

@@ -36,6 +36,7 @@ from exportscreen.matching.index import (
     precision_bound,
 )
 from exportscreen.matching.normalize import Script
+from exportscreen.matching.routes import MIN_KEY_LENGTH
 from exportscreen.matching.similarity import spelling
 from exportscreen.matching.translit import (
     arabic_consonants,
@@ -190,7 +191,7 @@ def compare(query: QueryToken, word: int, index: MatchIndex) -> tuple[float, Mat
         # Pinyin read from characters is exact: a near spelling is other characters.
         return _NO_MATCH
     skeleton = index.word_skeleton[word]
-    if len(skeleton) >= 3 and query.skeleton == skeleton:
+    if len(skeleton) >= MIN_KEY_LENGTH and query.skeleton == skeleton:
         if min(len(token.key), len(key)) >= MIN_SKELETON_LETTERS:
             return SKELETON_SIMILARITY, MatchKind.TRANSLITERATED, ""
         return SHORT_SKELETON_SIMILARITY, MatchKind.TRANSLITERATED, ""

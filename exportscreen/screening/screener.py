@@ -111,7 +111,7 @@ class Screener:
     algorithm = ALGORITHM
 
     def __init__(self, index: MatchIndex, version_ids: Mapping[ListCode, int] | None = None):
-        self._index = index
+        self._match_index = index
         self.version_ids: dict[ListCode, int] = dict(version_ids or {})
 
     # --- construction ----------------------------------------------------------------------
@@ -133,7 +133,7 @@ class Screener:
         """The index and version ids, for ``from_bytes`` in another process."""
         versions = {code.value: number for code, number in self.version_ids.items()}
         header = repr(versions).encode("utf-8")
-        return len(header).to_bytes(4, "big") + header + self._index.to_bytes()
+        return len(header).to_bytes(4, "big") + header + self._match_index.to_bytes()
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Screener:
@@ -150,16 +150,22 @@ class Screener:
     # --- lookups ---------------------------------------------------------------------------
 
     @property
+    def index(self) -> MatchIndex:
+        """The index screened against: what the delta re-screen filter must see, since the
+        screener's candidates come from exactly its vocabulary and keys. Read only."""
+        return self._match_index
+
+    @property
     def entries(self) -> Sequence[Entry]:
         """Every indexed entry (unpickled on access after ``from_bytes``)."""
-        return self._index.entries
+        return self._match_index.entries
 
     def entry(self, entry_id: str) -> Entry | None:
-        position = self._index.entry_position.get(entry_id)
-        return None if position is None else self._index.entries[position]
+        position = self._match_index.entry_position.get(entry_id)
+        return None if position is None else self._match_index.entries[position]
 
     def __len__(self) -> int:
-        return len(self._index.entries)
+        return len(self._match_index.entries)
 
     # --- screening -------------------------------------------------------------------------
 
@@ -173,7 +179,7 @@ class Screener:
                 if analysis.text
                 else "name is empty or whitespace only"
             )
-        return _Query(analysis, prepare(analysis, self._index))
+        return _Query(analysis, prepare(analysis, self._match_index))
 
     def screen(
         self,
@@ -203,7 +209,7 @@ class Screener:
         query = self._query(name)
         if limit == 0:
             return []
-        index = self._index
+        index = self._match_index
         allowed = None
         if lists is not None:
             codes = list(ListCode)
@@ -339,7 +345,7 @@ class Screener:
         score = round(min(1.0, max(0.0, score)), 4)
         if score < cutoff:
             return None
-        index = self._index
+        index = self._match_index
         listed = analyze(index.name_text[scored.name_id], entry.type is EntryType.INDIVIDUAL)
         notes = []
         if query.analysis.truncated:

@@ -23,19 +23,16 @@ from exportscreen.casework.register import Counterparty, Register
 from exportscreen.casework.rescreen import (
     DATA_KEY,
     RescreenReport,
-    Signature,
     SignatureCache,
-    delta_names,
-    index_of,
     last_screening,
     load_parties,
     rescreen,
     save_signatures,
-    signature,
     signature_version,
 )
+from exportscreen.matching.delta_filter import delta_names
 from exportscreen.matching.index import MatchIndex
-from exportscreen.matching.translit import arabic_consonants
+from exportscreen.matching.signature import Signature, signature
 from exportscreen.model import Address, Entry, EntryType, ListCode
 from exportscreen.screening.screener import Screener
 from exportscreen.sources.common import ParsedSource
@@ -143,32 +140,6 @@ def small(tmp_path: Path) -> Iterator[tuple[Store, Register]]:
         register.screen(current_screener(store))
         publish(store, [STEADY, *NEW_ENTRIES], V2_DATE, [ListCode.EL, ListCode.SDN, ListCode.SSI])
         yield store, register
-
-
-@pytest.mark.parametrize(
-    "name",
-    [
-        "Gazprom Bank",
-        "浪潮软件股份有限公司",
-        "KHOROSHEV, Dmitriy",
-        "Acme No. 13 Ltd",
-        "—",
-        "علي طاهر",
-    ],
-)
-def test_signature_json_round_trip(name: str) -> None:
-    found = signature(name)
-    assert Signature.from_json(json.loads(json.dumps(found.to_json()))) == found
-
-
-def test_signature_keeps_the_keys_the_index_searches_by() -> None:
-    found = signature("Gazprom Bank Ltd")
-    assert [t.key for t in found.tokens][:2] == ["gazprom", "bank"]
-    assert "gazprombank" in found.joined
-    # The whole-name key ignores case and spacing, as the index's exact lookup does.
-    assert found.exact_key == signature("GAZPROM  BANK LTD").exact_key
-    legal = [t for t in found.tokens if t.key not in ("gazprom", "bank")]
-    assert legal and all(not t.skeleton for t in legal)  # only words carry skeletons
 
 
 def test_small_delta_hits_exactly_the_full_screen(small: tuple[Store, Register]) -> None:
@@ -336,20 +307,13 @@ def later_routes(tmp_path: Path) -> Iterator[tuple[Store, Register]]:
         yield store, register
 
 
-def test_signature_reads_arabic_script_letter_by_letter() -> None:
-    taher = signature("علي طاهر").tokens
-    assert [t.arabic for t in taher] == [arabic_consonants("علي"), arabic_consonants("طاهر")]
-    assert taher[1].arabic == "thr"  # not the "sr" of the romanised key's consonants
-    assert all(not t.arabic for t in signature("Ali Taher").tokens)
-
-
 @pytest.mark.parametrize("threshold", [0.6, THRESHOLD])
 def test_filter_follows_arabic_consonants_and_split_words(
     later_routes: tuple[Store, Register], threshold: float
 ) -> None:
     store, register = later_routes
     screener = current_screener(store)
-    index = index_of(screener)
+    index = screener.index
     expected = {party_id for party_id, _, _, highest in LATER_ROUTES if threshold <= highest}
     for party_id, name, entry_id, highest in LATER_ROUTES:
         hits = {h.entry.id for h in screener.screen(name, threshold=threshold)}
@@ -718,7 +682,7 @@ def test_filter_passes_every_counterparty_a_full_screen_hits(
     sample += rng.sample([r for r in rows if scenario.styles[r["id"]] == "negative"], 200)
     cache = SignatureCache("test")
     hit: set[str] = set()
-    index = index_of(screener)
+    index = screener.index
     for row in sample:
         if any(
             h.entry.id in scenario.delta for h in screener.screen(row["name"], threshold=threshold)

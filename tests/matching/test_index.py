@@ -8,14 +8,9 @@ import numpy as np
 import pytest
 
 from exportscreen.matching.analyze import TokenKind, analyze
-from exportscreen.matching.index import (
-    GENERIC_WEIGHT,
-    ROUTE_CACHE_TOKENS,
-    MatchIndex,
-    QueryKey,
-    RouteCache,
-)
+from exportscreen.matching.index import GENERIC_WEIGHT, MatchIndex, QueryKey
 from exportscreen.matching.normalize import Script
+from exportscreen.matching.postings import ROUTE_CACHE_TOKENS, RouteCache
 from exportscreen.matching.score import prepare, score_name
 from exportscreen.model import Entry, EntryType, ListCode
 from tests.matching.conftest import fixture_entries

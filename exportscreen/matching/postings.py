@@ -1,0 +1,150 @@
+"""How the index stores its postings, its entries and its recently used routes.
+
+Plain containers with no matching logic: string keys to lists of ints in one array
+(``KeyedPostings``), entries unpickled when first needed (``LazyEntries``), and a bounded
+cache of the names each recent query token reaches (``RouteCache``).
+"""
+
+from __future__ import annotations
+
+import pickle
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import overload
+
+import numpy as np
+import numpy.typing as npt
+
+from exportscreen.matching.analyze import TokenKind
+from exportscreen.model import Entry
+
+IntArray = npt.NDArray[np.int32]
+FloatArray = npt.NDArray[np.float64]
+# Names reached, the query mass each brings, and the most of each name's own weight the reached
+# words can cover (for a bound of the scorer's recall).
+Routes = tuple[IntArray, FloatArray, FloatArray]
+
+# Query tokens whose candidate routes are kept, and the most names all kept routes may hold
+# (20 bytes each: a bulk run's worker keeps up to about 80 MB of routes).
+ROUTE_CACHE_TOKENS = 65_536
+ROUTE_CACHE_NAMES = 4_000_000
+
+_EMPTY: IntArray = np.zeros(0, dtype=np.int32)
+
+
+def csr(lists: Sequence[Sequence[int]]) -> tuple[IntArray, IntArray]:
+    offsets = np.zeros(len(lists) + 1, dtype=np.int32)
+    offsets[1:] = np.cumsum([len(x) for x in lists], dtype=np.int64)
+    flat = np.fromiter((i for x in lists for i in x), dtype=np.int32, count=int(offsets[-1]))
+    return offsets, flat
+
+
+@dataclass(slots=True)
+class KeyedPostings:
+    """String keys to lists of ints, stored as one array (loads in microseconds, unlike a dict
+    of tuples)."""
+
+    slots: dict[str, int]
+    offsets: IntArray
+    flat: IntArray
+
+    @classmethod
+    def of(cls, mapping: dict[str, list[int]]) -> KeyedPostings:
+        offsets, flat = csr(list(mapping.values()))
+        return cls({key: i for i, key in enumerate(mapping)}, offsets, flat)
+
+    def get(self, key: str) -> IntArray:
+        slot = self.slots.get(key)
+        if slot is None:
+            return _EMPTY
+        return self.flat[self.offsets[slot] : self.offsets[slot + 1]]
+
+
+class LazyEntries(Sequence[Entry]):
+    """The indexed entries, unpickled one by one when first needed: a screener shipped to a
+    worker only pays for the entries its hits show."""
+
+    def __init__(self, entries: list[Entry] | None = None, blobs: list[bytes] | None = None):
+        if entries is not None:
+            self._cache: dict[int, Entry] = dict(enumerate(entries))
+            self._blobs: list[bytes] | None = None
+            self._count = len(entries)
+        else:
+            self._cache = {}
+            self._blobs = blobs or []
+            self._count = len(self._blobs)
+
+    def __len__(self) -> int:
+        return self._count
+
+    @overload
+    def __getitem__(self, position: int) -> Entry: ...
+    @overload
+    def __getitem__(self, position: slice) -> list[Entry]: ...
+    def __getitem__(self, position: int | slice) -> Entry | list[Entry]:
+        if isinstance(position, slice):
+            return [self[i] for i in range(*position.indices(self._count))]
+        if position < 0:
+            position += self._count
+        found = self._cache.get(position)
+        if found is None:
+            if self._blobs is None or not 0 <= position < self._count:
+                raise IndexError(position)
+            found = self._cache[position] = pickle.loads(self._blobs[position])
+        return found
+
+    def blobs(self) -> list[bytes]:
+        if self._blobs is None:
+            self._blobs = [
+                pickle.dumps(self._cache[i], protocol=pickle.HIGHEST_PROTOCOL)
+                for i in range(self._count)
+            ]
+        return self._blobs
+
+
+_RouteKey = tuple[str, TokenKind, float, str]
+
+
+@dataclass(slots=True)
+class RouteCache:
+    """Routes of recently seen query tokens: the names of a customer file share most of their
+    words. The least recently used go first beyond ``max_tokens`` tokens or ``max_names``
+    names held in all. Safe to share between threads (an API's batch jobs screen beside its
+    requests)."""
+
+    max_tokens: int = ROUTE_CACHE_TOKENS
+    max_names: int = ROUTE_CACHE_NAMES
+    routes: OrderedDict[_RouteKey, Routes | None] = field(default_factory=OrderedDict)
+    names_held: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def __len__(self) -> int:
+        return len(self.routes)
+
+    def get(self, token: _RouteKey) -> tuple[bool, Routes | None]:
+        """(known, routes): known is False when the token's routes are not kept."""
+        with self.lock:
+            if token not in self.routes:
+                return False, None
+            self.routes.move_to_end(token)
+            return True, self.routes[token]
+
+    def put(self, token: _RouteKey, routes: Routes | None) -> None:
+        with self.lock:
+            previous = self.routes.pop(token, None)
+            if previous is not None:
+                self.names_held -= len(previous[0])
+            self.routes[token] = routes
+            self.names_held += 0 if routes is None else len(routes[0])
+            while len(self.routes) > self.max_tokens or (
+                self.names_held > self.max_names and len(self.routes) > 1
+            ):
+                _, dropped = self.routes.popitem(last=False)
+                self.names_held -= 0 if dropped is None else len(dropped[0])
+
+    def clear(self) -> None:
+        with self.lock:
+            self.routes.clear()
+            self.names_held = 0

@@ -1,0 +1,168 @@
+"""The routes by which a query token reaches listed words, declared once.
+
+A query reaches a listed name only through a *vocabulary word* of that name; the routes are the
+ways a query token finds such words. Each route kind is one row below, with its tuning
+constants. ``MatchIndex`` builds its postings from the rows and walks them forwards (from a
+query token to the listed words it reaches); the delta re-screen filter (``delta_filter``) walks
+the same rows backwards (from a listed word of a changed entry to the counterparty keys that
+reach it). Because both read one table, a constant changed here changes both walks: the filter
+cannot drift from the matcher.
+
+Closeness values only rank the words a token reaches; what a route brings a name's score is for
+the scorer to decide (``score``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from exportscreen.matching.translit import (
+    consonant_skeleton,
+    phonetic_key,
+    romanisation_skeleton,
+)
+
+# A comparison key (skeleton, consonants, metaphone) shorter than this is shared by too many
+# unrelated words to be looked up from a word in Latin letters, or to pair two words by itself.
+MIN_KEY_LENGTH = 3
+# A vocabulary word in more names than this is too common to find candidates by.
+MAX_POSTING = 6000
+
+
+@dataclass(frozen=True, slots=True)
+class SameWordRoute:
+    """The query token's key is itself a vocabulary word."""
+
+    closeness: float
+
+
+@dataclass(frozen=True, slots=True)
+class EquivalenceRoute:
+    """A mined equivalence leads from the query word to another listed word (a translation or
+    an abbreviation the lists themselves show, ``equivalences.mine``)."""
+
+    closeness: float
+
+
+@dataclass(frozen=True, slots=True)
+class KeyRoute:
+    """A query word reaches the listed words whose comparison key equals its own; the index
+    keeps them in ``MatchIndex.keys`` under ``prefix + key``."""
+
+    prefix: str
+    key_of: Callable[[str], str]
+    # A Latin query word's key shorter than this is not looked up.
+    min_length: int
+    # Listed words' keys are kept from this length: shorter ones only for the Arabic route,
+    # which looks keys up whatever their length.
+    listed_min_length: int
+    closeness: float
+    # Listed words' keys are kept only when made of letters.
+    letters_only: bool = False
+
+    def looked_up(self, key: str) -> bool:
+        """Whether a Latin query word with this key looks it up."""
+        return len(key) >= self.min_length
+
+    def kept(self, key: str) -> bool:
+        """Whether a listed word's key gets a posting."""
+        return len(key) >= self.listed_min_length and (not self.letters_only or key.isalpha())
+
+
+@dataclass(frozen=True, slots=True)
+class ArabicRoute:
+    """A word written in Arabic script has no short vowels: it reaches listed words only by its
+    consonants read letter by letter (through ``key``, at any length) and mined equivalences."""
+
+    key: KeyRoute
+    closeness: float
+    equivalence_closeness: float
+
+
+@dataclass(frozen=True, slots=True)
+class NearWordRoute:
+    """A word the lists do not use reaches listed words of close spelling (typos): those sharing
+    at least ``min_shared_grams`` character ``gram_size``-grams, the ``shortlist`` sharing most
+    verified by Jaro-Winkler similarity of at least ``min_similarity``."""
+
+    gram_size: int
+    min_word: int  # words shorter than this are not looked up by n-grams
+    max_gram_posting: int  # a gram in more words than this finds nothing
+    min_shared_grams: int
+    shortlist: int
+    min_similarity: float
+
+    def applies(self, key: str) -> bool:
+        """Whether a word (query or listed) takes part in this route."""
+        return len(key) >= self.min_word and key.isalpha()
+
+    def grams(self, word: str) -> list[str]:
+        """The word's character n-grams, the word padded with "#" at both ends."""
+        padded = f"#{word}#"
+        size = self.gram_size
+        return [padded[i : i + size] for i in range(len(padded) - size + 1)]
+
+
+@dataclass(frozen=True, slots=True)
+class ContainedWordRoute:
+    """A word the lists do not use reaches a listed word of at least ``min_word`` letters
+    written inside it ("gazprombank" contains "gazprom"), among the near-word shortlist."""
+
+    min_word: int
+
+
+@dataclass(frozen=True, slots=True)
+class SplitRoute:
+    """A word the lists do not use reaches the two or three (``max_parts``) listed words it is
+    made of ("qingshanli" is "qingshan" + "li"), each of at least ``min_part`` letters."""
+
+    min_part: int
+    max_parts: int
+    closeness: float
+
+
+@dataclass(frozen=True, slots=True)
+class JoinedRoute:
+    """Two adjacent query words written together reach a listed word ("Gazprom Bank" reaches
+    "GAZPROMBANK")."""
+
+    closeness: float
+
+
+@dataclass(frozen=True, slots=True)
+class RouteTable:
+    """Every route, in the order ``MatchIndex.reachable_words`` tries them: the first route to
+    reach a word gives its closeness."""
+
+    same_word: SameWordRoute
+    keys: tuple[KeyRoute, ...]
+    equivalence: EquivalenceRoute
+    arabic: ArabicRoute
+    near_words: NearWordRoute
+    contained: ContainedWordRoute
+    split: SplitRoute
+    joined: JoinedRoute
+
+
+SKELETON = KeyRoute("s:", romanisation_skeleton, MIN_KEY_LENGTH, MIN_KEY_LENGTH, 0.8)
+CONSONANTS = KeyRoute("c:", consonant_skeleton, MIN_KEY_LENGTH, 1, 0.8, letters_only=True)
+PHONETIC = KeyRoute("p:", phonetic_key, MIN_KEY_LENGTH, 1, 0.8)
+
+ROUTES = RouteTable(
+    same_word=SameWordRoute(closeness=1.0),
+    keys=(SKELETON, CONSONANTS, PHONETIC),
+    equivalence=EquivalenceRoute(closeness=0.9),
+    arabic=ArabicRoute(CONSONANTS, closeness=0.8, equivalence_closeness=0.9),
+    near_words=NearWordRoute(
+        gram_size=3,
+        min_word=4,
+        max_gram_posting=3000,
+        min_shared_grams=2,
+        shortlist=24,
+        min_similarity=0.8,
+    ),
+    contained=ContainedWordRoute(min_word=4),
+    split=SplitRoute(min_part=2, max_parts=3, closeness=0.9),
+    joined=JoinedRoute(closeness=1.0),
+)
