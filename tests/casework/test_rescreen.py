@@ -246,7 +246,7 @@ def test_a_screener_of_old_lists_is_refused(small: tuple[Store, Register]) -> No
         rescreen(store, register, Screener(MatchIndex.build(store.entries()), stale_ids))
 
 
-# --- routes the matcher gained after the filter was written ---------------------------------
+# --- routes the filter follows forwards (split words, Arabic script) ----------------------------
 
 TAHER = Entry(
     id="SDN-taher",
