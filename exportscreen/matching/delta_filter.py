@@ -84,7 +84,7 @@ class InvertedMaps:
     by_joined: dict[str, list[int]]
     by_exact: dict[str, list[int]]
     # Distinct keys of the word tokens the index reads as Latin (not by Arabic consonants): only
-    # those reach listed words by skeletons, near spelling and split words.
+    # those reach listed words by key routes, near spelling and split words.
     word_keys: list[str]
     arabic_keys: list[tuple[str, str]]  # distinct (key, consonants) of Arabic-script words
     by_route_key: dict[str, list[int]]  # key route prefix + key -> word key ids
@@ -151,7 +151,7 @@ class InvertedMaps:
 
     def _near_keys(self, index: MatchIndex, text: str) -> list[str]:
         """Counterparty words outside the vocabulary that ``MatchIndex.near_words`` could lead
-        to ``text``: sharing two 3-grams and close in spelling, or containing it. A superset of
+        to ``text``: sharing enough n-grams and close in spelling, or containing it. A superset of
         near_words (no shortlist, no posting cap), which is what the filter needs."""
         near = ROUTES.near_words
         rows = [self.gram_slots[g] for g in set(near.grams(text)) if g in self.gram_slots]
@@ -180,7 +180,7 @@ class InvertedMaps:
         text = index.words[word]
         keys = {text, *equivalent_keys.get(text, ())}
         if index.word_kind[word] != _WORD:
-            return keys, []  # skeleton keys and near words lead to words only
+            return keys, []  # key routes and near words lead to words only
         for route in ROUTES.keys:
             value = index.listed_keys(route)[word]
             if route.looked_up(value):

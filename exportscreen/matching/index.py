@@ -157,7 +157,7 @@ class MatchIndex:
     name_legal_mass: FloatArray
     name_initials: npt.NDArray[np.int32]  # letter mask (a = bit 0) of its one-letter words
     name_first_letters: npt.NDArray[np.int32]  # letter mask of its words' first letters
-    keys: KeyedPostings  # "s:skeleton" / "c:consonants" / "p:metaphone" -> words
+    keys: KeyedPostings  # a key route's prefix + key ("s:" skeleton, "c:", "p:") -> words
     word_grams: KeyedPostings  # character 3-gram -> words
     word_gram_count: IntArray
     exact: KeyedPostings  # whole name in its original script -> names
