@@ -376,11 +376,16 @@ def score_name(
     index: MatchIndex,
     memo: dict[tuple[int, int], tuple[float, MatchKind, str]],
     cutoff: float = 0.0,
+    *,
+    number_mismatch: float = NUMBER_MISMATCH_PENALTY,
+    legal_form_mismatch: float = LEGAL_FORM_MISMATCH_PENALTY,
 ) -> NameScore:
     """Align the query with one listed name and score the alignment (see the module doc).
 
     A name whose possible pairs cannot bring its score to ``cutoff`` is not aligned: its
-    NameScore has ``bounded`` set, no pairs, and as score the bound, below ``cutoff``."""
+    NameScore has ``bounded`` set, no pairs, and as score the bound, below ``cutoff``.
+    ``number_mismatch`` and ``legal_form_mismatch`` are those penalties' weights (a request's
+    ``MatcherConfig``); being penalties, they leave the bound an upper bound."""
     words, roles = index.tokens_of(name_id)
     options: list[_Option] = []
     for q, prepared in enumerate(query):
@@ -485,7 +490,7 @@ def score_name(
     if query_numbers and listed_numbers:
         shown = f"{', '.join(sorted(query_numbers))} vs {', '.join(sorted(listed_numbers))}"
         result.penalties.append(
-            (NUMBER_MISMATCH_FEATURE, f"number mismatch: {shown}", NUMBER_MISMATCH_PENALTY)
+            (NUMBER_MISMATCH_FEATURE, f"number mismatch: {shown}", number_mismatch)
         )
     query_forms = {q.token.key for q in query if q.token.kind == _LEGAL}
     listed_forms = {index.words[w] for w in words if index.word_kind[w] == _LEGAL}
@@ -495,7 +500,7 @@ def score_name(
             (
                 LEGAL_FORM_MISMATCH_FEATURE,
                 f"legal form mismatch: {shown}",
-                LEGAL_FORM_MISMATCH_PENALTY,
+                legal_form_mismatch,
             )
         )
     for feature, _, amount in result.penalties:

@@ -1,10 +1,14 @@
-"""Screening features: what a query says besides the name (entity type, country, date of birth,
-identifiers) checked against the listed entry, one small class per check, and the
-``MatcherConfig`` that collects them with their weights.
+"""Screening features, one small class per check, and the ``MatcherConfig`` that collects them
+with their weights: the adjustments of the name score itself (generic words only, numbers and
+legal forms that differ), then the qualifiers, what a query says besides the name (entity type,
+country, date of birth, identifiers) checked against the listed entry.
 
-The features live in screening, not in matching: they compare a query's facts with a listed
-``Entry`` (its type, countries, dates of birth, identifiers) after the name has been scored,
-while ``matching`` scores names and knows nothing else about a party. Each feature has a stable
+The features live in screening, not in matching: the qualifiers compare a query's facts with a
+listed ``Entry`` (its type, countries, dates of birth, identifiers) after the name has been
+scored, while ``matching`` scores names and knows nothing else about a party; and the
+configuration is what a screening request chooses. The name-level checks stay in
+``matching.score`` (they look at the words the alignment left over), which takes their weights
+as arguments and names their penalties as the classes here do. Each feature has a stable
 ``name`` (used in APIs and in every ``Penalty`` it produces), a default ``weight``, the
 ``bounds`` a request may move that weight within, and a docstring saying what it checks and why;
 the docstrings are the documentation of ``docs/matcher.md``, written by
@@ -27,6 +31,14 @@ from typing import Any, ClassVar, NamedTuple
 
 from exportscreen import settings
 from exportscreen.matching.analyze import AnalyzedName, TokenKind
+from exportscreen.matching.score import (
+    GENERIC_ONLY_CAP,
+    GENERIC_ONLY_FEATURE,
+    LEGAL_FORM_MISMATCH_FEATURE,
+    LEGAL_FORM_MISMATCH_PENALTY,
+    NUMBER_MISMATCH_FEATURE,
+    NUMBER_MISMATCH_PENALTY,
+)
 from exportscreen.model import Entry, EntryType, MatchKind, Penalty, TokenMatch
 from exportscreen.sources.common import country_code
 
@@ -79,17 +91,69 @@ class Qualified:
     tokens: list[TokenMatch] = field(default_factory=list)
 
 
-class Feature(abc.ABC):
-    """A check of a query's facts against one listed entry, applied to the entry's best name
-    score. ``identifier`` is the query's identifier equal to one of the entry's, if any."""
+class Feature:
+    """One check of the matcher: its name, default weight, the bounds of a request's weight,
+    and its docstring as its documentation."""
 
     name: ClassVar[str]
     weight: ClassVar[float]
     bounds: ClassVar[tuple[float, float]]
+    applies_to: ClassVar[str]
 
     @classmethod
     def description(cls) -> str:
         return inspect.cleandoc(cls.__doc__ or "")
+
+
+class NameFeature(Feature):
+    """A check of the name comparison itself, made by ``matching.score.score_name`` after the
+    alignment; ``parameter`` is the argument of ``score_name`` that takes its weight ("" when
+    the weight is fixed)."""
+
+    applies_to = "name"
+    parameter: ClassVar[str]
+
+
+class OnlyGenericWordsMatched(NameFeature):
+    """Only generic words matched (legal forms, "trading", "international", "group"...) and the
+    query is not the whole listed name: the name score is capped at this weight. Generic words
+    are shared by thousands of unrelated companies, so without a distinctive word in common a
+    name stays below the alert threshold. Fixed: it is a ceiling, not a penalty, and it is what
+    keeps such names under the threshold the accuracy benchmark chose."""
+
+    name = GENERIC_ONLY_FEATURE
+    weight = GENERIC_ONLY_CAP
+    bounds = (GENERIC_ONLY_CAP, GENERIC_ONLY_CAP)
+    parameter = ""
+
+
+class NumberMismatch(NameFeature):
+    """A number left unmatched in the query and another one in the listed name ("CETC 13" /
+    "CETC 14"): sibling institutes and numbered subsidiaries are listed separately, and the
+    number is what tells them apart, so the name score is lowered by this weight."""
+
+    name = NUMBER_MISMATCH_FEATURE
+    weight = NUMBER_MISMATCH_PENALTY
+    bounds = (0.0, 0.5)
+    parameter = "number_mismatch"
+
+
+class LegalFormMismatch(NameFeature):
+    """The query's legal forms and the listed name's have none in common ("GmbH" / "LLC"): a
+    little evidence of another company of the same name, often a mistyped or translated form,
+    so the name score is lowered only slightly."""
+
+    name = LEGAL_FORM_MISMATCH_FEATURE
+    weight = LEGAL_FORM_MISMATCH_PENALTY
+    bounds = (0.0, 0.1)
+    parameter = "legal_form_mismatch"
+
+
+class Qualifier(Feature):
+    """A check of a query's facts against one listed entry, applied to the entry's best name
+    score. ``identifier`` is the query's identifier equal to one of the entry's, if any."""
+
+    applies_to = "entry"
 
     @abc.abstractmethod
     def apply(
@@ -102,9 +166,10 @@ class Feature(abc.ABC):
     ) -> None: ...
 
 
-class PenaltyFeature(Feature):
-    """A feature that lowers the score by its weight when the query and the entry disagree;
-    agreement, or a fact missing on either side, leaves the score as it is."""
+class PenaltyQualifier(Qualifier):
+    """A qualifier that lowers the score by its weight when the query and the entry disagree;
+    agreement, or a fact missing on either side, leaves the score as it is. A disagreement
+    weighed at 0 is still shown in the explanation: the analyst sees what was checked."""
 
     @abc.abstractmethod
     def disagreement(self, facts: QueryFacts, entry: Entry) -> str | None:
@@ -124,7 +189,7 @@ class PenaltyFeature(Feature):
             qualified.score -= weight
 
 
-class TypeMismatch(PenaltyFeature):
+class TypeMismatch(PenaltyQualifier):
     """The query names another kind of party than the listed one: a person against a company,
     a vessel against an aircraft. Without a type in the query, a legal form in the name ("Ltd",
     "GmbH", "有限公司") says it names a company, so a listed person is a mismatch too. A listed
@@ -153,7 +218,7 @@ class TypeMismatch(PenaltyFeature):
         )
 
 
-class CountryMismatch(PenaltyFeature):
+class CountryMismatch(PenaltyQualifier):
     """The query's country is none of the listed party's countries (those of its addresses, its
     nationalities and citizenships). An entry without a country is not a mismatch. Listed
     parties trade through other countries than their own, so a mismatch lowers the score a
@@ -172,7 +237,7 @@ class CountryMismatch(PenaltyFeature):
         return f"country mismatch: {facts.country} vs {'/'.join(sorted(listed))}"
 
 
-class BirthYearMismatch(PenaltyFeature):
+class BirthYearMismatch(PenaltyQualifier):
     """No year the query's date of birth may mean is a year the listed person may have been
     born in. Lists print dates loosely ("circa 1960", "1960 to 1962", several dates), so only
     years are compared, a range counting every year in it, and a date without a year on either
@@ -193,7 +258,7 @@ class BirthYearMismatch(PenaltyFeature):
         return f"birth year mismatch: {facts.date_of_birth} vs {shown}"
 
 
-class IdentifierMatch(Feature):
+class IdentifierMatch(Qualifier):
     """An identifier of the query (passport, registration, IMO number) equals one of the listed
     party's, compared without spaces, punctuation or case: the score is raised to at least this
     weight, whatever the name and the other features say. An equal identifier is the strongest
@@ -220,8 +285,12 @@ class IdentifierMatch(Feature):
         qualified.score = max(qualified.score, weight)
 
 
-# In the order they are applied: the penalties, then the identifier's floor over them.
+# In the order they are applied: the name score's own, the qualifiers' penalties, then the
+# identifier's floor over them.
 FEATURES: tuple[Feature, ...] = (
+    OnlyGenericWordsMatched(),
+    NumberMismatch(),
+    LegalFormMismatch(),
     TypeMismatch(),
     CountryMismatch(),
     BirthYearMismatch(),
@@ -270,6 +339,8 @@ class MatcherConfig:
                     f"unknown feature {name!r}; expected one of {_names(self.features)}"
                 )
             low, high = feature.bounds
+            if low == high and value != low:
+                raise ValueError(f"weight of {name!r} is fixed at {low}, not {value!r}")
             if (
                 isinstance(value, bool)
                 or not isinstance(value, int | float)
@@ -288,13 +359,23 @@ class MatcherConfig:
             ),
         )
 
+    def name_weights(self) -> dict[str, float]:
+        """The weights of the name-level features, as ``score_name``'s keyword arguments."""
+        return {
+            f.parameter: weight
+            for f, weight in self.features
+            if isinstance(f, NameFeature) and f.parameter
+        }
+
     def describe(self) -> list[dict[str, Any]]:
-        """The features as JSON-ready values, in the order they are applied: name, description
-        (the feature's docstring), default weight, weight in this configuration, and the bounds
-        a request may set the weight within."""
+        """The features as JSON-ready values, in the order they are applied: name, what it
+        applies to (the name comparison or the listed entry), description (the feature's
+        docstring), default weight, weight in this configuration, and the bounds a request may
+        set the weight within (equal bounds: fixed)."""
         return [
             {
                 "name": feature.name,
+                "applies_to": feature.applies_to,
                 "description": feature.description(),
                 "default_weight": feature.weight,
                 "weight": weight,
@@ -318,10 +399,12 @@ def qualify(
     identifier: str | None,
     score: float,
 ) -> Qualified:
-    """The configured features applied in order to one entry's best name score."""
+    """The configured qualifiers applied in order to one entry's best name score (the name
+    features are already in it)."""
     qualified = Qualified(score)
     for feature, weight in config.features:
-        feature.apply(weight, facts, entry, identifier, qualified)
+        if isinstance(feature, Qualifier):
+            feature.apply(weight, facts, entry, identifier, qualified)
     return qualified
 
 
@@ -333,15 +416,19 @@ def markdown(config: MatcherConfig = DEFAULT_CONFIG) -> str:
         "<!-- Written by `python -m exportscreen.screening.features --markdown`"
         " from the features' docstrings; a test checks it is up to date. -->",
         "",
-        f"Algorithm `{config.algorithm}`. A hit's score is its name score (see"
-        " `exportscreen/matching/score.py`), then these features in this order. A request may"
-        " set a feature's weight within its bounds (`MatcherConfig.with_weights`).",
+        f"Algorithm `{config.algorithm}`. A hit's score is its name score (token alignment, see"
+        " `exportscreen/matching/score.py`) with the name features, then the entry features"
+        " (qualifiers), in this order. A request may set a feature's weight within its bounds"
+        " (`MatcherConfig.with_weights`); each penalty in an explanation names its feature.",
         "",
-        "| feature | weight | bounds |",
-        "|---|---|---|",
+        "| feature | applies to | weight | bounds |",
+        "|---|---|---|---|",
     ]
     lines.extend(
-        f"| `{f.name}` | {f.weight} | {f.bounds[0]} to {f.bounds[1]} |" for f, _ in config.features
+        f"| `{f.name}` | {f.applies_to} | {f.weight} | "
+        + ("fixed" if f.bounds[0] == f.bounds[1] else f"{f.bounds[0]} to {f.bounds[1]}")
+        + " |"
+        for f, _ in config.features
     )
     for feature, _ in config.features:
         lines.extend(["", f"## `{feature.name}`", "", feature.description()])

@@ -214,6 +214,8 @@ class Screener:
             for position in index.identifiers.get(normal).tolist():
                 identifier_entries.setdefault(position, value)
 
+        # The default weights are score_name's defaults: no arguments on the default path.
+        name_weights = {} if config is None else config.name_weights()
         memo: dict[tuple[int, int], Any] = {}
         best: dict[int, NameScore] = {}
         for name_id in candidates:
@@ -221,7 +223,7 @@ class Screener:
             # A name scoring below the cutoff is dropped unless an identifier makes its entry a
             # hit: only those names need their exact score.
             needed = 0.0 if owner in identifier_entries else cutoff
-            scored = score_name(query.tokens, name_id, index, memo, needed)
+            scored = score_name(query.tokens, name_id, index, memo, needed, **name_weights)
             if owner not in best or scored.score > best[owner].score:
                 best[owner] = scored
         for position in identifier_entries:
@@ -229,7 +231,7 @@ class Screener:
                 allowed is None or allowed[list(ListCode).index(index.entries[position].list)]
             ):
                 name_id = int(np.flatnonzero(index.name_entry == position)[0])
-                best[position] = score_name(query.tokens, name_id, index, memo)
+                best[position] = score_name(query.tokens, name_id, index, memo, **name_weights)
 
         facts = QueryFacts(query.analysis, wanted_type, wanted_country, date_of_birth or "")
         hits: list[Hit] = []

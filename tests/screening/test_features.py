@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from exportscreen.matching.analyze import analyze
+from exportscreen.matching.score import score_name
 from exportscreen.model import Entry, EntryType, ListCode
 from exportscreen.screening.features import (
     ALGORITHM,
@@ -20,7 +21,9 @@ from exportscreen.screening.features import (
     FEATURES,
     Feature,
     MatcherConfig,
+    NameFeature,
     Qualified,
+    Qualifier,
     QueryFacts,
     markdown,
 )
@@ -31,13 +34,23 @@ DOC = Path(__file__).resolve().parents[2] / "docs" / "matcher.md"
 NAME_SCORE = 0.9
 
 
+# A company whose listed legal form (JSC) is of another class than a limited company's.
+SBERBANK = Entry(id="SDN-sber", list=ListCode.SDN, type=EntryType.ENTITY, name="Sberbank JSC")
+
+
 @pytest.fixture(scope="module")
 def screener() -> Screener:
-    return Screener.from_entries(fixture_entries())
+    return Screener.from_entries([*fixture_entries(), SBERBANK])
 
 
 def _feature(name: str) -> Feature:
     return next(f for f in FEATURES if f.name == name)
+
+
+def _qualifier(name: str) -> Qualifier:
+    feature = _feature(name)
+    assert isinstance(feature, Qualifier)
+    return feature
 
 
 def _entry(
@@ -58,8 +71,8 @@ def _entry(
 
 
 def _apply(name: str, facts: QueryFacts, entry: Entry, identifier: str | None = None) -> Qualified:
-    """One feature alone, at its default weight, on a name score of NAME_SCORE."""
-    feature = _feature(name)
+    """One qualifier alone, at its default weight, on a name score of NAME_SCORE."""
+    feature = _qualifier(name)
     qualified = Qualified(NAME_SCORE)
     feature.apply(feature.weight, facts, entry, identifier, qualified)
     return qualified
@@ -190,7 +203,7 @@ def test_penalty_features(
 def test_identifier_match_raises_to_its_floor(
     identifier: str | None, name_score: float, expected: float
 ) -> None:
-    feature = _feature("identifier_match")
+    feature = _qualifier("identifier_match")
     qualified = Qualified(name_score)
     facts = QueryFacts(analyze("Some Other Name"))
     feature.apply(feature.weight, facts, _entry(COMPANY), identifier, qualified)
@@ -214,14 +227,47 @@ def test_penalties_name_their_features_in_order(screener: Screener) -> None:
     assert hit.score == pytest.approx(plain - 0.15 - 0.1, abs=1e-4)
 
 
-def test_name_level_penalties_name_their_features(screener: Screener) -> None:
-    def features(query: str, entry_id: str) -> set[str]:
-        hits = screener.screen(query, threshold=0.0, limit=50)
-        hit = next(h for h in hits if h.entry.id == entry_id)
-        return {p.feature for p in hit.explanation.penalties}
+# query, listed entry, the name feature expected, its reason, a weight to set it to (None: fixed)
+NAME_CASES = [
+    ("CETC 14", "EL-cetc13", "number_mismatch", "14 vs 13", 0.0),
+    ("CETC 14", "EL-cetc13", "number_mismatch", "14 vs 13", 0.5),
+    ("Sberbank Ltd", "SDN-sber", "legal_form_mismatch", "ltd vs jsc", 0.0),
+    ("Sberbank Ltd", "SDN-sber", "legal_form_mismatch", "ltd vs jsc", 0.1),
+    ("Shanghai Global Trading Co Ltd", "EL-generic", "only_generic_words_matched", "0.5", None),
+]
 
-    assert "number_mismatch" in features("CETC 14", "EL-cetc13")
-    assert "only_generic_words_matched" in features("Shanghai Global Trading Co Ltd", "EL-generic")
+
+@pytest.mark.parametrize(("query", "entry_id", "name", "reason", "weight"), NAME_CASES)
+def test_name_features(
+    screener: Screener, query: str, entry_id: str, name: str, reason: str, weight: float | None
+) -> None:
+    def hit(config: MatcherConfig | None = None) -> tuple[float, list[tuple[str, float]]]:
+        found = screener.screen(query, threshold=0.0, limit=50, config=config)
+        (one,) = [h for h in found if h.entry.id == entry_id]
+        assert all(reason in p.reason for p in one.explanation.penalties)
+        return one.score, [(p.feature, p.amount) for p in one.explanation.penalties]
+
+    default_score, penalties = hit()
+    assert [feature for feature, _ in penalties] == [name]
+    if weight is None:  # fixed: the cap itself, whatever the request
+        assert default_score == _feature(name).weight
+        with pytest.raises(ValueError, match="fixed"):
+            DEFAULT_CONFIG.with_weights({name: _feature(name).weight + 0.1})
+        return
+    assert penalties == [(name, _feature(name).weight)]
+    score, overridden = hit(DEFAULT_CONFIG.with_weights({name: weight}))
+    assert overridden == [(name, weight)]
+    assert score == pytest.approx(default_score + _feature(name).weight - weight, abs=1e-4)
+
+
+def test_name_weights_are_score_names_arguments(screener: Screener) -> None:
+    config = DEFAULT_CONFIG.with_weights({"number_mismatch": 0.1, "legal_form_mismatch": 0.05})
+    assert config.name_weights() == {"number_mismatch": 0.1, "legal_form_mismatch": 0.05}
+    assert {f.parameter for f in FEATURES if isinstance(f, NameFeature)} == {
+        "",  # the generic-words cap is fixed
+        *DEFAULT_CONFIG.name_weights(),
+    }
+    assert score_name.__kwdefaults__ == DEFAULT_CONFIG.name_weights()
 
 
 def test_overridden_weights_change_only_their_features(screener: Screener) -> None:
@@ -293,6 +339,9 @@ def test_default_configuration() -> None:
     assert DEFAULT_CONFIG.algorithm == ALGORITHM == Screener.algorithm
     assert MatcherConfig().threshold == 0.77
     assert {f.name: w for f, w in DEFAULT_CONFIG.features} == {
+        "only_generic_words_matched": 0.5,
+        "number_mismatch": 0.3,
+        "legal_form_mismatch": 0.03,
         "type_mismatch": 0.15,
         "country_mismatch": 0.1,
         "birth_year_mismatch": 0.15,
@@ -313,6 +362,7 @@ def test_describe_lists_the_features_for_clients() -> None:
         assert item["description"]  # every feature is documented
         assert item["default_weight"] == feature.weight
         assert item["bounds"] == list(feature.bounds)
+        assert item["applies_to"] == ("name" if isinstance(feature, NameFeature) else "entry")
     weights = {d["name"]: d["weight"] for d in described}
     assert weights["country_mismatch"] == 0.05
     assert weights["type_mismatch"] == 0.15
