@@ -266,6 +266,9 @@ class TokenMatch:
 class Penalty:
     reason: str  # "unmatched query token 'acme'", "country mismatch: CN vs US"...
     amount: float  # subtracted from, or multiplied into, the score as stated in reason
+    # The name of the feature that lowered the score ("country_mismatch", "number_mismatch"; see
+    # screening.features and matching.score): what programs read instead of parsing reason.
+    feature: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,7 +30,10 @@ def explanation_document(explanation: Explanation) -> dict[str, Any]:
             }
             for t in explanation.tokens
         ],
-        "penalties": [{"reason": p.reason, "amount": p.amount} for p in explanation.penalties],
+        "penalties": [
+            {"reason": p.reason, "amount": p.amount, "feature": p.feature}
+            for p in explanation.penalties
+        ],
         "unmatched_query": list(explanation.unmatched_query),
         "unmatched_candidate": list(explanation.unmatched_candidate),
     }

@@ -6,7 +6,6 @@ multi-valued properties with FtM's names (``name``, ``alias``, ``country`` in lo
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 
 from exportscreen.model import Entry, EntryType, ListCode
@@ -94,9 +93,3 @@ def entity_properties(entry: Entry) -> dict[str, list[str]]:
         "listingDate": [c.date.isoformat() for c in entry.citations if c.date],
     }
     return {key: list(items) for key, items in values.items() if items}
-
-
-def feature_key(reason: str) -> str:
-    """A penalty's reason ("country mismatch: CN vs US") as a feature name (country_mismatch)."""
-    head = reason.split(":", 1)[0]
-    return re.sub(r"[^a-z0-9]+", "_", head.lower()).strip("_") or "penalty"

@@ -72,6 +72,9 @@ class TokenMatchOut(BaseModel):
 class PenaltyOut(BaseModel):
     reason: str
     amount: float
+    feature: str = Field(
+        default="", description="The feature's name (country_mismatch, number_mismatch...)."
+    )
 
 
 class ExplanationOut(BaseModel):

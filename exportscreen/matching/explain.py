@@ -63,7 +63,9 @@ def explain(
     unmatched_listed = tuple(
         listed.tokens[i].surface for i in range(len(listed.tokens)) if i not in used_listed
     )
-    penalties = [Penalty(reason, round(amount, 4)) for reason, amount in scored.penalties]
+    penalties = [
+        Penalty(reason, round(amount, 4), feature) for feature, reason, amount in scored.penalties
+    ]
     penalties.extend(extra_penalties)
     score = scored.score if final_score is None else final_score
     return Explanation(

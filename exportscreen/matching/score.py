@@ -87,6 +87,10 @@ FULL_COVERAGE = 0.999
 DISTINCTIVE_WEIGHT = 0.3  # a matched token this heavy is real evidence
 NUMBER_MISMATCH_PENALTY = 0.3
 LEGAL_FORM_MISMATCH_PENALTY = 0.03
+# The adjustments' names in explanations (``Penalty.feature``), stable for API clients.
+GENERIC_ONLY_FEATURE = "only_generic_words_matched"
+NUMBER_MISMATCH_FEATURE = "number_mismatch"
+LEGAL_FORM_MISMATCH_FEATURE = "legal_form_mismatch"
 # A name is left unaligned only when its bound is below the cutoff by more than the rounding of
 # a differently ordered sum.
 BOUND_SLACK = 1e-9
@@ -135,7 +139,7 @@ class NameScore:
     precision: float
     recall: float
     pairs: list[Pair]
-    penalties: list[tuple[str, float]] = field(default_factory=list)
+    penalties: list[tuple[str, str, float]] = field(default_factory=list)  # feature, reason, amount
     capped: bool = False
     # Not aligned: the score is an upper bound below the cutoff asked for (see score_name).
     bounded: bool = False
@@ -373,11 +377,16 @@ def score_name(
     index: MatchIndex,
     memo: dict[tuple[int, int], tuple[float, MatchKind, str]],
     cutoff: float = 0.0,
+    *,
+    number_mismatch: float = NUMBER_MISMATCH_PENALTY,
+    legal_form_mismatch: float = LEGAL_FORM_MISMATCH_PENALTY,
 ) -> NameScore:
     """Align the query with one listed name and score the alignment (see the module doc).
 
     A name whose possible pairs cannot bring its score to ``cutoff`` is not aligned: its
-    NameScore has ``bounded`` set, no pairs, and as score the bound, below ``cutoff``."""
+    NameScore has ``bounded`` set, no pairs, and as score the bound, below ``cutoff``.
+    ``number_mismatch`` and ``legal_form_mismatch`` are those penalties' weights (a request's
+    ``MatcherConfig``); being penalties, they leave the bound an upper bound."""
     words, roles = index.tokens_of(name_id)
     options: list[_Option] = []
     for q, prepared in enumerate(query):
@@ -466,7 +475,11 @@ def score_name(
     )
     if not distinctive and not whole_name and score > GENERIC_ONLY_CAP:
         result.penalties.append(
-            (f"only generic words matched: capped at {GENERIC_ONLY_CAP}", score - GENERIC_ONLY_CAP)
+            (
+                GENERIC_ONLY_FEATURE,
+                f"only generic words matched: capped at {GENERIC_ONLY_CAP}",
+                score - GENERIC_ONLY_CAP,
+            )
         )
         result.score = GENERIC_ONLY_CAP
         result.capped = True
@@ -477,14 +490,22 @@ def score_name(
     }
     if query_numbers and listed_numbers:
         shown = f"{', '.join(sorted(query_numbers))} vs {', '.join(sorted(listed_numbers))}"
-        result.penalties.append((f"number mismatch: {shown}", NUMBER_MISMATCH_PENALTY))
+        result.penalties.append(
+            (NUMBER_MISMATCH_FEATURE, f"number mismatch: {shown}", number_mismatch)
+        )
     query_forms = {q.token.key for q in query if q.token.kind == _LEGAL}
     listed_forms = {index.words[w] for w in words if index.word_kind[w] == _LEGAL}
     if query_forms and listed_forms and not query_forms & listed_forms:
         shown = f"{'/'.join(sorted(query_forms))} vs {'/'.join(sorted(listed_forms))}"
-        result.penalties.append((f"legal form mismatch: {shown}", LEGAL_FORM_MISMATCH_PENALTY))
-    for reason, amount in result.penalties:
-        if not reason.startswith("only generic"):
+        result.penalties.append(
+            (
+                LEGAL_FORM_MISMATCH_FEATURE,
+                f"legal form mismatch: {shown}",
+                legal_form_mismatch,
+            )
+        )
+    for feature, _, amount in result.penalties:
+        if feature != GENERIC_ONLY_FEATURE:  # the cap is already applied
             result.score -= amount
     result.score = min(1.0, max(0.0, result.score))
     return result

@@ -2,16 +2,16 @@
 identifier) may refer to, scored 0..1 and explained.
 
 A score means the same on every list: name evidence from ``matching.score`` (IDF-weighted token
-alignment), lowered by qualifiers (entity type, country, date of birth) that disagree (a legal
-form in the query says it names a company, so a listed person is a type mismatch), and
-raised to at least IDENTIFIER_MATCH_SCORE by an equal identifier. Agreement on a qualifier never
-raises a score above its name evidence.
+alignment), then the features of a ``MatcherConfig`` (``screening.features``): lowered by
+qualifiers (entity type, country, date of birth) that disagree (a legal form in the query says it
+names a company, so a listed person is a type mismatch), and raised to at least
+``IDENTIFIER_MATCH_SCORE`` by an equal identifier. Agreement on a qualifier never raises a score
+above its name evidence.
 """
 
 from __future__ import annotations
 
 import importlib
-import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from exportscreen import settings
-from exportscreen.matching.analyze import AnalyzedName, TokenKind, analyze
+from exportscreen.matching.analyze import AnalyzedName, analyze
 from exportscreen.matching.explain import explain
 from exportscreen.matching.index import (
     DEFAULT_CANDIDATES,
@@ -29,28 +29,16 @@ from exportscreen.matching.index import (
 )
 from exportscreen.matching.normalize import MAX_NAME_CHARS, Script
 from exportscreen.matching.score import NameScore, QueryToken, prepare, score_name
-from exportscreen.model import (
-    Entry,
-    EntryType,
-    Explanation,
-    Hit,
-    ListCode,
-    MatchKind,
-    Penalty,
-    TokenMatch,
-)
+from exportscreen.model import Entry, EntryType, Explanation, Hit, ListCode
+from exportscreen.screening.features import ALGORITHM as ALGORITHM  # screener.ALGORITHM, as before
+from exportscreen.screening.features import DEFAULT_CONFIG, MatcherConfig, QueryFacts, qualify
 from exportscreen.sources.common import country_code
 
-ALGORITHM = "exportscreen-match/2"
 # Candidates from the index that are aligned and scored in full, best first.
 SCORED_CANDIDATES = 60
 # Slack for pairs the index does not propose but the scorer finds (a typo of a listed word that
 # is itself another listed word).
 REACH_MARGIN = 0.02
-TYPE_MISMATCH_PENALTY = 0.15
-COUNTRY_MISMATCH_PENALTY = 0.1
-BIRTH_YEAR_MISMATCH_PENALTY = 0.15
-IDENTIFIER_MATCH_SCORE = 0.95
 
 _TYPE_WORDS: Mapping[str, EntryType] = {
     "person": EntryType.INDIVIDUAL,
@@ -63,8 +51,6 @@ _TYPE_WORDS: Mapping[str, EntryType] = {
     "vessel": EntryType.VESSEL,
     "aircraft": EntryType.AIRCRAFT,
 }
-_YEAR = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)")
-_YEAR_RANGE = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)\s*(?:to|-|–)\s*(1[89]\d\d|20\d\d)(?!\d)")
 
 
 def entry_type(value: str | EntryType | None) -> EntryType | None:
@@ -78,23 +64,6 @@ def entry_type(value: str | EntryType | None) -> EntryType | None:
         except ValueError:
             known = ", ".join(sorted(_TYPE_WORDS))
             raise ValueError(f"unknown entity type {value!r}; expected one of {known}") from None
-    return found
-
-
-def _birth_years(texts: Iterable[str]) -> set[int]:
-    years: set[int] = set()
-    for text in texts:
-        for start, end in _YEAR_RANGE.findall(text):
-            years.update(range(int(start), int(end) + 1))
-        years.update(int(y) for y in _YEAR.findall(text))
-    return years
-
-
-def _entry_countries(entry: Entry) -> set[str]:
-    found = {c for c in entry.countries if c}
-    for value in (*entry.nationalities, *entry.citizenships):
-        if code := country_code(value):
-            found.add(code)
     return found
 
 
@@ -192,10 +161,15 @@ class Screener:
         lists: Collection[ListCode | str] | None = None,
         date_of_birth: str | None = None,
         identifiers: Iterable[str] | None = None,
+        config: MatcherConfig | None = None,
     ) -> list[Hit]:
         """Listed parties ``name`` may refer to, best first: at most ``limit`` hits scoring at
-        least ``threshold`` (default ``settings.DEFAULT_THRESHOLD``)."""
-        cutoff = settings.DEFAULT_THRESHOLD if threshold is None else float(threshold)
+        least ``threshold`` (default: ``config``'s, else ``settings.DEFAULT_THRESHOLD``).
+        ``config`` sets the features' weights (default ``features.DEFAULT_CONFIG``)."""
+        if threshold is not None:
+            cutoff = float(threshold)
+        else:
+            cutoff = settings.DEFAULT_THRESHOLD if config is None else config.threshold
         if not 0.0 <= cutoff <= 1.0:
             raise ValueError(f"threshold must be between 0 and 1, not {threshold}")
         if limit < 0:
@@ -246,6 +220,8 @@ class Screener:
             for position in index.identifiers.get(normal).tolist():
                 identifier_entries.setdefault(position, value)
 
+        # The default weights are score_name's defaults: no arguments on the default path.
+        name_weights = {} if config is None else config.name_weights()
         memo: dict[tuple[int, int], Any] = {}
         best: dict[int, NameScore] = {}
         for name_id in candidates:
@@ -253,7 +229,7 @@ class Screener:
             # A name scoring below the cutoff is dropped unless an identifier makes its entry a
             # hit: only those names need their exact score.
             needed = 0.0 if owner in identifier_entries else cutoff
-            scored = score_name(query.tokens, name_id, index, memo, needed)
+            scored = score_name(query.tokens, name_id, index, memo, needed, **name_weights)
             if owner not in best or scored.score > best[owner].score:
                 best[owner] = scored
         for position in identifier_entries:
@@ -261,19 +237,19 @@ class Screener:
                 allowed is None or allowed[list(ListCode).index(index.entries[position].list)]
             ):
                 name_id = int(np.flatnonzero(index.name_entry == position)[0])
-                best[position] = score_name(query.tokens, name_id, index, memo)
+                best[position] = score_name(query.tokens, name_id, index, memo, **name_weights)
 
+        facts = QueryFacts(query.analysis, wanted_type, wanted_country, date_of_birth or "")
         hits: list[Hit] = []
         for position, scored in best.items():
             if scored.score < cutoff and position not in identifier_entries:
                 continue  # qualifiers only lower a score: no need to look at the entry
             hit = self._qualify(
                 query,
+                facts,
+                config or DEFAULT_CONFIG,
                 index.entries[position],
                 scored,
-                wanted_type,
-                wanted_country,
-                date_of_birth,
                 identifier_entries.get(position),
                 cutoff,
             )
@@ -285,64 +261,16 @@ class Screener:
     def _qualify(
         self,
         query: _Query,
+        facts: QueryFacts,
+        config: MatcherConfig,
         entry: Entry,
         scored: NameScore,
-        wanted_type: EntryType | None,
-        wanted_country: str,
-        date_of_birth: str | None,
         identifier: str | None,
         cutoff: float,
     ) -> Hit | None:
-        """Apply entry-level qualifiers to the best name score; None below the cutoff."""
-        score = scored.score
-        penalties: list[Penalty] = []
-        extra_tokens: list[TokenMatch] = []
-        if wanted_type is not None and entry.type not in (wanted_type, EntryType.ADDRESS_ONLY):
-            penalties.append(
-                Penalty(
-                    f"type mismatch: {wanted_type.value} vs {entry.type.value}",
-                    TYPE_MISMATCH_PENALTY,
-                )
-            )
-        if wanted_type is None and entry.type is EntryType.INDIVIDUAL:
-            form = next((t for t in query.analysis.tokens if t.kind is TokenKind.LEGAL), None)
-            if form is not None:
-                # A legal form says the query names a company, whatever type was (not) given.
-                penalties.append(
-                    Penalty(
-                        f"type mismatch: legal form {form.surface!r} names a company, "
-                        "the listed party is a person",
-                        TYPE_MISMATCH_PENALTY,
-                    )
-                )
-        if wanted_country:
-            listed_countries = _entry_countries(entry)
-            if listed_countries and wanted_country not in listed_countries:
-                shown = "/".join(sorted(listed_countries))
-                penalties.append(
-                    Penalty(
-                        f"country mismatch: {wanted_country} vs {shown}", COUNTRY_MISMATCH_PENALTY
-                    )
-                )
-        if date_of_birth:
-            wanted_years = _birth_years([date_of_birth])
-            listed_years = _birth_years(entry.dates_of_birth)
-            if wanted_years and listed_years and not wanted_years & listed_years:
-                shown = "/".join(str(y) for y in sorted(listed_years)[:4])
-                penalties.append(
-                    Penalty(
-                        f"birth year mismatch: {date_of_birth} vs {shown}",
-                        BIRTH_YEAR_MISMATCH_PENALTY,
-                    )
-                )
-        for penalty in penalties:
-            score -= penalty.amount
-        if identifier is not None:
-            extra_tokens.append(
-                TokenMatch(identifier, identifier, MatchKind.EXACT, 1.0, 1.0, "identifier match")
-            )
-            score = max(score, IDENTIFIER_MATCH_SCORE)
-        score = round(min(1.0, max(0.0, score)), 4)
+        """Apply the configured features to the best name score; None below the cutoff."""
+        qualified = qualify(config, facts, entry, identifier, scored.score)
+        score = round(min(1.0, max(0.0, qualified.score)), 4)
         if score < cutoff:
             return None
         index = self._match_index
@@ -351,7 +279,7 @@ class Screener:
         if query.analysis.truncated:
             notes.append(f"query truncated to its first {MAX_NAME_CHARS} characters")
         explanation: Explanation = explain(
-            scored, query.tokens, listed, extra_tokens, penalties, notes, score
+            scored, query.tokens, listed, qualified.tokens, qualified.penalties, notes, score
         )
         return Hit(entry, score, index.name_text[scored.name_id], explanation)
 

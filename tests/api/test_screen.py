@@ -99,6 +99,22 @@ def test_the_answer_is_exactly_the_documented_screen_response(
     }
 
 
+def test_penalties_keep_reason_and_amount_and_name_their_feature(
+    client: TestClient, viewer: dict[str, str]
+) -> None:
+    body = client.post(
+        "/v1/screen",
+        json={"name": "Ivan Petrov", "date_of_birth": "1990", "threshold": 0.5},
+        headers=viewer,
+    ).json()
+    hit = next(h for h in body["hits"] if h["entry_id"] == "SDN-1001")
+    (penalty,) = hit["explanation"]["penalties"]
+    assert penalty["feature"] == "birth_year_mismatch"
+    assert penalty["amount"] == 0.15
+    assert penalty["reason"].startswith("birth year mismatch: 1990")
+    assert ScreenResponse.model_validate(body).model_dump(mode="json") == body
+
+
 def test_concurrent_screenings_each_get_their_own_audit_record(
     store: Store, keys: Keys, tmp_path: Path
 ) -> None:

@@ -4,6 +4,9 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from exportscreen.api.routers.yente import _result
+from exportscreen.model import Entry, EntryType, Explanation, Hit, ListCode, Penalty
+
 
 def match(
     client: TestClient,
@@ -104,3 +107,14 @@ def test_at_most_100_queries(client: TestClient, viewer: dict[str, str]) -> None
 def test_an_unknown_schema_is_422(client: TestClient, viewer: dict[str, str]) -> None:
     response = match(client, viewer, {"q": {"schema": "Planet", "properties": {"name": ["Acme"]}}})
     assert response.status_code == 422
+
+
+def test_explanation_keys_are_the_penalties_feature_names() -> None:
+    # The key comes from Penalty.feature, not from the wording of the reason analysts read.
+    entry = Entry(id="SDN-1", list=ListCode.SDN, type=EntryType.INDIVIDUAL, name="Ivan Petrov")
+    penalty = Penalty("listed in Cyprus, not the United States", 0.1, "country_mismatch")
+    hit = Hit(entry, 0.8, entry.name, Explanation(penalties=(penalty,), summary="score 0.80"))
+    features = _result(hit, 0.77).explanations
+    assert set(features) == {"name", "country_mismatch"}
+    assert features["country_mismatch"].score == -0.1
+    assert features["country_mismatch"].detail == penalty.reason

@@ -21,7 +21,6 @@ from exportscreen.api.ftm import (
     SCHEMAS,
     dataset_name,
     entity_properties,
-    feature_key,
 )
 from exportscreen.api.schemas_compat import (
     Feature,
@@ -98,10 +97,9 @@ def _result(hit: Hit, threshold: float) -> MatchResult:
             candidate=hit.matched_name,
         )
     }
+    # Each penalty names its feature (screening.features, matching.score): the key is that name.
     for penalty in explanation.penalties:
-        features[feature_key(penalty.reason)] = Feature(
-            score=-penalty.amount, detail=penalty.reason
-        )
+        features[penalty.feature] = Feature(score=-penalty.amount, detail=penalty.reason)
     return MatchResult(
         id=hit.entry.id,
         caption=hit.entry.name,

@@ -1,0 +1,453 @@
+"""Screening features, one small class per check, and the ``MatcherConfig`` that collects them
+with their weights: the adjustments of the name score itself (generic words only, numbers and
+legal forms that differ), then the qualifiers, what a query says besides the name (entity type,
+country, date of birth, identifiers) checked against the listed entry.
+
+The features live in screening, not in matching: the qualifiers compare a query's facts with a
+listed ``Entry`` (its type, countries, dates of birth, identifiers) after the name has been
+scored, while ``matching`` scores names and knows nothing else about a party; and the
+configuration is what a screening request chooses. The name-level checks stay in
+``matching.score`` (they look at the words the alignment left over), which takes their weights
+as arguments and names their penalties as the classes here do. Each feature has a stable
+``name`` (used in APIs and in every ``Penalty`` it produces), a default ``weight``, the
+``bounds`` a request may move that weight within, and a docstring saying what it checks and why;
+the docstrings are the documentation of ``docs/matcher.md``, written by
+
+    python -m exportscreen.screening.features --markdown > docs/matcher.md
+"""
+
+from __future__ import annotations
+
+import abc
+import argparse
+import inspect
+import json
+import math
+import re
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, NamedTuple
+
+from exportscreen import settings
+from exportscreen.matching.analyze import AnalyzedName, TokenKind
+from exportscreen.matching.score import (
+    GENERIC_ONLY_CAP,
+    GENERIC_ONLY_FEATURE,
+    LEGAL_FORM_MISMATCH_FEATURE,
+    LEGAL_FORM_MISMATCH_PENALTY,
+    NUMBER_MISMATCH_FEATURE,
+    NUMBER_MISMATCH_PENALTY,
+)
+from exportscreen.model import Entry, EntryType, MatchKind, Penalty, TokenMatch
+from exportscreen.sources.common import country_code
+
+ALGORITHM = "exportscreen-match/2"
+TYPE_MISMATCH_PENALTY = 0.15
+COUNTRY_MISMATCH_PENALTY = 0.1
+BIRTH_YEAR_MISMATCH_PENALTY = 0.15
+IDENTIFIER_MATCH_SCORE = 0.95
+
+_YEAR = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)")
+_YEAR_RANGE = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)\s*(?:to|-|–)\s*(1[89]\d\d|20\d\d)(?!\d)")
+
+
+def birth_years(texts: Iterable[str]) -> set[int]:
+    """Every year a date of birth as printed may mean ("1960 to 1962" is three years)."""
+    years: set[int] = set()
+    for text in texts:
+        for start, end in _YEAR_RANGE.findall(text):
+            years.update(range(int(start), int(end) + 1))
+        years.update(int(y) for y in _YEAR.findall(text))
+    return years
+
+
+def entry_countries(entry: Entry) -> set[str]:
+    """The entry's countries with those of its nationalities and citizenships, as ISO codes."""
+    found = {c for c in entry.countries if c}
+    for value in (*entry.nationalities, *entry.citizenships):
+        if code := country_code(value):
+            found.add(code)
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class QueryFacts:
+    """What a query says of the party besides its name, read once per query."""
+
+    analysis: AnalyzedName
+    type: EntryType | None = None
+    country: str = ""  # ISO alpha-2; "" when not given
+    date_of_birth: str = ""  # as typed; "" when not given
+
+
+@dataclass(slots=True)
+class Qualified:
+    """One hit's score as the features adjust it, with what each adjustment adds to the
+    explanation."""
+
+    score: float
+    penalties: list[Penalty] = field(default_factory=list)
+    tokens: list[TokenMatch] = field(default_factory=list)
+
+
+class Feature:
+    """One check of the matcher: its name, default weight, the bounds of a request's weight,
+    and its docstring as its documentation."""
+
+    name: ClassVar[str]
+    weight: ClassVar[float]
+    bounds: ClassVar[tuple[float, float]]
+    applies_to: ClassVar[str]
+
+    @classmethod
+    def description(cls) -> str:
+        return inspect.cleandoc(cls.__doc__ or "")
+
+
+class NameFeature(Feature):
+    """A check of the name comparison itself, made by ``matching.score.score_name`` after the
+    alignment; ``parameter`` is the argument of ``score_name`` that takes its weight ("" when
+    the weight is fixed)."""
+
+    applies_to = "name"
+    parameter: ClassVar[str]
+
+
+class OnlyGenericWordsMatched(NameFeature):
+    """Only generic words matched (legal forms, "trading", "international", "group"...) and the
+    query is not the whole listed name: the name score is capped at this weight. Generic words
+    are shared by thousands of unrelated companies, so without a distinctive word in common a
+    name stays below the alert threshold. Fixed: it is a ceiling, not a penalty, and it is what
+    keeps such names under the threshold the accuracy benchmark chose."""
+
+    name = GENERIC_ONLY_FEATURE
+    weight = GENERIC_ONLY_CAP
+    bounds = (GENERIC_ONLY_CAP, GENERIC_ONLY_CAP)
+    parameter = ""
+
+
+class NumberMismatch(NameFeature):
+    """A number left unmatched in the query and another one in the listed name ("CETC 13" /
+    "CETC 14"): sibling institutes and numbered subsidiaries are listed separately, and the
+    number is what tells them apart, so the name score is lowered by this weight."""
+
+    name = NUMBER_MISMATCH_FEATURE
+    weight = NUMBER_MISMATCH_PENALTY
+    bounds = (0.0, 0.5)
+    parameter = "number_mismatch"
+
+
+class LegalFormMismatch(NameFeature):
+    """The query's legal forms and the listed name's have none in common ("GmbH" / "LLC"): a
+    little evidence of another company of the same name, often a mistyped or translated form,
+    so the name score is lowered only slightly."""
+
+    name = LEGAL_FORM_MISMATCH_FEATURE
+    weight = LEGAL_FORM_MISMATCH_PENALTY
+    bounds = (0.0, 0.1)
+    parameter = "legal_form_mismatch"
+
+
+class Qualifier(Feature):
+    """A check of a query's facts against one listed entry, applied to the entry's best name
+    score. ``identifier`` is the query's identifier equal to one of the entry's, if any."""
+
+    applies_to = "entry"
+
+    @abc.abstractmethod
+    def apply(
+        self,
+        weight: float,
+        facts: QueryFacts,
+        entry: Entry,
+        identifier: str | None,
+        qualified: Qualified,
+    ) -> None: ...
+
+
+class PenaltyQualifier(Qualifier):
+    """A qualifier that lowers the score by its weight when the query and the entry disagree;
+    agreement, or a fact missing on either side, leaves the score as it is. A disagreement
+    weighed at 0 is still shown in the explanation: the analyst sees what was checked."""
+
+    @abc.abstractmethod
+    def disagreement(self, facts: QueryFacts, entry: Entry) -> str | None:
+        """Why the query and the entry disagree, as analysts read it; None if they do not."""
+
+    def apply(
+        self,
+        weight: float,
+        facts: QueryFacts,
+        entry: Entry,
+        identifier: str | None,
+        qualified: Qualified,
+    ) -> None:
+        reason = self.disagreement(facts, entry)
+        if reason is not None:
+            qualified.penalties.append(Penalty(reason, weight, self.name))
+            qualified.score -= weight
+
+
+class TypeMismatch(PenaltyQualifier):
+    """The query names another kind of party than the listed one: a person against a company,
+    a vessel against an aircraft. Without a type in the query, a legal form in the name ("Ltd",
+    "GmbH", "有限公司") says it names a company, so a listed person is a mismatch too. A listed
+    address (an address-only entry) matches every type. People and companies share names
+    ("Ford", "Siemens"): the type tells them apart, but a typed type can be wrong, so a mismatch
+    lowers the score rather than dropping the hit."""
+
+    name = "type_mismatch"
+    weight = TYPE_MISMATCH_PENALTY
+    bounds = (0.0, 0.3)
+
+    def disagreement(self, facts: QueryFacts, entry: Entry) -> str | None:
+        wanted = facts.type
+        if wanted is not None:
+            if entry.type in (wanted, EntryType.ADDRESS_ONLY):
+                return None
+            return f"type mismatch: {wanted.value} vs {entry.type.value}"
+        if entry.type is not EntryType.INDIVIDUAL:
+            return None
+        form = next((t for t in facts.analysis.tokens if t.kind is TokenKind.LEGAL), None)
+        if form is None:
+            return None
+        return (
+            f"type mismatch: legal form {form.surface!r} names a company, "
+            "the listed party is a person"
+        )
+
+
+class CountryMismatch(PenaltyQualifier):
+    """The query's country is none of the listed party's countries (those of its addresses, its
+    nationalities and citizenships). An entry without a country is not a mismatch. Listed
+    parties trade through other countries than their own, so a mismatch lowers the score a
+    little and never clears a strong name match on its own."""
+
+    name = "country_mismatch"
+    weight = COUNTRY_MISMATCH_PENALTY
+    bounds = (0.0, 0.2)
+
+    def disagreement(self, facts: QueryFacts, entry: Entry) -> str | None:
+        if not facts.country:
+            return None
+        listed = entry_countries(entry)
+        if not listed or facts.country in listed:
+            return None
+        return f"country mismatch: {facts.country} vs {'/'.join(sorted(listed))}"
+
+
+class BirthYearMismatch(PenaltyQualifier):
+    """No year the query's date of birth may mean is a year the listed person may have been
+    born in. Lists print dates loosely ("circa 1960", "1960 to 1962", several dates), so only
+    years are compared, a range counting every year in it, and a date without a year on either
+    side is not a mismatch."""
+
+    name = "birth_year_mismatch"
+    weight = BIRTH_YEAR_MISMATCH_PENALTY
+    bounds = (0.0, 0.3)
+
+    def disagreement(self, facts: QueryFacts, entry: Entry) -> str | None:
+        if not facts.date_of_birth:
+            return None
+        wanted = birth_years([facts.date_of_birth])
+        listed = birth_years(entry.dates_of_birth)
+        if not wanted or not listed or wanted & listed:
+            return None
+        shown = "/".join(str(y) for y in sorted(listed)[:4])
+        return f"birth year mismatch: {facts.date_of_birth} vs {shown}"
+
+
+class IdentifierMatch(Qualifier):
+    """An identifier of the query (passport, registration, IMO number) equals one of the listed
+    party's, compared without spaces, punctuation or case: the score is raised to at least this
+    weight, whatever the name and the other features say. An equal identifier is the strongest
+    evidence there is, so it is applied last and its floor may not be set below 0.9, where it
+    could fall under a deployment's alert threshold."""
+
+    name = "identifier_match"
+    weight = IDENTIFIER_MATCH_SCORE
+    bounds = (0.9, 1.0)
+
+    def apply(
+        self,
+        weight: float,
+        facts: QueryFacts,
+        entry: Entry,
+        identifier: str | None,
+        qualified: Qualified,
+    ) -> None:
+        if identifier is None:
+            return
+        qualified.tokens.append(
+            TokenMatch(identifier, identifier, MatchKind.EXACT, 1.0, 1.0, "identifier match")
+        )
+        qualified.score = max(qualified.score, weight)
+
+
+# In the order they are applied: the name score's own, the qualifiers' penalties, then the
+# identifier's floor over them.
+FEATURES: tuple[Feature, ...] = (
+    OnlyGenericWordsMatched(),
+    NumberMismatch(),
+    LegalFormMismatch(),
+    TypeMismatch(),
+    CountryMismatch(),
+    BirthYearMismatch(),
+    IdentifierMatch(),
+)
+
+
+class Weighted(NamedTuple):
+    feature: Feature
+    weight: float
+
+
+def _default_weights() -> tuple[Weighted, ...]:
+    return tuple(Weighted(f, f.weight) for f in FEATURES)
+
+
+@dataclass(frozen=True, slots=True)
+class MatcherConfig:
+    """How the screener scores: its algorithm, the default alert threshold, and the features
+    it applies after the name score with their weights. ``with_weights`` gives the
+    configuration a request asks for; ``describe`` lists the features for clients."""
+
+    algorithm: str = ALGORITHM
+    threshold: float = field(default_factory=lambda: settings.DEFAULT_THRESHOLD)
+    features: tuple[Weighted, ...] = field(default_factory=_default_weights)
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.threshold <= 1.0:
+            raise ValueError(f"threshold must be between 0 and 1, not {self.threshold}")
+
+    def weight(self, name: str) -> float:
+        for feature, weight in self.features:
+            if feature.name == name:
+                return weight
+        raise ValueError(f"unknown feature {name!r}; expected one of {_names(self.features)}")
+
+    def with_weights(self, weights: Mapping[str, float]) -> MatcherConfig:
+        """This configuration with some features' weights replaced. A name that is no feature,
+        or a weight outside the feature's bounds, is a ValueError naming the feature: a request
+        must not silently screen with another weight than it asked for."""
+        known = {f.name: f for f, _ in self.features}
+        for name, value in weights.items():
+            feature = known.get(name)
+            if feature is None:
+                raise ValueError(
+                    f"unknown feature {name!r}; expected one of {_names(self.features)}"
+                )
+            low, high = feature.bounds
+            if low == high and value != low:
+                raise ValueError(f"weight of {name!r} is fixed at {low}, not {value!r}")
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, int | float)
+                or not math.isfinite(value)
+                or not low <= value <= high
+            ):
+                raise ValueError(
+                    f"weight of {name!r} must be a number from {low} to {high}, not {value!r}"
+                )
+        return MatcherConfig(
+            self.algorithm,
+            self.threshold,
+            tuple(
+                Weighted(f, float(weights[f.name]) if f.name in weights else w)
+                for f, w in self.features
+            ),
+        )
+
+    def name_weights(self) -> dict[str, float]:
+        """The weights of the name-level features, as ``score_name``'s keyword arguments."""
+        return {
+            f.parameter: weight
+            for f, weight in self.features
+            if isinstance(f, NameFeature) and f.parameter
+        }
+
+    def describe(self) -> list[dict[str, Any]]:
+        """The features as JSON-ready values, in the order they are applied: name, what it
+        applies to (the name comparison or the listed entry), description (the feature's
+        docstring), default weight, weight in this configuration, and the bounds a request may
+        set the weight within (equal bounds: fixed)."""
+        return [
+            {
+                "name": feature.name,
+                "applies_to": feature.applies_to,
+                "description": feature.description(),
+                "default_weight": feature.weight,
+                "weight": weight,
+                "bounds": [feature.bounds[0], feature.bounds[1]],
+            }
+            for feature, weight in self.features
+        ]
+
+
+def _names(features: Sequence[Weighted]) -> str:
+    return ", ".join(f.name for f, _ in features)
+
+
+DEFAULT_CONFIG = MatcherConfig()
+
+
+def qualify(
+    config: MatcherConfig,
+    facts: QueryFacts,
+    entry: Entry,
+    identifier: str | None,
+    score: float,
+) -> Qualified:
+    """The configured qualifiers applied in order to one entry's best name score (the name
+    features are already in it)."""
+    qualified = Qualified(score)
+    for feature, weight in config.features:
+        if isinstance(feature, Qualifier):
+            feature.apply(weight, facts, entry, identifier, qualified)
+    return qualified
+
+
+def markdown(config: MatcherConfig = DEFAULT_CONFIG) -> str:
+    """``docs/matcher.md``: the features of ``config`` as their docstrings describe them."""
+    lines = [
+        "# Matcher features",
+        "",
+        "<!-- Written by `python -m exportscreen.screening.features --markdown`"
+        " from the features' docstrings; a test checks it is up to date. -->",
+        "",
+        f"Algorithm `{config.algorithm}`. A hit's score is its name score (token alignment, see"
+        " `exportscreen/matching/score.py`) with the name features, then the entry features"
+        " (qualifiers), in this order. A request may set a feature's weight within its bounds"
+        " (`MatcherConfig.with_weights`); each penalty in an explanation names its feature.",
+        "",
+        "| feature | applies to | weight | bounds |",
+        "|---|---|---|---|",
+    ]
+    lines.extend(
+        f"| `{f.name}` | {f.applies_to} | {f.weight} | "
+        + ("fixed" if f.bounds[0] == f.bounds[1] else f"{f.bounds[0]} to {f.bounds[1]}")
+        + " |"
+        for f, _ in config.features
+    )
+    for feature, _ in config.features:
+        lines.extend(["", f"## `{feature.name}`", "", feature.description()])
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="The screening features, documented.")
+    shown = parser.add_mutually_exclusive_group()
+    shown.add_argument("--markdown", action="store_true", help="docs/matcher.md, to stdout")
+    shown.add_argument("--json", action="store_true", help="MatcherConfig.describe(), as JSON")
+    args = parser.parse_args(argv)
+    if args.json:
+        sys.stdout.write(json.dumps(DEFAULT_CONFIG.describe(), indent=2, ensure_ascii=False))
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write(markdown())
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
