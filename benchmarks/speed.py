@@ -300,7 +300,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     queries = make_queries(entries, args.queries, rng)
     ours = time_queries("exportscreen screen()", screener.screen, queries)
     started = time.perf_counter()
-    screener.screen_many(queries[:500])
+    for query in queries[:500]:
+        screener.screen(query)
     batch_rate = 500 / (time.perf_counter() - started)
 
     from rapidfuzz import fuzz, process, utils
@@ -338,7 +339,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print()
     print(f"index build: {build_wall:.2f} s wall, {build_cpu:.2f} s CPU")
     print(f"serialised index: {len(blob) / 1e6:.1f} MB, loaded in {load_wall:.2f} s")
-    print(f"screen_many: {batch_rate:.0f} queries/s on one core")
+    print(f"500 screen() calls in a row: {batch_rate:.0f} queries/s on one core")
     print(
         f"RSS: {rss_before:.0f} MB before the index, {rss_after:.0f} MB after; "
         f"peak {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB"

@@ -16,10 +16,12 @@ def _env(name: str, default: str) -> str:
     return os.environ.get(name, default)
 
 
-def default_db_url() -> str:
-    """``EXPORTSCREEN_DB`` (an SQLAlchemy URL or a file path), else a SQLite file in the user's
-    data directory."""
-    configured = os.environ.get("EXPORTSCREEN_DB")
+def db_url(value: str | None = None) -> str:
+    """The SQLAlchemy URL of the store, from what ``--db``, ``EXPORTSCREEN_DB`` and every Python
+    entry point accept: an SQLAlchemy URL, or the path of a SQLite file (made absolute, so that
+    a worker started elsewhere opens the same file). None or "": ``EXPORTSCREEN_DB``, else a
+    SQLite file in the user's data directory."""
+    configured = value or os.environ.get("EXPORTSCREEN_DB")
     if configured:
         return configured if "://" in configured else f"sqlite:///{Path(configured).resolve()}"
     data_dir = Path(platformdirs.user_data_dir("exportscreen"))

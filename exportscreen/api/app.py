@@ -1,7 +1,7 @@
 """The FastAPI application: routers, middleware, error handling and the web UI.
 
-``create_app(config)`` builds one application on one store; ``app_from_settings`` is the
-factory uvicorn calls in each worker process (``exportscreen serve``), and ``serve`` runs it.
+``create_app(config)`` builds one application on one store; ``workers.serve`` runs it (in each
+worker process of ``exportscreen serve``, from the config the command made).
 """
 
 from __future__ import annotations
@@ -40,7 +40,6 @@ from exportscreen.api.routers import (
 )
 from exportscreen.api.security import SecurityHeaders
 from exportscreen.api.state import ScreenerHolder, Services
-from exportscreen.api.workers import serve_workers
 from exportscreen.casework.register import Register
 from exportscreen.casework.rescreen import SignatureCache, last_screening, signature_version
 from exportscreen.casework.rescreen import rescreen as run_rescreen
@@ -194,15 +193,3 @@ def _first_load(services: Services) -> None:
         services.lists.refresh()
     except Exception:  # readyz reports it; the next check retries
         log.exception("building the screening index failed")
-
-
-def app_from_settings() -> FastAPI:
-    """The application configured from ``exportscreen.settings`` (uvicorn's factory)."""
-    return create_app(ApiConfig.from_settings())
-
-
-def serve(host: str = "127.0.0.1", port: int = 8000, *, workers: int = 1) -> None:
-    """Run the API with uvicorn. Each worker process builds its app from settings (the store is
-    ``EXPORTSCREEN_DB``) and listens on a socket of its own (see ``workers``); several workers
-    share the port and the store."""
-    serve_workers(host, port, workers)

@@ -63,7 +63,7 @@ class ApiConfig:
     @classmethod
     def from_settings(cls, db_url: str | None = None) -> ApiConfig:
         config = cls(
-            db_url=db_url or settings.default_db_url(),
+            db_url=settings.db_url(db_url),
             session_secret=settings.API_SESSION_SECRET or None,
             cookie_secure=settings.API_COOKIE_SECURE,
             rate_per_second=settings.API_RATE_PER_SECOND,

@@ -1,117 +1,94 @@
-"""Several uvicorn worker processes, each with a listening socket of its own (SO_REUSEPORT).
+"""Serving the API: one uvicorn server in this process, or gunicorn with uvicorn workers.
 
-uvicorn's own ``--workers`` binds one socket in the parent and lets every worker accept on it.
-With keep-alive clients that splits the work badly: connections arrive in bursts, the first
-worker to wake accepts the whole burst, and measured on this API eight or thirty-two client
-connections all landed on one worker while the other sat idle, so a two-core machine served
-from one core and the load shedder refused requests the idle worker could have answered. With
-a socket per worker bound with SO_REUSEPORT, the kernel spreads new connections evenly over the
-workers' sockets.
+Several workers run under gunicorn (``uvicorn_worker.UvicornWorker``, the maintained successor of
+``uvicorn.workers``) with ``reuse_port``: then gunicorn binds no socket in the arbiter and each
+worker binds one of its own with SO_REUSEPORT. That matters. With one shared socket, connections
+arrive in bursts, the first worker to wake accepts the whole burst, and measured on this API eight
+or thirty-two keep-alive clients all landed on one worker while the other sat idle, so a two-core
+machine served from one core and the load shedder refused requests the idle worker could have
+answered. With a socket per worker the kernel spreads new connections evenly over the workers.
+SO_REUSEPORT lets only processes of the same user share the port, as any server process of that
+user could bind it anyway.
 
-The parent only supervises: it starts the workers, starts a new one when one dies, and on
-SIGTERM or SIGINT passes SIGTERM on, so that each worker finishes its requests in progress and
-flushes its audit records before it exits. SO_REUSEPORT lets only processes of the same user
-share the port, as any server process of that user could bind it anyway.
+Each worker builds its app from the ``ApiConfig`` the caller made (``ApiServer.load``), not from
+the environment. On SIGTERM or SIGINT gunicorn passes SIGTERM on: each worker finishes its
+requests in progress and flushes its audit records before it exits (``SHUTDOWN_SECONDS``).
 """
 
 from __future__ import annotations
 
-import logging
-import multiprocessing
-import signal
-import socket
-import threading
-import time
-from multiprocessing.process import BaseProcess
-from types import FrameType
+from typing import Any, ClassVar, Final
 
 import uvicorn
+from fastapi import FastAPI
+from gunicorn.app.base import BaseApplication
+from uvicorn_worker import UvicornWorker
 
-log = logging.getLogger(__name__)
+from exportscreen.api.config import ApiConfig
 
-APP_FACTORY = "exportscreen.api.app:app_from_settings"
 # Connections waiting to be accepted, per worker: a burst of clients connecting at once.
-BACKLOG = 2048
-# A worker dying at once at every start (a bad database URL) is not restarted in a tight loop.
-RESTART_PAUSE_SECONDS = 1.0
-SHUTDOWN_SECONDS = 60.0
+BACKLOG: Final = 2048
+# How long a stopping worker may take to finish its requests and write their audit records
+# before gunicorn kills it.
+SHUTDOWN_SECONDS: Final = 60
+# Every request is counted in /metrics and every screening is in the audit trail; a log line per
+# request as well costs CPU on the hot path and says nothing more. The server header only tells
+# an attacker what we run; no proxy is trusted to say who the client is.
+_UVICORN_OPTIONS: Final[dict[str, Any]] = {
+    "access_log": False,
+    "server_header": False,
+    "proxy_headers": False,
+}
 
 
-def listening_socket(host: str, port: int) -> socket.socket:
-    """A socket bound to ``host:port`` with SO_REUSEPORT, listening."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-        sock.bind((host, port))
-        sock.listen(BACKLOG)
-    except BaseException:
-        sock.close()
-        raise
-    return sock
+class ApiWorker(UvicornWorker):  # type: ignore[misc]  # uvicorn-worker ships no type hints
+    """gunicorn's uvicorn worker with this API's uvicorn options."""
+
+    CONFIG_KWARGS: ClassVar[dict[str, Any]] = {**UvicornWorker.CONFIG_KWARGS, **_UVICORN_OPTIONS}
 
 
-def uvicorn_config(host: str, port: int) -> uvicorn.Config:
-    return uvicorn.Config(
-        APP_FACTORY,
-        factory=True,
-        host=host,
-        port=port,
-        proxy_headers=False,
-        server_header=False,
-        # Every request is counted in /metrics and every screening is in the audit trail; a
-        # log line per request as well costs CPU on the hot path and says nothing more.
-        access_log=False,
-        log_level="info",
-    )
+class ApiServer(BaseApplication):  # type: ignore[misc]  # gunicorn ships no type hints
+    """gunicorn running the API from an explicit ``ApiConfig``: ``load`` runs in each worker
+    (after the fork), so every worker opens its own store connections."""
+
+    def __init__(self, config: ApiConfig, host: str, port: int, workers: int):
+        self.api_config = config
+        self.options: dict[str, Any] = {
+            "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
+            "workers": workers,
+            "worker_class": ApiWorker,
+            "reuse_port": True,
+            "backlog": BACKLOG,
+            "graceful_timeout": SHUTDOWN_SECONDS,
+            # The index is built in the background after startup, and a worker may spend long
+            # in one batch request: gunicorn must not kill a worker for being busy.
+            "timeout": 0,
+            "accesslog": None,
+            "loglevel": "info",
+        }
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> FastAPI:
+        from exportscreen.api.app import create_app
+
+        return create_app(self.api_config)
 
 
-def run_worker(host: str, port: int) -> None:
-    """One worker: its own socket, one uvicorn server (which handles SIGTERM gracefully)."""
-    sock = listening_socket(host, port)
-    uvicorn.Server(uvicorn_config(host, port)).run(sockets=[sock])
-
-
-def serve_workers(host: str, port: int, workers: int) -> None:
-    """Run ``workers`` worker processes until SIGTERM or SIGINT, restarting any that dies (one
-    worker: the server runs in this process)."""
+def serve(config: ApiConfig, host: str, port: int, workers: int) -> None:
+    """Serve the API until SIGTERM or SIGINT: in this process with one worker, else under
+    gunicorn with ``workers`` worker processes sharing the port and the store."""
     if workers < 1:
         raise ValueError("at least one worker")
     if workers == 1:
-        uvicorn.Server(uvicorn_config(host, port)).run()
+        from exportscreen.api.app import create_app
+
+        uvicorn.run(create_app(config), host=host, port=port, **_UVICORN_OPTIONS)
         return
-    # Fail here, in the parent, when the port is taken by another program (or not allowed).
-    listening_socket(host, port).close()
-    context = multiprocessing.get_context("spawn")
-    stopping = threading.Event()
+    ApiServer(config, host, port, workers).run()
 
-    def start() -> BaseProcess:
-        process = context.Process(target=run_worker, args=(host, port), name="exportscreen-worker")
-        process.start()
-        return process
 
-    def stop(signum: int, _frame: FrameType | None) -> None:
-        stopping.set()
-
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, stop)
-    processes = [start() for _ in range(workers)]
-    log.info("%d workers on %s:%d (one socket each)", workers, host, port)
-    while not stopping.wait(RESTART_PAUSE_SECONDS):
-        for index, process in enumerate(processes):
-            if not process.is_alive():
-                log.warning(
-                    "worker %s exited (%s); starting another", process.pid, process.exitcode
-                )
-                processes[index] = start()
-    for process in processes:
-        if process.is_alive():
-            process.terminate()  # SIGTERM: uvicorn's graceful shutdown
-    deadline = time.monotonic() + SHUTDOWN_SECONDS
-    for process in processes:
-        process.join(max(0.0, deadline - time.monotonic()))
-        if process.is_alive():
-            log.error("worker %s did not stop in %.0f s; killing it", process.pid, SHUTDOWN_SECONDS)
-            process.kill()
-            process.join()
+__all__ = ["SHUTDOWN_SECONDS", "ApiServer", "ApiWorker", "serve"]

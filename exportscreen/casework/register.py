@@ -28,8 +28,9 @@ from sqlalchemy.engine import Connection
 from exportscreen import settings
 from exportscreen.casework import audit_trail as audit
 from exportscreen.model import Disposition, Entry, Hit, PartyScreener, entry_from_dict, to_plain
-from exportscreen.screening.tabular import BadRow, find_column, open_table
+from exportscreen.screening.tabular import BadRow, ColumnRole, open_table, resolve_columns
 from exportscreen.sources.common import RowProblem, SourceError, country_code
+from exportscreen.sources.problems import BadRows
 from exportscreen.store import Store, entry_change
 from exportscreen.store.schema import alerts, counterparties, decisions, entry_states, suppressions
 
@@ -125,48 +126,36 @@ class Register:
         a bad row fails the whole import (naming file, row and field) unless ``skip_bad_rows``."""
         parties: list[Counterparty] = []
         report = RegisterImport()
+        bad_rows = BadRows(skip_bad_rows, report.problems)
         with open_table(path) as table:
-            wanted = {
-                key: find_column(path, table.columns, col)
-                for key, col in (
-                    ("id", id_col),
-                    ("name", name_col),
-                    ("country", country_col),
-                    ("type", type_col),
-                    ("address", address_col),
-                )
-            }
-            if wanted["name"] is None:
-                raise SourceError(
-                    path,
-                    None,
-                    name_col,
-                    f"no {name_col!r} column; columns are " + ", ".join(table.columns),
-                )
+            wanted = resolve_columns(
+                path,
+                table.columns,
+                [
+                    ColumnRole("id", id_col),
+                    ColumnRole("name", name_col, required=True),
+                    ColumnRole("country", country_col),
+                    ColumnRole("type", type_col),
+                    ColumnRole("address", address_col),
+                ],
+            )
             present = [i for i in wanted.values() if i is not None]
             for row in table.rows(present):
                 if isinstance(row, BadRow):
-                    problem = RowProblem(str(path), row.line, row.field, row.reason)
-                    if not skip_bad_rows:
-                        raise SourceError(path, row.line, row.field, row.reason)
-                    report.problems.append(problem)
+                    bad_rows.report(SourceError(path, row.line, row.field, row.reason))
                     continue
                 cells = dict(
                     zip([k for k, i in wanted.items() if i is not None], row.values, strict=True)
                 )
                 name = " ".join((cells.get("name") or "").split())
                 if not name:
-                    if not skip_bad_rows:
-                        raise SourceError(path, row.line, name_col, "empty name")
-                    report.problems.append(RowProblem(str(path), row.line, name_col, "empty name"))
+                    bad_rows.report(SourceError(path, row.line, name_col, "empty name"))
                     continue
                 raw_country = (cells.get("country") or "").strip()
                 country = country_code(raw_country) if raw_country else ""
                 if raw_country and not country:
                     message = f"unknown country {raw_country!r}"
-                    if not skip_bad_rows:
-                        raise SourceError(path, row.line, country_col, message)
-                    report.problems.append(RowProblem(str(path), row.line, country_col, message))
+                    bad_rows.report(SourceError(path, row.line, country_col, message))
                     continue
                 parties.append(
                     Counterparty(

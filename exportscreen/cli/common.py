@@ -13,7 +13,6 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -59,10 +58,7 @@ def main(
 
 
 def db_url() -> str:
-    db = state["db"]
-    if db is None:
-        return settings.default_db_url()
-    return db if "://" in db else f"sqlite:///{Path(db).resolve()}"
+    return settings.db_url(state["db"])
 
 
 @contextmanager

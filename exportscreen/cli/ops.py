@@ -99,42 +99,26 @@ def serve(
     ] = None,
     mirror: Annotated[str | None, typer.Option(help="Mirror base URL for the updates.")] = None,
 ) -> None:
-    """Run the HTTP API and the web UI (uvicorn)."""
-    import os
+    """Run the HTTP API and the web UI (uvicorn; gunicorn with uvicorn workers for several)."""
     from dataclasses import replace
 
-    import uvicorn
-
-    from exportscreen.api.app import create_app
-    from exportscreen.api.app import serve as serve_workers
     from exportscreen.api.config import ApiConfig
+    from exportscreen.api.workers import serve as serve_api
     from exportscreen.ops.status import parse_every
 
+    if workers < 1:
+        raise fail("--workers must be at least 1")
     try:
         every = parse_every(update_every) if update_every else None
     except ValueError as error:
         raise fail(str(error)) from error
-    url = db_url()
-    if workers == 1:
-        config = replace(ApiConfig.from_settings(url), update_every=every, mirror=mirror or "")
-        # As each worker of serve_workers runs: no access log (every request is counted in
-        # /metrics and every screening is in the audit trail).
-        uvicorn.run(
-            create_app(config),
-            host=host,
-            port=port,
-            server_header=False,
-            access_log=False,
-            proxy_headers=False,
-        )
-        return
-    # Each worker process builds its app from the environment (uvicorn's factory).
-    os.environ["EXPORTSCREEN_DB"] = url
-    if update_every:
-        os.environ["EXPORTSCREEN_UPDATE_EVERY"] = update_every
+    config = ApiConfig.from_settings(db_url())
+    # Options given here override the settings; the workers get this config, not the environment.
+    if every is not None:
+        config = replace(config, update_every=every)
     if mirror:
-        os.environ["EXPORTSCREEN_MIRROR"] = mirror
-    serve_workers(host, port, workers=workers)
+        config = replace(config, mirror=mirror)
+    serve_api(config, host, port, workers)
 
 
 @users_app.command("add")

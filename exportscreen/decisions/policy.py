@@ -25,7 +25,7 @@ from typing import Annotated, Any, TypeVar
 import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
 
-from exportscreen.model import Citation, ListCode, Outcome, ReviewPolicy, RuleChange
+from exportscreen.model import Citation, ListCode, Outcome, ReviewPolicy
 from exportscreen.sources.common import SourceError
 
 # --- what a confirmed match on each list means ---------------------------------------------
@@ -387,21 +387,6 @@ class EffectiveDates:
     def with_rules(self, rules: Iterable[RuleDates]) -> EffectiveDates:
         """A copy with more rules; a rule already present is replaced."""
         return EffectiveDates([*self._rules.values(), *rules])
-
-    def with_rule_changes(self, changes: Iterable[RuleChange]) -> EffectiveDates:
-        """A copy that also knows the effective dates of rules parsed from Federal Register XML
-        (each change carries its document's citation and DATES section)."""
-        added = [
-            RuleDates(
-                volume=c.citation.volume,
-                page=c.citation.page,
-                published=c.citation.date or c.effective_date,
-                effective=c.effective_date,
-            )
-            for c in changes
-            if c.citation is not None and c.effective_date is not None
-        ]
-        return self.with_rules(added)
 
     def __iter__(self) -> Iterator[RuleDates]:
         return iter(self._rules.values())

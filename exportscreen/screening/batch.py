@@ -40,12 +40,13 @@ from exportscreen.screening.tabular import (
     BadRow,
     Column,
     ColumnKind,
+    ColumnRole,
     Row,
     TableSource,
     TableWriter,
-    find_column,
     open_table,
     open_writer,
+    resolve_columns,
 )
 from exportscreen.sources.common import SourceError
 
@@ -188,23 +189,27 @@ def _resolve_columns(
     country_col: str | None,
     type_col: str | None,
 ) -> _Columns:
-    available = ", ".join(repr(c) for c in source.columns)
-
-    def find(wanted: str | None, default: str, required: bool) -> int | None:
-        index = find_column(source.path, source.columns, wanted or default)
-        if index is None and (required or wanted is not None):
-            raise SourceError(
-                source.path, 1, wanted or default, f"no such column; the columns are {available}"
+    # A column the caller named must be there; of the defaults, only "name" must.
+    found = resolve_columns(
+        source.path,
+        source.columns,
+        [
+            ColumnRole(role, wanted or role, required=role == "name" or wanted is not None)
+            for role, wanted in (
+                ("id", id_col),
+                ("name", name_col),
+                ("country", country_col),
+                ("type", type_col),
             )
-        return index
-
-    name = find(name_col, "name", True)
-    assert name is not None  # find raises for a required column
+        ],
+    )
+    name = found["name"]
+    assert name is not None  # resolve_columns raises for a required column
     return _Columns(
-        id=find(id_col, "id", False),
+        id=found["id"],
         name=name,
-        country=find(country_col, "country", False),
-        type=find(type_col, "type", False),
+        country=found["country"],
+        type=found["type"],
         names=source.columns,
     )
 

@@ -51,7 +51,7 @@ def cache_key(db_url: str, version_ids: dict[str, int]) -> str:
 def open_screener(db_url: str | None = None, cache_dir: Path | None = None) -> Screener:
     """The screener for the current lists of the store at ``db_url``, from the cache when an
     index for exactly these versions and this matcher exists, else built and cached."""
-    with Store.open(db_url or settings.default_db_url()) as store:
+    with Store.open(settings.db_url(db_url)) as store:
         return load_or_build(store, store.current_version_ids(), cache_dir)
 
 

@@ -91,10 +91,11 @@ class Screener:
 
     @classmethod
     def open(cls, db: str | None = None) -> Screener:
-        """The current version of every list in the store at ``db`` (default: settings)."""
+        """The current version of every list in the store at ``db``: a URL or a SQLite file path,
+        as ``--db`` takes (default: settings)."""
         # Imported by name: the store is optional for users who only screen from entries.
         store_module: Any = importlib.import_module("exportscreen.store")
-        store = store_module.Store.open(db or settings.default_db_url())
+        store = store_module.Store.open(settings.db_url(db))
         versions: Mapping[ListCode, int] = store.current_version_ids()
         return cls(MatchIndex.build(store.entries()), versions)
 
@@ -282,16 +283,3 @@ class Screener:
             scored, query.tokens, listed, qualified.tokens, qualified.penalties, notes, score
         )
         return Hit(entry, score, index.name_text[scored.name_id], explanation)
-
-    def screen_many(
-        self, queries: Iterable[str | Mapping[str, Any]], **defaults: Any
-    ) -> list[list[Hit]]:
-        """``screen`` for each query: a name, or a mapping of ``screen``'s keyword arguments
-        (``{"name": ..., "country": ...}``); ``defaults`` apply to every query."""
-        results: list[list[Hit]] = []
-        for query in queries:
-            if isinstance(query, str):
-                results.append(self.screen(query, **defaults))
-            else:
-                results.append(self.screen(**{**defaults, **query}))
-        return results

@@ -34,7 +34,7 @@ from exportscreen.screening.hit_table import (
     make_query,
     screen_query,
 )
-from exportscreen.screening.tabular import ColumnKind
+from exportscreen.screening.tabular import ColumnKind, ColumnRole, resolve_columns
 from exportscreen.screening.tabular.readers import MAX_FIELD_CHARS
 
 _SPARK_TYPES: dict[ColumnKind, DataType] = {
@@ -77,16 +77,35 @@ def _frame(rows: list[OutputRow]) -> pd.DataFrame:
     )
 
 
-def _column(df: DataFrame, wanted: str | None, default: str, required: bool) -> SparkColumn:
-    key = (wanted or default).strip().casefold()
-    found = [name for name in df.columns if name.strip().casefold() == key]
-    if len(found) == 1:
-        return df[found[0]].cast("string")
-    if found or required or wanted is not None:
-        problem = f"{len(found)} columns named" if found else "no column"
-        available = ", ".join(repr(c) for c in df.columns)
-        raise ValueError(f"{problem} {wanted or default!r}; the columns are {available}")
-    return F.lit(None).cast("string")
+def _input_columns(
+    df: DataFrame,
+    id_col: str | None,
+    name_col: str,
+    country_col: str | None,
+    type_col: str | None,
+) -> list[SparkColumn]:
+    """The id, name, country and type columns, found as ``batch`` finds them (a column the
+    caller named must exist; of the defaults only "name" must); an absent one is null."""
+    files = df.inputFiles()
+    source = (
+        (files[0] if len(files) == 1 else f"{files[0]} and {len(files) - 1} more files")
+        if files
+        else "the DataFrame"
+    )
+    found = resolve_columns(
+        source,
+        df.columns,
+        [
+            ColumnRole("id", id_col or "id", required=id_col is not None),
+            ColumnRole("name", name_col, required=True),
+            ColumnRole("country", country_col or "country", required=country_col is not None),
+            ColumnRole("type", type_col or "type", required=type_col is not None),
+        ],
+    )
+    return [
+        (F.lit(None) if index is None else df[df.columns[index]]).cast("string").alias(role)
+        for role, index in found.items()
+    ]
 
 
 def screen(
@@ -106,12 +125,7 @@ def screen(
     lists in the store (``Screener.open()``), built on the driver."""
     if threshold is not None and not 0.0 <= threshold <= 1.0:
         raise ValueError(f"threshold must be between 0 and 1, not {threshold}")
-    columns = [
-        _column(df, id_col, "id", False).alias("id"),
-        _column(df, name_col, "name", True).alias("name"),
-        _column(df, country_col, "country", False).alias("country"),
-        _column(df, type_col, "type", False).alias("type"),
-    ]
+    columns = _input_columns(df, id_col, name_col, country_col, type_col)
     if screener is None:
         from exportscreen.screening.screener import Screener
 

@@ -5,41 +5,31 @@ aliases[], country, address, status, effective_date, federal_register, notes}]}`
 the License Requirement column for the Entity List (footnote digits included), the subordinate
 institution remark for some MEU entries, and "Type of denial: ..." for the DPL.
 
-This module also owns the identity of BIS (and State) list entries, ``assign_name_ids``: these lists
-have no record number, so an entry is known by list, name and country, and the CSL loader calls the
-same function so that an Entity List party read from the CSV in 2022 and from this JSON in 2026
-keeps one id. It also holds the file-reading helpers the other BIS/CSL loaders share (transparent
-gzip, errors that name the line).
+Entry ids come from ``name_ids.assign_name_ids`` (list, name and country), shared with the DPL
+and CSL loaders; file reading from ``reading``.
 """
 
 from __future__ import annotations
 
-import csv
-import gzip
-import json
 import re
-import zlib
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import replace
+from collections.abc import Sequence
 from datetime import date
-from functools import lru_cache
-from io import BufferedIOBase
 from pathlib import Path
 from typing import Any, Final
 
 from exportscreen.model import Address, Entry, EntryType, ListCode
 from exportscreen.sources.common import (
     ParsedSource,
-    RowProblem,
     SourceError,
     country_code,
-    disambiguate,
-    entry_id,
     parse_citations,
     sha256_of,
     split_names,
 )
+from exportscreen.sources.dpl_tsv import dpl_entry_type
+from exportscreen.sources.name_ids import assign_name_ids, country_named
+from exportscreen.sources.problems import BadRows
+from exportscreen.sources.reading import read_json
 from exportscreen.sources.terms import parse_licence
 
 FORMAT: Final = "bis_json"
@@ -60,146 +50,6 @@ _DENIAL_TYPE = re.compile(r"^type of denial:\s*(?P<kind>.+)$", re.IGNORECASE)
 _ADDRESS_SEPARATOR = re.compile(r"\s*;\s*(?:and\s+)?")
 _AND = re.compile(r",?\s+and\s+")
 _LEADING_AND = re.compile(r"^and\s+")
-_DECODE_ERRORS = (EOFError, gzip.BadGzipFile, zlib.error)
-
-
-# --- reading files ------------------------------------------------------------------------------
-
-
-@contextmanager
-def open_binary(path: Path) -> Iterator[BufferedIOBase]:
-    """The file's bytes, gunzipped when it is gzip (by its magic number, not its name)."""
-    try:
-        with path.open("rb") as probe:
-            gzipped = probe.read(2) == b"\x1f\x8b"
-        if gzipped:
-            with gzip.open(path, "rb") as unzipped:
-                yield unzipped
-        else:
-            with path.open("rb") as plain:
-                yield plain
-    except OSError as error:
-        # gzip.BadGzipFile is an OSError too, but its callers report it with a line number.
-        if isinstance(error, gzip.BadGzipFile):
-            raise
-        raise SourceError(path, None, None, f"cannot open: {error}") from error
-
-
-def read_bytes(path: Path) -> bytes:
-    with open_binary(path) as handle:
-        try:
-            return handle.read()
-        except _DECODE_ERRORS as error:
-            raise SourceError(
-                path, None, None, f"truncated or corrupt gzip data: {error}"
-            ) from error
-
-
-def read_json(path: Path) -> Any:
-    """The parsed document; undecodable bytes and JSON syntax errors name their line."""
-    data = read_bytes(path)
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = data.count(b"\n", 0, error.start) + 1
-        raise SourceError(path, line, None, f"invalid UTF-8 at byte {error.start}") from error
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as error:
-        raise SourceError(path, error.lineno, None, f"invalid JSON: {error.msg}") from error
-
-
-def read_lines(path: Path) -> Iterator[tuple[int, str, str | None]]:
-    """(line number, text, decoding problem) for each line, decoding line by line so that a bad
-    byte is reported on its own line and the rest of the file still reads."""
-    number = 0
-    with open_binary(path) as handle:
-        try:
-            for number, raw in enumerate(handle, start=1):
-                if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
-                    raw = raw[3:]
-                try:
-                    yield number, raw.decode("utf-8"), None
-                except UnicodeDecodeError as error:
-                    problem = f"invalid UTF-8 at byte {error.start} of the line"
-                    yield number, raw.decode("utf-8", errors="replace"), problem
-        except _DECODE_ERRORS as error:
-            raise SourceError(
-                path, number + 1, None, f"truncated or corrupt gzip data: {error}"
-            ) from error
-
-
-def delimited_rows(
-    path: Path, delimiter: str
-) -> Iterator[tuple[int, list[str], tuple[int, None, str] | None]]:
-    """(first line, fields, decoding problem as (line, field, message)) for each CSV/TSV row.
-
-    The csv module runs in its lenient mode: a row cut short by a truncated file comes out with
-    too few fields, which the caller reports (or skips) as that row's problem rather than losing
-    the whole file to a csv.Error.
-    """
-    problems: dict[int, str] = {}
-
-    def texts() -> Iterator[str]:
-        for number, text, problem in read_lines(path):
-            if problem:
-                problems[number] = problem
-            yield text
-
-    reader = csv.reader(texts(), delimiter=delimiter, quotechar='"')
-    start = 1
-    try:
-        for fields in reader:
-            end = reader.line_num
-            bad = next((n for n in range(start, end + 1) if n in problems), None)
-            yield start, fields, (bad, None, problems[bad]) if bad is not None else None
-            start = end + 1
-    except csv.Error as error:
-        raise SourceError(path, reader.line_num, None, f"malformed row: {error}") from error
-
-
-# --- identity of BIS and State entries ------------------------------------------------------
-
-
-@lru_cache(maxsize=8192)
-def country_named(text: str) -> str:
-    """ISO code for text that is a country's name, and only a country's name: the last part of
-    an address may be one. Codes ("DE", "USA") are too short to tell from a state or a postal
-    abbreviation there, so only names of four letters or more count."""
-    cleaned = " ".join(text.strip().strip(".").split())
-    return country_code(cleaned) if len(cleaned) >= 4 else ""
-
-
-def address_key(address: Address) -> str:
-    """The first address as a disambiguation key: without its country, and without a trailing
-    country name, because the CSV has "..., 222512, BY" where the eCFR has "..., 222512, Belarus."
-    for the same address."""
-    text = Address(address.street, address.city, address.state, address.postal_code).one_line()
-    head, _, last = text.rstrip(". ").rpartition(",")
-    return head if head and country_named(last) else text
-
-
-# Since 2020 the Entity List prints Hong Kong and Macau parties under China, while the CSL gives
-# each address's own country; keying both as CN keeps one id per party across formats and across
-# that change of heading.
-_IDENTITY_COUNTRY: Final = {"HK": "CN", "MO": "CN"}
-
-
-def _identity_country(entry: Entry) -> str:
-    first = entry.countries[0] if entry.countries else ""
-    return _IDENTITY_COUNTRY.get(first, first)
-
-
-def assign_name_ids(entries: Sequence[Entry]) -> list[Entry]:
-    """Ids for entries of lists without record numbers: ``entry_id(list, name, first country)``
-    (Hong Kong and Macau counted as China), then ``disambiguate`` on the first address where two
-    entries share one."""
-    named = [replace(e, id=entry_id(e.list, e.name, _identity_country(e))) for e in entries]
-    extra = {
-        f"{e.id}#{i}": address_key(e.addresses[0]) if e.addresses else ""
-        for i, e in enumerate(named)
-    }
-    return disambiguate(named, extra)
 
 
 def aliases_from(names: Sequence[str]) -> tuple[str, ...]:
@@ -282,8 +132,6 @@ def _entry(path: Path, lst: ListCode, index: int, raw: Any) -> Entry:
     if _ADDRESS_ONLY_NAME.match(name):
         entry_type = EntryType.ADDRESS_ONLY
     elif lst is ListCode.DPL:
-        from exportscreen.sources.dpl_tsv import dpl_entry_type
-
         entry_type = dpl_entry_type(name, addresses)
     else:
         entry_type = EntryType.ENTITY
@@ -332,36 +180,19 @@ def parse(path: Path, *, skip_bad_rows: bool = False) -> ParsedSource:
     if not isinstance(records, list):
         raise SourceError(path, None, "entities", "expected a list")
     entries: list[Entry] = []
-    problems: list[RowProblem] = []
+    bad_rows = BadRows(skip_bad_rows)
     for index, raw in enumerate(records):
-        try:
+        with bad_rows.guard():
             entries.append(_entry(path, lst, index, raw))
-        except SourceError as error:
-            if not skip_bad_rows:
-                raise
-            problems.append(RowProblem.from_error(error))
     return ParsedSource(
         format=FORMAT,
         paths=(path,),
         sha256=sha256_of([path]),
         as_of=as_of,
         entries=assign_name_ids(entries),
-        problems=problems,
+        problems=bad_rows.problems,
         lists=(lst,),
     )
 
 
-__all__ = [
-    "FORMAT",
-    "address_key",
-    "aliases_from",
-    "assign_name_ids",
-    "country_named",
-    "delimited_rows",
-    "open_binary",
-    "parse",
-    "read_json",
-    "read_lines",
-    "sniff",
-    "split_addresses",
-]
+__all__ = ["FORMAT", "aliases_from", "parse", "sniff", "split_addresses"]

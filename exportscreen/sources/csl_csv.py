@@ -19,9 +19,11 @@ from typing import Final
 import pycountry
 
 from exportscreen.model import Address, Identifier
-from exportscreen.sources.bis_json import country_named, delimited_rows
 from exportscreen.sources.common import ParsedSource, SourceError, country_code, split_names
 from exportscreen.sources.csl_json import CslRecord, EntryCollector, identifier_notes
+from exportscreen.sources.name_ids import country_named
+from exportscreen.sources.problems import BadRows
+from exportscreen.sources.reading import delimited_rows
 
 FORMAT: Final = "csl_csv"
 
@@ -228,7 +230,7 @@ def parse(path: Path, *, skip_bad_rows: bool = False) -> ParsedSource:
     header = tuple(f.strip() for f in first[1]) if first else ()
     if header not in LAYOUTS:
         raise SourceError(path, 1, None, "not a Consolidated Screening List header")
-    collector = EntryCollector(skip_bad_rows)
+    collector = EntryCollector(BadRows(skip_bad_rows))
     # Held until the identifier layout is known: it can only be decided over the whole file.
     pending: list[tuple[int, dict[str, str]]] = []
     for line, fields, decode_problem in rows:

@@ -18,10 +18,9 @@ from pathlib import Path
 from typing import Any, Final
 
 from exportscreen.model import Address, Entry, EntryType, Identifier, ListCode
-from exportscreen.sources.bis_json import aliases_from, assign_name_ids, read_json
+from exportscreen.sources.bis_json import aliases_from
 from exportscreen.sources.common import (
     ParsedSource,
-    RowProblem,
     SourceError,
     country_code,
     parse_citations,
@@ -29,6 +28,9 @@ from exportscreen.sources.common import (
     split_names,
 )
 from exportscreen.sources.dpl_tsv import dpl_entry_type
+from exportscreen.sources.name_ids import assign_name_ids
+from exportscreen.sources.problems import BadRows
+from exportscreen.sources.reading import read_json
 from exportscreen.sources.terms import parse_licence, parse_review
 
 FORMAT: Final = "csl_json"
@@ -226,22 +228,17 @@ def latest_start(entries: Sequence[Entry]) -> date | None:
 
 @dataclass(slots=True)
 class EntryCollector:
-    """Turns records into entries, honouring ``skip_bad_rows``."""
+    """Turns records into entries; a bad one goes to ``bad_rows``."""
 
-    skip_bad_rows: bool
+    bad_rows: BadRows
     entries: list[Entry] = field(default_factory=list)
-    problems: list[RowProblem] = field(default_factory=list)
 
     def add(self, record: CslRecord) -> None:
-        try:
+        with self.bad_rows.guard():
             self.entries.append(record_entry(record))
-        except SourceError as error:
-            self.reject(error)
 
     def reject(self, error: SourceError) -> None:
-        if not self.skip_bad_rows:
-            raise error
-        self.problems.append(RowProblem.from_error(error))
+        self.bad_rows.report(error)
 
     def result(self, fmt: str, path: Path) -> ParsedSource:
         entries = assign_ids(self.entries)
@@ -251,7 +248,7 @@ class EntryCollector:
             sha256=sha256_of([path]),
             as_of=latest_start(entries),
             entries=entries,
-            problems=self.problems,
+            problems=self.bad_rows.problems,
             lists=tuple(lst for lst in ListCode if any(e.list is lst for e in entries)),
         )
 
@@ -392,7 +389,7 @@ def sniff(path: Path, head: bytes) -> bool:
 
 def parse(path: Path, *, skip_bad_rows: bool = False) -> ParsedSource:
     data = read_json(path)
-    collector = EntryCollector(skip_bad_rows)
+    collector = EntryCollector(BadRows(skip_bad_rows))
     for index, raw in enumerate(_results(path, data)):
         try:
             record = _json_record(path, index, raw)

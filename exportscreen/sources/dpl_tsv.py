@@ -15,15 +15,16 @@ from pathlib import Path
 from typing import Final
 
 from exportscreen.model import Address, Entry, EntryType, ListCode
-from exportscreen.sources.bis_json import assign_name_ids, delimited_rows
 from exportscreen.sources.common import (
     ParsedSource,
-    RowProblem,
     SourceError,
     country_code,
     parse_citations,
     sha256_of,
 )
+from exportscreen.sources.name_ids import assign_name_ids
+from exportscreen.sources.problems import BadRows
+from exportscreen.sources.reading import delimited_rows
 
 FORMAT: Final = "dpl_tsv"
 
@@ -136,10 +137,10 @@ def parse(path: Path, *, skip_bad_rows: bool = False) -> ParsedSource:
     if header is None or tuple(f.strip() for f in header[1]) != COLUMNS:
         raise SourceError(path, 1, None, f"not the Denied Persons header ({', '.join(COLUMNS)})")
     entries: list[Entry] = []
-    problems: list[RowProblem] = []
+    bad_rows = BadRows(skip_bad_rows)
     newest: date | None = None
     for line, fields, decode_problem in rows:
-        try:
+        with bad_rows.guard():
             if decode_problem:
                 raise SourceError(path, *decode_problem)
             if len(fields) != len(COLUMNS):
@@ -148,23 +149,18 @@ def parse(path: Path, *, skip_bad_rows: bool = False) -> ParsedSource:
                 )
             row = dict(zip(COLUMNS, (f.strip() for f in fields), strict=True))
             entry, last_update = _entry(path, line, row)
-        except SourceError as error:
-            if not skip_bad_rows:
-                raise
-            problems.append(RowProblem.from_error(error))
-            continue
-        entries.append(entry)
-        # A Last_Update in the future is a typo ("3033-09-30" for 2022-09-30 in the November 2023
-        # file); letting it through would date the whole list a thousand years ahead.
-        if last_update and last_update <= date.today() and (newest is None or last_update > newest):
-            newest = last_update
+            entries.append(entry)
+            # A Last_Update in the future is a typo ("3033-09-30" for 2022-09-30 in the November
+            # 2023 file); letting it through would date the whole list a thousand years ahead.
+            if last_update and last_update <= date.today():
+                newest = last_update if newest is None else max(newest, last_update)
     return ParsedSource(
         format=FORMAT,
         paths=(path,),
         sha256=sha256_of([path]),
         as_of=newest,
         entries=assign_name_ids(entries),
-        problems=problems,
+        problems=bad_rows.problems,
         lists=(ListCode.DPL,),
     )
 

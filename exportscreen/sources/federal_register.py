@@ -23,7 +23,6 @@ from xml.etree.ElementTree import Element, ParseError, XMLPullParser
 from exportscreen.model import Address, ChangeKind, Citation, Entry, EntryType, ListCode, RuleChange
 from exportscreen.sources.common import (
     ParsedSource,
-    RowProblem,
     SourceError,
     country_code,
     entry_id,
@@ -31,6 +30,7 @@ from exportscreen.sources.common import (
     parse_citations,
     sha256_of,
 )
+from exportscreen.sources.problems import BadRows
 from exportscreen.sources.terms import parse_licence, parse_review
 
 FORMAT = "federal_register"
@@ -363,12 +363,8 @@ def parse(path: Path, *, skip_bad_rows: bool = False) -> ParsedSource:
     rule = root if root.tag == "RULE" else next(root.iter("RULE"), None)
     if rule is None:
         raise SourceError(path, None, None, "no <RULE> document in the file")
-    problems: list[RowProblem] = []
-
-    def report(error: SourceError) -> None:
-        if not skip_bad_rows:
-            raise error
-        problems.append(RowProblem.from_error(error))
+    bad_rows = BadRows(skip_bad_rows)
+    report = bad_rows.report
 
     instructions = _instructions(rule, lines)
     rows: list[_Row] = []
@@ -448,7 +444,7 @@ def parse(path: Path, *, skip_bad_rows: bool = False) -> ParsedSource:
         sha256=sha256_of([path]),
         as_of=effective,
         changes=changes,
-        problems=problems,
+        problems=bad_rows.problems,
         lists=(ListCode.EL,),
     )
 

@@ -28,11 +28,11 @@ from pathlib import Path
 from exportscreen.model import Address, Entry, EntryType, Identifier, ListCode
 from exportscreen.sources.common import (
     ParsedSource,
-    RowProblem,
     SourceError,
     country_code,
     sha256_of,
 )
+from exportscreen.sources.problems import BadRows
 
 FORMAT = "ofac_csv"
 
@@ -146,21 +146,8 @@ def _read_bytes(path: Path) -> bytes:
         raise SourceError(path, None, None, f"cannot read file: {error}") from error
 
 
-@dataclass(slots=True)
-class _Problems:
-    """Collects bad rows under skip_bad_rows, raises them otherwise."""
-
-    skip: bool
-    found: list[RowProblem] = field(default_factory=list)
-
-    def report(self, error: SourceError) -> None:
-        if not self.skip:
-            raise error
-        self.found.append(RowProblem.from_error(error))
-
-
 def _records(
-    path: Path, columns: tuple[str, ...], problems: _Problems
+    path: Path, columns: tuple[str, ...], problems: BadRows
 ) -> Iterator[tuple[int, list[str]]]:
     """(first line of the record, its cleaned fields) for every well-formed record."""
     data = _read_bytes(path).rstrip(b"\x1a\r\n")
@@ -610,7 +597,7 @@ def parse(path: Path, *, skip_bad_rows: bool = False) -> ParsedSource:
     if stem not in _PRIMARY_SET:
         raise SourceError(path, None, None, "not an OFAC primary file (sdn.csv or cons_prim.csv)")
     set_name = _PRIMARY_SET[stem]
-    problems = _Problems(skip_bad_rows)
+    problems = BadRows(skip_bad_rows)
 
     records: dict[str, _Record] = {}
     skipped: set[str] = set()
@@ -667,7 +654,7 @@ def parse(path: Path, *, skip_bad_rows: bool = False) -> ParsedSource:
         sha256=sha256_of(paths),
         as_of=None,  # the legacy CSVs carry no date; the caller supplies one
         entries=entries,
-        problems=problems.found,
+        problems=problems.problems,
         lists=_SET_LISTS[set_name],
     )
 

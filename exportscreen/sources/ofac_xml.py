@@ -24,12 +24,12 @@ from xml.etree.ElementTree import Element, ParseError, iterparse
 from exportscreen.model import Address, Entry, EntryType, Identifier, ListCode
 from exportscreen.sources.common import (
     ParsedSource,
-    RowProblem,
     SourceError,
     country_code,
     sha256_of,
 )
 from exportscreen.sources.ofac_csv import ofac_date
+from exportscreen.sources.problems import BadRows
 
 FORMAT = "ofac_xml"
 
@@ -337,7 +337,7 @@ def parse(path: Path, *, skip_bad_rows: bool = False) -> ParsedSource:
     filters: list[str] = []
     countries: dict[str, str] = {}
     entries: list[Entry] = []
-    problems: list[RowProblem] = []
+    bad_rows = BadRows(skip_bad_rows)
     seen_root = in_publication_info = False
     with _open_xml(path) as (stream, member):
         try:
@@ -366,12 +366,8 @@ def parse(path: Path, *, skip_bad_rows: bool = False) -> ParsedSource:
                         countries[elem.get("refId", "")] = _text(elem, "isoCode")
                     elem.clear()
                 elif name == "entity":
-                    try:
+                    with bad_rows.guard():
                         entries.extend(_entries(elem, countries, _file_lists(filters), path))
-                    except SourceError as error:
-                        if not skip_bad_rows:
-                            raise
-                        problems.append(RowProblem.from_error(error))
                     elem.clear()
         except ParseError as error:
             line, column = error.position
@@ -390,7 +386,7 @@ def parse(path: Path, *, skip_bad_rows: bool = False) -> ParsedSource:
         sha256=sha256_of([path]),
         as_of=as_of,
         entries=entries,
-        problems=problems,
+        problems=bad_rows.problems,
         lists=_file_lists(filters),
     )
 

@@ -9,7 +9,7 @@ half an import.
 from __future__ import annotations
 
 import builtins
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date
 from types import TracebackType
 
@@ -54,9 +54,10 @@ class Store:
     def open(
         cls, url: str | None = None, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT_SECONDS
     ) -> Store:
-        """Open (creating it if need be) the store at an SQLAlchemy URL, the default when None,
-        and upgrade its schema to the latest migration."""
-        engine = create_engine(url or settings.default_db_url(), lock_timeout=lock_timeout)
+        """Open (creating it if need be) the store at an SQLAlchemy URL or SQLite file path (see
+        ``settings.db_url``; the default when None), and upgrade its schema to the latest
+        migration."""
+        engine = create_engine(settings.db_url(url), lock_timeout=lock_timeout)
         try:
             migrate.upgrade(engine)
         except BaseException:
@@ -165,12 +166,6 @@ class Store:
         with self._read() as connection, connection.begin():
             version_ids = self._select_versions(connection, list, version_id, as_of)
             return [*queries.iter_entries(connection, version_ids)]
-
-    def iter_current_entries(self) -> Iterator[Entry]:
-        """The current entries of every list, streamed (for building the screening index)."""
-        with self._read() as connection, connection.begin():
-            version_ids = [v.id for v in queries.versions_in_force(connection, None)]
-            yield from queries.iter_entries(connection, version_ids)
 
     def _select_versions(
         self,

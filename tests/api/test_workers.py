@@ -1,3 +1,5 @@
+"""``exportscreen serve --workers 2``: gunicorn with a socket per worker, a graceful stop."""
+
 from __future__ import annotations
 
 import os
@@ -6,15 +8,19 @@ import socket
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
+import psutil
+import pytest
 
 from exportscreen.api.auth import Role
-from exportscreen.api.workers import listening_socket
 from exportscreen.casework import audit_trail as audit
 from exportscreen.store import Store
 from tests.api.support import add_users, load_fixture_lists
+
+CLIENTS = 16
 
 
 def _free_port() -> int:
@@ -23,92 +29,82 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def test_every_worker_binds_the_port_with_a_socket_of_its_own() -> None:
-    first = listening_socket("127.0.0.1", 0)
-    port = first.getsockname()[1]
-    second = listening_socket("127.0.0.1", port)
-    try:
-        accepted = 0
-        for _ in range(64):
-            with socket.create_connection(("127.0.0.1", port), timeout=5):
-                pass
-        # The kernel spread the connections over both sockets.
-        for sock in (first, second):
-            sock.setblocking(False)
-            taken = 0
-            while True:
-                try:
-                    conn, _ = sock.accept()
-                except BlockingIOError:
-                    break
-                conn.close()
-                taken += 1
-            assert taken > 0
-            accepted += taken
-        assert accepted == 64
-    finally:
-        first.close()
-        second.close()
+def _wait_ready(base: str, server: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        assert server.poll() is None, "the server exited"
+        try:
+            if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    raise AssertionError("the workers did not become ready")
 
 
-def _children(pid: int) -> list[int]:
-    path = Path(f"/proc/{pid}/task/{pid}/children")
-    return [int(p) for p in path.read_text().split()] if path.exists() else []
-
-
-def test_workers_serve_and_stop_cleanly_with_every_record_written(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'served.db'}"
-    with Store.open(url) as store:
-        load_fixture_lists(store)
-        keys = add_users(store)
-    port = _free_port()
-    env = {
-        **os.environ,
-        "EXPORTSCREEN_DB": url,
-        "EXPORTSCREEN_JOBS_DIR": str(tmp_path / "jobs"),
-        "EXPORTSCREEN_SESSION_SECRET": "test-secret-" + "x" * 32,
+def _listening(pid: int, port: int) -> set[str]:
+    """The sockets (by inode) on which the process ``pid`` listens on ``port``."""
+    return {
+        os.readlink(f"/proc/{pid}/fd/{c.fd}")
+        for c in psutil.Process(pid).net_connections(kind="tcp")
+        if c.laddr and c.laddr.port == port and c.status == psutil.CONN_LISTEN
     }
-    code = (
-        f"from exportscreen.api.workers import serve_workers; serve_workers('127.0.0.1', {port}, 2)"
+
+
+def _established(pid: int, port: int) -> int:
+    """Connections to ``port`` that the process ``pid`` holds open."""
+    return sum(
+        1
+        for c in psutil.Process(pid).net_connections(kind="tcp")
+        if c.laddr and c.laddr.port == port and c.status == psutil.CONN_ESTABLISHED
     )
-    server = subprocess.Popen([sys.executable, "-c", code], env=env)
+
+
+def test_workers_share_the_connections_and_stop_cleanly_with_every_record_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "served.db"
+    with Store.open(f"sqlite:///{path}") as store:
+        load_fixture_lists(store)
+        headers = add_users(store).header(Role.VIEWER)
+    port = _free_port()
+    monkeypatch.setenv("EXPORTSCREEN_JOBS_DIR", str(tmp_path / "jobs"))
+    monkeypatch.setenv("EXPORTSCREEN_SESSION_SECRET", "test-secret-" + "x" * 32)
+    # As an operator starts it; --db as a file path, and nothing passed through the environment.
+    command = [str(Path(sys.executable).with_name("exportscreen")), "--db", str(path), "serve"]
+    server = subprocess.Popen([*command, "--port", str(port), "--workers", "2"])
     base = f"http://127.0.0.1:{port}"
+    clients = [httpx.Client(base_url=base, headers=headers, timeout=30) for _ in range(CLIENTS)]
+    workers: list[int] = []
     try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.5)
-        else:
-            raise AssertionError("the workers did not become ready")
-        workers = [p for p in _children(server.pid) if "resource_tracker" not in _cmdline(p)]
+        _wait_ready(base, server)
+        workers = [c.pid for c in psutil.Process(server.pid).children()]
         assert len(workers) == 2
-        seqs = []
-        for _ in range(20):  # a connection each, as separate clients
-            response = httpx.post(
-                f"{base}/v1/screen",
-                json={"name": "Acme Photonics"},
-                headers=keys.header(Role.VIEWER),
-                timeout=30,
-            )
+        # A socket of its own per worker (the kernel spreads new connections over them), none
+        # in the arbiter: one shared socket let a burst of connections land on one worker.
+        sockets = [_listening(pid, port) for pid in workers]
+        assert _listening(server.pid, port) == set()
+        assert all(sockets) and not sockets[0] & sockets[1], sockets
+
+        def screen(client: httpx.Client) -> int:
+            response = client.post("/v1/screen", json={"name": "Acme Photonics"})
             assert response.status_code == 200
-            seqs.append(response.json()["audit_seq"])
+            return int(response.json()["audit_seq"])
+
+        # Keep-alive clients connecting at once, as a burst: each worker must get some of them.
+        with ThreadPoolExecutor(CLIENTS) as pool:
+            seqs = list(pool.map(screen, clients))
+        held = [_established(pid, port) for pid in workers]
+        assert sum(held) == CLIENTS
+        assert all(n > 0 for n in held), held
     finally:
+        for client in clients:
+            client.close()
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=90)
     assert server.returncode == 0
-    assert not any(Path(f"/proc/{pid}").exists() for pid in workers)
-    with Store.open(url) as store:
+    assert not any(psutil.pid_exists(pid) for pid in workers)
+    with Store.open(f"sqlite:///{path}") as store:
         screenings = [r for r in audit.records(store.engine) if r.action == "api.screen"]
         assert sorted(r.seq for r in screenings) == sorted(seqs)
         assert audit.verify(store.engine).ok
-
-
-def _cmdline(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_text().replace("\0", " ")
-    except OSError:
-        return ""

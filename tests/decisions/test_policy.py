@@ -22,14 +22,10 @@ from exportscreen.decisions.policy import (
     RuleStatus,
 )
 from exportscreen.model import (
-    ChangeKind,
     Citation,
-    Entry,
-    EntryType,
     ListCode,
     Outcome,
     ReviewPolicy,
-    RuleChange,
 )
 from exportscreen.sources.common import SourceError
 
@@ -118,36 +114,11 @@ def test_effective_dates_of_citations(citation: Citation, expected: date | None)
     assert DEFAULT_EFFECTIVE_DATES.effective_date(citation) == expected
 
 
-def test_rules_parsed_from_the_federal_register_add_to_the_table() -> None:
-    rule = RuleChange(
-        kind=ChangeKind.ADDED,
-        entry=Entry(id="EL-x", list=ListCode.EL, type=EntryType.ENTITY, name="X"),
-        effective_date=date(2024, 12, 2),
-        citation=Citation(89, 96790, date(2024, 12, 5)),
-    )
-    undated = RuleChange(ChangeKind.ADDED, rule.entry, None, Citation(89, 1, date(2024, 1, 1)))
-    table = DEFAULT_EFFECTIVE_DATES.with_rule_changes([rule, undated])
-    assert table.effective_date(Citation(89, 96790, date(2024, 12, 5))) == date(2024, 12, 2)
-    assert table.effective_date(Citation(89, 1, date(2024, 1, 1))) == date(2024, 1, 1)
-    assert len(table) == len(DEFAULT_EFFECTIVE_DATES) + 1
-    assert DEFAULT_EFFECTIVE_DATES.rule(89, 96790) is None  # the default is left alone
-
-
 def test_a_later_rule_replaces_an_earlier_entry_for_the_same_citation() -> None:
     table = DEFAULT_EFFECTIVE_DATES.with_rules(
         [RuleDates(90, 14048, date(2025, 3, 28), date(2025, 3, 24), "corrected")]
     )
     assert table.effective_date(Citation(90, 14048, date(2025, 3, 28))) == date(2025, 3, 24)
-
-
-@pytest.mark.shared
-def test_the_federal_register_xml_of_88_fr_12170_gives_its_effective_date(raw_dir: Path) -> None:
-    from exportscreen.sources import parse
-
-    parsed = parse(raw_dir / "federal_register" / "2023-03929_88FR12170_entity_list_additions.xml")
-    table = type(DEFAULT_EFFECTIVE_DATES)().with_rule_changes(parsed.changes)
-    # The file's DATES section: effective 2023-02-24; published 2023-02-27.
-    assert table.effective_date(Citation(88, 12170, date(2023, 2, 27))) == date(2023, 2, 24)
 
 
 # --- the Affiliates Rule -------------------------------------------------------------------------

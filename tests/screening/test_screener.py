@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pickle
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -11,7 +12,9 @@ from hypothesis import strategies as st
 from exportscreen import Screener as LazyScreener
 from exportscreen.model import EntryType, Hit, ListCode, MatchKind
 from exportscreen.screening.screener import ALGORITHM, Screener
+from exportscreen.store import Store
 from tests.matching.conftest import fixture_entries
+from tests.store.factories import parsed
 
 
 @pytest.fixture(scope="module")
@@ -168,9 +171,22 @@ def test_serialised_screener_answers_the_same(screener: Screener) -> None:
             assert other.screen(query) == screener.screen(query)
 
 
-def test_screen_many(screener: Screener) -> None:
-    results = screener.screen_many(["Inspur Group", {"name": "Gazprom Bank", "lists": ["EL"]}])
-    assert _top(results[0]) == "EL-inspur-group" and results[1] == []
+@pytest.mark.parametrize("form", ["path", "url"])
+def test_open_takes_a_sqlite_file_path_or_a_url_as_db_does(tmp_path: Path, form: str) -> None:
+    # The CLI's --db takes both; Screener.open once refused a bare path as "not a database URL".
+    path = tmp_path / "lists.db"
+    with Store.open(f"sqlite:///{path}") as store:
+        store.import_source(parsed(fixture_entries(), name="fixture"))
+    db = str(path) if form == "path" else f"sqlite:///{path}"
+    opened = Screener.open(db=db)
+    assert len(opened) == len(fixture_entries())
+    assert _top(opened.screen("Inspur Group")) == "EL-inspur-group"
+    assert opened.version_ids  # the versions it was built from, for the audit trail
+
+
+def test_a_list_filter_leaves_out_parties_of_other_lists(screener: Screener) -> None:
+    assert _top(screener.screen("Inspur Group")) == "EL-inspur-group"
+    assert screener.screen("Gazprom Bank", lists=["EL"]) == []
 
 
 @pytest.mark.parametrize("name", ["", "   ", "\t\n", "\x00\x01"])

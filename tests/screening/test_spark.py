@@ -146,7 +146,8 @@ def test_rows_without_an_id_get_a_null_input_id(session: SparkSession, engine: S
 
 def test_missing_name_column_lists_the_columns(session: SparkSession, engine: Screener) -> None:
     frame = session.createDataFrame([("1", "Acme")], ["id", "company"])
-    with pytest.raises(ValueError, match="no column 'name'; the columns are 'id', 'company'"):
+    message = "field 'name': no such column; the columns are 'id', 'company'"
+    with pytest.raises(ValueError, match=message):
         spark_screening.screen(frame, screener=engine)
 
 

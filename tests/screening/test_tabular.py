@@ -17,11 +17,13 @@ from exportscreen.screening.tabular import (
     BadRow,
     Column,
     ColumnKind,
+    ColumnRole,
     Row,
     detect_csv_format,
     find_column,
     open_table,
     open_writer,
+    resolve_columns,
 )
 from exportscreen.screening.tabular import writers as writers_module
 from exportscreen.sources.common import SourceError
@@ -180,6 +182,21 @@ def test_column_lookup_ignores_case_and_refuses_ambiguity() -> None:
     assert find_column(path, ("ID", "Name"), "country") is None
     with pytest.raises(SourceError, match="2 columns are named"):
         find_column(path, ("name", "NAME"), "Name")
+
+
+def test_columns_resolve_to_roles_and_a_missing_required_one_names_file_and_column() -> None:
+    header = ("Kunde", " NAME ", "Land")
+    roles = [
+        ColumnRole("name", "name", required=True),
+        ColumnRole("country", "Land"),
+        ColumnRole("id", "id"),
+    ]
+    assert resolve_columns("parties.csv", header, roles) == {"name": 1, "country": 2, "id": None}
+    with pytest.raises(SourceError) as refused:
+        resolve_columns("parties.csv", header, [ColumnRole("type", "Art", required=True)])
+    assert str(refused.value) == (
+        "parties.csv, field 'Art': no such column; the columns are 'Kunde', ' NAME ', 'Land'"
+    )
 
 
 # --- other input formats -------------------------------------------------------------------

@@ -58,7 +58,7 @@ def test_real_lists_load_with_their_counts_and_read_back_equal(
             assert store.entries(version_id=version_id) == expected, (name, code)
     for parsed in real_files.values():
         assert all(entry_from_dict(entry_to_dict(e)) == e for e in parsed.entries)
-    current_entries = list(store.iter_current_entries())
+    current_entries = store.entries()
     assert len(current_entries) == sum(current.values())
     assert Counter(e.list.value for e in current_entries) == Counter(current)
     # Loading the same file again is a no-op.

@@ -8,14 +8,19 @@ half-written file where a finished one is expected.
 
 from __future__ import annotations
 
-from exportscreen.screening.tabular.columns import Column, ColumnKind
+from exportscreen.screening.tabular.columns import (
+    Column,
+    ColumnKind,
+    ColumnRole,
+    find_column,
+    resolve_columns,
+)
 from exportscreen.screening.tabular.csv_format import CsvFormat, detect_csv_format
 from exportscreen.screening.tabular.readers import (
     MAX_FIELD_CHARS,
     BadRow,
     Row,
     TableSource,
-    find_column,
     open_table,
 )
 from exportscreen.screening.tabular.writers import TableWriter, open_writer
@@ -25,6 +30,7 @@ __all__ = [
     "BadRow",
     "Column",
     "ColumnKind",
+    "ColumnRole",
     "CsvFormat",
     "Row",
     "TableSource",
@@ -33,4 +39,5 @@ __all__ = [
     "find_column",
     "open_table",
     "open_writer",
+    "resolve_columns",
 ]

@@ -82,15 +82,6 @@ def _text(value: Any) -> str | None:
     raise _NotText(f"expected text, found {type(value).__name__}")
 
 
-def find_column(path: Path, columns: Sequence[str], wanted: str) -> int | None:
-    """The index of ``wanted`` among ``columns``, ignoring case and surrounding blanks."""
-    key = wanted.strip().casefold()
-    found = [i for i, name in enumerate(columns) if name.strip().casefold() == key]
-    if len(found) > 1:
-        raise SourceError(path, None, wanted, f"{len(found)} columns are named {wanted!r}")
-    return found[0] if found else None
-
-
 class TableSource(abc.ABC):
     """An open input table: its header, and its rows streamed once."""
 

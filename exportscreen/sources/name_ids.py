@@ -1,0 +1,60 @@
+"""The identity of BIS and State list entries.
+
+These lists have no record number, so an entry is known by list, name and country. The BIS JSON,
+Denied Persons TSV and CSL loaders all call ``assign_name_ids``, so that an Entity List party read
+from the CSV in 2022 and from the eCFR JSON in 2026 keeps one id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from functools import lru_cache
+from typing import Final
+
+from exportscreen.model import Address, Entry
+from exportscreen.sources.common import country_code, disambiguate, entry_id
+
+
+@lru_cache(maxsize=8192)
+def country_named(text: str) -> str:
+    """ISO code for text that is a country's name, and only a country's name: the last part of
+    an address may be one. Codes ("DE", "USA") are too short to tell from a state or a postal
+    abbreviation there, so only names of four letters or more count."""
+    cleaned = " ".join(text.strip().strip(".").split())
+    return country_code(cleaned) if len(cleaned) >= 4 else ""
+
+
+def address_key(address: Address) -> str:
+    """The first address as a disambiguation key: without its country, and without a trailing
+    country name, because the CSV has "..., 222512, BY" where the eCFR has "..., 222512, Belarus."
+    for the same address."""
+    text = Address(address.street, address.city, address.state, address.postal_code).one_line()
+    head, _, last = text.rstrip(". ").rpartition(",")
+    return head if head and country_named(last) else text
+
+
+# Since 2020 the Entity List prints Hong Kong and Macau parties under China, while the CSL gives
+# each address's own country; keying both as CN keeps one id per party across formats and across
+# that change of heading.
+_IDENTITY_COUNTRY: Final = {"HK": "CN", "MO": "CN"}
+
+
+def _identity_country(entry: Entry) -> str:
+    first = entry.countries[0] if entry.countries else ""
+    return _IDENTITY_COUNTRY.get(first, first)
+
+
+def assign_name_ids(entries: Sequence[Entry]) -> list[Entry]:
+    """Ids for entries of lists without record numbers: ``entry_id(list, name, first country)``
+    (Hong Kong and Macau counted as China), then ``disambiguate`` on the first address where two
+    entries share one."""
+    named = [replace(e, id=entry_id(e.list, e.name, _identity_country(e))) for e in entries]
+    extra = {
+        f"{e.id}#{i}": address_key(e.addresses[0]) if e.addresses else ""
+        for i, e in enumerate(named)
+    }
+    return disambiguate(named, extra)
+
+
+__all__ = ["address_key", "assign_name_ids", "country_named"]
