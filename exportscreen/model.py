@@ -36,21 +36,7 @@ class ListCode(enum.StrEnum):
     PLC = "PLC"  # Non-SDN Palestinian Legislative Council (OFAC)
 
 
-LIST_NAMES: Mapping[ListCode, str] = {
-    ListCode.EL: "Entity List (BIS)",
-    ListCode.MEU: "Military End-User List (BIS)",
-    ListCode.UVL: "Unverified List (BIS)",
-    ListCode.DPL: "Denied Persons List (BIS)",
-    ListCode.SDN: "Specially Designated Nationals (OFAC)",
-    ListCode.SSI: "Sectoral Sanctions Identifications (OFAC)",
-    ListCode.FSE: "Foreign Sanctions Evaders (OFAC)",
-    ListCode.ISN: "Nonproliferation Sanctions (State)",
-    ListCode.DTC: "ITAR Debarred (State)",
-    ListCode.CAP: "CAPTA List (OFAC)",
-    ListCode.CMIC: "Non-SDN Chinese Military-Industrial Complex (OFAC)",
-    ListCode.MBS: "Non-SDN Menu-Based Sanctions (OFAC)",
-    ListCode.PLC: "Non-SDN Palestinian Legislative Council (OFAC)",
-}
+# Each list's name, agency and meaning are declared in lists.yaml and read by exportscreen.lists.
 
 
 class EntryType(enum.StrEnum):

@@ -11,7 +11,8 @@ from exportscreen.api.schemas import (
     FieldChangeOut,
     VersionBrief,
 )
-from exportscreen.model import LIST_NAMES, Entry, EntryChange, Explanation, Hit, to_plain
+from exportscreen.lists import LIST_NAMES
+from exportscreen.model import Entry, EntryChange, Explanation, Hit, to_plain
 from exportscreen.store import EntryEvent, StoredVersion
 
 

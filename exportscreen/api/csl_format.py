@@ -14,11 +14,12 @@ from typing import Any
 
 from anyascii import anyascii
 
+from exportscreen.lists import LISTS
 from exportscreen.model import Address, Entry, EntryType, ListCode
-from exportscreen.sources.csl_json import OFAC_NUMBERED, SOURCE_LISTS
+from exportscreen.sources.csl_json import OFAC_NUMBERED
 
-# The CSL's own spelling of each list in its `source` field.
-CSL_SOURCE_NAMES: dict[ListCode, str] = {code: name for name, code in SOURCE_LISTS.items()}
+# The CSL's own spelling of each list in its `source` field (lists.yaml).
+CSL_SOURCE_NAMES: dict[ListCode, str] = {code: facts.csl.source for code, facts in LISTS.items()}
 CSL_TYPES: dict[EntryType, str | None] = {
     EntryType.ENTITY: "Entity",
     EntryType.INDIVIDUAL: "Individual",
@@ -218,9 +219,7 @@ def parse_codes(text: str | None, parse: Any, what: str) -> list[Any]:
 def list_for_csl_source(text: str) -> ListCode:
     """A `sources` value: a CSL code (EL, SDN, NS-MBS...) or the full source name."""
     upper = text.strip().upper()
-    if upper in ("NS-MBS", "MBS"):
-        return ListCode.MBS
-    for name, code in SOURCE_LISTS.items():
-        if text.strip() == name:
+    for code, facts in LISTS.items():
+        if upper in facts.csl.other_codes or text.strip() == facts.csl.source:
             return code
     return ListCode(upper)

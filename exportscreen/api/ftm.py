@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
+from exportscreen.lists import LISTS
 from exportscreen.model import Entry, EntryType, ListCode
 
 SCHEMAS: Mapping[EntryType, str] = {
@@ -27,22 +28,8 @@ QUERY_TYPES: Mapping[str, str | None] = {
     "Vessel": "vessel",
     "Airplane": "aircraft",
 }
-# FtM's topic for what being on each list means.
-TOPICS: Mapping[ListCode, str] = {
-    ListCode.EL: "export.control",
-    ListCode.MEU: "export.control",
-    ListCode.UVL: "export.control",
-    ListCode.DPL: "debarment",
-    ListCode.DTC: "debarment",
-    ListCode.ISN: "sanction",
-    ListCode.SDN: "sanction",
-    ListCode.SSI: "sanction",
-    ListCode.FSE: "sanction",
-    ListCode.CAP: "sanction",
-    ListCode.CMIC: "sanction",
-    ListCode.MBS: "sanction",
-    ListCode.PLC: "sanction",
-}
+# FtM's topic for what being on each list means (lists.yaml).
+TOPICS: Mapping[ListCode, str] = {code: facts.ftm.topic for code, facts in LISTS.items()}
 # Query properties that carry identifiers (matched exactly against the entries' identifiers).
 IDENTIFIER_PROPERTIES = frozenset(
     {
@@ -65,7 +52,8 @@ ALL_DATASET = "default"
 
 
 def dataset_name(code: ListCode) -> str:
-    return f"us_{code.value.lower()}"
+    """The yente dataset holding one list (lists.yaml)."""
+    return LISTS[code].ftm.dataset
 
 
 DATASETS: Mapping[str, frozenset[ListCode] | None] = {
