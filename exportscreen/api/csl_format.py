@@ -12,11 +12,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from anyascii import anyascii
-
 from exportscreen.lists import LISTS
 from exportscreen.model import Address, Entry, EntryType, ListCode
 from exportscreen.sources.csl_json import OFAC_NUMBERED
+from exportscreen.text.folding import fold, folded_words
 
 # The CSL's own spelling of each list in its `source` field (lists.yaml).
 CSL_SOURCE_NAMES: dict[ListCode, str] = {code: facts.csl.source for code, facts in LISTS.items()}
@@ -34,11 +33,11 @@ _EXPIRES = re.compile(r"expires ([^;]+)")
 
 def words(text: str) -> list[str]:
     """Folded words: any script to ASCII, lower case, punctuation dropped."""
-    return _WORD.findall(anyascii(text).lower())
+    return folded_words(text)
 
 
 def folded(text: str) -> str:
-    return " ".join(words(text))
+    return fold(text)
 
 
 def csl_type(text: str) -> EntryType:

@@ -29,9 +29,10 @@ from exportscreen import settings
 from exportscreen.casework import audit_trail as audit
 from exportscreen.model import Disposition, Entry, Hit, PartyScreener, entry_from_dict, to_plain
 from exportscreen.screening.tabular import BadRow, find_column, open_table
-from exportscreen.sources.common import RowProblem, SourceError, country_code
+from exportscreen.sources.common import RowProblem, SourceError
 from exportscreen.store import Store, entry_change
 from exportscreen.store.schema import alerts, counterparties, decisions, entry_states, suppressions
+from exportscreen.text.countries import country_code
 
 # A false-positive decision holds this long unless the analyst sets another expiry; stale accept
 # lists are a known enforcement finding (domain.md §6), so suppressions never last forever.

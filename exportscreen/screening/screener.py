@@ -39,7 +39,7 @@ from exportscreen.model import (
     Penalty,
     TokenMatch,
 )
-from exportscreen.sources.common import country_code
+from exportscreen.text.countries import country_code
 
 ALGORITHM = "exportscreen-match/2"
 # Candidates from the index that are aligned and scored in full, best first.

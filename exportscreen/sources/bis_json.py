@@ -23,7 +23,6 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import date
-from functools import lru_cache
 from io import BufferedIOBase
 from pathlib import Path
 from typing import Any, Final
@@ -33,7 +32,6 @@ from exportscreen.sources.common import (
     ParsedSource,
     RowProblem,
     SourceError,
-    country_code,
     disambiguate,
     entry_id,
     parse_citations,
@@ -41,6 +39,7 @@ from exportscreen.sources.common import (
     split_names,
 )
 from exportscreen.sources.terms import parse_licence
+from exportscreen.text.countries import country_code, country_named
 
 FORMAT: Final = "bis_json"
 
@@ -159,15 +158,6 @@ def delimited_rows(
 
 
 # --- identity of BIS and State entries ------------------------------------------------------
-
-
-@lru_cache(maxsize=8192)
-def country_named(text: str) -> str:
-    """ISO code for text that is a country's name, and only a country's name: the last part of
-    an address may be one. Codes ("DE", "USA") are too short to tell from a state or a postal
-    abbreviation there, so only names of four letters or more count."""
-    cleaned = " ".join(text.strip().strip(".").split())
-    return country_code(cleaned) if len(cleaned) >= 4 else ""
 
 
 def address_key(address: Address) -> str:

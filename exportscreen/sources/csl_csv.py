@@ -19,9 +19,10 @@ from typing import Final
 import pycountry
 
 from exportscreen.model import Address, Identifier
-from exportscreen.sources.bis_json import country_named, delimited_rows
-from exportscreen.sources.common import ParsedSource, SourceError, country_code, split_names
+from exportscreen.sources.bis_json import delimited_rows
+from exportscreen.sources.common import ParsedSource, SourceError, split_names
 from exportscreen.sources.csl_json import CslRecord, EntryCollector, identifier_notes
+from exportscreen.text.countries import country_code, country_named
 
 FORMAT: Final = "csl_csv"
 

@@ -24,13 +24,13 @@ from exportscreen.sources.common import (
     ParsedSource,
     RowProblem,
     SourceError,
-    country_code,
     parse_citations,
     sha256_of,
     split_names,
 )
 from exportscreen.sources.dpl_tsv import dpl_entry_type
 from exportscreen.sources.terms import parse_licence, parse_review
+from exportscreen.text.countries import country_code
 
 FORMAT: Final = "csl_json"
 

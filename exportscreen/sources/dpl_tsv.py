@@ -20,10 +20,10 @@ from exportscreen.sources.common import (
     ParsedSource,
     RowProblem,
     SourceError,
-    country_code,
     parse_citations,
     sha256_of,
 )
+from exportscreen.text.countries import country_code
 
 FORMAT: Final = "dpl_tsv"
 

@@ -25,13 +25,13 @@ from exportscreen.sources.common import (
     ParsedSource,
     RowProblem,
     SourceError,
-    country_code,
     entry_id,
     identity_text,
     parse_citations,
     sha256_of,
 )
 from exportscreen.sources.terms import parse_licence, parse_review
+from exportscreen.text.countries import country_code
 
 FORMAT = "federal_register"
 

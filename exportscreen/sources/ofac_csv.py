@@ -30,9 +30,9 @@ from exportscreen.sources.common import (
     ParsedSource,
     RowProblem,
     SourceError,
-    country_code,
     sha256_of,
 )
+from exportscreen.text.countries import country_code
 
 FORMAT = "ofac_csv"
 

@@ -26,10 +26,10 @@ from exportscreen.sources.common import (
     ParsedSource,
     RowProblem,
     SourceError,
-    country_code,
     sha256_of,
 )
 from exportscreen.sources.ofac_csv import ofac_date
+from exportscreen.text.countries import country_code
 
 FORMAT = "ofac_xml"
 
