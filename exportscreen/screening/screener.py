@@ -16,6 +16,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import msgspec
 import numpy as np
 
 from exportscreen import settings
@@ -104,6 +105,11 @@ class _Query:
     tokens: list[QueryToken]
 
 
+# The serialised screener's header: which version of each list the index was built from.
+_VERSIONS_HEADER = msgspec.json.Encoder()
+_VERSIONS_HEADER_DECODER = msgspec.json.Decoder(dict[ListCode, int])
+
+
 class Screener:
     """Screens names against an index of list entries. Build with ``open`` (from the store) or
     ``from_entries``; ship to other processes with ``to_bytes`` / ``from_bytes`` (or pickle)."""
@@ -131,18 +137,17 @@ class Screener:
 
     def to_bytes(self) -> bytes:
         """The index and version ids, for ``from_bytes`` in another process."""
-        versions = {code.value: number for code, number in self.version_ids.items()}
-        header = repr(versions).encode("utf-8")
+        header = _VERSIONS_HEADER.encode(dict(self.version_ids))
         return len(header).to_bytes(4, "big") + header + self._index.to_bytes()
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Screener:
         size = int.from_bytes(data[:4], "big")
-        import ast
-
-        versions = ast.literal_eval(data[4 : 4 + size].decode("utf-8"))
+        # A JSON object of list code -> version id, checked on the way in (an unknown list code
+        # or a non-integer id raises rather than building a screener with wrong provenance).
+        versions = _VERSIONS_HEADER_DECODER.decode(data[4 : 4 + size])
         index = MatchIndex.from_bytes(data[4 + size :])
-        return cls(index, {ListCode(code): int(n) for code, n in versions.items()})
+        return cls(index, versions)
 
     def __reduce__(self) -> tuple[Any, tuple[bytes]]:
         return (Screener.from_bytes, (self.to_bytes(),))
