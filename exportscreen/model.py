@@ -15,7 +15,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import msgspec
 
@@ -340,16 +340,28 @@ def to_plain(value: Any) -> Any:
 # stored form, and so every content hash, is the one the hand-written copy produced.
 _JSON_ENCODER = msgspec.json.Encoder()
 _JSON_DECODER = msgspec.json.Decoder()
+Model = TypeVar("Model")
+
+
+def to_json_data(value: Any) -> Any:
+    """A model value (entry, hit, explanation, change...) as JSON data: dates as ISO strings,
+    enums as their values, records as dicts, sequences as lists (encoded to JSON and decoded
+    again, both in C)."""
+    return _JSON_DECODER.decode(_JSON_ENCODER.encode(value))
 
 
 def entry_to_dict(entry: Entry) -> dict[str, Any]:
-    """The entry as JSON data: dates as ISO strings, enums as their values, nested records as
-    dicts, sequences as lists (encoded to JSON and decoded again, both in C)."""
-    data: dict[str, Any] = _JSON_DECODER.decode(_JSON_ENCODER.encode(entry))
+    """``to_json_data`` of an entry: the form the store keeps, hashes and returns."""
+    data: dict[str, Any] = to_json_data(entry)
     return data
 
 
+def from_json_data(data: Any, model_type: type[Model]) -> Model:
+    """The inverse of ``to_json_data``: fields the data lacks take their defaults, and a value
+    of the wrong type raises ``msgspec.ValidationError`` naming the field."""
+    return msgspec.convert(data, model_type)
+
+
 def entry_from_dict(data: Mapping[str, Any]) -> Entry:
-    """The inverse of ``entry_to_dict`` (and of ``to_plain`` on an entry); fields a stored state
-    lacks take their defaults, and a value of the wrong type raises ``msgspec.ValidationError``."""
-    return msgspec.convert(data, Entry)
+    """The inverse of ``entry_to_dict``."""
+    return from_json_data(data, Entry)

@@ -27,7 +27,15 @@ from sqlalchemy.engine import Connection
 
 from exportscreen import settings
 from exportscreen.casework import audit_trail as audit
-from exportscreen.model import Disposition, Entry, Hit, PartyScreener, entry_from_dict, to_plain
+from exportscreen.model import (
+    Disposition,
+    Entry,
+    Hit,
+    PartyScreener,
+    entry_from_dict,
+    to_json_data,
+    to_plain,
+)
 from exportscreen.screening.tabular import BadRow, find_column, open_table
 from exportscreen.sources.common import RowProblem, SourceError
 from exportscreen.store import Store, entry_change
@@ -340,7 +348,7 @@ class Register:
                 run.already_open += 1  # decided (true match, escalated...) and nothing changed
                 return
             changed = {"reason": "the entry or the counterparty changed since the last decision"}
-        explanation = to_plain(hit.explanation)
+        explanation = to_json_data(hit.explanation)
         if changed:
             explanation["changed_since_decision"] = changed
         result = conn.execute(
