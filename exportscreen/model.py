@@ -15,7 +15,9 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
+
+import msgspec
 
 
 class ListCode(enum.StrEnum):
@@ -36,21 +38,7 @@ class ListCode(enum.StrEnum):
     PLC = "PLC"  # Non-SDN Palestinian Legislative Council (OFAC)
 
 
-LIST_NAMES: Mapping[ListCode, str] = {
-    ListCode.EL: "Entity List (BIS)",
-    ListCode.MEU: "Military End-User List (BIS)",
-    ListCode.UVL: "Unverified List (BIS)",
-    ListCode.DPL: "Denied Persons List (BIS)",
-    ListCode.SDN: "Specially Designated Nationals (OFAC)",
-    ListCode.SSI: "Sectoral Sanctions Identifications (OFAC)",
-    ListCode.FSE: "Foreign Sanctions Evaders (OFAC)",
-    ListCode.ISN: "Nonproliferation Sanctions (State)",
-    ListCode.DTC: "ITAR Debarred (State)",
-    ListCode.CAP: "CAPTA List (OFAC)",
-    ListCode.CMIC: "Non-SDN Chinese Military-Industrial Complex (OFAC)",
-    ListCode.MBS: "Non-SDN Menu-Based Sanctions (OFAC)",
-    ListCode.PLC: "Non-SDN Palestinian Legislative Council (OFAC)",
-}
+# Each list's name, agency and meaning are declared in lists.yaml and read by exportscreen.lists.
 
 
 class EntryType(enum.StrEnum):
@@ -342,111 +330,41 @@ def _plain(value: Any) -> Any:
 
 
 def to_plain(value: Any) -> Any:
-    """Any model value as JSON-compatible data (dates as ISO strings, enums as their values)."""
+    """Any model value as JSON-compatible data (dates as ISO strings, enums as their values).
+
+    Still a walk of its own, not msgspec: it also serialises audit payloads, whose hashed form
+    must not change (msgspec writes an aware datetime with "Z" where this writes "+00:00", turns
+    a Decimal into a string, and refuses values it does not know)."""
     return _plain(value)
 
 
-def _iso(value: date | None) -> str | None:
-    return value.isoformat() if value else None
+# Entries are serialised by msgspec, which walks the dataclasses in C: the store serialises every
+# entry of every import, and a Python walk over the fields was most of an import's time. The
+# stored form, and so every content hash, is the one the hand-written copy produced.
+_JSON_ENCODER = msgspec.json.Encoder()
+_JSON_DECODER = msgspec.json.Decoder()
+Model = TypeVar("Model")
+
+
+def to_json_data(value: Any) -> Any:
+    """A model value (entry, hit, explanation, change...) as JSON data: dates as ISO strings,
+    enums as their values, records as dicts, sequences as lists (encoded to JSON and decoded
+    again, both in C)."""
+    return _JSON_DECODER.decode(_JSON_ENCODER.encode(value))
 
 
 def entry_to_dict(entry: Entry) -> dict[str, Any]:
-    """``to_plain(entry)``, written out field by field: the store serialises every entry of
-    every import, and the generic walk over dataclass fields was most of an import's time. A
-    test checks the two agree."""
-    licence, review = entry.licence, entry.review
-    return {
-        "id": entry.id,
-        "list": entry.list.value,
-        "type": entry.type.value,
-        "name": entry.name,
-        "source_id": entry.source_id,
-        "aliases": list(entry.aliases),
-        "addresses": [
-            {
-                "street": a.street,
-                "city": a.city,
-                "state": a.state,
-                "postal_code": a.postal_code,
-                "country": a.country,
-            }
-            for a in entry.addresses
-        ],
-        "countries": list(entry.countries),
-        "identifiers": [
-            {"type": i.type, "value": i.value, "country": i.country, "notes": i.notes}
-            for i in entry.identifiers
-        ],
-        "programs": list(entry.programs),
-        "licence": {
-            "raw": licence.raw,
-            "scope": licence.scope.value,
-            "eccns": list(licence.eccns),
-            "footnotes": list(licence.footnotes),
-            "regulations": list(licence.regulations),
-        },
-        "review": {"raw": review.raw, "policy": review.policy.value},
-        "citations": [
-            {"volume": c.volume, "page": c.page, "date": _iso(c.date), "raw": c.raw}
-            for c in entry.citations
-        ],
-        "start_date": _iso(entry.start_date),
-        "end_date": _iso(entry.end_date),
-        "remarks": entry.remarks,
-        "source_url": entry.source_url,
-        "title": entry.title,
-        "dates_of_birth": list(entry.dates_of_birth),
-        "places_of_birth": list(entry.places_of_birth),
-        "nationalities": list(entry.nationalities),
-        "citizenships": list(entry.citizenships),
-        "details": {str(k): v for k, v in entry.details.items()},
-    }
+    """``to_json_data`` of an entry: the form the store keeps, hashes and returns."""
+    data: dict[str, Any] = to_json_data(entry)
+    return data
 
 
-def _date(value: str | None) -> date | None:
-    return date.fromisoformat(value) if value else None
+def from_json_data(data: Any, model_type: type[Model]) -> Model:
+    """The inverse of ``to_json_data``: fields the data lacks take their defaults, and a value
+    of the wrong type raises ``msgspec.ValidationError`` naming the field."""
+    return msgspec.convert(data, model_type)
 
 
 def entry_from_dict(data: Mapping[str, Any]) -> Entry:
     """The inverse of ``entry_to_dict``."""
-    licence = data.get("licence") or {}
-    review = data.get("review") or {}
-    return Entry(
-        id=data["id"],
-        list=ListCode(data["list"]),
-        type=EntryType(data["type"]),
-        name=data["name"],
-        source_id=data.get("source_id", ""),
-        aliases=tuple(data.get("aliases", ())),
-        addresses=tuple(Address(**a) for a in data.get("addresses", ())),
-        countries=tuple(data.get("countries", ())),
-        identifiers=tuple(Identifier(**i) for i in data.get("identifiers", ())),
-        programs=tuple(data.get("programs", ())),
-        licence=LicenceRequirement(
-            raw=licence.get("raw", ""),
-            scope=LicenceScope(licence.get("scope", LicenceScope.NONE.value)),
-            eccns=tuple(licence.get("eccns", ())),
-            footnotes=tuple(licence.get("footnotes", ())),
-            regulations=tuple(licence.get("regulations", ())),
-        ),
-        review=Review(
-            raw=review.get("raw", ""),
-            policy=ReviewPolicy(review.get("policy", ReviewPolicy.NONE.value)),
-        ),
-        citations=tuple(
-            Citation(
-                volume=c["volume"], page=c["page"], date=_date(c.get("date")), raw=c.get("raw", "")
-            )
-            for c in data.get("citations", ())
-        ),
-        start_date=_date(data.get("start_date")),
-        end_date=_date(data.get("end_date")),
-        remarks=data.get("remarks", ""),
-        source_url=data.get("source_url", ""),
-        title=data.get("title", ""),
-        dates_of_birth=tuple(data.get("dates_of_birth", ())),
-        places_of_birth=tuple(data.get("places_of_birth", ())),
-        nationalities=tuple(data.get("nationalities", ())),
-        citizenships=tuple(data.get("citizenships", ())),
-        details=dict(data.get("details", {})),
-    )
+    return from_json_data(data, Entry)

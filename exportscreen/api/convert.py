@@ -11,32 +11,16 @@ from exportscreen.api.schemas import (
     FieldChangeOut,
     VersionBrief,
 )
-from exportscreen.model import LIST_NAMES, Entry, EntryChange, Explanation, Hit, to_plain
+from exportscreen.lists import LIST_NAMES
+from exportscreen.model import Entry, EntryChange, Explanation, Hit, to_json_data, to_plain
 from exportscreen.store import EntryEvent, StoredVersion
 
 
 def explanation_document(explanation: Explanation) -> dict[str, Any]:
-    """An explanation as ``ExplanationOut`` shapes it, as plain JSON-ready values."""
-    return {
-        "summary": explanation.summary,
-        "tokens": [
-            {
-                "query": t.query,
-                "candidate": t.candidate,
-                "kind": t.kind.value,
-                "similarity": t.similarity,
-                "weight": t.weight,
-                "note": t.note,
-            }
-            for t in explanation.tokens
-        ],
-        "penalties": [
-            {"reason": p.reason, "amount": p.amount, "feature": p.feature}
-            for p in explanation.penalties
-        ],
-        "unmatched_query": list(explanation.unmatched_query),
-        "unmatched_candidate": list(explanation.unmatched_candidate),
-    }
+    """An explanation as ``ExplanationOut`` shapes it, as plain JSON-ready values: the model's
+    own serialised form."""
+    document: dict[str, Any] = to_json_data(explanation)
+    return document
 
 
 def citations(entry: Entry) -> list[str]:

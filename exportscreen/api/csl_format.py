@@ -12,13 +12,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from anyascii import anyascii
-
+from exportscreen.lists import LISTS
 from exportscreen.model import Address, Entry, EntryType, ListCode
-from exportscreen.sources.csl_json import OFAC_NUMBERED, SOURCE_LISTS
+from exportscreen.sources.csl_json import OFAC_NUMBERED
+from exportscreen.text.folding import fold, folded_words
 
-# The CSL's own spelling of each list in its `source` field.
-CSL_SOURCE_NAMES: dict[ListCode, str] = {code: name for name, code in SOURCE_LISTS.items()}
+# The CSL's own spelling of each list in its `source` field (lists.yaml).
+CSL_SOURCE_NAMES: dict[ListCode, str] = {code: facts.csl.source for code, facts in LISTS.items()}
 CSL_TYPES: dict[EntryType, str | None] = {
     EntryType.ENTITY: "Entity",
     EntryType.INDIVIDUAL: "Individual",
@@ -33,11 +33,11 @@ _EXPIRES = re.compile(r"expires ([^;]+)")
 
 def words(text: str) -> list[str]:
     """Folded words: any script to ASCII, lower case, punctuation dropped."""
-    return _WORD.findall(anyascii(text).lower())
+    return folded_words(text)
 
 
 def folded(text: str) -> str:
-    return " ".join(words(text))
+    return fold(text)
 
 
 def csl_type(text: str) -> EntryType:
@@ -218,9 +218,7 @@ def parse_codes(text: str | None, parse: Any, what: str) -> list[Any]:
 def list_for_csl_source(text: str) -> ListCode:
     """A `sources` value: a CSL code (EL, SDN, NS-MBS...) or the full source name."""
     upper = text.strip().upper()
-    if upper in ("NS-MBS", "MBS"):
-        return ListCode.MBS
-    for name, code in SOURCE_LISTS.items():
-        if text.strip() == name:
+    for code, facts in LISTS.items():
+        if upper in facts.csl.other_codes or text.strip() == facts.csl.source:
             return code
     return ListCode(upper)

@@ -27,12 +27,21 @@ from sqlalchemy.engine import Connection
 
 from exportscreen import settings
 from exportscreen.casework import audit_trail as audit
-from exportscreen.model import Disposition, Entry, Hit, PartyScreener, entry_from_dict, to_plain
+from exportscreen.model import (
+    Disposition,
+    Entry,
+    Hit,
+    PartyScreener,
+    entry_from_dict,
+    to_json_data,
+    to_plain,
+)
 from exportscreen.screening.tabular import BadRow, ColumnRole, open_table, resolve_columns
-from exportscreen.sources.common import RowProblem, SourceError, country_code
+from exportscreen.sources.common import RowProblem, SourceError
 from exportscreen.sources.problems import BadRows
 from exportscreen.store import Store, entry_change
 from exportscreen.store.schema import alerts, counterparties, decisions, entry_states, suppressions
+from exportscreen.text.countries import country_code
 
 # A false-positive decision holds this long unless the analyst sets another expiry; stale accept
 # lists are a known enforcement finding (domain.md §6), so suppressions never last forever.
@@ -328,7 +337,7 @@ class Register:
                 run.already_open += 1  # decided (true match, escalated...) and nothing changed
                 return
             changed = {"reason": "the entry or the counterparty changed since the last decision"}
-        explanation = to_plain(hit.explanation)
+        explanation = to_json_data(hit.explanation)
         if changed:
             explanation["changed_since_decision"] = changed
         result = conn.execute(

@@ -27,7 +27,7 @@ from exportscreen.casework.register import Counterparty, Register
 from exportscreen.matching.delta_filter import DeltaNames, FilterResult, InvertedMaps, delta_names
 from exportscreen.matching.index import MatchIndex
 from exportscreen.matching.signature import SIGNATURE_FORMAT, Signature, signature
-from exportscreen.model import EntryChange, ListCode, to_plain
+from exportscreen.model import EntryChange, ListCode, to_json_data, to_plain
 from exportscreen.screening.screener import REACH_MARGIN, Screener
 from exportscreen.store import Store, StoreError
 from exportscreen.store.schema import audit_log, counterparties
@@ -447,7 +447,7 @@ class RescreenReport:
             "within_reach": self.within_reach,
             "screened": self.screened,
             "fresh": self.fresh,
-            "hits": [to_plain(h) for h in self.hits],
+            "hits": [to_json_data(h) for h in self.hits],
             "alerts_raised": list(self.alerts_raised),
             "alerts_closed": list(self.alerts_closed),
             "already_open": self.already_open,

@@ -55,8 +55,8 @@ from exportscreen.decisions.transaction import (
     Transaction,
     normalize_eccn,
 )
+from exportscreen.lists import LIST_NAMES
 from exportscreen.model import (
-    LIST_NAMES,
     Disposition,
     Entry,
     EntryType,

@@ -39,7 +39,8 @@ from exportscreen.decisions.policy import (
     AffiliatesRuleSchedule,
     RuleStatus,
 )
-from exportscreen.model import LIST_NAMES, Entry, ListCode, Outcome
+from exportscreen.lists import LIST_NAMES
+from exportscreen.model import Entry, ListCode, Outcome
 from exportscreen.sources.common import SourceError, identity_text
 
 FIFTY = Decimal(50)

@@ -2,8 +2,9 @@
 
 Every list of the Consolidated Screening List gets one ``ListPolicy`` row: who publishes it, what a
 confirmed match means (domain notes §3), whether that depends on the items, and the text an analyst
-reads. Code elsewhere looks rules up here instead of branching on list codes, so that a change in
-the law is a change in this table.
+reads. The rows are read from ``exportscreen/lists.yaml`` (through ``exportscreen.lists``, which
+checks them at import); code elsewhere looks rules up here instead of branching on list codes, so
+that a change in the law is a change in that file.
 
 Also declared here, because they are facts about the rules rather than about any one entry:
 review-policy meanings, foreign-direct-product footnotes, Federal Register documents whose effective
@@ -25,20 +26,14 @@ from typing import Annotated, Any, TypeVar
 import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
 
+# ItemScope and ListAction are declared with the lists' data; re-exported for the decision code.
+from exportscreen.lists import LISTS
+from exportscreen.lists import ItemScope as ItemScope
+from exportscreen.lists import ListAction as ListAction
 from exportscreen.model import Citation, ListCode, Outcome, ReviewPolicy
 from exportscreen.sources.common import SourceError
 
 # --- what a confirmed match on each list means ---------------------------------------------
-
-
-class ListAction(enum.StrEnum):
-    """The tool action of domain notes §3. ESCALATE and FLAG have no Outcome of their own."""
-
-    PROHIBITED = "prohibited"
-    LICENSE_REQUIRED = "license-required"
-    HOLD = "hold"
-    ESCALATE = "escalate"  # a specialist must read the listing: its effect is set record by record
-    FLAG = "flag"  # a restriction that is not an export restriction (e.g. investment bans)
 
 
 # ESCALATE holds the transaction until the specialist has read the listing; FLAG is reported but
@@ -50,14 +45,6 @@ ACTION_OUTCOMES: Mapping[ListAction, Outcome] = {
     ListAction.ESCALATE: Outcome.HOLD,
     ListAction.FLAG: Outcome.NO_LIST_RESTRICTION,
 }
-
-
-class ItemScope(enum.StrEnum):
-    """Which items a confirmed match restricts."""
-
-    ANY_DEALING = "any-dealing"  # the restriction does not depend on the items
-    ENTRY_SCOPE = "entry-scope"  # the entry's own License Requirement column (Entity List)
-    MEU_SUPPLEMENT_2 = "meu-supplement-2"  # items in Supp. No. 2 to Part 744 (§744.21)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,141 +69,10 @@ class ListPolicy:
         return ACTION_OUTCOMES[self.action]
 
 
-def _policies(*rows: ListPolicy) -> Mapping[ListCode, ListPolicy]:
-    table = {row.code: row for row in rows}
-    missing = set(ListCode) - set(table)
-    if missing:  # a new ListCode must come with its meaning
-        raise RuntimeError(f"no list policy for {sorted(missing)}")
-    return table
-
-
-LIST_POLICIES: Mapping[ListCode, ListPolicy] = _policies(
-    ListPolicy(
-        code=ListCode.DPL,
-        agency="Commerce / BIS",
-        action=ListAction.PROHIBITED,
-        items=ItemScope.ANY_DEALING,
-        effect="Denied Persons List: any dealing that would violate the terms of the denial order "
-        "is prohibited.",
-        regulation="15 CFR 764.3(a)(2) and the denial order",
-    ),
-    ListPolicy(
-        code=ListCode.EL,
-        agency="Commerce / BIS",
-        action=ListAction.LICENSE_REQUIRED,
-        items=ItemScope.ENTRY_SCOPE,
-        effect="Entity List: a licence is required for the items in the entry's License "
-        "Requirement column, reviewed under the entry's License Review Policy.",
-        regulation="15 CFR 744.11, 744.16 and Supp. No. 4 to Part 744",
-        section_748_5_parties_only=True,
-        licence_exceptions="No licence exceptions unless the entry names one (15 CFR 744.16(b)).",
-    ),
-    ListPolicy(
-        code=ListCode.UVL,
-        agency="Commerce / BIS",
-        action=ListAction.HOLD,
-        items=ItemScope.ANY_DEALING,
-        effect="Unverified List: a red flag to resolve before proceeding. No licence exceptions; "
-        "a shipment that needs no licence requires a signed UVL statement from the listed party.",
-        regulation="15 CFR 744.15 and Supp. No. 6 to Part 744; statement kept per 762.2(b)(52)",
-        section_748_5_parties_only=True,
-        licence_exceptions="No licence exceptions (15 CFR 744.15(a)).",
-        uvl_statement_required=True,
-    ),
-    ListPolicy(
-        code=ListCode.MEU,
-        agency="Commerce / BIS",
-        action=ListAction.LICENSE_REQUIRED,
-        items=ItemScope.MEU_SUPPLEMENT_2,
-        effect="Military End-User List: a licence is required for items listed in Supplement "
-        "No. 2 to Part 744 (any item subject to the EAR for Russia and Belarus).",
-        regulation="15 CFR 744.21 and Supp. No. 7 to Part 744",
-        section_748_5_parties_only=True,
-        licence_exceptions="Only License Exception GOV (15 CFR 740.11(b)(2)(i)-(ii)).",
-        default_review=ReviewPolicy.PRESUMPTION_OF_DENIAL,
-    ),
-    ListPolicy(
-        code=ListCode.SDN,
-        agency="Treasury / OFAC",
-        action=ListAction.PROHIBITED,
-        items=ItemScope.ANY_DEALING,
-        effect="Specially Designated Nationals: blocked; U.S. persons may not deal with the party "
-        "or in its property.",
-        regulation="31 CFR Chapter V; the EAR add 15 CFR 744.8, 744.12-744.14 for some programs",
-    ),
-    ListPolicy(
-        code=ListCode.FSE,
-        agency="Treasury / OFAC",
-        action=ListAction.PROHIBITED,
-        items=ItemScope.ANY_DEALING,
-        effect="Foreign Sanctions Evaders: transactions by U.S. persons or within the United "
-        "States are prohibited.",
-        regulation="Executive Order 13608",
-    ),
-    ListPolicy(
-        code=ListCode.SSI,
-        agency="Treasury / OFAC",
-        action=ListAction.ESCALATE,
-        items=ItemScope.ANY_DEALING,
-        effect="Sectoral Sanctions Identifications: only the activities in the applicable "
-        "directive (e.g. new debt or equity) are prohibited; a specialist must read the directive.",
-        regulation="Executive Order 13662 directives",
-    ),
-    ListPolicy(
-        code=ListCode.ISN,
-        agency="State / ISN",
-        action=ListAction.ESCALATE,
-        items=ItemScope.ANY_DEALING,
-        effect="Nonproliferation sanctions: the measures depend on the statute; the Federal "
-        "Register notice is the official record.",
-        regulation="Various nonproliferation statutes",
-    ),
-    ListPolicy(
-        code=ListCode.DTC,
-        agency="State / DDTC",
-        action=ListAction.PROHIBITED,
-        items=ItemScope.ANY_DEALING,
-        effect="AECA/ITAR debarred: barred from taking part, directly or indirectly, in exports "
-        "of defence articles or services (an ITAR restriction, not an EAR one).",
-        regulation="22 CFR 127.7",
-    ),
-    ListPolicy(
-        code=ListCode.CAP,
-        agency="Treasury / OFAC",
-        action=ListAction.ESCALATE,
-        items=ItemScope.ANY_DEALING,
-        effect="CAPTA list: correspondent or payable-through accounts for the listed foreign "
-        "bank are barred or conditioned; the finance team must review the payment route.",
-        regulation="31 CFR 561 and related CAPTA determinations",
-    ),
-    ListPolicy(
-        code=ListCode.MBS,
-        agency="Treasury / OFAC",
-        action=ListAction.ESCALATE,
-        items=ItemScope.ANY_DEALING,
-        effect="Non-SDN Menu-Based Sanctions: sanctions short of blocking, chosen record by "
-        "record; a specialist must read the listing.",
-        regulation="CAATSA and related authorities",
-    ),
-    ListPolicy(
-        code=ListCode.CMIC,
-        agency="Treasury / OFAC",
-        action=ListAction.FLAG,
-        items=ItemScope.ANY_DEALING,
-        effect="Non-SDN Chinese Military-Industrial Complex: restricts U.S. persons' securities "
-        "investment; it is not an export licence requirement.",
-        regulation="Executive Order 13959, as amended by 14032",
-    ),
-    ListPolicy(
-        code=ListCode.PLC,
-        agency="Treasury / OFAC",
-        action=ListAction.PROHIBITED,
-        items=ItemScope.ANY_DEALING,
-        effect="Non-SDN Palestinian Legislative Council list: transactions involving these "
-        "individuals must be rejected.",
-        regulation="31 CFR 594 / 597",
-    ),
-)
+LIST_POLICIES: Mapping[ListCode, ListPolicy] = {
+    code: ListPolicy(code=code, agency=facts.agency, **facts.meaning.model_dump())
+    for code, facts in LISTS.items()
+}
 
 # SDN programs for which the EAR add their own licence requirement for all items subject to the
 # EAR (15 CFR 744.8, 744.12-744.14, and Iraq 746.3), on top of OFAC's blocking.

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from exportscreen.decisions.policy import IsoDate, load_document
 from exportscreen.model import EntryType
-from exportscreen.sources.common import country_code
+from exportscreen.text.countries import country_code
 
 EAR99 = "EAR99"
 _ECCN = re.compile(r"^(?P<head>[0-9][A-Ea-e][0-9]{3})(?P<tail>(?:\.[A-Za-z0-9]+)*)$")

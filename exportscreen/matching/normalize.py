@@ -8,7 +8,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from anyascii import anyascii
+from exportscreen.text.folding import fold
 
 # A name longer than this is cut (deterministically, at this many characters) before analysis:
 # no listed name comes near it, and it bounds the work done on a hostile or garbled input.
@@ -21,7 +21,6 @@ _JOINERS = {"\u200c", "\u200d", "\u2060", "\ufeff"}
 _APOSTROPHES = re.compile(r"['’‘`ʻʼʿʾ´]")
 _WORD = re.compile(r"[^\W_]+")
 _ASCII_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-_NOT_ALNUM = re.compile(r"[^a-z0-9]+")
 
 
 class Script(enum.StrEnum):
@@ -104,7 +103,6 @@ def word_script(word: str) -> Script:
 
 
 def ascii_fold(text: str) -> str:
-    """Lower-case ASCII letters and digits only (anyascii romanises every script)."""
-    if text.isascii():
-        return _NOT_ALNUM.sub("", text.lower())
-    return _NOT_ALNUM.sub("", anyascii(text).lower())
+    """One token's ASCII key: lower-case letters and digits only, its pieces joined
+    (``exportscreen.text.folding``)."""
+    return fold(text, separator="")

@@ -40,7 +40,7 @@ from exportscreen.matching.score import (
     NUMBER_MISMATCH_PENALTY,
 )
 from exportscreen.model import Entry, EntryType, MatchKind, Penalty, TokenMatch
-from exportscreen.sources.common import country_code
+from exportscreen.text.countries import country_code
 
 ALGORITHM = "exportscreen-match/2"
 TYPE_MISMATCH_PENALTY = 0.15

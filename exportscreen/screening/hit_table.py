@@ -15,7 +15,7 @@ from typing import Protocol, Self
 from exportscreen.model import EntryType, Hit, LicenceScope, PartyScreener, ReviewPolicy
 from exportscreen.screening.screener import entry_type
 from exportscreen.screening.tabular import Column, ColumnKind
-from exportscreen.sources.common import country_code
+from exportscreen.text.countries import country_code
 
 OUTPUT_COLUMNS: tuple[Column, ...] = (
     Column("input_id"),

@@ -16,6 +16,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import msgspec
 import numpy as np
 
 from exportscreen import settings
@@ -32,7 +33,7 @@ from exportscreen.matching.score import NameScore, QueryToken, prepare, score_na
 from exportscreen.model import Entry, EntryType, Explanation, Hit, ListCode
 from exportscreen.screening.features import ALGORITHM as ALGORITHM  # screener.ALGORITHM, as before
 from exportscreen.screening.features import DEFAULT_CONFIG, MatcherConfig, QueryFacts, qualify
-from exportscreen.sources.common import country_code
+from exportscreen.text.countries import country_code
 
 # Candidates from the index that are aligned and scored in full, best first.
 SCORED_CANDIDATES = 60
@@ -73,6 +74,11 @@ class _Query:
     tokens: list[QueryToken]
 
 
+# The serialised screener's header: which version of each list the index was built from.
+_VERSIONS_HEADER = msgspec.json.Encoder()
+_VERSIONS_HEADER_DECODER = msgspec.json.Decoder(dict[ListCode, int])
+
+
 class Screener:
     """Screens names against an index of list entries. Build with ``open`` (from the store) or
     ``from_entries``; ship to other processes with ``to_bytes`` / ``from_bytes`` (or pickle)."""
@@ -101,18 +107,17 @@ class Screener:
 
     def to_bytes(self) -> bytes:
         """The index and version ids, for ``from_bytes`` in another process."""
-        versions = {code.value: number for code, number in self.version_ids.items()}
-        header = repr(versions).encode("utf-8")
+        header = _VERSIONS_HEADER.encode(dict(self.version_ids))
         return len(header).to_bytes(4, "big") + header + self._match_index.to_bytes()
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Screener:
         size = int.from_bytes(data[:4], "big")
-        import ast
-
-        versions = ast.literal_eval(data[4 : 4 + size].decode("utf-8"))
+        # A JSON object of list code -> version id, checked on the way in (an unknown list code
+        # or a non-integer id raises rather than building a screener with wrong provenance).
+        versions = _VERSIONS_HEADER_DECODER.decode(data[4 : 4 + size])
         index = MatchIndex.from_bytes(data[4 + size :])
-        return cls(index, {ListCode(code): int(n) for code, n in versions.items()})
+        return cls(index, versions)
 
     def __reduce__(self) -> tuple[Any, tuple[bytes]]:
         return (Screener.from_bytes, (self.to_bytes(),))

@@ -21,16 +21,16 @@ from exportscreen.model import Address, Entry, EntryType, ListCode
 from exportscreen.sources.common import (
     ParsedSource,
     SourceError,
-    country_code,
     parse_citations,
     sha256_of,
     split_names,
 )
 from exportscreen.sources.dpl_tsv import dpl_entry_type
-from exportscreen.sources.name_ids import assign_name_ids, country_named
+from exportscreen.sources.name_ids import assign_name_ids
 from exportscreen.sources.problems import BadRows
 from exportscreen.sources.reading import read_json
 from exportscreen.sources.terms import parse_licence
+from exportscreen.text.countries import country_code, country_named
 
 FORMAT: Final = "bis_json"
 

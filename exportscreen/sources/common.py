@@ -1,21 +1,17 @@
-"""What every loader shares: the parse result, bad-row reporting, stable entry ids, countries and
-Federal Register citations."""
+"""What every loader shares: the parse result, bad-row reporting, stable entry ids and Federal
+Register citations. Countries are in ``exportscreen.text.countries``."""
 
 from __future__ import annotations
 
 import hashlib
 import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache
 from pathlib import Path
 
-import pycountry
-from anyascii import anyascii
-
 from exportscreen.model import Citation, Entry, ListCode, RuleChange
+from exportscreen.text.folding import fold
 
 
 class SourceError(ValueError):
@@ -89,8 +85,7 @@ def identity_text(text: str) -> str:
     """The form of a name or address that identity keys are built from: ASCII, lower case,
     letters and digits only. Deliberately simpler than the matcher's normalisation, which may
     evolve: an id must never change because the matcher got smarter."""
-    folded = anyascii(unicodedata.normalize("NFKC", text)).lower()
-    return " ".join(re.findall(r"[a-z0-9]+", folded))
+    return fold(text, compatibility=True)
 
 
 def entry_id(lst: ListCode, *parts: str) -> str:
@@ -128,105 +123,6 @@ def disambiguate(entries: list[Entry], extra_key: dict[str, str]) -> list[Entry]
             new_id = f"{new_id}-{n + 1}"
         result.append(replace(e, id=new_id))
     return result
-
-
-# --- countries ------------------------------------------------------------------------------
-
-_COUNTRY_ALIASES = {
-    "china, people's republic of": "CN",
-    "china": "CN",
-    "people's republic of china": "CN",
-    "hong kong": "HK",
-    "taiwan": "TW",
-    "russia": "RU",
-    "iran": "IR",
-    "syria": "SY",
-    "north korea": "KP",
-    "korea, north": "KP",
-    "korea, democratic people's republic of": "KP",
-    "south korea": "KR",
-    "korea, south": "KR",
-    "korea, republic of": "KR",
-    "burma": "MM",
-    "laos": "LA",
-    "vietnam": "VN",
-    "venezuela": "VE",
-    "bolivia": "BO",
-    "moldova": "MD",
-    "tanzania": "TZ",
-    "macau": "MO",
-    "macao": "MO",
-    "turkey": "TR",
-    "turkiye": "TR",
-    "czech republic": "CZ",
-    "united kingdom": "GB",
-    "uk": "GB",
-    "england": "GB",
-    "united states": "US",
-    "usa": "US",
-    "u.s.": "US",
-    "united arab emirates": "AE",
-    "uae": "AE",
-    "congo, democratic republic of the": "CD",
-    "democratic republic of the congo": "CD",
-    "congo, republic of the": "CG",
-    "cote d'ivoire": "CI",
-    "ivory coast": "CI",
-    "west bank": "PS",
-    "gaza": "PS",
-    "palestinian territories": "PS",
-    "kosovo": "XK",
-    "region: crimea": "UA",
-    "crimea": "UA",
-    "crimea region of ukraine": "UA",
-    "brunei": "BN",
-    "cape verde": "CV",
-    "swaziland": "SZ",
-    "the bahamas": "BS",
-    "bahamas": "BS",
-    "the netherlands": "NL",
-    "holland": "NL",
-    "netherlands antilles": "AN",
-    "kyrgyzstan": "KG",
-    "micronesia": "FM",
-    "st. kitts and nevis": "KN",
-    "st. lucia": "LC",
-    "st. vincent and the grenadines": "VC",
-    "vatican city": "VA",
-    "yemen, republic of": "YE",
-    # OFAC's own spellings.
-    "palestinian": "PS",
-    "region: gaza": "PS",
-    "cote d ivoire": "CI",
-    "man, isle of": "IM",
-    "bahamas, the": "BS",
-    "region: northern mali": "ML",
-}
-
-
-@lru_cache(maxsize=4096)
-def country_code(value: str) -> str:
-    """ISO 3166-1 alpha-2 for a country as lists print it ("CHINA, PEOPLE'S REPUBLIC OF",
-    "Iran", "IR", "Korea, North"), or "" when it is not a country we can name."""
-    text = " ".join(value.strip().strip(".").split())
-    if not text:
-        return ""
-    lowered = anyascii(text).lower()
-    if lowered in _COUNTRY_ALIASES:
-        return _COUNTRY_ALIASES[lowered]
-    if len(text) == 2 and text.isalpha():
-        found = pycountry.countries.get(alpha_2=text.upper())
-        return found.alpha_2 if found else ("XK" if text.upper() == "XK" else "")
-    if len(text) == 3 and text.isalpha() and text.isupper():
-        found = pycountry.countries.get(alpha_3=text.upper())
-        if found:
-            return str(found.alpha_2)
-    # Exact names only: pycountry's fuzzy search also matches provinces and cities ("Sichuan",
-    # "Hamburg"), which would put addresses in the wrong country.
-    try:
-        return str(pycountry.countries.lookup(text).alpha_2)
-    except LookupError:
-        return ""
 
 
 # --- Federal Register citations -------------------------------------------------------------

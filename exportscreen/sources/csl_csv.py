@@ -19,11 +19,11 @@ from typing import Final
 import pycountry
 
 from exportscreen.model import Address, Identifier
-from exportscreen.sources.common import ParsedSource, SourceError, country_code, split_names
+from exportscreen.sources.common import ParsedSource, SourceError, split_names
 from exportscreen.sources.csl_json import CslRecord, EntryCollector, identifier_notes
-from exportscreen.sources.name_ids import country_named
 from exportscreen.sources.problems import BadRows
 from exportscreen.sources.reading import delimited_rows
+from exportscreen.text.countries import country_code, country_named
 
 FORMAT: Final = "csl_csv"
 

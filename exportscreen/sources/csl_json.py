@@ -17,12 +17,12 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Final
 
+from exportscreen.lists import LISTS
 from exportscreen.model import Address, Entry, EntryType, Identifier, ListCode
 from exportscreen.sources.bis_json import aliases_from
 from exportscreen.sources.common import (
     ParsedSource,
     SourceError,
-    country_code,
     parse_citations,
     sha256_of,
     split_names,
@@ -32,43 +32,22 @@ from exportscreen.sources.name_ids import assign_name_ids
 from exportscreen.sources.problems import BadRows
 from exportscreen.sources.reading import read_json
 from exportscreen.sources.terms import parse_licence, parse_review
+from exportscreen.text.countries import country_code
 
 FORMAT: Final = "csl_json"
 
 # The `source` column spells each list out in full; the code in parentheses is the CSL code except
-# for the menu-based sanctions list ("NS-MBS List").
+# for the menu-based sanctions list ("NS-MBS List"). Both are declared in lists.yaml.
 SOURCE_LISTS: Final[Mapping[str, ListCode]] = {
-    "Entity List (EL) - Bureau of Industry and Security": ListCode.EL,
-    "Military End User (MEU) List - Bureau of Industry and Security": ListCode.MEU,
-    "Unverified List (UVL) - Bureau of Industry and Security": ListCode.UVL,
-    "Denied Persons List (DPL) - Bureau of Industry and Security": ListCode.DPL,
-    "Specially Designated Nationals (SDN) - Treasury Department": ListCode.SDN,
-    "Sectoral Sanctions Identifications List (SSI) - Treasury Department": ListCode.SSI,
-    "Foreign Sanctions Evaders (FSE) - Treasury Department": ListCode.FSE,
-    "Nonproliferation Sanctions (ISN) - State Department": ListCode.ISN,
-    "ITAR Debarred (DTC) - State Department": ListCode.DTC,
-    "Capta List (CAP) - Treasury Department": ListCode.CAP,
-    "Non-SDN Chinese Military-Industrial Complex Companies List (CMIC) - Treasury Department": (
-        ListCode.CMIC
-    ),
-    "Non-SDN Menu-Based Sanctions List (NS-MBS List) - Treasury Department": ListCode.MBS,
-    "Palestinian Legislative Council List (PLC) - Treasury Department": ListCode.PLC,
+    facts.csl.source: code for code, facts in LISTS.items()
 }
 _CODE_IN_SOURCE = re.compile(r"\((?P<code>[A-Z][A-Z-]+)(?: List)?\)")
-_CODE_ALIASES: Final = {"NS-MBS": ListCode.MBS, "MBS": ListCode.MBS}
+_CODE_ALIASES: Final[Mapping[str, ListCode]] = {
+    other: code for code, facts in LISTS.items() for other in facts.csl.other_codes
+}
 
 # Lists whose `entity_number` is OFAC's ent_num: ids from it are shared with the OFAC loaders.
-OFAC_NUMBERED: Final = frozenset(
-    {
-        ListCode.SDN,
-        ListCode.SSI,
-        ListCode.FSE,
-        ListCode.PLC,
-        ListCode.CAP,
-        ListCode.CMIC,
-        ListCode.MBS,
-    }
-)
+OFAC_NUMBERED: Final = frozenset(code for code, facts in LISTS.items() if facts.csl.ofac_numbered)
 
 _TYPES: Final = {
     "individual": EntryType.INDIVIDUAL,

@@ -18,13 +18,13 @@ from exportscreen.model import Address, Entry, EntryType, ListCode
 from exportscreen.sources.common import (
     ParsedSource,
     SourceError,
-    country_code,
     parse_citations,
     sha256_of,
 )
 from exportscreen.sources.name_ids import assign_name_ids
 from exportscreen.sources.problems import BadRows
 from exportscreen.sources.reading import delimited_rows
+from exportscreen.text.countries import country_code
 
 FORMAT: Final = "dpl_tsv"
 

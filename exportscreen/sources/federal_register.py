@@ -24,7 +24,6 @@ from exportscreen.model import Address, ChangeKind, Citation, Entry, EntryType, 
 from exportscreen.sources.common import (
     ParsedSource,
     SourceError,
-    country_code,
     entry_id,
     identity_text,
     parse_citations,
@@ -32,6 +31,7 @@ from exportscreen.sources.common import (
 )
 from exportscreen.sources.problems import BadRows
 from exportscreen.sources.terms import parse_licence, parse_review
+from exportscreen.text.countries import country_code
 
 FORMAT = "federal_register"
 

@@ -43,6 +43,7 @@ import httpx
 import tenacity
 
 from exportscreen import settings
+from exportscreen.lists import LISTS, lists_published_in
 from exportscreen.model import ListCode
 from exportscreen.sources import read_head
 from exportscreen.sources.common import SourceError
@@ -117,14 +118,6 @@ _CSL_DOWNLOADS = "https://data.trade.gov/downloadable_consolidated_screening_lis
 
 # OFAC's legacy CSVs have no header: every record starts with its numeric ent_num.
 _OFAC_RECORD = _expect(rb'"?\d+"?,')
-_OFAC_NON_SDN = (
-    ListCode.SSI,
-    ListCode.FSE,
-    ListCode.PLC,
-    ListCode.CAP,
-    ListCode.CMIC,
-    ListCode.MBS,
-)
 
 
 def _ofac_csv(name: str) -> RemoteFile:
@@ -137,14 +130,14 @@ def _ofac_csv(name: str) -> RemoteFile:
 SOURCES: tuple[Source, ...] = (
     Source(
         key="ofac-sdn",
-        lists=(ListCode.SDN,),
+        lists=lists_published_in("ofac-sdn"),
         format="ofac_csv",
         files=tuple(_ofac_csv(n) for n in ("SDN.CSV", "ADD.CSV", "ALT.CSV", "SDN_COMMENTS.CSV")),
         description="OFAC Specially Designated Nationals, legacy CSV set",
     ),
     Source(
         key="ofac-cons",
-        lists=_OFAC_NON_SDN,
+        lists=lists_published_in("ofac-cons"),
         format="ofac_csv",
         files=tuple(
             _ofac_csv(n)
@@ -154,7 +147,7 @@ SOURCES: tuple[Source, ...] = (
     ),
     Source(
         key="ofac-cons-enhanced",
-        lists=_OFAC_NON_SDN,
+        lists=lists_published_in("ofac-cons-enhanced"),
         format="ofac_xml",
         files=(
             RemoteFile(_OFAC_EXPORTS + "CONS_ENHANCED.ZIP", Compression.ZIP, _expect(rb"<\?xml")),
@@ -163,7 +156,7 @@ SOURCES: tuple[Source, ...] = (
     ),
     Source(
         key="bis-dpl",
-        lists=(ListCode.DPL,),
+        lists=lists_published_in("bis-dpl"),
         format="dpl_tsv",
         files=(
             RemoteFile(
@@ -176,7 +169,7 @@ SOURCES: tuple[Source, ...] = (
     ),
     Source(
         key="csl",
-        lists=tuple(ListCode),
+        lists=lists_published_in("csl"),
         format="csl_csv",
         files=(
             RemoteFile(
@@ -189,7 +182,7 @@ SOURCES: tuple[Source, ...] = (
     ),
     Source(
         key="csl-json",
-        lists=tuple(ListCode),
+        lists=lists_published_in("csl-json"),
         format="csl_json",
         files=(
             RemoteFile(_CSL_DOWNLOADS + "consolidated.json", Compression.NONE, _expect(rb"[\[{]")),
@@ -201,6 +194,28 @@ SOURCES: tuple[Source, ...] = (
 # What `update` fetches when no source is named: every list once, each from its own agency where
 # the agency publishes a machine-readable file, the rest from the CSL.
 DEFAULT_SOURCES: tuple[str, ...] = ("ofac-sdn", "ofac-cons", "bis-dpl", "csl")
+
+
+def _check_publications() -> None:
+    """lists.yaml names publications by key: a key that is not a source here, a source that
+    carries no list, or a list whose system of record `update` would not fetch by default is a
+    mistake in that file or in this one, and fails the import."""
+    keys = {s.key for s in SOURCES}
+    for code, facts in LISTS.items():
+        unknown = sorted(set(facts.published_in) - keys)
+        if unknown:
+            raise RuntimeError(f"lists.yaml, list {code}: unknown publication {unknown}")
+        if facts.published_in[0] not in DEFAULT_SOURCES:
+            raise RuntimeError(
+                f"lists.yaml, list {code}: its own publication {facts.published_in[0]!r} is not "
+                "among the default sources"
+            )
+    empty = [s.key for s in SOURCES if not s.lists]
+    if empty:
+        raise RuntimeError(f"no list in lists.yaml is published in {empty}")
+
+
+_check_publications()
 
 
 def source(key: str) -> Source:

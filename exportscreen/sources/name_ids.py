@@ -9,20 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from functools import lru_cache
 from typing import Final
 
 from exportscreen.model import Address, Entry
-from exportscreen.sources.common import country_code, disambiguate, entry_id
-
-
-@lru_cache(maxsize=8192)
-def country_named(text: str) -> str:
-    """ISO code for text that is a country's name, and only a country's name: the last part of
-    an address may be one. Codes ("DE", "USA") are too short to tell from a state or a postal
-    abbreviation there, so only names of four letters or more count."""
-    cleaned = " ".join(text.strip().strip(".").split())
-    return country_code(cleaned) if len(cleaned) >= 4 else ""
+from exportscreen.sources.common import disambiguate, entry_id
+from exportscreen.text.countries import country_named
 
 
 def address_key(address: Address) -> str:
@@ -57,4 +48,4 @@ def assign_name_ids(entries: Sequence[Entry]) -> list[Entry]:
     return disambiguate(named, extra)
 
 
-__all__ = ["address_key", "assign_name_ids", "country_named"]
+__all__ = ["address_key", "assign_name_ids"]

@@ -29,10 +29,10 @@ from exportscreen.model import Address, Entry, EntryType, Identifier, ListCode
 from exportscreen.sources.common import (
     ParsedSource,
     SourceError,
-    country_code,
     sha256_of,
 )
 from exportscreen.sources.problems import BadRows
+from exportscreen.text.countries import country_code
 
 FORMAT = "ofac_csv"
 

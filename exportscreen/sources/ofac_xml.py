@@ -25,11 +25,11 @@ from exportscreen.model import Address, Entry, EntryType, Identifier, ListCode
 from exportscreen.sources.common import (
     ParsedSource,
     SourceError,
-    country_code,
     sha256_of,
 )
 from exportscreen.sources.ofac_csv import ofac_date
 from exportscreen.sources.problems import BadRows
+from exportscreen.text.countries import country_code
 
 FORMAT = "ofac_xml"
 

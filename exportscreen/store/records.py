@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from exportscreen.model import LIST_NAMES, Entry, EntryChange, FieldChange, ListCode, ListVersion
+from exportscreen.lists import LIST_NAMES
+from exportscreen.model import Entry, EntryChange, FieldChange, ListCode, ListVersion
 
 
 class VersionKind(enum.StrEnum):

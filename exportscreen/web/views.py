@@ -42,7 +42,8 @@ from exportscreen.api.jobs import JobError
 from exportscreen.api.state import Services, services
 from exportscreen.api.trail import record_screening
 from exportscreen.casework.register import Register
-from exportscreen.model import LIST_NAMES, Disposition, Entry, Hit
+from exportscreen.lists import LIST_NAMES
+from exportscreen.model import Disposition, Entry, Hit
 from exportscreen.store import Diff, StoreError
 
 WEB_DIR = Path(__file__).parent

@@ -29,7 +29,7 @@ from exportscreen.api.schemas_compat import CslResponse, CslResult, CslSource
 from exportscreen.api.state import LoadedLists, Services, services
 from exportscreen.api.trail import AUDITED_HITS, record_screening
 from exportscreen.model import Entry, Hit
-from exportscreen.sources.common import country_code
+from exportscreen.text.countries import country_code
 
 router = APIRouter(prefix="/consolidated_screening_list/v1", tags=["CSL-compatible"])
 

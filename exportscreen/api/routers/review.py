@@ -20,7 +20,7 @@ from exportscreen.api.schemas import (
 )
 from exportscreen.api.state import Services, services
 from exportscreen.casework.register import Alert, Counterparty, Register
-from exportscreen.sources.common import country_code
+from exportscreen.text.countries import country_code
 
 router = APIRouter(prefix="/v1", tags=["review"])
 AlertId = Annotated[int, Path(ge=1, le=2**31 - 1)]

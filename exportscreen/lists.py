@@ -1,0 +1,164 @@
+"""Every per-list fact, read once from ``lists.yaml`` and checked when this module is imported.
+
+A list's name, agency, the meaning of a match on it, its FollowTheMoney topic and yente dataset,
+its spelling in the Consolidated Screening List and the publications that carry it are declared in
+one data file, so that adding a list or correcting a legal text is one edit. A file that does not
+hold exactly one valid row per ``ListCode`` stops the import with a ``ListsFileError`` naming the
+row and the field: a list without a declared meaning must never be screened as if it had none.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from importlib import resources
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, ValidationError
+
+from exportscreen.model import ListCode, ReviewPolicy
+
+LISTS_FILE = "lists.yaml"
+
+
+class ListAction(enum.StrEnum):
+    """The tool action of domain notes §3. ESCALATE and FLAG have no Outcome of their own."""
+
+    PROHIBITED = "prohibited"
+    LICENSE_REQUIRED = "license-required"
+    HOLD = "hold"
+    ESCALATE = "escalate"  # a specialist must read the listing: its effect is set record by record
+    FLAG = "flag"  # a restriction that is not an export restriction (e.g. investment bans)
+
+
+class ItemScope(enum.StrEnum):
+    """Which items a confirmed match restricts."""
+
+    ANY_DEALING = "any-dealing"  # the restriction does not depend on the items
+    ENTRY_SCOPE = "entry-scope"  # the entry's own License Requirement column (Entity List)
+    MEU_SUPPLEMENT_2 = "meu-supplement-2"  # items in Supp. No. 2 to Part 744 (§744.21)
+
+
+class _Row(BaseModel):
+    # A typo'd field is refused rather than ignored; strings and booleans are strict (a bare
+    # number is not a text, "yes" is not a boolean).
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ListMeaning(_Row):
+    """What a confirmed match on the list means for a transaction (``decisions.policy``)."""
+
+    action: ListAction
+    items: ItemScope
+    effect: StrictStr = Field(min_length=1)  # what a true match means, for the analyst
+    regulation: StrictStr = Field(min_length=1)
+    # EL, MEU and UVL requirements attach when the listed person is a party under §748.5(c)-(f):
+    # purchaser, intermediate consignee, ultimate consignee, end user; not a freight forwarder.
+    section_748_5_parties_only: StrictBool = False
+    licence_exceptions: StrictStr = ""
+    uvl_statement_required: StrictBool = False
+    # The review policy to show when the entry itself states none (MEU entries point to §744.21).
+    default_review: ReviewPolicy = ReviewPolicy.NONE
+
+
+class FtmFacts(_Row):
+    """How the list appears to FollowTheMoney / yente clients."""
+
+    topic: StrictStr = Field(min_length=1)  # an FtM topic, checked against FtM's own in api.ftm
+    dataset: StrictStr = Field(pattern=r"^[a-z0-9_]+$")
+
+
+class CslFacts(_Row):
+    """How the trade.gov Consolidated Screening List names the list."""
+
+    source: StrictStr = Field(min_length=1)  # the full `source` cell, e.g. "Entity List (EL) - ..."
+    other_codes: tuple[StrictStr, ...] = ()  # codes besides the ListCode ("NS-MBS" for MBS)
+    ofac_numbered: StrictBool = False  # its entity_number is OFAC's ent_num
+
+
+class ListFacts(_Row):
+    code: ListCode
+    name: StrictStr = Field(min_length=1)
+    agency: StrictStr = Field(min_length=1)
+    meaning: ListMeaning
+    ftm: FtmFacts
+    csl: CslFacts
+    published_in: tuple[StrictStr, ...] = Field(min_length=1)  # sources.fetch keys
+
+
+class _ListsFile(_Row):
+    lists: tuple[ListFacts, ...]
+
+
+class ListsFileError(ValueError):
+    """``lists.yaml`` is not a valid declaration of every list."""
+
+    def __init__(self, row: str | None, field: str | None, message: str) -> None:
+        self.row = row
+        self.field = field
+        self.message = message
+        where = LISTS_FILE
+        if row is not None:
+            where += f", row {row}"
+        if field:
+            where += f", field {field!r}"
+        super().__init__(f"{where}: {message}")
+
+
+def _row_label(data: Any, index: int) -> str:
+    """``3 (code DPL)`` when the row's code can be read, else the row number alone."""
+    rows = data.get("lists") if isinstance(data, dict) else None
+    if isinstance(rows, list) and index < len(rows) and isinstance(rows[index], dict):
+        code = rows[index].get("code")
+        if code is not None:
+            return f"{index + 1} (code {code})"
+    return str(index + 1)
+
+
+def parse_lists(text: str) -> Mapping[ListCode, ListFacts]:
+    """The facts of every list from the YAML text of a lists file, or a ListsFileError."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        raise ListsFileError(None, None, f"invalid YAML: {error}") from error
+    try:
+        document = _ListsFile.model_validate(data)
+    except ValidationError as error:
+        first = error.errors()[0]
+        location = list(first["loc"])
+        row: str | None = None
+        if len(location) >= 2 and location[0] == "lists" and isinstance(location[1], int):
+            row = _row_label(data, location[1])
+            location = location[2:]
+        field = ".".join(str(part) for part in location) or None
+        raise ListsFileError(row, field, first["msg"]) from error
+    table: dict[ListCode, ListFacts] = {}
+    for index, facts in enumerate(document.lists):
+        if facts.code in table:
+            raise ListsFileError(_row_label(data, index), "code", "a second row for this list")
+        table[facts.code] = facts
+    missing = [code.value for code in ListCode if code not in table]
+    if missing:  # a new ListCode must come with its meaning
+        raise ListsFileError(None, "lists", f"no row for {', '.join(missing)}")
+    datasets = [facts.ftm.dataset for facts in table.values()]
+    if len(set(datasets)) != len(datasets):
+        raise ListsFileError(None, "ftm.dataset", "two lists share a dataset name")
+    # Keep ListCode order, whatever the file's order: displays iterate these tables.
+    return {code: table[code] for code in ListCode}
+
+
+def _load() -> Mapping[ListCode, ListFacts]:
+    text = resources.files("exportscreen").joinpath(LISTS_FILE).read_text(encoding="utf-8")
+    return parse_lists(text)
+
+
+LISTS: Mapping[ListCode, ListFacts] = _load()
+
+# Views kept under the names the rest of the code has always used.
+LIST_NAMES: Mapping[ListCode, str] = {code: facts.name for code, facts in LISTS.items()}
+
+
+def lists_published_in(source_key: str) -> tuple[ListCode, ...]:
+    """The lists a publication (a ``sources.fetch`` key) carries, in ListCode order."""
+    return tuple(code for code, facts in LISTS.items() if source_key in facts.published_in)

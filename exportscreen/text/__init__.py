@@ -1,0 +1,1 @@
+"""Text facts every room shares: country names and codes, and ASCII folding."""
