@@ -62,9 +62,7 @@ async def screen(body: ScreenRequest, principal: Viewer, request: Request) -> Re
     query = body.model_dump(exclude_none=True, exclude_defaults=True, mode="json")
     query["name"] = body.name
     try:
-        record = await write_screening(
-            found, principal, "api.screen", [query], [hits], loaded, threshold
-        )
+        record = await write_screening(found, principal, [query], [hits], loaded, threshold)
     except (AuditWriterClosed, sa.exc.OperationalError):
         raise _audit_unavailable() from None
     answer = {
