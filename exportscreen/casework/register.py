@@ -31,6 +31,7 @@ from exportscreen.model import Disposition, Entry, Hit, PartyScreener, entry_fro
 from exportscreen.screening.tabular import BadRow, find_column, open_table
 from exportscreen.sources.common import RowProblem, SourceError, country_code
 from exportscreen.store import Store, entry_change
+from exportscreen.store import counterparties as stored_parties
 from exportscreen.store.schema import alerts, counterparties, decisions, entry_states, suppressions
 
 # A false-positive decision holds this long unless the analyst sets another expiry; stale accept
@@ -196,40 +197,22 @@ class Register:
         return report
 
     def _upsert(self, conn: Connection, party: Counterparty) -> str:
-        existing = conn.execute(
-            sa.select(counterparties).where(counterparties.c.external_id == party.external_id)
-        ).first()
-        now = _now()
-        values = {
-            "name": party.name,
-            "country": party.country,
-            "type": party.type,
-            "address": party.address,
-            "data": {"hash": party.state_hash()},
-            "updated_at": now,
-        }
-        if existing is None:
-            conn.execute(
-                counterparties.insert().values(
-                    external_id=party.external_id, created_at=now, **values
-                )
-            )
-            return "added"
-        if _counterparty(existing) == party:
-            return "unchanged"
-        conn.execute(
-            counterparties.update().where(counterparties.c.id == existing.id).values(**values)
+        return stored_parties.upsert(
+            conn,
+            external_id=party.external_id,
+            name=party.name,
+            country=party.country,
+            type=party.type,
+            address=party.address,
+            state_hash=party.state_hash(),
         )
-        return "updated"
 
     def add(self, party: Counterparty) -> None:
         with audit.writing(self.engine) as conn:
             self._upsert(conn, party)
 
     def counterparties(self) -> list[Counterparty]:
-        with self.engine.connect() as conn:
-            rows = conn.execute(sa.select(counterparties).order_by(counterparties.c.id))
-            return [_counterparty(r) for r in rows]
+        return [_counterparty(r) for r in stored_parties.rows(self.engine, with_data=False)]
 
     # --- screening the register ------------------------------------------------------------
 
@@ -247,11 +230,7 @@ class Register:
         ``only_entries`` keeps just the hits on those entry ids: a re-screen after a list change
         looks only at the added and changed entries (see ``rescreen``)."""
         run = ScreeningRun()
-        with self.engine.connect() as conn:
-            query = sa.select(counterparties).order_by(counterparties.c.id)
-            if external_ids is not None:
-                query = query.where(counterparties.c.external_id.in_(list(external_ids)))
-            rows = list(conn.execute(query))
+        rows = stored_parties.rows(self.engine, external_ids=external_ids, with_data=False)
         findings: list[tuple[Any, list[Hit]]] = []
         for row in rows:
             party = _counterparty(row)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Generator, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -124,6 +124,16 @@ def iter_rows(
         query = query.where(audit_log.c.created_at < end)
     with engine.connect() as conn:
         for row in conn.execute(query):
+            yield AuditRecord(
+                row.seq, row.created_at, row.actor, row.action, row.payload, row.prev_hash, row.hash
+            )
+
+
+def latest_of(engine: Engine, actions: Sequence[str]) -> Generator[AuditRecord, None, None]:
+    """The records of ``actions``, newest first (read as they are walked)."""
+    query = sa.select(audit_log).where(audit_log.c.action.in_(list(actions)))
+    with engine.connect() as conn:
+        for row in conn.execute(query.order_by(audit_log.c.seq.desc())):
             yield AuditRecord(
                 row.seq, row.created_at, row.actor, row.action, row.payload, row.prev_hash, row.hash
             )
