@@ -51,7 +51,7 @@ from rich.console import Console
 from rich.table import Table
 
 from exportscreen import settings
-from exportscreen.api.auth import Role, add_user, create_key
+from exportscreen.ops.accounts import Role, add_user, create_key
 from exportscreen.ops.loading import load_paths
 from exportscreen.store import Store
 

@@ -45,11 +45,9 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 
-import sqlalchemy as sa
-from sqlalchemy.engine import Engine
-
 from exportscreen.casework import audit_trail as audit
-from exportscreen.store.engine import create_engine
+from exportscreen.store.engine import Engine, create_engine
+from exportscreen.store.errors import DatabaseUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -171,7 +169,7 @@ class AuditWriter:
             else:
                 try:
                     outcomes = self._append(self._quick_engine, batch)
-                except sa.exc.OperationalError:
+                except DatabaseUnavailable:
                     # Another process holds the write lock for longer (a list import on
                     # SQLite can, for seconds): wait for it on a thread, not on the loop.
                     self._contended = True
@@ -189,7 +187,7 @@ class AuditWriter:
         def write() -> None:
             try:
                 outcomes = self._append(self._engine, batch)
-            except sa.exc.OperationalError as error:
+            except DatabaseUnavailable as error:
                 outcomes = self._failed(batch, error)
             else:
                 self._contended = False
@@ -204,7 +202,7 @@ class AuditWriter:
         self._claim(batch)
         try:
             outcomes = self._append(self._engine, batch)
-        except sa.exc.OperationalError as error:
+        except DatabaseUnavailable as error:
             outcomes = self._failed(batch, error)
         _settle_all(outcomes)
 
@@ -223,11 +221,11 @@ class AuditWriter:
         return [(pending, None, error) for pending in batch]
 
     def _append(self, engine: Engine, batch: list[_Pending]) -> list[_Outcome]:
-        """Append ``batch`` in one transaction; OperationalError when the database fails."""
+        """Append ``batch`` in one transaction; DatabaseUnavailable when the database fails."""
         try:
             with audit.writing(engine) as conn:
                 written = [audit.record(conn, p.actor, p.action, p.payload) for p in batch]
-        except sa.exc.OperationalError:
+        except DatabaseUnavailable:
             raise
         except Exception as error:
             if len(batch) > 1:

@@ -119,7 +119,10 @@ class JobStore:
         version_ids: dict[str, int],
         threshold: float,
         best_only: bool = False,
+        caller: audit.Caller | None = None,
     ) -> JobStatus:
+        """Queue the screening of ``upload``; ``caller`` is who the audit record names (by
+        default ``owner``, through the API)."""
         suffix = Path(file_name).suffix.lower()
         if suffix not in INPUT_SUFFIXES:
             raise JobError(
@@ -144,8 +147,9 @@ class JobStore:
             threshold=threshold,
         )
         self._save(folder, status)
+        who = caller or audit.Caller(owner, audit.Interface.API)
         self._executor.submit(
-            self._run, folder, status, input_path, screener, version_ids, threshold, best_only
+            self._run, folder, status, who, input_path, screener, version_ids, threshold, best_only
         )
         return status
 
@@ -153,6 +157,7 @@ class JobStore:
         self,
         folder: Path,
         status: JobStatus,
+        caller: audit.Caller,
         input_path: Path,
         screener: Screener,
         version_ids: dict[str, int],
@@ -191,22 +196,16 @@ class JobStore:
                 has_errors_file=report.errors_path is not None,
                 finished_at=datetime.now(UTC).isoformat(),
             )
-            audit.append(
-                self._store.engine,
-                status.owner,
-                "api.batch",
-                {
-                    "job": status.id,
-                    "file": status.file_name,
-                    "algorithm": screener.algorithm,
-                    "threshold": threshold,
-                    "list_versions": version_ids,
-                    "rows": report.rows_read,
-                    "screened": report.rows_screened,
-                    "hits": report.hits_written,
-                    "bad_rows": report.bad_rows,
-                },
+            event = audit.batch_event(
+                caller,
+                report,
+                job=status.id,
+                file=status.file_name,
+                algorithm=screener.algorithm,
+                threshold=threshold,
+                list_versions=version_ids,
             )
+            audit.write(audit.StoreSink(self._store.engine), event)
         self._save(folder, final)
 
 

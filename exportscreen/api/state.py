@@ -26,11 +26,11 @@ from exportscreen.store import ListSummary, Store
 
 if TYPE_CHECKING:
     from exportscreen.api.audit_writer import AuditWriter
-    from exportscreen.api.auth import KeyAuthenticator
     from exportscreen.api.config import ApiConfig
     from exportscreen.api.jobs import JobStore
     from exportscreen.api.limits import LoadShedder, RateLimiter
     from exportscreen.api.metrics import Metrics
+    from exportscreen.api.principal import KeyAuthenticator
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,7 @@
 """Audit records for the API's screenings: who asked what, against which list versions, with
 which algorithm and threshold, and what was found. A screening is answered only after its record
-is committed, so no answer exists that the trail does not show. Records go through the process's
+is committed, so no answer exists that the trail does not show. The records are built by
+``casework.audit_trail`` (the same as every other interface's) and go through the process's
 ``AuditWriter``, which commits them in small batches (see ``audit_writer``)."""
 
 from __future__ import annotations
@@ -10,74 +11,72 @@ from typing import Any
 
 from exportscreen.api.auth import Principal
 from exportscreen.api.state import LoadedLists, Services
-from exportscreen.casework.audit_trail import AuditRecord
+from exportscreen.casework.audit_trail import (
+    AUDITED_HITS,
+    SCREEN,
+    AuditEvent,
+    AuditRecord,
+    Caller,
+    Interface,
+    screening_event,
+)
 from exportscreen.model import Hit
 
-# Enough to reconstruct what the caller was shown without storing whole result pages.
-AUDITED_HITS = 25
+__all__ = ["AUDITED_HITS", "caller", "record_screening", "write_screening"]
 
 
-def summarise(hits: Sequence[Hit]) -> list[dict[str, Any]]:
-    return [
-        {"entry": h.entry.id, "score": h.score, "matched_name": h.matched_name}
-        for h in hits[:AUDITED_HITS]
-    ]
+def caller(principal: Principal, interface: Interface = Interface.API) -> Caller:
+    """The trail's view of a request's principal."""
+    return Caller(principal.user, interface, role=principal.role.label, key_id=principal.key_id)
 
 
-def _summary(item: Hit | Mapping[str, Any]) -> Mapping[str, Any]:
-    return summarise([item])[0] if isinstance(item, Hit) else item
-
-
-def screening_payload(
+def _event(
     principal: Principal,
+    interface: Interface,
+    action: str,
     queries: Sequence[Mapping[str, Any]],
     results: Sequence[Sequence[Hit | Mapping[str, Any]]],
     loaded: LoadedLists,
     threshold: float | None,
-) -> dict[str, Any]:
-    """The record of a request's screenings (one per query). ``results`` are hits, or already
-    summarised hits (``summarise``) for searches that do not produce Hit objects."""
-    return {
-        "key_id": principal.key_id,
-        "role": principal.role.label,
-        "algorithm": loaded.screener.algorithm,
-        "threshold": threshold,
-        "list_versions": loaded.version_ids,
-        "screenings": [
-            {
-                "query": dict(query),
-                "hit_count": len(hits),
-                "hits": [_summary(h) for h in hits[:AUDITED_HITS]],
-            }
-            for query, hits in zip(queries, results, strict=True)
-        ],
-    }
+) -> AuditEvent:
+    return screening_event(
+        caller(principal, interface),
+        queries,
+        results,
+        algorithm=loaded.screener.algorithm,
+        list_versions=loaded.version_ids,
+        threshold=threshold,
+        action=action,
+    )
 
 
 def record_screening(
     services: Services,
     principal: Principal,
-    action: str,
     queries: Sequence[Mapping[str, Any]],
     results: Sequence[Sequence[Hit | Mapping[str, Any]]],
     loaded: LoadedLists,
     threshold: float | None,
+    *,
+    action: str = SCREEN,
+    interface: Interface = Interface.API,
 ) -> int:
     """Append the record and wait for its commit (for endpoints on worker threads); returns
     its seq."""
-    payload = screening_payload(principal, queries, results, loaded, threshold)
-    return services.audit.append(principal.user, action, payload).seq
+    event = _event(principal, interface, action, queries, results, loaded, threshold)
+    return services.audit.append(event.actor, event.action, event.payload).seq
 
 
 async def write_screening(
     services: Services,
     principal: Principal,
-    action: str,
     queries: Sequence[Mapping[str, Any]],
     results: Sequence[Sequence[Hit | Mapping[str, Any]]],
     loaded: LoadedLists,
     threshold: float | None,
+    *,
+    action: str = SCREEN,
 ) -> AuditRecord:
     """``record_screening`` for endpoints on the event loop."""
-    payload = screening_payload(principal, queries, results, loaded, threshold)
-    return await services.audit.write(principal.user, action, payload)
+    event = _event(principal, Interface.API, action, queries, results, loaded, threshold)
+    return await services.audit.write(event.actor, event.action, event.payload)

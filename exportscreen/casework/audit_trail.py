@@ -5,42 +5,246 @@ record's hash, so editing or deleting any record (or re-ordering them) breaks th
 point on and ``verify`` names the first broken record. exportscreen never deletes audit records:
 the EAR (15 CFR 762.6) asks for five years from the latest of export, reexport or end of
 transaction, and a tool cannot know when that is, so retention is left to the database's owner.
+
+The table and its chain are ``store.audit_log``'s; this module says what the records mean. The
+records of screenings, batches and determinations are built here, once (``screening_event``,
+``batch_event``, ``determination_event``), so that the CLI, the API, the web UI and the Python
+API record the same action with the same payload keys, and an auditor's query over the trail
+finds them all. Each interface hands the event to a sink: the API its batching ``AuditWriter``,
+the CLI and the Python API a ``StoreSink`` that commits at once.
 """
 
 from __future__ import annotations
 
 import csv
-import hashlib
+import enum
 import json
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
-import sqlalchemy as sa
-from sqlalchemy.engine import Connection, Engine
+from exportscreen.model import Hit, ListCode, Outcome
+from exportscreen.store import audit_log
+from exportscreen.store.audit_log import (
+    GENESIS_HASH,
+    AuditRecord,
+    append,
+    record,
+    writing,
+)
 
-from exportscreen.model import to_plain
-from exportscreen.store.engine import SQLITE_WRITER
-from exportscreen.store.schema import audit_log
+if TYPE_CHECKING:
+    from exportscreen.decisions.determination import Determination
+    from exportscreen.decisions.transaction import Transaction
+    from exportscreen.screening.batch import BatchReport
+    from exportscreen.store.engine import Engine
 
-GENESIS_HASH = "0" * 64
+__all__ = [
+    "AUDITED_HITS",
+    "BATCH",
+    "CSL_SEARCH",
+    "DETERMINE",
+    "GENESIS_HASH",
+    "MATCH",
+    "RETENTION_YEARS",
+    "SCREEN",
+    "AuditEvent",
+    "AuditRecord",
+    "AuditSink",
+    "Caller",
+    "Interface",
+    "StoreSink",
+    "VerifyResult",
+    "append",
+    "batch_event",
+    "determination_event",
+    "export",
+    "record",
+    "records",
+    "screening_event",
+    "summarise",
+    "verify",
+    "writing",
+]
+
 RETENTION_YEARS = 5  # 15 CFR 762.6: the minimum; shown in exports for the auditor
-_WRITE_RETRIES = 3
-_PG_AUDIT_LOCK = 0x6578_7363_6175  # an arbitrary constant naming "the audit chain" lock
+
+# --- what is recorded ---------------------------------------------------------------------------
+
+# The action names are those the API has always written (existing trails hold them), now written
+# by every interface; which one made the record is the payload's "interface".
+SCREEN = "api.screen"
+MATCH = "api.match"  # the yente-compatible /match: several named queries in one request
+CSL_SEARCH = "api.csl_search"  # the CSL search API: a name search over the lists, fuzzy or not
+BATCH = "api.batch"
+DETERMINE = "api.determine"
+
+# Enough to reconstruct what the caller was shown without storing whole result pages.
+AUDITED_HITS = 25
+
+
+class Interface(enum.StrEnum):
+    """Which way in the request came: recorded in every event's payload."""
+
+    API = "api"
+    UI = "ui"
+    CLI = "cli"
+    PYTHON = "python"
 
 
 @dataclass(frozen=True, slots=True)
-class AuditRecord:
-    seq: int
-    created_at: datetime
+class Caller:
+    """Who asked, as the trail records it. ``role`` and ``key_id`` are the API's (None on the
+    command line, which has neither)."""
+
+    user: str
+    interface: Interface
+    role: str | None = None
+    key_id: int | None = None
+
+    def fields(self) -> dict[str, Any]:
+        return {"interface": self.interface.value, "key_id": self.key_id, "role": self.role}
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEvent:
+    """One record to append: who, what, and the details."""
+
     actor: str
     action: str
     payload: Mapping[str, Any]
-    prev_hash: str
-    hash: str
+
+
+class AuditSink(Protocol):
+    """Where events go: the API's batching ``AuditWriter`` or a ``StoreSink``. ``append``
+    returns once the record is committed."""
+
+    def append(self, actor: str, action: str, payload: Mapping[str, Any]) -> AuditRecord: ...
+
+
+class StoreSink:
+    """Appends each record at once, in a transaction of its own (the CLI, the Python API)."""
+
+    def __init__(self, engine: Engine):
+        self._engine = engine
+
+    def append(self, actor: str, action: str, payload: Mapping[str, Any]) -> AuditRecord:
+        return append(self._engine, actor, action, payload)
+
+
+def write(sink: AuditSink, event: AuditEvent) -> AuditRecord:
+    """Append ``event`` through ``sink`` and return the committed record."""
+    return sink.append(event.actor, event.action, event.payload)
+
+
+def summarise(hits: Sequence[Hit]) -> list[dict[str, Any]]:
+    return [
+        {"entry": h.entry.id, "score": h.score, "matched_name": h.matched_name}
+        for h in hits[:AUDITED_HITS]
+    ]
+
+
+def _summary(item: Hit | Mapping[str, Any]) -> Mapping[str, Any]:
+    return summarise([item])[0] if isinstance(item, Hit) else item
+
+
+def _versions(list_versions: Mapping[ListCode, int] | Mapping[str, int]) -> dict[str, int]:
+    return {
+        code.value if isinstance(code, ListCode) else code: number
+        for code, number in list_versions.items()
+    }
+
+
+def screening_event(
+    caller: Caller,
+    queries: Sequence[Mapping[str, Any]],
+    results: Sequence[Sequence[Hit | Mapping[str, Any]]],
+    *,
+    algorithm: str,
+    list_versions: Mapping[ListCode, int] | Mapping[str, int],
+    threshold: float | None,
+    action: str = SCREEN,
+) -> AuditEvent:
+    """The record of screenings (one per query): what was asked, against which list versions,
+    with which algorithm and threshold, and what was found. ``results`` are hits, or already
+    summarised hits (``summarise``) for searches that do not produce Hit objects."""
+    return AuditEvent(
+        caller.user,
+        action,
+        {
+            **caller.fields(),
+            "algorithm": algorithm,
+            "threshold": threshold,
+            "list_versions": _versions(list_versions),
+            "screenings": [
+                {
+                    "query": dict(query),
+                    "hit_count": len(hits),
+                    "hits": [_summary(h) for h in hits[:AUDITED_HITS]],
+                }
+                for query, hits in zip(queries, results, strict=True)
+            ],
+        },
+    )
+
+
+def batch_event(
+    caller: Caller,
+    report: BatchReport,
+    *,
+    file: str,
+    algorithm: str,
+    threshold: float | None,
+    list_versions: Mapping[ListCode, int] | Mapping[str, int],
+    job: str | None = None,
+) -> AuditEvent:
+    """The record of a file screened (``job``: the API's job id, None on the command line)."""
+    return AuditEvent(
+        caller.user,
+        BATCH,
+        {
+            **caller.fields(),
+            "job": job,
+            "file": file,
+            "algorithm": algorithm,
+            "threshold": threshold,
+            "list_versions": _versions(list_versions),
+            "rows": report.rows_read,
+            "screened": report.rows_screened,
+            "hits": report.hits_written,
+            "bad_rows": report.bad_rows,
+        },
+    )
+
+
+def determination_event(
+    caller: Caller,
+    transaction: Transaction,
+    result: Determination,
+    *,
+    algorithm: str,
+    list_versions: Mapping[ListCode, int] | Mapping[str, int],
+) -> AuditEvent:
+    """The record of a licence determination: the transaction, the outcome overall and per
+    party, and what it was judged against."""
+    return AuditEvent(
+        caller.user,
+        DETERMINE,
+        {
+            **caller.fields(),
+            "transaction": transaction.model_dump(mode="json"),
+            "outcome": Outcome(result.outcome).name,
+            "parties": {p.party.name: Outcome(p.outcome).name for p in result.parties},
+            "algorithm": algorithm,
+            "threshold": result.threshold,
+            "list_versions": _versions(list_versions),
+        },
+    )
+
+
+# --- checking and exporting the chain -----------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,120 +255,31 @@ class VerifyResult:
     problem: str
 
 
-def _digest(
-    seq: int, created_at: datetime, actor: str, action: str, payload: Any, prev: str
-) -> str:
-    body = json.dumps(
-        {
-            "seq": seq,
-            "created_at": created_at.astimezone(UTC).isoformat(),
-            "actor": actor,
-            "action": action,
-            "payload": payload,
-            "prev": prev,
-        },
-        sort_keys=True,
-        ensure_ascii=False,
-        separators=(",", ":"),
-    )
-    return hashlib.sha256(body.encode("utf-8")).hexdigest()
-
-
-def record(conn: Connection, actor: str, action: str, payload: Mapping[str, Any]) -> AuditRecord:
-    """Append one record inside the caller's transaction, so the audited change and its record
-    commit together or not at all. Concurrent writers cannot fork the chain: on PostgreSQL they
-    queue on an advisory lock held until commit (on SQLite the writer's transaction already holds
-    the database lock), and ``seq`` is unique as a last line of defence."""
-    if conn.dialect.name == "postgresql":
-        conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_AUDIT_LOCK})
-    plain = to_plain(dict(payload))
-    # Timestamps are stored to the microsecond on both back ends; the hash covers exactly that.
-    now = datetime.now(UTC)
-    for attempt in range(_WRITE_RETRIES):
-        tail = conn.execute(
-            sa.select(audit_log.c.seq, audit_log.c.hash).order_by(audit_log.c.seq.desc()).limit(1)
-        ).first()
-        seq = (tail.seq + 1) if tail else 1
-        prev = tail.hash if tail else GENESIS_HASH
-        digest = _digest(seq, now, actor, action, plain, prev)
-        try:
-            with conn.begin_nested():
-                conn.execute(
-                    audit_log.insert().values(
-                        seq=seq,
-                        created_at=now,
-                        actor=actor,
-                        action=action,
-                        payload=plain,
-                        prev_hash=prev,
-                        hash=digest,
-                    )
-                )
-        except sa.exc.IntegrityError:
-            if attempt == _WRITE_RETRIES - 1:
-                raise
-            continue
-        return AuditRecord(seq, now, actor, action, plain, prev, digest)
-    raise AssertionError("unreachable")
-
-
-@contextmanager
-def writing(engine: Engine) -> Iterator[Connection]:
-    """A transaction for writers of review and audit records. On SQLite it takes the write lock
-    when it begins (a deferred transaction that reads the chain's tail and then writes would fail
-    at once with "database is locked" when another writer got there first); on PostgreSQL only
-    audit writers queue (``record``), so screening never waits for a list import."""
-    options = {SQLITE_WRITER: True} if engine.dialect.name == "sqlite" else {}
-    with engine.connect().execution_options(**options) as conn, conn.begin():
-        yield conn
-
-
-def append(engine: Engine, actor: str, action: str, payload: Mapping[str, Any]) -> AuditRecord:
-    """``record`` in a transaction of its own."""
-    with writing(engine) as conn:
-        return record(conn, actor, action, payload)
-
-
-def _rows(
-    conn: Connection, start: datetime | None = None, end: datetime | None = None
-) -> Iterator[AuditRecord]:
-    query = sa.select(audit_log).order_by(audit_log.c.seq)
-    if start is not None:
-        query = query.where(audit_log.c.created_at >= start)
-    if end is not None:
-        query = query.where(audit_log.c.created_at < end)
-    for row in conn.execute(query):
-        yield AuditRecord(
-            row.seq, row.created_at, row.actor, row.action, row.payload, row.prev_hash, row.hash
-        )
-
-
 def verify(engine: Engine) -> VerifyResult:
     """Walk the whole chain; the first record whose sequence, link or hash is wrong is reported."""
     count = 0
     expected_prev = GENESIS_HASH
-    with engine.connect() as conn:
-        for count, rec in enumerate(_rows(conn), start=1):
-            if rec.seq != count:
-                missing = "deleted or re-numbered" if rec.seq > count else "duplicated"
-                return VerifyResult(
-                    False, count - 1, count, f"record {count} is {missing} (found seq {rec.seq})"
-                )
-            if rec.prev_hash != expected_prev:
-                return VerifyResult(
-                    False,
-                    count - 1,
-                    rec.seq,
-                    f"record {rec.seq} does not link to record {rec.seq - 1}",
-                )
-            recomputed = _digest(
-                rec.seq, rec.created_at, rec.actor, rec.action, rec.payload, rec.prev_hash
+    for count, rec in enumerate(audit_log.iter_rows(engine), start=1):
+        if rec.seq != count:
+            missing = "deleted or re-numbered" if rec.seq > count else "duplicated"
+            return VerifyResult(
+                False, count - 1, count, f"record {count} is {missing} (found seq {rec.seq})"
             )
-            if recomputed != rec.hash:
-                return VerifyResult(
-                    False, count - 1, rec.seq, f"record {rec.seq} was edited after it was written"
-                )
-            expected_prev = rec.hash
+        if rec.prev_hash != expected_prev:
+            return VerifyResult(
+                False,
+                count - 1,
+                rec.seq,
+                f"record {rec.seq} does not link to record {rec.seq - 1}",
+            )
+        recomputed = audit_log.digest(
+            rec.seq, rec.created_at, rec.actor, rec.action, rec.payload, rec.prev_hash
+        )
+        if recomputed != rec.hash:
+            return VerifyResult(
+                False, count - 1, rec.seq, f"record {rec.seq} was edited after it was written"
+            )
+        expected_prev = rec.hash
     return VerifyResult(True, count, None, "")
 
 
@@ -179,8 +294,7 @@ def records(
 ) -> list[AuditRecord]:
     """Records created from ``start`` to ``end`` inclusive (whole days, UTC)."""
     lo, hi = _bounds(start, end)
-    with engine.connect() as conn:
-        return list(_rows(conn, lo, hi))
+    return list(audit_log.iter_rows(engine, lo, hi))
 
 
 def export(engine: Engine, path: Path, start: date | None = None, end: date | None = None) -> int:

@@ -22,9 +22,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
-import sqlalchemy as sa
-from sqlalchemy.engine import Connection
-
 from exportscreen import settings
 from exportscreen.casework import audit_trail as audit
 from exportscreen.model import (
@@ -32,7 +29,6 @@ from exportscreen.model import (
     Entry,
     Hit,
     PartyScreener,
-    entry_from_dict,
     to_json_data,
     to_plain,
 )
@@ -40,7 +36,11 @@ from exportscreen.screening.tabular import BadRow, ColumnRole, open_table, resol
 from exportscreen.sources.common import RowProblem, SourceError
 from exportscreen.sources.problems import BadRows
 from exportscreen.store import Store, entry_change
-from exportscreen.store.schema import alerts, counterparties, decisions, entry_states, suppressions
+from exportscreen.store import alerts as stored_alerts
+from exportscreen.store import counterparties as stored_parties
+from exportscreen.store import decisions as stored_decisions
+from exportscreen.store.engine import Connection
+from exportscreen.store.queries import entry_state
 from exportscreen.text.countries import country_code
 
 # A false-positive decision holds this long unless the analyst sets another expiry; stale accept
@@ -97,12 +97,6 @@ class RegisterImport:
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def _new_id(result: sa.CursorResult[Any]) -> int:
-    key = result.inserted_primary_key
-    assert key is not None
-    return int(key[0])
 
 
 def _counterparty(row: Any) -> Counterparty:
@@ -194,40 +188,22 @@ class Register:
         return report
 
     def _upsert(self, conn: Connection, party: Counterparty) -> str:
-        existing = conn.execute(
-            sa.select(counterparties).where(counterparties.c.external_id == party.external_id)
-        ).first()
-        now = _now()
-        values = {
-            "name": party.name,
-            "country": party.country,
-            "type": party.type,
-            "address": party.address,
-            "data": {"hash": party.state_hash()},
-            "updated_at": now,
-        }
-        if existing is None:
-            conn.execute(
-                counterparties.insert().values(
-                    external_id=party.external_id, created_at=now, **values
-                )
-            )
-            return "added"
-        if _counterparty(existing) == party:
-            return "unchanged"
-        conn.execute(
-            counterparties.update().where(counterparties.c.id == existing.id).values(**values)
+        return stored_parties.upsert(
+            conn,
+            external_id=party.external_id,
+            name=party.name,
+            country=party.country,
+            type=party.type,
+            address=party.address,
+            state_hash=party.state_hash(),
         )
-        return "updated"
 
     def add(self, party: Counterparty) -> None:
         with audit.writing(self.engine) as conn:
             self._upsert(conn, party)
 
     def counterparties(self) -> list[Counterparty]:
-        with self.engine.connect() as conn:
-            rows = conn.execute(sa.select(counterparties).order_by(counterparties.c.id))
-            return [_counterparty(r) for r in rows]
+        return [_counterparty(r) for r in stored_parties.rows(self.engine, with_data=False)]
 
     # --- screening the register ------------------------------------------------------------
 
@@ -245,11 +221,7 @@ class Register:
         ``only_entries`` keeps just the hits on those entry ids: a re-screen after a list change
         looks only at the added and changed entries (see ``rescreen``)."""
         run = ScreeningRun()
-        with self.engine.connect() as conn:
-            query = sa.select(counterparties).order_by(counterparties.c.id)
-            if external_ids is not None:
-                query = query.where(counterparties.c.external_id.in_(list(external_ids)))
-            rows = list(conn.execute(query))
+        rows = stored_parties.rows(self.engine, external_ids=external_ids, with_data=False)
         findings: list[tuple[Any, list[Hit]]] = []
         for row in rows:
             party = _counterparty(row)
@@ -294,34 +266,16 @@ class Register:
         party = _counterparty(row)
         entry_hash = hit.entry.content_hash()
         party_hash = party.state_hash()
-        same_pair = (alerts.c.counterparty_id == row.id) & (alerts.c.entry_id == hit.entry.id)
-        previous = conn.execute(
-            sa.select(alerts)
-            .where(same_pair & (alerts.c.status != "closed"))
-            .order_by(alerts.c.id.desc())
-        ).first()
+        previous = stored_alerts.latest_not_closed(conn, row.id, hit.entry.id)
         if previous is not None and previous.status == "open":
             if (previous.entry_state_hash, previous.counterparty_hash) == (entry_hash, party_hash):
                 run.already_open += 1
                 return
             # Either side changed while the alert was open: replace it with one that says how.
-            conn.execute(
-                alerts.update()
-                .where(alerts.c.id == previous.id)
-                .values(
-                    status="closed",
-                    closed_at=_now(),
-                    closed_reason="superseded: the entry or the counterparty changed",
-                )
+            stored_alerts.close(
+                conn, [previous.id], "superseded: the entry or the counterparty changed"
             )
-        suppression = conn.execute(
-            sa.select(suppressions)
-            .where(
-                (suppressions.c.counterparty_id == row.id)
-                & (suppressions.c.entry_id == hit.entry.id)
-            )
-            .order_by(suppressions.c.id.desc())
-        ).first()
+        suppression = stored_decisions.latest_suppression(conn, row.id, hit.entry.id)
         changed: dict[str, Any] = {}
         if suppression is not None:
             live = suppression.expires_at is None or suppression.expires_at > _now()
@@ -340,36 +294,33 @@ class Register:
         explanation = to_json_data(hit.explanation)
         if changed:
             explanation["changed_since_decision"] = changed
-        result = conn.execute(
-            alerts.insert().values(
-                counterparty_id=row.id,
-                entry_id=hit.entry.id,
-                entry_state_hash=entry_hash,
-                counterparty_hash=party_hash,
-                score=hit.score,
-                matched_name=hit.matched_name,
-                explanation=explanation,
-                status="open",
-                created_at=_now(),
-            )
+        alert_id = stored_alerts.insert(
+            conn,
+            counterparty_id=row.id,
+            entry_id=hit.entry.id,
+            entry_state_hash=entry_hash,
+            counterparty_hash=party_hash,
+            score=hit.score,
+            matched_name=hit.matched_name,
+            explanation=explanation,
         )
-        run.raised.append(_new_id(result))
+        run.raised.append(alert_id)
 
     def _what_changed(
-        self, conn: Connection, suppression: Any, entry: Entry, party: Counterparty, live: bool
+        self,
+        conn: Connection,
+        suppression: stored_decisions.SuppressionRow,
+        entry: Entry,
+        party: Counterparty,
+        live: bool,
     ) -> dict[str, Any]:
         result: dict[str, Any] = {}
-        if not live:
+        if not live and suppression.expires_at is not None:
             result["suppression"] = f"expired on {suppression.expires_at.date().isoformat()}"
         if suppression.entry_state_hash != entry.content_hash():
-            before_row = conn.execute(
-                sa.select(entry_states.c.data).where(
-                    (entry_states.c.entry_id == entry.id)
-                    & (entry_states.c.content_hash == suppression.entry_state_hash)
-                )
-            ).first()
-            if before_row is not None:
-                change = entry_change(entry_from_dict(before_row.data), entry)
+            before = entry_state(conn, entry.id, suppression.entry_state_hash)
+            if before is not None:
+                change = entry_change(before, entry)
                 result["entry"] = [
                     {"field": f.field, "before": to_plain(f.before), "after": to_plain(f.after)}
                     for f in (change.fields if change else ())
@@ -383,46 +334,26 @@ class Register:
     # --- alerts and decisions --------------------------------------------------------------
 
     def alerts(self, status: str | None = "open") -> list[Alert]:
-        query = (
-            sa.select(alerts, counterparties)
-            .join(counterparties, counterparties.c.id == alerts.c.counterparty_id)
-            .order_by(alerts.c.id)
-        )
-        if status:
-            query = query.where(alerts.c.status == status)
-        with self.engine.connect() as conn:
-            return [self._alert(r) for r in conn.execute(query)]
+        return [self._alert(r) for r in stored_alerts.with_parties(self.engine, status)]
 
     def alert(self, alert_id: int) -> Alert | None:
-        query = (
-            sa.select(alerts, counterparties)
-            .join(counterparties, counterparties.c.id == alerts.c.counterparty_id)
-            .where(alerts.c.id == alert_id)
-        )
-        with self.engine.connect() as conn:
-            row = conn.execute(query).first()
+        row = stored_alerts.one_with_party(self.engine, alert_id)
         return self._alert(row) if row else None
 
     @staticmethod
-    def _alert(row: Any) -> Alert:
-        mapping = row._mapping
-        party = Counterparty(
-            mapping["external_id"],
-            mapping["name"],
-            mapping["country"],
-            mapping["type"],
-            mapping["address"],
-        )
+    def _alert(row: stored_alerts.AlertWithParty) -> Alert:
+        party = Counterparty(row.external_id, row.name, row.country, row.type, row.address)
+        alert = row.alert
         return Alert(
-            id=mapping[alerts.c.id],
+            id=alert.id,
             counterparty=party,
-            entry_id=mapping["entry_id"],
-            score=mapping["score"],
-            matched_name=mapping["matched_name"],
-            status=mapping["status"],
-            created_at=mapping[alerts.c.created_at],
-            explanation=mapping["explanation"],
-            closed_reason=mapping["closed_reason"],
+            entry_id=alert.entry_id,
+            score=alert.score,
+            matched_name=alert.matched_name,
+            status=alert.status,
+            created_at=alert.created_at,
+            explanation=alert.explanation,
+            closed_reason=alert.closed_reason,
         )
 
     def decide(
@@ -441,7 +372,7 @@ class Register:
         if not reason.strip():
             raise ValueError("a decision needs a reason")
         with audit.writing(self.engine) as conn:
-            row = conn.execute(sa.select(alerts).where(alerts.c.id == alert_id)).first()
+            row = stored_alerts.get(conn, alert_id)
             if row is None:
                 raise LookupError(f"no alert {alert_id}")
             # Re-deciding is allowed (escalations get resolved), but never on a closed alert.
@@ -450,33 +381,27 @@ class Register:
             now = _now()
             if disposition is Disposition.FALSE_POSITIVE and expires_at is None:
                 expires_at = now + timedelta(days=DEFAULT_SUPPRESSION_DAYS)
-            decision_id = _new_id(
-                conn.execute(
-                    decisions.insert().values(
-                        alert_id=alert_id,
-                        disposition=disposition.value,
-                        reason=reason,
-                        decided_by=user,
-                        created_at=now,
-                        expires_at=expires_at
-                        if disposition is Disposition.FALSE_POSITIVE
-                        else None,
-                    )
-                )
+            decision_id = stored_decisions.insert(
+                conn,
+                alert_id=alert_id,
+                disposition=disposition.value,
+                reason=reason,
+                decided_by=user,
+                created_at=now,
+                expires_at=expires_at if disposition is Disposition.FALSE_POSITIVE else None,
             )
             # needs_info keeps the alert in the queue; the other dispositions take it out.
             status = "open" if disposition is Disposition.NEEDS_INFO else "decided"
-            conn.execute(alerts.update().where(alerts.c.id == alert_id).values(status=status))
+            stored_alerts.set_status(conn, alert_id, status)
             if disposition is Disposition.FALSE_POSITIVE:
-                conn.execute(
-                    suppressions.insert().values(
-                        counterparty_id=row.counterparty_id,
-                        entry_id=row.entry_id,
-                        entry_state_hash=row.entry_state_hash,
-                        counterparty_hash=row.counterparty_hash,
-                        expires_at=expires_at,
-                        decision_id=decision_id,
-                    )
+                stored_decisions.suppress(
+                    conn,
+                    counterparty_id=row.counterparty_id,
+                    entry_id=row.entry_id,
+                    entry_state_hash=row.entry_state_hash,
+                    counterparty_hash=row.counterparty_hash,
+                    expires_at=expires_at,
+                    decision_id=decision_id,
                 )
             audit.record(
                 conn,
@@ -497,33 +422,17 @@ class Register:
     def confirmed(self) -> dict[tuple[str, str], Disposition]:
         """The latest decision per (counterparty name, entry id): what a licence determination
         needs to know about a transaction's parties, which it knows by name."""
-        query = (
-            sa.select(counterparties.c.name, alerts.c.entry_id, decisions.c.disposition)
-            .join(alerts, alerts.c.id == decisions.c.alert_id)
-            .join(counterparties, counterparties.c.id == alerts.c.counterparty_id)
-            .order_by(decisions.c.id)
-        )
-        with self.engine.connect() as conn:
-            return {(r.name, r.entry_id): Disposition(r.disposition) for r in conn.execute(query)}
+        latest = stored_decisions.latest_by_party_name(self.engine)
+        return {pair: Disposition(disposition) for pair, disposition in latest.items()}
 
     def close_removed(self, current_entry_ids: Collection[str]) -> list[int]:
         """Close open alerts whose entry is on no current list."""
         closed: list[int] = []
         with audit.writing(self.engine) as conn:
-            rows = conn.execute(
-                sa.select(alerts.c.id, alerts.c.entry_id).where(alerts.c.status == "open")
-            )
-            gone = [r.id for r in rows if r.entry_id not in current_entry_ids]
+            opened = stored_alerts.open_entry_ids(conn)
+            gone = [alert_id for alert_id, entry_id in opened if entry_id not in current_entry_ids]
             if gone:
-                conn.execute(
-                    alerts.update()
-                    .where(alerts.c.id.in_(gone))
-                    .values(
-                        status="closed",
-                        closed_at=_now(),
-                        closed_reason="the entry was removed from its list",
-                    )
-                )
+                stored_alerts.close(conn, gone, "the entry was removed from its list")
                 audit.record(conn, self.actor, "alerts.close_removed", {"alerts": gone})
             closed.extend(gone)
         return closed

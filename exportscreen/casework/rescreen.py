@@ -16,11 +16,10 @@ so a restarted process does not analyse the whole register again.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from contextlib import closing
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any, NamedTuple
-
-import sqlalchemy as sa
 
 from exportscreen.casework import audit_trail as audit
 from exportscreen.casework.register import Counterparty, Register
@@ -29,8 +28,8 @@ from exportscreen.matching.index import MatchIndex
 from exportscreen.matching.signature import SIGNATURE_FORMAT, Signature, signature
 from exportscreen.model import EntryChange, ListCode, to_json_data, to_plain
 from exportscreen.screening.screener import REACH_MARGIN, Screener
-from exportscreen.store import Store, StoreError
-from exportscreen.store.schema import audit_log, counterparties
+from exportscreen.store import Store, StoreError, audit_log
+from exportscreen.store import counterparties as stored_parties
 
 # Where the signature lives inside ``counterparties.data``.
 DATA_KEY = "rescreen_signature"
@@ -64,39 +63,15 @@ class StoredParty:
 def load_parties(register: Register, *, with_data: bool = True) -> list[StoredParty]:
     """Every counterparty, with its ``data`` column (which holds any stored signature) unless
     ``with_data`` is False (a warm cache only needs to see which counterparties changed)."""
-    columns = [
-        counterparties.c.id,
-        counterparties.c.external_id,
-        counterparties.c.name,
-        counterparties.c.country,
-        counterparties.c.type,
-        counterparties.c.address,
+    return [
+        StoredParty(r.id, Counterparty(r.external_id, r.name, r.country, r.type, r.address), r.data)
+        for r in stored_parties.rows(register.engine, with_data=with_data)
     ]
-    if with_data:
-        columns.append(counterparties.c.data)
-    with register.engine.connect() as conn:
-        rows = conn.execute(sa.select(*columns).order_by(counterparties.c.id))
-        return [
-            StoredParty(
-                r.id,
-                Counterparty(r.external_id, r.name, r.country, r.type, r.address),
-                (r.data or {}) if with_data else {},
-            )
-            for r in rows
-        ]
 
 
 def load_data(register: Register, row_ids: Sequence[int]) -> dict[int, Mapping[str, Any]]:
     """The ``data`` column of some counterparties, by row id."""
-    found: dict[int, Mapping[str, Any]] = {}
-    with register.engine.connect() as conn:
-        for start in range(0, len(row_ids), SCREEN_CHUNK):
-            chunk = list(row_ids[start : start + SCREEN_CHUNK])
-            query = sa.select(counterparties.c.id, counterparties.c.data).where(
-                counterparties.c.id.in_(chunk)
-            )
-            found.update((r.id, r.data or {}) for r in conn.execute(query))
-    return found
+    return stored_parties.data_of(register.engine, row_ids, chunk=SCREEN_CHUNK)
 
 
 def stored_signature(data: Mapping[str, Any], version: str, party_hash: str) -> Signature | None:
@@ -120,14 +95,14 @@ def save_signatures(
 
     A row whose name, country, type or address changed since it was read is left alone: the
     signature would not be its own, and the next sync recomputes it."""
-    params = [
-        {
-            "row_id": stored.row_id,
-            "seen_name": stored.party.name,
-            "seen_country": stored.party.country,
-            "seen_type": stored.party.type,
-            "seen_address": stored.party.address,
-            "data": {
+    updates = [
+        stored_parties.SignatureUpdate(
+            row_id=stored.row_id,
+            seen_name=stored.party.name,
+            seen_country=stored.party.country,
+            seen_type=stored.party.type,
+            seen_address=stored.party.address,
+            data={
                 **stored.data,
                 DATA_KEY: {
                     "version": version,
@@ -135,23 +110,10 @@ def save_signatures(
                     **found.to_json(),
                 },
             },
-        }
+        )
         for stored, found in items
     ]
-    if not params:
-        return 0
-    statement = (
-        counterparties.update()
-        .where(counterparties.c.id == sa.bindparam("row_id"))
-        .where(counterparties.c.name == sa.bindparam("seen_name"))
-        .where(counterparties.c.country == sa.bindparam("seen_country"))
-        .where(counterparties.c.type == sa.bindparam("seen_type"))
-        .where(counterparties.c.address == sa.bindparam("seen_address"))
-        .values(data=sa.bindparam("data"))
-    )
-    with audit.writing(register.engine) as conn:
-        result = conn.execute(statement, params)
-    return int(result.rowcount)
+    return stored_parties.save_data_if_unchanged(register.engine, updates)
 
 
 # --- the cache and its inverted maps ------------------------------------------------------
@@ -169,12 +131,7 @@ class SyncStats:
 def register_state(register: Register) -> tuple[Any, ...]:
     """What changes whenever a counterparty is added or edited (the register has no deletion):
     the row count, the highest id and the latest update time."""
-    query = sa.select(
-        sa.func.count(), sa.func.max(counterparties.c.id), sa.func.max(counterparties.c.updated_at)
-    )
-    with register.engine.connect() as conn:
-        row = conn.execute(query).one()
-    return tuple(row)
+    return stored_parties.state(register.engine)
 
 
 class SignatureCache:
@@ -309,29 +266,20 @@ def last_screening(register: Register) -> LastScreening | None:
     A ``register.screen`` limited to some entries is a part of a re-screen (see ``rescreen``),
     not a screening of the whole lists: it is skipped, so a re-screen interrupted between its
     parts starts again from the versions before it."""
-    query = (
-        sa.select(audit_log.c.action, audit_log.c.payload, audit_log.c.created_at)
-        .where(audit_log.c.action.in_(SCREEN_ACTIONS))
-        .order_by(audit_log.c.seq.desc())
-    )
-    with register.engine.connect() as conn:
-        for action, payload, created_at in conn.execute(query):
-            if action == "register.screen" and payload.get("only_entries") is not None:
+    with closing(audit_log.latest_of(register.engine, SCREEN_ACTIONS)) as newest_first:
+        for rec in newest_first:
+            if rec.action == "register.screen" and rec.payload.get("only_entries") is not None:
                 continue
-            versions = payload.get("list_versions") or {}
+            versions = rec.payload.get("list_versions") or {}
             return LastScreening(
-                {ListCode(code): int(number) for code, number in versions.items()}, created_at
+                {ListCode(code): int(number) for code, number in versions.items()}, rec.created_at
             )
     return None
 
 
 def changed_since(register: Register, when: datetime | None) -> list[str]:
     """External ids of the counterparties added or edited since ``when`` (all when None)."""
-    query = sa.select(counterparties.c.external_id).order_by(counterparties.c.id)
-    if when is not None:
-        query = query.where(counterparties.c.updated_at >= when)
-    with register.engine.connect() as conn:
-        return list(conn.execute(query).scalars())
+    return stored_parties.changed_since(register.engine, when)
 
 
 def list_deltas(

@@ -13,13 +13,16 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 
 from exportscreen import settings
 from exportscreen.model import ListCode, to_plain
+
+if TYPE_CHECKING:
+    from exportscreen.casework.audit_trail import Caller
 
 app = typer.Typer(
     name="exportscreen",
@@ -105,3 +108,10 @@ def open_register(store: Any, threshold: float | None = None) -> Any:
     from exportscreen.casework.register import Register
 
     return Register(store, actor=state["user"], threshold=threshold)
+
+
+def cli_caller() -> Caller:
+    """Who the audit trail names for this command: ``--user`` (or its default)."""
+    from exportscreen.casework.audit_trail import Caller, Interface
+
+    return Caller(state["user"], Interface.CLI)

@@ -9,13 +9,13 @@ import typer
 
 from exportscreen.cli.common import (
     app,
+    cli_caller,
     console,
     db_url,
     fail,
     open_register,
     open_store,
     print_json,
-    state,
 )
 
 _OUTCOME_STYLE = {
@@ -72,21 +72,14 @@ def determine(
             affiliates=schedule,
         )
         plain = result.to_dict()
-        audit.append(
-            store.engine,
-            state["user"],
-            "determine",
-            {
-                "transaction": plain["transaction"],
-                "outcome": plain["outcome"],
-                "parties": [
-                    {"name": p["party"]["name"], "outcome": p["outcome"]} for p in plain["parties"]
-                ],
-                "list_versions": {k.value: v for k, v in screener.version_ids.items()},
-                "algorithm": screener.algorithm,
-                "threshold": result.threshold,
-            },
+        event = audit.determination_event(
+            cli_caller(),
+            transaction,
+            result,
+            algorithm=screener.algorithm,
+            list_versions=screener.version_ids,
         )
+        audit.write(audit.StoreSink(store.engine), event)
     if as_json:
         print_json(plain)
         return

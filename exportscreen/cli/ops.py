@@ -130,7 +130,7 @@ def users_add(
     ] = False,
 ) -> None:
     """Add a user; API keys are created for users with `keys create`."""
-    from exportscreen.api.auth import add_user
+    from exportscreen.ops.accounts import add_user
 
     secret = (
         typer.prompt("password", hide_input=True, confirmation_prompt=True) if password else None
@@ -149,7 +149,7 @@ def keys_create(
     label: Annotated[str, typer.Option(help="What the key is for.")] = "",
 ) -> None:
     """Create an API key; it is printed once and stored only as a hash."""
-    from exportscreen.api.auth import create_key
+    from exportscreen.ops.accounts import create_key
 
     with open_store() as store:
         try:

@@ -13,12 +13,16 @@ from rich.text import Text
 from exportscreen import settings
 from exportscreen.cli.common import (
     app,
+    cli_caller,
     console,
     db_url,
     err,
     fail,
+    open_store,
     print_json,
 )
+
+DEFAULT_LIMIT = 10  # hits shown by ``check``, as the API's default
 
 
 def _highlight(name: str, tokens: list[str]) -> Text:
@@ -42,13 +46,14 @@ def check(
     type_: Annotated[
         str | None, typer.Option("--type", help="person, company, vessel or aircraft.")
     ] = None,
-    limit: Annotated[int, typer.Option(help="At most this many hits.")] = 10,
+    limit: Annotated[int, typer.Option(help="At most this many hits.")] = DEFAULT_LIMIT,
     threshold: Annotated[
         float | None, typer.Option(help=f"Alert score (default {settings.DEFAULT_THRESHOLD}).")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Screen one name against every list, with the reasons for each hit."""
+    from exportscreen.casework import audit_trail as audit
     from exportscreen.screening.index_cache import open_screener
 
     screener = open_screener(db_url())
@@ -56,6 +61,22 @@ def check(
         hits = screener.screen(name, country=country, type=type_, limit=limit, threshold=threshold)
     except ValueError as error:
         raise fail(str(error)) from error
+    # What was asked, as the API records its queries: the name and the options given.
+    asked = {"country": country, "type": type_, "threshold": threshold}
+    query = {"name": name, **{k: v for k, v in asked.items() if v is not None}}
+    if limit != DEFAULT_LIMIT:
+        query["limit"] = limit
+    event = audit.screening_event(
+        cli_caller(),
+        [query],
+        [hits],
+        algorithm=screener.algorithm,
+        list_versions=screener.version_ids,
+        threshold=settings.DEFAULT_THRESHOLD if threshold is None else threshold,
+    )
+    # Before any answer is shown, as in the API: no screening the trail does not hold.
+    with open_store() as store:
+        audit.write(audit.StoreSink(store.engine), event)
     if as_json:
         print_json(
             {
@@ -126,11 +147,17 @@ def batch(
     """Screen every row of a file on every core; bad rows go to OUTPUT.errors.csv."""
     from rich.progress import TimeRemainingColumn
 
+    from exportscreen.casework import audit_trail as audit
     from exportscreen.screening.batch import BatchProgress, run_batch
     from exportscreen.screening.index_cache import open_screener
+    from exportscreen.screening.screener import Screener
     from exportscreen.sources.common import SourceError
 
     db = db_url()
+    # The versions the workers' screeners open (the current ones), for the audit record; read
+    # here rather than from a screener, which would load the whole index once more.
+    with open_store() as store:
+        versions = store.current_version_ids()
     with Progress(
         TextColumn("screening"),
         BarColumn(),
@@ -165,6 +192,17 @@ def batch(
             )
         except (SourceError, ValueError) as error:
             raise fail(str(error)) from error
+    # Recorded also when interrupted or with bad rows: the rows read were screened.
+    event = audit.batch_event(
+        cli_caller(),
+        report,
+        file=input_path.name,
+        algorithm=Screener.algorithm,
+        threshold=settings.DEFAULT_THRESHOLD if threshold is None else threshold,
+        list_versions=versions,
+    )
+    with open_store() as store:
+        audit.write(audit.StoreSink(store.engine), event)
     summary = (
         f"{report.rows_screened:,} rows screened in {report.elapsed_seconds:,.1f} s "
         f"({report.rows_per_second:,.0f}/s): {report.hits_written:,} hits written to "

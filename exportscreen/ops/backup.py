@@ -35,50 +35,25 @@ import zlib
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
-from decimal import Decimal, InvalidOperation
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 from alembic.util.exc import CommandError
-from sqlalchemy.engine import Connection, Engine
 
 from exportscreen import __version__
 from exportscreen.casework import audit_trail as audit
 from exportscreen.sources.common import SourceError
-from exportscreen.store import DEFAULT_LOCK_TIMEOUT_SECONDS, Store, StoreError
-from exportscreen.store.locking import write_transaction
+from exportscreen.store import DEFAULT_LOCK_TIMEOUT_SECONDS, Store
+from exportscreen.store import backup_tables as tables
+from exportscreen.store.backup_tables import AUDIT_TABLE, TABLE_NAMES, TABLES
 from exportscreen.store.migrate import MIGRATIONS_DIR, current_revision
-from exportscreen.store.schema import (
-    alerts,
-    api_keys,
-    audit_log,
-    counterparties,
-    decisions,
-    ownership,
-    suppressions,
-    users,
-)
 
 FORMAT = "exportscreen-backup"
 FORMAT_VERSION = 1
 
-# Parents before children, so that rows can be inserted in file order under foreign keys.
-TABLES: tuple[sa.Table, ...] = (
-    users,
-    api_keys,
-    counterparties,
-    alerts,
-    decisions,
-    suppressions,
-    ownership,
-    audit_log,
-)
-_BY_NAME = {table.name: table for table in TABLES}
-_INSERT_BATCH = 1000
 _GZIP_MAGIC = b"\x1f\x8b"
 
 
@@ -100,13 +75,8 @@ def export_backup(store: Store, path: Path) -> BackupSummary:
     revision = current_revision(engine)
     assert revision is not None, "Store.open migrates the database"
     created_at = datetime.now(UTC)
-    with _snapshot(engine) as connection:
-        counts = {
-            table.name: connection.execute(
-                sa.select(sa.func.count()).select_from(table)
-            ).scalar_one()
-            for table in TABLES
-        }
+    with tables.snapshot(engine) as snapshot:
+        counts = snapshot.counts()
         header = {
             "format": FORMAT,
             "format_version": FORMAT_VERSION,
@@ -125,22 +95,13 @@ def export_backup(store: Store, path: Path) -> BackupSummary:
                 output.write(line)
 
             emit(header)
-            for table in TABLES:
-                for row in connection.execute(sa.select(table).order_by(*table.primary_key)):
-                    emit({"table": table.name, "row": _plain_row(row._mapping)})
+            for name in TABLE_NAMES:
+                for row in snapshot.rows(name):
+                    emit({"table": name, "row": row})
                     written += 1
             end = {"end": {"rows": written, "sha256": digest.hexdigest()}}
             output.write((json.dumps(end) + "\n").encode())
     return BackupSummary(path, FORMAT_VERSION, created_at, revision, counts)
-
-
-@contextmanager
-def _snapshot(engine: Engine) -> Iterator[Connection]:
-    # PostgreSQL's default READ COMMITTED gives each statement a new snapshot; a backup needs one
-    # for all. SQLite's deferred read transaction already keeps its first snapshot (WAL).
-    options = {"isolation_level": "REPEATABLE READ"} if engine.dialect.name == "postgresql" else {}
-    with engine.connect().execution_options(**options) as connection, connection.begin():
-        yield connection
 
 
 @contextmanager
@@ -164,18 +125,6 @@ def _atomic_output(path: Path) -> Iterator[io.BufferedIOBase]:
         raise
 
 
-def _plain_row(row: sa.RowMapping) -> dict[str, Any]:
-    return {key: _plain_value(value) for key, value in row.items()}
-
-
-def _plain_value(value: Any) -> Any:
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)  # exact: ownership shares are decimals, not floats
-    return value
-
-
 # --- import -----------------------------------------------------------------------------------
 
 
@@ -187,88 +136,41 @@ def import_backup(store: Store, path: Path) -> BackupSummary:
     store that is not empty; in both cases nothing is written.
     """
     summary = _check(path)
-    with write_transaction(
-        store.engine, lock_timeout=DEFAULT_LOCK_TIMEOUT_SECONDS, purpose=f"restoring {path.name}"
-    ) as connection:
-        _refuse_if_not_empty(connection)
-        batch: list[dict[str, Any]] = []
-        batch_table: sa.Table | None = None
-        for _line, table, row in _rows(path):
-            if batch and (table is not batch_table or len(batch) >= _INSERT_BATCH):
-                assert batch_table is not None
-                connection.execute(sa.insert(batch_table), batch)
-                batch = []
-            batch_table = table
-            batch.append(row)
-        if batch and batch_table is not None:
-            connection.execute(sa.insert(batch_table), batch)
-        if connection.dialect.name == "postgresql":
-            _advance_sequences(connection)
+    tables.restore(
+        store.engine,
+        ((name, row) for _line, name, row in _rows(path)),
+        lock_timeout=DEFAULT_LOCK_TIMEOUT_SECONDS,
+        purpose=f"restoring {path.name}",
+    )
     return summary
-
-
-def _refuse_if_not_empty(connection: Connection) -> None:
-    held = {
-        table.name: count
-        for table in TABLES
-        if (count := connection.execute(sa.select(sa.func.count()).select_from(table)).scalar_one())
-    }
-    if held:
-        what = ", ".join(f"{name}: {count}" for name, count in held.items())
-        raise StoreError(
-            f"the database already holds rows ({what}); restore a backup into a new, empty database"
-        )
-
-
-def _advance_sequences(connection: Connection) -> None:
-    # Rows came with their ids, so PostgreSQL's id sequences never moved: without this the next
-    # counterparty or audit record would collide with a restored one.
-    for table in TABLES:
-        connection.execute(
-            sa.text(
-                f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
-                f"COALESCE(MAX(id), 1), MAX(id) IS NOT NULL) FROM {table.name}"
-            )
-        )
 
 
 def _check(path: Path) -> BackupSummary:
     """Read the whole file once, refusing it at the first thing wrong; returns its header."""
     summary = _read_header_of(path)
-    counted = dict.fromkeys(_BY_NAME, 0)
+    counted = dict.fromkeys(TABLE_NAMES, 0)
     # The audit chain is checked by audit.verify itself, on an in-memory copy of the table:
     # the very check an auditor runs on the restored database.
-    scratch = sa.create_engine("sqlite://")
-    audit_log.create(scratch)
     audit_lines: dict[int, int] = {}
-    try:
-        with scratch.begin() as chain:
-            pending: list[dict[str, Any]] = []
-            for line, table, row in _rows(path):
-                counted[table.name] += 1
-                if table is audit_log:
+    with tables.scratch_chain() as chain:
+        try:
+            for line, name, row in _rows(path):
+                counted[name] += 1
+                if name == AUDIT_TABLE:
                     audit_lines[row["seq"]] = line
-                    pending.append(row)
-                    if len(pending) >= _INSERT_BATCH:
-                        chain.execute(sa.insert(audit_log), pending)
-                        pending = []
-            if pending:
-                chain.execute(sa.insert(audit_log), pending)
+                    chain.add(row)
+            chain.flush()
+        except tables.DuplicateAuditRecord as error:  # two audit rows with one seq
+            raise SourceError(path, None, AUDIT_TABLE, str(error)) from None
         for name, expected in summary.counts.items():
             if counted[name] != expected:
                 raise SourceError(
                     path, None, name, f"{counted[name]} rows, the header says {expected}"
                 )
-        verdict = audit.verify(scratch)
+        verdict = audit.verify(chain.engine)
         if not verdict.ok:
             bad_line = audit_lines.get(verdict.first_bad_seq or 0)
-            raise SourceError(path, bad_line, "audit_log", f"audit chain broken: {verdict.problem}")
-    except sa.exc.IntegrityError as error:  # two audit rows with one seq
-        raise SourceError(
-            path, None, "audit_log", f"duplicate audit record: {error.orig}"
-        ) from None
-    finally:
-        scratch.dispose()
+            raise SourceError(path, bad_line, AUDIT_TABLE, f"audit chain broken: {verdict.problem}")
     return summary
 
 
@@ -301,8 +203,8 @@ def _header(path: Path, record: Any) -> BackupSummary:
             f"{__version__}: restore it with the version that made it",
         )
     counts = record.get("counts")
-    if not isinstance(counts, dict) or set(counts) != set(_BY_NAME):
-        raise SourceError(path, 1, "counts", f"expected row counts for {', '.join(_BY_NAME)}")
+    if not isinstance(counts, dict) or set(counts) != set(TABLE_NAMES):
+        raise SourceError(path, 1, "counts", f"expected row counts for {', '.join(TABLE_NAMES)}")
     try:
         created_at = datetime.fromisoformat(record["created_at"])
     except (KeyError, TypeError, ValueError):
@@ -319,12 +221,12 @@ def _known_revision(revision: str) -> bool:
         return False
 
 
-def _rows(path: Path) -> Iterator[tuple[int, sa.Table, dict[str, Any]]]:
+def _rows(path: Path) -> Iterator[tuple[int, str, dict[str, Any]]]:
     """The rows of a backup with their line numbers, ready to insert; checks the header, the
     order of tables, each value's type and the final digest on the way."""
     digest = hashlib.sha256()
     rows = 0
-    table_order = {table.name: position for position, table in enumerate(TABLES)}
+    table_order = {name: position for position, name in enumerate(TABLE_NAMES)}
     last_position = 0
     ended = False
     with _open_lines(path) as lines:
@@ -343,20 +245,24 @@ def _rows(path: Path) -> Iterator[tuple[int, sa.Table, dict[str, Any]]]:
             digest.update(raw)
             if not isinstance(record, dict) or record.keys() != {"table", "row"}:
                 raise SourceError(path, number, None, 'expected {"table": ..., "row": {...}}')
-            table = _BY_NAME.get(record["table"])
-            if table is None:
-                raise SourceError(path, number, "table", f"unknown table {record['table']!r}")
-            position = table_order[table.name]
+            name = record["table"]
+            position = table_order.get(name) if isinstance(name, str) else None
+            if position is None:
+                raise SourceError(path, number, "table", f"unknown table {name!r}")
             if position < last_position:
                 raise SourceError(
                     path,
                     number,
                     "table",
-                    f"{table.name} rows after {TABLES[last_position].name} rows",
+                    f"{name} rows after {TABLE_NAMES[last_position]} rows",
                 )
             last_position = position
             rows += 1
-            yield number, table, _typed_row(path, number, table, record["row"])
+            try:
+                typed = tables.typed_row(name, record["row"])
+            except tables.BadValue as error:
+                raise SourceError(path, number, error.field, error.message) from None
+            yield number, name, typed
     if not ended:
         raise SourceError(path, None, None, "truncated: the end record is missing")
 
@@ -402,56 +308,6 @@ def _json(path: Path, line: int, raw: bytes) -> Any:
         return json.loads(raw)
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise SourceError(path, line, None, f"not JSON: {error}") from error
-
-
-def _typed_row(path: Path, line: int, table: sa.Table, row: Any) -> dict[str, Any]:
-    if not isinstance(row, dict):
-        raise SourceError(path, line, "row", "not an object")
-    unknown = sorted(set(row) - set(table.columns.keys()))
-    if unknown:
-        raise SourceError(path, line, unknown[0], f"no such column in {table.name}")
-    typed: dict[str, Any] = {}
-    for column in table.columns:
-        if column.name not in row:
-            if not column.nullable and column.server_default is None:
-                raise SourceError(path, line, column.name, f"missing from a {table.name} row")
-            continue
-        typed[column.name] = _typed_value(path, line, column, row[column.name])
-    return typed
-
-
-def _typed_value(path: Path, line: int, column: sa.Column[Any], value: Any) -> Any:
-    if value is None:
-        if not column.nullable:
-            raise SourceError(path, line, column.name, "null in a column that needs a value")
-        return None
-    column_type = column.type
-    if isinstance(column_type, sa.types.TypeDecorator):  # UTCDateTime: typed by what it wraps
-        column_type = column_type.impl_instance
-    if isinstance(column_type, sa.JSON):
-        return value  # any JSON value is a valid one
-    expected = column_type.python_type
-    try:
-        if expected is datetime:
-            moment = datetime.fromisoformat(value)
-            if moment.tzinfo is None:
-                raise ValueError("no time zone")
-            return moment
-        if expected is date:
-            return date.fromisoformat(value)
-        if expected is Decimal:
-            return Decimal(value)
-        if expected is float and isinstance(value, int | float) and not isinstance(value, bool):
-            return float(value)
-        if expected in (int, str) and type(value) is expected:
-            return value
-        if expected in (dict, list) and isinstance(value, dict | list):
-            return value  # JSON columns
-    except (TypeError, ValueError, InvalidOperation) as error:
-        raise SourceError(
-            path, line, column.name, f"not a {expected.__name__}: {value!r} ({error})"
-        ) from None
-    raise SourceError(path, line, column.name, f"not a {expected.__name__}: {value!r}")
 
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "TABLES", "BackupSummary", "export_backup", "import_backup"]

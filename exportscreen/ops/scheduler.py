@@ -38,14 +38,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
 
-import sqlalchemy as sa
-
 from exportscreen.model import ListCode
 from exportscreen.ops.status import RUN_CLAIMED, RUN_FINISHED, record_update
 from exportscreen.ops.updater import UpdateReport, UpdateStatus
-from exportscreen.store import Store, StoreError
-from exportscreen.store.locking import write_transaction
-from exportscreen.store.schema import update_runs
+from exportscreen.store import Store, StoreError, update_runs
 
 log = logging.getLogger(__name__)
 
@@ -249,29 +245,16 @@ class Scheduler:
         """Log this cycle as running, unless a cycle started less than half an interval ago
         (another worker's). Under the store's write lock, so that two workers cannot both see
         no recent claim and both run. Returns the claim's row id, None when skipped."""
-        recent = started_at - self._every / 2
-        with write_transaction(
-            self._store.engine, lock_timeout=self._claim_timeout, purpose="claiming an update"
-        ) as connection:
-            latest = connection.execute(
-                sa.select(sa.func.max(update_runs.c.started_at)).where(update_runs.c.list.is_(None))
-            ).scalar_one_or_none()
-            if latest is not None and latest > recent:
-                return None
-            claim_id: int = connection.execute(
-                sa.insert(update_runs)
-                .values(started_at=started_at, status=RUN_CLAIMED, list=None)
-                .returning(update_runs.c.id)
-            ).scalar_one()
-            return claim_id
+        return update_runs.claim_run(
+            self._store.engine,
+            started_at,
+            unless_since=started_at - self._every / 2,
+            status=RUN_CLAIMED,
+            lock_timeout=self._claim_timeout,
+        )
 
     def _finish(self, claim_id: int, status: str, error: str | None) -> None:
-        with self._store.engine.begin() as connection:
-            connection.execute(
-                sa.update(update_runs)
-                .where(update_runs.c.id == claim_id)
-                .values(finished_at=datetime.now(UTC), status=status, error=error)
-            )
+        update_runs.finish_run(self._store.engine, claim_id, status, error)
 
 
 __all__ = [

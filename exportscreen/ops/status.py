@@ -18,13 +18,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-import sqlalchemy as sa
-from sqlalchemy.engine import Connection
-
 from exportscreen.model import ListCode
 from exportscreen.ops.updater import UpdateReport, UpdateRun, UpdateStatus
-from exportscreen.store import Store
-from exportscreen.store.schema import update_runs
+from exportscreen.store import Store, update_runs
+from exportscreen.store.engine import Connection
 
 # Publishers update their lists at most a few times a day; an interval under a minute is a typo
 # ("6" meant as hours) that would hammer their servers.
@@ -104,32 +101,25 @@ def record_update(
     """Log each list attempt of an update in ``update_runs`` (on ``connection`` when given, in
     the caller's transaction; else in a transaction of its own)."""
     rows = [_run_row(run) for run in report.runs()]
-    if not rows:
-        return
-    if connection is not None:
-        connection.execute(sa.insert(update_runs), rows)
-        return
-    with store.engine.begin() as own:
-        own.execute(sa.insert(update_runs), rows)
+    update_runs.append(store.engine, rows, connection=connection)
 
 
-def _run_row(run: UpdateRun) -> dict[str, object]:
-    return {
-        "started_at": run.started_at,
-        "finished_at": run.finished_at,
-        "status": run.status.value,
-        "list": run.list.value,
-        "error": run.error or None,
-        "version_id": run.version_id,
-    }
+def _run_row(run: UpdateRun) -> update_runs.UpdateRunRow:
+    return update_runs.UpdateRunRow(
+        started_at=run.started_at,
+        finished_at=run.finished_at,
+        status=run.status.value,
+        list=run.list.value,
+        error=run.error or None,
+        version_id=run.version_id,
+    )
 
 
 def list_status(store: Store, now: datetime | None = None) -> list[ListStatus]:
     """Every list that has a version or an update attempt, in list order (``ListCode``)."""
     moment = now or datetime.now(UTC)
     summaries = {summary.list: summary for summary in store.lists()}
-    with store.engine.connect() as connection:
-        attempts = _attempts_by_list(connection, summaries)
+    attempts = _attempts_by_list(store, summaries)
     known = set(summaries) | set(attempts)
     result: list[ListStatus] = []
     for code in (c for c in ListCode if c in known):
@@ -153,29 +143,17 @@ def list_status(store: Store, now: datetime | None = None) -> list[ListStatus]:
 
 
 def _attempts_by_list(
-    connection: Connection, loaded: Iterable[ListCode]
+    store: Store, loaded: Iterable[ListCode]
 ) -> dict[ListCode, list[UpdateAttempt]]:
-    """Each list's latest failed and latest other attempt, latest first.
-
-    The log grows by a row per list per run forever, so only those two rows per list are read
-    (a window function, on SQLite and PostgreSQL alike). A failed whole-run row is an attempt of
-    every list known by then: the lists with a version, and those named by earlier attempts.
+    """Each list's latest failed and latest other attempt, latest first. A failed whole-run row
+    is an attempt of every list known by then: the lists with a version, and those named by
+    earlier attempts.
     """
-    failed = update_runs.c.status == UpdateStatus.FAILED.value
-    rank = (
-        sa.func.row_number()
-        .over(
-            partition_by=(update_runs.c.list, failed),
-            order_by=(update_runs.c.started_at.desc(), update_runs.c.id.desc()),
-        )
-        .label("rank")
+    rows = update_runs.latest_of_each_list(
+        store.engine,
+        failed=UpdateStatus.FAILED.value,
+        statuses=[s.value for s in UpdateStatus],
     )
-    latest = (
-        sa.select(update_runs, rank)
-        .where(update_runs.c.status.in_([s.value for s in UpdateStatus]))
-        .subquery()
-    )
-    rows = connection.execute(sa.select(latest).where(latest.c.rank == 1)).all()
     named = {ListCode(row.list) for row in rows if row.list is not None}
     everyone = named | set(loaded)
     result: dict[ListCode, list[UpdateAttempt]] = {}

@@ -14,7 +14,11 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy import event
-from sqlalchemy.engine import Connection, Engine
+
+# Re-exported: modules outside store/ hold engines and pass them back to store/, which alone
+# talks SQL; they name the type from here.
+from sqlalchemy.engine import Connection as Connection
+from sqlalchemy.engine import Engine as Engine
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from exportscreen.store.errors import StoreError

@@ -168,3 +168,13 @@ def entry_in_version(connection: Connection, entry_id: str, version_id: int) -> 
         .where(version_entries.c.version_id == version_id, entry_states.c.entry_id == entry_id)
     ).scalar_one_or_none()
     return entry_from_dict(data) if data is not None else None
+
+
+def entry_state(connection: Connection, entry_id: str, content_hash: str) -> Entry | None:
+    """The entry as it was in its state of ``content_hash`` (what an analyst decided on)."""
+    data = connection.execute(
+        sa.select(entry_states.c.data).where(
+            (entry_states.c.entry_id == entry_id) & (entry_states.c.content_hash == content_hash)
+        )
+    ).scalar_one_or_none()
+    return entry_from_dict(data) if data is not None else None

@@ -40,7 +40,8 @@ from exportscreen.api.config import MAX_NAME_LENGTH
 from exportscreen.api.csl_format import words
 from exportscreen.api.jobs import JobError
 from exportscreen.api.state import Services, services
-from exportscreen.api.trail import record_screening
+from exportscreen.api.trail import caller, record_screening
+from exportscreen.casework.audit_trail import Interface
 from exportscreen.casework.register import Register
 from exportscreen.lists import LIST_NAMES
 from exportscreen.model import Disposition, Entry, Hit
@@ -216,11 +217,11 @@ def search_page(
             record_screening(
                 found,
                 principal,
-                "ui.search",
                 [{"name": q, "country": country or None}],
                 [hits],
                 loaded,
                 cutoff,
+                interface=Interface.UI,
             )
             results = [_hit_view(h) for h in hits]
     return render(
@@ -350,6 +351,7 @@ def batch_upload(
             screener=loaded.screener,
             version_ids=loaded.version_ids,
             threshold=found.config.threshold,
+            caller=caller(principal, Interface.UI),
         )
     except JobError as error:
         response = render(request, "batch.html", principal, error=str(error))

@@ -14,9 +14,9 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from exportscreen.api.app import create_app
-from exportscreen.api.auth import Role, add_user, create_key
 from exportscreen.api.config import ApiConfig
 from exportscreen.model import ListCode, entry_from_dict
+from exportscreen.ops.accounts import Role, add_user, create_key
 from exportscreen.sources.common import ParsedSource
 from exportscreen.store import Store
 

@@ -8,15 +8,17 @@ from fastapi.testclient import TestClient
 from exportscreen.api.auth import (
     KeyAuthenticator,
     Role,
-    add_user,
     authenticate_key,
     authenticate_password,
+)
+from exportscreen.casework import audit_trail as audit
+from exportscreen.ops.accounts import (
+    add_user,
     create_key,
     hash_password,
     revoke_key,
     verify_password,
 )
-from exportscreen.casework import audit_trail as audit
 from exportscreen.store import Store
 from tests.api.support import PASSWORD, Keys
 

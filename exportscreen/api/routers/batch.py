@@ -12,6 +12,7 @@ from exportscreen.api.auth import Principal, Role, Viewer
 from exportscreen.api.jobs import JobError, JobStatus
 from exportscreen.api.schemas import BatchJobOut
 from exportscreen.api.state import Services, services
+from exportscreen.api.trail import caller
 
 router = APIRouter(prefix="/v1/batch", tags=["batch"])
 JobId = Annotated[
@@ -67,6 +68,7 @@ def submit(
             version_ids=loaded.version_ids,
             threshold=found.config.threshold if threshold is None else threshold,
             best_only=best_only,
+            caller=caller(principal),
         )
     except JobError as error:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error)) from None

@@ -28,6 +28,7 @@ from exportscreen.api.csl_format import (
 from exportscreen.api.schemas_compat import CslResponse, CslResult, CslSource
 from exportscreen.api.state import LoadedLists, Services, services
 from exportscreen.api.trail import AUDITED_HITS, record_screening
+from exportscreen.casework.audit_trail import CSL_SEARCH
 from exportscreen.model import Entry, Hit
 from exportscreen.text.countries import country_code
 
@@ -135,11 +136,11 @@ def search(
         record_screening(
             found,
             principal,
-            "api.csl_search",
             [{"name": name, "fuzzy": fuzzy_name, "sources": sources, "countries": countries}],
             [[{"entry": e.id, "score": s, "matched_name": m} for e, m, s in scored[:AUDITED_HITS]]],
             loaded,
             FUZZY_FLOOR if fuzzy_name else None,
+            action=CSL_SEARCH,
         )
     page = scored[offset : offset + size]
     return CslResponse(

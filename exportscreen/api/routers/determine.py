@@ -9,11 +9,11 @@ from fastapi import APIRouter, Body, Depends, HTTPException, status
 from exportscreen.api.auth import Viewer
 from exportscreen.api.config import MAX_NAME_LENGTH
 from exportscreen.api.state import Services, services
+from exportscreen.api.trail import caller
 from exportscreen.casework import audit_trail as audit
 from exportscreen.casework.register import Register
 from exportscreen.decisions.determination import determine
 from exportscreen.decisions.transaction import Transaction
-from exportscreen.model import Outcome
 
 router = APIRouter(prefix="/v1", tags=["determination"])
 
@@ -73,18 +73,13 @@ def determine_transaction(
         confirmed=Register(found.store, actor=principal.user).confirmed(),
     )
     plain = result.to_dict()
-    record = audit.append(
-        found.store.engine,
-        principal.user,
-        "api.determine",
-        {
-            "transaction": body.model_dump(mode="json"),
-            "outcome": Outcome(result.outcome).name,
-            "parties": {p.party.name: Outcome(p.outcome).name for p in result.parties},
-            "algorithm": loaded.screener.algorithm,
-            "threshold": result.threshold,
-            "list_versions": loaded.version_ids,
-        },
+    event = audit.determination_event(
+        caller(principal),
+        body,
+        result,
+        algorithm=loaded.screener.algorithm,
+        list_versions=loaded.version_ids,
     )
+    record = audit.write(audit.StoreSink(found.store.engine), event)
     plain["audit_seq"] = record.seq
     return plain

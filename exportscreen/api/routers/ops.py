@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated
 
-import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Response, status
 
 from exportscreen.api.schemas import Health, ListReadiness, Readiness
 from exportscreen.api.state import Services, services
-from exportscreen.store.schema import update_runs
+from exportscreen.store import update_runs
 
 router = APIRouter(tags=["operations"])
 
@@ -19,18 +18,6 @@ router = APIRouter(tags=["operations"])
 def healthz() -> Health:
     """The process is up and answering."""
     return Health(status="ok")
-
-
-def _last_updates(found: Services) -> dict[str, Any]:
-    """The latest update run of each list (status, error, when)."""
-    latest: dict[str, Any] = {}
-    with found.store.engine.connect() as conn:
-        rows = conn.execute(
-            sa.select(update_runs).where(update_runs.c.list.is_not(None)).order_by(update_runs.c.id)
-        )
-        for row in rows:
-            latest[row.list] = row
-    return latest
 
 
 @router.get(
@@ -43,7 +30,7 @@ def readyz(response: Response, found: Annotated[Services, Depends(services)]) ->
     and its last update run (with the error, if the last update failed). 503 otherwise."""
     loaded = found.lists.current()
     now = datetime.now(UTC)
-    updates = _last_updates(found)
+    updates = update_runs.last_run_of_each_list(found.store.engine)
     lists = []
     for code, summary in (loaded.lists if loaded else {}).items():
         run = updates.get(code)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import time
 
 import orjson
-import sqlalchemy as sa
 from fastapi import APIRouter, HTTPException, Request, Response, status
 
 from exportscreen.api.audit_writer import AuditWriterClosed
@@ -21,6 +20,7 @@ from exportscreen.api.convert import hit_document
 from exportscreen.api.schemas import ScreenRequest, ScreenResponse
 from exportscreen.api.state import services
 from exportscreen.api.trail import write_screening
+from exportscreen.store.errors import DatabaseUnavailable
 
 router = APIRouter(prefix="/v1", tags=["screening"])
 
@@ -62,10 +62,8 @@ async def screen(body: ScreenRequest, principal: Viewer, request: Request) -> Re
     query = body.model_dump(exclude_none=True, exclude_defaults=True, mode="json")
     query["name"] = body.name
     try:
-        record = await write_screening(
-            found, principal, "api.screen", [query], [hits], loaded, threshold
-        )
-    except (AuditWriterClosed, sa.exc.OperationalError):
+        record = await write_screening(found, principal, [query], [hits], loaded, threshold)
+    except (AuditWriterClosed, DatabaseUnavailable):
         raise _audit_unavailable() from None
     answer = {
         "query": query,

@@ -33,6 +33,7 @@ from exportscreen.api.schemas_compat import (
 )
 from exportscreen.api.state import LoadedLists, Services, services
 from exportscreen.api.trail import record_screening
+from exportscreen.casework.audit_trail import MATCH
 from exportscreen.model import Hit, ListCode
 
 router = APIRouter(tags=["yente-compatible"])
@@ -141,7 +142,6 @@ def match(
     record_screening(
         found,
         principal,
-        "api.match",
         [
             {"key": key, "dataset": dataset, **query.model_dump(by_alias=True)}
             for key, query in body.queries.items()
@@ -149,6 +149,7 @@ def match(
         list(answers.values()),
         loaded,
         cutoff_at,
+        action=MATCH,
     )
     return MatchResponse(
         responses={

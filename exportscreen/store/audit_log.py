@@ -1,0 +1,139 @@
+"""The ``audit_log`` table: an append-only, hash-chained log; this module is its only writer.
+
+Each record's hash covers its sequence number, time, actor, action, payload and the previous
+record's hash, so editing or deleting any record (or re-ordering them) breaks the chain from that
+point on. The chain format (``digest``) is fixed: stores written by every earlier version verify
+with it. What the records mean, and checking the chain, is ``casework.audit_trail``'s business.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Generator, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from exportscreen.model import to_plain
+from exportscreen.store.engine import SQLITE_WRITER
+from exportscreen.store.schema import audit_log
+
+GENESIS_HASH = "0" * 64
+_WRITE_RETRIES = 3
+_PG_AUDIT_LOCK = 0x6578_7363_6175  # an arbitrary constant naming "the audit chain" lock
+
+
+@dataclass(frozen=True, slots=True)
+class AuditRecord:
+    seq: int
+    created_at: datetime
+    actor: str
+    action: str
+    payload: Mapping[str, Any]
+    prev_hash: str
+    hash: str
+
+
+def digest(seq: int, created_at: datetime, actor: str, action: str, payload: Any, prev: str) -> str:
+    """The hash of one record, chained to the previous record's hash ``prev``."""
+    body = json.dumps(
+        {
+            "seq": seq,
+            "created_at": created_at.astimezone(UTC).isoformat(),
+            "actor": actor,
+            "action": action,
+            "payload": payload,
+            "prev": prev,
+        },
+        sort_keys=True,
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+def record(conn: Connection, actor: str, action: str, payload: Mapping[str, Any]) -> AuditRecord:
+    """Append one record inside the caller's transaction, so the audited change and its record
+    commit together or not at all. Concurrent writers cannot fork the chain: on PostgreSQL they
+    queue on an advisory lock held until commit (on SQLite the writer's transaction already holds
+    the database lock), and ``seq`` is unique as a last line of defence."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_AUDIT_LOCK})
+    plain = to_plain(dict(payload))
+    # Timestamps are stored to the microsecond on both back ends; the hash covers exactly that.
+    now = datetime.now(UTC)
+    for attempt in range(_WRITE_RETRIES):
+        tail = conn.execute(
+            sa.select(audit_log.c.seq, audit_log.c.hash).order_by(audit_log.c.seq.desc()).limit(1)
+        ).first()
+        seq = (tail.seq + 1) if tail else 1
+        prev = tail.hash if tail else GENESIS_HASH
+        hashed = digest(seq, now, actor, action, plain, prev)
+        try:
+            with conn.begin_nested():
+                conn.execute(
+                    audit_log.insert().values(
+                        seq=seq,
+                        created_at=now,
+                        actor=actor,
+                        action=action,
+                        payload=plain,
+                        prev_hash=prev,
+                        hash=hashed,
+                    )
+                )
+        except sa.exc.IntegrityError:
+            if attempt == _WRITE_RETRIES - 1:
+                raise
+            continue
+        return AuditRecord(seq, now, actor, action, plain, prev, hashed)
+    raise AssertionError("unreachable")
+
+
+@contextmanager
+def writing(engine: Engine) -> Iterator[Connection]:
+    """A transaction for writers of review and audit records. On SQLite it takes the write lock
+    when it begins (a deferred transaction that reads the chain's tail and then writes would fail
+    at once with "database is locked" when another writer got there first); on PostgreSQL only
+    audit writers queue (``record``), so screening never waits for a list import."""
+    options = {SQLITE_WRITER: True} if engine.dialect.name == "sqlite" else {}
+    with engine.connect().execution_options(**options) as conn, conn.begin():
+        yield conn
+
+
+def append(engine: Engine, actor: str, action: str, payload: Mapping[str, Any]) -> AuditRecord:
+    """``record`` in a transaction of its own."""
+    with writing(engine) as conn:
+        return record(conn, actor, action, payload)
+
+
+def iter_rows(
+    engine: Engine, start: datetime | None = None, end: datetime | None = None
+) -> Iterator[AuditRecord]:
+    """The records created in ``[start, end)`` (either bound optional), in chain order, read
+    as they are walked (``verify`` walks the whole chain) on a connection of their own."""
+    query = sa.select(audit_log).order_by(audit_log.c.seq)
+    if start is not None:
+        query = query.where(audit_log.c.created_at >= start)
+    if end is not None:
+        query = query.where(audit_log.c.created_at < end)
+    with engine.connect() as conn:
+        for row in conn.execute(query):
+            yield AuditRecord(
+                row.seq, row.created_at, row.actor, row.action, row.payload, row.prev_hash, row.hash
+            )
+
+
+def latest_of(engine: Engine, actions: Sequence[str]) -> Generator[AuditRecord, None, None]:
+    """The records of ``actions``, newest first (read as they are walked)."""
+    query = sa.select(audit_log).where(audit_log.c.action.in_(list(actions)))
+    with engine.connect() as conn:
+        for row in conn.execute(query.order_by(audit_log.c.seq.desc())):
+            yield AuditRecord(
+                row.seq, row.created_at, row.actor, row.action, row.payload, row.prev_hash, row.hash
+            )

@@ -1,0 +1,100 @@
+"""The ``decisions`` table and the ``suppressions`` a false-positive decision makes; this module
+is their only writer.
+
+Writes take the caller's connection (from ``audit_log.writing``), so that a decision, the alert's
+new status, the suppression and the audit record commit together.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from exportscreen.store.schema import alerts, counterparties, decisions, suppressions
+
+
+@dataclass(frozen=True, slots=True)
+class SuppressionRow:
+    entry_state_hash: str
+    counterparty_hash: str
+    expires_at: datetime | None
+
+
+def insert(
+    conn: Connection,
+    *,
+    alert_id: int,
+    disposition: str,
+    reason: str,
+    decided_by: str,
+    created_at: datetime,
+    expires_at: datetime | None,
+) -> int:
+    """A decision on an alert; returns its id."""
+    result = conn.execute(
+        decisions.insert().values(
+            alert_id=alert_id,
+            disposition=disposition,
+            reason=reason,
+            decided_by=decided_by,
+            created_at=created_at,
+            expires_at=expires_at,
+        )
+    )
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])
+
+
+def suppress(
+    conn: Connection,
+    *,
+    counterparty_id: int,
+    entry_id: str,
+    entry_state_hash: str,
+    counterparty_hash: str,
+    expires_at: datetime | None,
+    decision_id: int,
+) -> None:
+    """Suppress the pair while both sides are as they were (and until ``expires_at``)."""
+    conn.execute(
+        suppressions.insert().values(
+            counterparty_id=counterparty_id,
+            entry_id=entry_id,
+            entry_state_hash=entry_state_hash,
+            counterparty_hash=counterparty_hash,
+            expires_at=expires_at,
+            decision_id=decision_id,
+        )
+    )
+
+
+def latest_suppression(
+    conn: Connection, counterparty_id: int, entry_id: str
+) -> SuppressionRow | None:
+    row = conn.execute(
+        sa.select(suppressions)
+        .where(
+            (suppressions.c.counterparty_id == counterparty_id)
+            & (suppressions.c.entry_id == entry_id)
+        )
+        .order_by(suppressions.c.id.desc())
+    ).first()
+    if row is None:
+        return None
+    return SuppressionRow(row.entry_state_hash, row.counterparty_hash, row.expires_at)
+
+
+def latest_by_party_name(engine: Engine) -> dict[tuple[str, str], str]:
+    """The latest disposition per (counterparty name, entry id)."""
+    query = (
+        sa.select(counterparties.c.name, alerts.c.entry_id, decisions.c.disposition)
+        .join(alerts, alerts.c.id == decisions.c.alert_id)
+        .join(counterparties, counterparties.c.id == alerts.c.counterparty_id)
+        .order_by(decisions.c.id)
+    )
+    with engine.connect() as conn:
+        return {(r.name, r.entry_id): r.disposition for r in conn.execute(query)}
