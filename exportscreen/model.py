@@ -340,9 +340,9 @@ def to_plain(value: Any) -> Any:
 
 # Entries are serialised by msgspec, which walks the dataclasses in C: the store serialises every
 # entry of every import, and a Python walk over the fields was most of an import's time. The
-# stored form, and so every content hash, is the one the hand-written copy produced.
-_JSON_ENCODER = msgspec.json.Encoder()
-_JSON_DECODER = msgspec.json.Decoder()
+# stored form, and so every content hash, is the one the hand-written copy produced. The module
+# functions, not Encoder/Decoder objects: those cannot be pickled, and Spark pickles what a UDF
+# reaches.
 Model = TypeVar("Model")
 
 
@@ -350,7 +350,7 @@ def to_json_data(value: Any) -> Any:
     """A model value (entry, hit, explanation, change...) as JSON data: dates as ISO strings,
     enums as their values, records as dicts, sequences as lists (encoded to JSON and decoded
     again, both in C)."""
-    return _JSON_DECODER.decode(_JSON_ENCODER.encode(value))
+    return msgspec.json.decode(msgspec.json.encode(value))
 
 
 def entry_to_dict(entry: Entry) -> dict[str, Any]:

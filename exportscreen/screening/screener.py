@@ -74,11 +74,6 @@ class _Query:
     tokens: list[QueryToken]
 
 
-# The serialised screener's header: which version of each list the index was built from.
-_VERSIONS_HEADER = msgspec.json.Encoder()
-_VERSIONS_HEADER_DECODER = msgspec.json.Decoder(dict[ListCode, int])
-
-
 class Screener:
     """Screens names against an index of list entries. Build with ``open`` (from the store) or
     ``from_entries``; ship to other processes with ``to_bytes`` / ``from_bytes`` (or pickle)."""
@@ -107,7 +102,7 @@ class Screener:
 
     def to_bytes(self) -> bytes:
         """The index and version ids, for ``from_bytes`` in another process."""
-        header = _VERSIONS_HEADER.encode(dict(self.version_ids))
+        header = msgspec.json.encode(dict(self.version_ids))
         return len(header).to_bytes(4, "big") + header + self._match_index.to_bytes()
 
     @classmethod
@@ -115,7 +110,7 @@ class Screener:
         size = int.from_bytes(data[:4], "big")
         # A JSON object of list code -> version id, checked on the way in (an unknown list code
         # or a non-integer id raises rather than building a screener with wrong provenance).
-        versions = _VERSIONS_HEADER_DECODER.decode(data[4 : 4 + size])
+        versions = msgspec.json.decode(data[4 : 4 + size], type=dict[ListCode, int])
         index = MatchIndex.from_bytes(data[4 + size :])
         return cls(index, versions)
 
