@@ -165,7 +165,14 @@ def test_field_beyond_the_csv_module_limit_costs_only_its_row(tmp_path: Path) ->
     path = tmp_path / "huge.csv"
     path.write_text(f'id,name\n1,"{"x" * 200_000}"\n2,Acme\n', encoding="utf-8")
     rows = _read_all(path, ["name"])
-    assert isinstance(rows[0], BadRow) and "field larger than field limit" in rows[0].reason
+    # Which check refuses it depends on the process: the csv module's own limit (131,072
+    # characters by default), or ours when a library has raised the module's (followthemoney
+    # sets it to 30 MiB on import). Either way only that row is lost.
+    assert isinstance(rows[0], BadRow) and rows[0].field in ("name", None)
+    assert (
+        "field larger than field limit" in rows[0].reason
+        or f"more than {MAX_FIELD_CHARS:,}" in rows[0].reason
+    )
     assert rows[1] == Row(2, 3, ("Acme",))
 
 
