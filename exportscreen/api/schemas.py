@@ -462,7 +462,7 @@ class AuditResponse(BaseModel):
                             "seq": 1,
                             "created_at": "2026-07-10T06:00:00Z",
                             "actor": "alice",
-                            "action": "api.screen",
+                            "action": "screening.screen",
                             "payload": {"query": {"name": "Inspur Taiwan"}, "hits": 1},
                             "prev_hash": "0" * 64,
                             "hash": "5f" * 32,

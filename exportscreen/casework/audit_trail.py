@@ -73,13 +73,15 @@ RETENTION_YEARS = 5  # 15 CFR 762.6: the minimum; shown in exports for the audit
 
 # --- what is recorded ---------------------------------------------------------------------------
 
-# The action names are those the API has always written (existing trails hold them), now written
-# by every interface; which one made the record is the payload's "interface".
-SCREEN = "api.screen"
-MATCH = "api.match"  # the yente-compatible /match: several named queries in one request
-CSL_SEARCH = "api.csl_search"  # the CSL search API: a name search over the lists, fuzzy or not
-BATCH = "api.batch"
-DETERMINE = "api.determine"
+# One action name per kind of work, whichever interface asked for it; which one did is the
+# payload's "interface". Named "<concern>.<what>" like the register's and the accounts' actions.
+# Trails written before these names were shared hold "api.screen", "api.batch", "api.match",
+# "api.csl_search" and "api.determine" (API and UI only) and "determine" (CLI) for the same work.
+SCREEN = "screening.screen"
+MATCH = "screening.match"  # the yente-compatible /match: several named queries in one request
+CSL_SEARCH = "screening.csl_search"  # the CSL search API: a name search, fuzzy or not
+BATCH = "screening.batch"
+DETERMINE = "decisions.determine"
 
 # Enough to reconstruct what the caller was shown without storing whole result pages.
 AUDITED_HITS = 25

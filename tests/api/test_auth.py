@@ -81,7 +81,7 @@ def test_audit_trail_lists_records_and_verifies(client: TestClient, keys: Keys) 
         "/v1/audit", params={"verify": "true"}, headers=keys.header(Role.ADMIN)
     ).json()
     assert body["verified"]["ok"] is True
-    assert body["records"][-1]["action"] == "api.screen"
+    assert body["records"][-1]["action"] == "screening.screen"
     assert body["records"][-1]["actor"] == "viewer"
 
 

@@ -37,7 +37,7 @@ def test_upload_poll_and_download(client: TestClient, viewer: dict[str, str], st
     assert best["C-4"] == "SDN-1001"
     errors = client.get(job["errors_url"], headers=viewer).text
     assert "C-3" not in errors and errors.splitlines()[1].startswith("3,")
-    record = next(r for r in audit.records(store.engine) if r.action == "api.batch")
+    record = next(r for r in audit.records(store.engine) if r.action == "screening.batch")
     assert record.actor == "viewer" and record.payload["rows"] == 4
 
 

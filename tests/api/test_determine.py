@@ -25,7 +25,7 @@ def test_an_undecided_entity_list_hit_holds_the_transaction(
     assert listing["entry_id"] == "EL-acme01"
     assert listing["if_confirmed"] == "LICENSE_REQUIRED"
     record = next(r for r in audit.records(store.engine) if r.seq == body["audit_seq"])
-    assert record.action == "api.determine"
+    assert record.action == "decisions.determine"
     assert record.payload["outcome"] == "HOLD"
     assert record.payload["list_versions"] == {"EL": 3, "SDN": 4}
 

@@ -44,7 +44,7 @@ def test_every_screening_is_audited_with_versions_algorithm_and_threshold(
     ).json()
     record = next(r for r in audit.records(store.engine) if r.seq == body["audit_seq"])
     assert record.actor == "viewer"
-    assert record.action == "api.screen"
+    assert record.action == "screening.screen"
     assert record.payload["threshold"] == 0.7
     assert record.payload["algorithm"] == body["algorithm"]
     assert record.payload["list_versions"] == body["list_versions"]

@@ -105,6 +105,6 @@ def test_workers_share_the_connections_and_stop_cleanly_with_every_record_writte
     assert server.returncode == 0
     assert not any(psutil.pid_exists(pid) for pid in workers)
     with Store.open(f"sqlite:///{path}") as store:
-        screenings = [r for r in audit.records(store.engine) if r.action == "api.screen"]
+        screenings = [r for r in audit.records(store.engine) if r.action == "screening.screen"]
         assert sorted(r.seq for r in screenings) == sorted(seqs)
         assert audit.verify(store.engine).ok
