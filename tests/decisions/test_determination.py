@@ -1,5 +1,5 @@
 """Licence determination on hand-made entries: what each list means for a party, its role and the
-items; analysts' decisions; dates; ownership; the transaction file reader."""
+items; analysts' decisions; dates; ownership; ECCN coverage."""
 
 from __future__ import annotations
 
@@ -16,14 +16,12 @@ from exportscreen.decisions.determination import (
     NOTICE,
     Determination,
     EntryDating,
-    ListingReason,
     MatchStatus,
-    PartyScreener,
     determine,
     eccn_covers,
 )
 from exportscreen.decisions.ownership import GroundKind, OwnershipGraph, Regime, Stake
-from exportscreen.decisions.transaction import Party, PartyRole, Transaction, load_transaction
+from exportscreen.decisions.transaction import PartyRole, Transaction, load_transaction
 from exportscreen.model import (
     Citation,
     Disposition,
@@ -38,7 +36,7 @@ from exportscreen.model import (
     Review,
     ReviewPolicy,
 )
-from exportscreen.sources.common import SourceError, identity_text
+from exportscreen.sources.common import identity_text
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "decisions"
 
@@ -488,87 +486,6 @@ def test_only_the_owners_of_the_parties_are_screened() -> None:
     assert sorted(screener.asked) == ["Owner A", "Party Co"]
 
 
-# --- transactions from files -----------------------------------------------------------------
-
-
-def test_load_transaction_reads_and_normalises_yaml() -> None:
-    tx = load_transaction(FIXTURES / "transaction_servers.yaml")
-    assert tx.id == "TX-2025-0042"
-    assert tx.date == date(2025, 4, 1)
-    assert tx.destination_country == "TW"
-    assert [i.eccn for i in tx.items] == ["5A992.c", "EAR99"]
-    assert [(p.role, p.country) for p in tx.parties] == [
-        (PartyRole.PURCHASER, "TW"),
-        (PartyRole.END_USER, "TW"),
-        (PartyRole.FREIGHT_FORWARDER, "HK"),
-    ]
-
-
-def test_load_transaction_reads_json() -> None:
-    tx = load_transaction(FIXTURES / "transaction_minimal.json")
-    assert tx.parties[0] == Party(
-        role=PartyRole.ULTIMATE_CONSIGNEE,
-        name="Nettrix Information Industry Co., Ltd.",
-        country="CN",
-    )
-
-
-def test_load_transaction_names_file_line_and_field_of_a_bad_eccn() -> None:
-    path = FIXTURES / "transaction_bad_eccn.yaml"
-    with pytest.raises(SourceError) as raised:
-        load_transaction(path)
-    assert (raised.value.file, raised.value.line, raised.value.field) == (
-        str(path),
-        5,
-        "items[1].eccn",
-    )
-    assert "3Z001" in raised.value.message
-
-
-BAD_DOCUMENTS = [
-    ("missing date", {"date": None}, "date", None),
-    ("integer date", {"date": 20250401}, "date", "YYYY-MM-DD"),
-    ("unknown country", {"destination_country": "Atlantis"}, "destination_country", "Atlantis"),
-    ("no items", {"items": []}, "items", None),
-    ("unknown role", {"parties": [{"role": "banker", "name": "X"}]}, "parties[0].role", None),
-    ("blank name", {"parties": [{"role": "end_user", "name": "  "}]}, "parties[0].name", None),
-    ("unknown field", {"incoterm": "FOB"}, "incoterm", "Extra inputs"),
-]
-
-
-@pytest.mark.parametrize(
-    ("change", "field", "message"),
-    [b[1:] for b in BAD_DOCUMENTS],
-    ids=[b[0] for b in BAD_DOCUMENTS],
-)
-def test_load_transaction_rejects_bad_fields(
-    tmp_path: Path, change: dict[str, object], field: str, message: str | None
-) -> None:
-    document = json.loads((FIXTURES / "transaction_minimal.json").read_text())
-    document.update(change)
-    document = {k: v for k, v in document.items() if v is not None}
-    path = tmp_path / "tx.json"
-    path.write_text(json.dumps(document, indent=2))
-    with pytest.raises(SourceError) as raised:
-        load_transaction(path)
-    assert raised.value.field == field
-    assert raised.value.line is not None
-    if message:
-        assert message in raised.value.message
-
-
-def test_load_transaction_reports_syntax_errors_with_a_line(tmp_path: Path) -> None:
-    path = tmp_path / "tx.json"
-    path.write_text('{\n  "date": "2025-04-01",\n  "items": [\n}\n')
-    with pytest.raises(SourceError) as raised:
-        load_transaction(path)
-    assert raised.value.line == 4
-    other = tmp_path / "tx.txt"
-    other.write_text("date: 2025-04-01")
-    with pytest.raises(SourceError, match=r"\.json, \.yaml or \.yml"):
-        load_transaction(other)
-
-
 ECCN_CASES = [
     ("3A001", "3A001", True),
     ("3A001", "3a001.A.1", True),
@@ -589,236 +506,3 @@ def test_eccn_covers(listed: str, item: str, expected: bool | None) -> None:
             eccn_covers(listed, item)
     else:
         assert eccn_covers(listed, item) is expected
-
-
-# --- the real lists ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RealLists:
-    screener: PartyScreener
-    entries: dict[tuple[ListCode, str], Entry]
-
-    def entry(self, lst: ListCode, name: str) -> Entry:
-        return self.entries[(lst, name)]
-
-
-@pytest.fixture(scope="module")
-def real(raw_dir: Path) -> RealLists:
-    """The Entity List (eCFR-derived, 2026), the Denied Persons List (2023-11), the 2022 CSL's
-    Unverified List rows and OFAC's SDN list (2021-07), in one screener."""
-    from exportscreen.screening.screener import Screener
-    from exportscreen.sources import parse
-
-    entries = [
-        *parse(raw_dir / "nsfreg_ecfr_derived" / "bis_entity_list.json.gz").entries,
-        *parse(raw_dir / "watchman" / "bis_dpl" / "dpl_2023-11-30.txt.gz").entries,
-        *(
-            e
-            for e in parse(raw_dir / "watchman" / "csl" / "consolidated_2022-05.csv.gz").entries
-            if e.list is ListCode.UVL
-        ),
-        *parse(raw_dir / "watchman" / "ofac_sdn_2021-07" / "sdn.csv.gz").entries,
-    ]
-    return RealLists(Screener.from_entries(entries), {(e.list, e.name): e for e in entries})
-
-
-def real_transaction(name: str, on: date, *eccns: str, country: str = "") -> Transaction:
-    return Transaction.model_validate(
-        {
-            "date": on,
-            "destination_country": country or "CN",
-            "items": [{"eccn": e} for e in eccns or ("EAR99",)],
-            "parties": [{"role": "end_user", "name": name, "country": country}],
-        }
-    )
-
-
-def confirm(*pairs: tuple[str, Entry]) -> dict[tuple[str, str], Disposition]:
-    return {(party, entry.id): Disposition.TRUE_MATCH for party, entry in pairs}
-
-
-def only_reason(result: Determination, entry: Entry) -> ListingReason:
-    reasons = [r for r in result.parties[0].listings if r.entry_id == entry.id]
-    assert len(reasons) == 1, [r.entry_name for r in result.parties[0].listings]
-    return reasons[0]
-
-
-@pytest.mark.shared
-@pytest.mark.parametrize(
-    ("on", "status", "expected"),
-    [
-        (date(2025, 3, 20), MatchStatus.NOT_IN_FORCE, Outcome.NO_LIST_RESTRICTION),
-        (date(2025, 3, 25), MatchStatus.CONFIRMED, Outcome.LICENSE_REQUIRED),
-        (date(2025, 4, 1), MatchStatus.CONFIRMED, Outcome.LICENSE_REQUIRED),
-    ],
-)
-def test_inspur_taiwan_is_hit_from_the_effective_date_of_90_fr_14048(
-    real: RealLists, on: date, status: MatchStatus, expected: Outcome
-) -> None:
-    inspur = real.entry(ListCode.EL, "Inspur Taiwan")
-    tx = load_transaction(FIXTURES / "transaction_inspur_taiwan.yaml").model_copy(
-        update={"date": on}
-    )
-    result = determine(tx, real.screener, confirmed=confirm(("Inspur Taiwan", inspur)))
-    consignee, forwarder = result.parties
-    reason = only_reason(result, inspur)
-    assert (reason.status, consignee.outcome) == (status, expected)
-    assert result.outcome is expected
-    assert forwarder.outcome is Outcome.NO_LIST_RESTRICTION
-    assert FORWARDER_NOTE in forwarder.notes
-    # As printed in the eCFR-derived file: "90 FR 14048, 3/28/25", footnote 4, all items.
-    assert reason.citations == ("90 FR 14048, 2025-03-28",)
-    assert reason.effective_date == date(2025, 3, 25)
-    assert [f.number for f in reason.footnotes] == [4]
-    assert [(c.eccn, c.covered) for c in reason.consequence.items] == [
-        ("EAR99", True),
-        ("5A992.c", True),
-    ]
-    if status is MatchStatus.NOT_IN_FORCE:
-        assert reason.note == "not in force on 2025-03-20: effective 2025-03-25"
-
-
-@pytest.mark.shared
-def test_an_unconfirmed_inspur_taiwan_hit_holds_and_says_what_confirming_means(
-    real: RealLists,
-) -> None:
-    inspur = real.entry(ListCode.EL, "Inspur Taiwan")
-    result = determine(
-        real_transaction("Inspur Taiwan", date(2025, 4, 1), country="TW"), real.screener
-    )
-    reason = only_reason(result, inspur)
-    assert (reason.status, reason.outcome, reason.if_confirmed) == (
-        MatchStatus.POTENTIAL,
-        Outcome.HOLD,
-        Outcome.LICENSE_REQUIRED,
-    )
-    assert result.outcome is Outcome.HOLD
-
-
-@pytest.mark.shared
-@pytest.mark.parametrize(
-    "name",
-    [
-        "Nettrix Information Industry Co., Ltd.",
-        "Ningchang Information Industry (Beijing) Co., Ltd.",
-    ],
-)
-def test_nettrix_needs_a_licence_for_ear99_items(real: RealLists, name: str) -> None:
-    nettrix = real.entry(ListCode.EL, "Nettrix Information Industry Co., Ltd.")
-    tx = real_transaction(name, date(2025, 6, 2), "EAR99", country="CN")
-    result = determine(tx, real.screener, confirmed=confirm((name, nettrix)))
-    reason = only_reason(result, nettrix)
-    assert reason.outcome is Outcome.LICENSE_REQUIRED
-    assert reason.consequence.requirement.startswith("For all items subject to the EAR.")
-    assert reason.consequence.items[0].covered is True
-    # The eCFR-derived file has no License Review Policy column.
-    assert reason.consequence.review_policy is ReviewPolicy.NONE
-
-
-@pytest.mark.shared
-@pytest.mark.parametrize(
-    ("on", "expected", "note"),
-    [
-        (date(2020, 10, 29), Outcome.NO_LIST_RESTRICTION, "effective 2020-10-30"),
-        (date(2025, 6, 1), Outcome.PROHIBITED, ""),
-        (date(2026, 3, 13), Outcome.PROHIBITED, ""),
-        (date(2026, 3, 14), Outcome.NO_LIST_RESTRICTION, "ended 2026-03-13"),
-    ],
-)
-def test_a_denied_person_is_prohibited_while_the_order_runs(
-    real: RealLists, on: date, expected: Outcome, note: str
-) -> None:
-    # dpl_2023-11-30.txt: "ABDUL MAJID SAIDI" effective 10/30/2020, expires 03/13/2026.
-    saidi = real.entry(ListCode.DPL, "ABDUL MAJID SAIDI")
-    tx = real_transaction("Abdul Majid Saidi", on, "3A001")
-    # The analyst confirmed the Denied Persons entry and cleared any namesake the screener also
-    # proposed, so that the outcome is the DPL listing's alone.
-    decisions = {
-        ("Abdul Majid Saidi", hit.entry.id): Disposition.FALSE_POSITIVE
-        for hit in real.screener.screen("Abdul Majid Saidi")
-        if hit.entry.id != saidi.id
-    }
-    decisions.update(confirm(("Abdul Majid Saidi", saidi)))
-    result = determine(tx, real.screener, confirmed=decisions)
-    reason = only_reason(result, saidi)
-    assert (reason.outcome, result.outcome) == (expected, expected)
-    assert note in reason.note
-
-
-@pytest.mark.shared
-def test_an_unverified_list_party_holds_for_a_uvl_statement(real: RealLists) -> None:
-    uvl = real.entry(ListCode.UVL, "AECC South Industry Co. Ltd")
-    tx = real_transaction("AECC South Industry Co., Ltd.", date(2022, 6, 1), country="CN")
-    result = determine(tx, real.screener, confirmed=confirm(("AECC South Industry Co., Ltd.", uvl)))
-    reason = only_reason(result, uvl)
-    assert (reason.status, reason.outcome) == (MatchStatus.CONFIRMED, Outcome.HOLD)
-    assert any("UVL statement" in n for n in reason.consequence.notes)
-
-
-@pytest.mark.shared
-def test_an_sdn_party_is_prohibited_and_its_sdgt_tag_needs_an_ear_licence(
-    real: RealLists,
-) -> None:
-    # sdn.csv (2021-07), ent_num 4642: "BANK SADERAT PLC", programs IRAN, SDGT, IFSR.
-    saderat = real.entry(ListCode.SDN, "BANK SADERAT PLC")
-    assert saderat.id == "SDN-4642"
-    tx = real_transaction("Bank Saderat PLC", date(2021, 8, 1))
-    result = determine(tx, real.screener, confirmed=confirm(("Bank Saderat PLC", saderat)))
-    reason = only_reason(result, saderat)
-    assert reason.outcome is Outcome.PROHIBITED
-    assert any("This entry: SDGT." in n for n in reason.consequence.notes)
-
-
-@pytest.mark.shared
-@pytest.mark.parametrize(
-    ("on", "kind", "expected"),
-    [
-        (date(2025, 7, 15), GroundKind.RULE_NOT_IN_FORCE, Outcome.NO_LIST_RESTRICTION),
-        (date(2025, 10, 15), GroundKind.RESTRICTED, Outcome.LICENSE_REQUIRED),
-        (date(2026, 1, 15), GroundKind.RULE_NOT_IN_FORCE, Outcome.NO_LIST_RESTRICTION),
-        (date(2026, 11, 10), GroundKind.RESTRICTED, Outcome.LICENSE_REQUIRED),
-    ],
-)
-def test_a_60_percent_subsidiary_of_inspur_group(
-    real: RealLists, on: date, kind: GroundKind, expected: Outcome
-) -> None:
-    graph = OwnershipGraph.from_csv(FIXTURES / "ownership_real_parents.csv")
-    inspur = real.entry(ListCode.EL, "Inspur Group Co., Ltd.")
-    tx = real_transaction("Jinan Lakeside Server Assembly Co. Ltd", on, "EAR99", country="CN")
-    result = determine(
-        tx,
-        real.screener,
-        ownership=graph,
-        confirmed=confirm(("Inspur Group Co. Ltd", inspur)),
-    )
-    (party,) = result.parties
-    assert [r.outcome for r in party.listings if r.outcome] == []  # not listed itself
-    bis = [r for r in party.ownership if r.regime is Regime.BIS_AFFILIATES]
-    assert [(r.kind, r.outcome) for r in bis] == [(kind, expected)]
-    assert "ownership by Inspur Group Co. Ltd (60%, as of 2025-06-30)" in bis[0].text
-    assert [r.entry_id for r in bis[0].inherited] == [inspur.id]
-    assert result.outcome is expected
-
-
-@pytest.mark.shared
-def test_an_unconfirmed_owner_match_is_a_red_flag(real: RealLists) -> None:
-    graph = OwnershipGraph.from_csv(FIXTURES / "ownership_real_parents.csv")
-    tx = real_transaction("Jinan Lakeside Server Assembly Co. Ltd", date(2026, 12, 1))
-    result = determine(tx, real.screener, ownership=graph)
-    assert result.outcome is Outcome.HOLD
-    assert {r.kind for r in result.parties[0].ownership} == {GroundKind.RED_FLAG}
-
-
-@pytest.mark.shared
-def test_a_60_percent_subsidiary_of_an_sdn_is_blocked(real: RealLists) -> None:
-    graph = OwnershipGraph.from_csv(FIXTURES / "ownership_real_parents.csv")
-    saderat = real.entry(ListCode.SDN, "BANK SADERAT PLC")
-    tx = real_transaction("Meridian Trade Finance Ltd", date(2021, 8, 1), country="GB")
-    result = determine(
-        tx, real.screener, ownership=graph, confirmed=confirm(("Bank Saderat PLC", saderat))
-    )
-    (ofac,) = [r for r in result.parties[0].ownership if r.regime is Regime.OFAC_50_PERCENT]
-    assert (ofac.kind, ofac.outcome) == (GroundKind.RESTRICTED, Outcome.PROHIBITED)
-    assert "by Bank Saderat PLC (60%, as of 2021-03-31)" in ofac.text
-    assert result.outcome is Outcome.PROHIBITED
