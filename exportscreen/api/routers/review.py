@@ -27,27 +27,12 @@ AlertId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
 def _counterparty_out(party: Counterparty) -> CounterpartyOut:
-    return CounterpartyOut(
-        external_id=party.external_id,
-        name=party.name,
-        country=party.country,
-        type=party.type,
-        address=party.address,
-    )
+    return CounterpartyOut.model_validate(party, from_attributes=True)
 
 
 def alert_out(alert: Alert) -> AlertOut:
-    return AlertOut(
-        id=alert.id,
-        counterparty=_counterparty_out(alert.counterparty),
-        entry_id=alert.entry_id,
-        score=alert.score,
-        matched_name=alert.matched_name,
-        status=alert.status,
-        created_at=alert.created_at,
-        explanation=alert.explanation,
-        closed_reason=alert.closed_reason,
-    )
+    # The response models mirror the register's dataclasses field for field: read, not copied.
+    return AlertOut.model_validate(alert, from_attributes=True)
 
 
 def register(found: Services, user: str) -> Register:
