@@ -10,7 +10,7 @@ import jellyfish
 import pytest
 from anyascii import anyascii
 
-from benchmarks import evalset
+from benchmarks import evalset, variants
 from exportscreen.model import Entry, EntryType, ListCode
 
 NAMES = (
@@ -42,7 +42,7 @@ def _words(text: str) -> list[str]:
 @pytest.mark.parametrize("seed", range(40))
 @pytest.mark.parametrize("name", NAMES)
 def test_typo_is_one_or_two_edits_of_a_distinctive_word(name: str, seed: int) -> None:
-    variant = evalset.typo(name, random.Random(seed))
+    variant = variants.typo(name, random.Random(seed))
     if variant is None:
         return
     before, after = name.split(), variant.split()
@@ -51,7 +51,7 @@ def test_typo_is_one_or_two_edits_of_a_distinctive_word(name: str, seed: int) ->
     assert 1 <= len(changed) <= 2
     for original, typed in changed:
         assert original[0] == typed[0], "the first letter is never mistyped"
-        assert original.casefold().strip(",.") not in evalset.GENERIC_WORDS
+        assert original.casefold().strip(",.") not in variants.GENERIC_WORDS
     total = jellyfish.damerau_levenshtein_distance(name, variant)
     assert 1 <= total <= 2
 
@@ -68,33 +68,33 @@ def test_typo_is_one_or_two_edits_of_a_distinctive_word(name: str, seed: int) ->
     ],
 )
 def test_legal_form_changes_only_the_legal_form(name: str, group: str, seed: int) -> None:
-    variant = evalset.legal_form(name, random.Random(seed))
+    variant = variants.legal_form(name, random.Random(seed))
     assert variant is not None and variant != name
-    forms = next(f for f in evalset.LEGAL_FORMS if group in f)
+    forms = next(f for f in variants.LEGAL_FORMS if group in f)
     form_words = {w for f in forms for w in _words(f)}
     core = [w for w in _words(name) if w not in form_words]
     assert [w for w in _words(variant) if w not in form_words] == core
     # The new form (if any) is another surface of the same legal form, not something else.
     tokens = variant.split()
-    found = evalset.find_legal_form(tokens)
+    found = variants.find_legal_form(tokens)
     if found is not None and len(_words(variant)) > len(core):
-        assert evalset.LEGAL_FORMS[found[2]] == forms
+        assert variants.LEGAL_FORMS[found[2]] == forms
 
 
 def test_legal_form_is_none_without_a_legal_form() -> None:
-    assert evalset.legal_form("Harbin Institute of Technology", random.Random(1)) is None
+    assert variants.legal_form("Harbin Institute of Technology", random.Random(1)) is None
 
 
 @pytest.mark.parametrize("seed", range(10))
 def test_abbreviation_shortens_known_words_only(seed: int) -> None:
     name = "Semiconductor Manufacturing International Corporation"
-    variant = evalset.abbreviation(name, random.Random(seed))
+    variant = variants.abbreviation(name, random.Random(seed))
     assert variant is not None and variant != name
     for original, short in zip(name.split(), variant.split(), strict=True):
         if original != short:
             assert (
                 short.rstrip(".").casefold()
-                == evalset.ABBREVIATIONS[original.casefold()].casefold()
+                == variants.ABBREVIATIONS[original.casefold()].casefold()
             )
 
 
@@ -102,7 +102,7 @@ def test_abbreviation_shortens_known_words_only(seed: int) -> None:
 def test_dropped_token_keeps_the_rarest_word(seed: int) -> None:
     name = "Beijing Zhipu Huazhang Qingyan Technology Co., Ltd."
     rarity = {"zhipu": 1.0}.get
-    variant = evalset.dropped_token(name, random.Random(seed), lambda t: rarity(t.casefold(), 0.1))
+    variant = variants.dropped_token(name, random.Random(seed), lambda t: rarity(t.casefold(), 0.1))
     assert variant is not None
     assert "Zhipu" in variant
     assert len(variant.split()) == len(name.split()) - 1
@@ -111,18 +111,18 @@ def test_dropped_token_keeps_the_rarest_word(seed: int) -> None:
 
 @pytest.mark.parametrize("seed", range(10))
 def test_extra_token_adds_without_removing(seed: int) -> None:
-    company = evalset.extra_token("Inspur Group Co., Ltd.", EntryType.ENTITY, random.Random(seed))
+    company = variants.extra_token("Inspur Group Co., Ltd.", EntryType.ENTITY, random.Random(seed))
     assert company is not None
     assert company.endswith("Co., Ltd."), "added before the legal form"
     assert len(company.split()) > 4
-    person = evalset.extra_token("KHOROSHEV, Dmitry", EntryType.INDIVIDUAL, random.Random(seed))
+    person = variants.extra_token("KHOROSHEV, Dmitry", EntryType.INDIVIDUAL, random.Random(seed))
     assert person is not None and person.endswith("KHOROSHEV, Dmitry")
 
 
 @pytest.mark.parametrize("seed", range(20))
 @pytest.mark.parametrize("name", NAMES)
 def test_joined_split_keeps_every_letter_in_order(name: str, seed: int) -> None:
-    variant = evalset.joined_split(name, random.Random(seed))
+    variant = variants.joined_split(name, random.Random(seed))
     if variant is None:
         return
     assert variant.replace(" ", "") == name.replace(" ", "")
@@ -144,7 +144,7 @@ def test_joined_split_keeps_every_letter_in_order(name: str, seed: int) -> None:
     ],
 )
 def test_word_order(name: str, kind: EntryType, expected: str | None) -> None:
-    assert evalset.word_order(name, kind) == expected
+    assert variants.word_order(name, kind) == expected
 
 
 @pytest.mark.parametrize(
@@ -164,12 +164,12 @@ def test_word_order(name: str, kind: EntryType, expected: str | None) -> None:
     ],
 )
 def test_latin_to_cyrillic_reverses_bgn(latin: str, cyrillic: str) -> None:
-    assert evalset.latin_to_cyrillic(latin) == cyrillic
+    assert variants.latin_to_cyrillic(latin) == cyrillic
 
 
 def test_cyrillic_uses_the_russian_legal_form() -> None:
-    assert evalset.cyrillic("LIMITED LIABILITY COMPANY BITRIVER-NORT") == "ООО БИТРИВЕР-НОРТ"
-    assert evalset.script_of(evalset.cyrillic("KHOROSHEV, Dmitry Yuryevich")) == "cyrillic"
+    assert variants.cyrillic("LIMITED LIABILITY COMPANY BITRIVER-NORT") == "ООО БИТРИВЕР-НОРТ"
+    assert variants.script_of(variants.cyrillic("KHOROSHEV, Dmitry Yuryevich")) == "cyrillic"
 
 
 @pytest.mark.parametrize(
@@ -177,27 +177,27 @@ def test_cyrillic_uses_the_russian_legal_form() -> None:
     [("icao", "Iuliia"), ("scholarly", "Julija"), ("ukrainian", "Iulyia")],
 )
 def test_romanisations_differ_from_bgn(system: str, expected: str) -> None:
-    assert evalset.romanise("Юлия", system) == expected
-    assert evalset.romanise("Хорошев", "scholarly") == "Choroshev"
+    assert variants.romanise("Юлия", system) == expected
+    assert variants.romanise("Хорошев", "scholarly") == "Choroshev"
 
 
 def test_looks_russian_needs_the_region_and_no_english_words() -> None:
     person = _entry("KHOROSHEV, Dmitry Yuryevich", EntryType.INDIVIDUAL, ("RU",))
-    assert evalset.looks_russian(person, person.name)
+    assert variants.looks_russian(person, person.name)
     company = _entry("LIMITED LIABILITY COMPANY BITRIVER-NORT", countries=("RU",))
-    assert evalset.looks_russian(company, company.name)
+    assert variants.looks_russian(company, company.name)
     english = _entry("Moscow Trading Company", countries=("RU",))
-    assert not evalset.looks_russian(english, english.name)
+    assert not variants.looks_russian(english, english.name)
     elsewhere = _entry("KHOROSHEV, Dmitry", EntryType.INDIVIDUAL, ("DE",))
-    assert not evalset.looks_russian(elsewhere, elsewhere.name)
+    assert not variants.looks_russian(elsewhere, elsewhere.name)
 
 
 def test_arabic_only_for_known_name_parts_and_in_arabic_order() -> None:
-    assert evalset.arabic("ABU BAKR, Muhammad Hassan") == "محمد حسن أبو بكر"
-    assert evalset.arabic("AL-HASAN, Ali") == "علي الحسن"
-    assert evalset.arabic("AL-ZAWAHIRI, Ayman") is None, "Zawahiri is not in the table"
-    assert evalset.arabic("KHOROSHEV, Dmitry") is None
-    assert evalset.script_of(evalset.arabic("Hassan Ali") or "") == "arabic"
+    assert variants.arabic("ABU BAKR, Muhammad Hassan") == "محمد حسن أبو بكر"
+    assert variants.arabic("AL-HASAN, Ali") == "علي الحسن"
+    assert variants.arabic("AL-ZAWAHIRI, Ayman") is None, "Zawahiri is not in the table"
+    assert variants.arabic("KHOROSHEV, Dmitry") is None
+    assert variants.script_of(variants.arabic("Hassan Ali") or "") == "arabic"
 
 
 @pytest.mark.parametrize(
@@ -214,20 +214,20 @@ def test_arabic_only_for_known_name_parts_and_in_arabic_order() -> None:
 )
 def test_script_of(text: str, script: str) -> None:
     if script == "japanese":  # kana and kanji mixed: kana must not be outvoted by 3 kanji
-        assert evalset.script_of(text) in {"japanese", "han"}
+        assert variants.script_of(text) in {"japanese", "han"}
     else:
-        assert evalset.script_of(text) == script
+        assert variants.script_of(text) == script
 
 
 def test_proper_name_syllables_drop_business_words_and_places() -> None:
-    zhipu = evalset.proper_name_syllables("北京智谱华章科技有限公司")
+    zhipu = variants.proper_name_syllables("北京智谱华章科技有限公司")
     assert [r[0] for r in zhipu] == ["zhi", "pu", "hua", "zhang"]
-    assert [r[0] for r in evalset.proper_name_syllables("四川大学")] == ["si", "chuan"]
+    assert [r[0] for r in variants.proper_name_syllables("四川大学")] == ["si", "chuan"]
     # a character with several readings keeps them all: 长风 is "Changfeng"
-    changfeng = evalset.proper_name_syllables("苏州长风航空电子有限公司")
+    changfeng = variants.proper_name_syllables("苏州长风航空电子有限公司")
     assert "chang" in changfeng[0] and "zhang" in changfeng[0]
-    assert evalset.pinyin_occurs(changfeng, ["Suzhou Changfeng Avionics"])
-    assert not evalset.pinyin_occurs(changfeng, ["Suzhou Zhengfeng Avionics"])
+    assert variants.pinyin_occurs(changfeng, ["Suzhou Changfeng Avionics"])
+    assert not variants.pinyin_occurs(changfeng, ["Suzhou Zhengfeng Avionics"])
 
 
 def test_chinese_pair_verification() -> None:
@@ -240,14 +240,14 @@ def test_chinese_pair_verification() -> None:
         aliases=("Inspur Group",),
     )
     pairs = [
-        evalset.ChinesePair("北京智谱华章科技有限公司", "EL", "", zhipu.name, "pinyin", ""),
+        variants.ChinesePair("北京智谱华章科技有限公司", "EL", "", zhipu.name, "pinyin", ""),
         # pinyin claimed but absent: 浪潮 is "langchao", the entry only says "Inspur"
-        evalset.ChinesePair("浪潮集团有限公司", "EL", "", inspur.name, "pinyin", ""),
-        evalset.ChinesePair("浪潮集团有限公司", "EL", "", inspur.name, "brand", "Inspur = 浪潮"),
-        evalset.ChinesePair("某某公司", "EL", "", "No Such Company", "translation", "x"),
-        evalset.ChinesePair("浪潮集团", "EL", "EL-inspur", inspur.name, "translation", ""),
+        variants.ChinesePair("浪潮集团有限公司", "EL", "", inspur.name, "pinyin", ""),
+        variants.ChinesePair("浪潮集团有限公司", "EL", "", inspur.name, "brand", "Inspur = 浪潮"),
+        variants.ChinesePair("某某公司", "EL", "", "No Such Company", "translation", "x"),
+        variants.ChinesePair("浪潮集团", "EL", "EL-inspur", inspur.name, "translation", ""),
     ]
-    kept, rejected = evalset.resolve_chinese_pairs(pairs, [zhipu, inspur])
+    kept, rejected = variants.resolve_chinese_pairs(pairs, [zhipu, inspur])
     assert [(p.basis, e.id) for p, e in kept] == [("pinyin", zhipu.id), ("brand", "EL-inspur")]
     assert len(rejected) == 3
 
@@ -281,14 +281,14 @@ def test_faker_negatives_are_seeded_and_span_scripts() -> None:
 
 
 def test_curated_files_are_well_formed() -> None:
-    pairs = evalset.read_chinese_pairs()
+    pairs = variants.read_chinese_pairs()
     assert len(pairs) >= 60
     assert {p.basis for p in pairs} <= {"pinyin", "translation", "brand"}
-    assert all(evalset.script_of(p.chinese) == "han" for p in pairs)
+    assert all(variants.script_of(p.chinese) == "han" for p in pairs)
     assert all(p.note for p in pairs if p.basis != "pinyin")
     assert len(evalset.unlisted_negatives()) >= 100
-    table = evalset.arabic_tokens()
-    assert all(evalset.script_of(v) == "arabic" for v in table.values())
+    table = variants.arabic_tokens()
+    assert all(variants.script_of(v) == "arabic" for v in table.values())
     assert all(anyascii(k) == k for k in table)
 
 
@@ -312,15 +312,15 @@ def test_index_takes_the_latest_publication_of_each_list(index: list[Entry]) -> 
 
 @pytest.mark.shared
 def test_every_curated_chinese_pair_verifies(index: list[Entry]) -> None:
-    kept, rejected = evalset.resolve_chinese_pairs(evalset.read_chinese_pairs(), index)
+    kept, rejected = variants.resolve_chinese_pairs(variants.read_chinese_pairs(), index)
     assert rejected == []
     pinyin = [(p, e) for p, e in kept if p.basis == "pinyin"]
     assert len(pinyin) >= 50
     for pair, entry in pinyin:
-        syllables = evalset.proper_name_syllables(pair.chinese)
-        assert evalset.pinyin_occurs(syllables, entry.names)
+        syllables = variants.proper_name_syllables(pair.chinese)
+        assert variants.pinyin_occurs(syllables, entry.names)
         # ...and not in the names of some other, unrelated entry
-        assert not evalset.pinyin_occurs(syllables, ["Siemens Aktiengesellschaft"])
+        assert not variants.pinyin_occurs(syllables, ["Siemens Aktiengesellschaft"])
 
 
 @pytest.mark.shared
