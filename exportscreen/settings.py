@@ -42,6 +42,8 @@ def shared_eval_dir() -> Path:
 # Screening: a hit at or above this score raises an alert. Chosen on the accuracy benchmark as the
 # score at which at most 1% of clean counterparties alert (see README, "Accuracy").
 DEFAULT_THRESHOLD = float(_env("EXPORTSCREEN_THRESHOLD", "0.77"))
+# Hits a single-name screening returns unless asked for more (the API's, the CLI's, recorded.py's).
+DEFAULT_HIT_LIMIT = 10
 
 # Downloads.
 HTTP_TIMEOUT_SECONDS = float(_env("EXPORTSCREEN_HTTP_TIMEOUT", "60"))

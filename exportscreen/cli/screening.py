@@ -22,8 +22,6 @@ from exportscreen.cli.common import (
     print_json,
 )
 
-DEFAULT_LIMIT = 10  # hits shown by ``check``, as the API's default
-
 
 def _highlight(name: str, tokens: list[str]) -> Text:
     """The name with the entry tokens that matched the query in bold green."""
@@ -46,37 +44,35 @@ def check(
     type_: Annotated[
         str | None, typer.Option("--type", help="person, company, vessel or aircraft.")
     ] = None,
-    limit: Annotated[int, typer.Option(help="At most this many hits.")] = DEFAULT_LIMIT,
+    limit: Annotated[
+        int, typer.Option(help="At most this many hits.")
+    ] = settings.DEFAULT_HIT_LIMIT,
     threshold: Annotated[
         float | None, typer.Option(help=f"Alert score (default {settings.DEFAULT_THRESHOLD}).")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Screen one name against every list, with the reasons for each hit."""
-    from exportscreen.casework import audit_trail as audit
+    from exportscreen.casework.audit_trail import StoreSink
+    from exportscreen.casework.recorded import screen_and_record
     from exportscreen.screening.index_cache import open_screener
 
     screener = open_screener(db_url())
-    try:
-        hits = screener.screen(name, country=country, type=type_, limit=limit, threshold=threshold)
-    except ValueError as error:
-        raise fail(str(error)) from error
-    # What was asked, as the API records its queries: the name and the options given.
-    asked = {"country": country, "type": type_, "threshold": threshold}
-    query = {"name": name, **{k: v for k, v in asked.items() if v is not None}}
-    if limit != DEFAULT_LIMIT:
-        query["limit"] = limit
-    event = audit.screening_event(
-        cli_caller(),
-        [query],
-        [hits],
-        algorithm=screener.algorithm,
-        list_versions=screener.version_ids,
-        threshold=settings.DEFAULT_THRESHOLD if threshold is None else threshold,
-    )
-    # Before any answer is shown, as in the API: no screening the trail does not hold.
+    # Recorded before any answer is shown, as in the API: no screening the trail does not hold.
     with open_store() as store:
-        audit.write(audit.StoreSink(store.engine), event)
+        try:
+            hits = screen_and_record(
+                screener,
+                StoreSink(store.engine),
+                cli_caller(),
+                name,
+                country=country,
+                type=type_,
+                limit=limit,
+                threshold=threshold,
+            ).hits
+        except ValueError as error:
+            raise fail(str(error)) from error
     if as_json:
         print_json(
             {

@@ -1,5 +1,6 @@
-"""The CLI's ``check``, ``batch`` and ``determine`` each leave one audit record, of the same action
-and payload keys as the API's equivalent call: an auditor's query over the trail finds both."""
+"""The CLI's ``check``, ``batch`` and ``determine``, and a Python program's ``screen_and_record``,
+each leave one audit record, of the same action and payload keys as the API's equivalent call: an
+auditor's query over the trail finds both."""
 
 from __future__ import annotations
 
@@ -72,6 +73,18 @@ def _cli_check(s: Setting) -> None:
     s.cli("check", "Acme Photonics", "--country", "CN", "--json")
 
 
+def _python_check(s: Setting) -> None:
+    from exportscreen.casework.recorded import python_caller, screen_and_record
+    from exportscreen.screening.index_cache import open_screener
+
+    screener = open_screener(str(s.store.engine.url))
+    sink = audit.StoreSink(s.store.engine)
+    found = screen_and_record(
+        screener, sink, python_caller("carol"), "Acme Photonics", country="CN"
+    )
+    assert found.record.seq == audit.records(s.store.engine)[-1].seq
+
+
 def _api_batch(s: Setting) -> None:
     upload = (FIXTURES / "parties.csv").read_bytes()
     job = s.client.post(
@@ -118,10 +131,11 @@ def _one_record(s: Setting, call: Call) -> audit.AuditRecord:
     ("api_call", "cli_call", "action", "same_values"),
     [
         (_api_check, _cli_check, audit.SCREEN, ("screenings", "threshold", "list_versions")),
+        (_api_check, _python_check, audit.SCREEN, ("screenings", "threshold", "list_versions")),
         (_api_batch, _cli_batch, audit.BATCH, ("file", "rows", "screened", "hits", "bad_rows")),
         (_api_determine, _cli_determine, audit.DETERMINE, ("transaction", "outcome", "parties")),
     ],
-    ids=["check", "batch", "determine"],
+    ids=["check", "python-check", "batch", "determine"],
 )
 def test_the_cli_records_what_the_api_records(
     setting: Setting, api_call: Call, cli_call: Call, action: str, same_values: tuple[str, ...]
@@ -130,7 +144,11 @@ def test_the_cli_records_what_the_api_records(
     from_cli = _one_record(setting, cli_call)
     assert from_api.action == from_cli.action == action
     assert set(from_api.payload) == set(from_cli.payload)
-    assert (from_api.payload["interface"], from_cli.payload["interface"]) == ("api", "cli")
+    expected_interface = "python" if cli_call is _python_check else "cli"
+    assert (from_api.payload["interface"], from_cli.payload["interface"]) == (
+        "api",
+        expected_interface,
+    )
     assert (from_api.actor, from_cli.actor) == ("viewer", "carol")
     assert (from_api.payload["role"], from_cli.payload["role"]) == ("viewer", None)
     for key in same_values:
