@@ -12,10 +12,10 @@ import dataclasses
 import enum
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Protocol, TypeVar
+from typing import Any, Final, Protocol, TypeVar
 
 import msgspec
 
@@ -315,27 +315,35 @@ class Disposition(enum.StrEnum):
 # --- JSON round trip -----------------------------------------------------------------------
 
 
-def _plain(value: Any) -> Any:
+NOT_SPECIAL: Final = object()  # what a ``to_plain`` hook returns for a value it leaves alone
+
+
+def to_plain(value: Any, special: Callable[[Any], Any] | None = None) -> Any:
+    """Any model value as JSON-compatible data (dates as ISO strings, enums as their values).
+
+    ``special`` sees every value first and returns its plain form, or ``NOT_SPECIAL`` to leave it
+    to the walk: a determination writes outcomes by name and stakes as percentages this way.
+
+    Still a walk of its own, not msgspec: it also serialises audit payloads, whose hashed form
+    must not change (msgspec writes an aware datetime with "Z" where this writes "+00:00", turns
+    a Decimal into a string, and refuses values it does not know)."""
+    if special is not None:
+        found = special(value)
+        if found is not NOT_SPECIAL:
+            return found
     if isinstance(value, date):  # datetime is a date too
         return value.isoformat()
     if isinstance(value, enum.Enum):
         return value.value
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return {
+            f.name: to_plain(getattr(value, f.name), special) for f in dataclasses.fields(value)
+        }
     if isinstance(value, tuple | list):
-        return [_plain(v) for v in value]
+        return [to_plain(v, special) for v in value]
     if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): to_plain(v, special) for k, v in value.items()}
     return value
-
-
-def to_plain(value: Any) -> Any:
-    """Any model value as JSON-compatible data (dates as ISO strings, enums as their values).
-
-    Still a walk of its own, not msgspec: it also serialises audit payloads, whose hashed form
-    must not change (msgspec writes an aware datetime with "Z" where this writes "+00:00", turns
-    a Decimal into a string, and refuses values it does not know)."""
-    return _plain(value)
 
 
 # Entries are serialised by msgspec, which walks the dataclasses in C: the store serialises every

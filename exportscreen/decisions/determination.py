@@ -16,7 +16,7 @@ from __future__ import annotations
 import enum
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, fields, is_dataclass
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -57,6 +57,7 @@ from exportscreen.decisions.transaction import (
 )
 from exportscreen.lists import LIST_NAMES
 from exportscreen.model import (
+    NOT_SPECIAL,
     Disposition,
     Entry,
     EntryType,
@@ -67,6 +68,7 @@ from exportscreen.model import (
     Outcome,
     PartyScreener,
     ReviewPolicy,
+    to_plain,
 )
 
 NOTICE = (
@@ -221,28 +223,24 @@ class Determination:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-compatible data: outcomes by name, dates as ISO strings."""
-        result: dict[str, Any] = _plain(self)
+        result: dict[str, Any] = to_plain(self, _determination_value)
         return result
 
 
-def _plain(value: Any) -> Any:
+def _determination_value(value: Any) -> Any:
+    """How a determination writes what the model walk would write otherwise: outcomes by name
+    (the order of their numbers is for comparing, not for reading), stakes as percentages, and
+    the transaction's pydantic models as their fields."""
     if isinstance(value, Outcome):
         return value.name
-    if isinstance(value, enum.Enum):
-        return value.value
-    if isinstance(value, date):
-        return value.isoformat()
     if isinstance(value, Decimal):
         return format_percent(value)
     if isinstance(value, BaseModel):
-        return {name: _plain(getattr(value, name)) for name in type(value).model_fields}
-    if is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
-    if isinstance(value, tuple | list):
-        return [_plain(v) for v in value]
-    if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
-    return value
+        return {
+            name: to_plain(getattr(value, name), _determination_value)
+            for name in type(value).model_fields
+        }
+    return NOT_SPECIAL
 
 
 # --- what a listing means for a party and the items -----------------------------------------
