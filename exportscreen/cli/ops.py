@@ -143,6 +143,20 @@ def users_add(
     console.print(f"user {name} added as {role}")
 
 
+@users_app.command("passwd")
+def users_passwd(name: Annotated[str, typer.Argument(help="User name.")]) -> None:
+    """Set a user's password for the web UI (prompted, never given on the command line)."""
+    from exportscreen.ops.accounts import set_password
+
+    secret = typer.prompt("password", hide_input=True, confirmation_prompt=True)
+    with open_store() as store:
+        try:
+            set_password(store, name, secret, actor=state["user"])
+        except (ValueError, LookupError) as error:
+            raise fail(str(error)) from error
+    console.print(f"password of {name} set")
+
+
 @keys_app.command("create")
 def keys_create(
     user: Annotated[str, typer.Argument(help="The user the key acts as.")],

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from exportscreen.casework import audit_trail as audit
-from exportscreen.ops.accounts import add_user, create_key, hash_password, verify_password
+from exportscreen.ops.accounts import (
+    add_user,
+    authenticate_password,
+    create_key,
+    hash_password,
+    verify_password,
+)
 from exportscreen.store import Store
 from tests.api.support import Keys, add_users
 
@@ -44,3 +52,35 @@ def test_add_user_refuses(
 ) -> None:
     with pytest.raises(ValueError, match=error):
         add_user(store, name, role, password)
+
+
+def test_users_passwd_sets_a_password_the_login_accepts_and_audits_it(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from exportscreen.cli.app import app
+
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    with Store.open(url) as store:
+        add_user(store, "carol", "analyst", actor="root")
+    runner = CliRunner()
+    done = runner.invoke(
+        app,
+        ["--db", url, "--user", "root", "users", "passwd", "carol"],
+        input="a-long-passphrase\na-long-passphrase\n",
+    )
+    assert done.exit_code == 0, done.output
+    with Store.open(url) as store:
+        assert authenticate_password(store.engine, "carol", "a-long-passphrase") is not None
+        assert authenticate_password(store.engine, "carol", "something-else") is None
+        last = audit.records(store.engine)[-1]
+        assert (last.actor, last.action, last.payload) == (
+            "root",
+            "user.password",
+            {"user": "carol"},
+        )
+    refused = runner.invoke(
+        app, ["--db", url, "users", "passwd", "nobody"], input="x" * 12 + "\n" + "x" * 12 + "\n"
+    )
+    assert refused.exit_code == 2 and "no user 'nobody'" in refused.output
+    short = runner.invoke(app, ["--db", url, "users", "passwd", "carol"], input="short\nshort\n")
+    assert short.exit_code == 2 and "at least" in short.output
