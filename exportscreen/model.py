@@ -2,22 +2,24 @@
 
 They are plain frozen dataclasses so that a loader, the store, the matcher and the API can pass them
 around without caring where they came from. Serialisation to and from JSON-compatible dicts lives
-here too (``entry_to_dict`` / ``entry_from_dict``) because the store keeps each entry state as JSON
-and the API returns the same shape.
+here too (``to_json_data``, ``entry_to_dict`` / ``entry_from_dict``): one serialiser, msgspec, for
+entries, hits, determinations and audit payloads, so the store, the API, the CLI and the audit trail
+write the same shape.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import enum
+import functools
 import hashlib
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Final, Protocol, TypeVar
 
 import msgspec
+from pydantic import BaseModel
 
 
 class ListCode(enum.StrEnum):
@@ -294,13 +296,29 @@ class PartyScreener(Protocol):
 # --- decisions -----------------------------------------------------------------------------
 
 
-class Outcome(enum.IntEnum):
-    """Licence-determination outcomes, ordered so that ``max()`` picks the most restrictive."""
+@functools.total_ordering
+class Outcome(enum.Enum):
+    """Licence-determination outcomes, least to most restrictive: ``max()`` picks the most
+    restrictive. Their values are their names, which is how every output writes them (the order
+    is for comparing, not for reading)."""
 
-    NO_LIST_RESTRICTION = 0
-    HOLD = 1
-    LICENSE_REQUIRED = 2
-    PROHIBITED = 3
+    NO_LIST_RESTRICTION = "NO_LIST_RESTRICTION"
+    HOLD = "HOLD"
+    LICENSE_REQUIRED = "LICENSE_REQUIRED"
+    PROHIBITED = "PROHIBITED"
+
+    @property
+    def severity(self) -> int:
+        """0 for the least restrictive outcome, rising with each more restrictive one."""
+        return _OUTCOME_ORDER.index(self)
+
+    def __lt__(self, other: object) -> bool:
+        if not isinstance(other, Outcome):
+            return NotImplemented
+        return self.severity < other.severity
+
+
+_OUTCOME_ORDER: Final[tuple[Outcome, ...]] = tuple(Outcome)
 
 
 class Disposition(enum.StrEnum):
@@ -315,50 +333,30 @@ class Disposition(enum.StrEnum):
 # --- JSON round trip -----------------------------------------------------------------------
 
 
-NOT_SPECIAL: Final = object()  # what a ``to_plain`` hook returns for a value it leaves alone
-
-
-def to_plain(value: Any, special: Callable[[Any], Any] | None = None) -> Any:
-    """Any model value as JSON-compatible data (dates as ISO strings, enums as their values).
-
-    ``special`` sees every value first and returns its plain form, or ``NOT_SPECIAL`` to leave it
-    to the walk: a determination writes outcomes by name and stakes as percentages this way.
-
-    Still a walk of its own, not msgspec: it also serialises audit payloads, whose hashed form
-    must not change (msgspec writes an aware datetime with "Z" where this writes "+00:00", turns
-    a Decimal into a string, and refuses values it does not know)."""
-    if special is not None:
-        found = special(value)
-        if found is not NOT_SPECIAL:
-            return found
-    if isinstance(value, date):  # datetime is a date too
-        return value.isoformat()
-    if isinstance(value, enum.Enum):
-        return value.value
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {
-            f.name: to_plain(getattr(value, f.name), special) for f in dataclasses.fields(value)
-        }
-    if isinstance(value, tuple | list):
-        return [to_plain(v, special) for v in value]
-    if isinstance(value, Mapping):
-        return {str(k): to_plain(v, special) for k, v in value.items()}
-    return value
-
-
-# Entries are serialised by msgspec, which walks the dataclasses in C: the store serialises every
-# entry of every import, and a Python walk over the fields was most of an import's time. The
-# stored form, and so every content hash, is the one the hand-written copy produced. The module
-# functions, not Encoder/Decoder objects: those cannot be pickled, and Spark pickles what a UDF
-# reaches.
+# Every model value is serialised by msgspec, which walks the dataclasses in C: entries for the
+# store (every entry of every import; a Python walk over the fields was most of an import's time),
+# hits and explanations for the API, determinations and audit payloads. The module functions, not
+# Encoder/Decoder objects: those cannot be pickled, and Spark pickles what a UDF reaches.
 Model = TypeVar("Model")
 
 
+def _encode_other(value: Any) -> Any:
+    """msgspec's hook for the types it does not know: a pydantic model (a transaction, a party,
+    an item) as its fields, any other mapping as a dict. Anything else is refused, so a payload
+    never stores a ``repr``."""
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    if isinstance(value, Mapping):
+        return dict(value)
+    raise TypeError(f"cannot serialise a {type(value).__name__}")
+
+
 def to_json_data(value: Any) -> Any:
-    """A model value (entry, hit, explanation, change...) as JSON data: dates as ISO strings,
-    enums as their values, records as dicts, sequences as lists (encoded to JSON and decoded
-    again, both in C)."""
-    return msgspec.json.decode(msgspec.json.encode(value))
+    """A model value (entry, hit, explanation, change, determination, audit payload...) as JSON
+    data: dates as ISO 8601 strings (an aware UTC datetime ends in "Z"), enums as their values,
+    records as dicts, sequences as lists, Decimals as strings (encoded to JSON and decoded again,
+    both in C)."""
+    return msgspec.json.decode(msgspec.json.encode(value, enc_hook=_encode_other))
 
 
 def entry_to_dict(entry: Entry) -> dict[str, Any]:

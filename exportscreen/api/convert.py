@@ -12,7 +12,7 @@ from exportscreen.api.schemas import (
     VersionBrief,
 )
 from exportscreen.lists import LIST_NAMES
-from exportscreen.model import Entry, EntryChange, Explanation, Hit, to_json_data, to_plain
+from exportscreen.model import Entry, EntryChange, Explanation, Hit, to_json_data
 from exportscreen.store import EntryEvent, StoredVersion
 
 
@@ -68,7 +68,9 @@ def changed_entry(change: EntryChange) -> ChangedEntry:
     return ChangedEntry(
         **entry_brief(entry).model_dump(),
         fields=[
-            FieldChangeOut(field=f.field, before=to_plain(f.before), after=to_plain(f.after))
+            FieldChangeOut(
+                field=f.field, before=to_json_data(f.before), after=to_json_data(f.after)
+            )
             for f in change.fields
         ],
     )
@@ -81,7 +83,9 @@ def event_out(event: EntryEvent) -> EventOut:
         through=version_brief(event.through),
         citations=citations(event.entry),
         fields=[
-            FieldChangeOut(field=f.field, before=to_plain(f.before), after=to_plain(f.after))
+            FieldChangeOut(
+                field=f.field, before=to_json_data(f.before), after=to_json_data(f.after)
+            )
             for f in event.fields
         ],
     )

@@ -30,7 +30,6 @@ from exportscreen.model import (
     Hit,
     PartyScreener,
     to_json_data,
-    to_plain,
 )
 from exportscreen.screening.tabular import BadRow, ColumnRole, open_table, resolve_columns
 from exportscreen.sources.common import RowProblem, SourceError
@@ -322,7 +321,11 @@ class Register:
             if before is not None:
                 change = entry_change(before, entry)
                 result["entry"] = [
-                    {"field": f.field, "before": to_plain(f.before), "after": to_plain(f.after)}
+                    {
+                        "field": f.field,
+                        "before": to_json_data(f.before),
+                        "after": to_json_data(f.after),
+                    }
                     for f in (change.fields if change else ())
                 ]
             else:

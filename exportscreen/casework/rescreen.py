@@ -26,7 +26,7 @@ from exportscreen.casework.register import Counterparty, Register
 from exportscreen.matching.delta_filter import DeltaNames, FilterResult, InvertedMaps, delta_names
 from exportscreen.matching.index import MatchIndex
 from exportscreen.matching.signature import SIGNATURE_FORMAT, Signature, signature
-from exportscreen.model import EntryChange, ListCode, to_json_data, to_plain
+from exportscreen.model import EntryChange, ListCode, to_json_data
 from exportscreen.screening.screener import REACH_MARGIN, Screener
 from exportscreen.store import Store, StoreError, audit_log
 from exportscreen.store import counterparties as stored_parties
@@ -400,7 +400,7 @@ class RescreenReport:
             "alerts_closed": list(self.alerts_closed),
             "already_open": self.already_open,
             "suppressed": self.suppressed,
-            "signature_cache": to_plain(self.cache),
+            "signature_cache": to_json_data(self.cache),
         }
 
 

@@ -19,7 +19,7 @@ import typer
 from rich.console import Console
 
 from exportscreen import settings
-from exportscreen.model import ListCode, to_plain
+from exportscreen.model import ListCode, to_json_data
 
 if TYPE_CHECKING:
     from exportscreen.casework.audit_trail import Caller
@@ -81,7 +81,7 @@ def fail(message: str, code: int = 2) -> typer.Exit:
 
 
 def print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(to_plain(data), ensure_ascii=False, indent=2) + "\n")
+    sys.stdout.write(json.dumps(to_json_data(data), ensure_ascii=False, indent=2) + "\n")
 
 
 def parse_when(value: str | None) -> int | date | None:

@@ -18,10 +18,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 from typing import Any
-
-from pydantic import BaseModel
 
 from exportscreen import settings
 from exportscreen.decisions.ownership import (
@@ -57,7 +54,6 @@ from exportscreen.decisions.transaction import (
 )
 from exportscreen.lists import LIST_NAMES
 from exportscreen.model import (
-    NOT_SPECIAL,
     Disposition,
     Entry,
     EntryType,
@@ -68,7 +64,7 @@ from exportscreen.model import (
     Outcome,
     PartyScreener,
     ReviewPolicy,
-    to_plain,
+    to_json_data,
 )
 
 NOTICE = (
@@ -222,25 +218,10 @@ class Determination:
     notice: str = NOTICE
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-compatible data: outcomes by name, dates as ISO strings."""
-        result: dict[str, Any] = to_plain(self, _determination_value)
+        """JSON-compatible data: outcomes by name, dates as ISO strings, the transaction's
+        pydantic models as their fields (the one serialiser, ``model.to_json_data``)."""
+        result: dict[str, Any] = to_json_data(self)
         return result
-
-
-def _determination_value(value: Any) -> Any:
-    """How a determination writes what the model walk would write otherwise: outcomes by name
-    (the order of their numbers is for comparing, not for reading), stakes as percentages, and
-    the transaction's pydantic models as their fields."""
-    if isinstance(value, Outcome):
-        return value.name
-    if isinstance(value, Decimal):
-        return format_percent(value)
-    if isinstance(value, BaseModel):
-        return {
-            name: to_plain(getattr(value, name), _determination_value)
-            for name in type(value).model_fields
-        }
-    return NOT_SPECIAL
 
 
 # --- what a listing means for a party and the items -----------------------------------------
@@ -551,7 +532,7 @@ def _determine_party(
                 note=note,
             )
         )
-    reasons.sort(key=lambda r: (-r.outcome, -(r.score or 0.0)))
+    reasons.sort(key=lambda r: (-r.outcome.severity, -(r.score or 0.0)))
     ownership = _ownership_reasons(finding, party, transaction, dating)
     outcomes = [r.outcome for r in reasons] + [r.outcome for r in ownership]
     outcome = max(outcomes, default=Outcome.NO_LIST_RESTRICTION)

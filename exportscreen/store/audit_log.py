@@ -19,7 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from exportscreen.model import to_plain
+from exportscreen.model import to_json_data
 from exportscreen.store.engine import SQLITE_WRITER
 from exportscreen.store.schema import audit_log
 
@@ -64,7 +64,7 @@ def record(conn: Connection, actor: str, action: str, payload: Mapping[str, Any]
     the database lock), and ``seq`` is unique as a last line of defence."""
     if conn.dialect.name == "postgresql":
         conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_AUDIT_LOCK})
-    plain = to_plain(dict(payload))
+    plain = to_json_data(dict(payload))
     # Timestamps are stored to the microsecond on both back ends; the hash covers exactly that.
     now = datetime.now(UTC)
     for attempt in range(_WRITE_RETRIES):
