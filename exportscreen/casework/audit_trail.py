@@ -25,7 +25,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from exportscreen.model import Hit, ListCode, Outcome
+from exportscreen.model import Hit, ListCode
 from exportscreen.store import audit_log
 from exportscreen.store.audit_log import (
     GENESIS_HASH,
@@ -237,8 +237,12 @@ def determination_event(
         {
             **caller.fields(),
             "transaction": transaction.model_dump(mode="json"),
-            "outcome": Outcome(result.outcome).name,
-            "parties": {p.party.name: Outcome(p.outcome).name for p in result.parties},
+            "outcome": result.outcome.name,
+            # One row a party, in the transaction's order: two parties may share a name.
+            "parties": [
+                {"role": p.party.role.value, "name": p.party.name, "outcome": p.outcome.name}
+                for p in result.parties
+            ],
             "algorithm": algorithm,
             "threshold": result.threshold,
             "list_versions": _versions(list_versions),

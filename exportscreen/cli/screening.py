@@ -150,10 +150,15 @@ def batch(
     from exportscreen.sources.common import SourceError
 
     db = db_url()
-    # The versions the workers' screeners open (the current ones), for the audit record; read
-    # here rather than from a screener, which would load the whole index once more.
-    with open_store() as store:
-        versions = store.current_version_ids()
+    # The record names the versions of the screener the workers were shipped (run_batch builds
+    # it once, here), not the store's current ones read apart: an update landing in between
+    # would otherwise be recorded as screened against.
+    built: list[Screener] = []
+
+    def build_screener() -> Screener:
+        built.append(open_screener(db))
+        return built[0]
+
     with Progress(
         TextColumn("screening"),
         BarColumn(),
@@ -176,7 +181,7 @@ def batch(
             report = run_batch(
                 input_path,
                 output,
-                screener_factory=lambda: open_screener(db),
+                screener_factory=build_screener,
                 id_col=id_col,
                 name_col=name_col,
                 country_col=country_col,
@@ -195,7 +200,7 @@ def batch(
         file=input_path.name,
         algorithm=Screener.algorithm,
         threshold=settings.DEFAULT_THRESHOLD if threshold is None else threshold,
-        list_versions=versions,
+        list_versions=built[0].version_ids if built else {},
     )
     with open_store() as store:
         audit.write(audit.StoreSink(store.engine), event)

@@ -13,6 +13,9 @@ import pytest
 import sqlalchemy as sa
 
 from exportscreen.casework import audit_trail as audit
+from exportscreen.decisions.determination import Determination, PartyDetermination
+from exportscreen.decisions.transaction import Transaction
+from exportscreen.model import ListCode, Outcome
 from exportscreen.store import Store
 from exportscreen.store.schema import audit_log
 
@@ -131,3 +134,41 @@ def test_concurrent_writers_do_not_fork_the_chain(store: Store) -> None:
     assert result.ok and result.records == 40
     with store.engine.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(audit_log)).scalar() == 40
+
+
+def test_a_determination_records_each_party_even_when_two_share_a_name() -> None:
+    """The record lists parties in the transaction's order with their roles: keyed by name, a
+    purchaser and an end user of the same name would collapse into one outcome."""
+    tx = Transaction.model_validate(
+        {
+            "date": "2026-12-04",
+            "destination_country": "CN",
+            "items": [{"eccn": "EAR99"}],
+            "parties": [
+                {"role": "purchaser", "name": "Acme Trading"},
+                {"role": "end_user", "name": "Acme Trading"},
+            ],
+        }
+    )
+    purchaser, end_user = tx.parties
+    result = Determination(
+        transaction=tx,
+        outcome=Outcome.HOLD,
+        parties=(
+            PartyDetermination(purchaser, Outcome.NO_LIST_RESTRICTION, (), (), ()),
+            PartyDetermination(end_user, Outcome.HOLD, (), (), ()),
+        ),
+        threshold=0.77,
+    )
+    event = audit.determination_event(
+        audit.Caller("alice", audit.Interface.PYTHON),
+        tx,
+        result,
+        algorithm="exportscreen",
+        list_versions={ListCode.EL: 3},
+    )
+    assert event.payload["outcome"] == "HOLD"
+    assert event.payload["parties"] == [
+        {"role": "purchaser", "name": "Acme Trading", "outcome": "NO_LIST_RESTRICTION"},
+        {"role": "end_user", "name": "Acme Trading", "outcome": "HOLD"},
+    ]

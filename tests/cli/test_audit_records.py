@@ -132,7 +132,12 @@ def _one_record(s: Setting, call: Call) -> audit.AuditRecord:
     [
         (_api_check, _cli_check, audit.SCREEN, ("screenings", "threshold", "list_versions")),
         (_api_check, _python_check, audit.SCREEN, ("screenings", "threshold", "list_versions")),
-        (_api_batch, _cli_batch, audit.BATCH, ("file", "rows", "screened", "hits", "bad_rows")),
+        (
+            _api_batch,
+            _cli_batch,
+            audit.BATCH,
+            ("file", "rows", "screened", "hits", "bad_rows", "list_versions"),
+        ),
         (_api_determine, _cli_determine, audit.DETERMINE, ("transaction", "outcome", "parties")),
     ],
     ids=["check", "python-check", "batch", "determine"],
