@@ -80,3 +80,9 @@ API_MAX_IN_FLIGHT = int(_env("EXPORTSCREEN_MAX_IN_FLIGHT", "16"))
 API_JOBS_DIR = _env("EXPORTSCREEN_JOBS_DIR", "")
 # Scheduled list updates in the server ("6h", "30m"...); empty: none.
 UPDATE_EVERY = _env("EXPORTSCREEN_UPDATE_EVERY", "")
+
+# --- determinations ------------------------------------------------------------------------
+# A list whose data is older than this many days adds a ``stale_list`` warning to a licence
+# determination; older than the second limit, a clear (no list restriction) becomes HOLD.
+STALE_LIST_DAYS = int(_env("EXPORTSCREEN_STALE_LIST_DAYS", "7"))
+STALE_LIST_HOLD_DAYS = int(_env("EXPORTSCREEN_STALE_LIST_HOLD_DAYS", "30"))

@@ -5,28 +5,40 @@ Each party is screened; every hit at or above the threshold whose entry is in fo
 transaction date is judged by what its list means (``policy.LIST_POLICIES``) for that party's role
 and the transaction's items. A hit an analyst confirmed gives the list's outcome; one not yet
 decided gives HOLD (and says what confirming it would mean); one decided a false positive is
-shown but counts for nothing. Parties found in an ownership graph also take on restrictions
-through ownership (``ownership.restricted_through_ownership``).
+shown but counts for nothing. Analysts' decisions apply only to the counterparty and the entry
+version they were made for (``bound.py``). Parties found in an ownership graph also take on
+restrictions through ownership (``ownership.restricted_through_ownership``). The destination's
+country controls and end-use questions (``destination.py``) count whoever the parties are.
+Lists older than the configured age warn, and past a second limit a clear becomes HOLD.
 
-This module returns data only; the CLI and the API render it.
+Where the data cannot decide, the answer is HOLD and says why: never a clear.
 """
 
 from __future__ import annotations
 
-import enum
-import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date
-from typing import Any
+from datetime import UTC, date, datetime, time
 
 from exportscreen import settings
+from exportscreen.decisions.bound import AppliedDecision, BoundDecision, DecisionBook, by_name
+from exportscreen.decisions.consequence import FORWARDER_NOTE as FORWARDER_NOTE
+from exportscreen.decisions.consequence import Consequence, consequence
+from exportscreen.decisions.consequence import eccn_covers as eccn_covers
+from exportscreen.decisions.destination import country_controls, open_questions
+from exportscreen.decisions.freshness import (
+    FreshnessLimits,
+    ListVersionUsed,
+    freshness,
+)
 from exportscreen.decisions.ownership import (
+    REGIME_CITATIONS,
     GroundKind,
     Listing,
     OwnershipFinding,
     OwnershipGraph,
     Regime,
+    bis_outcome,
     format_percent,
     node_key,
     restricted_through_ownership,
@@ -34,58 +46,41 @@ from exportscreen.decisions.ownership import (
 from exportscreen.decisions.policy import (
     DEFAULT_AFFILIATES_SCHEDULE,
     DEFAULT_EFFECTIVE_DATES,
-    EAR_LICENCE_SDN_PROGRAMS,
-    EAR_SDN_REQUIREMENT,
     FOOTNOTES,
     LIST_POLICIES,
-    MEU_ANY_ITEM_COUNTRIES,
-    MEU_SUPPLEMENT_2_ECCNS,
-    REVIEW_MEANINGS,
     AffiliatesRuleSchedule,
     EffectiveDates,
-    ItemScope,
 )
-from exportscreen.decisions.transaction import (
-    Item,
-    Party,
-    PartyRole,
-    Transaction,
-    normalize_eccn,
+from exportscreen.decisions.result import NOTICE as NOTICE
+from exportscreen.decisions.result import (
+    Determination,
+    FootnoteReason,
+    Ground,
+    GroundKindName,
+    ListingReason,
+    MatchStatus,
+    OwnershipReason,
+    OwnerStake,
+    PartyDetermination,
 )
+from exportscreen.decisions.transaction import Party, PartyRole, Transaction
 from exportscreen.lists import LIST_NAMES
-from exportscreen.model import (
-    Disposition,
-    Entry,
-    EntryType,
-    Hit,
-    LicenceRequirement,
-    LicenceScope,
-    ListCode,
-    Outcome,
-    PartyScreener,
-    ReviewPolicy,
-    to_json_data,
-)
+from exportscreen.model import Disposition, Entry, EntryType, Hit, Outcome, PartyScreener
 
-NOTICE = (
-    "This determination supports, and does not replace, a compliance decision. It covers the "
-    "screening lists and ownership data given to it, not the Commerce Control List country chart, "
-    "end-use controls or other red flags; confirm listings against the Federal Register and the "
-    "agencies' own lists before acting."
-)
-
-FORWARDER_NOTE = (
-    "A freight forwarder is screened, but is not a party under 15 CFR 748.5(c)-(f) (purchaser, "
-    "intermediate consignee, ultimate consignee, end user): Entity List, MEU and Unverified List "
-    "requirements do not attach to it, though a listed forwarder is a red flag to resolve. "
-    "Denial orders and OFAC blocking still reach it."
-)
-
-_EAR99_CARVE_OUT = re.compile(r"\bexcept\b.*\bear99\b", re.IGNORECASE)
-
-
-# --- what the determination needs from its collaborators -----------------------------------
-
+__all__ = [
+    "FORWARDER_NOTE",
+    "NOTICE",
+    "Consequence",
+    "Determination",
+    "EntryDating",
+    "ListingReason",
+    "MatchStatus",
+    "PartyScreener",
+    "consequence",
+    "determine",
+    "eccn_covers",
+    "listings_for_graph",
+]
 
 Decisions = Mapping[tuple[str, str], Disposition]  # (party name, entry id) -> analyst's decision
 InForce = Callable[[Entry, date], bool]
@@ -119,208 +114,6 @@ class EntryDating:
         return entry.end_date is None or on <= entry.end_date
 
 
-# --- the result ------------------------------------------------------------------------------
-
-
-class MatchStatus(enum.StrEnum):
-    CONFIRMED = "confirmed"  # an analyst decided the hit is a true match
-    POTENTIAL = "potential"  # at or above the threshold, not (yet) decided
-    FALSE_POSITIVE = "false-positive"  # an analyst decided it is not the party
-    NOT_IN_FORCE = "not-in-force"  # the listing does not cover the transaction date
-
-
-@dataclass(frozen=True, slots=True)
-class ItemCoverage:
-    eccn: str
-    description: str
-    covered: bool | None  # None: cannot be decided from the data; counted as covered
-    why: str
-
-
-@dataclass(frozen=True, slots=True)
-class Consequence:
-    """What a confirmed match on one entry means for one party and the transaction's items."""
-
-    outcome: Outcome
-    requirement: str  # the entry's licence requirement text, or the list's effect
-    items: tuple[ItemCoverage, ...]
-    review_policy: ReviewPolicy
-    review_text: str
-    review_meaning: str
-    likely_denial: bool
-    licence_exceptions: str
-    notes: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class FootnoteReason:
-    number: int
-    regulation: str
-    meaning: str
-
-
-@dataclass(frozen=True, slots=True)
-class ListingReason:
-    status: MatchStatus
-    outcome: Outcome  # what this listing contributes to the party's outcome now
-    if_confirmed: Outcome  # what it would contribute once confirmed
-    list: ListCode
-    list_name: str
-    agency: str
-    effect: str
-    entry_id: str
-    entry_name: str
-    matched_name: str
-    score: float | None
-    disposition: Disposition | None
-    consequence: Consequence
-    footnotes: tuple[FootnoteReason, ...]
-    citations: tuple[str, ...]
-    effective_date: date | None
-    end_date: date | None
-    note: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class OwnerStake:
-    owner: str
-    percent: str | None  # exact decimal as text; None when unknown
-    as_of: date
-    source: str
-
-
-@dataclass(frozen=True, slots=True)
-class OwnershipReason:
-    regime: Regime
-    kind: GroundKind
-    outcome: Outcome
-    text: str  # "... restricted through ownership by X (60%, as of D) ..."
-    owners: tuple[OwnerStake, ...]
-    aggregate: str
-    inherited: tuple[ListingReason, ...]  # the owners' listings, judged for this party
-
-
-@dataclass(frozen=True, slots=True)
-class PartyDetermination:
-    party: Party
-    outcome: Outcome
-    listings: tuple[ListingReason, ...]
-    ownership: tuple[OwnershipReason, ...]
-    notes: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Determination:
-    transaction: Transaction
-    outcome: Outcome
-    parties: tuple[PartyDetermination, ...]
-    threshold: float
-    notice: str = NOTICE
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-compatible data: outcomes by name, dates as ISO strings, the transaction's
-        pydantic models as their fields (the one serialiser, ``model.to_json_data``)."""
-        result: dict[str, Any] = to_json_data(self)
-        return result
-
-
-# --- what a listing means for a party and the items -----------------------------------------
-
-
-def eccn_covers(listed: str, item: str) -> bool:
-    """Whether an ECCN printed in an entry reaches an item's ECCN: the same, or one within the
-    other ("3A001" reaches "3A001.a.1"; an item given only as "1A004" may be "1A004.c")."""
-    a, b = normalize_eccn(listed), normalize_eccn(item)
-    return a == b or b.startswith(a + ".") or a.startswith(b + ".")
-
-
-def _entry_scope(licence: LicenceRequirement, item: Item) -> ItemCoverage:
-    def result(covered: bool | None, why: str) -> ItemCoverage:
-        return ItemCoverage(item.eccn, item.description, covered, why)
-
-    if licence.scope is LicenceScope.ALL_ITEMS:
-        carved = [x for x in licence.eccns if eccn_covers(x, item.eccn)]
-        if carved:
-            return result(False, f"carved out of the entry's requirement ({', '.join(carved)})")
-        if item.is_ear99 and _EAR99_CARVE_OUT.search(licence.raw):
-            return result(
-                None,
-                "the entry carves some EAR99 items out (e.g. food or medicine): check whether "
-                "this item is one; counted as covered until then",
-            )
-        return result(True, "all items subject to the EAR, which includes EAR99")
-    if licence.scope is LicenceScope.LISTED_ECCNS:
-        if licence.eccns:
-            listed = [x for x in licence.eccns if eccn_covers(x, item.eccn)]
-            if listed:
-                return result(True, f"listed in the entry ({', '.join(listed)})")
-            return result(False, f"not among the entry's ECCNs ({', '.join(licence.eccns)})")
-        if item.is_ear99:
-            return result(False, "the entry covers items on the Commerce Control List, not EAR99")
-        return result(True, "the entry covers items on the Commerce Control List")
-    printed = licence.raw or "no licence requirement in the list data"
-    return result(
-        None, f"the scope ({printed}) needs an analyst's reading; counted as covered until then"
-    )
-
-
-def _meu_scope(entry: Entry, item: Item, destination: str) -> ItemCoverage:
-    def result(covered: bool, why: str) -> ItemCoverage:
-        return ItemCoverage(item.eccn, item.description, covered, why)
-
-    if MEU_ANY_ITEM_COUNTRIES.intersection((*entry.countries, destination)):
-        return result(True, "any item subject to the EAR for Russia and Belarus (744.21(a)(2))")
-    if item.is_ear99:
-        return result(False, "EAR99 is not in Supplement No. 2 to Part 744")
-    if item.eccn[:5] in MEU_SUPPLEMENT_2_ECCNS:
-        return result(True, f"{item.eccn[:5]} is in Supplement No. 2 to Part 744")
-    return result(False, f"{item.eccn} is not in Supplement No. 2 to Part 744")
-
-
-def consequence(
-    entry: Entry, role: PartyRole, items: Sequence[Item], destination: str
-) -> Consequence:
-    """What a confirmed match on ``entry`` means for a party in ``role`` shipping ``items`` to
-    ``destination``."""
-    policy = LIST_POLICIES[entry.list]
-    review = entry.review.policy
-    if review is ReviewPolicy.NONE:
-        review = policy.default_review
-    meaning = REVIEW_MEANINGS[review]
-    notes: list[str] = []
-    coverage: tuple[ItemCoverage, ...] = ()
-    if policy.items is ItemScope.ENTRY_SCOPE:
-        coverage = tuple(_entry_scope(entry.licence, item) for item in items)
-    elif policy.items is ItemScope.MEU_SUPPLEMENT_2:
-        coverage = tuple(_meu_scope(entry, item, destination) for item in items)
-    outcome = policy.outcome
-    if coverage and all(c.covered is False for c in coverage):
-        outcome = Outcome.NO_LIST_RESTRICTION
-        notes.append("The entry's licence requirement covers none of the transaction's items.")
-    if policy.section_748_5_parties_only and role is PartyRole.FREIGHT_FORWARDER:
-        outcome = Outcome.HOLD
-        notes.append(FORWARDER_NOTE)
-    if policy.uvl_statement_required:
-        notes.append(
-            "Before a shipment that needs no licence, obtain a UVL statement signed by the "
-            "listed party (15 CFR 744.15(b)) and keep it (15 CFR 762.2(b)(52))."
-        )
-    ear_programs = sorted(EAR_LICENCE_SDN_PROGRAMS.intersection(entry.programs))
-    if entry.list is ListCode.SDN and ear_programs:
-        notes.append(f"{EAR_SDN_REQUIREMENT} This entry: {', '.join(ear_programs)}.")
-    return Consequence(
-        outcome=outcome,
-        requirement=entry.licence.raw or policy.effect,
-        items=coverage,
-        review_policy=review,
-        review_text=entry.review.raw,
-        review_meaning=meaning.meaning,
-        likely_denial=meaning.likely_denial,
-        licence_exceptions=policy.licence_exceptions,
-        notes=tuple(notes),
-    )
-
-
 def _listing_reason(
     entry: Entry,
     status: MatchStatus,
@@ -331,6 +124,7 @@ def _listing_reason(
     score: float | None = None,
     disposition: Disposition | None = None,
     note: str = "",
+    decision_id: int | None = None,
 ) -> ListingReason:
     policy = LIST_POLICIES[entry.list]
     if status is MatchStatus.CONFIRMED:
@@ -363,6 +157,7 @@ def _listing_reason(
         effective_date=dating.effective_date(entry),
         end_date=entry.end_date,
         note=note,
+        decision_id=decision_id,
     )
 
 
@@ -373,7 +168,8 @@ def _listing_reason(
 class _Screening:
     screener: PartyScreener
     threshold: float
-    decisions: Mapping[tuple[str, str], Disposition]
+    by_name: Mapping[tuple[str, str], Disposition]
+    book: DecisionBook | None
     in_force: InForce
     on: date
     limit: int
@@ -390,22 +186,26 @@ class _Screening:
                 best[hit.entry.id] = hit
         return sorted(best.values(), key=lambda h: -h.score)
 
-    def decision(self, party: str, entry_id: str) -> Disposition | None:
-        return self.decisions.get((node_key(party), entry_id))
+    def decision(
+        self, party: Party | str, entry: Entry
+    ) -> tuple[Disposition | None, AppliedDecision | None]:
+        name = party if isinstance(party, str) else party.name
+        given = self.by_name.get((node_key(name), entry.id))
+        if given is not None or self.book is None or isinstance(party, str):
+            return given, None
+        return self.book.lookup(party, entry)
 
-    def status(self, party: str, hit: Hit) -> tuple[MatchStatus, Disposition | None]:
-        disposition = self.decision(party, hit.entry.id)
+    def status(
+        self, party: Party | str, hit: Hit
+    ) -> tuple[MatchStatus, Disposition | None, AppliedDecision | None]:
+        disposition, record = self.decision(party, hit.entry)
         if not self.in_force(hit.entry, self.on):
-            return MatchStatus.NOT_IN_FORCE, disposition
+            return MatchStatus.NOT_IN_FORCE, disposition, record
         if disposition is Disposition.FALSE_POSITIVE:
-            return MatchStatus.FALSE_POSITIVE, disposition
+            return MatchStatus.FALSE_POSITIVE, disposition, record
         if disposition is Disposition.TRUE_MATCH:
-            return MatchStatus.CONFIRMED, disposition
-        return MatchStatus.POTENTIAL, disposition
-
-
-def _decisions(confirmed: Decisions | None) -> dict[tuple[str, str], Disposition]:
-    return {(node_key(party), entry_id): d for (party, entry_id), d in (confirmed or {}).items()}
+            return MatchStatus.CONFIRMED, disposition, record
+        return MatchStatus.POTENTIAL, disposition, record
 
 
 def listings_for_graph(
@@ -425,7 +225,8 @@ def listings_for_graph(
     screening = _Screening(
         screener,
         settings.DEFAULT_THRESHOLD if threshold is None else threshold,
-        _decisions(confirmed),
+        by_name(confirmed),
+        None,
         entries_in_force or EntryDating(),
         on,
         limit,
@@ -434,7 +235,7 @@ def listings_for_graph(
     for name in graph.names if names is None else names:
         listings = []
         for hit in screening.hits(name, None, None):
-            status, _ = screening.status(name, hit)
+            status, _, _ = screening.status(name, hit)
             if status in (MatchStatus.CONFIRMED, MatchStatus.POTENTIAL):
                 listings.append(
                     Listing(hit.entry, status is MatchStatus.CONFIRMED, hit.score, hit.matched_name)
@@ -452,6 +253,7 @@ def _ownership_reasons(
     party: Party,
     transaction: Transaction,
     dating: EntryDating,
+    affiliates: AffiliatesRuleSchedule,
 ) -> tuple[OwnershipReason, ...]:
     if finding is None:
         return ()
@@ -461,9 +263,7 @@ def _ownership_reasons(
             _listing_reason(
                 x.entry,
                 MatchStatus.CONFIRMED if x.confirmed else MatchStatus.POTENTIAL,
-                consequence(
-                    x.entry, party.role, transaction.items, transaction.destination_country
-                ),
+                consequence(x.entry, party.role, transaction),
                 dating,
                 matched_name=x.matched_name,
                 score=x.score,
@@ -472,9 +272,18 @@ def _ownership_reasons(
         )
         outcome = ground.outcome
         if ground.kind is GroundKind.RESTRICTED and ground.regime is Regime.BIS_AFFILIATES:
-            # The affiliate is treated as its owners would be: their entries' scopes, judged
-            # against these items and this party's role; the most restrictive wins.
-            outcome = max((r.if_confirmed for r in inherited), default=Outcome.HOLD)
+            # The affiliate is treated as its owners would be under the EAR: their entries'
+            # scopes, judged against these items and this party's role; the most restrictive
+            # wins. An SDN owner's EAR consequence is a licence requirement; OFAC's prohibition
+            # is the OFAC 50 Percent Rule's own ground.
+            outcome = max(
+                (
+                    min(r.if_confirmed, bis_outcome(x.entry))
+                    for r, x in zip(inherited, ground.inherited, strict=True)
+                ),
+                default=Outcome.HOLD,
+            )
+        bis = ground.regime is Regime.BIS_AFFILIATES
         reasons.append(
             OwnershipReason(
                 regime=ground.regime,
@@ -492,9 +301,27 @@ def _ownership_reasons(
                 ),
                 aggregate=format_percent(ground.aggregate),
                 inherited=inherited,
+                citation=REGIME_CITATIONS[ground.regime]
+                + (
+                    ""
+                    if ground.kind is GroundKind.RESTRICTED
+                    else "; Supp. No. 3 to 15 CFR Part 732"
+                ),
+                rule_status=affiliates.status_note(transaction.date) if bis else "",
+                verified_on=affiliates.verified_on if bis else None,
             )
         )
     return tuple(reasons)
+
+
+def _not_in_force_note(entry: Entry, dating: EntryDating, on: date) -> str:
+    start, end = dating.effective_date(entry), entry.end_date
+    when = on.isoformat()
+    if start is not None and on < start:
+        return f"not in force on {when}: effective {start.isoformat()}"
+    if end is not None and on > end:
+        return f"not in force on {when}: ended {end.isoformat()}"
+    return f"not in force on {when} according to the list history"
 
 
 def _determine_party(
@@ -503,41 +330,88 @@ def _determine_party(
     screening: _Screening,
     dating: EntryDating,
     finding: OwnershipFinding | None,
+    affiliates: AffiliatesRuleSchedule,
+    applied: list[AppliedDecision],
 ) -> PartyDetermination:
     reasons = []
     for hit in screening.hits(party.name, party.country or None, party.type):
-        status, disposition = screening.status(party.name, hit)
+        status, disposition, record = screening.status(party, hit)
+        if record is not None:
+            applied.append(record)
         note = ""
         if status is MatchStatus.NOT_IN_FORCE:
-            start, end = dating.effective_date(hit.entry), hit.entry.end_date
-            when = transaction.date.isoformat()
-            if start is not None and transaction.date < start:
-                note = f"not in force on {when}: effective {start.isoformat()}"
-            elif end is not None and transaction.date > end:
-                note = f"not in force on {when}: ended {end.isoformat()}"
-            else:
-                note = f"not in force on {when} according to the list history"
-        effect = consequence(
-            hit.entry, party.role, transaction.items, transaction.destination_country
-        )
+            note = _not_in_force_note(hit.entry, dating, transaction.date)
+        elif record is not None and not record.applied:
+            note = f"decision {record.decision_id} not applied ({record.why})"
         reasons.append(
             _listing_reason(
                 hit.entry,
                 status,
-                effect,
+                consequence(hit.entry, party.role, transaction),
                 dating,
                 matched_name=hit.matched_name,
                 score=hit.score,
                 disposition=disposition,
                 note=note,
+                decision_id=record.decision_id if record is not None and record.applied else None,
             )
         )
     reasons.sort(key=lambda r: (-r.outcome.severity, -(r.score or 0.0)))
-    ownership = _ownership_reasons(finding, party, transaction, dating)
+    ownership = _ownership_reasons(finding, party, transaction, dating, affiliates)
     outcomes = [r.outcome for r in reasons] + [r.outcome for r in ownership]
     outcome = max(outcomes, default=Outcome.NO_LIST_RESTRICTION)
+    pending = [r.if_confirmed for r in reasons if r.status is MatchStatus.POTENTIAL]
+    pending += [_ownership_worst(r) for r in ownership if r.kind is not GroundKind.RESTRICTED]
+    worst = max(pending, default=outcome)
     notes = (FORWARDER_NOTE,) if party.role is PartyRole.FREIGHT_FORWARDER else ()
-    return PartyDetermination(party, outcome, tuple(reasons), ownership, notes)
+    return PartyDetermination(
+        party, outcome, tuple(reasons), ownership, notes, worst if worst > outcome else None
+    )
+
+
+def _ownership_worst(reason: OwnershipReason) -> Outcome:
+    """What an ownership red flag would become if it were resolved against the party."""
+    if reason.regime is Regime.OFAC_50_PERCENT:
+        return Outcome.PROHIBITED
+    if reason.regime is Regime.OFAC_SSI_50_PERCENT:
+        return Outcome.HOLD
+    return max((r.if_confirmed for r in reason.inherited), default=Outcome.HOLD)
+
+
+def _party_grounds(party: PartyDetermination) -> list[Ground]:
+    grounds = []
+    for r in party.listings:
+        if r.status not in (MatchStatus.CONFIRMED, MatchStatus.POTENTIAL):
+            continue
+        entry_text = f"{r.status.value} match on {r.list.value} {r.entry_id} {r.entry_name!r}"
+        grounds.append(
+            Ground(
+                GroundKindName.LISTING,
+                r.outcome,
+                r.if_confirmed,
+                r.consequence.regulation,
+                f"{entry_text}: {r.effect}",
+                party.party.name,
+                party.party.role,
+                r.list,
+                r.entry_id,
+            )
+        )
+    for o in party.ownership:
+        grounds.append(
+            Ground(
+                GroundKindName.OWNERSHIP,
+                o.outcome,
+                max(o.outcome, _ownership_worst(o))
+                if o.kind is not GroundKind.RESTRICTED
+                else o.outcome,
+                o.citation,
+                o.text + (f" [{o.rule_status}]" if o.rule_status else ""),
+                party.party.name,
+                party.party.role,
+            )
+        )
+    return grounds
 
 
 def determine(
@@ -546,25 +420,38 @@ def determine(
     *,
     threshold: float | None = None,
     confirmed: Decisions | None = None,
+    decisions: Iterable[BoundDecision] | None = None,
     ownership: OwnershipGraph | None = None,
     entries_in_force: InForce | None = None,
     affiliates: AffiliatesRuleSchedule = DEFAULT_AFFILIATES_SCHEDULE,
     dating: EntryDating | None = None,
     limit: int = 10,
+    list_versions: Iterable[ListVersionUsed] = (),
+    as_of: date | None = None,
+    now: datetime | None = None,
+    freshness_limits: FreshnessLimits | None = None,
 ) -> Determination:
-    """Judge a transaction against the lists the screener holds.
+    """Judge a transaction against the lists the screener holds and the destination's controls.
 
-    ``confirmed`` maps (party name, entry id) to an analyst's decision; party names are compared
-    case- and punctuation-insensitively. ``entries_in_force`` replaces the default dating of
-    entries (``EntryDating``), e.g. with one that knows from the store when a list version
-    dropped an entry. ``affiliates`` is the Affiliates Rule schedule
-    (``AffiliatesRuleSchedule.from_file`` for a deployment's own).
+    ``decisions`` are the register's analysts' decisions, each bound to the counterparty and the
+    entry version it was made for (``bound.BoundDecision``); ``confirmed`` maps (party name,
+    entry id) to a decision given by the caller for this transaction (names compared case- and
+    punctuation-insensitively; also used for the ownership graph's nodes). ``list_versions`` are
+    the versions screened against, whose age on ``as_of`` (the day the determination is made,
+    default today) is checked; ``now`` (default: as_of at midnight UTC, else the clock) decides
+    which decisions have expired. ``entries_in_force`` replaces the default dating of entries
+    (``EntryDating``); ``affiliates`` is the Affiliates Rule schedule.
     """
     dating = dating or EntryDating()
+    made_on = as_of or datetime.now(UTC).date()
+    moment = now or (
+        datetime.combine(as_of, time(), tzinfo=UTC) if as_of is not None else datetime.now(UTC)
+    )
     screening = _Screening(
         screener,
         settings.DEFAULT_THRESHOLD if threshold is None else threshold,
-        _decisions(confirmed),
+        by_name(confirmed),
+        DecisionBook(decisions, moment) if decisions is not None else None,
         entries_in_force or dating,
         transaction.date,
         limit,
@@ -588,6 +475,7 @@ def determine(
             limit=limit,
         )
         findings = restricted_through_ownership(ownership, listed, transaction.date, affiliates)
+    applied: list[AppliedDecision] = []
     parties = tuple(
         _determine_party(
             party,
@@ -595,12 +483,69 @@ def determine(
             screening,
             dating,
             findings.get(nodes[party.name]) if party.name in nodes else None,
+            affiliates,
+            applied,
         )
         for party in transaction.parties
     )
+    controls = country_controls(transaction)
+    grounds = [g for p in parties for g in _party_grounds(p)]
+    for control in controls:
+        grounds.append(
+            Ground(
+                GroundKindName.END_USE if control.question_id else GroundKindName.COUNTRY_CONTROL,
+                control.outcome,
+                control.if_decided,
+                control.citation,
+                f"{control.title} ({control.where})",
+                question=control.question,
+            )
+        )
+    outcome = max([p.outcome for p in parties] + [c.outcome for c in controls])
+    fresh = freshness(list_versions, made_on, freshness_limits or FreshnessLimits())
+    if outcome is Outcome.NO_LIST_RESTRICTION and fresh.too_old:
+        outcome = Outcome.HOLD
+        for age in fresh.too_old:
+            grounds.append(
+                Ground(
+                    GroundKindName.STALE_LIST,
+                    Outcome.HOLD,
+                    Outcome.HOLD,
+                    "",
+                    f"{age.list_name} data of {age.as_of.isoformat()} is {age.age_days} days old "
+                    f"on {made_on.isoformat()}: a clear from it may be a false clear; update the "
+                    "list and determine again",
+                    list=age.list,
+                )
+            )
+    worst = max(
+        [outcome]
+        + [p.if_confirmed for p in parties if p.if_confirmed is not None]
+        + [c.if_decided for c in controls]
+    )
     return Determination(
         transaction=transaction,
-        outcome=max(p.outcome for p in parties),
+        outcome=outcome,
         parties=parties,
         threshold=screening.threshold,
+        if_confirmed=worst if worst > outcome else None,
+        grounds=tuple(
+            sorted(grounds, key=lambda g: (-g.outcome.severity, -g.if_confirmed.severity))
+        ),
+        country_controls=controls,
+        questions=open_questions(controls)
+        + tuple(
+            dict.fromkeys(
+                c.question
+                for p in parties
+                for r in p.listings
+                if r.status in (MatchStatus.CONFIRMED, MatchStatus.POTENTIAL)
+                for c in r.consequence.items
+                if c.question
+            )
+        ),
+        list_versions=fresh.lists,
+        warnings=fresh.warnings,
+        decisions_applied=tuple(applied),
+        determined_on=made_on,
     )

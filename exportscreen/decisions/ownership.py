@@ -224,13 +224,25 @@ class Listing:
 
 class Regime(enum.StrEnum):
     OFAC_50_PERCENT = "ofac-50-percent-rule"
+    # OFAC applies the 50 Percent Rule to the SSI directives too: an entity owned 50% or more by
+    # SSI persons is subject to the same directive-specific restrictions (not blocked).
+    OFAC_SSI_50_PERCENT = "ofac-ssi-50-percent-rule"
     BIS_AFFILIATES = "bis-affiliates-rule"
 
 
 REGIME_NAMES: Mapping[Regime, str] = {
     Regime.OFAC_50_PERCENT: "OFAC 50 Percent Rule",
+    Regime.OFAC_SSI_50_PERCENT: "OFAC 50 Percent Rule (SSI directives)",
     Regime.BIS_AFFILIATES: "BIS Affiliates Rule",
 }
+
+# The legal ground each regime rests on, shown with every result it drives.
+REGIME_CITATIONS: Mapping[Regime, str] = {
+    Regime.OFAC_50_PERCENT: "OFAC guidance on entities owned by blocked persons (2014-08-13)",
+    Regime.OFAC_SSI_50_PERCENT: "E.O. 13662 Directives 1-4; OFAC 50 Percent Rule guidance",
+    Regime.BIS_AFFILIATES: "15 CFR 744.11, 744.21, 744.8 as amended by 90 FR 47201",
+}
+RED_FLAG_CITATION = "Supp. No. 3 to 15 CFR Part 732 (know your customer, red flags)"
 
 
 class GroundKind(enum.StrEnum):
@@ -321,6 +333,8 @@ def _counts(regime: Regime, listing: Listing) -> bool:
     entry = listing.entry
     if regime is Regime.OFAC_50_PERCENT:
         return entry.list is ListCode.SDN
+    if regime is Regime.OFAC_SSI_50_PERCENT:
+        return entry.list is ListCode.SSI
     if entry.list is ListCode.SDN:
         return bool(AFFILIATES_RULE_SDN_PROGRAMS.intersection(entry.programs))
     return entry.list in AFFILIATES_RULE_LISTS
@@ -392,14 +406,29 @@ def _kind_and_outcome(
     regime: Regime, is_certain: bool, rule_status: RuleStatus, inherited: Sequence[Listing]
 ) -> tuple[GroundKind, Outcome]:
     if rule_status is not RuleStatus.IN_FORCE:
-        return GroundKind.RULE_NOT_IN_FORCE, Outcome.NO_LIST_RESTRICTION
+        # Ownership by a listed party stays a red flag while the rule is not in force (Supp. No.
+        # 3 to Part 732): resolve it before proceeding.
+        return GroundKind.RULE_NOT_IN_FORCE, Outcome.HOLD
     if not is_certain:
         return GroundKind.RED_FLAG, Outcome.HOLD
     if regime is Regime.OFAC_50_PERCENT:
         return GroundKind.RESTRICTED, Outcome.PROHIBITED
-    # The most restrictive of the owners' restrictions, before items are considered.
-    outcome = max((LIST_POLICIES[x.entry.list].outcome for x in inherited), default=Outcome.HOLD)
+    if regime is Regime.OFAC_SSI_50_PERCENT:
+        # Directive-specific: only the activities in the owner's directive are prohibited; a
+        # specialist must read it (ESCALATE, held until then).
+        return GroundKind.RESTRICTED, Outcome.HOLD
+    # The most restrictive of the owners' EAR restrictions, before items are considered.
+    outcome = max((bis_outcome(x.entry) for x in inherited), default=Outcome.HOLD)
     return GroundKind.RESTRICTED, outcome
+
+
+def bis_outcome(entry: Entry) -> Outcome:
+    """What an owner's listing means under the Affiliates Rule: its list's EAR consequence. For
+    an SDN owner that is the EAR licence requirement (744.8 and related); OFAC's prohibition is
+    its own ground, through the OFAC 50 Percent Rule."""
+    if entry.list is ListCode.SDN:
+        return Outcome.LICENSE_REQUIRED
+    return LIST_POLICIES[entry.list].outcome
 
 
 def _ground_text(
@@ -416,7 +445,12 @@ def _ground_text(
     listings = "; ".join(x.describe() for x in inherited)
     rule = REGIME_NAMES[regime]
     if kind is GroundKind.RESTRICTED:
-        effect = "blocked" if regime is Regime.OFAC_50_PERCENT else f"takes on {listings}"
+        if regime is Regime.OFAC_50_PERCENT:
+            effect = "blocked"
+        elif regime is Regime.OFAC_SSI_50_PERCENT:
+            effect = f"subject to the owners' SSI directive restrictions: {listings}"
+        else:
+            effect = f"takes on {listings}"
         return f"{rule}: restricted through ownership by {owners} ({effect})"
     if kind is GroundKind.RED_FLAG:
         reasons = []
@@ -431,7 +465,8 @@ def _ground_text(
         )
     return (
         f"{rule} not in force on this date ({rule_note}): would be restricted through ownership "
-        f"by {owners} ({listings}); ownership by a listed party remains a red flag"
+        f"by {owners} ({listings}); ownership by a listed party remains a red flag to resolve "
+        f"before proceeding ({RED_FLAG_CITATION})"
     )
 
 
@@ -461,7 +496,8 @@ def restricted_through_ownership(
     by_party: dict[str, list[OwnershipGround]] = defaultdict(list)
     regimes = (
         (Regime.OFAC_50_PERCENT, RuleStatus.IN_FORCE, "in force"),
-        (Regime.BIS_AFFILIATES, period.status, period.note or period.status.value),
+        (Regime.OFAC_SSI_50_PERCENT, RuleStatus.IN_FORCE, "in force"),
+        (Regime.BIS_AFFILIATES, period.status, policy.status_note(on)),
     )
     for regime, status, note in regimes:
         for party, ground in _regime_grounds(regime, stakes, keyed, names, status, note).items():

@@ -75,12 +75,17 @@ LIST_POLICIES: Mapping[ListCode, ListPolicy] = {
 }
 
 # SDN programs for which the EAR add their own licence requirement for all items subject to the
-# EAR (15 CFR 744.8, 744.12-744.14, and Iraq 746.3), on top of OFAC's blocking.
-EAR_LICENCE_SDN_PROGRAMS: frozenset[str] = frozenset({"SDGT", "SDT", "FTO", "IRAQ2", "NPWMD"})
-EAR_SDN_REQUIREMENT = (
-    "The EAR also require a licence for all items subject to the EAR for SDN entries tagged "
-    "[SDGT], [SDT], [FTO], [IRAQ2] or [NPWMD] (15 CFR 744.8, 744.12-744.14)."
-)
+# EAR, on top of OFAC's blocking, and the section that imposes it: [NPWMD] 744.8, [SDGT] 744.12,
+# [SDT] 744.13, [FTO] 744.14, and [IRAQ2] 744.18 (E.O. 13315 persons; 746.3 is the Iraq
+# destination control, not this one).
+EAR_SDN_PROGRAM_SECTIONS: Mapping[str, str] = {
+    "NPWMD": "744.8",
+    "SDGT": "744.12",
+    "SDT": "744.13",
+    "FTO": "744.14",
+    "IRAQ2": "744.18",
+}
+EAR_LICENCE_SDN_PROGRAMS: frozenset[str] = frozenset(EAR_SDN_PROGRAM_SECTIONS)
 
 # The SDN owners whose affiliates the Affiliates Rule reaches: "§744.8(a)(1)" parties. Read here
 # as the same EAR-tagged programs; the rule text should be checked before relying on the exact set.
@@ -377,6 +382,9 @@ class AffiliatesRuleSchedule:
 
     periods: tuple[RulePeriod, ...]
     source: str = "built-in"
+    # The day the schedule was last checked against the Federal Register: periods starting after
+    # it are assumptions (e.g. a reinstatement "absent a further extension").
+    verified_on: date | None = None
     _starts: tuple[date, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -396,6 +404,18 @@ class AffiliatesRuleSchedule:
     def in_force(self, day: date) -> bool:
         return self.period_on(day).status is RuleStatus.IN_FORCE
 
+    def status_note(self, day: date) -> str:
+        """The status on ``day`` with its source and when it was verified, for every result the
+        rule drives."""
+        period = self.period_on(day)
+        text = period.note or period.status.value
+        if self.verified_on is None:
+            return f"{text}; schedule ({self.source}) not dated as verified"
+        checked = f"status as verified on {self.verified_on.isoformat()} ({self.source})"
+        if period.start > self.verified_on:
+            return f"{text}; {checked}: this period starts later and is assumed, not verified"
+        return f"{text}; {checked}"
+
     @classmethod
     def from_file(cls, path: str | Path) -> AffiliatesRuleSchedule:
         """Read a deployment's schedule::
@@ -407,7 +427,7 @@ class AffiliatesRuleSchedule:
         document = load_document(path, _ScheduleDocument)
         periods = tuple(RulePeriod(p.start, p.status, p.note) for p in document.affiliates_rule)
         try:
-            return cls(periods, source=str(path))
+            return cls(periods, source=str(path), verified_on=document.verified_on)
         except ValueError as error:
             raise SourceError(path, None, "affiliates_rule", str(error)) from error
 
@@ -421,6 +441,7 @@ class _PeriodDocument(BaseModel):
 
 class _ScheduleDocument(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+    verified_on: IsoDate | None = None
     affiliates_rule: tuple[_PeriodDocument, ...]
 
 
@@ -441,5 +462,7 @@ DEFAULT_AFFILIATES_SCHEDULE = AffiliatesRuleSchedule(
             RuleStatus.IN_FORCE,
             "in force again after the one-year suspension, absent a further extension",
         ),
-    )
+    ),
+    # The suspension rule's publication (90 FR 50857): what followed is assumed.
+    verified_on=date(2025, 11, 12),
 )

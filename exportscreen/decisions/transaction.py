@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from exportscreen.decisions.country_controls import QUESTION_IDS
 from exportscreen.decisions.policy import IsoDate, load_document
 from exportscreen.model import EntryType
 from exportscreen.text.countries import country_code
@@ -41,6 +42,12 @@ class Item(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     eccn: str
     description: str = ""
+    # What some country controls need to know about an EAR99 item: its HTS code, whether it is
+    # food or medicine (746.4, 746.6, 746.9 except those), and whether its HTS code is listed in a
+    # supplement to Part 746 (746.7(a)(1)(ii), 746.8(a)(5)-(7)). Unknown: None.
+    hts: str = ""
+    food_or_medicine: bool | None = None
+    in_part746_supplements: bool | None = None
 
     @field_validator("eccn")
     @classmethod
@@ -68,6 +75,10 @@ class Party(BaseModel):
     country: str = ""  # ISO 3166-1 alpha-2 once validated
     address: str = ""
     type: EntryType | None = None
+    # The counterparty register's id (external id) of this party: analysts' decisions made for
+    # that counterparty apply to it. Without it, the party is matched to the register by name,
+    # country and address.
+    counterparty_id: str = ""
 
     @field_validator("role", mode="before")
     @classmethod
@@ -99,6 +110,19 @@ class Transaction(BaseModel):
     destination_country: str
     items: tuple[Item, ...] = Field(min_length=1)
     parties: tuple[Party, ...] = Field(min_length=1)
+    # A region within the destination country that has its own controls (e.g. "Crimea").
+    destination_region: str = ""
+    # Answers to the end-use questions (country_controls.yaml ``questions``): yes or no.
+    answers: dict[str, bool] = Field(default_factory=dict)
+
+    @field_validator("answers")
+    @classmethod
+    def _answers(cls, value: dict[str, bool]) -> dict[str, bool]:
+        unknown = sorted(set(value) - QUESTION_IDS)
+        if unknown:
+            known = ", ".join(sorted(QUESTION_IDS))
+            raise ValueError(f"unknown question {unknown[0]!r}; the questions are: {known}")
+        return value
 
     @field_validator("destination_country")
     @classmethod

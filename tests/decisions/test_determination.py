@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from exportscreen.decisions.country_controls import QUESTION_IDS
 from exportscreen.decisions.determination import (
     FORWARDER_NOTE,
     NOTICE,
@@ -39,6 +40,9 @@ from exportscreen.model import (
 from exportscreen.sources.common import identity_text
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "decisions"
+# These tests are about what the lists mean: every end-use question answered "no", so that the
+# destination's catch-alls (tests/decisions/test_destination.py) stay out of the way.
+NO_END_USE = dict.fromkeys(QUESTION_IDS, False)
 
 
 @dataclass
@@ -127,6 +131,7 @@ def transaction(
             "destination_country": destination,
             "items": [{"eccn": e} for e in eccns],
             "parties": [{"role": role, "name": name, "country": destination}],
+            "answers": NO_END_USE,
         }
     )
 
@@ -154,7 +159,8 @@ CONFIRMED_CASES = [
      Outcome.LICENSE_REQUIRED),
     ("EL listed ECCNs miss EAR99", make_entry(ListCode.EL, licence=LISTED), ("EAR99", "3A001"),
      "CN", Outcome.NO_LIST_RESTRICTION),
-    ("EL carve-out ECCN", make_entry(ListCode.EL, licence=CARVE_OUT), ("5A992.c",), "RU",
+    # (In China: to Russia 746.8(a)(1) requires a licence for 5A992.c whatever the entry says.)
+    ("EL carve-out ECCN", make_entry(ListCode.EL, licence=CARVE_OUT), ("5A992.c",), "CN",
      Outcome.NO_LIST_RESTRICTION),
     ("EL carve-out of some EAR99 counts until read", make_entry(ListCode.EL, licence=CARVE_OUT),
      ("EAR99",), "RU", Outcome.LICENSE_REQUIRED),
@@ -234,7 +240,9 @@ def test_unverified_party_needs_a_uvl_statement() -> None:
 def test_sdn_with_an_ear_program_says_the_ear_also_require_a_licence() -> None:
     entry = make_entry(ListCode.SDN, programs=("IRAN", "NPWMD"))
     (reason,) = judge(entry, transaction("EAR99")).parties[0].listings
-    assert any("This entry: NPWMD." in n for n in reason.consequence.notes)
+    # [NPWMD]: 15 CFR 744.8 (the section of each program, not one range for all).
+    assert any("[NPWMD] 15 CFR 744.8." in n for n in reason.consequence.notes)
+    assert reason.consequence.regulation.endswith("; EAR: 15 CFR 744.8")
     (plain,) = (
         judge(make_entry(ListCode.SDN, programs=("IRAN",)), transaction("EAR99"))
         .parties[0]
@@ -440,11 +448,9 @@ def owned_subsidiary(on: date, decision: Disposition | None) -> Determination:
 
 
 OWNERSHIP_CASES = [
-    (date(2025, 9, 1), Disposition.TRUE_MATCH, GroundKind.RULE_NOT_IN_FORCE,
-     Outcome.NO_LIST_RESTRICTION),
+    (date(2025, 9, 1), Disposition.TRUE_MATCH, GroundKind.RULE_NOT_IN_FORCE, Outcome.HOLD),
     (date(2025, 10, 1), Disposition.TRUE_MATCH, GroundKind.RESTRICTED, Outcome.LICENSE_REQUIRED),
-    (date(2026, 1, 15), Disposition.TRUE_MATCH, GroundKind.RULE_NOT_IN_FORCE,
-     Outcome.NO_LIST_RESTRICTION),
+    (date(2026, 1, 15), Disposition.TRUE_MATCH, GroundKind.RULE_NOT_IN_FORCE, Outcome.HOLD),
     (date(2026, 11, 10), Disposition.TRUE_MATCH, GroundKind.RESTRICTED, Outcome.LICENSE_REQUIRED),
     (date(2026, 11, 10), None, GroundKind.RED_FLAG, Outcome.HOLD),
 ]  # fmt: skip

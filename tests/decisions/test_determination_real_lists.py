@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from exportscreen.decisions.country_controls import QUESTION_IDS
 from exportscreen.decisions.determination import (
     FORWARDER_NOTE,
     Determination,
@@ -28,6 +29,9 @@ from exportscreen.model import (
 )
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "decisions"
+# These tests are about what the lists mean: every end-use question answered "no", so that the
+# destination's catch-alls (tests/decisions/test_destination.py) stay out of the way.
+NO_END_USE = dict.fromkeys(QUESTION_IDS, False)
 
 
 @dataclass(frozen=True)
@@ -66,6 +70,7 @@ def real_transaction(name: str, on: date, *eccns: str, country: str = "") -> Tra
             "destination_country": country or "CN",
             "items": [{"eccn": e} for e in eccns or ("EAR99",)],
             "parties": [{"role": "end_user", "name": name, "country": country}],
+            "answers": NO_END_USE,
         }
     )
 
@@ -203,16 +208,16 @@ def test_an_sdn_party_is_prohibited_and_its_sdgt_tag_needs_an_ear_licence(
     result = determine(tx, real.screener, confirmed=confirm(("Bank Saderat PLC", saderat)))
     reason = only_reason(result, saderat)
     assert reason.outcome is Outcome.PROHIBITED
-    assert any("This entry: SDGT." in n for n in reason.consequence.notes)
+    assert any("[SDGT] 15 CFR 744.12." in n for n in reason.consequence.notes)
 
 
 @pytest.mark.shared
 @pytest.mark.parametrize(
     ("on", "kind", "expected"),
     [
-        (date(2025, 7, 15), GroundKind.RULE_NOT_IN_FORCE, Outcome.NO_LIST_RESTRICTION),
+        (date(2025, 7, 15), GroundKind.RULE_NOT_IN_FORCE, Outcome.HOLD),
         (date(2025, 10, 15), GroundKind.RESTRICTED, Outcome.LICENSE_REQUIRED),
-        (date(2026, 1, 15), GroundKind.RULE_NOT_IN_FORCE, Outcome.NO_LIST_RESTRICTION),
+        (date(2026, 1, 15), GroundKind.RULE_NOT_IN_FORCE, Outcome.HOLD),
         (date(2026, 11, 10), GroundKind.RESTRICTED, Outcome.LICENSE_REQUIRED),
     ],
 )

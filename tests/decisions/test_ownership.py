@@ -45,6 +45,7 @@ SDN_B = entry(ListCode.SDN, "Sdn Owner B", ("IRAN",))
 SDN_NPWMD = entry(ListCode.SDN, "Proliferator", ("NPWMD",))
 EL = entry(ListCode.EL, "Listed Parent")
 MEU = entry(ListCode.MEU, "Military Parent")
+SSI = entry(ListCode.SSI, "Sectoral Bank", ("UKRAINE-EO13662",))
 
 
 @dataclass(frozen=True)
@@ -60,9 +61,12 @@ class Case:
 
 OFAC = Regime.OFAC_50_PERCENT
 BIS = Regime.BIS_AFFILIATES
+SSI_RULE = Regime.OFAC_SSI_50_PERCENT
 BLOCKED = (GroundKind.RESTRICTED, Outcome.PROHIBITED)
 RED_FLAG = (GroundKind.RED_FLAG, Outcome.HOLD)
-NOT_IN_FORCE = (GroundKind.RULE_NOT_IN_FORCE, Outcome.NO_LIST_RESTRICTION)
+# Ownership by a listed party stays a red flag while the Affiliates Rule is not in force
+# (Supp. No. 3 to Part 732): HOLD, never a clear.
+NOT_IN_FORCE = (GroundKind.RULE_NOT_IN_FORCE, Outcome.HOLD)
 LICENCE = (GroundKind.RESTRICTED, Outcome.LICENSE_REQUIRED)
 
 CASES = [
@@ -214,7 +218,24 @@ CASES = [
         [stake("Prolif", "Sub", "60")],
         {"Prolif": [Listing(SDN_NPWMD)]},
         AFTER_REINSTATEMENT,
-        {"Sub": {OFAC: BLOCKED, BIS: BLOCKED}},
+        # The EAR consequence of an SDN owner is a licence requirement (744.8); OFAC's
+        # prohibition is its own ground.
+        {"Sub": {OFAC: BLOCKED, BIS: LICENCE}},
+    ),
+    Case(
+        "an entity 60% owned by an SSI-listed bank takes on the directive restrictions",
+        [stake("Sectoral Bank", "Sub", "60")],
+        {"Sectoral Bank": [Listing(SSI)]},
+        AS_OF,
+        {"Sub": {SSI_RULE: (GroundKind.RESTRICTED, Outcome.HOLD)}},
+        {"Sub": ["SSI directive restrictions", "Sectoral Bank (60%"]},
+    ),
+    Case(
+        "SSI owners at 40% do not reach the 50% rule",
+        [stake("Sectoral Bank", "Sub", "40")],
+        {"Sectoral Bank": [Listing(SSI)]},
+        AS_OF,
+        {},
     ),
     Case(
         "an SDN owner outside the 744.8 programs is OFAC's business only",
@@ -284,8 +305,21 @@ def test_restricted_through_ownership_follows_a_deployment_schedule() -> None:
     finding = restricted_through_ownership(
         graph, {"Parent": [Listing(EL)]}, AFTER_REINSTATEMENT, schedule
     )["Sub"]
-    assert finding.outcome is Outcome.NO_LIST_RESTRICTION
+    assert finding.outcome is Outcome.HOLD  # still a red flag, never a clear
     assert "suspension extended" in finding.text
+    assert "not dated as verified" in finding.text
+
+
+def test_the_built_in_schedule_says_when_it_was_verified_and_what_is_assumed() -> None:
+    graph = OwnershipGraph([stake("Parent", "Sub", "60")])
+    suspended = restricted_through_ownership(graph, {"Parent": [Listing(EL)]}, date(2026, 1, 15))
+    assert "status as verified on 2025-11-12" in suspended["Sub"].text
+    assert "assumed" not in suspended["Sub"].text
+    from exportscreen.decisions.policy import DEFAULT_AFFILIATES_SCHEDULE
+
+    note = DEFAULT_AFFILIATES_SCHEDULE.status_note(AFTER_REINSTATEMENT)
+    assert "status as verified on 2025-11-12" in note
+    assert "assumed, not verified" in note
 
 
 def test_graph_names_are_matched_whatever_the_case_and_punctuation() -> None:
