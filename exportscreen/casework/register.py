@@ -24,6 +24,7 @@ from typing import Any, Protocol
 
 from exportscreen import settings
 from exportscreen.casework import audit_trail as audit
+from exportscreen.decisions.bound import BoundDecision
 from exportscreen.model import (
     Disposition,
     Entry,
@@ -423,10 +424,36 @@ class Register:
         return decision_id
 
     def confirmed(self) -> dict[tuple[str, str], Disposition]:
-        """The latest decision per (counterparty name, entry id): what a licence determination
-        needs to know about a transaction's parties, which it knows by name."""
+        """The latest decision per (counterparty name, entry id), by name only. A licence
+        determination uses ``bound_decisions`` instead, which keeps each decision to the
+        counterparty and the entry version it was made for."""
         latest = stored_decisions.latest_by_party_name(self.engine)
         return {pair: Disposition(disposition) for pair, disposition in latest.items()}
+
+    def bound_decisions(self) -> list[BoundDecision]:
+        """Every decision with the counterparty and entry state it was made for, and whether the
+        counterparty is still as it was (for ``decisions.determination.determine``)."""
+        found = []
+        for row in stored_decisions.bound_decisions(self.engine):
+            now = Counterparty(row.external_id, row.name, row.country, row.type, row.address)
+            found.append(
+                BoundDecision(
+                    id=row.id,
+                    disposition=Disposition(row.disposition),
+                    entry_id=row.entry_id,
+                    entry_state_hash=row.entry_state_hash,
+                    counterparty_id=row.external_id,
+                    name=row.name,
+                    country=row.country,
+                    address=row.address,
+                    counterparty_unchanged=now.state_hash() == row.counterparty_hash,
+                    decided_by=row.decided_by,
+                    decided_at=row.created_at,
+                    expires_at=row.expires_at,
+                    reason=row.reason,
+                )
+            )
+        return found
 
     def close_removed(self, current_entry_ids: Collection[str]) -> list[int]:
         """Close open alerts whose entry is on no current list."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -37,6 +38,14 @@ def determine(
         Path | None, typer.Option(help="YAML/JSON overriding the Affiliates Rule's dated status.")
     ] = None,
     threshold: Annotated[float | None, typer.Option(help="Alert score.")] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            help="The day the determination is made (YYYY-MM-DD; default today): list ages and "
+            "decision expiry are judged on it.",
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Licence determination for a transaction: per party and overall, with the reasons.
@@ -44,6 +53,7 @@ def determine(
     Supports, and does not replace, a compliance decision."""
     from exportscreen.casework import audit_trail as audit
     from exportscreen.decisions.determination import determine as run_determination
+    from exportscreen.decisions.freshness import ListVersionUsed
     from exportscreen.decisions.ownership import OwnershipGraph
     from exportscreen.decisions.policy import DEFAULT_AFFILIATES_SCHEDULE, AffiliatesRuleSchedule
     from exportscreen.decisions.transaction import load_transaction
@@ -58,18 +68,28 @@ def determine(
             if affiliates_schedule
             else DEFAULT_AFFILIATES_SCHEDULE
         )
+        made_on = date.fromisoformat(as_of) if as_of else None
     except SourceError as error:
         raise fail(str(error)) from error
+    except ValueError as error:
+        raise fail(f"--as-of: expected a date as YYYY-MM-DD, got {as_of!r}") from error
     screener = open_screener(db_url())
     with open_store() as store:
-        confirmed = open_register(store).confirmed()
+        used = set(screener.version_ids.values())
+        versions = [
+            ListVersionUsed(s.list, s.version_id, s.as_of)
+            for s in store.lists()
+            if s.version_id in used
+        ]
         result = run_determination(
             transaction,
             screener,
             threshold=threshold,
-            confirmed=confirmed,
+            decisions=open_register(store).bound_decisions(),
             ownership=graph,
             affiliates=schedule,
+            list_versions=versions,
+            as_of=made_on,
         )
         plain = result.to_dict()
         event = audit.determination_event(
@@ -84,10 +104,27 @@ def determine(
         print_json(plain)
         return
     outcome = result.outcome.name
+    worst = (
+        f" (if the pending matches and questions go against it: {result.if_confirmed.name})"
+        if result.if_confirmed is not None
+        else ""
+    )
     console.print(
         f"[bold]Transaction {transaction.id or path.name}[/] of {transaction.date}: "
-        f"[{_OUTCOME_STYLE[outcome]}]{outcome}[/]"
+        f"[{_OUTCOME_STYLE[outcome]}]{outcome}[/]{worst}"
     )
+    for warning in result.warnings:
+        console.print(
+            f"[yellow]warning: {warning['code']}: {warning['list']} data of {warning['as_of']} "
+            f"is {warning['age_days']} days old[/]"
+        )
+    for control in result.country_controls:
+        console.print(
+            f"  • {control.title} ({control.citation}; {control.where}) → {control.outcome.name}"
+            f"; {control.licence_policy}"
+        )
+    for question in result.questions:
+        console.print(f"  [yellow]? {question}[/]")
     for party in result.parties:
         name = party.outcome.name
         console.print(

@@ -98,3 +98,51 @@ def latest_by_party_name(engine: Engine) -> dict[tuple[str, str], str]:
     )
     with engine.connect() as conn:
         return {(r.name, r.entry_id): r.disposition for r in conn.execute(query)}
+
+
+@dataclass(frozen=True, slots=True)
+class BoundDecisionRow:
+    """A decision with what it was made for: the alert's counterparty and entry state, and the
+    counterparty as the register holds it now."""
+
+    id: int
+    disposition: str
+    reason: str
+    decided_by: str
+    created_at: datetime
+    expires_at: datetime | None
+    entry_id: str
+    entry_state_hash: str
+    counterparty_hash: str  # the counterparty as it was when the alert was raised
+    external_id: str
+    name: str
+    country: str
+    type: str
+    address: str
+
+
+def bound_decisions(engine: Engine) -> list[BoundDecisionRow]:
+    """Every decision, oldest first, joined to its alert and the alert's counterparty."""
+    query = (
+        sa.select(
+            decisions.c.id,
+            decisions.c.disposition,
+            decisions.c.reason,
+            decisions.c.decided_by,
+            decisions.c.created_at,
+            decisions.c.expires_at,
+            alerts.c.entry_id,
+            alerts.c.entry_state_hash,
+            alerts.c.counterparty_hash,
+            counterparties.c.external_id,
+            counterparties.c.name,
+            counterparties.c.country,
+            counterparties.c.type,
+            counterparties.c.address,
+        )
+        .join(alerts, alerts.c.id == decisions.c.alert_id)
+        .join(counterparties, counterparties.c.id == alerts.c.counterparty_id)
+        .order_by(decisions.c.id)
+    )
+    with engine.connect() as conn:
+        return [BoundDecisionRow(**row._asdict()) for row in conn.execute(query)]

@@ -42,7 +42,8 @@ LIST_CASES = [
     (ListCode.FSE, ListAction.PROHIBITED, Outcome.PROHIBITED, ItemScope.ANY_DEALING),
     (ListCode.SSI, ListAction.ESCALATE, Outcome.HOLD, ItemScope.ANY_DEALING),
     (ListCode.ISN, ListAction.ESCALATE, Outcome.HOLD, ItemScope.ANY_DEALING),
-    (ListCode.DTC, ListAction.PROHIBITED, Outcome.PROHIBITED, ItemScope.ANY_DEALING),
+    # 22 CFR 127.7 debars from ITAR exports; for EAR items it is escalated (held), not prohibited.
+    (ListCode.DTC, ListAction.ESCALATE, Outcome.HOLD, ItemScope.ANY_DEALING),
     (ListCode.CAP, ListAction.ESCALATE, Outcome.HOLD, ItemScope.ANY_DEALING),
     (ListCode.MBS, ListAction.ESCALATE, Outcome.HOLD, ItemScope.ANY_DEALING),
     (ListCode.CMIC, ListAction.FLAG, Outcome.NO_LIST_RESTRICTION, ItemScope.ANY_DEALING),

@@ -13,6 +13,7 @@ from exportscreen.api.trail import caller
 from exportscreen.casework import audit_trail as audit
 from exportscreen.casework.register import Register
 from exportscreen.decisions.determination import determine
+from exportscreen.decisions.freshness import ListVersionUsed
 from exportscreen.decisions.transaction import Transaction
 
 router = APIRouter(prefix="/v1", tags=["determination"])
@@ -29,6 +30,9 @@ _EXAMPLE_REQUEST = {
 }
 _EXAMPLE_RESPONSE = {
     "outcome": "HOLD",
+    "if_confirmed": "LICENSE_REQUIRED",
+    "grounds": [{"kind": "listing", "outcome": "HOLD", "citation": "15 CFR 744.11, 744.16"}],
+    "warnings": [{"code": "stale_list", "list": "SDN", "age_days": 1688}],
     "threshold": 0.8,
     "parties": [
         {
@@ -70,7 +74,10 @@ def determine_transaction(
         body,
         loaded.screener,
         threshold=found.config.threshold,
-        confirmed=Register(found.store, actor=principal.user).confirmed(),
+        decisions=Register(found.store, actor=principal.user).bound_decisions(),
+        list_versions=[
+            ListVersionUsed(s.list, s.version_id, s.as_of) for s in loaded.lists.values()
+        ],
     )
     plain = result.to_dict()
     event = audit.determination_event(
