@@ -31,7 +31,7 @@ LUCKY_STAR_AE = Entry(
     name="Lucky Star General Trading LLC",
     addresses=(
         Address(street="Airport Cargo Village, Agents Building 2013", city="Dubai", country="AE"),
-    ),  # fmt: skip
+    ),
     countries=("AE",),
 )
 SDN_PARTY = Entry(
@@ -94,7 +94,7 @@ def transaction(
                     "country": country,
                     "address": address,
                     "counterparty_id": counterparty_id,
-                }  # fmt: skip
+                }
             ],
             "answers": NO,
         }
@@ -110,8 +110,12 @@ def test_a_false_positive_for_the_hong_kong_party_does_not_clear_the_uae_party(
     decision_id = decide(register, screener, hk)
     decisions = register.bound_decisions()
 
-    uae = determine(transaction("Lucky Star Trading Ltd", "AE"), screener, decisions=decisions,
-                    as_of=date(2026, 12, 4))  # fmt: skip
+    uae = determine(
+        transaction("Lucky Star Trading Ltd", "AE"),
+        screener,
+        decisions=decisions,
+        as_of=date(2026, 12, 4),
+    )
     (reason,) = uae.parties[0].listings
     assert reason.status is MatchStatus.POTENTIAL
     assert uae.outcome is Outcome.HOLD
@@ -119,8 +123,12 @@ def test_a_false_positive_for_the_hong_kong_party_does_not_clear_the_uae_party(
     assert uae.decisions_applied == ()
 
     # The party it was made for: cleared, and the determination names the decision.
-    own = determine(transaction("Lucky Star Trading Ltd", "HK", HK_ADDRESS), screener,
-                    decisions=decisions, as_of=date(2026, 12, 4))  # fmt: skip
+    own = determine(
+        transaction("Lucky Star Trading Ltd", "HK", HK_ADDRESS),
+        screener,
+        decisions=decisions,
+        as_of=date(2026, 12, 4),
+    )
     (reason,) = own.parties[0].listings
     assert (reason.status, reason.decision_id) == (MatchStatus.FALSE_POSITIVE, decision_id)
     assert own.outcome is Outcome.NO_LIST_RESTRICTION
@@ -128,12 +136,18 @@ def test_a_false_positive_for_the_hong_kong_party_does_not_clear_the_uae_party(
     assert own.to_dict()["decisions_applied"][0]["decision_id"] == decision_id
 
     # The same name in Hong Kong at another address is another party.
-    other = determine(transaction("Lucky Star Trading Ltd", "HK", "1 Queen's Road, Central"),
-                      screener, decisions=decisions)  # fmt: skip
+    other = determine(
+        transaction("Lucky Star Trading Ltd", "HK", "1 Queen's Road, Central"),
+        screener,
+        decisions=decisions,
+    )
     assert other.parties[0].listings[0].status is MatchStatus.POTENTIAL
     # By register id, whatever the spelling in the transaction.
-    by_id = determine(transaction("LUCKY STAR TRADING", "HK", counterparty_id="C-HK-1"),
-                      screener, decisions=decisions)  # fmt: skip
+    by_id = determine(
+        transaction("LUCKY STAR TRADING", "HK", counterparty_id="C-HK-1"),
+        screener,
+        decisions=decisions,
+    )
     assert by_id.parties[0].listings[0].status is MatchStatus.FALSE_POSITIVE
 
 
@@ -181,10 +195,12 @@ def test_a_confirmed_true_match_applies_to_its_party_only(store: Store) -> None:
     party = Counterparty("C-9", "Harbour Gate Shipping Ltd", "AE", "company", "Jebel Ali")
     decide(register, screener, party, Disposition.TRUE_MATCH)
     decisions = register.bound_decisions()
-    mine = determine(transaction("Harbour Gate Shipping Ltd", "AE", "Jebel Ali"), screener,
-                     decisions=decisions)  # fmt: skip
+    mine = determine(
+        transaction("Harbour Gate Shipping Ltd", "AE", "Jebel Ali"), screener, decisions=decisions
+    )
     assert mine.outcome is Outcome.PROHIBITED
-    elsewhere = determine(transaction("Harbour Gate Shipping Ltd", "OM"), screener,
-                          decisions=decisions)  # fmt: skip
+    elsewhere = determine(
+        transaction("Harbour Gate Shipping Ltd", "OM"), screener, decisions=decisions
+    )
     assert elsewhere.outcome is Outcome.HOLD
     assert elsewhere.if_confirmed is Outcome.PROHIBITED

@@ -71,80 +71,206 @@ EAR99_OTHER = {"eccn": "EAR99", "food_or_medicine": False}
 CASES = [
     # 746.2(a): a licence for all items subject to the EAR to Cuba, EAR99 included.
     ("Cuba, EAR99", tx("CU"), Outcome.LICENSE_REQUIRED, "cuba", "15 CFR 746.2(a)"),
-    ("Cuba, EAR99 food still needs a licence", tx("CU", EAR99_FOOD), Outcome.LICENSE_REQUIRED,
-     "cuba", "15 CFR 746.2(a)"),
+    (
+        "Cuba, EAR99 food still needs a licence",
+        tx("CU", EAR99_FOOD),
+        Outcome.LICENSE_REQUIRED,
+        "cuba",
+        "15 CFR 746.2(a)",
+    ),
     # 31 CFR 560.204 (and 746.7(e)): exportation to Iran is prohibited unless OFAC authorizes it.
     ("Iran, EAR99", tx("IR"), Outcome.PROHIBITED, "iran_itsr", "31 CFR 560.204; 15 CFR 746.7(e)"),
-    ("Iran, ECCN", tx("IR", "3A991"), Outcome.PROHIBITED, "iran_itsr",
-     "31 CFR 560.204; 15 CFR 746.7(e)"),
+    (
+        "Iran, ECCN",
+        tx("IR", "3A991"),
+        Outcome.PROHIBITED,
+        "iran_itsr",
+        "31 CFR 560.204; 15 CFR 746.7(e)",
+    ),
     # 746.4(a): North Korea, any item except food and medicines classified EAR99.
-    ("North Korea, EAR99 not food", tx("KP", EAR99_OTHER), Outcome.LICENSE_REQUIRED,
-     "north_korea", "15 CFR 746.4(a)"),
-    ("North Korea, EAR99 unstated counts", tx("KP"), Outcome.LICENSE_REQUIRED, "north_korea",
-     "15 CFR 746.4(a)"),
+    (
+        "North Korea, EAR99 not food",
+        tx("KP", EAR99_OTHER),
+        Outcome.LICENSE_REQUIRED,
+        "north_korea",
+        "15 CFR 746.4(a)",
+    ),
+    (
+        "North Korea, EAR99 unstated counts",
+        tx("KP"),
+        Outcome.LICENSE_REQUIRED,
+        "north_korea",
+        "15 CFR 746.4(a)",
+    ),
     ("North Korea, EAR99 food", tx("KP", EAR99_FOOD), Outcome.NO_LIST_RESTRICTION, "", ""),
     # 746.9(a) before 90 FR 42315: all items except EAR99 food and medicine, policy of denial.
-    ("Syria 2024, EAR99", tx("SY", on=date(2024, 6, 1)), Outcome.LICENSE_REQUIRED, "syria_2004",
-     "15 CFR 746.9(a)"),
+    (
+        "Syria 2024, EAR99",
+        tx("SY", on=date(2024, 6, 1)),
+        Outcome.LICENSE_REQUIRED,
+        "syria_2004",
+        "15 CFR 746.9(a)",
+    ),
     # From 2025-09-02: a licence still required; EAR99 under License Exception SPP if eligible.
-    ("Syria 2026, EAR99", tx("SY"), Outcome.HOLD, "syria_2025_ear99",
-     "15 CFR 746.9(a) as amended by 90 FR 42315; License Exception SPP"),
-    ("Syria 2026, ECCN", tx("SY", "5A992.c"), Outcome.LICENSE_REQUIRED, "syria_2025_ccl",
-     "15 CFR 746.9(a) as amended by 90 FR 42315 (FR Doc 2025-16724, effective 2025-09-02)"),
+    (
+        "Syria 2026, EAR99",
+        tx("SY"),
+        Outcome.HOLD,
+        "syria_2025_ear99",
+        "15 CFR 746.9(a) as amended by 90 FR 42315; License Exception SPP",
+    ),
+    (
+        "Syria 2026, ECCN",
+        tx("SY", "5A992.c"),
+        Outcome.LICENSE_REQUIRED,
+        "syria_2025_ccl",
+        "15 CFR 746.9(a) as amended by 90 FR 42315 (FR Doc 2025-16724, effective 2025-09-02)",
+    ),
     # 746.6(a)(1)(i): Crimea, by a party's address (the destination country is Ukraine).
-    ("Crimea address", tx("UA", address="ul. Lenina 12, Sevastopol"), Outcome.LICENSE_REQUIRED,
-     "crimea", "15 CFR 746.6(a)(1)(i)"),
-    ("Crimea in Cyrillic", tx("UA", address="ул. Ленина 12, Симферополь, Крым"),
-     Outcome.LICENSE_REQUIRED, "crimea", "15 CFR 746.6(a)(1)(i)"),
-    ("Crimea as destination region", tx("UA", region="Crimea"), Outcome.LICENSE_REQUIRED,
-     "crimea", "15 CFR 746.6(a)(1)(i)"),
-    ("Crimea, EAR99 medicine", tx("UA", EAR99_FOOD, address="Yalta"), Outcome.NO_LIST_RESTRICTION,
-     "", ""),
+    (
+        "Crimea address",
+        tx("UA", address="ul. Lenina 12, Sevastopol"),
+        Outcome.LICENSE_REQUIRED,
+        "crimea",
+        "15 CFR 746.6(a)(1)(i)",
+    ),
+    (
+        "Crimea in Cyrillic",
+        tx("UA", address="ул. Ленина 12, Симферополь, Крым"),
+        Outcome.LICENSE_REQUIRED,
+        "crimea",
+        "15 CFR 746.6(a)(1)(i)",
+    ),
+    (
+        "Crimea as destination region",
+        tx("UA", region="Crimea"),
+        Outcome.LICENSE_REQUIRED,
+        "crimea",
+        "15 CFR 746.6(a)(1)(i)",
+    ),
+    (
+        "Crimea, EAR99 medicine",
+        tx("UA", EAR99_FOOD, address="Yalta"),
+        Outcome.NO_LIST_RESTRICTION,
+        "",
+        "",
+    ),
     # 746.6(a)(2): the so-called DNR and LNR regions.
-    ("Donetsk address", tx("UA", address="pr. Illicha 5, Donetsk"), Outcome.LICENSE_REQUIRED,
-     "dnr_lnr", "15 CFR 746.6(a)(2)"),
-    ("Kyiv address is not a covered region", tx("UA", address="Khreshchatyk 1, Kyiv"),
-     Outcome.NO_LIST_RESTRICTION, "", ""),
+    (
+        "Donetsk address",
+        tx("UA", address="pr. Illicha 5, Donetsk"),
+        Outcome.LICENSE_REQUIRED,
+        "dnr_lnr",
+        "15 CFR 746.6(a)(2)",
+    ),
+    (
+        "Kyiv address is not a covered region",
+        tx("UA", address="Khreshchatyk 1, Kyiv"),
+        Outcome.NO_LIST_RESTRICTION,
+        "",
+        "",
+    ),
     # 746.8(a)(1): Russia, any item on the CCL.
-    ("Russia, ECCN", tx("RU", "5A992.c"), Outcome.LICENSE_REQUIRED, "russia_belarus_ccl",
-     "15 CFR 746.8(a)(1)"),
+    (
+        "Russia, ECCN",
+        tx("RU", "5A992.c"),
+        Outcome.LICENSE_REQUIRED,
+        "russia_belarus_ccl",
+        "15 CFR 746.8(a)(1)",
+    ),
     # 746.8(a)(5)-(8): EAR99 items listed by HTS code: undecided without the check.
-    ("Russia, EAR99 without HTS", tx("RU"), Outcome.HOLD, "russia_belarus_hts_supplements",
-     "15 CFR 746.8(a)(5)-(8); Supp. Nos. 4, 5 and 6 to Part 746"),
-    ("Belarus, EAR99 listed by HTS", tx("BY", {"eccn": "EAR99", "hts": "847130",
-     "in_part746_supplements": True}), Outcome.LICENSE_REQUIRED,
-     "russia_belarus_hts_supplements", "15 CFR 746.8(a)(5)-(8); Supp. Nos. 4, 5 and 6 to Part 746"),
-    ("Russia, EAR99 not listed", tx("RU", {"eccn": "EAR99", "hts": "090111",
-     "in_part746_supplements": False}), Outcome.NO_LIST_RESTRICTION, "", ""),
+    (
+        "Russia, EAR99 without HTS",
+        tx("RU"),
+        Outcome.HOLD,
+        "russia_belarus_hts_supplements",
+        "15 CFR 746.8(a)(5)-(8); Supp. Nos. 4, 5 and 6 to Part 746",
+    ),
+    (
+        "Belarus, EAR99 listed by HTS",
+        tx("BY", {"eccn": "EAR99", "hts": "847130", "in_part746_supplements": True}),
+        Outcome.LICENSE_REQUIRED,
+        "russia_belarus_hts_supplements",
+        "15 CFR 746.8(a)(5)-(8); Supp. Nos. 4, 5 and 6 to Part 746",
+    ),
+    (
+        "Russia, EAR99 not listed",
+        tx("RU", {"eccn": "EAR99", "hts": "090111", "in_part746_supplements": False}),
+        Outcome.NO_LIST_RESTRICTION,
+        "",
+        "",
+    ),
     # 746.8(a)(4): oil and gas projects; "unable to determine" counts, so unanswered is undecided.
-    ("Russia, oil and gas project", tx("RU", {"eccn": "EAR99", "in_part746_supplements": False},
-     answers={**NO, "russia_oil_gas_project": True}), Outcome.LICENSE_REQUIRED,
-     "russia_belarus_oil_gas", "15 CFR 746.8(a)(4)"),
+    (
+        "Russia, oil and gas project",
+        tx(
+            "RU",
+            {"eccn": "EAR99", "in_part746_supplements": False},
+            answers={**NO, "russia_oil_gas_project": True},
+        ),
+        Outcome.LICENSE_REQUIRED,
+        "russia_belarus_oil_gas",
+        "15 CFR 746.8(a)(4)",
+    ),
     # 746.1(b): UN arms embargo: items with a UN reason for control (needs the CCL).
-    ("Libya, ECCN undecided", tx("LY", "0A501"), Outcome.HOLD, "un_arms_embargo",
-     "15 CFR 746.1(b)"),
+    (
+        "Libya, ECCN undecided",
+        tx("LY", "0A501"),
+        Outcome.HOLD,
+        "un_arms_embargo",
+        "15 CFR 746.1(b)",
+    ),
     ("Libya, EAR99", tx("LY"), Outcome.NO_LIST_RESTRICTION, "", ""),
     # 746.3(a)(4): Iraq, military end use or user, any item.
-    ("Iraq, military end use", tx("IQ", answers={**NO, "military_end_use": True}),
-     Outcome.LICENSE_REQUIRED, "iraq_military_end_use", "15 CFR 746.3(a)(4)"),
+    (
+        "Iraq, military end use",
+        tx("IQ", answers={**NO, "military_end_use": True}),
+        Outcome.LICENSE_REQUIRED,
+        "iraq_military_end_use",
+        "15 CFR 746.3(a)(4)",
+    ),
     ("Iraq, EAR99 civil", tx("IQ"), Outcome.NO_LIST_RESTRICTION, "", ""),
     # 744.21(a)(1): China, military end use, Supp. No. 2 items only.
-    ("China, MEU Supp. 2 item", tx("CN", "3A991.a", answers={**NO, "military_end_use": True}),
-     Outcome.LICENSE_REQUIRED, "military_end_use_supp2", "15 CFR 744.21(a)(1)"),
-    ("China, MEU EAR99", tx("CN", answers={**NO, "military_end_use": True}),
-     Outcome.NO_LIST_RESTRICTION, "", ""),
+    (
+        "China, MEU Supp. 2 item",
+        tx("CN", "3A991.a", answers={**NO, "military_end_use": True}),
+        Outcome.LICENSE_REQUIRED,
+        "military_end_use_supp2",
+        "15 CFR 744.21(a)(1)",
+    ),
+    (
+        "China, MEU EAR99",
+        tx("CN", answers={**NO, "military_end_use": True}),
+        Outcome.NO_LIST_RESTRICTION,
+        "",
+        "",
+    ),
     # 744.23: supercomputer or advanced-node IC end use.
-    ("China, supercomputer end use", tx("CN", "4A994",
-     answers={**NO, "supercomputer_or_advanced_ic": True}), Outcome.LICENSE_REQUIRED,
-     "supercomputer_advanced_ic", "15 CFR 744.23"),
+    (
+        "China, supercomputer end use",
+        tx("CN", "4A994", answers={**NO, "supercomputer_or_advanced_ic": True}),
+        Outcome.LICENSE_REQUIRED,
+        "supercomputer_advanced_ic",
+        "15 CFR 744.23",
+    ),
     # 744.2-744.4 and 744.6, answered yes.
-    ("Pakistan, WMD end use", tx("PK", answers={**NO, "wmd_end_use": True}),
-     Outcome.LICENSE_REQUIRED, "wmd_end_use", "15 CFR 744.2, 744.3, 744.4"),
-    ("China, US-person support", tx("CN", answers={**NO, "us_person_support": True}),
-     Outcome.LICENSE_REQUIRED, "us_person_support", "15 CFR 744.6"),
+    (
+        "Pakistan, WMD end use",
+        tx("PK", answers={**NO, "wmd_end_use": True}),
+        Outcome.LICENSE_REQUIRED,
+        "wmd_end_use",
+        "15 CFR 744.2, 744.3, 744.4",
+    ),
+    (
+        "China, US-person support",
+        tx("CN", answers={**NO, "us_person_support": True}),
+        Outcome.LICENSE_REQUIRED,
+        "us_person_support",
+        "15 CFR 744.6",
+    ),
     # A destination without Part 746 controls and no question asked there.
     ("Germany", tx("DE", answers={}), Outcome.NO_LIST_RESTRICTION, "", ""),
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize(
@@ -204,8 +330,9 @@ def test_an_unanswered_question_that_matters_holds_and_says_what_to_ask(
 
 def test_a_question_that_does_not_matter_for_the_items_is_not_asked() -> None:
     # 744.21(a)(1) reaches only Supp. No. 2 items in China: EAR99 does not raise it.
-    result = determine(tx("CN", answers={k: False for k in NO if k != "military_end_use"}),
-                       NothingListed())  # fmt: skip
+    result = determine(
+        tx("CN", answers={k: False for k in NO if k != "military_end_use"}), NothingListed()
+    )
     assert COUNTRY_CONTROLS.question("military_end_use").ask not in result.questions
 
 
