@@ -512,3 +512,88 @@ def test_eccn_covers(listed: str, item: str, expected: bool | None) -> None:
             eccn_covers(listed, item)
     else:
         assert eccn_covers(listed, item) is expected
+
+
+# --- the worst case, and every ground with its citation ------------------------------------
+
+
+def test_a_potential_sdn_match_beside_a_confirmed_el_party_is_prohibited_if_confirmed() -> None:
+    tx = Transaction.model_validate(
+        {
+            "date": date(2025, 6, 1),
+            "destination_country": "TW",
+            "items": [{"eccn": "EAR99"}],
+            "parties": [
+                {"role": "ultimate_consignee", "name": "Inspur Taiwan", "country": "TW"},
+                {"role": "end_user", "name": "Harbour Gate Shipping", "country": "TW"},
+            ],
+            "answers": NO_END_USE,
+        }
+    )
+    screener = TableScreener()
+    screener.add("Inspur Taiwan", INSPUR_TAIWAN)
+    sdn = make_entry(ListCode.SDN, "Harbour Gate Shipping Ltd")
+    screener.add("Harbour Gate Shipping", sdn, 0.86)
+    confirmed = {("Inspur Taiwan", INSPUR_TAIWAN.id): Disposition.TRUE_MATCH}
+    result = determine(tx, screener, confirmed=confirmed)
+    assert result.outcome is Outcome.LICENSE_REQUIRED
+    assert result.if_confirmed is Outcome.PROHIBITED
+    assert result.parties[1].if_confirmed is Outcome.PROHIBITED
+    data = result.to_dict()
+    assert (data["outcome"], data["if_confirmed"]) == ("LICENSE_REQUIRED", "PROHIBITED")
+    sdn_ground = next(g for g in data["grounds"] if g["list"] == "SDN")
+    assert (sdn_ground["outcome"], sdn_ground["if_confirmed"]) == ("HOLD", "PROHIBITED")
+    assert all(g["citation"] for g in data["grounds"])
+
+
+def test_an_exact_sdn_match_holds_and_says_prohibited_if_confirmed() -> None:
+    result = judge(make_entry(ListCode.SDN), transaction("EAR99"), decision=None, score=1.0)
+    assert (result.outcome, result.if_confirmed) == (Outcome.HOLD, Outcome.PROHIBITED)
+
+
+def test_nothing_pending_means_no_if_confirmed() -> None:
+    result = judge(make_entry(ListCode.DPL), transaction("EAR99"))
+    assert (result.outcome, result.if_confirmed) == (Outcome.PROHIBITED, None)
+
+
+def test_a_60_percent_ssi_owned_entity_is_held_with_the_ssi_ground() -> None:
+    bank = make_entry(ListCode.SSI, "Sectoral Bank", programs=("UKRAINE-EO13662",))
+    graph = OwnershipGraph(
+        [Stake("Sectoral Bank", "Bank Leasing LLC", Decimal(60), date(2025, 1, 1))]
+    )
+    screener = TableScreener()
+    screener.add("Sectoral Bank", bank, 0.99)
+    tx = transaction("EAR99", name="Bank Leasing LLC", destination="KZ")
+    result = determine(
+        tx,
+        screener,
+        ownership=graph,
+        confirmed={("Sectoral Bank", bank.id): Disposition.TRUE_MATCH},
+    )
+    (party,) = result.parties
+    (ground,) = [o for o in party.ownership if o.regime is Regime.OFAC_SSI_50_PERCENT]
+    assert (ground.kind, ground.outcome) == (GroundKind.RESTRICTED, Outcome.HOLD)
+    assert "E.O. 13662" in ground.citation
+    assert result.outcome is Outcome.HOLD
+
+
+def test_an_sdn_owner_is_a_licence_requirement_under_the_bis_ground_and_blocked_under_ofacs() -> (
+    None
+):
+    owner = make_entry(ListCode.SDN, "Proliferator", programs=("NPWMD",))
+    graph = OwnershipGraph([Stake("Proliferator", "Front Co", Decimal(60), date(2025, 1, 1))])
+    screener = TableScreener()
+    screener.add("Proliferator", owner)
+    result = determine(
+        transaction("EAR99", name="Front Co", on=date(2026, 12, 1), destination="KZ"),
+        screener,
+        ownership=graph,
+        confirmed={("Proliferator", owner.id): Disposition.TRUE_MATCH},
+    )
+    by_regime = {o.regime: o for o in result.parties[0].ownership}
+    assert by_regime[Regime.BIS_AFFILIATES].outcome is Outcome.LICENSE_REQUIRED
+    assert by_regime[Regime.OFAC_50_PERCENT].outcome is Outcome.PROHIBITED
+    assert result.outcome is Outcome.PROHIBITED
+    bis = by_regime[Regime.BIS_AFFILIATES]
+    assert bis.verified_on == date(2025, 11, 12)
+    assert "assumed, not verified" in bis.rule_status

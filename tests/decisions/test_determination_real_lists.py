@@ -263,3 +263,83 @@ def test_a_60_percent_subsidiary_of_an_sdn_is_blocked(real: RealLists) -> None:
     assert (ofac.kind, ofac.outcome) == (GroundKind.RESTRICTED, Outcome.PROHIBITED)
     assert "by Bank Saderat PLC (60%, as of 2021-03-31)" in ofac.text
     assert result.outcome is Outcome.PROHIBITED
+
+
+# --- the issue's findings on the real lists -------------------------------------------------
+
+
+def unlisted_consignee(destination: str, address: str = "") -> Transaction:
+    return Transaction.model_validate(
+        {
+            "date": date(2026, 12, 4),
+            "destination_country": destination,
+            "items": [{"eccn": "EAR99", "description": "office chairs"}],
+            "parties": [
+                {
+                    "role": "ultimate_consignee",
+                    "name": "Blue Meadow Furniture Trading",
+                    "country": destination,
+                    "address": address,
+                }
+            ],
+        }
+    )
+
+
+@pytest.mark.shared
+@pytest.mark.parametrize(
+    ("destination", "address", "expected", "citation"),
+    [
+        ("IR", "", Outcome.PROHIBITED, "31 CFR 560.204; 15 CFR 746.7(e)"),
+        ("CU", "", Outcome.LICENSE_REQUIRED, "15 CFR 746.2(a)"),
+        ("KP", "", Outcome.LICENSE_REQUIRED, "15 CFR 746.4(a)"),
+        ("SY", "", Outcome.HOLD,
+         "15 CFR 746.9(a) as amended by 90 FR 42315; License Exception SPP"),
+        ("UA", "vul. Kyivska 14, Simferopol, Crimea", Outcome.LICENSE_REQUIRED,
+         "15 CFR 746.6(a)(1)(i)"),
+    ],
+)  # fmt: skip
+def test_ear99_to_an_embargoed_destination_with_an_unlisted_consignee_is_not_clear(
+    real: RealLists, destination: str, address: str, expected: Outcome, citation: str
+) -> None:
+    result = determine(unlisted_consignee(destination, address), real.screener)
+    assert [r for r in result.parties[0].listings if r.outcome] == []  # nobody is listed
+    assert result.outcome is expected
+    assert citation in [g.citation for g in result.grounds]
+
+
+@pytest.mark.shared
+def test_rosneft_trade_is_undecided_until_the_746_8_a_4_end_use_is_answered(
+    real: RealLists,
+) -> None:
+    # 80 FR 52968: "For all items subject to the EAR when used in projects specified in
+    # § 746.8(a)(4) of the EAR" (Cyprus).
+    rosneft = real.entry(ListCode.EL, "Rosneft Trade Limited")
+    tx = real_transaction("Rosneft Trade Limited", date(2026, 12, 4), country="CY")
+    confirmed = confirm(("Rosneft Trade Limited", rosneft))
+    asked = tx.model_copy(
+        update={"answers": {k: v for k, v in NO_END_USE.items() if k != "russia_oil_gas_project"}}
+    )
+    undecided = only_reason(determine(asked, real.screener, confirmed=confirmed), rosneft)
+    assert undecided.outcome is Outcome.HOLD
+    assert "746.8(a)(4)" in undecided.consequence.items[0].why
+    answered = {**NO_END_USE, "russia_oil_gas_project": True}
+    yes = determine(tx.model_copy(update={"answers": answered}), real.screener, confirmed=confirmed)
+    assert only_reason(yes, rosneft).outcome is Outcome.LICENSE_REQUIRED
+    no = only_reason(determine(tx, real.screener, confirmed=confirmed), rosneft)
+    assert no.outcome is Outcome.NO_LIST_RESTRICTION
+
+
+@pytest.mark.shared
+def test_an_ear99_item_under_a_supplement_7_address_entry_is_undecided(raw_dir: Path) -> None:
+    from exportscreen.decisions.consequence import consequence
+    from exportscreen.decisions.transaction import PartyRole
+    from exportscreen.sources import parse
+
+    entries = parse(raw_dir / "nsfreg_ecfr_derived" / "bis_entity_list.json.gz").entries
+    (address_09,) = [e for e in entries if e.name == "Address 09"]
+    assert "EAR99 items listed in supplement no. 7" in address_09.licence.raw
+    tx = unlisted_consignee("HK")
+    effect = consequence(address_09, PartyRole.ULTIMATE_CONSIGNEE, tx)
+    assert effect.outcome is Outcome.HOLD
+    assert effect.items[0].covered is None and effect.items[0].question
