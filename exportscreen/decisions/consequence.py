@@ -76,6 +76,9 @@ class Consequence:
     licence_exceptions: str
     notes: tuple[str, ...]
     regulation: str = ""  # the CFR citation of the list's legal effect
+    # What it gives once what is undecided (items, the order's terms) is resolved against the
+    # transaction; the same as ``outcome`` when nothing is undecided.
+    worst: Outcome = Outcome.NO_LIST_RESTRICTION
 
 
 def eccn_covers(listed: str, item: str) -> bool:
@@ -175,6 +178,24 @@ def _meu_scope(entry: Entry, item: Item, destination: str) -> ItemCoverage:
     return result(False, f"{item.eccn} is not in Supplement No. 2 to Part 744")
 
 
+_STANDARD = frozenset({"y", "yes", "true", "standard"})
+_NON_STANDARD = frozenset({"n", "no", "false", "non-standard", "nonstandard", "non standard"})
+
+
+def denial_order_is_standard(entry: Entry) -> bool | None:
+    """Whether a Denied Persons entry is a standard denial order: ``details["standard_order"]``
+    (the CSL's Y / N), else the type of denial the eCFR-derived file prints ("Non-Standard;
+    Expires: 2029-01-26"). None when the data does not say."""
+    flag = entry.details.get("standard_order", "").strip().lower()
+    if not flag:
+        flag = entry.details.get("type_of_denial", "").split(";")[0].strip().lower()
+    if flag in _STANDARD:
+        return True
+    if flag in _NON_STANDARD:
+        return False
+    return None
+
+
 def _items_outcome(listed: Outcome, coverage: Sequence[ItemCoverage]) -> tuple[Outcome, str]:
     """The outcome once the items are considered, and a note when they lower it."""
     if not coverage:
@@ -214,12 +235,24 @@ def consequence(entry: Entry, role: PartyRole, tx: Transaction) -> Consequence:
     elif policy.items is ItemScope.MEU_SUPPLEMENT_2:
         coverage = tuple(_meu_scope(entry, item, tx.destination_country) for item in tx.items)
     outcome, note = _items_outcome(policy.outcome, coverage)
+    worst = policy.outcome if outcome is Outcome.HOLD and note else outcome
     if note:
         notes.append(note)
+    if entry.list is ListCode.DPL and denial_order_is_standard(entry) is False:
+        # A non-standard order sets its own terms (what, for how long, which dealings): until
+        # someone has read them, HOLD; they may prohibit this transaction.
+        outcome = min(outcome, Outcome.HOLD)
+        worst = Outcome.PROHIBITED
+        notes.append(
+            "A non-standard denial order: its terms are set in the order (Federal Register "
+            "citation above); read them before proceeding (15 CFR 764.3(a)(2), Supp. No. 1 to "
+            "Part 764 for the standard terms)."
+        )
     if policy.section_748_5_parties_only and role is PartyRole.FREIGHT_FORWARDER:
         # A forwarder is a red flag where the listing would restrict a 748.5 party, never
         # more restricted than that party would be.
         outcome = min(outcome, Outcome.HOLD)
+        worst = min(worst, Outcome.HOLD)
         notes.append(FORWARDER_NOTE)
     if policy.uvl_statement_required:
         notes.append(
@@ -246,4 +279,5 @@ def consequence(entry: Entry, role: PartyRole, tx: Transaction) -> Consequence:
         licence_exceptions=policy.licence_exceptions,
         notes=tuple(notes),
         regulation=regulation,
+        worst=max(worst, outcome),
     )

@@ -137,7 +137,7 @@ def _listing_reason(
     return ListingReason(
         status=status,
         outcome=now,
-        if_confirmed=effect.outcome,
+        if_confirmed=effect.worst,
         list=entry.list,
         list_name=LIST_NAMES[entry.list],
         agency=policy.agency,
@@ -360,7 +360,11 @@ def _determine_party(
     ownership = _ownership_reasons(finding, party, transaction, dating, affiliates)
     outcomes = [r.outcome for r in reasons] + [r.outcome for r in ownership]
     outcome = max(outcomes, default=Outcome.NO_LIST_RESTRICTION)
-    pending = [r.if_confirmed for r in reasons if r.status is MatchStatus.POTENTIAL]
+    pending = [
+        r.if_confirmed
+        for r in reasons
+        if r.status in (MatchStatus.POTENTIAL, MatchStatus.CONFIRMED)
+    ]
     pending += [_ownership_worst(r) for r in ownership if r.kind is not GroundKind.RESTRICTED]
     worst = max(pending, default=outcome)
     notes = (FORWARDER_NOTE,) if party.role is PartyRole.FREIGHT_FORWARDER else ()

@@ -146,3 +146,27 @@ def test_an_sdn_program_names_its_own_ear_section() -> None:
     effect = consequence(sdn, PartyRole.END_USER, tx(EAR99))
     assert effect.regulation.endswith("; EAR: 15 CFR 744.18")
     assert any("[IRAQ2] 15 CFR 744.18" in n for n in effect.notes)
+
+
+@pytest.mark.parametrize(
+    ("details", "expected", "worst"),
+    [
+        ({"standard_order": "Y"}, Outcome.PROHIBITED, Outcome.PROHIBITED),
+        ({"standard_order": "y"}, Outcome.PROHIBITED, Outcome.PROHIBITED),
+        ({"standard_order": "N"}, Outcome.HOLD, Outcome.PROHIBITED),
+        # The eCFR-derived file's own words, until the flag is carried as standard_order.
+        ({"type_of_denial": "Non-Standard; Expires: 2029-01-26"}, Outcome.HOLD, Outcome.PROHIBITED),
+        (
+            {"type_of_denial": "Standard; Expires: 2029-01-26"},
+            Outcome.PROHIBITED,
+            Outcome.PROHIBITED,
+        ),
+        ({}, Outcome.PROHIBITED, Outcome.PROHIBITED),  # unknown: the standard terms, the worst
+    ],
+)
+def test_a_non_standard_denial_order_holds_until_its_terms_are_read(
+    details: dict[str, str], expected: Outcome, worst: Outcome
+) -> None:
+    denied = Entry(id="DPL-x", list=ListCode.DPL, type=EntryType.ENTITY, name="D", details=details)
+    effect = consequence(denied, PartyRole.END_USER, tx(EAR99))
+    assert (effect.outcome, effect.worst) == (expected, worst)
