@@ -238,11 +238,15 @@ def determination_event(
             **caller.fields(),
             "transaction": transaction.model_dump(mode="json"),
             "outcome": result.outcome.name,
+            "if_confirmed": None if result.if_confirmed is None else result.if_confirmed.name,
             # One row a party, in the transaction's order: two parties may share a name.
             "parties": [
                 {"role": p.party.role.value, "name": p.party.name, "outcome": p.outcome.name}
                 for p in result.parties
             ],
+            "grounds": [f"{g.kind.value}: {g.citation}" for g in result.grounds],
+            "warnings": [dict(w) for w in result.warnings],
+            "decisions_applied": [d.decision_id for d in result.decisions_applied if d.applied],
             "algorithm": algorithm,
             "threshold": result.threshold,
             "list_versions": _versions(list_versions),

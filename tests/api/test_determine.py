@@ -40,6 +40,36 @@ def test_a_confirmed_match_requires_a_licence(
     client.post(f"/v1/alerts/{alert_id}/decision", json=decision, headers=analyst)
     body = client.post("/v1/determine", json=TRANSACTION, headers=viewer).json()
     assert body["outcome"] == "LICENSE_REQUIRED"
+    (applied,) = body["decisions_applied"]
+    assert applied["applied"] and applied["counterparty_id"] == "C-1"
+    assert body["parties"][0]["listings"][0]["decision_id"] == applied["decision_id"]
+    # The decision was made for the counterparty in China: the same name elsewhere is not it.
+    elsewhere = {
+        **TRANSACTION,
+        "destination_country": "SG",
+        "parties": [{"role": "ultimate_consignee", "name": "Acme Photonics", "country": "SG"}],
+    }
+    body = client.post("/v1/determine", json=elsewhere, headers=viewer).json()
+    assert (body["outcome"], body["if_confirmed"]) == ("HOLD", "LICENSE_REQUIRED")
+    assert body["decisions_applied"] == []
+
+
+def test_the_determination_names_its_grounds_list_ages_and_warnings(
+    client: TestClient, viewer: dict[str, str], store: Store
+) -> None:
+    iran = {
+        **TRANSACTION,
+        "destination_country": "IR",
+        "parties": [{"role": "ultimate_consignee", "name": "Unlisted Trading", "country": "IR"}],
+    }
+    body = client.post("/v1/determine", json=iran, headers=viewer).json()
+    assert body["outcome"] == "PROHIBITED"
+    assert "31 CFR 560.204; 15 CFR 746.7(e)" in [g["citation"] for g in body["grounds"]]
+    assert {v["list"] for v in body["list_versions"]} == {"EL", "SDN"}
+    assert all(w["code"] == "stale_list" for w in body["warnings"])
+    record = next(r for r in audit.records(store.engine) if r.seq == body["audit_seq"])
+    assert record.payload["outcome"] == "PROHIBITED"
+    assert "country_control: 31 CFR 560.204; 15 CFR 746.7(e)" in record.payload["grounds"]
 
 
 def test_invalid_transactions_are_422(client: TestClient, viewer: dict[str, str]) -> None:
@@ -47,5 +77,9 @@ def test_invalid_transactions_are_422(client: TestClient, viewer: dict[str, str]
     response = client.post("/v1/determine", json=bad_eccn, headers=viewer)
     assert response.status_code == 422
     assert "ECCN" in response.text
+    unknown_question = {**TRANSACTION, "answers": {"military_use": True}}
+    response = client.post("/v1/determine", json=unknown_question, headers=viewer)
+    assert response.status_code == 422
+    assert "answers" in response.text and "military_use" in response.text
     long_name = {**TRANSACTION, "parties": [{"role": "end_user", "name": "x" * 400}]}
     assert client.post("/v1/determine", json=long_name, headers=viewer).status_code == 422
