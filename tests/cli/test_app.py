@@ -120,6 +120,25 @@ def test_determine_inspur_taiwan(db: str) -> None:
     consignee = data["parties"][0]
     assert consignee["listings"][0]["if_confirmed"] == "LICENSE_REQUIRED"
     assert "does not replace" in data["notice"]
+    assert data["if_confirmed"] == "LICENSE_REQUIRED"
+
+
+def test_determine_on_2026_12_04_warns_of_the_2022_lists(db: str) -> None:
+    transaction = str(FIXTURES / "decisions/transaction_inspur_taiwan.yaml")
+    result = invoke(db, "determine", transaction, "--as-of", "2026-12-04", "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    stale = {w["list"]: w for w in data["warnings"] if w["code"] == "stale_list"}
+    assert {"SDN", "SSI", "UVL", "DTC"} <= set(stale)
+    assert all(
+        w["as_of"].startswith("2022-") and w["age_days"] > 1600
+        for w in (stale["SDN"], stale["SSI"], stale["UVL"], stale["DTC"])
+    )
+    assert data["determined_on"] == "2026-12-04"
+    text = invoke(db, "determine", transaction, "--as-of", "2026-12-04")
+    assert "stale_list: SDN data of 2022-" in text.output
+    bad = invoke(db, "determine", transaction, "--as-of", "04/12/2026")
+    assert bad.exit_code != 0 and "--as-of" in bad.output
 
 
 def test_batch_writes_hits_and_errors(db: str, tmp_path: Path) -> None:
