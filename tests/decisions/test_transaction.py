@@ -91,3 +91,16 @@ def test_load_transaction_reports_syntax_errors_with_a_line(tmp_path: Path) -> N
     other.write_text("date: 2025-04-01")
     with pytest.raises(SourceError, match=r"\.json, \.yaml or \.yml"):
         load_transaction(other)
+
+
+def test_the_readme_example_is_a_valid_transaction_with_every_role(tmp_path: Path) -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Transaction files", 1)[1]
+    example = section.split("```yaml\n", 1)[1].split("```", 1)[0]
+    path = tmp_path / "example.yaml"
+    path.write_text(example, encoding="utf-8")
+    transaction = load_transaction(path)
+    assert [p.role for p in transaction.parties] == list(PartyRole)
+    assert transaction.answers["wmd_end_use"] is False
+    assert transaction.parties[2].counterparty_id == "C-HK-1"
+    assert transaction.items[1].in_part746_supplements is False
