@@ -103,6 +103,18 @@ class DecisionBook:
         )
         return (None if lapsed else latest.disposition), record
 
+    def owner_confirmed(self, name: str, entry: Entry) -> bool:
+        """Whether an ownership graph's node (known by name only) is a confirmed match: the
+        latest live decision on the entry for a counterparty of that name is a true match. Only
+        true matches cross from the register to a graph node, since they can only raise the
+        outcome; a false positive made for a counterparty never clears an owner of that name."""
+        made = [d for d in self._by_entry.get(entry.id, ()) if node_key(d.name) == node_key(name)]
+        return (
+            bool(made)
+            and made[-1].disposition is Disposition.TRUE_MATCH
+            and not self._lapsed(made[-1], entry)
+        )
+
     def _lapsed(self, decision: BoundDecision, entry: Entry) -> str:
         if decision.expires_at is not None and decision.expires_at <= self.now:
             return f"lapsed: expired on {decision.expires_at.date().isoformat()}"

@@ -191,8 +191,11 @@ class _Screening:
     ) -> tuple[Disposition | None, AppliedDecision | None]:
         name = party if isinstance(party, str) else party.name
         given = self.by_name.get((node_key(name), entry.id))
-        if given is not None or self.book is None or isinstance(party, str):
+        if given is not None or self.book is None:
             return given, None
+        if isinstance(party, str):  # an ownership graph's node
+            owner = self.book.owner_confirmed(party, entry)
+            return (Disposition.TRUE_MATCH if owner else None), None
         return self.book.lookup(party, entry)
 
     def status(
@@ -218,15 +221,17 @@ def listings_for_graph(
     confirmed: Decisions | None = None,
     entries_in_force: InForce | None = None,
     limit: int = 10,
+    book: DecisionBook | None = None,
 ) -> dict[str, tuple[Listing, ...]]:
     """Which graph nodes are listed on ``on``: each name (all the graph's by default) is screened;
     hits at or above the threshold and in force count, confirmed when an analyst said so (keyed
-    by the node's name and the entry id), and false positives are dropped."""
+    by the node's name and the entry id, or by a live true-match decision of the register's for a
+    counterparty of that name: ``book``), and false positives are dropped."""
     screening = _Screening(
         screener,
         settings.DEFAULT_THRESHOLD if threshold is None else threshold,
         by_name(confirmed),
-        None,
+        book,
         entries_in_force or EntryDating(),
         on,
         limit,
@@ -477,6 +482,7 @@ def determine(
             confirmed=confirmed,
             entries_in_force=screening.in_force,
             limit=limit,
+            book=screening.book,
         )
         findings = restricted_through_ownership(ownership, listed, transaction.date, affiliates)
     applied: list[AppliedDecision] = []

@@ -204,3 +204,36 @@ def test_a_confirmed_true_match_applies_to_its_party_only(store: Store) -> None:
     )
     assert elsewhere.outcome is Outcome.HOLD
     assert elsewhere.if_confirmed is Outcome.PROHIBITED
+
+
+@pytest.mark.parametrize(
+    ("disposition", "expected"),
+    [
+        # A true match made for the register's counterparty makes its namesake owner confirmed
+        # (it can only raise the outcome): the subsidiary is blocked.
+        (Disposition.TRUE_MATCH, Outcome.PROHIBITED),
+        # A false positive made for a counterparty never clears an owner known only by name.
+        (Disposition.FALSE_POSITIVE, Outcome.HOLD),
+    ],
+)
+def test_register_decisions_reach_owners_only_to_confirm_them(
+    store: Store, disposition: Disposition, expected: Outcome
+) -> None:
+    from decimal import Decimal
+
+    from exportscreen.decisions.ownership import OwnershipGraph, Stake
+
+    screener = publish(store, SDN_PARTY)
+    register = Register(store, actor="alice", threshold=0.77)
+    owner = Counterparty("C-10", "Harbour Gate Shipping Ltd", "AE", "company", "Jebel Ali")
+    decide(register, screener, owner, disposition)
+    graph = OwnershipGraph(
+        [Stake("Harbour Gate Shipping Ltd", "Front Co", Decimal(60), date(2026, 1, 1))]
+    )
+    result = determine(
+        transaction("Front Co", "AE"),
+        screener,
+        decisions=register.bound_decisions(),
+        ownership=graph,
+    )
+    assert result.outcome is expected
