@@ -164,6 +164,8 @@ def determine(
             console.print(
                 f"  • ownership ({ground.regime.value}): {ground.text} → {ground.outcome.name}"
             )
+            if ground.rule_status:
+                console.print(f"    [dim]{ground.rule_status}[/]")
         for note in party.notes:
             console.print(f"  [dim]{note}[/]")
     console.print(f"\n[dim]{result.notice}[/]")

@@ -22,9 +22,11 @@ from exportscreen.decisions.country_controls import (
     Region,
 )
 from exportscreen.decisions.policy import MEU_SUPPLEMENT_2_ECCNS
-from exportscreen.decisions.transaction import Item, Transaction
+from exportscreen.decisions.transaction import Item, PartyRole, Transaction
 from exportscreen.model import Outcome
 from exportscreen.text.folding import fold
+
+_FINAL_ROLES = frozenset({PartyRole.ULTIMATE_CONSIGNEE, PartyRole.END_USER})
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +72,11 @@ def _region_named(region: Region, text: str) -> str | None:
 def _where(rule: ControlRule, tx: Transaction, controls: CountryControls) -> str | None:
     if tx.destination_country in rule.destinations:
         return f"destination {tx.destination_country}"
+    for party in tx.parties:
+        # Goods for an ultimate consignee or end user in a controlled country go there, whatever
+        # the first destination (e.g. shipped to Dubai for a consignee in Iran).
+        if party.role in _FINAL_ROLES and party.country in rule.destinations:
+            return f"{party.role.value} {party.name!r} is in {party.country}"
     for region_id in rule.regions:
         region = controls.region(region_id)
         if tx.destination_region:

@@ -65,7 +65,7 @@ from exportscreen.decisions.result import (
 )
 from exportscreen.decisions.transaction import Party, PartyRole, Transaction
 from exportscreen.lists import LIST_NAMES
-from exportscreen.model import Disposition, Entry, EntryType, Hit, Outcome, PartyScreener
+from exportscreen.model import Disposition, Entry, EntryType, Hit, ListCode, Outcome, PartyScreener
 
 __all__ = [
     "FORWARDER_NOTE",
@@ -384,7 +384,16 @@ def _ownership_worst(reason: OwnershipReason) -> Outcome:
         return Outcome.PROHIBITED
     if reason.regime is Regime.OFAC_SSI_50_PERCENT:
         return Outcome.HOLD
-    return max((r.if_confirmed for r in reason.inherited), default=Outcome.HOLD)
+    # Under the BIS rule an SDN owner means a licence requirement (OFAC's ground blocks).
+    return max(
+        (
+            min(r.if_confirmed, Outcome.LICENSE_REQUIRED)
+            if r.list is ListCode.SDN
+            else r.if_confirmed
+            for r in reason.inherited
+        ),
+        default=Outcome.HOLD,
+    )
 
 
 def _party_grounds(party: PartyDetermination) -> list[Ground]:

@@ -376,3 +376,32 @@ def test_every_rule_has_a_cfr_citation_and_a_licence_policy() -> None:
     for rule in COUNTRY_CONTROLS.rules:
         assert "CFR" in rule.citation, rule.id
         assert rule.licence_policy.strip(), rule.id
+
+
+def test_an_end_user_in_an_embargoed_country_brings_its_controls_whatever_the_first_stop() -> None:
+    via_dubai = Transaction.model_validate(
+        {
+            "date": "2026-12-04",
+            "destination_country": "AE",
+            "items": [{"eccn": "EAR99"}],
+            "parties": [
+                {"role": "intermediate_consignee", "name": "Jebel Ali Logistics", "country": "AE"},
+                {"role": "end_user", "name": "Tehran Textile Co", "country": "IR"},
+            ],
+            "answers": NO,
+        }
+    )
+    result = determine(via_dubai, NothingListed())
+    assert result.outcome is Outcome.PROHIBITED
+    (ground,) = [g for g in result.country_controls if g.rule == "iran_itsr"]
+    assert ground.where == "end_user 'Tehran Textile Co' is in IR"
+    # A purchaser in Iran does not by itself make Iran the destination of the goods.
+    purchaser = via_dubai.model_copy(
+        update={
+            "parties": (
+                via_dubai.parties[0],
+                via_dubai.parties[1].model_copy(update={"role": "purchaser"}),
+            )
+        }
+    )
+    assert all(g.rule != "iran_itsr" for g in country_controls(purchaser))
