@@ -237,3 +237,23 @@ def test_register_decisions_reach_owners_only_to_confirm_them(
         ownership=graph,
     )
     assert result.outcome is expected
+
+
+@pytest.mark.shared
+def test_the_real_uae_entry_is_not_cleared_by_the_hong_kong_decision(
+    store: Store, raw_dir: Path
+) -> None:
+    from exportscreen.sources import parse
+
+    entries = parse(raw_dir / "nsfreg_ecfr_derived" / "bis_entity_list.json.gz").entries
+    (uae,) = [e for e in entries if e.name == "Lucky Star General Trading LLC"]
+    screener = publish(store, uae)
+    register = Register(store, actor="alice", threshold=0.77)
+    hk = Counterparty("C-HK-2", "Lucky Star Trading Ltd", "HK", "company", HK_ADDRESS)
+    decide(register, screener, hk)
+    result = determine(
+        transaction("Lucky Star Trading Ltd", "AE"), screener, decisions=register.bound_decisions()
+    )
+    (reason,) = result.parties[0].listings
+    assert (reason.entry_id, reason.status) == (uae.id, MatchStatus.POTENTIAL)
+    assert (result.outcome, result.if_confirmed) == (Outcome.HOLD, Outcome.LICENSE_REQUIRED)

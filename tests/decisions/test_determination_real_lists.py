@@ -343,3 +343,37 @@ def test_an_ear99_item_under_a_supplement_7_address_entry_is_undecided(raw_dir: 
     effect = consequence(address_09, PartyRole.ULTIMATE_CONSIGNEE, tx)
     assert effect.outcome is Outcome.HOLD
     assert effect.items[0].covered is None and effect.items[0].question
+
+
+@pytest.mark.shared
+def test_a_60_percent_subsidiary_of_a_real_ssi_bank_is_held_with_the_ssi_ground(
+    raw_dir: Path, tmp_path: Path
+) -> None:
+    from exportscreen.screening.screener import Screener
+    from exportscreen.sources import parse
+
+    csl = parse(raw_dir / "watchman" / "csl" / "consolidated_2022-05.csv.gz").entries
+    ssi = [e for e in csl if e.list is ListCode.SSI]
+    (bank,) = [e for e in ssi if e.name == "EXIMBANK OF RUSSIA JSC"]
+    graph_file = tmp_path / "owners.csv"
+    graph_file.write_text(
+        "owner,owned,percent,as_of,source\n"
+        "Eximbank of Russia JSC,Exim Trade Finance Services LLP,60,2022-01-10,annual report\n",
+        encoding="utf-8",
+    )
+    tx = real_transaction("Exim Trade Finance Services LLP", date(2022, 5, 1), country="KZ")
+    result = determine(
+        tx,
+        Screener.from_entries(ssi),
+        ownership=OwnershipGraph.from_csv(graph_file),
+        confirmed=confirm(("Eximbank of Russia JSC", bank)),
+    )
+    (party,) = result.parties
+    (ground,) = party.ownership
+    assert (ground.regime, ground.kind, ground.outcome) == (
+        Regime.OFAC_SSI_50_PERCENT,
+        GroundKind.RESTRICTED,
+        Outcome.HOLD,
+    )
+    assert "EXIMBANK OF RUSSIA JSC" in ground.text
+    assert result.outcome is Outcome.HOLD
