@@ -418,8 +418,10 @@ class AffiliatesRuleSchedule:
 
     @classmethod
     def from_file(cls, path: str | Path) -> AffiliatesRuleSchedule:
-        """Read a deployment's schedule::
+        """Read a deployment's schedule (``verified_on``: the day it was last checked against
+        the Federal Register, shown with every result it drives)::
 
+        verified_on: 2026-11-20
         affiliates_rule:
           - {start: 2025-09-29, status: in_force, note: "90 FR 47201"}
           - {start: 2025-11-10, status: suspended}

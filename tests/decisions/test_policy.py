@@ -188,3 +188,23 @@ def test_a_datetime_is_not_a_start_date(tmp_path: Path) -> None:
     with pytest.raises(SourceError) as raised:
         AffiliatesRuleSchedule.from_file(path)
     assert raised.value.field == "affiliates_rule[0].start"
+
+
+def test_a_deployment_schedule_carries_its_verified_date(tmp_path: Path) -> None:
+    path = tmp_path / "schedule.yaml"
+    path.write_text(
+        "verified_on: 2026-11-20\naffiliates_rule:\n"
+        "  - {start: 2025-09-29, status: in_force}\n"
+        "  - {start: 2025-11-10, status: suspended}\n"
+        "  - {start: 2026-11-10, status: suspended, note: extended to 2027-11-09}\n",
+        encoding="utf-8",
+    )
+    schedule = AffiliatesRuleSchedule.from_file(path)
+    assert schedule.verified_on == date(2026, 11, 20)
+    note = schedule.status_note(date(2026, 12, 1))
+    assert note.startswith("extended to 2027-11-09; status as verified on 2026-11-20")
+    assert "assumed" not in note
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("verified_on: last week\naffiliates_rule: []\n", encoding="utf-8")
+    with pytest.raises(SourceError, match="verified_on"):
+        AffiliatesRuleSchedule.from_file(bad)
