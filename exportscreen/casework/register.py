@@ -423,13 +423,6 @@ class Register:
             )
         return decision_id
 
-    def confirmed(self) -> dict[tuple[str, str], Disposition]:
-        """The latest decision per (counterparty name, entry id), by name only. A licence
-        determination uses ``bound_decisions`` instead, which keeps each decision to the
-        counterparty and the entry version it was made for."""
-        latest = stored_decisions.latest_by_party_name(self.engine)
-        return {pair: Disposition(disposition) for pair, disposition in latest.items()}
-
     def bound_decisions(self) -> list[BoundDecision]:
         """Every decision with the counterparty and entry state it was made for, and whether the
         counterparty is still as it was (for ``decisions.determination.determine``)."""

@@ -88,18 +88,6 @@ def latest_suppression(
     return SuppressionRow(row.entry_state_hash, row.counterparty_hash, row.expires_at)
 
 
-def latest_by_party_name(engine: Engine) -> dict[tuple[str, str], str]:
-    """The latest disposition per (counterparty name, entry id)."""
-    query = (
-        sa.select(counterparties.c.name, alerts.c.entry_id, decisions.c.disposition)
-        .join(alerts, alerts.c.id == decisions.c.alert_id)
-        .join(counterparties, counterparties.c.id == alerts.c.counterparty_id)
-        .order_by(decisions.c.id)
-    )
-    with engine.connect() as conn:
-        return {(r.name, r.entry_id): r.disposition for r in conn.execute(query)}
-
-
 @dataclass(frozen=True, slots=True)
 class BoundDecisionRow:
     """A decision with what it was made for: the alert's counterparty and entry state, and the

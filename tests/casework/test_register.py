@@ -158,9 +158,11 @@ def test_true_match_is_not_raised_again(register: Register) -> None:
     alert = next(a for a in register.alerts() if a.entry_id == "EL-inspursoft")
     register.decide(alert.id, Disposition.TRUE_MATCH, "same registration number", user="bob")
     assert register.screen(screener()).raised == []
-    assert (
-        register.confirmed()[("Inspur Software Co Ltd", "EL-inspursoft")] is Disposition.TRUE_MATCH
-    )
+    (decision,) = [d for d in register.bound_decisions() if d.entry_id == "EL-inspursoft"]
+    assert decision.disposition is Disposition.TRUE_MATCH
+    # Bound to what was decided: the counterparty as the register holds it, the entry's state.
+    assert (decision.name, decision.counterparty_unchanged) == ("Inspur Software Co Ltd", True)
+    assert decision.entry_state_hash == INSPUR_SOFTWARE.content_hash()
 
 
 def test_needs_info_keeps_the_alert_open(register: Register) -> None:
