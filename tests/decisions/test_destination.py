@@ -149,6 +149,21 @@ CASES = [
         "15 CFR 746.6(a)(1)(i)",
     ),
     (
+        # The Crimea requirement dates from 80 FR 4778 (2015-01-29), before today's 746.6 text.
+        "Crimea in 2018",
+        tx("UA", address="Sevastopol", on=date(2018, 6, 1)),
+        Outcome.LICENSE_REQUIRED,
+        "crimea",
+        "15 CFR 746.6(a)(1)(i)",
+    ),
+    (
+        "Crimea in 2014, before the rule",
+        tx("UA", address="Sevastopol", on=date(2014, 6, 1)),
+        Outcome.NO_LIST_RESTRICTION,
+        "",
+        "",
+    ),
+    (
         "Crimea, EAR99 medicine",
         tx("UA", EAR99_FOOD, address="Yalta"),
         Outcome.NO_LIST_RESTRICTION,
