@@ -56,7 +56,7 @@ from exportscreen.decisions.result import (
     Determination,
     FootnoteReason,
     Ground,
-    GroundKindName,
+    GroundType,
     ListingReason,
     MatchStatus,
     OwnershipReason,
@@ -404,7 +404,7 @@ def _party_grounds(party: PartyDetermination) -> list[Ground]:
         entry_text = f"{r.status.value} match on {r.list.value} {r.entry_id} {r.entry_name!r}"
         grounds.append(
             Ground(
-                GroundKindName.LISTING,
+                GroundType.LISTING,
                 r.outcome,
                 r.if_confirmed,
                 r.consequence.regulation,
@@ -418,7 +418,7 @@ def _party_grounds(party: PartyDetermination) -> list[Ground]:
     for o in party.ownership:
         grounds.append(
             Ground(
-                GroundKindName.OWNERSHIP,
+                GroundType.OWNERSHIP,
                 o.outcome,
                 max(o.outcome, _ownership_worst(o))
                 if o.kind is not GroundKind.RESTRICTED
@@ -512,7 +512,7 @@ def determine(
     for control in controls:
         grounds.append(
             Ground(
-                GroundKindName.END_USE if control.question_id else GroundKindName.COUNTRY_CONTROL,
+                GroundType.END_USE if control.question_id else GroundType.COUNTRY_CONTROL,
                 control.outcome,
                 control.if_decided,
                 control.citation,
@@ -521,16 +521,19 @@ def determine(
             )
         )
     outcome = max([p.outcome for p in parties] + [c.outcome for c in controls])
-    fresh = freshness(list_versions, made_on, freshness_limits or FreshnessLimits())
+    limits = freshness_limits or FreshnessLimits()
+    fresh = freshness(list_versions, made_on, limits)
     if outcome is Outcome.NO_LIST_RESTRICTION and fresh.too_old:
         outcome = Outcome.HOLD
         for age in fresh.too_old:
             grounds.append(
                 Ground(
-                    GroundKindName.STALE_LIST,
+                    GroundType.STALE_LIST,
                     Outcome.HOLD,
                     Outcome.HOLD,
-                    "",
+                    # Not a legal rule: exportscreen's freshness gate, as configured.
+                    f"exportscreen freshness gate: lists older than {limits.hold_days} days "
+                    "(EXPORTSCREEN_STALE_LIST_HOLD_DAYS)",
                     f"{age.list_name} data of {age.as_of.isoformat()} is {age.age_days} days old "
                     f"on {made_on.isoformat()}: a clear from it may be a false clear; update the "
                     "list and determine again",

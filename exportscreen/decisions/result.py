@@ -98,7 +98,7 @@ class PartyDetermination:
     if_confirmed: Outcome | None = None  # the outcome if every pending match were confirmed
 
 
-class GroundKindName(enum.StrEnum):
+class GroundType(enum.StrEnum):
     LISTING = "listing"
     OWNERSHIP = "ownership"
     COUNTRY_CONTROL = "country_control"
@@ -110,7 +110,7 @@ class GroundKindName(enum.StrEnum):
 class Ground:
     """One reason for the outcome, flat, with its legal citation."""
 
-    kind: GroundKindName
+    kind: GroundType
     outcome: Outcome
     if_confirmed: Outcome  # what it gives once the pending match, question or item is resolved
     citation: str
