@@ -382,7 +382,8 @@ def _ownership_worst(reason: OwnershipReason) -> Outcome:
     """What an ownership red flag would become if it were resolved against the party."""
     if reason.regime is Regime.OFAC_50_PERCENT:
         return Outcome.PROHIBITED
-    if reason.regime is Regime.OFAC_SSI_50_PERCENT:
+    if reason.regime is Regime.OFAC_SSI_50_PERCENT or reason.kind is GroundKind.RULE_NOT_IN_FORCE:
+        # Directive-specific; or a rule not in force, whose red flag stays a red flag.
         return Outcome.HOLD
     # Under the BIS rule an SDN owner means a licence requirement (OFAC's ground blocks).
     return max(

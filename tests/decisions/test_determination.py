@@ -447,18 +447,26 @@ def owned_subsidiary(on: date, decision: Disposition | None) -> Determination:
     return determine(tx, screener, confirmed=confirmed, ownership=graph)
 
 
+# (date, owner decision, kind, outcome, worst case): while the rule is not in force, ownership by
+# a listed party is a red flag (HOLD) that stays one; an unconfirmed owner could mean a licence.
 OWNERSHIP_CASES = [
-    (date(2025, 9, 1), Disposition.TRUE_MATCH, GroundKind.RULE_NOT_IN_FORCE, Outcome.HOLD),
-    (date(2025, 10, 1), Disposition.TRUE_MATCH, GroundKind.RESTRICTED, Outcome.LICENSE_REQUIRED),
-    (date(2026, 1, 15), Disposition.TRUE_MATCH, GroundKind.RULE_NOT_IN_FORCE, Outcome.HOLD),
-    (date(2026, 11, 10), Disposition.TRUE_MATCH, GroundKind.RESTRICTED, Outcome.LICENSE_REQUIRED),
-    (date(2026, 11, 10), None, GroundKind.RED_FLAG, Outcome.HOLD),
+    (date(2025, 9, 1), Disposition.TRUE_MATCH, GroundKind.RULE_NOT_IN_FORCE, Outcome.HOLD, None),
+    (date(2025, 10, 1), Disposition.TRUE_MATCH, GroundKind.RESTRICTED, Outcome.LICENSE_REQUIRED,
+     None),
+    (date(2026, 1, 15), Disposition.TRUE_MATCH, GroundKind.RULE_NOT_IN_FORCE, Outcome.HOLD, None),
+    (date(2026, 11, 10), Disposition.TRUE_MATCH, GroundKind.RESTRICTED, Outcome.LICENSE_REQUIRED,
+     None),
+    (date(2026, 11, 10), None, GroundKind.RED_FLAG, Outcome.HOLD, Outcome.LICENSE_REQUIRED),
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize(("on", "decision", "kind", "expected"), OWNERSHIP_CASES)
+@pytest.mark.parametrize(("on", "decision", "kind", "expected", "worst"), OWNERSHIP_CASES)
 def test_a_60_percent_subsidiary_of_an_entity_list_party(
-    on: date, decision: Disposition | None, kind: GroundKind, expected: Outcome
+    on: date,
+    decision: Disposition | None,
+    kind: GroundKind,
+    expected: Outcome,
+    worst: Outcome | None,
 ) -> None:
     result = owned_subsidiary(on, decision)
     (party,) = result.parties
@@ -466,6 +474,7 @@ def test_a_60_percent_subsidiary_of_an_entity_list_party(
     (reason,) = party.ownership
     assert (reason.regime, reason.kind, reason.outcome) == (Regime.BIS_AFFILIATES, kind, expected)
     assert party.outcome is expected
+    assert party.if_confirmed is worst
     assert "by Listed Parent Group (60%, as of 2025-06-30)" in reason.text
     assert [(o.owner, o.percent) for o in reason.owners] == [("Listed Parent Group", "60")]
 
