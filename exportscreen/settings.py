@@ -49,6 +49,11 @@ DEFAULT_HIT_LIMIT = 10
 HTTP_TIMEOUT_SECONDS = float(_env("EXPORTSCREEN_HTTP_TIMEOUT", "60"))
 HTTP_RETRIES = int(_env("EXPORTSCREEN_HTTP_RETRIES", "3"))
 MAX_DOWNLOAD_BYTES = int(_env("EXPORTSCREEN_MAX_DOWNLOAD_BYTES", str(512 * 1024 * 1024)))
+# Whole-download and whole-update-run bounds (seconds): the timeouts above bound each read, so a
+# server trickling bytes would otherwise hold an update forever. The largest file (the CSL, about
+# 6 MB) takes seconds; a run of every source, a minute or two on a slow link.
+DOWNLOAD_DEADLINE_SECONDS = float(_env("EXPORTSCREEN_DOWNLOAD_DEADLINE", "900"))
+UPDATE_DEADLINE_SECONDS = float(_env("EXPORTSCREEN_UPDATE_DEADLINE", "3600"))
 
 
 def default_actor() -> str:

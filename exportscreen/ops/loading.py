@@ -8,7 +8,10 @@ compliance team relies on, made here once for the CLI, the API and the updater:
   (``ofac_sdn_2021-07/``), else the file's modification time;
 * a file that would shrink a list to less than half of its current version is taken for a partial
   extract (samples, test fixtures, a truncated publication) and that list is not replaced, unless
-  the caller allows it: a screening tool must never silently drop most of a list.
+  the caller allows it: a screening tool must never silently drop most of a list; one that removes
+  more than 5% of a list, or an entry with an open alert, is staged pending review
+  (``store.plausibility``, checked under the write lock against the version it replaces);
+* ``load A B`` is one transaction: both files land or neither does.
 """
 
 from __future__ import annotations
@@ -22,10 +25,8 @@ from pathlib import Path
 from exportscreen import sources
 from exportscreen.model import Entry, ListCode
 from exportscreen.sources.common import ParsedSource, RowProblem, SourceError
-from exportscreen.store import Store
-
-# A list shrinking below this share of its current version is treated as a partial file.
-SHRINK_LIMIT = 0.5
+from exportscreen.store import ImportResult, Store
+from exportscreen.store.plausibility import DEFAULT_PLAUSIBILITY, Plausibility
 
 _PATH_DATE = re.compile(r"(?<!\d)(\d{4})-(\d{2})(?:-(\d{2}))?(?!\d)")
 
@@ -61,8 +62,10 @@ class FileOutcome:
     path: Path
     format: str
     as_of: date
-    status: str  # "imported", "unchanged", "skipped"
-    versions: dict[str, int] = field(default_factory=dict)  # list -> version id created
+    status: str  # "imported", "staged", "unchanged", "skipped"
+    versions: dict[str, int] = field(default_factory=dict)  # list -> version id made current
+    # list -> (version id, why): versions written pending review (``exportscreen versions``).
+    staged: dict[str, tuple[int, str]] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)  # list -> entries in the file
     skipped_lists: dict[str, str] = field(default_factory=dict)  # list -> reason
     problems: list[RowProblem] = field(default_factory=list)
@@ -88,34 +91,6 @@ def _lists_of(parsed: ParsedSource) -> tuple[ListCode, ...]:
     for change in parsed.changes:
         seen.setdefault(change.entry.list, None)
     return tuple(seen)
-
-
-def _guard_shrink(
-    parsed: ParsedSource, current: dict[ListCode, int], outcome: FileOutcome
-) -> ParsedSource:
-    """Drop the lists this file would shrink below SHRINK_LIMIT of their current size."""
-    if parsed.changes:  # a rule amends a list; it cannot shrink it wholesale
-        return parsed
-    counts: dict[ListCode, int] = {}
-    for entry in parsed.entries:
-        counts[entry.list] = counts.get(entry.list, 0) + 1
-    refused = set()
-    for lst in _lists_of(parsed):
-        now = current.get(lst, 0)
-        new = counts.get(lst, 0)
-        if now and new < now * SHRINK_LIMIT:
-            refused.add(lst)
-            outcome.skipped_lists[lst.value] = (
-                f"{new} entries against {now} in the current version: looks like a partial file "
-                "(pass --allow-shrink to import it anyway)"
-            )
-    if not refused:
-        return parsed
-    return replace(
-        parsed,
-        entries=[e for e in parsed.entries if e.list not in refused],
-        lists=tuple(lst for lst in _lists_of(parsed) if lst not in refused),
-    )
 
 
 def load_paths(
@@ -159,29 +134,57 @@ def load_paths(
             if on_parsed:
                 on_parsed(path)
     dated = sorted(((data_date(p, as_of), p) for p in parsed_all), key=lambda pair: pair[0])
-
-    for when, parsed in dated:
-        outcome = FileOutcome(
-            path=parsed.paths[0],
-            format=parsed.format,
-            as_of=when,
-            status="imported",
-            problems=list(parsed.problems),
+    checks = plausibility_for(allow_shrink=allow_shrink)
+    if isolate_failures:
+        # Each file is a source of its own: it lands or is refused alone.
+        results = [
+            store.import_source(parsed, as_of=when, progress=progress, plausibility=checks)
+            for when, parsed in dated
+        ]
+    else:
+        results = store.import_sources(
+            [(parsed, when) for when, parsed in dated], progress=progress, plausibility=checks
         )
-        for entry in parsed.entries:
-            outcome.counts[entry.list.value] = outcome.counts.get(entry.list.value, 0) + 1
-        if not allow_shrink:
-            current = {s.list: s.entry_count for s in store.lists() if s.as_of <= when}
-            parsed = _guard_shrink(parsed, current, outcome)
-        if not _lists_of(parsed):
-            outcome.status = "skipped"
-            report.files.append(outcome)
-            continue
-        result = store.import_source(parsed, as_of=when, progress=progress)
-        outcome.versions = {v.list.value: v.id for v in result.created}
-        outcome.status = "imported" if result.created else "unchanged"
-        report.files.append(outcome)
+    for (when, parsed), result in zip(dated, results, strict=True):
+        report.files.append(_outcome(parsed, when, result))
     return report
+
+
+def plausibility_for(*, allow_shrink: bool) -> Plausibility:
+    """The checks a load applies: the defaults, or (``--allow-shrink``) only the one that keeps
+    an entry with open alerts from vanishing unreviewed."""
+    if allow_shrink:
+        return replace(DEFAULT_PLAUSIBILITY, refuse_below=None, stage_removed_share=None)
+    return DEFAULT_PLAUSIBILITY
+
+
+def _outcome(parsed: ParsedSource, when: date, result: ImportResult) -> FileOutcome:
+    outcome = FileOutcome(
+        path=parsed.paths[0],
+        format=parsed.format,
+        as_of=when,
+        status="imported",
+        problems=list(parsed.problems),
+    )
+    for entry in parsed.entries:
+        outcome.counts[entry.list.value] = outcome.counts.get(entry.list.value, 0) + 1
+    outcome.skipped_lists = {
+        code.value: f"{why} (pass --allow-shrink to import it anyway)"
+        for code, why in result.refused.items()
+    }
+    outcome.versions = {v.list.value: v.id for v in result.created}
+    outcome.staged = {
+        v.list.value: (v.id, "; ".join(v.notes.get("staged", []))) for v in result.staged
+    }
+    if result.created:
+        outcome.status = "imported"
+    elif result.staged:
+        outcome.status = "staged"
+    elif not result.lists:
+        outcome.status = "skipped"
+    else:
+        outcome.status = "unchanged"
+    return outcome
 
 
 def latest_entries(parsed_files: Sequence[ParsedSource]) -> list[Entry]:

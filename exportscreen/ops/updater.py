@@ -20,13 +20,15 @@ import dataclasses
 import enum
 import importlib
 import logging
+import os
+import re
 import shutil
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -46,7 +48,8 @@ from exportscreen.sources.fetch import (
     download,
     source,
 )
-from exportscreen.store import ImportStatus, Store, StoreError
+from exportscreen.store import Store, StoreError
+from exportscreen.store.plausibility import CHECKED_FROM, Plausibility
 
 log = logging.getLogger(__name__)
 
@@ -54,15 +57,14 @@ log = logging.getLogger(__name__)
 # refused: lists grow and shrink by a few entries at a time, while a broken export or a partial
 # file (the 2023 CSL sample in shared/ has 919 Entity List rows against 2,001 in 2022) loses most.
 DEFAULT_MIN_RATIO = 0.5
-# Lists smaller than this are not held to the ratio: a handful of entries can all go at once
-# (OFAC's Foreign Sanctions Evaders list went from one entry in January 2025 to none in
-# December 2025). A broken file shows on the publication's large lists anyway.
-SHRINK_CHECKED_FROM = 10
+# Lists smaller than this are not held to the ratio (``store.plausibility.CHECKED_FROM``).
+SHRINK_CHECKED_FROM = CHECKED_FROM
 
 
 class UpdateStatus(enum.StrEnum):
     UPDATED = "updated"  # at least one new list version
     UNCHANGED = "unchanged"  # the same files as already imported
+    STAGED = "staged"  # new versions written pending review, not made current (a warning)
     FAILED = "failed"  # nothing written; see the error
 
 
@@ -84,6 +86,8 @@ class SourceUpdate:
     # Their paths stay valid only when run_update was given a work_dir.
     files: tuple[DownloadedFile, ...] = ()
     error: str = ""
+    staged: Mapping[ListCode, int] = field(default_factory=dict)  # versions pending review
+    staged_reasons: Mapping[ListCode, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +112,7 @@ class UpdateReport:
 
     @property
     def exit_code(self) -> int:
-        """0 when every source updated or was unchanged, 1 when any failed."""
+        """0 when no source failed (a staged version is a warning), 1 when any failed."""
         return 0 if self.ok else 1
 
     def runs(self) -> tuple[UpdateRun, ...]:
@@ -117,10 +121,10 @@ class UpdateReport:
             UpdateRun(
                 started_at=s.started_at,
                 finished_at=s.finished_at,
-                status=s.status,
+                status=UpdateStatus.STAGED if code in s.staged else s.status,
                 list=code,
-                error=s.error,
-                version_id=s.versions.get(code),
+                error=s.staged_reasons.get(code, s.error),
+                version_id=s.versions.get(code, s.staged.get(code)),
             )
             for s in self.sources
             for code in s.lists
@@ -141,27 +145,41 @@ def run_update(
     backoff: Backoff = DEFAULT_BACKOFF,
     sleep: Callable[[float], None] = time.sleep,
     on_source: Callable[[SourceUpdate], None] | None = None,
+    download_deadline: float | None = settings.DOWNLOAD_DEADLINE_SECONDS,
+    deadline: float | None = settings.UPDATE_DEADLINE_SECONDS,
+    clock: Callable[[], float] = time.monotonic,
 ) -> UpdateReport:
     """Update the store from the official sources (``DEFAULT_SOURCES`` when ``sources`` is None).
 
     ``mirror`` replaces the official hosts (see the mirror layout in ``fetch``). With
     ``work_dir``, the last good files of each source are kept in ``work_dir/<source key>/``;
-    without, downloads live in a temporary folder removed at the end. ``on_source`` is called
-    after each source, for progress output. Raises ValueError for an unknown source key or a
-    selection in which a source would contribute no list; every other failure is reported.
+    without, downloads live in a temporary folder removed at the end (and, should the process be
+    killed, by the next run). ``on_source`` is called after each source, for progress output.
+    ``download_deadline`` bounds each file, ``deadline`` the whole run (seconds, None: unbounded);
+    a source not done by then fails with the reason. Raises ValueError for an unknown source key
+    or a selection in which a source would contribute no list; every other failure is reported.
+
+    Every source is downloaded and parsed first, then imported: the agencies' own files are
+    checked against the CSL's copy of their lists (``second_opinion``) before any is written.
     """
     assigned = lists_by_source(sources if sources is not None else DEFAULT_SOURCES)
     selected = tuple(source(key) for key in assigned)
-    results: list[SourceUpdate] = []
+    run_ends = None if deadline is None else clock() + deadline
+    results: dict[str, SourceUpdate] = {}
+    fetched: dict[str, _Fetched] = {}
     with contextlib.ExitStack() as stack:
         http = client or stack.enter_context(_default_client())
         if work_dir is None:
+            _sweep_abandoned(Path(tempfile.gettempdir()), _TEMP_PREFIX)
             root = Path(
-                stack.enter_context(tempfile.TemporaryDirectory(prefix="exportscreen-update-"))
+                stack.enter_context(
+                    tempfile.TemporaryDirectory(prefix=f"{_TEMP_PREFIX}{os.getpid()}-")
+                )
             )
         else:
             root = work_dir
             root.mkdir(parents=True, exist_ok=True)
+            _sweep_abandoned(root, ".")
 
         def fetch_set(publication: Source, staging: Path) -> tuple[DownloadedFile, ...]:
             return tuple(
@@ -175,24 +193,239 @@ def run_update(
                     mirror=mirror,
                     backoff=backoff,
                     sleep=sleep,
+                    deadline=_remaining(download_deadline, run_ends, clock),
+                    clock=clock,
                 )
                 for remote in publication.files
             )
 
         for publication in selected:
-            outcome = _update_source(
-                store,
-                publication,
-                assigned[publication.key],
-                root,
-                keep=work_dir is not None,
-                fetch_files=fetch_set,
-                min_ratio=min_ratio,
+            staging = stack.enter_context(_staging_folder(root, publication.key))
+            outcome = _fetch_source(
+                publication, assigned[publication.key], staging, fetch_set, run_ends, clock
             )
-            results.append(outcome)
-            if on_source is not None:
-                on_source(outcome)
-    return UpdateReport(tuple(results))
+            if isinstance(outcome, SourceUpdate):
+                results[publication.key] = outcome
+            else:
+                fetched[publication.key] = outcome
+        for publication in selected:
+            got = fetched.get(publication.key)
+            if got is None:
+                continue
+            checks = Plausibility(
+                refuse_below=min_ratio,
+                refuse_whole=True,
+                second_opinion=_second_opinion(got, fetched.values()),
+            )
+            outcome = _import_source(store, got, checks, run_ends, clock)
+            if outcome.status is not UpdateStatus.FAILED and work_dir is not None:
+                outcome = _keep_files(outcome, got.staging, root / publication.key)
+            results[publication.key] = outcome
+        report = UpdateReport(tuple(results[p.key] for p in selected))
+        if on_source is not None:
+            for item in report.sources:
+                on_source(item)
+    return report
+
+
+# The temporary download folders of runs without a work_dir: ``<prefix><pid>-<random>``, so that
+# the next run can remove those a killed process left behind.
+_TEMP_PREFIX = "exportscreen-update-"
+
+
+def _sweep_abandoned(root: Path, prefix: str) -> None:
+    """Remove the download folders of processes that no longer run (killed mid-update): the
+    temporary folders ``<prefix><pid>-...`` and the ``.<key>.<pid>-....partial`` staging folders
+    of a work_dir."""
+    for folder in root.glob(f"{prefix}*"):
+        match = re.match(rf"{re.escape(prefix)}(?:[\w-]+?\.)?(\d+)-", folder.name)
+        if not folder.is_dir() or match is None or _alive(int(match.group(1))):
+            continue
+        if prefix == "." and not folder.name.endswith((".partial", ".new")):
+            continue
+        log.warning("removing %s, left by an update that was killed", folder)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _remaining(
+    per_file: float | None, run_ends: float | None, clock: Callable[[], float]
+) -> float | None:
+    if run_ends is None:
+        return per_file
+    left = max(0.0, run_ends - clock())
+    return left if per_file is None else min(per_file, left)
+
+
+@dataclass(frozen=True, slots=True)
+class _Fetched:
+    """A source downloaded and parsed, not yet imported."""
+
+    publication: Source
+    lists: tuple[ListCode, ...]
+    staging: Path
+    files: tuple[DownloadedFile, ...]
+    parsed: ParsedSource  # restricted to ``lists``
+    published: Mapping[ListCode, int]  # entries per list in the whole publication
+    as_of: date
+    started_at: datetime
+
+
+def _failed(
+    publication: Source,
+    lists: tuple[ListCode, ...],
+    started_at: datetime,
+    reason: str,
+    *,
+    counts: Mapping[ListCode, int] | None = None,
+    files: tuple[DownloadedFile, ...] = (),
+) -> SourceUpdate:
+    log.error("update of %s failed: %s", publication.key, reason)
+    return SourceUpdate(
+        publication.key,
+        UpdateStatus.FAILED,
+        started_at,
+        datetime.now(UTC),
+        lists,
+        dict(counts or {}),
+        files=files,
+        error=reason,
+    )
+
+
+def _fetch_source(
+    publication: Source,
+    lists: tuple[ListCode, ...],
+    staging: Path,
+    fetch_files: Callable[[Source, Path], tuple[DownloadedFile, ...]],
+    run_ends: float | None,
+    clock: Callable[[], float],
+) -> _Fetched | SourceUpdate:
+    started_at = datetime.now(UTC)
+    files: tuple[DownloadedFile, ...] = ()
+    try:
+        _check_run_deadline(run_ends, clock)
+        files = fetch_files(publication, staging)
+        whole = _parse(publication, staging / publication.primary.name)
+        parsed = _restricted(whole, lists)
+        _check_not_empty(_entry_counts(parsed))
+    except (DownloadError, SourceError, UpdateRefused) as error:
+        return _failed(publication, lists, started_at, str(error), files=files)
+    except Exception as error:
+        # A bug in a parser must not stop the other lists from updating; the traceback goes to
+        # the log, the report names the error.
+        log.exception("unexpected error while updating %s", publication.key)
+        return _failed(
+            publication, lists, started_at, f"unexpected {type(error).__name__}: {error}"
+        )
+    return _Fetched(
+        publication,
+        lists,
+        staging,
+        files,
+        parsed,
+        _entry_counts(whole),
+        _as_of(parsed, files[0]),
+        started_at,
+    )
+
+
+def _import_source(
+    store: Store,
+    got: _Fetched,
+    checks: Plausibility,
+    run_ends: float | None,
+    clock: Callable[[], float],
+) -> SourceUpdate:
+    counts = _entry_counts(got.parsed)
+    try:
+        _check_run_deadline(run_ends, clock)
+        result = store.import_source(
+            got.parsed, as_of=got.as_of, retrieved_from=got.files[0].url, plausibility=checks
+        )
+    except (UpdateRefused, StoreError) as error:
+        return _failed(
+            got.publication, got.lists, got.started_at, str(error), counts=counts, files=got.files
+        )
+    except Exception as error:
+        log.exception("unexpected error while importing %s", got.publication.key)
+        return _failed(
+            got.publication,
+            got.lists,
+            got.started_at,
+            f"unexpected {type(error).__name__}: {error}",
+            counts=counts,
+            files=got.files,
+        )
+    staged = {v.list: v for v in result.staged}
+    if result.created:
+        status = UpdateStatus.UPDATED
+    elif staged:
+        status = UpdateStatus.STAGED
+    else:
+        status = UpdateStatus.UNCHANGED
+    for version in staged.values():
+        log.warning(
+            "%s: %s version %d staged pending review: %s",
+            got.publication.key,
+            version.list.value,
+            version.id,
+            "; ".join(version.notes.get("staged", [])),
+        )
+    return SourceUpdate(
+        got.publication.key,
+        status,
+        got.started_at,
+        datetime.now(UTC),
+        got.lists,
+        counts,
+        versions={v.list: v.id for v in result.created},
+        files=got.files,
+        staged={code: v.id for code, v in staged.items()},
+        staged_reasons={code: "; ".join(v.notes.get("staged", [])) for code, v in staged.items()},
+    )
+
+
+def _check_run_deadline(run_ends: float | None, clock: Callable[[], float]) -> None:
+    if run_ends is not None and clock() > run_ends:
+        raise UpdateRefused("the update run's deadline passed before this source was done")
+
+
+# The second opinion is asked only of a publication whose data is from about the same time: a
+# CSL a year newer than an agency file lists a year of additions the agency file cannot hold.
+SECOND_OPINION_WITHIN = timedelta(days=31)
+
+
+def _second_opinion(
+    got: _Fetched, everything: Iterable[_Fetched]
+) -> dict[ListCode, tuple[str, int]]:
+    """For each list ``got`` provides, the count another fetched publication of the same date
+    gives for it (the CSL repeats the agencies' lists)."""
+    opinions: dict[ListCode, tuple[str, int]] = {}
+    for other in everything:
+        if other is got or abs(other.as_of - got.as_of) > SECOND_OPINION_WITHIN:
+            continue
+        for code in got.lists:
+            if other.published.get(code) and code not in opinions:
+                opinions[code] = (other.publication.key, other.published[code])
+    return opinions
+
+
+def _keep_files(outcome: SourceUpdate, staging: Path, final: Path) -> SourceUpdate:
+    _keep(staging, final)
+    kept = tuple(dataclasses.replace(f, path=final / f.path.name) for f in outcome.files)
+    return dataclasses.replace(outcome, files=kept)
 
 
 def _default_client() -> httpx.Client:
@@ -221,73 +454,10 @@ def lists_by_source(keys: Sequence[str]) -> dict[str, tuple[ListCode, ...]]:
     return assigned
 
 
-def _update_source(
-    store: Store,
-    publication: Source,
-    lists: tuple[ListCode, ...],
-    root: Path,
-    *,
-    keep: bool,
-    fetch_files: Callable[[Source, Path], tuple[DownloadedFile, ...]],
-    min_ratio: float,
-) -> SourceUpdate:
-    started_at = datetime.now(UTC)
-    files: tuple[DownloadedFile, ...] = ()
-    counts: dict[ListCode, int] = {}
-
-    def failed(reason: str) -> SourceUpdate:
-        log.error("update of %s failed: %s", publication.key, reason)
-        return SourceUpdate(
-            publication.key,
-            UpdateStatus.FAILED,
-            started_at,
-            datetime.now(UTC),
-            lists,
-            counts,
-            files=files,
-            error=reason,
-        )
-
-    with _staging_folder(root, publication.key) as staging:
-        try:
-            files = fetch_files(publication, staging)
-            parsed = _restricted(_parse(publication, staging / publication.primary.name), lists)
-            counts = _entry_counts(parsed)
-            _check_plausible(store, counts, min_ratio)
-            result = store.import_source(
-                parsed, as_of=_as_of(parsed, files[0]), retrieved_from=files[0].url
-            )
-        except (DownloadError, SourceError, UpdateRefused, StoreError) as error:
-            return failed(str(error))
-        except Exception as error:
-            # A bug in a parser or the store must not stop the other lists from updating; the
-            # traceback goes to the log, the report names the error.
-            log.exception("unexpected error while updating %s", publication.key)
-            return failed(f"unexpected {type(error).__name__}: {error}")
-        if keep:
-            final = root / publication.key
-            _keep(staging, final)
-            files = tuple(dataclasses.replace(f, path=final / f.path.name) for f in files)
-
-    status = (
-        UpdateStatus.UNCHANGED if result.status is ImportStatus.UNCHANGED else UpdateStatus.UPDATED
-    )
-    return SourceUpdate(
-        publication.key,
-        status,
-        started_at,
-        datetime.now(UTC),
-        lists,
-        counts,
-        versions={v.list: v.id for v in result.created},
-        files=files,
-    )
-
-
 @contextlib.contextmanager
 def _staging_folder(root: Path, key: str) -> Iterator[Path]:
     """A fresh folder per attempt, so files of two downloads of a set never mix."""
-    staging = Path(tempfile.mkdtemp(prefix=f".{key}.", suffix=".partial", dir=root))
+    staging = Path(tempfile.mkdtemp(prefix=f".{key}.{os.getpid()}-", suffix=".partial", dir=root))
     try:
         yield staging
     finally:
@@ -296,7 +466,9 @@ def _staging_folder(root: Path, key: str) -> Iterator[Path]:
 
 def _keep(staging: Path, final: Path) -> None:
     """Make ``final`` the folder of the set just imported (the previous one is dropped)."""
-    kept = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".new", dir=final.parent))
+    kept = Path(
+        tempfile.mkdtemp(prefix=f".{final.name}.{os.getpid()}-", suffix=".new", dir=final.parent)
+    )
     for item in staging.iterdir():
         item.rename(kept / item.name)
     shutil.rmtree(final, ignore_errors=True)
@@ -328,19 +500,11 @@ def _entry_counts(parsed: ParsedSource) -> dict[ListCode, int]:
     return {code: counted.get(code, 0) for code in dict.fromkeys((*parsed.lists, *counted))}
 
 
-def _check_plausible(store: Store, counts: Mapping[ListCode, int], min_ratio: float) -> None:
+def _check_not_empty(counts: Mapping[ListCode, int]) -> None:
+    """A publication with no entry at all is broken, whatever the store holds; the checks
+    against the current versions run under the write lock (``store.plausibility``)."""
     if not counts or not any(counts.values()):
         raise UpdateRefused("the publication holds no entries")
-    current = {summary.list: summary.entry_count for summary in store.lists()}
-    shrunk = [
-        f"{code} {counts[code]:,} entries against {current[code]:,} in the current version"
-        for code in counts
-        if current.get(code, 0) >= SHRINK_CHECKED_FROM and counts[code] < min_ratio * current[code]
-    ]
-    if shrunk:
-        raise UpdateRefused(
-            f"suspicious shrink (below {min_ratio:.0%} of the current count): {'; '.join(shrunk)}"
-        )
 
 
 def _as_of(parsed: ParsedSource, primary: DownloadedFile) -> date:

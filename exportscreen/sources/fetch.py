@@ -25,6 +25,7 @@ import contextlib
 import enum
 import gzip
 import hashlib
+import io
 import logging
 import os
 import re
@@ -37,6 +38,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path, PurePosixPath
+from typing import IO
 from urllib.parse import urlsplit
 
 import httpx
@@ -71,6 +73,11 @@ class RemoteFile:
     url: str
     compression: Compression
     expect: re.Pattern[bytes]
+    # Matched against the file's last bytes (decompressed), for formats that mark their end:
+    # a download cut short, even at a line boundary and with a Content-Length that matches the
+    # cut, lacks it. None for formats with no end marker (CSV, TSV): the plausibility checks
+    # under the write lock (``store.plausibility``) catch those cuts by what they remove.
+    ending: re.Pattern[bytes] | None = None
 
     @property
     def name(self) -> str:
@@ -120,8 +127,23 @@ _CSL_DOWNLOADS = "https://data.trade.gov/downloadable_consolidated_screening_lis
 _OFAC_RECORD = _expect(rb'"?\d+"?,')
 
 
-def _ofac_csv(name: str) -> RemoteFile:
-    return RemoteFile(_OFAC_EXPORTS + name, Compression.NONE, _OFAC_RECORD)
+# OFAC ends each legacy CSV with an 0x1A (SUB, the DOS end-of-file byte) after the last CRLF.
+_OFAC_END = re.compile(rb"\x1a\s*\Z")
+# A JSON document ends with the bracket that closes it; an XML one with its root's closing tag.
+_JSON_END = re.compile(rb"[}\]]\s*\Z")
+_XML_END = re.compile(rb"</[A-Za-z_][\w:.-]*>\s*\Z")
+
+
+def _ofac_csv(name: str, *, marked: bool = True) -> RemoteFile:
+    return RemoteFile(
+        _OFAC_EXPORTS + name, Compression.NONE, _OFAC_RECORD, _OFAC_END if marked else None
+    )
+
+
+# The remarks-continuation files are not held to the end byte: published copies exist without
+# it (the July 2021 SDN_COMMENTS.CSV in shared/ ends with its last CRLF), and a cut there loses
+# remarks, not entries, names or addresses.
+_OFAC_UNMARKED = frozenset({"SDN_COMMENTS.CSV", "CONS_COMMENTS.CSV"})
 
 
 # Order matters: when several sources publish the same list, the updater takes it from the first
@@ -132,7 +154,10 @@ SOURCES: tuple[Source, ...] = (
         key="ofac-sdn",
         lists=lists_published_in("ofac-sdn"),
         format="ofac_csv",
-        files=tuple(_ofac_csv(n) for n in ("SDN.CSV", "ADD.CSV", "ALT.CSV", "SDN_COMMENTS.CSV")),
+        files=tuple(
+            _ofac_csv(n, marked=n not in _OFAC_UNMARKED)
+            for n in ("SDN.CSV", "ADD.CSV", "ALT.CSV", "SDN_COMMENTS.CSV")
+        ),
         description="OFAC Specially Designated Nationals, legacy CSV set",
     ),
     Source(
@@ -140,7 +165,7 @@ SOURCES: tuple[Source, ...] = (
         lists=lists_published_in("ofac-cons"),
         format="ofac_csv",
         files=tuple(
-            _ofac_csv(n)
+            _ofac_csv(n, marked=n not in _OFAC_UNMARKED)
             for n in ("CONS_PRIM.CSV", "CONS_ADD.CSV", "CONS_ALT.CSV", "CONS_COMMENTS.CSV")
         ),
         description="OFAC Consolidated (non-SDN) lists, legacy CSV set",
@@ -150,7 +175,9 @@ SOURCES: tuple[Source, ...] = (
         lists=lists_published_in("ofac-cons-enhanced"),
         format="ofac_xml",
         files=(
-            RemoteFile(_OFAC_EXPORTS + "CONS_ENHANCED.ZIP", Compression.ZIP, _expect(rb"<\?xml")),
+            RemoteFile(
+                _OFAC_EXPORTS + "CONS_ENHANCED.ZIP", Compression.ZIP, _expect(rb"<\?xml"), _XML_END
+            ),
         ),
         description="OFAC Consolidated (non-SDN) lists, enhanced XML (an alternative to ofac-cons)",
     ),
@@ -185,7 +212,12 @@ SOURCES: tuple[Source, ...] = (
         lists=lists_published_in("csl-json"),
         format="csl_json",
         files=(
-            RemoteFile(_CSL_DOWNLOADS + "consolidated.json", Compression.NONE, _expect(rb"[\[{]")),
+            RemoteFile(
+                _CSL_DOWNLOADS + "consolidated.json",
+                Compression.NONE,
+                _expect(rb"[\[{]"),
+                _JSON_END,
+            ),
         ),
         description="trade.gov Consolidated Screening List, JSON (an alternative to csl)",
     ),
@@ -292,8 +324,14 @@ def download(
     mirror: str | None = None,
     backoff: Backoff = DEFAULT_BACKOFF,
     sleep: Callable[[float], None] = time.sleep,
+    deadline: float | None = settings.DOWNLOAD_DEADLINE_SECONDS,
+    clock: Callable[[], float] = time.monotonic,
 ) -> DownloadedFile:
     """Fetch ``remote`` into ``dest_dir/<remote.name>``, verified, or raise DownloadError.
+
+    ``deadline`` bounds the whole download, all attempts and waits included, in seconds (None:
+    no bound): the timeouts bound each read, so a server trickling a byte now and then would
+    otherwise hold an update forever.
 
     The body streams into a temporary file in ``dest_dir`` that is renamed over the destination
     only once every check has passed, so a reader never sees a partial file. ``timeout`` applies
@@ -332,9 +370,19 @@ def download(
         before_sleep=log_retry,
         reraise=True,
     )
+    limit = _Deadline(url, deadline, clock)
     try:
         return attempts(
-            _attempt, remote, url, dest_dir, client, timeout, max_bytes, expected_sha256, backoff
+            _attempt,
+            remote,
+            url,
+            dest_dir,
+            client,
+            timeout,
+            max_bytes,
+            expected_sha256,
+            backoff,
+            limit,
         )
     except _Transient as error:
         tries = "1 attempt" if retries == 0 else f"{retries + 1} attempts"
@@ -350,9 +398,11 @@ def _attempt(
     max_bytes: int,
     expected_sha256: str | None,
     backoff: Backoff,
+    limit: _Deadline,
 ) -> DownloadedFile:
+    limit.check(0)
     with _temporary_file(dest_dir, remote.name) as partial:
-        received, last_modified = _fetch(url, partial, client, timeout, max_bytes, backoff)
+        received, last_modified = _fetch(url, partial, client, timeout, max_bytes, backoff, limit)
         retrieved_at = datetime.now(UTC)
         if received.stat().st_size == 0:
             raise DownloadError(url, "empty body")
@@ -387,6 +437,7 @@ def _fetch(
     timeout: float | httpx.Timeout,
     max_bytes: int,
     backoff: Backoff,
+    limit: _Deadline,
 ) -> tuple[Path, datetime | None]:
     """Stream the body of ``url`` into ``into``; returns the file holding the publisher's bytes
     (transfer compression undone) and the Last-Modified date."""
@@ -419,6 +470,7 @@ def _fetch(
                     received += len(chunk)
                     if received > max_bytes:
                         raise DownloadError(url, f"body exceeds the limit of {max_bytes} bytes")
+                    limit.check(received)
                     out.write(chunk)
             last_modified = _http_date(response.headers.get("last-modified"))
     except httpx.TimeoutException as error:
@@ -436,6 +488,24 @@ def _fetch(
     if raw_path != into:
         _gunzip(url, raw_path, into, max_bytes, what="gzip transfer encoding")
     return into, last_modified
+
+
+class _Deadline:
+    """The moment a download must be over by (``download(deadline=...)``)."""
+
+    def __init__(self, url: str, seconds: float | None, clock: Callable[[], float]):
+        self._url = url
+        self._seconds = seconds
+        self._clock = clock
+        self._until = None if seconds is None else clock() + seconds
+
+    def check(self, received: int) -> None:
+        if self._until is not None and self._clock() > self._until:
+            raise DownloadError(
+                self._url,
+                f"did not finish within its deadline of {self._seconds:g} s "
+                f"({received:,} bytes received in the last attempt)",
+            )
 
 
 def _check_status(url: str, response: httpx.Response, backoff: Backoff) -> None:
@@ -529,6 +599,41 @@ def _check_content(url: str, path: Path, remote: RemoteFile) -> None:
     if not remote.expect.match(head):
         shown = head[:60].decode("utf-8", "replace")
         raise DownloadError(url, f"does not look like {remote.name}: it starts with {shown!r}")
+    if remote.ending is not None:
+        tail = _read_tail(path, _TAIL_BYTES)
+        if not remote.ending.search(tail):
+            shown = tail[-40:].decode("utf-8", "replace")
+            raise DownloadError(
+                url,
+                f"incomplete {remote.name}: it does not end as the format does "
+                f"(cut short?); it ends with {shown!r}",
+            )
+
+
+_TAIL_BYTES = 256
+
+
+def _read_tail(path: Path, size: int) -> bytes:
+    """The last ``size`` bytes of the file's content: of the decompressed stream for a gzip file,
+    of the first member for a zip archive (both already verified whole)."""
+    with path.open("rb") as handle:
+        magic = handle.read(4)
+    if magic.startswith(b"\x1f\x8b"):
+        return _stream_tail(gzip.open(path, "rb"), size)
+    if magic == b"PK\x03\x04":
+        with zipfile.ZipFile(path) as archive:
+            return _stream_tail(archive.open(archive.namelist()[0]), size)
+    with path.open("rb") as handle:
+        handle.seek(max(0, path.stat().st_size - size))
+        return handle.read()
+
+
+def _stream_tail(stream: io.BufferedIOBase | IO[bytes], size: int) -> bytes:
+    tail = b""
+    with stream:
+        for block in iter(lambda: stream.read(_COPY_BLOCK), b""):
+            tail = (tail + block)[-size:]
+    return tail
 
 
 def _looks_like_html(head: bytes) -> bool:

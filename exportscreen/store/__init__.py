@@ -15,6 +15,7 @@ from exportscreen.store.records import (
     ListSummary,
     StoredVersion,
     VersionKind,
+    VersionReview,
 )
 from exportscreen.store.store import DEFAULT_LOCK_TIMEOUT_SECONDS, Store, list_code
 
@@ -33,6 +34,7 @@ __all__ = [
     "StoreError",
     "StoredVersion",
     "VersionKind",
+    "VersionReview",
     "entry_change",
     "field_changes",
     "list_code",

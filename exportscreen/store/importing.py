@@ -10,6 +10,7 @@ versions adds one ``version_entries`` row, not a copy of its data.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from collections.abc import Callable, Iterable, Sequence
@@ -22,14 +23,16 @@ from sqlalchemy.engine import Connection
 
 from exportscreen.model import ChangeKind, Entry, ListCode, RuleChange, entry_to_dict
 from exportscreen.sources.common import ParsedSource
-from exportscreen.store import queries
+from exportscreen.store import plausibility, queries
 from exportscreen.store.errors import StoreError
+from exportscreen.store.plausibility import ImplausibleImport, Plausibility
 from exportscreen.store.records import (
     ImportResult,
     ImportStatus,
     ListImport,
     StoredVersion,
     VersionKind,
+    VersionReview,
 )
 from exportscreen.store.schema import entry_states, list_versions, version_entries
 
@@ -49,6 +52,7 @@ class _PlannedVersion:
     entries: Sequence[Entry]
     parent_version_id: int | None
     notes: dict[str, Any]
+    review: VersionReview = VersionReview.ACCEPTED
 
 
 class _ProgressCounter:
@@ -74,8 +78,12 @@ def import_source(
     as_of: date | None,
     retrieved_from: str,
     progress: Progress | None,
+    checks: Plausibility | None = None,
 ) -> ImportResult:
-    """Write ``parsed`` on a connection holding the write lock (``locking.write_transaction``)."""
+    """Write ``parsed`` on a connection holding the write lock (``locking.write_transaction``).
+
+    With ``checks``, each snapshot is judged against the version it replaces (``_judged``): a list
+    may be refused (left out, or the whole import fails) or its version staged pending review."""
     label = file_label(parsed)
     if parsed.entries and parsed.changes:
         raise StoreError(f"{label}: holds both list entries and rule changes; cannot import both")
@@ -99,6 +107,10 @@ def import_source(
         plans = _amendment_plans(connection, parsed, to_write, as_of, notes, label)
     else:
         plans = _snapshot_plans(parsed, to_write, as_of, notes, label)
+    refused: dict[ListCode, str] = {}
+    if checks is not None:
+        plans, refused = _judged(connection, plans, checks, label)
+        lists = [code for code in lists if code not in refused]
     counter = _ProgressCounter(sum(len(plan.entries) for plan in plans.values()), progress)
     results: list[ListImport] = []
     for code in lists:
@@ -108,8 +120,10 @@ def import_source(
             created = _write_version(
                 connection, parsed, plans[code], label, retrieved_from, counter
             )
-            results.append(ListImport(code, ImportStatus.IMPORTED, created))
-    return ImportResult(label, parsed.sha256, tuple(results), len(parsed.problems))
+            staged = plans[code].review is VersionReview.PENDING
+            status = ImportStatus.STAGED if staged else ImportStatus.IMPORTED
+            results.append(ListImport(code, status, created))
+    return ImportResult(label, parsed.sha256, tuple(results), len(parsed.problems), refused)
 
 
 def _lists_in(parsed: ParsedSource) -> list[ListCode]:
@@ -237,6 +251,47 @@ def _apply(entries: dict[str, Entry], changes: Iterable[RuleChange]) -> list[str
     return unapplied
 
 
+# --- plausibility (store.plausibility) ---------------------------------------------------------
+
+
+def _judged(
+    connection: Connection,
+    plans: dict[ListCode, _PlannedVersion],
+    checks: Plausibility,
+    label: str,
+) -> tuple[dict[ListCode, _PlannedVersion], dict[ListCode, str]]:
+    """The plans that may be written, staged where the checks say so, and the refused lists.
+
+    Amendments are not judged: a rule's removals are explicit instructions, not missing rows."""
+    kept: dict[ListCode, _PlannedVersion] = {}
+    refused: dict[ListCode, str] = {}
+    alerted = plausibility.open_alert_entry_ids(connection) if plans else set()
+    for code, plan in plans.items():
+        if plan.kind is not VersionKind.SNAPSHOT:
+            kept[code] = plan
+            continue
+        base = queries.version_at(connection, code, plan.as_of)
+        verdict = plausibility.judge(
+            connection,
+            code,
+            [entry.id for entry in plan.entries],
+            base,
+            checks,
+            open_alert_ids=alerted,
+        )
+        if verdict.refused:
+            refused[code] = verdict.refused
+        elif verdict.staged:
+            notes = {**plan.notes, "staged": list(verdict.staged)}
+            kept[code] = dataclasses.replace(plan, review=VersionReview.PENDING, notes=notes)
+        else:
+            kept[code] = plan
+    if refused and checks.refuse_whole:
+        reasons = "; ".join(f"{code.value} {why}" for code, why in refused.items())
+        raise ImplausibleImport(f"{label}: refused: {reasons}")
+    return kept, refused
+
+
 # --- writing -----------------------------------------------------------------------------------
 
 
@@ -276,6 +331,7 @@ def _write_version(
             "parent_version_id": plan.parent_version_id,
             "counts": counts,
             "notes": plan.notes,
+            "review": plan.review.value,
         },
     ).scalar_one()
     if state_ids:

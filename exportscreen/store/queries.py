@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
 
 from exportscreen.model import Entry, ListCode, entry_from_dict
-from exportscreen.store.records import StoredVersion, VersionKind
+from exportscreen.store.records import StoredVersion, VersionKind, VersionReview
 from exportscreen.store.schema import entry_states, list_versions, version_entries
 
 # Rows streamed per fetch when reading whole versions.
@@ -37,7 +37,13 @@ def version_from_row(row: Row[Any]) -> StoredVersion:
         source_url=row.source_url,
         counts=dict(row.counts),
         notes=dict(row.notes),
+        review=VersionReview(row.review),
     )
+
+
+# Only accepted versions are ever in force, listed in a history or diffed against; staged and
+# rejected ones are read by id or through ``versions_in_review``.
+_ACCEPTED = list_versions.c.review == VersionReview.ACCEPTED.value
 
 
 def _latest_first() -> tuple[sa.UnaryExpression[Any], sa.UnaryExpression[Any]]:
@@ -56,15 +62,27 @@ def versions(connection: Connection, lst: ListCode) -> list[StoredVersion]:
     """Every version of a list, oldest data first."""
     rows = connection.execute(
         sa.select(list_versions)
-        .where(list_versions.c.list == lst.value)
+        .where(list_versions.c.list == lst.value, _ACCEPTED)
         .order_by(list_versions.c.as_of, list_versions.c.id)
+    )
+    return [version_from_row(row) for row in rows]
+
+
+def versions_in_review(
+    connection: Connection, review: VersionReview = VersionReview.PENDING
+) -> list[StoredVersion]:
+    """Every version in a review state (default: those staged, pending review), by list and id."""
+    rows = connection.execute(
+        sa.select(list_versions)
+        .where(list_versions.c.review == review.value)
+        .order_by(list_versions.c.list, list_versions.c.id)
     )
     return [version_from_row(row) for row in rows]
 
 
 def version_at(connection: Connection, lst: ListCode, when: date | None) -> StoredVersion | None:
     """The version of a list in force on ``when`` (the current one for None)."""
-    query = sa.select(list_versions).where(list_versions.c.list == lst.value)
+    query = sa.select(list_versions).where(list_versions.c.list == lst.value, _ACCEPTED)
     if when is not None:
         query = query.where(list_versions.c.as_of <= when)
     row = connection.execute(query.order_by(*_latest_first()).limit(1)).first()
@@ -87,7 +105,7 @@ def versions_in_force(connection: Connection, when: date | None) -> list[StoredV
         .over(partition_by=list_versions.c.list, order_by=_latest_first())
         .label("rank")
     )
-    ranked = sa.select(list_versions, rank)
+    ranked = sa.select(list_versions, rank).where(_ACCEPTED)
     if when is not None:
         ranked = ranked.where(list_versions.c.as_of <= when)
     latest = ranked.subquery()
@@ -97,7 +115,9 @@ def versions_in_force(connection: Connection, when: date | None) -> list[StoredV
 
 def version_count_by_list(connection: Connection) -> dict[ListCode, int]:
     rows = connection.execute(
-        sa.select(list_versions.c.list, sa.func.count()).group_by(list_versions.c.list)
+        sa.select(list_versions.c.list, sa.func.count())
+        .where(_ACCEPTED)
+        .group_by(list_versions.c.list)
     )
     return {ListCode(code): count for code, count in rows}
 

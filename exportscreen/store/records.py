@@ -18,6 +18,14 @@ class VersionKind(enum.StrEnum):
     AMENDMENT = "amendment"  # a Federal Register rule applied to the version in force before it
 
 
+class VersionReview(enum.StrEnum):
+    """Whether a version may be in force: see ``store.plausibility``."""
+
+    ACCEPTED = "accepted"  # passed the checks, or an admin accepted it
+    PENDING = "pending"  # staged: written, never current, until an admin decides
+    REJECTED = "rejected"  # an admin refused it; kept for the record, never current
+
+
 @dataclass(frozen=True, slots=True)
 class StoredVersion(ListVersion):
     """A list version with how it came to be."""
@@ -28,6 +36,7 @@ class StoredVersion(ListVersion):
     # added / changed / removed / unchanged against the version in force before it.
     counts: Mapping[str, int] = field(default_factory=dict)
     notes: Mapping[str, Any] = field(default_factory=dict)
+    review: VersionReview = VersionReview.ACCEPTED
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +58,7 @@ class ListSummary:
 class ImportStatus(enum.StrEnum):
     IMPORTED = "imported"
     UNCHANGED = "unchanged"  # this file was already imported for this list
+    STAGED = "staged"  # a version was written but is pending review (``store.plausibility``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +77,8 @@ class ImportResult:
     sha256: str
     lists: tuple[ListImport, ...]
     problems: int = 0  # rows the parser skipped (``--skip-bad-rows``), recorded in the versions
+    # Lists the plausibility checks kept out of the import altogether, with the reason.
+    refused: Mapping[ListCode, str] = field(default_factory=dict)
 
     @property
     def status(self) -> ImportStatus:
@@ -77,8 +89,13 @@ class ImportResult:
 
     @property
     def created(self) -> tuple[StoredVersion, ...]:
-        """The versions this import wrote."""
+        """The versions this import wrote and made current (staged ones are in ``staged``)."""
         return tuple(item.version for item in self.lists if item.status is ImportStatus.IMPORTED)
+
+    @property
+    def staged(self) -> tuple[StoredVersion, ...]:
+        """The versions this import wrote pending review."""
+        return tuple(item.version for item in self.lists if item.status is ImportStatus.STAGED)
 
     @property
     def version_ids(self) -> dict[ListCode, int]:

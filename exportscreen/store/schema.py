@@ -25,6 +25,7 @@ JSONData = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
 IMPORT_LOCK_NAME = "import"
 
 VERSION_KINDS = ("snapshot", "amendment")
+VERSION_REVIEWS = ("accepted", "pending", "rejected")
 ALERT_STATUSES = ("open", "decided", "closed")
 DISPOSITIONS = ("true_match", "false_positive", "needs_info", "escalated")
 
@@ -89,6 +90,10 @@ list_versions = sa.Table(
     # Skipped rows (--skip-bad-rows), rule instructions that did not apply, and the like.
     sa.Column("notes", JSONData, nullable=False),
     sa.CheckConstraint("kind IN ('snapshot', 'amendment')", name="kind"),
+    # 0003: accepted (may be in force), pending (staged by a plausibility check until an admin
+    # decides) or rejected. Only accepted versions are ever current.
+    sa.Column("review", sa.String(16), nullable=False, server_default="accepted"),
+    sa.CheckConstraint("review IN ('accepted', 'pending', 'rejected')", name="review"),
     # Re-importing a file is a no-op; the constraint backs up the check made under the import lock.
     sa.UniqueConstraint("list", "sha256"),
     # version_at() and lists(): the latest version of a list at a date.

@@ -9,7 +9,8 @@ half an import.
 from __future__ import annotations
 
 import builtins
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date
 from types import TracebackType
 
@@ -24,7 +25,15 @@ from exportscreen.store.engine import create_engine
 from exportscreen.store.errors import StoreError
 from exportscreen.store.history import entry_events
 from exportscreen.store.locking import write_transaction
-from exportscreen.store.records import Diff, EntryEvent, ImportResult, ListSummary, StoredVersion
+from exportscreen.store.plausibility import Plausibility
+from exportscreen.store.records import (
+    Diff,
+    EntryEvent,
+    ImportResult,
+    ListSummary,
+    StoredVersion,
+    VersionReview,
+)
 
 # How long an import waits for another one to finish before giving up. Loading the full CSL takes
 # a few seconds; a minute leaves room for a slow disk without hanging a cron job forever.
@@ -92,21 +101,67 @@ class Store:
         as_of: date | None = None,
         retrieved_from: str = "",
         progress: Callable[[int, int], None] | None = None,
+        plausibility: Plausibility | None = None,
     ) -> ImportResult:
         """Store a parsed file: one version per list it holds, all in one transaction.
 
         ``as_of`` overrides the file's own date. Re-importing a file (same sha256, same list) is
         a no-op reported as unchanged. ``progress(done, total)`` counts entries written.
+        ``plausibility``: the checks each snapshot must pass against the version it replaces,
+        made under the write lock (``store.plausibility``); None imports as given.
         """
-        purpose = f"importing {importing.file_label(parsed)}"
+        (result,) = self.import_sources(
+            [(parsed, as_of)],
+            retrieved_from=retrieved_from,
+            progress=progress,
+            plausibility=plausibility,
+        )
+        return result
+
+    def import_sources(
+        self,
+        files: Sequence[tuple[ParsedSource, date | None]],
+        *,
+        retrieved_from: str = "",
+        progress: Callable[[int, int], None] | None = None,
+        plausibility: Plausibility | None = None,
+    ) -> builtins.list[ImportResult]:
+        """Store several parsed files, in the order given, in one transaction: all of them or
+        none (a load of A and B killed between the two leaves neither). Each is judged against
+        the state the ones before it left."""
+        label = ", ".join(importing.file_label(parsed) for parsed, _ in files)
+        with write_transaction(
+            self._engine, lock_timeout=self._lock_timeout, purpose=f"importing {label}"
+        ) as connection:
+            return [
+                importing.import_source(
+                    connection,
+                    parsed,
+                    as_of=as_of,
+                    retrieved_from=retrieved_from,
+                    progress=progress,
+                    checks=plausibility,
+                )
+                for parsed, as_of in files
+            ]
+
+    @contextmanager
+    def writing(self, purpose: str) -> Iterator[Connection]:
+        """A transaction holding the store's write lock (for changes to what is in force, such
+        as a staged version's review); StoreBusyError after the lock timeout."""
         with write_transaction(
             self._engine, lock_timeout=self._lock_timeout, purpose=purpose
         ) as connection:
-            return importing.import_source(
-                connection, parsed, as_of=as_of, retrieved_from=retrieved_from, progress=progress
-            )
+            yield connection
 
     # --- versions ------------------------------------------------------------------------------
+
+    def versions_in_review(
+        self, review: VersionReview = VersionReview.PENDING
+    ) -> builtins.list[StoredVersion]:
+        """The versions staged pending review (or rejected, or accepted), by list and id."""
+        with self._read() as connection:
+            return queries.versions_in_review(connection, review)
 
     def _read(self) -> Connection:
         return self._engine.connect()

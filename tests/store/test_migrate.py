@@ -10,14 +10,14 @@ import pytest
 import sqlalchemy as sa
 
 from exportscreen.model import ListCode, entry_to_dict
-from exportscreen.store import Store, StoreError
+from exportscreen.store import Store, StoreError, VersionReview
 from exportscreen.store.engine import create_engine
 from exportscreen.store.migrate import current_revision, head_revision, upgrade
 from tests.store.factories import INSPUR_TAIWAN, NETTRIX, parsed
 
 
-def test_the_latest_migration_is_0002() -> None:
-    assert head_revision() == "0002"
+def test_the_latest_migration_is_0003() -> None:
+    assert head_revision() == "0003"
 
 
 def test_a_0001_database_is_upgraded_with_its_data_intact(store_url: str) -> None:
@@ -63,7 +63,7 @@ def test_a_0001_database_is_upgraded_with_its_data_intact(store_url: str) -> Non
     engine.dispose()
 
     with Store.open(store_url) as store:
-        assert current_revision(store.engine) == "0002"
+        assert current_revision(store.engine) == "0003"
         (old,) = store.versions(ListCode.EL)
         assert (old.id, old.file_name, old.source_url) == (
             version_id,
@@ -71,6 +71,8 @@ def test_a_0001_database_is_upgraded_with_its_data_intact(store_url: str) -> Non
             "",
         )
         assert old.imported_at == datetime(2025, 7, 10, 8, 30, tzinfo=UTC)
+        # 0003: a version imported before reviews existed was current, so it is accepted.
+        assert old.review is VersionReview.ACCEPTED
         assert store.entries() == [INSPUR_TAIWAN]
         # The new column works, and the old state is reused by the next version.
         result = store.import_source(
@@ -105,7 +107,7 @@ def test_two_processes_opening_a_new_store_at_once_both_succeed(store_url: str) 
         thread.join(timeout=60)
     assert errors == []
     engine = create_engine(store_url, lock_timeout=10)
-    assert current_revision(engine) == "0002"
+    assert current_revision(engine) == "0003"
     engine.dispose()
 
 
