@@ -531,6 +531,16 @@ class ListReadiness(BaseModel):
     last_update_at: datetime | None
 
 
+class StagedVersion(BaseModel):
+    list_code: str = Field(alias="list")
+    version_id: int
+    as_of: date
+    entry_count: int
+    reasons: list[str]
+
+    model_config = ConfigDict(populate_by_name=True)
+
+
 class Readiness(BaseModel):
     model_config = ConfigDict(
         json_schema_extra={
@@ -559,3 +569,8 @@ class Readiness(BaseModel):
     index_entries: int
     reload_error: str | None
     lists: list[ListReadiness]
+    # Versions written but held back by a plausibility check until an admin decides
+    # (`exportscreen versions accept|reject`); the lists keep serving their current versions.
+    staged: list[StagedVersion] = []
+    # Why the service is not ready, when it is not (no list loaded, the store unreachable).
+    reason: str | None = None

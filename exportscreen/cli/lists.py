@@ -104,6 +104,11 @@ def _load(
     for f in result.files:
         for lst, reason in f.skipped_lists.items():
             err.print(f"[yellow]{f.path.name}: {lst} not replaced: {reason}[/]")
+    for path, lst, version_id, why in result.staged:
+        err.print(
+            f"[yellow]{path.name}: {lst} version {version_id} staged pending review ({why}); "
+            f"`exportscreen versions accept|reject {version_id}`[/]"
+        )
     problems = result.problems
     if problems:
         err.print(f"[yellow]{len(problems)} bad rows skipped[/]")
@@ -114,10 +119,18 @@ def _load(
             for p in problems[:20]:
                 err.print(f"  {p}")
     if result.failed:
-        raise fail(
-            f"{len(result.failed)} file(s) refused; the lists they hold kept their current "
-            "versions",
-            code=1,
+        with open_store() as store:
+            current = {s.list for s in store.lists()}
+        unloaded = result.unloaded(current)
+        if unloaded:
+            raise fail(
+                f"{len(result.failed)} file(s) refused, {len(unloaded)} of them holding a list "
+                "that has no current version: " + ", ".join(p.name for p, _ in unloaded),
+                code=1,
+            )
+        err.print(
+            f"[yellow]warning: {len(result.failed)} file(s) refused; every list they could "
+            "hold kept its current version[/]"
         )
 
 
@@ -183,7 +196,12 @@ def update(
     for item in result.sources:
         lists = ", ".join(f"{k.value} {v}" for k, v in sorted(item.counts.items()))
         style = {"failed": "red", "updated": "green"}.get(item.status.value, "")
-        table.add_row(item.source, Text(item.status.value, style=style), lists, item.error or "")
+        detail = item.error or "; ".join(
+            f"{code.value} version {item.staged[code]} staged pending review: {why}"
+            for code, why in item.staged_reasons.items()
+        )
+        style = "yellow" if item.status.value == "staged" else style
+        table.add_row(item.source, Text(item.status.value, style=style), lists, detail)
         failed += item.status.value == "failed"
     console.print(table)
     if failed:
@@ -197,6 +215,7 @@ def lists_(
     """Each list: its current version, the data date and the entry count."""
     with open_store() as store:
         summaries = store.lists()
+        staged = store.versions_in_review()
     if as_json:
         print_json(
             [
@@ -207,6 +226,11 @@ def lists_(
                     "as_of": s.as_of,
                     "imported_at": s.imported_at,
                     "entries": s.entry_count,
+                    "staged": [
+                        {"version": v.id, "as_of": v.as_of, "entries": v.entry_count}
+                        for v in staged
+                        if v.list is s.list
+                    ],
                 }
                 for s in summaries
             ]
@@ -218,6 +242,11 @@ def lists_(
             s.list.value, s.name, str(s.version_id), s.as_of.isoformat(), f"{s.entry_count:,}"
         )
     console.print(table)
+    for v in staged:
+        err.print(
+            f"[yellow]{v.list.value} version {v.id} ({v.entry_count:,} entries, data of "
+            f"{v.as_of}) is staged pending review: {'; '.join(v.notes.get('staged', []))}[/]"
+        )
 
 
 @app.command()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -45,8 +45,88 @@ def status(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] 
             Text(s.last_failure.error or "", style="red") if s.failing and s.last_failure else "",
         )
     console.print(table)
+    _print_staged([v for s in found for v in s.staged])
     if any(s.failing for s in found):
         raise typer.Exit(1)
+
+
+def _print_staged(staged: list[Any]) -> None:
+    for v in staged:
+        err.print(
+            f"[yellow]{v.list.value} version {v.id} ({v.file_name}, {v.entry_count:,} entries, "
+            f"data of {v.as_of}) is staged pending review: {'; '.join(v.notes.get('staged', []))}"
+            "[/]"
+        )
+    if staged:
+        err.print("[yellow]decide with `exportscreen versions accept|reject VERSION`[/]")
+
+
+versions_app = typer.Typer(
+    help="List versions held back by a plausibility check, and an admin's decision on them.",
+    invoke_without_command=True,
+)
+app.add_typer(versions_app, name="versions")
+
+
+@versions_app.callback()
+def versions(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """The versions staged pending review (a removal of more than 5% of a list, of an entry with
+    open alerts, or fewer entries than another publisher lists): written, never current until
+    accepted."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from exportscreen.ops.reviews import pending
+
+    with open_store() as store:
+        staged = pending(store)
+    if as_json:
+        print_json(staged)
+        return
+    table = Table("version", "list", "file", "data as of", "entries", "why")
+    for v in staged:
+        table.add_row(
+            str(v.id),
+            v.list.value,
+            v.file_name,
+            v.as_of.isoformat(),
+            f"{v.entry_count:,}",
+            "; ".join(v.notes.get("staged", [])),
+        )
+    console.print(table if staged else "no version is pending review")
+
+
+@versions_app.command("accept")
+def versions_accept(
+    version_id: Annotated[int, typer.Argument(metavar="VERSION", help="A staged version id.")],
+    reason: Annotated[str, typer.Option(help="Why (kept in the audit trail).")] = "",
+) -> None:
+    """Accept a staged version: it is in force from its date (the current one if latest)."""
+    _review(version_id, reason, accept=True)
+
+
+@versions_app.command("reject")
+def versions_reject(
+    version_id: Annotated[int, typer.Argument(metavar="VERSION", help="A staged version id.")],
+    reason: Annotated[str, typer.Option(help="Why (kept in the audit trail).")] = "",
+) -> None:
+    """Reject a staged version: kept for the record, never in force."""
+    _review(version_id, reason, accept=False)
+
+
+def _review(version_id: int, reason: str, *, accept: bool) -> None:
+    from exportscreen.ops import reviews
+    from exportscreen.store import StoreError
+
+    decide = reviews.accept if accept else reviews.reject
+    with open_store() as store:
+        try:
+            decided = decide(store, version_id, actor=state["user"], reason=reason)
+        except StoreError as error:
+            raise fail(str(error)) from error
+    console.print(f"{decided.list.value} version {decided.id} {decided.review.value}")
 
 
 @app.command("export")

@@ -76,10 +76,41 @@ class LoadReport:
     files: list[FileOutcome] = field(default_factory=list)
     ignored: list[tuple[Path, str]] = field(default_factory=list)  # not list files (folder walks)
     failed: list[tuple[Path, str]] = field(default_factory=list)  # refused: nothing of them landed
+    # For each refused file, the lists its format carries (empty: cannot tell).
+    failed_lists: dict[Path, frozenset[ListCode]] = field(default_factory=dict)
 
     @property
     def problems(self) -> list[RowProblem]:
         return [p for f in self.files for p in f.problems]
+
+    @property
+    def staged(self) -> list[tuple[Path, str, int, str]]:
+        """(file, list, version id, why) of every version written pending review."""
+        return [
+            (f.path, code, version_id, why)
+            for f in self.files
+            for code, (version_id, why) in sorted(f.staged.items())
+        ]
+
+    def unloaded(self, current: set[ListCode]) -> list[tuple[Path, str]]:
+        """The refused files that may have held a list with no current version in ``current``:
+        those leave a list unloaded (an error), the others only kept their lists as they were
+        (a warning)."""
+        return [
+            (path, why)
+            for path, why in self.failed
+            if not self.failed_lists.get(path) or not self.failed_lists[path] <= current
+        ]
+
+
+def lists_of_format(format_name: str) -> frozenset[ListCode]:
+    """The lists a file of this format can carry, from the download registry (a Federal Register
+    rule amends the Entity List)."""
+    from exportscreen.sources.fetch import SOURCES
+
+    if format_name == "federal_register":
+        return frozenset({ListCode.EL})
+    return frozenset(code for s in SOURCES if s.format == format_name for code in s.lists)
 
 
 def _lists_of(parsed: ParsedSource) -> tuple[ListCode, ...]:
@@ -130,6 +161,7 @@ def load_paths(
                 if not isolate_failures:
                     raise
                 report.failed.append((path, str(error)))
+                report.failed_lists[path] = lists_of_format(module.__name__.rsplit(".", 1)[-1])
                 continue
             if on_parsed:
                 on_parsed(path)

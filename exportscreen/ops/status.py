@@ -20,7 +20,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from exportscreen.model import ListCode
 from exportscreen.ops.updater import UpdateReport, UpdateRun, UpdateStatus
-from exportscreen.store import Store, update_runs
+from exportscreen.store import Store, StoredVersion, update_runs
 from exportscreen.store.engine import Connection
 
 # Publishers update their lists at most a few times a day; an interval under a minute is a typo
@@ -65,6 +65,8 @@ class ListStatus:
     last_attempt: UpdateAttempt | None  # the latest update attempt, whatever its outcome
     last_success: UpdateAttempt | None  # the latest attempt that did not fail
     last_failure: UpdateAttempt | None  # the latest failed attempt, even if a later one worked
+    # Versions written but held back by a plausibility check (``exportscreen versions``).
+    staged: tuple[StoredVersion, ...] = ()
 
     @property
     def failing(self) -> bool:
@@ -120,7 +122,10 @@ def list_status(store: Store, now: datetime | None = None) -> list[ListStatus]:
     moment = now or datetime.now(UTC)
     summaries = {summary.list: summary for summary in store.lists()}
     attempts = _attempts_by_list(store, summaries)
-    known = set(summaries) | set(attempts)
+    staged: dict[ListCode, list[StoredVersion]] = {}
+    for version in store.versions_in_review():
+        staged.setdefault(version.list, []).append(version)
+    known = set(summaries) | set(attempts) | set(staged)
     result: list[ListStatus] = []
     for code in (c for c in ListCode if c in known):
         history = attempts.get(code, [])
@@ -137,6 +142,7 @@ def list_status(store: Store, now: datetime | None = None) -> list[ListStatus]:
                 last_attempt=history[0] if history else None,
                 last_success=next((a for a in history if a.status != UpdateStatus.FAILED), None),
                 last_failure=next((a for a in history if a.status == UpdateStatus.FAILED), None),
+                staged=tuple(staged.get(code, ())),
             )
         )
     return result

@@ -275,6 +275,7 @@ def _judged(
             connection,
             code,
             [entry.id for entry in plan.entries],
+            plan.as_of,
             base,
             checks,
             open_alert_ids=alerted,

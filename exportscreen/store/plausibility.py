@@ -6,7 +6,8 @@ missing. What gives it away is what it removes. So, for every snapshot an import
 
 * a version holding less than ``refuse_below`` of the entries of the version in force is refused
   outright for that list (a sample, a partial extract: nothing of it is written);
-* a version that removes more than ``stage_removed_share`` of the entries, removes an entry some
+* a version that removes more than ``stage_removed_share`` of the entries (per month between the
+  two versions' data dates, at most ``MAX_MONTHS_OF_CHURN`` months' worth), removes an entry some
   counterparty has an open alert on, or holds clearly fewer entries than a second publisher's copy
   of the same list (``second_opinion``) is written but *staged*: ``review = 'pending'``, never in
   force until an admin accepts it (``store.reviews``), with the reasons in its notes.
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 
 from sqlalchemy.engine import Connection
 
@@ -34,18 +36,27 @@ from exportscreen.store.records import StoredVersion
 # December 2025). Removals of entries with open alerts are checked whatever the size.
 CHECKED_FROM = 10
 
+# Lists lose entries over time (the Entity List about 0.25% a month, the DPL about 1%), so the
+# removal share a version may show grows with the time since the version it replaces: the
+# share per month, for at most this many months. Successive downloads are hours apart and held
+# to one month's share; a file four years newer than the store's version is still staged when it
+# removes more than four months' worth, which no list sheds in the ordinary course.
+MAX_MONTHS_OF_CHURN = 4
+_MONTH_DAYS = 30
+
 
 @dataclass(frozen=True, slots=True)
 class Plausibility:
     """The checks an import applies (``Store.import_source(plausibility=...)``).
 
-    ``refuse_below``: share of the current entry count below which a list is refused (None: never).
-    ``stage_removed_share``: share of the current entries a version may remove before it is staged
-    (None: never). ``stage_open_alert_removals``: stage a version that removes an entry with an open
-    alert. ``second_opinion``: per list, another publisher's name and entry count for the same list
-    (the agencies' own files against the CSL); a version with more than ``stage_removed_share``
-    fewer entries than that is staged. ``refuse_whole``: a refused list fails the whole import
-    (``ImplausibleImport``) instead of being left out of it.
+    ``refuse_below``: share of the current entry count below which a list is refused (None:
+    never). ``stage_removed_share``: share of the current entries a version may remove per month
+    between the data dates before it is staged (None: never). ``stage_open_alert_removals``:
+    stage a version that removes an entry with an open alert. ``second_opinion``: per list,
+    another publisher's name and entry count for the same list (the agencies' own files against
+    the CSL); a version with more than ``stage_removed_share`` fewer entries is staged.
+    ``refuse_whole``: a refused list fails the whole import (``ImplausibleImport``) instead of
+    being left out of it.
     """
 
     refuse_below: float | None = 0.5
@@ -75,6 +86,7 @@ def judge(
     connection: Connection,
     code: ListCode,
     entry_ids: Collection[str],
+    as_of: date,
     base: StoredVersion | None,
     policy: Plausibility,
     *,
@@ -97,11 +109,15 @@ def judge(
                 f"{base.id}: looks like a partial file (below {policy.refuse_below:.0%})"
             )
         share = policy.stage_removed_share
-        if share is not None and held >= CHECKED_FROM and len(removed) > share * held:
-            staged.append(
-                f"removes {len(removed):,} of the {held:,} entries of version {base.id} "
-                f"({len(removed) / held:.1%}, more than {share:.0%})"
-            )
+        if share is not None:
+            months = min(max(1.0, (as_of - base.as_of).days / _MONTH_DAYS), MAX_MONTHS_OF_CHURN)
+            allowed = share * months
+            if held >= CHECKED_FROM and len(removed) > allowed * held:
+                staged.append(
+                    f"removes {len(removed):,} of the {held:,} entries of version {base.id} "
+                    f"({len(removed) / held:.1%}, more than the {allowed:.0%} allowed "
+                    f"for data {max(0, (as_of - base.as_of).days)} days newer)"
+                )
         if policy.stage_open_alert_removals:
             alerted = sorted(removed & set(open_alert_ids))
             if alerted:

@@ -7,9 +7,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response, status
 
-from exportscreen.api.schemas import Health, ListReadiness, Readiness
+from exportscreen.api.schemas import Health, ListReadiness, Readiness, StagedVersion
 from exportscreen.api.state import Services, services
 from exportscreen.store import update_runs
+from exportscreen.store.errors import DatabaseUnavailable
 
 router = APIRouter(tags=["operations"])
 
@@ -23,14 +24,32 @@ def healthz() -> Health:
 @router.get(
     "/readyz",
     response_model=Readiness,
-    responses={503: {"model": Readiness, "description": "No list is loaded yet."}},
+    responses={
+        503: {
+            "model": Readiness,
+            "description": "No list is loaded yet, or the store cannot be reached (see reason).",
+        }
+    },
 )
 def readyz(response: Response, found: Annotated[Services, Depends(services)]) -> Readiness:
-    """Ready when at least one list is loaded into the screening index: each list's version, age
-    and its last update run (with the error, if the last update failed). 503 otherwise."""
+    """Ready when at least one list is loaded into the screening index and the store answers:
+    each list's version, age and its last update run (with the error, if the last update
+    failed), and the versions staged pending review. 503 otherwise, with the reason."""
     loaded = found.lists.current()
     now = datetime.now(UTC)
-    updates = update_runs.last_run_of_each_list(found.store.engine)
+    try:
+        updates = update_runs.last_run_of_each_list(found.store.engine)
+        staged = found.store.versions_in_review()
+    except DatabaseUnavailable as error:
+        response.status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+        reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
+        return Readiness(
+            ready=False,
+            index_entries=len(loaded.screener) if loaded else 0,
+            reload_error=found.lists.last_error,
+            lists=[],
+            reason=f"the store cannot be reached: {reason}",
+        )
     lists = []
     for code, summary in (loaded.lists if loaded else {}).items():
         run = updates.get(code)
@@ -54,6 +73,17 @@ def readyz(response: Response, found: Annotated[Services, Depends(services)]) ->
         index_entries=len(loaded.screener) if loaded else 0,
         reload_error=found.lists.last_error,
         lists=lists,
+        staged=[
+            StagedVersion(
+                list=v.list.value,
+                version_id=v.id,
+                as_of=v.as_of,
+                entry_count=v.entry_count,
+                reasons=list(v.notes.get("staged", [])),
+            )
+            for v in staged
+        ],
+        reason=None if ready else "no list is loaded into the screening index yet",
     )
 
 
