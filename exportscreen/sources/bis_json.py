@@ -89,10 +89,35 @@ def _text(value: Any, path: Path, where: str) -> str:
     return value.strip()
 
 
+# The schema is a contract: each field an entry is made from must be present (its value may be
+# null). A renamed field would otherwise read as empty in every record: ``country`` renamed
+# changes every entry id (ids hash the country), ``notes`` renamed drops every licence
+# requirement. ``status`` is in the files but unused, so not required.
+REQUIRED_FIELDS = (
+    "name",
+    "country",
+    "address",
+    "aliases",
+    "notes",
+    "effective_date",
+    "federal_register",
+)
+
+
 def _entry(path: Path, lst: ListCode, index: int, raw: Any) -> Entry:
     where = f"entities[{index}]"
     if not isinstance(raw, dict):
         raise SourceError(path, None, where, "expected an object")
+    missing = [name for name in REQUIRED_FIELDS if name not in raw]
+    if missing:
+        found = ", ".join(sorted(raw)) or "none"
+        raise SourceError(
+            path,
+            None,
+            f"{where}.{missing[0]}",
+            f"required field {', '.join(repr(m) for m in missing)} missing (the record has: "
+            f"{found}); the publisher may have renamed it",
+        )
     remarks: list[str] = []
     name_text = _text(raw.get("name"), path, f"{where}.name")
     remarks.extend(m.group(0).strip(" .") for m in _SEE_ALTERNATE.finditer(name_text))
