@@ -75,6 +75,34 @@ def open_store() -> Iterator[Any]:
         store.close()
 
 
+@contextmanager
+def known_failures(what: str = "nothing was imported") -> Iterator[None]:
+    """Turn the failures an operator can act on into one-line errors (no traceback): a store
+    error (busy store, a rule with no Entity List in force to apply it to...), a full disk, a
+    database that cannot be reached. ``what`` says what became of the work (nothing written)."""
+    import errno
+
+    from exportscreen.store import StoreError
+    from exportscreen.store.errors import DatabaseUnavailable
+
+    try:
+        yield
+    except StoreError as error:
+        raise fail(f"{error}\n{what}.") from error
+    except DatabaseUnavailable as error:
+        reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
+        if "disk is full" in reason or "No space left" in reason:
+            reason = f"the disk is full ({reason}): free space and run it again"
+        raise fail(f"the store failed: {reason}\n{what}.") from error
+    except OSError as error:
+        if error.errno != errno.ENOSPC:
+            raise
+        where = f" writing {error.filename}" if error.filename else ""
+        raise fail(
+            f"the disk is full{where} ({error.strerror}): free space and run it again\n{what}."
+        ) from error
+
+
 def fail(message: str, code: int = 2) -> typer.Exit:
     err.print(f"[bold red]error:[/] {message}")
     return typer.Exit(code)

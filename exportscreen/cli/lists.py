@@ -19,6 +19,7 @@ from exportscreen.cli.common import (
     console,
     err,
     fail,
+    known_failures,
     open_store,
     parse_list,
     parse_when,
@@ -70,7 +71,7 @@ def _load(
     from exportscreen.sources.common import SourceError
 
     when = date.fromisoformat(as_of) if as_of else None
-    with open_store() as store, _progress() as progress:
+    with known_failures(), open_store() as store, _progress() as progress:
         task = progress.add_task("importing", total=None)
 
         def step(done: int, total: int) -> None:
@@ -188,8 +189,11 @@ def update(
     from exportscreen.ops.status import record_update
     from exportscreen.ops.updater import run_update
 
-    with open_store() as store:
-        result = run_update(store, sources=source, mirror=mirror or settings.MIRROR_URL or None)
+    with known_failures("the lists keep their current versions"), open_store() as store:
+        try:
+            result = run_update(store, sources=source, mirror=mirror or settings.MIRROR_URL or None)
+        except ValueError as error:  # an unknown source key, or two that overlap
+            raise fail(str(error)) from error
         record_update(store, result)
     table = Table("source", "status", "lists", "detail")
     failed = 0

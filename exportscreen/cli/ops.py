@@ -16,6 +16,7 @@ from exportscreen.cli.common import (
     db_url,
     err,
     fail,
+    known_failures,
     open_store,
     print_json,
     state,
@@ -118,14 +119,10 @@ def versions_reject(
 
 def _review(version_id: int, reason: str, *, accept: bool) -> None:
     from exportscreen.ops import reviews
-    from exportscreen.store import StoreError
 
     decide = reviews.accept if accept else reviews.reject
-    with open_store() as store:
-        try:
-            decided = decide(store, version_id, actor=state["user"], reason=reason)
-        except StoreError as error:
-            raise fail(str(error)) from error
+    with known_failures("nothing was changed"), open_store() as store:
+        decided = decide(store, version_id, actor=state["user"], reason=reason)
     console.print(f"{decided.list.value} version {decided.id} {decided.review.value}")
 
 

@@ -366,9 +366,40 @@ def sniff(path: Path, head: bytes) -> bool:
     return all(key in head for key in (b'"source"', b'"name"', b'"entity_number"', b'"alt_names"'))
 
 
+# The schema is a contract. The CSL leaves a field out of a record where the list has nothing to
+# say in it (an SDN record has no licence requirement), so a field is required not in every
+# record but in at least one record of each list that carries it: a field renamed by the
+# publisher is then missing from all of them, and would otherwise read as empty everywhere
+# (every licence requirement gone, every BIS id changed with the addresses' countries).
+_EVERY_LIST_CARRIES = ("addresses", "alt_names")
+_BIS_LISTS_CARRY = ("license_requirement", "federal_register_notice", "start_date")
+_BIS_LICENSING = frozenset({ListCode.EL, ListCode.MEU})
+
+
+def _check_fields(path: Path, results: list[Any]) -> None:
+    seen: dict[ListCode, set[str]] = {}
+    for raw in results:
+        if isinstance(raw, dict) and isinstance(raw.get("source"), str):
+            code = list_for_source(raw["source"])
+            if code is not None:
+                seen.setdefault(code, set()).update(raw)
+    for code, fields in seen.items():
+        wanted = _EVERY_LIST_CARRIES + (_BIS_LISTS_CARRY if code in _BIS_LICENSING else ())
+        missing = [name for name in wanted if name not in fields]
+        if missing:
+            raise SourceError(
+                path,
+                None,
+                f"results[].{missing[0]}",
+                f"required field {', '.join(repr(m) for m in missing)} is in no {code.value} "
+                "record; the publisher may have renamed it",
+            )
+
+
 def parse(path: Path, *, skip_bad_rows: bool = False) -> ParsedSource:
     data = read_json(path)
     collector = EntryCollector(BadRows(skip_bad_rows))
+    _check_fields(path, _results(path, data))
     for index, raw in enumerate(_results(path, data)):
         try:
             record = _json_record(path, index, raw)

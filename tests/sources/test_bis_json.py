@@ -161,3 +161,17 @@ def test_truncated_gzip(raw_dir: Path, tmp_path: Path) -> None:
         bis_json.parse(path)
     assert caught.value.file == str(path)
     assert "gzip" in caught.value.message
+
+
+@pytest.mark.parametrize("field", bis_json.REQUIRED_FIELDS)
+def test_a_renamed_field_is_refused_naming_it(tmp_path: Path, field: str) -> None:
+    """``country`` renamed would change every id, ``notes`` drop every licence requirement:
+    a field the entries are made from is required in every record."""
+    data = json.loads(FIXTURE.read_text())
+    for record in data["entities"]:
+        record[f"{field}_v2"] = record.pop(field)
+    path = tmp_path / "bis.json"
+    path.write_text(json.dumps(data))
+    with pytest.raises(SourceError, match=rf"required field '{field}' missing") as caught:
+        bis_json.parse(path)
+    assert caught.value.field == f"entities[0].{field}"

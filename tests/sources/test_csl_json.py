@@ -90,3 +90,25 @@ def test_bad_records(tmp_path: Path, index: int, key: str, value: object, field:
     parsed = csl_json.parse(path, skip_bad_rows=True)
     assert len(parsed.entries) == 4
     assert [p.field for p in parsed.problems] == [field]
+
+
+# (field renamed by the publisher, what it would silently have changed)
+RENAMED = [
+    ("license_requirement", "every Entity List and MEU licence requirement"),
+    ("federal_register_notice", "every Federal Register citation"),
+    ("addresses", "every address, and with the countries every BIS and State id"),
+    ("alt_names", "every alias"),
+]
+
+
+@pytest.mark.parametrize(("field", "lost"), RENAMED, ids=[r[0] for r in RENAMED])
+def test_a_renamed_field_is_refused_naming_it(tmp_path: Path, field: str, lost: str) -> None:
+    results = _results()
+    for record in results:
+        if field in record:
+            record[f"{field}_v2"] = record.pop(field)
+    path = tmp_path / "csl.json"
+    path.write_text(json.dumps({"results": results}))
+    with pytest.raises(SourceError, match=rf"required field '{field}' is in no \w+ record") as e:
+        csl_json.parse(path)
+    assert e.value.field == f"results[].{field}", lost
