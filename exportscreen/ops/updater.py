@@ -480,6 +480,16 @@ def _parse(publication: Source, primary: Path) -> ParsedSource:
     file: a publisher switching formats must fail loudly, not be read as something else."""
     module = importlib.import_module(f"exportscreen.sources.{publication.format}")
     if not module.sniff(primary, read_head(primary)):
+        # The parser says what differs (a renamed column, say), where it can.
+        try:
+            module.parse(primary)
+        except SourceError as error:
+            raise SourceError(
+                primary,
+                error.line,
+                error.field,
+                f"not a {publication.format} file any more: {error.message}",
+            ) from error
         raise SourceError(primary, None, None, f"not a {publication.format} file any more")
     parsed: ParsedSource = module.parse(primary)
     return parsed

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -171,3 +171,19 @@ def split_names(text: str, separator: str = ";") -> tuple[str, ...]:
         if name:
             seen.setdefault(name, None)
     return tuple(seen)
+
+
+def header_problem(found: Sequence[str], layouts: Iterable[Sequence[str]]) -> tuple[str, str]:
+    """For a header that is none of a format's ``layouts``: the first required column it lacks
+    and a message naming the missing and the unexpected columns (against the closest layout),
+    so that a renamed column is reported as such rather than as "not this format"."""
+    have = set(found)
+    closest = max(layouts, key=lambda layout: len(have & set(layout)))
+    missing = [name for name in closest if name not in have]
+    extra = [name for name in found if name not in set(closest)]
+    if not missing:
+        return "", f"columns in an unexpected order: {', '.join(found)}"
+    message = f"required column {', '.join(repr(m) for m in missing)} missing"
+    if extra:
+        message += f" (unexpected: {', '.join(repr(e) for e in extra)}; renamed?)"
+    return missing[0], message

@@ -19,7 +19,7 @@ from typing import Final
 import pycountry
 
 from exportscreen.model import Address, Identifier
-from exportscreen.sources.common import ParsedSource, SourceError, split_names
+from exportscreen.sources.common import ParsedSource, SourceError, header_problem, split_names
 from exportscreen.sources.csl_json import CslRecord, EntryCollector, identifier_notes
 from exportscreen.sources.problems import BadRows
 from exportscreen.sources.reading import delimited_rows
@@ -229,7 +229,10 @@ def parse(path: Path, *, skip_bad_rows: bool = False) -> ParsedSource:
     first = next(rows, None)
     header = tuple(f.strip() for f in first[1]) if first else ()
     if header not in LAYOUTS:
-        raise SourceError(path, 1, None, "not a Consolidated Screening List header")
+        field, problem = header_problem(header, LAYOUTS)
+        raise SourceError(
+            path, 1, field or None, f"not a Consolidated Screening List header: {problem}"
+        )
     collector = EntryCollector(BadRows(skip_bad_rows))
     # Held until the identifier layout is known: it can only be decided over the whole file.
     pending: list[tuple[int, dict[str, str]]] = []

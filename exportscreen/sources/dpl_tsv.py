@@ -18,6 +18,7 @@ from exportscreen.model import Address, Entry, EntryType, ListCode
 from exportscreen.sources.common import (
     ParsedSource,
     SourceError,
+    header_problem,
     parse_citations,
     sha256_of,
 )
@@ -134,8 +135,10 @@ def sniff(path: Path, head: bytes) -> bool:
 def parse(path: Path, *, skip_bad_rows: bool = False) -> ParsedSource:
     rows = delimited_rows(path, "\t")
     header = next(rows, None)
-    if header is None or tuple(f.strip() for f in header[1]) != COLUMNS:
-        raise SourceError(path, 1, None, f"not the Denied Persons header ({', '.join(COLUMNS)})")
+    found = tuple(f.strip() for f in header[1]) if header is not None else ()
+    if found != COLUMNS:
+        field, problem = header_problem(found, [COLUMNS])
+        raise SourceError(path, 1, field or None, f"not the Denied Persons header: {problem}")
     entries: list[Entry] = []
     bad_rows = BadRows(skip_bad_rows)
     newest: date | None = None

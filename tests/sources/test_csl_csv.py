@@ -291,3 +291,19 @@ def test_gzip_is_read_transparently(tmp_path: Path) -> None:
     with FIXTURE.open("rb") as src, gzip.open(path, "wb") as dst:
         shutil.copyfileobj(src, dst)
     assert csl_csv.parse(path).entries == csl_csv.parse(FIXTURE).entries
+
+
+@pytest.mark.parametrize(
+    ("renamed", "to"), [("name", "entity_name"), ("license_requirement", "licence_requirement")]
+)
+def test_a_renamed_column_is_refused_naming_it(tmp_path: Path, renamed: str, to: str) -> None:
+    lines = FIXTURE.read_text(encoding="utf-8").split("\n")
+    lines[0] = ",".join(to if cell == renamed else cell for cell in lines[0].split(","))
+    path = tmp_path / "csl.csv"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    with pytest.raises(SourceError) as caught:
+        csl_csv.parse(path)
+    assert caught.value.line == 1 and caught.value.field == renamed
+    assert f"required column '{renamed}' missing (unexpected: '{to}'; renamed?)" in str(
+        caught.value
+    )

@@ -98,3 +98,14 @@ def test_truncated_gzip(tmp_path: Path) -> None:
         dpl_tsv.parse(path, skip_bad_rows=True)
     assert caught.value.file == str(path)
     assert "gzip" in caught.value.message
+
+
+def test_a_renamed_column_is_refused_naming_it(tmp_path: Path) -> None:
+    lines = FIXTURE.read_text(encoding="utf-8").split("\n")
+    lines[0] = lines[0].replace("Country", "Nation")
+    path = tmp_path / "dpl.txt"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    with pytest.raises(SourceError) as caught:
+        dpl_tsv.parse(path)
+    assert caught.value.field == "Country"
+    assert "required column 'Country' missing (unexpected: 'Nation'; renamed?)" in str(caught.value)
