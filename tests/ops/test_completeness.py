@@ -234,3 +234,29 @@ def test_load_of_two_files_failing_on_the_second_lands_neither(raw_dir: Path, st
         load_paths(store, [first, second])
     assert seen == [1]  # the first file was written inside the transaction ...
     assert store.lists() == []  # ... and rolled back with it
+
+
+@pytest.mark.shared
+def test_an_agency_file_with_far_fewer_entries_than_the_csls_copy_is_staged(
+    mirror_server: MirrorServer, store: Store
+) -> None:
+    """The second opinion: OFAC's SDN file of July 2021 (8,976 entries) served as if it were of
+    the same month as the May 2022 CSL (10,026 SDN entries): more than 5% fewer, so staged."""
+    csl_date = OFFICIAL_FILES[CSL.primary.url][1]
+    for remote in SDN_SET.files:
+        path = mirror_server.shared_file(OFFICIAL_FILES[remote.url][0])
+        mirror_server.route_official(
+            remote.url, httpserver.published_file(path, last_modified=csl_date)
+        )
+
+    report = run_update(
+        store, sources=["ofac-sdn", "csl"], mirror=mirror_server.url, retries=1, backoff=FAST
+    )
+
+    by_source = {s.source: s for s in report.sources}
+    sdn = by_source["ofac-sdn"]
+    assert sdn.status is UpdateStatus.STAGED
+    assert "where csl lists 10,026" in sdn.staged_reasons[ListCode.SDN]
+    assert ListCode.SDN not in {s.list for s in store.lists()}
+    assert by_source["csl"].status is UpdateStatus.UPDATED
+    assert report.exit_code == 0
