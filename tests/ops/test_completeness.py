@@ -260,3 +260,45 @@ def test_an_agency_file_with_far_fewer_entries_than_the_csls_copy_is_staged(
     assert ListCode.SDN not in {s.list for s in store.lists()}
     assert by_source["csl"].status is UpdateStatus.UPDATED
     assert report.exit_code == 0
+
+
+@pytest.mark.shared
+def test_load_killed_between_two_files_lands_neither(
+    raw_dir: Path, tmp_path: Path, store_url: str
+) -> None:
+    """``load A B`` killed (SIGKILL) once A is written and B has begun: nothing of A remains."""
+    import signal
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    marker = tmp_path / "marker"
+    files = [
+        raw_dir / "watchman/bis_dpl/dpl_2023-11-30.txt.gz",
+        raw_dir / "nsfreg_ecfr_derived/bis_entity_list.json.gz",
+    ]
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tests.ops.load_worker", store_url, str(marker), *map(str, files)],
+        cwd=root,
+        env=env,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 120
+    while not marker.exists():
+        if process.poll() is not None:
+            pytest.fail(f"the load ended early: {process.stderr.read().decode()}")  # type: ignore[union-attr]
+        if time.monotonic() > deadline:
+            process.kill()
+            pytest.fail("the load never reached its second file")
+        time.sleep(0.05)
+    process.send_signal(signal.SIGKILL)
+    process.wait(30)
+    assert process.stderr is not None
+    process.stderr.close()
+
+    with Store.open(store_url, lock_timeout=30) as after:
+        assert after.lists() == []
+        # And the next load goes through.
+        load_paths(after, files)
+        assert {s.list for s in after.lists()} == {ListCode.DPL, ListCode.EL}
