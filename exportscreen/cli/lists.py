@@ -38,7 +38,11 @@ def load(
         bool, typer.Option(help="Import the good rows and report the bad ones, instead of failing.")
     ] = False,
     allow_shrink: Annotated[
-        bool, typer.Option(help="Import a file even if it would shrink a list below half its size.")
+        bool,
+        typer.Option(
+            help="Import a file even if it would shrink a list below half its size or remove "
+            "more than 5% of it (removals of entries with open alerts are still staged)."
+        ),
     ] = False,
     report: Annotated[
         Path | None, typer.Option(help="Write the bad-row report (CSV) here.")
@@ -47,7 +51,8 @@ def load(
     """Load list files (any supported format, detected from the content) as new list versions.
 
     All or nothing: one bad file or row stops the load before anything is written (unless
-    --skip-bad-rows)."""
+    --skip-bad-rows), and the files land in one transaction. A version that removes more than
+    5% of a list, or an entry with an open alert, is staged pending review (`versions`)."""
     _load(
         paths,
         as_of=as_of,
