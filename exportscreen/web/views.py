@@ -394,6 +394,9 @@ def changes_page(
 ) -> HTMLResponse:
     since = since or (datetime.now(UTC).date() - timedelta(days=30))
     sections: list[dict[str, Any]] = []
+    staged: dict[Any, list[Any]] = {}
+    for version in found.store.versions_in_review():
+        staged.setdefault(version.list, []).append(version)
     for summary in found.store.lists():
         diff: Diff | None = None
         note = None
@@ -403,7 +406,14 @@ def changes_page(
             note = f"No version before {since.isoformat()}: first loaded with data of " + (
                 found.store.versions(summary.list)[0].as_of.isoformat()
             )
-        sections.append({"summary": summary, "diff": diff, "note": note})
+        sections.append(
+            {
+                "summary": summary,
+                "diff": diff,
+                "note": note,
+                "staged": staged.get(summary.list, []),
+            }
+        )
     return render(request, "changes.html", principal, since=since, sections=sections)
 
 

@@ -114,6 +114,26 @@ def test_changes_since_a_date(ui: tuple[TestClient, Store]) -> None:
     assert "Zenith Semiconductor Co." in page and "Nordstar Trading LLC" in page
 
 
+def test_changes_show_a_version_staged_pending_review(ui: tuple[TestClient, Store]) -> None:
+    from datetime import date
+
+    from exportscreen.model import ListCode
+    from exportscreen.store.plausibility import DEFAULT_PLAUSIBILITY
+    from tests.store.factories import el_entry, parsed
+
+    client, store = ui
+    full = [el_entry(f"e{n}", f"Listed Trading Company Number {n}") for n in range(40)]
+    store.import_source(parsed(full, name="full.csv", as_of=date(2025, 5, 1), lists=(ListCode.EL,)))
+    (staged,) = store.import_source(
+        parsed(full[:30], name="cut.csv", as_of=date(2025, 5, 2), lists=(ListCode.EL,)),
+        plausibility=DEFAULT_PLAUSIBILITY,
+    ).staged
+    login(client, "viewer")
+    page = client.get("/ui/changes").text
+    assert f"Version {staged.id} (data of 2025-05-02, 30 entries) is staged pending review" in page
+    assert "removes 10 of the 40 entries" in page
+
+
 def test_logout_ends_the_session(ui: tuple[TestClient, Store]) -> None:
     client, _ = ui
     login(client, "viewer")
