@@ -1,11 +1,14 @@
 """``exportscreen update``: fetch the official publications and import each one whole or not at all.
 
-For every selected source the updater downloads all its files into a fresh staging folder,
-parses them with the source's own format module, checks that the result is plausible against
-what the store holds, and imports it in one store transaction. Anything that goes wrong on the
-way (a download refused by ``fetch``, a parse error, an implausible shrink, a store error) fails
-that source only: its lists keep their current versions, the reason goes into the report, and the
-next source is tried.
+For every selected source the updater downloads all its files into a fresh staging folder
+(``fetch.download``: complete, verified, within a deadline) and parses them with the source's own
+format module; then it imports each source in one store transaction, under the write lock, where
+the plausibility checks judge it against the versions it would replace (``store.plausibility``: a
+partial file is refused, a version removing too much, an entry with open alerts, or far fewer
+entries than the CSL's copy of the same list is staged pending review). Anything that goes wrong
+on the way (a download refused by ``fetch``, a parse error, an implausible shrink, a store error,
+a deadline) fails that source only: its lists keep their current versions, the reason goes into
+the report, and the next source is tried.
 
 Each list is taken from one source per run. When several selected sources publish the same list
 (the CSL repeats OFAC's and BIS's lists), it comes from the first of them in registry order
@@ -154,7 +157,8 @@ def run_update(
     ``mirror`` replaces the official hosts (see the mirror layout in ``fetch``). With
     ``work_dir``, the last good files of each source are kept in ``work_dir/<source key>/``;
     without, downloads live in a temporary folder removed at the end (and, should the process be
-    killed, by the next run). ``on_source`` is called after each source, for progress output.
+    killed, by the next run). ``on_source`` is called as each source is done (imported, staged or
+    failed), in update order, for progress output.
     ``download_deadline`` bounds each file, ``deadline`` the whole run (seconds, None: unbounded);
     a source not done by then fails with the reason. Raises ValueError for an unknown source key
     or a selection in which a source would contribute no list; every other failure is reported.
@@ -210,22 +214,19 @@ def run_update(
                 fetched[publication.key] = outcome
         for publication in selected:
             got = fetched.get(publication.key)
-            if got is None:
-                continue
-            checks = Plausibility(
-                refuse_below=min_ratio,
-                refuse_whole=True,
-                second_opinion=_second_opinion(got, fetched.values()),
-            )
-            outcome = _import_source(store, got, checks, run_ends, clock)
-            if outcome.status is not UpdateStatus.FAILED and work_dir is not None:
-                outcome = _keep_files(outcome, got.staging, root / publication.key)
-            results[publication.key] = outcome
-        report = UpdateReport(tuple(results[p.key] for p in selected))
-        if on_source is not None:
-            for item in report.sources:
-                on_source(item)
-    return report
+            if got is not None:
+                checks = Plausibility(
+                    refuse_below=min_ratio,
+                    refuse_whole=True,
+                    second_opinion=_second_opinion(got, fetched.values()),
+                )
+                outcome = _import_source(store, got, checks, run_ends, clock)
+                if outcome.status is not UpdateStatus.FAILED and work_dir is not None:
+                    outcome = _keep_files(outcome, got.staging, root / publication.key)
+                results[publication.key] = outcome
+            if on_source is not None:
+                on_source(results[publication.key])
+    return UpdateReport(tuple(results[p.key] for p in selected))
 
 
 # The temporary download folders of runs without a work_dir: ``<prefix><pid>-<random>``, so that
