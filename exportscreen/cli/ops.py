@@ -59,7 +59,10 @@ def _print_staged(staged: list[Any]) -> None:
             "[/]"
         )
     if staged:
-        err.print("[yellow]decide with `exportscreen versions accept|reject VERSION`[/]")
+        err.print(
+            "[yellow]see what one would change with `exportscreen diff LIST --to VERSION`; "
+            "decide with `exportscreen versions accept|reject VERSION`[/]"
+        )
 
 
 versions_app = typer.Typer(

@@ -276,14 +276,19 @@ class Store:
     def diff(self, list: ListCode | str, from_: VersionRef = None, to: VersionRef = None) -> Diff:
         """What changed in a list between two versions, each given by id or by a date (the
         version in force then). Defaults: ``to`` the current version, ``from_`` the one before
-        it (None when ``to`` is the first version: everything is added)."""
+        it (None when ``to`` is the first version: everything is added); for a staged version,
+        the version it would replace."""
         code = list_code(list)
         with self._read() as connection, connection.begin():
             after = self._resolve(connection, code, to)
             if after is None:
                 raise StoreError(f"no {code.value} version in the store: load the list first")
             before = self._resolve(connection, code, from_) if from_ is not None else None
-            if from_ is None:
+            if from_ is None and after.review is not VersionReview.ACCEPTED:
+                # A staged (or rejected) version: against the version it would replace, which
+                # is what its reviewer needs to see.
+                before = queries.version_at(connection, code, after.as_of)
+            elif from_ is None:
                 ordered = queries.versions(connection, code)
                 position = next(i for i, v in enumerate(ordered) if v.id == after.id)
                 before = ordered[position - 1] if position else None

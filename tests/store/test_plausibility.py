@@ -181,3 +181,16 @@ def test_the_check_judges_the_state_it_replaces_not_the_one_it_saw_before_waitin
         (version,) = one.versions(ListCode.EL)
         assert version.entry_count == len(FULL)
         assert current(one) == {ListCode.EL: version.id}
+
+
+def test_the_diff_of_a_staged_version_shows_what_it_would_remove(
+    loaded: tuple[Store, int],
+) -> None:
+    store, april = loaded
+    (staged,) = store.import_source(
+        el(FULL[:30], "cut.csv"), plausibility=DEFAULT_PLAUSIBILITY
+    ).staged
+    diff = store.diff(ListCode.EL, to=staged.id)
+    assert diff.from_version is not None and diff.from_version.id == april
+    assert {c.entry_id for c in diff.removed} == {e.id for e in FULL[30:]}
+    assert diff.added == () and diff.changed == ()
