@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import re
+import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -280,6 +281,39 @@ def _short(server: MirrorServer) -> httpserver.Responder:
     return httpserver.short_body(shared_bytes(server, CSL)[:200_000])
 
 
+SDN_ALT = fetch.source("ofac-sdn").files[2]
+CSL_JSON = fetch.source("csl-json").primary
+
+
+def _at_a_line(data: bytes, keep: float) -> bytes:
+    return data[: data.rindex(b"\n", 0, int(len(data) * keep)) + 1]
+
+
+def _ofac_cut_at_a_line(server: MirrorServer) -> httpserver.Responder:
+    # Cut where a record ends, Content-Length matching the cut: only the missing 0x1A shows it.
+    return httpserver.body(_at_a_line(shared_bytes(server, SDN_ALT), 0.5))
+
+
+def _json_cut(server: MirrorServer) -> httpserver.Responder:
+    return httpserver.body(
+        b'{"results": [{"source": "Entity List (EL)", "name": "A"},\n', "application/json"
+    )
+
+
+def _zip_of_cut_xml(server: MirrorServer) -> httpserver.Responder:
+    """A sound zip (CRCs match) whose XML was cut before it was zipped: only its end shows it."""
+    import io
+    import zipfile
+
+    with zipfile.ZipFile(server.shared_file(OFFICIAL_FILES[CONS_ZIP.url][0])) as archive:
+        name = archive.namelist()[0]
+        xml = archive.read(name)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(name, _at_a_line(xml, 0.6))
+    return httpserver.body(out.getvalue(), "application/zip")
+
+
 # (case id, file, fault, what the error must say, requests the mirror sees with retries=1)
 REFUSALS: list[tuple[str, fetch.RemoteFile, Fault, str, int]] = [
     ("404", CSL, lambda s: httpserver.body(b"gone", "text/plain", 404), r"HTTP 404", 1),
@@ -306,6 +340,15 @@ REFUSALS: list[tuple[str, fetch.RemoteFile, Fault, str, int]] = [
     ("corrupt-zip", CONS_ZIP, _corrupt_zip, r"corrupt zip archive", 1),
     ("short-body", CSL, _short, r"connection closed after 100000 of the 200000 bytes", 2),
     ("another-file", CSL, _other_list, r"does not look like consolidated\.csv.*Name", 1),
+    (
+        "ofac-cut-at-a-line",
+        SDN_ALT,
+        _ofac_cut_at_a_line,
+        r"incomplete ALT\.CSV: it does not end as the format does",
+        1,
+    ),
+    ("json-cut", CSL_JSON, _json_cut, r"incomplete consolidated\.json", 1),
+    ("zip-of-cut-xml", CONS_ZIP, _zip_of_cut_xml, r"incomplete CONS_ENHANCED\.ZIP", 1),
     (
         "huge-declared",
         CSL,
@@ -365,4 +408,40 @@ def test_bad_downloads_are_refused_and_leave_the_previous_file(
     assert str(caught.value).startswith(remote.url_from(mirror_server.url) + ": ")
     assert mirror_server.hits(remote.url) == requests
     assert (tmp_path / remote.name).read_bytes() == previous
+    assert leftovers(tmp_path) == []
+
+
+@pytest.mark.shared
+def test_a_trickling_download_fails_at_its_deadline(
+    mirror_server: MirrorServer, client: httpx.Client, tmp_path: Path
+) -> None:
+    """Each read comes within the timeout, so only the overall deadline can stop it."""
+    moments = iter(range(1000))
+
+    def trickle(handler: httpserver.BaseHTTPRequestHandler) -> None:
+        handler.send_response(200)
+        handler.send_header("Content-Type", "text/csv")
+        handler.end_headers()
+        handler.wfile.write(shared_bytes(mirror_server, CSL)[:100])
+        for _ in range(200):
+            if mirror_server.stopping.is_set():
+                return
+            handler.wfile.write(b"x")
+            handler.wfile.flush()
+            time.sleep(0.01)  # each byte its own read
+
+    mirror_server.route_official(CSL.url, trickle)
+    with pytest.raises(DownloadError, match=r"did not finish within its deadline of 5 s"):
+        download(
+            CSL,
+            tmp_path,
+            client=client,
+            mirror=mirror_server.url,
+            timeout=TIMEOUT,
+            retries=2,
+            backoff=FAST,
+            deadline=5,
+            clock=lambda: float(next(moments)),  # one second per look at the clock
+        )
+    assert mirror_server.hits(CSL.url) == 1  # past the deadline, no retry
     assert leftovers(tmp_path) == []
