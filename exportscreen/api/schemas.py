@@ -536,6 +536,7 @@ class Readiness(BaseModel):
         json_schema_extra={
             "examples": [
                 {
+                    "status": "ok",
                     "ready": True,
                     "index_entries": 3409,
                     "reload_error": None,
@@ -555,6 +556,7 @@ class Readiness(BaseModel):
             ]
         }
     )
+    status: str = Field(description='"ok" when ready, as yente\'s /readyz; else "not ready"')
     ready: bool
     index_entries: int
     reload_error: str | None

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, StringConstraints
 
 from exportscreen.api.config import MAX_NAME_LENGTH
 
@@ -137,23 +137,29 @@ class CslResponse(BaseModel):
     results: list[CslResult]
 
 
-# --- yente ----------------------------------------------------------------------------------------
+# --- yente ---------------------------------------------------------------------------------------
+# Shapes of yente's yente/data/common.py, so that its clients (yente-client) read our answers.
 
-FtmSchema = Literal["Person", "Company", "Organization", "LegalEntity", "Vessel", "Airplane"]
-PropertyValue = Annotated[str, StringConstraints(max_length=MAX_NAME_LENGTH)]
+ScalarValue = (
+    Annotated[str, StringConstraints(max_length=MAX_NAME_LENGTH)] | StrictInt | StrictFloat
+)
+# A property is a value or a list of values, numbers included ("birthDate": [1965]), as in yente.
+PropertyValues = ScalarValue | Annotated[list[ScalarValue | None], Field(max_length=20)]
 
 
-class MatchQuery(BaseModel):
+class EntityExample(BaseModel):
+    """A query: an FtM entity given by example. Any FtM schema is taken here; the router refuses
+    (400) one that is unknown or not matchable, as yente does."""
+
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    schema_: FtmSchema = Field(alias="schema")
+    id: Annotated[str, StringConstraints(max_length=200)] | None = None
+    schema_: Annotated[str, StringConstraints(max_length=60)] = Field(alias="schema")
     properties: dict[
-        Annotated[str, StringConstraints(min_length=1, max_length=60)],
-        Annotated[list[PropertyValue], Field(max_length=20)],
+        Annotated[str, StringConstraints(min_length=1, max_length=60)], PropertyValues
     ] = Field(max_length=30)
 
 
 class MatchRequest(BaseModel):
-    # yente's "weights" and "config" tune its own algorithms; they are accepted and ignored.
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
@@ -166,34 +172,47 @@ class MatchRequest(BaseModel):
                         },
                         "q2": {
                             "schema": "Person",
-                            "properties": {"name": ["Ivan Petrov"], "birthDate": ["1961"]},
+                            "properties": {"name": "Ivan Petrov", "birthDate": [1961]},
                         },
-                    }
+                    },
+                    "weights": {"country_mismatch": 0.05},
                 }
             ]
         },
     )
-    queries: dict[Annotated[str, StringConstraints(min_length=1, max_length=100)], MatchQuery] = (
-        Field(min_length=1, max_length=100)
-    )
-    weights: dict[str, float] | None = None
-    config: dict[str, Any] | None = None
+    queries: dict[Annotated[str, StringConstraints(min_length=1, max_length=100)], EntityExample]
+    # The matcher's feature weights (GET /algorithms: each feature's bounds); yente's `config`
+    # takes the same names here, since exportscreen's features are its only parameters.
+    weights: dict[str, StrictInt | StrictFloat] = Field(default_factory=dict)
+    config: dict[str, StrictInt | StrictFloat] = Field(default_factory=dict)
 
 
 class Feature(BaseModel):
     score: float
-    detail: str
+    detail: str | None = None
     query: str | None = None
     candidate: str | None = None
+    weight: float | None = None
 
 
-class MatchResult(BaseModel):
+class EntityResponse(BaseModel):
+    """An entity as yente returns it (id, caption, schema, properties, datasets, referents,
+    target, first_seen, last_seen, last_change)."""
+
     model_config = ConfigDict(populate_by_name=True)
     id: str
     caption: str
     schema_: str = Field(alias="schema")
     properties: dict[str, list[str]]
     datasets: list[str]
+    referents: list[str]
+    target: bool
+    first_seen: str | None
+    last_seen: str | None
+    last_change: str | None
+
+
+class MatchResult(EntityResponse):
     score: float
     match: bool
     explanations: dict[str, Feature]
@@ -204,51 +223,85 @@ class Total(BaseModel):
     relation: Literal["eq", "gte"]
 
 
+class QueryEcho(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+    id: str | None
+    schema_: str = Field(alias="schema")
+    properties: dict[str, list[str]]
+
+
 class QueryResponse(BaseModel):
     status: int
     results: list[MatchResult]
     total: Total
-    query: dict[str, Any]
+    query: QueryEcho
 
 
 class MatchResponse(BaseModel):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "responses": {
-                        "q1": {
-                            "status": 200,
-                            "results": [
-                                {
-                                    "id": "EL-37079698bd50",
-                                    "caption": "Inspur Taiwan",
-                                    "schema": "Organization",
-                                    "properties": {"name": ["Inspur Taiwan"], "country": ["tw"]},
-                                    "datasets": ["us_bis_el"],
-                                    "score": 1.0,
-                                    "match": True,
-                                    "explanations": {
-                                        "name": {
-                                            "score": 1.0,
-                                            "detail": "matched inspur=inspur, taiwan=taiwan",
-                                            "query": "Inspur Taiwan",
-                                            "candidate": "Inspur Taiwan",
-                                        }
-                                    },
-                                }
-                            ],
-                            "total": {"value": 1, "relation": "eq"},
-                            "query": {
-                                "schema": "Company",
-                                "properties": {"name": ["Inspur Taiwan"], "country": ["tw"]},
-                            },
-                        }
-                    },
-                    "limit": 5,
-                }
-            ]
-        }
-    )
     responses: dict[str, QueryResponse]
     limit: int
+
+
+class SearchFacetItem(BaseModel):
+    name: str
+    label: str
+    count: int
+
+
+class SearchFacet(BaseModel):
+    label: str
+    values: list[SearchFacetItem]
+
+
+class SearchResponse(BaseModel):
+    results: list[EntityResponse]
+    facets: dict[str, SearchFacet]
+    total: Total
+    limit: int
+    offset: int
+
+
+class AdjacentResults(BaseModel):
+    results: list[EntityResponse]
+    total: Total
+    limit: int
+    offset: int
+
+
+class AdjacentResponse(BaseModel):
+    entity: EntityResponse
+    adjacent: dict[str, AdjacentResults]
+
+
+class AlgorithmDescription(BaseModel):
+    name: str
+    description: str
+    features: dict[str, Any]
+    docs: dict[str, Any]
+
+
+class AlgorithmsResponse(BaseModel):
+    algorithms: list[AlgorithmDescription]
+    default: str
+    best: str
+
+
+class CatalogDataset(BaseModel):
+    name: str
+    title: str
+    summary: str | None = None
+    publisher: dict[str, Any] | None = None
+    version: str | None = None
+    updated_at: str | None = None
+    entity_count: int | None = None
+    load: bool
+    index_version: str | None = None
+    index_current: bool
+    children: list[str]
+
+
+class CatalogResponse(BaseModel):
+    datasets: list[CatalogDataset]
+    current: list[str]
+    outdated: list[str]
+    index_stale: bool

@@ -50,6 +50,7 @@ def readyz(response: Response, found: Annotated[Services, Depends(services)]) ->
     if not ready:
         response.status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     return Readiness(
+        status="ok" if ready else "not ready",
         ready=ready,
         index_entries=len(loaded.screener) if loaded else 0,
         reload_error=found.lists.last_error,
