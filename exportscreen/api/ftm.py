@@ -20,6 +20,7 @@ from followthemoney import model as ftm_model
 from followthemoney.helpers import combine_names
 from followthemoney.types import registry
 
+from exportscreen.api.csl_format import is_csl_record_id
 from exportscreen.lists import COLLECTION_TITLES, COLLECTIONS, LISTS
 from exportscreen.model import Entry, EntryType, ListCode
 
@@ -232,10 +233,10 @@ def entity_properties(entry: Entry) -> dict[str, list[str]]:
 
 
 def referents(entry: Entry) -> list[str]:
-    """Other ids of the same record: the CSL's own 40-hex ``_id`` when the entry came from the
-    CSL, so that a client holding that id (to exclude a reviewed false positive) is understood."""
+    """Other ids of the same record: the CSL's own ``_id`` when the entry came from the CSL, so
+    that a client holding that id (to exclude a reviewed false positive) is understood."""
     source_id = entry.source_id
-    if len(source_id) == 40 and source_id != entry.id:
+    if is_csl_record_id(source_id) and source_id != entry.id:
         return [source_id]
     return []
 

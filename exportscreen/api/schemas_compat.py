@@ -66,6 +66,13 @@ class CslResult(BaseModel):
     )
 
 
+class CslSourceCount(BaseModel):
+    """One facet of the response's ``sources``: how many results come from a source."""
+
+    value: str
+    count: int
+
+
 class CslSource(BaseModel):
     source: str
     source_last_updated: str
@@ -79,6 +86,10 @@ class CslResponse(BaseModel):
                 {
                     "total": 1,
                     "sources": [
+                        {"value": "Entity List (EL) - Bureau of Industry and Security", "count": 1}
+                    ],
+                    "search_performed_at": "2026-07-10T08:00:00+00:00",
+                    "sources_used": [
                         {
                             "source": "Entity List (EL) - Bureau of Industry and Security",
                             "source_last_updated": "2026-07-09",
@@ -87,10 +98,10 @@ class CslResponse(BaseModel):
                     ],
                     "results": [
                         {
-                            "id": "EL-37079698bd50",
+                            "id": "8a7be9c5d7c41e0b7d3a2a0c5f5f3c2b1d9e8f70",
                             "source": "Entity List (EL) - Bureau of Industry and Security",
                             "entity_number": None,
-                            "type": "Entity",
+                            "type": None,
                             "programs": [],
                             "name": "Inspur Taiwan",
                             "title": None,
@@ -133,8 +144,14 @@ class CslResponse(BaseModel):
         }
     )
     total: int
-    sources: list[CslSource]
+    sources: list[CslSourceCount] = Field(
+        description="How many results come from each source (facet counts, as the CSL API)."
+    )
     results: list[CslResult]
+    search_performed_at: str
+    sources_used: list[CslSource] = Field(
+        description="Each source searched: its data date and when it was imported."
+    )
 
 
 # --- yente ---------------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from followthemoney import Schema
 from followthemoney.types import registry
 
 from exportscreen.api.auth import Viewer
+from exportscreen.api.csl_format import is_csl_record_id
 from exportscreen.api.ftm import (
     BASE_SCHEMA,
     DATASET_TITLES,
@@ -483,7 +484,7 @@ def _entity(found: Services, entity_id: str) -> tuple[LoadedLists, Entry | str]:
     entry = loaded.screener.entry(entity_id)
     if entry is not None:
         return loaded, entry
-    if len(entity_id) == 40:
+    if is_csl_record_id(entity_id):
         for candidate in loaded.screener.entries:
             if candidate.source_id == entity_id:
                 return loaded, candidate.id
