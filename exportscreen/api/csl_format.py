@@ -63,9 +63,9 @@ def is_csl_record_id(text: str) -> bool:
 
 
 def record_id(entry: Entry) -> str:
-    """The result's ``id`` as the CSL API gives it: trade.gov's 40-hex ``_id`` when the entry
-    was read from a CSL file that carried one (a hex digest), else exportscreen's id (``SDN-<ent_num>`` for
-    OFAC lists, as the CSL writes them too)."""
+    """The result's ``id`` as the CSL API gives it: trade.gov's ``_id`` (a hex digest) when the
+    entry was read from a CSL file that carried one, else exportscreen's id (``SDN-<ent_num>``
+    for OFAC lists, as the CSL writes them too)."""
     if is_csl_record_id(entry.source_id):
         return entry.source_id
     return entry.id
