@@ -33,7 +33,6 @@ from yente_client import (
 )
 
 from exportscreen import sources
-from exportscreen.api.auth import Role
 from exportscreen.screening.features import ALGORITHM
 from exportscreen.store import Store
 from tests.api.support import add_users
