@@ -23,6 +23,7 @@ from followthemoney.types import registry
 from exportscreen.api.csl_format import is_csl_record_id
 from exportscreen.lists import COLLECTION_TITLES, COLLECTIONS, LISTS
 from exportscreen.model import Entry, EntryType, ListCode
+from exportscreen.text.countries import country_code
 
 SCHEMAS: Mapping[EntryType, str] = {
     EntryType.ENTITY: "Organization",
@@ -140,6 +141,12 @@ def _text(value: object) -> str | None:
     return str(value).strip() or None
 
 
+def _iso_country(value: str) -> str:
+    """FtM's country code as the screener's ISO code: a subdivision ("ua-cri", "gb-sct") as its
+    country; "" when there is none ("zz", "eu", "suhh")."""
+    return country_code(value) or country_code(value.split("-")[0])
+
+
 def parse_example(
     schema_name: str, properties: Mapping[str, object], query_id: str | None
 ) -> ParsedExample:
@@ -175,7 +182,7 @@ def parse_example(
         if prop.type == registry.identifier and prop.name not in _NOT_PARTY_IDENTIFIERS
     ]
     identifiers = tuple(dict.fromkeys([*given_identifiers, *cleaned_identifiers]))
-    countries = sorted(set(proxy.get_type_values(registry.country)))
+    countries = sorted({_iso_country(c) for c in proxy.get_type_values(registry.country)})
     births = sorted(set(proxy.get("birthDate", quiet=True)))
     return ParsedExample(
         id=query_id,
@@ -183,7 +190,8 @@ def parse_example(
         properties={prop: list(values) for prop, values in proxy.properties.items()},
         names=names,
         identifiers=identifiers,
-        country=countries[0] if len(countries) == 1 else None,
+        # An FtM territory the screener does not know ("zz", "eu") is held against no hit.
+        country=countries[0] if len(countries) == 1 and countries[0] else None,
         birth_date=births[0] if len(births) == 1 else None,
         type=next((t for s, t in _QUERY_TYPES.items() if schema.is_a(s)), None),
     )

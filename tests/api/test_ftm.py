@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from exportscreen.api.ftm import entity, entity_properties
+import pytest
+
+from exportscreen.api.ftm import QueryError, entity, entity_properties, parse_example
 from exportscreen.model import Citation, Entry, EntryType, Identifier, ListCode
 
 
@@ -54,3 +56,42 @@ def test_a_vessels_identifiers_are_registration_numbers_and_it_has_no_person_fac
     assert entity(vessel).schema.name == "Vessel"
     assert properties["registrationNumber"] == ["9123456"]
     assert "title" not in properties and "nationality" not in properties
+
+
+@pytest.mark.parametrize(
+    ("properties", "country"),
+    [
+        ({"country": "Russia"}, "RU"),  # FtM's fuzzy cleaning, then the screener's ISO code
+        ({"country": "ua-cri"}, "UA"),  # an FtM subdivision counts as its country
+        ({"country": "zz"}, None),  # unknown: held against no hit
+        ({"country": ["ru", "cn"]}, None),  # several: none is held against a hit
+        ({"nationality": "ru", "country": "RU"}, "RU"),
+    ],
+)
+def test_the_query_country(properties: dict[str, object], country: str | None) -> None:
+    parsed = parse_example("Person", {"name": "Ivan Petrov", **properties}, None)
+    assert parsed.country == country
+
+
+def test_a_query_reads_as_yente_reads_it() -> None:
+    parsed = parse_example(
+        "Vessel",
+        {"imoNumber": "8898831", "name": 7, "flag": "Panama", "unknownProperty": "x"},
+        "my-id",
+    )
+    assert parsed.echo() == {
+        "id": "my-id",
+        "schema": "Vessel",
+        "properties": {"imoNumber": ["IMO8898831"], "name": ["7"], "flag": ["pa"]},
+    }
+    assert parsed.identifiers == ("8898831", "IMO8898831")  # as given, and as FtM cleans it
+    assert parsed.type == "vessel"
+    # FtM drops an IMO number whose check digit is wrong; the lists may still print it.
+    typo = parse_example("Vessel", {"imoNumber": "9123456"}, None)
+    assert typo.properties == {} and typo.identifiers == ("9123456",)
+
+
+@pytest.mark.parametrize("schema", ["Banana", "Article", "Ownership"])
+def test_a_schema_yente_would_refuse(schema: str) -> None:
+    with pytest.raises(QueryError):
+        parse_example(schema, {"name": "x"}, None)

@@ -126,6 +126,25 @@ PATTERNS: list[Pattern] = [
         {"q": {"schema": "Person", "properties": {"firstName": "Ivan", "lastName": "Petrov"}}},
         {}, {}, 200, ["SDN-1001"],
     ),
+    ("a date that does not exist", {"q": PETROV}, {"changed_since": "2024-13-45"}, {}, 400, None),
+    (
+        "a name of punctuation beside a real one",
+        {"q": {"schema": "Person", "properties": {"name": ["%%%", "Ivan Petrov"]}}},
+        {}, {}, 200, ["SDN-1001"],
+    ),
+    (
+        "only a name of punctuation",
+        {"q": {"schema": "Person", "properties": {"name": ["%%%"]}}}, {}, {}, 400, None,
+    ),
+    (
+        "nothing to match on",
+        {"q": {"schema": "Person", "properties": {"birthDate": ["1961"]}}}, {}, {}, 400, None,
+    ),
+    (
+        "a territory the screener does not know",
+        {"q": {"schema": "Person", "properties": {"name": "Ivan Petrov", "country": "zz"}}},
+        {}, {}, 200, ["SDN-1001"],
+    ),
     ("too many queries", {f"q{i}": PETROV for i in range(101)}, {}, {}, 400, None),
     ("no queries", {}, {}, {}, 400, None),
 ]  # fmt: skip

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, status
 from fastapi.responses import RedirectResponse
@@ -77,6 +77,7 @@ MAX_MATCH_CANDIDATES = 500
 DEFAULT_PAGE = 10
 MAX_PAGE = 500
 MAX_OFFSET = 9999 - MAX_PAGE
+Facet = Literal["datasets", "schema", "countries", "identifiers", "topics", "genders"]
 TS_PATTERN = r"^\d{4}-\d{2}-\d{2}(T\d{2}(:\d{2}(:\d{2})?)?)?$"
 BEST_ALGORITHM = "best"
 
@@ -150,7 +151,12 @@ class Filters:
 def _changed_since(found: Services, lists: Iterable[ListCode], when: str) -> frozenset[str]:
     """Ids of entries added or changed in a list version dated after ``when`` (its date part):
     the store's diff from the version in force then to the current one."""
-    day = datetime.fromisoformat(when).date()
+    try:
+        day = datetime.fromisoformat(when).date()
+    except ValueError as error:
+        raise HTTPException(
+            status.HTTP_400_BAD_REQUEST, f"changed_since: not a date: {when!r} ({error})"
+        ) from None
     changed: set[str] = set()
     for code in lists:
         try:
@@ -223,33 +229,43 @@ def _screen_example(
     """Every hit of one query at or above ``cutoff`` that the filters let through, best first:
     the best score of each entry over the query's names, or its identifiers alone when the query
     gives no name."""
+    if not example.names and not example.identifiers:
+        raise HTTPException(
+            status.HTTP_400_BAD_REQUEST,
+            f"query {key!r} has no name and no identifier to match (its schema's properties "
+            "of those types, after FtM's cleaning)",
+        )
     if not filters.lists:
         return []
     best: dict[str, Hit] = {}
-    try:
-        if example.names:
-            for name in example.names:
-                for hit in loaded.screener.screen(
-                    name,
-                    country=example.country,
-                    type=example.type,
-                    limit=candidates,
-                    threshold=cutoff,
-                    lists=filters.lists,
-                    date_of_birth=example.birth_date,
-                    identifiers=example.identifiers,
-                    config=config,
-                ):
-                    if hit.entry.id not in best or hit.score > best[hit.entry.id].score:
-                        best[hit.entry.id] = hit
-        else:
-            for hit in loaded.screener.screen_identifiers(
-                example.identifiers, lists=filters.lists, config=config
-            ):
-                if hit.score >= cutoff:
-                    best[hit.entry.id] = hit
-    except ValueError as error:
-        raise HTTPException(status.HTTP_400_BAD_REQUEST, f"query {key!r}: {error}") from None
+    refusals: list[str] = []
+    for name in example.names:
+        try:
+            hits = loaded.screener.screen(
+                name,
+                country=example.country,
+                type=example.type,
+                limit=candidates,
+                threshold=cutoff,
+                lists=filters.lists,
+                date_of_birth=example.birth_date,
+                identifiers=example.identifiers,
+                config=config,
+            )
+        except ValueError as error:  # a name of punctuation only: the other names still count
+            refusals.append(str(error))
+            continue
+        for hit in hits:
+            if hit.entry.id not in best or hit.score > best[hit.entry.id].score:
+                best[hit.entry.id] = hit
+    if refusals and len(refusals) == len(example.names) and not example.identifiers:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, f"query {key!r}: {refusals[0]}")
+    if len(refusals) == len(example.names):  # no name could be screened: its identifiers can
+        for hit in loaded.screener.screen_identifiers(
+            example.identifiers, lists=filters.lists, config=config
+        ):
+            if hit.score >= cutoff:
+                best[hit.entry.id] = hit
     kept = [
         h
         for h in best.values()
@@ -413,7 +429,7 @@ def search(
     limit: Annotated[int, Query(ge=0, le=MAX_PAGE)] = DEFAULT_PAGE,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     fuzzy: bool = False,
-    facets: Annotated[tuple[str, ...], Query(max_length=6)] = ("countries", "topics", "datasets"),
+    facets: Annotated[tuple[Facet, ...], Query(max_length=6)] = ("countries", "topics", "datasets"),
 ) -> SearchResponse:
     """Text search, as yente's: ``q`` finds entries with every word of it in one of their names
     (any case, accents ignored); with ``fuzzy=true`` they are ranked by exportscreen's matcher
