@@ -212,11 +212,46 @@ class Feature(BaseModel):
     weight: float | None = None
 
 
+_ENTITY_EXAMPLE: dict[str, Any] = {
+    "id": "SDN-35096",
+    "caption": "PUTIN, Vladimir Vladimirovich",
+    "schema": "Person",
+    "properties": {
+        "name": ["PUTIN, Vladimir Vladimirovich"],
+        "alias": ["PUTIN, Vladimir"],
+        "birthDate": ["1952-10-07"],
+        "country": ["ru"],
+        "topics": ["sanction"],
+    },
+    "datasets": ["us_ofac_sdn"],
+    "referents": [],
+    "target": True,
+    "first_seen": "2022-04-21T00:00:00",
+    "last_seen": "2022-05-16T00:00:00",
+    "last_change": "2022-04-21T00:00:00",
+}
+_MATCH_EXAMPLE: dict[str, Any] = {
+    **_ENTITY_EXAMPLE,
+    "score": 1.0,
+    "match": True,
+    "explanations": {
+        "name": {
+            "score": 1.0,
+            "detail": "vladimir=vladimir (exact), putin=putin (exact)",
+            "query": "Vladimir Putin",
+            "candidate": "PUTIN, Vladimir",
+        }
+    },
+}
+
+
 class EntityResponse(BaseModel):
     """An entity as yente returns it (id, caption, schema, properties, datasets, referents,
     target, first_seen, last_seen, last_change)."""
 
-    model_config = ConfigDict(populate_by_name=True)
+    model_config = ConfigDict(
+        populate_by_name=True, json_schema_extra={"examples": [_ENTITY_EXAMPLE]}
+    )
     id: str
     caption: str
     schema_: str = Field(alias="schema")
@@ -230,6 +265,7 @@ class EntityResponse(BaseModel):
 
 
 class MatchResult(EntityResponse):
+    model_config = ConfigDict(json_schema_extra={"examples": [_MATCH_EXAMPLE]})
     score: float
     match: bool
     explanations: dict[str, Feature]
@@ -255,6 +291,27 @@ class QueryResponse(BaseModel):
 
 
 class MatchResponse(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "responses": {
+                        "q1": {
+                            "status": 200,
+                            "results": [_MATCH_EXAMPLE],
+                            "total": {"value": 1, "relation": "eq"},
+                            "query": {
+                                "id": None,
+                                "schema": "Person",
+                                "properties": {"name": ["Vladimir Putin"], "country": ["ru"]},
+                            },
+                        }
+                    },
+                    "limit": 5,
+                }
+            ]
+        }
+    )
     responses: dict[str, QueryResponse]
     limit: int
 
@@ -271,6 +328,24 @@ class SearchFacet(BaseModel):
 
 
 class SearchResponse(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "results": [_ENTITY_EXAMPLE],
+                    "facets": {
+                        "countries": {
+                            "label": "Countries",
+                            "values": [{"name": "ru", "label": "Russia", "count": 1}],
+                        }
+                    },
+                    "total": {"value": 1, "relation": "eq"},
+                    "limit": 10,
+                    "offset": 0,
+                }
+            ]
+        }
+    )
     results: list[EntityResponse]
     facets: dict[str, SearchFacet]
     total: Total
@@ -279,6 +354,13 @@ class SearchResponse(BaseModel):
 
 
 class AdjacentResults(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"results": [], "total": {"value": 0, "relation": "eq"}, "limit": 10, "offset": 0}
+            ]
+        }
+    )
     results: list[EntityResponse]
     total: Total
     limit: int
@@ -286,6 +368,9 @@ class AdjacentResults(BaseModel):
 
 
 class AdjacentResponse(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"entity": _ENTITY_EXAMPLE, "adjacent": {}}]}
+    )
     entity: EntityResponse
     adjacent: dict[str, AdjacentResults]
 
@@ -298,6 +383,29 @@ class AlgorithmDescription(BaseModel):
 
 
 class AlgorithmsResponse(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "algorithms": [
+                        {
+                            "name": "exportscreen-match/2",
+                            "description": "IDF-weighted token alignment, then the qualifiers.",
+                            "features": {
+                                "country_mismatch": {
+                                    "description": "The query's country is none of ...",
+                                    "coefficient": 0.1,
+                                }
+                            },
+                            "docs": {"config": {"country_mismatch": {"bounds": [0.0, 0.2]}}},
+                        }
+                    ],
+                    "default": "best",
+                    "best": "exportscreen-match/2",
+                }
+            ]
+        }
+    )
     algorithms: list[AlgorithmDescription]
     default: str
     best: str
@@ -318,6 +426,30 @@ class CatalogDataset(BaseModel):
 
 
 class CatalogResponse(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "datasets": [
+                        {
+                            "name": "us_ofac_sdn",
+                            "title": "Specially Designated Nationals (OFAC)",
+                            "version": "20220516",
+                            "updated_at": "2022-05-16",
+                            "entity_count": 10026,
+                            "load": True,
+                            "index_version": "20220516",
+                            "index_current": True,
+                            "children": [],
+                        }
+                    ],
+                    "current": ["us_ofac_sdn"],
+                    "outdated": [],
+                    "index_stale": False,
+                }
+            ]
+        }
+    )
     datasets: list[CatalogDataset]
     current: list[str]
     outdated: list[str]

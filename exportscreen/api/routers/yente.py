@@ -11,9 +11,8 @@ party on a typo is the worst answer a screening can give.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
-from datetime import date, datetime
+from collections.abc import Iterable
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, status
@@ -28,21 +27,18 @@ from exportscreen.api.ftm import (
     DATASET_TITLES,
     DATASETS,
     SCHEMAS,
-    TOPICS,
     ParsedExample,
     QueryError,
     Seen,
-    dataset_name,
     entity_response,
     known_schema,
-    known_topics,
     lists_of,
     parse_example,
     schema_accepts,
-    wire_date,
 )
 from exportscreen.api.schemas_compat import (
     AdjacentResponse,
+    AdjacentResults,
     AlgorithmDescription,
     AlgorithmsResponse,
     CatalogDataset,
@@ -59,11 +55,20 @@ from exportscreen.api.schemas_compat import (
 )
 from exportscreen.api.state import LoadedLists, Services, services
 from exportscreen.api.trail import AUDITED_HITS, record_screening
+from exportscreen.api.yente_params import (
+    BEST_ALGORITHM,
+    Filters,
+    bad_request,
+    check_algorithm,
+    facets_of,
+    filters_of,
+    matcher_config,
+    seen,
+)
 from exportscreen.casework.audit_trail import MATCH, SCREEN
 from exportscreen.lists import COLLECTION_CHILDREN, LISTS
 from exportscreen.model import Entry, Hit, ListCode
 from exportscreen.screening.features import ALGORITHM, DEFAULT_CONFIG, MatcherConfig
-from exportscreen.store import EventKind, StoreError
 
 # yente takes a JSON body without a Content-Type header (its test_app.py); so does this router.
 router = APIRouter(tags=["yente-compatible"], strict_content_type=False)
@@ -79,7 +84,6 @@ MAX_PAGE = 500
 MAX_OFFSET = 9999 - MAX_PAGE
 Facet = Literal["datasets", "schema", "countries", "identifiers", "topics", "genders"]
 TS_PATTERN = r"^\d{4}-\d{2}-\d{2}(T\d{2}(:\d{2}(:\d{2})?)?)?$"
-BEST_ALGORITHM = "best"
 
 DatasetPath = Annotated[
     str, Path(max_length=60, description="Dataset or collection", examples=["default"])
@@ -91,127 +95,10 @@ ChangedSince = Annotated[
 ]
 
 
-def _bad_request(error: QueryError | ValueError) -> HTTPException:
-    return HTTPException(status.HTTP_400_BAD_REQUEST, str(error))
-
-
 def _scope(dataset: str) -> frozenset[ListCode]:
     if dataset not in DATASETS:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "No such dataset.")
     return DATASETS[dataset]
-
-
-def check_algorithm(name: str) -> str:
-    """The algorithm a request names: exportscreen's own, or yente's alias ``best`` for it."""
-    cleaned = name.strip().lower()
-    if cleaned not in (BEST_ALGORITHM, ALGORITHM.lower()):
-        raise HTTPException(
-            status.HTTP_400_BAD_REQUEST,
-            f"Invalid algorithm: {name} (this server runs {ALGORITHM!r}, also called 'best')",
-        )
-    return ALGORITHM
-
-
-def matcher_config(
-    base: MatcherConfig, weights: dict[str, float], config: dict[str, float]
-) -> MatcherConfig:
-    """The configuration a request asks for; a feature that does not exist or a weight outside
-    its bounds is refused (400), never screened with silently."""
-    try:
-        return base.with_weights({**config, **weights})
-    except ValueError as error:
-        raise HTTPException(
-            status.HTTP_400_BAD_REQUEST, f"Invalid configuration parameter: {error}"
-        ) from None
-
-
-@dataclass(frozen=True, slots=True)
-class Filters:
-    """What may be returned, from the query parameters yente shares between /match and /search."""
-
-    lists: frozenset[ListCode]
-    topics: frozenset[str] = frozenset()
-    exclude_schemas: frozenset[str] = frozenset()
-    exclude_ids: frozenset[str] = frozenset()
-    changed: frozenset[str] | None = None  # ids changed since changed_since; None: no filter
-
-    def accepts(self, entry: Entry) -> bool:
-        if entry.list not in self.lists:
-            return False
-        if self.topics and TOPICS[entry.list] not in self.topics:
-            return False
-        if SCHEMAS[entry.type] in self.exclude_schemas:
-            return False
-        # A reviewed false positive stays out whichever of its ids the client holds.
-        if entry.id in self.exclude_ids or entry.source_id in self.exclude_ids:
-            return False
-        return self.changed is None or entry.id in self.changed
-
-
-def _changed_since(found: Services, lists: Iterable[ListCode], when: str) -> frozenset[str]:
-    """Ids of entries added or changed in a list version dated after ``when`` (its date part):
-    the store's diff from the version in force then to the current one."""
-    try:
-        day = datetime.fromisoformat(when).date()
-    except ValueError as error:
-        raise HTTPException(
-            status.HTTP_400_BAD_REQUEST, f"changed_since: not a date: {when!r} ({error})"
-        ) from None
-    changed: set[str] = set()
-    for code in lists:
-        try:
-            diff = found.store.diff(code, from_=day)
-        except StoreError:
-            continue  # the list was never loaded: nothing in it changed
-        changed.update(c.entry_id for c in (*diff.added, *diff.changed))
-    return frozenset(changed)
-
-
-def _filters(
-    found: Services,
-    scope: frozenset[ListCode],
-    include_dataset: Sequence[str],
-    exclude_dataset: Sequence[str],
-    topics: Sequence[str],
-    exclude_schema: Sequence[str],
-    exclude_entity_ids: Sequence[str],
-    changed_since: str | None,
-) -> Filters:
-    try:
-        lists = scope
-        if include_dataset:
-            lists = lists & lists_of(include_dataset, "include_dataset")
-        lists = lists - lists_of(exclude_dataset, "exclude_dataset")
-        excluded = frozenset(known_schema(s, "exclude_schema").name for s in exclude_schema)
-        wanted_topics = known_topics(topics)
-    except QueryError as error:
-        raise _bad_request(error) from None
-    return Filters(
-        lists=lists,
-        topics=wanted_topics,
-        exclude_schemas=excluded,
-        exclude_ids=frozenset(exclude_entity_ids),
-        changed=_changed_since(found, lists, changed_since) if changed_since else None,
-    )
-
-
-def seen(found: Services, loaded: LoadedLists, entry: Entry) -> Seen:
-    """The data dates of the versions that first held the entry, last changed it, and hold it
-    now, from the store's history of the entry."""
-    try:
-        events = found.store.history(entry.id)
-    except StoreError:
-        events = []
-    current = loaded.lists.get(entry.list.value)
-    last_seen = wire_date(current.as_of) if current is not None else None
-    if not events:
-        return Seen(last_seen=last_seen)
-    changes = [e for e in events if e.kind is not EventKind.REMOVED]
-    return Seen(
-        first_seen=wire_date(events[0].version.as_of),
-        last_seen=last_seen,
-        last_change=wire_date(changes[-1].version.as_of) if changes else None,
-    )
 
 
 # --- /match -----------------------------------------------------------------------------------
@@ -339,7 +226,7 @@ def match(
         raise HTTPException(
             status.HTTP_400_BAD_REQUEST, f"Cannot parse example entity: {error}"
         ) from None
-    filters = _filters(
+    filters = filters_of(
         found, scope, include_dataset, exclude_dataset, topics, exclude_schema,
         exclude_entity_ids, changed_since,
     )  # fmt: skip
@@ -377,41 +264,6 @@ def match(
 # --- /search ----------------------------------------------------------------------------------
 
 
-def _facets(entries: Sequence[Entry], wanted: Sequence[str]) -> dict[str, Any]:
-    counts: dict[str, dict[str, int]] = {
-        "countries": {},
-        "topics": {},
-        "datasets": {},
-        "schema": {},
-    }
-    for entry in entries:
-        for country in {c.lower() for c in entry.countries}:
-            counts["countries"][country] = counts["countries"].get(country, 0) + 1
-        for key, value in (
-            ("topics", TOPICS[entry.list]),
-            ("datasets", dataset_name(entry.list)),
-            ("schema", SCHEMAS[entry.type]),
-        ):
-            counts[key][value] = counts[key].get(value, 0) + 1
-    labels: dict[str, tuple[str, Callable[[str], str]]] = {
-        "countries": ("Countries", lambda v: registry.country.caption(v) or v),
-        "topics": ("Topics", lambda v: registry.topic.caption(v) or v),
-        "datasets": ("Data sources", lambda v: DATASET_TITLES.get(v, v)),
-        "schema": ("Entity types", lambda v: v),
-    }
-    facets = {}
-    for name in wanted:
-        if name not in counts:
-            continue
-        label, caption = labels[name]
-        values = sorted(counts[name].items(), key=lambda kv: (-kv[1], kv[0]))
-        facets[name] = {
-            "label": label,
-            "values": [{"name": v, "label": caption(v), "count": n} for v, n in values],
-        }
-    return facets
-
-
 @router.get("/search/{dataset}", response_model=SearchResponse, response_model_by_alias=True)
 def search(
     principal: Viewer,
@@ -439,8 +291,8 @@ def search(
         wanted_schema = known_schema(schema, "schema")
         chosen = lists_of(datasets, "datasets") if datasets else None
     except QueryError as error:
-        raise _bad_request(error) from None
-    filters = _filters(
+        raise bad_request(error) from None
+    filters = filters_of(
         found, scope, include_dataset, exclude_dataset, topics, exclude_schema, (),
         changed_since,
     )  # fmt: skip
@@ -451,7 +303,7 @@ def search(
         try:
             hits = loaded.screener.screen(text, limit=MAX_MATCH_CANDIDATES, threshold=0.5)
         except ValueError as error:
-            raise _bad_request(error) from None
+            raise bad_request(error) from None
         matched: Iterable[Entry] = (h.entry for h in hits)
     elif text:
         matched = (entry for entry, _ in loaded.catalog.search(text))
@@ -479,7 +331,7 @@ def search(
     return SearchResponse.model_validate(
         {
             "results": [entity_response(e, seen(found, loaded, e)) for e in page],
-            "facets": _facets(kept, facets),
+            "facets": facets_of(kept, facets),
             "total": {"value": len(kept), "relation": "eq"},
             "limit": limit,
             "offset": offset,
@@ -551,7 +403,7 @@ def fetch_adjacent(
     )
 
 
-@router.get("/entities/{entity_id}/adjacent/{property_name}")
+@router.get("/entities/{entity_id}/adjacent/{property_name}", response_model=AdjacentResults)
 def fetch_adjacent_property(
     principal: Viewer,
     found: Annotated[Services, Depends(services)],
@@ -559,7 +411,7 @@ def fetch_adjacent_property(
     property_name: Annotated[str, Path(max_length=60)],
     limit: Annotated[int, Query(ge=0, le=MAX_PAGE)] = DEFAULT_PAGE,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
-) -> dict[str, Any]:
+) -> AdjacentResults:
     """Adjacent entities through one entity-valued property: 404 for a property the entity's
     schema lacks, as yente; otherwise none."""
     _, entry = _entity(found, entity_id)
@@ -567,12 +419,9 @@ def fetch_adjacent_property(
     prop = schema.properties.get(property_name)
     if prop is None or prop.type != registry.entity:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "No such property!")
-    return {
-        "results": [],
-        "total": {"value": 0, "relation": "eq"},
-        "limit": limit,
-        "offset": offset,
-    }
+    return AdjacentResults(
+        results=[], total=Total(value=0, relation="eq"), limit=limit, offset=offset
+    )
 
 
 # --- /algorithms, /catalog --------------------------------------------------------------------
