@@ -175,6 +175,14 @@ def parse_example(
                 given_identifiers.append(text)
     if not proxy.get_type_values(registry.name, matchable=True):
         combine_names(proxy)
+    # Countries that values imply (an IBAN's, a phone number's), added as yente adds them.
+    held = set(proxy.get_type_values(registry.country))
+    if "country" in schema.properties:
+        for prop, value in list(proxy.itervalues()):
+            hint = prop.type.country_hint(value)
+            if hint is not None and hint not in held:
+                proxy.add("country", hint, cleaned=True)
+                held.add(hint)
     names = tuple(proxy.get_type_values(registry.name, matchable=True))
     cleaned_identifiers = [
         value

@@ -95,3 +95,9 @@ def test_a_query_reads_as_yente_reads_it() -> None:
 def test_a_schema_yente_would_refuse(schema: str) -> None:
     with pytest.raises(QueryError):
         parse_example(schema, {"name": "x"}, None)
+
+
+def test_a_phone_numbers_country_is_added_as_yente_adds_it() -> None:
+    parsed = parse_example("Company", {"name": "Acme", "phone": "+7 495 123-45-67"}, None)
+    assert parsed.properties["country"] == ["ru"]
+    assert parsed.country == "RU"
