@@ -32,6 +32,9 @@ SCHEMAS: Mapping[EntryType, str] = {
     EntryType.AIRCRAFT: "Airplane",
     EntryType.ADDRESS_ONLY: "LegalEntity",
 }
+# Neither a person nor an organisation for sure: the schema of a record whose source gives no
+# type (OpenSanctions maps the CSL's empty type to it as well).
+UNTYPED_SCHEMA = "LegalEntity"
 # The query schema as the screener's party type; a schema not here (LegalEntity, Thing...) says
 # nothing about the type.
 _QUERY_TYPES: Mapping[str, str] = {
@@ -205,6 +208,25 @@ def parse_example(
     )
 
 
+def entity_schema(entry: Entry) -> str:
+    """The schema an entry is shown with. A record of a list whose source gives no type (BIS and
+    State lists, lists.yaml ``csl.typed``) that exportscreen took for an organisation is a
+    LegalEntity: nothing says it is not a person. One inferred to be a person (DPL names) stays
+    a Person, so that its dates of birth are shown."""
+    if not LISTS[entry.list].csl.typed and entry.type is EntryType.ENTITY:
+        return UNTYPED_SCHEMA
+    return SCHEMAS[entry.type]
+
+
+def comparable_schema(entry: Entry) -> str:
+    """The schema a query is compared with: for an untyped record, LegalEntity whatever was
+    inferred, so that neither a Person nor a Company query leaves it out on a guess (a false
+    clear); the screener's type qualifier still weighs the guess."""
+    if not LISTS[entry.list].csl.typed and entry.type in (EntryType.ENTITY, EntryType.INDIVIDUAL):
+        return UNTYPED_SCHEMA
+    return SCHEMAS[entry.type]
+
+
 def entity(entry: Entry) -> EntityProxy:
     """The entry as a FollowTheMoney entity of its schema.
 
@@ -212,7 +234,7 @@ def entity(entry: Entry) -> EntityProxy:
     added as the list prints them (``cleaned=True``): FtM's type cleaning would drop dates such as
     "circa 1960" or "1960 to 1962", and an analyst must see what the list says.
     """
-    proxy = ftm_model.make_entity(SCHEMAS[entry.type])
+    proxy = ftm_model.make_entity(entity_schema(entry))
     proxy.id = entry.id
     values: dict[str, Sequence[str]] = {
         "name": [entry.name],
@@ -277,7 +299,7 @@ def entity_response(entry: Entry, seen: Seen) -> dict[str, object]:
     return {
         "id": entry.id,
         "caption": entry.name,
-        "schema": SCHEMAS[entry.type],
+        "schema": entity_schema(entry),
         "properties": entity_properties(entry),
         "datasets": [dataset_name(entry.list)],
         "referents": referents(entry),

@@ -15,11 +15,11 @@ from followthemoney.types import registry
 
 from exportscreen.api.ftm import (
     DATASET_TITLES,
-    SCHEMAS,
     TOPICS,
     QueryError,
     Seen,
     dataset_name,
+    entity_schema,
     known_schema,
     known_topics,
     lists_of,
@@ -76,7 +76,7 @@ class Filters:
             return False
         if self.topics and TOPICS[entry.list] not in self.topics:
             return False
-        if SCHEMAS[entry.type] in self.exclude_schemas:
+        if entity_schema(entry) in self.exclude_schemas:
             return False
         # A reviewed false positive stays out whichever of its ids the client holds.
         if entry.id in self.exclude_ids or entry.source_id in self.exclude_ids:
@@ -163,7 +163,7 @@ def facets_of(entries: Sequence[Entry], wanted: Sequence[str]) -> dict[str, Any]
         for key, value in (
             ("topics", TOPICS[entry.list]),
             ("datasets", dataset_name(entry.list)),
-            ("schema", SCHEMAS[entry.type]),
+            ("schema", entity_schema(entry)),
         ):
             counts[key][value] = counts[key].get(value, 0) + 1
     labels: dict[str, tuple[str, Callable[[str], str]]] = {

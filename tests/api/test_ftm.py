@@ -6,7 +6,14 @@ from datetime import date
 
 import pytest
 
-from exportscreen.api.ftm import QueryError, entity, entity_properties, parse_example
+from exportscreen.api.ftm import (
+    QueryError,
+    comparable_schema,
+    entity,
+    entity_properties,
+    entity_schema,
+    parse_example,
+)
 from exportscreen.model import Citation, Entry, EntryType, Identifier, ListCode
 
 
@@ -101,3 +108,20 @@ def test_a_phone_numbers_country_is_added_as_yente_adds_it() -> None:
     parsed = parse_example("Company", {"name": "Acme", "phone": "+7 495 123-45-67"}, None)
     assert parsed.properties["country"] == ["ru"]
     assert parsed.country == "RU"
+
+
+@pytest.mark.parametrize(
+    ("code", "entry_type", "shown", "compared"),
+    [
+        (ListCode.SDN, EntryType.ENTITY, "Organization", "Organization"),  # OFAC types records
+        (ListCode.SDN, EntryType.INDIVIDUAL, "Person", "Person"),
+        (ListCode.EL, EntryType.ENTITY, "LegalEntity", "LegalEntity"),  # the CSL gives no type
+        (ListCode.DPL, EntryType.INDIVIDUAL, "Person", "LegalEntity"),  # inferred from the name
+        (ListCode.DTC, EntryType.ENTITY, "LegalEntity", "LegalEntity"),
+    ],
+)
+def test_schemas_of_typed_and_untyped_lists(
+    code: ListCode, entry_type: EntryType, shown: str, compared: str
+) -> None:
+    entry = Entry(id="X-1", list=code, type=entry_type, name="Somebody")
+    assert (entity_schema(entry), comparable_schema(entry)) == (shown, compared)

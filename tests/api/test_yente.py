@@ -145,6 +145,15 @@ PATTERNS: list[Pattern] = [
         {"q": {"schema": "Person", "properties": {"name": "Ivan Petrov", "country": "zz"}}},
         {}, {}, 200, ["SDN-1001"],
     ),
+    (
+        "a Person query reaches an untyped record (the CSL gives BIS records no type)",
+        {"q": {"schema": "Person", "properties": {"name": "Muller Prazision GmbH"}}},
+        {"threshold": 0.5}, {}, 200, ["EL-muller"],
+    ),
+    (
+        "a Company query does not reach a typed person",
+        {"q": {"schema": "Company", "properties": {"name": "Ivan Petrov"}}}, {}, {}, 200, [],
+    ),
     ("too many queries", {f"q{i}": PETROV for i in range(101)}, {}, {}, 400, None),
     ("no queries", {}, {}, {}, 400, None),
 ]  # fmt: skip
@@ -196,7 +205,7 @@ def test_results_have_yentes_keys_and_wire_formats(
     top = answer["results"][0]
     assert ENTITY_KEYS | {"score", "match", "explanations"} <= set(top)
     assert top["id"] == "EL-acme01"
-    assert top["schema"] == "Organization"
+    assert top["schema"] == "LegalEntity"  # the Entity List gives no type: not known to be an org
     assert top["caption"] == "Acme Photonics Co., Ltd."
     assert top["properties"]["alias"] == ["Acme Optical"]
     assert top["properties"]["topics"] == ["export.control"]

@@ -26,11 +26,12 @@ from exportscreen.api.ftm import (
     BASE_SCHEMA,
     DATASET_TITLES,
     DATASETS,
-    SCHEMAS,
     ParsedExample,
     QueryError,
     Seen,
+    comparable_schema,
     entity_response,
+    entity_schema,
     known_schema,
     lists_of,
     parse_example,
@@ -156,7 +157,7 @@ def _screen_example(
     kept = [
         h
         for h in best.values()
-        if filters.accepts(h.entry) and schema_accepts(example.schema, SCHEMAS[h.entry.type])
+        if filters.accepts(h.entry) and schema_accepts(example.schema, comparable_schema(h.entry))
     ]
     return sorted(kept, key=lambda h: (-h.score, h.entry.id))
 
@@ -315,7 +316,7 @@ def search(
         if filters.accepts(entry)
         and (chosen is None or entry.list in chosen)
         and (not wanted_countries or wanted_countries & {c.lower() for c in entry.countries})
-        and _schema_is(wanted_schema, SCHEMAS[entry.type])
+        and _schema_is(wanted_schema, comparable_schema(entry))
     ]
     if text:
         record_screening(
@@ -415,7 +416,7 @@ def fetch_adjacent_property(
     """Adjacent entities through one entity-valued property: 404 for a property the entity's
     schema lacks, as yente; otherwise none."""
     _, entry = _entity(found, entity_id)
-    schema = known_schema(SCHEMAS[entry.type] if isinstance(entry, Entry) else "Thing", "schema")
+    schema = known_schema(entity_schema(entry) if isinstance(entry, Entry) else "Thing", "schema")
     prop = schema.properties.get(property_name)
     if prop is None or prop.type != registry.entity:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "No such property!")
