@@ -279,6 +279,17 @@ def test_an_unknown_dataset_path_is_404(client: TestClient, viewer: dict[str, st
         ({"q": "petrov", "changed_since": "2099-01-01T00:00"}, []),
         ({"q": "Acme Opticall", "fuzzy": "true"}, ["EL-acme01"]),
         ({"topics": "sanction"}, ["SDN-1001", "SDN-1002"]),
+        ({"topics": ["sanction", "export.control"], "filter_op": "AND"}, []),
+        ({"topics": "banana"}, None),
+        # A Person search reaches the Entity List's untyped records too.
+        ({"countries": ["cn", "ru"], "schema": "Person"}, ["EL-acme01", "EL-zenith", "SDN-1001"]),
+        ({"countries": ["cn", "ru"], "schema": "Vessel"}, []),
+        ({"countries": ["cn", "ru"], "filter_op": "AND"}, []),
+        ({"q": "acme", "datasets": ["us_el", "us_trade_csl"], "filter_op": "AND"}, ["EL-acme01"]),
+        ({"q": "acme", "datasets": ["us_el", "us_ofac_sdn"], "filter_op": "AND"}, []),
+        ({"q": "acme", "target": "false"}, []),
+        ({"q": "acme", "filter": "properties.birthDate:1961"}, None),  # refused, not ignored
+        ({"q": "acme", "sort": "caption:asc"}, None),
     ],
 )
 def test_search(

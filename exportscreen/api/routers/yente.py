@@ -26,6 +26,7 @@ from exportscreen.api.ftm import (
     BASE_SCHEMA,
     DATASET_TITLES,
     DATASETS,
+    TOPICS,
     ParsedExample,
     QueryError,
     Seen,
@@ -33,6 +34,7 @@ from exportscreen.api.ftm import (
     entity_response,
     entity_schema,
     known_schema,
+    known_topics,
     lists_of,
     parse_example,
     schema_accepts,
@@ -282,22 +284,51 @@ def search(
     limit: Annotated[int, Query(ge=0, le=MAX_PAGE)] = DEFAULT_PAGE,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     fuzzy: bool = False,
+    simple: bool = False,
     facets: Annotated[tuple[Facet, ...], Query(max_length=6)] = ("countries", "topics", "datasets"),
+    filter_op: Literal["AND", "OR"] = "OR",
+    target: Annotated[bool | None, Query(deprecated=True)] = None,
+    filter: Names = (),
+    sort: Names = (),
 ) -> SearchResponse:
     """Text search, as yente's: ``q`` finds entries with every word of it in one of their names
-    (any case, accents ignored); with ``fuzzy=true`` they are ranked by exportscreen's matcher
-    instead. Filters combine as yente's default (OR within a filter, AND across filters)."""
+    (any case, accents ignored; ``simple`` changes nothing, there is no query syntax); with
+    ``fuzzy=true`` they are ranked by exportscreen's matcher instead. Several values of
+    ``countries``, ``topics`` or ``datasets`` combine by ``filter_op`` (default OR), filters with
+    each other by AND. ``filter`` (property filters) and ``sort`` are refused (400) rather than
+    ignored: this server has no property index and keeps list order."""
     scope = _scope(dataset)
+    if filter or sort:
+        raise HTTPException(
+            status.HTTP_400_BAD_REQUEST,
+            f"{'filter' if filter else 'sort'} is not supported by this server",
+        )
     try:
         wanted_schema = known_schema(schema, "schema")
-        chosen = lists_of(datasets, "datasets") if datasets else None
+        chosen = [lists_of([d], "datasets") for d in datasets]
+        wanted_topics = set(known_topics(topics))
     except QueryError as error:
         raise bad_request(error) from None
     filters = filters_of(
-        found, scope, include_dataset, exclude_dataset, topics, exclude_schema, (),
-        changed_since,
+        found, scope, include_dataset, exclude_dataset, topics if filter_op == "OR" else (),
+        exclude_schema, (), changed_since,
     )  # fmt: skip
     wanted_countries = {c.lower() for c in countries}
+    every = filter_op == "AND"
+
+    def in_filters(entry: Entry) -> bool:
+        held = {c.lower() for c in entry.countries}
+        if wanted_countries and not (
+            wanted_countries <= held if every else wanted_countries & held
+        ):
+            return False
+        if every and wanted_topics and not wanted_topics <= {TOPICS[entry.list]}:
+            return False
+        in_chosen = [entry.list in lists for lists in chosen]
+        if chosen and not (all(in_chosen) if every else any(in_chosen)):
+            return False
+        return target is None or target is bool({TOPICS[entry.list]} & registry.topic.RISKS)
+
     loaded = found.loaded()
     text = q.strip()
     if text and fuzzy:
@@ -314,8 +345,7 @@ def search(
         entry
         for entry in matched
         if filters.accepts(entry)
-        and (chosen is None or entry.list in chosen)
-        and (not wanted_countries or wanted_countries & {c.lower() for c in entry.countries})
+        and in_filters(entry)
         and _schema_is(wanted_schema, comparable_schema(entry))
     ]
     if text:
