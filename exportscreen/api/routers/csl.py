@@ -105,6 +105,15 @@ def search(
     full_address: Text = None,
     offset: Annotated[int, Query(ge=0, le=10_000)] = 0,
     size: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 10,
+    subscription_key: Annotated[
+        str | None,
+        Query(
+            alias="subscription-key",
+            max_length=200,
+            description="The API key, as the CSL API takes it (a header is better: URLs are "
+            "logged); read by the authentication, which also takes the header.",
+        ),
+    ] = None,
 ) -> CslResponse:
     """Search the lists as the CSL API does. ``name`` without ``fuzzy_name`` finds entries with
     every word of the name (any case, accents ignored) in their name or an alias;
