@@ -5,9 +5,10 @@ Every refusal is a 400 naming the parameter, as yente's are."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from fastapi import HTTPException, status
@@ -28,7 +29,7 @@ from exportscreen.api.ftm import (
 from exportscreen.api.state import LoadedLists, Services
 from exportscreen.model import Entry, ListCode
 from exportscreen.screening.features import ALGORITHM, MatcherConfig
-from exportscreen.store import EventKind, StoreError
+from exportscreen.store import EventKind, Store, StoreError
 
 BEST_ALGORITHM = "best"
 
@@ -94,13 +95,23 @@ def changed_since_ids(found: Services, lists: Iterable[ListCode], when: str) -> 
             status.HTTP_400_BAD_REQUEST, f"changed_since: not a date: {when!r} ({error})"
         ) from None
     changed: set[str] = set()
+    loaded = found.lists.loaded
     for code in lists:
-        try:
-            diff = found.store.diff(code, from_=day)
-        except StoreError:
-            continue  # the list was never loaded: nothing in it changed
-        changed.update(c.entry_id for c in (*diff.added, *diff.changed))
+        summary = loaded.lists.get(code.value) if loaded is not None else None
+        if summary is not None:  # a list not loaded has nothing that changed
+            changed |= _changed_in(found.store, code, day, summary.version_id)
     return frozenset(changed)
+
+
+@functools.lru_cache(maxsize=256)
+def _changed_in(store: Store, code: ListCode, day: date, version_id: int) -> frozenset[str]:
+    """Entries of ``code`` added or changed after ``day`` up to the loaded version (diffs of
+    fixed versions never change: kept)."""
+    try:
+        diff = store.diff(code, from_=day, to=version_id)
+    except StoreError:
+        return frozenset()
+    return frozenset(c.entry_id for c in (*diff.added, *diff.changed))
 
 
 def filters_of(
@@ -133,13 +144,20 @@ def filters_of(
 
 def seen(found: Services, loaded: LoadedLists, entry: Entry) -> Seen:
     """The data dates of the versions that first held the entry, last changed it, and hold it
-    now, from the store's history of the entry."""
+    now, from the store's history of the entry (kept per loaded version of its list)."""
+    current = loaded.lists.get(entry.list.value)
+    if current is None:
+        return Seen()
+    return _seen(found.store, entry.id, current.version_id, current.as_of)
+
+
+@functools.lru_cache(maxsize=65536)
+def _seen(store: Store, entry_id: str, version_id: int, as_of: date) -> Seen:
     try:
-        events = found.store.history(entry.id)
+        events = [e for e in store.history(entry_id) if e.version.id <= version_id]
     except StoreError:
         events = []
-    current = loaded.lists.get(entry.list.value)
-    last_seen = wire_date(current.as_of) if current is not None else None
+    last_seen = wire_date(as_of)
     if not events:
         return Seen(last_seen=last_seen)
     changes = [e for e in events if e.kind is not EventKind.REMOVED]
