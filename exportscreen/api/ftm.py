@@ -35,16 +35,6 @@ SCHEMAS: Mapping[EntryType, str] = {
 # Neither a person nor an organisation for sure: the schema of a record whose source gives no
 # type (OpenSanctions maps the CSL's empty type to it as well).
 UNTYPED_SCHEMA = "LegalEntity"
-# The query schema as the screener's party type; a schema not here (LegalEntity, Thing...) says
-# nothing about the type.
-_QUERY_TYPES: Mapping[str, str] = {
-    "Person": "person",
-    "Company": "company",
-    "Organization": "organization",
-    "PublicBody": "organization",
-    "Vessel": "vessel",
-    "Airplane": "aircraft",
-}
 # FtM's topic for what being on each list means (lists.yaml).
 TOPICS: Mapping[ListCode, str] = {code: facts.ftm.topic for code, facts in LISTS.items()}
 # yente's base schema: a query of it is matched against every matchable schema.
@@ -130,7 +120,6 @@ class ParsedExample:
     identifiers: tuple[str, ...]
     country: str | None  # one distinct country, else None (several: none is held against a hit)
     birth_date: str | None  # likewise
-    type: str | None  # the screener's party type
 
     def echo(self) -> dict[str, object]:
         return {"id": self.id, "schema": self.schema.name, "properties": self.properties}
@@ -204,7 +193,6 @@ def parse_example(
         # An FtM territory the screener does not know ("zz", "eu") is held against no hit.
         country=countries[0] if len(countries) == 1 and countries[0] else None,
         birth_date=births[0] if len(births) == 1 else None,
-        type=next((t for s, t in _QUERY_TYPES.items() if schema.is_a(s)), None),
     )
 
 

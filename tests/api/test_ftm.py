@@ -92,7 +92,6 @@ def test_a_query_reads_as_yente_reads_it() -> None:
         "properties": {"imoNumber": ["IMO8898831"], "name": ["7"], "flag": ["pa"]},
     }
     assert parsed.identifiers == ("8898831", "IMO8898831")  # as given, and as FtM cleans it
-    assert parsed.type == "vessel"
     # FtM drops an IMO number whose check digit is wrong; the lists may still print it.
     typo = parse_example("Vessel", {"imoNumber": "9123456"}, None)
     assert typo.properties == {} and typo.identifiers == ("9123456",)

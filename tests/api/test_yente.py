@@ -147,8 +147,8 @@ PATTERNS: list[Pattern] = [
     ),
     (
         "a Person query reaches an untyped record (the CSL gives BIS records no type)",
-        {"q": {"schema": "Person", "properties": {"name": "Muller Prazision GmbH"}}},
-        {"threshold": 0.5}, {}, 200, ["EL-muller"],
+        {"q": {"schema": "Person", "properties": {"name": "Müller Präzision GmbH"}}},
+        {}, {}, 200, ["EL-muller"],
     ),
     (
         "a Company query does not reach a typed person",

@@ -134,7 +134,9 @@ def _screen_example(
             hits = loaded.screener.screen(
                 name,
                 country=example.country,
-                type=example.type,
+                # No party type: the schema filter below leaves out what the source types
+                # otherwise (as yente), and for a record the source gives no type the
+                # screener's type would be a guess held against it.
                 limit=candidates,
                 threshold=cutoff,
                 lists=filters.lists,
