@@ -154,6 +154,12 @@ PATTERNS: list[Pattern] = [
         "a Company query does not reach a typed person",
         {"q": {"schema": "Company", "properties": {"name": "Ivan Petrov"}}}, {}, {}, 200, [],
     ),
+    (
+        "more names than one query screens",
+        {"q": {"schema": "Person", "properties": {"name": [f"Name {i}" for i in range(15)],
+                                                   "alias": [f"Alias {i}" for i in range(6)]}}},
+        {}, {}, 400, None,
+    ),
     ("too many queries", {f"q{i}": PETROV for i in range(101)}, {}, {}, 400, None),
     ("no queries", {}, {}, {}, 400, None),
 ]  # fmt: skip

@@ -82,6 +82,8 @@ MAX_MATCHES = 500
 MAX_BATCH = 100
 MATCH_CANDIDATES = 10  # candidates screened per result asked for, as yente retrieves them
 MAX_MATCH_CANDIDATES = 500
+# Each name of a query is screened: a bound on the work of one query, refused beyond, never cut.
+MAX_NAMES_PER_QUERY = 20
 DEFAULT_PAGE = 10
 MAX_PAGE = 500
 MAX_OFFSET = 9999 - MAX_PAGE
@@ -124,6 +126,12 @@ def _screen_example(
             status.HTTP_400_BAD_REQUEST,
             f"query {key!r} has no name and no identifier to match (its schema's properties "
             "of those types, after FtM's cleaning)",
+        )
+    if len(example.names) > MAX_NAMES_PER_QUERY:
+        raise HTTPException(
+            status.HTTP_400_BAD_REQUEST,
+            f"query {key!r} has {len(example.names)} names; at most {MAX_NAMES_PER_QUERY} are "
+            "screened in one query (split it rather than have names left out)",
         )
     if not filters.lists:
         return []
