@@ -75,6 +75,9 @@ class CslFacts(_Row):
     source: StrictStr = Field(min_length=1)  # the full `source` cell, e.g. "Entity List (EL) - ..."
     other_codes: tuple[StrictStr, ...] = ()  # codes besides the ListCode ("NS-MBS" for MBS)
     ofac_numbered: StrictBool = False  # its entity_number is OFAC's ent_num
+    typed: StrictBool = (
+        True  # its CSL records carry a `type` (BIS and State records leave it empty)
+    )
 
 
 class ListFacts(_Row):
@@ -87,8 +90,17 @@ class ListFacts(_Row):
     published_in: tuple[StrictStr, ...] = Field(min_length=1)  # sources.fetch keys
 
 
+class Collection(_Row):
+    """A yente dataset grouping others (lists' datasets or collections declared before it)."""
+
+    name: StrictStr = Field(pattern=r"^[a-z0-9_]+$")
+    title: StrictStr = Field(min_length=1)
+    children: tuple[StrictStr, ...] = Field(min_length=1)
+
+
 class _ListsFile(_Row):
     lists: tuple[ListFacts, ...]
+    collections: tuple[Collection, ...] = ()
 
 
 class ListsFileError(ValueError):
@@ -118,6 +130,14 @@ def _row_label(data: Any, index: int) -> str:
 
 def parse_lists(text: str) -> Mapping[ListCode, ListFacts]:
     """The facts of every list from the YAML text of a lists file, or a ListsFileError."""
+    return parse_lists_file(text)[0]
+
+
+def parse_lists_file(
+    text: str,
+) -> tuple[Mapping[ListCode, ListFacts], tuple[Collection, ...], Mapping[str, frozenset[ListCode]]]:
+    """The lists, the collections as declared, and the lists each collection reaches (by
+    name), or a ListsFileError."""
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as error:
@@ -145,15 +165,48 @@ def parse_lists(text: str) -> Mapping[ListCode, ListFacts]:
     if len(set(datasets)) != len(datasets):
         raise ListsFileError(None, "ftm.dataset", "two lists share a dataset name")
     # Keep ListCode order, whatever the file's order: displays iterate these tables.
-    return {code: table[code] for code in ListCode}
+    ordered = {code: table[code] for code in ListCode}
+    return ordered, document.collections, _collections(document.collections, ordered)
 
 
-def _load() -> Mapping[ListCode, ListFacts]:
+def _collections(
+    declared: tuple[Collection, ...], lists: Mapping[ListCode, ListFacts]
+) -> dict[str, frozenset[ListCode]]:
+    """Each collection's lists. A child must be a list's dataset or a collection declared
+    above; a name may not be both; ``default`` must reach every list (yente's default scope:
+    a list left out of it would never be screened by a client that names no dataset)."""
+    members: dict[str, frozenset[ListCode]] = {
+        facts.ftm.dataset: frozenset({code}) for code, facts in lists.items()
+    }
+    for index, collection in enumerate(declared):
+        row = f"collections {index + 1} ({collection.name})"
+        if collection.name in members:
+            raise ListsFileError(row, "name", "already the name of a dataset or collection")
+        reached: set[ListCode] = set()
+        for child in collection.children:
+            if child not in members:
+                raise ListsFileError(
+                    row, "children", f"{child!r} is no list dataset or earlier collection"
+                )
+            reached |= members[child]
+        members[collection.name] = frozenset(reached)
+    if members.get("default") != frozenset(lists):
+        raise ListsFileError(None, "collections", "a 'default' collection must reach every list")
+    return {c.name: members[c.name] for c in declared}
+
+
+def _load() -> tuple[
+    Mapping[ListCode, ListFacts], tuple[Collection, ...], Mapping[str, frozenset[ListCode]]
+]:
     text = resources.files("exportscreen").joinpath(LISTS_FILE).read_text(encoding="utf-8")
-    return parse_lists(text)
+    return parse_lists_file(text)
 
 
-LISTS: Mapping[ListCode, ListFacts] = _load()
+LISTS, DECLARED_COLLECTIONS, COLLECTIONS = _load()
+COLLECTION_TITLES: Mapping[str, str] = {c.name: c.title for c in DECLARED_COLLECTIONS}
+COLLECTION_CHILDREN: Mapping[str, tuple[str, ...]] = {
+    c.name: c.children for c in DECLARED_COLLECTIONS
+}
 
 # Views kept under the names the rest of the code has always used.
 LIST_NAMES: Mapping[ListCode, str] = {code: facts.name for code, facts in LISTS.items()}

@@ -128,3 +128,30 @@ def test_each_publication_carries_the_lists_the_file_says() -> None:
     assert set(by_key["csl"]) == set(ListCode)
     assert ListCode.SDN not in by_key["ofac-cons"] and ListCode.SSI in by_key["ofac-cons"]
     assert lists_published_in("no-such-source") == ()
+
+
+def test_collections_reach_their_lists_through_their_children() -> None:
+    from exportscreen.lists import COLLECTIONS
+
+    ofac_cons = {"SSI", "FSE", "CAP", "CMIC", "MBS", "PLC"}
+    assert COLLECTIONS["us_ofac_cons"] == {ListCode(code) for code in ofac_cons}
+    assert COLLECTIONS["us_trade_csl"] == COLLECTIONS["default"] == frozenset(ListCode)
+    assert LISTS[ListCode.SDN].ftm.dataset == "us_ofac_sdn"  # OpenSanctions' own names
+    assert LISTS[ListCode.DPL].ftm.dataset == "us_bis_denied"
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "fragment"),
+    [
+        (lambda c: c[0]["children"].append("us_nowhere"), "children", "'us_nowhere'"),
+        (lambda c: c[0].update(name="us_ofac_sdn"), "name", "already the name"),
+        (lambda c: c[-1].update(children=["us_ofac_cons"]), "collections", "every list"),
+        (lambda c: c[0].update(extra=1), "collections.0.extra", "Extra inputs"),
+    ],
+)
+def test_a_bad_collection_is_refused(change: Any, field: str, fragment: str) -> None:
+    data = _shipped()
+    change(data["collections"])
+    error = _refusal(data)
+    assert error.field == field
+    assert fragment in error.message

@@ -63,9 +63,9 @@ the Consolidated Screening List), every version kept, every answer explained and
 * `/v1/...`: the native API (screen, batch, determine, lists, entries, register, alerts, audit).
 * `/consolidated_screening_list/v1/search`: the trade.gov CSL API's search, same parameters and
   response, plus the alias that matched.
-* `/match/{dataset}`: yente's matching API.
+* `/match/{dataset}`, `/search/{dataset}`, `/entities/{id}`, `/algorithms`, `/catalog`: yente's API.
 
-Authenticate with `Authorization: Bearer <key>` (or `X-API-Key`, or the CSL's
+Authenticate with `Authorization: Bearer <key>` or `ApiKey <key>` (or `X-API-Key`, or the CSL's
 `subscription-key`). Roles: viewer (search, screen), analyst (decide alerts), admin (audit).
 """
 

@@ -44,23 +44,28 @@ __all__ = [
 
 CSRF_FIELD = "csrf_token"
 _CSRF_SESSION_KEY = "csrf"
+# Authorization schemes that carry an API key: Bearer, and yente-client's ApiKey.
+_KEY_SCHEMES = frozenset({"bearer", "apikey"})
 
 
 # --- request dependencies -------------------------------------------------------------------------
 
 
 def presented_key(request: Request) -> str | None:
-    """The key from ``Authorization: Bearer <key>``, ``X-API-Key``, or ``subscription-key`` (the
-    header trade.gov's CSL API takes, so that its clients need only a new base URL)."""
+    """The key from ``Authorization: Bearer <key>`` or ``Authorization: ApiKey <key>`` (the form
+    yente's and OpenSanctions' clients send), ``X-API-Key``, or ``subscription-key``, the header or
+    query parameter trade.gov's CSL API takes, so that the clients of both need only a new base
+    URL. A key in the URL ends up in proxy logs: clients should prefer a header."""
     header = request.headers.get("authorization", "")
     scheme, _, value = header.partition(" ")
-    if scheme.lower() == "bearer" and value.strip():
+    if scheme.lower() in _KEY_SCHEMES and value.strip():
         return value.strip()
     for name in ("x-api-key", "subscription-key"):
         key = request.headers.get(name, "").strip()
         if key:
             return key
-    return None
+    in_url = request.query_params.get("subscription-key", "").strip()
+    return in_url or None
 
 
 def require(role: Role) -> Callable[[Request], Awaitable[Principal]]:
@@ -78,7 +83,8 @@ def require(role: Role) -> Callable[[Request], Awaitable[Principal]]:
         if principal is None:
             raise HTTPException(
                 status.HTTP_401_UNAUTHORIZED,
-                "a valid API key is required (Authorization: Bearer <key> or X-API-Key)",
+                "a valid API key is required "
+                "(Authorization: Bearer <key> or ApiKey <key>, or X-API-Key)",
                 headers={"WWW-Authenticate": "Bearer"},
             )
         if principal.role < role:

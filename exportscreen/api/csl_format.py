@@ -27,6 +27,9 @@ CSL_TYPES: dict[EntryType, str | None] = {
     EntryType.ADDRESS_ONLY: None,
 }
 _WORD = re.compile(r"[a-z0-9]+")
+# trade.gov's own record id (`_id`) on BIS and State records: a hex digest (40 digits in the 2022
+# file, 32 or 56 in 2025's); OFAC records carry the entity number instead.
+_CSL_RECORD_ID = re.compile(r"^[0-9a-f]{32,64}$")
 _ISSUED = re.compile(r"issued ([^;]+)")
 _EXPIRES = re.compile(r"expires ([^;]+)")
 
@@ -47,6 +50,25 @@ def csl_type(text: str) -> EntryType:
         if name is not None and name.lower() == wanted:
             return entry_type
     raise ValueError(f"unknown type {text!r}; one of Entity, Individual, Vessel, Aircraft")
+
+
+def shown_type(entry: Entry) -> str | None:
+    """The entry's type as the CSL shows it: none for lists whose records carry no type (BIS and
+    State lists, lists.yaml ``csl.typed``), even where exportscreen inferred one for matching."""
+    return CSL_TYPES[entry.type] if LISTS[entry.list].csl.typed else None
+
+
+def is_csl_record_id(text: str) -> bool:
+    return _CSL_RECORD_ID.match(text) is not None
+
+
+def record_id(entry: Entry) -> str:
+    """The result's ``id`` as the CSL API gives it: trade.gov's ``_id`` (a hex digest) when the
+    entry was read from a CSL file that carried one, else exportscreen's id (``SDN-<ent_num>``
+    for OFAC lists, as the CSL writes them too)."""
+    if is_csl_record_id(entry.source_id):
+        return entry.source_id
+    return entry.id
 
 
 def _address(address: Address) -> dict[str, str | None]:
@@ -85,10 +107,10 @@ def csl_record(entry: Entry) -> dict[str, Any]:
         )
     number = entry.id.split("-", 1)[1] if entry.list in OFAC_NUMBERED else None
     return {
-        "id": entry.id,
+        "id": record_id(entry),
         "source": CSL_SOURCE_NAMES[entry.list],
         "entity_number": number,
-        "type": CSL_TYPES[entry.type],
+        "type": shown_type(entry),
         "programs": list(entry.programs),
         "name": entry.name,
         "title": entry.title or None,
@@ -160,7 +182,8 @@ class CslFilter:
     def accepts(self, entry: Entry) -> bool:
         if self.sources and entry.list not in self.sources:
             return False
-        if self.types and entry.type not in self.types:
+        # `types` filters on the type the CSL shows: a BIS or State record has none.
+        if self.types and (shown_type(entry) is None or entry.type not in self.types):
             return False
         if self.countries:
             held = set(entry.countries) | {a.country for a in entry.addresses}

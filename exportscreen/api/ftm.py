@@ -1,20 +1,29 @@
-"""List entries as FollowTheMoney entities, and yente queries as screening arguments.
+"""List entries as FollowTheMoney entities, yente's datasets, and yente queries read the way yente
+reads them.
 
 Entities are built with the ``followthemoney`` package's model, so schemas and property names are
-FtM's own (``name``, ``alias``, ``country`` in lower case...); yente's /match clients read their
-schema, caption and multi-valued properties.
+FtM's own (``name``, ``alias``, ``country`` in lower case...). A query (an entity given by
+example) is read with FtM too, as yente's ``Entity.from_example`` does: the schema must be one FtM
+marks matchable (or ``Thing``), unknown properties are left out, values are cleaned by their
+property's type with fuzzy cleaning ("Russia" becomes ``ru``), and names are built from name
+parts when no name is given. The cleaned query is what the response echoes.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
 
-from followthemoney import EntityProxy
+from followthemoney import EntityProxy, Schema
 from followthemoney import model as ftm_model
+from followthemoney.helpers import combine_names
 from followthemoney.types import registry
 
-from exportscreen.lists import LISTS
+from exportscreen.api.csl_format import is_csl_record_id
+from exportscreen.lists import COLLECTION_TITLES, COLLECTIONS, LISTS
 from exportscreen.model import Entry, EntryType, ListCode
+from exportscreen.text.countries import country_code
 
 SCHEMAS: Mapping[EntryType, str] = {
     EntryType.ENTITY: "Organization",
@@ -23,35 +32,15 @@ SCHEMAS: Mapping[EntryType, str] = {
     EntryType.AIRCRAFT: "Airplane",
     EntryType.ADDRESS_ONLY: "LegalEntity",
 }
-# The query schema as the screener's party type; LegalEntity says nothing about the type.
-QUERY_TYPES: Mapping[str, str | None] = {
-    "Person": "person",
-    "Company": "company",
-    "Organization": "organization",
-    "LegalEntity": None,
-    "Vessel": "vessel",
-    "Airplane": "aircraft",
-}
+# Neither a person nor an organisation for sure: the schema of a record whose source gives no
+# type (OpenSanctions maps the CSL's empty type to it as well).
+UNTYPED_SCHEMA = "LegalEntity"
 # FtM's topic for what being on each list means (lists.yaml).
 TOPICS: Mapping[ListCode, str] = {code: facts.ftm.topic for code, facts in LISTS.items()}
-# Query properties that carry identifiers (matched exactly against the entries' identifiers).
-IDENTIFIER_PROPERTIES = frozenset(
-    {
-        "idNumber",
-        "registrationNumber",
-        "taxNumber",
-        "passportNumber",
-        "imoNumber",
-        "mmsi",
-        "leiCode",
-        "innCode",
-        "ogrnCode",
-        "swiftBic",
-        "vatCode",
-        "icaoCode",
-        "serialNumber",
-    }
-)
+# yente's base schema: a query of it is matched against every matchable schema.
+BASE_SCHEMA = "Thing"
+# Identifier properties that name a programme, not the party: never matched as identifiers.
+_NOT_PARTY_IDENTIFIERS = frozenset({"programId"})
 ALL_DATASET = "default"
 
 
@@ -60,15 +49,15 @@ def dataset_name(code: ListCode) -> str:
     return LISTS[code].ftm.dataset
 
 
-DATASETS: Mapping[str, frozenset[ListCode] | None] = {
-    ALL_DATASET: None,
-    "all": None,
+# Every dataset a client may name, with the lists it holds: one per list, and the collections.
+DATASETS: Mapping[str, frozenset[ListCode]] = {
     **{dataset_name(code): frozenset({code}) for code in ListCode},
+    **COLLECTIONS,
 }
-
-
-# Facts only a person has in FtM (LegalEntity, Organization, Vessel and Airplane lack them).
-_PERSON_PROPERTIES = ("birthDate", "birthPlace", "nationality", "citizenship", "title")
+DATASET_TITLES: Mapping[str, str] = {
+    **{dataset_name(code): facts.name for code, facts in LISTS.items()},
+    **COLLECTION_TITLES,
+}
 
 
 def _check_topics() -> None:
@@ -81,6 +70,151 @@ def _check_topics() -> None:
 _check_topics()
 
 
+class QueryError(ValueError):
+    """A query or parameter yente would refuse with 400; the message names what is wrong."""
+
+
+def lists_of(names: Sequence[str], parameter: str) -> frozenset[ListCode]:
+    """The lists the named datasets hold (collections expanded). An unknown name is refused
+    rather than ignored: a typo in a dataset filter would otherwise screen against nothing."""
+    found: set[ListCode] = set()
+    for name in names:
+        if name not in DATASETS:
+            raise QueryError(f"{parameter}: no dataset {name!r}; one of {', '.join(DATASETS)}")
+        found |= DATASETS[name]
+    return frozenset(found)
+
+
+def known_schema(name: str, parameter: str) -> Schema:
+    schema = ftm_model.get(name)
+    if schema is None:
+        raise QueryError(f"{parameter}: unknown schema {name!r}")
+    return schema
+
+
+def known_topics(names: Sequence[str]) -> frozenset[str]:
+    unknown = [t for t in names if t not in registry.topic.names]
+    if unknown:
+        raise QueryError(f"topics: FtM knows no topic {', '.join(map(repr, unknown))}")
+    return frozenset(names)
+
+
+def schema_accepts(query_schema: Schema, entity_schema: str) -> bool:
+    """Whether a result of ``entity_schema`` may answer a query of ``query_schema``: one of the
+    schemata FtM says it can be matched with, or any descendant for a non-matchable schema
+    (Thing), as yente's candidate filter does."""
+    wanted = set(query_schema.matchable_schemata)
+    if not query_schema.matchable:
+        wanted |= set(query_schema.descendants)
+    return entity_schema in {s.name for s in wanted}
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedExample:
+    """A query entity as FtM cleaned it, with what the screener takes from it."""
+
+    id: str | None
+    schema: Schema
+    properties: dict[str, list[str]]  # the cleaned properties, as the response echoes them
+    names: tuple[str, ...]
+    identifiers: tuple[str, ...]
+    country: str | None  # one distinct country, else None (several: none is held against a hit)
+    birth_date: str | None  # likewise
+
+    def echo(self) -> dict[str, object]:
+        return {"id": self.id, "schema": self.schema.name, "properties": self.properties}
+
+
+def _text(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # 1965.0 is the year 1965
+    return str(value).strip() or None
+
+
+def _iso_country(value: str) -> str:
+    """FtM's country code as the screener's ISO code: a subdivision ("ua-cri", "gb-sct") as its
+    country; "" when there is none ("zz", "eu", "suhh")."""
+    return country_code(value) or country_code(value.split("-")[0])
+
+
+def parse_example(
+    schema_name: str, properties: Mapping[str, object], query_id: str | None
+) -> ParsedExample:
+    """A query entity read as yente reads it (see the module docstring); QueryError for a schema
+    that is unknown or cannot be matched."""
+    schema = ftm_model.get(schema_name)
+    if schema is None:
+        raise QueryError(f"Unknown schema: {schema_name!r}")
+    if schema.name != BASE_SCHEMA and not schema.matchable:
+        raise QueryError(f"Non-matchable schema for query: {schema.name}")
+    proxy = ftm_model.make_entity(schema)
+    # Identifiers as given too: FtM's cleaning writes an IMO number as "IMO9123456", the lists
+    # as "9123456"; either form must find the listed party.
+    given_identifiers: list[str] = []
+    for prop_name, values in properties.items():
+        prop = schema.get(prop_name)
+        if prop is None:
+            continue  # yente leaves out properties the schema lacks
+        items = values if isinstance(values, list) else [values]
+        for item in items:
+            text = _text(item)
+            if text is None:
+                continue
+            proxy.unsafe_add(prop, text, cleaned=False, fuzzy=True)
+            if prop.type == registry.identifier and prop.name not in _NOT_PARTY_IDENTIFIERS:
+                given_identifiers.append(text)
+    if not proxy.get_type_values(registry.name, matchable=True):
+        combine_names(proxy)
+    # Countries that values imply (an IBAN's, a phone number's), added as yente adds them.
+    held = set(proxy.get_type_values(registry.country))
+    if "country" in schema.properties:
+        for prop, value in list(proxy.itervalues()):
+            hint = prop.type.country_hint(value)
+            if hint is not None and hint not in held:
+                proxy.add("country", hint, cleaned=True)
+                held.add(hint)
+    names = tuple(proxy.get_type_values(registry.name, matchable=True))
+    cleaned_identifiers = [
+        value
+        for prop, value in proxy.itervalues()
+        if prop.type == registry.identifier and prop.name not in _NOT_PARTY_IDENTIFIERS
+    ]
+    identifiers = tuple(dict.fromkeys([*given_identifiers, *cleaned_identifiers]))
+    countries = sorted({_iso_country(c) for c in proxy.get_type_values(registry.country)})
+    births = sorted(set(proxy.get("birthDate", quiet=True)))
+    return ParsedExample(
+        id=query_id,
+        schema=schema,
+        properties={prop: list(values) for prop, values in proxy.properties.items()},
+        names=names,
+        identifiers=identifiers,
+        # An FtM territory the screener does not know ("zz", "eu") is held against no hit.
+        country=countries[0] if len(countries) == 1 and countries[0] else None,
+        birth_date=births[0] if len(births) == 1 else None,
+    )
+
+
+def entity_schema(entry: Entry) -> str:
+    """The schema an entry is shown with. A record of a list whose source gives no type (BIS and
+    State lists, lists.yaml ``csl.typed``) that exportscreen took for an organisation is a
+    LegalEntity: nothing says it is not a person. One inferred to be a person (DPL names) stays
+    a Person, so that its dates of birth are shown."""
+    if not LISTS[entry.list].csl.typed and entry.type is EntryType.ENTITY:
+        return UNTYPED_SCHEMA
+    return SCHEMAS[entry.type]
+
+
+def comparable_schema(entry: Entry) -> str:
+    """The schema a query is compared with: for an untyped record, LegalEntity whatever was
+    inferred, so that neither a Person nor a Company query leaves it out on a guess (a false
+    clear); the screener's type qualifier still weighs the guess."""
+    if not LISTS[entry.list].csl.typed and entry.type in (EntryType.ENTITY, EntryType.INDIVIDUAL):
+        return UNTYPED_SCHEMA
+    return SCHEMAS[entry.type]
+
+
 def entity(entry: Entry) -> EntityProxy:
     """The entry as a FollowTheMoney entity of its schema.
 
@@ -88,7 +222,7 @@ def entity(entry: Entry) -> EntityProxy:
     added as the list prints them (``cleaned=True``): FtM's type cleaning would drop dates such as
     "circa 1960" or "1960 to 1962", and an analyst must see what the list says.
     """
-    proxy = ftm_model.make_entity(SCHEMAS[entry.type])
+    proxy = ftm_model.make_entity(entity_schema(entry))
     proxy.id = entry.id
     values: dict[str, Sequence[str]] = {
         "name": [entry.name],
@@ -120,5 +254,45 @@ def entity(entry: Entry) -> EntityProxy:
 
 
 def entity_properties(entry: Entry) -> dict[str, list[str]]:
-    """The entity's FtM properties, as yente's /match results show them."""
+    """The entity's FtM properties, as yente's results show them."""
     return {prop: list(items) for prop, items in entity(entry).properties.items()}
+
+
+def referents(entry: Entry) -> list[str]:
+    """Other ids of the same record: the CSL's own ``_id`` when the entry came from the CSL, so
+    that a client holding that id (to exclude a reviewed false positive) is understood."""
+    source_id = entry.source_id
+    if is_csl_record_id(source_id) and source_id != entry.id:
+        return [source_id]
+    return []
+
+
+@dataclass(frozen=True, slots=True)
+class Seen:
+    """When the store first held an entry, last held it, and last saw it change: the data dates
+    of those list versions, in yente's wire format (ISO seconds, no time zone)."""
+
+    first_seen: str | None = None
+    last_seen: str | None = None
+    last_change: str | None = None
+
+
+def wire_date(day: date) -> str:
+    return f"{day.isoformat()}T00:00:00"
+
+
+def entity_response(entry: Entry, seen: Seen) -> dict[str, object]:
+    """The keys of yente's EntityResponse for one entry."""
+    topics = {TOPICS[entry.list]}
+    return {
+        "id": entry.id,
+        "caption": entry.name,
+        "schema": entity_schema(entry),
+        "properties": entity_properties(entry),
+        "datasets": [dataset_name(entry.list)],
+        "referents": referents(entry),
+        "target": bool(topics & registry.topic.RISKS),
+        "first_seen": seen.first_seen,
+        "last_seen": seen.last_seen,
+        "last_change": seen.last_change,
+    }

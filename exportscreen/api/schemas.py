@@ -546,6 +546,7 @@ class Readiness(BaseModel):
         json_schema_extra={
             "examples": [
                 {
+                    "status": "ok",
                     "ready": True,
                     "index_entries": 3409,
                     "reload_error": None,
@@ -565,6 +566,7 @@ class Readiness(BaseModel):
             ]
         }
     )
+    status: str = Field(description='"ok" when ready, as yente\'s /readyz; else "not ready"')
     ready: bool
     index_entries: int
     reload_error: str | None

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, StringConstraints
 
 from exportscreen.api.config import MAX_NAME_LENGTH
 
@@ -66,6 +66,13 @@ class CslResult(BaseModel):
     )
 
 
+class CslSourceCount(BaseModel):
+    """One facet of the response's ``sources``: how many results come from a source."""
+
+    value: str
+    count: int
+
+
 class CslSource(BaseModel):
     source: str
     source_last_updated: str
@@ -79,6 +86,10 @@ class CslResponse(BaseModel):
                 {
                     "total": 1,
                     "sources": [
+                        {"value": "Entity List (EL) - Bureau of Industry and Security", "count": 1}
+                    ],
+                    "search_performed_at": "2026-07-10T08:00:00+00:00",
+                    "sources_used": [
                         {
                             "source": "Entity List (EL) - Bureau of Industry and Security",
                             "source_last_updated": "2026-07-09",
@@ -87,10 +98,10 @@ class CslResponse(BaseModel):
                     ],
                     "results": [
                         {
-                            "id": "EL-37079698bd50",
+                            "id": "8a7be9c5d7c41e0b7d3a2a0c5f5f3c2b1d9e8f70",
                             "source": "Entity List (EL) - Bureau of Industry and Security",
                             "entity_number": None,
-                            "type": "Entity",
+                            "type": None,
                             "programs": [],
                             "name": "Inspur Taiwan",
                             "title": None,
@@ -133,27 +144,39 @@ class CslResponse(BaseModel):
         }
     )
     total: int
-    sources: list[CslSource]
+    sources: list[CslSourceCount] = Field(
+        description="How many results come from each source (facet counts, as the CSL API)."
+    )
     results: list[CslResult]
+    search_performed_at: str
+    sources_used: list[CslSource] = Field(
+        description="Each source searched: its data date and when it was imported."
+    )
 
 
-# --- yente ----------------------------------------------------------------------------------------
+# --- yente ---------------------------------------------------------------------------------------
+# Shapes of yente's yente/data/common.py, so that its clients (yente-client) read our answers.
 
-FtmSchema = Literal["Person", "Company", "Organization", "LegalEntity", "Vessel", "Airplane"]
-PropertyValue = Annotated[str, StringConstraints(max_length=MAX_NAME_LENGTH)]
+ScalarValue = (
+    Annotated[str, StringConstraints(max_length=MAX_NAME_LENGTH)] | StrictInt | StrictFloat
+)
+# A property is a value or a list of values, numbers included ("birthDate": [1965]), as in yente.
+PropertyValues = ScalarValue | Annotated[list[ScalarValue | None], Field(max_length=20)]
 
 
-class MatchQuery(BaseModel):
+class EntityExample(BaseModel):
+    """A query: an FtM entity given by example. Any FtM schema is taken here; the router refuses
+    (400) one that is unknown or not matchable, as yente does."""
+
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    schema_: FtmSchema = Field(alias="schema")
+    id: Annotated[str, StringConstraints(max_length=200)] | None = None
+    schema_: Annotated[str, StringConstraints(max_length=60)] = Field(alias="schema")
     properties: dict[
-        Annotated[str, StringConstraints(min_length=1, max_length=60)],
-        Annotated[list[PropertyValue], Field(max_length=20)],
+        Annotated[str, StringConstraints(min_length=1, max_length=60)], PropertyValues
     ] = Field(max_length=30)
 
 
 class MatchRequest(BaseModel):
-    # yente's "weights" and "config" tune its own algorithms; they are accepted and ignored.
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
@@ -166,34 +189,83 @@ class MatchRequest(BaseModel):
                         },
                         "q2": {
                             "schema": "Person",
-                            "properties": {"name": ["Ivan Petrov"], "birthDate": ["1961"]},
+                            "properties": {"name": "Ivan Petrov", "birthDate": [1961]},
                         },
-                    }
+                    },
+                    "weights": {"country_mismatch": 0.05},
                 }
             ]
         },
     )
-    queries: dict[Annotated[str, StringConstraints(min_length=1, max_length=100)], MatchQuery] = (
-        Field(min_length=1, max_length=100)
-    )
-    weights: dict[str, float] | None = None
-    config: dict[str, Any] | None = None
+    queries: dict[Annotated[str, StringConstraints(min_length=1, max_length=100)], EntityExample]
+    # The matcher's feature weights (GET /algorithms: each feature's bounds); yente's `config`
+    # takes the same names here, since exportscreen's features are its only parameters.
+    weights: dict[str, StrictInt | StrictFloat] = Field(default_factory=dict)
+    config: dict[str, StrictInt | StrictFloat] = Field(default_factory=dict)
 
 
 class Feature(BaseModel):
     score: float
-    detail: str
+    detail: str | None = None
     query: str | None = None
     candidate: str | None = None
+    weight: float | None = None
 
 
-class MatchResult(BaseModel):
-    model_config = ConfigDict(populate_by_name=True)
+_ENTITY_EXAMPLE: dict[str, Any] = {
+    "id": "SDN-35096",
+    "caption": "PUTIN, Vladimir Vladimirovich",
+    "schema": "Person",
+    "properties": {
+        "name": ["PUTIN, Vladimir Vladimirovich"],
+        "alias": ["PUTIN, Vladimir"],
+        "birthDate": ["1952-10-07"],
+        "country": ["ru"],
+        "topics": ["sanction"],
+    },
+    "datasets": ["us_ofac_sdn"],
+    "referents": [],
+    "target": True,
+    "first_seen": "2022-04-21T00:00:00",
+    "last_seen": "2022-05-16T00:00:00",
+    "last_change": "2022-04-21T00:00:00",
+}
+_MATCH_EXAMPLE: dict[str, Any] = {
+    **_ENTITY_EXAMPLE,
+    "score": 1.0,
+    "match": True,
+    "explanations": {
+        "name": {
+            "score": 1.0,
+            "detail": "vladimir=vladimir (exact), putin=putin (exact)",
+            "query": "Vladimir Putin",
+            "candidate": "PUTIN, Vladimir",
+        }
+    },
+}
+
+
+class EntityResponse(BaseModel):
+    """An entity as yente returns it (id, caption, schema, properties, datasets, referents,
+    target, first_seen, last_seen, last_change)."""
+
+    model_config = ConfigDict(
+        populate_by_name=True, json_schema_extra={"examples": [_ENTITY_EXAMPLE]}
+    )
     id: str
     caption: str
     schema_: str = Field(alias="schema")
     properties: dict[str, list[str]]
     datasets: list[str]
+    referents: list[str]
+    target: bool
+    first_seen: str | None
+    last_seen: str | None
+    last_change: str | None
+
+
+class MatchResult(EntityResponse):
+    model_config = ConfigDict(json_schema_extra={"examples": [_MATCH_EXAMPLE]})
     score: float
     match: bool
     explanations: dict[str, Feature]
@@ -204,11 +276,18 @@ class Total(BaseModel):
     relation: Literal["eq", "gte"]
 
 
+class QueryEcho(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+    id: str | None
+    schema_: str = Field(alias="schema")
+    properties: dict[str, list[str]]
+
+
 class QueryResponse(BaseModel):
     status: int
     results: list[MatchResult]
     total: Total
-    query: dict[str, Any]
+    query: QueryEcho
 
 
 class MatchResponse(BaseModel):
@@ -219,29 +298,12 @@ class MatchResponse(BaseModel):
                     "responses": {
                         "q1": {
                             "status": 200,
-                            "results": [
-                                {
-                                    "id": "EL-37079698bd50",
-                                    "caption": "Inspur Taiwan",
-                                    "schema": "Organization",
-                                    "properties": {"name": ["Inspur Taiwan"], "country": ["tw"]},
-                                    "datasets": ["us_bis_el"],
-                                    "score": 1.0,
-                                    "match": True,
-                                    "explanations": {
-                                        "name": {
-                                            "score": 1.0,
-                                            "detail": "matched inspur=inspur, taiwan=taiwan",
-                                            "query": "Inspur Taiwan",
-                                            "candidate": "Inspur Taiwan",
-                                        }
-                                    },
-                                }
-                            ],
+                            "results": [_MATCH_EXAMPLE],
                             "total": {"value": 1, "relation": "eq"},
                             "query": {
-                                "schema": "Company",
-                                "properties": {"name": ["Inspur Taiwan"], "country": ["tw"]},
+                                "id": None,
+                                "schema": "Person",
+                                "properties": {"name": ["Vladimir Putin"], "country": ["ru"]},
                             },
                         }
                     },
@@ -252,3 +314,143 @@ class MatchResponse(BaseModel):
     )
     responses: dict[str, QueryResponse]
     limit: int
+
+
+class SearchFacetItem(BaseModel):
+    name: str
+    label: str
+    count: int
+
+
+class SearchFacet(BaseModel):
+    label: str
+    values: list[SearchFacetItem]
+
+
+class SearchResponse(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "results": [_ENTITY_EXAMPLE],
+                    "facets": {
+                        "countries": {
+                            "label": "Countries",
+                            "values": [{"name": "ru", "label": "Russia", "count": 1}],
+                        }
+                    },
+                    "total": {"value": 1, "relation": "eq"},
+                    "limit": 10,
+                    "offset": 0,
+                }
+            ]
+        }
+    )
+    results: list[EntityResponse]
+    facets: dict[str, SearchFacet]
+    total: Total
+    limit: int
+    offset: int
+
+
+class AdjacentResults(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"results": [], "total": {"value": 0, "relation": "eq"}, "limit": 10, "offset": 0}
+            ]
+        }
+    )
+    results: list[EntityResponse]
+    total: Total
+    limit: int
+    offset: int
+
+
+class AdjacentResponse(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"entity": _ENTITY_EXAMPLE, "adjacent": {}}]}
+    )
+    entity: EntityResponse
+    adjacent: dict[str, AdjacentResults]
+
+
+class AlgorithmDescription(BaseModel):
+    name: str
+    description: str
+    features: dict[str, Any]
+    docs: dict[str, Any]
+
+
+class AlgorithmsResponse(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "algorithms": [
+                        {
+                            "name": "exportscreen-match/2",
+                            "description": "IDF-weighted token alignment, then the qualifiers.",
+                            "features": {
+                                "country_mismatch": {
+                                    "description": "The query's country is none of ...",
+                                    "coefficient": 0.1,
+                                }
+                            },
+                            "docs": {"config": {"country_mismatch": {"bounds": [0.0, 0.2]}}},
+                        }
+                    ],
+                    "default": "best",
+                    "best": "exportscreen-match/2",
+                }
+            ]
+        }
+    )
+    algorithms: list[AlgorithmDescription]
+    default: str
+    best: str
+
+
+class CatalogDataset(BaseModel):
+    name: str
+    title: str
+    summary: str | None = None
+    publisher: dict[str, Any] | None = None
+    version: str | None = None
+    updated_at: str | None = None
+    entity_count: int | None = None
+    load: bool
+    index_version: str | None = None
+    index_current: bool
+    children: list[str]
+
+
+class CatalogResponse(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "datasets": [
+                        {
+                            "name": "us_ofac_sdn",
+                            "title": "Specially Designated Nationals (OFAC)",
+                            "version": "20220516",
+                            "updated_at": "2022-05-16",
+                            "entity_count": 10026,
+                            "load": True,
+                            "index_version": "20220516",
+                            "index_current": True,
+                            "children": [],
+                        }
+                    ],
+                    "current": ["us_ofac_sdn"],
+                    "outdated": [],
+                    "index_stale": False,
+                }
+            ]
+        }
+    )
+    datasets: list[CatalogDataset]
+    current: list[str]
+    outdated: list[str]
+    index_stale: bool

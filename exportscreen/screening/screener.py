@@ -30,9 +30,15 @@ from exportscreen.matching.index import (
 )
 from exportscreen.matching.normalize import MAX_NAME_CHARS, Script
 from exportscreen.matching.score import NameScore, QueryToken, prepare, score_name
-from exportscreen.model import Entry, EntryType, Explanation, Hit, ListCode
+from exportscreen.model import Entry, EntryType, Explanation, Hit, ListCode, MatchKind, TokenMatch
 from exportscreen.screening.features import ALGORITHM as ALGORITHM  # screener.ALGORITHM, as before
-from exportscreen.screening.features import DEFAULT_CONFIG, MatcherConfig, QueryFacts, qualify
+from exportscreen.screening.features import (
+    DEFAULT_CONFIG,
+    IdentifierMatch,
+    MatcherConfig,
+    QueryFacts,
+    qualify,
+)
 from exportscreen.text.countries import country_code
 
 # Candidates from the index that are aligned and scored in full, best first.
@@ -258,6 +264,34 @@ class Screener:
                 hits.append(hit)
         hits.sort(key=lambda h: (-h.score, h.entry.list.value, h.entry.id))
         return hits[:limit]
+
+    def screen_identifiers(
+        self,
+        identifiers: Iterable[str],
+        *,
+        lists: Collection[ListCode | str] | None = None,
+        config: MatcherConfig | None = None,
+    ) -> list[Hit]:
+        """Listed parties holding one of ``identifiers`` (compared without spaces, punctuation or
+        case), for a query that gives no name: each scores the identifier feature's weight
+        (``IdentifierMatch``), as an equal identifier does in ``screen``."""
+        weight = (config or DEFAULT_CONFIG).weight(IdentifierMatch.name)
+        allowed = None if lists is None else {ListCode(code) for code in lists}
+        index = self._match_index
+        found: dict[int, str] = {}
+        for value in identifiers:
+            for position in index.identifiers.get(normalise_identifier(value)).tolist():
+                found.setdefault(position, value)
+        hits = []
+        for position, value in found.items():
+            entry = index.entries[position]
+            if allowed is not None and entry.list not in allowed:
+                continue
+            token = TokenMatch(value, value, MatchKind.EXACT, 1.0, 1.0, "identifier match")
+            summary = f"identifier {value} equals one of the listed party's ({weight:.2f})"
+            hits.append(Hit(entry, weight, entry.name, Explanation((token,), summary=summary)))
+        hits.sort(key=lambda h: (h.entry.list.value, h.entry.id))
+        return hits
 
     def _qualify(
         self,

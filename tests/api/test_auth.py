@@ -100,3 +100,31 @@ def test_a_key_is_cached_for_its_lifetime_and_a_bad_one_never(store: Store, keys
     assert authenticator("esk_not-a-key") is None
     assert authenticator.cached("esk_not-a-key") is None
     assert KeyAuthenticator(store.engine, ttl_seconds=0).cached(keys.analyst) is None
+
+
+@pytest.mark.parametrize(
+    ("where", "template"),
+    [
+        ("header", {"Authorization": "Bearer {key}"}),
+        ("header", {"Authorization": "ApiKey {key}"}),  # yente-client's form
+        ("header", {"Authorization": "apikey {key}"}),  # schemes are case-insensitive
+        ("header", {"X-API-Key": "{key}"}),
+        ("header", {"subscription-key": "{key}"}),  # the CSL API's header
+        ("query", {"subscription-key": "{key}"}),  # ... and its query parameter
+    ],
+)
+def test_every_accepted_key_form(
+    client: TestClient, keys: Keys, where: str, template: dict[str, str]
+) -> None:
+    filled = {name: value.format(key=keys.viewer) for name, value in template.items()}
+    headers = filled if where == "header" else {}
+    params = filled if where == "query" else {}
+    response = client.get("/v1/lists", headers=headers, params=params)
+    assert response.status_code == 200, response.text
+    wrong = {name: value.replace(keys.viewer, "esk_wrong") for name, value in filled.items()}
+    refused = client.get(
+        "/v1/lists",
+        headers=wrong if where == "header" else {},
+        params=wrong if where == "query" else {},
+    )
+    assert refused.status_code == 401

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from datetime import date
 
-from exportscreen.api.ftm import entity, entity_properties
+import pytest
+
+from exportscreen.api.ftm import (
+    QueryError,
+    comparable_schema,
+    entity,
+    entity_properties,
+    entity_schema,
+    parse_example,
+)
 from exportscreen.model import Citation, Entry, EntryType, Identifier, ListCode
 
 
@@ -54,3 +63,64 @@ def test_a_vessels_identifiers_are_registration_numbers_and_it_has_no_person_fac
     assert entity(vessel).schema.name == "Vessel"
     assert properties["registrationNumber"] == ["9123456"]
     assert "title" not in properties and "nationality" not in properties
+
+
+@pytest.mark.parametrize(
+    ("properties", "country"),
+    [
+        ({"country": "Russia"}, "RU"),  # FtM's fuzzy cleaning, then the screener's ISO code
+        ({"country": "ua-cri"}, "UA"),  # an FtM subdivision counts as its country
+        ({"country": "zz"}, None),  # unknown: held against no hit
+        ({"country": ["ru", "cn"]}, None),  # several: none is held against a hit
+        ({"nationality": "ru", "country": "RU"}, "RU"),
+    ],
+)
+def test_the_query_country(properties: dict[str, object], country: str | None) -> None:
+    parsed = parse_example("Person", {"name": "Ivan Petrov", **properties}, None)
+    assert parsed.country == country
+
+
+def test_a_query_reads_as_yente_reads_it() -> None:
+    parsed = parse_example(
+        "Vessel",
+        {"imoNumber": "8898831", "name": 7, "flag": "Panama", "unknownProperty": "x"},
+        "my-id",
+    )
+    assert parsed.echo() == {
+        "id": "my-id",
+        "schema": "Vessel",
+        "properties": {"imoNumber": ["IMO8898831"], "name": ["7"], "flag": ["pa"]},
+    }
+    assert parsed.identifiers == ("8898831", "IMO8898831")  # as given, and as FtM cleans it
+    # FtM drops an IMO number whose check digit is wrong; the lists may still print it.
+    typo = parse_example("Vessel", {"imoNumber": "9123456"}, None)
+    assert typo.properties == {} and typo.identifiers == ("9123456",)
+
+
+@pytest.mark.parametrize("schema", ["Banana", "Article", "Ownership"])
+def test_a_schema_yente_would_refuse(schema: str) -> None:
+    with pytest.raises(QueryError):
+        parse_example(schema, {"name": "x"}, None)
+
+
+def test_a_phone_numbers_country_is_added_as_yente_adds_it() -> None:
+    parsed = parse_example("Company", {"name": "Acme", "phone": "+7 495 123-45-67"}, None)
+    assert parsed.properties["country"] == ["ru"]
+    assert parsed.country == "RU"
+
+
+@pytest.mark.parametrize(
+    ("code", "entry_type", "shown", "compared"),
+    [
+        (ListCode.SDN, EntryType.ENTITY, "Organization", "Organization"),  # OFAC types records
+        (ListCode.SDN, EntryType.INDIVIDUAL, "Person", "Person"),
+        (ListCode.EL, EntryType.ENTITY, "LegalEntity", "LegalEntity"),  # the CSL gives no type
+        (ListCode.DPL, EntryType.INDIVIDUAL, "Person", "LegalEntity"),  # inferred from the name
+        (ListCode.DTC, EntryType.ENTITY, "LegalEntity", "LegalEntity"),
+    ],
+)
+def test_schemas_of_typed_and_untyped_lists(
+    code: ListCode, entry_type: EntryType, shown: str, compared: str
+) -> None:
+    entry = Entry(id="X-1", list=code, type=entry_type, name="Somebody")
+    assert (entity_schema(entry), comparable_schema(entry)) == (shown, compared)

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from exportscreen import Screener as LazyScreener
 from exportscreen.model import EntryType, Hit, ListCode, MatchKind
+from exportscreen.screening.features import DEFAULT_CONFIG, IdentifierMatch
 from exportscreen.screening.screener import ALGORITHM, Screener
 from exportscreen.store import Store
 from tests.matching.conftest import fixture_entries
@@ -144,6 +145,19 @@ def test_identifier_equality_is_strong_evidence(screener: Screener) -> None:
     hits = screener.screen("Some Other Name", identifiers=["3805731961"], threshold=0.9)
     assert _top(hits) == "SDN-bitriver-north"
     assert hits[0].explanation.tokens[-1].note == "identifier match"
+
+
+def test_an_identifier_alone_finds_the_party(screener: Screener) -> None:
+    # A query without a name (yente's identifier-only queries): spacing and case do not matter,
+    # the score is the identifier feature's weight, and the list filter holds.
+    (hit,) = screener.screen_identifiers(["380 573 1961"])
+    assert hit.entry.id == "SDN-bitriver-north"
+    assert hit.score == IdentifierMatch.weight
+    assert hit.explanation.tokens[0].note == "identifier match"
+    assert screener.screen_identifiers(["380 573 1961"], lists=[ListCode.EL]) == []
+    assert screener.screen_identifiers(["0000000000"]) == []
+    lowered = DEFAULT_CONFIG.with_weights({"identifier_match": 0.9})
+    assert screener.screen_identifiers(["3805731961"], config=lowered)[0].score == 0.9
 
 
 def test_lists_filter_limit_and_order(screener: Screener) -> None:

@@ -1,15 +1,17 @@
 """``GET /consolidated_screening_list/v1/search``: the trade.gov CSL API, served from our lists.
 
-Parameters and response follow the CSL API (anchors §3) so that its clients only change their
-base URL (the ``subscription-key`` header is accepted as the API key). Two differences, both
-additions: every result says which of its names matched (``matched_name``), and fuzzy scores
-come from exportscreen's matcher (0-100, comparable across lists) rather than from an edit
-distance per word.
+Parameters and response follow the CSL API v1 (anchors §3) so that its clients only change
+their base URL (the ``subscription-key`` header or query parameter is accepted as the API key):
+``sources`` as facet counts, trade.gov's record ids, pages of at most 50, no type where the
+source gives none. Two differences, both additions: every result says which of its names
+matched (``matched_name``), and fuzzy scores come from exportscreen's matcher (0-100, comparable
+across lists) rather than from an edit distance per word.
 """
 
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, status
@@ -25,7 +27,7 @@ from exportscreen.api.csl_format import (
     list_for_csl_source,
     parse_codes,
 )
-from exportscreen.api.schemas_compat import CslResponse, CslResult, CslSource
+from exportscreen.api.schemas_compat import CslResponse, CslResult, CslSource, CslSourceCount
 from exportscreen.api.state import LoadedLists, Services, services
 from exportscreen.api.trail import AUDITED_HITS, record_screening
 from exportscreen.casework.audit_trail import CSL_SEARCH
@@ -39,7 +41,7 @@ router = APIRouter(prefix="/consolidated_screening_list/v1", tags=["CSL-compatib
 FUZZY_FLOOR = 0.5
 # Fuzzy search ranks at most this many candidates; pages beyond are not useful for screening.
 FUZZY_CANDIDATES = 500
-MAX_PAGE = 100
+MAX_PAGE = 50  # the CSL API's largest page
 
 Text = Annotated[str | None, Query(max_length=MAX_NAME_LENGTH)]
 
@@ -63,6 +65,16 @@ def _filter(
         )
     except ValueError as error:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error)) from None
+
+
+def _source_counts(entries: list[Entry]) -> list[CslSourceCount]:
+    """The ``sources`` facet: results per source over the whole result set, most first."""
+    counts: dict[str, int] = {}
+    for entry in entries:
+        name = CSL_SOURCE_NAMES[entry.list]
+        counts[name] = counts.get(name, 0) + 1
+    ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    return [CslSourceCount(value=name, count=count) for name, count in ordered]
 
 
 def _sources(loaded: LoadedLists, wanted: CslFilter) -> list[CslSource]:
@@ -93,6 +105,15 @@ def search(
     full_address: Text = None,
     offset: Annotated[int, Query(ge=0, le=10_000)] = 0,
     size: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 10,
+    subscription_key: Annotated[
+        str | None,
+        Query(
+            alias="subscription-key",
+            max_length=200,
+            description="The API key, as the CSL API takes it (a header is better: URLs are "
+            "logged); read by the authentication, which also takes the header.",
+        ),
+    ] = None,
 ) -> CslResponse:
     """Search the lists as the CSL API does. ``name`` without ``fuzzy_name`` finds entries with
     every word of the name (any case, accents ignored) in their name or an alias;
@@ -145,7 +166,9 @@ def search(
     page = scored[offset : offset + size]
     return CslResponse(
         total=len(scored),
-        sources=_sources(loaded, wanted),
+        sources=_source_counts([entry for entry, _, _ in scored]),
+        search_performed_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        sources_used=_sources(loaded, wanted),
         results=[
             CslResult(**csl_record(entry), score=score, matched_name=matched)
             for entry, matched, score in page

@@ -44,6 +44,7 @@ def readyz(response: Response, found: Annotated[Services, Depends(services)]) ->
         response.status_code = status.HTTP_503_SERVICE_UNAVAILABLE
         reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
         return Readiness(
+            status="not ready",
             ready=False,
             index_entries=len(loaded.screener) if loaded else 0,
             reload_error=found.lists.last_error,
@@ -69,6 +70,7 @@ def readyz(response: Response, found: Annotated[Services, Depends(services)]) ->
     if not ready:
         response.status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     return Readiness(
+        status="ok" if ready else "not ready",
         ready=ready,
         index_entries=len(loaded.screener) if loaded else 0,
         reload_error=found.lists.last_error,
