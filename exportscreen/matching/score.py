@@ -119,6 +119,8 @@ class QueryToken:
     equivalents: dict[str, str]
     # Typed in Latin letters (not romanised from another script): typing-error rules apply.
     typed: bool = True
+    # Equivalents that hold for some entries only: listed word -> {entry position: note}.
+    local: dict[str, dict[int, str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,6 +166,7 @@ def prepare(query: AnalyzedName, index: MatchIndex) -> list[QueryToken]:
                 phonetic=phonetic_key(token.key) if is_word else "",
                 equivalents=index.equivalences.get(token.key, {}) if is_word else {},
                 typed=all(ord(char) < _LATIN_END for char in token.surface),
+                local=index.local_equivalences.get(token.key, {}) if is_word else {},
             )
         )
     return prepared
@@ -388,12 +391,21 @@ def score_name(
     ``number_mismatch`` and ``legal_form_mismatch`` are those penalties' weights (a request's
     ``MatcherConfig``); being penalties, they leave the bound an upper bound."""
     words, roles = index.tokens_of(name_id)
+    owner = -1
     options: list[_Option] = []
     for q, prepared in enumerate(query):
         for w, word in enumerate(words):
             cached = memo.get((q, word))
             if cached is None:
                 cached = memo[(q, word)] = compare(prepared, word, index)
+            if prepared.local and cached[0] < EQUIVALENCE_SIMILARITY:
+                # An equivalence the name's own entry taught (not cached: it depends on the
+                # entry, the memo on the words only).
+                if owner < 0:
+                    owner = int(index.name_entry[name_id])
+                note = prepared.local.get(index.words[word], {}).get(owner)
+                if note is not None:
+                    cached = (EQUIVALENCE_SIMILARITY, MatchKind.EQUIVALENCE, note)
             if cached[0] > 0.0:
                 options.append((cached[0], (q,), (w,), cached[1], cached[2]))
     # Joined words compete with single pairs, so that a loose spelling match of one half

@@ -113,14 +113,30 @@ def test_hit_explains_itself(screener: Screener) -> None:
     (hit, *_) = screener.screen("浪潮软件股份有限公司")
     kinds = {t.query: t.kind for t in hit.explanation.tokens}
     assert kinds == {
-        "浪潮": MatchKind.EQUIVALENCE,
+        "浪潮": MatchKind.TRANSLATED,  # matching/data/chinese_names.tsv
         "软件": MatchKind.TRANSLATED,
         "股份有限公司": MatchKind.LEGAL_FORM,
     }
-    mined = next(t for t in hit.explanation.tokens if t.kind is MatchKind.EQUIVALENCE)
-    assert mined.candidate == "inspur" and "EL-inspur-beijing" in mined.note
     assert hit.matched_name in hit.entry.names
     assert hit.explanation.summary.startswith(f"score {hit.score:.2f}")
+
+
+def test_a_mined_equivalence_names_the_entry_that_taught_it(screener: Screener) -> None:
+    (hit, *_) = screener.screen("Shuguang Information Industry")
+    assert hit.entry.id == "EL-sugon"
+    mined = next(t for t in hit.explanation.tokens if t.kind is MatchKind.EQUIVALENCE)
+    assert mined.query == "shuguang" and mined.candidate == "sugon"
+    assert "EL-sugon" in mined.note and "only" in mined.note
+
+
+def test_an_equivalence_is_evidence_about_its_own_entry_only(screener: Screener) -> None:
+    # EL-jafar's aliases "David Lee" / "Sam Lee" teach david = sam for EL-jafar, not for
+    # everyone named Sam (issue 16: "David King" scored 0.97 against "KING, Sam").
+    assert _top(screener.screen("Sam Lee")) == "EL-jafar"
+    assert _top(screener.screen("David Lee")) == "EL-jafar"
+    assert screener.screen("David King") == []
+    (hit,) = [h for h in screener.screen("David Lee", threshold=0.0) if h.entry.id == "EL-jafar"]
+    assert hit.score == 1.0
 
 
 def test_unmatched_tokens_are_reported(screener: Screener) -> None:
