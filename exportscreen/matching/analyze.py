@@ -332,3 +332,51 @@ def _with_role(token: Token, role: NameRole) -> Token:
     if token.role is role:
         return token
     return Token(token.surface, token.ascii, token.key, token.kind, token.via, token.script, role)
+
+
+# Initials in a run this long are an acronym ("T.E.G.", "T M G"), not a person's initials.
+MIN_ACRONYM_LETTERS = 2
+
+
+def initials_joined(name: AnalyzedName) -> AnalyzedName | None:
+    """The name with each run of single letters joined into one word ("T.E.G. LIMITED" ->
+    "TEG LIMITED"), or None when it has no such run. An acronym is written dotted, spaced or
+    solid ("T.E.G." = "T E G" = "TEG"): the index keeps both forms of a listed name."""
+    tokens: list[Token] = []
+    run: list[Token] = []
+    joined = False
+
+    def close() -> None:
+        nonlocal joined
+        if len(run) >= MIN_ACRONYM_LETTERS:
+            letters = "".join(t.key for t in run)
+            surface = " ".join(t.surface for t in run)
+            first = run[0]
+            tokens.append(
+                Token(surface, letters, letters, TokenKind.WORD, None, first.script, first.role)
+            )
+            joined = True
+        else:
+            tokens.extend(run)
+        run.clear()
+
+    for token in name.tokens:
+        if token.kind is TokenKind.WORD and len(token.key) == 1 and token.key.isalpha():
+            run.append(token)
+            continue
+        close()
+        tokens.append(token)
+    close()
+    if not joined:
+        return None
+    return AnalyzedName(name.text, name.exact_key, tuple(tokens), name.truncated)
+
+
+def listed_forms(text: str, person: bool) -> tuple[AnalyzedName, ...]:
+    """The analyses of a listed name the index keeps: the name, and for a party that is not a
+    person, the name with its initials joined (``initials_joined``). None without tokens."""
+    analysis = analyze.__wrapped__(text, person)
+    if not analysis.tokens:
+        return ()
+    joined = None if person else initials_joined(analysis)
+    return (analysis,) if joined is None else (analysis, joined)

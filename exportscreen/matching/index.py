@@ -25,7 +25,7 @@ import numpy.typing as npt
 from rapidfuzz.distance import JaroWinkler
 from rapidfuzz.process import cdist
 
-from exportscreen.matching.analyze import AnalyzedName, NameRole, TokenKind, analyze
+from exportscreen.matching.analyze import AnalyzedName, NameRole, TokenKind, listed_forms
 from exportscreen.matching.equivalences import mine
 from exportscreen.matching.postings import (
     FloatArray,
@@ -168,15 +168,12 @@ class MatchIndex:
         for position, entry in enumerate(entry_list):
             person = entry.type is EntryType.INDIVIDUAL
             for text in entry.names:
-                if not text.strip():
-                    continue
-                analysis = analyze.__wrapped__(text, person)
-                if not analysis.tokens:
-                    continue
-                name_text.append(text)
-                name_entry.append(position)
-                analysed.append(analysis)
-                roles.append(bytes(int(t.role) for t in analysis.tokens))
+                # A name and, for initials ("T.E.G. LIMITED"), its form with them joined ("TEG").
+                for analysis in listed_forms(text, person) if text.strip() else ():
+                    name_text.append(text)
+                    name_entry.append(position)
+                    analysed.append(analysis)
+                    roles.append(bytes(int(t.role) for t in analysis.tokens))
 
         words: list[str] = []
         word_ids: dict[str, int] = {}

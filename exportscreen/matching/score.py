@@ -15,7 +15,10 @@
    matched (a person's middle names and patronymic count half, the family name more); the name
    score is their geometric mean, each pair counting its similarity. A pair through an initial
    carries an initial's weight on both sides ("I" / "Ingvarsson" is not evidence of the name).
-3. Adjust: a name that matched only generic words cannot score above GENERIC_ONLY_CAP; differing
+3. Adjust: a name that matched only generic words cannot score above GENERIC_ONLY_CAP; one whose
+   matched words tell too little of a party (less than MIN_EVIDENCE: each matched word's weight,
+   similarity and rarity in the population, on the poorer side) cannot score above
+   LITTLE_EVIDENCE_CAP unless it is the whole name on both sides; differing
    numbers (No. 13 / No. 14) cost NUMBER_MISMATCH_PENALTY; different legal-form classes cost
    LEGAL_FORM_MISMATCH_PENALTY.
 """
@@ -44,6 +47,7 @@ from exportscreen.matching.translit import (
     phonetic_key,
     romanisation_skeleton,
 )
+from exportscreen.matching.weights import population_rarity
 from exportscreen.model import MatchKind
 
 # Pair similarities by how the pair was found.
@@ -83,12 +87,20 @@ MIN_JOINED_LETTERS = 4  # a joined word is at least two words long
 MAX_JOINED_LENGTH_GAP = 2
 
 GENERIC_ONLY_CAP = 0.5
+# Below the default alert threshold: "Prime Logistics" / "Prime International" rests on one
+# common English word, "7" / "07" on a number alone.
+LITTLE_EVIDENCE_CAP = 0.7
+MIN_EVIDENCE = 0.5
+# A near spelling whose first letters differ counts only beside another matched word (a loose
+# pair): "Fritsch" is not "Afric".
+OTHER_START_SIMILARITY = 0.75
 FULL_COVERAGE = 0.999
 DISTINCTIVE_WEIGHT = 0.3  # a matched token this heavy is real evidence
 NUMBER_MISMATCH_PENALTY = 0.3
 LEGAL_FORM_MISMATCH_PENALTY = 0.03
 # The adjustments' names in explanations (``Penalty.feature``), stable for API clients.
 GENERIC_ONLY_FEATURE = "only_generic_words_matched"
+LITTLE_EVIDENCE_FEATURE = "too_little_evidence"
 NUMBER_MISMATCH_FEATURE = "number_mismatch"
 LEGAL_FORM_MISMATCH_FEATURE = "legal_form_mismatch"
 # A name is left unaligned only when its bound is below the cutoff by more than the rounding of
@@ -229,6 +241,8 @@ def compare(query: QueryToken, word: int, index: MatchIndex) -> tuple[float, Mat
     ):
         return _NO_MATCH
     elif similar >= MIN_FUZZY_SIMILARITY:
+        if typed and not same_start:
+            return min(similar, OTHER_START_SIMILARITY), MatchKind.FUZZY, ""
         return similar, MatchKind.FUZZY, ""
     if (
         query.phonetic
@@ -374,6 +388,36 @@ def _anchored(pairs: list[Pair], query: list[QueryToken], listed_weight: list[fl
     )
 
 
+_CAPS = (GENERIC_ONLY_FEATURE, LITTLE_EVIDENCE_FEATURE)
+
+
+def _evidence(
+    pairs: list[Pair],
+    query: list[QueryToken],
+    query_used: list[float],
+    words: list[int],
+    listed_used: list[float],
+    index: MatchIndex,
+) -> float:
+    """What the matched words tell of the party, on the side that tells less: each matched word
+    (not a number, legal form or initial) counts its weight, the pair's similarity and its
+    rarity in the population. Words read from another script count in full."""
+    query_side = listed_side = 0.0
+    for pair in pairs:
+        if pair.kind is MatchKind.INITIAL:
+            continue
+        for q in pair.query:
+            token = query[q].token
+            if token.kind == _WORD:
+                rarity = population_rarity(token.key) if query[q].typed else 1.0
+                query_side += query_used[q] * pair.similarity * rarity
+        for w in pair.listed:
+            if index.word_kind[words[w]] == _WORD:
+                rarity = population_rarity(index.words[words[w]])
+                listed_side += listed_used[w] * pair.similarity * rarity
+    return min(query_side, listed_side)
+
+
 def score_name(
     query: list[QueryToken],
     name_id: int,
@@ -505,6 +549,18 @@ def score_name(
         result.penalties.append(
             (NUMBER_MISMATCH_FEATURE, f"number mismatch: {shown}", number_mismatch)
         )
+    if not result.capped and not whole_name and result.score > LITTLE_EVIDENCE_CAP:
+        evidence = _evidence(pairs, query, query_used, words, listed_used, index)
+        if evidence < MIN_EVIDENCE:
+            result.penalties.append(
+                (
+                    LITTLE_EVIDENCE_FEATURE,
+                    f"too little evidence ({evidence:.2f}): capped at {LITTLE_EVIDENCE_CAP}",
+                    result.score - LITTLE_EVIDENCE_CAP,
+                )
+            )
+            result.score = LITTLE_EVIDENCE_CAP
+            result.capped = True
     query_forms = {q.token.key for q in query if q.token.kind == _LEGAL}
     listed_forms = {index.words[w] for w in words if index.word_kind[w] == _LEGAL}
     if query_forms and listed_forms and not query_forms & listed_forms:
@@ -517,7 +573,7 @@ def score_name(
             )
         )
     for feature, _, amount in result.penalties:
-        if feature != GENERIC_ONLY_FEATURE:  # the cap is already applied
+        if feature not in _CAPS:  # caps are already applied
             result.score -= amount
     result.score = min(1.0, max(0.0, result.score))
     return result

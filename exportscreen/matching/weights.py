@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from functools import lru_cache
 
 import numpy as np
+from wordfreq import zipf_frequency
 
 from exportscreen.matching.abbreviations import generic_tokens
 from exportscreen.matching.analyze import NameRole, TokenKind
@@ -65,3 +67,25 @@ def word_weights(
             weight = min(weight, INITIAL_WEIGHT)
         weights[word_id] = weight
     return weights
+
+
+# A word more frequent in English text than COMMON_ZIPF (Zipf scale: 3 is once per million
+# words) is common in the population: "David", "King", "Prime", "Mobile". The lists' IDF cannot
+# say so (few listed parties are called Prime), the population's frequency can.
+COMMON_ZIPF = 3.0
+COMMONEST_ZIPF = 5.0
+MIN_RARITY = 0.25
+
+
+@lru_cache(maxsize=65536)
+def population_rarity(key: str) -> float:
+    """How much a matched word tells of the party outside the lists, 1 for a word rare in
+    English text ("Hikvision", "Khoroshev") down to MIN_RARITY for the commonest ("David",
+    "Police"), from its word frequency (wordfreq)."""
+    if not key.isalpha() or not key.isascii():
+        return 1.0
+    zipf = zipf_frequency(key, "en")
+    if zipf <= COMMON_ZIPF:
+        return 1.0
+    share = (zipf - COMMON_ZIPF) / (COMMONEST_ZIPF - COMMON_ZIPF)
+    return max(MIN_RARITY, 1.0 - share * (1.0 - MIN_RARITY))

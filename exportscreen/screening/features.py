@@ -36,6 +36,8 @@ from exportscreen.matching.score import (
     GENERIC_ONLY_FEATURE,
     LEGAL_FORM_MISMATCH_FEATURE,
     LEGAL_FORM_MISMATCH_PENALTY,
+    LITTLE_EVIDENCE_CAP,
+    LITTLE_EVIDENCE_FEATURE,
     NUMBER_MISMATCH_FEATURE,
     NUMBER_MISMATCH_PENALTY,
 )
@@ -127,6 +129,22 @@ class OnlyGenericWordsMatched(NameFeature):
     parameter = ""
 
 
+class TooLittleEvidence(NameFeature):
+    """The words that matched tell too little of a party: the name score is capped at this
+    weight, below the default alert threshold, unless the query is the whole listed name. Each
+    matched word counts its IDF weight over the lists, the similarity of its pair and its
+    rarity in the population (from its frequency in English text, wordfreq): "Prime" in
+    "Prime Logistics" / "Prime International" is a rare word on the lists and a common one in
+    the world; a number alone ("7" / "07") or a near spelling of a common word ("Smith" /
+    "SMOOTH") tells nothing. The poorer side counts, and it must reach MIN_EVIDENCE (0.5: half a
+    distinctive word matched exactly). Fixed: it is a ceiling, not a penalty."""
+
+    name = LITTLE_EVIDENCE_FEATURE
+    weight = LITTLE_EVIDENCE_CAP
+    bounds = (LITTLE_EVIDENCE_CAP, LITTLE_EVIDENCE_CAP)
+    parameter = ""
+
+
 class NumberMismatch(NameFeature):
     """A number left unmatched in the query and another one in the listed name ("CETC 13" /
     "CETC 14"): sibling institutes and numbered subsidiaries are listed separately, and the
@@ -189,10 +207,18 @@ class PenaltyQualifier(Qualifier):
             qualified.score -= weight
 
 
+_NOT_COMPANIES = {
+    EntryType.INDIVIDUAL: "a person",
+    EntryType.VESSEL: "a vessel",
+    EntryType.AIRCRAFT: "an aircraft",
+}
+
+
 class TypeMismatch(PenaltyQualifier):
     """The query names another kind of party than the listed one: a person against a company,
     a vessel against an aircraft. Without a type in the query, a legal form in the name ("Ltd",
-    "GmbH", "有限公司") says it names a company, so a listed person is a mismatch too. A listed
+    "GmbH", "有限公司") says it names a company, so a listed person, vessel or aircraft is a
+    mismatch too ("Al Noor Trading LLC" is not the vessel once called NOOR). A listed
     address (an address-only entry) matches every type. People and companies share names
     ("Ford", "Siemens"): the type tells them apart, but a typed type can be wrong, so a mismatch
     lowers the score rather than dropping the hit."""
@@ -207,14 +233,14 @@ class TypeMismatch(PenaltyQualifier):
             if entry.type in (wanted, EntryType.ADDRESS_ONLY):
                 return None
             return f"type mismatch: {wanted.value} vs {entry.type.value}"
-        if entry.type is not EntryType.INDIVIDUAL:
+        if entry.type not in _NOT_COMPANIES:
             return None
         form = next((t for t in facts.analysis.tokens if t.kind is TokenKind.LEGAL), None)
         if form is None:
             return None
         return (
             f"type mismatch: legal form {form.surface!r} names a company, "
-            "the listed party is a person"
+            f"the listed party is {_NOT_COMPANIES[entry.type]}"
         )
 
 
@@ -289,6 +315,7 @@ class IdentifierMatch(Qualifier):
 # identifier's floor over them.
 FEATURES: tuple[Feature, ...] = (
     OnlyGenericWordsMatched(),
+    TooLittleEvidence(),
     NumberMismatch(),
     LegalFormMismatch(),
     TypeMismatch(),

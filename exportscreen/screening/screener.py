@@ -20,7 +20,7 @@ import msgspec
 import numpy as np
 
 from exportscreen import settings
-from exportscreen.matching.analyze import AnalyzedName, analyze
+from exportscreen.matching.analyze import AnalyzedName, analyze, listed_forms
 from exportscreen.matching.explain import explain
 from exportscreen.matching.index import (
     DEFAULT_CANDIDATES,
@@ -66,6 +66,15 @@ def entry_type(value: str | EntryType | None) -> EntryType | None:
             known = ", ".join(sorted(_TYPE_WORDS))
             raise ValueError(f"unknown entity type {value!r}; expected one of {known}") from None
     return found
+
+
+def _indexed_form(index: MatchIndex, name_id: int, person: bool) -> AnalyzedName:
+    """The analysis of a listed name the index holds as ``name_id`` (a name may be indexed in
+    more than one form: ``analyze.listed_forms``), for the explanation's token positions."""
+    words, _ = index.tokens_of(name_id)
+    keys = [index.words[w] for w in words]
+    forms = listed_forms(index.name_text[name_id], person)
+    return next((f for f in forms if [t.key for t in f.tokens] == keys), forms[0])
 
 
 @dataclass(frozen=True, slots=True)
@@ -275,7 +284,7 @@ class Screener:
         if score < cutoff:
             return None
         index = self._match_index
-        listed = analyze(index.name_text[scored.name_id], entry.type is EntryType.INDIVIDUAL)
+        listed = _indexed_form(index, scored.name_id, entry.type is EntryType.INDIVIDUAL)
         notes = []
         if query.analysis.truncated:
             notes.append(f"query truncated to its first {MAX_NAME_CHARS} characters")

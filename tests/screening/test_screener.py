@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from exportscreen import Screener as LazyScreener
-from exportscreen.model import EntryType, Hit, ListCode, MatchKind
+from exportscreen.model import Entry, EntryType, Hit, ListCode, MatchKind
 from exportscreen.screening.screener import ALGORITHM, Screener
 from exportscreen.store import Store
 from tests.matching.conftest import fixture_entries
@@ -286,3 +286,70 @@ def test_a_full_word_matched_by_an_initial_counts_as_an_initial(screener: Screen
     # "Bartholomew" agrees with the listed "B." only in its first letter: much weaker evidence
     # than the initial itself, and the rest of the word is unmatched.
     assert score("John Bartholomew Pridmore-Smith") < score("John B Pridmore-Smith") - 0.05
+
+
+def _listed(*entries: tuple[str, EntryType, str, tuple[str, ...]]) -> Screener:
+    return Screener.from_entries(
+        Entry(id=entry_id, list=ListCode.SDN, type=kind, name=name, aliases=aliases)
+        for entry_id, kind, name, aliases in entries
+    )
+
+
+@pytest.fixture(scope="module")
+def issue16() -> Screener:
+    """Listed names behind issue 16's nonsense alerts, beside unrelated names for the IDF."""
+    return _listed(
+        ("SDN-prime", EntryType.ENTITY, "Prime International", ()),
+        ("SDN-arley", EntryType.INDIVIDUAL, "USUGA TORRES, Arley", ("07",)),
+        ("SDN-cliff", EntryType.VESSEL, "SEA CLIFF", ("SMOOTH",)),
+        ("SDN-afric", EntryType.ENTITY, "ASSOCIATION FOR FREE RESEARCH", ("AFRIC",)),
+        ("SDN-belema", EntryType.VESSEL, "BELEMA LIGHT CRUDE", ("NOOR",)),
+        ("SDN-teg", EntryType.ENTITY, "T.E.G. LIMITED", ()),
+        ("SDN-tmg", EntryType.ENTITY, "T.M.G. ENGINEERING LIMITED", ()),
+        ("SDN-zorblat", EntryType.ENTITY, "Zorblat Quantum Holdings", ()),
+    )
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "Prime Logistics",  # one word in common, a common English word
+        "7",  # a number alone
+        "Smith Inc",  # a near spelling of a common word
+        "Fritsch AG",  # a near spelling with another first letter, and nothing else
+        "Al Noor Trading LLC",  # a company against a vessel's former name
+    ],
+)
+def test_too_little_evidence_does_not_alert(issue16: Screener, query: str) -> None:
+    assert issue16.screen(query) == []
+
+
+def test_the_little_evidence_cap_is_explained(issue16: Screener) -> None:
+    hits = issue16.screen("Prime Logistics", threshold=0.0)
+    (hit,) = [h for h in hits if h.entry.id == "SDN-prime"]
+    assert hit.score == 0.7
+    assert [p.feature for p in hit.explanation.penalties] == ["too_little_evidence"]
+    # The whole listed name, common words or not, is still a hit.
+    assert _top(issue16.screen("Prime International")) == "SDN-prime"
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("TEG LIMITED", "SDN-teg"),
+        ("T E G Ltd", "SDN-teg"),
+        ("T.E.G. Limited", "SDN-teg"),
+        ("TMG ENGINEERING", "SDN-tmg"),
+        ("T M G Engineering", "SDN-tmg"),
+        ("Zorblat Quantum", "SDN-zorblat"),  # rare words: enough evidence
+    ],
+)
+def test_initials_are_one_acronym_however_written(
+    issue16: Screener, query: str, expected: str
+) -> None:
+    (hit, *_) = issue16.screen(query)
+    assert hit.entry.id == expected
+    # The explanation pairs the query's words with the listed name's as indexed.
+    assert {t.candidate for t in hit.explanation.tokens} <= {
+        "t", "e", "g", "m", "t e g", "t m g", "limited", "engineering", "zorblat", "quantum",
+    }  # fmt: skip
