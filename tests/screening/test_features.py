@@ -345,7 +345,9 @@ def test_default_configuration() -> None:
         "legal_form_mismatch": 0.03,
         "type_mismatch": 0.15,
         "country_mismatch": 0.1,
+        "nationality_mismatch": 0.1,
         "birth_year_mismatch": 0.15,
+        "address_match": 0.1,
         "identifier_match": 0.95,
     }
     with pytest.raises(ValueError, match="threshold"):

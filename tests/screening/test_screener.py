@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from exportscreen import Screener as LazyScreener
-from exportscreen.model import Entry, EntryType, Hit, ListCode, MatchKind
+from exportscreen.model import Address, Entry, EntryType, Hit, ListCode, MatchKind
 from exportscreen.screening.screener import ALGORITHM, Screener
 from exportscreen.store import Store
 from tests.matching.conftest import fixture_entries
@@ -353,3 +353,79 @@ def test_initials_are_one_acronym_however_written(
     assert {t.candidate for t in hit.explanation.tokens} <= {
         "t", "e", "g", "m", "t e g", "t m g", "limited", "engineering", "zorblat", "quantum",
     }  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def qualified() -> Screener:
+    return Screener.from_entries(
+        [
+            Entry(
+                id="EL-address-09",
+                list=ListCode.EL,
+                type=EntryType.ADDRESS_ONLY,
+                name="Address 09",
+                addresses=(
+                    Address(
+                        street="Room 1003, 10/F, Lippo Centre Tower 1, 89 Queensway, Admiralty",
+                        city="Hong Kong",
+                        country="CN",
+                    ),
+                ),
+            ),
+            Entry(
+                id="EL-zorblat",
+                list=ListCode.EL,
+                type=EntryType.ENTITY,
+                name="Zorblat Quantum Holdings Limited",
+                addresses=(Address(street="12 Rue Zorblat", city="Geneva", country="CH"),),
+            ),
+            Entry(
+                id="SDN-petrov",
+                list=ListCode.SDN,
+                type=EntryType.INDIVIDUAL,
+                name="PETROVSKY, Ivan Dmitrievich",
+                nationalities=("Russia",),
+                dates_of_birth=("1961",),
+            ),
+        ]
+    )
+
+
+def test_an_address_only_entry_is_found_by_its_address(qualified: Screener) -> None:
+    hits = qualified.screen(
+        "Harbour Trading Ltd", address="Rm 1003 10F Lippo Centre Tower One 89 Queensway HK"
+    )
+    assert [h.entry.id for h in hits] == ["EL-address-09"]
+    assert "Address 09" in hits[0].explanation.summary
+    assert qualified.screen("Harbour Trading Ltd", address="18 Luard Rd, Wan Chai") == []
+
+
+def test_an_agreeing_address_raises_a_name_hit_and_another_never_lowers_it(
+    qualified: Screener,
+) -> None:
+    def score(name: str, address: str | None) -> float:
+        hits = qualified.screen(name, threshold=0.0, address=address)
+        return next(h.score for h in hits if h.entry.id == "EL-zorblat")
+
+    plain = score("Zorblat Industries", None)
+    assert plain < 0.9
+    assert score("Zorblat Industries", "12 rue Zorblat, Geneva") == pytest.approx(plain + 0.1)
+    assert score("Zorblat Industries", "Room 5, 1 Main Street, Boston") == plain
+    exact = score("Zorblat Quantum Holdings Limited", "Room 5, 1 Main Street, Boston")
+    assert exact == 1.0
+
+
+def test_nationality_and_date_of_birth_rule_out_a_namesake(qualified: Screener) -> None:
+    assert _top(qualified.screen("Ivan Petrovsky")) == "SDN-petrov"
+    assert _top(qualified.screen("Ivan Petrovsky", nationality="RU", date_of_birth="1961")) == (
+        "SDN-petrov"
+    )
+    (hit,) = qualified.screen(
+        "Ivan Petrovsky", nationality="Brazil", date_of_birth="1990-04-02", threshold=0.0
+    )
+    assert {p.feature for p in hit.explanation.penalties} == {
+        "nationality_mismatch",
+        "birth_year_mismatch",
+    }
+    with pytest.raises(ValueError, match="nationality"):
+        qualified.screen("Ivan Petrovsky", nationality="Atlantis")
