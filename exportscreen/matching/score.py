@@ -400,21 +400,39 @@ def _evidence(
     index: MatchIndex,
 ) -> float:
     """What the matched words tell of the party, on the side that tells less: each matched word
-    (not a number, legal form or initial) counts its weight, the pair's similarity and its
-    rarity in the population. Words read from another script count in full."""
+    (not a legal form or initial) counts its weight, the pair's similarity and its rarity in the
+    population; words read from another script count in full. A number counts beside a matched
+    word ("Research Institute 14") and a code with letters in it always ("H3C"), but a number
+    alone ("7" / "07") tells nothing."""
     query_side = listed_side = 0.0
+    numbers_query = numbers_listed = 0.0
+    worded = False
     for pair in pairs:
         if pair.kind is MatchKind.INITIAL:
             continue
         for q in pair.query:
             token = query[q].token
             if token.kind == _WORD:
+                worded = True
                 rarity = population_rarity(token.key) if query[q].typed else 1.0
                 query_side += query_used[q] * pair.similarity * rarity
+            elif token.kind == _NUMBER:
+                if token.key.isdigit():
+                    numbers_query += query_used[q] * pair.similarity
+                else:
+                    query_side += query_used[q] * pair.similarity
         for w in pair.listed:
-            if index.word_kind[words[w]] == _WORD:
-                rarity = population_rarity(index.words[words[w]])
-                listed_side += listed_used[w] * pair.similarity * rarity
+            kind, key = index.word_kind[words[w]], index.words[words[w]]
+            if kind == _WORD:
+                listed_side += listed_used[w] * pair.similarity * population_rarity(key)
+            elif kind == _NUMBER:
+                if key.isdigit():
+                    numbers_listed += listed_used[w] * pair.similarity
+                else:
+                    listed_side += listed_used[w] * pair.similarity
+    if worded or query_side or listed_side:
+        query_side += numbers_query
+        listed_side += numbers_listed
     return min(query_side, listed_side)
 
 
