@@ -2,8 +2,8 @@
 matcher was not tuned on, reported in categories of their own ("heldout:...").
 
 - ``heldout:initials``: a listed company whose name has dotted or spaced initials ("T.E.G.
-  LIMITED") asked with them written solid ("TEG LIMITED"), and a listed acronym of three to
-  five capitals asked dotted ("SMIC" -> "S.M.I.C.");
+  LIMITED") asked with them written solid ("TEG LIMITED"), and an acronym of three to five
+  capitals in a name written in mixed case asked dotted ("AVIC Chengdu" -> "A.V.I.C. Chengdu");
 - ``heldout:chinese_traditional``: each verified Chinese-script name of the tuning set written
   in traditional characters (OpenCC s2t): the same party, the other script form.
 
@@ -36,6 +36,10 @@ def _solid_initials(name: str) -> str | None:
 
 
 def _dotted_acronym(name: str) -> str | None:
+    """A word of three to five capitals in a name written in mixed case ("AVIC Chengdu
+    Aircraft"): an acronym, asked dotted. In a name all in capitals no word stands out."""
+    if not any(c.islower() for c in name):
+        return None
     words = name.split()
     for i, word in enumerate(words):
         if _ACRONYM.match(word):

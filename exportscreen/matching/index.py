@@ -25,7 +25,8 @@ import numpy.typing as npt
 from rapidfuzz.distance import JaroWinkler
 from rapidfuzz.process import cdist
 
-from exportscreen.matching.analyze import AnalyzedName, NameRole, TokenKind, listed_forms
+from exportscreen.matching.acronyms import listed_forms
+from exportscreen.matching.analyze import AnalyzedName, NameRole, TokenKind
 from exportscreen.matching.equivalences import mine
 from exportscreen.matching.postings import (
     FloatArray,

@@ -91,6 +91,7 @@ GENERIC_ONLY_CAP = 0.5
 # common English word, "7" / "07" on a number alone.
 LITTLE_EVIDENCE_CAP = 0.7
 MIN_EVIDENCE = 0.5
+MIN_WORD_PAIRS = 2
 # A near spelling whose first letters differ counts only beside another matched word (a loose
 # pair): "Fritsch" is not "Afric".
 OTHER_START_SIMILARITY = 0.75
@@ -391,6 +392,33 @@ def _anchored(pairs: list[Pair], query: list[QueryToken], listed_weight: list[fl
 _CAPS = (GENERIC_ONLY_FEATURE, LITTLE_EVIDENCE_FEATURE)
 
 
+def _informative(weight: float) -> float:
+    """A word's weight as evidence of a party: a word many listed parties share (Huawei, Bank)
+    is still a word of the name; how common it is in the world is ``population_rarity``'s
+    part. Full from DISTINCTIVE_WEIGHT up."""
+    return min(1.0, weight / DISTINCTIVE_WEIGHT)
+
+
+def _one_side_whole(
+    pairs: list[Pair],
+    query: list[QueryToken],
+    free_query: set[int],
+    words: list[int],
+    free_listed: set[int],
+    index: MatchIndex,
+) -> bool:
+    """Whether two words or more matched and every word of one side did (a typo in "Golden
+    Business", a word dropped from or added to the listed name): the names agree on all that
+    one of them says. Two names that each keep words of their own ("Prime Logistics" / "Prime
+    International") do not."""
+    word_pairs = sum(1 for p in pairs if any(query[q].token.kind == _WORD for q in p.query))
+    if word_pairs < MIN_WORD_PAIRS:
+        return False
+    return not any(query[q].token.kind == _WORD for q in free_query) or not any(
+        index.word_kind[words[w]] == _WORD for w in free_listed
+    )
+
+
 def _evidence(
     pairs: list[Pair],
     query: list[QueryToken],
@@ -415,7 +443,7 @@ def _evidence(
             if token.kind == _WORD:
                 worded = True
                 rarity = population_rarity(token.key) if query[q].typed else 1.0
-                query_side += query_used[q] * pair.similarity * rarity
+                query_side += _informative(query_used[q]) * pair.similarity * rarity
             elif token.kind == _NUMBER:
                 if token.key.isdigit():
                     numbers_query += query_used[q] * pair.similarity
@@ -424,7 +452,9 @@ def _evidence(
         for w in pair.listed:
             kind, key = index.word_kind[words[w]], index.words[words[w]]
             if kind == _WORD:
-                listed_side += listed_used[w] * pair.similarity * population_rarity(key)
+                listed_side += (
+                    _informative(listed_used[w]) * pair.similarity * population_rarity(key)
+                )
             elif kind == _NUMBER:
                 if key.isdigit():
                     numbers_listed += listed_used[w] * pair.similarity
@@ -567,7 +597,12 @@ def score_name(
         result.penalties.append(
             (NUMBER_MISMATCH_FEATURE, f"number mismatch: {shown}", number_mismatch)
         )
-    if not result.capped and not whole_name and result.score > LITTLE_EVIDENCE_CAP:
+    if (
+        not result.capped
+        and not whole_name
+        and result.score > LITTLE_EVIDENCE_CAP
+        and not _one_side_whole(pairs, query, free_query, words, free_listed, index)
+    ):
         evidence = _evidence(pairs, query, query_used, words, listed_used, index)
         if evidence < MIN_EVIDENCE:
             result.penalties.append(

@@ -21,7 +21,8 @@ import numpy as np
 import numpy.typing as npt
 
 from exportscreen import settings
-from exportscreen.matching.analyze import AnalyzedName, analyze, listed_forms
+from exportscreen.matching.acronyms import listed_forms
+from exportscreen.matching.analyze import AnalyzedName, analyze
 from exportscreen.matching.explain import explain
 from exportscreen.matching.index import (
     DEFAULT_CANDIDATES,

@@ -429,3 +429,11 @@ def test_nationality_and_date_of_birth_rule_out_a_namesake(qualified: Screener) 
     }
     with pytest.raises(ValueError, match="nationality"):
         qualified.screen("Ivan Petrovsky", nationality="Atlantis")
+
+
+def test_an_acronym_is_found_written_dotted(issue16: Screener) -> None:
+    spelt = _listed(
+        ("CMIC-smic", EntryType.ENTITY, "SMIC", ()), ("SDN-x", EntryType.ENTITY, "X", ())
+    )
+    assert _top(spelt.screen("S.M.I.C.")) == "CMIC-smic"
+    assert _top(spelt.screen("SMIC")) == "CMIC-smic"
