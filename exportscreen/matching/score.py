@@ -577,6 +577,15 @@ def score_name(
         and not any(query[q].token.kind == _WORD for q in free_query)
         and not any(index.word_kind[words[w]] == _WORD for w in free_listed)
     )
+    # A name of numbers only, each matched ("7-28", a vessel): the whole name, which a single
+    # number ("7" / "07") is not.
+    whole_number = (
+        len(pairs) >= MIN_WORD_PAIRS
+        and all(p.similarity >= FULL_COVERAGE for p in pairs)
+        and all(query[q].token.kind == _NUMBER for p in pairs for q in p.query)
+        and not free_query
+        and not free_listed
+    )
     if not distinctive and not whole_name and score > GENERIC_ONLY_CAP:
         result.penalties.append(
             (
@@ -600,6 +609,7 @@ def score_name(
     if (
         not result.capped
         and not whole_name
+        and not whole_number
         and result.score > LITTLE_EVIDENCE_CAP
         and not _one_side_whole(pairs, query, free_query, words, free_listed, index)
     ):
