@@ -5,6 +5,8 @@ in any of them finds it by the same exact-token route as any other word.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from wordfreq import zipf_frequency
 
 from exportscreen.matching.analyze import AnalyzedName, Token, TokenKind, analyze
@@ -54,6 +56,7 @@ ACRONYM_LETTERS = (3, 5)
 MAX_ACRONYM_ZIPF = 1.5
 
 
+@lru_cache(maxsize=65536)
 def is_acronym(key: str) -> bool:
     low, high = ACRONYM_LETTERS
     return (
@@ -84,6 +87,7 @@ def acronyms_spelt(name: AnalyzedName) -> AnalyzedName | None:
     return AnalyzedName(name.text, name.exact_key, tuple(tokens), name.truncated)
 
 
+@lru_cache(maxsize=8192)  # the screener asks again for every hit it explains
 def listed_forms(text: str, person: bool) -> tuple[AnalyzedName, ...]:
     """The analyses of a listed name the index keeps: the name, and for a party that is not a
     person, the name with its initials joined (``initials_joined``) and with its acronyms spelt
