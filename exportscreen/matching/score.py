@@ -92,6 +92,7 @@ GENERIC_ONLY_CAP = 0.5
 LITTLE_EVIDENCE_CAP = 0.7
 MIN_EVIDENCE = 0.5
 MIN_WORD_PAIRS = 2
+LONE_NEAR_SPELLING_FACTOR = 0.5
 # A near spelling whose first letters differ counts only beside another matched word (a loose
 # pair): "Fritsch" is not "Afric".
 OTHER_START_SIMILARITY = 0.75
@@ -463,7 +464,17 @@ def _evidence(
     if worded or query_side or listed_side:
         query_side += numbers_query
         listed_side += numbers_listed
-    return min(query_side, listed_side)
+    evidence = min(query_side, listed_side)
+    # A near spelling alone is another name as often as a typo ("Bachmann" / "BAHMAN",
+    # "Marion" / "MARIVAN"): half the evidence.
+    near = [
+        p
+        for p in pairs
+        if p.kind is not MatchKind.INITIAL and any(query[q].token.kind == _WORD for q in p.query)
+    ]
+    if len(near) == 1 and near[0].kind in (MatchKind.FUZZY, MatchKind.PHONETIC):
+        evidence *= LONE_NEAR_SPELLING_FACTOR
+    return evidence
 
 
 def score_name(
