@@ -47,7 +47,7 @@ from exportscreen.matching.translit import (
     phonetic_key,
     romanisation_skeleton,
 )
-from exportscreen.matching.weights import population_rarity
+from exportscreen.matching.weights import in_use, population_rarity
 from exportscreen.model import MatchKind
 
 # Pair similarities by how the pair was found.
@@ -465,15 +465,18 @@ def _evidence(
         query_side += numbers_query
         listed_side += numbers_listed
     evidence = min(query_side, listed_side)
-    # A near spelling alone is another name as often as a typo ("Bachmann" / "BAHMAN",
-    # "Marion" / "MARIVAN"): half the evidence.
-    near = [
+    # A near spelling alone, when the word typed is itself a word or name people use
+    # ("Bachmann" / "BAHMAN", "Marion" / "MARIVAN"), is another name more often than a typo (a
+    # typo makes a word nobody uses: "Hikvisoin"): half the evidence.
+    worded_pairs = [
         p
         for p in pairs
         if p.kind is not MatchKind.INITIAL and any(query[q].token.kind == _WORD for q in p.query)
     ]
-    if len(near) == 1 and near[0].kind in (MatchKind.FUZZY, MatchKind.PHONETIC):
-        evidence *= LONE_NEAR_SPELLING_FACTOR
+    if len(worded_pairs) == 1 and worded_pairs[0].kind in (MatchKind.FUZZY, MatchKind.PHONETIC):
+        typed = [query[q] for q in worded_pairs[0].query if query[q].typed]
+        if typed and all(in_use(t.token.key) for t in typed):
+            evidence *= LONE_NEAR_SPELLING_FACTOR
     return evidence
 
 

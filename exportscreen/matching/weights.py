@@ -89,3 +89,15 @@ def population_rarity(key: str) -> float:
         return 1.0
     share = (zipf - COMMON_ZIPF) / (COMMONEST_ZIPF - COMMON_ZIPF)
     return max(MIN_RARITY, 1.0 - share * (1.0 - MIN_RARITY))
+
+
+# A word at least this frequent in English text is in use (a name or a word people write): a
+# typing error seldom makes one.
+IN_USE_ZIPF = 2.0
+
+
+@lru_cache(maxsize=65536)
+def in_use(key: str) -> bool:
+    """Whether a word is one people use ("bachmann", "marion"), not a typing error of another
+    ("hikvisoin"), by its frequency in English text (wordfreq)."""
+    return key.isalpha() and key.isascii() and zipf_frequency(key, "en") >= IN_USE_ZIPF
