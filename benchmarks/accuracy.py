@@ -32,7 +32,7 @@ from sklearn.metrics import (  # type: ignore[import-untyped]
     roc_auc_score,
 )
 
-from benchmarks import evalset
+from benchmarks import accuracy_heldout, evalset
 from benchmarks.baselines import (
     CANDIDATE_NOTE,
     CandidateIndex,
@@ -405,6 +405,13 @@ def main(
     logic_v2_positives: Annotated[
         int, typer.Option(help="logic-v2 is slow: at most this many positives (0 = all)")
     ] = 1200,
+    baselines: Annotated[
+        bool,
+        typer.Option(help="also run rapidfuzz WRatio and logic-v2 (slow: their candidate sets)"),
+    ] = True,
+    heldout: Annotated[
+        bool, typer.Option(help="add the held-out positives of benchmarks/accuracy_heldout.py")
+    ] = False,
 ) -> None:
     raw_dir = settings.shared_data_dir() / "raw"
     eval_dir = settings.shared_eval_dir()
@@ -418,6 +425,10 @@ def main(
     console.print("loading the lists and building the evaluation set...")
     index = evalset.load_index_cached(raw_dir, OUT_DIR)
     eval_set = evalset.build(raw_dir, eval_dir, seed=seed, index=index, **sizes)
+    if heldout:
+        eval_set.positives.extend(
+            accuracy_heldout.heldout(index, eval_set.positives, sizes["per_category"], seed)
+        )
     console.print(
         f"index {len(index)} entries; {len(eval_set.positives)} positive and "
         f"{len(eval_set.negatives)} negative queries; "
@@ -435,6 +446,9 @@ def main(
     neg, neg_s = timed(lambda: run_ours(screener, eval_set.negatives))
     runs.append(ScorerRun(OURS, pos, neg, pos_s + neg_s + build_seconds, all_positive))
 
+    if not baselines:
+        _report_ours_only(runs, eval_set, quick, seed)
+        return
     console.print("candidate sets for the baselines (rapidfuzz WRatio over all names)...")
     candidates = CandidateIndex(index, OUT_DIR)
     candidate_start = time.perf_counter()
@@ -505,6 +519,22 @@ def main(
     path.write_text(json.dumps(result, indent=2, ensure_ascii=False), encoding="utf-8")
     console.print(f"results: {path}; failures: {failures}")
     console.print(f"{CANDIDATE_NOTE}. Total {result['seconds']} s.")
+
+
+def _report_ours_only(
+    runs: list[ScorerRun], eval_set: evalset.EvalSet, quick: bool, seed: int
+) -> None:
+    """exportscreen's figures alone (``--no-baselines``): the baselines do not change with the
+    matcher, so their last full run's figures stand beside these."""
+    summaries = [summarise(run, eval_set) for run in runs]
+    print_tables(summaries, {})
+    suffix = "quick" if quick else "full"
+    failures = OUT_DIR / f"accuracy_failures-ours-{suffix}.txt"
+    write_failures(failures, eval_set, runs[0], summaries[0]["threshold_at_1pct_fpr"])
+    path = OUT_DIR / f"accuracy-ours-{suffix}.json"
+    result = {"mode": suffix, "seed": seed, "scorers": summaries}
+    path.write_text(json.dumps(result, indent=2, ensure_ascii=False), encoding="utf-8")
+    console.print(f"results: {path}; failures: {failures}")
 
 
 def _count(values: Any) -> dict[str, int]:

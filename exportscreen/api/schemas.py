@@ -51,6 +51,14 @@ class ScreenRequest(Strict):
     identifiers: list[IdentifierText] = Field(
         default_factory=list, max_length=10, description="Passport, registration or IMO numbers."
     )
+    nationality: str | None = Field(
+        default=None, max_length=60, description="ISO 3166 code or name of a person's nationality."
+    )
+    address: str | None = Field(
+        default=None,
+        max_length=500,
+        description="The party's address: raises a hit listed there, finds address-only entries.",
+    )
     lists: list[ListCode] | None = Field(
         default=None, description="Only these lists (default: every loaded list)."
     )

@@ -49,14 +49,22 @@ def screen_and_record(
     type: str | None = None,
     limit: int = settings.DEFAULT_HIT_LIMIT,
     threshold: float | None = None,
+    address: str | None = None,
 ) -> RecordedScreening:
     """Screen ``name`` and append the record through ``sink`` before returning the hits.
 
     Raises ValueError for a name the screener refuses (no letters or digits, an unknown
     country); nothing is recorded then, as the API records no refused request."""
-    hits = screener.screen(name, country=country, type=type, limit=limit, threshold=threshold)
+    hits = screener.screen(
+        name, country=country, type=type, limit=limit, threshold=threshold, address=address
+    )
     # What was asked, as the API records its queries: the name and the options given.
-    asked: dict[str, Any] = {"country": country, "type": type, "threshold": threshold}
+    asked: dict[str, Any] = {
+        "country": country,
+        "type": type,
+        "threshold": threshold,
+        "address": address,
+    }
     query: dict[str, Any] = {"name": name, **{k: v for k, v in asked.items() if v is not None}}
     if limit != settings.DEFAULT_HIT_LIMIT:
         query["limit"] = limit

@@ -50,6 +50,10 @@ def check(
     threshold: Annotated[
         float | None, typer.Option(help=f"Alert score (default {settings.DEFAULT_THRESHOLD}).")
     ] = None,
+    address: Annotated[
+        str | None,
+        typer.Option(help="The party's address: raises a hit listed there, finds Address NN."),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Screen one name against every list, with the reasons for each hit."""
@@ -70,6 +74,7 @@ def check(
                 type=type_,
                 limit=limit,
                 threshold=threshold,
+                address=address,
             ).hits
         except ValueError as error:
             raise fail(str(error)) from error
@@ -133,6 +138,20 @@ def batch(
     type_col: Annotated[
         str | None, typer.Option(help="Input column of types (default: type).")
     ] = None,
+    dob_col: Annotated[
+        str | None,
+        typer.Option(help="Input column of dates of birth: year, date or range (date_of_birth)."),
+    ] = None,
+    nationality_col: Annotated[
+        str | None, typer.Option(help="Input column of nationalities (default: nationality).")
+    ] = None,
+    identifier_col: Annotated[
+        str | None,
+        typer.Option(help="Input column of identifiers, ';' between several (identifier)."),
+    ] = None,
+    address_col: Annotated[
+        str | None, typer.Option(help="Input column of addresses (default: address).")
+    ] = None,
     threshold: Annotated[float | None, typer.Option(help="Alert score.")] = None,
     workers: Annotated[int | None, typer.Option(help="Processes (default: every core).")] = None,
     best_only: Annotated[
@@ -186,6 +205,12 @@ def batch(
                 name_col=name_col,
                 country_col=country_col,
                 type_col=type_col,
+                qualifier_cols={
+                    "date_of_birth": dob_col,
+                    "nationality": nationality_col,
+                    "identifier": identifier_col,
+                    "address": address_col,
+                },
                 threshold=threshold,
                 workers=workers,
                 best_only=best_only,

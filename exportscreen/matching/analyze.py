@@ -10,6 +10,7 @@ an abbreviation's full word, a Chinese business word's English, a Cyrillic word'
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -29,6 +30,7 @@ from exportscreen.model import MatchKind
 
 # Analysis cost grows with the number of tokens; no real name has more than a few dozen.
 MAX_TOKENS = 40
+_ORDINAL = re.compile(r"(\d+)(?:st|nd|rd|th)")
 _ARABIC_ARTICLE = "ال"
 _ABD = "عبد"
 _ALLAH = "الله"
@@ -106,13 +108,23 @@ def _han_tokens(run: str, group: int) -> list[_Raw]:
                 Script.HAN,
             )
             raws.append(_Raw(piece.original, token.ascii, Script.HAN, group, token))
+        elif piece.kind is PieceKind.NUMBER:
+            token = Token(
+                piece.original,
+                piece.value,
+                piece.value,
+                TokenKind.NUMBER,
+                MatchKind.TRANSLATED,
+                Script.HAN,
+            )
+            raws.append(_Raw(piece.original, piece.value, Script.HAN, group, token))
         elif piece.kind is PieceKind.TRANSLATED:
             for english in piece.value.split():
                 token = Token(
                     piece.original,
                     english,
-                    expand(english),
-                    TokenKind.WORD,
+                    expand(english) if english.isalpha() else english,
+                    TokenKind.WORD if english.isalpha() else TokenKind.NUMBER,  # "h3c"
                     MatchKind.TRANSLATED,
                     Script.HAN,
                 )
@@ -207,7 +219,9 @@ def _word_token(raw: _Raw, role: NameRole) -> Token:
     via = MatchKind.TRANSLITERATED if raw.script is not Script.LATIN else None
     if not raw.ascii.isalpha():
         # "No. 013" is number 13; a code such as "a320" keeps its letters.
-        key = (raw.ascii.lstrip("0") or "0") if raw.ascii.isdigit() else raw.ascii
+        digits = _ORDINAL.fullmatch(raw.ascii)  # "14th" is number 14, as "第十四" and "No. 14"
+        number = digits.group(1) if digits else raw.ascii
+        key = (number.lstrip("0") or "0") if number.isdigit() else raw.ascii
         return Token(raw.surface, raw.ascii, key, TokenKind.NUMBER, via, raw.script, role)
     key = expand(raw.ascii)
     if key != raw.ascii:

@@ -211,6 +211,10 @@ class InvertedMaps:
         for key, others in index.equivalences.items():
             for other in others:
                 equivalent_keys[other].add(key)
+        # Those local to an entry too: the filter may let more through, never fewer.
+        for key, local in index.local_equivalences.items():
+            for other in local:
+                equivalent_keys[other].add(key)
         key_names: dict[str, set[int]] = defaultdict(set)
         guessed = _Guessed()
         joined_names: dict[str, set[int]] = defaultdict(set)

@@ -13,7 +13,6 @@ its own weight) and capped.
 from __future__ import annotations
 
 import itertools
-import math
 import pickle
 import re
 from collections import defaultdict
@@ -26,8 +25,8 @@ import numpy.typing as npt
 from rapidfuzz.distance import JaroWinkler
 from rapidfuzz.process import cdist
 
-from exportscreen.matching.abbreviations import generic_tokens
-from exportscreen.matching.analyze import AnalyzedName, NameRole, TokenKind, analyze
+from exportscreen.matching.acronyms import listed_forms
+from exportscreen.matching.analyze import AnalyzedName, NameRole, TokenKind
 from exportscreen.matching.equivalences import mine
 from exportscreen.matching.postings import (
     FloatArray,
@@ -46,28 +45,13 @@ from exportscreen.matching.routes import (
     SKELETON,
     KeyRoute,
 )
+from exportscreen.matching.weights import GENERIC_WEIGHT as GENERIC_WEIGHT
+from exportscreen.matching.weights import INITIAL_WEIGHT as INITIAL_WEIGHT
+from exportscreen.matching.weights import ROLE_FACTOR as ROLE_FACTOR
+from exportscreen.matching.weights import weight_of_unseen, word_weights
 from exportscreen.model import Entry, EntryType, ListCode
 
-FORMAT_VERSION = 2
-
-# --- token weights -------------------------------------------------------------------------
-# A word in at most this many entries is fully distinctive (weight 1); commoner words weigh
-# less in proportion to their IDF, down to MIN_WEIGHT.
-RARE_ENTRY_COUNT = 5
-MIN_WEIGHT = 0.1
-GENERIC_WEIGHT = 0.15  # stop-listed words, whatever their IDF
-LEGAL_WEIGHT = 0.1  # legal forms: weak evidence
-INITIAL_WEIGHT = 0.2  # one-letter tokens
-NUMBER_MIN_WEIGHT = 0.5  # numbers tell sibling entities apart ("No. 13" vs "No. 14")
-UNKNOWN_WEIGHT = 1.0  # a query word the lists never use is as distinctive as it gets
-# How much a listed name's token counts, by its place in a person's name.
-ROLE_FACTOR = {
-    NameRole.OTHER: 1.0,
-    NameRole.FAMILY: 1.3,
-    NameRole.GIVEN: 1.0,
-    NameRole.MIDDLE: 0.5,
-    NameRole.FAMILY_PART: 0.9,
-}
+FORMAT_VERSION = 3
 
 # Query words that match nothing count this much of their weight against a name, in the scorer's
 # precision and in the index's bound of it. A generic word added to a listed name (a branch, a
@@ -82,6 +66,8 @@ MIN_IDENTIFIER_CHARS = 4
 _NOT_SERIALISED = ("entry_position", "route_cache")
 
 _NON_ALNUM = re.compile(r"[^0-9A-Za-z]")
+# Names one route reaches: the query mass it brings, the names, and their words' weight.
+_Part = tuple[float, IntArray, FloatArray]
 
 
 @overload
@@ -162,7 +148,11 @@ class MatchIndex:
     word_gram_count: IntArray
     exact: KeyedPostings  # whole name in its original script -> names
     identifiers: KeyedPostings  # normalised identifier -> entries
+    # Mined equivalences (``equivalences.mine``): shared ones serve every query (word ->
+    # equivalent -> note); local ones only the entries that taught them (word -> equivalent ->
+    # {entry position: note}).
     equivalences: dict[str, dict[str, str]]
+    local_equivalences: dict[str, dict[str, dict[int, str]]]
     entry_position: dict[str, int] = field(default_factory=dict)
     # Not serialised (see to_bytes).
     route_cache: RouteCache = field(default_factory=lambda: RouteCache(), repr=False, compare=False)
@@ -179,15 +169,12 @@ class MatchIndex:
         for position, entry in enumerate(entry_list):
             person = entry.type is EntryType.INDIVIDUAL
             for text in entry.names:
-                if not text.strip():
-                    continue
-                analysis = analyze.__wrapped__(text, person)
-                if not analysis.tokens:
-                    continue
-                name_text.append(text)
-                name_entry.append(position)
-                analysed.append(analysis)
-                roles.append(bytes(int(t.role) for t in analysis.tokens))
+                # A name and, for initials ("T.E.G. LIMITED"), its form with them joined ("TEG").
+                for analysis in listed_forms(text, person) if text.strip() else ():
+                    name_text.append(text)
+                    name_entry.append(position)
+                    analysed.append(analysis)
+                    roles.append(bytes(int(t.role) for t in analysis.tokens))
 
         words: list[str] = []
         word_ids: dict[str, int] = {}
@@ -207,7 +194,7 @@ class MatchIndex:
                 ids.append(word)
             name_tokens.append(tuple(ids))
 
-        weights = _word_weights(words, bytes(kinds), [len(s) for s in entry_sets], len(entry_list))
+        weights = word_weights(words, bytes(kinds), [len(s) for s in entry_sets], len(entry_list))
         route_keys = {route.prefix: [route.key_of(w) for w in words] for route in ROUTES.keys}
         keyed = [(route, route_keys[route.prefix]) for route in ROUTES.keys]
         near = ROUTES.near_words
@@ -271,10 +258,25 @@ class MatchIndex:
                     identifiers[value].append(position)
 
         by_entry: dict[int, list[tuple[str, AnalyzedName]]] = defaultdict(list)
+        given_names: set[str] = set()
         for text, analysis, owner in zip(name_text, analysed, name_entry, strict=True):
             if entry_list[owner].type is not EntryType.INDIVIDUAL:
                 by_entry[owner].append((text, analysis))
-        equivalences = mine((entry_list[owner].id, names) for owner, names in by_entry.items())
+            else:
+                given_names.update(
+                    t.key for t in analysis.tokens if t.role in (NameRole.GIVEN, NameRole.MIDDLE)
+                )
+        learned = mine(
+            ((entry_list[owner].id, names) for owner, names in by_entry.items()), given_names
+        )
+        position_of = {entry.id: position for position, entry in enumerate(entry_list)}
+        local = {
+            word: {
+                other: {position_of[entry_id]: note for entry_id, note in taught.items()}
+                for other, taught in others.items()
+            }
+            for word, others in learned.local.items()
+        }
 
         list_codes = list(ListCode)
         types = list(EntryType)
@@ -313,7 +315,8 @@ class MatchIndex:
             identifiers=KeyedPostings.of(
                 {k: list(dict.fromkeys(v)) for k, v in identifiers.items()}
             ),
-            equivalences=equivalences,
+            equivalences=learned.shared,
+            local_equivalences=local,
         )
         index.entry_position = {entry_id: i for i, entry_id in enumerate(index.entry_ids)}
         return index
@@ -345,7 +348,7 @@ class MatchIndex:
         word = self.word_ids.get(key)
         if word is not None:
             return self.word_weight[word]
-        return _weight_of_unseen(key, kind)
+        return weight_of_unseen(key, kind)
 
     def tokens_of(self, name: int) -> tuple[list[int], bytes]:
         """A listed name's vocabulary words and their NameRoles, in name order."""
@@ -610,9 +613,12 @@ class MatchIndex:
         order = np.argsort(-rank, kind="stable")
         return list(zip(found[order].tolist(), bound[order].tolist(), strict=True))
 
-    def _routes(self, reached: list[VocabularyHit], weight: float) -> Routes | None:
-        """The names ``reached`` words lead to, each with the mass of its heaviest route and
-        the weight of the name's reached words."""
+    def _routes(
+        self, reached: list[VocabularyHit], weight: float, local: Sequence[_Part] = ()
+    ) -> Routes | None:
+        """The names ``reached`` words lead to (and the ``local`` parts: names reached through
+        an equivalence of their own entry), each with the mass of its heaviest route and the
+        weight of the name's reached words."""
         offsets = self.word_names[0]
         # A name counts the query token's weight; through a guessed word, no more than that
         # word's weight: "megviitechnology" reaching "technology" brings a generic word's
@@ -622,27 +628,32 @@ class MatchIndex:
             mass = min(weight, self.word_weight[hit.word]) if hit.guessed else weight
             if mass > heaviest.get(hit.word, -1.0):
                 heaviest[hit.word] = mass
-        found = [
-            (mass, int(offsets[word]), int(offsets[word + 1]))
+        flat, covered = self.word_names[1], self.word_name_mass
+        found: list[_Part] = [
+            (
+                mass,
+                flat[offsets[word] : offsets[word + 1]],
+                covered[offsets[word] : offsets[word + 1]],
+            )
             for word, mass in heaviest.items()
             if self.finds_candidates(word)
         ]
+        found.extend(local)
         if not found:
             return None
-        flat, covered = self.word_names[1], self.word_name_mass
         if len(found) == 1:
             # One word's names: sorted and distinct already.
-            route_mass, start, end = found[0]
-            return flat[start:end], np.full(end - start, route_mass), covered[start:end]
+            route_mass, names_of, covered_of = found[0]
+            return names_of, np.full(len(names_of), route_mass), covered_of
         found.sort(key=lambda item: -item[0])
-        all_names = np.concatenate([flat[start:end] for _, start, end in found])
-        weights = np.repeat([m for m, _, _ in found], [end - start for _, start, end in found])
+        all_names = np.concatenate([names_of for _, names_of, _ in found])
+        weights = np.repeat([m for m, _, _ in found], [len(names_of) for _, names_of, _ in found])
         # The heaviest route to each name (np.unique keeps the first occurrence); the listed
         # words reached in a name add up (a joined word's parts are all matched).
         names, first, slot = np.unique(all_names, return_index=True, return_inverse=True)
         listed = np.bincount(
             slot,
-            weights=np.concatenate([covered[start:end] for _, start, end in found]),
+            weights=np.concatenate([covered_of for _, _, covered_of in found]),
             minlength=len(names),
         ).astype(np.float64, copy=False)
         heaviest_mass: FloatArray = weights[first]
@@ -659,41 +670,25 @@ class MatchIndex:
         token = (key, kind, weight, arabic_consonants)
         known, routes = self.route_cache.get(token)
         if not known:
-            routes = self._routes(self.reachable_words(key, kind, arabic_consonants), weight)
+            routes = self._routes(
+                self.reachable_words(key, kind, arabic_consonants),
+                weight,
+                self._local_parts(key, weight),
+            )
             self.route_cache.put(token, routes)
         return routes
 
-
-def _weight_of_unseen(key: str, kind: TokenKind) -> float:
-    if kind is TokenKind.LEGAL:
-        return LEGAL_WEIGHT
-    if kind is TokenKind.NUMBER:
-        return UNKNOWN_WEIGHT
-    if key in generic_tokens():
-        return GENERIC_WEIGHT
-    if len(key) == 1:
-        return INITIAL_WEIGHT
-    return UNKNOWN_WEIGHT
-
-
-def _word_weights(
-    words: Sequence[str], kinds: bytes, entry_counts: Sequence[int], entry_total: int
-) -> FloatArray:
-    """IDF weights in MIN_WEIGHT..1, capped for generic words, legal forms and initials."""
-    rare_idf = math.log((entry_total + 1) / (RARE_ENTRY_COUNT + 0.5))
-    generic = generic_tokens()
-    weights = np.empty(len(words), dtype=np.float64)
-    for word_id, word in enumerate(words):
-        idf = math.log((entry_total + 1) / (entry_counts[word_id] + 0.5))
-        weight = min(1.0, max(MIN_WEIGHT, idf / rare_idf)) if rare_idf > 0 else 1.0
-        kind = TokenKind(kinds[word_id])
-        if kind is TokenKind.LEGAL:
-            weight = LEGAL_WEIGHT
-        elif kind is TokenKind.NUMBER:
-            weight = max(weight, NUMBER_MIN_WEIGHT)
-        elif word in generic:
-            weight = min(weight, GENERIC_WEIGHT)
-        elif len(word) == 1:
-            weight = min(weight, INITIAL_WEIGHT)
-        weights[word_id] = weight
-    return weights
+    def _local_parts(self, key: str, weight: float) -> list[_Part]:
+        """The names a query word reaches through equivalences local to their own entries."""
+        parts: list[_Part] = []
+        offsets, flat = self.word_names
+        for other, taught in self.local_equivalences.get(key, {}).items():
+            word = self.word_ids.get(other)
+            if word is None or not self.finds_candidates(word):
+                continue
+            start, end = int(offsets[word]), int(offsets[word + 1])
+            names = flat[start:end]
+            own = np.isin(self.name_entry[names], np.fromiter(taught, dtype=np.int32))
+            if own.any():
+                parts.append((weight, names[own], self.word_name_mass[start:end][own]))
+        return parts

@@ -15,7 +15,10 @@
    matched (a person's middle names and patronymic count half, the family name more); the name
    score is their geometric mean, each pair counting its similarity. A pair through an initial
    carries an initial's weight on both sides ("I" / "Ingvarsson" is not evidence of the name).
-3. Adjust: a name that matched only generic words cannot score above GENERIC_ONLY_CAP; differing
+3. Adjust: a name that matched only generic words cannot score above GENERIC_ONLY_CAP; one whose
+   matched words tell too little of a party (less than MIN_EVIDENCE: each matched word's weight,
+   similarity and rarity in the population, on the poorer side) cannot score above
+   LITTLE_EVIDENCE_CAP unless it is the whole name on both sides; differing
    numbers (No. 13 / No. 14) cost NUMBER_MISMATCH_PENALTY; different legal-form classes cost
    LEGAL_FORM_MISMATCH_PENALTY.
 """
@@ -44,6 +47,7 @@ from exportscreen.matching.translit import (
     phonetic_key,
     romanisation_skeleton,
 )
+from exportscreen.matching.weights import in_use, population_rarity
 from exportscreen.model import MatchKind
 
 # Pair similarities by how the pair was found.
@@ -83,12 +87,22 @@ MIN_JOINED_LETTERS = 4  # a joined word is at least two words long
 MAX_JOINED_LENGTH_GAP = 2
 
 GENERIC_ONLY_CAP = 0.5
+# Below the default alert threshold: "Prime Logistics" / "Prime International" rests on one
+# common English word, "7" / "07" on a number alone.
+LITTLE_EVIDENCE_CAP = 0.7
+MIN_EVIDENCE = 0.5
+MIN_WORD_PAIRS = 2
+LONE_NEAR_SPELLING_FACTOR = 0.5
+# A near spelling whose first letters differ counts only beside another matched word (a loose
+# pair): "Fritsch" is not "Afric".
+OTHER_START_SIMILARITY = 0.75
 FULL_COVERAGE = 0.999
 DISTINCTIVE_WEIGHT = 0.3  # a matched token this heavy is real evidence
 NUMBER_MISMATCH_PENALTY = 0.3
 LEGAL_FORM_MISMATCH_PENALTY = 0.03
 # The adjustments' names in explanations (``Penalty.feature``), stable for API clients.
 GENERIC_ONLY_FEATURE = "only_generic_words_matched"
+LITTLE_EVIDENCE_FEATURE = "too_little_evidence"
 NUMBER_MISMATCH_FEATURE = "number_mismatch"
 LEGAL_FORM_MISMATCH_FEATURE = "legal_form_mismatch"
 # A name is left unaligned only when its bound is below the cutoff by more than the rounding of
@@ -119,6 +133,8 @@ class QueryToken:
     equivalents: dict[str, str]
     # Typed in Latin letters (not romanised from another script): typing-error rules apply.
     typed: bool = True
+    # Equivalents that hold for some entries only: listed word -> {entry position: note}.
+    local: dict[str, dict[int, str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,6 +180,7 @@ def prepare(query: AnalyzedName, index: MatchIndex) -> list[QueryToken]:
                 phonetic=phonetic_key(token.key) if is_word else "",
                 equivalents=index.equivalences.get(token.key, {}) if is_word else {},
                 typed=all(ord(char) < _LATIN_END for char in token.surface),
+                local=index.local_equivalences.get(token.key, {}) if is_word else {},
             )
         )
     return prepared
@@ -226,6 +243,8 @@ def compare(query: QueryToken, word: int, index: MatchIndex) -> tuple[float, Mat
     ):
         return _NO_MATCH
     elif similar >= MIN_FUZZY_SIMILARITY:
+        if typed and not same_start:
+            return min(similar, OTHER_START_SIMILARITY), MatchKind.FUZZY, ""
         return similar, MatchKind.FUZZY, ""
     if (
         query.phonetic
@@ -371,6 +390,96 @@ def _anchored(pairs: list[Pair], query: list[QueryToken], listed_weight: list[fl
     )
 
 
+_CAPS = (GENERIC_ONLY_FEATURE, LITTLE_EVIDENCE_FEATURE)
+
+
+def _informative(weight: float) -> float:
+    """A word's weight as evidence of a party: a word many listed parties share (Huawei, Bank)
+    is still a word of the name; how common it is in the world is ``population_rarity``'s
+    part. Full from DISTINCTIVE_WEIGHT up."""
+    return min(1.0, weight / DISTINCTIVE_WEIGHT)
+
+
+def _one_side_whole(
+    pairs: list[Pair],
+    query: list[QueryToken],
+    free_query: set[int],
+    words: list[int],
+    free_listed: set[int],
+    index: MatchIndex,
+) -> bool:
+    """Whether two words or more matched and every word of one side did (a typo in "Golden
+    Business", a word dropped from or added to the listed name): the names agree on all that
+    one of them says. Two names that each keep words of their own ("Prime Logistics" / "Prime
+    International") do not."""
+    word_pairs = sum(1 for p in pairs if any(query[q].token.kind == _WORD for q in p.query))
+    if word_pairs < MIN_WORD_PAIRS:
+        return False
+    return not any(query[q].token.kind == _WORD for q in free_query) or not any(
+        index.word_kind[words[w]] == _WORD for w in free_listed
+    )
+
+
+def _evidence(
+    pairs: list[Pair],
+    query: list[QueryToken],
+    query_used: list[float],
+    words: list[int],
+    listed_used: list[float],
+    index: MatchIndex,
+) -> float:
+    """What the matched words tell of the party, on the side that tells less: each matched word
+    (not a legal form or initial) counts its weight, the pair's similarity and its rarity in the
+    population; words read from another script count in full. A number counts beside a matched
+    word ("Research Institute 14") and a code with letters in it always ("H3C"), but a number
+    alone ("7" / "07") tells nothing."""
+    query_side = listed_side = 0.0
+    numbers_query = numbers_listed = 0.0
+    worded = False
+    for pair in pairs:
+        if pair.kind is MatchKind.INITIAL:
+            continue
+        for q in pair.query:
+            token = query[q].token
+            if token.kind == _WORD:
+                worded = True
+                rarity = population_rarity(token.key) if query[q].typed else 1.0
+                query_side += _informative(query_used[q]) * pair.similarity * rarity
+            elif token.kind == _NUMBER:
+                if token.key.isdigit():
+                    numbers_query += query_used[q] * pair.similarity
+                else:
+                    query_side += query_used[q] * pair.similarity
+        for w in pair.listed:
+            kind, key = index.word_kind[words[w]], index.words[words[w]]
+            if kind == _WORD:
+                listed_side += (
+                    _informative(listed_used[w]) * pair.similarity * population_rarity(key)
+                )
+            elif kind == _NUMBER:
+                if key.isdigit():
+                    numbers_listed += listed_used[w] * pair.similarity
+                else:
+                    listed_side += listed_used[w] * pair.similarity
+    if worded or query_side or listed_side:
+        query_side += numbers_query
+        listed_side += numbers_listed
+    evidence = min(query_side, listed_side)
+    # A near spelling alone, when the word typed is itself a word or name people use
+    # ("Bachmann" / "BAHMAN", "Marion" / "MARIVAN"), is another name more often than a typo (a
+    # typo makes a word nobody uses: "Hikvisoin"): half the evidence.
+    worded_pairs = [
+        p
+        for p in pairs
+        if p.kind is not MatchKind.INITIAL and any(query[q].token.kind == _WORD for q in p.query)
+    ]
+    if len(worded_pairs) == 1 and worded_pairs[0].kind in (MatchKind.FUZZY, MatchKind.PHONETIC):
+        typed = [query[q] for q in worded_pairs[0].query if query[q].typed]
+        if typed and all(in_use(t.token.key) for t in typed):
+            evidence *= LONE_NEAR_SPELLING_FACTOR
+    return evidence
+
+
 def score_name(
     query: list[QueryToken],
     name_id: int,
@@ -388,12 +497,21 @@ def score_name(
     ``number_mismatch`` and ``legal_form_mismatch`` are those penalties' weights (a request's
     ``MatcherConfig``); being penalties, they leave the bound an upper bound."""
     words, roles = index.tokens_of(name_id)
+    owner = -1
     options: list[_Option] = []
     for q, prepared in enumerate(query):
         for w, word in enumerate(words):
             cached = memo.get((q, word))
             if cached is None:
                 cached = memo[(q, word)] = compare(prepared, word, index)
+            if prepared.local and cached[0] < EQUIVALENCE_SIMILARITY:
+                # An equivalence the name's own entry taught (not cached: it depends on the
+                # entry, the memo on the words only).
+                if owner < 0:
+                    owner = int(index.name_entry[name_id])
+                note = prepared.local.get(index.words[word], {}).get(owner)
+                if note is not None:
+                    cached = (EQUIVALENCE_SIMILARITY, MatchKind.EQUIVALENCE, note)
             if cached[0] > 0.0:
                 options.append((cached[0], (q,), (w,), cached[1], cached[2]))
     # Joined words compete with single pairs, so that a loose spelling match of one half
@@ -473,6 +591,15 @@ def score_name(
         and not any(query[q].token.kind == _WORD for q in free_query)
         and not any(index.word_kind[words[w]] == _WORD for w in free_listed)
     )
+    # A name of numbers only, each matched ("7-28", a vessel): the whole name, which a single
+    # number ("7" / "07") is not.
+    whole_number = (
+        len(pairs) >= MIN_WORD_PAIRS
+        and all(p.similarity >= FULL_COVERAGE for p in pairs)
+        and all(query[q].token.kind == _NUMBER for p in pairs for q in p.query)
+        and not free_query
+        and not free_listed
+    )
     if not distinctive and not whole_name and score > GENERIC_ONLY_CAP:
         result.penalties.append(
             (
@@ -493,6 +620,24 @@ def score_name(
         result.penalties.append(
             (NUMBER_MISMATCH_FEATURE, f"number mismatch: {shown}", number_mismatch)
         )
+    if (
+        not result.capped
+        and not whole_name
+        and not whole_number
+        and result.score > LITTLE_EVIDENCE_CAP
+        and not _one_side_whole(pairs, query, free_query, words, free_listed, index)
+    ):
+        evidence = _evidence(pairs, query, query_used, words, listed_used, index)
+        if evidence < MIN_EVIDENCE:
+            result.penalties.append(
+                (
+                    LITTLE_EVIDENCE_FEATURE,
+                    f"too little evidence ({evidence:.2f}): capped at {LITTLE_EVIDENCE_CAP}",
+                    result.score - LITTLE_EVIDENCE_CAP,
+                )
+            )
+            result.score = LITTLE_EVIDENCE_CAP
+            result.capped = True
     query_forms = {q.token.key for q in query if q.token.kind == _LEGAL}
     listed_forms = {index.words[w] for w in words if index.word_kind[w] == _LEGAL}
     if query_forms and listed_forms and not query_forms & listed_forms:
@@ -505,7 +650,7 @@ def score_name(
             )
         )
     for feature, _, amount in result.penalties:
-        if feature != GENERIC_ONLY_FEATURE:  # the cap is already applied
+        if feature not in _CAPS:  # caps are already applied
             result.score -= amount
     result.score = min(1.0, max(0.0, result.score))
     return result

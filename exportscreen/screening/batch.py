@@ -17,7 +17,7 @@ import signal
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
@@ -168,6 +168,11 @@ def _screen_in_worker(queries: list[Query]) -> _Screened:
 # --- reading ---------------------------------------------------------------------------------
 
 
+# The qualifier columns a file may have besides id, name, country and type, read when present
+# under these names (or the names the caller gives).
+QUALIFIER_ROLES = ("date_of_birth", "nationality", "identifier", "address")
+
+
 @dataclass(frozen=True, slots=True)
 class _Columns:
     id: int | None
@@ -175,11 +180,18 @@ class _Columns:
     country: int | None
     type: int | None
     names: tuple[str, ...]  # as in the file, for error messages
+    # Qualifier role -> column index, for the columns present.
+    qualifiers: dict[str, int] = field(default_factory=dict)
 
     def field(self, role: str) -> str:
-        """The file's column for an input role ("name", "country", "type")."""
+        """The file's column for an input role ("name", "country", "type", a qualifier)."""
         index = {"name": self.name, "country": self.country, "type": self.type}.get(role)
+        if index is None:
+            index = self.qualifiers.get(role)
         return role if index is None else self.names[index]
+
+    def wanted(self) -> list[int | None]:
+        return [self.id, self.name, self.country, self.type, *self.qualifiers.values()]
 
 
 def _resolve_columns(
@@ -188,7 +200,12 @@ def _resolve_columns(
     name_col: str | None,
     country_col: str | None,
     type_col: str | None,
+    qualifier_cols: Mapping[str, str | None] | None = None,
 ) -> _Columns:
+    named = dict(qualifier_cols or {})
+    unknown = set(named) - set(QUALIFIER_ROLES)
+    if unknown:
+        raise ValueError(f"unknown qualifier columns {sorted(unknown)}; known: {QUALIFIER_ROLES}")
     # A column the caller named must be there; of the defaults, only "name" must.
     found = resolve_columns(
         source.path,
@@ -200,6 +217,7 @@ def _resolve_columns(
                 ("name", name_col),
                 ("country", country_col),
                 ("type", type_col),
+                *((role, named.get(role)) for role in QUALIFIER_ROLES),
             )
         ],
     )
@@ -211,6 +229,7 @@ def _resolve_columns(
         country=found["country"],
         type=found["type"],
         names=source.columns,
+        qualifiers={role: index for role in QUALIFIER_ROLES if (index := found[role]) is not None},
     )
 
 
@@ -235,6 +254,9 @@ def _queries(
                 value(record, columns.name),
                 value(record, columns.country),
                 value(record, columns.type),
+                qualifiers={
+                    role: value(record, index) or "" for role, index in columns.qualifiers.items()
+                },
             )
         except QueryError as error:
             yield BadRow(record.number, record.line, columns.field(error.role), error.reason)
@@ -415,6 +437,7 @@ def run_batch(
     name_col: str | None = None,
     country_col: str | None = None,
     type_col: str | None = None,
+    qualifier_cols: Mapping[str, str | None] | None = None,
     threshold: float | None = None,
     workers: int | None = None,
     best_only: bool = False,
@@ -427,9 +450,12 @@ def run_batch(
 
     Give either a ``screener`` or a ``screener_factory`` (called once, here, before any worker
     starts). ``workers`` defaults to every core; with 1 the screening runs in this process.
-    ``threshold=None`` uses the screener's default. Raises SourceError when the input cannot
-    be read at all (unknown format, undecidable encoding, no name column); bad rows are not
-    errors: they are counted and written to ``errors_path`` (default OUTPUT.errors.csv).
+    ``threshold=None`` uses the screener's default. ``qualifier_cols`` names the file's
+    columns for the qualifiers of ``QUALIFIER_ROLES`` (date of birth, nationality, identifier,
+    address), read by those names when present and not named. Raises SourceError when the
+    input cannot be read at all (unknown format, undecidable encoding, no name column); bad
+    rows are not errors: they are counted and written to ``errors_path`` (default
+    OUTPUT.errors.csv).
     """
     started = time.perf_counter()
     if (screener is None) == (screener_factory is None):
@@ -447,8 +473,8 @@ def run_batch(
     options = _Options(threshold=threshold, limit=limit, best_only=best_only)
 
     with open_table(input_path) as source:
-        columns = _resolve_columns(source, id_col, name_col, country_col, type_col)
-        wanted = [columns.id, columns.name, columns.country, columns.type]
+        columns = _resolve_columns(source, id_col, name_col, country_col, type_col, qualifier_cols)
+        wanted = columns.wanted()
         records = source.rows([i for i in wanted if i is not None])
         # Both outputs are opened before the screener is built, which can take a while: a
         # wrong extension or an unwritable folder is reported at once.

@@ -30,12 +30,15 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar, NamedTuple
 
 from exportscreen import settings
+from exportscreen.matching.addresses import address_similarity
 from exportscreen.matching.analyze import AnalyzedName, TokenKind
 from exportscreen.matching.score import (
     GENERIC_ONLY_CAP,
     GENERIC_ONLY_FEATURE,
     LEGAL_FORM_MISMATCH_FEATURE,
     LEGAL_FORM_MISMATCH_PENALTY,
+    LITTLE_EVIDENCE_CAP,
+    LITTLE_EVIDENCE_FEATURE,
     NUMBER_MISMATCH_FEATURE,
     NUMBER_MISMATCH_PENALTY,
 )
@@ -46,7 +49,11 @@ ALGORITHM = "exportscreen-match/2"
 TYPE_MISMATCH_PENALTY = 0.15
 COUNTRY_MISMATCH_PENALTY = 0.1
 BIRTH_YEAR_MISMATCH_PENALTY = 0.15
+NATIONALITY_MISMATCH_PENALTY = 0.1
 IDENTIFIER_MATCH_SCORE = 0.95
+ADDRESS_MATCH_RAISE = 0.1
+# Addresses this alike (``matching.addresses.address_similarity``) are one place.
+SAME_ADDRESS = 0.8
 
 _YEAR = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)")
 _YEAR_RANGE = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)\s*(?:to|-|–)\s*(1[89]\d\d|20\d\d)(?!\d)")
@@ -79,6 +86,8 @@ class QueryFacts:
     type: EntryType | None = None
     country: str = ""  # ISO alpha-2; "" when not given
     date_of_birth: str = ""  # as typed; "" when not given
+    nationality: str = ""  # ISO alpha-2; "" when not given
+    address: str = ""  # as typed; "" when not given
 
 
 @dataclass(slots=True)
@@ -124,6 +133,22 @@ class OnlyGenericWordsMatched(NameFeature):
     name = GENERIC_ONLY_FEATURE
     weight = GENERIC_ONLY_CAP
     bounds = (GENERIC_ONLY_CAP, GENERIC_ONLY_CAP)
+    parameter = ""
+
+
+class TooLittleEvidence(NameFeature):
+    """The words that matched tell too little of a party: the name score is capped at this
+    weight, below the default alert threshold, unless the query is the whole listed name. Each
+    matched word counts its IDF weight over the lists, the similarity of its pair and its
+    rarity in the population (from its frequency in English text, wordfreq): "Prime" in
+    "Prime Logistics" / "Prime International" is a rare word on the lists and a common one in
+    the world; a number alone ("7" / "07") or a near spelling of a common word ("Smith" /
+    "SMOOTH") tells nothing. The poorer side counts, and it must reach MIN_EVIDENCE (0.5: half a
+    distinctive word matched exactly). Fixed: it is a ceiling, not a penalty."""
+
+    name = LITTLE_EVIDENCE_FEATURE
+    weight = LITTLE_EVIDENCE_CAP
+    bounds = (LITTLE_EVIDENCE_CAP, LITTLE_EVIDENCE_CAP)
     parameter = ""
 
 
@@ -189,10 +214,18 @@ class PenaltyQualifier(Qualifier):
             qualified.score -= weight
 
 
+_NOT_COMPANIES = {
+    EntryType.INDIVIDUAL: "a person",
+    EntryType.VESSEL: "a vessel",
+    EntryType.AIRCRAFT: "an aircraft",
+}
+
+
 class TypeMismatch(PenaltyQualifier):
     """The query names another kind of party than the listed one: a person against a company,
     a vessel against an aircraft. Without a type in the query, a legal form in the name ("Ltd",
-    "GmbH", "有限公司") says it names a company, so a listed person is a mismatch too. A listed
+    "GmbH", "有限公司") says it names a company, so a listed person, vessel or aircraft is a
+    mismatch too ("Al Noor Trading LLC" is not the vessel once called NOOR). A listed
     address (an address-only entry) matches every type. People and companies share names
     ("Ford", "Siemens"): the type tells them apart, but a typed type can be wrong, so a mismatch
     lowers the score rather than dropping the hit."""
@@ -207,14 +240,14 @@ class TypeMismatch(PenaltyQualifier):
             if entry.type in (wanted, EntryType.ADDRESS_ONLY):
                 return None
             return f"type mismatch: {wanted.value} vs {entry.type.value}"
-        if entry.type is not EntryType.INDIVIDUAL:
+        if entry.type not in _NOT_COMPANIES:
             return None
         form = next((t for t in facts.analysis.tokens if t.kind is TokenKind.LEGAL), None)
         if form is None:
             return None
         return (
             f"type mismatch: legal form {form.surface!r} names a company, "
-            "the listed party is a person"
+            f"the listed party is {_NOT_COMPANIES[entry.type]}"
         )
 
 
@@ -237,6 +270,30 @@ class CountryMismatch(PenaltyQualifier):
         return f"country mismatch: {facts.country} vs {'/'.join(sorted(listed))}"
 
 
+class NationalityMismatch(PenaltyQualifier):
+    """The query's nationality is none of the listed person's nationalities and citizenships
+    (or, for a party without either, none of its countries). A listed party without any is not
+    a mismatch. People hold several passports and lists are incomplete, so a mismatch lowers
+    the score as a country mismatch does; a customer file's nationality column is what rules
+    out most common-name alerts on people born elsewhere."""
+
+    name = "nationality_mismatch"
+    weight = NATIONALITY_MISMATCH_PENALTY
+    bounds = (0.0, 0.2)
+
+    def disagreement(self, facts: QueryFacts, entry: Entry) -> str | None:
+        if not facts.nationality:
+            return None
+        listed = {
+            code
+            for value in (*entry.nationalities, *entry.citizenships)
+            if (code := country_code(value))
+        } or {c for c in entry.countries if c}
+        if not listed or facts.nationality in listed:
+            return None
+        return f"nationality mismatch: {facts.nationality} vs {'/'.join(sorted(listed))}"
+
+
 class BirthYearMismatch(PenaltyQualifier):
     """No year the query's date of birth may mean is a year the listed person may have been
     born in. Lists print dates loosely ("circa 1960", "1960 to 1962", several dates), so only
@@ -256,6 +313,47 @@ class BirthYearMismatch(PenaltyQualifier):
             return None
         shown = "/".join(str(y) for y in sorted(listed)[:4])
         return f"birth year mismatch: {facts.date_of_birth} vs {shown}"
+
+
+def best_address(query_address: str, entry: Entry) -> tuple[float, str]:
+    """The listed address most like the query's, and how alike (0 without an address)."""
+    best = (0.0, "")
+    for address in entry.addresses:
+        listed = address.one_line()
+        if listed:
+            best = max(best, (address_similarity(query_address, listed), listed))
+    return best
+
+
+class AddressMatch(Qualifier):
+    """The query's address is one of the listed party's (``matching.addresses``: words and
+    numbers in common, numbers and rare words counting most, at least SAME_ADDRESS alike): the
+    score is raised by this weight, up to 1. A listed party's address is evidence that a similar
+    name is that party; a different address is no evidence against it (parties move, lists keep
+    old addresses), so a disagreement never lowers a score. An address-only entry (the Entity
+    List's "Address NN") is a hit on its address alone, scored by the similarity."""
+
+    name = "address_match"
+    weight = ADDRESS_MATCH_RAISE
+    bounds = (0.0, 0.2)
+
+    def apply(
+        self,
+        weight: float,
+        facts: QueryFacts,
+        entry: Entry,
+        identifier: str | None,
+        qualified: Qualified,
+    ) -> None:
+        if not facts.address:
+            return
+        similarity, listed = best_address(facts.address, entry)
+        if similarity < SAME_ADDRESS:
+            return
+        qualified.tokens.append(
+            TokenMatch(facts.address, listed, MatchKind.FUZZY, similarity, weight, "address match")
+        )
+        qualified.score = min(1.0, qualified.score + weight)
 
 
 class IdentifierMatch(Qualifier):
@@ -289,11 +387,14 @@ class IdentifierMatch(Qualifier):
 # identifier's floor over them.
 FEATURES: tuple[Feature, ...] = (
     OnlyGenericWordsMatched(),
+    TooLittleEvidence(),
     NumberMismatch(),
     LegalFormMismatch(),
     TypeMismatch(),
     CountryMismatch(),
+    NationalityMismatch(),
     BirthYearMismatch(),
+    AddressMatch(),
     IdentifierMatch(),
 )
 

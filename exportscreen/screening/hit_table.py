@@ -8,7 +8,7 @@ and on a cluster.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, Self
 
@@ -33,6 +33,7 @@ OUTPUT_COLUMNS: tuple[Column, ...] = (
 OUTPUT_NAMES: tuple[str, ...] = tuple(c.name for c in OUTPUT_COLUMNS)
 
 OutputRow = tuple[str | int | float | None, ...]
+_RepeatKey = tuple[str, str | None, EntryType | None, tuple[tuple[str, str | tuple[str, ...]], ...]]
 
 
 class ShippableScreener(PartyScreener, Protocol):
@@ -55,6 +56,9 @@ class Query:
     name: str
     country: str | None = None  # ISO 3166-1 alpha-2
     type: EntryType | None = None
+    # The optional qualifiers a row gives (batch.QUALIFIER_ROLES), as Screener.screen's keyword
+    # arguments: date_of_birth, nationality, identifiers, address.
+    qualifiers: tuple[tuple[str, str | tuple[str, ...]], ...] = ()
 
 
 class QueryError(ValueError):
@@ -74,11 +78,15 @@ def make_query(
     name: str | None,
     country: str | None = None,
     type: str | None = None,
+    qualifiers: Mapping[str, str] | None = None,
 ) -> Query:
-    """A Query from raw cell values, or QueryError for an empty name or an unknown type.
+    """A Query from raw cell values, or QueryError for an empty name, an unknown type or an
+    unknown nationality.
 
     A country that names no country (``"N/A"``, ``"?"``) is dropped rather than refused: the
-    name can still be screened, only without the country qualifier."""
+    name can still be screened, only without the country qualifier. ``qualifiers`` are the
+    cells of the qualifier columns by role ("date_of_birth", "nationality", "identifier" with
+    several identifiers separated by ";", "address"); an empty cell is no qualifier."""
     text = " ".join((name or "").split())
     if not text:
         raise QueryError("name", "empty name")
@@ -86,6 +94,19 @@ def make_query(
         party_type = entry_type(type) if type and type.strip() else None
     except ValueError as error:
         raise QueryError("type", str(error)) from error
+    given: list[tuple[str, str | tuple[str, ...]]] = []
+    for role, cell in (qualifiers or {}).items():
+        value = " ".join(cell.split())
+        if not value:
+            continue
+        if role == "identifier":
+            given.append(("identifiers", tuple(v.strip() for v in value.split(";") if v.strip())))
+        elif role == "nationality":
+            if not country_code(value):
+                raise QueryError(role, f"unknown nationality {value!r}")
+            given.append((role, value))
+        else:
+            given.append((role, value))
     return Query(
         row=row,
         line=line,
@@ -93,6 +114,7 @@ def make_query(
         name=text,
         country=(country_code(country) or None) if country else None,
         type=party_type,
+        qualifiers=tuple(given),
     )
 
 
@@ -149,9 +171,7 @@ class RepeatedQueries:
     beyond ``capacity``. Valid for one screener and one set of options only."""
 
     capacity: int = REPEAT_CAPACITY
-    answers: dict[tuple[str, str | None, EntryType | None], list[Hit] | QueryError] = field(
-        default_factory=dict
-    )
+    answers: dict[_RepeatKey, list[Hit] | QueryError] = field(default_factory=dict)
     reused: int = 0
 
     def get(self, query: Query) -> list[Hit] | QueryError | None:
@@ -166,8 +186,8 @@ class RepeatedQueries:
         self.answers[_repeat_key(query)] = answer
 
 
-def _repeat_key(query: Query) -> tuple[str, str | None, EntryType | None]:
-    return query.name, query.country, query.type
+def _repeat_key(query: Query) -> _RepeatKey:
+    return query.name, query.country, query.type, query.qualifiers
 
 
 def screen_query(
@@ -185,12 +205,14 @@ def screen_query(
     answer = repeats.get(query) if repeats is not None else None
     if answer is None:
         try:
+            # Qualifiers only when the row gives some: a PartyScreener need not take them.
             answer = screener.screen(
                 query.name,
                 country=query.country,
                 type=query.type,
                 limit=1 if best_only else limit,
                 threshold=threshold,
+                **dict(query.qualifiers),
             )
         except ValueError as error:
             answer = QueryError("name", str(error))

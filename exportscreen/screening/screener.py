@@ -18,8 +18,10 @@ from typing import Any
 
 import msgspec
 import numpy as np
+import numpy.typing as npt
 
 from exportscreen import settings
+from exportscreen.matching.acronyms import listed_forms
 from exportscreen.matching.analyze import AnalyzedName, analyze
 from exportscreen.matching.explain import explain
 from exportscreen.matching.index import (
@@ -34,9 +36,12 @@ from exportscreen.model import Entry, EntryType, Explanation, Hit, ListCode, Mat
 from exportscreen.screening.features import ALGORITHM as ALGORITHM  # screener.ALGORITHM, as before
 from exportscreen.screening.features import (
     DEFAULT_CONFIG,
+    SAME_ADDRESS,
+    AddressMatch,
     IdentifierMatch,
     MatcherConfig,
     QueryFacts,
+    best_address,
     qualify,
 )
 from exportscreen.text.countries import country_code
@@ -74,6 +79,15 @@ def entry_type(value: str | EntryType | None) -> EntryType | None:
     return found
 
 
+def _indexed_form(index: MatchIndex, name_id: int, person: bool) -> AnalyzedName:
+    """The analysis of a listed name the index holds as ``name_id`` (a name may be indexed in
+    more than one form: ``analyze.listed_forms``), for the explanation's token positions."""
+    words, _ = index.tokens_of(name_id)
+    keys = [index.words[w] for w in words]
+    forms = listed_forms(index.name_text[name_id], person)
+    return next((f for f in forms if [t.key for t in f.tokens] == keys), forms[0])
+
+
 @dataclass(frozen=True, slots=True)
 class _Query:
     analysis: AnalyzedName
@@ -89,6 +103,7 @@ class Screener:
     def __init__(self, index: MatchIndex, version_ids: Mapping[ListCode, int] | None = None):
         self._match_index = index
         self.version_ids: dict[ListCode, int] = dict(version_ids or {})
+        self._address_only: list[int] | None = None  # entry positions, found when first asked
 
     # --- construction ----------------------------------------------------------------------
 
@@ -169,10 +184,16 @@ class Screener:
         date_of_birth: str | None = None,
         identifiers: Iterable[str] | None = None,
         config: MatcherConfig | None = None,
+        nationality: str | None = None,
+        address: str | None = None,
     ) -> list[Hit]:
         """Listed parties ``name`` may refer to, best first: at most ``limit`` hits scoring at
         least ``threshold`` (default: ``config``'s, else ``settings.DEFAULT_THRESHOLD``).
-        ``config`` sets the features' weights (default ``features.DEFAULT_CONFIG``)."""
+        ``config`` sets the features' weights (default ``features.DEFAULT_CONFIG``). The
+        qualifiers ``country``, ``type``, ``date_of_birth`` (a year, a date or a range),
+        ``nationality`` (a country code or name), ``identifiers`` and ``address`` are checked
+        against each listed party (``screening.features``); an address also finds the
+        address-only entries at that address."""
         if threshold is not None:
             cutoff = float(threshold)
         else:
@@ -187,9 +208,19 @@ class Screener:
             wanted_country = country_code(country)
             if not wanted_country:
                 raise ValueError(f"unknown country {country!r}")
+        wanted_nationality = ""
+        if nationality is not None and nationality.strip():
+            wanted_nationality = country_code(nationality)
+            if not wanted_nationality:
+                raise ValueError(f"unknown nationality {nationality!r}")
         query = self._query(name)
         if limit == 0:
             return []
+        config = config or DEFAULT_CONFIG
+        address = (address or "").strip()
+        # An agreeing address may raise a name below the cutoff up to it: score names from there.
+        raise_by = config.weight(AddressMatch.name) if address else 0.0
+        cutoff, final_cutoff = max(0.0, cutoff - raise_by), cutoff
         index = self._match_index
         allowed = None
         if lists is not None:
@@ -228,7 +259,7 @@ class Screener:
                 identifier_entries.setdefault(position, value)
 
         # The default weights are score_name's defaults: no arguments on the default path.
-        name_weights = {} if config is None else config.name_weights()
+        name_weights = {} if config is DEFAULT_CONFIG else config.name_weights()
         memo: dict[tuple[int, int], Any] = {}
         best: dict[int, NameScore] = {}
         for name_id in candidates:
@@ -246,7 +277,14 @@ class Screener:
                 name_id = int(np.flatnonzero(index.name_entry == position)[0])
                 best[position] = score_name(query.tokens, name_id, index, memo, **name_weights)
 
-        facts = QueryFacts(query.analysis, wanted_type, wanted_country, date_of_birth or "")
+        facts = QueryFacts(
+            query.analysis,
+            wanted_type,
+            wanted_country,
+            date_of_birth or "",
+            wanted_nationality,
+            address,
+        )
         hits: list[Hit] = []
         for position, scored in best.items():
             if scored.score < cutoff and position not in identifier_entries:
@@ -254,14 +292,21 @@ class Screener:
             hit = self._qualify(
                 query,
                 facts,
-                config or DEFAULT_CONFIG,
+                config,
                 index.entries[position],
                 scored,
                 identifier_entries.get(position),
-                cutoff,
+                final_cutoff,
             )
             if hit is not None:
                 hits.append(hit)
+        if address:
+            found = {h.entry.id for h in hits}
+            hits.extend(
+                hit
+                for hit in self._address_hits(address, final_cutoff, allowed)
+                if hit.entry.id not in found
+            )
         hits.sort(key=lambda h: (-h.score, h.entry.list.value, h.entry.id))
         return hits[:limit]
 
@@ -293,6 +338,33 @@ class Screener:
         hits.sort(key=lambda h: (h.entry.list.value, h.entry.id))
         return hits
 
+    def _address_hits(
+        self, address: str, cutoff: float, allowed: npt.NDArray[np.bool_] | None
+    ) -> list[Hit]:
+        """The address-only entries at ``address``, each scored by the similarity of the
+        addresses (``features.AddressMatch``)."""
+        index = self._match_index
+        if self._address_only is None:
+            kind = list(EntryType).index(EntryType.ADDRESS_ONLY)
+            self._address_only = [i for i, t in enumerate(index.entry_types) if t == kind]
+        codes = list(ListCode)
+        hits: list[Hit] = []
+        for position in self._address_only:
+            entry = index.entries[position]
+            if allowed is not None and not allowed[codes.index(entry.list)]:
+                continue
+            similarity, listed = best_address(address, entry)
+            score = round(similarity, 4)
+            if similarity < SAME_ADDRESS or score < cutoff:
+                continue
+            match = TokenMatch(address, listed, MatchKind.FUZZY, similarity, 1.0, "address match")
+            summary = (
+                f"score {score:.2f}: the address matched listed address '{listed}' of "
+                f"address-only entry {entry.name}"
+            )
+            hits.append(Hit(entry, score, listed, Explanation((match,), summary=summary)))
+        return hits
+
     def _qualify(
         self,
         query: _Query,
@@ -309,7 +381,7 @@ class Screener:
         if score < cutoff:
             return None
         index = self._match_index
-        listed = analyze(index.name_text[scored.name_id], entry.type is EntryType.INDIVIDUAL)
+        listed = _indexed_form(index, scored.name_id, entry.type is EntryType.INDIVIDUAL)
         notes = []
         if query.analysis.truncated:
             notes.append(f"query truncated to its first {MAX_NAME_CHARS} characters")

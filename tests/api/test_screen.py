@@ -168,3 +168,25 @@ def test_no_answer_without_its_audit_record(keys: Keys, tmp_path: Path, store: S
         ok = client.post("/v1/screen", json={"name": "Acme"}, headers=keys.header(Role.VIEWER))
         assert ok.status_code == 200
     impatient.close()
+
+
+def test_nationality_and_address_are_qualifiers_of_a_screening(
+    client: TestClient, viewer: dict[str, str]
+) -> None:
+    def petrov(**fields: str) -> dict[str, Any]:
+        body = client.post(
+            "/v1/screen",
+            json={"name": "Ivan Petrov", "threshold": 0.5, **fields},
+            headers=viewer,
+        ).json()
+        return next(h for h in body["hits"] if h["entry_id"] == "SDN-1001")
+
+    plain = petrov()
+    elsewhere = petrov(nationality="BR", address="Rua Augusta 10, Sao Paulo")
+    features = [p["feature"] for p in elsewhere["explanation"]["penalties"]]
+    assert features == ["nationality_mismatch"]  # the address is no evidence against him
+    assert elsewhere["score"] == pytest.approx(plain["score"] - 0.1)
+    response = client.post(
+        "/v1/screen", json={"name": "Ivan Petrov", "nationality": "Atlantis"}, headers=viewer
+    )
+    assert response.status_code == 422 and "nationality" in response.text

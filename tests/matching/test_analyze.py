@@ -116,3 +116,44 @@ def test_arabic_article_is_split() -> None:
 
 def test_emoji_and_punctuation_give_no_tokens() -> None:
     assert analyze("🙂 -- ***").tokens == ()
+
+
+@pytest.mark.parametrize(
+    ("traditional", "simplified"),
+    [
+        ("華為技術有限公司", "华为技术有限公司"),
+        ("杭州海康威視數字技術股份有限公司", "杭州海康威视数字技术股份有限公司"),
+        ("浪潮電子信息產業", "浪潮电子信息产业"),
+    ],
+)
+def test_traditional_characters_read_as_simplified(traditional: str, simplified: str) -> None:
+    assert _keys(traditional) == _keys(simplified)
+    # The surface keeps the characters as written, for the explanation.
+    assert "".join(t.surface for t in analyze(traditional).tokens) == traditional
+
+
+@pytest.mark.parametrize(
+    ("name", "keys"),
+    [
+        ("海康威视", ["hikvision"]),  # matching/data/chinese_names.tsv
+        ("大疆", ["dji"]),
+        ("新华三", ["new", "h3c"]),
+        ("浪潮集团", ["inspur", "group"]),
+    ],
+)
+def test_listed_brands_are_read_as_the_lists_write_them(name: str, keys: list[str]) -> None:
+    assert _keys(name) == keys
+
+
+@pytest.mark.parametrize(
+    ("name", "number"),
+    [
+        ("中国电子科技集团公司第十四研究所", "14"),
+        ("第五十五研究所", "55"),
+        ("第一百零八研究所", "108"),
+        ("Research Institute 14th", "14"),
+    ],
+)
+def test_ordinals_are_numbers(name: str, number: str) -> None:
+    numbers = [t.key for t in analyze(name).tokens if t.kind is TokenKind.NUMBER]
+    assert numbers == [number]

@@ -549,3 +549,34 @@ def test_listed_names_from_a_real_csl_file_find_their_own_entries(
         found.setdefault(row["input_id"], set()).add(row["entry_id"])
     missed = [e.id for e in entries if e.id not in found.get(e.id, set())]
     assert missed == []
+
+
+def test_qualifier_columns_are_read_when_present(tmp_path: Path, engine: Screener) -> None:
+    # SDN-petrov is listed with country RU and no date of birth or nationality of its own: a
+    # nationality elsewhere lowers the score (the entry's countries stand in), a date of birth
+    # cannot, and an unknown nationality is a bad row naming its column.
+    source = tmp_path / "people.csv"
+    source.write_text(
+        "id,name,date_of_birth,Citizenship\n"
+        "P-1,Ivan Sidorov,1961,RU\n"
+        "P-2,Ivan Sidorov,1961,BR\n"
+        "P-3,Ivan Sidorov,,Atlantis\n",
+        encoding="utf-8",
+    )
+    output = tmp_path / "hits.csv"
+    report = run_batch(
+        source,
+        output,
+        screener=engine,
+        workers=1,
+        qualifier_cols={"nationality": "Citizenship"},
+        threshold=0.0,
+    )
+    scores = {r["input_id"]: float(r["score"]) for r in read_csv(output) if r["rank"] == "1"}
+    assert scores["P-1"] == 1.0
+    assert scores["P-2"] == pytest.approx(0.9)
+    assert "P-3" not in scores
+    errors = read_csv(report.errors_path)
+    assert [(e["row"], e["field"]) for e in errors] == [("3", "Citizenship")]
+    with pytest.raises(ValueError, match="unknown qualifier"):
+        run_batch(source, output, screener=engine, workers=1, qualifier_cols={"eye_colour": "x"})

@@ -340,11 +340,14 @@ def test_default_configuration() -> None:
     assert MatcherConfig().threshold == 0.77
     assert {f.name: w for f, w in DEFAULT_CONFIG.features} == {
         "only_generic_words_matched": 0.5,
+        "too_little_evidence": 0.7,
         "number_mismatch": 0.3,
         "legal_form_mismatch": 0.03,
         "type_mismatch": 0.15,
         "country_mismatch": 0.1,
+        "nationality_mismatch": 0.1,
         "birth_year_mismatch": 0.15,
+        "address_match": 0.1,
         "identifier_match": 0.95,
     }
     with pytest.raises(ValueError, match="threshold"):

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from exportscreen import Screener as LazyScreener
-from exportscreen.model import EntryType, Hit, ListCode, MatchKind
+from exportscreen.model import Address, Entry, EntryType, Hit, ListCode, MatchKind
 from exportscreen.screening.features import DEFAULT_CONFIG, IdentifierMatch
 from exportscreen.screening.screener import ALGORITHM, Screener
 from exportscreen.store import Store
@@ -114,14 +114,30 @@ def test_hit_explains_itself(screener: Screener) -> None:
     (hit, *_) = screener.screen("浪潮软件股份有限公司")
     kinds = {t.query: t.kind for t in hit.explanation.tokens}
     assert kinds == {
-        "浪潮": MatchKind.EQUIVALENCE,
+        "浪潮": MatchKind.TRANSLATED,  # matching/data/chinese_names.tsv
         "软件": MatchKind.TRANSLATED,
         "股份有限公司": MatchKind.LEGAL_FORM,
     }
-    mined = next(t for t in hit.explanation.tokens if t.kind is MatchKind.EQUIVALENCE)
-    assert mined.candidate == "inspur" and "EL-inspur-beijing" in mined.note
     assert hit.matched_name in hit.entry.names
     assert hit.explanation.summary.startswith(f"score {hit.score:.2f}")
+
+
+def test_a_mined_equivalence_names_the_entry_that_taught_it(screener: Screener) -> None:
+    (hit, *_) = screener.screen("Shuguang Information Industry")
+    assert hit.entry.id == "EL-sugon"
+    mined = next(t for t in hit.explanation.tokens if t.kind is MatchKind.EQUIVALENCE)
+    assert mined.query == "shuguang" and mined.candidate == "sugon"
+    assert "EL-sugon" in mined.note and "only" in mined.note
+
+
+def test_an_equivalence_is_evidence_about_its_own_entry_only(screener: Screener) -> None:
+    # EL-jafar's aliases "David Lee" / "Sam Lee" teach david = sam for EL-jafar, not for
+    # everyone named Sam (issue 16: "David King" scored 0.97 against "KING, Sam").
+    assert _top(screener.screen("Sam Lee")) == "EL-jafar"
+    assert _top(screener.screen("David Lee")) == "EL-jafar"
+    assert screener.screen("David King") == []
+    (hit,) = [h for h in screener.screen("David Lee", threshold=0.0) if h.entry.id == "EL-jafar"]
+    assert hit.score == 1.0
 
 
 def test_unmatched_tokens_are_reported(screener: Screener) -> None:
@@ -284,3 +300,154 @@ def test_a_full_word_matched_by_an_initial_counts_as_an_initial(screener: Screen
     # "Bartholomew" agrees with the listed "B." only in its first letter: much weaker evidence
     # than the initial itself, and the rest of the word is unmatched.
     assert score("John Bartholomew Pridmore-Smith") < score("John B Pridmore-Smith") - 0.05
+
+
+def _listed(*entries: tuple[str, EntryType, str, tuple[str, ...]]) -> Screener:
+    return Screener.from_entries(
+        Entry(id=entry_id, list=ListCode.SDN, type=kind, name=name, aliases=aliases)
+        for entry_id, kind, name, aliases in entries
+    )
+
+
+@pytest.fixture(scope="module")
+def issue16() -> Screener:
+    """Listed names behind issue 16's nonsense alerts, beside unrelated names for the IDF."""
+    return _listed(
+        ("SDN-prime", EntryType.ENTITY, "Prime International", ()),
+        ("SDN-arley", EntryType.INDIVIDUAL, "USUGA TORRES, Arley", ("07",)),
+        ("SDN-cliff", EntryType.VESSEL, "SEA CLIFF", ("SMOOTH",)),
+        ("SDN-afric", EntryType.ENTITY, "ASSOCIATION FOR FREE RESEARCH", ("AFRIC",)),
+        ("SDN-belema", EntryType.VESSEL, "BELEMA LIGHT CRUDE", ("NOOR",)),
+        ("SDN-teg", EntryType.ENTITY, "T.E.G. LIMITED", ()),
+        ("SDN-tmg", EntryType.ENTITY, "T.M.G. ENGINEERING LIMITED", ()),
+        ("SDN-zorblat", EntryType.ENTITY, "Zorblat Quantum Holdings", ()),
+    )
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "Prime Logistics",  # one word in common, a common English word
+        "7",  # a number alone
+        "Smith Inc",  # a near spelling of a common word
+        "Fritsch AG",  # a near spelling with another first letter, and nothing else
+        "Al Noor Trading LLC",  # a company against a vessel's former name
+    ],
+)
+def test_too_little_evidence_does_not_alert(issue16: Screener, query: str) -> None:
+    assert issue16.screen(query) == []
+
+
+def test_the_little_evidence_cap_is_explained(issue16: Screener) -> None:
+    hits = issue16.screen("Prime Logistics", threshold=0.0)
+    (hit,) = [h for h in hits if h.entry.id == "SDN-prime"]
+    assert hit.score == 0.7
+    assert [p.feature for p in hit.explanation.penalties] == ["too_little_evidence"]
+    # The whole listed name, common words or not, is still a hit.
+    assert _top(issue16.screen("Prime International")) == "SDN-prime"
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("TEG LIMITED", "SDN-teg"),
+        ("T E G Ltd", "SDN-teg"),
+        ("T.E.G. Limited", "SDN-teg"),
+        ("TMG ENGINEERING", "SDN-tmg"),
+        ("T M G Engineering", "SDN-tmg"),
+        ("Zorblat Quantum", "SDN-zorblat"),  # rare words: enough evidence
+    ],
+)
+def test_initials_are_one_acronym_however_written(
+    issue16: Screener, query: str, expected: str
+) -> None:
+    (hit, *_) = issue16.screen(query)
+    assert hit.entry.id == expected
+    # The explanation pairs the query's words with the listed name's as indexed.
+    assert {t.candidate for t in hit.explanation.tokens} <= {
+        "t", "e", "g", "m", "t e g", "t m g", "limited", "engineering", "zorblat", "quantum",
+    }  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def qualified() -> Screener:
+    return Screener.from_entries(
+        [
+            Entry(
+                id="EL-address-09",
+                list=ListCode.EL,
+                type=EntryType.ADDRESS_ONLY,
+                name="Address 09",
+                addresses=(
+                    Address(
+                        street="Room 1003, 10/F, Lippo Centre Tower 1, 89 Queensway, Admiralty",
+                        city="Hong Kong",
+                        country="CN",
+                    ),
+                ),
+            ),
+            Entry(
+                id="EL-zorblat",
+                list=ListCode.EL,
+                type=EntryType.ENTITY,
+                name="Zorblat Quantum Holdings Limited",
+                addresses=(Address(street="12 Rue Zorblat", city="Geneva", country="CH"),),
+            ),
+            Entry(
+                id="SDN-petrov",
+                list=ListCode.SDN,
+                type=EntryType.INDIVIDUAL,
+                name="PETROVSKY, Ivan Dmitrievich",
+                nationalities=("Russia",),
+                dates_of_birth=("1961",),
+            ),
+        ]
+    )
+
+
+def test_an_address_only_entry_is_found_by_its_address(qualified: Screener) -> None:
+    hits = qualified.screen(
+        "Harbour Trading Ltd", address="Rm 1003 10F Lippo Centre Tower One 89 Queensway HK"
+    )
+    assert [h.entry.id for h in hits] == ["EL-address-09"]
+    assert "Address 09" in hits[0].explanation.summary
+    assert qualified.screen("Harbour Trading Ltd", address="18 Luard Rd, Wan Chai") == []
+
+
+def test_an_agreeing_address_raises_a_name_hit_and_another_never_lowers_it(
+    qualified: Screener,
+) -> None:
+    def score(name: str, address: str | None) -> float:
+        hits = qualified.screen(name, threshold=0.0, address=address)
+        return next(h.score for h in hits if h.entry.id == "EL-zorblat")
+
+    plain = score("Zorblat Industries", None)
+    assert plain < 0.9
+    assert score("Zorblat Industries", "12 rue Zorblat, Geneva") == pytest.approx(plain + 0.1)
+    assert score("Zorblat Industries", "Room 5, 1 Main Street, Boston") == plain
+    exact = score("Zorblat Quantum Holdings Limited", "Room 5, 1 Main Street, Boston")
+    assert exact == 1.0
+
+
+def test_nationality_and_date_of_birth_rule_out_a_namesake(qualified: Screener) -> None:
+    assert _top(qualified.screen("Ivan Petrovsky")) == "SDN-petrov"
+    assert _top(qualified.screen("Ivan Petrovsky", nationality="RU", date_of_birth="1961")) == (
+        "SDN-petrov"
+    )
+    (hit,) = qualified.screen(
+        "Ivan Petrovsky", nationality="Brazil", date_of_birth="1990-04-02", threshold=0.0
+    )
+    assert {p.feature for p in hit.explanation.penalties} == {
+        "nationality_mismatch",
+        "birth_year_mismatch",
+    }
+    with pytest.raises(ValueError, match="nationality"):
+        qualified.screen("Ivan Petrovsky", nationality="Atlantis")
+
+
+def test_an_acronym_is_found_written_dotted(issue16: Screener) -> None:
+    spelt = _listed(
+        ("CMIC-smic", EntryType.ENTITY, "SMIC", ()), ("SDN-x", EntryType.ENTITY, "X", ())
+    )
+    assert _top(spelt.screen("S.M.I.C.")) == "CMIC-smic"
+    assert _top(spelt.screen("SMIC")) == "CMIC-smic"

@@ -55,6 +55,8 @@ async def screen(body: ScreenRequest, principal: Viewer, request: Request) -> Re
             lists=body.lists,
             date_of_birth=body.date_of_birth,
             identifiers=body.identifiers,
+            nationality=body.nationality,
+            address=body.address,
         )
     except ValueError as error:  # a name with no letters, an unknown country
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error)) from None

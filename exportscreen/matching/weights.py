@@ -1,0 +1,103 @@
+"""Token weights: how much a word tells of a name, from its IDF over the lists, capped for generic
+words, legal forms and initials; and how much a listed person's name part counts."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from functools import lru_cache
+
+import numpy as np
+from wordfreq import zipf_frequency
+
+from exportscreen.matching.abbreviations import generic_tokens
+from exportscreen.matching.analyze import NameRole, TokenKind
+from exportscreen.matching.postings import FloatArray
+
+# --- token weights ---------------------------------------------------------------
+# A word in at most this many entries is fully distinctive (weight 1); commoner words weigh
+# less in proportion to their IDF, down to MIN_WEIGHT.
+RARE_ENTRY_COUNT = 5
+MIN_WEIGHT = 0.1
+GENERIC_WEIGHT = 0.15  # stop-listed words, whatever their IDF
+LEGAL_WEIGHT = 0.1  # legal forms: weak evidence
+INITIAL_WEIGHT = 0.2  # one-letter tokens
+NUMBER_MIN_WEIGHT = 0.5  # numbers tell sibling entities apart ("No. 13" vs "No. 14")
+UNKNOWN_WEIGHT = 1.0  # a query word the lists never use is as distinctive as it gets
+# How much a listed name's token counts, by its place in a person's name.
+ROLE_FACTOR = {
+    NameRole.OTHER: 1.0,
+    NameRole.FAMILY: 1.3,
+    NameRole.GIVEN: 1.0,
+    NameRole.MIDDLE: 0.5,
+    NameRole.FAMILY_PART: 0.9,
+}
+
+
+def weight_of_unseen(key: str, kind: TokenKind) -> float:
+    if kind is TokenKind.LEGAL:
+        return LEGAL_WEIGHT
+    if kind is TokenKind.NUMBER:
+        return UNKNOWN_WEIGHT
+    if key in generic_tokens():
+        return GENERIC_WEIGHT
+    if len(key) == 1:
+        return INITIAL_WEIGHT
+    return UNKNOWN_WEIGHT
+
+
+def word_weights(
+    words: Sequence[str], kinds: bytes, entry_counts: Sequence[int], entry_total: int
+) -> FloatArray:
+    """IDF weights in MIN_WEIGHT..1, capped for generic words, legal forms and initials."""
+    rare_idf = math.log((entry_total + 1) / (RARE_ENTRY_COUNT + 0.5))
+    generic = generic_tokens()
+    weights = np.empty(len(words), dtype=np.float64)
+    for word_id, word in enumerate(words):
+        idf = math.log((entry_total + 1) / (entry_counts[word_id] + 0.5))
+        weight = min(1.0, max(MIN_WEIGHT, idf / rare_idf)) if rare_idf > 0 else 1.0
+        kind = TokenKind(kinds[word_id])
+        if kind is TokenKind.LEGAL:
+            weight = LEGAL_WEIGHT
+        elif kind is TokenKind.NUMBER:
+            weight = max(weight, NUMBER_MIN_WEIGHT)
+        elif word in generic:
+            weight = min(weight, GENERIC_WEIGHT)
+        elif len(word) == 1:
+            weight = min(weight, INITIAL_WEIGHT)
+        weights[word_id] = weight
+    return weights
+
+
+# A word more frequent in English text than COMMON_ZIPF (Zipf scale: 3 is once per million
+# words) is common in the population: "David", "King", "Prime", "Mobile". The lists' IDF cannot
+# say so (few listed parties are called Prime), the population's frequency can.
+COMMON_ZIPF = 3.0
+COMMONEST_ZIPF = 5.0
+MIN_RARITY = 0.25
+
+
+@lru_cache(maxsize=65536)
+def population_rarity(key: str) -> float:
+    """How much a matched word tells of the party outside the lists, 1 for a word rare in
+    English text ("Hikvision", "Khoroshev") down to MIN_RARITY for the commonest ("David",
+    "Police"), from its word frequency (wordfreq)."""
+    if not key.isalpha() or not key.isascii():
+        return 1.0
+    zipf = zipf_frequency(key, "en")
+    if zipf <= COMMON_ZIPF:
+        return 1.0
+    share = (zipf - COMMON_ZIPF) / (COMMONEST_ZIPF - COMMON_ZIPF)
+    return max(MIN_RARITY, 1.0 - share * (1.0 - MIN_RARITY))
+
+
+# A word at least this frequent in English text is in use (a name or a word people write): a
+# typing error seldom makes one.
+IN_USE_ZIPF = 2.0
+
+
+@lru_cache(maxsize=65536)
+def in_use(key: str) -> bool:
+    """Whether a word is one people use ("bachmann", "marion"), not a typing error of another
+    ("hikvisoin"), by its frequency in English text (wordfreq)."""
+    return key.isalpha() and key.isascii() and zipf_frequency(key, "en") >= IN_USE_ZIPF
