@@ -432,20 +432,38 @@ class Register:
                     expires_at=expires_at,
                     decision_id=decision_id,
                 )
-            audit.record(
+            # The record holds what the decision and suppression rows hold, and the decision row
+            # names the record: ``audit verify`` checks the rows against it (an edited decision
+            # shows), and the record against the rows (a deleted one shows).
+            suppression = (
+                {
+                    "counterparty_id": row.counterparty_id,
+                    "entry_id": row.entry_id,
+                    "entry_state_hash": row.entry_state_hash,
+                    "counterparty_hash": row.counterparty_hash,
+                    "expires_at": expires_at.isoformat() if expires_at else None,
+                }
+                if disposition is Disposition.FALSE_POSITIVE
+                else None
+            )
+            written = audit.record(
                 conn,
                 user,
                 "alert.decide",
                 {
                     "alert": alert_id,
+                    "decision": decision_id,
+                    "decided_at": now.isoformat(),
                     "entry": row.entry_id,
                     "counterparty_id": row.counterparty_id,
                     "score": row.score,
                     "disposition": disposition.value,
                     "reason": reason,
                     "expires_at": expires_at.isoformat() if expires_at else None,
+                    "suppression": suppression,
                 },
             )
+            stored_decisions.link_audit(conn, decision_id, written.seq)
         return decision_id
 
     def bound_decisions(self) -> list[BoundDecision]:
