@@ -83,6 +83,12 @@ API_RATE_BURST = int(_env("EXPORTSCREEN_RATE_BURST", "200"))
 # queueing more only raises everyone's latency.
 API_MAX_IN_FLIGHT = int(_env("EXPORTSCREEN_MAX_IN_FLIGHT", "16"))
 API_JOBS_DIR = _env("EXPORTSCREEN_JOBS_DIR", "")
+# Batch jobs: finished jobs (their files and state) are deleted after this many hours; the jobs
+# folder may hold at most this many bytes (uploads beyond it are refused with 507); a running
+# job whose worker has not renewed its lease for this many seconds is taken by another worker.
+API_JOBS_RETENTION_HOURS = float(_env("EXPORTSCREEN_JOBS_RETENTION_HOURS", "168"))
+API_JOBS_MAX_BYTES = int(_env("EXPORTSCREEN_JOBS_MAX_BYTES", str(10 * 1024**3)))
+API_JOBS_LEASE_SECONDS = float(_env("EXPORTSCREEN_JOBS_LEASE_SECONDS", "60"))
 # Scheduled list updates in the server ("6h", "30m"...); empty: none.
 UPDATE_EVERY = _env("EXPORTSCREEN_UPDATE_EVERY", "")
 

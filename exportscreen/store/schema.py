@@ -284,6 +284,41 @@ rescreen_jobs = sa.Table(
     sa.Index(None, "status"),
 )
 
+# 0003: the API's batch jobs (``store.batch_jobs``); their files stay in the jobs folder. A
+# running job holds a lease its worker renews; a job whose lease ran out (its worker died) is
+# queued again and taken by another worker.
+BATCH_JOB_STATUSES = ("queued", "running", "done", "failed")
+batch_jobs = sa.Table(
+    "batch_jobs",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("owner", sa.String(200), nullable=False),
+    sa.Column("file_name", sa.Text, nullable=False),
+    sa.Column("input_name", sa.Text, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("started_at", UTCDateTime, nullable=True),
+    sa.Column("finished_at", UTCDateTime, nullable=True),
+    sa.Column("lease_holder", sa.Text, nullable=True),
+    sa.Column("lease_expires_at", UTCDateTime, nullable=True),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("rows_done", sa.Integer, nullable=False),
+    sa.Column("rows_total", sa.Integer, nullable=True),
+    sa.Column("hits", sa.Integer, nullable=False),
+    sa.Column("bad_rows", sa.Integer, nullable=False),
+    sa.Column("error", sa.Text, nullable=True),
+    sa.Column("has_errors_file", sa.Boolean, nullable=False),
+    sa.Column("threshold", sa.Float, nullable=True),
+    sa.Column("best_only", sa.Boolean, nullable=False),
+    # Who asked, as the audit record names them (user, interface, role, key id).
+    sa.Column("caller", JSONData, nullable=False),
+    sa.Column("size_bytes", sa.BigInteger, nullable=False),
+    # What happened to the job besides its run: re-queued after its worker died...
+    sa.Column("notes", JSONData, nullable=False),
+    sa.CheckConstraint("status IN ('queued', 'running', 'done', 'failed')", name="status"),
+    sa.Index(None, "status"),
+)
+
 ownership = sa.Table(
     "ownership",
     metadata,

@@ -1,5 +1,5 @@
 """Re-screens as jobs with a cursor; signed checkpoints of the audit chain; decisions linked to
-the audit record that made them.
+the audit record that made them; the API's batch jobs in the store, with leases.
 
 Revision ID: 0004
 Revises: 0003
@@ -57,9 +57,40 @@ def upgrade() -> None:
         ),
     )
     op.create_index("ix_rescreen_jobs_status", "rescreen_jobs", ["status"])
+    op.create_table(
+        "batch_jobs",
+        sa.Column("id", sa.String(32), nullable=False),
+        sa.Column("owner", sa.String(200), nullable=False),
+        sa.Column("file_name", sa.Text, nullable=False),
+        sa.Column("input_name", sa.Text, nullable=False),
+        sa.Column("status", sa.String(16), nullable=False),
+        sa.Column("created_at", TIMESTAMP, nullable=False),
+        sa.Column("started_at", TIMESTAMP, nullable=True),
+        sa.Column("finished_at", TIMESTAMP, nullable=True),
+        sa.Column("lease_holder", sa.Text, nullable=True),
+        sa.Column("lease_expires_at", TIMESTAMP, nullable=True),
+        sa.Column("attempts", sa.Integer, nullable=False),
+        sa.Column("rows_done", sa.Integer, nullable=False),
+        sa.Column("rows_total", sa.Integer, nullable=True),
+        sa.Column("hits", sa.Integer, nullable=False),
+        sa.Column("bad_rows", sa.Integer, nullable=False),
+        sa.Column("error", sa.Text, nullable=True),
+        sa.Column("has_errors_file", sa.Boolean, nullable=False),
+        sa.Column("threshold", sa.Float, nullable=True),
+        sa.Column("best_only", sa.Boolean, nullable=False),
+        sa.Column("caller", JSON_DATA, nullable=False),
+        sa.Column("size_bytes", sa.BigInteger, nullable=False),
+        sa.Column("notes", JSON_DATA, nullable=False),
+        sa.PrimaryKeyConstraint("id", name="pk_batch_jobs"),
+        sa.CheckConstraint(
+            "status IN ('queued', 'running', 'done', 'failed')", name="ck_batch_jobs_status"
+        ),
+    )
+    op.create_index("ix_batch_jobs_status", "batch_jobs", ["status"])
 
 
 def downgrade() -> None:
+    op.drop_table("batch_jobs")
     op.drop_table("rescreen_jobs")
     op.drop_table("audit_checkpoints")
     with op.batch_alter_table("decisions") as batch:
