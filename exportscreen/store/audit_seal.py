@@ -101,13 +101,19 @@ def _parse(text: str, where: str) -> bytes:
 
 
 def _generate(path: Path) -> bytes:
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     key = secrets.token_bytes(_KEY_BYTES)
     try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         # O_EXCL: of two processes generating at once, one key wins and both use it.
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
         return _parse(path.read_text(encoding="ascii"), str(path))
+    except OSError as error:
+        # No audit record is written unsealed: the write fails, saying how to fix it.
+        raise AuditKeyError(
+            f"cannot create the audit key {path}: {error.strerror or error}; set "
+            f"EXPORTSCREEN_AUDIT_KEY_FILE to a writable place or {settings.AUDIT_KEY_ENV}"
+        ) from error
     with os.fdopen(descriptor, "w", encoding="ascii") as handle:
         handle.write(key.hex() + "\n")
         handle.flush()

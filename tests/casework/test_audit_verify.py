@@ -291,3 +291,14 @@ def test_edited_decisions_fail_verify(
     decide_seqs = {r.seq for r in audit.records(decided.engine) if r.action == "alert.decide"}
     if result.first_bad_seq is not None:
         assert result.first_bad_seq in decide_seqs
+
+
+def test_an_unwritable_key_place_fails_the_write_clearly(
+    store: Store, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the key's folder should be")
+    monkeypatch.setenv("EXPORTSCREEN_AUDIT_KEY_FILE", str(blocked / "audit.key"))
+    with pytest.raises(audit_seal.AuditKeyError, match="cannot (read|create) the audit key"):
+        audit.append(store.engine, "alice", "screening.screen", {"query": "x"})
+    assert audit.records(store.engine) == []  # nothing written unsealed

@@ -36,6 +36,8 @@ def job_out(job: JobStatus) -> BatchJobOut:
         error=job.error,
         result_url=f"{base}/result" if job.status == "done" else None,
         errors_url=f"{base}/errors" if job.has_errors_file else None,
+        attempts=job.attempts,
+        notes=list(job.notes),
     )
 
 
