@@ -299,6 +299,6 @@ def test_an_unwritable_key_place_fails_the_write_clearly(
     blocked = tmp_path / "not-a-folder"
     blocked.write_text("a file where the key's folder should be")
     monkeypatch.setenv("EXPORTSCREEN_AUDIT_KEY_FILE", str(blocked / "audit.key"))
-    with pytest.raises(audit_seal.AuditKeyError, match="cannot (read|create) the audit key"):
+    with pytest.raises(audit_seal.AuditKeyError, match=r"cannot (read|create) the audit key"):
         audit.append(store.engine, "alice", "screening.screen", {"query": "x"})
     assert audit.records(store.engine) == []  # nothing written unsealed
