@@ -3,9 +3,9 @@
 Each record's hash covers its sequence number, time, actor, action, payload and the previous
 record's hash, so editing or deleting any record (or re-ordering them) breaks the chain from that
 point on. The chain format (``digest``) is fixed: stores written by every earlier version verify
-with it. Every write also signs the new head of the chain (``store.audit_seal``), so that a cut
-or recomputed chain shows. What the records mean, and checking the chain, is
-``casework.audit_trail``'s business.
+with it. Every ``writing`` transaction also signs the new head of the chain before it commits
+(``store.audit_seal``), so that a cut or recomputed chain shows. What the records mean, and
+checking the chain, is ``casework.audit_trail``'s business.
 """
 
 from __future__ import annotations
@@ -94,9 +94,9 @@ def record(conn: Connection, actor: str, action: str, payload: Mapping[str, Any]
             if attempt == _WRITE_RETRIES - 1:
                 raise
             continue
-        # In the same transaction: the record and the signature of the head it makes commit
-        # together, so a committed record is always covered.
-        audit_seal.seal(conn, seq, hashed, now)
+        # Signed as the chain's head before this transaction commits (``writing``), so the
+        # record and the signature of the head it makes commit together.
+        audit_seal.note_record(conn, seq, hashed, now)
         return AuditRecord(seq, now, actor, action, plain, prev, hashed)
     raise AssertionError("unreachable")
 
@@ -109,15 +109,17 @@ def writing(engine: Engine) -> Iterator[Connection]:
     audit writers queue (``record``), so screening never waits for a list import."""
     options = {SQLITE_WRITER: True} if engine.dialect.name == "sqlite" else {}
     with engine.connect().execution_options(**options) as conn:
+        audit_seal.forget(conn)  # a pooled connection may carry a rolled-back transaction's
         try:
             with conn.begin():
                 yield conn
+                audit_seal.seal_head(conn)
             # Committed: the signed head also goes to the anchor outside the database.
             head = conn.info.pop(audit_seal.HEAD_INFO_KEY, None)
             if head is not None:
                 audit_seal.write_anchor(*head)
         finally:
-            conn.info.pop(audit_seal.HEAD_INFO_KEY, None)
+            audit_seal.forget(conn)
 
 
 def append(engine: Engine, actor: str, action: str, payload: Mapping[str, Any]) -> AuditRecord:

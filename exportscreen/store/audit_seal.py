@@ -6,7 +6,8 @@ recompute them after editing a record, or delete the last records: what remains 
 chain. A checkpoint signs (seq, hash) of a record with an HMAC-SHA256 whose key is not in the
 database, so neither can be hidden without the key:
 
-* the *head* checkpoint moves to the newest record in the transaction of every write;
+* the *head* checkpoint moves to the newest record in every write's transaction, just before
+  its commit (``audit_log.writing``);
 * a *periodic* checkpoint is kept every ``settings.AUDIT_CHECKPOINT_EVERY`` records;
 * after each commit the head is also written to an *anchor file* outside the database, which
   still shows a cut that deleted the checkpoint rows with the records. There is one per store,
@@ -26,8 +27,6 @@ import hmac
 import json
 import os
 import secrets
-import tempfile
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -42,7 +41,9 @@ from exportscreen.store.schema import audit_checkpoints, audit_log
 
 _KEY_BYTES = 32
 _CHECKPOINT_FORMAT = "exportscreen-audit-checkpoint/1"
-# Where ``record`` leaves the head it signed, for ``writing`` to anchor after the commit.
+# Where ``record`` leaves the record to sign as the head, and ``seal_head`` the signed head for
+# ``writing`` to anchor after the commit (``conn.info`` outlives the transaction: cleared there).
+PENDING_INFO_KEY = "exportscreen.audit_pending_head"
 HEAD_INFO_KEY = "exportscreen.audit_head"
 
 
@@ -139,8 +140,31 @@ def sign_bytes(key: bytes) -> Any:
 # --- checkpoints in the database -------------------------------------------------------------
 
 
-def seal(conn: Connection, seq: int, head_hash: str, now: datetime) -> None:
-    """Sign record ``seq`` as the chain's head, inside the transaction that wrote it."""
+def note_record(conn: Connection, seq: int, head_hash: str, now: datetime) -> None:
+    """Record ``seq`` was just written in this transaction: keep a periodic checkpoint if it is
+    due, and remember it as the head ``seal_head`` signs before the commit."""
+    if seq % max(1, settings.AUDIT_CHECKPOINT_EVERY) == 0:
+        key = load_key(create=True)
+        assert key is not None
+        conn.execute(
+            audit_checkpoints.insert().values(
+                kind="periodic",
+                seq=seq,
+                hash=head_hash,
+                signed_at=now,
+                mac=mac(key, seq, head_hash, now),
+            )
+        )
+    conn.info[PENDING_INFO_KEY] = (seq, head_hash, now)
+
+
+def seal_head(conn: Connection) -> None:
+    """Sign the newest record this transaction wrote as the chain's head (once per transaction,
+    just before its commit); the anchor to write after the commit is left in ``conn.info``."""
+    pending = conn.info.pop(PENDING_INFO_KEY, None)
+    if pending is None:
+        return
+    seq, head_hash, now = pending
     key = load_key(create=True)
     assert key is not None
     signed = mac(key, seq, head_hash, now)
@@ -150,8 +174,6 @@ def seal(conn: Connection, seq: int, head_hash: str, now: datetime) -> None:
     ).rowcount
     if not moved:
         conn.execute(audit_checkpoints.insert().values(kind="head", **values))
-    if seq % max(1, settings.AUDIT_CHECKPOINT_EVERY) == 0:
-        conn.execute(audit_checkpoints.insert().values(kind="periodic", **values))
     genesis: str | None = head_hash
     if seq != 1:
         genesis = conn.execute(
@@ -160,6 +182,12 @@ def seal(conn: Connection, seq: int, head_hash: str, now: datetime) -> None:
     if genesis is not None:
         store = anchor_name(conn.engine.url, genesis)
         conn.info[HEAD_INFO_KEY] = (store, Checkpoint("anchor", seq, head_hash, now, signed))
+
+
+def forget(conn: Connection) -> None:
+    """Drop what a transaction left to seal or anchor (rolled back, or not a ``writing`` one)."""
+    conn.info.pop(PENDING_INFO_KEY, None)
+    conn.info.pop(HEAD_INFO_KEY, None)
 
 
 def checkpoints(engine: Engine) -> list[Checkpoint]:
@@ -189,47 +217,38 @@ def _anchor_path(name: str) -> Path:
 
 
 def write_anchor(name: str, head: Checkpoint) -> None:
-    """Keep ``head`` as the store's anchor unless the file already holds a later one. A failure
-    to write it never fails the audited change (already committed): verify then simply has one
-    witness fewer."""
+    """Keep ``head`` as the store's anchor unless the file already holds a later one. Rewritten
+    in place under a lock (a rename per commit costs more than the commit on some file
+    systems); a torn write reads as no anchor, never as a wrong one. A failure to write never
+    fails the audited change (already committed): verify then has one witness fewer."""
     path = _anchor_path(name)
+    body = json.dumps(
+        {
+            "seq": head.seq,
+            "hash": head.hash,
+            "signed_at": head.signed_at.isoformat(),
+            "mac": head.mac,
+        }
+    ).encode("utf-8")
     with contextlib.suppress(OSError):
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        with _locked(path.with_suffix(".lock")):
-            kept = read_anchor(name)
+        try:
+            descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        except FileNotFoundError:
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        with os.fdopen(descriptor, "r+b") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)  # released when the file closes
+            kept = _parse_anchor(handle.read())
             if kept is not None and kept.seq >= head.seq:
                 return
-            body = {
-                "seq": head.seq,
-                "hash": head.hash,
-                "signed_at": head.signed_at.isoformat(),
-                "mac": head.mac,
-            }
-            descriptor, temporary = tempfile.mkstemp(dir=path.parent, suffix=".partial")
-            try:
-                with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-                    json.dump(body, handle)
-                os.replace(temporary, path)
-            except BaseException:
-                Path(temporary).unlink(missing_ok=True)
-                raise
+            handle.seek(0)
+            handle.write(body)
+            handle.truncate()
 
 
-@contextlib.contextmanager
-def _locked(lock_path: Path) -> Iterator[None]:
-    with lock_path.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def read_anchor(name: str) -> Checkpoint | None:
-    """The anchor kept on this machine under ``name`` (``anchor_name``); None when there is none
-    (another machine wrote the store) or it is unreadable."""
+def _parse_anchor(raw: bytes) -> Checkpoint | None:
     try:
-        body = json.loads(_anchor_path(name).read_text(encoding="utf-8"))
+        body = json.loads(raw)
         return Checkpoint(
             "anchor",
             int(body["seq"]),
@@ -237,5 +256,14 @@ def read_anchor(name: str) -> Checkpoint | None:
             datetime.fromisoformat(body["signed_at"]),
             str(body["mac"]),
         )
-    except (OSError, ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def read_anchor(name: str) -> Checkpoint | None:
+    """The anchor kept on this machine under ``name`` (``anchor_name``); None when there is none
+    (another machine wrote the store) or it is unreadable."""
+    try:
+        return _parse_anchor(_anchor_path(name).read_bytes())
+    except OSError:
         return None

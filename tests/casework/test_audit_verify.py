@@ -302,3 +302,15 @@ def test_an_unwritable_key_place_fails_the_write_clearly(
     with pytest.raises(audit_seal.AuditKeyError, match=r"cannot (read|create) the audit key"):
         audit.append(store.engine, "alice", "screening.screen", {"query": "x"})
     assert audit.records(store.engine) == []  # nothing written unsealed
+
+
+def test_a_rolled_back_write_signs_nothing(store: Store) -> None:
+    audit.append(store.engine, "alice", "screening.screen", {"query": "one"})
+    with pytest.raises(RuntimeError), audit.writing(store.engine) as conn:
+        audit.record(conn, "alice", "screening.screen", {"query": "rolled back"})
+        raise RuntimeError("the audited change failed")
+    result = audit.verify(store.engine)
+    assert (result.ok, result.records, result.sealed_through) == (True, 1, 1)
+    audit.append(store.engine, "alice", "screening.screen", {"query": "two"})
+    result = audit.verify(store.engine)
+    assert (result.ok, result.records, result.sealed_through) == (True, 2, 2)
