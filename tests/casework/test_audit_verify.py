@@ -314,3 +314,84 @@ def test_a_rolled_back_write_signs_nothing(store: Store) -> None:
     audit.append(store.engine, "alice", "screening.screen", {"query": "two"})
     result = audit.verify(store.engine)
     assert (result.ok, result.records, result.sealed_through) == (True, 2, 2)
+
+
+# --- a store written before the seal ---------------------------------------------------------
+
+
+def test_a_store_from_before_the_seal_upgrades_and_still_verifies(
+    store: Store, tmp_path: Path
+) -> None:
+    """Records and a decision written as exportscreen did before revision 0003 (no checkpoint,
+    no link from the decision to its record): it verifies, saying what is not protected; the
+    first write after the upgrade seals the whole chain."""
+    from exportscreen.casework.register import Register
+    from exportscreen.model import Disposition
+    from exportscreen.store.engine import create_engine
+    from exportscreen.store.migrate import upgrade
+
+    url = (
+        f"sqlite:///{tmp_path / 'old.db'}"
+        if store.engine.dialect.name == "sqlite"
+        else store.engine.url.render_as_string(hide_password=False)
+    )
+    store.engine.dispose()
+    if store.engine.dialect.name == "postgresql":  # start again from an empty database
+        with store.engine.begin() as conn:
+            conn.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    engine = create_engine(url, lock_timeout=10)
+    upgrade(engine, "0002")
+    now = datetime(2026, 5, 2, 9, 30, tzinfo=UTC)
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "INSERT INTO counterparties (external_id, name, country, type, address, "
+                "data, created_at, updated_at) VALUES ('C-1', 'Acme', 'US', '', '', '{}', "
+                ":now, :now)"
+            ),
+            {"now": now},
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO alerts (counterparty_id, entry_id, entry_state_hash, "
+                "counterparty_hash, score, matched_name, explanation, status, created_at) "
+                "VALUES (1, 'EL-1', 'e', 'c', 0.9, 'ACME', '{}', 'open', :now)"
+            ),
+            {"now": now},
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO decisions (alert_id, disposition, reason, decided_by, "
+                "created_at) VALUES (1, 'true_match', 'same company', 'bob', :now)"
+            ),
+            {"now": now},
+        )
+        prev = audit.GENESIS_HASH
+        for seq, (action, payload) in enumerate(
+            [("register.import", {"added": 1}), ("alert.decide", {"alert": 1, "reason": "x"})],
+            start=1,
+        ):
+            hashed = digest(seq, now, "bob", action, payload, prev)
+            conn.execute(
+                sa.insert(audit_log).values(
+                    seq=seq, created_at=now, actor="bob", action=action, payload=payload,
+                    prev_hash=prev, hash=hashed,
+                )
+            )  # fmt: skip
+            prev = hashed
+    engine.dispose()
+
+    with Store.open(url) as upgraded:
+        result = audit.verify(upgraded.engine)
+        assert (result.ok, result.records, result.sealed_through) == (True, 2, None)
+        assert any(
+            "records 1..2 were written before the trail was sealed" in n for n in result.notes
+        )
+        assert any("1 decision(s) made before" in n for n in result.notes)
+
+        register = Register(upgraded, actor="bob")
+        register.decide(1, Disposition.ESCALATED, "ask legal", user="bob")
+        result = audit.verify(upgraded.engine)
+        assert (result.ok, result.records, result.sealed_through) == (True, 3, 3)
+        assert [n for n in result.notes if "sealed" in n] == []
+        assert any("1 decision(s) made before" in n for n in result.notes)
