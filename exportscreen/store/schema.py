@@ -284,7 +284,7 @@ rescreen_jobs = sa.Table(
     sa.Index(None, "status"),
 )
 
-# 0003: the API's batch jobs (``store.batch_jobs``); their files stay in the jobs folder. A
+# 0004: the API's batch jobs (``store.batch_jobs``); their files stay in the jobs folder. A
 # running job holds a lease its worker renews; a job whose lease ran out (its worker died) is
 # queued again and taken by another worker.
 BATCH_JOB_STATUSES = ("queued", "running", "done", "failed")

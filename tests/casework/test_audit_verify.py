@@ -322,7 +322,7 @@ def test_a_rolled_back_write_signs_nothing(store: Store) -> None:
 def test_a_store_from_before_the_seal_upgrades_and_still_verifies(
     store: Store, tmp_path: Path
 ) -> None:
-    """Records and a decision written as exportscreen did before revision 0003 (no checkpoint,
+    """Records and a decision written as exportscreen did before revision 0004 (no checkpoint,
     no link from the decision to its record): it verifies, saying what is not protected; the
     first write after the upgrade seals the whole chain."""
     from exportscreen.casework.register import Register
@@ -340,7 +340,7 @@ def test_a_store_from_before_the_seal_upgrades_and_still_verifies(
         with store.engine.begin() as conn:
             conn.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
     engine = create_engine(url, lock_timeout=10)
-    upgrade(engine, "0002")
+    upgrade(engine, "0003")
     now = datetime(2026, 5, 2, 9, 30, tzinfo=UTC)
     with engine.begin() as conn:
         conn.execute(
