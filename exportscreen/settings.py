@@ -83,6 +83,12 @@ API_RATE_BURST = int(_env("EXPORTSCREEN_RATE_BURST", "200"))
 # queueing more only raises everyone's latency.
 API_MAX_IN_FLIGHT = int(_env("EXPORTSCREEN_MAX_IN_FLIGHT", "16"))
 API_JOBS_DIR = _env("EXPORTSCREEN_JOBS_DIR", "")
+# Batch jobs: finished jobs (their files and state) are deleted after this many hours; the jobs
+# folder may hold at most this many bytes (uploads beyond it are refused with 507); a running
+# job whose worker has not renewed its lease for this many seconds is taken by another worker.
+API_JOBS_RETENTION_HOURS = float(_env("EXPORTSCREEN_JOBS_RETENTION_HOURS", "168"))
+API_JOBS_MAX_BYTES = int(_env("EXPORTSCREEN_JOBS_MAX_BYTES", str(10 * 1024**3)))
+API_JOBS_LEASE_SECONDS = float(_env("EXPORTSCREEN_JOBS_LEASE_SECONDS", "60"))
 # Scheduled list updates in the server ("6h", "30m"...); empty: none.
 UPDATE_EVERY = _env("EXPORTSCREEN_UPDATE_EVERY", "")
 
@@ -91,3 +97,34 @@ UPDATE_EVERY = _env("EXPORTSCREEN_UPDATE_EVERY", "")
 # determination; older than the second limit, a clear (no list restriction) becomes HOLD.
 STALE_LIST_DAYS = int(_env("EXPORTSCREEN_STALE_LIST_DAYS", "7"))
 STALE_LIST_HOLD_DAYS = int(_env("EXPORTSCREEN_STALE_LIST_HOLD_DAYS", "30"))
+
+# --- the audit trail's seal -----------------------------------------------------------------
+# The key of the HMAC that signs the audit chain's checkpoints and the backups. It must live
+# outside the database: whoever can write the database without it cannot re-sign a cut or
+# rewritten chain. EXPORTSCREEN_AUDIT_KEY (hex, at least 32 bytes) wins over the key file;
+# several hosts serving one store must share one key.
+AUDIT_KEY_ENV = "EXPORTSCREEN_AUDIT_KEY"
+# A signed checkpoint is kept every this many records (besides the head, signed at every write).
+AUDIT_CHECKPOINT_EVERY = int(_env("EXPORTSCREEN_AUDIT_CHECKPOINT_EVERY", "1000"))
+
+
+def audit_key_hex() -> str:
+    """The audit key given in the environment, hex-encoded; "" when none is."""
+    return os.environ.get(AUDIT_KEY_ENV, "").strip()
+
+
+def audit_key_file() -> Path:
+    """Where the audit key is kept (``EXPORTSCREEN_AUDIT_KEY_FILE``, else ``audit.key`` in the
+    user's config directory); generated there, readable by its owner only, on first use."""
+    configured = os.environ.get("EXPORTSCREEN_AUDIT_KEY_FILE")
+    if configured:
+        return Path(configured)
+    return Path(platformdirs.user_config_dir("exportscreen")) / "audit.key"
+
+
+def audit_anchor_dir() -> Path:
+    """Where the latest signed head of each store's audit chain is also written, outside the
+    database (``EXPORTSCREEN_AUDIT_ANCHORS``, else ``audit-anchors`` beside the key file): a cut
+    of the chain that also deleted its checkpoint rows still shows against it."""
+    configured = os.environ.get("EXPORTSCREEN_AUDIT_ANCHORS")
+    return Path(configured) if configured else audit_key_file().parent / "audit-anchors"

@@ -14,6 +14,17 @@ from exportscreen import settings
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """The audit key and anchors of a test session live in a temporary folder, never in the
+    user's config directory (set before any test, so that worker processes inherit them)."""
+    import tempfile
+
+    if "EXPORTSCREEN_AUDIT_KEY_FILE" not in os.environ:
+        folder = Path(tempfile.mkdtemp(prefix="exportscreen-audit-"))
+        os.environ["EXPORTSCREEN_AUDIT_KEY_FILE"] = str(folder / "audit.key")
+        os.environ["EXPORTSCREEN_AUDIT_ANCHORS"] = str(folder / "anchors")
+
+
 @pytest.fixture(scope="session")
 def raw_dir() -> Path:
     """``../shared/data/raw``; tests that need the real list files skip when it is absent."""

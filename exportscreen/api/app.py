@@ -95,14 +95,29 @@ def create_app(
     owned_store = store is None
     the_store = store if store is not None else Store.open(config.db_url)
     metrics = Metrics()
+    holder = ScreenerHolder(the_store, check_seconds=config.reload_check_seconds)
+
+    def current_lists() -> tuple[Screener, dict[str, int]] | None:
+        # A job taken over from a dead worker runs against this worker's current lists.
+        found = holder.current()
+        return (found.screener, found.version_ids) if found is not None else None
+
     services = Services(
         config=config,
         store=the_store,
-        lists=ScreenerHolder(the_store, check_seconds=config.reload_check_seconds),
+        lists=holder,
         keys=KeyAuthenticator(the_store.engine, config.key_cache_seconds),
         rate_limiter=RateLimiter(config.rate_per_second, config.rate_burst),
         metrics=metrics,
-        jobs=JobStore(config.jobs_dir, the_store, workers=config.batch_workers),
+        jobs=JobStore(
+            config.jobs_dir,
+            the_store,
+            workers=config.batch_workers,
+            current=current_lists,
+            lease_seconds=config.jobs_lease_seconds,
+            retention=config.jobs_retention,
+            max_bytes=config.jobs_max_bytes,
+        ),
         audit=AuditWriter(the_store.engine),
     )
 

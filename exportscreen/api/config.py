@@ -52,6 +52,13 @@ class ApiConfig:
         default_factory=lambda: Path(tempfile.gettempdir()) / "exportscreen-jobs"
     )
     batch_workers: int = 1
+    # Finished jobs are deleted after this long; the jobs folder holds at most jobs_max_bytes;
+    # a job whose worker stops renewing its lease for jobs_lease_seconds runs again elsewhere.
+    jobs_retention: timedelta = field(
+        default_factory=lambda: timedelta(hours=settings.API_JOBS_RETENTION_HOURS)
+    )
+    jobs_max_bytes: int = field(default_factory=lambda: settings.API_JOBS_MAX_BYTES)
+    jobs_lease_seconds: float = field(default_factory=lambda: settings.API_JOBS_LEASE_SECONDS)
     # Seconds an authenticated API key is trusted without asking the database again; a revoked
     # key stops working within this delay.
     key_cache_seconds: float = 30.0

@@ -521,6 +521,12 @@ class BatchJobOut(BaseModel):
     error: str | None
     result_url: str | None
     errors_url: str | None
+    attempts: int = Field(
+        default=0, description="Runs started: more than 1 when a worker died and another took over."
+    )
+    notes: list[str] = Field(
+        default_factory=list, description="What happened besides the run (runs cut short...)."
+    )
 
 
 class Health(BaseModel):

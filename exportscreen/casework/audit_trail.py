@@ -2,9 +2,13 @@
 
 Each record's hash covers its sequence number, time, actor, action, payload and the previous
 record's hash, so editing or deleting any record (or re-ordering them) breaks the chain from that
-point on and ``verify`` names the first broken record. exportscreen never deletes audit records:
-the EAR (15 CFR 762.6) asks for five years from the latest of export, reexport or end of
-transaction, and a tool cannot know when that is, so retention is left to the database's owner.
+point on and ``verify`` names the first broken record. Every write signs the chain's new head
+with a key outside the database (``store.audit_seal``), so a cut tail or a recomputed chain shows
+too, and decisions are checked against the records that made them (``casework.audit_verify``).
+
+exportscreen never deletes audit records: the EAR (15 CFR 762.6) asks for five years from the
+latest of export, reexport or end of transaction, and a tool cannot know when that is, so
+retention is left to the database's owner.
 
 The table and its chain are ``store.audit_log``'s; this module says what the records mean. The
 records of screenings, batches and determinations are built here, once (``screening_event``,
@@ -25,6 +29,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from exportscreen.casework.audit_verify import VerifyResult, verify, verify_chain
 from exportscreen.model import Hit, ListCode
 from exportscreen.store import audit_log
 from exportscreen.store.audit_log import (
@@ -66,6 +71,7 @@ __all__ = [
     "screening_event",
     "summarise",
     "verify",
+    "verify_chain",
     "writing",
 ]
 
@@ -255,42 +261,6 @@ def determination_event(
 
 
 # --- checking and exporting the chain -----------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class VerifyResult:
-    ok: bool
-    records: int
-    first_bad_seq: int | None
-    problem: str
-
-
-def verify(engine: Engine) -> VerifyResult:
-    """Walk the whole chain; the first record whose sequence, link or hash is wrong is reported."""
-    count = 0
-    expected_prev = GENESIS_HASH
-    for count, rec in enumerate(audit_log.iter_rows(engine), start=1):
-        if rec.seq != count:
-            missing = "deleted or re-numbered" if rec.seq > count else "duplicated"
-            return VerifyResult(
-                False, count - 1, count, f"record {count} is {missing} (found seq {rec.seq})"
-            )
-        if rec.prev_hash != expected_prev:
-            return VerifyResult(
-                False,
-                count - 1,
-                rec.seq,
-                f"record {rec.seq} does not link to record {rec.seq - 1}",
-            )
-        recomputed = audit_log.digest(
-            rec.seq, rec.created_at, rec.actor, rec.action, rec.payload, rec.prev_hash
-        )
-        if recomputed != rec.hash:
-            return VerifyResult(
-                False, count - 1, rec.seq, f"record {rec.seq} was edited after it was written"
-            )
-        expected_prev = rec.hash
-    return VerifyResult(True, count, None, "")
 
 
 def _bounds(start: date | None, end: date | None) -> tuple[datetime | None, datetime | None]:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -35,7 +35,7 @@ from exportscreen.model import (
 from exportscreen.screening.tabular import BadRow, ColumnRole, open_table, resolve_columns
 from exportscreen.sources.common import RowProblem, SourceError
 from exportscreen.sources.problems import BadRows
-from exportscreen.store import Store, entry_change
+from exportscreen.store import Store, entry_change, rescreen_jobs
 from exportscreen.store import alerts as stored_alerts
 from exportscreen.store import counterparties as stored_parties
 from exportscreen.store import decisions as stored_decisions
@@ -85,6 +85,18 @@ class ScreeningRun:
     already_open: int = 0
     suppressed: int = 0
     closed: list[int] = field(default_factory=list)  # alerts closed (entry removed)
+
+
+@dataclass(frozen=True, slots=True)
+class JobPart:
+    """Items ``start``..``end`` of a re-screen job's plan (``casework.rescreen``): the screening
+    advances the job's cursor to ``end`` in the transaction that writes its alerts, with the
+    running totals ``totals`` gives for this part's run."""
+
+    job_id: int
+    start: int
+    end: int
+    totals: Callable[[ScreeningRun], Mapping[str, Any]]
 
 
 @dataclass
@@ -215,11 +227,14 @@ class Register:
         only_entries: Collection[str] | None = None,
         limit: int = 10,
         progress: Callable[[int], None] | None = None,
+        part: JobPart | None = None,
     ) -> ScreeningRun:
         """Screen counterparties (all, or ``external_ids``) and raise alerts for new pairs.
 
         ``only_entries`` keeps just the hits on those entry ids: a re-screen after a list change
-        looks only at the added and changed entries (see ``rescreen``)."""
+        looks only at the added and changed entries (see ``rescreen``). ``part``: these are part
+        of a re-screen job, whose cursor moves in the same transaction (``CursorMoved``, and
+        nothing written, when another process moved it first)."""
         run = ScreeningRun()
         rows = stored_parties.rows(self.engine, external_ids=external_ids, with_data=False)
         findings: list[tuple[Any, list[Hit]]] = []
@@ -242,6 +257,10 @@ class Register:
             for row, hits in findings:
                 for hit in hits:
                     self._raise(conn, row, hit, run)
+            if part is not None:
+                rescreen_jobs.advance(
+                    conn, part.job_id, start=part.start, end=part.end, totals=part.totals(run)
+                )
             audit.record(
                 conn,
                 self.actor,
@@ -255,6 +274,12 @@ class Register:
                     "alerts_raised": run.raised,
                     "already_open": run.already_open,
                     "suppressed": run.suppressed,
+                    # A part of a re-screen job is no screening of the whole register.
+                    **(
+                        {"rescreen_job": part.job_id, "items": [part.start, part.end]}
+                        if part is not None
+                        else {}
+                    ),
                 },
             )
         return run
@@ -407,20 +432,38 @@ class Register:
                     expires_at=expires_at,
                     decision_id=decision_id,
                 )
-            audit.record(
+            # The record holds what the decision and suppression rows hold, and the decision row
+            # names the record: ``audit verify`` checks the rows against it (an edited decision
+            # shows), and the record against the rows (a deleted one shows).
+            suppression = (
+                {
+                    "counterparty_id": row.counterparty_id,
+                    "entry_id": row.entry_id,
+                    "entry_state_hash": row.entry_state_hash,
+                    "counterparty_hash": row.counterparty_hash,
+                    "expires_at": expires_at.isoformat() if expires_at else None,
+                }
+                if disposition is Disposition.FALSE_POSITIVE
+                else None
+            )
+            written = audit.record(
                 conn,
                 user,
                 "alert.decide",
                 {
                     "alert": alert_id,
+                    "decision": decision_id,
+                    "decided_at": now.isoformat(),
                     "entry": row.entry_id,
                     "counterparty_id": row.counterparty_id,
                     "score": row.score,
                     "disposition": disposition.value,
                     "reason": reason,
                     "expires_at": expires_at.isoformat() if expires_at else None,
+                    "suppression": suppression,
                 },
             )
+            stored_decisions.link_audit(conn, decision_id, written.seq)
         return decision_id
 
     def bound_decisions(self) -> list[BoundDecision]:

@@ -9,224 +9,60 @@ per counterparty (``matching.signature``); those are screened with the full new 
 behave exactly as in a full screen. Counterparties added or edited since the last screening are
 screened against every entry, and alerts on entries no longer listed are closed.
 
-Signatures are cached in memory (``SignatureCache``) and in the ``counterparties.data`` column,
-so a restarted process does not analyse the whole register again.
+Signatures are cached in memory and in the database (``casework.signatures``). A re-screen is a
+job with a persisted cursor (``store.rescreen_jobs``): a killed one resumes where it stopped.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from contextlib import closing
-from dataclasses import dataclass, field, replace
-from datetime import date, datetime
-from typing import Any, NamedTuple
+from collections.abc import Mapping, Sequence
+from contextlib import closing, suppress
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
 
 from exportscreen.casework import audit_trail as audit
-from exportscreen.casework.register import Counterparty, Register
-from exportscreen.matching.delta_filter import DeltaNames, FilterResult, InvertedMaps, delta_names
-from exportscreen.matching.index import MatchIndex
-from exportscreen.matching.signature import SIGNATURE_FORMAT, Signature, signature
+from exportscreen.casework.register import JobPart, Register, ScreeningRun
+from exportscreen.casework.signatures import (
+    DATA_KEY,
+    SignatureCache,
+    StoredParty,
+    SyncStats,
+    load_data,
+    load_parties,
+    register_state,
+    save_signatures,
+    signature_version,
+    stored_signature,
+)
+from exportscreen.matching.delta_filter import FilterResult, delta_names
 from exportscreen.model import EntryChange, ListCode, to_json_data
-from exportscreen.screening.screener import REACH_MARGIN, Screener
-from exportscreen.store import Store, StoreError, audit_log
+from exportscreen.screening.screener import Screener
+from exportscreen.store import Store, StoreError, audit_log, rescreen_jobs
 from exportscreen.store import counterparties as stored_parties
 
-# Where the signature lives inside ``counterparties.data``.
-DATA_KEY = "rescreen_signature"
+__all__ = [  # the signature cache's names, re-exported: callers know them from here
+    "DATA_KEY",
+    "SignatureCache",
+    "StoredParty",
+    "SyncStats",
+    "load_data",
+    "load_parties",
+    "register_state",
+    "rescreen",
+    "save_signatures",
+    "signature_version",
+    "stored_signature",
+]
+
 SCREEN_ACTIONS = ("register.screen", "register.rescreen")
-RESCREEN_ACTION = "register.rescreen"
+RESCREEN_ACTION = "register.rescreen"  # a re-screen job, complete
+START_ACTION = "register.rescreen_start"  # a job planned; its parts follow as register.screen
+RESUME_ACTION = "register.rescreen_resume"  # an interrupted job taken up again at its cursor
+SUPERSEDED_ACTION = "register.rescreen_superseded"  # an interrupted job replaced by a new one
 # Counterparties screened per Register.screen call: keeps the SQL ``IN`` list well below the
 # bound-parameter limits of SQLite and PostgreSQL drivers.
 SCREEN_CHUNK = 10_000
-
-
-def signature_version(screener_algorithm: str) -> str:
-    """The key stored signatures are valid under: the matcher's algorithm, the matcher's code
-    (so that a change to name analysis never leaves stale signatures trusted) and this format."""
-    from exportscreen.screening.index_cache import code_fingerprint
-
-    return f"{screener_algorithm}+{code_fingerprint()}+signature/{SIGNATURE_FORMAT}"
-
-
-# --- stored signatures ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class StoredParty:
-    """A counterparty row as the cache needs it."""
-
-    row_id: int
-    party: Counterparty
-    data: Mapping[str, Any]
-
-
-def load_parties(register: Register, *, with_data: bool = True) -> list[StoredParty]:
-    """Every counterparty, with its ``data`` column (which holds any stored signature) unless
-    ``with_data`` is False (a warm cache only needs to see which counterparties changed)."""
-    return [
-        StoredParty(r.id, Counterparty(r.external_id, r.name, r.country, r.type, r.address), r.data)
-        for r in stored_parties.rows(register.engine, with_data=with_data)
-    ]
-
-
-def load_data(register: Register, row_ids: Sequence[int]) -> dict[int, Mapping[str, Any]]:
-    """The ``data`` column of some counterparties, by row id."""
-    return stored_parties.data_of(register.engine, row_ids, chunk=SCREEN_CHUNK)
-
-
-def stored_signature(data: Mapping[str, Any], version: str, party_hash: str) -> Signature | None:
-    """The signature kept in a ``data`` column, None when absent or made for another algorithm
-    or another state of the counterparty."""
-    kept = data.get(DATA_KEY)
-    if not isinstance(kept, Mapping):
-        return None
-    if kept.get("version") != version or kept.get("hash") != party_hash:
-        return None
-    try:
-        return Signature.from_json(kept)
-    except (KeyError, TypeError, ValueError):
-        return None  # a damaged cache entry is recomputed, never trusted
-
-
-def save_signatures(
-    register: Register, items: Iterable[tuple[StoredParty, Signature]], version: str
-) -> int:
-    """Write signatures into ``counterparties.data`` in one transaction; returns rows written.
-
-    A row whose name, country, type or address changed since it was read is left alone: the
-    signature would not be its own, and the next sync recomputes it."""
-    updates = [
-        stored_parties.SignatureUpdate(
-            row_id=stored.row_id,
-            seen_name=stored.party.name,
-            seen_country=stored.party.country,
-            seen_type=stored.party.type,
-            seen_address=stored.party.address,
-            data={
-                **stored.data,
-                DATA_KEY: {
-                    "version": version,
-                    "hash": stored.party.state_hash(),
-                    **found.to_json(),
-                },
-            },
-        )
-        for stored, found in items
-    ]
-    return stored_parties.save_data_if_unchanged(register.engine, updates)
-
-
-# --- the cache and its inverted maps ------------------------------------------------------
-
-
-@dataclass
-class SyncStats:
-    kept: int = 0  # already in memory and current
-    loaded: int = 0  # read from the database
-    computed: int = 0  # analysed now (new or changed counterparties)
-    written: int = 0  # written back to the database
-    dropped: int = 0  # no longer in the register
-
-
-def register_state(register: Register) -> tuple[Any, ...]:
-    """What changes whenever a counterparty is added or edited (the register has no deletion):
-    the row count, the highest id and the latest update time."""
-    return stored_parties.state(register.engine)
-
-
-class SignatureCache:
-    """Signatures of the register's counterparties and maps from their keys back to them.
-
-    ``sync`` brings the cache in line with the register (loading stored signatures, computing
-    missing ones and writing them back); ``filter`` answers which counterparties a screener could
-    give a hit on some delta names.
-    """
-
-    def __init__(self, version: str):
-        self.version = version
-        self._signatures: dict[str, _Cached] = {}  # by external id
-        self._persisted: set[str] = set()  # external ids whose stored signature is current
-        self._maps: InvertedMaps | None = None
-        # (rows, highest id, latest update) of the register when the cache was last in line
-        # with it and every signature was stored: unchanged, a sync need not read the rows.
-        self._settled_at: tuple[Any, ...] | None = None
-
-    def __len__(self) -> int:
-        return len(self._signatures)
-
-    def sync(self, register: Register, *, persist: bool = True) -> SyncStats:
-        """Bring the cache in line with the register: keep what is current, load stored
-        signatures, analyse the rest, and (``persist``) store what was not stored yet."""
-        stats = SyncStats()
-        # Taken before reading, so that an edit made while this sync runs changes the next one.
-        state = register_state(register)
-        if state == self._settled_at:
-            stats.kept = len(self._signatures)
-            return stats
-        parties = load_parties(register, with_data=False)
-        unsettled: list[StoredParty] = []
-        for stored in parties:
-            cached = self._signatures.get(stored.party.external_id)
-            current = cached is not None and cached.party == stored.party
-            if current and stored.party.external_id in self._persisted:
-                stats.kept += 1
-            else:
-                unsettled.append(stored)
-        data = load_data(register, [s.row_id for s in unsettled]) if unsettled else {}
-        to_write: list[tuple[StoredParty, Signature]] = []
-        for bare in unsettled:
-            stored = replace(bare, data=data.get(bare.row_id, {}))
-            party_id, party_hash = stored.party.external_id, stored.party.state_hash()
-            found = stored_signature(stored.data, self.version, party_hash)
-            if found is not None:
-                stats.loaded += 1
-                self._persisted.add(party_id)
-            else:
-                cached = self._signatures.get(party_id)
-                if cached is not None and cached.party == stored.party:
-                    found = cached.signature
-                    stats.kept += 1
-                else:
-                    found = signature(stored.party.name)
-                    stats.computed += 1
-                self._persisted.discard(party_id)
-                to_write.append((stored, found))
-            self._signatures[party_id] = _Cached(stored.party, found)
-            self._maps = None
-        present = {s.party.external_id for s in parties}
-        for gone in set(self._signatures) - present:
-            del self._signatures[gone]
-            self._persisted.discard(gone)
-            stats.dropped += 1
-            self._maps = None
-        if persist and to_write:
-            stats.written = save_signatures(register, to_write, self.version)
-            # Rows edited meanwhile were not written; they stay unpersisted and are redone.
-            if stats.written == len(to_write):
-                self._persisted.update(s.party.external_id for s, _ in to_write)
-        if len(self._persisted) == len(self._signatures) or not persist:
-            self._settled_at = state
-        return stats
-
-    def maps(self) -> InvertedMaps:
-        """The inverted maps, rebuilt after the cache changed."""
-        if self._maps is None:
-            self._maps = InvertedMaps.build(
-                (party_id, cached.party.name, cached.signature)
-                for party_id, cached in self._signatures.items()
-            )
-        return self._maps
-
-    def filter(self, index: MatchIndex, delta: DeltaNames, threshold: float) -> FilterResult:
-        """The counterparties a screener on ``index`` could give a hit on a delta name scoring
-        at least ``threshold`` (see ``FilterResult``): ``Screener.screen`` aligns only the
-        candidates whose bound reaches ``threshold - REACH_MARGIN``."""
-        return self.maps().filter(index, delta, threshold, threshold - REACH_MARGIN)
-
-
-class _Cached(NamedTuple):
-    party: Counterparty  # as the signature was made for it
-    signature: Signature
 
 
 # --- the delta ------------------------------------------------------------------------------
@@ -263,16 +99,22 @@ class LastScreening:
 def last_screening(register: Register) -> LastScreening | None:
     """The register's latest full screening or re-screening, None if it was never screened.
 
-    A ``register.screen`` limited to some entries is a part of a re-screen (see ``rescreen``),
-    not a screening of the whole lists: it is skipped, so a re-screen interrupted between its
-    parts starts again from the versions before it."""
+    A ``register.screen`` that is a part of a re-screen job, or limited to some entries, is no
+    screening of the whole lists: it is skipped, so an interrupted re-screen is never taken for
+    a finished one. A complete re-screen counts from when it was planned (``screened_as_of``):
+    a counterparty edited while it ran is screened again next time."""
     with closing(audit_log.latest_of(register.engine, SCREEN_ACTIONS)) as newest_first:
         for rec in newest_first:
-            if rec.action == "register.screen" and rec.payload.get("only_entries") is not None:
+            payload = rec.payload
+            if rec.action == "register.screen" and (
+                payload.get("only_entries") is not None or payload.get("rescreen_job") is not None
+            ):
                 continue
-            versions = rec.payload.get("list_versions") or {}
+            versions = payload.get("list_versions") or {}
+            as_of = payload.get("screened_as_of")
             return LastScreening(
-                {ListCode(code): int(number) for code, number in versions.items()}, rec.created_at
+                {ListCode(code): int(number) for code, number in versions.items()},
+                datetime.fromisoformat(as_of) if isinstance(as_of, str) else rec.created_at,
             )
     return None
 
@@ -456,6 +298,7 @@ def rescreen(
     *,
     since: date | Mapping[ListCode, int] | None = None,
     cache: SignatureCache | None = None,
+    chunk: int = SCREEN_CHUNK,
 ) -> RescreenReport:
     """Screen the register against the entries added or changed since the last screening (or
     since ``since``: a date, the versions in force then; or list versions by id), raise alerts
@@ -463,54 +306,243 @@ def rescreen(
     edited since the last screening were never screened as they are: they are screened against
     every entry, as a full re-screen would.
 
+    A re-screen is a job (``store.rescreen_jobs``): its plan (which counterparties, against
+    which entries) is stored before any is screened, and each part of ``chunk`` counterparties
+    moves the job's cursor in the transaction that writes its alerts. A re-screen interrupted
+    (killed, crashed) resumes at its cursor on the next call for the same list versions, so
+    every counterparty of the plan is screened once; only then is it recorded as complete.
+
     ``screener`` must hold the store's current lists. Pass the same ``cache`` from one call to the
     next to skip re-reading signatures; without one, they are read from the database.
     """
     current = _check_screener(store, screener)
     last = last_screening(register)
     from_versions = _since_versions(store, last, since, current)
+    job = _resumable(register, from_versions, current)
+    stats = SyncStats()
+    if job is None:
+        cache = (
+            cache if cache is not None else SignatureCache(signature_version(screener.algorithm))
+        )
+        stats = cache.sync(register)
+        job = _plan(store, register, screener, cache, since, last, from_versions, current)
+    job = _run_parts(register, screener, job, chunk)
+    return _complete(register, screener, job, stats)
+
+
+def _plain_versions(versions: Mapping[ListCode, int]) -> dict[str, int]:
+    return {c.value: v for c, v in versions.items()}
+
+
+def _resumable(
+    register: Register, from_versions: Mapping[ListCode, int], current: Mapping[ListCode, int]
+) -> rescreen_jobs.RescreenJob | None:
+    """The unfinished job to resume: one for the same versions. One for other versions (the
+    lists moved on while it was stopped) is superseded: the new job starts from the last
+    complete screening, before it, so it covers what the old one would have."""
+    job = rescreen_jobs.running(register.engine)
+    if job is None:
+        return None
+    same = dict(job.from_versions) == _plain_versions(from_versions) and dict(
+        job.to_versions
+    ) == _plain_versions(current)
+    with audit.writing(register.engine) as conn:
+        if same:
+            rescreen_jobs.mark_resumed(conn, job.id)
+            action, note = RESUME_ACTION, "interrupted; resuming at its cursor"
+        else:
+            rescreen_jobs.finish(conn, job.id, "superseded")
+            action, note = SUPERSEDED_ACTION, "interrupted; the lists changed since: superseded"
+        audit.record(
+            conn,
+            register.actor,
+            action,
+            {"job": job.id, "done": job.done, "total": job.total, "complete": False, "note": note},
+        )
+    return rescreen_jobs.load(register.engine, job.id) if same else None
+
+
+def _plan(
+    store: Store,
+    register: Register,
+    screener: Screener,
+    cache: SignatureCache,
+    since: date | Mapping[ListCode, int] | None,
+    last: LastScreening | None,
+    from_versions: Mapping[ListCode, int],
+    current: Mapping[ListCode, int],
+) -> rescreen_jobs.RescreenJob:
+    """Work out whom to screen against what, and store it as a new job."""
     deltas = list_deltas(store, from_versions, current)
     # The screener's own index: the filter must see exactly the vocabulary and keys the
     # screener's candidates come from.
     index = screener.index
     delta_ids = {e for d in deltas for e in (*d.added, *d.changed)}
-
     closed = register.close_removed(set(index.entry_ids))
-
-    cache = cache if cache is not None else SignatureCache(signature_version(screener.algorithm))
-    stats = cache.sync(register)
     filtered = FilterResult(frozenset(), 0, 0)
     if delta_ids:
         filtered = cache.filter(index, delta_names(index, delta_ids), register.threshold)
+    # Taken before reading the register: an edit made from now on is picked up next time.
+    planned_at = datetime.now(UTC)
     fresh = changed_since(register, last.at if last is not None else None)
     passing = sorted(filtered.passing - set(fresh))
+    plan = {
+        "since": since.isoformat() if isinstance(since, date) else None,
+        "deltas": [
+            {
+                "list": d.list.value,
+                "from_version": d.from_version,
+                "to_version": d.to_version,
+                "added": list(d.added),
+                "changed": list(d.changed),
+                "removed": list(d.removed),
+            }
+            for d in deltas
+        ],
+        "only_entries": sorted(delta_ids),
+        # Screened against the delta first, then the fresh ones against every entry.
+        "delta_part": passing,
+        "fresh_part": fresh,
+        "alerts_closed": closed,
+        "counterparties": len(cache),
+        "reached": filtered.reached,
+        "within_reach": filtered.within_reach,
+        "screened_as_of": planned_at.isoformat(),
+    }
+    totals = {"screened": 0, "fresh": 0, "alerts_raised": [], "already_open": 0, "suppressed": 0}
+    with audit.writing(register.engine) as conn:
+        job = rescreen_jobs.create(
+            conn,
+            actor=register.actor,
+            from_versions=_plain_versions(from_versions),
+            to_versions=_plain_versions(current),
+            plan=plan,
+            total=len(passing) + len(fresh),
+            totals=totals,
+        )
+        audit.record(
+            conn,
+            register.actor,
+            START_ACTION,
+            {
+                "job": job.id,
+                "from_versions": job.from_versions,
+                "to_versions": job.to_versions,
+                "delta_part": len(passing),
+                "fresh_part": len(fresh),
+                "total": job.total,
+                "complete": False,
+            },
+        )
+    return job
 
+
+def _run_parts(
+    register: Register, screener: Screener, job: rescreen_jobs.RescreenJob, chunk: int
+) -> rescreen_jobs.RescreenJob:
+    """Screen the plan from the job's cursor to its end, a part at a time."""
+    delta_part: list[str] = list(job.plan["delta_part"])
+    fresh_part: list[str] = list(job.plan["fresh_part"])
+    only_entries = set(job.plan["only_entries"])
+    while job.status == "running" and job.done < job.total:
+        start = job.done
+        # A part never mixes the delta counterparties with the fresh ones.
+        if start < len(delta_part):
+            end = min(start + chunk, len(delta_part))
+            ids, only = delta_part[start:end], only_entries
+        else:
+            end = min(start + chunk, job.total)
+            ids = fresh_part[start - len(delta_part) : end - len(delta_part)]
+            only = None
+        in_delta = only is not None
+
+        def totals(
+            run: ScreeningRun, before: Mapping[str, Any] = job.totals, in_delta: bool = in_delta
+        ) -> dict[str, Any]:
+            return {
+                "screened": before["screened"] + (run.screened if in_delta else 0),
+                "fresh": before["fresh"] + (0 if in_delta else run.screened),
+                "alerts_raised": [*before["alerts_raised"], *run.raised],
+                "already_open": before["already_open"] + run.already_open,
+                "suppressed": before["suppressed"] + run.suppressed,
+            }
+
+        # CursorMoved: another process screened this part; carry on from where it left it.
+        with suppress(rescreen_jobs.CursorMoved):
+            register.screen(
+                screener,
+                external_ids=ids,
+                only_entries=only,
+                part=JobPart(job.id, start, end, totals),
+            )
+        reloaded = rescreen_jobs.load(register.engine, job.id)
+        assert reloaded is not None
+        job = reloaded
+    if job.status == "superseded":
+        raise StoreError(
+            f"re-screen job {job.id} was superseded by a re-screen against newer lists"
+        )
+    return job
+
+
+def _complete(
+    register: Register, screener: Screener, job: rescreen_jobs.RescreenJob, stats: SyncStats
+) -> RescreenReport:
+    """Record the job as complete (once, whichever process finished it) and report on it."""
+    plan, totals = job.plan, job.totals
+    deltas = [
+        ListDelta(
+            ListCode(d["list"]),
+            d["from_version"],
+            d["to_version"],
+            added=tuple(d["added"]),
+            changed=tuple(d["changed"]),
+            removed=tuple(d["removed"]),
+        )
+        for d in plan["deltas"]
+    ]
+    since = date.fromisoformat(plan["since"]) if plan["since"] else None
     report = RescreenReport(
-        since=since if isinstance(since, date) else None,
+        since=since,
         lists=deltas,
-        counterparties=len(cache),
-        screened=0,
-        reached=filtered.reached,
-        within_reach=filtered.within_reach,
-        alerts_closed=closed,
+        counterparties=plan["counterparties"],
+        screened=totals["screened"],
+        fresh=totals["fresh"],
+        reached=plan["reached"],
+        within_reach=plan["within_reach"],
+        alerts_raised=list(totals["alerts_raised"]),
+        alerts_closed=list(plan["alerts_closed"]),
+        already_open=totals["already_open"],
+        suppressed=totals["suppressed"],
         cache=stats,
     )
-    for start in range(0, len(passing), SCREEN_CHUNK):
-        run = register.screen(
-            screener, external_ids=passing[start : start + SCREEN_CHUNK], only_entries=delta_ids
-        )
-        report.screened += run.screened
-        report.alerts_raised.extend(run.raised)
-        report.already_open += run.already_open
-        report.suppressed += run.suppressed
-    # After the delta part, so that its record (a full screening of these counterparties) never
-    # marks an unfinished delta as done.
-    for start in range(0, len(fresh), SCREEN_CHUNK):
-        run = register.screen(screener, external_ids=fresh[start : start + SCREEN_CHUNK])
-        report.fresh += run.screened
-        report.alerts_raised.extend(run.raised)
-        report.already_open += run.already_open
-        report.suppressed += run.suppressed
+    with audit.writing(register.engine) as conn:
+        if rescreen_jobs.finish(conn, job.id, "complete"):
+            audit.record(
+                conn,
+                register.actor,
+                RESCREEN_ACTION,
+                {
+                    "job": job.id,
+                    "complete": True,
+                    "resumed": job.resumed,
+                    "since": report.since,
+                    "from_versions": dict(job.from_versions),
+                    # The same field as a full screening's record: the next re-screen starts here.
+                    "list_versions": dict(job.to_versions),
+                    "screened_as_of": plan["screened_as_of"],
+                    "delta": [d.to_dict() for d in deltas],
+                    "counterparties_considered": report.counterparties,
+                    "counterparties_reached": report.reached,
+                    "counterparties_within_reach": report.within_reach,
+                    "counterparties_screened": report.screened,
+                    "counterparties_fresh": report.fresh,
+                    "alerts_raised": report.alerts_raised,
+                    "alerts_closed": report.alerts_closed,
+                    "already_open": report.already_open,
+                    "suppressed": report.suppressed,
+                },
+            )
     for alert_id in report.alerts_raised:
         alert = register.alert(alert_id)
         entry = screener.entry(alert.entry_id) if alert else None
@@ -528,25 +560,4 @@ def rescreen(
                 alert.score,
             )
         )
-    audit.append(
-        register.engine,
-        register.actor,
-        RESCREEN_ACTION,
-        {
-            "since": report.since,
-            "from_versions": {c.value: v for c, v in from_versions.items()},
-            # The same field as a full screening's record: the next re-screen starts here.
-            "list_versions": {c.value: v for c, v in current.items()},
-            "delta": [d.to_dict() for d in deltas],
-            "counterparties_considered": report.counterparties,
-            "counterparties_reached": report.reached,
-            "counterparties_within_reach": report.within_reach,
-            "counterparties_screened": report.screened,
-            "counterparties_fresh": report.fresh,
-            "alerts_raised": report.alerts_raised,
-            "alerts_closed": report.alerts_closed,
-            "already_open": report.already_open,
-            "suppressed": report.suppressed,
-        },
-    )
     return report

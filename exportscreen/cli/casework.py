@@ -136,13 +136,22 @@ def decide(
 
 @audit_app.command("verify")
 def audit_verify() -> None:
-    """Check the hash chain: any edited, deleted or re-ordered record is reported."""
+    """Check the hash chain, its signed checkpoints and the decisions it covers: an edited,
+    deleted, re-ordered or missing record (a cut tail included) or an edited decision is
+    reported with the first record at fault."""
     from exportscreen.casework import audit_trail as audit
 
     with open_store() as store:
         result = audit.verify(store.engine)
+    for note in result.notes:
+        console.print(f"note: {note}", markup=False, highlight=False)
     if result.ok:
-        console.print(f"[green]audit trail intact[/]: {result.records:,} records")
+        sealed = (
+            f", signed through record {result.sealed_through:,}"
+            if result.sealed_through is not None
+            else ""
+        )
+        console.print(f"[green]audit trail intact[/]: {result.records:,} records{sealed}")
         return
     raise fail(
         f"audit trail broken at record {result.first_bad_seq}: {result.problem} "

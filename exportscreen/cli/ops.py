@@ -146,16 +146,24 @@ def export_(
 @app.command("import")
 def import_(
     path: Annotated[Path, typer.Argument(help="A backup written by `exportscreen export`.")],
+    allow_unsigned: Annotated[
+        bool,
+        typer.Option(
+            "--allow-unsigned",
+            help="Also restore a backup made before backups were signed (format 1), whose "
+            "digest anyone could have recomputed after an edit.",
+        ),
+    ] = False,
 ) -> None:
-    """Restore a backup into an empty store; the whole file is checked (including the audit
-    chain) before anything is written."""
+    """Restore a backup into an empty store; the whole file is checked (its HMAC with the audit
+    key, the audit chain) before anything is written."""
     from exportscreen.ops.backup import import_backup
     from exportscreen.sources.common import SourceError
     from exportscreen.store import StoreError
 
     with open_store() as store:
         try:
-            summary = import_backup(store, path)
+            summary = import_backup(store, path, allow_unsigned=allow_unsigned)
         except (SourceError, StoreError) as error:
             raise fail(f"{error}\nnothing was restored.") from error
     console.print(

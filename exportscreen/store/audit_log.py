@@ -3,7 +3,9 @@
 Each record's hash covers its sequence number, time, actor, action, payload and the previous
 record's hash, so editing or deleting any record (or re-ordering them) breaks the chain from that
 point on. The chain format (``digest``) is fixed: stores written by every earlier version verify
-with it. What the records mean, and checking the chain, is ``casework.audit_trail``'s business.
+with it. Every ``writing`` transaction also signs the new head of the chain before it commits
+(``store.audit_seal``), so that a cut or recomputed chain shows. What the records mean, and
+checking the chain, is ``casework.audit_trail``'s business.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from exportscreen.model import to_json_data
+from exportscreen.store import audit_seal
 from exportscreen.store.engine import SQLITE_WRITER
 from exportscreen.store.schema import audit_log
 
@@ -91,6 +94,9 @@ def record(conn: Connection, actor: str, action: str, payload: Mapping[str, Any]
             if attempt == _WRITE_RETRIES - 1:
                 raise
             continue
+        # Signed as the chain's head before this transaction commits (``writing``), so the
+        # record and the signature of the head it makes commit together.
+        audit_seal.note_record(conn, seq, hashed, now)
         return AuditRecord(seq, now, actor, action, plain, prev, hashed)
     raise AssertionError("unreachable")
 
@@ -102,8 +108,18 @@ def writing(engine: Engine) -> Iterator[Connection]:
     at once with "database is locked" when another writer got there first); on PostgreSQL only
     audit writers queue (``record``), so screening never waits for a list import."""
     options = {SQLITE_WRITER: True} if engine.dialect.name == "sqlite" else {}
-    with engine.connect().execution_options(**options) as conn, conn.begin():
-        yield conn
+    with engine.connect().execution_options(**options) as conn:
+        audit_seal.forget(conn)  # a pooled connection may carry a rolled-back transaction's
+        try:
+            with conn.begin():
+                yield conn
+                audit_seal.seal_head(conn)
+            # Committed: the signed head also goes to the anchor outside the database.
+            head = conn.info.pop(audit_seal.HEAD_INFO_KEY, None)
+            if head is not None:
+                audit_seal.write_anchor(*head)
+        finally:
+            audit_seal.forget(conn)
 
 
 def append(engine: Engine, actor: str, action: str, payload: Mapping[str, Any]) -> AuditRecord:
@@ -127,6 +143,15 @@ def iter_rows(
             yield AuditRecord(
                 row.seq, row.created_at, row.actor, row.action, row.payload, row.prev_hash, row.hash
             )
+
+
+def hash_of(engine: Engine, seq: int) -> str | None:
+    """The hash of record ``seq``, None when there is none."""
+    with engine.connect() as conn:
+        found: str | None = conn.execute(
+            sa.select(audit_log.c.hash).where(audit_log.c.seq == seq)
+        ).scalar_one_or_none()
+    return found
 
 
 def latest_of(engine: Engine, actions: Sequence[str]) -> Generator[AuditRecord, None, None]:

@@ -22,6 +22,7 @@ from exportscreen.store.locking import write_transaction
 from exportscreen.store.schema import (
     alerts,
     api_keys,
+    audit_checkpoints,
     audit_log,
     counterparties,
     decisions,
@@ -40,9 +41,11 @@ TABLES: tuple[sa.Table, ...] = (
     suppressions,
     ownership,
     audit_log,
+    audit_checkpoints,
 )
 TABLE_NAMES: tuple[str, ...] = tuple(table.name for table in TABLES)
 AUDIT_TABLE = audit_log.name
+CHECKPOINT_TABLE = audit_checkpoints.name
 _BY_NAME = {table.name: table for table in TABLES}
 _INSERT_BATCH = 1000
 

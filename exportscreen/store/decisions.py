@@ -134,3 +134,72 @@ def bound_decisions(engine: Engine) -> list[BoundDecisionRow]:
     )
     with engine.connect() as conn:
         return [BoundDecisionRow(**row._asdict()) for row in conn.execute(query)]
+
+
+# --- the audit linkage: each decision names the audit record that made it -------------------
+
+
+def link_audit(conn: Connection, decision_id: int, audit_seq: int) -> None:
+    """Point a decision at its audit record (in the transaction that wrote both)."""
+    conn.execute(
+        decisions.update().where(decisions.c.id == decision_id).values(audit_seq=audit_seq)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionRow:
+    id: int
+    alert_id: int
+    disposition: str
+    reason: str
+    decided_by: str
+    created_at: datetime
+    expires_at: datetime | None
+    audit_seq: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredSuppression:
+    id: int
+    decision_id: int
+    counterparty_id: int
+    entry_id: str
+    entry_state_hash: str
+    counterparty_hash: str
+    expires_at: datetime | None
+
+
+def all_decisions(engine: Engine) -> list[DecisionRow]:
+    """Every decision as stored, by id (for ``audit verify``'s cross-check)."""
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(decisions).order_by(decisions.c.id)).all()
+    return [
+        DecisionRow(
+            r.id,
+            r.alert_id,
+            r.disposition,
+            r.reason,
+            r.decided_by,
+            r.created_at,
+            r.expires_at,
+            r.audit_seq,
+        )
+        for r in rows
+    ]
+
+
+def all_suppressions(engine: Engine) -> list[StoredSuppression]:
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(suppressions).order_by(suppressions.c.id)).all()
+    return [
+        StoredSuppression(
+            r.id,
+            r.decision_id,
+            r.counterparty_id,
+            r.entry_id,
+            r.entry_state_hash,
+            r.counterparty_hash,
+            r.expires_at,
+        )
+        for r in rows
+    ]

@@ -201,6 +201,9 @@ decisions = sa.Table(
     sa.Column("decided_by", sa.String(200), nullable=False),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("expires_at", UTCDateTime, nullable=True),
+    # 0004: the seq of the audit record that made this decision; ``audit verify`` checks the row
+    # against that record's payload. NULL for decisions made before 0004.
+    sa.Column("audit_seq", sa.Integer, nullable=True),
     sa.CheckConstraint(
         "disposition IN ('true_match', 'false_positive', 'needs_info', 'escalated')",
         name="disposition",
@@ -236,6 +239,84 @@ audit_log = sa.Table(
     sa.Column("payload", JSONData, nullable=False),
     sa.Column("prev_hash", sa.String(64), nullable=False),
     sa.Column("hash", sa.String(64), nullable=False),
+)
+
+# 0004: signed checkpoints of the chain's head (see ``store.audit_seal``). The MAC is an HMAC
+# with a key kept outside the database, so rows cut from the end of ``audit_log`` cannot be
+# hidden by rewriting these rows without the key.
+audit_checkpoints = sa.Table(
+    "audit_checkpoints",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    # "head": the one row moved to the newest record at every write; "periodic": one row kept
+    # every CHECKPOINT_EVERY records.
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("seq", sa.Integer, nullable=False),
+    sa.Column("hash", sa.String(64), nullable=False),
+    sa.Column("signed_at", UTCDateTime, nullable=False),
+    sa.Column("mac", sa.String(64), nullable=False),
+    sa.CheckConstraint("kind IN ('head', 'periodic')", name="kind"),
+    sa.Index(None, "seq"),
+)
+
+# --- jobs -------------------------------------------------------------------------------------
+
+# 0004: a re-screen of the register is a job with a persisted cursor (``store.rescreen_jobs``):
+# ``plan`` holds the counterparties to screen, in order, and ``done`` how many of them are
+# screened; each part advances ``done`` in the transaction that records its alerts.
+RESCREEN_STATUSES = ("running", "complete", "superseded")
+rescreen_jobs = sa.Table(
+    "rescreen_jobs",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("actor", sa.String(200), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("started_at", UTCDateTime, nullable=False),
+    sa.Column("finished_at", UTCDateTime, nullable=True),
+    sa.Column("from_versions", JSONData, nullable=False),
+    sa.Column("to_versions", JSONData, nullable=False),
+    sa.Column("plan", JSONData, nullable=False),
+    sa.Column("done", sa.Integer, nullable=False),
+    sa.Column("total", sa.Integer, nullable=False),
+    sa.Column("totals", JSONData, nullable=False),
+    sa.Column("resumed", sa.Integer, nullable=False),
+    sa.CheckConstraint("status IN ('running', 'complete', 'superseded')", name="status"),
+    sa.Index(None, "status"),
+)
+
+# 0004: the API's batch jobs (``store.batch_jobs``); their files stay in the jobs folder. A
+# running job holds a lease its worker renews; a job whose lease ran out (its worker died) is
+# queued again and taken by another worker.
+BATCH_JOB_STATUSES = ("queued", "running", "done", "failed")
+batch_jobs = sa.Table(
+    "batch_jobs",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("owner", sa.String(200), nullable=False),
+    sa.Column("file_name", sa.Text, nullable=False),
+    sa.Column("input_name", sa.Text, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("started_at", UTCDateTime, nullable=True),
+    sa.Column("finished_at", UTCDateTime, nullable=True),
+    sa.Column("lease_holder", sa.Text, nullable=True),
+    sa.Column("lease_expires_at", UTCDateTime, nullable=True),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("rows_done", sa.Integer, nullable=False),
+    sa.Column("rows_total", sa.Integer, nullable=True),
+    sa.Column("hits", sa.Integer, nullable=False),
+    sa.Column("bad_rows", sa.Integer, nullable=False),
+    sa.Column("error", sa.Text, nullable=True),
+    sa.Column("has_errors_file", sa.Boolean, nullable=False),
+    sa.Column("threshold", sa.Float, nullable=True),
+    sa.Column("best_only", sa.Boolean, nullable=False),
+    # Who asked, as the audit record names them (user, interface, role, key id).
+    sa.Column("caller", JSONData, nullable=False),
+    sa.Column("size_bytes", sa.BigInteger, nullable=False),
+    # What happened to the job besides its run: re-queued after its worker died...
+    sa.Column("notes", JSONData, nullable=False),
+    sa.CheckConstraint("status IN ('queued', 'running', 'done', 'failed')", name="status"),
+    sa.Index(None, "status"),
 )
 
 ownership = sa.Table(

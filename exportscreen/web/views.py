@@ -38,7 +38,7 @@ from exportscreen.api.auth import (
 )
 from exportscreen.api.config import MAX_NAME_LENGTH
 from exportscreen.api.csl_format import words
-from exportscreen.api.jobs import JobError
+from exportscreen.api.jobs import JobError, JobsFull
 from exportscreen.api.state import Services, services
 from exportscreen.api.trail import caller, record_screening
 from exportscreen.casework.audit_trail import Interface
@@ -355,7 +355,11 @@ def batch_upload(
         )
     except JobError as error:
         response = render(request, "batch.html", principal, error=str(error))
-        response.status_code = status.HTTP_422_UNPROCESSABLE_CONTENT
+        response.status_code = (
+            status.HTTP_507_INSUFFICIENT_STORAGE
+            if isinstance(error, JobsFull)
+            else status.HTTP_422_UNPROCESSABLE_CONTENT
+        )
         return response
     return RedirectResponse(f"/ui/batch/{job.id}", status_code=status.HTTP_303_SEE_OTHER)
 

@@ -201,3 +201,21 @@ def test_load_refuses_a_bad_file_and_writes_nothing(tmp_path: Path, raw_dir: Pat
     assert "csl.csv" in result.output and "line 7: 3 fields, expected 29" in result.output
     assert "nothing was imported" in result.output
     assert json.loads(invoke(db, "lists", "--json").stdout) == []
+
+
+def test_audit_verify_names_a_cut_tail(tmp_path: Path) -> None:
+    """Delete the last audit records: verify fails (exit 1) and names the missing ones."""
+    import sqlalchemy as sa
+
+    db = str(tmp_path / "cut.db")
+    register = FIXTURES / "review/counterparties.csv"
+    assert invoke(db, "counterparties", "import", str(register)).exit_code == 0
+    assert invoke(db, "counterparties", "import", str(register)).exit_code == 0
+    assert invoke(db, "counterparties", "import", str(register)).exit_code == 0
+    engine = sa.create_engine(f"sqlite:///{db}")
+    with engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM audit_log WHERE seq >= 2"))
+    engine.dispose()
+    verify = invoke(db, "audit", "verify")
+    assert verify.exit_code == 1  # type: ignore[attr-defined]
+    assert "records 2..3 missing" in verify.output  # type: ignore[attr-defined]

@@ -20,7 +20,7 @@ from exportscreen.casework.register import Counterparty, Register
 from exportscreen.model import Disposition, Entry, Explanation, Hit, MatchKind, TokenMatch
 from exportscreen.ops.backup import FORMAT_VERSION, TABLES, export_backup, import_backup
 from exportscreen.sources.common import SourceError
-from exportscreen.store import Store, StoreError
+from exportscreen.store import Store, StoreError, audit_seal
 from exportscreen.store.schema import (
     api_keys,
     ownership,
@@ -168,6 +168,7 @@ def test_restore_gives_every_row_back_and_the_chain_verifies(
         "users": 2, "api_keys": 2, "counterparties": 4, "alerts": 3, "decisions": 2,
         "suppressions": 1, "ownership": 2,
         "audit_log": expected_counts["audit_log"],
+        "audit_checkpoints": 1,  # the signed head; no periodic one below 1,000 records
     }  # fmt: skip
     assert expected_counts["audit_log"] >= 4  # adds, screening, two decisions, the user
     assert dict(written.counts) == dict(restored.counts) == expected_counts
@@ -175,7 +176,7 @@ def test_restore_gives_every_row_back_and_the_chain_verifies(
     assert table_rows(target) == original  # ids, decimals, timestamps, JSON: all equal
     check = audit.verify(target.engine)
     assert check.ok, check.problem
-    assert check.records == expected_counts["audit_log"]
+    assert check.records == check.sealed_through == expected_counts["audit_log"]
 
 
 def test_a_restored_store_keeps_working(populated: Store, target: Store, tmp_path: Path) -> None:
@@ -252,10 +253,23 @@ def lines_of(path: Path) -> list[bytes]:
 
 
 def resealed(lines: list[bytes]) -> list[bytes]:
-    """The lines with a correct end record: a deliberate edit rather than damage."""
+    """The lines with a correct end record, digest and HMAC: a deliberate edit by someone who
+    holds the audit key, rather than damage (to reach the checks behind the signature)."""
     body = lines[:-1]
+    key = audit_seal.load_key(create=False)
+    assert key is not None
+    signature = audit_seal.sign_bytes(key)
+    signature.update(b"".join(body))
     digest = hashlib.sha256(b"".join(body)).hexdigest()
-    end = {"end": {"rows": len(body) - 1, "sha256": digest}}
+    end = {"end": {"rows": len(body) - 1, "sha256": digest, "hmac": signature.hexdigest()}}
+    return [*body, (json.dumps(end) + "\n").encode()]
+
+
+def redigested(lines: list[bytes]) -> list[bytes]:
+    """The lines with the end record's SHA-256 recomputed, as anyone without the key can."""
+    body = lines[:-1]
+    end = json.loads(lines[-1])
+    end["end"]["sha256"] = hashlib.sha256(b"".join(body)).hexdigest()
     return [*body, (json.dumps(end) + "\n").encode()]
 
 
@@ -287,6 +301,20 @@ def _forged_audit(lines: list[bytes]) -> tuple[list[bytes], int | None]:
     edited = list(lines)
     line = edit_record(edited, "audit_log", reword_payload)
     return resealed(edited), line  # caught by the chain, on the forged record's line
+
+
+def _decision_flipped(lines: list[bytes]) -> tuple[list[bytes], int | None]:
+    """A true match turned into a false positive, the digest recomputed: the HMAC refuses it."""
+    edited = list(lines)
+    edit_record(edited, "decisions", lambda row: row.update(disposition="false_positive"))
+    return redigested(edited), len(lines)
+
+
+def _unsigned(lines: list[bytes]) -> tuple[list[bytes], int | None]:
+    """Passed off as a backup from before signing (format 1, no HMAC)."""
+    header = json.loads(lines[0])
+    header["format_version"] = 1
+    return [(json.dumps(header) + "\n").encode(), *lines[1:]], 1
 
 
 def _truncated(lines: list[bytes]) -> tuple[list[bytes], int | None]:
@@ -339,11 +367,14 @@ def _unknown_column(lines: list[bytes]) -> tuple[list[bytes], int | None]:
 DAMAGES: list[tuple[str, Damage, str, str | None]] = [
     # (case, damage, message, field named)
     ("edited-audit-row", _edited_audit, r"altered after it was written", "sha256"),
+    ("re-digested-decision", _decision_flipped,
+     r"altered after it was written \(edited and re-digested without the audit key\)", "hmac"),
+    ("unsigned", _unsigned, r"unsigned backup \(format version 1\)", "format_version"),
     ("forged-audit-row", _forged_audit, r"audit chain broken: record \d+ was edited", "audit_log"),
     ("truncated", _truncated, r"truncated", None),
     ("end-record-missing", _missing_end, r"truncated: the end record is missing", None),
     ("row-removed", _dropped_row, r"1 rows, the header says 2", "decisions"),
-    ("format-version", _wrong_version, r"format version 2; this exportscreen reads version 1",
+    ("format-version", _wrong_version, r"format version 3; this exportscreen reads version 2",
      "format_version"),
     ("unknown-schema", _unknown_revision, r"unknown to this exportscreen", "schema_revision"),
     ("not-a-backup", _foreign_file, r"not JSON", None),

@@ -22,7 +22,13 @@ def audit_trail(
     start: Annotated[date | None, Query(description="First day (UTC), inclusive.")] = None,
     end: Annotated[date | None, Query(description="Last day (UTC), inclusive.")] = None,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
-    verify: Annotated[bool, Query(description="Also re-check the whole hash chain.")] = False,
+    verify: Annotated[
+        bool,
+        Query(
+            description="Also re-check the whole hash chain, its signed checkpoints and the "
+            "decisions it covers."
+        ),
+    ] = False,
 ) -> AuditResponse:
     """Audit records (screenings, determinations, decisions, imports) of a period, oldest first,
     at most ``limit`` of them, each with its hash and its predecessor's (admin role)."""
@@ -35,6 +41,10 @@ def audit_trail(
                 "records": checked.records,
                 "first_bad_seq": checked.first_bad_seq,
                 "problem": checked.problem,
+                # What holds but is not protected, or could not be checked; and the latest
+                # record a signed checkpoint vouches for.
+                "notes": list(checked.notes),
+                "sealed_through": checked.sealed_through,
             }
             if checked is not None
             else None

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, File, Form, HTTPException, Path, UploadF
 from fastapi.responses import FileResponse
 
 from exportscreen.api.auth import Principal, Role, Viewer
-from exportscreen.api.jobs import JobError, JobStatus
+from exportscreen.api.jobs import JobError, JobsFull, JobStatus
 from exportscreen.api.schemas import BatchJobOut
 from exportscreen.api.state import Services, services
 from exportscreen.api.trail import caller
@@ -36,6 +36,8 @@ def job_out(job: JobStatus) -> BatchJobOut:
         error=job.error,
         result_url=f"{base}/result" if job.status == "done" else None,
         errors_url=f"{base}/errors" if job.has_errors_file else None,
+        attempts=job.attempts,
+        notes=list(job.notes),
     )
 
 
@@ -70,6 +72,10 @@ def submit(
             best_only=best_only,
             caller=caller(principal),
         )
+    except JobsFull as error:  # no room for it now: nothing was kept, retry later
+        raise HTTPException(
+            status.HTTP_507_INSUFFICIENT_STORAGE, str(error), headers={"Retry-After": "600"}
+        ) from None
     except JobError as error:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error)) from None
     return job_out(job)
