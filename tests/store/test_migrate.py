@@ -16,7 +16,7 @@ from exportscreen.store.migrate import current_revision, head_revision, upgrade
 from tests.store.factories import INSPUR_TAIWAN, NETTRIX, parsed
 
 
-def test_the_latest_migration_is_0004() -> None:
+def test_the_latest_migration_is_0005() -> None:
     assert head_revision() == "0005"
 
 
