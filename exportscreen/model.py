@@ -9,6 +9,7 @@ write the same shape.
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import functools
 import hashlib
@@ -198,9 +199,15 @@ class ChangeKind(enum.StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class FieldChange:
-    field: str
+    field: str  # the field's path in the stored entry ("licence.raw")
     before: Any
     after: Any
+    # What the field is in law or on the list ("licence requirement"); derived from ``field``.
+    label: str = dataclasses.field(default="", compare=False)
+    # True when the values differ only in form (case, spacing, punctuation) or the field is
+    # bookkeeping (the source's record id or URL): reported apart, never as a legal change.
+    # Derived from the other three, so not compared.
+    format_only: bool = dataclasses.field(default=False, compare=False)
 
 
 @dataclass(frozen=True, slots=True)

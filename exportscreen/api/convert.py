@@ -69,7 +69,11 @@ def changed_entry(change: EntryChange) -> ChangedEntry:
         **entry_brief(entry).model_dump(),
         fields=[
             FieldChangeOut(
-                field=f.field, before=to_json_data(f.before), after=to_json_data(f.after)
+                field=f.field,
+                before=to_json_data(f.before),
+                after=to_json_data(f.after),
+                label=f.label,
+                format_only=f.format_only,
             )
             for f in change.fields
         ],
@@ -84,7 +88,11 @@ def event_out(event: EntryEvent) -> EventOut:
         citations=citations(event.entry),
         fields=[
             FieldChangeOut(
-                field=f.field, before=to_json_data(f.before), after=to_json_data(f.after)
+                field=f.field,
+                before=to_json_data(f.before),
+                after=to_json_data(f.after),
+                label=f.label,
+                format_only=f.format_only,
             )
             for f in event.fields
         ],

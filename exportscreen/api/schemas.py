@@ -212,6 +212,8 @@ class FieldChangeOut(BaseModel):
     field: str
     before: Any
     after: Any
+    label: str = ""  # what the field is in law or on the list ("licence requirement")
+    format_only: bool = False  # differs only in form (case, spacing, the source's ids)
 
 
 class ChangedEntry(EntryBrief):
@@ -255,6 +257,17 @@ class DiffResponse(BaseModel):
     added: EntryBriefs
     removed: EntryBriefs
     changed: ChangedEntries
+    # Entries that differ only in form; old records still listed under another record; records
+    # identity linking could not decide on (``exportscreen links --review``).
+    format_only: ChangedEntries = []
+    merged: EntryBriefs = []
+    unresolved: EntryBriefs = []
+    # Every section is paged alike (``offset``, ``limit``): ``counts`` are the exact totals,
+    # ``next_offset`` the offset of the next page while any section has more.
+    counts: dict[str, int] = {}
+    offset: int = 0
+    limit: int = 0
+    next_offset: int | None = None
 
 
 class EventOut(BaseModel):

@@ -111,7 +111,8 @@ def _changed_in(store: Store, code: ListCode, day: date, version_id: int) -> fro
         diff = store.diff(code, from_=day, to=version_id)
     except StoreError:
         return frozenset()
-    return frozenset(c.entry_id for c in (*diff.added, *diff.changed))
+    # Every record that is new or differs, whichever section identity linking put it in.
+    return frozenset(diff.to_screen)
 
 
 def filters_of(

@@ -139,14 +139,18 @@ def list_deltas(
             deltas.append(ListDelta(code, None, after, added=added))
             continue
         diff = store.diff(code, before, after)
+        added = _ids(diff.added)
+        new = frozenset(added)
         deltas.append(
             ListDelta(
                 code,
                 before,
                 after,
-                added=_ids(diff.added),
-                changed=_ids(diff.changed),
-                removed=_ids(diff.removed),
+                added=added,
+                # Every other record to look at again (changed, undecided, merged into), so that
+                # identity linking's sections hide nothing from the re-screen.
+                changed=tuple(i for i in diff.to_screen if i not in new),
+                removed=diff.gone,
             )
         )
     return deltas

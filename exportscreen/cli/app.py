@@ -10,7 +10,7 @@ from __future__ import annotations
 
 # The modules register their commands in this order, which is the order --help lists them in.
 # isort: off
-from exportscreen.cli import lists, screening, casework, determine, ops
+from exportscreen.cli import lists, changes, screening, casework, determine, ops
 
 # isort: on
 from exportscreen.cli.common import app
@@ -21,6 +21,7 @@ __all__ = [
     "EXIT_INTERRUPTED",
     "app",
     "casework",
+    "changes",
     "determine",
     "lists",
     "ops",

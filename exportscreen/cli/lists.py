@@ -1,4 +1,4 @@
-"""Commands on the lists themselves: load, update, lists, diff, show."""
+"""Commands on the lists themselves: load, update, lists (diff, show and links: ``changes``)."""
 
 from __future__ import annotations
 
@@ -21,8 +21,6 @@ from exportscreen.cli.common import (
     fail,
     known_failures,
     open_store,
-    parse_list,
-    parse_when,
     print_json,
 )
 
@@ -256,107 +254,3 @@ def lists_(
             f"[yellow]{v.list.value} version {v.id} ({v.entry_count:,} entries, data of "
             f"{v.as_of}) is staged pending review: {'; '.join(v.notes.get('staged', []))}[/]"
         )
-
-
-@app.command()
-def diff(
-    list_code: Annotated[str, typer.Argument(metavar="LIST", help="EL, SDN, DPL...")],
-    from_: Annotated[str | None, typer.Option("--from", help="Version id or date.")] = None,
-    to: Annotated[str | None, typer.Option("--to", help="Version id or date.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
-) -> None:
-    """What changed in a list between two versions or dates (default: the last two versions)."""
-    from exportscreen.store import StoreError
-
-    lst = parse_list(list_code)
-    with open_store() as store:
-        try:
-            result = store.diff(lst, parse_when(from_), parse_when(to))
-        except StoreError as error:
-            raise fail(str(error)) from error
-    if as_json:
-        print_json(result)
-        return
-    console.print(
-        f"[bold]{lst.value}[/] version {result.from_version.id} ({result.from_version.as_of}) → "
-        f"{result.to_version.id} ({result.to_version.as_of}): "
-        f"[green]{len(result.added)} added[/], [red]{len(result.removed)} removed[/], "
-        f"[yellow]{len(result.changed)} changed[/]"
-    )
-    table = Table("change", "entry", "name", "country", "detail")
-    for change in (*result.added, *result.removed, *result.changed):
-        entry = change.after or change.before
-        assert entry is not None
-        detail = ", ".join(f.field for f in change.fields)
-        if change.kind.value == "added" and entry.citations:
-            detail = str(entry.citations[-1])
-        table.add_row(change.kind.value, entry.id, entry.name, ",".join(entry.countries), detail)
-    console.print(table)
-
-
-@app.command()
-def show(
-    entry_id: Annotated[str, typer.Argument(help="An entry id (e.g. EL-3f2a9c1b7d0e, SDN-21944).")],
-    as_of: Annotated[
-        str | None, typer.Option(help="Show the entry as it stood on this date.")
-    ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
-) -> None:
-    """An entry with everything the list says about it, and its history across versions."""
-    when = date.fromisoformat(as_of) if as_of else None
-    from exportscreen.store import StoreError
-
-    with open_store() as store:
-        try:
-            entry = store.entry(entry_id, as_of=when)
-            events = store.history(entry_id)
-        except StoreError as error:
-            raise fail(str(error)) from error
-    if as_json:
-        print_json({"entry": entry, "history": events})
-        return
-    if entry is None:
-        console.print(
-            f"[yellow]{entry_id} was not on its list on {as_of or 'the current version'}[/]"
-        )
-    else:
-        _render_entry(entry)
-    table = Table("version", "as of", "event", "detail", title="history")
-    for event in events:
-        detail = ", ".join(f.field for f in event.fields)
-        table.add_row(str(event.version.id), event.version.as_of.isoformat(), event.kind, detail)
-    console.print(table)
-
-
-def _render_entry(entry: Any) -> None:
-    table = Table(show_header=False, box=None)
-    table.add_column(style="bold")
-    table.add_column()
-    rows: list[tuple[str, str]] = [
-        ("id", entry.id),
-        ("list", f"{entry.list.value}"),
-        ("type", entry.type.value),
-        ("name", entry.name),
-        ("aliases", "; ".join(entry.aliases)),
-        ("countries", ", ".join(entry.countries)),
-        ("addresses", "\n".join(a.one_line() for a in entry.addresses)),
-        ("licence requirement", entry.licence.raw),
-        ("licence scope", entry.licence.scope.value if entry.licence.raw else ""),
-        ("footnotes", ", ".join(str(n) for n in entry.licence.footnotes)),
-        ("review policy", entry.review.raw or "(not stated by this source)"),
-        (
-            "Federal Register",
-            "; ".join(
-                f"{c.volume} FR {c.page}" + (f" of {c.date.isoformat()}" if c.date else "")
-                for c in entry.citations
-            ),
-        ),
-        ("programs", ", ".join(entry.programs)),
-        ("start / end", " / ".join(str(d) for d in (entry.start_date, entry.end_date) if d)),
-        ("remarks", entry.remarks),
-        ("source", entry.source_url),
-    ]
-    for key, value in rows:
-        if value:
-            table.add_row(key, value)
-    console.print(table)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
@@ -102,6 +102,7 @@ def check(
         if hit.explanation.penalties:
             why += "\n" + "; ".join(p.reason for p in hit.explanation.penalties)
         primary = "" if hit.matched_name == hit.entry.name else f"\n(alias of {hit.entry.name})"
+        why = "\n".join(w for w in (_named_in(hit.entry), why) if w)
         table.add_row(
             f"{hit.score:.2f}",
             hit.entry.list.value,
@@ -110,6 +111,16 @@ def check(
             why,
         )
     console.print(table)
+
+
+def _named_in(entry: Any) -> str:
+    """For a party listed inside another entry's text (``sources.subparties``): which entry."""
+    parent = entry.details.get("parent_name")
+    if not parent:
+        return ""
+    cited = f", {entry.citations[-1]}" if entry.citations else ""
+    where = f" ({entry.details['parent_id']})" if entry.details.get("parent_id") else ""
+    return f"named affiliate: listed in the entry for {parent}{where}{cited}"
 
 
 # Exit status of a batch that finished but reported bad rows (0: clean, 1: failed, 2: usage,

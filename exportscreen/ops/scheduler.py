@@ -75,7 +75,7 @@ class VersionChange:
             if code not in self.after:
                 continue
             diff = store.diff(code, from_=self.before.get(code), to=self.after[code])
-            found.update(change.entry_id for change in (*diff.added, *diff.changed))
+            found.update(diff.to_screen)
         return found
 
 

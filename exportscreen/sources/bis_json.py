@@ -29,6 +29,7 @@ from exportscreen.sources.dpl_tsv import dpl_entry_type
 from exportscreen.sources.name_ids import assign_name_ids
 from exportscreen.sources.problems import BadRows
 from exportscreen.sources.reading import read_json
+from exportscreen.sources.subparties import link_parents, split_named_parties
 from exportscreen.sources.terms import parse_licence
 from exportscreen.text.countries import country_code, country_named
 
@@ -205,16 +206,19 @@ def parse(path: Path, *, skip_bad_rows: bool = False) -> ParsedSource:
     if not isinstance(records, list):
         raise SourceError(path, None, "entities", "expected a list")
     entries: list[Entry] = []
+    address_texts: list[str] = []
     bad_rows = BadRows(skip_bad_rows)
     for index, raw in enumerate(records):
         with bad_rows.guard():
             entries.append(_entry(path, lst, index, raw))
+            address_texts.append(_SEE_ALTERNATE.sub("", str(raw.get("address") or "")).strip())
+    entries = split_named_parties(entries, address_texts)
     return ParsedSource(
         format=FORMAT,
         paths=(path,),
         sha256=sha256_of([path]),
         as_of=as_of,
-        entries=assign_name_ids(entries),
+        entries=link_parents(assign_name_ids(entries)),
         problems=bad_rows.problems,
         lists=(lst,),
     )

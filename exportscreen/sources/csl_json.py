@@ -31,6 +31,7 @@ from exportscreen.sources.dpl_tsv import dpl_entry_type
 from exportscreen.sources.name_ids import assign_name_ids
 from exportscreen.sources.problems import BadRows
 from exportscreen.sources.reading import read_json
+from exportscreen.sources.subparties import link_parents, named_parties
 from exportscreen.sources.terms import parse_licence, parse_review
 from exportscreen.text.countries import country_code
 
@@ -183,15 +184,18 @@ def assign_ids(entries: list[Entry]) -> list[Entry]:
 
     OFAC-numbered entries already carry ``<LIST>-<ent_num>``; the CSL has been seen repeating a
     record verbatim (CAP 15268 twice in May 2022), and a repeat is numbered ``-2``, ``-3`` so that
-    both rows stay visible without touching the first one's id. Other lists get name ids.
+    both rows stay visible without touching the first one's id. Other lists get name ids, after
+    the parties named inside their entries are made records of their own (``subparties``),
+    each placed after the entry that names it.
     """
-    named = assign_name_ids([e for e in entries if e.list not in OFAC_NUMBERED])
-    named_iter = iter(named)
+    groups = [named_parties(e) for e in entries if e.list not in OFAC_NUMBERED]
+    named = iter(link_parents(assign_name_ids([e for group in groups for e in group])))
+    sizes = iter(len(group) for group in groups)
     seen: dict[str, int] = {}
     result: list[Entry] = []
     for entry in entries:
         if entry.list not in OFAC_NUMBERED:
-            result.append(next(named_iter))
+            result.extend(next(named) for _ in range(next(sizes)))
             continue
         n = seen.get(entry.id, 0) + 1
         seen[entry.id] = n

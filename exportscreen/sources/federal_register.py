@@ -15,7 +15,7 @@ effective date comes from DATES, which can precede publication (domain notes §2
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 from xml.etree.ElementTree import Element, ParseError, XMLPullParser
@@ -30,6 +30,7 @@ from exportscreen.sources.common import (
     sha256_of,
 )
 from exportscreen.sources.problems import BadRows
+from exportscreen.sources.subparties import link_parents, named_parties
 from exportscreen.sources.terms import parse_licence, parse_review
 from exportscreen.text.countries import country_code
 
@@ -357,6 +358,13 @@ def _entry(row: _Row, country: str, citation: Citation | None, effective: date |
 # --- the whole rule --------------------------------------------------------------------------
 
 
+def _with_ids(records: list[Entry]) -> list[Entry]:
+    """The entry keeps its id; a party named in it gets one from its name and country."""
+    head, *named = records
+    country = head.countries[0] if head.countries else ""
+    return [head, *(replace(r, id=entry_id(ListCode.EL, r.name, country)) for r in named)]
+
+
 def parse(path: Path, *, skip_bad_rows: bool = False) -> ParsedSource:
     """The Entity List instructions of one FR rule, as RuleChanges."""
     root, lines = _read_tree(path)
@@ -436,7 +444,9 @@ def parse(path: Path, *, skip_bad_rows: bool = False) -> ParsedSource:
                 )
                 continue
             entry = _entry(match, country, citation, effective)
-        changes.append(RuleChange(instruction.kind, entry, effective, citation))
+        # A party the entry names in its text is added, revised or removed with it.
+        for record in link_parents(_with_ids(named_parties(entry))):
+            changes.append(RuleChange(instruction.kind, record, effective, citation))
 
     return ParsedSource(
         format=FORMAT,

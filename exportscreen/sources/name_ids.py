@@ -1,8 +1,9 @@
-"""The identity of BIS and State list entries.
+"""The provisional identity of BIS and State list entries.
 
-These lists have no record number, so an entry is known by list, name and country. The BIS JSON,
-Denied Persons TSV and CSL loaders all call ``assign_name_ids``, so that an Entity List party read
-from the CSV in 2022 and from the eCFR JSON in 2026 keeps one id.
+These lists have no record number, so an entry is first known by list, name and country. The BIS
+JSON, Denied Persons TSV and CSL loaders all call ``assign_name_ids``; when a file spells a name or
+a country differently, the store links the record to the party it continues and keeps that
+party's id (``store.identity``).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Final
 
-from exportscreen.model import Address, Entry
+from exportscreen.model import Address, Entry, EntryType
 from exportscreen.sources.common import disambiguate, entry_id
 from exportscreen.text.countries import country_named
 
@@ -36,11 +37,22 @@ def _identity_country(entry: Entry) -> str:
     return _IDENTITY_COUNTRY.get(first, first)
 
 
+def _identity_name(entry: Entry) -> str:
+    # An address-only entry is its address: BIS renumbers the placeholders ("Address 01")
+    # between publications.
+    if entry.type is EntryType.ADDRESS_ONLY and entry.addresses:
+        return "address: " + address_key(entry.addresses[0])
+    return entry.name
+
+
 def assign_name_ids(entries: Sequence[Entry]) -> list[Entry]:
-    """Ids for entries of lists without record numbers: ``entry_id(list, name, first country)``
-    (Hong Kong and Macau counted as China), then ``disambiguate`` on the first address where two
-    entries share one."""
-    named = [replace(e, id=entry_id(e.list, e.name, _identity_country(e))) for e in entries]
+    """Provisional ids for entries of lists without record numbers: ``entry_id(list, name, first
+    country)`` (Hong Kong and Macau counted as China; the address for an address-only entry),
+    then ``disambiguate`` on the first address where two entries share one. The store links
+    them to the ids the parties were first stored under (``store.identity``)."""
+    named = [
+        replace(e, id=entry_id(e.list, _identity_name(e), _identity_country(e))) for e in entries
+    ]
     extra = {
         f"{e.id}#{i}": address_key(e.addresses[0]) if e.addresses else ""
         for i, e in enumerate(named)

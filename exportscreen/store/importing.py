@@ -23,8 +23,9 @@ from sqlalchemy.engine import Connection
 
 from exportscreen.model import ChangeKind, Entry, ListCode, RuleChange, entry_to_dict
 from exportscreen.sources.common import ParsedSource
-from exportscreen.store import plausibility, queries
+from exportscreen.store import entry_links, plausibility, queries
 from exportscreen.store.errors import StoreError
+from exportscreen.store.identity import LinkDecision
 from exportscreen.store.plausibility import ImplausibleImport, Plausibility
 from exportscreen.store.records import (
     ImportResult,
@@ -53,6 +54,8 @@ class _PlannedVersion:
     parent_version_id: int | None
     notes: dict[str, Any]
     review: VersionReview = VersionReview.ACCEPTED
+    # How an amendment's instructions found the records they name (store.identity).
+    links: Sequence[LinkDecision] = ()
 
 
 class _ProgressCounter:
@@ -106,7 +109,7 @@ def import_source(
     if parsed.changes:
         plans = _amendment_plans(connection, parsed, to_write, as_of, notes, label)
     else:
-        plans = _snapshot_plans(parsed, to_write, as_of, notes, label)
+        plans = _linked(connection, _snapshot_plans(parsed, to_write, as_of, notes, label))
     refused: dict[ListCode, str] = {}
     if checks is not None:
         plans, refused = _judged(connection, plans, checks, label)
@@ -213,6 +216,7 @@ def _amendment_plans(
                 "JSON) dated on or before it first"
             )
         current = {entry.id: entry for entry in queries.iter_entries(connection, [base.id])}
+        changes, links = entry_links.link_rule_changes(connection, code, current, changes)
         unapplied = _apply(current, changes)
         plan_notes = dict(notes)
         plan_notes["rule"] = {
@@ -224,7 +228,13 @@ def _amendment_plans(
         if unapplied:
             plan_notes["unapplied"] = unapplied
         plans[code] = _PlannedVersion(
-            code, VersionKind.AMENDMENT, when, list(current.values()), base.id, plan_notes
+            code,
+            VersionKind.AMENDMENT,
+            when,
+            list(current.values()),
+            base.id,
+            plan_notes,
+            links=links,
         )
     return plans
 
@@ -242,6 +252,9 @@ def _apply(entries: dict[str, Entry], changes: Iterable[RuleChange]) -> list[str
         if change.kind is ChangeKind.REMOVED:
             if entries.pop(entry.id, None) is None:
                 unapplied.append(f"remove {entry.id} ({entry.name}): not in the base version")
+            # The parties the removed entry named go with it (sources.subparties).
+            for named in [i for i, e in entries.items() if e.details.get("parent_id") == entry.id]:
+                del entries[named]
             continue
         if change.kind is ChangeKind.ADDED and entry.id in entries:
             unapplied.append(f"add {entry.id} ({entry.name}): already listed; replaced")
@@ -252,6 +265,20 @@ def _apply(entries: dict[str, Entry], changes: Iterable[RuleChange]) -> list[str
 
 
 # --- plausibility (store.plausibility) ---------------------------------------------------------
+
+
+def _linked(
+    connection: Connection, plans: dict[ListCode, _PlannedVersion]
+) -> dict[ListCode, _PlannedVersion]:
+    """Snapshots whose records carry the ids of the parties they continue from the version in
+    force before them (``store.identity``), before anything is judged or written."""
+    result = {}
+    for code, plan in plans.items():
+        previous = queries.version_at(connection, code, plan.as_of)
+        before = queries.state_ids(connection, previous.id) if previous else {}
+        linked = entry_links.link_version(connection, code, before, plan.entries)
+        result[code] = dataclasses.replace(plan, entries=linked.entries, links=linked.decisions)
+    return result
 
 
 def _judged(
@@ -307,8 +334,9 @@ def _write_version(
     # The version in force before this one, for the counts (read before inserting ours).
     previous = queries.version_at(connection, plan.list, plan.as_of)
     before = queries.state_ids(connection, previous.id) if previous else {}
-    state_ids = _ensure_states(connection, plan.list, plan.entries, counter)
-    after = {entry.id: state_id for entry, state_id in zip(plan.entries, state_ids, strict=True)}
+    entries, links = plan.entries, plan.links
+    state_ids = _ensure_states(connection, plan.list, entries, counter)
+    after = {entry.id: state_id for entry, state_id in zip(entries, state_ids, strict=True)}
     counts = {
         "entries": len(after),
         "added": sum(entry_id not in before for entry_id in after),
@@ -316,6 +344,7 @@ def _write_version(
         "changed": sum(before.get(entry_id, sid) != sid for entry_id, sid in after.items()),
     }
     counts["unchanged"] = len(after) - counts["added"] - counts["changed"]
+    counts.update(entry_links.counts(links, before))
     version_id = connection.execute(
         sa.insert(list_versions).returning(list_versions.c.id),
         {
@@ -343,6 +372,7 @@ def _write_version(
                 for position, state_id in enumerate(state_ids)
             ],
         )
+    entry_links.record(connection, version_id, plan.list, links)
     created = queries.version(connection, version_id)
     assert created is not None
     return created

@@ -11,6 +11,7 @@ from typing import Any
 
 from exportscreen.lists import LIST_NAMES
 from exportscreen.model import Entry, EntryChange, FieldChange, ListCode, ListVersion
+from exportscreen.store.identity import LinkDecision
 
 
 class VersionKind(enum.StrEnum):
@@ -127,7 +128,14 @@ class EntryEvent:
 
 @dataclass(frozen=True, slots=True)
 class Diff:
-    """How a list changed from one version to another (``from_version`` None: from nothing)."""
+    """How a list changed from one version to another (``from_version`` None: from nothing).
+
+    ``changed`` holds entries with at least one legal change (their ``fields`` also list the
+    changes of form, flagged); ``format_only`` those that differ only in form. ``merged`` holds
+    old records whose party is still listed under another record (``links`` by the old id says
+    which), ``unresolved`` the records identity linking could not decide on: a new record that
+    may continue an old one, and the old records it may continue (``links`` by the new id). A
+    record in neither ``removed`` nor ``added`` is not a removal or an addition."""
 
     list: ListCode
     from_version: StoredVersion | None
@@ -135,3 +143,25 @@ class Diff:
     added: tuple[EntryChange, ...] = ()
     removed: tuple[EntryChange, ...] = ()
     changed: tuple[EntryChange, ...] = ()
+    format_only: tuple[EntryChange, ...] = ()
+    merged: tuple[EntryChange, ...] = ()
+    unresolved: tuple[EntryChange, ...] = ()
+    # The identity decisions behind the entries above, by entry id (merged: by the old id).
+    links: Mapping[str, LinkDecision] = field(default_factory=dict)
+
+    @property
+    def to_screen(self) -> tuple[str, ...]:
+        """Ids in the new version whose record is new or differs, whatever the section (an
+        undecided record is new; a change of form is still a change to the record), and the
+        records merged parties continue under: what a re-screen must look at."""
+        ids = [c.entry_id for c in (*self.added, *self.changed, *self.format_only)]
+        ids += [c.entry_id for c in self.unresolved if c.after is not None]
+        ids += [self.links[c.entry_id].entry_id for c in self.merged if c.entry_id in self.links]
+        return tuple(dict.fromkeys(ids))
+
+    @property
+    def gone(self) -> tuple[str, ...]:
+        """Ids of the old version absent from the new one: removed, merged or undecided."""
+        ids = [c.entry_id for c in (*self.removed, *self.merged)]
+        ids += [c.entry_id for c in self.unresolved if c.after is None]
+        return tuple(ids)

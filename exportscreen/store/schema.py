@@ -127,6 +127,30 @@ version_entries = sa.Table(
     sa.Index(None, "state_id"),
 )
 
+# 0004: how each record of a version got its id when it was not simply the id it came with
+# (``store.identity``): linked by name or fuzzily, merged, split, or ambiguous (to review).
+entry_links = sa.Table(
+    "entry_links",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("version_id", sa.Integer, sa.ForeignKey("list_versions.id"), nullable=False),
+    sa.Column("list", sa.String(8), nullable=False),
+    # The id the record carries in the version (MERGED: the id the old record's party continues
+    # under).
+    sa.Column("entry_id", sa.String(64), nullable=False),
+    # The loader's provisional id ("" for MERGED, which is about an old record).
+    sa.Column("source_key", sa.String(64), nullable=False),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("method", sa.String(16), nullable=False),
+    sa.Column("confidence", sa.Float, nullable=False),
+    sa.Column("previous_id", sa.String(64), nullable=True),
+    sa.Column("previous_name", sa.Text, nullable=False),
+    # For AMBIGUOUS: [{"entry_id", "name", "confidence"}] the record could continue.
+    sa.Column("candidates", JSONData, nullable=False),
+    sa.Index(None, "list", "source_key"),
+    sa.Index(None, "version_id"),
+)
+
 import_lock = sa.Table(
     "import_lock",
     metadata,

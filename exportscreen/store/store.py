@@ -19,11 +19,12 @@ from sqlalchemy.engine import Connection, Engine
 from exportscreen import settings
 from exportscreen.model import ChangeKind, Entry, EntryChange, ListCode
 from exportscreen.sources.common import ParsedSource
-from exportscreen.store import importing, migrate, queries
+from exportscreen.store import entry_links, importing, migrate, queries
 from exportscreen.store.diff import entry_change
 from exportscreen.store.engine import create_engine
 from exportscreen.store.errors import StoreError
 from exportscreen.store.history import entry_events
+from exportscreen.store.identity import LinkDecision, LinkMethod
 from exportscreen.store.locking import write_transaction
 from exportscreen.store.plausibility import Plausibility
 from exportscreen.store.records import (
@@ -271,6 +272,25 @@ class Store:
             states = dict(queries.entry_states_of(connection, entry_id))
             return entry_events(queries.versions(connection, code), states)
 
+    # --- identity ------------------------------------------------------------------------------
+
+    def links(
+        self, list: ListCode | str | None = None, *, review: bool = False
+    ) -> builtins.list[entry_links.StoredLink]:
+        """How records got their ids when it was not simply the id they came with, newest
+        version first; ``review``: only the undecided ones (a new id was given, a person must
+        say whether the record continues one of the candidates)."""
+        code = list_code(list) if list is not None else None
+        methods = (LinkMethod.AMBIGUOUS,) if review else ()
+        with self._read() as connection, connection.begin():
+            return entry_links.decisions(connection, lst=code, methods=methods)
+
+    def continued_as(self, entry_id: str) -> entry_links.StoredLink | None:
+        """The latest decision that an entry's party continues under another record (merged,
+        or named in another entry's text), if any."""
+        with self._read() as connection, connection.begin():
+            return entry_links.continuation(connection, entry_id)
+
     # --- diffs ---------------------------------------------------------------------------------
 
     def diff(self, list: ListCode | str, from_: VersionRef = None, to: VersionRef = None) -> Diff:
@@ -307,6 +327,9 @@ class Store:
                     if sid is not None
                 ],
             )
+            links = [
+                link.decision for link in entry_links.decisions(connection, version_id=after.id)
+            ]
         kinds: dict[ChangeKind, builtins.list[EntryChange]] = {kind: [] for kind in ChangeKind}
         for eid in differing:
             was, now = old.get(eid), new.get(eid)
@@ -315,14 +338,7 @@ class Store:
             )
             if change is not None:  # distinct states always differ; None only for the types
                 kinds[change.kind].append(change)
-        return Diff(
-            code,
-            from_version=before,
-            to_version=after,
-            added=tuple(kinds[ChangeKind.ADDED]),
-            removed=tuple(kinds[ChangeKind.REMOVED]),
-            changed=tuple(kinds[ChangeKind.CHANGED]),
-        )
+        return _classified(code, before, after, kinds, links)
 
     def _resolve(
         self, connection: Connection, code: ListCode, ref: VersionRef
@@ -340,6 +356,58 @@ class Store:
         if found.list is not code:
             raise StoreError(f"version {ref} is a {found.list.value} version, not {code.value}")
         return found
+
+
+def _classified(
+    code: ListCode,
+    before: StoredVersion | None,
+    after: StoredVersion,
+    kinds: dict[ChangeKind, list[EntryChange]],
+    links: list[LinkDecision],
+) -> Diff:
+    """Removals and additions that identity linking explains (merged records, undecided links)
+    and changes of form only, set apart from the legal changes."""
+    merged = {
+        d.previous_id: d
+        for d in links
+        if d.method in (LinkMethod.MERGED, LinkMethod.NAMED_IN) and d.previous_id
+    }
+    undecided = {d.entry_id: d for d in links if d.method is LinkMethod.AMBIGUOUS}
+    candidates = {c.entry_id: d for d in undecided.values() for c in d.candidates}
+    notes: dict[str, LinkDecision] = {d.entry_id: d for d in links if d.method is LinkMethod.SPLIT}
+    sections: dict[str, list[EntryChange]] = {
+        name: [] for name in ("added", "removed", "changed", "format_only", "merged", "unresolved")
+    }
+    for change in kinds[ChangeKind.ADDED]:
+        if change.entry_id in undecided:
+            notes[change.entry_id] = undecided[change.entry_id]
+            sections["unresolved"].append(change)
+        else:
+            sections["added"].append(change)
+    for change in kinds[ChangeKind.REMOVED]:
+        if change.entry_id in merged:
+            notes[change.entry_id] = merged[change.entry_id]
+            sections["merged"].append(change)
+        elif change.entry_id in candidates:
+            notes[change.entry_id] = candidates[change.entry_id]
+            sections["unresolved"].append(change)
+        else:
+            sections["removed"].append(change)
+    for change in kinds[ChangeKind.CHANGED]:
+        legal = any(not f.format_only for f in change.fields)
+        sections["changed" if legal else "format_only"].append(change)
+    return Diff(
+        code,
+        from_version=before,
+        to_version=after,
+        added=tuple(sections["added"]),
+        removed=tuple(sections["removed"]),
+        changed=tuple(sections["changed"]),
+        format_only=tuple(sections["format_only"]),
+        merged=tuple(sections["merged"]),
+        unresolved=tuple(sections["unresolved"]),
+        links=notes,
+    )
 
 
 def _no_version(code: ListCode, when: date | None) -> str:

@@ -26,6 +26,18 @@ def test_diff_of_the_current_version_against_the_previous(
     assert {f["field"] for f in changed["fields"]} == {"addresses", "citations"}
 
 
+def test_the_diff_is_paged_with_exact_counts(client: TestClient, viewer: dict[str, str]) -> None:
+    body = client.get("/v1/lists/EL/diff", params={"limit": 1}, headers=viewer).json()
+    assert body["counts"]["added"] == 1 and body["counts"]["removed"] == 1
+    assert (body["offset"], body["limit"], body["next_offset"]) == (0, 1, None)
+    page = client.get("/v1/lists/EL/diff", params={"offset": 1}, headers=viewer).json()
+    assert page["added"] == [] and page["counts"] == body["counts"]
+    [changed] = body["changed"]
+    assert {f["label"] for f in changed["fields"]} == {"addresses", "Federal Register citations"}
+    bad = client.get("/v1/lists/EL/diff", params={"limit": 0}, headers=viewer)
+    assert bad.status_code == 422
+
+
 @pytest.mark.parametrize(
     ("params", "status"),
     [

@@ -50,10 +50,13 @@ def _cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
 def test_lists_json_counts(db: str) -> None:
     result = invoke(db, "lists", "--json")
     counts = {row["list"]: row["entries"] for row in json.loads(result.stdout)}
-    assert counts["EL"] == 3409  # the 2026 BIS file replaced the 2022 CSL's 2,001
+    # The 2026 BIS file replaced the 2022 CSL's 2,001: its 3,409 entries and the 31 parties
+    # named inside them (the Huawei affiliates, CETC subordinates, the armed forces...).
+    assert counts["EL"] == 3409 + 31
     assert counts["MEU"] == 70
-    # The 2026 BIS DPL file shares only 124 of the 2022 CSL DPL's 462 entry ids: staged pending
-    # review (more than 20% removed), so the CSL's DPL stays current.
+    # The 2026 BIS DPL file removes 182 of the 2022 CSL DPL's 462 parties (identity linking
+    # keeps the others' ids): staged pending review (more than 20% removed), so the CSL's DPL
+    # stays current.
     assert counts["DPL"] == 462
     staged = {row["list"]: row["staged"] for row in json.loads(result.stdout)}["DPL"]
     assert [v["entries"] for v in staged] == [564]

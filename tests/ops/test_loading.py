@@ -38,7 +38,8 @@ def test_a_partial_file_does_not_replace_a_list(tmp_path: Path, raw_dir: Path) -
         (outcome,) = report.files
         assert "SDN" in outcome.skipped_lists and "partial" in outcome.skipped_lists["SDN"]
         counts = {s.list: s.entry_count for s in store.lists()}
-        assert counts[ListCode.SDN] == 10026 and counts[ListCode.EL] == 2001
+        # 2,001 rows, and the armed forces the two Ministries of Defence name (sources.subparties)
+        assert counts[ListCode.SDN] == 10026 and counts[ListCode.EL] == 2001 + 2
 
 
 def test_folder_update_refuses_bad_files_and_lands_the_rest(tmp_path: Path, raw_dir: Path) -> None:
@@ -65,4 +66,5 @@ def test_latest_entries_takes_each_list_from_its_newest_file(raw_dir: Path) -> N
     counts: dict[ListCode, int] = {}
     for entry in entries:
         counts[entry.list] = counts.get(entry.list, 0) + 1
-    assert counts[ListCode.EL] == 3409 and counts[ListCode.SDN] == 10026
+    # 3,409 entries and the 31 parties named inside them (sources.subparties)
+    assert counts[ListCode.EL] == 3409 + 31 and counts[ListCode.SDN] == 10026

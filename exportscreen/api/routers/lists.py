@@ -16,6 +16,10 @@ from exportscreen.store import StoreError
 
 router = APIRouter(prefix="/v1/lists", tags=["lists"])
 
+# Entries per diff section and page: the whole 2022 -> 2026 Entity List diff is ~1,900 changes.
+DIFF_PAGE = 500
+MAX_DIFF_PAGE = 5000
+
 
 @router.get("", response_model=ListsResponse)
 def lists(_: Viewer, found: Annotated[Services, Depends(services)]) -> ListsResponse:
@@ -70,19 +74,40 @@ def diff(
     found: Annotated[Services, Depends(services)],
     from_: Annotated[VersionParam, Query(alias="from")] = None,
     to: VersionParam = None,
+    offset: Annotated[int, Query(ge=0, description="Skip this many entries of each section.")] = 0,
+    limit: Annotated[
+        int, Query(ge=1, le=MAX_DIFF_PAGE, description="At most this many entries per section.")
+    ] = DIFF_PAGE,
 ) -> DiffResponse:
     """Entries added, removed and changed between two versions of a list (default: the
-    current version against the one before it). ``from=2025-03-01`` gives what changed since
-    that date."""
+    current version against the one before it), each changed field with its legal label and
+    its old and new value. ``from=2025-03-01`` gives what changed since that date. Each section
+    is paged by ``offset`` and ``limit``; ``counts`` gives the exact totals and
+    ``next_offset`` the next page."""
     try:
         result = found.store.diff(list_code, _version_ref(from_, "from"), _version_ref(to, "to"))
     except StoreError as error:
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(error)) from None
+    page = slice(offset, offset + limit)
+    sections = ("added", "removed", "changed", "format_only", "merged", "unresolved")
+    counts = {name: len(getattr(result, name)) for name in sections}
+    more = any(total > offset + limit for total in counts.values())
     return DiffResponse(
         list=result.list,
         from_version=version_brief(result.from_version) if result.from_version else None,
         to_version=version_brief(result.to_version),
-        added=[entry_brief(c.after) for c in result.added if c.after is not None],
-        removed=[entry_brief(c.before) for c in result.removed if c.before is not None],
-        changed=[changed_entry(c) for c in result.changed],
+        added=[entry_brief(c.after) for c in result.added[page] if c.after is not None],
+        removed=[entry_brief(c.before) for c in result.removed[page] if c.before is not None],
+        changed=[changed_entry(c) for c in result.changed[page]],
+        format_only=[changed_entry(c) for c in result.format_only[page]],
+        merged=[entry_brief(c.before) for c in result.merged[page] if c.before is not None],
+        unresolved=[
+            entry_brief(entry)
+            for c in result.unresolved[page]
+            if (entry := c.after or c.before) is not None
+        ],
+        counts=counts,
+        offset=offset,
+        limit=limit,
+        next_offset=offset + limit if more else None,
     )

@@ -1,0 +1,330 @@
+"""What changed in the lists: ``diff`` (in legal terms, exportable), ``show`` (an entry and its
+history) and ``links`` (how records kept their identity across versions, and what to review)."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from exportscreen.cli.common import (
+    app,
+    console,
+    fail,
+    open_store,
+    parse_list,
+    parse_when,
+    print_json,
+)
+from exportscreen.model import EntryChange, FieldChange, to_json_data
+from exportscreen.store.identity import METHOD_LABELS
+
+# The sections of a diff, in the order shown, with what each means for an analyst.
+SECTIONS = (
+    ("added", "added"),
+    ("removed", "removed"),
+    ("changed", "changed"),
+    ("merged", "still listed under another record"),
+    ("unresolved", "undecided: review with `exportscreen links --review`"),
+    ("format_only", "changed in form only"),
+)
+EXPORT_COLUMNS = (
+    "section",
+    "entry_id",
+    "name",
+    "countries",
+    "field",
+    "label",
+    "before",
+    "after",
+    "format_only",
+    "note",
+)
+
+
+def _readable(value: Any) -> str:
+    from exportscreen.store.diff import readable
+
+    return readable(to_json_data(value))
+
+
+def _note(diff: Any, section: str, change: EntryChange) -> str:
+    link = diff.links.get(change.entry_id)
+    if link is None:
+        return ""
+    if section == "merged":
+        return f"now {link.entry_id} {link.name} ({link.method.value})"
+    if section == "unresolved":
+        if change.after is not None:
+            names = "; ".join(
+                f"{c.entry_id} {c.name} ({c.confidence:.2f})" for c in link.candidates
+            )
+            return f"may continue: {names}"
+        return f"may be continued by {link.entry_id} {link.name}"
+    if section == "added" and link.previous_id:
+        return f"a further record of {link.previous_id} {link.previous_name}"
+    return ""
+
+
+def export_rows(diff: Any, *, include_format: bool = True) -> Iterator[dict[str, str]]:
+    """One row per field change (per entry for additions and removals), every section."""
+    for section, _ in SECTIONS:
+        for change in getattr(diff, section):
+            entry = change.after or change.before
+            base = {
+                "section": section,
+                "entry_id": change.entry_id,
+                "name": entry.name,
+                "countries": ",".join(entry.countries),
+                "note": _note(diff, section, change),
+            }
+            fields: list[FieldChange] = [
+                f for f in change.fields if include_format or not f.format_only
+            ]
+            if not fields:
+                yield {**base, "field": "", "label": "", "before": "", "after": ""}
+                continue
+            for f in fields:
+                yield {
+                    **base,
+                    "field": f.field,
+                    "label": f.label,
+                    "before": _readable(f.before),
+                    "after": _readable(f.after),
+                    "format_only": "yes" if f.format_only else "",
+                }
+
+
+def _write_export(path: Path, diff: Any) -> int:
+    rows = list(export_rows(diff))
+    if path.suffix.lower() == ".json":
+        path.write_text(json.dumps(rows, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    else:
+        with path.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.DictWriter(handle, EXPORT_COLUMNS, restval="")
+            writer.writeheader()
+            writer.writerows(rows)
+    return len(rows)
+
+
+def _detail(diff: Any, section: str, change: EntryChange, show_format: bool) -> str:
+    lines = [
+        f"{f.label}: {_readable(f.before)} → {_readable(f.after)}"
+        + (" (form only)" if f.format_only else "")
+        for f in change.fields
+        if show_format or not f.format_only
+    ]
+    note = _note(diff, section, change)
+    if section == "added" and change.after is not None and change.after.citations:
+        lines.insert(0, str(change.after.citations[-1]))
+    return "\n".join([*([note] if note else []), *lines])
+
+
+@app.command()
+def diff(
+    list_code: Annotated[str, typer.Argument(metavar="LIST", help="EL, SDN, DPL...")],
+    from_: Annotated[str | None, typer.Option("--from", help="Version id or date.")] = None,
+    to: Annotated[str | None, typer.Option("--to", help="Version id or date.")] = None,
+    show_all: Annotated[
+        bool, typer.Option("--all", help="Also show changes of form only (case, spacing, ids).")
+    ] = False,
+    output: Annotated[
+        Path | None,
+        typer.Option(help="Write every change, one row per field, to a .csv or .json file."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """What changed in a list between two versions or dates (default: the last two versions):
+    entries added, removed and changed, each changed field with its old and new value."""
+    from exportscreen.store import StoreError
+
+    lst = parse_list(list_code)
+    with open_store() as store:
+        try:
+            result = store.diff(lst, parse_when(from_), parse_when(to))
+        except StoreError as error:
+            raise fail(str(error)) from error
+    if result.from_version is None:
+        message = (
+            f"{lst.value} has one version (version {result.to_version.id}, data of "
+            f"{result.to_version.as_of}): there is nothing to compare it with"
+        )
+        if as_json:
+            print_json({"list": lst.value, "to_version": result.to_version, "message": message})
+        else:
+            console.print(message)
+        return
+    if output is not None:
+        written = _write_export(output, result)
+        console.print(f"{written} rows written to {output}")
+    if as_json:
+        print_json(result)
+        return
+    counts = ", ".join(
+        f"{len(getattr(result, name))} {label}"
+        for name, label in SECTIONS
+        if name != "format_only" or show_all
+    )
+    hidden = len(result.format_only)
+    console.print(
+        f"[bold]{lst.value}[/] version {result.from_version.id} ({result.from_version.as_of}) → "
+        f"{result.to_version.id} ({result.to_version.as_of}): {counts}"
+        + (f"; {hidden} changed in form only (--all shows them)" if hidden and not show_all else "")
+    )
+    table = Table("change", "entry", "name", "country", "detail")
+    for name, _ in SECTIONS:
+        if name == "format_only" and not show_all:
+            continue
+        for change in getattr(result, name):
+            entry = change.after or change.before
+            assert entry is not None
+            table.add_row(
+                name.replace("_", " "),
+                entry.id,
+                entry.name,
+                ",".join(entry.countries),
+                _detail(result, name, change, show_all),
+            )
+    console.print(table)
+
+
+@app.command()
+def show(
+    entry_id: Annotated[str, typer.Argument(help="An entry id (e.g. EL-3f2a9c1b7d0e, SDN-21944).")],
+    as_of: Annotated[
+        str | None, typer.Option(help="Show the entry as it stood on this date.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """An entry with everything the list says about it, and its history across versions."""
+    when = date.fromisoformat(as_of) if as_of else None
+    from exportscreen.store import StoreError
+
+    with open_store() as store:
+        try:
+            entry = store.entry(entry_id, as_of=when)
+            events = store.history(entry_id)
+            continued = store.continued_as(entry_id) if entry is None else None
+        except StoreError as error:
+            raise fail(str(error)) from error
+    if as_json:
+        print_json({"entry": entry, "history": events})
+        return
+    if entry is None:
+        console.print(
+            f"[yellow]{entry_id} was not on its list on {as_of or 'the current version'}[/]"
+        )
+        if continued is not None:
+            d = continued.decision
+            console.print(
+                f"its party is still listed as {d.entry_id} {d.name} (from version "
+                f"{continued.version.id} of {continued.version.as_of}: "
+                f"{METHOD_LABELS[d.method]})"
+            )
+    else:
+        _render_entry(entry)
+    table = Table("version", "as of", "event", "detail", title="history")
+    for event in events:
+        detail = "\n".join(
+            f"{f.label}: {_readable(f.before)} → {_readable(f.after)}"
+            + (" (form only)" if f.format_only else "")
+            for f in event.fields
+        )
+        table.add_row(str(event.version.id), event.version.as_of.isoformat(), event.kind, detail)
+    console.print(table)
+
+
+def _render_entry(entry: Any) -> None:
+    table = Table(show_header=False, box=None)
+    table.add_column(style="bold")
+    table.add_column()
+    parent = entry.details.get("parent_name", "")
+    rows: list[tuple[str, str]] = [
+        ("id", entry.id),
+        ("list", f"{entry.list.value}"),
+        ("type", entry.type.value),
+        ("name", entry.name),
+        (
+            "named in the entry of",
+            f"{parent} ({entry.details.get('parent_id', '')})" if parent else "",
+        ),
+        ("aliases", "; ".join(entry.aliases)),
+        ("countries", ", ".join(entry.countries)),
+        ("addresses", "\n".join(a.one_line() for a in entry.addresses)),
+        ("licence requirement", entry.licence.raw),
+        ("licence scope", entry.licence.scope.value if entry.licence.raw else ""),
+        ("footnotes", ", ".join(str(n) for n in entry.licence.footnotes)),
+        ("review policy", entry.review.raw or "(not stated by this source)"),
+        (
+            "Federal Register",
+            "; ".join(
+                f"{c.volume} FR {c.page}" + (f" of {c.date.isoformat()}" if c.date else "")
+                for c in entry.citations
+            ),
+        ),
+        ("programs", ", ".join(entry.programs)),
+        ("start / end", " / ".join(str(d) for d in (entry.start_date, entry.end_date) if d)),
+        ("remarks", entry.remarks),
+        ("source", entry.source_url),
+    ]
+    for key, value in rows:
+        if value:
+            table.add_row(key, value)
+    console.print(table)
+
+
+@app.command()
+def links(
+    list_code: Annotated[
+        str | None, typer.Argument(metavar="[LIST]", help="One list (default: all).")
+    ] = None,
+    review: Annotated[
+        bool,
+        typer.Option("--review", help="Only the records identity linking could not decide on."),
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """How list records kept their identity from one version to the next, when not by their own
+    id: linked by name, alias or a close match, merged, split, or undecided (``--review``: an
+    undecided record was given a new id; say whether it continues one of its candidates)."""
+    lst = parse_list(list_code) if list_code else None
+    with open_store() as store:
+        found = store.links(lst, review=review)
+    if as_json:
+        print_json(
+            [
+                {
+                    "list": link.version.list,
+                    "version": link.version.id,
+                    **to_json_data(link.decision),
+                }
+                for link in found
+            ]
+        )
+        return
+    if not found:
+        console.print("nothing to review" if review else "no link decisions")
+        return
+    console.print(f"{len(found)} {'to review' if review else 'link decisions'}")
+    table = Table("list", "version", "record", "how", "confidence", "previous / candidates")
+    for link in found:
+        d = link.decision
+        if d.candidates:
+            other = "\n".join(f"{c.entry_id} {c.name} ({c.confidence:.2f})" for c in d.candidates)
+        else:
+            other = f"{d.previous_id or ''} {d.previous_name}".strip()
+        table.add_row(
+            link.version.list.value,
+            f"{link.version.id} ({link.version.as_of})",
+            f"{d.entry_id} {d.name}",
+            METHOD_LABELS[d.method],
+            f"{d.confidence:.2f}",
+            other,
+        )
+    console.print(table)
