@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
-from fastapi.exception_handlers import http_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -23,6 +23,12 @@ from exportscreen import __version__
 from exportscreen.api.audit_writer import AuditWriter
 from exportscreen.api.auth import KeyAuthenticator
 from exportscreen.api.config import ApiConfig, session_secret
+from exportscreen.api.errors import (
+    ERROR_RESPONSES,
+    http_error,
+    internal_error_response,
+    validation_error,
+)
 from exportscreen.api.jobs import JobStore
 from exportscreen.api.limits import BodySizeLimit, LoadShedder, RateLimiter
 from exportscreen.api.metrics import Metrics, MetricsMiddleware
@@ -74,13 +80,15 @@ async def _http_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, StarletteHTTPException)
     if request.url.path.startswith("/ui/"):
         return views.error_page(request, error.status_code, str(error.detail))
-    return await http_exception_handler(request, error)
+    if error.status_code in (204, 304):  # no body allowed
+        return Response(status_code=error.status_code, headers=error.headers)
+    return http_error(error)
 
 
 def _internal_error(request: Request, error: Exception) -> JSONResponse:
     # The trace goes to the server log only: it can name files, queries and data.
     log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
-    return JSONResponse({"detail": "internal server error"}, status_code=500)
+    return internal_error_response()
 
 
 def create_app(
@@ -136,12 +144,13 @@ def create_app(
     )
     app.state.services = services
     for module in (screen, batch, determine, lists, entries, review, audit, csl, yente, ops):
-        app.include_router(module.router)
+        app.include_router(module.router, responses=ERROR_RESPONSES)
     app.include_router(views.router)
     app.mount("/static", StaticFiles(directory=views.STATIC_DIR), name="static")
     app.include_router(views.root_router)
     app.add_exception_handler(Exception, _internal_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(views.LoginRequired, views.login_redirect)
 
     # Added innermost first: a request meets them in the reverse order.

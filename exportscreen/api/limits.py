@@ -12,7 +12,6 @@ microseconds on the screening path.
 
 from __future__ import annotations
 
-import json
 import math
 import threading
 import time
@@ -20,6 +19,8 @@ from collections.abc import Awaitable, Callable, Collection, MutableMapping
 from typing import Any
 
 from fastapi import HTTPException, status
+
+from exportscreen.api.errors import error_body
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -31,7 +32,7 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 async def _refuse(
     send: Send, code: int, detail: str, headers: Collection[tuple[bytes, bytes]] = ()
 ) -> None:
-    body = json.dumps({"detail": detail}).encode("utf-8")
+    body = error_body(detail)
     await send(
         {
             "type": "http.response.start",

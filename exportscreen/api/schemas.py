@@ -6,10 +6,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from exportscreen.api.config import MAX_NAME_LENGTH
 from exportscreen.model import Disposition, ListCode
+from exportscreen.screening.screener import name_problem
 
 PartyType = Literal[
     "person",
@@ -25,8 +26,25 @@ Texts = list[str]
 IdentifierText = Annotated[str, StringConstraints(min_length=1, max_length=60)]
 
 
+def _screenable(name: str) -> str:
+    problem = name_problem(name)
+    if problem is not None:
+        raise ValueError(problem)
+    return name
+
+
+# A name the screener can screen: some letter or digit survives its analysis (``%' --``, ``¤``
+# or ``÷`` do not). Refused at input with the field named, never stored to fail later.
+ScreenableName = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=MAX_NAME_LENGTH),
+    AfterValidator(_screenable),
+]
+
+
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # NaN and infinity are not numbers a client can mean (a threshold of NaN, a limit of 1e400).
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 # --- screening ----------------------------------------------------------------------------------
@@ -42,7 +60,7 @@ class ScreenRequest(Strict):
             ]
         },
     )
-    name: str = Field(min_length=1, max_length=MAX_NAME_LENGTH, description="The party's name.")
+    name: ScreenableName = Field(description="The party's name (with a letter or a digit).")
     country: str | None = Field(
         default=None, max_length=60, description="ISO 3166 code or name of the party's country."
     )
@@ -300,7 +318,7 @@ class CounterpartyIn(Strict):
         },
     )
     external_id: str = Field(min_length=1, max_length=200)
-    name: str = Field(min_length=1, max_length=MAX_NAME_LENGTH)
+    name: ScreenableName
     country: str = Field(default="", max_length=60)
     # Validated here: the register stores it and screens with it later.
     type: PartyType | Literal[""] = ""
@@ -349,6 +367,12 @@ class CounterpartiesResponse(BaseModel):
     counterparties: list[CounterpartyOut]
 
 
+class UnscreenedOut(BaseModel):
+    external_id: str
+    name: str
+    reason: str
+
+
 class ScreenRegisterResponse(BaseModel):
     model_config = ConfigDict(
         json_schema_extra={
@@ -359,6 +383,10 @@ class ScreenRegisterResponse(BaseModel):
     raised: list[int]
     already_open: int
     suppressed: int
+    unscreened: list[UnscreenedOut] = Field(
+        default_factory=list,
+        description="Counterparties that could not be screened, and why: not clear, unknown.",
+    )
 
 
 _ALERT_EXAMPLE: dict[str, Any] = {

@@ -22,7 +22,7 @@ from datetime import date, datetime
 from typing import Any, NamedTuple
 
 from exportscreen.casework import audit_trail as audit
-from exportscreen.casework.register import Counterparty, Register
+from exportscreen.casework.register import Counterparty, Register, Unscreened
 from exportscreen.matching.delta_filter import DeltaNames, FilterResult, InvertedMaps, delta_names
 from exportscreen.matching.index import MatchIndex
 from exportscreen.matching.signature import SIGNATURE_FORMAT, Signature, signature
@@ -348,6 +348,7 @@ class RescreenReport:
     alerts_closed: list[int] = field(default_factory=list)
     already_open: int = 0
     suppressed: int = 0
+    unscreened: list[Unscreened] = field(default_factory=list)  # could not be screened: why
     cache: SyncStats = field(default_factory=SyncStats)
 
     @property
@@ -376,6 +377,8 @@ class RescreenReport:
         )
         if self.fresh:
             result.append(f"Screened {self.fresh} new or edited counterparties against every entry")
+        for party in self.unscreened:
+            result.append(f"  NOT SCREENED {party.external_id} {party.name!r}: {party.reason}")
         for hit in sorted(self.hits, key=lambda h: (h.external_id, -h.score, h.entry_id)):
             result.append(
                 f"  {hit.external_id} {hit.counterparty!r} -> {hit.entry_id} "
@@ -400,6 +403,7 @@ class RescreenReport:
             "alerts_closed": list(self.alerts_closed),
             "already_open": self.already_open,
             "suppressed": self.suppressed,
+            "unscreened": [to_json_data(u) for u in self.unscreened],
             "signature_cache": to_json_data(self.cache),
         }
 
@@ -500,6 +504,7 @@ def rescreen(
             screener, external_ids=passing[start : start + SCREEN_CHUNK], only_entries=delta_ids
         )
         report.screened += run.screened
+        report.unscreened.extend(run.unscreened)
         report.alerts_raised.extend(run.raised)
         report.already_open += run.already_open
         report.suppressed += run.suppressed
@@ -508,6 +513,7 @@ def rescreen(
     for start in range(0, len(fresh), SCREEN_CHUNK):
         run = register.screen(screener, external_ids=fresh[start : start + SCREEN_CHUNK])
         report.fresh += run.screened
+        report.unscreened.extend(run.unscreened)
         report.alerts_raised.extend(run.raised)
         report.already_open += run.already_open
         report.suppressed += run.suppressed
@@ -547,6 +553,7 @@ def rescreen(
             "alerts_closed": report.alerts_closed,
             "already_open": report.already_open,
             "suppressed": report.suppressed,
+            "unscreened": [to_json_data(u) for u in report.unscreened],
         },
     )
     return report
