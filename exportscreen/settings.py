@@ -82,6 +82,10 @@ API_RATE_BURST = int(_env("EXPORTSCREEN_RATE_BURST", "200"))
 # Requests handled at once per worker before new ones are refused with 503: on a saturated CPU,
 # queueing more only raises everyone's latency.
 API_MAX_IN_FLIGHT = int(_env("EXPORTSCREEN_MAX_IN_FLIGHT", "16"))
+# A batch upload may hold this many rows and inflate (XLSX, gzip'd CSV, Parquet) to this many
+# bytes: what one worker can afford for a caller who does not run the server.
+API_MAX_UPLOAD_ROWS = int(_env("EXPORTSCREEN_MAX_UPLOAD_ROWS", "1000000"))
+API_MAX_INFLATED_BYTES = int(_env("EXPORTSCREEN_MAX_INFLATED_BYTES", str(256 * 1024 * 1024)))
 API_JOBS_DIR = _env("EXPORTSCREEN_JOBS_DIR", "")
 # Scheduled list updates in the server ("6h", "30m"...); empty: none.
 UPDATE_EVERY = _env("EXPORTSCREEN_UPDATE_EVERY", "")

@@ -53,6 +53,7 @@ from exportscreen.ops.scheduler import Scheduler, VersionChange
 from exportscreen.ops.updater import UpdateReport, run_update
 from exportscreen.screening.index_cache import load_or_build
 from exportscreen.screening.screener import Screener
+from exportscreen.screening.tabular import ReadLimits
 from exportscreen.store import Store
 from exportscreen.web import views
 
@@ -110,7 +111,12 @@ def create_app(
         keys=KeyAuthenticator(the_store.engine, config.key_cache_seconds),
         rate_limiter=RateLimiter(config.rate_per_second, config.rate_burst),
         metrics=metrics,
-        jobs=JobStore(config.jobs_dir, the_store, workers=config.batch_workers),
+        jobs=JobStore(
+            config.jobs_dir,
+            the_store,
+            workers=config.batch_workers,
+            limits=ReadLimits(config.max_upload_rows, config.max_inflated_bytes),
+        ),
         audit=AuditWriter(the_store.engine),
     )
 

@@ -52,6 +52,9 @@ class ApiConfig:
         default_factory=lambda: Path(tempfile.gettempdir()) / "exportscreen-jobs"
     )
     batch_workers: int = 1
+    # What one upload may hold: rows, and bytes once inflated (XLSX, gzip'd CSV, Parquet).
+    max_upload_rows: int = 1_000_000
+    max_inflated_bytes: int = 256 * 1024 * 1024
     # Seconds an authenticated API key is trusted without asking the database again; a revoked
     # key stops working within this delay.
     key_cache_seconds: float = 30.0
@@ -69,6 +72,8 @@ class ApiConfig:
             rate_per_second=settings.API_RATE_PER_SECOND,
             rate_burst=settings.API_RATE_BURST,
             max_in_flight=settings.API_MAX_IN_FLIGHT,
+            max_upload_rows=settings.API_MAX_UPLOAD_ROWS,
+            max_inflated_bytes=settings.API_MAX_INFLATED_BYTES,
             update_every=parse_every(settings.UPDATE_EVERY) if settings.UPDATE_EVERY else None,
             mirror=settings.MIRROR_URL,
         )

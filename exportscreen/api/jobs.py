@@ -24,12 +24,14 @@ from typing import Any, BinaryIO, Literal
 from exportscreen.casework import audit_trail as audit
 from exportscreen.screening.batch import BatchProgress, run_batch
 from exportscreen.screening.screener import Screener
+from exportscreen.screening.tabular import ReadLimits, check_limits
+from exportscreen.sources.common import SourceError
 from exportscreen.store import Store
 
 log = logging.getLogger(__name__)
 
 JobState = Literal["queued", "running", "done", "failed"]
-INPUT_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".parquet", ".jsonl", ".ndjson")
+INPUT_SUFFIXES = (".csv", ".tsv", ".txt", ".gz", ".xlsx", ".parquet", ".jsonl", ".ndjson")
 RESULT_NAME = "results.csv"
 ERRORS_NAME = "results.errors.csv"
 _JOB_ID = re.compile(r"[0-9a-f]{32}")
@@ -62,9 +64,21 @@ class JobError(ValueError):
     """An upload that cannot become a job (unknown file type, empty file)."""
 
 
+class UploadTooLarge(JobError):
+    """An upload over the caps once inflated or counted (rows)."""
+
+
+def _shown(error: SourceError, file_name: str) -> str:
+    """The error as the uploader may see it: their file's name, never the server's path."""
+    return str(SourceError(file_name, error.line, error.field, error.message))
+
+
 class JobStore:
-    def __init__(self, root: Path, store: Store, *, workers: int = 1):
+    def __init__(
+        self, root: Path, store: Store, *, workers: int = 1, limits: ReadLimits | None = None
+    ):
         self.root = root
+        self.limits = limits
         self.root.mkdir(parents=True, exist_ok=True)
         self._store = store
         self._workers = workers
@@ -138,6 +152,14 @@ class JobStore:
         if input_path.stat().st_size == 0:
             shutil.rmtree(folder)
             raise JobError("the uploaded file is empty")
+        if self.limits is not None:
+            try:
+                # The declared sizes, before anything is parsed; rows past the cap and gzip
+                # streams inflating past it fail the job when reading reaches them.
+                check_limits(input_path, self.limits)
+            except SourceError as error:
+                shutil.rmtree(folder)
+                raise UploadTooLarge(_shown(error, Path(file_name).name[:200])) from None
         status = JobStatus(
             id=job_id,
             status="queued",
@@ -176,13 +198,20 @@ class JobStore:
                 workers=self._workers,
                 best_only=best_only,
                 progress=tracker,
+                read_limits=self.limits,
             )
         except Exception as error:  # the job fails, the server goes on; the poll says why
             log.exception("batch job %s failed", status.id)
+            if isinstance(error, SourceError):
+                shown = _shown(error, status.file_name)
+            elif isinstance(error, ValueError):
+                shown = str(error).replace(str(folder), "<job>")
+            else:  # the server log has the details; they may name its files
+                shown = f"internal error ({type(error).__name__})"
             final = replace(
                 tracker.status,
                 status="failed",
-                error=str(error) if isinstance(error, ValueError) else type(error).__name__,
+                error=shown,
                 finished_at=datetime.now(UTC).isoformat(),
             )
         else:

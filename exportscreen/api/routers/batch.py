@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, File, Form, HTTPException, Path, UploadF
 from fastapi.responses import FileResponse
 
 from exportscreen.api.auth import Principal, Role, Viewer
-from exportscreen.api.jobs import JobError, JobStatus
+from exportscreen.api.jobs import JobError, JobStatus, UploadTooLarge
 from exportscreen.api.schemas import BatchJobOut
 from exportscreen.api.state import Services, services
 from exportscreen.api.trail import caller
@@ -70,6 +70,8 @@ def submit(
             best_only=best_only,
             caller=caller(principal),
         )
+    except UploadTooLarge as error:
+        raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, str(error)) from None
     except JobError as error:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error)) from None
     return job_out(job)

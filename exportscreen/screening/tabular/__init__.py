@@ -19,8 +19,10 @@ from exportscreen.screening.tabular.csv_format import CsvFormat, detect_csv_form
 from exportscreen.screening.tabular.readers import (
     MAX_FIELD_CHARS,
     BadRow,
+    ReadLimits,
     Row,
     TableSource,
+    check_limits,
     open_table,
 )
 from exportscreen.screening.tabular.writers import TableWriter, open_writer
@@ -32,9 +34,11 @@ __all__ = [
     "ColumnKind",
     "ColumnRole",
     "CsvFormat",
+    "ReadLimits",
     "Row",
     "TableSource",
     "TableWriter",
+    "check_limits",
     "detect_csv_format",
     "find_column",
     "open_table",
