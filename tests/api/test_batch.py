@@ -117,3 +117,15 @@ def test_an_upload_over_the_row_cap_is_refused(store: Store, keys: Keys, tmp_pat
         )
     assert response.status_code == 413
     assert response.json()["detail"] == "parties.parquet: more than 100 rows: split the file"
+
+
+def test_results_never_echo_a_formula(client: TestClient, viewer: dict[str, str]) -> None:
+    upload = b"id,name\n=1+1,=Acme Photonics Co Ltd\n@cmd,@Acme Photonics Co Ltd\n"
+    response = client.post("/v1/batch", files={"file": ("x.csv", upload)}, headers=viewer)
+    job = _wait(client, response.json()["id"], viewer)
+    assert job["status"] == "done", job
+    rows = list(csv.DictReader(io.StringIO(client.get(job["result_url"], headers=viewer).text)))
+    assert {(r["input_id"], r["input_name"]) for r in rows} == {
+        ("'=1+1", "'=Acme Photonics Co Ltd"),
+        ("'@cmd", "'@Acme Photonics Co Ltd"),
+    }

@@ -25,7 +25,7 @@ from exportscreen.screening.tabular.readers import (
     check_limits,
     open_table,
 )
-from exportscreen.screening.tabular.writers import TableWriter, open_writer
+from exportscreen.screening.tabular.writers import TableWriter, formula_safe, open_writer
 
 __all__ = [
     "MAX_FIELD_CHARS",
@@ -41,6 +41,7 @@ __all__ = [
     "check_limits",
     "detect_csv_format",
     "find_column",
+    "formula_safe",
     "open_table",
     "open_writer",
     "resolve_columns",
