@@ -79,6 +79,12 @@ API_SESSION_SECRET = _env("EXPORTSCREEN_SESSION_SECRET", "")
 API_COOKIE_SECURE = _env("EXPORTSCREEN_COOKIE_SECURE", "false").lower() in {"1", "true", "yes"}
 API_RATE_PER_SECOND = float(_env("EXPORTSCREEN_RATE_PER_SECOND", "100"))
 API_RATE_BURST = int(_env("EXPORTSCREEN_RATE_BURST", "200"))
+# Screened names per API key (a /match of 100 names is 100), a token bucket; batch rows have
+# their own (see ApiConfig).
+API_WORK_PER_SECOND = float(_env("EXPORTSCREEN_WORK_PER_SECOND", "200"))
+API_WORK_BURST = int(_env("EXPORTSCREEN_WORK_BURST", "2000"))
+API_BATCH_ROWS_PER_SECOND = float(_env("EXPORTSCREEN_BATCH_ROWS_PER_SECOND", "1000"))
+API_BATCH_ROWS_BURST = int(_env("EXPORTSCREEN_BATCH_ROWS_BURST", "1000000"))
 # Requests handled at once per worker before new ones are refused with 503: on a saturated CPU,
 # queueing more only raises everyone's latency.
 API_MAX_IN_FLIGHT = int(_env("EXPORTSCREEN_MAX_IN_FLIGHT", "16"))

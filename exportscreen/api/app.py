@@ -9,19 +9,21 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
+from starlette.requests import Request as StarletteRequest
 
 from exportscreen import __version__
 from exportscreen.api.audit_writer import AuditWriter
-from exportscreen.api.auth import KeyAuthenticator
+from exportscreen.api.auth import KeyAuthenticator, presented_key
 from exportscreen.api.config import ApiConfig, session_secret
 from exportscreen.api.errors import (
     ERROR_RESPONSES,
@@ -30,7 +32,14 @@ from exportscreen.api.errors import (
     validation_error,
 )
 from exportscreen.api.jobs import JobStore
-from exportscreen.api.limits import BodySizeLimit, LoadShedder, RateLimiter
+from exportscreen.api.limits import (
+    BodySizeLimit,
+    Capacity,
+    LoadShedder,
+    RateLimiter,
+    Scope,
+    WorkBudget,
+)
 from exportscreen.api.metrics import Metrics, MetricsMiddleware
 from exportscreen.api.routers import (
     audit,
@@ -118,6 +127,9 @@ def create_app(
             limits=ReadLimits(config.max_upload_rows, config.max_inflated_bytes),
         ),
         audit=AuditWriter(the_store.engine),
+        work=WorkBudget(config.work_per_second, config.work_burst),
+        batch_rows=WorkBudget(config.batch_rows_per_second, config.batch_rows_burst),
+        capacity=Capacity(config.max_in_flight),
     )
 
     @asynccontextmanager
@@ -173,13 +185,35 @@ def create_app(
         max_bytes=config.max_body_bytes,
         max_upload=config.max_upload_bytes,
         upload_prefixes=UPLOAD_PATHS,
+        body_seconds=config.body_seconds,
     )
     app.add_middleware(
-        LoadShedder, max_in_flight=config.max_in_flight, exempt=OPS_PATHS, on_shed=metrics.shed.inc
+        LoadShedder,
+        capacity=services.capacity,
+        exempt=OPS_PATHS,
+        on_shed=metrics.shed.inc,
+        authenticated=_key_checker(services),
+        anonymous_max=config.anonymous_in_flight,
+        anonymous_per_address=config.anonymous_per_address,
     )
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     app.add_middleware(SecurityHeaders)
     return app
+
+
+def _key_checker(services: Services) -> Callable[[Scope], Awaitable[bool]]:
+    """Whether a request carries a valid API key, before its body is read: a cached key costs a
+    hash and a lookup; another goes to the thread pool for its database query (and is cached)."""
+
+    async def authenticated(scope: Scope) -> bool:
+        key = presented_key(StarletteRequest(scope))
+        if not key:
+            return False
+        if services.keys.cached(key) is not None:
+            return True
+        return await run_in_threadpool(services.keys, key) is not None
+
+    return authenticated
 
 
 def _scheduler(services: Services) -> Scheduler:

@@ -42,9 +42,24 @@ class ApiConfig:
     # Each worker process keeps its own buckets.
     rate_per_second: float = 100.0
     rate_burst: int = 200
+    # Per API key (or UI user), in screened names weighted by how low their threshold goes
+    # (limits.work_units): /v1/screen is one, a /match its names, a CSL name search one.
+    # Refilled at work_per_second up to work_burst; no one request may cost more than the burst.
+    # Batch uploads draw on a budget of rows of their own, estimated at upload: a large one
+    # leaves the key in debt until refilled. Each worker process keeps its own budgets.
+    work_per_second: float = 200.0
+    work_burst: int = 2_000
+    batch_rows_per_second: float = 1_000.0
+    batch_rows_burst: int = 1_000_000
     # Requests being handled at once in this process beyond which new ones are refused (503):
     # queueing more only raises everyone's latency once the CPU is saturated.
     max_in_flight: int = 16
+    # Requests without a valid API key (UI pages, docs, strangers) have their own places: this
+    # many at once in this process, this many from one client address.
+    anonymous_in_flight: int = 32
+    anonymous_per_address: int = 8
+    # Seconds a JSON request body may take to arrive (uploads get more, by their size): 408 after.
+    body_seconds: float = 10.0
     # How often a worker asks the store whether a list version changed (one small query).
     reload_check_seconds: float = 5.0
     # Batch jobs: files and status, on disk so that any worker can answer a poll.
@@ -72,6 +87,10 @@ class ApiConfig:
             rate_per_second=settings.API_RATE_PER_SECOND,
             rate_burst=settings.API_RATE_BURST,
             max_in_flight=settings.API_MAX_IN_FLIGHT,
+            work_per_second=settings.API_WORK_PER_SECOND,
+            work_burst=settings.API_WORK_BURST,
+            batch_rows_per_second=settings.API_BATCH_ROWS_PER_SECOND,
+            batch_rows_burst=settings.API_BATCH_ROWS_BURST,
             max_upload_rows=settings.API_MAX_UPLOAD_ROWS,
             max_inflated_bytes=settings.API_MAX_INFLATED_BYTES,
             update_every=parse_every(settings.UPDATE_EVERY) if settings.UPDATE_EVERY else None,

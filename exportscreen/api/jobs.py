@@ -15,6 +15,7 @@ import secrets
 import shutil
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
@@ -134,9 +135,11 @@ class JobStore:
         threshold: float,
         best_only: bool = False,
         caller: audit.Caller | None = None,
+        charge: Callable[[int], None] | None = None,
     ) -> JobStatus:
         """Queue the screening of ``upload``; ``caller`` is who the audit record names (by
-        default ``owner``, through the API)."""
+        default ``owner``, through the API). ``charge`` is given the file's rows (declared or
+        estimated) before the job is queued, and may refuse it by raising."""
         suffix = Path(file_name).suffix.lower()
         if suffix not in INPUT_SUFFIXES:
             raise JobError(
@@ -156,10 +159,15 @@ class JobStore:
             try:
                 # The declared sizes, before anything is parsed; rows past the cap and gzip
                 # streams inflating past it fail the job when reading reaches them.
-                check_limits(input_path, self.limits)
+                rows = check_limits(input_path, self.limits)
+                if charge is not None:
+                    charge(rows)
             except SourceError as error:
                 shutil.rmtree(folder)
                 raise UploadTooLarge(_shown(error, Path(file_name).name[:200])) from None
+            except BaseException:
+                shutil.rmtree(folder)
+                raise
         status = JobStatus(
             id=job_id,
             status="queued",

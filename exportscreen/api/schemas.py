@@ -602,5 +602,6 @@ class Readiness(BaseModel):
     # Versions written but held back by a plausibility check until an admin decides
     # (`exportscreen versions accept|reject`); the lists keep serving their current versions.
     staged: list[StagedVersion] = []
-    # Why the service is not ready, when it is not (no list loaded, the store unreachable).
+    # Why the service is not ready, when it is not (no list loaded, the store unreachable, every
+    # place for a keyed screening taken).
     reason: str | None = None

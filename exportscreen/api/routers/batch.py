@@ -69,6 +69,7 @@ def submit(
             threshold=found.config.threshold if threshold is None else threshold,
             best_only=best_only,
             caller=caller(principal),
+            charge=lambda rows: found.batch_rows.charge_work(principal.rate_key, rows),
         )
     except UploadTooLarge as error:
         raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, str(error)) from None
