@@ -42,6 +42,7 @@ from exportscreen.api.limits import (
 )
 from exportscreen.api.metrics import Metrics, MetricsMiddleware
 from exportscreen.api.routers import (
+    accounts,
     audit,
     batch,
     csl,
@@ -161,7 +162,8 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.services = services
-    for module in (screen, batch, determine, lists, entries, review, audit, csl, yente, ops):
+    modules = (screen, batch, determine, lists, entries, review, audit, accounts, csl, yente, ops)
+    for module in modules:
         app.include_router(module.router, responses=ERROR_RESPONSES)
     app.include_router(views.router)
     app.mount("/static", StaticFiles(directory=views.STATIC_DIR), name="static")

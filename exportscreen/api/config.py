@@ -35,7 +35,9 @@ class ApiConfig:
     session_secret: str | None = None
     secret_file: Path | None = None
     session_max_age_seconds: int = 8 * 3600
-    cookie_secure: bool = False  # set behind TLS, so the browser never sends the cookie in clear
+    # The browser sends the session cookie over HTTPS only (TLS in front of the server); False
+    # only for plain HTTP on a loopback address (see ``serve``).
+    cookie_secure: bool = True
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES
     # Per API key (or UI user): a token bucket refilled at rate_per_second up to rate_burst.

@@ -479,6 +479,29 @@ class AuditRecordOut(BaseModel):
     hash: str
 
 
+_KEY_EXAMPLE: dict[str, Any] = {
+    "id": 3,
+    "user": "alice",
+    "label": "ERP connector",
+    "created_at": "2026-07-10T06:00:00Z",
+    "revoked_at": None,
+}
+
+
+class KeyOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [_KEY_EXAMPLE]})
+    id: int
+    user: str
+    label: str
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+class KeysResponse(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"keys": [_KEY_EXAMPLE]}]})
+    keys: list[KeyOut]
+
+
 class AuditResponse(BaseModel):
     model_config = ConfigDict(
         json_schema_extra={
