@@ -136,6 +136,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         services.audit.start(asyncio.get_running_loop())
+        services.jobs.start()
         if load_in_background:
             threading.Thread(target=_first_load, args=(services,), daemon=True).start()
         else:

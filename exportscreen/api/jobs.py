@@ -84,10 +84,20 @@ class JobStore:
         self._store = store
         self._workers = workers
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="batch-job")
+        self._closed = False
         self._lock = threading.Lock()
 
+    def start(self) -> None:
+        """Ready to run jobs again after ``close`` (an app whose lifespan is entered anew)."""
+        with self._lock:
+            if self._closed:
+                self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="batch-job")
+                self._closed = False
+
     def close(self) -> None:
-        self._executor.shutdown(wait=False, cancel_futures=True)
+        with self._lock:
+            self._closed = True
+            self._executor.shutdown(wait=False, cancel_futures=True)
 
     # --- files ----------------------------------------------------------------------------------
 
@@ -141,7 +151,9 @@ class JobStore:
         default ``owner``, through the API). ``charge`` is given the file's rows (declared or
         estimated) before the job is queued, and may refuse it by raising."""
         suffix = Path(file_name).suffix.lower()
-        if suffix not in INPUT_SUFFIXES:
+        # A file without a suffix is taken by its content (readers.open_table); one with a
+        # suffix must name a table format.
+        if suffix and suffix not in INPUT_SUFFIXES:
             raise JobError(
                 f"cannot screen a {suffix or 'suffix-less'} file; upload one of "
                 + ", ".join(INPUT_SUFFIXES)
@@ -152,9 +164,7 @@ class JobStore:
         input_path = folder / f"input{suffix}"
         with input_path.open("wb") as handle:
             shutil.copyfileobj(upload, handle, 1 << 20)
-        if input_path.stat().st_size == 0:
-            shutil.rmtree(folder)
-            raise JobError("the uploaded file is empty")
+        # An empty file is a job like any other: it fails saying the file is empty.
         if self.limits is not None:
             try:
                 # The declared sizes, before anything is parsed; rows past the cap and gzip

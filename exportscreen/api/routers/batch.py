@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Path, UploadFile, status
 from fastapi.responses import FileResponse
+from pydantic import BeforeValidator, Field
 
 from exportscreen.api.auth import Principal, Role, Viewer
 from exportscreen.api.jobs import JobError, JobStatus, UploadTooLarge
@@ -53,7 +54,12 @@ def submit(
     principal: Viewer,
     found: Annotated[Services, Depends(services)],
     file: Annotated[UploadFile, File(description="CSV, TSV, XLSX, Parquet or JSON Lines.")],
-    threshold: Annotated[float | None, Form(ge=0.0, le=1.0)] = None,
+    threshold: Annotated[
+        Annotated[float, Field(ge=0.0, le=1.0)] | None,
+        # Forms cannot send null: an empty field, or "null" as JSON-minded clients write it.
+        BeforeValidator(lambda value: None if value in ("", "null", "None") else value),
+        Form(),
+    ] = None,
     best_only: Annotated[bool, Form(description="Only the best hit per row.")] = False,
 ) -> BatchJobOut:
     """Start screening a file (columns found by name: id, name, country, type). Returns the
