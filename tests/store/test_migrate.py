@@ -16,8 +16,8 @@ from exportscreen.store.migrate import current_revision, head_revision, upgrade
 from tests.store.factories import INSPUR_TAIWAN, NETTRIX, parsed
 
 
-def test_the_latest_migration_is_0003() -> None:
-    assert head_revision() == "0003"
+def test_the_latest_migration_is_0004() -> None:
+    assert head_revision() == "0004"
 
 
 def test_a_0001_database_is_upgraded_with_its_data_intact(store_url: str) -> None:
@@ -63,7 +63,7 @@ def test_a_0001_database_is_upgraded_with_its_data_intact(store_url: str) -> Non
     engine.dispose()
 
     with Store.open(store_url) as store:
-        assert current_revision(store.engine) == "0003"
+        assert current_revision(store.engine) == "0004"
         (old,) = store.versions(ListCode.EL)
         assert (old.id, old.file_name, old.source_url) == (
             version_id,
@@ -107,7 +107,7 @@ def test_two_processes_opening_a_new_store_at_once_both_succeed(store_url: str) 
         thread.join(timeout=60)
     assert errors == []
     engine = create_engine(store_url, lock_timeout=10)
-    assert current_revision(engine) == "0003"
+    assert current_revision(engine) == "0004"
     engine.dispose()
 
 

@@ -44,14 +44,14 @@ def readyz(response: Response, found: Annotated[Services, Depends(services)]) ->
         staged = found.store.versions_in_review()
     except DatabaseUnavailable as error:
         response.status_code = status.HTTP_503_SERVICE_UNAVAILABLE
-        reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
+        cause = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
         return Readiness(
             status="not ready",
             ready=False,
             index_entries=len(loaded.screener) if loaded else 0,
             reload_error=found.lists.last_error,
             lists=[],
-            reason=f"the store cannot be reached: {reason}",
+            reason=f"the store cannot be reached: {cause}",
         )
     lists = []
     for code, summary in (loaded.lists if loaded else {}).items():
@@ -68,7 +68,7 @@ def readyz(response: Response, found: Annotated[Services, Depends(services)]) ->
                 last_update_at=(run.finished_at or run.started_at) if run is not None else None,
             )
         )
-    reason = None
+    reason: str | None = None
     if loaded is None:
         reason = "no list is loaded into the screening index yet"
     elif found.capacity.saturated:
