@@ -129,3 +129,17 @@ def test_results_never_echo_a_formula(client: TestClient, viewer: dict[str, str]
         ("'=1+1", "'=Acme Photonics Co Ltd"),
         ("'@cmd", "'@Acme Photonics Co Ltd"),
     }
+
+
+def test_a_job_without_bad_rows_has_an_errors_file_of_just_the_header(
+    client: TestClient, viewer: dict[str, str]
+) -> None:
+    upload = b"id,name\nC-1,Acme Photonics Co Ltd\n"
+    job_id = client.post("/v1/batch", files={"file": ("x.csv", upload)}, headers=viewer).json()[
+        "id"
+    ]
+    job = _wait(client, job_id, viewer)
+    assert job["status"] == "done" and job["errors_url"] is None
+    errors = client.get(f"/v1/batch/{job_id}/errors", headers=viewer)
+    assert errors.status_code == 200
+    assert errors.text.splitlines() == ["row,line,field,reason"]

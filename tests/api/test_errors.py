@@ -71,7 +71,7 @@ BAD_BODIES = [
     (
         "/match/default",
         b'{"queries": {"q": {"schema": "Company", "properties": {"name": ["\\ud800x"]}}}}',
-        ["body", "queries", "q", "properties", "name", 0],
+        ["body", "queries", "q", "properties", "name"],
     ),
 ]
 
@@ -85,7 +85,8 @@ def test_bad_json_values_are_a_422_naming_the_field(
     assert response.status_code == 422, response.text
     answer = response.json()
     assert isinstance(answer["detail"], str)
-    assert loc in [error["loc"] for error in answer["errors"]]
+    # The field, or a path under it (yente's properties are a union: pydantic names its arm).
+    assert any(error["loc"][: len(loc)] == loc for error in answer["errors"]), answer
     # The server keeps answering others.
     assert client.post("/v1/screen", json={"name": "Acme"}, headers=analyst).status_code == 200
 

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Path, UploadFile, status
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, Response
 from pydantic import BeforeValidator, Field
 
 from exportscreen.api.auth import Principal, Role, Viewer
@@ -14,6 +14,7 @@ from exportscreen.api.jobs import JobError, JobStatus, UploadTooLarge
 from exportscreen.api.schemas import BatchJobOut
 from exportscreen.api.state import Services, services
 from exportscreen.api.trail import caller
+from exportscreen.screening.batch import ERROR_COLUMNS
 
 router = APIRouter(prefix="/v1/batch", tags=["batch"])
 JobId = Annotated[
@@ -116,10 +117,18 @@ def result(
 )
 def errors(
     job_id: JobId, principal: Viewer, found: Annotated[Services, Depends(services)]
-) -> FileResponse:
-    """The rows that could not be screened, with their row number and reason."""
+) -> Response:
+    """The rows that could not be screened, with their row number and reason, once the job is
+    finished (409 before): only the header when every row was read."""
     job = visible_job(found, principal, job_id)
+    if not job.finished:
+        raise HTTPException(status.HTTP_409_CONFLICT, f"batch job {job_id} is {job.status}")
     path = found.jobs.errors_path(job_id)
-    if not job.has_errors_file or path is None or not path.is_file():
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"batch job {job_id} has no bad rows")
-    return FileResponse(path, media_type="text/csv", filename="bad-rows.csv")
+    if job.has_errors_file and path is not None and path.is_file():
+        return FileResponse(path, media_type="text/csv", filename="bad-rows.csv")
+    header = ",".join(column.name for column in ERROR_COLUMNS) + "\r\n"
+    return Response(
+        header,
+        media_type="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="bad-rows.csv"'},
+    )
