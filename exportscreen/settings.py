@@ -57,8 +57,23 @@ UPDATE_DEADLINE_SECONDS = float(_env("EXPORTSCREEN_UPDATE_DEADLINE", "3600"))
 
 
 def default_actor() -> str:
-    """Who the CLI records in the audit trail when ``--user`` is not given."""
-    return os.environ.get("EXPORTSCREEN_USER") or os.environ.get("USER") or "cli"
+    """Who the CLI records in the audit trail without ``--key``: the identity an administrator
+    configured for this account or service (``EXPORTSCREEN_USER``, set in its environment, not
+    on a command line), else the operating-system account running the command."""
+    import getpass
+
+    configured = os.environ.get("EXPORTSCREEN_USER", "").strip()
+    if configured:
+        return configured
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # no login name (a container without a passwd entry)
+        return f"uid:{os.getuid()}"
+
+
+def cli_api_key() -> str:
+    """``EXPORTSCREEN_API_KEY``: the CLI acts as this key's user (as ``--key`` does)."""
+    return os.environ.get("EXPORTSCREEN_API_KEY", "")
 
 
 # An internal mirror of the official download hosts (air-gapped deployments, tests): the same
@@ -76,12 +91,24 @@ def index_cache_dir() -> Path:
 # The key signing UI session cookies; set it (same value on every machine) when several hosts
 # serve one store. Empty: generated once per machine in the user data directory.
 API_SESSION_SECRET = _env("EXPORTSCREEN_SESSION_SECRET", "")
-API_COOKIE_SECURE = _env("EXPORTSCREEN_COOKIE_SECURE", "false").lower() in {"1", "true", "yes"}
+# Session cookies are sent over HTTPS only, unless this is "false" for a server on a loopback
+# address serving plain HTTP (``exportscreen serve`` refuses it for any other address).
+API_COOKIE_SECURE = _env("EXPORTSCREEN_COOKIE_SECURE", "true").lower() not in {"0", "false", "no"}
 API_RATE_PER_SECOND = float(_env("EXPORTSCREEN_RATE_PER_SECOND", "100"))
 API_RATE_BURST = int(_env("EXPORTSCREEN_RATE_BURST", "200"))
+# Screened names per API key (a /match of 100 names is 100), a token bucket; batch rows have
+# their own (see ApiConfig).
+API_WORK_PER_SECOND = float(_env("EXPORTSCREEN_WORK_PER_SECOND", "200"))
+API_WORK_BURST = int(_env("EXPORTSCREEN_WORK_BURST", "2000"))
+API_BATCH_ROWS_PER_SECOND = float(_env("EXPORTSCREEN_BATCH_ROWS_PER_SECOND", "1000"))
+API_BATCH_ROWS_BURST = int(_env("EXPORTSCREEN_BATCH_ROWS_BURST", "1000000"))
 # Requests handled at once per worker before new ones are refused with 503: on a saturated CPU,
 # queueing more only raises everyone's latency.
 API_MAX_IN_FLIGHT = int(_env("EXPORTSCREEN_MAX_IN_FLIGHT", "16"))
+# A batch upload may hold this many rows and inflate (XLSX, gzip'd CSV, Parquet) to this many
+# bytes: what one worker can afford for a caller who does not run the server.
+API_MAX_UPLOAD_ROWS = int(_env("EXPORTSCREEN_MAX_UPLOAD_ROWS", "1000000"))
+API_MAX_INFLATED_BYTES = int(_env("EXPORTSCREEN_MAX_INFLATED_BYTES", str(256 * 1024 * 1024)))
 API_JOBS_DIR = _env("EXPORTSCREEN_JOBS_DIR", "")
 # Batch jobs: finished jobs (their files and state) are deleted after this many hours; the jobs
 # folder may hold at most this many bytes (uploads beyond it are refused with 507); a running

@@ -9,24 +9,40 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
-from fastapi.exception_handlers import http_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
+from starlette.requests import Request as StarletteRequest
 
 from exportscreen import __version__
 from exportscreen.api.audit_writer import AuditWriter
-from exportscreen.api.auth import KeyAuthenticator
+from exportscreen.api.auth import KeyAuthenticator, presented_key
 from exportscreen.api.config import ApiConfig, session_secret
+from exportscreen.api.errors import (
+    ERROR_RESPONSES,
+    http_error,
+    internal_error_response,
+    validation_error,
+)
 from exportscreen.api.jobs import JobStore
-from exportscreen.api.limits import BodySizeLimit, LoadShedder, RateLimiter
+from exportscreen.api.limits import (
+    BodySizeLimit,
+    Capacity,
+    LoadShedder,
+    RateLimiter,
+    Scope,
+    WorkBudget,
+)
 from exportscreen.api.metrics import Metrics, MetricsMiddleware
 from exportscreen.api.routers import (
+    accounts,
     audit,
     batch,
     csl,
@@ -47,6 +63,7 @@ from exportscreen.ops.scheduler import Scheduler, VersionChange
 from exportscreen.ops.updater import UpdateReport, run_update
 from exportscreen.screening.index_cache import load_or_build
 from exportscreen.screening.screener import Screener
+from exportscreen.screening.tabular import ReadLimits
 from exportscreen.store import Store
 from exportscreen.web import views
 
@@ -74,13 +91,15 @@ async def _http_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, StarletteHTTPException)
     if request.url.path.startswith("/ui/"):
         return views.error_page(request, error.status_code, str(error.detail))
-    return await http_exception_handler(request, error)
+    if error.status_code in (204, 304):  # no body allowed
+        return Response(status_code=error.status_code, headers=error.headers)
+    return http_error(error)
 
 
 def _internal_error(request: Request, error: Exception) -> JSONResponse:
     # The trace goes to the server log only: it can name files, queries and data.
     log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
-    return JSONResponse({"detail": "internal server error"}, status_code=500)
+    return internal_error_response()
 
 
 def create_app(
@@ -117,13 +136,18 @@ def create_app(
             lease_seconds=config.jobs_lease_seconds,
             retention=config.jobs_retention,
             max_bytes=config.jobs_max_bytes,
+            limits=ReadLimits(config.max_upload_rows, config.max_inflated_bytes),
         ),
         audit=AuditWriter(the_store.engine),
+        work=WorkBudget(config.work_per_second, config.work_burst),
+        batch_rows=WorkBudget(config.batch_rows_per_second, config.batch_rows_burst),
+        capacity=Capacity(config.max_in_flight),
     )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         services.audit.start(asyncio.get_running_loop())
+        services.jobs.start()
         if load_in_background:
             threading.Thread(target=_first_load, args=(services,), daemon=True).start()
         else:
@@ -150,13 +174,15 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.services = services
-    for module in (screen, batch, determine, lists, entries, review, audit, csl, yente, ops):
-        app.include_router(module.router)
+    modules = (screen, batch, determine, lists, entries, review, audit, accounts, csl, yente, ops)
+    for module in modules:
+        app.include_router(module.router, responses=ERROR_RESPONSES)
     app.include_router(views.router)
     app.mount("/static", StaticFiles(directory=views.STATIC_DIR), name="static")
     app.include_router(views.root_router)
     app.add_exception_handler(Exception, _internal_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(views.LoginRequired, views.login_redirect)
 
     # Added innermost first: a request meets them in the reverse order.
@@ -173,13 +199,35 @@ def create_app(
         max_bytes=config.max_body_bytes,
         max_upload=config.max_upload_bytes,
         upload_prefixes=UPLOAD_PATHS,
+        body_seconds=config.body_seconds,
     )
     app.add_middleware(
-        LoadShedder, max_in_flight=config.max_in_flight, exempt=OPS_PATHS, on_shed=metrics.shed.inc
+        LoadShedder,
+        capacity=services.capacity,
+        exempt=OPS_PATHS,
+        on_shed=metrics.shed.inc,
+        authenticated=_key_checker(services),
+        anonymous_max=config.anonymous_in_flight,
+        anonymous_per_address=config.anonymous_per_address,
     )
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     app.add_middleware(SecurityHeaders)
     return app
+
+
+def _key_checker(services: Services) -> Callable[[Scope], Awaitable[bool]]:
+    """Whether a request carries a valid API key, before its body is read: a cached key costs a
+    hash and a lookup; another goes to the thread pool for its database query (and is cached)."""
+
+    async def authenticated(scope: Scope) -> bool:
+        key = presented_key(StarletteRequest(scope))
+        if not key:
+            return False
+        if services.keys.cached(key) is not None:
+            return True
+        return await run_in_threadpool(services.keys, key) is not None
+
+    return authenticated
 
 
 def _scheduler(services: Services) -> Scheduler:

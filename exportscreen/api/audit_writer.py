@@ -99,6 +99,7 @@ class AuditWriter:
         """Write from now on in batches on ``loop`` (the server's)."""
         with self._lock:
             self._loop = loop
+            self._closed = False  # an app whose lifespan is entered anew (tests' transports)
 
     async def write(self, actor: str, action: str, payload: Mapping[str, Any]) -> audit.AuditRecord:
         """Append one record and return it once committed (for callers on the writer's loop).

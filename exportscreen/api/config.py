@@ -35,16 +35,33 @@ class ApiConfig:
     session_secret: str | None = None
     secret_file: Path | None = None
     session_max_age_seconds: int = 8 * 3600
-    cookie_secure: bool = False  # set behind TLS, so the browser never sends the cookie in clear
+    # The browser sends the session cookie over HTTPS only (TLS in front of the server); False
+    # only for plain HTTP on a loopback address (see ``serve``).
+    cookie_secure: bool = True
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES
     # Per API key (or UI user): a token bucket refilled at rate_per_second up to rate_burst.
     # Each worker process keeps its own buckets.
     rate_per_second: float = 100.0
     rate_burst: int = 200
+    # Per API key (or UI user), in screened names weighted by how low their threshold goes
+    # (limits.work_units): /v1/screen is one, a /match its names, a CSL name search one.
+    # Refilled at work_per_second up to work_burst; no one request may cost more than the burst.
+    # Batch uploads draw on a budget of rows of their own, estimated at upload: a large one
+    # leaves the key in debt until refilled. Each worker process keeps its own budgets.
+    work_per_second: float = 200.0
+    work_burst: int = 2_000
+    batch_rows_per_second: float = 1_000.0
+    batch_rows_burst: int = 1_000_000
     # Requests being handled at once in this process beyond which new ones are refused (503):
     # queueing more only raises everyone's latency once the CPU is saturated.
     max_in_flight: int = 16
+    # Requests without a valid API key (UI pages, docs, strangers) have their own places: this
+    # many at once in this process, this many from one client address.
+    anonymous_in_flight: int = 32
+    anonymous_per_address: int = 8
+    # Seconds a JSON request body may take to arrive (uploads get more, by their size): 408 after.
+    body_seconds: float = 10.0
     # How often a worker asks the store whether a list version changed (one small query).
     reload_check_seconds: float = 5.0
     # Batch jobs: files and status, on disk so that any worker can answer a poll.
@@ -59,6 +76,9 @@ class ApiConfig:
     )
     jobs_max_bytes: int = field(default_factory=lambda: settings.API_JOBS_MAX_BYTES)
     jobs_lease_seconds: float = field(default_factory=lambda: settings.API_JOBS_LEASE_SECONDS)
+    # What one upload may hold: rows, and bytes once inflated (XLSX, gzip'd CSV, Parquet).
+    max_upload_rows: int = 1_000_000
+    max_inflated_bytes: int = 256 * 1024 * 1024
     # Seconds an authenticated API key is trusted without asking the database again; a revoked
     # key stops working within this delay.
     key_cache_seconds: float = 30.0
@@ -76,6 +96,12 @@ class ApiConfig:
             rate_per_second=settings.API_RATE_PER_SECOND,
             rate_burst=settings.API_RATE_BURST,
             max_in_flight=settings.API_MAX_IN_FLIGHT,
+            work_per_second=settings.API_WORK_PER_SECOND,
+            work_burst=settings.API_WORK_BURST,
+            batch_rows_per_second=settings.API_BATCH_ROWS_PER_SECOND,
+            batch_rows_burst=settings.API_BATCH_ROWS_BURST,
+            max_upload_rows=settings.API_MAX_UPLOAD_ROWS,
+            max_inflated_bytes=settings.API_MAX_INFLATED_BYTES,
             update_every=parse_every(settings.UPDATE_EVERY) if settings.UPDATE_EVERY else None,
             mirror=settings.MIRROR_URL,
         )

@@ -34,13 +34,15 @@ from exportscreen import settings
 from exportscreen.casework import audit_trail as audit
 from exportscreen.screening.batch import BatchProgress, run_batch
 from exportscreen.screening.screener import Screener
+from exportscreen.screening.tabular import ReadLimits, check_limits
+from exportscreen.sources.common import SourceError
 from exportscreen.store import Store
 from exportscreen.store import batch_jobs as stored_jobs
 
 log = logging.getLogger(__name__)
 
 JobState = Literal["queued", "running", "done", "failed"]
-INPUT_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".parquet", ".jsonl", ".ndjson")
+INPUT_SUFFIXES = (".csv", ".tsv", ".txt", ".gz", ".xlsx", ".parquet", ".jsonl", ".ndjson")
 RESULT_NAME = "results.csv"
 ERRORS_NAME = "results.errors.csv"
 _JOB_ID = re.compile(r"[0-9a-f]{32}")
@@ -119,6 +121,15 @@ def folder_bytes(root: Path) -> int:
     return total
 
 
+class UploadTooLarge(JobError):
+    """An upload over the caps once inflated or counted (rows)."""
+
+
+def _shown(error: SourceError, file_name: str) -> str:
+    """The error as the uploader may see it: their file's name, never the server's path."""
+    return str(SourceError(file_name, error.line, error.field, error.message))
+
+
 class JobStore:
     def __init__(
         self,
@@ -132,8 +143,10 @@ class JobStore:
         max_bytes: int | None = None,
         poll_seconds: float = 1.0,
         start: bool = True,
+        limits: ReadLimits | None = None,
     ):
         self.root = root
+        self.limits = limits
         self.root.mkdir(parents=True, exist_ok=True)
         self._store = store
         self._workers = workers
@@ -154,6 +167,15 @@ class JobStore:
         self._swept_at = 0.0
         self._thread: threading.Thread | None = None
         if start:
+            self._thread = threading.Thread(target=self._dispatch, daemon=True, name="batch-jobs")
+            self._thread.start()
+
+    def start(self) -> None:
+        """Run the dispatcher (again after ``close``: an app whose lifespan is entered anew)."""
+        with self._lock:
+            if self._thread is not None and self._thread.is_alive():
+                return
+            self._stop.clear()
             self._thread = threading.Thread(target=self._dispatch, daemon=True, name="batch-jobs")
             self._thread.start()
 
@@ -199,12 +221,17 @@ class JobStore:
         threshold: float,
         best_only: bool = False,
         caller: audit.Caller | None = None,
+        charge: Callable[[int], None] | None = None,
     ) -> JobStatus:
         """Queue the screening of ``upload``; ``caller`` is who the audit record names (by
-        default ``owner``, through the API). JobError for a file that cannot be screened,
-        JobsFull (nothing kept) when the jobs folder has no room for it."""
+        default ``owner``, through the API). ``charge`` is given the file's rows (declared or
+        estimated) before the job is queued, and may refuse it by raising. JobError for a file
+        that cannot be screened, UploadTooLarge for one over the caps, JobsFull (nothing kept)
+        when the jobs folder has no room for it."""
         suffix = Path(file_name).suffix.lower()
-        if suffix not in INPUT_SUFFIXES:
+        # A file without a suffix is taken by its content (readers.open_table); one with a
+        # suffix must name a table format.
+        if suffix and suffix not in INPUT_SUFFIXES:
             raise JobError(
                 f"cannot screen a {suffix or 'suffix-less'} file; upload one of "
                 + ", ".join(INPUT_SUFFIXES)
@@ -230,6 +257,19 @@ class JobStore:
         if size == 0:
             shutil.rmtree(folder)
             raise JobError("the uploaded file is empty")
+        if self.limits is not None:
+            try:
+                # The declared sizes, before anything is parsed; rows past the cap and gzip
+                # streams inflating past it fail the job when reading reaches them.
+                rows = check_limits(input_path, self.limits)
+                if charge is not None:
+                    charge(rows)
+            except SourceError as error:
+                shutil.rmtree(folder, ignore_errors=True)
+                raise UploadTooLarge(_shown(error, Path(file_name).name[:200])) from None
+            except BaseException:
+                shutil.rmtree(folder, ignore_errors=True)
+                raise
         who = caller or audit.Caller(owner, audit.Interface.API)
         with self._lock:
             self._local[job_id] = (screener, dict(version_ids))
@@ -321,11 +361,17 @@ class JobStore:
                 workers=self._workers,
                 best_only=job.best_only,
                 progress=lease.progress,
+                read_limits=self.limits,
             )
         except Exception as error:  # the job fails, the server goes on; the poll says why
             lease.stop()
             log.exception("batch job %s failed", job.id)
-            message = str(error) if isinstance(error, ValueError) else type(error).__name__
+            if isinstance(error, SourceError):
+                message = _shown(error, job.file_name)
+            elif isinstance(error, ValueError):
+                message = str(error).replace(str(folder), "<job>")
+            else:  # the server log has the details; they may name its files
+                message = f"internal error ({type(error).__name__})"
             progress = lease.latest
             self._end(
                 job,

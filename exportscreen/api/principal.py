@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
+from datetime import timedelta
 
 from exportscreen.ops import accounts
 from exportscreen.ops.accounts import Role
@@ -39,6 +40,29 @@ def authenticate_key(engine: Engine, key: str) -> Principal | None:
 
 def authenticate_password(engine: Engine, name: str, password: str) -> Principal | None:
     return _principal(accounts.authenticate_password(engine, name, password))
+
+
+def login(
+    engine: Engine, name: str, password: str, *, address: str, lifetime_seconds: int
+) -> tuple[Principal, str] | None:
+    """The principal and its new session token, or None (failures are audited and counted
+    towards a lockout by ``ops.accounts.login``)."""
+    started = accounts.login(
+        engine, name, password, address=address, lifetime=timedelta(seconds=lifetime_seconds)
+    )
+    if started is None:
+        return None
+    account = started.account
+    return Principal(account.user, account.role), started.token
+
+
+def session_principal(engine: Engine, token: str) -> Principal | None:
+    """Whose live session this token is (None once it ended, expired or its user is disabled)."""
+    return _principal(accounts.session_account(engine, token))
+
+
+def logout(engine: Engine, token: str, user: str) -> None:
+    accounts.logout(engine, token, actor=user)
 
 
 def user_principal(engine: Engine, name: str) -> Principal | None:

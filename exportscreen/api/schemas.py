@@ -6,10 +6,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from exportscreen.api.config import MAX_NAME_LENGTH
 from exportscreen.model import Disposition, ListCode
+from exportscreen.screening.screener import name_problem
 
 PartyType = Literal[
     "person",
@@ -25,8 +26,36 @@ Texts = list[str]
 IdentifierText = Annotated[str, StringConstraints(min_length=1, max_length=60)]
 
 
+def _screenable(name: str) -> str:
+    problem = name_problem(name)
+    if problem is not None:
+        raise ValueError(problem)
+    return name
+
+
+# A name the screener can screen: some letter or digit survives its analysis (``%' --``, ``¤``
+# or ``÷`` do not). Refused at input with the field named, never stored to fail later.
+# The OpenAPI says so with the format "party-name" (a client's validator can skip an unknown
+# format; schemathesis is told how to generate one).
+PARTY_NAME_FORMAT = "party-name"
+ScreenableName = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=MAX_NAME_LENGTH),
+    AfterValidator(_screenable),
+    Field(
+        json_schema_extra={"format": PARTY_NAME_FORMAT},
+        description="A party's name: at least one letter or digit.",
+    ),
+]
+
+
+# A country as ISO 3166 code or name (``text.countries``): the format "country" in the OpenAPI.
+COUNTRY_FORMAT = "country"
+
+
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # NaN and infinity are not numbers a client can mean (a threshold of NaN, a limit of 1e400).
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 # --- screening ----------------------------------------------------------------------------------
@@ -42,9 +71,12 @@ class ScreenRequest(Strict):
             ]
         },
     )
-    name: str = Field(min_length=1, max_length=MAX_NAME_LENGTH, description="The party's name.")
+    name: ScreenableName = Field(description="The party's name (with a letter or a digit).")
     country: str | None = Field(
-        default=None, max_length=60, description="ISO 3166 code or name of the party's country."
+        default=None,
+        max_length=60,
+        description="ISO 3166 code or name of the party's country.",
+        json_schema_extra={"format": COUNTRY_FORMAT},
     )
     type: PartyType | None = None
     date_of_birth: str | None = Field(default=None, max_length=40)
@@ -321,8 +353,13 @@ class CounterpartyIn(Strict):
         },
     )
     external_id: str = Field(min_length=1, max_length=200)
-    name: str = Field(min_length=1, max_length=MAX_NAME_LENGTH)
-    country: str = Field(default="", max_length=60)
+    name: ScreenableName
+    country: str = Field(
+        default="",
+        max_length=60,
+        description="ISO 3166 code or name, or empty.",
+        json_schema_extra={"format": COUNTRY_FORMAT},
+    )
     # Validated here: the register stores it and screens with it later.
     type: PartyType | Literal[""] = ""
     address: str = Field(default="", max_length=500)
@@ -370,6 +407,12 @@ class CounterpartiesResponse(BaseModel):
     counterparties: list[CounterpartyOut]
 
 
+class UnscreenedOut(BaseModel):
+    external_id: str
+    name: str
+    reason: str
+
+
 class ScreenRegisterResponse(BaseModel):
     model_config = ConfigDict(
         json_schema_extra={
@@ -380,6 +423,10 @@ class ScreenRegisterResponse(BaseModel):
     raised: list[int]
     already_open: int
     suppressed: int
+    unscreened: list[UnscreenedOut] = Field(
+        default_factory=list,
+        description="Counterparties that could not be screened, and why: not clear, unknown.",
+    )
 
 
 _ALERT_EXAMPLE: dict[str, Any] = {
@@ -470,6 +517,29 @@ class AuditRecordOut(BaseModel):
     payload: dict[str, Any]
     prev_hash: str
     hash: str
+
+
+_KEY_EXAMPLE: dict[str, Any] = {
+    "id": 3,
+    "user": "alice",
+    "label": "ERP connector",
+    "created_at": "2026-07-10T06:00:00Z",
+    "revoked_at": None,
+}
+
+
+class KeyOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [_KEY_EXAMPLE]})
+    id: int
+    user: str
+    label: str
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+class KeysResponse(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"keys": [_KEY_EXAMPLE]}]})
+    keys: list[KeyOut]
 
 
 class AuditResponse(BaseModel):
@@ -601,5 +671,6 @@ class Readiness(BaseModel):
     # Versions written but held back by a plausibility check until an admin decides
     # (`exportscreen versions accept|reject`); the lists keep serving their current versions.
     staged: list[StagedVersion] = []
-    # Why the service is not ready, when it is not (no list loaded, the store unreachable).
+    # Why the service is not ready, when it is not (no list loaded, the store unreachable, every
+    # place for a keyed screening taken).
     reason: str | None = None

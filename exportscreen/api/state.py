@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from exportscreen.api.audit_writer import AuditWriter
     from exportscreen.api.config import ApiConfig
     from exportscreen.api.jobs import JobStore
-    from exportscreen.api.limits import LoadShedder, RateLimiter
+    from exportscreen.api.limits import Capacity, RateLimiter, WorkBudget
     from exportscreen.api.metrics import Metrics
     from exportscreen.api.principal import KeyAuthenticator
 
@@ -140,7 +140,9 @@ class Services:
     metrics: Metrics
     jobs: JobStore
     audit: AuditWriter
-    shedder: LoadShedder | None = None
+    work: WorkBudget
+    batch_rows: WorkBudget
+    capacity: Capacity
     started_at: float = field(default_factory=time.time)
 
     def loaded(self) -> LoadedLists:

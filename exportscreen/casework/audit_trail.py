@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from exportscreen.casework.audit_verify import VerifyResult, verify, verify_chain
 from exportscreen.model import Hit, ListCode
+from exportscreen.screening.tabular import formula_safe
 from exportscreen.store import audit_log
 from exportscreen.store.audit_log import (
     GENESIS_HASH,
@@ -306,6 +307,8 @@ def export(engine: Engine, path: Path, start: date | None = None, end: date | No
             writer = csv.DictWriter(handle, fieldnames=list(plain[0]) if plain else ["seq"])
             writer.writeheader()
             for row in plain:
-                writer.writerow({**row, "payload": json.dumps(row["payload"], ensure_ascii=False)})
+                cells = {**row, "payload": json.dumps(row["payload"], ensure_ascii=False)}
+                # Opened in a spreadsheet: no cell may be taken for a formula.
+                writer.writerow({k: formula_safe(v) for k, v in cells.items()})
     tmp.replace(path)
     return len(plain)

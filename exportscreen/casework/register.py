@@ -32,6 +32,7 @@ from exportscreen.model import (
     PartyScreener,
     to_json_data,
 )
+from exportscreen.screening.screener import name_problem
 from exportscreen.screening.tabular import BadRow, ColumnRole, open_table, resolve_columns
 from exportscreen.sources.common import RowProblem, SourceError
 from exportscreen.sources.problems import BadRows
@@ -78,9 +79,20 @@ class Alert:
     closed_reason: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Unscreened:
+    """A counterparty a screening run could not screen, and why (a stored name with no letters
+    or digits, a stored country no longer known): reported, never taken as clear."""
+
+    external_id: str
+    name: str
+    reason: str
+
+
 @dataclass
 class ScreeningRun:
     screened: int = 0
+    unscreened: list[Unscreened] = field(default_factory=list)
     raised: list[int] = field(default_factory=list)  # new alert ids
     already_open: int = 0
     suppressed: int = 0
@@ -163,8 +175,9 @@ class Register:
                     zip([k for k, i in wanted.items() if i is not None], row.values, strict=True)
                 )
                 name = " ".join((cells.get("name") or "").split())
-                if not name:
-                    bad_rows.report(SourceError(path, row.line, name_col, "empty name"))
+                problem = name_problem(name) if name else "empty name"
+                if problem is not None:
+                    bad_rows.report(SourceError(path, row.line, name_col, problem))
                     continue
                 raw_country = (cells.get("country") or "").strip()
                 country = country_code(raw_country) if raw_country else ""
@@ -211,6 +224,10 @@ class Register:
         )
 
     def add(self, party: Counterparty) -> None:
+        """Add or update one counterparty. ValueError for a name that cannot be screened."""
+        problem = name_problem(party.name)
+        if problem is not None:
+            raise ValueError(problem)
         with audit.writing(self.engine) as conn:
             self._upsert(conn, party)
 
@@ -240,13 +257,20 @@ class Register:
         findings: list[tuple[Any, list[Hit]]] = []
         for row in rows:
             party = _counterparty(row)
-            hits = screener.screen(
-                party.name,
-                country=party.country or None,
-                type=party.type or None,
-                limit=limit,
-                threshold=self.threshold,
-            )
+            try:
+                hits = screener.screen(
+                    party.name,
+                    country=party.country or None,
+                    type=party.type or None,
+                    limit=limit,
+                    threshold=self.threshold,
+                )
+            except ValueError as error:
+                # One stored party that cannot be screened (a name kept from before names were
+                # checked at input) must not stop the register's screening for everyone: it is
+                # reported here and in the audit record, and stays unscreened, not clear.
+                run.unscreened.append(Unscreened(party.external_id, party.name, str(error)))
+                continue
             if only_entries is not None:
                 hits = [h for h in hits if h.entry.id in only_entries]
             findings.append((row, hits))
@@ -267,6 +291,7 @@ class Register:
                 "register.screen",
                 {
                     "counterparties": run.screened,
+                    "unscreened": [to_json_data(u) for u in run.unscreened],
                     "threshold": self.threshold,
                     "algorithm": screener.algorithm,
                     "list_versions": self._versions(),

@@ -22,7 +22,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from exportscreen.casework import audit_trail as audit
-from exportscreen.casework.register import JobPart, Register, ScreeningRun
+from exportscreen.casework.register import JobPart, Register, ScreeningRun, Unscreened
 from exportscreen.casework.signatures import (
     DATA_KEY,
     SignatureCache,
@@ -194,6 +194,7 @@ class RescreenReport:
     alerts_closed: list[int] = field(default_factory=list)
     already_open: int = 0
     suppressed: int = 0
+    unscreened: list[Unscreened] = field(default_factory=list)  # could not be screened: why
     cache: SyncStats = field(default_factory=SyncStats)
 
     @property
@@ -222,6 +223,8 @@ class RescreenReport:
         )
         if self.fresh:
             result.append(f"Screened {self.fresh} new or edited counterparties against every entry")
+        for party in self.unscreened:
+            result.append(f"  NOT SCREENED {party.external_id} {party.name!r}: {party.reason}")
         for hit in sorted(self.hits, key=lambda h: (h.external_id, -h.score, h.entry_id)):
             result.append(
                 f"  {hit.external_id} {hit.counterparty!r} -> {hit.entry_id} "
@@ -246,6 +249,7 @@ class RescreenReport:
             "alerts_closed": list(self.alerts_closed),
             "already_open": self.already_open,
             "suppressed": self.suppressed,
+            "unscreened": [to_json_data(u) for u in self.unscreened],
             "signature_cache": to_json_data(self.cache),
         }
 
@@ -469,6 +473,11 @@ def _run_parts(
                 "alerts_raised": [*before["alerts_raised"], *run.raised],
                 "already_open": before["already_open"] + run.already_open,
                 "suppressed": before["suppressed"] + run.suppressed,
+                # Parties whose names cannot be screened: reported, never cleared.
+                "unscreened": [
+                    *before.get("unscreened", ()),
+                    *(to_json_data(u) for u in run.unscreened),
+                ],
             }
 
         # CursorMoved: another process screened this part; carry on from where it left it.
@@ -518,6 +527,7 @@ def _complete(
         alerts_closed=list(plan["alerts_closed"]),
         already_open=totals["already_open"],
         suppressed=totals["suppressed"],
+        unscreened=[Unscreened(**u) for u in totals.get("unscreened", ())],
         cache=stats,
     )
     with audit.writing(register.engine) as conn:
@@ -545,6 +555,7 @@ def _complete(
                     "alerts_closed": report.alerts_closed,
                     "already_open": report.already_open,
                     "suppressed": report.suppressed,
+                    "unscreened": [to_json_data(u) for u in report.unscreened],
                 },
             )
     for alert_id in report.alerts_raised:

@@ -20,6 +20,7 @@ from exportscreen.cli.common import (
     print_json,
     state,
 )
+from exportscreen.cli.screening import EXIT_BAD_ROWS
 
 counterparties_app = typer.Typer(help="The counterparty register.", no_args_is_help=True)
 audit_app = typer.Typer(help="The audit trail.", no_args_is_help=True)
@@ -72,6 +73,10 @@ def counterparties_screen(
         f"screened {run.screened:,} counterparties: {len(run.raised)} new alerts, "
         f"{run.already_open} already open or decided, {run.suppressed} suppressed by decisions"
     )
+    for party in run.unscreened:
+        err.print(f"NOT SCREENED {party.external_id} {party.name!r}: {party.reason}", markup=False)
+    if run.unscreened:
+        raise typer.Exit(EXIT_BAD_ROWS)
 
 
 @app.command()
@@ -209,6 +214,8 @@ def rescreen(
             raise fail(str(error)) from error
     if as_json:
         print_json(report.to_dict())
-        return
-    for line in report.lines():
-        console.print(line, markup=False, highlight=False)
+    else:
+        for line in report.lines():
+            console.print(line, markup=False, highlight=False)
+    if report.unscreened:  # reported above; the exit status says the re-screen is incomplete
+        raise typer.Exit(EXIT_BAD_ROWS)

@@ -47,17 +47,37 @@ def main(
             "in the user data directory).",
         ),
     ] = None,
-    user: Annotated[
+    key: Annotated[
         str | None,
         typer.Option(
-            "--user",
-            help="Who is acting, for the audit trail (default: EXPORTSCREEN_USER "
-            "or the login name).",
+            "--key",
+            help="Act as this API key's user in the audit trail (default: "
+            "EXPORTSCREEN_API_KEY; without a key: EXPORTSCREEN_USER as an administrator "
+            "configured it, else the operating-system account).",
         ),
     ] = None,
 ) -> None:
     state["db"] = db
-    state["user"] = user or settings.default_actor()
+    state["user"] = _acting_user(key or settings.cli_api_key())
+
+
+def _acting_user(key: str) -> str:
+    """Who the audit trail names: the user of a valid key, else ``settings.default_actor()``.
+    There is no option to name someone else: decisions are recorded under a name the store or
+    the operating system vouches for."""
+    if not key:
+        return settings.default_actor()
+    from exportscreen.ops.accounts import authenticate_key
+    from exportscreen.store import Store
+
+    store = Store.open(db_url())
+    try:
+        account = authenticate_key(store.engine, key)
+    finally:
+        store.close()
+    if account is None:
+        raise fail("the API key is not valid (revoked, its user disabled, or unknown)")
+    return account.user
 
 
 def db_url() -> str:
@@ -139,7 +159,7 @@ def open_register(store: Any, threshold: float | None = None) -> Any:
 
 
 def cli_caller() -> Caller:
-    """Who the audit trail names for this command: ``--user`` (or its default)."""
+    """Who the audit trail names for this command (see ``_acting_user``)."""
     from exportscreen.casework.audit_trail import Caller, Interface
 
     return Caller(state["user"], Interface.CLI)

@@ -141,11 +141,14 @@ def _load(
 def _write_problems(path: Path, problems: list[Any]) -> None:
     import csv
 
+    from exportscreen.screening.tabular import formula_safe
+
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(["file", "line", "field", "message"])
         for p in problems:
-            writer.writerow([p.file, p.line or "", p.field or "", p.message])
+            cells = [p.file, p.line or "", p.field or "", p.message]
+            writer.writerow([formula_safe(c) for c in cells])
 
 
 @contextmanager

@@ -201,12 +201,28 @@ def serve(
     except ValueError as error:
         raise fail(str(error)) from error
     config = ApiConfig.from_settings(db_url())
+    if not config.cookie_secure and not _loopback(host):
+        raise fail(
+            "EXPORTSCREEN_COOKIE_SECURE=false sends session cookies over plain HTTP: only for a "
+            f"server on a loopback address, not {host}; put TLS in front of it instead"
+        )
     # Options given here override the settings; the workers get this config, not the environment.
     if every is not None:
         config = replace(config, update_every=every)
     if mirror:
         config = replace(config, mirror=mirror)
     serve_api(config, host, port, workers)
+
+
+def _loopback(host: str) -> bool:
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 @users_app.command("add")
@@ -260,3 +276,86 @@ def keys_create(
             raise fail(str(error)) from error
     err.print("the key (shown once; keep it secret):")
     sys.stdout.write(key + "\n")
+
+
+@users_app.command("disable")
+def users_disable(name: Annotated[str, typer.Argument(help="User name.")]) -> None:
+    """Disable a user: their API keys and web sessions stop working at once (the user stays in
+    the audit trail). Running servers notice a key within their key cache time (30 s)."""
+    from exportscreen.ops.accounts import disable_user
+
+    with open_store() as store:
+        try:
+            disable_user(store, name, actor=state["user"])
+        except (ValueError, LookupError) as error:
+            raise fail(str(error)) from error
+    console.print(f"user {name} disabled")
+
+
+@users_app.command("list")
+def users_list(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Every user with their role, and whether they are disabled or locked out."""
+    from exportscreen.ops.accounts import users
+
+    with open_store() as store:
+        found = users(store.engine)
+    rows = [
+        {
+            "user": u.name,
+            "role": u.role,
+            "password": u.password_hash is not None,
+            "disabled_at": u.disabled_at,
+            "locked_until": u.locked_until,
+        }
+        for u in found
+    ]
+    if as_json:
+        print_json(rows)
+        return
+    table = Table("user", "role", "password", "disabled", "locked until")
+    for row in rows:
+        table.add_row(
+            str(row["user"]),
+            str(row["role"]),
+            "yes" if row["password"] else "no",
+            str(row["disabled_at"] or ""),
+            str(row["locked_until"] or ""),
+        )
+    console.print(table)
+
+
+@keys_app.command("list")
+def keys_list(
+    user: Annotated[str | None, typer.Option(help="Only this user's keys.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Every API key: its id (for `keys revoke`), user, label, and when it was created or
+    revoked. The keys themselves are not stored and cannot be shown."""
+    from exportscreen.ops.accounts import keys
+
+    with open_store() as store:
+        found = keys(store.engine, user)
+    if as_json:
+        print_json(found)
+        return
+    table = Table("id", "user", "label", "created", "revoked")
+    for key in found:
+        table.add_row(
+            str(key.id), key.user, key.label, str(key.created_at), str(key.revoked_at or "")
+        )
+    console.print(table)
+
+
+@keys_app.command("revoke")
+def keys_revoke(key_id: Annotated[int, typer.Argument(help="The key's id (`keys list`).")]) -> None:
+    """Revoke an API key. Running servers stop accepting it within their key cache time (30 s)."""
+    from exportscreen.ops.accounts import revoke_key
+
+    with open_store() as store:
+        try:
+            revoke_key(store, key_id, actor=state["user"])
+        except LookupError as error:
+            raise fail(str(error)) from error
+    console.print(f"key {key_id} revoked")

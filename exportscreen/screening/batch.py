@@ -41,6 +41,7 @@ from exportscreen.screening.tabular import (
     Column,
     ColumnKind,
     ColumnRole,
+    ReadLimits,
     Row,
     TableSource,
     TableWriter,
@@ -445,6 +446,7 @@ def run_batch(
     progress: Callable[[BatchProgress], None] | None = None,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     limit: int = DEFAULT_LIMIT,
+    read_limits: ReadLimits | None = None,
 ) -> BatchReport:
     """Screen every row of ``input_path`` and write the hits to ``output_path``.
 
@@ -456,6 +458,7 @@ def run_batch(
     input cannot be read at all (unknown format, undecidable encoding, no name column); bad
     rows are not errors: they are counted and written to ``errors_path`` (default
     OUTPUT.errors.csv).
+    ``read_limits`` caps the input's rows and inflated size (SourceError past them).
     """
     started = time.perf_counter()
     if (screener is None) == (screener_factory is None):
@@ -472,7 +475,7 @@ def run_batch(
     workers = max(1, workers if workers is not None else (os.cpu_count() or 1))
     options = _Options(threshold=threshold, limit=limit, best_only=best_only)
 
-    with open_table(input_path) as source:
+    with open_table(input_path, read_limits) as source:
         columns = _resolve_columns(source, id_col, name_col, country_col, type_col, qualifier_cols)
         wanted = columns.wanted()
         records = source.rows([i for i in wanted if i is not None])

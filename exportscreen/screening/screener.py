@@ -88,6 +88,22 @@ def _indexed_form(index: MatchIndex, name_id: int, person: bool) -> AnalyzedName
     return next((f for f in forms if [t.key for t in f.tokens] == keys), forms[0])
 
 
+class UnscreenableName(ValueError):
+    """A name with nothing to screen: empty, or no letters or digits once analysed (``%' --``,
+    ``¤``). Nothing can be said about such a party, so it is refused, never cleared."""
+
+
+def name_problem(name: str) -> str | None:
+    """Why ``name`` cannot be screened, or None when it can: the check ``screen`` makes, for
+    callers that validate input before screening (the API's request models, imports)."""
+    analysis = analyze(name)
+    if analysis.tokens:
+        return None
+    if analysis.text:
+        return f"name {name[:80]!r} has no letters or digits to screen"
+    return "name is empty or whitespace only"
+
+
 @dataclass(frozen=True, slots=True)
 class _Query:
     analysis: AnalyzedName
@@ -165,11 +181,7 @@ class Screener:
             raise TypeError(f"name must be a string, not {type(name).__name__}")
         analysis = analyze(name)
         if not analysis.tokens:
-            raise ValueError(
-                f"name {name[:80]!r} has no letters or digits to screen"
-                if analysis.text
-                else "name is empty or whitespace only"
-            )
+            raise UnscreenableName(name_problem(name))
         return _Query(analysis, prepare(analysis, self._match_index))
 
     def screen(

@@ -366,6 +366,11 @@ users = sa.Table(
     sa.Column("role", sa.String(32), nullable=False),
     sa.Column("password_hash", sa.Text, nullable=True),
     sa.Column("created_at", UTCDateTime, nullable=False),
+    # A disabled user's keys and sessions stop working; the row stays for the audit trail.
+    sa.Column("disabled_at", UTCDateTime, nullable=True),
+    # Wrong passwords in a row (reset by a good one), and the lockout they led to.
+    sa.Column("failed_logins", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("locked_until", UTCDateTime, nullable=True),
 )
 
 api_keys = sa.Table(
@@ -377,4 +382,18 @@ api_keys = sa.Table(
     sa.Column("label", sa.Text, nullable=False),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("revoked_at", UTCDateTime, nullable=True),
+)
+
+# Web UI sessions, kept here so that logging out, a new password or disabling the user ends
+# them at once (a signed cookie alone would stay valid until it expires). The cookie holds the
+# token; only its SHA-256 is stored.
+sessions = sa.Table(
+    "sessions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id"), nullable=False),
+    sa.Column("token_hash", sa.String(128), nullable=False, unique=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("expires_at", UTCDateTime, nullable=False),
+    sa.Column("ended_at", UTCDateTime, nullable=True),
 )

@@ -1,4 +1,5 @@
-"""The ``users`` and ``api_keys`` tables; this module is their only reader and writer.
+"""The ``users``, ``api_keys`` and ``sessions`` tables; this module is their only reader and
+writer.
 
 Writes take the caller's connection (from ``audit_log.writing``), so that a change and its audit
 record commit together; ``ops.accounts`` decides what may change. Only hashes are stored: of
@@ -14,7 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from exportscreen.store.schema import api_keys, users
+from exportscreen.store.schema import api_keys, sessions, users
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +24,18 @@ class StoredUser:
     name: str
     role: str
     password_hash: str | None  # None: the user signs in with API keys only
+    disabled_at: datetime | None = None
+    failed_logins: int = 0
+    locked_until: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredKey:
+    id: int
+    user: str
+    label: str
+    created_at: datetime
+    revoked_at: datetime | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,13 +53,39 @@ def _inserted_id(result: sa.CursorResult[Any]) -> int:
     return int(key[0])
 
 
+_USER_COLUMNS = (
+    users.c.id,
+    users.c.name,
+    users.c.role,
+    users.c.password_hash,
+    users.c.disabled_at,
+    users.c.failed_logins,
+    users.c.locked_until,
+)
+
+
+def _stored_user(row: Any) -> StoredUser:
+    return StoredUser(
+        row.id,
+        row.name,
+        row.role,
+        row.password_hash,
+        row.disabled_at,
+        row.failed_logins,
+        row.locked_until,
+    )
+
+
 def _user(conn: Connection, name: str) -> StoredUser | None:
-    row = conn.execute(
-        sa.select(users.c.id, users.c.name, users.c.role, users.c.password_hash).where(
-            users.c.name == name
-        )
-    ).first()
-    return StoredUser(row.id, row.name, row.role, row.password_hash) if row is not None else None
+    row = conn.execute(sa.select(*_USER_COLUMNS).where(users.c.name == name)).first()
+    return _stored_user(row) if row is not None else None
+
+
+def all_users(engine: Engine) -> list[StoredUser]:
+    with engine.connect() as conn:
+        return [
+            _stored_user(r) for r in conn.execute(sa.select(*_USER_COLUMNS).order_by(users.c.name))
+        ]
 
 
 def find_user(engine: Engine, name: str) -> StoredUser | None:
@@ -101,12 +140,129 @@ def revoke_key(conn: Connection, key_id: int) -> bool:
 
 
 def key_holder(engine: Engine, key_hash: str) -> KeyHolder | None:
-    """Who holds the active key with this hash (a unique-index probe)."""
+    """Who holds the active key with this hash (a unique-index probe); None when the key is
+    revoked or its user disabled."""
     query = (
         sa.select(api_keys.c.id, users.c.name, users.c.role)
         .join(users, users.c.id == api_keys.c.user_id)
-        .where((api_keys.c.key_hash == key_hash) & api_keys.c.revoked_at.is_(None))
+        .where(
+            (api_keys.c.key_hash == key_hash)
+            & api_keys.c.revoked_at.is_(None)
+            & users.c.disabled_at.is_(None)
+        )
     )
     with engine.connect() as conn:
         row = conn.execute(query).first()
     return KeyHolder(row.id, row.name, row.role) if row is not None else None
+
+
+def keys(engine: Engine, user: str | None = None) -> list[StoredKey]:
+    """Every API key (of ``user``), active or revoked, oldest first: never the key itself."""
+    query = (
+        sa.select(
+            api_keys.c.id,
+            users.c.name,
+            api_keys.c.label,
+            api_keys.c.created_at,
+            api_keys.c.revoked_at,
+        )
+        .join(users, users.c.id == api_keys.c.user_id)
+        .order_by(api_keys.c.id)
+    )
+    if user is not None:
+        query = query.where(users.c.name == user)
+    with engine.connect() as conn:
+        return [
+            StoredKey(r.id, r.name, r.label, r.created_at, r.revoked_at)
+            for r in conn.execute(query)
+        ]
+
+
+def disable_user(conn: Connection, user_id: int) -> bool:
+    """Mark the user disabled (their keys and sessions stop working); False if already so."""
+    changed = conn.execute(
+        users.update()
+        .where((users.c.id == user_id) & users.c.disabled_at.is_(None))
+        .values(disabled_at=datetime.now(UTC))
+    ).rowcount
+    return bool(changed)
+
+
+def count_failed_login(
+    conn: Connection, user_id: int, lock_after: int, lock_until: datetime
+) -> int:
+    """One more wrong password in a row; at ``lock_after`` the user is locked until
+    ``lock_until``. Returns the count."""
+    conn.execute(
+        users.update().where(users.c.id == user_id).values(failed_logins=users.c.failed_logins + 1)
+    )
+    failures = int(
+        conn.execute(sa.select(users.c.failed_logins).where(users.c.id == user_id)).scalar_one()
+    )
+    if failures >= lock_after:
+        conn.execute(
+            users.update()
+            .where(users.c.id == user_id)
+            .values(locked_until=lock_until, failed_logins=0)
+        )
+    return failures
+
+
+def clear_failed_logins(conn: Connection, user_id: int) -> None:
+    conn.execute(
+        users.update().where(users.c.id == user_id).values(failed_logins=0, locked_until=None)
+    )
+
+
+# --- sessions ---------------------------------------------------------------------------------
+
+
+def insert_session(conn: Connection, user_id: int, token_hash: str, expires_at: datetime) -> int:
+    return _inserted_id(
+        conn.execute(
+            sessions.insert().values(
+                user_id=user_id,
+                token_hash=token_hash,
+                created_at=datetime.now(UTC),
+                expires_at=expires_at,
+            )
+        )
+    )
+
+
+def session_user(engine: Engine, token_hash: str, now: datetime) -> StoredUser | None:
+    """The user of the session with this token hash, if it is live: not ended, not expired,
+    and its user not disabled."""
+    query = (
+        sa.select(*_USER_COLUMNS)
+        .join(sessions, sessions.c.user_id == users.c.id)
+        .where(
+            (sessions.c.token_hash == token_hash)
+            & sessions.c.ended_at.is_(None)
+            & (sessions.c.expires_at > now)
+            & users.c.disabled_at.is_(None)
+        )
+    )
+    with engine.connect() as conn:
+        row = conn.execute(query).first()
+    return _stored_user(row) if row is not None else None
+
+
+def end_session(conn: Connection, token_hash: str) -> bool:
+    changed = conn.execute(
+        sessions.update()
+        .where((sessions.c.token_hash == token_hash) & sessions.c.ended_at.is_(None))
+        .values(ended_at=datetime.now(UTC))
+    ).rowcount
+    return bool(changed)
+
+
+def end_sessions_of(conn: Connection, user_id: int) -> int:
+    """End every live session of the user; returns how many."""
+    return int(
+        conn.execute(
+            sessions.update()
+            .where((sessions.c.user_id == user_id) & sessions.c.ended_at.is_(None))
+            .values(ended_at=datetime.now(UTC))
+        ).rowcount
+    )

@@ -31,14 +31,15 @@ from exportscreen.api.auth import (
     CSRF_FIELD,
     Principal,
     Role,
-    authenticate_password,
     csrf_token,
     csrf_valid,
-    user_principal,
 )
 from exportscreen.api.config import MAX_NAME_LENGTH
 from exportscreen.api.csl_format import words
 from exportscreen.api.jobs import JobError, JobsFull
+from exportscreen.api.principal import login as login_session
+from exportscreen.api.principal import logout as end_session
+from exportscreen.api.principal import session_principal
 from exportscreen.api.state import Services, services
 from exportscreen.api.trail import caller, record_screening
 from exportscreen.casework.audit_trail import Interface
@@ -53,7 +54,8 @@ templates = Jinja2Templates(directory=WEB_DIR / "templates")
 router = APIRouter(prefix="/ui", include_in_schema=False)
 root_router = APIRouter(include_in_schema=False)
 UI_HITS = 20
-SESSION_USER = "user"
+# The cookie holds the server-side session's token (``ops.accounts``), never the user's name.
+SESSION_TOKEN = "session"
 
 
 class LoginRequired(Exception):
@@ -72,10 +74,10 @@ def login_redirect(request: Request, error: Exception) -> Response:
 
 def ui_user(request: Request) -> Principal:
     found = services(request)
-    name = request.session.get(SESSION_USER)
-    principal = user_principal(found.store.engine, name) if isinstance(name, str) else None
+    token = request.session.get(SESSION_TOKEN)
+    principal = session_principal(found.store.engine, token) if isinstance(token, str) else None
     if principal is None:
-        request.session.pop(SESSION_USER, None)
+        request.session.pop(SESSION_TOKEN, None)
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         raise LoginRequired(target)
     found.rate_limiter.charge(principal.rate_key)
@@ -174,21 +176,32 @@ def login(
     client = request.client.host if request.client else "unknown"
     # Password guessing is slowed per client address, before the (deliberately slow) hash.
     found.rate_limiter.charge(f"login:{client}")
-    principal = authenticate_password(found.store.engine, username.strip(), password)
-    if principal is None:
-        response = render(
-            request, "login.html", None, next=_safe_next(next), error="Wrong user name or password."
-        )
+    started = login_session(
+        found.store.engine,
+        username.strip(),
+        password,
+        address=client,
+        lifetime_seconds=found.config.session_max_age_seconds,
+    )
+    if started is None:
+        # The same answer for a wrong name, a wrong password and a locked or disabled user.
+        error = "Wrong user name or password, or too many failed attempts: try again later."
+        response = render(request, "login.html", None, next=_safe_next(next), error=error)
         response.status_code = status.HTTP_401_UNAUTHORIZED
         return response
     request.session.clear()  # a fresh session (and CSRF token) at each login
-    request.session[SESSION_USER] = principal.user
+    request.session[SESSION_TOKEN] = started[1]
     return RedirectResponse(_safe_next(next), status_code=status.HTTP_303_SEE_OTHER)
 
 
 @router.post("/logout")
-def logout(request: Request, token: CsrfField) -> RedirectResponse:
+def logout(request: Request, found: Found, token: CsrfField) -> RedirectResponse:
     _check_csrf(request, token)
+    session = request.session.get(SESSION_TOKEN)
+    if isinstance(session, str):
+        # Ended in the store: a copy of the cookie kept elsewhere stops working too.
+        principal = session_principal(found.store.engine, session)
+        end_session(found.store.engine, session, principal.user if principal else "anonymous")
     request.session.clear()
     return RedirectResponse("/ui/login", status_code=status.HTTP_303_SEE_OTHER)
 

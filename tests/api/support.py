@@ -68,6 +68,7 @@ def config_for(tmp: Path, db_url: str, **overrides: object) -> ApiConfig:
         jobs_dir=tmp / "jobs",
         key_cache_seconds=0.0,
         reload_check_seconds=3600.0,
+        cookie_secure=False,  # the test client speaks plain HTTP to "testserver"
     )
     return replace(base, **overrides)  # type: ignore[arg-type]
 

@@ -128,3 +128,21 @@ def test_every_accepted_key_form(
         params=wrong if where == "query" else {},
     )
     assert refused.status_code == 401
+
+
+def test_an_admin_lists_and_revokes_keys_and_the_key_stops_at_once(
+    client: TestClient, keys: Keys, admin: dict[str, str], viewer: dict[str, str], store: Store
+) -> None:
+    from exportscreen.casework import audit_trail as audit
+
+    assert client.get("/v1/keys", headers=viewer).status_code == 403
+    listed = client.get("/v1/keys", headers=admin).json()["keys"]
+    assert keys.viewer not in str(listed)
+    viewers = [k for k in listed if k["user"] == "viewer"]
+    assert client.get("/v1/lists", headers=viewer).status_code == 200
+    revoked = client.post(f"/v1/keys/{viewers[0]['id']}/revoke", headers=admin)
+    assert revoked.status_code == 200 and revoked.json()["revoked_at"]
+    assert client.get("/v1/lists", headers=viewer).status_code == 401
+    assert client.post(f"/v1/keys/{viewers[0]['id']}/revoke", headers=admin).status_code == 404
+    last = audit.records(store.engine)[-1]
+    assert (last.actor, last.action) == ("admin", "key.revoke")

@@ -1,13 +1,14 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
-from exportscreen.api.limits import LoadShedder, RateLimiter
+from exportscreen.api.limits import Capacity, LoadShedder, RateLimiter, WorkBudget, work_units
 from exportscreen.store import Store
 from tests.api.support import Keys, build_app, config_for, running
 
@@ -114,3 +115,41 @@ def test_load_shedding_refuses_beyond_the_in_flight_bound() -> None:
 
     asyncio.run(scenario())
     assert statuses == [503, 200, 200, 200, 200]
+
+
+@pytest.mark.parametrize(
+    ("names", "cutoff", "units"),
+    [
+        (1, 0.77, 1),  # the default alert threshold: one name, one unit
+        (1, 0.5, 1),
+        (1, 0.3, 9),  # measured 6.2 ms against 0.7 ms a name at 0.5
+        (1, 0.0, 21),  # measured 14.3 ms
+        (100, 0.0, 2100),  # issue 14's /match: over the default per-request burst of 2,000
+        (0, 0.9, 1),  # a query without a name still costs its lookup
+    ],
+)
+def test_work_units(names: int, cutoff: float, units: int) -> None:
+    assert work_units(names, cutoff) == units
+
+
+def test_the_work_budget_lets_a_big_charge_through_once_then_waits() -> None:
+    clock = FakeClock()
+    budget = WorkBudget(per_second=100.0, burst=1000, clock=clock)
+    assert budget.retry_after_work("k", 900) == 0.0
+    assert budget.retry_after_work("k", 5000) == 0.0  # something was left: allowed, in debt
+    assert budget.retry_after_work("k", 1) == pytest.approx((1 + 4900) / 100)
+    clock.now += 50
+    assert budget.retry_after_work("k", 1) == 0.0  # the debt is paid
+    assert budget.retry_after_work("other", 1000) == 0.0  # each key its own budget
+
+
+def test_capacity_is_saturated_when_full_or_just_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    capacity = Capacity(2)
+    assert not capacity.saturated
+    capacity.in_flight = 2
+    assert capacity.saturated
+    capacity.in_flight = 1
+    capacity.shed_at = time.monotonic()
+    assert capacity.saturated
+    capacity.shed_at -= Capacity.RECENT_SECONDS
+    assert not capacity.saturated

@@ -220,3 +220,56 @@ def test_parse_disposition(text: str, expected: Disposition) -> None:
 def test_parse_disposition_rejects_unknown() -> None:
     with pytest.raises(ValueError, match="one of"):
         parse_disposition("maybe")
+
+
+# Names with no letter or digit once analysed: nothing to screen them on.
+NAMES_WITHOUT_LETTERS = ["%' --", "¤", "÷", "-- ;"]
+
+
+@pytest.mark.parametrize("name", NAMES_WITHOUT_LETTERS)
+def test_import_refuses_a_name_without_letters_or_digits(tmp_path: Path, name: str) -> None:
+    with Store.open(f"sqlite:///{tmp_path / 'r.db'}") as store:
+        reg = Register(store, actor="alice")
+        source = tmp_path / "parties.csv"
+        source.write_text(f'id,name\nA1,Acme Widgets\nA2,"{name}"\n', encoding="utf-8")
+        with pytest.raises(SourceError) as caught:
+            reg.import_file(source)
+        assert (caught.value.line, caught.value.field) == (3, "name")
+        assert "no letters or digits" in str(caught.value)
+        assert reg.counterparties() == []
+        with pytest.raises(ValueError, match="no letters or digits"):
+            reg.add(Counterparty("A2", name))
+
+
+def _store_unchecked(store: Store, party: Counterparty) -> None:
+    """A row as a release that did not check names at input could have stored it."""
+    from exportscreen.store import counterparties as stored_parties
+
+    with store.engine.begin() as conn:
+        stored_parties.upsert(
+            conn,
+            external_id=party.external_id,
+            name=party.name,
+            country=party.country,
+            type=party.type,
+            address=party.address,
+            state_hash=party.state_hash(),
+        )
+
+
+@pytest.mark.parametrize("name", NAMES_WITHOUT_LETTERS)
+def test_a_stored_name_without_letters_is_reported_and_the_rest_screened(
+    register: Register, store: Store, name: str
+) -> None:
+    _store_unchecked(store, Counterparty("BAD", name))
+    run = register.screen(screener())
+    # The others are screened and alert as before; the bad one is named, not cleared.
+    assert pairs(register) == {("C1", "EL-inspursoft"), ("C3", "EL-nettrix")}
+    assert run.screened == 4
+    assert [(u.external_id, u.name) for u in run.unscreened] == [("BAD", name)]
+    assert "no letters or digits" in run.unscreened[0].reason
+    record = audit.records(register.engine)[-1]
+    assert record.action == "register.screen"
+    assert record.payload["unscreened"] == [
+        {"external_id": "BAD", "name": name, "reason": run.unscreened[0].reason}
+    ]

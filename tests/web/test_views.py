@@ -140,3 +140,61 @@ def test_logout_ends_the_session(ui: tuple[TestClient, Store]) -> None:
     token = csrf(client, "/ui/search")
     client.post("/ui/logout", data={"csrf_token": token})
     assert client.get("/ui/search", follow_redirects=False).status_code == 303
+
+
+def test_a_copy_of_a_logged_out_cookie_stops_working_at_once(ui: tuple[TestClient, Store]) -> None:
+    client, _ = ui
+    login(client, "viewer")
+    stolen = dict(client.cookies)  # the cookie as someone who copied it has it
+    token = csrf(client, "/ui/search")
+    client.post("/ui/logout", data={"csrf_token": token})
+    client.cookies.clear()
+    client.cookies.update(stolen)
+    assert client.get("/ui/search", follow_redirects=False).status_code == 303
+
+
+@pytest.mark.parametrize("revoke", ["disable", "password"])
+def test_disabling_a_user_or_a_new_password_ends_their_sessions(
+    ui: tuple[TestClient, Store], revoke: str
+) -> None:
+    from exportscreen.ops.accounts import disable_user, set_password
+
+    client, store = ui
+    login(client, "analyst")
+    assert client.get("/ui/search", follow_redirects=False).status_code == 200
+    if revoke == "disable":
+        disable_user(store, "analyst", actor="admin")
+    else:
+        set_password(store, "analyst", "a brand new passphrase", actor="admin")
+    assert client.get("/ui/search", follow_redirects=False).status_code == 303
+
+
+def test_wrong_passwords_lock_the_user_out_and_are_audited(ui: tuple[TestClient, Store]) -> None:
+    from exportscreen.casework import audit_trail as audit
+    from exportscreen.ops.accounts import LOCK_AFTER
+
+    client, store = ui
+    for _ in range(LOCK_AFTER):
+        assert login(client, "viewer", "not the password") == 401
+    assert login(client, "viewer") == 401  # locked: the right password fails too
+    assert login(client, "analyst") == 303  # others are not
+    failures = [r for r in audit.records(store.engine) if r.action == "user.login_failed"]
+    assert [f.payload["reason"] for f in failures] == ["wrong password"] * LOCK_AFTER + [
+        "locked out"
+    ]
+    assert failures[LOCK_AFTER - 1].payload["locked_until"]
+    assert all(f.payload["address"] == "testclient" for f in failures)
+
+
+def test_session_cookies_are_secure_by_default(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    with Store.open(f"sqlite:///{tmp_path / 'ui.db'}") as store:
+        add_users(store)
+        config = replace(config_for(tmp_path, str(store.engine.url)), cookie_secure=True)
+        with running(build_app(store, config)) as client:
+            cookie = client.get("/ui/login").headers["set-cookie"]
+    assert "secure" in cookie.lower() and "httponly" in cookie.lower()
+    from exportscreen.api.config import ApiConfig
+
+    assert ApiConfig(db_url="sqlite://").cookie_secure

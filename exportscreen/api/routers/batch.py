@@ -6,13 +6,15 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Path, UploadFile, status
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, Response
+from pydantic import BeforeValidator, Field
 
 from exportscreen.api.auth import Principal, Role, Viewer
-from exportscreen.api.jobs import JobError, JobsFull, JobStatus
+from exportscreen.api.jobs import JobError, JobsFull, JobStatus, UploadTooLarge
 from exportscreen.api.schemas import BatchJobOut
 from exportscreen.api.state import Services, services
 from exportscreen.api.trail import caller
+from exportscreen.screening.batch import ERROR_COLUMNS
 
 router = APIRouter(prefix="/v1/batch", tags=["batch"])
 JobId = Annotated[
@@ -55,7 +57,12 @@ def submit(
     principal: Viewer,
     found: Annotated[Services, Depends(services)],
     file: Annotated[UploadFile, File(description="CSV, TSV, XLSX, Parquet or JSON Lines.")],
-    threshold: Annotated[float | None, Form(ge=0.0, le=1.0)] = None,
+    threshold: Annotated[
+        Annotated[float, Field(ge=0.0, le=1.0)] | None,
+        # Forms cannot send null: an empty field, or "null" as JSON-minded clients write it.
+        BeforeValidator(lambda value: None if value in ("", "null", "None") else value),
+        Form(),
+    ] = None,
     best_only: Annotated[bool, Form(description="Only the best hit per row.")] = False,
 ) -> BatchJobOut:
     """Start screening a file (columns found by name: id, name, country, type). Returns the
@@ -71,11 +78,14 @@ def submit(
             threshold=found.config.threshold if threshold is None else threshold,
             best_only=best_only,
             caller=caller(principal),
+            charge=lambda rows: found.batch_rows.charge_work(principal.rate_key, rows),
         )
     except JobsFull as error:  # no room for it now: nothing was kept, retry later
         raise HTTPException(
             status.HTTP_507_INSUFFICIENT_STORAGE, str(error), headers={"Retry-After": "600"}
         ) from None
+    except UploadTooLarge as error:
+        raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, str(error)) from None
     except JobError as error:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error)) from None
     return job_out(job)
@@ -113,10 +123,18 @@ def result(
 )
 def errors(
     job_id: JobId, principal: Viewer, found: Annotated[Services, Depends(services)]
-) -> FileResponse:
-    """The rows that could not be screened, with their row number and reason."""
+) -> Response:
+    """The rows that could not be screened, with their row number and reason, once the job is
+    finished (409 before): only the header when every row was read."""
     job = visible_job(found, principal, job_id)
+    if not job.finished:
+        raise HTTPException(status.HTTP_409_CONFLICT, f"batch job {job_id} is {job.status}")
     path = found.jobs.errors_path(job_id)
-    if not job.has_errors_file or path is None or not path.is_file():
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"batch job {job_id} has no bad rows")
-    return FileResponse(path, media_type="text/csv", filename="bad-rows.csv")
+    if job.has_errors_file and path is not None and path.is_file():
+        return FileResponse(path, media_type="text/csv", filename="bad-rows.csv")
+    header = ",".join(column.name for column in ERROR_COLUMNS) + "\r\n"
+    return Response(
+        header,
+        media_type="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="bad-rows.csv"'},
+    )

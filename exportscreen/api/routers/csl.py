@@ -27,6 +27,7 @@ from exportscreen.api.csl_format import (
     list_for_csl_source,
     parse_codes,
 )
+from exportscreen.api.limits import work_units
 from exportscreen.api.schemas_compat import CslResponse, CslResult, CslSource, CslSourceCount
 from exportscreen.api.state import LoadedLists, Services, services
 from exportscreen.api.trail import AUDITED_HITS, record_screening
@@ -134,6 +135,9 @@ def search(
         ),
     )
     loaded = found.loaded()
+    if name and name.strip():  # a name search is a screening: it counts as one name's work
+        cutoff = FUZZY_FLOOR if fuzzy_name else 1.0
+        found.work.charge_request(principal.rate_key, work_units(1, cutoff), ["query", "name"])
     scored: list[tuple[Entry, str, float | None]]
     if name and name.strip() and fuzzy_name:
         started = time.perf_counter()

@@ -42,12 +42,17 @@ def lists(_: Viewer, found: Annotated[Services, Depends(services)]) -> ListsResp
     )
 
 
+# The rule is in the OpenAPI: the pattern, and the format "version-or-date" for what a pattern
+# cannot say (a real calendar date).
+VERSION_OR_DATE_FORMAT = "version-or-date"
 VersionParam = Annotated[
     str | None,
     Query(
         max_length=20,
+        pattern=r"^\s*([0-9]+|[0-9]{4}-[0-9]{2}-[0-9]{2})?\s*$",
         description="A version id, or a date (YYYY-MM-DD): the version in force then.",
         examples=["2025-03-01"],
+        json_schema_extra={"format": VERSION_OR_DATE_FORMAT},
     ),
 ]
 

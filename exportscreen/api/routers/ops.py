@@ -27,14 +27,16 @@ def healthz() -> Health:
     responses={
         503: {
             "model": Readiness,
-            "description": "No list is loaded yet, or the store cannot be reached (see reason).",
+            "description": "No list is loaded yet, the store cannot be reached, or the server "
+            "is full (see reason).",
         }
     },
 )
 def readyz(response: Response, found: Annotated[Services, Depends(services)]) -> Readiness:
-    """Ready when at least one list is loaded into the screening index and the store answers:
-    each list's version, age and its last update run (with the error, if the last update
-    failed), and the versions staged pending review. 503 otherwise, with the reason."""
+    """Ready when at least one list is loaded into the screening index, the store answers and
+    this process has a place for another screening: each list's version, age and its last
+    update run (with the error, if the last update failed), and the versions staged pending
+    review. 503 otherwise, with the reason."""
     loaded = found.lists.current()
     now = datetime.now(UTC)
     try:
@@ -42,14 +44,14 @@ def readyz(response: Response, found: Annotated[Services, Depends(services)]) ->
         staged = found.store.versions_in_review()
     except DatabaseUnavailable as error:
         response.status_code = status.HTTP_503_SERVICE_UNAVAILABLE
-        reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
+        cause = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
         return Readiness(
             status="not ready",
             ready=False,
             index_entries=len(loaded.screener) if loaded else 0,
             reload_error=found.lists.last_error,
             lists=[],
-            reason=f"the store cannot be reached: {reason}",
+            reason=f"the store cannot be reached: {cause}",
         )
     lists = []
     for code, summary in (loaded.lists if loaded else {}).items():
@@ -66,12 +68,22 @@ def readyz(response: Response, found: Annotated[Services, Depends(services)]) ->
                 last_update_at=(run.finished_at or run.started_at) if run is not None else None,
             )
         )
-    ready = loaded is not None
+    reason: str | None = None
+    if loaded is None:
+        reason = "no list is loaded into the screening index yet"
+    elif found.capacity.saturated:
+        # Load balancers send new work elsewhere; the process is alive (see /healthz).
+        reason = (
+            f"at capacity: {found.capacity.in_flight} of {found.capacity.max_in_flight} "
+            "screenings in progress, or one refused within the last second"
+        )
+    ready = reason is None
     if not ready:
         response.status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     return Readiness(
         status="ok" if ready else "not ready",
         ready=ready,
+        reason=reason,
         index_entries=len(loaded.screener) if loaded else 0,
         reload_error=found.lists.last_error,
         lists=lists,
@@ -85,7 +97,6 @@ def readyz(response: Response, found: Annotated[Services, Depends(services)]) ->
             )
             for v in staged
         ],
-        reason=None if ready else "no list is loaded into the screening index yet",
     )
 
 

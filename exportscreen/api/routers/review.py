@@ -17,6 +17,7 @@ from exportscreen.api.schemas import (
     DecisionIn,
     DecisionOut,
     ScreenRegisterResponse,
+    UnscreenedOut,
 )
 from exportscreen.api.state import Services, services
 from exportscreen.casework.register import Alert, Counterparty, Register
@@ -87,6 +88,7 @@ def screen_register(
         raised=run.raised,
         already_open=run.already_open,
         suppressed=run.suppressed,
+        unscreened=[UnscreenedOut.model_validate(u, from_attributes=True) for u in run.unscreened],
     )
 
 

@@ -17,6 +17,7 @@ from fastapi import APIRouter, HTTPException, Request, Response, status
 from exportscreen.api.audit_writer import AuditWriterClosed
 from exportscreen.api.auth import Viewer
 from exportscreen.api.convert import hit_document
+from exportscreen.api.limits import work_units
 from exportscreen.api.schemas import ScreenRequest, ScreenResponse
 from exportscreen.api.state import services
 from exportscreen.api.trail import write_screening
@@ -44,6 +45,7 @@ async def screen(body: ScreenRequest, principal: Viewer, request: Request) -> Re
     found = services(request)
     loaded = found.loaded()
     threshold = found.config.threshold if body.threshold is None else body.threshold
+    found.work.charge_request(principal.rate_key, work_units(1, threshold), ["body", "threshold"])
     started = time.perf_counter()
     try:
         hits = loaded.screener.screen(

@@ -39,6 +39,7 @@ from exportscreen.api.ftm import (
     parse_example,
     schema_accepts,
 )
+from exportscreen.api.limits import work_units
 from exportscreen.api.schemas_compat import (
     AdjacentResponse,
     AdjacentResults,
@@ -247,6 +248,9 @@ def match(
     match_at = found.config.threshold if threshold is None else threshold
     floor = min(match_at if cutoff is None else cutoff, match_at)
     candidates = min(max(20, limit * MATCH_CANDIDATES), max(MAX_MATCH_CANDIDATES, limit))
+    # Work, not requests: each name of each query, weighted by how low the floor goes.
+    names = sum(max(1, len(example.names)) for example in examples.values())
+    found.work.charge_request(principal.rate_key, work_units(names, floor), ["body", "queries"])
     started = time.perf_counter()
     answers = {
         key: _screen_example(loaded, key, example, filters, candidates, floor, config)

@@ -19,11 +19,13 @@ from exportscreen.screening.tabular.csv_format import CsvFormat, detect_csv_form
 from exportscreen.screening.tabular.readers import (
     MAX_FIELD_CHARS,
     BadRow,
+    ReadLimits,
     Row,
     TableSource,
+    check_limits,
     open_table,
 )
-from exportscreen.screening.tabular.writers import TableWriter, open_writer
+from exportscreen.screening.tabular.writers import TableWriter, formula_safe, open_writer
 
 __all__ = [
     "MAX_FIELD_CHARS",
@@ -32,11 +34,14 @@ __all__ = [
     "ColumnKind",
     "ColumnRole",
     "CsvFormat",
+    "ReadLimits",
     "Row",
     "TableSource",
     "TableWriter",
+    "check_limits",
     "detect_csv_format",
     "find_column",
+    "formula_safe",
     "open_table",
     "open_writer",
     "resolve_columns",

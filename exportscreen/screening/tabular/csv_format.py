@@ -128,12 +128,15 @@ def _splits_evenly(lines: list[str], delimiter: str) -> bool:
     return len(counts) == 1 and counts.pop() > 1
 
 
-def detect_csv_format(path: Path) -> CsvFormat:
-    try:
-        with path.open("rb") as handle:
-            head = handle.read(SAMPLE_BYTES)
-    except OSError as error:
-        raise SourceError(path, None, None, f"cannot read file: {error}") from error
+def detect_csv_format(path: Path, head: bytes | None = None) -> CsvFormat:
+    """The format of ``path``, from ``head`` (its first bytes, once decompressed) when given."""
+    if head is None:
+        try:
+            with path.open("rb") as handle:
+                head = handle.read(SAMPLE_BYTES)
+        except OSError as error:
+            raise SourceError(path, None, None, f"cannot read file: {error}") from error
+    head = head[:SAMPLE_BYTES]
     encoding = detect_encoding(path, head)
     text = codecs.getincrementaldecoder(encoding)(errors="replace").decode(head, final=False)
     return CsvFormat(encoding=encoding, delimiter=detect_delimiter(path, text.lstrip("\ufeff")))

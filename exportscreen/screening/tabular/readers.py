@@ -4,16 +4,25 @@ A row that cannot be read faithfully (wrong number of fields, bytes that are not
 file's encoding, a value too large to be a name) comes out as a ``BadRow`` with its row number,
 line and reason, and reading goes on: one damaged row must not stop the screening of a million
 others. A file that cannot be read at all raises ``SourceError`` naming it.
+
+``ReadLimits`` bound what reading one file may cost, for files from people who do not run the
+server (API uploads): a row cap, and a cap on what a compressed file inflates to (XLSX's zip
+members, a gzip'd CSV, Parquet's pages). The declared sizes of an XLSX's members and a Parquet
+file's row groups are checked before anything is parsed (``check_limits``); Python's zipfile
+never inflates a member past its declared size, and a gzip stream, which declares nothing
+trustworthy, is cut off as soon as it inflates past the cap.
 """
 
 from __future__ import annotations
 
 import abc
 import csv
+import gzip
 import io
 import json
 import os
 import re
+import sys
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -26,7 +35,7 @@ import openpyxl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from exportscreen.screening.tabular.csv_format import detect_csv_format
+from exportscreen.screening.tabular.csv_format import SAMPLE_BYTES, detect_csv_format
 from exportscreen.sources.common import SourceError
 
 # No name, address or id is this long; a longer value is a broken export (a whole file pasted
@@ -36,6 +45,53 @@ MAX_FIELD_CHARS = 10_000
 # Surrogate escapes stand for the bytes the decoder could not read (errors="surrogateescape").
 _UNDECODED = re.compile("[\udc80-\udcff]")
 _PARQUET_BATCH_ROWS = 8192
+_GZIP_MAGIC = b"\x1f\x8b"
+# Members smaller than this are not checked for their compression ratio: XML of a few rows
+# compresses as well as anything.
+_RATIO_CHECKED_BYTES = 1 << 20
+
+
+@dataclass(frozen=True, slots=True)
+class ReadLimits:
+    """What reading one file may cost."""
+
+    max_rows: int
+    # Bytes a compressed file may inflate to, in all (every member of an XLSX together).
+    max_inflated_bytes: int
+    # Inflated to compressed size, per XLSX member: sheets of names compress 5 to 20 times;
+    # a member inflating hundreds of times is built to exhaust the reader (a zip bomb).
+    max_compression_ratio: float = 100.0
+
+
+def _too_many_rows(path: Path, line: int | None, limits: ReadLimits) -> SourceError:
+    return SourceError(path, line, None, f"more than {limits.max_rows:,} rows: split the file")
+
+
+class _InflateCap(io.RawIOBase):
+    """A decompressing stream cut off with SourceError once it has inflated past ``cap``."""
+
+    def __init__(self, path: Path, inner: gzip.GzipFile, cap: int):
+        self._path = path
+        self._inner = inner
+        self._cap = cap
+        self._inflated = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self._inner.read(len(buffer))
+        self._inflated += len(data)
+        if self._inflated > self._cap:
+            raise SourceError(
+                self._path, None, None, f"decompresses to more than {self._cap:,} bytes"
+            )
+        buffer[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        self._inner.close()
+        super().close()
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,9 +141,15 @@ def _text(value: Any) -> str | None:
 class TableSource(abc.ABC):
     """An open input table: its header, and its rows streamed once."""
 
-    def __init__(self, path: Path, columns: Sequence[str]):
+    def __init__(self, path: Path, columns: Sequence[str], limits: ReadLimits | None = None):
         self.path = path
         self.columns = tuple(columns)
+        self.limits = limits
+
+    def _count(self, number: int, line: int | None) -> None:
+        """Raise SourceError once row ``number`` is past the row cap."""
+        if self.limits is not None and number > self.limits.max_rows:
+            raise _too_many_rows(self.path, line, self.limits)
 
     @property
     def expected_rows(self) -> int | None:
@@ -136,15 +198,39 @@ class TableSource(abc.ABC):
         return Row(number, line, tuple(values))
 
 
+def _gunzipped(path: Path, raw: IO[bytes], limits: ReadLimits | None) -> io.BufferedReader:
+    cap = limits.max_inflated_bytes if limits is not None else sys.maxsize
+    inflated = gzip.GzipFile(fileobj=raw, mode="rb")
+    # A buffer as large as the format sample, so that one peek shows the sample.
+    return io.BufferedReader(_InflateCap(path, inflated, cap), buffer_size=SAMPLE_BYTES)
+
+
 class _CsvSource(TableSource):
-    def __init__(self, path: Path):
-        fmt = detect_csv_format(path)
+    """A CSV file, plain or gzip'd."""
+
+    def __init__(self, path: Path, limits: ReadLimits | None = None):
+        self._binary = path.open("rb")
+        compressed = self._binary.read(2) == _GZIP_MAGIC
+        self._binary.seek(0)
+        stream: IO[bytes] = self._binary
+        head = None
+        if compressed:
+            stream = gunzipped = _gunzipped(path, self._binary, limits)
+        try:
+            if compressed:
+                head = gunzipped.peek(SAMPLE_BYTES)
+            fmt = detect_csv_format(path, head)
+        except (OSError, EOFError, gzip.BadGzipFile) as error:
+            self._binary.close()
+            raise SourceError(path, None, None, f"not a readable gzip file: {error}") from error
+        except SourceError:
+            self._binary.close()
+            raise
         self.encoding = fmt.encoding
         self.delimiter = fmt.delimiter
-        self._binary = path.open("rb")
         self._size = os.fstat(self._binary.fileno()).st_size
         self._text = io.TextIOWrapper(
-            self._binary, encoding=fmt.encoding, errors="surrogateescape", newline=""
+            stream, encoding=fmt.encoding, errors="surrogateescape", newline=""
         )
         self._reader = csv.reader(self._text, delimiter=fmt.delimiter)
         header: list[str] = []
@@ -157,10 +243,15 @@ class _CsvSource(TableSource):
         except csv.Error as error:
             self.close()
             raise SourceError(path, self._reader.line_num, None, f"bad header: {error}") from error
+        except (SourceError, OSError, EOFError) as error:  # a gzip stream: capped or corrupt
+            self.close()
+            if isinstance(error, SourceError):
+                raise
+            raise SourceError(path, None, None, f"not a readable gzip file: {error}") from error
         if any(_UNDECODED.search(name) for name in header):
             self.close()
             raise SourceError(path, self._reader.line_num, None, "undecodable bytes in the header")
-        super().__init__(path, [name.strip() for name in header])
+        super().__init__(path, [name.strip() for name in header], limits)
 
     def fraction_read(self) -> float | None:
         if self._binary.closed or not self._size:
@@ -177,14 +268,18 @@ class _CsvSource(TableSource):
                 cells = next(self._reader)
             except StopIteration:
                 return
+            except (OSError, EOFError) as error:  # a truncated or corrupt gzip stream
+                raise SourceError(self.path, line, None, f"unreadable: {error}") from error
             except csv.Error as error:
                 # The reader resumes at the next line, so one broken row costs only itself.
                 number += 1
+                self._count(number, line)
                 yield BadRow(number, line, None, f"unreadable CSV: {error}")
                 continue
             if not cells:
                 continue  # a blank line
             number += 1
+            self._count(number, line)
             if len(cells) != width:
                 yield BadRow(
                     number, line, None, f"{len(cells)} fields where the header has {width}"
@@ -194,12 +289,15 @@ class _CsvSource(TableSource):
 
     def close(self) -> None:
         self._text.close()
+        self._binary.close()  # GzipFile leaves the file it was given open
 
 
 class _XlsxSource(TableSource):
     """The first worksheet, streamed with openpyxl's read-only mode."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, limits: ReadLimits | None = None):
+        if limits is not None:
+            _check_zip(path, limits)
         try:
             self._book = openpyxl.load_workbook(path, read_only=True, data_only=True)
         except (OSError, zipfile.BadZipFile, KeyError, ValueError) as error:
@@ -222,7 +320,11 @@ class _XlsxSource(TableSource):
             raise SourceError(path, None, None, "the first worksheet is empty")
         while header and header[-1] is None:
             header = header[:-1]
-        super().__init__(path, ["" if v is None else str(v).strip() for v in header])
+        super().__init__(path, ["" if v is None else str(v).strip() for v in header], limits)
+        declared = self.expected_rows
+        if limits is not None and declared is not None and declared > limits.max_rows:
+            self.close()
+            raise _too_many_rows(path, None, limits)
 
     @property
     def expected_rows(self) -> int | None:
@@ -236,6 +338,7 @@ class _XlsxSource(TableSource):
             if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
                 continue
             number += 1
+            self._count(number, self._line)
             if any(v is not None for v in values[width:]):
                 reason = f"values beyond the header's {width} columns"
                 yield BadRow(number, self._line, None, reason)
@@ -248,12 +351,18 @@ class _XlsxSource(TableSource):
 
 
 class _ParquetSource(TableSource):
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, limits: ReadLimits | None = None):
         try:
             self._file = pq.ParquetFile(path)
         except (OSError, pa.ArrowException) as error:
             raise SourceError(path, None, None, f"not a readable Parquet file: {error}") from error
-        super().__init__(path, self._file.schema_arrow.names)
+        super().__init__(path, self._file.schema_arrow.names, limits)
+        if limits is not None:
+            try:
+                _check_parquet(path, self._file.metadata, limits)
+            except SourceError:
+                self.close()
+                raise
 
     @property
     def expected_rows(self) -> int | None:
@@ -271,6 +380,7 @@ class _ParquetSource(TableSource):
                 columns = [column.to_pylist() for column in batch.columns]
                 for selected in zip(*columns, strict=True):
                     number += 1
+                    self._count(number, None)
                     cells: dict[int, Any] = {index: selected[at] for index, at in layout.items()}
                     yield self._check(number, None, _SparseCells(cells), wanted)
         except (OSError, pa.ArrowException) as error:
@@ -299,7 +409,7 @@ class _JsonLinesSource(TableSource):
     """One JSON object per line. The first object's keys are the header; later objects are
     looked up by key (ignoring case), and a key an object lacks reads as empty."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, limits: ReadLimits | None = None):
         try:
             self._handle: IO[bytes] = path.open("rb")
         except OSError as error:
@@ -323,7 +433,7 @@ class _JsonLinesSource(TableSource):
             self.close()
             raise SourceError(path, None, None, "the file is empty")
         self._handle.seek(0)
-        super().__init__(path, columns)
+        super().__init__(path, columns, limits)
 
     def fraction_read(self) -> float | None:
         if self._handle.closed or not self._size:
@@ -337,6 +447,7 @@ class _JsonLinesSource(TableSource):
             if not raw.strip():
                 continue
             number += 1
+            self._count(number, line)
             try:
                 record = json.loads(raw.decode("utf-8-sig" if line == 1 else "utf-8"))
             except UnicodeDecodeError:
@@ -370,6 +481,8 @@ def _kind(path: Path) -> str:
         return "parquet"
     if head.startswith(b"PK\x03\x04"):
         return "xlsx"
+    if head.startswith(_GZIP_MAGIC):
+        return "csv"  # a gzip'd CSV (the only compressed text format read)
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         raise SourceError(path, None, None, "a legacy .xls workbook: save it as .xlsx or CSV")
     if suffix in {".jsonl", ".ndjson", ".json"} or head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"{":
@@ -377,7 +490,53 @@ def _kind(path: Path) -> str:
     return "csv"
 
 
-_SOURCES: dict[str, Callable[[Path], TableSource]] = {
+def _check_zip(path: Path, limits: ReadLimits) -> list[zipfile.ZipInfo]:
+    """Refuse a workbook whose members declare more than the caps allow, before parsing."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+    except (OSError, zipfile.BadZipFile) as error:
+        raise SourceError(path, None, None, f"not a readable XLSX workbook: {error}") from error
+    inflated = sum(m.file_size for m in members)
+    if inflated > limits.max_inflated_bytes:
+        raise SourceError(
+            path,
+            None,
+            None,
+            f"the workbook inflates to {inflated:,} bytes, more than the "
+            f"{limits.max_inflated_bytes:,} allowed",
+        )
+    for member in members:
+        if member.file_size < _RATIO_CHECKED_BYTES:
+            continue
+        ratio = member.file_size / max(1, member.compress_size)
+        if ratio > limits.max_compression_ratio:
+            raise SourceError(
+                path,
+                None,
+                None,
+                f"{member.filename} inflates {ratio:,.0f} times ({member.file_size:,} bytes), "
+                f"more than the {limits.max_compression_ratio:,.0f} allowed",
+            )
+    return members
+
+
+def _check_parquet(path: Path, metadata: Any, limits: ReadLimits) -> None:
+    """Refuse a Parquet file whose metadata declares too many rows or too many bytes."""
+    if metadata.num_rows > limits.max_rows:
+        raise _too_many_rows(path, None, limits)
+    inflated = sum(metadata.row_group(i).total_byte_size for i in range(metadata.num_row_groups))
+    if inflated > limits.max_inflated_bytes:
+        raise SourceError(
+            path,
+            None,
+            None,
+            f"the file inflates to {inflated:,} bytes, more than the "
+            f"{limits.max_inflated_bytes:,} allowed",
+        )
+
+
+_SOURCES: dict[str, Callable[[Path, ReadLimits | None], TableSource]] = {
     "csv": _CsvSource,
     "xlsx": _XlsxSource,
     "parquet": _ParquetSource,
@@ -385,8 +544,42 @@ _SOURCES: dict[str, Callable[[Path], TableSource]] = {
 }
 
 
-def open_table(path: Path) -> TableSource:
-    """Open a CSV, XLSX, Parquet or JSON Lines file for streaming. Close it (or use ``with``)."""
+def open_table(path: Path, limits: ReadLimits | None = None) -> TableSource:
+    """Open a CSV (plain or gzip'd), XLSX, Parquet or JSON Lines file for streaming. Close it
+    (or use ``with``). With ``limits``, a file over them raises SourceError: at once when its
+    declared sizes say so, else when reading reaches the cap."""
     if not path.is_file():
         raise SourceError(path, None, None, "no such file")
-    return _SOURCES[_kind(path)](path)
+    return _SOURCES[_kind(path)](path, limits)
+
+
+# Bytes a row takes, to estimate a file's rows before reading it: a CSV or JSON line of an id,
+# a name and a country; a worksheet row of those cells as XML; gzip shrinks text about 4 times.
+_TEXT_ROW_BYTES = 32
+_SHEET_ROW_BYTES = 120
+_GZIP_RATIO = 4
+
+
+def check_limits(path: Path, limits: ReadLimits) -> int:
+    """What ``open_table`` checks before parsing, without parsing: the declared inflated size
+    of an XLSX and the declared rows and size of a Parquet file (SourceError if over). Returns
+    the rows the file holds: declared by Parquet, else estimated from its size (a budget's
+    charge, not a count)."""
+    if not path.is_file():
+        raise SourceError(path, None, None, "no such file")
+    kind = _kind(path)
+    size = path.stat().st_size
+    if kind == "xlsx":
+        members = _check_zip(path, limits)
+        sheets = sum(m.file_size for m in members if m.filename.startswith("xl/worksheets/"))
+        return max(1, sheets // _SHEET_ROW_BYTES)
+    if kind == "parquet":
+        try:
+            metadata = pq.read_metadata(path)
+        except (OSError, pa.ArrowException) as error:
+            raise SourceError(path, None, None, f"not a readable Parquet file: {error}") from error
+        _check_parquet(path, metadata, limits)
+        return int(metadata.num_rows)
+    with path.open("rb") as handle:
+        compressed = handle.read(2) == _GZIP_MAGIC
+    return max(1, size * (_GZIP_RATIO if compressed else 1) // _TEXT_ROW_BYTES)

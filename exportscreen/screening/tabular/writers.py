@@ -4,6 +4,12 @@ Every writer writes to a hidden temporary file beside the target. ``commit()`` c
 (a Parquet footer, a zipped workbook) and moves it into place in one rename; ``discard()`` deletes
 it. So the target is either absent, left as it was, or a complete file: a partial run that is
 committed (after Ctrl-C) is still a file every reader can parse.
+
+CSV and XLSX are opened by spreadsheets, which take a cell starting with ``=``, ``+``, ``-`` or
+``@`` (or a tab or carriage return before one) for a formula: a customer's name ``=HYPERLINK(...)``
+echoed into the results would run in the analyst's Excel. Such text cells get a leading ``'``
+(OWASP's "CSV injection" advice), so they are shown as the text they are; Parquet and JSON Lines,
+which no spreadsheet evaluates, keep the exact text.
 """
 
 from __future__ import annotations
@@ -36,6 +42,14 @@ _ARROW_TYPES = {
 # Parquet readers work best with row groups of tens of thousands of rows, not one per chunk.
 _PARQUET_GROUP_ROWS = 65_536
 _XLSX_MAX_ROWS = 1_048_576  # Excel's sheet limit, header included
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def formula_safe(value: Any) -> Any:
+    """``value`` as a spreadsheet will show it and never evaluate it (see the module's doc)."""
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 class TableWriter(abc.ABC):
@@ -104,10 +118,10 @@ class _CsvWriter(TableWriter):
         super().__init__(path, columns)
         self._handle: IO[str] = self._temp.open("w", encoding="utf-8", newline="")
         self._csv = csv.writer(self._handle)
-        self._csv.writerow([c.name for c in self.columns])
+        self._csv.writerow([formula_safe(c.name) for c in self.columns])
 
     def _write(self, rows: Sequence[Sequence[Value]]) -> None:
-        self._csv.writerows(["" if v is None else v for v in row] for row in rows)
+        self._csv.writerows(["" if v is None else formula_safe(v) for v in row] for row in rows)
 
     def _close(self) -> None:
         self._handle.close()
@@ -179,7 +193,10 @@ class _XlsxWriter(TableWriter):
                 self._new_sheet()
             # Control characters are not allowed in XLSX cells; openpyxl refuses them.
             self._sheet.append(
-                [ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in row]
+                [
+                    formula_safe(ILLEGAL_CHARACTERS_RE.sub("", v)) if isinstance(v, str) else v
+                    for v in row
+                ]
             )
             self._sheet_rows += 1
 
