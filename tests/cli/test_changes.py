@@ -20,7 +20,9 @@ CSL_2022 = "watchman/csl/consolidated_2022-05.csv.gz"
 
 
 def invoke(db: str, *args: str) -> object:
-    return runner.invoke(app, ["--db", db, "--user", "alice", *args], catch_exceptions=False)
+    return runner.invoke(
+        app, ["--db", db, *args], env={"EXPORTSCREEN_USER": "alice"}, catch_exceptions=False
+    )
 
 
 @pytest.fixture(autouse=True, scope="module")
