@@ -12,7 +12,6 @@ from exportscreen.cli.common import (
     app,
     cli_caller,
     console,
-    db_url,
     fail,
     open_register,
     open_store,
@@ -57,7 +56,7 @@ def determine(
     from exportscreen.decisions.ownership import OwnershipGraph
     from exportscreen.decisions.policy import DEFAULT_AFFILIATES_SCHEDULE, AffiliatesRuleSchedule
     from exportscreen.decisions.transaction import load_transaction
-    from exportscreen.screening.index_cache import open_screener
+    from exportscreen.screening.history import lists_on
     from exportscreen.sources.common import SourceError
 
     try:
@@ -84,6 +83,7 @@ def determine(
         result = run_determination(
             transaction,
             screener,
+            history=history,
             threshold=threshold,
             decisions=open_register(store).bound_decisions(),
             ownership=graph,
@@ -158,6 +158,8 @@ def determine(
                 )
             if listing.citations:
                 console.print(f"    Federal Register: {'; '.join(listing.citations)}")
+            if listing.removed_since:
+                console.print(f"    [yellow]{listing.removed_since}[/]")
             for note in (*c.notes, *((listing.note,) if listing.note else ())):
                 console.print(f"    [dim]{note}[/]")
         for ground in party.ownership:

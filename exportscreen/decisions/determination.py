@@ -361,6 +361,8 @@ def _determine_party(
                 decision_id=record.decision_id if record is not None and record.applied else None,
             )
         )
+        if history is not None:
+            reasons[-1] = replace(reasons[-1], removed_since=history.removed_since(hit.entry))
     reasons.sort(key=lambda r: (-r.outcome.severity, -(r.score or 0.0)))
     ownership = _ownership_reasons(finding, party, transaction, dating, affiliates)
     outcomes = [r.outcome for r in reasons] + [r.outcome for r in ownership]
@@ -444,6 +446,7 @@ def determine(
     entries_in_force: InForce | None = None,
     affiliates: AffiliatesRuleSchedule = DEFAULT_AFFILIATES_SCHEDULE,
     dating: EntryDating | None = None,
+    history: ListsOnDate | None = None,
     limit: int = 10,
     list_versions: Iterable[ListVersionUsed] = (),
     as_of: date | None = None,
@@ -572,3 +575,10 @@ def determine(
         decisions_applied=tuple(applied),
         determined_on=made_on,
     )
+
+
+def _history_in_force(history: ListsOnDate, dating: EntryDating) -> InForce:
+    def in_force(entry: Entry, on: date) -> bool:
+        return history.in_force(entry, on, dating.effective_date)
+
+    return in_force

@@ -205,6 +205,11 @@ class Store:
 
     # --- entries -------------------------------------------------------------------------------
 
+    def entry_ids(self, version_id: int) -> set[str]:
+        """The ids of the entries of one version (without reading the entries)."""
+        with self._read() as connection:
+            return set(queries.state_ids(connection, version_id))
+
     def entries(
         self,
         list: ListCode | str | None = None,
