@@ -70,6 +70,9 @@ class ReviewPolicy(enum.StrEnum):
     # The cell only points at a section that sets the policy ("See §§ 744.2(d), 744.3(d)..."):
     # the policy is in the regulation, not the list (domain notes §1).
     CROSS_REFERENCE = "cross-reference"
+    # No loaded source states one: the newest source has no review-policy column and no older
+    # source listed the entry (the store sets it on import; store.provenance).
+    NOT_STATED = "not-stated"
 
 
 @dataclass(frozen=True, slots=True)

@@ -304,23 +304,66 @@ def show(
 ) -> None:
     """An entry with everything the list says about it, and its history across versions."""
     when = date.fromisoformat(as_of) if as_of else None
+    from exportscreen.decisions.determination import EntryDating
     from exportscreen.store import StoreError
 
+    note = ""
     with open_store() as store:
         try:
             entry = store.entry(entry_id, as_of=when)
             events = store.history(entry_id)
+            if entry is None and when is not None:
+                # As a determination for that date does: a later version may list the party
+                # with an effective date on or before it (screening.history).
+                current = store.entry(entry_id)
+                start = EntryDating().effective_date(current) if current else None
+                if (
+                    current is not None
+                    and start is not None
+                    and start <= when
+                    and (current.end_date is None or when <= current.end_date)
+                ):
+                    entry = current
+                    note = (
+                        f"Not in the version in force on {when.isoformat()}, but the current "
+                        f"version lists it effective {start.isoformat()}."
+                    )
+            # An entry shown from a later version: its fields' sources are that version's.
+            sources = (
+                store.field_sources(entry, as_of=None if note else when)
+                if entry is not None
+                else []
+            )
         except StoreError as error:
             raise fail(str(error)) from error
     if as_json:
-        print_json({"entry": entry, "history": events})
+        print_json(
+            {
+                "entry": entry,
+                "note": note,
+                "field_sources": [
+                    {"field": f.field, "stated": f.stated, "from": f.describe(),
+                     "source_format": f.source_format, "file_name": f.file_name,
+                     "first_seen": f.first_seen, "last_seen": f.last_seen,
+                     "version": f.version_id}
+                    for f in sources
+                ],
+                "history": events,
+            }
+        )  # fmt: skip
         return
     if entry is None:
         console.print(
             f"[yellow]{entry_id} was not on its list on {as_of or 'the current version'}[/]"
         )
     else:
+        if note:
+            console.print(f"[yellow]{note}[/]")
         _render_entry(entry)
+        table = Table("field", "value from", title="where each legal field came from")
+        for source in sources:
+            table.add_row(source.label, source.describe())
+        console.print(table)
     table = Table("version", "as of", "event", "detail", title="history")
     for event in events:
         detail = ", ".join(f.field for f in event.fields)
@@ -329,6 +372,8 @@ def show(
 
 
 def _render_entry(entry: Any) -> None:
+    from exportscreen.model import ReviewPolicy
+
     table = Table(show_header=False, box=None)
     table.add_column(style="bold")
     table.add_column()
@@ -343,7 +388,15 @@ def _render_entry(entry: Any) -> None:
         ("licence requirement", entry.licence.raw),
         ("licence scope", entry.licence.scope.value if entry.licence.raw else ""),
         ("footnotes", ", ".join(str(n) for n in entry.licence.footnotes)),
-        ("review policy", entry.review.raw or "(not stated by this source)"),
+        (
+            "review policy",
+            entry.review.raw
+            or (
+                "not stated by any loaded source"
+                if entry.review.policy is ReviewPolicy.NOT_STATED
+                else "none stated"
+            ),
+        ),
         (
             "Federal Register",
             "; ".join(

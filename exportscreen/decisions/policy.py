@@ -158,6 +158,13 @@ REVIEW_MEANINGS: Mapping[ReviewPolicy, ReviewMeaning] = {
             likely_denial=False,
         ),
         ReviewMeaning(
+            ReviewPolicy.NOT_STATED,
+            "Review policy not stated by any loaded source (the newest list data has no "
+            "review-policy column and no earlier source listed the entry): read the entry in the "
+            "Federal Register rule that added it, or the eCFR.",
+            likely_denial=False,
+        ),
+        ReviewMeaning(
             ReviewPolicy.NONE,
             "No review policy stated in the list data: read the entry in the Federal Register "
             "or eCFR.",

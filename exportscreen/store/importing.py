@@ -23,7 +23,7 @@ from sqlalchemy.engine import Connection
 
 from exportscreen.model import ChangeKind, Entry, ListCode, RuleChange, entry_to_dict
 from exportscreen.sources.common import ParsedSource
-from exportscreen.store import plausibility, queries
+from exportscreen.store import plausibility, provenance, queries
 from exportscreen.store.errors import StoreError
 from exportscreen.store.plausibility import ImplausibleImport, Plausibility
 from exportscreen.store.records import (
@@ -307,8 +307,18 @@ def _write_version(
     # The version in force before this one, for the counts (read before inserting ours).
     previous = queries.version_at(connection, plan.list, plan.as_of)
     before = queries.state_ids(connection, previous.id) if previous else {}
-    state_ids = _ensure_states(connection, plan.list, plan.entries, counter)
-    after = {entry.id: state_id for entry, state_id in zip(plan.entries, state_ids, strict=True)}
+    # A rule states only the entries it adds or revises; a snapshot states all of its entries.
+    stated = (
+        {c.entry.id for c in parsed.changes if c.kind is not ChangeKind.REMOVED}
+        if parsed.changes
+        else None
+    )
+    # Fields the file's format does not carry keep their last known values (store.provenance).
+    entries = provenance.complete(
+        connection, parsed.format, plan.list, plan.entries, previous, stated
+    )
+    state_ids = _ensure_states(connection, plan.list, entries, counter)
+    after = {entry.id: state_id for entry, state_id in zip(entries, state_ids, strict=True)}
     counts = {
         "entries": len(after),
         "added": sum(entry_id not in before for entry_id in after),
@@ -345,6 +355,7 @@ def _write_version(
         )
     created = queries.version(connection, version_id)
     assert created is not None
+    provenance.record(connection, created, entries, stated)
     return created
 
 

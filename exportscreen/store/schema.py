@@ -127,6 +127,28 @@ version_entries = sa.Table(
     sa.Index(None, "state_id"),
 )
 
+# 0003: what each source version stated about each legal field of each entry (the OpenSanctions
+# statement model: entity, property, value, source, first and last seen). A source that does not
+# carry a field states nothing about it; the entry keeps the value an older statement gave.
+statements = sa.Table(
+    "statements",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("entry_id", sa.String(64), nullable=False),
+    sa.Column("list", sa.String(8), nullable=False),
+    sa.Column("field", sa.String(32), nullable=False),
+    # The value as JSON text (model.to_json_data form), and its SHA-256 for lookups.
+    sa.Column("value", sa.Text, nullable=False),
+    sa.Column("value_hash", sa.String(64), nullable=False),
+    sa.Column("source_format", sa.String(32), nullable=False),
+    sa.Column("first_seen", sa.Date, nullable=False),
+    sa.Column("first_version_id", sa.Integer, sa.ForeignKey("list_versions.id"), nullable=False),
+    sa.Column("last_seen", sa.Date, nullable=False),
+    sa.Column("last_version_id", sa.Integer, sa.ForeignKey("list_versions.id"), nullable=False),
+    sa.UniqueConstraint("entry_id", "field", "source_format", "value_hash"),
+    sa.Index(None, "list", "source_format"),
+)
+
 import_lock = sa.Table(
     "import_lock",
     metadata,

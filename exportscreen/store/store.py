@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection, Engine
 from exportscreen import settings
 from exportscreen.model import ChangeKind, Entry, EntryChange, ListCode
 from exportscreen.sources.common import ParsedSource
-from exportscreen.store import importing, migrate, queries
+from exportscreen.store import importing, migrate, provenance, queries
 from exportscreen.store.diff import entry_change
 from exportscreen.store.engine import create_engine
 from exportscreen.store.errors import StoreError
@@ -266,6 +266,14 @@ class Store:
             if in_force is None:
                 return None
             return queries.entry_in_version(connection, entry_id, in_force.id)
+
+    def field_sources(
+        self, entry: Entry, *, as_of: date | None = None
+    ) -> list[provenance.FieldSource]:
+        """Where each legal field of ``entry`` (as listed on ``as_of``) came from: the source
+        version that stated its value, or that no loaded source states it."""
+        with self._read() as connection, connection.begin():
+            return provenance.sources_of(connection, entry, as_of)
 
     def history(self, entry_id: str) -> list[EntryEvent]:
         """The entry's life on its list: added, each change, removals, re-listings."""

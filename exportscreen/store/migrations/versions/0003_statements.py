@@ -1,0 +1,57 @@
+"""Field provenance: what each source version stated about each legal field of each entry.
+
+Revision ID: 0003
+Revises: 0002
+Create Date: 2026-12-06
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0003"
+down_revision: str | None = "0002"
+branch_labels: str | None = None
+depends_on: str | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "statements",
+        sa.Column("id", sa.Integer, nullable=False),
+        sa.Column("entry_id", sa.String(64), nullable=False),
+        sa.Column("list", sa.String(8), nullable=False),
+        sa.Column("field", sa.String(32), nullable=False),
+        sa.Column("value", sa.Text, nullable=False),
+        sa.Column("value_hash", sa.String(64), nullable=False),
+        sa.Column("source_format", sa.String(32), nullable=False),
+        sa.Column("first_seen", sa.Date, nullable=False),
+        sa.Column("first_version_id", sa.Integer, nullable=False),
+        sa.Column("last_seen", sa.Date, nullable=False),
+        sa.Column("last_version_id", sa.Integer, nullable=False),
+        sa.PrimaryKeyConstraint("id", name="pk_statements"),
+        sa.ForeignKeyConstraint(
+            ["first_version_id"],
+            ["list_versions.id"],
+            name="fk_statements_first_version_id_list_versions",
+        ),
+        sa.ForeignKeyConstraint(
+            ["last_version_id"],
+            ["list_versions.id"],
+            name="fk_statements_last_version_id_list_versions",
+        ),
+        sa.UniqueConstraint(
+            "entry_id",
+            "field",
+            "source_format",
+            "value_hash",
+            name="uq_statements_entry_id_field_source_format_value_hash",
+        ),
+    )
+    op.create_index("ix_statements_list_source_format", "statements", ["list", "source_format"])
+
+
+def downgrade() -> None:
+    op.drop_index("ix_statements_list_source_format", table_name="statements")
+    op.drop_table("statements")
