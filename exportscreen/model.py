@@ -111,6 +111,28 @@ class Citation:
 
 
 @dataclass(frozen=True, slots=True)
+class FrDocument:
+    """A Federal Register document's dates, from a loaded rule file or the Federal Register API.
+
+    An entry's citation may name any page of the document ("88 FR 12171" for the rule starting
+    on page 12170), so a document covers pages ``start_page`` to ``end_page``.
+    """
+
+    document_number: str  # "2023-03929"
+    volume: int
+    start_page: int
+    end_page: int
+    publication_date: date
+    effective_on: date | None  # None: the document states no effective date
+    title: str = ""
+    xml_url: str = ""
+    source: str = ""  # "rule file <name>" or the API URL it was read from
+
+    def covers(self, citation: Citation) -> bool:
+        return citation.volume == self.volume and self.start_page <= citation.page <= self.end_page
+
+
+@dataclass(frozen=True, slots=True)
 class LicenceRequirement:
     raw: str = ""
     scope: LicenceScope = LicenceScope.NONE

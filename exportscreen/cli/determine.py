@@ -51,10 +51,15 @@ def determine(
 
     Supports, and does not replace, a compliance decision."""
     from exportscreen.casework import audit_trail as audit
+    from exportscreen.decisions.determination import EntryDating
     from exportscreen.decisions.determination import determine as run_determination
     from exportscreen.decisions.freshness import ListVersionUsed
     from exportscreen.decisions.ownership import OwnershipGraph
-    from exportscreen.decisions.policy import DEFAULT_AFFILIATES_SCHEDULE, AffiliatesRuleSchedule
+    from exportscreen.decisions.policy import (
+        DEFAULT_AFFILIATES_SCHEDULE,
+        AffiliatesRuleSchedule,
+        EffectiveDates,
+    )
     from exportscreen.decisions.transaction import load_transaction
     from exportscreen.screening.history import lists_on
     from exportscreen.sources.common import SourceError
@@ -84,6 +89,7 @@ def determine(
             transaction,
             screener,
             history=history,
+            dating=dating,
             threshold=threshold,
             decisions=open_register(store).bound_decisions(),
             ownership=graph,

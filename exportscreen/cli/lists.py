@@ -213,6 +213,10 @@ def update(
         table.add_row(item.source, Text(item.status.value, style=style), lists, detail)
         failed += item.status.value == "failed"
     console.print(table)
+    if result.fr_dates is not None and result.fr_dates.asked:
+        fr = result.fr_dates
+        line = f"Federal Register: {fr.found} document(s) dated for {fr.asked} citation(s)"
+        (err if fr.error else console).print(line + (f"; failed: {fr.error}" if fr.error else ""))
     if failed:
         raise fail(f"{failed} source(s) failed; their current versions were kept", code=1)
 
@@ -305,6 +309,7 @@ def show(
     """An entry with everything the list says about it, and its history across versions."""
     when = date.fromisoformat(as_of) if as_of else None
     from exportscreen.decisions.determination import EntryDating
+    from exportscreen.decisions.policy import EffectiveDates
     from exportscreen.store import StoreError
 
     note = ""
@@ -316,7 +321,8 @@ def show(
                 # As a determination for that date does: a later version may list the party
                 # with an effective date on or before it (screening.history).
                 current = store.entry(entry_id)
-                start = EntryDating().effective_date(current) if current else None
+                dating = EntryDating(effective_dates=EffectiveDates(store.fr_documents()))
+                start = dating.effective_date(current) if current else None
                 if (
                     current is not None
                     and start is not None

@@ -23,7 +23,7 @@ from sqlalchemy.engine import Connection
 
 from exportscreen.model import ChangeKind, Entry, ListCode, RuleChange, entry_to_dict
 from exportscreen.sources.common import ParsedSource
-from exportscreen.store import plausibility, provenance, queries
+from exportscreen.store import fr_documents, plausibility, provenance, queries
 from exportscreen.store.errors import StoreError
 from exportscreen.store.plausibility import ImplausibleImport, Plausibility
 from exportscreen.store.records import (
@@ -111,6 +111,8 @@ def import_source(
     if checks is not None:
         plans, refused = _judged(connection, plans, checks, label)
         lists = [code for code in lists if code not in refused]
+    if parsed.document is not None:
+        fr_documents.save(connection, [parsed.document])  # the rule's own pages and dates
     counter = _ProgressCounter(sum(len(plan.entries) for plan in plans.values()), progress)
     results: list[ListImport] = []
     for code in lists:

@@ -149,6 +149,27 @@ statements = sa.Table(
     sa.Index(None, "list", "source_format"),
 )
 
+# 0003: Federal Register documents whose pages and dates the store knows: from loaded rule files
+# and from the Federal Register API (``update``), so that a citation of any page of a rule dates
+# the entries citing it (``decisions.policy.EffectiveDates``).
+fr_documents = sa.Table(
+    "fr_documents",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("document_number", sa.String(32), nullable=False),
+    sa.Column("volume", sa.Integer, nullable=False),
+    sa.Column("start_page", sa.Integer, nullable=False),
+    sa.Column("end_page", sa.Integer, nullable=False),
+    sa.Column("publication_date", sa.Date, nullable=False),
+    sa.Column("effective_on", sa.Date, nullable=True),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("xml_url", sa.Text, nullable=False),
+    # "rule file <name>" or the API URL the document was read from.
+    sa.Column("source", sa.Text, nullable=False),
+    sa.Column("fetched_at", UTCDateTime, nullable=False),
+    sa.UniqueConstraint("volume", "start_page"),
+)
+
 import_lock = sa.Table(
     "import_lock",
     metadata,

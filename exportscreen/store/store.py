@@ -17,9 +17,9 @@ from types import TracebackType
 from sqlalchemy.engine import Connection, Engine
 
 from exportscreen import settings
-from exportscreen.model import ChangeKind, Entry, EntryChange, ListCode
+from exportscreen.model import ChangeKind, Entry, EntryChange, FrDocument, ListCode
 from exportscreen.sources.common import ParsedSource
-from exportscreen.store import importing, migrate, provenance, queries
+from exportscreen.store import fr_documents, importing, migrate, provenance, queries
 from exportscreen.store.diff import entry_change
 from exportscreen.store.engine import create_engine
 from exportscreen.store.errors import StoreError
@@ -162,6 +162,18 @@ class Store:
         """The versions staged pending review (or rejected, or accepted), by list and id."""
         with self._read() as connection:
             return queries.versions_in_review(connection, review)
+
+    def save_fr_documents(self, documents: builtins.list[FrDocument]) -> int:
+        """Cache Federal Register documents' pages and dates (a rule file's own are kept)."""
+        with write_transaction(
+            self._engine, lock_timeout=self._lock_timeout, purpose="caching FR documents"
+        ) as connection:
+            return fr_documents.save(connection, documents)
+
+    def fr_documents(self) -> builtins.list[FrDocument]:
+        """The Federal Register documents whose pages and dates the store knows."""
+        with self._read() as connection:
+            return fr_documents.all_documents(connection)
 
     def _read(self) -> Connection:
         return self._engine.connect()

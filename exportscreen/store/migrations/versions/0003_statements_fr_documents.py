@@ -1,4 +1,5 @@
-"""Field provenance: what each source version stated about each legal field of each entry.
+"""Field provenance: what each source version stated about each legal field of each entry; and
+the Federal Register documents whose dates the store knows (from rule files and the FR API).
 
 Revision ID: 0003
 Revises: 0002
@@ -9,6 +10,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
+
+TIMESTAMP = sa.DateTime(timezone=True)
 
 revision = "0003"
 down_revision: str | None = "0002"
@@ -50,8 +53,25 @@ def upgrade() -> None:
         ),
     )
     op.create_index("ix_statements_list_source_format", "statements", ["list", "source_format"])
+    op.create_table(
+        "fr_documents",
+        sa.Column("id", sa.Integer, nullable=False),
+        sa.Column("document_number", sa.String(32), nullable=False),
+        sa.Column("volume", sa.Integer, nullable=False),
+        sa.Column("start_page", sa.Integer, nullable=False),
+        sa.Column("end_page", sa.Integer, nullable=False),
+        sa.Column("publication_date", sa.Date, nullable=False),
+        sa.Column("effective_on", sa.Date, nullable=True),
+        sa.Column("title", sa.Text, nullable=False),
+        sa.Column("xml_url", sa.Text, nullable=False),
+        sa.Column("source", sa.Text, nullable=False),
+        sa.Column("fetched_at", TIMESTAMP, nullable=False),
+        sa.PrimaryKeyConstraint("id", name="pk_fr_documents"),
+        sa.UniqueConstraint("volume", "start_page", name="uq_fr_documents_volume_start_page"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("fr_documents")
     op.drop_index("ix_statements_list_source_format", table_name="statements")
     op.drop_table("statements")
