@@ -17,9 +17,10 @@ list downloads, ``sources.fetch``); a malformed answer is an ``FrApiError`` nami
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
-from typing import Any, Final
+from pathlib import Path
+from typing import Any, Final, TypeVar
 
 import httpx
 import tenacity
@@ -48,6 +49,9 @@ _PER_PAGE: Final = 100
 # A bound on pages followed per query, so a server that keeps sending next_page_url cannot loop us.
 _MAX_PAGES: Final = 50
 _RETRIED: Final = frozenset({429, 500, 502, 503, 504})
+
+
+T = TypeVar("T")
 
 
 class FrApiError(Exception):
@@ -87,6 +91,11 @@ def _get(client: httpx.Client, url: str, params: list[tuple[str, str]] | None, r
         except ValueError as error:
             raise FrApiError(f"{response.url}: not JSON ({error})") from error
 
+    return _retrying(once, retries, backoff)
+
+
+def _retrying(once: Callable[[], T], retries: int, backoff: Backoff) -> T:
+    """``once()``, tried again after transient failures (connection, timeout, 429, 5xx)."""
     try:
         return tenacity.Retrying(
             retry=tenacity.retry_if_exception_type(_Transient),
@@ -236,11 +245,52 @@ def entity_list_rules(
     )
 
 
+def download_xml(
+    url: str,
+    dest: Path,
+    *,
+    client: httpx.Client | None = None,
+    retries: int = settings.HTTP_RETRIES,
+    backoff: Backoff = DEFAULT_BACKOFF,
+    max_bytes: int = settings.MAX_DOWNLOAD_BYTES,
+) -> Path:
+    """A document's full-text XML (``full_text_xml_url``) written to ``dest``; an answer that is
+    not XML, or larger than ``max_bytes``, is an FrApiError."""
+    own = client is None
+    http = client or httpx.Client(
+        headers={"User-Agent": f"exportscreen/{__version__} (Federal Register watch)"}
+    )
+
+    def once() -> bytes:
+        try:
+            response = http.get(url, timeout=settings.HTTP_TIMEOUT_SECONDS, follow_redirects=True)
+        except httpx.TransportError as error:
+            raise _Transient(f"{url}: {error}") from error
+        if response.status_code in _RETRIED:
+            raise _Transient(f"{url}: HTTP {response.status_code}")
+        if response.status_code != 200:
+            raise FrApiError(f"{url}: HTTP {response.status_code}")
+        return response.content
+
+    try:
+        body = _retrying(once, retries, backoff)
+    finally:
+        if own:
+            http.close()
+    if len(body) > max_bytes:
+        raise FrApiError(f"{url}: {len(body):,} bytes, more than the {max_bytes:,} allowed")
+    if b"<RULE" not in body:
+        raise FrApiError(f"{url}: not a Federal Register rule in XML")
+    dest.write_bytes(body)
+    return dest
+
+
 __all__ = [
     "API_URL",
     "BIS_AGENCY",
     "FrApiError",
     "documents_for_citations",
+    "download_xml",
     "entity_list_rules",
     "parse_documents",
     "search",

@@ -170,6 +170,23 @@ fr_documents = sa.Table(
     sa.UniqueConstraint("volume", "start_page"),
 )
 
+# 0003: Entity List rules the Federal Register watch of ``update`` found, published but not yet in
+# a loaded consolidated list (ops.fr_watch): what each adds, revises and removes.
+staged_rules = sa.Table(
+    "staged_rules",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("document_number", sa.String(32), nullable=False, unique=True),
+    sa.Column("citation", sa.Text, nullable=False),
+    sa.Column("publication_date", sa.Date, nullable=False),
+    sa.Column("effective_on", sa.Date, nullable=True),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("xml_url", sa.Text, nullable=False),
+    # {"added": [names], "revised": [...], "removed": [...]}, as the rule's instructions say.
+    sa.Column("changes", JSONData, nullable=False),
+    sa.Column("staged_at", UTCDateTime, nullable=False),
+)
+
 import_lock = sa.Table(
     "import_lock",
     metadata,

@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection, Engine
 from exportscreen import settings
 from exportscreen.model import ChangeKind, Entry, EntryChange, FrDocument, ListCode
 from exportscreen.sources.common import ParsedSource
-from exportscreen.store import fr_documents, importing, migrate, provenance, queries
+from exportscreen.store import fr_documents, importing, migrate, provenance, queries, staged_rules
 from exportscreen.store.diff import entry_change
 from exportscreen.store.engine import create_engine
 from exportscreen.store.errors import StoreError
@@ -174,6 +174,24 @@ class Store:
         """The Federal Register documents whose pages and dates the store knows."""
         with self._read() as connection:
             return fr_documents.all_documents(connection)
+
+    def stage_rule(self, document: FrDocument, changes: dict[str, builtins.list[str]]) -> bool:
+        """Stage an Entity List rule the Federal Register watch found (False: staged before)."""
+        with write_transaction(
+            self._engine, lock_timeout=self._lock_timeout, purpose="staging an FR rule"
+        ) as connection:
+            return staged_rules.stage(connection, document, changes)
+
+    def pending_rules(self) -> builtins.list[staged_rules.StagedRule]:
+        """Staged rules published after the current Entity List version's data date: published,
+        not yet in the consolidated list."""
+        with self._read() as connection, connection.begin():
+            current = queries.version_at(connection, ListCode.EL, None)
+            return staged_rules.staged(connection, current.as_of if current else None)
+
+    def all_staged_rules(self) -> builtins.list[staged_rules.StagedRule]:
+        with self._read() as connection:
+            return staged_rules.staged(connection)
 
     def _read(self) -> Connection:
         return self._engine.connect()

@@ -1,5 +1,6 @@
 """Field provenance: what each source version stated about each legal field of each entry; and
-the Federal Register documents whose dates the store knows (from rule files and the FR API).
+the Federal Register documents whose dates the store knows (from rule files and the FR API); the
+Entity List rules the Federal Register watch staged.
 
 Revision ID: 0003
 Revises: 0002
@@ -10,8 +11,10 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 TIMESTAMP = sa.DateTime(timezone=True)
+JSON = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
 
 revision = "0003"
 down_revision: str | None = "0002"
@@ -70,8 +73,24 @@ def upgrade() -> None:
         sa.UniqueConstraint("volume", "start_page", name="uq_fr_documents_volume_start_page"),
     )
 
+    op.create_table(
+        "staged_rules",
+        sa.Column("id", sa.Integer, nullable=False),
+        sa.Column("document_number", sa.String(32), nullable=False),
+        sa.Column("citation", sa.Text, nullable=False),
+        sa.Column("publication_date", sa.Date, nullable=False),
+        sa.Column("effective_on", sa.Date, nullable=True),
+        sa.Column("title", sa.Text, nullable=False),
+        sa.Column("xml_url", sa.Text, nullable=False),
+        sa.Column("changes", JSON, nullable=False),
+        sa.Column("staged_at", TIMESTAMP, nullable=False),
+        sa.PrimaryKeyConstraint("id", name="pk_staged_rules"),
+        sa.UniqueConstraint("document_number", name="uq_staged_rules_document_number"),
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("staged_rules")
     op.drop_table("fr_documents")
     op.drop_index("ix_statements_list_source_format", table_name="statements")
     op.drop_table("statements")
