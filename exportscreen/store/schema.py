@@ -137,7 +137,7 @@ statements = sa.Table(
     sa.Column("entry_id", sa.String(64), nullable=False),
     sa.Column("list", sa.String(8), nullable=False),
     sa.Column("field", sa.String(32), nullable=False),
-    # The value as JSON text (model.to_json_data form), and its SHA-256 for lookups.
+    # The value as JSON text (model.to_json_data form), and its BLAKE2b-128 digest for lookups.
     sa.Column("value", sa.Text, nullable=False),
     sa.Column("value_hash", sa.String(64), nullable=False),
     sa.Column("source_format", sa.String(32), nullable=False),
