@@ -77,14 +77,15 @@ def determine(
         raise fail(str(error)) from error
     except ValueError as error:
         raise fail(f"--as-of: expected a date as YYYY-MM-DD, got {as_of!r}") from error
-    screener = open_screener(db_url())
     with open_store() as store:
-        used = set(screener.version_ids.values())
-        versions = [
-            ListVersionUsed(s.list, s.version_id, s.as_of)
-            for s in store.lists()
-            if s.version_id in used
-        ]
+        # The lists as they stood on the transaction's date (the current ones for a date on or
+        # after their data dates), with later versions' parties dated by their effective dates.
+        history = lists_on(store, transaction.date)
+        screener = history.screener
+        # Citations dated by their documents: loaded rule files and the Federal Register API.
+        dating = EntryDating(effective_dates=EffectiveDates(store.fr_documents()))
+        # Freshness is judged on the current versions: updating them is what a warning asks.
+        versions = [ListVersionUsed(s.list, s.version_id, s.as_of) for s in store.lists()]
         result = run_determination(
             transaction,
             screener,
@@ -131,6 +132,10 @@ def determine(
         )
     for question in result.questions:
         console.print(f"  [yellow]? {question}[/]")
+    if any(not v.is_current for v in result.versions_used) or history.not_yet_loaded:
+        console.print("[dim]Lists screened as they stood on that date:[/]")
+        for line in history.describe():
+            console.print(f"  [dim]{line}[/]")
     for party in result.parties:
         name = party.outcome.name
         console.print(
