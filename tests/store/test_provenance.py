@@ -87,7 +87,7 @@ def test_real_files_keep_the_review_policies_the_2026_entity_list_lacks(
     raw_dir: Path, tmp_path: Path
 ) -> None:
     from exportscreen.decisions.determination import consequence
-    from exportscreen.decisions.transaction import PartyRole
+    from exportscreen.decisions.transaction import PartyRole, Transaction
     from exportscreen.ops.loading import load_paths
 
     with Store.open(f"sqlite:///{tmp_path / 'store.db'}") as store:
@@ -122,6 +122,14 @@ def test_real_files_keep_the_review_policies_the_2026_entity_list_lacks(
         assert inspur.review.policy is ReviewPolicy.NOT_STATED
         sources = {s.field: s for s in store.field_sources(inspur)}
         assert sources["review"].describe() == "not stated by any loaded source"
-        effect = consequence(inspur, PartyRole.END_USER, (), "TW")
+        tx = Transaction.model_validate(
+            {
+                "date": "2026-07-10",
+                "destination_country": "TW",
+                "items": [{"eccn": "EAR99"}],
+                "parties": [{"role": "end_user", "name": "Inspur Taiwan", "country": "TW"}],
+            }
+        )
+        effect = consequence(inspur, PartyRole.END_USER, tx)
         assert effect.review_policy is ReviewPolicy.NOT_STATED
         assert effect.review_meaning.startswith("Review policy not stated by any loaded source")
