@@ -150,7 +150,8 @@ def test_dpl_expiry_dates_and_non_standard_orders(raw_dir: Path) -> None:
 def test_dpl_order_notes_bad_values(tmp_path: Path) -> None:
     def parse_notes(notes: str) -> None:
         path = tmp_path / "dpl.json"
-        record = {"name": "A B", "country": "Germany", "address": "", "notes": notes}
+        record = {"name": "A B", "aliases": [], "country": "Germany", "address": "",
+                  "effective_date": None, "federal_register": "", "notes": notes}  # fmt: skip
         path.write_text(json.dumps({"list_id": "bis-dpl", "extracted": "2026-07-09",
                                     "entities": [record]}))  # fmt: skip
         bis_json.parse(path)
