@@ -127,7 +127,7 @@ version_entries = sa.Table(
     sa.Index(None, "state_id"),
 )
 
-# 0004: what each source version stated about each legal field of each entry (the OpenSanctions
+# 0005: what each source version stated about each legal field of each entry (the OpenSanctions
 # statement model: entity, property, value, source, first and last seen). A source that does not
 # carry a field states nothing about it; the entry keeps the value an older statement gave.
 statements = sa.Table(
@@ -149,7 +149,7 @@ statements = sa.Table(
     sa.Index(None, "list", "source_format"),
 )
 
-# 0004: Federal Register documents whose pages and dates the store knows: from loaded rule files
+# 0005: Federal Register documents whose pages and dates the store knows: from loaded rule files
 # and from the Federal Register API (``update``), so that a citation of any page of a rule dates
 # the entries citing it (``decisions.policy.EffectiveDates``).
 fr_documents = sa.Table(
@@ -170,7 +170,7 @@ fr_documents = sa.Table(
     sa.UniqueConstraint("volume", "start_page"),
 )
 
-# 0004: Entity List rules the Federal Register watch of ``update`` found, published but not yet in
+# 0005: Entity List rules the Federal Register watch of ``update`` found, published but not yet in
 # a loaded consolidated list (ops.fr_watch): what each adds, revises and removes.
 staged_rules = sa.Table(
     "staged_rules",

@@ -2,8 +2,8 @@
 the Federal Register documents whose dates the store knows (from rule files and the FR API); the
 Entity List rules the Federal Register watch staged.
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-12-06
 """
 
@@ -16,8 +16,8 @@ from sqlalchemy.dialects import postgresql
 TIMESTAMP = sa.DateTime(timezone=True)
 JSON = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
 
-revision = "0004"
-down_revision: str | None = "0003"
+revision = "0005"
+down_revision: str | None = "0004"
 branch_labels: str | None = None
 depends_on: str | None = None
 
