@@ -71,6 +71,9 @@ class ReviewPolicy(enum.StrEnum):
     # The cell only points at a section that sets the policy ("See §§ 744.2(d), 744.3(d)..."):
     # the policy is in the regulation, not the list (domain notes §1).
     CROSS_REFERENCE = "cross-reference"
+    # No loaded source states one: the newest source has no review-policy column and no older
+    # source listed the entry (the store sets it on import; store.provenance).
+    NOT_STATED = "not-stated"
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +109,28 @@ class Citation:
     def __str__(self) -> str:
         when = f", {self.date.isoformat()}" if self.date else ""
         return f"{self.volume} FR {self.page}{when}"
+
+
+@dataclass(frozen=True, slots=True)
+class FrDocument:
+    """A Federal Register document's dates, from a loaded rule file or the Federal Register API.
+
+    An entry's citation may name any page of the document ("88 FR 12171" for the rule starting
+    on page 12170), so a document covers pages ``start_page`` to ``end_page``.
+    """
+
+    document_number: str  # "2023-03929"
+    volume: int
+    start_page: int
+    end_page: int
+    publication_date: date
+    effective_on: date | None  # None: the document states no effective date
+    title: str = ""
+    xml_url: str = ""
+    source: str = ""  # "rule file <name>" or the API URL it was read from
+
+    def covers(self, citation: Citation) -> bool:
+        return citation.volume == self.volume and self.start_page <= citation.page <= self.end_page
 
 
 @dataclass(frozen=True, slots=True)

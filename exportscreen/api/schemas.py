@@ -310,6 +310,17 @@ class EventOut(BaseModel):
     fields: list[FieldChangeOut]
 
 
+class FieldSourceOut(BaseModel):
+    field: str
+    stated: bool
+    described: str = Field(description='"from FILE (FORMAT), DATE" or "not stated by any..."')
+    source_format: str = ""
+    file_name: str = ""
+    first_seen: date | None = None
+    last_seen: date | None = None
+    version_id: int | None = None
+
+
 class EntryResponse(BaseModel):
     model_config = ConfigDict(
         json_schema_extra={
@@ -333,6 +344,11 @@ class EntryResponse(BaseModel):
     entry: dict[str, Any] = Field(description="The entry as listed on `as_of` (or last listed).")
     listed: bool = Field(description="Whether the entry is on its list on `as_of` (default now).")
     history: list[EventOut]
+    field_sources: list[FieldSourceOut] = Field(
+        default_factory=list,
+        description="Where each legal field's value came from: the source file and format that "
+        "stated it, and when; or that no loaded source states it.",
+    )
 
 
 # --- register, alerts, decisions ----------------------------------------------------------------

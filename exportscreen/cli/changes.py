@@ -204,17 +204,56 @@ def show(
 ) -> None:
     """An entry with everything the list says about it, and its history across versions."""
     when = date.fromisoformat(as_of) if as_of else None
+    from exportscreen.decisions.determination import EntryDating
+    from exportscreen.decisions.policy import EffectiveDates
     from exportscreen.store import StoreError
 
+    note = ""
     with open_store() as store:
         try:
             entry = store.entry(entry_id, as_of=when)
             events = store.history(entry_id)
+            if entry is None and when is not None:
+                # As a determination for that date does: a later version may list the party
+                # with an effective date on or before it (screening.history).
+                current = store.entry(entry_id)
+                dating = EntryDating(effective_dates=EffectiveDates(store.fr_documents()))
+                start = dating.effective_date(current) if current else None
+                if (
+                    current is not None
+                    and start is not None
+                    and start <= when
+                    and (current.end_date is None or when <= current.end_date)
+                ):
+                    entry = current
+                    note = (
+                        f"Not in the version in force on {when.isoformat()}, but the current "
+                        f"version lists it effective {start.isoformat()}."
+                    )
             continued = store.continued_as(entry_id) if entry is None else None
+            # An entry shown from a later version: its fields' sources are that version's.
+            sources = (
+                store.field_sources(entry, as_of=None if note else when)
+                if entry is not None
+                else []
+            )
         except StoreError as error:
             raise fail(str(error)) from error
     if as_json:
-        print_json({"entry": entry, "history": events})
+        print_json(
+            {
+                "entry": entry,
+                "note": note,
+                "field_sources": [
+                    {"field": f.field, "stated": f.stated, "from": f.describe(),
+                     "source_format": f.source_format, "file_name": f.file_name,
+                     "first_seen": f.first_seen, "last_seen": f.last_seen,
+                     "version": f.version_id}
+                    for f in sources
+                ],
+                "history": events,
+            }
+        )  # fmt: skip
         return
     if entry is None:
         console.print(
@@ -228,7 +267,13 @@ def show(
                 f"{METHOD_LABELS[d.method]})"
             )
     else:
+        if note:
+            console.print(f"[yellow]{note}[/]")
         _render_entry(entry)
+        table = Table("field", "value from", title="where each legal field came from")
+        for source in sources:
+            table.add_row(source.label, source.describe())
+        console.print(table)
     table = Table("version", "as of", "event", "detail", title="history")
     for event in events:
         detail = "\n".join(
@@ -241,6 +286,8 @@ def show(
 
 
 def _render_entry(entry: Any) -> None:
+    from exportscreen.model import ReviewPolicy
+
     table = Table(show_header=False, box=None)
     table.add_column(style="bold")
     table.add_column()
@@ -260,7 +307,15 @@ def _render_entry(entry: Any) -> None:
         ("licence requirement", entry.licence.raw),
         ("licence scope", entry.licence.scope.value if entry.licence.raw else ""),
         ("footnotes", ", ".join(str(n) for n in entry.licence.footnotes)),
-        ("review policy", entry.review.raw or "(not stated by this source)"),
+        (
+            "review policy",
+            entry.review.raw
+            or (
+                "not stated by any loaded source"
+                if entry.review.policy is ReviewPolicy.NOT_STATED
+                else "none stated"
+            ),
+        ),
         (
             "Federal Register",
             "; ".join(

@@ -12,7 +12,6 @@ from exportscreen.cli.common import (
     app,
     cli_caller,
     console,
-    db_url,
     fail,
     open_register,
     open_store,
@@ -52,12 +51,17 @@ def determine(
 
     Supports, and does not replace, a compliance decision."""
     from exportscreen.casework import audit_trail as audit
+    from exportscreen.decisions.determination import EntryDating
     from exportscreen.decisions.determination import determine as run_determination
     from exportscreen.decisions.freshness import ListVersionUsed
     from exportscreen.decisions.ownership import OwnershipGraph
-    from exportscreen.decisions.policy import DEFAULT_AFFILIATES_SCHEDULE, AffiliatesRuleSchedule
+    from exportscreen.decisions.policy import (
+        DEFAULT_AFFILIATES_SCHEDULE,
+        AffiliatesRuleSchedule,
+        EffectiveDates,
+    )
     from exportscreen.decisions.transaction import load_transaction
-    from exportscreen.screening.index_cache import open_screener
+    from exportscreen.screening.history import lists_on
     from exportscreen.sources.common import SourceError
 
     try:
@@ -73,17 +77,20 @@ def determine(
         raise fail(str(error)) from error
     except ValueError as error:
         raise fail(f"--as-of: expected a date as YYYY-MM-DD, got {as_of!r}") from error
-    screener = open_screener(db_url())
     with open_store() as store:
-        used = set(screener.version_ids.values())
-        versions = [
-            ListVersionUsed(s.list, s.version_id, s.as_of)
-            for s in store.lists()
-            if s.version_id in used
-        ]
+        # The lists as they stood on the transaction's date (the current ones for a date on or
+        # after their data dates), with later versions' parties dated by their effective dates.
+        history = lists_on(store, transaction.date)
+        screener = history.screener
+        # Citations dated by their documents: loaded rule files and the Federal Register API.
+        dating = EntryDating(effective_dates=EffectiveDates(store.fr_documents()))
+        # Freshness is judged on the current versions: updating them is what a warning asks.
+        versions = [ListVersionUsed(s.list, s.version_id, s.as_of) for s in store.lists()]
         result = run_determination(
             transaction,
             screener,
+            history=history,
+            dating=dating,
             threshold=threshold,
             decisions=open_register(store).bound_decisions(),
             ownership=graph,
@@ -125,6 +132,10 @@ def determine(
         )
     for question in result.questions:
         console.print(f"  [yellow]? {question}[/]")
+    if any(not v.is_current for v in result.versions_used) or history.not_yet_loaded:
+        console.print("[dim]Lists screened as they stood on that date:[/]")
+        for line in history.describe():
+            console.print(f"  [dim]{line}[/]")
     for party in result.parties:
         name = party.outcome.name
         console.print(
@@ -158,6 +169,8 @@ def determine(
                 )
             if listing.citations:
                 console.print(f"    Federal Register: {'; '.join(listing.citations)}")
+            if listing.removed_since:
+                console.print(f"    [yellow]{listing.removed_since}[/]")
             for note in (*c.notes, *((listing.note,) if listing.note else ())):
                 console.print(f"    [dim]{note}[/]")
         for ground in party.ownership:

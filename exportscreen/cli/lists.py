@@ -214,6 +214,18 @@ def update(
         table.add_row(item.source, Text(item.status.value, style=style), lists, detail)
         failed += item.status.value == "failed"
     console.print(table)
+    if result.fr_watch is not None:
+        watched = result.fr_watch
+        console.print(
+            f"Federal Register watch: {watched.found} Entity List rule(s) published since "
+            f"{watched.since.isoformat()}, {len(watched.staged)} newly staged"
+        )
+        for problem in watched.errors:
+            err.print(f"[red]Federal Register watch: {problem}[/]")
+    if result.fr_dates is not None and result.fr_dates.asked:
+        fr = result.fr_dates
+        line = f"Federal Register: {fr.found} document(s) dated for {fr.asked} citation(s)"
+        (err if fr.error else console).print(line + (f"; failed: {fr.error}" if fr.error else ""))
     if failed:
         raise fail(f"{failed} source(s) failed; their current versions were kept", code=1)
 
@@ -226,6 +238,7 @@ def lists_(
     with open_store() as store:
         summaries = store.lists()
         staged = store.versions_in_review()
+        pending = store.pending_rules()
     if as_json:
         print_json(
             [
@@ -241,6 +254,11 @@ def lists_(
                         for v in staged
                         if v.list is s.list
                     ],
+                    **(
+                        {"published_not_yet_in_list": pending}
+                        if s.list.value == "EL" and pending
+                        else {}
+                    ),
                 }
                 for s in summaries
             ]
@@ -257,3 +275,16 @@ def lists_(
             f"[yellow]{v.list.value} version {v.id} ({v.entry_count:,} entries, data of "
             f"{v.as_of}) is staged pending review: {'; '.join(v.notes.get('staged', []))}[/]"
         )
+    print_pending_rules(pending)
+
+
+def print_pending_rules(pending: list[Any]) -> None:
+    """The Entity List rules the Federal Register watch staged that no loaded version holds."""
+    if not pending:
+        return
+    console.print(
+        f"[yellow]Entity List: {len(pending)} rule(s) published, not yet in the consolidated "
+        "list (load the rule's XML to apply it):[/]"
+    )
+    for rule in pending:
+        console.print(f"  {rule.summary()}")

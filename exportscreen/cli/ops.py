@@ -26,12 +26,14 @@ from exportscreen.cli.common import (
 @app.command()
 def status(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
     """Each list's data age, last update and last error."""
+    from exportscreen.cli.lists import print_pending_rules
     from exportscreen.ops.status import list_status
 
     with open_store() as store:
         found = list_status(store)
+        pending = store.pending_rules()
     if as_json:
-        print_json(found)
+        print_json(found)  # the pending rules are in ``lists --json``
         return
     table = Table("list", "version", "data as of", "data age", "imported", "last attempt", "error")
     for s in found:
@@ -47,6 +49,7 @@ def status(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] 
         )
     console.print(table)
     _print_staged([v for s in found for v in s.staged])
+    print_pending_rules(pending)
     if any(s.failing for s in found):
         raise typer.Exit(1)
 

@@ -225,7 +225,9 @@ def consequence(entry: Entry, role: PartyRole, tx: Transaction) -> Consequence:
     """What a confirmed match on ``entry`` means for a party in ``role`` in ``tx``."""
     policy = LIST_POLICIES[entry.list]
     review = entry.review.policy
-    if review is ReviewPolicy.NONE:
+    if review in (ReviewPolicy.NONE, ReviewPolicy.NOT_STATED) and (
+        policy.default_review is not ReviewPolicy.NONE
+    ):
         review = policy.default_review
     meaning = REVIEW_MEANINGS[review]
     notes: list[str] = []

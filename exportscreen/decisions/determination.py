@@ -17,7 +17,7 @@ Where the data cannot decide, the answer is HOLD and says why: never a clear.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time
 
 from exportscreen import settings
@@ -66,6 +66,7 @@ from exportscreen.decisions.result import (
 from exportscreen.decisions.transaction import Party, PartyRole, Transaction
 from exportscreen.lists import LIST_NAMES
 from exportscreen.model import Disposition, Entry, EntryType, Hit, ListCode, Outcome, PartyScreener
+from exportscreen.screening.history import ListsOnDate
 
 __all__ = [
     "FORWARDER_NOTE",
@@ -337,6 +338,7 @@ def _determine_party(
     finding: OwnershipFinding | None,
     affiliates: AffiliatesRuleSchedule,
     applied: list[AppliedDecision],
+    history: ListsOnDate | None = None,
 ) -> PartyDetermination:
     reasons = []
     for hit in screening.hits(party.name, party.country or None, party.type):
@@ -361,6 +363,8 @@ def _determine_party(
                 decision_id=record.decision_id if record is not None and record.applied else None,
             )
         )
+        if history is not None:
+            reasons[-1] = replace(reasons[-1], removed_since=history.removed_since(hit.entry))
     reasons.sort(key=lambda r: (-r.outcome.severity, -(r.score or 0.0)))
     ownership = _ownership_reasons(finding, party, transaction, dating, affiliates)
     outcomes = [r.outcome for r in reasons] + [r.outcome for r in ownership]
@@ -444,6 +448,7 @@ def determine(
     entries_in_force: InForce | None = None,
     affiliates: AffiliatesRuleSchedule = DEFAULT_AFFILIATES_SCHEDULE,
     dating: EntryDating | None = None,
+    history: ListsOnDate | None = None,
     limit: int = 10,
     list_versions: Iterable[ListVersionUsed] = (),
     as_of: date | None = None,
@@ -460,8 +465,17 @@ def determine(
     default today) is checked; ``now`` (default: as_of at midnight UTC, else the clock) decides
     which decisions have expired. ``entries_in_force`` replaces the default dating of entries
     (``EntryDating``); ``affiliates`` is the Affiliates Rule schedule.
+
+    ``history`` (``screening.history.lists_on`` the transaction's date) screens the lists as they
+    stood on that date: its screener replaces ``screener``, an entry counts when that version
+    held it or a later one dates it on or before the transaction, and each listing says whether
+    the party has been removed since.
     """
     dating = dating or EntryDating()
+    if history is not None:
+        screener = history.screener
+        if entries_in_force is None:
+            entries_in_force = _history_in_force(history, dating)
     made_on = as_of or datetime.now(UTC).date()
     moment = now or (
         datetime.combine(as_of, time(), tzinfo=UTC) if as_of is not None else datetime.now(UTC)
@@ -505,6 +519,7 @@ def determine(
             findings.get(nodes[party.name]) if party.name in nodes else None,
             affiliates,
             applied,
+            history,
         )
         for party in transaction.parties
     )
@@ -571,4 +586,12 @@ def determine(
         warnings=fresh.warnings,
         decisions_applied=tuple(applied),
         determined_on=made_on,
+        versions_used=history.versions_used if history is not None else (),
     )
+
+
+def _history_in_force(history: ListsOnDate, dating: EntryDating) -> InForce:
+    def in_force(entry: Entry, on: date) -> bool:
+        return history.in_force(entry, on, dating.effective_date)
+
+    return in_force

@@ -7,9 +7,10 @@ checks them at import); code elsewhere looks rules up here instead of branching 
 that a change in the law is a change in that file.
 
 Also declared here, because they are facts about the rules rather than about any one entry:
-review-policy meanings, foreign-direct-product footnotes, Federal Register documents whose effective
-date precedes their publication, and the dated status of BIS's Affiliates Rule (which a deployment
-can override from a YAML or JSON file, since its status has changed twice and may change again).
+review-policy meanings, foreign-direct-product footnotes, how Federal Register citations are
+dated (from the documents the store knows), and the dated status of BIS's Affiliates Rule (which a
+deployment can override from a YAML or JSON file, since its status has changed twice and may change
+again).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
 from exportscreen.lists import LISTS
 from exportscreen.lists import ItemScope as ItemScope
 from exportscreen.lists import ListAction as ListAction
-from exportscreen.model import Citation, ListCode, Outcome, ReviewPolicy
+from exportscreen.model import Citation, FrDocument, ListCode, Outcome, ReviewPolicy
 from exportscreen.sources.common import SourceError
 
 # --- what a confirmed match on each list means ---------------------------------------------
@@ -158,6 +159,13 @@ REVIEW_MEANINGS: Mapping[ReviewPolicy, ReviewMeaning] = {
             likely_denial=False,
         ),
         ReviewMeaning(
+            ReviewPolicy.NOT_STATED,
+            "Review policy not stated by any loaded source (the newest list data has no "
+            "review-policy column and no earlier source listed the entry): read the entry in the "
+            "Federal Register rule that added it, or the eCFR.",
+            likely_denial=False,
+        ),
+        ReviewMeaning(
             ReviewPolicy.NONE,
             "No review policy stated in the list data: read the entry in the Federal Register "
             "or eCFR.",
@@ -215,57 +223,47 @@ FOOTNOTES: Mapping[int, Footnote] = {
 # --- Federal Register effective dates ------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class RuleDates:
-    """A Federal Register rule whose effective date differs from its publication date."""
-
-    volume: int
-    page: int
-    published: date
-    effective: date
-    document: str = ""
-
-
 class EffectiveDates:
-    """Effective dates of Federal Register citations, where they differ from publication.
+    """Effective dates of Federal Register citations, from the documents the store knows.
 
-    Entries cite the page their row is printed on, which need not be the rule's first page, so
-    the table is keyed by (volume, page) as entries cite it.
+    A citation names a page of a document, not necessarily its first ("88 FR 12171" for the rule
+    starting on page 12170), so documents are found by page range. The documents come from the
+    rule files loaded (their DATES) and from the Federal Register API (``update``; cached in the
+    store): ``Store.fr_documents()``. A citation of no known document is dated by its own
+    (publication) date.
     """
 
-    def __init__(self, rules: Iterable[RuleDates] = ()) -> None:
-        self._rules: dict[tuple[int, int], RuleDates] = {(r.volume, r.page): r for r in rules}
+    def __init__(self, documents: Iterable[FrDocument] = ()) -> None:
+        self._by_volume: dict[int, list[FrDocument]] = {}
+        for document in documents:
+            self._by_volume.setdefault(document.volume, []).append(document)
 
-    def rule(self, volume: int, page: int) -> RuleDates | None:
-        return self._rules.get((volume, page))
+    def document(self, citation: Citation) -> FrDocument | None:
+        return next(
+            (d for d in self._by_volume.get(citation.volume, ()) if d.covers(citation)), None
+        )
 
     def effective_date(self, citation: Citation) -> date | None:
-        """When the cited rule took effect: the table's date, else the citation's own date
-        (its publication date)."""
-        known = self._rules.get((citation.volume, citation.page))
-        return known.effective if known else citation.date
+        """When the cited rule took effect: its document's effective date, else its publication
+        date, else the citation's own date."""
+        known = self.document(citation)
+        if known is None:
+            return citation.date
+        return known.effective_on or known.publication_date
 
-    def with_rules(self, rules: Iterable[RuleDates]) -> EffectiveDates:
-        """A copy with more rules; a rule already present is replaced."""
-        return EffectiveDates([*self._rules.values(), *rules])
+    def with_documents(self, documents: Iterable[FrDocument]) -> EffectiveDates:
+        """A copy with more documents (looked up after the ones held)."""
+        return EffectiveDates([*self, *documents])
 
-    def __iter__(self) -> Iterator[RuleDates]:
-        return iter(self._rules.values())
+    def __iter__(self) -> Iterator[FrDocument]:
+        return iter([d for documents in self._by_volume.values() for d in documents])
 
     def __len__(self) -> int:
-        return len(self._rules)
+        return sum(len(documents) for documents in self._by_volume.values())
 
 
-DEFAULT_EFFECTIVE_DATES = EffectiveDates(
-    [
-        # FR Doc 2025-05426, "Additions and Modifications to the Entity List".
-        RuleDates(90, 14035, date(2025, 3, 28), date(2025, 3, 25), "2025-05426"),
-        # FR Doc 2025-05427, "Additions to the Entity List" (Inspur subsidiaries, Nettrix...).
-        RuleDates(90, 14048, date(2025, 3, 28), date(2025, 3, 25), "2025-05427"),
-        # FR Doc 2023-03929, Entity List additions (Canada, China, France, Russia...).
-        RuleDates(88, 12170, date(2023, 2, 27), date(2023, 2, 24), "2023-03929"),
-    ]
-)
+# No built-in table: dates come from the documents themselves (``Store.fr_documents``).
+DEFAULT_EFFECTIVE_DATES = EffectiveDates()
 
 # --- configuration documents (YAML or JSON) ------------------------------------------------
 

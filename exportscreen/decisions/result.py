@@ -18,6 +18,7 @@ from exportscreen.decisions.freshness import ListAge
 from exportscreen.decisions.ownership import GroundKind, Regime
 from exportscreen.decisions.transaction import Party, PartyRole, Transaction
 from exportscreen.model import Disposition, ListCode, Outcome, to_json_data
+from exportscreen.screening.history import VersionUsed
 
 NOTICE = (
     "This determination supports, and does not replace, a compliance decision. It covers the "
@@ -63,6 +64,8 @@ class ListingReason:
     end_date: date | None
     note: str = ""
     decision_id: int | None = None  # the analyst's decision applied, when one was
+    # For a past date: "" while the current list still holds the entry, else why it does not.
+    removed_since: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +141,9 @@ class Determination:
     warnings: tuple[dict[str, Any], ...] = ()
     decisions_applied: tuple[AppliedDecision, ...] = ()
     determined_on: date | None = None
+    # The list versions screened for the transaction's date and each list's current version
+    # (``screening.history``); empty when the caller screened without a history.
+    versions_used: tuple[VersionUsed, ...] = ()
     notice: str = NOTICE
 
     def to_dict(self) -> dict[str, Any]:

@@ -38,6 +38,8 @@ import httpx
 
 from exportscreen import __version__, settings
 from exportscreen.model import ListCode
+from exportscreen.ops.fr_dates import FrDatesResult, refresh_fr_documents
+from exportscreen.ops.fr_watch import FrWatchResult, watch
 from exportscreen.sources import read_head
 from exportscreen.sources.common import ParsedSource, SourceError
 from exportscreen.sources.fetch import (
@@ -108,6 +110,10 @@ class UpdateRun:
 @dataclass(frozen=True, slots=True)
 class UpdateReport:
     sources: tuple[SourceUpdate, ...]
+    # The Federal Register documents asked for the lists' citations (ops.fr_dates), and the
+    # Entity List rules published since the last run (ops.fr_watch).
+    fr_dates: FrDatesResult | None = None
+    fr_watch: FrWatchResult | None = None
 
     @property
     def ok(self) -> bool:
@@ -226,7 +232,20 @@ def run_update(
                 results[publication.key] = outcome
             if on_source is not None:
                 on_source(results[publication.key])
-    return UpdateReport(tuple(results[p.key] for p in selected))
+        # Date the citations the lists now print, and watch for Entity List rules published
+        # since (the Federal Register API; failures are reported in the report, never raised).
+        fr_dates = refresh_fr_documents(
+            store, mirror=mirror, client=http, retries=retries, backoff=backoff
+        )
+        fr_watched = watch(
+            store,
+            today=datetime.now(UTC).date(),
+            mirror=mirror,
+            client=http,
+            retries=retries,
+            backoff=backoff,
+        )
+    return UpdateReport(tuple(results[p.key] for p in selected), fr_dates, fr_watched)
 
 
 # The temporary download folders of runs without a work_dir: ``<prefix><pid>-<random>``, so that

@@ -56,13 +56,22 @@ def open_screener(db_url: str | None = None, cache_dir: Path | None = None) -> S
 
 
 def load_or_build(
-    store: Store, versions: Mapping[ListCode, int], cache_dir: Path | None = None
+    store: Store,
+    versions: Mapping[ListCode, int],
+    cache_dir: Path | None = None,
+    *,
+    also: Mapping[ListCode, int] | None = None,
 ) -> Screener:
     """The screener for ``versions`` of the store's lists (normally the current ones): loaded
-    from the cache, or built from the store and cached for the next process."""
+    from the cache, or built from the store and cached for the next process. ``also`` adds the
+    entries of more versions that ``versions`` lacks (by id): a past date's screening adds the
+    current versions' parties this way (``screening.history``); ``version_ids`` names
+    ``versions`` only."""
     folder = cache_dir or settings.index_cache_dir()
     url = store.engine.url.render_as_string(hide_password=True)
-    key = cache_key(url, {code.value: number for code, number in versions.items()})
+    keyed = {code.value: number for code, number in versions.items()}
+    keyed.update({f"{code.value}+": number for code, number in (also or {}).items()})
+    key = cache_key(url, keyed)
     path = folder / f"index-{key}.bin"
     if path.is_file():
         try:
@@ -70,6 +79,14 @@ def load_or_build(
         except Exception as error:  # any unreadable cache file is rebuilt
             log.warning("ignoring unreadable index cache %s: %s", path, error)
     entries = [e for code, number in versions.items() for e in store.entries(version_id=number)]
+    if also:
+        seen = {e.id for e in entries}
+        entries += [
+            e
+            for number in also.values()
+            for e in store.entries(version_id=number)
+            if e.id not in seen
+        ]
     screener = Screener(MatchIndex.build(entries), versions)
     _save(folder, path, screener)
     return screener

@@ -3,7 +3,8 @@
 Shape: ``{"list_id": "bis-entity-list", "extracted": "2026-07-09", "count": N, "entities": [{name,
 aliases[], country, address, status, effective_date, federal_register, notes}]}``. ``notes`` holds
 the License Requirement column for the Entity List (footnote digits included), the subordinate
-institution remark for some MEU entries, and "Type of denial: ..." for the DPL.
+institution remark for some MEU entries, and "Type of denial: Standard; Expires: 2035-01-08" for
+the DPL (read as the order's kind, ``details["standard_order"]``, and its expiry, ``end_date``).
 
 Entry ids come from ``name_ids.assign_name_ids`` (list, name and country), shared with the DPL
 and CSL loaders; file reading from ``reading``.
@@ -25,7 +26,7 @@ from exportscreen.sources.common import (
     sha256_of,
     split_names,
 )
-from exportscreen.sources.dpl_tsv import dpl_entry_type
+from exportscreen.sources.dpl_tsv import dpl_entry_type, standard_order_flag
 from exportscreen.sources.name_ids import assign_name_ids
 from exportscreen.sources.problems import BadRows
 from exportscreen.sources.reading import read_json
@@ -46,7 +47,10 @@ _LISTS: Final = {
 _ADDRESS_ONLY_NAME = re.compile(r"^Address \d+$", re.IGNORECASE)
 # A cross-reference BIS appends to a name or an address; it is a remark, not part of either.
 _SEE_ALTERNATE = re.compile(r"\s*\(\s*see alternate address(?:es)? under [^)]*\)\.?", re.IGNORECASE)
-_DENIAL_TYPE = re.compile(r"^type of denial:\s*(?P<kind>.+)$", re.IGNORECASE)
+# The DPL's notes: "Type of denial: Standard; Expires: 2035-01-08", either part alone, or neither.
+_DENIAL_TYPE = re.compile(r"type of denial:\s*(?P<kind>[^;]+)", re.IGNORECASE)
+_EXPIRES = re.compile(r"expires:\s*(?P<date>[^;]+)", re.IGNORECASE)
+_ORDER_PART = re.compile(r"^\s*(?:type of denial|expires):", re.IGNORECASE)
 # Entity List cells separate addresses with "; and", "; " or a bare "and" after a country name.
 _ADDRESS_SEPARATOR = re.compile(r"\s*;\s*(?:and\s+)?")
 _AND = re.compile(r",?\s+and\s+")
@@ -139,9 +143,9 @@ def _entry(path: Path, lst: ListCode, index: int, raw: Any) -> Entry:
     licence = parse_licence("")
     # A country heading pycountry cannot name is kept as printed, not treated as a broken entry.
     details = {"printed_country": printed_country} if printed_country and not country else {}
-    denial = _DENIAL_TYPE.match(notes)
-    if denial:
-        details["type_of_denial"] = denial.group("kind").strip()
+    end: date | None = None
+    if lst is ListCode.DPL and notes and all(_ORDER_PART.match(p) for p in notes.split(";")):
+        end = _denial_order(path, f"{where}.notes", notes, details)
     elif notes and lst in (ListCode.EL, ListCode.MEU) and _is_licence_text(notes):
         licence = parse_licence(notes)
     elif notes:
@@ -174,9 +178,29 @@ def _entry(path: Path, lst: ListCode, index: int, raw: Any) -> Entry:
             _text(raw.get("federal_register"), path, f"{where}.federal_register")
         ),
         start_date=start,
+        end_date=end,
         remarks="; ".join(remarks),
         details=details,
     )
+
+
+def _denial_order(path: Path, where: str, notes: str, details: dict[str, str]) -> date | None:
+    """Read a DPL entry's order notes into ``details["standard_order"]`` (as the CSL and the BIS
+    TSV spell it) and return the order's expiry date (None: the order names none)."""
+    kind = _DENIAL_TYPE.search(notes)
+    if kind:
+        flag = standard_order_flag(kind.group("kind"))
+        if not flag:
+            raise SourceError(path, None, where, f"unknown type of denial {kind.group('kind')!r}")
+        details["standard_order"] = flag
+    expires = _EXPIRES.search(notes)
+    if expires is None:
+        return None
+    text = expires.group("date").strip()
+    try:
+        return date.fromisoformat(text)
+    except ValueError as error:
+        raise SourceError(path, None, where, f"expiry not a date (YYYY-MM-DD): {text!r}") from error
 
 
 def sniff(path: Path, head: bytes) -> bool:

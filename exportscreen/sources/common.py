@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from exportscreen.model import Citation, Entry, ListCode, RuleChange
+from exportscreen.model import Citation, Entry, FrDocument, ListCode, RuleChange
 from exportscreen.text.folding import fold
 
 
@@ -66,6 +66,8 @@ class ParsedSource:
     # Lists the file is the complete publication of, even where it holds no entry of one of them.
     lists: tuple[ListCode, ...] = ()
     source_url: str = ""
+    # A Federal Register rule's own document: its pages and dates (the store caches them).
+    document: FrDocument | None = None
 
 
 def sha256_of(paths: Iterable[Path]) -> str:

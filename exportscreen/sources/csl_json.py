@@ -27,7 +27,7 @@ from exportscreen.sources.common import (
     sha256_of,
     split_names,
 )
-from exportscreen.sources.dpl_tsv import dpl_entry_type
+from exportscreen.sources.dpl_tsv import dpl_entry_type, standard_order_flag
 from exportscreen.sources.name_ids import assign_name_ids
 from exportscreen.sources.problems import BadRows
 from exportscreen.sources.reading import read_json
@@ -152,6 +152,11 @@ def record_entry(record: CslRecord) -> Entry:
         entry_id = ""  # given by assign_ids
     countries = tuple(dict.fromkeys(a.country for a in record.addresses if a.country))
     details = {k: record.get(k) for k in DETAIL_FIELDS if record.get(k)}
+    if "standard_order" in details:
+        # "Y", "N", once "y": spelt as the BIS TSV and JSON loaders spell it; other text is kept.
+        details["standard_order"] = (
+            standard_order_flag(details["standard_order"]) or details["standard_order"]
+        )
     return Entry(
         id=entry_id,
         list=lst,

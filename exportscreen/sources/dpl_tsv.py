@@ -4,6 +4,11 @@ person and address (a person with two addresses appears twice).
 Columns: Name, Street_Address, City, State, Country, Postal_Code, Effective_Date (MM/DD/YYYY),
 Expiration_Date, Standard_Order, Last_Update (YYYY-MM-DD), Action, FR_Citation. The file has no
 publication date; the newest Last_Update stands in for it.
+
+Each row is a denial order: its effective date is the entry's ``start_date``, its expiry the
+``end_date`` (an order no longer prohibits after it), the FR citation its ``citations``, and
+whether it is a standard order ``details["standard_order"]`` ("Y"; "N" for a non-standard order,
+whose terms must be read).
 """
 
 from __future__ import annotations
@@ -63,6 +68,32 @@ def dpl_entry_type(name: str, addresses: Sequence[Address]) -> EntryType:
     return EntryType.ENTITY
 
 
+# How the three DPL sources write an order's kind: the TSV's Standard_Order "Y"/"N" (once "y"), the
+# CSL's standard_order "Y"/"N", the eCFR-derived JSON's "Type of denial: Standard" / "Non-Standard".
+# Every loader stores the CSL's spelling in ``details["standard_order"]`` (the CSL API's field).
+_ORDER_KINDS: Final = {
+    "y": "Y",
+    "yes": "Y",
+    "standard": "Y",
+    "n": "N",
+    "no": "N",
+    "non-standard": "N",
+    "nonstandard": "N",
+    "non standard": "N",
+}
+STANDARD: Final = "Y"
+NON_STANDARD: Final = "N"
+
+
+def standard_order_flag(text: str) -> str | None:
+    """ "Y" for a standard denial order, "N" for a non-standard one (its terms differ: read the
+    order), "" when the source leaves it blank, None for text that names neither."""
+    cleaned = " ".join(text.split()).strip(" .").lower()
+    if not cleaned:
+        return ""
+    return _ORDER_KINDS.get(cleaned)
+
+
 def _us_date(value: str, path: Path, line: int, column: str) -> date | None:
     if not value:
         return None
@@ -95,10 +126,15 @@ def _entry(path: Path, line: int, row: dict[str, str]) -> tuple[Entry, date | No
         country=country,
     )
     addresses = (address,) if address.one_line() else ()
+    order = standard_order_flag(row["Standard_Order"])
+    if order is None:
+        raise SourceError(
+            path, line, "Standard_Order", f"expected Y or N, got {row['Standard_Order']!r}"
+        )
     details = {
         key: value
         for key, value in (
-            ("standard_order", row["Standard_Order"]),
+            ("standard_order", order),
             ("last_update", row["Last_Update"]),
             # The file has a state code in the Country column at least once ("NM"); an
             # unrecognised country is kept as printed rather than failing a real file.
@@ -168,4 +204,13 @@ def parse(path: Path, *, skip_bad_rows: bool = False) -> ParsedSource:
     )
 
 
-__all__ = ["COLUMNS", "FORMAT", "dpl_entry_type", "parse", "sniff"]
+__all__ = [
+    "COLUMNS",
+    "FORMAT",
+    "NON_STANDARD",
+    "STANDARD",
+    "dpl_entry_type",
+    "parse",
+    "sniff",
+    "standard_order_flag",
+]

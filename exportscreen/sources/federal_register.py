@@ -20,7 +20,16 @@ from datetime import date, datetime
 from pathlib import Path
 from xml.etree.ElementTree import Element, ParseError, XMLPullParser
 
-from exportscreen.model import Address, ChangeKind, Citation, Entry, EntryType, ListCode, RuleChange
+from exportscreen.model import (
+    Address,
+    ChangeKind,
+    Citation,
+    Entry,
+    EntryType,
+    FrDocument,
+    ListCode,
+    RuleChange,
+)
 from exportscreen.sources.common import (
     ParsedSource,
     SourceError,
@@ -146,6 +155,34 @@ def _rule_citation(root: Element, cells: list[str]) -> Citation | None:
         return None
     first = min(pages) - 1
     return Citation(volume=volume, page=first, date=published, raw=f"{volume} FR {first}")
+
+
+_FRDOC = re.compile(r"FR\s+Doc\.?\s+(?P<number>[\d-]+)", re.IGNORECASE)
+
+
+def _document(
+    root: Element, citation: Citation | None, effective: date | None, path: Path
+) -> FrDocument | None:
+    """The rule's own Federal Register document: number (FRDOC), pages (PRTPAGE markers), dates."""
+    if citation is None or citation.date is None:
+        return None
+    number = ""
+    for elem in root.iter("FRDOC"):
+        m = _FRDOC.search(_render(elem))
+        if m:
+            number = m.group("number")
+    pages = [int(p.get("P", "0")) for p in root.iter("PRTPAGE") if p.get("P", "").isdigit()]
+    title = next((_render(e) for e in root.iter("SUBJECT")), "")
+    return FrDocument(
+        document_number=number,
+        volume=citation.volume,
+        start_page=citation.page,
+        end_page=max([citation.page, *pages]),
+        publication_date=citation.date,
+        effective_on=effective,
+        title=title,
+        source=f"rule file {path.name}",
+    )
 
 
 # --- the amendment instructions ------------------------------------------------------------
@@ -456,6 +493,7 @@ def parse(path: Path, *, skip_bad_rows: bool = False) -> ParsedSource:
         changes=changes,
         problems=bad_rows.problems,
         lists=(ListCode.EL,),
+        document=_document(rule, citation, effective, path),
     )
 
 

@@ -23,7 +23,7 @@ from sqlalchemy.engine import Connection
 
 from exportscreen.model import ChangeKind, Entry, ListCode, RuleChange, entry_to_dict
 from exportscreen.sources.common import ParsedSource
-from exportscreen.store import entry_links, plausibility, queries
+from exportscreen.store import entry_links, fr_documents, plausibility, provenance, queries
 from exportscreen.store.errors import StoreError
 from exportscreen.store.identity import LinkDecision
 from exportscreen.store.plausibility import ImplausibleImport, Plausibility
@@ -114,6 +114,8 @@ def import_source(
     if checks is not None:
         plans, refused = _judged(connection, plans, checks, label)
         lists = [code for code in lists if code not in refused]
+    if parsed.document is not None:
+        fr_documents.save(connection, [parsed.document])  # the rule's own pages and dates
     counter = _ProgressCounter(sum(len(plan.entries) for plan in plans.values()), progress)
     results: list[ListImport] = []
     for code in lists:
@@ -334,7 +336,23 @@ def _write_version(
     # The version in force before this one, for the counts (read before inserting ours).
     previous = queries.version_at(connection, plan.list, plan.as_of)
     before = queries.state_ids(connection, previous.id) if previous else {}
-    entries, links = plan.entries, plan.links
+    links = plan.links
+    # A rule states only the entries it adds or revises; a snapshot states all of its entries.
+    # The rule's records are named here by the ids identity linking gave them.
+    final_ids = {d.source_key: d.entry_id for d in links if d.source_key}
+    stated = (
+        {
+            final_ids.get(c.entry.id, c.entry.id)
+            for c in parsed.changes
+            if c.kind is not ChangeKind.REMOVED
+        }
+        if parsed.changes
+        else None
+    )
+    # Fields the file's format does not carry keep their last known values (store.provenance).
+    entries = provenance.complete(
+        connection, parsed.format, plan.list, plan.entries, previous, stated
+    )
     state_ids = _ensure_states(connection, plan.list, entries, counter)
     after = {entry.id: state_id for entry, state_id in zip(entries, state_ids, strict=True)}
     counts = {
@@ -375,6 +393,7 @@ def _write_version(
     entry_links.record(connection, version_id, plan.list, links)
     created = queries.version(connection, version_id)
     assert created is not None
+    provenance.record(connection, created, entries, stated)
     return created
 
 

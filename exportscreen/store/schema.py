@@ -151,6 +151,66 @@ entry_links = sa.Table(
     sa.Index(None, "version_id"),
 )
 
+# 0007: what each source version stated about each legal field of each entry (the OpenSanctions
+# statement model: entity, property, value, source, first and last seen). A source that does not
+# carry a field states nothing about it; the entry keeps the value an older statement gave.
+statements = sa.Table(
+    "statements",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("entry_id", sa.String(64), nullable=False),
+    sa.Column("list", sa.String(8), nullable=False),
+    sa.Column("field", sa.String(32), nullable=False),
+    # The value as JSON text (model.to_json_data form), and its BLAKE2b-128 digest for lookups.
+    sa.Column("value", sa.Text, nullable=False),
+    sa.Column("value_hash", sa.String(64), nullable=False),
+    sa.Column("source_format", sa.String(32), nullable=False),
+    sa.Column("first_seen", sa.Date, nullable=False),
+    sa.Column("first_version_id", sa.Integer, sa.ForeignKey("list_versions.id"), nullable=False),
+    sa.Column("last_seen", sa.Date, nullable=False),
+    sa.Column("last_version_id", sa.Integer, sa.ForeignKey("list_versions.id"), nullable=False),
+    sa.UniqueConstraint("entry_id", "field", "source_format", "value_hash"),
+    sa.Index(None, "list", "source_format"),
+)
+
+# 0007: Federal Register documents whose pages and dates the store knows: from loaded rule files
+# and from the Federal Register API (``update``), so that a citation of any page of a rule dates
+# the entries citing it (``decisions.policy.EffectiveDates``).
+fr_documents = sa.Table(
+    "fr_documents",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("document_number", sa.String(32), nullable=False),
+    sa.Column("volume", sa.Integer, nullable=False),
+    sa.Column("start_page", sa.Integer, nullable=False),
+    sa.Column("end_page", sa.Integer, nullable=False),
+    sa.Column("publication_date", sa.Date, nullable=False),
+    sa.Column("effective_on", sa.Date, nullable=True),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("xml_url", sa.Text, nullable=False),
+    # "rule file <name>" or the API URL the document was read from.
+    sa.Column("source", sa.Text, nullable=False),
+    sa.Column("fetched_at", UTCDateTime, nullable=False),
+    sa.UniqueConstraint("volume", "start_page"),
+)
+
+# 0007: Entity List rules the Federal Register watch of ``update`` found, published but not yet in
+# a loaded consolidated list (ops.fr_watch): what each adds, revises and removes.
+staged_rules = sa.Table(
+    "staged_rules",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("document_number", sa.String(32), nullable=False, unique=True),
+    sa.Column("citation", sa.Text, nullable=False),
+    sa.Column("publication_date", sa.Date, nullable=False),
+    sa.Column("effective_on", sa.Date, nullable=True),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("xml_url", sa.Text, nullable=False),
+    # {"added": [names], "revised": [...], "removed": [...]}, as the rule's instructions say.
+    sa.Column("changes", JSONData, nullable=False),
+    sa.Column("staged_at", UTCDateTime, nullable=False),
+)
+
 import_lock = sa.Table(
     "import_lock",
     metadata,

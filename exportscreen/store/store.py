@@ -17,9 +17,17 @@ from types import TracebackType
 from sqlalchemy.engine import Connection, Engine
 
 from exportscreen import settings
-from exportscreen.model import ChangeKind, Entry, EntryChange, ListCode
+from exportscreen.model import ChangeKind, Entry, EntryChange, FrDocument, ListCode
 from exportscreen.sources.common import ParsedSource
-from exportscreen.store import entry_links, importing, migrate, queries
+from exportscreen.store import (
+    entry_links,
+    fr_documents,
+    importing,
+    migrate,
+    provenance,
+    queries,
+    staged_rules,
+)
 from exportscreen.store.diff import entry_change
 from exportscreen.store.engine import create_engine
 from exportscreen.store.errors import StoreError
@@ -164,6 +172,36 @@ class Store:
         with self._read() as connection:
             return queries.versions_in_review(connection, review)
 
+    def save_fr_documents(self, documents: builtins.list[FrDocument]) -> int:
+        """Cache Federal Register documents' pages and dates (a rule file's own are kept)."""
+        with write_transaction(
+            self._engine, lock_timeout=self._lock_timeout, purpose="caching FR documents"
+        ) as connection:
+            return fr_documents.save(connection, documents)
+
+    def fr_documents(self) -> builtins.list[FrDocument]:
+        """The Federal Register documents whose pages and dates the store knows."""
+        with self._read() as connection:
+            return fr_documents.all_documents(connection)
+
+    def stage_rule(self, document: FrDocument, changes: dict[str, builtins.list[str]]) -> bool:
+        """Stage an Entity List rule the Federal Register watch found (False: staged before)."""
+        with write_transaction(
+            self._engine, lock_timeout=self._lock_timeout, purpose="staging an FR rule"
+        ) as connection:
+            return staged_rules.stage(connection, document, changes)
+
+    def pending_rules(self) -> builtins.list[staged_rules.StagedRule]:
+        """Staged rules published after the current Entity List version's data date: published,
+        not yet in the consolidated list."""
+        with self._read() as connection, connection.begin():
+            current = queries.version_at(connection, ListCode.EL, None)
+            return staged_rules.staged(connection, current.as_of if current else None)
+
+    def all_staged_rules(self) -> builtins.list[staged_rules.StagedRule]:
+        with self._read() as connection:
+            return staged_rules.staged(connection)
+
     def _read(self) -> Connection:
         return self._engine.connect()
 
@@ -205,6 +243,11 @@ class Store:
             return queries.version_at(connection, list_code(list), when)
 
     # --- entries -------------------------------------------------------------------------------
+
+    def entry_ids(self, version_id: int) -> set[str]:
+        """The ids of the entries of one version (without reading the entries)."""
+        with self._read() as connection:
+            return set(queries.state_ids(connection, version_id))
 
     def entries(
         self,
@@ -262,6 +305,14 @@ class Store:
             if in_force is None:
                 return None
             return queries.entry_in_version(connection, entry_id, in_force.id)
+
+    def field_sources(
+        self, entry: Entry, *, as_of: date | None = None
+    ) -> list[provenance.FieldSource]:
+        """Where each legal field of ``entry`` (as listed on ``as_of``) came from: the source
+        version that stated its value, or that no loaded source states it."""
+        with self._read() as connection, connection.begin():
+            return provenance.sources_of(connection, entry, as_of)
 
     def history(self, entry_id: str) -> list[EntryEvent]:
         """The entry's life on its list: added, each change, removals, re-listings."""

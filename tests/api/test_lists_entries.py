@@ -67,6 +67,10 @@ def test_entry_with_its_history(client: TestClient, viewer: dict[str, str]) -> N
     kinds = [(e["kind"], e["version"]["as_of"]) for e in body["history"]]
     assert kinds == [("added", "2025-01-15"), ("changed", "2025-04-01")]
     assert body["history"][1]["citations"] == ["89 FR 1234, 6/1/24", "90 FR 14048, 3/28/25"]
+    # Where each legal field came from: the address from the April version that changed it.
+    sources = {s["field"]: s for s in body["field_sources"]}
+    assert sources["addresses"]["first_seen"] == "2025-04-01"
+    assert sources["addresses"]["described"].endswith("(test_fixture), 2025-04-01")
 
 
 def test_entry_as_of_a_past_date(client: TestClient, viewer: dict[str, str]) -> None:
@@ -74,6 +78,8 @@ def test_entry_as_of_a_past_date(client: TestClient, viewer: dict[str, str]) -> 
         "/v1/entries/EL-acme01", params={"as_of": "2025-02-01"}, headers=viewer
     ).json()
     assert body["entry"]["addresses"][0]["street"] == "12 Keji Road"
+    sources = {s["field"]: s for s in body["field_sources"]}
+    assert sources["addresses"]["first_seen"] == "2025-01-15"
 
 
 def test_removed_entry_is_shown_as_no_longer_listed(

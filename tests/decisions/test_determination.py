@@ -38,6 +38,7 @@ from exportscreen.model import (
     ReviewPolicy,
 )
 from exportscreen.sources.common import identity_text
+from tests.decisions.fr_dates import FR_DATES, FR_DATING
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "decisions"
 # These tests are about what the lists mean: every end-use question answered "no", so that the
@@ -146,6 +147,7 @@ def judge(
     screener = TableScreener()
     screener.add(tx.parties[0].name, entry, score)
     confirmed = {(tx.parties[0].name, entry.id): decision} if decision else {}
+    kwargs.setdefault("dating", FR_DATING)  # dates from the FR API fixtures, as update caches
     return determine(tx, screener, threshold=0.8, confirmed=confirmed, **kwargs)  # type: ignore[arg-type]
 
 
@@ -371,7 +373,7 @@ def test_first_seen_is_asked_only_for_undated_entries() -> None:
         asked.append(entry.id)
         return date(2024, 5, 1)
 
-    dating = EntryDating(first_seen=first_seen)
+    dating = EntryDating(effective_dates=FR_DATES, first_seen=first_seen)
     undated = make_entry(ListCode.UVL, "Undated")
     assert not dating(undated, date(2024, 4, 30))
     assert dating(undated, date(2024, 5, 1))

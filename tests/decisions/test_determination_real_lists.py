@@ -27,6 +27,7 @@ from exportscreen.model import (
     Outcome,
     ReviewPolicy,
 )
+from tests.decisions.fr_dates import FR_DATING
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "decisions"
 # These tests are about what the lists mean: every end-use question answered "no", so that the
@@ -101,7 +102,10 @@ def test_inspur_taiwan_is_hit_from_the_effective_date_of_90_fr_14048(
     tx = load_transaction(FIXTURES / "transaction_inspur_taiwan.yaml").model_copy(
         update={"date": on}
     )
-    result = determine(tx, real.screener, confirmed=confirm(("Inspur Taiwan", inspur)))
+    # Dated by 90 FR 14048's document (effective 2025-03-25), as update caches it from the API.
+    result = determine(
+        tx, real.screener, confirmed=confirm(("Inspur Taiwan", inspur)), dating=FR_DATING
+    )
     consignee, forwarder = result.parties
     reason = only_reason(result, inspur)
     assert (reason.status, consignee.outcome) == (status, expected)

@@ -3,6 +3,7 @@ schedule."""
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import date, datetime
 from pathlib import Path
@@ -16,20 +17,23 @@ from exportscreen.decisions.policy import (
     MEU_SUPPLEMENT_2_ECCNS,
     REVIEW_MEANINGS,
     AffiliatesRuleSchedule,
+    EffectiveDates,
     ItemScope,
     ListAction,
-    RuleDates,
     RuleStatus,
 )
 from exportscreen.model import (
     Citation,
+    FrDocument,
     ListCode,
     Outcome,
     ReviewPolicy,
 )
+from exportscreen.sources import fr_api
 from exportscreen.sources.common import SourceError
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "decisions"
+FR_API_FIXTURES = Path(__file__).parent.parent / "fixtures" / "sources" / "fr_api"
 
 # Domain notes §3, "Tool action" column.
 LIST_CASES = [
@@ -101,25 +105,51 @@ def test_meu_supplement_2_holds_well_formed_eccns() -> None:
 
 # --- effective dates ---------------------------------------------------------------------------
 
+
+def fr_documents() -> list[FrDocument]:
+    """The documents of the Federal Register API fixtures (as ``update`` caches them)."""
+    found: list[FrDocument] = []
+    for path in sorted(FR_API_FIXTURES.glob("documents_*.json")):
+        found += fr_api.parse_documents(json.loads(path.read_text()), path.name)[0]
+    return found
+
+
 EFFECTIVE_CASES = [
     (Citation(90, 14035, date(2025, 3, 28)), date(2025, 3, 25)),
     (Citation(90, 14048, date(2025, 3, 28)), date(2025, 3, 25)),
     (Citation(88, 12170, date(2023, 2, 27)), date(2023, 2, 24)),
-    (Citation(88, 13675, date(2023, 3, 6)), date(2023, 3, 6)),  # not in the table: published
+    # The eCFR cites the 2023 rule by the page CPUNTO's row is on: the same document.
+    (Citation(88, 12171, date(2023, 2, 27)), date(2023, 2, 24)),
+    # A document that states no effective date: its publication date.
+    (Citation(88, 12176, None), date(2023, 2, 27)),
+    (Citation(88, 13675, date(2023, 3, 6)), date(2023, 3, 6)),  # no document known: published
     (Citation(88, 13675, None), None),
 ]
 
 
 @pytest.mark.parametrize(("citation", "expected"), EFFECTIVE_CASES)
 def test_effective_dates_of_citations(citation: Citation, expected: date | None) -> None:
-    assert DEFAULT_EFFECTIVE_DATES.effective_date(citation) == expected
+    assert EffectiveDates(fr_documents()).effective_date(citation) == expected
 
 
-def test_a_later_rule_replaces_an_earlier_entry_for_the_same_citation() -> None:
-    table = DEFAULT_EFFECTIVE_DATES.with_rules(
-        [RuleDates(90, 14048, date(2025, 3, 28), date(2025, 3, 24), "corrected")]
+def test_no_built_in_table_dates_a_citation() -> None:
+    # Without documents, a citation is dated by its own (publication) date.
+    assert len(DEFAULT_EFFECTIVE_DATES) == 0
+    assert DEFAULT_EFFECTIVE_DATES.effective_date(Citation(90, 14048, date(2025, 3, 28))) == (
+        date(2025, 3, 28)
     )
-    assert table.effective_date(Citation(90, 14048, date(2025, 3, 28))) == date(2025, 3, 24)
+
+
+@pytest.mark.shared
+def test_a_loaded_rule_file_dates_its_own_pages(raw_dir: Path) -> None:
+    from exportscreen.sources import federal_register
+
+    rule = raw_dir / "federal_register" / "2023-03929_88FR12170_entity_list_additions.xml"
+    document = federal_register.parse(rule).document
+    assert document is not None
+    dates = DEFAULT_EFFECTIVE_DATES.with_documents([document])
+    assert dates.effective_date(Citation(88, 12171, date(2023, 2, 27))) == date(2023, 2, 24)
+    assert dates.effective_date(Citation(88, 12176, date(2023, 2, 27))) == date(2023, 2, 27)
 
 
 # --- the Affiliates Rule -------------------------------------------------------------------------

@@ -113,9 +113,54 @@ def test_meu_and_dpl(raw_dir: Path) -> None:
     assert len(dpl.entries) == 564
     adt = dpl.entries[0]
     assert adt.name == "ADT ANALOG AND DIGITAL TECHNIK"
-    assert adt.details["type_of_denial"] == "Standard"
+    assert adt.details["standard_order"] == "Y"
     assert adt.start_date == date(1981, 9, 10)
     assert len(adt.citations) == 2
+    assert not adt.remarks  # the order's notes are read, not kept as a remark
+
+
+@pytest.mark.shared
+@pytest.mark.parametrize(
+    ("name", "start", "end", "standard_order"),
+    [
+        # "Type of denial: Standard; Expires: 2026-04-25"
+        ("ROBERT LUBA", date(2016, 12, 29), date(2026, 4, 25), "Y"),
+        # "Expires: 2026-10-14" alone: the order's kind is not stated
+        ("SARAH MAJID ZEAITER", date(2019, 8, 13), date(2026, 10, 14), None),
+        # "Type of denial: Standard" alone: an order with no expiry
+        ("ADT ANALOG AND DIGITAL TECHNIK", date(1981, 9, 10), None, "Y"),
+    ],
+)
+def test_dpl_orders(
+    raw_dir: Path, name: str, start: date, end: date | None, standard_order: str | None
+) -> None:
+    dpl = bis_json.parse(raw_dir / ECFR / "bis_dpl.json")
+    entry = next(e for e in dpl.entries if e.name == name)
+    assert (entry.start_date, entry.end_date) == (start, end)
+    assert entry.details.get("standard_order") == standard_order
+
+
+@pytest.mark.shared
+def test_dpl_expiry_dates_and_non_standard_orders(raw_dir: Path) -> None:
+    dpl = bis_json.parse(raw_dir / ECFR / "bis_dpl.json")
+    assert sum(e.end_date is not None for e in dpl.entries) == 511
+    assert sum(e.details.get("standard_order") == "N" for e in dpl.entries) == 3
+    assert not any("xpires" in e.remarks for e in dpl.entries)
+
+
+def test_dpl_order_notes_bad_values(tmp_path: Path) -> None:
+    def parse_notes(notes: str) -> None:
+        path = tmp_path / "dpl.json"
+        record = {"name": "A B", "aliases": [], "country": "Germany", "address": "",
+                  "effective_date": None, "federal_register": "", "notes": notes}  # fmt: skip
+        path.write_text(json.dumps({"list_id": "bis-dpl", "extracted": "2026-07-09",
+                                    "entities": [record]}))  # fmt: skip
+        bis_json.parse(path)
+
+    with pytest.raises(SourceError, match=r"entities\[0\]\.notes.*2035-13-01"):
+        parse_notes("Type of denial: Standard; Expires: 2035-13-01")
+    with pytest.raises(SourceError, match="unknown type of denial 'Partial'"):
+        parse_notes("Type of denial: Partial")
 
 
 @pytest.mark.shared

@@ -55,6 +55,18 @@ def test_real_file(raw_dir: Path) -> None:
     assert parsed.as_of == date(2023, 11, 28)
     stephen = next(e for e in parsed.entries if e.name == "STEPHEN EDWARD SMITH")
     assert stephen.details["printed_country"] == "NM"  # a state in the Country column
+    # The orders: 3 non-standard ("N"), one "y" read as standard, 2 with the column blank.
+    orders = [e.details.get("standard_order") for e in parsed.entries]
+    assert (orders.count("N"), orders.count("Y"), orders.count(None)) == (3, 660, 2)
+    luba = next(e for e in parsed.entries if e.name == "ROBERT LUBA")
+    assert (luba.start_date, luba.end_date) == (date(2016, 12, 29), date(2026, 4, 25))
+    assert str(luba.citations[0]) == "82 FR 1690, 2017-01-06"
+
+
+@pytest.mark.parametrize(("text", "flag"), [("Y", "Y"), ("y", "Y"), ("N", "N"), ("", ""),
+    ("Standard", "Y"), ("Non-Standard", "N"), ("Maybe", None)])  # fmt: skip
+def test_standard_order_flag(text: str, flag: str | None) -> None:
+    assert dpl_tsv.standard_order_flag(text) == flag
 
 
 def _damaged(tmp_path: Path, line_no: int, old: bytes, new: bytes) -> Path:

@@ -12,8 +12,9 @@ from exportscreen.api.state import Services, services
 from exportscreen.api.trail import caller
 from exportscreen.casework import audit_trail as audit
 from exportscreen.casework.register import Register
-from exportscreen.decisions.determination import determine
+from exportscreen.decisions.determination import EntryDating, determine
 from exportscreen.decisions.freshness import ListVersionUsed
+from exportscreen.decisions.policy import EffectiveDates
 from exportscreen.decisions.transaction import Transaction
 
 router = APIRouter(prefix="/v1", tags=["determination"])
@@ -78,6 +79,8 @@ def determine_transaction(
         list_versions=[
             ListVersionUsed(s.list, s.version_id, s.as_of) for s in loaded.lists.values()
         ],
+        # Citations dated by their Federal Register documents, as the CLI's determine does.
+        dating=EntryDating(effective_dates=EffectiveDates(found.store.fr_documents())),
     )
     plain = result.to_dict()
     event = audit.determination_event(

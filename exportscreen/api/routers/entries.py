@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query, status
 
 from exportscreen.api.auth import Viewer
 from exportscreen.api.convert import event_out
-from exportscreen.api.schemas import EntryResponse
+from exportscreen.api.schemas import EntryResponse, FieldSourceOut
 from exportscreen.api.state import Services, services
 from exportscreen.model import entry_to_dict
 from exportscreen.store import StoreError
@@ -32,11 +32,25 @@ def entry(
     try:
         listed = found.store.entry(entry_id, as_of=as_of)
         history = found.store.history(entry_id)
+        shown = listed if listed is not None else history[-1].entry
+        sources = found.store.field_sources(shown, as_of=as_of if listed is not None else None)
     except StoreError as error:
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(error)) from None
-    shown = listed if listed is not None else history[-1].entry
     return EntryResponse(
         entry=entry_to_dict(shown),
         listed=listed is not None,
         history=[event_out(e) for e in history],
+        field_sources=[
+            FieldSourceOut(
+                field=s.field,
+                stated=s.stated,
+                described=s.describe(),
+                source_format=s.source_format,
+                file_name=s.file_name,
+                first_seen=s.first_seen,
+                last_seen=s.last_seen,
+                version_id=s.version_id,
+            )
+            for s in sources
+        ],
     )
