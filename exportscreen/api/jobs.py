@@ -254,9 +254,7 @@ class JobStore:
         if size is None:
             shutil.rmtree(folder, ignore_errors=True)
             raise JobsFull(self._full_message())
-        if size == 0:
-            shutil.rmtree(folder)
-            raise JobError("the uploaded file is empty")
+        # An empty file is a job like any other: it fails saying the file is empty.
         if self.limits is not None:
             try:
                 # The declared sizes, before anything is parsed; rows past the cap and gzip
@@ -349,6 +347,9 @@ class JobStore:
         for leftover in folder.iterdir():
             if leftover.name != job.input_name:
                 leftover.unlink(missing_ok=True)
+        if (folder / job.input_name).stat().st_size == 0:
+            self._end(job, "failed", error="the uploaded file is empty")
+            return
         lease = _Lease(self, job.id)
         lease.start()
         try:

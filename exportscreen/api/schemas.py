@@ -84,7 +84,10 @@ class ScreenRequest(Strict):
         default_factory=list, max_length=10, description="Passport, registration or IMO numbers."
     )
     nationality: str | None = Field(
-        default=None, max_length=60, description="ISO 3166 code or name of a person's nationality."
+        default=None,
+        max_length=60,
+        description="ISO 3166 code or name of a person's nationality.",
+        json_schema_extra={"format": COUNTRY_FORMAT},
     )
     address: str | None = Field(
         default=None,

@@ -24,7 +24,9 @@ INSPUR_TX = FIXTURES / "decisions" / "transaction_inspur_taiwan.yaml"
 
 
 def invoke(db: str, *args: str) -> object:
-    return runner.invoke(app, ["--db", db, "--user", "alice", *args], catch_exceptions=False)
+    return runner.invoke(
+        app, ["--db", db, *args], env={"EXPORTSCREEN_USER": "alice"}, catch_exceptions=False
+    )
 
 
 @pytest.fixture(scope="module")

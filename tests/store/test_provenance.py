@@ -110,7 +110,11 @@ def test_real_files_keep_the_review_policies_the_2026_entity_list_lacks(
         kept = [e for e in now if e.id in then]
         assert len(kept) >= 1700
         assert all(e.review == then[e.id].review for e in kept)
-        assert sum(e.review.policy is ReviewPolicy.NONE for e in now) == 0
+        # "none" only where the CSL itself printed an empty policy cell (Chengdu GaStone, linked
+        # to its CSL record by name): a stated empty value is kept, never invented.
+        empty = [e.id for e in now if e.review.policy is ReviewPolicy.NONE]
+        assert all(then[i].review.policy is ReviewPolicy.NONE for i in empty), empty
+        assert len(empty) <= 1
         # CPUNTO: added by the 2023 rule, whose review-policy cell it keeps.
         (cpunto,) = [e for e in now if e.name == "CPUNTO Inc."]
         assert cpunto.review.raw.startswith("Policy of denial for all items subject to the EAR")
