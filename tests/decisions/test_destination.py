@@ -18,22 +18,11 @@ from exportscreen.decisions.country_controls import (
 from exportscreen.decisions.destination import country_controls
 from exportscreen.decisions.determination import determine
 from exportscreen.decisions.transaction import Transaction
-from exportscreen.model import EntryType, Hit, Outcome
+from exportscreen.model import Outcome
 from exportscreen.sources.common import SourceError
+from tests.decisions.test_determination import TableScreener
 
 NO = dict.fromkeys(QUESTION_IDS, False)
-
-
-class NothingListed:
-    def screen(
-        self,
-        name: str,
-        country: str | None = None,
-        type: str | EntryType | None = None,
-        limit: int = 10,
-        threshold: float | None = None,
-    ) -> list[Hit]:
-        return []
 
 
 def tx(
@@ -296,7 +285,7 @@ CASES = [
 def test_each_country_control(
     transaction: Transaction, expected: Outcome, rule: str, citation: str
 ) -> None:
-    result = determine(transaction, NothingListed(), as_of=date(2026, 12, 4))
+    result = determine(transaction, TableScreener(), as_of=date(2026, 12, 4))
     assert result.outcome is expected
     grounds = country_controls(transaction)
     if rule:
@@ -310,7 +299,7 @@ def test_each_country_control(
 @pytest.mark.parametrize("destination", ["IR", "CU", "KP", "SY"])
 def test_ear99_to_an_embargoed_destination_is_never_clear(destination: str) -> None:
     # The finding: EAR99 with an unlisted consignee gave NO_LIST_RESTRICTION.
-    result = determine(tx(destination, answers={}), NothingListed())
+    result = determine(tx(destination, answers={}), TableScreener())
     assert result.outcome is not Outcome.NO_LIST_RESTRICTION
     assert any("746." in g.citation or "560.204" in g.citation for g in result.grounds)
 
@@ -333,27 +322,27 @@ def test_an_unanswered_question_that_matters_holds_and_says_what_to_ask(
 ) -> None:
     item = {"eccn": eccn, "in_part746_supplements": False}
     answered = {k: v for k, v in NO.items() if k != question_id}
-    result = determine(tx(destination, item, answers=answered), NothingListed())
+    result = determine(tx(destination, item, answers=answered), TableScreener())
     ask = COUNTRY_CONTROLS.question(question_id).ask
     assert ask in result.questions
     assert result.outcome is Outcome.HOLD
     assert result.if_confirmed is Outcome.LICENSE_REQUIRED
     # Answered "no", the question no longer holds the transaction.
-    cleared = determine(tx(destination, item, answers=NO), NothingListed())
+    cleared = determine(tx(destination, item, answers=NO), TableScreener())
     assert ask not in cleared.questions
 
 
 def test_a_question_that_does_not_matter_for_the_items_is_not_asked() -> None:
     # 744.21(a)(1) reaches only Supp. No. 2 items in China: EAR99 does not raise it.
     result = determine(
-        tx("CN", answers={k: False for k in NO if k != "military_end_use"}), NothingListed()
+        tx("CN", answers={k: False for k in NO if k != "military_end_use"}), TableScreener()
     )
     assert COUNTRY_CONTROLS.question("military_end_use").ask not in result.questions
 
 
 def test_a_crimea_town_in_another_country_is_not_crimea() -> None:
     # "Yalta" in a US address is not the Crimea region.
-    result = determine(tx("US", address="12 Main St, Yalta, CA", answers={}), NothingListed())
+    result = determine(tx("US", address="12 Main St, Yalta, CA", answers={}), TableScreener())
     assert result.outcome is Outcome.NO_LIST_RESTRICTION
 
 
@@ -406,7 +395,7 @@ def test_an_end_user_in_an_embargoed_country_brings_its_controls_whatever_the_fi
             "answers": NO,
         }
     )
-    result = determine(via_dubai, NothingListed())
+    result = determine(via_dubai, TableScreener())
     assert result.outcome is Outcome.PROHIBITED
     (ground,) = [g for g in result.country_controls if g.rule == "iran_itsr"]
     assert ground.where == "end_user 'Tehran Textile Co' is in IR"

@@ -13,7 +13,8 @@ from exportscreen.decisions.country_controls import QUESTION_IDS
 from exportscreen.decisions.determination import determine
 from exportscreen.decisions.freshness import FreshnessLimits, ListVersionUsed, freshness
 from exportscreen.decisions.transaction import Transaction
-from exportscreen.model import EntryType, Hit, ListCode, Outcome
+from exportscreen.model import ListCode, Outcome
+from tests.decisions.test_determination import TableScreener
 
 CLEAN = Transaction.model_validate(
     {
@@ -24,18 +25,6 @@ CLEAN = Transaction.model_validate(
         "answers": dict.fromkeys(QUESTION_IDS, False),
     }
 )
-
-
-class NothingListed:
-    def screen(
-        self,
-        name: str,
-        country: str | None = None,
-        type: str | EntryType | None = None,
-        limit: int = 10,
-        threshold: float | None = None,
-    ) -> list[Hit]:
-        return []
 
 
 AGES = [
@@ -55,7 +44,7 @@ def test_the_age_of_a_list_warns_then_holds(
     versions = [ListVersionUsed(ListCode.SDN, 12, as_of)]
     result = determine(
         CLEAN,
-        NothingListed(),
+        TableScreener(),
         list_versions=versions,
         as_of=on,
         freshness_limits=FreshnessLimits(stale_days=7, hold_days=30),
@@ -82,7 +71,7 @@ def test_the_age_of_a_list_warns_then_holds(
 def test_old_lists_do_not_lower_a_restriction() -> None:
     versions = [ListVersionUsed(ListCode.SDN, 1, date(2022, 4, 21))]
     iran = CLEAN.model_copy(update={"destination_country": "IR"})
-    result = determine(iran, NothingListed(), list_versions=versions, as_of=date(2026, 12, 4))
+    result = determine(iran, TableScreener(), list_versions=versions, as_of=date(2026, 12, 4))
     assert result.outcome is Outcome.PROHIBITED
     assert result.warnings[0]["age_days"] == 1688
 
