@@ -209,6 +209,26 @@ def test_load_refuses_a_bad_file_and_writes_nothing(tmp_path: Path, raw_dir: Pat
     assert json.loads(invoke(db, "lists", "--json").stdout) == []
 
 
+def test_audit_verify_says_intact_only_when_a_checked_signature_vouches_for_the_tail(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the key, the signed head covers every record: "intact". Without it the chain still
+    links up, but a cut tail would not show, so verify does not call the trail intact."""
+    db = str(tmp_path / "seal.db")
+    register = FIXTURES / "review/counterparties.csv"
+    assert invoke(db, "counterparties", "import", str(register)).exit_code == 0
+    signed = invoke(db, "audit", "verify")
+    assert signed.exit_code == 0  # type: ignore[attr-defined]
+    assert "audit trail intact" in signed.output  # type: ignore[attr-defined]
+    monkeypatch.delenv("EXPORTSCREEN_AUDIT_KEY", raising=False)
+    monkeypatch.setenv("EXPORTSCREEN_AUDIT_KEY_FILE", str(tmp_path / "no-such.key"))
+    unkeyed = invoke(db, "audit", "verify")
+    assert unkeyed.exit_code == 0  # type: ignore[attr-defined]
+    assert "audit trail intact" not in unkeyed.output  # type: ignore[attr-defined]
+    assert "tail not vouched for" in unkeyed.output  # type: ignore[attr-defined]
+    assert "not checked: no audit key" in unkeyed.output  # type: ignore[attr-defined]
+
+
 def test_audit_verify_names_a_cut_tail(tmp_path: Path) -> None:
     """Delete the last audit records: verify fails (exit 1) and names the missing ones."""
     import sqlalchemy as sa
