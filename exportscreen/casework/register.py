@@ -38,6 +38,7 @@ from exportscreen.sources.common import RowProblem, SourceError
 from exportscreen.sources.problems import BadRows
 from exportscreen.store import Store, entry_change, rescreen_jobs
 from exportscreen.store import alerts as stored_alerts
+from exportscreen.store import entry_links as stored_links
 from exportscreen.store import counterparties as stored_parties
 from exportscreen.store import decisions as stored_decisions
 from exportscreen.store.engine import Connection
@@ -517,14 +518,30 @@ class Register:
         return found
 
     def close_removed(self, current_entry_ids: Collection[str]) -> list[int]:
-        """Close open alerts whose entry is on no current list."""
+        """Close open alerts whose entry is on no current list. An alert whose entry's party
+        continues under a current record (merged into it, or named in its text: identity
+        linking) is left open: its party is still listed, so "removed" would be a false clear."""
         closed: list[int] = []
         with audit.writing(self.engine) as conn:
-            opened = stored_alerts.open_entry_ids(conn)
-            gone = [alert_id for alert_id, entry_id in opened if entry_id not in current_entry_ids]
+            gone: list[int] = []
+            continued: dict[int, str] = {}
+            for alert_id, entry_id in stored_alerts.open_entry_ids(conn):
+                if entry_id in current_entry_ids:
+                    continue
+                link = stored_links.continuation(conn, entry_id)
+                if link is not None and link.decision.entry_id in current_entry_ids:
+                    continued[alert_id] = link.decision.entry_id
+                else:
+                    gone.append(alert_id)
             if gone:
                 stored_alerts.close(conn, gone, "the entry was removed from its list")
-                audit.record(conn, self.actor, "alerts.close_removed", {"alerts": gone})
+            if gone or continued:
+                audit.record(
+                    conn,
+                    self.actor,
+                    "alerts.close_removed",
+                    {"alerts": gone, "left_open_party_still_listed": continued},
+                )
             closed.extend(gone)
         return closed
 

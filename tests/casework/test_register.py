@@ -273,3 +273,34 @@ def test_a_stored_name_without_letters_is_reported_and_the_rest_screened(
     assert record.payload["unscreened"] == [
         {"external_id": "BAD", "name": name, "reason": run.unscreened[0].reason}
     ]
+
+
+@pytest.mark.shared
+def test_an_alert_on_a_party_still_listed_under_another_record_stays_open(
+    raw_dir: Path, tmp_path: Path
+) -> None:
+    """The 2022 CSL lists Ann Teck Tong in two rows; the 2026 Entity List in one, under another
+    record id (identity linking: merged). The old record is gone, the party is not: its alert
+    must not be closed as "removed from its list"."""
+    from exportscreen.ops import reviews
+    from exportscreen.ops.loading import load_paths
+
+    with Store.open(f"sqlite:///{tmp_path / 'merged.db'}") as store:
+        load_paths(store, [raw_dir / "watchman/csl/consolidated_2022-05.csv.gz"])
+        register = Register(store, actor="test")
+        register.add(Counterparty("C-1", "Ann Teck Tong", "SG", "company"))
+        register.screen(Screener.open(str(store.engine.url)))
+        opened = {a.entry_id: a.id for a in register.alerts()}
+        assert "EL-830afccddeb4" in opened
+        load_paths(store, [raw_dir / "nsfreg_ecfr_derived"])
+        # The new Entity List drops the record an alert is open on, so it is staged for review
+        # (ops.reviews); an analyst accepts it, and only then is the old record gone.
+        (staged,) = [v for v in reviews.pending(store) if v.list is ListCode.EL]
+        reviews.accept(store, staged.id, actor="admin", reason="the party is merged, not gone")
+        current = {e.id for e in store.entries()}
+        assert "EL-830afccddeb4" not in current
+        closed = register.close_removed(current)
+        assert opened["EL-830afccddeb4"] not in closed
+        assert opened["EL-830afccddeb4"] in {a.id for a in register.alerts()}
+        (record,) = [r for r in audit.records(store.engine) if r.action == "alerts.close_removed"]
+        assert str(opened["EL-830afccddeb4"]) in record.payload["left_open_party_still_listed"]
