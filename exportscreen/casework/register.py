@@ -38,9 +38,9 @@ from exportscreen.sources.common import RowProblem, SourceError
 from exportscreen.sources.problems import BadRows
 from exportscreen.store import Store, entry_change, rescreen_jobs
 from exportscreen.store import alerts as stored_alerts
-from exportscreen.store import entry_links as stored_links
 from exportscreen.store import counterparties as stored_parties
 from exportscreen.store import decisions as stored_decisions
+from exportscreen.store import entry_links as stored_links
 from exportscreen.store.engine import Connection
 from exportscreen.store.queries import entry_state
 from exportscreen.text.countries import country_code
