@@ -65,7 +65,7 @@ from exportscreen.screening.index_cache import load_or_build
 from exportscreen.screening.screener import Screener
 from exportscreen.screening.tabular import ReadLimits
 from exportscreen.store import Store
-from exportscreen.web import views
+from exportscreen.web import PAGE_ROUTERS, account, pages
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +90,7 @@ Authenticate with `Authorization: Bearer <key>` or `ApiKey <key>` (or `X-API-Key
 async def _http_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, StarletteHTTPException)
     if request.url.path.startswith("/ui/"):
-        return views.error_page(request, error.status_code, str(error.detail))
+        return pages.error_page(request, error.status_code, str(error.detail))
     if error.status_code in (204, 304):  # no body allowed
         return Response(status_code=error.status_code, headers=error.headers)
     return http_error(error)
@@ -177,13 +177,14 @@ def create_app(
     modules = (screen, batch, determine, lists, entries, review, audit, accounts, csl, yente, ops)
     for module in modules:
         app.include_router(module.router, responses=ERROR_RESPONSES)
-    app.include_router(views.router)
-    app.mount("/static", StaticFiles(directory=views.STATIC_DIR), name="static")
-    app.include_router(views.root_router)
+    for page_router in PAGE_ROUTERS:
+        app.include_router(page_router)
+    app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")
+    app.include_router(account.root_router)
     app.add_exception_handler(Exception, _internal_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, validation_error)
-    app.add_exception_handler(views.LoginRequired, views.login_redirect)
+    app.add_exception_handler(pages.LoginRequired, pages.login_redirect)
 
     # Added innermost first: a request meets them in the reverse order.
     app.add_middleware(

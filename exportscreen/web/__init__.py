@@ -1,0 +1,9 @@
+"""The analysts' web UI: server-rendered pages on the same services as the API.
+
+One module per page group; ``pages`` holds what they share (templates, the logged-in user, CSRF,
+the error page).
+"""
+
+from exportscreen.web import account, alerts, batch, changes, entries, search
+
+PAGE_ROUTERS = tuple(page.router for page in (account, search, entries, alerts, batch, changes))
