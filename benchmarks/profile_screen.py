@@ -29,7 +29,6 @@ from exportscreen.model import EntryType
 from exportscreen.screening.screener import Screener
 from exportscreen.sources import parse
 
-
 # Stages by where the code lives: the first matching prefix names the stage.
 STAGES = (
     ("exportscreen/matching/analyze", "query analysis (tokens, scripts, forms)"),
