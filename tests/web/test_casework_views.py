@@ -1,0 +1,191 @@
+"""The alert queue and batch pages, server side: views and counts, filters, paging, assignment,
+bulk actions, and four-eyes approval through the forms."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from exportscreen.casework import audit_trail as audit
+from exportscreen.casework.register import Counterparty, Register
+from exportscreen.model import Disposition
+from exportscreen.screening.screener import Screener
+from exportscreen.store import Store
+from tests.api.support import add_users, build_app, config_for, load_fixture_lists, running
+from tests.web.test_views import csrf, login
+
+
+@pytest.fixture()
+def ui(tmp_path: Path) -> Iterator[tuple[TestClient, Store]]:
+    with Store.open(f"sqlite:///{tmp_path / 'ui.db'}") as store:
+        load_fixture_lists(store)
+        add_users(store)
+        with running(build_app(store, config_for(tmp_path, str(store.engine.url)))) as client:
+            yield client, store
+
+
+def raise_alerts(store: Store, *parties: Counterparty) -> list[int]:
+    desk = Register(store, actor="setup")
+    for party in parties:
+        desk.add(party)
+    return desk.screen(Screener.from_entries(store.entries())).raised
+
+
+ACME = Counterparty("C-1", "Acme Photonics", "CN", "company", "12 Harbour Road, Shenzhen")
+PETROV = Counterparty("C-2", "Ivan Petrov", "RU")
+
+
+def alert_ids(page: str) -> list[int]:
+    return [int(n) for n in re.findall(r'<article class="card alert-card" id="alert-(\d+)"', page)]
+
+
+def test_the_queue_counts_views_and_shows_decided_alerts(ui: tuple[TestClient, Store]) -> None:
+    client, store = ui
+    acme, petrov = raise_alerts(store, ACME, PETROV)
+    Register(store, actor="t").decide(acme, Disposition.TRUE_MATCH, "same firm", user="analyst")
+    login(client, "viewer")
+    open_page = client.get("/ui/alerts").text
+    assert alert_ids(open_page) == [petrov]
+    assert re.search(r"Open <span class=\"count\">1</span>", open_page)
+    assert re.search(r"Decided <span class=\"count\">1</span>", open_page)
+    # ?status=decided shows the decided alert (it used to show the open ones).
+    decided = client.get("/ui/alerts", params={"status": "decided"}).text
+    assert alert_ids(decided) == [acme]
+    assert "true match</strong> by analyst" in decided
+    everything = alert_ids(client.get("/ui/alerts", params={"status": "all"}).text)
+    assert sorted(everything) == [acme, petrov]
+    # The counterparty beside the entry: its address, the entry's country and date of birth.
+    assert "12 Harbour Road, Shenzhen" in decided
+    petrov_card = client.get("/ui/alerts").text.split(f'id="alert-{petrov}"')[1]
+    assert "<dt>Born</dt><dd>1961-05-02</dd>" in petrov_card  # the SDN entry's
+    assert "<dt>Country</dt><dd>RU</dd>" in petrov_card
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ({"status": "pending"}, "status"),
+        ({"sort": "name"}, "sort"),
+        ({"min_score": "high"}, "min_score"),
+        ({"min_score": "1.5"}, "min_score"),
+        ({"list": "XYZ"}, "list"),
+        ({"page": "two"}, "page"),
+    ],
+)
+def test_a_bad_filter_is_a_400_naming_it(
+    ui: tuple[TestClient, Store], query: dict[str, str], field: str
+) -> None:
+    client, _ = ui
+    login(client, "viewer")
+    response = client.get("/ui/alerts", params=query)
+    assert response.status_code == 400
+    assert field in response.text
+
+
+def test_filters_and_paging(ui: tuple[TestClient, Store]) -> None:
+    client, store = ui
+    parties = [
+        Counterparty(f"B-{n}", "Acme Photonics", "CN", address=f"Unit {n}") for n in range(30)
+    ]
+    raised = raise_alerts(store, *parties, PETROV)
+    login(client, "viewer")
+    first = client.get("/ui/alerts").text
+    assert "31 alerts in this view · page 1 of 2" in first
+    assert len(alert_ids(first)) == 25
+    second = client.get("/ui/alerts", params={"page": "2"}).text
+    assert len(alert_ids(second)) == 6
+    assert set(alert_ids(first)) | set(alert_ids(second)) == set(raised)
+    sdn = client.get("/ui/alerts", params={"list": "SDN"}).text
+    assert "1 alert in this view" in sdn
+    newest = alert_ids(client.get("/ui/alerts", params={"sort": "newest"}).text)
+    assert newest[0] == max(raised)
+
+
+def test_bulk_assign_and_bulk_clear_only_where_four_eyes_does_not_apply(
+    ui: tuple[TestClient, Store],
+) -> None:
+    client, store = ui
+    acme, petrov = raise_alerts(store, ACME, PETROV)
+    desk = Register(store, actor="t")
+    login(client, "analyst")
+    token = csrf(client, "/ui/alerts")
+    assigned = client.post(
+        "/ui/alerts/bulk",
+        data={"csrf_token": token, "action": "assign_me", "alert": [acme, petrov]},
+    )
+    assert "2 alert(s) assigned to analyst" in assigned.text
+    mine = client.get("/ui/alerts", params={"assignee": "me"}).text
+    assert sorted(alert_ids(mine)) == [acme, petrov]
+    to_admin = client.post(
+        "/ui/alerts/bulk",
+        data={"csrf_token": token, "action": "assign", "assignee": "admin", "alert": [petrov]},
+    )
+    assert "1 alert(s) assigned to admin" in to_admin.text
+    nobody = client.post(
+        "/ui/alerts/bulk",
+        data={"csrf_token": token, "action": "assign", "assignee": "viewer", "alert": [petrov]},
+    )
+    assert nobody.status_code == 400
+    # Bulk clearing: the SDN alert (a prohibiting list) and the 0.98 Acme match (at or above
+    # 0.95) both need a second analyst, so nothing is cleared and both are named.
+    cleared = client.post(
+        "/ui/alerts/bulk",
+        data={
+            "csrf_token": token,
+            "action": "clear",
+            "reason": "namesakes",
+            "alert": [acme, petrov],
+        },
+    )
+    assert "0 alert(s) cleared" in cleared.text
+    assert f"{petrov} (" in cleared.text and "Specially Designated" in cleared.text
+    assert f"{acme} (score 0.98 is at or above 0.95)" in cleared.text
+    assert [a.status for a in (desk.alert(acme), desk.alert(petrov)) if a] == ["open", "open"]
+    records = [r.payload for r in audit.records(store.engine) if r.action == "alert.assign"]
+    assert records[0] == {"alerts": [acme, petrov], "assigned_to": "analyst"}
+
+
+def test_a_clearance_needs_a_second_analysts_approval_through_the_forms(
+    ui: tuple[TestClient, Store],
+) -> None:
+    client, store = ui
+    [petrov] = raise_alerts(store, PETROV)
+    login(client, "analyst")
+    token = csrf(client, "/ui/alerts")
+    made = client.post(
+        f"/ui/alerts/{petrov}/decide",
+        data={"csrf_token": token, "disposition": "false_positive", "reason": "born 1990"},
+    )
+    assert "awaits a second analyst" in made.text and "stays open" in made.text
+    pending = client.get("/ui/alerts", params={"status": "pending_approval"}).text
+    assert alert_ids(pending) == [petrov]
+    assert "another analyst must approve it" in pending  # no Approve button for the decider
+    (decision,) = Register(store, actor="t").history([petrov])[petrov]
+    own = client.post(
+        f"/ui/decisions/{decision.id}/approve", data={"csrf_token": token, "reason": "mine"}
+    )
+    assert own.status_code == 403
+    login(client, "admin")
+    token = csrf(client, "/ui/alerts")
+    page = client.get("/ui/alerts", params={"status": "pending_approval"}).text
+    assert f'formaction="/ui/decisions/{decision.id}/approve"' in page
+    approved = client.post(
+        f"/ui/decisions/{decision.id}/approve",
+        data={"csrf_token": token, "reason": "checked the passport", "back": "/ui/alerts"},
+    )
+    assert f"Decision {decision.id} on alert {petrov} approved" in approved.text
+    decided = client.get("/ui/alerts", params={"status": "decided"}).text
+    assert alert_ids(decided) == [petrov]
+    assert "approved by admin" in decided
+    # Reversible: a new decision governs; the history keeps both.
+    reversed_ = client.post(
+        f"/ui/alerts/{petrov}/decide",
+        data={"csrf_token": token, "disposition": "true_match", "reason": "new evidence"},
+    )
+    assert f"Alert {petrov}: true match" in reversed_.text
+    history = Register(store, actor="t").history([petrov])[petrov]
+    assert [d.disposition for d in history] == [Disposition.FALSE_POSITIVE, Disposition.TRUE_MATCH]
