@@ -4,8 +4,10 @@ bulk actions, and four-eyes approval through the forms."""
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -189,3 +191,143 @@ def test_a_clearance_needs_a_second_analysts_approval_through_the_forms(
     assert f"Alert {petrov}: true match" in reversed_.text
     history = Register(store, actor="t").history([petrov])[petrov]
     assert [d.disposition for d in history] == [Disposition.FALSE_POSITIVE, Disposition.TRUE_MATCH]
+
+
+# --- batch ----------------------------------------------------------------------------------
+
+UPLOAD = (
+    "Customer,Land,Born,Ref\n"
+    "Acme Photonics,CN,,A-1\n"
+    "Ivan Petrov,RU,1961-05-02,A-2\n"
+    "Harbour Bakery,GB,,A-3\n"
+    ",DE,,A-4\n"
+    "Acme Photonics Co,CN,,A-5\n"
+)
+
+
+def _wait_for(client: TestClient, job_url: str) -> str:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        page = client.get(job_url).text
+        if 'http-equiv="refresh"' not in page:
+            return page
+        time.sleep(0.2)
+    raise AssertionError(f"{job_url} did not finish")
+
+
+def _start(client: TestClient, token: str, page: str, **fields: str) -> Any:
+    upload = re.search(r'name="upload" value="([0-9a-f]{32})"', page)
+    assert upload is not None
+    return client.post(
+        "/ui/batch/start",
+        data={
+            "csrf_token": token,
+            "upload": upload.group(1),
+            "file_name": "customers.csv",
+            **fields,
+        },
+        follow_redirects=False,
+    )
+
+
+def test_batch_maps_columns_from_a_preview_and_sums_up_the_job(
+    ui: tuple[TestClient, Store],
+) -> None:
+    client, _ = ui
+    login(client, "viewer")
+    token = csrf(client, "/ui/batch")
+    preview = client.post(
+        "/ui/batch",
+        data={"csrf_token": token},
+        files={"file": ("customers.csv", UPLOAD.encode(), "text/csv")},
+    )
+    assert preview.status_code == 200
+    page = preview.text
+    assert '<th scope="col">Customer</th>' in page and "<td>Ivan Petrov</td>" in page
+    # The columns are guessed from their headers: Customer is the name, Land the country...
+    for role, column in (("name", "Customer"), ("country", "Land"), ("date_of_birth", "Born")):
+        chosen = re.search(rf'name="col_{role}".*?<option value="{column}" selected>', page, re.S)
+        assert chosen is not None, role
+    started = _start(
+        client, token, page, col_name="Customer", col_country="Land", col_id="Ref",
+        col_date_of_birth="Born", threshold="0.80",
+    )  # fmt: skip
+    assert started.status_code == 303
+    job_url = started.headers["location"]
+    done = _wait_for(client, job_url)
+    assert "status-done" in done
+    # Two Acme rows and Petrov flagged: 3 rows flagged for 3 hits; the empty name is a bad row.
+    assert re.search(r"<strong>5</strong> rows read", done)
+    assert re.search(r"<strong>3</strong> rows flagged", done)
+    assert re.search(r"<strong>1</strong> bad rows", done)
+    assert "Hits by list: EL 2, SDN 1" in done
+    assert "Score histogram: 0.80 to 0.85" in done
+    assert "Country = “Land”" in done
+    bad = client.get(job_url + "/errors")
+    assert bad.status_code == 200 and "empty name" in bad.text
+    hits = client.get(job_url + "/result").text
+    assert sorted(line.split(",")[0] for line in hits.splitlines()[1:]) == ["A-1", "A-2", "A-5"]
+    history = client.get("/ui/batch").text
+    assert f'href="{job_url}">customers.csv</a>' in history
+    # Another user sees neither the job nor it in their history.
+    login(client, "analyst")
+    assert client.get(job_url).status_code == 404
+    assert job_url not in client.get("/ui/batch").text
+
+
+def test_a_failed_batch_job_says_why_without_a_progress_bar_or_server_path(
+    ui: tuple[TestClient, Store], tmp_path: Path
+) -> None:
+    client, _ = ui
+    login(client, "viewer")
+    token = csrf(client, "/ui/batch")
+    page = client.post(
+        "/ui/batch",
+        data={"csrf_token": token},
+        files={"file": ("customers.csv", UPLOAD.encode(), "text/csv")},
+    ).text
+    # A column no longer in the file (a forged or stale form): the job fails naming it.
+    started = _start(client, token, page, col_name="Client")
+    failed = _wait_for(client, started.headers["location"])
+    assert "status-failed" in failed
+    assert "The job failed: customers.csv" in failed and "Client" in failed
+    assert "<progress" not in failed
+    assert str(tmp_path) not in failed and "/jobs/" not in failed
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"col_name": ""}, "col_name"),
+        ({"col_name": "Customer", "col_country": "Customer"}, "columns"),
+        ({"col_name": "Customer", "threshold": "2"}, "threshold"),
+        ({"col_name": "Customer", "threshold": "high"}, "threshold"),
+    ],
+)
+def test_a_bad_mapping_is_refused_naming_the_field(
+    ui: tuple[TestClient, Store], fields: dict[str, str], field: str
+) -> None:
+    client, _ = ui
+    login(client, "viewer")
+    token = csrf(client, "/ui/batch")
+    page = client.post(
+        "/ui/batch",
+        data={"csrf_token": token},
+        files={"file": ("customers.csv", UPLOAD.encode(), "text/csv")},
+    ).text
+    refused = _start(client, token, page, **fields)
+    assert refused.status_code == 422 and field in refused.text
+
+
+def test_an_upload_that_is_not_a_table_is_refused_at_preview(
+    ui: tuple[TestClient, Store],
+) -> None:
+    client, _ = ui
+    login(client, "viewer")
+    token = csrf(client, "/ui/batch")
+    refused = client.post(
+        "/ui/batch",
+        data={"csrf_token": token},
+        files={"file": ("report.pdf", b"%PDF-1.7", "application/pdf")},
+    )
+    assert refused.status_code == 422 and "cannot screen a .pdf file" in refused.text
