@@ -98,6 +98,11 @@ def alerts(
             found, _ = desk.queue(QueueQuery(view=status, sort="oldest", limit=10**6))
         else:
             found = desk.alerts(None if status == "all" else status)
+        waiting = {
+            alert_id: next(d for d in made if d.pending)
+            for alert_id, made in desk.history([a.id for a in found]).items()
+            if any(d.pending for d in made)
+        }
     if as_json:
         print_json(found)
         return
@@ -111,7 +116,13 @@ def alerts(
             a.entry_id,
             a.matched_name + note,
             f"{a.score:.2f}",
-            a.status,
+            a.status
+            + (
+                f"\n[yellow]decision {waiting[a.id].id} by {waiting[a.id].decided_by} "
+                "awaits approval[/]"
+                if a.id in waiting
+                else ""
+            ),
             a.created_at.strftime("%Y-%m-%d %H:%M"),
         )
     console.print(table)

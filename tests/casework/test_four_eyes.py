@@ -72,6 +72,12 @@ def store(tmp_path: Path) -> Iterator[Store]:
         yield opened
 
 
+@pytest.fixture()
+def pg_store(pg_url: str) -> Iterator[Store]:
+    with Store.open(pg_url) as opened:
+        yield opened
+
+
 def raise_alert(
     store: Store, code: ListCode, score: float, **settings: float
 ) -> tuple[Register, int]:
@@ -239,3 +245,17 @@ def test_assignment_is_audited_and_filters_the_queue(store: Store) -> None:
         register.assign([999], "bob", user="alice")
     (record,) = [r for r in audit.records(store.engine) if r.action == "alert.assign"]
     assert (record.actor, record.payload) == ("alice", {"alerts": [alert_id], "assigned_to": "bob"})
+
+
+def test_the_queue_and_four_eyes_on_postgresql(pg_store: Store) -> None:
+    """The same queries on PostgreSQL: pending view and counts, approval, reversal."""
+    register, alert_id = raise_alert(pg_store, ListCode.SDN, 1.0)
+    screener = FixedScreener(entry_on(ListCode.SDN), 1.0)
+    decision_id = register.decide(alert_id, Disposition.FALSE_POSITIVE, "namesake", user="alice")
+    assert register.queue_counts()["pending_approval"] == 1
+    assert register.queue(QueueQuery(view="pending_approval", list="SDN", min_score=0.9))[1] == 1
+    register.approve(decision_id, "agreed", user="bob")
+    assert register.screen(screener).suppressed == 1
+    register.decide(alert_id, Disposition.TRUE_MATCH, "same vessel owner", user="carol")
+    assert register.screen(screener).suppressed == 0
+    assert audit.verify(pg_store.engine).ok

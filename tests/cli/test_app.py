@@ -192,6 +192,8 @@ def test_register_alert_decision_and_audit(db: str, tmp_path: Path) -> None:
     assert inspur["id"] in still_open
     waiting = json.loads(invoke(db, "alerts", "--status", "pending_approval", "--json").stdout)
     assert [a["id"] for a in waiting] == [inspur["id"]]
+    table = invoke(db, "alerts", "--status", "pending_approval").stdout
+    assert f"decision {decision_id} by bob awaits approval" in " ".join(table.split())
     own = invoke(db, "approve", decision_id, "--reason", "mine", user="bob")
     assert own.exit_code != 0 and "second analyst" in own.output
     approved = invoke(db, "approve", decision_id, "--reason", "checked", user="carol")
