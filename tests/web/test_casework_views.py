@@ -149,6 +149,17 @@ def test_bulk_assign_and_bulk_clear_only_where_four_eyes_does_not_apply(
     assert [a.status for a in (desk.alert(acme), desk.alert(petrov)) if a] == ["open", "open"]
     records = [r.payload for r in audit.records(store.engine) if r.action == "alert.assign"]
     assert records[0] == {"alerts": [acme, petrov], "assigned_to": "analyst"}
+    # One alert from its own card: the admin (who has Petrov's) takes Acme's too.
+    login(client, "admin")
+    token = csrf(client, "/ui/alerts")
+    page = client.get("/ui/alerts", params={"assignee": "analyst"}).text
+    card = page.split(f'id="alert-{acme}"')[1]
+    assert 'value="assign_me"' in card
+    client.post(
+        "/ui/alerts/bulk", data={"csrf_token": token, "action": "assign_me", "alert": [acme]}
+    )
+    mine = alert_ids(client.get("/ui/alerts", params={"assignee": "me"}).text)
+    assert sorted(mine) == [acme, petrov]
 
 
 def test_a_clearance_needs_a_second_analysts_approval_through_the_forms(
