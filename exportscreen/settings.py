@@ -42,6 +42,9 @@ def shared_eval_dir() -> Path:
 # Screening: a hit at or above this score raises an alert. Chosen on the accuracy benchmark as the
 # score at which at most 1% of clean counterparties alert (see README, "Accuracy").
 DEFAULT_THRESHOLD = float(_env("EXPORTSCREEN_THRESHOLD", "0.77"))
+# Four-eyes: clearing an alert (false positive) scored at or above this, or on a list whose match
+# prohibits dealings (lists.yaml ``meaning.action: prohibited``), needs a second analyst's approval.
+FOUR_EYES_SCORE = float(_env("EXPORTSCREEN_FOUR_EYES_SCORE", "0.95"))
 # Hits a single-name screening returns unless asked for more (the API's, the CLI's, recorded.py's).
 DEFAULT_HIT_LIMIT = 10
 

@@ -25,14 +25,14 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import BinaryIO, Literal
 
 from exportscreen import settings
 from exportscreen.casework import audit_trail as audit
-from exportscreen.screening.batch import BatchProgress, run_batch
+from exportscreen.screening.batch import QUALIFIER_ROLES, BatchProgress, run_batch
 from exportscreen.screening.screener import Screener
 from exportscreen.screening.tabular import ReadLimits, check_limits
 from exportscreen.sources.common import SourceError
@@ -46,6 +46,9 @@ INPUT_SUFFIXES = (".csv", ".tsv", ".txt", ".gz", ".xlsx", ".parquet", ".jsonl", 
 RESULT_NAME = "results.csv"
 ERRORS_NAME = "results.errors.csv"
 _JOB_ID = re.compile(r"[0-9a-f]{32}")
+# The roles a file's columns can be mapped to (``submit(columns=...)``).
+COLUMN_ROLES = ("name", "id", "country", "type", *QUALIFIER_ROLES)
+_STAGED_OWNER = "owner.txt"  # in a staged upload's folder: the user who staged it
 # Progress and the lease are saved at most this often while a job runs.
 _PROGRESS_INTERVAL_SECONDS = 0.5
 # A folder with no job row is left alone this long: its upload may still be arriving.
@@ -74,6 +77,8 @@ class JobStatus:
     threshold: float | None = None
     attempts: int = 0
     notes: tuple[str, ...] = ()
+    best_only: bool = False
+    columns: Mapping[str, str] = field(default_factory=dict)  # role -> the file's column
 
     @property
     def finished(self) -> bool:
@@ -106,6 +111,8 @@ def _status(row: stored_jobs.BatchJobRow) -> JobStatus:
         threshold=row.threshold,
         attempts=row.attempts,
         notes=tuple(row.notes),
+        best_only=row.best_only,
+        columns=dict(row.columns or {}),
     )
 
 
@@ -200,6 +207,66 @@ class JobStore:
         row = stored_jobs.get(self._store.engine, job_id)
         return _status(row) if row is not None else None
 
+    # --- staged uploads: a file held for its column mapping before it becomes a job -----------
+
+    def stage(self, *, owner: str, file_name: str, upload: BinaryIO) -> tuple[str, Path]:
+        """Keep an upload, under the same checks as ``submit`` (file type, the folder's budget,
+        the read limits), until its owner maps its columns; returns its token and path. A staged
+        upload nobody submits is swept as an orphan folder (after an hour)."""
+        suffix = Path(file_name).suffix.lower()
+        if suffix and suffix not in INPUT_SUFFIXES:
+            raise JobError(
+                f"cannot screen a {suffix} file; upload one of {', '.join(INPUT_SUFFIXES)}"
+            )
+        self.sweep()
+        room = self.max_bytes - folder_bytes(self.root)
+        if room <= 0:
+            raise JobsFull(self._full_message())
+        token = secrets.token_hex(16)
+        folder = self.root / token
+        path = folder / f"input{suffix}"
+        try:
+            folder.mkdir()
+            size = _copy_at_most(upload, path, room)
+            (folder / _STAGED_OWNER).write_text(owner, encoding="utf-8")
+        except OSError as error:
+            shutil.rmtree(folder, ignore_errors=True)
+            if error.errno in (errno.ENOSPC, errno.EDQUOT):
+                raise JobsFull("the disk of the jobs folder is full; retry later") from None
+            raise
+        if size is None:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise JobsFull(self._full_message())
+        if self.limits is not None:
+            try:
+                check_limits(path, self.limits)
+            except SourceError as error:
+                shutil.rmtree(folder, ignore_errors=True)
+                raise UploadTooLarge(_shown(error, Path(file_name).name[:200])) from None
+        return token, path
+
+    def staged(self, token: str, owner: str) -> Path | None:
+        """The file ``owner`` staged under ``token``; None for another's, or one gone."""
+        folder = self.folder(token)
+        if folder is None or stored_jobs.get(self._store.engine, token) is not None:
+            return None
+        try:
+            if (folder / _STAGED_OWNER).read_text(encoding="utf-8") != owner:
+                return None
+        except OSError:
+            return None
+        inputs = [p for p in folder.iterdir() if p.name.startswith("input")]
+        return inputs[0] if len(inputs) == 1 else None
+
+    def drop_staged(self, token: str) -> None:
+        folder = self.folder(token)
+        if folder is not None and stored_jobs.get(self._store.engine, token) is None:
+            shutil.rmtree(folder, ignore_errors=True)
+
+    def of_owner(self, owner: str, limit: int = 50) -> list[JobStatus]:
+        """The owner's jobs, newest first."""
+        return [_status(r) for r in stored_jobs.of_owner(self._store.engine, owner, limit)]
+
     def result_path(self, job_id: str) -> Path | None:
         folder = self.folder(job_id)
         return folder / RESULT_NAME if folder is not None else None
@@ -222,12 +289,18 @@ class JobStore:
         best_only: bool = False,
         caller: audit.Caller | None = None,
         charge: Callable[[int], None] | None = None,
+        columns: Mapping[str, str] | None = None,
     ) -> JobStatus:
         """Queue the screening of ``upload``; ``caller`` is who the audit record names (by
         default ``owner``, through the API). ``charge`` is given the file's rows (declared or
-        estimated) before the job is queued, and may refuse it by raising. JobError for a file
-        that cannot be screened, UploadTooLarge for one over the caps, JobsFull (nothing kept)
-        when the jobs folder has no room for it."""
+        estimated) before the job is queued, and may refuse it by raising. ``columns`` names the
+        file's column for each role (``COLUMN_ROLES``: name, id, country, type, date_of_birth,
+        nationality, identifier, address); others are found by their usual names. JobError for
+        a file that cannot be screened, UploadTooLarge for one over the caps, JobsFull (nothing
+        kept) when the jobs folder has no room for it."""
+        unknown = sorted(set(columns or {}) - set(COLUMN_ROLES))
+        if unknown:
+            raise JobError(f"unknown column roles {unknown}; known: {', '.join(COLUMN_ROLES)}")
         suffix = Path(file_name).suffix.lower()
         # A file without a suffix is taken by its content (readers.open_table); one with a
         # suffix must name a table format.
@@ -283,6 +356,7 @@ class JobStore:
                 best_only=best_only,
                 caller={"user": who.user, **who.fields()},
                 size_bytes=size,
+                columns={k: v for k, v in (columns or {}).items() if v},
             )
         except BaseException:
             shutil.rmtree(folder, ignore_errors=True)
@@ -361,6 +435,11 @@ class JobStore:
                 threshold=job.threshold,
                 workers=self._workers,
                 best_only=job.best_only,
+                id_col=job.columns.get("id"),
+                name_col=job.columns.get("name"),
+                country_col=job.columns.get("country"),
+                type_col=job.columns.get("type"),
+                qualifier_cols={r: job.columns.get(r) for r in QUALIFIER_ROLES},
                 progress=lease.progress,
                 read_limits=self.limits,
             )

@@ -478,6 +478,8 @@ class AlertOut(BaseModel):
     created_at: datetime
     explanation: dict[str, Any]
     closed_reason: str | None
+    assigned_to: str | None = None
+    list: str | None = Field(default=None, description="The matched entry's list code.")
 
 
 class AlertsResponse(BaseModel):
@@ -523,6 +525,42 @@ class DecisionOut(BaseModel):
     disposition: Disposition
     decided_by: str
     alert_status: str
+    review_status: Literal["effective", "pending_approval", "rejected"] = Field(
+        default="effective",
+        description="pending_approval: a clearance under the four-eyes rule, without effect "
+        "until a second analyst approves it (POST /v1/decisions/{id}/approve).",
+    )
+    four_eyes: str | None = Field(
+        default=None, description="Why the decision needs a second analyst's approval."
+    )
+
+
+class ReviewIn(Strict):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"reason": "Checked the customer file: other firm."}]},
+    )
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class DecisionRecordOut(BaseModel):
+    """A decision in an alert's history; the latest effective one governs."""
+
+    id: int
+    alert_id: int
+    disposition: Disposition
+    reason: str
+    decided_by: str
+    created_at: datetime
+    expires_at: datetime | None
+    review_status: Literal["effective", "pending_approval", "rejected"]
+    reviewed_by: str | None
+    reviewed_at: datetime | None
+    review_reason: str | None
+
+
+class DecisionsResponse(BaseModel):
+    decisions: list[DecisionRecordOut]
 
 
 # --- audit, batch, ops ------------------------------------------------------------------------

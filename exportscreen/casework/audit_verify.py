@@ -7,7 +7,8 @@
   (``store.audit_seal``: in the database, and the anchor file outside it) vouches for a record
   that is different or gone ("records N..M missing after checkpoint K");
 * a decision or suppression row that differs from the audit record that made it, or a record
-  whose rows are gone.
+  whose rows are gone; a four-eyes review (approval or rejection) likewise: a decision that
+  waited for a second analyst is effective only if an approval record says so.
 
 Stores written before checkpoints existed verify as before; until their first sealed write, a
 cut of their tail cannot be seen, and ``notes`` says so. Decisions made before they were linked
@@ -26,6 +27,7 @@ from exportscreen.store.audit_log import GENESIS_HASH, AuditRecord
 from exportscreen.store.engine import Engine
 
 DECIDE = "alert.decide"
+REVIEWS = ("alert.approve", "alert.reject")
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +87,7 @@ def _witnesses(engine: Engine) -> list[audit_seal.Checkpoint]:
 
 def _walk(engine: Engine, wanted: set[int]) -> tuple[int, dict[int, str], dict[int, AuditRecord]]:
     """Walk the chain; returns the record count, the hashes of the ``wanted`` records and the
-    decision records."""
+    decision and review records."""
     count = 0
     expected_prev = GENESIS_HASH
     decides: dict[int, AuditRecord] = {}
@@ -101,7 +103,7 @@ def _walk(engine: Engine, wanted: set[int]) -> tuple[int, dict[int, str], dict[i
         )
         if recomputed != rec.hash:
             raise _Broken(rec.seq, f"record {rec.seq} was edited after it was written")
-        if rec.action == DECIDE:
+        if rec.action == DECIDE or rec.action in REVIEWS:
             decides[rec.seq] = rec
         if rec.seq in wanted:
             hashes[rec.seq] = rec.hash
@@ -168,10 +170,12 @@ def _iso(value: Any) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def _check_decisions(engine: Engine, decides: Mapping[int, AuditRecord], notes: list[str]) -> None:
+def _check_decisions(engine: Engine, records: Mapping[int, AuditRecord], notes: list[str]) -> None:
     """Each linked decision row (and its suppression) against the record that made it, and
     each record naming a decision against the rows."""
     rows = {d.id: d for d in stored_decisions.all_decisions(engine)}
+    decides = {seq: rec for seq, rec in records.items() if rec.action == DECIDE}
+    reviews = {seq: rec for seq, rec in records.items() if rec.action in REVIEWS}
     by_decision = {
         rec.payload["decision"]: rec for rec in decides.values() if "decision" in rec.payload
     }
@@ -202,6 +206,7 @@ def _check_decisions(engine: Engine, decides: Mapping[int, AuditRecord], notes: 
             "decided_by": rec.actor,
             "created_at": payload.get("decided_at"),
             "expires_at": payload.get("expires_at") if fp else None,
+            **_review_expected(row, payload, reviews),
         }
         actual = {
             "alert_id": row.alert_id,
@@ -210,6 +215,10 @@ def _check_decisions(engine: Engine, decides: Mapping[int, AuditRecord], notes: 
             "decided_by": row.decided_by,
             "created_at": _iso(row.created_at),
             "expires_at": _iso(row.expires_at),
+            "review_status": row.review_status,
+            "reviewed_by": row.reviewed_by,
+            "reviewed_at": _iso(row.reviewed_at),
+            "review_reason": row.review_reason,
         }
         for name, value in expected.items():
             if actual[name] != value:
@@ -226,7 +235,15 @@ def _check_decisions(engine: Engine, decides: Mapping[int, AuditRecord], notes: 
                 f"decision {decision_id}, made by audit record {rec.seq}, is missing from the "
                 "decisions table or no longer linked to its record",
             )
-    _check_suppressions(engine, rows, decides)
+    for rec in reviews.values():
+        reviewed = rows.get(rec.payload.get("decision", -1))
+        if reviewed is None or reviewed.review_audit_seq != rec.seq:
+            raise _Broken(
+                rec.seq,
+                f"the review of decision {rec.payload.get('decision')} (audit record {rec.seq}) "
+                "is missing from the decisions table or no longer linked to its record",
+            )
+    _check_suppressions(engine, rows, records)
     if unlinked:
         notes.append(
             f"{unlinked} decision(s) made before decisions were linked to the trail are not "
@@ -234,18 +251,58 @@ def _check_decisions(engine: Engine, decides: Mapping[int, AuditRecord], notes: 
         )
 
 
+def _review_expected(
+    row: stored_decisions.DecisionRow,
+    payload: Mapping[str, Any],
+    reviews: Mapping[int, AuditRecord],
+) -> dict[str, Any]:
+    """The review fields the trail vouches for: a decision made effective stays so with no
+    review; one that waited is pending until a review record (the one the row names) says it
+    was approved or rejected."""
+    made = payload.get("review_status", "effective")
+    if made != "pending_approval":
+        return {
+            "review_status": made,
+            "reviewed_by": None,
+            "reviewed_at": None,
+            "review_reason": None,
+        }
+    review = reviews.get(row.review_audit_seq) if row.review_audit_seq is not None else None
+    if review is None or review.payload.get("decision") != row.id:
+        return {
+            "review_status": "pending_approval",
+            "reviewed_by": None,
+            "reviewed_at": None,
+            "review_reason": None,
+        }
+    return {
+        "review_status": "effective" if review.action == "alert.approve" else "rejected",
+        "reviewed_by": review.actor,
+        "reviewed_at": review.payload.get("reviewed_at"),
+        "review_reason": review.payload.get("reason"),
+    }
+
+
 def _check_suppressions(
     engine: Engine,
     rows: Mapping[int, stored_decisions.DecisionRow],
-    decides: Mapping[int, AuditRecord],
+    records: Mapping[int, AuditRecord],
 ) -> None:
+    # What each decision's suppression must be: as its decide record states it, or (a clearance
+    # that waited for a second analyst) as the approval that made it effective states it.
+    promises: dict[int, tuple[AuditRecord, Any]] = {}
+    for rec in sorted(records.values(), key=lambda r: r.seq):
+        decision_id = rec.payload.get("decision")
+        if rec.action == "alert.reject" or decision_id is None:
+            continue
+        if rec.payload.get("suppression") is not None or decision_id not in promises:
+            promises[decision_id] = (rec, rec.payload.get("suppression"))
     seen: set[int] = set()
     for kept in stored_decisions.all_suppressions(engine):
         decision = rows.get(kept.decision_id)
         if decision is None or decision.audit_seq is None:
             continue  # made before the linkage: not covered
-        rec = decides[decision.audit_seq]
-        promised = rec.payload.get("suppression")
+        rec, promised = promises.get(kept.decision_id, (records[decision.audit_seq], None))
         actual = {
             "counterparty_id": kept.counterparty_id,
             "entry_id": kept.entry_id,
@@ -260,9 +317,8 @@ def _check_suppressions(
                 f"(audit record {rec.seq}): it was added or changed outside exportscreen",
             )
         seen.add(kept.decision_id)
-    for rec in decides.values():
-        decision_id = rec.payload.get("decision")
-        if rec.payload.get("suppression") is not None and decision_id not in seen:
+    for decision_id, (rec, promised) in promises.items():
+        if promised is not None and decision_id not in seen:
             raise _Broken(
                 rec.seq,
                 f"the suppression decision {decision_id} made (audit record {rec.seq}) was deleted",

@@ -8,6 +8,13 @@ the exact state of both sides (``entry_state_hash``, ``counterparty_hash``), so 
   suppression expires; then it alerts again and the alert says what changed;
 * an alert on an entry that left its list is closed with that reason.
 
+Four-eyes: clearing an alert (a false positive) scored at or above ``settings.FOUR_EYES_SCORE``,
+or on a list whose match prohibits dealings, is only a proposal until a second analyst approves
+it: the decision waits as "pending approval", the alert stays as it was (open, nothing
+suppressed, nothing cleared for a determination) until another analyst approves, or anyone
+rejects it. Every decision can be reversed by a new one: the history is kept, the latest
+effective decision governs, and a reversed false positive stops suppressing.
+
 Every import, screening run and decision goes into the audit trail in the same transaction as the
 change it records.
 """
@@ -25,10 +32,12 @@ from typing import Any, Protocol
 from exportscreen import settings
 from exportscreen.casework import audit_trail as audit
 from exportscreen.decisions.bound import BoundDecision
+from exportscreen.lists import LIST_NAMES, LISTS, ListAction
 from exportscreen.model import (
     Disposition,
     Entry,
     Hit,
+    ListCode,
     PartyScreener,
     to_json_data,
 )
@@ -42,7 +51,8 @@ from exportscreen.store import counterparties as stored_parties
 from exportscreen.store import decisions as stored_decisions
 from exportscreen.store import entry_links as stored_links
 from exportscreen.store.engine import Connection
-from exportscreen.store.queries import entry_state
+from exportscreen.store.queries import entry_state, list_of_entry
+from exportscreen.store.schema import DECISION_EFFECTIVE, DECISION_PENDING, DECISION_REJECTED
 from exportscreen.text.countries import country_code
 
 # A false-positive decision holds this long unless the analyst sets another expiry; stale accept
@@ -78,6 +88,59 @@ class Alert:
     created_at: datetime
     explanation: dict[str, Any]
     closed_reason: str | None = None
+    assigned_to: str | None = None
+    list: str | None = None  # the entry's list code, when the store holds the matched state
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """A decision on an alert as the history shows it: who, what, why, and its review."""
+
+    id: int
+    alert_id: int
+    disposition: Disposition
+    reason: str
+    decided_by: str
+    created_at: datetime
+    expires_at: datetime | None
+    review_status: str  # effective, pending_approval or rejected
+    reviewed_by: str | None = None
+    reviewed_at: datetime | None = None
+    review_reason: str | None = None
+
+    @property
+    def pending(self) -> bool:
+        return self.review_status == DECISION_PENDING
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What ``Register.decide`` did: the decision, and why it waits for a second analyst (None:
+    it took effect)."""
+
+    decision_id: int
+    review_status: str
+    four_eyes: str | None
+
+
+class FourEyes(ValueError):
+    """A review the four-eyes rule refuses (the analyst approving their own clearance)."""
+
+
+def _decision(row: stored_decisions.DecisionRow) -> Decision:
+    return Decision(
+        id=row.id,
+        alert_id=row.alert_id,
+        disposition=Disposition(row.disposition),
+        reason=row.reason,
+        decided_by=row.decided_by,
+        created_at=row.created_at,
+        expires_at=row.expires_at,
+        review_status=row.review_status,
+        reviewed_by=row.reviewed_by,
+        reviewed_at=row.reviewed_at,
+        review_reason=row.review_reason,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,11 +194,21 @@ def _counterparty(row: Any) -> Counterparty:
 class Register:
     """The counterparty register and its alerts, on the store's database."""
 
-    def __init__(self, store: Store, *, actor: str, threshold: float | None = None):
+    def __init__(
+        self,
+        store: Store,
+        *,
+        actor: str,
+        threshold: float | None = None,
+        four_eyes_score: float | None = None,
+    ):
         self.store = store
         self.engine = store.engine
         self.actor = actor
         self.threshold = settings.DEFAULT_THRESHOLD if threshold is None else threshold
+        self.four_eyes_score = (
+            settings.FOUR_EYES_SCORE if four_eyes_score is None else four_eyes_score
+        )
 
     # --- the register ----------------------------------------------------------------------
 
@@ -395,6 +468,71 @@ class Register:
         row = stored_alerts.one_with_party(self.engine, alert_id)
         return self._alert(row) if row else None
 
+    def queue(self, ask: stored_alerts.QueueQuery) -> tuple[list[Alert], int]:
+        """One page of a view of the queue (``QueueQuery``) and how many alerts the view holds."""
+        rows, total = stored_alerts.queue(self.engine, ask)
+        return [self._alert(r) for r in rows], total
+
+    def queue_counts(self) -> dict[str, int]:
+        return stored_alerts.counts(self.engine)
+
+    def assignees(self) -> list[str]:
+        return stored_alerts.assignees(self.engine)
+
+    def decision(self, decision_id: int) -> Decision | None:
+        with self.engine.connect() as conn:
+            row = stored_decisions.get(conn, decision_id)
+        return _decision(row) if row is not None else None
+
+    def history(self, alert_ids: Collection[int]) -> dict[int, list[Decision]]:
+        """Each alert's decisions, oldest first (the latest effective one governs)."""
+        found = stored_decisions.on_alerts(self.engine, sorted(alert_ids))
+        return {a: [_decision(d) for d in rows] for a, rows in found.items()}
+
+    def matched_entry(self, alert: Alert) -> Entry | None:
+        """The entry as it was when the alert was raised (what the analyst decides on)."""
+        with self.engine.connect() as conn:
+            row = stored_alerts.get(conn, alert.id)
+            if row is None:
+                return None
+            return entry_state(conn, row.entry_id, row.entry_state_hash)
+
+    def assign(self, alert_ids: Collection[int], assignee: str | None, *, user: str) -> list[int]:
+        """Assign alerts to ``assignee`` (None: unassign), recorded in the audit trail; returns
+        the ids of the alerts that exist (LookupError when none does)."""
+        with audit.writing(self.engine) as conn:
+            found = stored_alerts.assign(conn, sorted(set(alert_ids)), assignee)
+            if not found:
+                raise LookupError(f"no alert {', '.join(str(a) for a in sorted(alert_ids))}")
+            audit.record(conn, user, "alert.assign", {"alerts": found, "assigned_to": assignee})
+        return found
+
+    def four_eyes(self, alert_id: int, disposition: Disposition) -> str | None:
+        """Why a decision on the alert needs a second analyst's approval (None: it does not)."""
+        with self.engine.connect() as conn:
+            row = stored_alerts.get(conn, alert_id)
+            if row is None:
+                raise LookupError(f"no alert {alert_id}")
+            return self._four_eyes(conn, row, disposition)
+
+    def _four_eyes(
+        self, conn: Connection, row: stored_alerts.AlertRow, disposition: Disposition
+    ) -> str | None:
+        # Only a clearance can let a listed party through; confirming or escalating cannot.
+        if disposition is not Disposition.FALSE_POSITIVE:
+            return None
+        reasons: list[str] = []
+        if row.score >= self.four_eyes_score:
+            reasons.append(f"score {row.score:.2f} is at or above {self.four_eyes_score:.2f}")
+        matched = entry_state(conn, row.entry_id, row.entry_state_hash)
+        code: ListCode | None = matched.list if matched else list_of_entry(conn, row.entry_id)
+        if code is None:
+            # Not knowing the list is no reason to let one analyst clear it alone.
+            reasons.append(f"the list of entry {row.entry_id} is not known")
+        elif LISTS[code].meaning.action is ListAction.PROHIBITED:
+            reasons.append(f"a match on the {LIST_NAMES[code]} prohibits the transaction")
+        return "; ".join(reasons) or None
+
     @staticmethod
     def _alert(row: stored_alerts.AlertWithParty) -> Alert:
         party = Counterparty(row.external_id, row.name, row.country, row.type, row.address)
@@ -409,6 +547,8 @@ class Register:
             created_at=alert.created_at,
             explanation=alert.explanation,
             closed_reason=alert.closed_reason,
+            assigned_to=alert.assigned_to,
+            list=row.list,
         )
 
     def decide(
@@ -420,10 +560,28 @@ class Register:
         user: str,
         expires_at: datetime | None = None,
     ) -> int:
-        """Record an analyst's decision on an open alert; returns the decision id.
+        """Record an analyst's decision on an alert; returns the decision id (``decide_with``
+        also says whether it waits for a second analyst)."""
+        return self.decide_with(
+            alert_id, disposition, reason, user=user, expires_at=expires_at
+        ).decision_id
+
+    def decide_with(
+        self,
+        alert_id: int,
+        disposition: Disposition,
+        reason: str,
+        *,
+        user: str,
+        expires_at: datetime | None = None,
+    ) -> Outcome:
+        """Record an analyst's decision on an alert that is not closed.
 
         A false positive suppresses the pair until either side changes or ``expires_at``
-        (default DEFAULT_SUPPRESSION_DAYS from now)."""
+        (default DEFAULT_SUPPRESSION_DAYS from now) -- once it takes effect: under the four-eyes
+        rule (``four_eyes``) it waits, without effect, for another analyst's ``approve``. A new
+        decision reverses the one before it (the history is kept). ValueError for a blank
+        reason, a closed alert, or one whose clearance already awaits approval."""
         if not reason.strip():
             raise ValueError("a decision needs a reason")
         with audit.writing(self.engine) as conn:
@@ -433,9 +591,17 @@ class Register:
             # Re-deciding is allowed (escalations get resolved), but never on a closed alert.
             if row.status == "closed":
                 raise ValueError(f"alert {alert_id} is closed ({row.closed_reason})")
+            waiting = stored_decisions.pending_on(conn, alert_id)
+            if waiting is not None:
+                raise ValueError(
+                    f"alert {alert_id}: decision {waiting.id} by {waiting.decided_by} awaits a "
+                    "second analyst's approval; approve or reject it first"
+                )
             now = _now()
             if disposition is Disposition.FALSE_POSITIVE and expires_at is None:
                 expires_at = now + timedelta(days=DEFAULT_SUPPRESSION_DAYS)
+            four_eyes = self._four_eyes(conn, row, disposition)
+            review_status = DECISION_PENDING if four_eyes else DECISION_EFFECTIVE
             decision_id = stored_decisions.insert(
                 conn,
                 alert_id=alert_id,
@@ -444,34 +610,16 @@ class Register:
                 decided_by=user,
                 created_at=now,
                 expires_at=expires_at if disposition is Disposition.FALSE_POSITIVE else None,
+                review_status=review_status,
             )
-            # needs_info keeps the alert in the queue; the other dispositions take it out.
-            status = "open" if disposition is Disposition.NEEDS_INFO else "decided"
-            stored_alerts.set_status(conn, alert_id, status)
-            if disposition is Disposition.FALSE_POSITIVE:
-                stored_decisions.suppress(
-                    conn,
-                    counterparty_id=row.counterparty_id,
-                    entry_id=row.entry_id,
-                    entry_state_hash=row.entry_state_hash,
-                    counterparty_hash=row.counterparty_hash,
-                    expires_at=expires_at,
-                    decision_id=decision_id,
-                )
+            suppression = (
+                None
+                if four_eyes
+                else self._take_effect(conn, row, decision_id, disposition, expires_at)
+            )
             # The record holds what the decision and suppression rows hold, and the decision row
             # names the record: ``audit verify`` checks the rows against it (an edited decision
             # shows), and the record against the rows (a deleted one shows).
-            suppression = (
-                {
-                    "counterparty_id": row.counterparty_id,
-                    "entry_id": row.entry_id,
-                    "entry_state_hash": row.entry_state_hash,
-                    "counterparty_hash": row.counterparty_hash,
-                    "expires_at": expires_at.isoformat() if expires_at else None,
-                }
-                if disposition is Disposition.FALSE_POSITIVE
-                else None
-            )
             written = audit.record(
                 conn,
                 user,
@@ -487,10 +635,107 @@ class Register:
                     "reason": reason,
                     "expires_at": expires_at.isoformat() if expires_at else None,
                     "suppression": suppression,
+                    "review_status": review_status,
+                    "four_eyes": four_eyes,
                 },
             )
             stored_decisions.link_audit(conn, decision_id, written.seq)
-        return decision_id
+        return Outcome(decision_id, review_status, four_eyes)
+
+    def _take_effect(
+        self,
+        conn: Connection,
+        row: stored_alerts.AlertRow,
+        decision_id: int,
+        disposition: Disposition,
+        expires_at: datetime | None,
+    ) -> dict[str, Any] | None:
+        """The alert's new status and, for a false positive, its suppression (returned as the
+        audit record states it)."""
+        # needs_info keeps the alert in the queue; the other dispositions take it out.
+        status = "open" if disposition is Disposition.NEEDS_INFO else "decided"
+        stored_alerts.set_status(conn, row.id, status)
+        if disposition is not Disposition.FALSE_POSITIVE:
+            return None
+        stored_decisions.suppress(
+            conn,
+            counterparty_id=row.counterparty_id,
+            entry_id=row.entry_id,
+            entry_state_hash=row.entry_state_hash,
+            counterparty_hash=row.counterparty_hash,
+            expires_at=expires_at,
+            decision_id=decision_id,
+        )
+        return {
+            "counterparty_id": row.counterparty_id,
+            "entry_id": row.entry_id,
+            "entry_state_hash": row.entry_state_hash,
+            "counterparty_hash": row.counterparty_hash,
+            "expires_at": expires_at.isoformat() if expires_at else None,
+        }
+
+    def approve(self, decision_id: int, reason: str, *, user: str) -> None:
+        """A second analyst approves a decision awaiting approval: it takes effect now (the
+        alert is decided, a false positive suppresses). FourEyes when ``user`` made it."""
+        self._review(decision_id, reason, user=user, approve=True)
+
+    def reject(self, decision_id: int, reason: str, *, user: str) -> None:
+        """Reject a decision awaiting approval: it never takes effect, and the alert stays as it
+        was. The analyst who made it may withdraw it this way too."""
+        self._review(decision_id, reason, user=user, approve=False)
+
+    def _review(self, decision_id: int, reason: str, *, user: str, approve: bool) -> None:
+        if not reason.strip():
+            raise ValueError("an approval or rejection needs a reason")
+        with audit.writing(self.engine) as conn:
+            decision = stored_decisions.get(conn, decision_id)
+            if decision is None:
+                raise LookupError(f"no decision {decision_id}")
+            if not decision.pending:
+                raise ValueError(
+                    f"decision {decision_id} is not awaiting approval ({decision.review_status}"
+                    + (f" by {decision.reviewed_by}" if decision.reviewed_by else "")
+                    + ")"
+                )
+            if approve and decision.decided_by == user:
+                raise FourEyes(
+                    f"decision {decision_id} was made by {user}: a second analyst must approve it"
+                )
+            row = stored_alerts.get(conn, decision.alert_id)
+            assert row is not None  # decisions.alert_id is a foreign key
+            if approve and row.status == "closed":
+                raise ValueError(
+                    f"alert {row.id} was closed ({row.closed_reason}) while decision "
+                    f"{decision_id} awaited approval: reject it"
+                )
+            now = _now()
+            status = DECISION_EFFECTIVE if approve else DECISION_REJECTED
+            if not stored_decisions.review(
+                conn, decision_id, status=status, reviewed_by=user, reviewed_at=now, reason=reason
+            ):
+                raise ValueError(f"decision {decision_id} was reviewed meanwhile")
+            suppression = (
+                self._take_effect(
+                    conn, row, decision_id, Disposition(decision.disposition), decision.expires_at
+                )
+                if approve
+                else None
+            )
+            written = audit.record(
+                conn,
+                user,
+                "alert.approve" if approve else "alert.reject",
+                {
+                    "alert": row.id,
+                    "decision": decision_id,
+                    "decided_by": decision.decided_by,
+                    "disposition": decision.disposition,
+                    "reviewed_at": now.isoformat(),
+                    "reason": reason,
+                    "suppression": suppression,
+                },
+            )
+            stored_decisions.link_review_audit(conn, decision_id, written.seq)
 
     def bound_decisions(self) -> list[BoundDecision]:
         """Every decision with the counterparty and entry state it was made for, and whether the

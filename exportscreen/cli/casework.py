@@ -81,12 +81,28 @@ def counterparties_screen(
 
 @app.command()
 def alerts(
-    status: Annotated[str, typer.Option(help="open, decided, closed or all.")] = "open",
+    status: Annotated[
+        str, typer.Option(help="open, pending_approval, decided, closed or all.")
+    ] = "open",
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """Alerts awaiting (or past) an analyst's decision."""
+    """Alerts awaiting (or past) an analyst's decision; pending_approval: those whose
+    clearance awaits a second analyst (``exportscreen approve``)."""
+    from exportscreen.store.alerts import PENDING_APPROVAL, QUEUE_VIEWS, QueueQuery
+
+    if status not in QUEUE_VIEWS:
+        raise fail(f"--status: unknown status {status!r}; one of {', '.join(QUEUE_VIEWS)}")
     with open_store() as store:
-        found = open_register(store).alerts(None if status == "all" else status)
+        desk = open_register(store)
+        if status == PENDING_APPROVAL:
+            found, _ = desk.queue(QueueQuery(view=status, sort="oldest", limit=10**6))
+        else:
+            found = desk.alerts(None if status == "all" else status)
+        waiting = {
+            alert_id: next(d for d in made if d.pending)
+            for alert_id, made in desk.history([a.id for a in found]).items()
+            if any(d.pending for d in made)
+        }
     if as_json:
         print_json(found)
         return
@@ -100,7 +116,13 @@ def alerts(
             a.entry_id,
             a.matched_name + note,
             f"{a.score:.2f}",
-            a.status,
+            a.status
+            + (
+                f"\n[yellow]decision {waiting[a.id].id} by {waiting[a.id].decided_by} "
+                "awaits approval[/]"
+                if a.id in waiting
+                else ""
+            ),
             a.created_at.strftime("%Y-%m-%d %H:%M"),
         )
     console.print(table)
@@ -131,12 +153,54 @@ def decide(
     )
     with open_store() as store:
         try:
-            decision = open_register(store).decide(
+            outcome = open_register(store).decide_with(
                 alert_id, disposition, reason, user=state["user"], expires_at=expires_at
             )
         except (LookupError, ValueError) as error:
             raise fail(str(error)) from error
-    console.print(f"decision {decision} recorded: alert {alert_id} is {disposition.value}")
+    if outcome.four_eyes:
+        console.print(
+            f"decision {outcome.decision_id} recorded, PENDING APPROVAL by a second analyst "
+            f"({outcome.four_eyes}): alert {alert_id} stays as it was until "
+            f"`exportscreen approve {outcome.decision_id}`",
+            markup=False,
+        )
+        return
+    console.print(
+        f"decision {outcome.decision_id} recorded: alert {alert_id} is {disposition.value}"
+    )
+
+
+def _review(decision_id: int, reason: str, *, approve: bool) -> None:
+    with open_store() as store:
+        desk = open_register(store)
+        try:
+            if approve:
+                desk.approve(decision_id, reason, user=state["user"])
+            else:
+                desk.reject(decision_id, reason, user=state["user"])
+        except (LookupError, ValueError) as error:  # FourEyes is a ValueError
+            raise fail(str(error)) from error
+    verb = "approved: it takes effect" if approve else "rejected: it has no effect"
+    console.print(f"decision {decision_id} {verb}")
+
+
+@app.command()
+def approve(
+    decision_id: Annotated[int, typer.Argument(metavar="DECISION")],
+    reason: Annotated[str, typer.Option(help="Why: recorded in the audit trail.")],
+) -> None:
+    """Approve, as a second analyst, a clearance awaiting approval (four-eyes)."""
+    _review(decision_id, reason, approve=True)
+
+
+@app.command()
+def reject(
+    decision_id: Annotated[int, typer.Argument(metavar="DECISION")],
+    reason: Annotated[str, typer.Option(help="Why: recorded in the audit trail.")],
+) -> None:
+    """Reject a clearance awaiting approval: it never takes effect."""
+    _review(decision_id, reason, approve=False)
 
 
 @audit_app.command("verify")

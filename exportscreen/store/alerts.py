@@ -15,7 +15,13 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from exportscreen.store.schema import alerts, counterparties
+from exportscreen.store.schema import (
+    DECISION_PENDING,
+    alerts,
+    counterparties,
+    decisions,
+    entry_states,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +37,7 @@ class AlertRow:
     status: str
     created_at: datetime
     closed_reason: str | None
+    assigned_to: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +50,7 @@ class AlertWithParty:
     country: str
     type: str
     address: str
+    list: str | None = None  # the entry's list (from the state the alert matched), if known
 
 
 def _alert(mapping: Any) -> AlertRow:
@@ -58,6 +66,7 @@ def _alert(mapping: Any) -> AlertRow:
         status=mapping[alerts.c.status],
         created_at=mapping[alerts.c.created_at],
         closed_reason=mapping[alerts.c.closed_reason],
+        assigned_to=mapping[alerts.c.assigned_to],
     )
 
 
@@ -134,12 +143,20 @@ def _with_party(row: Any) -> AlertWithParty:
         mapping[counterparties.c.country],
         mapping[counterparties.c.type],
         mapping[counterparties.c.address],
+        mapping[entry_states.c.list],
     )
 
 
 def _joined() -> sa.Select[Any]:
-    return sa.select(alerts, counterparties).join(
-        counterparties, counterparties.c.id == alerts.c.counterparty_id
+    return (
+        sa.select(alerts, counterparties, entry_states.c.list)
+        .join(counterparties, counterparties.c.id == alerts.c.counterparty_id)
+        # The state the alert matched: (entry_id, content_hash) is unique, so one row at most.
+        .outerjoin(
+            entry_states,
+            (entry_states.c.entry_id == alerts.c.entry_id)
+            & (entry_states.c.content_hash == alerts.c.entry_state_hash),
+        )
     )
 
 
@@ -156,3 +173,112 @@ def one_with_party(engine: Engine, alert_id: int) -> AlertWithParty | None:
     with engine.connect() as conn:
         row = conn.execute(_joined().where(alerts.c.id == alert_id)).first()
     return _with_party(row) if row is not None else None
+
+
+# --- the review queue: views, filters, sorting, paging, assignment ----------------------------
+
+# The queue's views: the alert statuses, and the alerts whose clearance awaits a second analyst.
+PENDING_APPROVAL = "pending_approval"
+QUEUE_VIEWS = ("open", PENDING_APPROVAL, "decided", "closed", "all")
+QUEUE_SORTS = ("score", "newest", "oldest")
+UNASSIGNED = "-"  # the assignee filter's value for alerts assigned to no one
+
+
+@dataclass(frozen=True, slots=True)
+class QueueQuery:
+    view: str = "open"
+    list: str | None = None
+    min_score: float | None = None
+    assignee: str | None = None  # a user name, or UNASSIGNED
+    sort: str = "score"
+    offset: int = 0
+    limit: int = 25
+
+    def __post_init__(self) -> None:
+        if self.view not in QUEUE_VIEWS:
+            raise ValueError(f"status: unknown view {self.view!r}; one of {', '.join(QUEUE_VIEWS)}")
+        if self.sort not in QUEUE_SORTS:
+            raise ValueError(f"sort: unknown order {self.sort!r}; one of {', '.join(QUEUE_SORTS)}")
+
+
+def _pending() -> sa.ColumnElement[bool]:
+    """Alerts not closed whose clearance awaits a second analyst (one closed meanwhile, its
+    entry removed or superseded, has nothing left to approve)."""
+    waiting = (
+        sa.select(decisions.c.id)
+        .where(
+            (decisions.c.alert_id == alerts.c.id) & (decisions.c.review_status == DECISION_PENDING)
+        )
+        .exists()
+    )
+    return waiting & (alerts.c.status != "closed")
+
+
+def queue(engine: Engine, ask: QueueQuery) -> tuple[list[AlertWithParty], int]:
+    """One page of the queue's view, filtered and sorted, and how many alerts the view holds."""
+    query = _joined()
+    if ask.view == PENDING_APPROVAL:
+        query = query.where(_pending())
+    elif ask.view != "all":
+        query = query.where(alerts.c.status == ask.view)
+    if ask.list:
+        query = query.where(entry_states.c.list == ask.list)
+    if ask.min_score is not None:
+        query = query.where(alerts.c.score >= ask.min_score)
+    if ask.assignee == UNASSIGNED:
+        query = query.where(alerts.c.assigned_to.is_(None))
+    elif ask.assignee:
+        query = query.where(alerts.c.assigned_to == ask.assignee)
+    order = {
+        "score": (alerts.c.score.desc(), alerts.c.id),
+        "newest": (alerts.c.id.desc(),),
+        "oldest": (alerts.c.id,),
+    }[ask.sort]
+    with engine.connect() as conn:
+        total = conn.execute(sa.select(sa.func.count()).select_from(query.subquery())).scalar_one()
+        rows = conn.execute(query.order_by(*order).offset(ask.offset).limit(ask.limit))
+        return [_with_party(r) for r in rows], int(total)
+
+
+def counts(engine: Engine) -> dict[str, int]:
+    """How many alerts each view of the queue holds."""
+    with engine.connect() as conn:
+        by_status: dict[str, int] = {
+            str(status): int(n)
+            for status, n in conn.execute(
+                sa.select(alerts.c.status, sa.func.count()).group_by(alerts.c.status)
+            )
+        }
+        pending = conn.execute(
+            sa.select(sa.func.count()).select_from(alerts).where(_pending())
+        ).scalar_one()
+    found = {view: by_status.get(view, 0) for view in ("open", "decided", "closed")}
+    found[PENDING_APPROVAL] = int(pending)
+    found["all"] = sum(by_status.values())
+    return found
+
+
+def assignees(engine: Engine) -> list[str]:
+    """The users alerts are assigned to (for the queue's filter)."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(alerts.c.assigned_to)
+            .where(alerts.c.assigned_to.is_not(None))
+            .distinct()
+            .order_by(alerts.c.assigned_to)
+        )
+        return [str(r[0]) for r in rows]
+
+
+def assign(conn: Connection, alert_ids: Sequence[int], user: str | None) -> list[int]:
+    """Assign the alerts to ``user`` (None: unassign); returns the ids that exist."""
+    ids = list(alert_ids)
+    found = [
+        int(r[0])
+        for r in conn.execute(
+            sa.select(alerts.c.id).where(alerts.c.id.in_(ids)).order_by(alerts.c.id)
+        )
+    ]
+    if found:
+        conn.execute(alerts.update().where(alerts.c.id.in_(found)).values(assigned_to=user))
+    return found

@@ -47,6 +47,7 @@ class BatchJobRow:
     caller: Mapping[str, Any]
     size_bytes: int
     notes: Sequence[str]
+    columns: Mapping[str, str]  # role -> the file's column the uploader named for it
 
 
 def _row(row: Any) -> BatchJobRow:
@@ -65,6 +66,7 @@ def create(
     best_only: bool,
     caller: Mapping[str, Any],
     size_bytes: int,
+    columns: Mapping[str, str] | None = None,
 ) -> BatchJobRow:
     values = {
         "id": job_id,
@@ -83,6 +85,7 @@ def create(
         "caller": dict(caller),
         "size_bytes": size_bytes,
         "notes": [],
+        "columns": dict(columns or {}),
     }
     with engine.begin() as conn:
         conn.execute(batch_jobs.insert().values(**values))
@@ -229,3 +232,15 @@ def delete(engine: Engine, job_ids: Sequence[str]) -> None:
 def all_ids(engine: Engine) -> set[str]:
     with engine.connect() as conn:
         return set(conn.execute(sa.select(batch_jobs.c.id)).scalars())
+
+
+def of_owner(engine: Engine, owner: str, limit: int = 50) -> list[BatchJobRow]:
+    """The owner's jobs, newest first (a user's job history)."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(batch_jobs)
+            .where(batch_jobs.c.owner == owner)
+            .order_by(batch_jobs.c.created_at.desc(), batch_jobs.c.id)
+            .limit(limit)
+        )
+        return [_row(r) for r in rows]

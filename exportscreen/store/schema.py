@@ -268,12 +268,17 @@ alerts = sa.Table(
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("closed_at", UTCDateTime, nullable=True),
     sa.Column("closed_reason", sa.Text, nullable=True),
+    # 0008: the analyst the alert is assigned to (a queue's work split; NULL = unassigned).
+    sa.Column("assigned_to", sa.String(200), nullable=True),
     sa.CheckConstraint("status IN ('open', 'decided', 'closed')", name="status"),
     sa.Index(None, "counterparty_id", "entry_id"),
     sa.Index(None, "status"),
     sa.Index(None, "entry_id"),
 )
 
+DECISION_EFFECTIVE = "effective"
+DECISION_PENDING = "pending_approval"
+DECISION_REJECTED = "rejected"
 decisions = sa.Table(
     "decisions",
     metadata,
@@ -288,9 +293,20 @@ decisions = sa.Table(
     # 0004: the seq of the audit record that made this decision; ``audit verify`` checks the row
     # against that record's payload. NULL for decisions made before 0004.
     sa.Column("audit_seq", sa.Integer, nullable=True),
+    # 0008, four-eyes: a clearance that needs a second analyst is 'pending_approval' and has no
+    # effect until another analyst approves it ('effective') or someone rejects it ('rejected').
+    # The reviewer, time, reason and audit record of that approval or rejection.
+    sa.Column("review_status", sa.String(24), nullable=False, server_default=DECISION_EFFECTIVE),
+    sa.Column("reviewed_by", sa.String(200), nullable=True),
+    sa.Column("reviewed_at", UTCDateTime, nullable=True),
+    sa.Column("review_reason", sa.Text, nullable=True),
+    sa.Column("review_audit_seq", sa.Integer, nullable=True),
     sa.CheckConstraint(
         "disposition IN ('true_match', 'false_positive', 'needs_info', 'escalated')",
         name="disposition",
+    ),
+    sa.CheckConstraint(
+        "review_status IN ('effective', 'pending_approval', 'rejected')", name="review_status"
     ),
     sa.Index(None, "alert_id"),
 )
@@ -399,6 +415,9 @@ batch_jobs = sa.Table(
     sa.Column("size_bytes", sa.BigInteger, nullable=False),
     # What happened to the job besides its run: re-queued after its worker died...
     sa.Column("notes", JSONData, nullable=False),
+    # 0008: the file's columns the uploader named for each role (name, country, date of birth...);
+    # empty: the columns are found by their usual names.
+    sa.Column("columns", JSONData, nullable=False, server_default="{}"),
     sa.CheckConstraint("status IN ('queued', 'running', 'done', 'failed')", name="status"),
     sa.Index(None, "status"),
 )

@@ -36,16 +36,64 @@ def test_a_decision_records_its_user(
     alert_id = _raise_alert(client, analyst)
     response = client.post(
         f"/v1/alerts/{alert_id}/decision",
-        json={"disposition": "false_positive", "reason": "Different company"},
+        json={"disposition": "true_match", "reason": "Same company"},
         headers=analyst,
     )
     assert response.status_code == 200
     assert response.json()["decided_by"] == "analyst"
     assert response.json()["alert_status"] == "decided"
+    assert response.json()["review_status"] == "effective"
     with store.engine.connect() as conn:
         assert conn.execute(sa.select(decisions.c.decided_by)).scalar_one() == "analyst"
     decided = [r for r in audit.records(store.engine) if r.action == "alert.decide"]
     assert decided[0].actor == "analyst"
+
+
+def test_a_clearance_at_a_high_score_waits_for_a_second_analyst(
+    client: TestClient,
+    analyst: dict[str, str],
+    admin: dict[str, str],
+    viewer: dict[str, str],
+    store: Store,
+) -> None:
+    alert_id = _raise_alert(client, analyst)  # Acme Photonics, EL, score 1.00
+    clearance = {"disposition": "false_positive", "reason": "Different company"}
+    made = client.post(f"/v1/alerts/{alert_id}/decision", json=clearance, headers=analyst).json()
+    assert (made["review_status"], made["alert_status"]) == ("pending_approval", "open")
+    assert "at or above 0.95" in made["four_eyes"]
+    decision_id = made["decision_id"]
+    # Nothing is suppressed: screening again finds the alert still open.
+    again = client.post("/v1/counterparties/screen", headers=analyst).json()
+    assert (again["already_open"], again["suppressed"]) == (1, 0)
+    waiting = client.get("/v1/alerts", params={"status": "pending_approval"}, headers=viewer)
+    assert [a["id"] for a in waiting.json()["alerts"]] == [alert_id]
+    # A second decision waits for the first to be reviewed.
+    other = {"disposition": "true_match", "reason": "on second thought"}
+    blocked = client.post(f"/v1/alerts/{alert_id}/decision", json=other, headers=analyst)
+    assert blocked.status_code == 409 and "awaits a second analyst" in blocked.json()["detail"]
+
+    review = {"reason": "Checked the customer file"}
+    own = client.post(f"/v1/decisions/{decision_id}/approve", json=review, headers=analyst)
+    assert own.status_code == 403 and "second analyst" in own.json()["detail"]
+    as_viewer = client.post(f"/v1/decisions/{decision_id}/approve", json=review, headers=viewer)
+    assert as_viewer.status_code == 403
+    approved = client.post(f"/v1/decisions/{decision_id}/approve", json=review, headers=admin)
+    assert approved.status_code == 200
+    assert (approved.json()["review_status"], approved.json()["reviewed_by"]) == (
+        "effective",
+        "admin",
+    )
+    assert client.get(f"/v1/alerts/{alert_id}", headers=viewer).json()["status"] == "decided"
+    assert client.post("/v1/counterparties/screen", headers=analyst).json()["suppressed"] == 1
+    twice = client.post(f"/v1/decisions/{decision_id}/reject", json=review, headers=admin)
+    assert twice.status_code == 409
+    assert client.post("/v1/decisions/999/approve", json=review, headers=admin).status_code == 404
+    history = client.get(f"/v1/alerts/{alert_id}/decisions", headers=viewer).json()
+    assert [(d["disposition"], d["review_status"]) for d in history["decisions"]] == [
+        ("false_positive", "effective")
+    ]
+    actions = [(r.actor, r.action) for r in audit.records(store.engine) if "alert." in r.action]
+    assert actions == [("analyst", "alert.decide"), ("admin", "alert.approve")]
 
 
 def test_viewers_cannot_decide_or_edit_the_register(

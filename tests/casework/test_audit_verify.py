@@ -255,6 +255,20 @@ def delete_suppression(conn: Connection) -> None:
     conn.execute(suppressions.delete())
 
 
+def approve_by_the_decider(conn: Connection) -> None:
+    """The clearance's approval rewritten as the decider's own (four-eyes bypassed)."""
+    row = _first(conn, "false_positive")
+    conn.execute(
+        decisions.update().where(decisions.c.id == row.id).values(reviewed_by=row.decided_by)
+    )
+
+
+def approval_unlinked(conn: Connection) -> None:
+    """A clearance made effective with no approval record behind it."""
+    row = _first(conn, "false_positive")
+    conn.execute(decisions.update().where(decisions.c.id == row.id).values(review_audit_seq=None))
+
+
 @pytest.mark.parametrize(
     ("tamper", "message"),
     [
@@ -269,6 +283,11 @@ def delete_suppression(conn: Connection) -> None:
         (suppress_the_true_match, r"suppression \d+ is not the one decision \d+ made"),
         (extend_suppression, r"suppression \d+ is not the one decision \d+ made"),
         (delete_suppression, r"the suppression decision \d+ made .* was deleted"),
+        (approve_by_the_decider, r"its reviewed_by is 'bob', its audit record \d+ says 'second"),
+        (
+            approval_unlinked,
+            r"its review_status is 'effective', its audit record \d+ says 'pending_approval'",
+        ),
     ],
     ids=[
         "flipped",
@@ -278,6 +297,8 @@ def delete_suppression(conn: Connection) -> None:
         "forged-suppression",
         "extended-suppression",
         "deleted-suppression",
+        "self-approved",
+        "approval-unlinked",
     ],
 )
 def test_edited_decisions_fail_verify(
@@ -288,7 +309,11 @@ def test_edited_decisions_fail_verify(
     result = audit.verify(decided.engine)
     assert not result.ok
     assert re.search(message, result.problem), result.problem
-    decide_seqs = {r.seq for r in audit.records(decided.engine) if r.action == "alert.decide"}
+    decide_seqs = {
+        r.seq
+        for r in audit.records(decided.engine)
+        if r.action in ("alert.decide", "alert.approve")
+    }
     if result.first_bad_seq is not None:
         assert result.first_bad_seq in decide_seqs
 

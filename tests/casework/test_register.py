@@ -17,6 +17,7 @@ from exportscreen.model import Address, Disposition, Entry, EntryType, ListCode
 from exportscreen.screening.screener import Screener
 from exportscreen.sources.common import ParsedSource, SourceError
 from exportscreen.store import Store
+from tests.casework.clearing import clear
 from tests.conftest import FIXTURES
 
 INSPUR_SOFTWARE = Entry(
@@ -109,7 +110,7 @@ def test_false_positive_is_suppressed_until_the_entry_changes(register: Register
     first = publish(register.store, INSPUR_SOFTWARE, NETTRIX, OTHER, on=date(2025, 1, 1))
     register.screen(first)
     alert = next(a for a in register.alerts() if a.entry_id == "EL-nettrix")
-    register.decide(alert.id, Disposition.FALSE_POSITIVE, "different company", user="bob")
+    clear(register, alert.id, "different company", user="bob")
     assert register.screen(first).suppressed == 1
     assert ("C3", "EL-nettrix") not in pairs(register)
 
@@ -128,7 +129,7 @@ def test_false_positive_is_suppressed_until_the_entry_changes(register: Register
 def test_false_positive_is_suppressed_until_the_counterparty_changes(register: Register) -> None:
     register.screen(screener())
     alert = next(a for a in register.alerts() if a.entry_id == "EL-inspursoft")
-    register.decide(alert.id, Disposition.FALSE_POSITIVE, "a namesake", user="bob")
+    clear(register, alert.id, "a namesake", user="bob")
     register.add(
         Counterparty("C1", "Inspur Software Co Ltd", "CN", "company", "9 Other Road, Jinan")
     )
@@ -143,7 +144,7 @@ def test_expired_suppression_alerts_again(register: Register) -> None:
     register.screen(screener())
     alert = next(a for a in register.alerts() if a.entry_id == "EL-inspursoft")
     past = datetime.now(UTC) - timedelta(days=1)
-    register.decide(alert.id, Disposition.FALSE_POSITIVE, "namesake", user="bob", expires_at=past)
+    clear(register, alert.id, "namesake", user="bob", expires_at=past)
     run = register.screen(screener())
     assert len(run.raised) == 1
     fresh = register.alert(run.raised[0])

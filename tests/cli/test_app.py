@@ -185,6 +185,19 @@ def test_register_alert_decision_and_audit(db: str, tmp_path: Path) -> None:
         user="bob",
     )
     assert decided.exit_code == 0, decided.output
+    # Four-eyes: the clearance of a 1.00 match waits for a second analyst; the alert stays open.
+    assert "PENDING APPROVAL" in decided.stdout
+    decision_id = decided.stdout.split()[1]
+    still_open = {a["id"] for a in json.loads(invoke(db, "alerts", "--json").stdout)}
+    assert inspur["id"] in still_open
+    waiting = json.loads(invoke(db, "alerts", "--status", "pending_approval", "--json").stdout)
+    assert [a["id"] for a in waiting] == [inspur["id"]]
+    table = invoke(db, "alerts", "--status", "pending_approval").stdout
+    assert f"decision {decision_id} by bob awaits approval" in " ".join(table.split())
+    own = invoke(db, "approve", decision_id, "--reason", "mine", user="bob")
+    assert own.exit_code != 0 and "second analyst" in own.output
+    approved = invoke(db, "approve", decision_id, "--reason", "checked", user="carol")
+    assert approved.exit_code == 0, approved.output
     remaining = {a["id"] for a in json.loads(invoke(db, "alerts", "--json").stdout)}
     assert inspur["id"] not in remaining
     verify = invoke(db, "audit", "verify")
@@ -194,6 +207,8 @@ def test_register_alert_decision_and_audit(db: str, tmp_path: Path) -> None:
     records = json.loads(export.read_text(encoding="utf-8"))
     decision = next(r for r in records if r["action"] == "alert.decide")
     assert decision["actor"] == "bob" and decision["payload"]["disposition"] == "false_positive"
+    approval = next(r for r in records if r["action"] == "alert.approve")
+    assert approval["actor"] == "carol" and approval["payload"]["decided_by"] == "bob"
 
 
 def test_load_refuses_a_bad_file_and_writes_nothing(tmp_path: Path, raw_dir: Path) -> None:
