@@ -1,0 +1,29 @@
+"""The interactive API documentation, served offline: Swagger UI at ``/docs`` and ReDoc at
+``/redoc``, their scripts and styles from the ``fastapi-offline`` package (mounted at
+``/static/vendor``) and a start-up script of ours, so that the pages need no CDN and no inline
+script (their content security policy is ``api.security.DOCS_CSP``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import fastapi_offline
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from exportscreen.web.pages import templates
+
+router = APIRouter(include_in_schema=False)
+
+VENDOR_DIR = Path(fastapi_offline.__file__).parent / "static"
+VENDOR_PATH = "/static/vendor"
+
+
+@router.get("/docs")
+def swagger_ui(request: Request) -> HTMLResponse:
+    return templates.TemplateResponse(request, "apidocs.html", {"viewer": "swagger"})
+
+
+@router.get("/redoc")
+def redoc(request: Request) -> HTMLResponse:
+    return templates.TemplateResponse(request, "apidocs.html", {"viewer": "redoc"})
