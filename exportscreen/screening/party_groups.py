@@ -65,6 +65,11 @@ def group_by_party(hits: Sequence[Hit]) -> list[PartyGroup]:
     keys = {h.entry.id: primary_keys(h.entry) for h in hits}
     parent = list(range(len(hits)))
     reasons: dict[int, set[str]] = {}
+    ids: dict[int, set[str]] = {i: {h.entry.id} for i, h in enumerate(hits)}
+    parents: dict[int, set[str]] = {
+        i: {h.entry.details["parent_id"]} if h.entry.details.get("parent_id") else set()
+        for i, h in enumerate(hits)
+    }
 
     def root(i: int) -> int:
         while parent[i] != i:
@@ -75,14 +80,19 @@ def group_by_party(hits: Sequence[Hit]) -> list[PartyGroup]:
     for i, a in enumerate(hits):
         for j in range(i):
             why = _same_party(a.entry, hits[j].entry, keys)
-            if not why:
-                continue
             ri, rj = root(i), root(j)
-            if ri != rj:
-                low, high = min(ri, rj), max(ri, rj)
-                parent[high] = low
-                reasons.setdefault(low, set()).update(reasons.pop(high, set()))
-            reasons.setdefault(root(i), set()).add(why)
+            if not why or ri == rj:
+                if why:
+                    reasons.setdefault(ri, set()).add(why)
+                continue
+            if parents[ri] & ids[rj] or parents[rj] & ids[ri]:
+                continue  # never an affiliate in its parent's group, however alike the names
+            low, high = min(ri, rj), max(ri, rj)
+            parent[high] = low
+            ids[low] |= ids.pop(high)
+            parents[low] |= parents.pop(high)
+            reasons.setdefault(low, set()).update(reasons.pop(high, set()))
+            reasons[low].add(why)
     members: dict[int, list[Hit]] = {}
     for i, hit in enumerate(hits):
         members.setdefault(root(i), []).append(hit)
