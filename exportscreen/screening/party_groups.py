@@ -4,9 +4,10 @@ CMIC list, Rosneft Trading on the SDN and SSI lists and the Entity List.
 Two hits are taken for the same party when OFAC numbers both records with the same ``ent_num``
 (OFAC's record number names a party across its SDN and non-SDN lists), or when their names have
 the same identity key (``store.party_keys``, the key that links a party's records across versions
-of a list: legal forms, case and punctuation aside), the countries they state agree and their
-types are the same. Named affiliates ("listed in the entry for ...") stay parties of their own.
-A group says why its hits were put together; it never hides a hit.
+of a list: legal forms, case and punctuation aside) or one's name is the other's alias, the
+countries they state agree and their types are the same. Named affiliates ("listed in the entry
+for ...") stay parties of their own. A group says why its hits were put together; it never
+hides a hit.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from exportscreen.store.party_keys import alias_keys, countriesagree, primary_ke
 
 SAME_OFAC_RECORD = "the same OFAC record number"
 SAME_NAME = "the same name and country"
+ALIAS_NAME = "one's name among the other's aliases, in the same country"
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,8 +56,10 @@ def _same_party(a: Entry, b: Entry, keys: dict[str, set[str]]) -> str:
     if a.type != b.type or a.type is EntryType.ADDRESS_ONLY or not countriesagree(a, b):
         return ""
     own_a, own_b = keys[a.id], keys[b.id]
-    if own_a & own_b or own_a & alias_keys(b) or own_b & alias_keys(a):
+    if own_a & own_b:
         return SAME_NAME
+    if own_a & alias_keys(b) or own_b & alias_keys(a):
+        return ALIAS_NAME
     return ""
 
 
@@ -102,4 +106,4 @@ def group_by_party(hits: Sequence[Hit]) -> list[PartyGroup]:
     ]
 
 
-__all__ = ["SAME_NAME", "SAME_OFAC_RECORD", "PartyGroup", "group_by_party"]
+__all__ = ["ALIAS_NAME", "SAME_NAME", "SAME_OFAC_RECORD", "PartyGroup", "group_by_party"]

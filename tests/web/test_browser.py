@@ -100,7 +100,7 @@ def test_log_in_search_open_the_entry_and_decide_an_alert(base_url: str) -> None
         first = page.locator("tbody.hit-row").first
         expect(first.locator("a.entry-name")).to_have_text("Inspur Taiwan")
         expect(first.locator("mark")).to_have_text(["Inspur", "Taiwan"])
-        expect(first.locator(".explanation summary")).to_contain_text("score 1.00")
+        expect(first.locator(".explanation")).to_contain_text("score 1.00")
         page.screenshot(path=str(SCREENSHOTS / "search.png"), full_page=True)
 
         first.locator("a.entry-name").click()
