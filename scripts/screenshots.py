@@ -60,8 +60,15 @@ def _submit(page: Any) -> None:
     page.wait_for_selector("#outcome")
 
 
-def _open_first_meaning(page: Any) -> None:
-    page.locator("details.meaning-details").first.evaluate("d => d.open = true")
+def _open_first_explanation(page: Any) -> None:
+    page.locator("details.explanation").first.evaluate("d => d.open = true")
+
+
+def _first_entity_list_entry(page: Any) -> None:
+    page.locator("tbody.hit-row", has=page.locator(".list-EL")).locator(
+        "a.entry-name"
+    ).first.click()
+    page.wait_for_selector(".timeline")
 
 
 @dataclass(frozen=True)
@@ -73,8 +80,9 @@ class Shot:
 
 # The pages, in the order a reviewer reads them.
 PAGES = (
-    Shot("search-huawei", "/ui/search?q=Huawei", _open_first_meaning),
-    Shot("search-rosneft", "/ui/search?q=Rosneft"),
+    Shot("search-huawei", "/ui/search?q=Huawei"),
+    Shot("search-rosneft", "/ui/search?q=Rosneft", _open_first_explanation),
+    Shot("entry", "/ui/search?q=Inspur+Group", _first_entity_list_entry),
     Shot("determine", "/ui/determine?example=1", _submit),
     Shot("alerts", "/ui/alerts"),
     Shot("batch", "/ui/batch"),
