@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from exportscreen.api.auth import CSRF_FIELD
+from exportscreen.api.auth import CSRF_FIELD, Principal
 from exportscreen.api.config import MAX_NAME_LENGTH
 from exportscreen.api.trail import record_determination
 from exportscreen.casework.audit_trail import Interface
@@ -126,7 +126,7 @@ def transaction_data(form: dict[str, str]) -> tuple[dict[str, Any], list[str]]:
 
 def _page(
     request: Request,
-    principal: Any,
+    principal: Principal,
     form: dict[str, str],
     status_code: int = status.HTTP_200_OK,
     **context: Any,

@@ -8,6 +8,7 @@ from the database on each request, so a role change takes effect at once.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +27,7 @@ from exportscreen.lists import LIST_NAMES
 from exportscreen.model import Hit
 from exportscreen.web.legal import cite, licence_text
 
+log = logging.getLogger(__name__)
 WEB_DIR = Path(__file__).parent
 STATIC_DIR = WEB_DIR / "static"
 templates = Jinja2Templates(directory=WEB_DIR / "templates")
@@ -127,7 +129,11 @@ def current_user(request: Request) -> Principal | None:
     token = request.session.get(SESSION_TOKEN) if "session" in request.scope else None
     if not isinstance(token, str):
         return None
-    return session_principal(services(request).store.engine, token)
+    try:
+        return session_principal(services(request).store.engine, token)
+    except Exception:  # an error page must not fail: shown without the navigation, logged
+        log.warning("could not read the session for an error page", exc_info=True)
+        return None
 
 
 def error_page(request: Request, code: int, detail: str) -> HTMLResponse:

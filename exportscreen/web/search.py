@@ -8,6 +8,7 @@ match and of the listing open on demand.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -17,7 +18,7 @@ from exportscreen.api.config import MAX_NAME_LENGTH
 from exportscreen.api.trail import record_screening
 from exportscreen.casework.audit_trail import Interface
 from exportscreen.lists import LIST_NAMES
-from exportscreen.model import EntryType, ListCode, Outcome
+from exportscreen.model import EntryType, Hit, ListCode
 from exportscreen.screening.party_groups import group_by_party
 from exportscreen.web.legal import meaning_badge, meaning_of
 from exportscreen.web.pages import UI_HITS, Found, User, hit_view, render
@@ -35,7 +36,7 @@ def _choice(value: str, allowed: list[str], field: str) -> tuple[str, str | None
     return "", f"{field}: {value!r} is not one of {', '.join(allowed)}"
 
 
-def party_rows(hits: list[Any], anchor: str) -> list[dict[str, Any]]:
+def party_rows(hits: Sequence[Hit], anchor: str) -> list[dict[str, Any]]:
     rows = []
     for index, hit in enumerate(hits):
         meaning = meaning_of(hit.entry)
@@ -52,12 +53,12 @@ def party_rows(hits: list[Any], anchor: str) -> list[dict[str, Any]]:
     return rows
 
 
-def party_views(hits: list[Any]) -> list[dict[str, Any]]:
+def party_views(hits: Sequence[Hit]) -> list[dict[str, Any]]:
     """The hits grouped by party, each group with its name, countries and its consequences
     (worst first, one badge per distinct consequence)."""
     views = []
     for number, group in enumerate(group_by_party(hits)):
-        rows = party_rows(list(group.hits), f"hit-{number}")
+        rows = party_rows(group.hits, f"hit-{number}")
         badges: dict[tuple[str, str], Any] = {}
         for row in sorted(rows, key=lambda r: r["meaning"].outcome, reverse=True):
             badges.setdefault((row["badge"].text, row["badge"].detail), row["badge"])
@@ -69,7 +70,6 @@ def party_views(hits: list[Any]) -> list[dict[str, Any]]:
                 "countries": countries,
                 "lists": list(dict.fromkeys(h.entry.list.value for h in group.hits)),
                 "badges": list(badges.values()),
-                "worst": max((r["meaning"].outcome for r in rows), default=Outcome.HOLD),
                 "reasons": group.reasons,
                 "rows": rows,
             }

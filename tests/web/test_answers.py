@@ -263,5 +263,6 @@ def test_search_filters_by_list_and_refuses_an_unknown_one(ui: tuple[TestClient,
         "/ui/search", params={"q": "Acme Photonics", "threshold": "0.5", "list": "SDN"}
     ).text
     assert "EL-acme01" in everywhere and "EL-acme01" not in only_sdn
+    assert "on the Specially Designated Nationals (OFAC) only" in only_sdn
     wrong = client.get("/ui/search", params={"q": "Acme", "list": "XYZ"}).text
     assert "list: &#39;XYZ&#39; is not one of" in wrong
