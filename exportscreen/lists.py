@@ -50,6 +50,9 @@ class ListMeaning(_Row):
     """What a confirmed match on the list means for a transaction (``decisions.policy``)."""
 
     action: ListAction
+    # The consequence in a few capital words, as a hit's badge shows it ("BLOCKED" for the SDN
+    # list, "INVESTMENT RESTRICTION" for CMIC): the action says how it counts, this what it is.
+    badge: StrictStr = Field(min_length=1, max_length=40)
     items: ItemScope
     effect: StrictStr = Field(min_length=1)  # what a true match means, for the analyst
     regulation: StrictStr = Field(min_length=1)

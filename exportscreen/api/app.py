@@ -65,7 +65,7 @@ from exportscreen.screening.index_cache import load_or_build
 from exportscreen.screening.screener import Screener
 from exportscreen.screening.tabular import ReadLimits
 from exportscreen.store import Store
-from exportscreen.web import PAGE_ROUTERS, account, pages
+from exportscreen.web import PAGE_ROUTERS, account, apidocs, pages
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +94,13 @@ async def _http_error(request: Request, error: Exception) -> Response:
     if error.status_code in (204, 304):  # no body allowed
         return Response(status_code=error.status_code, headers=error.headers)
     return http_error(error)
+
+
+def _validation_error(request: Request, error: Exception) -> Response:
+    assert isinstance(error, RequestValidationError)
+    if request.url.path.startswith("/ui/"):
+        return pages.validation_page(request, error.errors())
+    return validation_error(request, error)
 
 
 def _internal_error(request: Request, error: Exception) -> JSONResponse:
@@ -172,6 +179,9 @@ def create_app(
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
+        # Served offline by web.apidocs (FastAPI's own pages load Swagger UI from a CDN).
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.services = services
     modules = (screen, batch, determine, lists, entries, review, audit, accounts, csl, yente, ops)
@@ -179,11 +189,13 @@ def create_app(
         app.include_router(module.router, responses=ERROR_RESPONSES)
     for page_router in PAGE_ROUTERS:
         app.include_router(page_router)
+    app.include_router(apidocs.router)
+    app.mount(apidocs.VENDOR_PATH, StaticFiles(directory=apidocs.VENDOR_DIR), name="vendor")
     app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")
     app.include_router(account.root_router)
     app.add_exception_handler(Exception, _internal_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
-    app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(pages.LoginRequired, pages.login_redirect)
 
     # Added innermost first: a request meets them in the reverse order.

@@ -11,6 +11,7 @@ from typing import Any
 
 from exportscreen.api.auth import Principal
 from exportscreen.api.state import LoadedLists, Services
+from exportscreen.casework import audit_trail as audit
 from exportscreen.casework.audit_trail import (
     AUDITED_HITS,
     SCREEN,
@@ -20,9 +21,20 @@ from exportscreen.casework.audit_trail import (
     Interface,
     screening_event,
 )
+from exportscreen.casework.register import Register
+from exportscreen.decisions.determination import Determination, EntryDating, determine
+from exportscreen.decisions.freshness import ListVersionUsed
+from exportscreen.decisions.policy import EffectiveDates
+from exportscreen.decisions.transaction import Transaction
 from exportscreen.model import Hit
 
-__all__ = ["AUDITED_HITS", "caller", "record_screening", "write_screening"]
+__all__ = [
+    "AUDITED_HITS",
+    "caller",
+    "record_determination",
+    "record_screening",
+    "write_screening",
+]
 
 
 def caller(principal: Principal, interface: Interface = Interface.API) -> Caller:
@@ -80,3 +92,34 @@ async def write_screening(
     """``record_screening`` for endpoints on the event loop."""
     event = _event(principal, Interface.API, action, queries, results, loaded, threshold)
     return await services.audit.write(event.actor, event.action, event.payload)
+
+
+def record_determination(
+    services: Services,
+    principal: Principal,
+    transaction: Transaction,
+    interface: Interface = Interface.API,
+) -> tuple[Determination, AuditRecord]:
+    """Judge ``transaction`` against the current lists (with the analysts' decisions bound to
+    their parties and the citations dated by their Federal Register documents, as the CLI's
+    ``determine`` does) and commit its audit record before answering: the API's
+    ``POST /v1/determine`` and the UI's determination page share it."""
+    loaded = services.loaded()
+    result = determine(
+        transaction,
+        loaded.screener,
+        threshold=services.config.threshold,
+        decisions=Register(services.store, actor=principal.user).bound_decisions(),
+        list_versions=[
+            ListVersionUsed(s.list, s.version_id, s.as_of) for s in loaded.lists.values()
+        ],
+        dating=EntryDating(effective_dates=EffectiveDates(services.store.fr_documents())),
+    )
+    event = audit.determination_event(
+        caller(principal, interface),
+        transaction,
+        result,
+        algorithm=loaded.screener.algorithm,
+        list_versions=loaded.version_ids,
+    )
+    return result, audit.write(audit.StoreSink(services.store.engine), event)

@@ -17,11 +17,14 @@ from dataclasses import dataclass
 from exportscreen.decisions.country_controls import COUNTRY_CONTROLS
 from exportscreen.decisions.policy import (
     EAR_SDN_PROGRAM_SECTIONS,
+    FOOTNOTES,
     LIST_POLICIES,
     MEU_ANY_ITEM_COUNTRIES,
     MEU_SUPPLEMENT_2_ECCNS,
     REVIEW_MEANINGS,
+    Footnote,
     ItemScope,
+    ListPolicy,
 )
 from exportscreen.decisions.transaction import Item, PartyRole, Transaction, normalize_eccn
 from exportscreen.model import (
@@ -221,14 +224,51 @@ def likely_denial(policy: ReviewPolicy, text: str) -> bool:
     return REVIEW_MEANINGS[policy].likely_denial
 
 
-def consequence(entry: Entry, role: PartyRole, tx: Transaction) -> Consequence:
-    """What a confirmed match on ``entry`` means for a party in ``role`` in ``tx``."""
-    policy = LIST_POLICIES[entry.list]
+def _review(entry: Entry, policy: ListPolicy) -> ReviewPolicy:
+    """The entry's review policy, or the list's default when the entry states none."""
     review = entry.review.policy
     if review in (ReviewPolicy.NONE, ReviewPolicy.NOT_STATED) and (
         policy.default_review is not ReviewPolicy.NONE
     ):
-        review = policy.default_review
+        return policy.default_review
+    return review
+
+
+NON_STANDARD_ORDER_NOTE = (
+    "A non-standard denial order: its terms are set in the order (Federal Register "
+    "citation above); read them before proceeding (15 CFR 764.3(a)(2), Supp. No. 1 to "
+    "Part 764 for the standard terms)."
+)
+UVL_STATEMENT_NOTE = (
+    "Before a shipment that needs no licence, obtain a UVL statement signed by the "
+    "listed party (15 CFR 744.15(b)) and keep it (15 CFR 762.2(b)(52))."
+)
+
+
+def _non_standard_order(entry: Entry) -> bool:
+    # A non-standard order sets its own terms (what, for how long, which dealings): until
+    # someone has read them, HOLD; they may prohibit this transaction.
+    return entry.list is ListCode.DPL and denial_order_is_standard(entry) is False
+
+
+def _ear_sdn_sections(entry: Entry) -> tuple[str, str]:
+    """For an SDN entry of a program the EAR add a licence requirement to: the note saying so
+    and the sections, for the regulation citation; ("", "") otherwise."""
+    sections = {p: s for p, s in EAR_SDN_PROGRAM_SECTIONS.items() if p in entry.programs}
+    if entry.list is not ListCode.SDN or not sections:
+        return "", ""
+    cited = ", ".join(f"[{p}] 15 CFR {s}" for p, s in sorted(sections.items()))
+    note = (
+        "The EAR also require a licence for all items subject to the EAR for this SDN "
+        f"entry: {cited}."
+    )
+    return note, "; EAR: 15 CFR " + ", ".join(sorted(set(sections.values())))
+
+
+def consequence(entry: Entry, role: PartyRole, tx: Transaction) -> Consequence:
+    """What a confirmed match on ``entry`` means for a party in ``role`` in ``tx``."""
+    policy = LIST_POLICIES[entry.list]
+    review = _review(entry, policy)
     meaning = REVIEW_MEANINGS[review]
     notes: list[str] = []
     coverage: tuple[ItemCoverage, ...] = ()
@@ -240,16 +280,10 @@ def consequence(entry: Entry, role: PartyRole, tx: Transaction) -> Consequence:
     worst = policy.outcome if outcome is Outcome.HOLD and note else outcome
     if note:
         notes.append(note)
-    if entry.list is ListCode.DPL and denial_order_is_standard(entry) is False:
-        # A non-standard order sets its own terms (what, for how long, which dealings): until
-        # someone has read them, HOLD; they may prohibit this transaction.
+    if _non_standard_order(entry):
         outcome = min(outcome, Outcome.HOLD)
         worst = Outcome.PROHIBITED
-        notes.append(
-            "A non-standard denial order: its terms are set in the order (Federal Register "
-            "citation above); read them before proceeding (15 CFR 764.3(a)(2), Supp. No. 1 to "
-            "Part 764 for the standard terms)."
-        )
+        notes.append(NON_STANDARD_ORDER_NOTE)
     if policy.section_748_5_parties_only and role is PartyRole.FREIGHT_FORWARDER:
         # A forwarder is a red flag where the listing would restrict a 748.5 party, never
         # more restricted than that party would be.
@@ -257,19 +291,10 @@ def consequence(entry: Entry, role: PartyRole, tx: Transaction) -> Consequence:
         worst = min(worst, Outcome.HOLD)
         notes.append(FORWARDER_NOTE)
     if policy.uvl_statement_required:
-        notes.append(
-            "Before a shipment that needs no licence, obtain a UVL statement signed by the "
-            "listed party (15 CFR 744.15(b)) and keep it (15 CFR 762.2(b)(52))."
-        )
-    regulation = policy.regulation
-    sections = {p: s for p, s in EAR_SDN_PROGRAM_SECTIONS.items() if p in entry.programs}
-    if entry.list is ListCode.SDN and sections:
-        cited = ", ".join(f"[{p}] 15 CFR {s}" for p, s in sorted(sections.items()))
-        notes.append(
-            "The EAR also require a licence for all items subject to the EAR for this SDN "
-            f"entry: {cited}."
-        )
-        regulation += "; EAR: 15 CFR " + ", ".join(sorted(set(sections.values())))
+        notes.append(UVL_STATEMENT_NOTE)
+    ear_note, ear_sections = _ear_sdn_sections(entry)
+    if ear_note:
+        notes.append(ear_note)
     return Consequence(
         outcome=outcome,
         requirement=entry.licence.raw or policy.effect,
@@ -280,6 +305,100 @@ def consequence(entry: Entry, role: PartyRole, tx: Transaction) -> Consequence:
         likely_denial=likely_denial(review, entry.review.raw),
         licence_exceptions=policy.licence_exceptions,
         notes=tuple(notes),
-        regulation=regulation,
+        regulation=policy.regulation + ear_sections,
         worst=max(worst, outcome),
+    )
+
+
+# --- what a listing means before a transaction is known (a search hit) ---------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ListingMeaning:
+    """What a listing means if the party is the one listed, before a transaction says which
+    items, end uses and roles are involved: the list's consequence (``badge``, from
+    ``lists.yaml``), the entry's licence requirement with its footnotes explained, its review
+    policy and what it means, and what the answer still depends on (``conditions``)."""
+
+    outcome: Outcome  # a confirmed match, before items and roles are considered
+    worst: Outcome  # once what the data cannot tell (an order's terms) goes against it
+    badge: str
+    effect: str
+    requirement: str  # the entry's licence requirement as printed ("" when it has none)
+    review_policy: ReviewPolicy
+    review_text: str
+    review_meaning: str
+    likely_denial: bool
+    licence_exceptions: str
+    regulation: str
+    footnotes: tuple[Footnote, ...]
+    conditions: tuple[str, ...]
+    notes: tuple[str, ...]
+
+    @property
+    def review_label(self) -> str:
+        """The review policy in a few words, for a licence requirement's badge ("" when the
+        list sets no licence requirement)."""
+        if self.outcome is not Outcome.LICENSE_REQUIRED:
+            return ""
+        if self.review_policy in (ReviewPolicy.NONE, ReviewPolicy.NOT_STATED):
+            return "review policy not stated"
+        if self.review_policy is ReviewPolicy.CROSS_REFERENCE:
+            return "review policy per the cited section"
+        return self.review_policy.value.replace("-", " ")
+
+
+def listing_meaning(entry: Entry) -> ListingMeaning:
+    """What ``entry`` means for an export if the party is the one listed (``consequence``
+    judges it against a transaction's items and roles)."""
+    policy = LIST_POLICIES[entry.list]
+    review = _review(entry, policy)
+    outcome = worst = policy.outcome
+    badge = policy.badge
+    conditions: list[str] = []
+    notes: list[str] = []
+    raw = entry.licence.raw
+    if policy.items is ItemScope.ENTRY_SCOPE:
+        if _OIL_GAS_PROJECTS.search(raw):
+            conditions.append(_asked("russia_oil_gas_project"))
+        if _GOVERNMENT_END_USERS.search(raw):
+            conditions.append(_asked("government_end_user"))
+        if entry.licence.scope is LicenceScope.LISTED_ECCNS:
+            conditions.append(
+                "Which items: the requirement covers only the items the entry names; a "
+                "determination checks the transaction's ECCNs against it."
+            )
+    elif policy.items is ItemScope.MEU_SUPPLEMENT_2:
+        conditions.append(
+            "Which items: those in Supplement No. 2 to Part 744, or any item subject to the EAR "
+            "for Russia and Belarus (15 CFR 744.21(a)); a determination checks the ECCNs."
+        )
+    if policy.section_748_5_parties_only:
+        conditions.append(
+            "Which role: the requirement attaches to a purchaser, intermediate or ultimate "
+            "consignee or end user (15 CFR 748.5(c)-(f)), not to a freight forwarder."
+        )
+    if _non_standard_order(entry):
+        outcome, worst, badge = Outcome.HOLD, Outcome.PROHIBITED, "HOLD: READ THE ORDER"
+        notes.append(NON_STANDARD_ORDER_NOTE)
+    if policy.uvl_statement_required:
+        notes.append(UVL_STATEMENT_NOTE)
+    ear_note, ear_sections = _ear_sdn_sections(entry)
+    if ear_note:
+        notes.append(ear_note)
+    return ListingMeaning(
+        outcome=outcome,
+        worst=worst,
+        badge=badge,
+        effect=policy.effect,
+        requirement=raw,
+        review_policy=review,
+        review_text=entry.review.raw,
+        review_meaning=REVIEW_MEANINGS[review].meaning if review is not ReviewPolicy.NONE else "",
+        likely_denial=likely_denial(review, entry.review.raw),
+        licence_exceptions=policy.licence_exceptions,
+        regulation=policy.regulation + ear_sections,
+        footnotes=tuple(FOOTNOTES[n] for n in entry.licence.footnotes if n in FOOTNOTES),
+        conditions=tuple(conditions),
+        notes=tuple(notes),
     )

@@ -53,6 +53,7 @@ class ListPolicy:
     code: ListCode
     agency: str
     action: ListAction
+    badge: str  # the consequence in capitals, as a hit shows it ("BLOCKED")
     items: ItemScope
     effect: str  # what a true match means, for the analyst
     regulation: str

@@ -11,6 +11,7 @@ Register tables) goes through ``parse_licence`` and ``parse_review`` so the read
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 
 from exportscreen.model import LicenceRequirement, LicenceScope, Review, ReviewPolicy
@@ -64,15 +65,45 @@ def _section_name(section: str, paragraphs: str) -> str:
     return section.replace("l", "1") + paragraphs.replace(" ", "")
 
 
-def _regulations_and_markers(text: str) -> tuple[list[str], set[int]]:
+def _regulations(text: str) -> list[str]:
     regulations: dict[str, None] = {}
-    footnotes: set[int] = set()
     for m in _SECTION.finditer(text):
         regulations.setdefault(_section_name(m.group("section"), m.group("paragraphs")), None)
+    return list(regulations)
+
+
+@dataclass(frozen=True, slots=True)
+class FootnoteMarker:
+    """A footnote marker in a licence cell: ``text[start:end]`` is the digit (or superscript)."""
+
+    start: int
+    end: int
+    number: int
+
+
+def footnote_markers(text: str) -> list[FootnoteMarker]:
+    """The foreign-direct-product footnote markers in ``text`` (a licence cell with its spaces
+    collapsed, as ``clean_cell`` gives it), in order: what ``parse_licence`` reads as
+    ``footnotes``, with where each stands, so that a page can show the marker as a footnote
+    reference instead of a stray digit ("of the EAR) 4")."""
+    found: dict[int, FootnoteMarker] = {}
+    for m in _SECTION.finditer(text):
         marker = _MARKER_AFTER_SECTION.match(text, m.end())
         if marker:
-            footnotes.add(int(marker.group("footnote")))
-    return list(regulations), footnotes
+            start, end = marker.span("footnote")
+            found[start] = FootnoteMarker(start, end, int(marker.group("footnote")))
+    for m in _MARKER_AFTER_WORDS.finditer(text):
+        start, end = m.span("footnote")
+        found.setdefault(start, FootnoteMarker(start, end, int(m.group("footnote"))))
+    for index, char in enumerate(text):
+        if char in _SUPERSCRIPTS:
+            found.setdefault(index, FootnoteMarker(index, index + 1, _SUPERSCRIPTS[char]))
+    return [found[start] for start in sorted(found)]
+
+
+def clean_cell(text: str | None) -> str:
+    """A cell's text with runs of white space collapsed to one space."""
+    return _clean(text)
 
 
 # Cached: a list repeats a handful of distinct cells thousands of times.
@@ -98,15 +129,13 @@ def parse_licence(text: str) -> LicenceRequirement:
         scope = LicenceScope.LISTED_ECCNS
     else:
         scope = LicenceScope.OTHER
-    regulations, footnotes = _regulations_and_markers(cleaned)
-    footnotes.update(int(m.group("footnote")) for m in _MARKER_AFTER_WORDS.finditer(cleaned))
-    footnotes.update(value for mark, value in _SUPERSCRIPTS.items() if mark in cleaned)
+    footnotes = {marker.number for marker in footnote_markers(cleaned)}
     return LicenceRequirement(
         raw=raw,
         scope=scope,
         eccns=eccns,
         footnotes=tuple(sorted(footnotes)),
-        regulations=tuple(regulations),
+        regulations=tuple(_regulations(cleaned)),
     )
 
 
@@ -136,4 +165,4 @@ def parse_review(text: str) -> Review:
     return Review(raw=raw)
 
 
-__all__ = ["parse_licence", "parse_review"]
+__all__ = ["FootnoteMarker", "clean_cell", "footnote_markers", "parse_licence", "parse_review"]

@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse
 from exportscreen.api.state import Services
 from exportscreen.model import Entry
 from exportscreen.store import StoreError
+from exportscreen.web.legal import meaning_badge, meaning_of
 from exportscreen.web.pages import Found, User, render
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
@@ -62,11 +63,15 @@ def entry_page(request: Request, entry_id: str, principal: User, found: Found) -
     except StoreError as error:
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(error)) from None
     entry: Entry = current if current is not None else history[-1].entry
+    meaning = meaning_of(entry)
     return render(
         request,
         "entry.html",
         principal,
         entry=entry,
+        meaning=meaning,
+        badge=meaning_badge(meaning),
+        footnotes=meaning.footnotes,
         listed=current is not None,
         timeline=timeline,
     )

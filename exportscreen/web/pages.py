@@ -8,6 +8,8 @@ from the database on each request, so a role change takes effect at once.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -23,7 +25,9 @@ from exportscreen.api.principal import session_principal
 from exportscreen.api.state import Services, services
 from exportscreen.lists import LIST_NAMES
 from exportscreen.model import Hit
+from exportscreen.web.legal import cite, licence_text
 
+log = logging.getLogger(__name__)
 WEB_DIR = Path(__file__).parent
 STATIC_DIR = WEB_DIR / "static"
 templates = Jinja2Templates(directory=WEB_DIR / "templates")
@@ -119,14 +123,70 @@ def hit_view(hit: Hit) -> dict[str, Any]:
     }
 
 
+def current_user(request: Request) -> Principal | None:
+    """The logged-in user, or None (for pages shown whether or not someone is logged in, such
+    as an error page, which keeps the navigation for a logged-in user)."""
+    token = request.session.get(SESSION_TOKEN) if "session" in request.scope else None
+    if not isinstance(token, str):
+        return None
+    try:
+        return session_principal(services(request).store.engine, token)
+    except Exception:  # an error page must not fail: shown without the navigation, logged
+        log.warning("could not read the session for an error page", exc_info=True)
+        return None
+
+
 def error_page(request: Request, code: int, detail: str) -> HTMLResponse:
-    """A readable error page for UI paths (the API answers JSON)."""
+    """A readable error page for UI paths (the API answers JSON), with the navigation."""
+    principal = current_user(request)
     return templates.TemplateResponse(
         request,
         "error.html",
-        {"code": code, "detail": detail, "user": None, "csrf": "", "csrf_field": CSRF_FIELD},
+        {
+            "code": code,
+            "title": ERROR_TITLES.get(code, "Something is wrong with the request"),
+            "detail": detail,
+            "user": principal,
+            "csrf": csrf_token(request) if principal is not None else "",
+            "csrf_field": CSRF_FIELD,
+        },
         status_code=code,
     )
+
+
+ERROR_TITLES = {
+    400: "Bad request",
+    403: "Not allowed",
+    404: "Page not found",
+    405: "Not allowed here",
+    413: "Too large",
+    422: "Please check what you entered",
+    429: "Too many requests",
+}
+
+# How a page names the query fields it validates (anything else goes by its own name).
+FIELD_LABELS = {"q": "Name", "since": "Since", "threshold": "Minimum score", "country": "Country"}
+
+
+def _problem(issue: Mapping[str, Any]) -> str:
+    where = [str(p) for p in issue.get("loc", ()) if p not in ("query", "body", "path")]
+    field = FIELD_LABELS.get(where[-1], where[-1]) if where else "the request"
+    context = issue.get("ctx") or {}
+    kind = str(issue.get("type", ""))
+    if kind == "string_too_long":
+        return f"{field}: at most {context.get('max_length')} characters, please."
+    if kind.startswith("date"):
+        return f"{field}: expected a date as YYYY-MM-DD."
+    if kind in ("less_than_equal", "greater_than_equal", "less_than", "greater_than"):
+        bound = context.get("le", context.get("ge", context.get("lt", context.get("gt"))))
+        return f"{field}: out of range ({kind.replace('_', ' ')} {bound})."
+    return f"{field}: {issue.get('msg', 'invalid')}."
+
+
+def validation_page(request: Request, errors: Sequence[Mapping[str, Any]]) -> HTMLResponse:
+    """A UI request's invalid fields, said in words on the error page (not FastAPI's JSON)."""
+    detail = " ".join(_problem(issue) for issue in errors[:5]) or "The request is not valid."
+    return error_page(request, status.HTTP_422_UNPROCESSABLE_CONTENT, detail)
 
 
 def _percent(score: float) -> str:
@@ -136,3 +196,5 @@ def _percent(score: float) -> str:
 templates.env.filters["pct"] = _percent
 # Macros are imported without the page's context, so the list names are a global.
 templates.env.globals["list_names"] = {code.value: name for code, name in LIST_NAMES.items()}
+templates.env.filters["cite"] = cite
+templates.env.filters["licence_text"] = licence_text

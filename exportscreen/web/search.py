@@ -1,7 +1,14 @@
-"""The search page: one name screened against the loaded lists, recorded like any screening."""
+"""The search page: one name screened against the loaded lists, recorded like any screening.
+
+Answers first: each hit says what it means for an export if it is the party (a badge from the
+list's meaning in ``lists.yaml``, through ``decisions.consequence.listing_meaning``), the hits of
+one party on several lists are grouped (``screening.party_groups``), and the explanation of the
+match and of the listing open on demand.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -10,9 +17,64 @@ from fastapi.responses import HTMLResponse
 from exportscreen.api.config import MAX_NAME_LENGTH
 from exportscreen.api.trail import record_screening
 from exportscreen.casework.audit_trail import Interface
+from exportscreen.lists import LIST_NAMES
+from exportscreen.model import EntryType, Hit, ListCode
+from exportscreen.screening.party_groups import group_by_party
+from exportscreen.web.legal import meaning_badge, meaning_of
 from exportscreen.web.pages import UI_HITS, Found, User, hit_view, render
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
+
+# The types a search can ask for; an address-only record is found by an address, not a name.
+SEARCH_TYPES = tuple(t for t in EntryType if t is not EntryType.ADDRESS_ONLY)
+
+
+def _choice(value: str, allowed: list[str], field: str) -> tuple[str, str | None]:
+    """A select's value: "" (any) or one of ``allowed``; else an error naming the field."""
+    if not value or value in allowed:
+        return value, None
+    return "", f"{field}: {value!r} is not one of {', '.join(allowed)}"
+
+
+def party_rows(hits: Sequence[Hit], anchor: str) -> list[dict[str, Any]]:
+    rows = []
+    for index, hit in enumerate(hits):
+        meaning = meaning_of(hit.entry)
+        rows.append(
+            {
+                **hit_view(hit),
+                "meaning": meaning,
+                "badge": meaning_badge(meaning),
+                "anchor": f"{anchor}-{index}",
+                "parent": hit.entry.details.get("parent_name", ""),
+                "parent_id": hit.entry.details.get("parent_id", ""),
+            }
+        )
+    return rows
+
+
+def party_views(hits: Sequence[Hit]) -> list[dict[str, Any]]:
+    """The hits grouped by party, each group with its name, countries and its consequences
+    (worst first, one badge per distinct consequence)."""
+    views = []
+    for number, group in enumerate(group_by_party(hits)):
+        rows = party_rows(group.hits, f"hit-{number}")
+        badges: dict[tuple[str, str], Any] = {}
+        for row in sorted(rows, key=lambda r: r["meaning"].outcome, reverse=True):
+            badges.setdefault((row["badge"].text, row["badge"].detail), row["badge"])
+        countries = list(dict.fromkeys(c for h in group.hits for c in h.entry.countries))
+        views.append(
+            {
+                "entry": group.best.entry,
+                "score": group.score,
+                "countries": countries,
+                "lists": list(dict.fromkeys(h.entry.list.value for h in group.hits)),
+                "badges": list(badges.values()),
+                "reasons": group.reasons,
+                "rows": rows,
+            }
+        )
+    return views
 
 
 @router.get("/search")
@@ -22,16 +84,27 @@ def search_page(
     found: Found,
     q: Annotated[str, Query(max_length=MAX_NAME_LENGTH)] = "",
     country: Annotated[str, Query(max_length=60)] = "",
+    entry_type: Annotated[str, Query(alias="type", max_length=20)] = "",
+    list_code: Annotated[str, Query(alias="list", max_length=10)] = "",
     threshold: Annotated[float | None, Query(ge=0.0, le=1.0)] = None,
 ) -> HTMLResponse:
-    results: list[dict[str, Any]] = []
-    error = None
+    parties: list[dict[str, Any]] = []
+    hit_count = 0
     cutoff = found.config.threshold if threshold is None else threshold
-    if q.strip():
+    wanted_type, type_error = _choice(entry_type, [t.value for t in SEARCH_TYPES], "type")
+    wanted_list, list_error = _choice(list_code, [c.value for c in ListCode], "list")
+    error = type_error or list_error
+    if q.strip() and error is None:
         loaded = found.loaded()
+        lists = [wanted_list] if wanted_list else None
         try:
             hits = loaded.screener.screen(
-                q, country=country or None, limit=UI_HITS, threshold=cutoff
+                q,
+                country=country or None,
+                type=wanted_type or None,
+                limit=UI_HITS,
+                threshold=cutoff,
+                lists=lists,
             )
         except ValueError as problem:
             error = str(problem)
@@ -39,20 +112,34 @@ def search_page(
             record_screening(
                 found,
                 principal,
-                [{"name": q, "country": country or None}],
+                [
+                    {
+                        "name": q,
+                        "country": country or None,
+                        "type": wanted_type or None,
+                        "lists": lists,
+                    }
+                ],
                 [hits],
                 loaded,
                 cutoff,
                 interface=Interface.UI,
             )
-            results = [hit_view(h) for h in hits]
+            hit_count = len(hits)
+            parties = party_views(hits)
     return render(
         request,
         "search.html",
         principal,
         q=q,
         country=country,
+        type=wanted_type,
+        list=wanted_list,
         threshold=cutoff,
-        results=results,
+        parties=parties,
+        hit_count=hit_count,
         error=error,
+        types=[t.value for t in SEARCH_TYPES],
+        list_choices=[(code.value, name) for code, name in LIST_NAMES.items()],
+        limit=UI_HITS,
     )

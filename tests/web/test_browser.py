@@ -96,14 +96,14 @@ def test_log_in_search_open_the_entry_and_decide_an_alert(base_url: str) -> None
         expect(page).to_have_url(f"{base_url}/ui/search")
 
         page.fill("input[name=q]", "Inspur Taiwan")
-        page.click("form.searchbar button")
-        first = page.locator("article.hit").first
-        expect(first.locator("h2")).to_have_text("Inspur Taiwan")
+        page.click("form.searchform button")
+        first = page.locator("tbody.hit-row").first
+        expect(first.locator("a.entry-name")).to_have_text("Inspur Taiwan")
         expect(first.locator("mark")).to_have_text(["Inspur", "Taiwan"])
-        expect(first.locator(".explanation summary")).to_contain_text("score 1.00")
+        expect(first.locator(".explanation")).to_contain_text("score 1.00")
         page.screenshot(path=str(SCREENSHOTS / "search.png"), full_page=True)
 
-        first.locator("h2 a").click()
+        first.locator("a.entry-name").click()
         expect(page.locator("h1")).to_have_text("Inspur Taiwan")
         expect(page.locator(".timeline")).to_contain_text("90 FR 14048, 3/28/25")
         page.screenshot(path=str(SCREENSHOTS / "entry.png"), full_page=True)

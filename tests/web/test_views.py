@@ -72,7 +72,7 @@ def test_search_highlights_matched_words_and_explains(ui: tuple[TestClient, Stor
     login(client, "viewer")
     page = client.get("/ui/search", params={"q": "Acme Optical"}).text
     assert "<mark>Acme</mark> <mark>Optical</mark>" in page
-    assert "Matched alias" in page
+    assert 'alias: <span class="name"><mark>Acme</mark>' in page
     assert 'href="/ui/entries/EL-acme01"' in page
 
 

@@ -9,12 +9,7 @@ from fastapi import APIRouter, Body, Depends, HTTPException, status
 from exportscreen.api.auth import Viewer
 from exportscreen.api.config import MAX_NAME_LENGTH
 from exportscreen.api.state import Services, services
-from exportscreen.api.trail import caller
-from exportscreen.casework import audit_trail as audit
-from exportscreen.casework.register import Register
-from exportscreen.decisions.determination import EntryDating, determine
-from exportscreen.decisions.freshness import ListVersionUsed
-from exportscreen.decisions.policy import EffectiveDates
+from exportscreen.api.trail import record_determination
 from exportscreen.decisions.transaction import Transaction
 
 router = APIRouter(prefix="/v1", tags=["determination"])
@@ -70,26 +65,7 @@ def determine_transaction(
             status.HTTP_422_UNPROCESSABLE_CONTENT,
             f"party names are at most {MAX_NAME_LENGTH} characters, addresses 500",
         )
-    loaded = found.loaded()
-    result = determine(
-        body,
-        loaded.screener,
-        threshold=found.config.threshold,
-        decisions=Register(found.store, actor=principal.user).bound_decisions(),
-        list_versions=[
-            ListVersionUsed(s.list, s.version_id, s.as_of) for s in loaded.lists.values()
-        ],
-        # Citations dated by their Federal Register documents, as the CLI's determine does.
-        dating=EntryDating(effective_dates=EffectiveDates(found.store.fr_documents())),
-    )
+    result, record = record_determination(found, principal, body)
     plain = result.to_dict()
-    event = audit.determination_event(
-        caller(principal),
-        body,
-        result,
-        algorithm=loaded.screener.algorithm,
-        list_versions=loaded.version_ids,
-    )
-    record = audit.write(audit.StoreSink(found.store.engine), event)
     plain["audit_seq"] = record.seq
     return plain
