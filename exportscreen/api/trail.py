@@ -38,13 +38,14 @@ def _event(
     results: Sequence[Sequence[Hit | Mapping[str, Any]]],
     loaded: LoadedLists,
     threshold: float | None,
+    list_versions: Mapping[str, int] | None = None,
 ) -> AuditEvent:
     return screening_event(
         caller(principal, interface),
         queries,
         results,
         algorithm=loaded.screener.algorithm,
-        list_versions=loaded.version_ids,
+        list_versions=loaded.version_ids if list_versions is None else list_versions,
         threshold=threshold,
         action=action,
     )
@@ -60,10 +61,12 @@ def record_screening(
     *,
     action: str = SCREEN,
     interface: Interface = Interface.API,
+    list_versions: Mapping[str, int] | None = None,
 ) -> int:
     """Append the record and wait for its commit (for endpoints on worker threads); returns
-    its seq."""
-    event = _event(principal, interface, action, queries, results, loaded, threshold)
+    its seq. ``list_versions``: the versions screened when not the current ones (a past
+    date's)."""
+    event = _event(principal, interface, action, queries, results, loaded, threshold, list_versions)
     return services.audit.append(event.actor, event.action, event.payload).seq
 
 
@@ -76,7 +79,10 @@ async def write_screening(
     threshold: float | None,
     *,
     action: str = SCREEN,
+    list_versions: Mapping[str, int] | None = None,
 ) -> AuditRecord:
     """``record_screening`` for endpoints on the event loop."""
-    event = _event(principal, Interface.API, action, queries, results, loaded, threshold)
+    event = _event(
+        principal, Interface.API, action, queries, results, loaded, threshold, list_versions
+    )
     return await services.audit.write(event.actor, event.action, event.payload)

@@ -6,15 +6,15 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, HTTPException, status
 
+from exportscreen.api.as_of import dating, describe, lists_on_date
 from exportscreen.api.auth import Viewer
 from exportscreen.api.config import MAX_NAME_LENGTH
 from exportscreen.api.state import Services, services
 from exportscreen.api.trail import caller
 from exportscreen.casework import audit_trail as audit
 from exportscreen.casework.register import Register
-from exportscreen.decisions.determination import EntryDating, determine
+from exportscreen.decisions.determination import determine
 from exportscreen.decisions.freshness import ListVersionUsed
-from exportscreen.decisions.policy import EffectiveDates
 from exportscreen.decisions.transaction import Transaction
 
 router = APIRouter(prefix="/v1", tags=["determination"])
@@ -56,10 +56,15 @@ def determine_transaction(
     principal: Viewer,
     found: Annotated[Services, Depends(services)],
 ) -> dict[str, Any]:
-    """Judge a transaction (parties, items, destination, date) against the current lists:
-    per party and overall PROHIBITED > LICENSE_REQUIRED > HOLD > NO_LIST_RESTRICTION, with the
-    listings, their licence requirements and review policies, and analysts' decisions on
-    earlier alerts taken into account. Written to the audit trail."""
+    """Judge a transaction (parties, items, destination, date) against the lists as they stood
+    on its ``date``: per party and overall PROHIBITED > LICENSE_REQUIRED > HOLD >
+    NO_LIST_RESTRICTION, with the listings, their licence requirements and review policies, and
+    analysts' decisions on earlier alerts taken into account. For a past date each list is
+    screened in the newest version published on or before it (a party a later version dates
+    before it counts too); ``versions_used`` names them, ``lists_as_of`` says so in words, and
+    each listing's ``removed_since`` says whether the current version still lists the party. A
+    date after the lists' data dates (a planned shipment) is screened on the current lists.
+    Written to the audit trail."""
     if len(body.parties) > MAX_PARTIES or len(body.items) > MAX_ITEMS:
         raise HTTPException(
             status.HTTP_422_UNPROCESSABLE_CONTENT,
@@ -71,24 +76,30 @@ def determine_transaction(
             f"party names are at most {MAX_NAME_LENGTH} characters, addresses 500",
         )
     loaded = found.loaded()
+    # The lists as they stood on the transaction's date (the current ones for a date on or
+    # after their data dates), with later versions' parties dated by their effective dates.
+    history = lists_on_date(found, loaded, body.date)
     result = determine(
         body,
-        loaded.screener,
+        history.screener,
+        history=history,
         threshold=found.config.threshold,
         decisions=Register(found.store, actor=principal.user).bound_decisions(),
         list_versions=[
             ListVersionUsed(s.list, s.version_id, s.as_of) for s in loaded.lists.values()
         ],
         # Citations dated by their Federal Register documents, as the CLI's determine does.
-        dating=EntryDating(effective_dates=EffectiveDates(found.store.fr_documents())),
+        dating=dating(found),
     )
     plain = result.to_dict()
+    plain["lists_as_of"] = describe(history)
     event = audit.determination_event(
         caller(principal),
         body,
         result,
-        algorithm=loaded.screener.algorithm,
-        list_versions=loaded.version_ids,
+        algorithm=history.screener.algorithm,
+        # The versions screened: those in force on the transaction's date.
+        list_versions={code.value: n for code, n in history.screener.version_ids.items()},
     )
     record = audit.write(audit.StoreSink(found.store.engine), event)
     plain["audit_seq"] = record.seq
