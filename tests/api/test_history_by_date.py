@@ -16,6 +16,7 @@ from exportscreen.api.schemas import ScreenResponse
 from exportscreen.ops.loading import load_paths
 from exportscreen.store import Store, audit_log
 from tests.api.support import add_users, build_app, config_for, running
+from tests.web.test_views import login
 
 pytestmark = pytest.mark.shared
 
@@ -175,3 +176,26 @@ def test_a_screening_says_an_ended_order_was_not_in_force(
     top = answer["hits"][0]
     assert top["name"] == "ROBERT LUBA" and top["on_date"]["listed_on_date"] is False
     assert "ended 2026-04-25" in top["on_date"]["note"]
+
+
+def test_the_search_page_screens_the_lists_as_of_a_date(
+    api: tuple[TestClient, dict[str, str], Store], tmp_path: Path
+) -> None:
+    _, _, store = api
+    with running(build_app(store, config_for(tmp_path, str(store.engine.url)))) as client:
+        assert login(client, "viewer") == 303
+        page = client.get("/ui/search", params={"q": "ABDUL MAJID SAIDI", "as_of": "2025-06-01"})
+        assert page.status_code == 200
+        assert 'name="as_of" type="date" value="2025-06-01"' in page.text
+        assert "Lists screened as they stood on 2025-06-01" in page.text
+        assert "dpl_2023-11-30.txt.gz" in page.text
+        assert "no longer listed: not in the current DPL version" in page.text
+        record = last_record(store)
+        assert record.payload["screenings"][0]["query"]["as_of"] == "2025-06-01"
+        # Today's lists no longer hold him; an ended order says so on its date.
+        today = client.get("/ui/search", params={"q": "ABDUL MAJID SAIDI"}).text
+        assert "Lists screened as they stood" not in today and "no longer listed" not in today
+        luba = client.get("/ui/search", params={"q": "ROBERT LUBA", "as_of": "2026-12-04"}).text
+        assert "ended 2026-04-25" in luba
+        bad = client.get("/ui/search", params={"q": "ROBERT LUBA", "as_of": "2026-02-30"})
+        assert bad.status_code == 422 and "as of: expected a date as YYYY-MM-DD" in bad.text

@@ -131,9 +131,7 @@ def test_a_party_a_later_version_dates_before_the_shipment_is_screened(
 
 
 @pytest.mark.shared
-def test_a_date_before_any_loaded_version_never_clears_silently(
-    store: Store, cache: Path
-) -> None:
+def test_a_date_before_any_loaded_version_never_clears_silently(store: Store, cache: Path) -> None:
     # Banco Nacional de Cuba has been on the SDN list since the 1960s; the store's first SDN
     # version is the 2022 CSL, which gives it no start date. For a 2015 shipment no loaded
     # version says what the SDN list held: the hit is a possible listing (HOLD), not "not in
