@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from exportscreen.api.config import MAX_NAME_LENGTH
+from exportscreen.api.schemas_dated import AS_OF, HitOnDate, ListsAsOf
 from exportscreen.decisions.policy import IsoDate
 from exportscreen.model import Disposition, ListCode
 from exportscreen.screening.screener import name_problem
@@ -102,13 +103,7 @@ class ScreenRequest(Strict):
     threshold: float | None = Field(
         default=None, ge=0.0, le=1.0, description="Minimum score (default: the server's)."
     )
-    as_of: IsoDate | None = Field(
-        default=None,
-        description="Screen the lists as they stood on this date (YYYY-MM-DD; default: the "
-        "current lists): each list in the newest version published on or before it. Each hit "
-        "then says whether its entry was listed on that date and whether it has been removed "
-        "since; `lists_as_of` names the versions used.",
-    )
+    as_of: IsoDate | None = Field(default=None, description=AS_OF)
 
 
 class TokenMatchOut(BaseModel):
@@ -150,26 +145,7 @@ class HitOut(BaseModel):
     review_policy: str
     citations: Texts
     explanation: ExplanationOut
-    on_date: HitOnDate | None = Field(
-        default=None, description="With `as_of`: the entry's standing on that date."
-    )
-
-
-class HitOnDate(BaseModel):
-    listed_on_date: bool = Field(
-        description="Listed on the date: in the version then in force (and not ended), or dated "
-        "on or before it by a later version."
-    )
-    effective_date: date | None
-    removed_since: str = Field(description='"" while the current version still lists the party.')
-    note: str = ""
-
-
-class ListsAsOf(BaseModel):
-    on: date = Field(description="The date screened for.")
-    current: bool = Field(description="Whether the versions screened are the current ones.")
-    versions: list[str] = Field(description="One line per list: the version screened.")
-    not_yet_loaded: list[str] = Field(description="Lists with no version on or before the date.")
+    on_date: HitOnDate | None = Field(default=None, description="With `as_of` only.")
 
 
 class ScreenResponse(BaseModel):

@@ -3,9 +3,6 @@ history) and ``links`` (how records kept their identity across versions, and wha
 
 from __future__ import annotations
 
-import csv
-import json
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
@@ -23,96 +20,25 @@ from exportscreen.cli.common import (
     print_json,
     state,
 )
-from exportscreen.model import EntryChange, FieldChange, to_json_data
+from exportscreen.model import EntryChange, to_json_data
+from exportscreen.ops import diff_export
+from exportscreen.ops.diff_export import SECTIONS
 from exportscreen.store.identity import METHOD_LABELS, LinkMethod
-
-# The sections of a diff, in the order shown, with what each means for an analyst.
-SECTIONS = (
-    ("added", "added"),
-    ("removed", "removed"),
-    ("changed", "changed"),
-    ("merged", "still listed under another record"),
-    ("unresolved", "undecided: review with `exportscreen links --review`"),
-    ("format_only", "changed in form only"),
-)
-EXPORT_COLUMNS = (
-    "section",
-    "entry_id",
-    "name",
-    "countries",
-    "field",
-    "label",
-    "before",
-    "after",
-    "format_only",
-    "note",
-)
 
 
 def _readable(value: Any) -> str:
-    from exportscreen.store.diff import readable
-
-    return readable(to_json_data(value))
+    return diff_export.value_text(value)
 
 
 def _note(diff: Any, section: str, change: EntryChange) -> str:
-    link = diff.links.get(change.entry_id)
-    if link is None:
-        return ""
-    if section == "merged":
-        return f"now {link.entry_id} {link.name} ({link.method.value})"
-    if section == "unresolved":
-        if change.after is not None:
-            names = "; ".join(
-                f"{c.entry_id} {c.name} ({c.confidence:.2f})" for c in link.candidates
-            )
-            return f"may continue: {names}"
-        return f"may be continued by {link.entry_id} {link.name}"
-    if link.method is LinkMethod.ACCEPTED:
-        return f"continues {link.previous_id} {link.previous_name} (link accepted on review)"
-    if section == "added" and link.previous_id:
-        return f"a further record of {link.previous_id} {link.previous_name}"
-    return ""
-
-
-def export_rows(diff: Any, *, include_format: bool = True) -> Iterator[dict[str, str]]:
-    """One row per field change (per entry for additions and removals), every section."""
-    for section, _ in SECTIONS:
-        for change in getattr(diff, section):
-            entry = change.after or change.before
-            base = {
-                "section": section,
-                "entry_id": change.entry_id,
-                "name": entry.name,
-                "countries": ",".join(entry.countries),
-                "note": _note(diff, section, change),
-            }
-            fields: list[FieldChange] = [
-                f for f in change.fields if include_format or not f.format_only
-            ]
-            if not fields:
-                yield {**base, "field": "", "label": "", "before": "", "after": ""}
-                continue
-            for f in fields:
-                yield {
-                    **base,
-                    "field": f.field,
-                    "label": f.label,
-                    "before": _readable(f.before),
-                    "after": _readable(f.after),
-                    "format_only": "yes" if f.format_only else "",
-                }
+    return diff_export.note(diff, section, change)
 
 
 def _write_export(path: Path, diff: Any) -> int:
-    rows = list(export_rows(diff))
-    if path.suffix.lower() == ".json":
-        path.write_text(json.dumps(rows, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    else:
-        with path.open("w", newline="", encoding="utf-8") as handle:
-            writer = csv.DictWriter(handle, EXPORT_COLUMNS, restval="")
-            writer.writeheader()
-            writer.writerows(rows)
+    rows = list(diff_export.export_rows(diff))
+    text = diff_export.to_json(rows) if path.suffix.lower() == ".json" else diff_export.to_csv(rows)
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        handle.write(text)
     return len(rows)
 
 

@@ -4,6 +4,9 @@ into one store (as ``tests/decisions/test_history_by_date.py`` does for the Pyth
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -199,3 +202,51 @@ def test_the_search_page_screens_the_lists_as_of_a_date(
         assert "ended 2026-04-25" in luba
         bad = client.get("/ui/search", params={"q": "ROBERT LUBA", "as_of": "2026-02-30"})
         assert bad.status_code == 422 and "as of: expected a date as YYYY-MM-DD" in bad.text
+
+
+# --- the diff in the API: exact counts, every page, the whole export ------------------------------
+
+
+@pytest.mark.parametrize("lst", ["EL", "DPL"])
+def test_the_api_diff_is_exact_and_exported_whole(
+    api: tuple[TestClient, dict[str, str], Store], lst: str
+) -> None:
+    client, headers, store = api
+    first = store.versions(lst)[0]
+    assert first.file_name.startswith("consolidated_2022")
+    params = {"from": str(first.id)}
+    # Every page, 400 entries per section at a time, adds up to the counts.
+    pages: dict[str, list[str]] = {}
+    offset: int | None = 0
+    while offset is not None:
+        page = client.get(
+            f"/v1/lists/{lst}/diff",
+            params={**params, "offset": offset, "limit": 400},
+            headers=headers,
+        ).json()
+        counts = page["counts"]
+        for section in counts:
+            pages.setdefault(section, []).extend(e["entry_id"] for e in page[section])
+        offset = page["next_offset"]
+    assert {s: len(ids) for s, ids in pages.items()} == counts
+    # The store's own diff says the same.
+    diff = store.diff(lst, first.id)
+    assert counts == {s: len(getattr(diff, s)) for s in counts}
+    assert sum(counts.values()) > 400  # more than one page: the paging was exercised
+    # The export holds every entry of every section, in CSV and in JSON alike.
+    csv_response = client.get(f"/v1/lists/{lst}/diff/export", params=params, headers=headers)
+    assert csv_response.status_code == 200
+    assert csv_response.headers["content-type"].startswith("text/csv")
+    assert json.loads(csv_response.headers["x-diff-counts"]) == counts
+    rows = list(csv.DictReader(io.StringIO(csv_response.text)))
+    assert len(rows) == int(csv_response.headers["x-row-count"])
+    exported = {s: {r["entry_id"] for r in rows if r["section"] == s} for s in counts}
+    assert {s: len(ids) for s, ids in exported.items()} == counts
+    assert all(exported[s] == set(pages[s]) for s in counts)
+    as_json = client.get(
+        f"/v1/lists/{lst}/diff/export", params={**params, "format": "json"}, headers=headers
+    ).json()
+    assert len(as_json) == len(rows)
+    assert [r["entry_id"] for r in as_json] == [r["entry_id"] for r in rows]
+    bad = client.get(f"/v1/lists/{lst}/diff/export", params={"format": "xlsx"}, headers=headers)
+    assert bad.status_code == 422 and "format" in bad.text
