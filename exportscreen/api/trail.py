@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from exportscreen.api.as_of import dating, lists_on_date
 from exportscreen.api.auth import Principal
 from exportscreen.api.state import LoadedLists, Services
 from exportscreen.casework import audit_trail as audit
@@ -22,11 +23,11 @@ from exportscreen.casework.audit_trail import (
     screening_event,
 )
 from exportscreen.casework.register import Register
-from exportscreen.decisions.determination import Determination, EntryDating, determine
+from exportscreen.decisions.determination import Determination, determine
 from exportscreen.decisions.freshness import ListVersionUsed
-from exportscreen.decisions.policy import EffectiveDates
 from exportscreen.decisions.transaction import Transaction
 from exportscreen.model import Hit
+from exportscreen.screening.history import ListsOnDate
 
 __all__ = [
     "AUDITED_HITS",
@@ -50,13 +51,14 @@ def _event(
     results: Sequence[Sequence[Hit | Mapping[str, Any]]],
     loaded: LoadedLists,
     threshold: float | None,
+    list_versions: Mapping[str, int] | None = None,
 ) -> AuditEvent:
     return screening_event(
         caller(principal, interface),
         queries,
         results,
         algorithm=loaded.screener.algorithm,
-        list_versions=loaded.version_ids,
+        list_versions=loaded.version_ids if list_versions is None else list_versions,
         threshold=threshold,
         action=action,
     )
@@ -72,10 +74,12 @@ def record_screening(
     *,
     action: str = SCREEN,
     interface: Interface = Interface.API,
+    list_versions: Mapping[str, int] | None = None,
 ) -> int:
     """Append the record and wait for its commit (for endpoints on worker threads); returns
-    its seq."""
-    event = _event(principal, interface, action, queries, results, loaded, threshold)
+    its seq. ``list_versions``: the versions screened when not the current ones (a past
+    date's)."""
+    event = _event(principal, interface, action, queries, results, loaded, threshold, list_versions)
     return services.audit.append(event.actor, event.action, event.payload).seq
 
 
@@ -88,9 +92,12 @@ async def write_screening(
     threshold: float | None,
     *,
     action: str = SCREEN,
+    list_versions: Mapping[str, int] | None = None,
 ) -> AuditRecord:
     """``record_screening`` for endpoints on the event loop."""
-    event = _event(principal, Interface.API, action, queries, results, loaded, threshold)
+    event = _event(
+        principal, Interface.API, action, queries, results, loaded, threshold, list_versions
+    )
     return await services.audit.write(event.actor, event.action, event.payload)
 
 
@@ -99,27 +106,32 @@ def record_determination(
     principal: Principal,
     transaction: Transaction,
     interface: Interface = Interface.API,
-) -> tuple[Determination, AuditRecord]:
-    """Judge ``transaction`` against the current lists (with the analysts' decisions bound to
+) -> tuple[Determination, AuditRecord, ListsOnDate]:
+    """Judge ``transaction`` against the lists as they stood on its date (the current ones for a
+    date on or after their data dates; ``api.as_of``), with the analysts' decisions bound to
     their parties and the citations dated by their Federal Register documents, as the CLI's
-    ``determine`` does) and commit its audit record before answering: the API's
-    ``POST /v1/determine`` and the UI's determination page share it."""
+    ``determine`` does, and commit its audit record before answering: the API's
+    ``POST /v1/determine`` and the UI's determination page share it. Returns the lists used
+    too, so the answer can say which versions those were."""
     loaded = services.loaded()
+    history = lists_on_date(services, loaded, transaction.date)
     result = determine(
         transaction,
-        loaded.screener,
+        history.screener,
+        history=history,
         threshold=services.config.threshold,
         decisions=Register(services.store, actor=principal.user).bound_decisions(),
         list_versions=[
             ListVersionUsed(s.list, s.version_id, s.as_of) for s in loaded.lists.values()
         ],
-        dating=EntryDating(effective_dates=EffectiveDates(services.store.fr_documents())),
+        dating=dating(services),
     )
     event = audit.determination_event(
         caller(principal, interface),
         transaction,
         result,
-        algorithm=loaded.screener.algorithm,
-        list_versions=loaded.version_ids,
+        algorithm=history.screener.algorithm,
+        # The versions screened: those in force on the transaction's date.
+        list_versions={code.value: n for code, n in history.screener.version_ids.items()},
     )
-    return result, audit.write(audit.StoreSink(services.store.engine), event)
+    return result, audit.write(audit.StoreSink(services.store.engine), event), history

@@ -3,9 +3,6 @@ history) and ``links`` (how records kept their identity across versions, and wha
 
 from __future__ import annotations
 
-import csv
-import json
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
@@ -21,95 +18,27 @@ from exportscreen.cli.common import (
     parse_list,
     parse_when,
     print_json,
+    state,
 )
-from exportscreen.model import EntryChange, FieldChange, to_json_data
-from exportscreen.store.identity import METHOD_LABELS
-
-# The sections of a diff, in the order shown, with what each means for an analyst.
-SECTIONS = (
-    ("added", "added"),
-    ("removed", "removed"),
-    ("changed", "changed"),
-    ("merged", "still listed under another record"),
-    ("unresolved", "undecided: review with `exportscreen links --review`"),
-    ("format_only", "changed in form only"),
-)
-EXPORT_COLUMNS = (
-    "section",
-    "entry_id",
-    "name",
-    "countries",
-    "field",
-    "label",
-    "before",
-    "after",
-    "format_only",
-    "note",
-)
+from exportscreen.model import EntryChange, to_json_data
+from exportscreen.ops import diff_export
+from exportscreen.ops.diff_export import SECTIONS
+from exportscreen.store.identity import METHOD_LABELS, LinkMethod
 
 
 def _readable(value: Any) -> str:
-    from exportscreen.store.diff import readable
-
-    return readable(to_json_data(value))
+    return diff_export.value_text(value)
 
 
 def _note(diff: Any, section: str, change: EntryChange) -> str:
-    link = diff.links.get(change.entry_id)
-    if link is None:
-        return ""
-    if section == "merged":
-        return f"now {link.entry_id} {link.name} ({link.method.value})"
-    if section == "unresolved":
-        if change.after is not None:
-            names = "; ".join(
-                f"{c.entry_id} {c.name} ({c.confidence:.2f})" for c in link.candidates
-            )
-            return f"may continue: {names}"
-        return f"may be continued by {link.entry_id} {link.name}"
-    if section == "added" and link.previous_id:
-        return f"a further record of {link.previous_id} {link.previous_name}"
-    return ""
-
-
-def export_rows(diff: Any, *, include_format: bool = True) -> Iterator[dict[str, str]]:
-    """One row per field change (per entry for additions and removals), every section."""
-    for section, _ in SECTIONS:
-        for change in getattr(diff, section):
-            entry = change.after or change.before
-            base = {
-                "section": section,
-                "entry_id": change.entry_id,
-                "name": entry.name,
-                "countries": ",".join(entry.countries),
-                "note": _note(diff, section, change),
-            }
-            fields: list[FieldChange] = [
-                f for f in change.fields if include_format or not f.format_only
-            ]
-            if not fields:
-                yield {**base, "field": "", "label": "", "before": "", "after": ""}
-                continue
-            for f in fields:
-                yield {
-                    **base,
-                    "field": f.field,
-                    "label": f.label,
-                    "before": _readable(f.before),
-                    "after": _readable(f.after),
-                    "format_only": "yes" if f.format_only else "",
-                }
+    return diff_export.note(diff, section, change)
 
 
 def _write_export(path: Path, diff: Any) -> int:
-    rows = list(export_rows(diff))
-    if path.suffix.lower() == ".json":
-        path.write_text(json.dumps(rows, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    else:
-        with path.open("w", newline="", encoding="utf-8") as handle:
-            writer = csv.DictWriter(handle, EXPORT_COLUMNS, restval="")
-            writer.writeheader()
-            writer.writerows(rows)
+    rows = list(diff_export.export_rows(diff))
+    text = diff_export.to_json(rows) if path.suffix.lower() == ".json" else diff_export.to_csv(rows)
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        handle.write(text)
     return len(rows)
 
 
@@ -336,50 +265,112 @@ def _render_entry(entry: Any) -> None:
 
 @app.command()
 def links(
-    list_code: Annotated[
-        str | None, typer.Argument(metavar="[LIST]", help="One list (default: all).")
+    what: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="[LIST | accept LINK | reject LINK]",
+            help="One list (default: all); or `accept`/`reject` and an undecided link (its "
+            "number from `links --review`, or the record's entry id).",
+        ),
     ] = None,
+    link: Annotated[str | None, typer.Argument(metavar="[LINK]", hidden=True)] = None,
     review: Annotated[
         bool,
         typer.Option("--review", help="Only the records identity linking could not decide on."),
     ] = False,
+    continues: Annotated[
+        str | None,
+        typer.Option(
+            help="accept: the entry id of the candidate the record continues (needed when "
+            "there are several)."
+        ),
+    ] = None,
+    reason: Annotated[str, typer.Option(help="accept/reject: why (kept in the audit trail).")] = "",
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """How list records kept their identity from one version to the next, when not by their own
     id: linked by name, alias or a close match, merged, split, or undecided (``--review``: an
-    undecided record was given a new id; say whether it continues one of its candidates)."""
-    lst = parse_list(list_code) if list_code else None
+    undecided record was given a new id; say whether it continues one of its candidates with
+    ``links accept LINK [--continues ID]`` or ``links reject LINK``; the decision goes to the
+    audit trail, and diffs and histories follow it)."""
+    if what in ("accept", "reject"):
+        if link is None:
+            raise fail(f"`links {what}` needs the link: its number from `links --review`")
+        _decide_link(what == "accept", link, continues, reason, as_json)
+        return
+    if link is not None:
+        raise fail(f"unexpected argument {link!r}: `links [LIST]` or `links accept|reject LINK`")
+    lst = parse_list(what) if what else None
     with open_store() as store:
         found = store.links(lst, review=review)
     if as_json:
-        print_json(
-            [
-                {
-                    "list": link.version.list,
-                    "version": link.version.id,
-                    **to_json_data(link.decision),
-                }
-                for link in found
-            ]
-        )
+        print_json([_link_json(link) for link in found])
         return
     if not found:
         console.print("nothing to review" if review else "no link decisions")
         return
     console.print(f"{len(found)} {'to review' if review else 'link decisions'}")
-    table = Table("list", "version", "record", "how", "confidence", "previous / candidates")
-    for link in found:
-        d = link.decision
-        if d.candidates:
+    table = Table("link", "list", "version", "record", "how", "confidence", "previous / candidates")
+    for stored in found:
+        d = stored.decision
+        if d.candidates and d.method is LinkMethod.AMBIGUOUS:
             other = "\n".join(f"{c.entry_id} {c.name} ({c.confidence:.2f})" for c in d.candidates)
         else:
             other = f"{d.previous_id or ''} {d.previous_name}".strip()
+        how = METHOD_LABELS[d.method]
+        if stored.review is not None:
+            how += f" (by {stored.review.decided_by}, {stored.review.decided_at.date()})"
         table.add_row(
-            link.version.list.value,
-            f"{link.version.id} ({link.version.as_of})",
+            str(stored.link_id),
+            stored.version.list.value,
+            f"{stored.version.id} ({stored.version.as_of})",
             f"{d.entry_id} {d.name}",
-            METHOD_LABELS[d.method],
+            how,
             f"{d.confidence:.2f}",
             other,
         )
     console.print(table)
+    if review:
+        console.print(
+            "decide each with `exportscreen links accept LINK [--continues ID]` or "
+            "`exportscreen links reject LINK`"
+        )
+
+
+def _link_json(link: Any) -> dict[str, Any]:
+    review = link.review
+    return {
+        "link": link.link_id,
+        "list": link.version.list,
+        "version": link.version.id,
+        **to_json_data(link.decision),
+        "review": to_json_data(review) if review is not None else None,
+    }
+
+
+def _decide_link(accept: bool, ref: str, continues: str | None, reason: str, as_json: bool) -> None:
+    from exportscreen.ops import link_reviews
+    from exportscreen.store import StoreError
+
+    key: int | str = int(ref) if ref.strip().isdigit() else ref.strip()
+    with open_store() as store:
+        try:
+            if accept:
+                decided = link_reviews.accept(
+                    store, key, actor=state["user"], continues=continues, reason=reason
+                )
+            else:
+                decided = link_reviews.reject(store, key, actor=state["user"], reason=reason)
+        except StoreError as error:
+            raise fail(f"{error}\nnothing was changed.") from error
+    if as_json:
+        print_json(_link_json(decided))
+        return
+    d = decided.decision
+    if accept:
+        console.print(
+            f"link {decided.link_id} accepted: {d.entry_id} {d.name} continues "
+            f"{d.previous_id} {d.previous_name}"
+        )
+    else:
+        console.print(f"link {decided.link_id} rejected: {d.entry_id} {d.name} is a new party")

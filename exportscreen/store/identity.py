@@ -67,6 +67,9 @@ class LinkMethod(enum.StrEnum):
     NAMED_IN = "named-in"  # an old record whose name the new version prints in another's text
     SPLIT = "split"  # a further new record of a party already linked to another new record
     AMBIGUOUS = "ambiguous"  # new id given; a person must decide (links --review)
+    # An AMBIGUOUS link a person decided (``link_reviews``); never made by the linker.
+    ACCEPTED = "accepted"  # the record continues ``previous_id``: one party under two ids
+    REJECTED = "rejected"  # the record is a new party
 
 
 # What each method means, for analysts reading ``links`` output.
@@ -80,6 +83,8 @@ METHOD_LABELS: Final[Mapping[LinkMethod, str]] = {
     LinkMethod.NAMED_IN: "still named, in another entry's text",
     LinkMethod.SPLIT: "a further record of a party already linked",
     LinkMethod.AMBIGUOUS: "could not decide: new id given, to review",
+    LinkMethod.ACCEPTED: "undecided, then accepted on review: continues the earlier record",
+    LinkMethod.REJECTED: "undecided, then rejected on review: a new party",
 }
 
 

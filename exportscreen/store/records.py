@@ -161,7 +161,13 @@ class Diff:
 
     @property
     def gone(self) -> tuple[str, ...]:
-        """Ids of the old version absent from the new one: removed, merged or undecided."""
+        """Ids of the old version absent from the new one: removed, merged, undecided, or
+        continued under a new id by a link accepted on review (a change of its party)."""
         ids = [c.entry_id for c in (*self.removed, *self.merged)]
         ids += [c.entry_id for c in self.unresolved if c.after is None]
+        ids += [
+            c.before.id
+            for c in (*self.changed, *self.format_only)
+            if c.before is not None and c.before.id != c.entry_id
+        ]
         return tuple(ids)

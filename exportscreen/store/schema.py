@@ -151,6 +151,21 @@ entry_links = sa.Table(
     sa.Index(None, "version_id"),
 )
 
+# 0008: a person's decision on an undecided (AMBIGUOUS) identity link: the record continues the
+# candidate ``continues_id`` (accepted) or is a new party (rejected). One decision per link.
+LINK_REVIEWS = ("accepted", "rejected")
+link_reviews = sa.Table(
+    "link_reviews",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("link_id", sa.Integer, sa.ForeignKey("entry_links.id"), nullable=False, unique=True),
+    sa.Column("decision", sa.String(16), nullable=False),
+    sa.Column("continues_id", sa.String(64), nullable=True),
+    sa.Column("decided_by", sa.Text, nullable=False),
+    sa.Column("decided_at", UTCDateTime, nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+)
+
 # 0007: what each source version stated about each legal field of each entry (the OpenSanctions
 # statement model: entity, property, value, source, first and last seen). A source that does not
 # carry a field states nothing about it; the entry keeps the value an older statement gave.

@@ -28,7 +28,7 @@ from exportscreen.store import (
     queries,
     staged_rules,
 )
-from exportscreen.store.diff import entry_change
+from exportscreen.store.diff import entry_change, field_changes
 from exportscreen.store.engine import create_engine
 from exportscreen.store.errors import StoreError
 from exportscreen.store.history import entry_events
@@ -320,7 +320,12 @@ class Store:
             code = queries.list_of_entry(connection, entry_id)
             if code is None:
                 raise StoreError(f"no entry {entry_id!r} in any version of any list")
-            states = dict(queries.entry_states_of(connection, entry_id))
+            # A party a reviewer linked across two ids has one history: each version's state
+            # of whichever of its ids that version holds (this id first).
+            states: dict[int, Entry] = {}
+            for same in entry_links.same_party(connection, code, entry_id):
+                for version_id, state in queries.entry_states_of(connection, same):
+                    states.setdefault(version_id, state)
             return entry_events(queries.versions(connection, code), states)
 
     # --- identity ------------------------------------------------------------------------------
@@ -338,9 +343,31 @@ class Store:
 
     def continued_as(self, entry_id: str) -> entry_links.StoredLink | None:
         """The latest decision that an entry's party continues under another record (merged,
-        or named in another entry's text), if any."""
+        named in another entry's text, or a link accepted on review), if any."""
         with self._read() as connection, connection.begin():
             return entry_links.continuation(connection, entry_id)
+
+    def continuations(self, list: ListCode | str | None = None) -> dict[str, str]:
+        """Old entry id -> the id its party continues under (``continued_as`` for every
+        record at once)."""
+        code = list_code(list) if list is not None else None
+        with self._read() as connection, connection.begin():
+            return entry_links.continuations(connection, code)
+
+    def link(self, ref: int | str) -> entry_links.StoredLink:
+        """One identity link decision: by its id, or the newest undecided link of a record
+        given by its entry id. StoreError when there is none."""
+        with self._read() as connection, connection.begin():
+            link_id = (
+                ref if isinstance(ref, int) else entry_links.undecided_link_id(connection, ref)
+            )
+            found = (
+                entry_links.decisions(connection, link_id=link_id) if link_id is not None else []
+            )
+        if not found:
+            what = f"link {ref}" if isinstance(ref, int) else f"undecided link of {ref}"
+            raise StoreError(f"no {what} in the store (see `exportscreen links --review`)")
+        return found[0]
 
     # --- diffs ---------------------------------------------------------------------------------
 
@@ -416,16 +443,42 @@ def _classified(
     kinds: dict[ChangeKind, list[EntryChange]],
     links: list[LinkDecision],
 ) -> Diff:
-    """Removals and additions that identity linking explains (merged records, undecided links)
-    and changes of form only, set apart from the legal changes."""
+    """Removals and additions that identity linking explains (merged records, undecided links,
+    links accepted on review) and changes of form only, set apart from the legal changes."""
+    notes_accepted: dict[str, LinkDecision] = {}
     merged = {
         d.previous_id: d
         for d in links
         if d.method in (LinkMethod.MERGED, LinkMethod.NAMED_IN) and d.previous_id
     }
     undecided = {d.entry_id: d for d in links if d.method is LinkMethod.AMBIGUOUS}
+    # Links a reviewer accepted: the new record continues the old one, a change not a swap.
+    accepted = {d.entry_id: d for d in links if d.method is LinkMethod.ACCEPTED and d.previous_id}
+    removed_by_id = {c.entry_id: c for c in kinds[ChangeKind.REMOVED]}
+    joined: set[str] = set()
+    for change in list(kinds[ChangeKind.ADDED]):
+        decision = accepted.get(change.entry_id)
+        old = removed_by_id.get(decision.previous_id or "") if decision else None
+        if decision is None or old is None or old.before is None or change.after is None:
+            continue
+        joined.update((change.entry_id, old.entry_id))
+        kinds[ChangeKind.CHANGED].append(
+            EntryChange(
+                kind=ChangeKind.CHANGED,
+                entry_id=change.entry_id,
+                before=old.before,
+                after=change.after,
+                fields=field_changes(old.before, change.after),
+            )
+        )
+        notes_accepted[change.entry_id] = decision
+    kinds = {
+        kind: [c for c in changes if kind is ChangeKind.CHANGED or c.entry_id not in joined]
+        for kind, changes in kinds.items()
+    }
     candidates = {c.entry_id: d for d in undecided.values() for c in d.candidates}
     notes: dict[str, LinkDecision] = {d.entry_id: d for d in links if d.method is LinkMethod.SPLIT}
+    notes.update(notes_accepted)
     sections: dict[str, list[EntryChange]] = {
         name: [] for name in ("added", "removed", "changed", "format_only", "merged", "unresolved")
     }

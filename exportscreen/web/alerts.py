@@ -12,7 +12,8 @@ from fastapi import APIRouter, Form, HTTPException, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from exportscreen.api.auth import Principal, Role
-from exportscreen.casework.register import Alert, Decision, FourEyes, Register
+from exportscreen.casework.four_eyes import FourEyes
+from exportscreen.casework.register import Alert, Decision, Register
 from exportscreen.lists import LIST_NAMES
 from exportscreen.model import Disposition, Entry
 from exportscreen.ops import accounts

@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
+from exportscreen.api.as_of import describe
 from exportscreen.api.auth import CSRF_FIELD, Principal
 from exportscreen.api.config import MAX_NAME_LENGTH
 from exportscreen.api.trail import record_determination
@@ -175,7 +176,9 @@ async def determine_submit(request: Request, principal: User, found: Found) -> H
             problems=problems,
             status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
         )
-    result, record = await run_in_threadpool(
+    result, record, history = await run_in_threadpool(
         record_determination, found, principal, transaction, Interface.UI
     )
-    return _page(request, principal, form, result=result, record=record)
+    return _page(
+        request, principal, form, result=result, record=record, lists_as_of=describe(history)
+    )

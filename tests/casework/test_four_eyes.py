@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from exportscreen.casework import audit_trail as audit
-from exportscreen.casework.register import Counterparty, FourEyes, Register
+from exportscreen.casework.four_eyes import FourEyes
+from exportscreen.casework.register import Counterparty, Register
 from exportscreen.decisions.bound import DecisionBook
 from exportscreen.decisions.transaction import Party, PartyRole
 from exportscreen.model import (

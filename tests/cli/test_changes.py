@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import csv
 import json
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
 from exportscreen.cli.app import app
+from exportscreen.store import Store, audit_log
 
 pytestmark = pytest.mark.shared
 
@@ -142,3 +145,108 @@ def test_show_of_a_merged_record_says_where_its_party_is_listed(db: str) -> None
     out = invoke(db, "show", merged[0]["previous_id"]).stdout  # type: ignore[attr-defined]
     assert "was not on its list" in out
     assert f"still listed as {merged[0]['entry_id']}" in out
+
+
+# --- deciding an undecided link: `links accept|reject` ------------------------------------------
+
+# The one link the 2022 CSL -> 2026 Entity List linking leaves undecided: the 2026 "Department of
+# Atomic Energy" record may continue the 2022 record of one of its subordinate nuclear reactors.
+DAE = "Department of Atomic Energy"
+REACTORS = "Nuclear reactors (including power plants) not under International Atomic Energy"
+
+
+@pytest.fixture
+def copy(db: str, tmp_path: Path) -> str:
+    """A copy of the module's store, for a test that changes it."""
+    target = tmp_path / "store.db"
+    shutil.copyfile(db, target)
+    return str(target)
+
+
+def _undecided(db: str) -> dict[str, Any]:
+    (item,) = [
+        i
+        for i in json.loads(invoke(db, "links", "--review", "--json").stdout)  # type: ignore[attr-defined]
+        if i["name"] == DAE
+    ]
+    (candidate,) = item["candidates"]
+    assert candidate["name"].startswith(REACTORS)
+    return dict(item)
+
+
+def _el_diff(db: str) -> dict[str, Any]:
+    return dict(json.loads(invoke(db, "diff", "EL", "--json").stdout))  # type: ignore[attr-defined]
+
+
+def _audit(db: str) -> list[Any]:
+    with Store.open(f"sqlite:///{db}") as store:
+        return [r for r in audit_log.iter_rows(store.engine) if r.action.startswith("link.")]
+
+
+def test_accepting_a_link_makes_the_two_records_one_party(copy: str) -> None:
+    item = _undecided(copy)
+    new_id, old_id = item["entry_id"], item["candidates"][0]["entry_id"]
+    before = _el_diff(copy)
+    assert [c["entry_id"] for c in before["unresolved"] if c["after"]] == [new_id]
+    assert not any(c["entry_id"] == new_id for c in before["changed"])
+    history = json.loads(invoke(copy, "show", new_id, "--json").stdout)["history"]  # type: ignore[attr-defined]
+    assert [e["kind"] for e in history] == ["added"]  # only its 2026 record
+
+    result = invoke(copy, "links", "accept", str(item["link"]), "--reason", "BIS renamed it")
+    assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
+    assert f"{new_id} {DAE} continues {old_id}" in result.stdout  # type: ignore[attr-defined]
+
+    after = _el_diff(copy)
+    assert after["unresolved"] == []
+    (joined,) = [c for c in after["changed"] if c["entry_id"] == new_id]
+    assert joined["before"]["id"] == old_id and joined["after"]["name"] == DAE
+    assert len(after["changed"]) == len(before["changed"]) + 1
+    assert not any(c["entry_id"] in (old_id, new_id) for c in after["removed"] + after["added"])
+    # One history across both ids: the 2022 record, then its change into the 2026 one.
+    history = json.loads(invoke(copy, "show", new_id, "--json").stdout)["history"]  # type: ignore[attr-defined]
+    assert [e["kind"] for e in history] == ["added", "changed"]
+    assert history[0]["entry"]["id"] == old_id
+    shown = invoke(copy, "show", old_id).stdout  # type: ignore[attr-defined]
+    assert f"still listed as {new_id}" in shown and "accepted on review" in shown
+    assert invoke(copy, "links", "--review").stdout.strip() == "nothing to review"  # type: ignore[attr-defined]
+    (record,) = _audit(copy)
+    assert (record.actor, record.action) == ("alice", "link.accept")
+    assert record.payload["continues"] == old_id and record.payload["reason"] == "BIS renamed it"
+    # Decided once: a second decision is refused and changes nothing.
+    again = invoke(copy, "links", "reject", str(item["link"]))
+    assert again.exit_code == 2 and "already accepted by alice" in again.output  # type: ignore[attr-defined]
+    assert len(_audit(copy)) == 1
+
+
+def test_rejecting_a_link_makes_the_record_a_new_party(copy: str) -> None:
+    item = _undecided(copy)
+    new_id = item["entry_id"]
+    # The record's entry id names its undecided link as well as the link's number does.
+    result = invoke(copy, "links", "reject", new_id)
+    assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
+    after = _el_diff(copy)
+    assert after["unresolved"] == []
+    assert [c["entry_id"] for c in after["added"] if c["entry_id"] == new_id] == [new_id]
+    history = json.loads(invoke(copy, "show", new_id, "--json").stdout)["history"]  # type: ignore[attr-defined]
+    assert [e["kind"] for e in history] == ["added"]
+    (record,) = _audit(copy)
+    assert record.action == "link.reject" and record.payload["entry_id"] == new_id
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("links", "accept"), "needs the link"),
+        (("links", "accept", "999999"), "no link 999999"),
+        (("links", "accept", "EL-notarecord"), "no undecided link of EL-notarecord"),
+        (("links", "accept", "{link}", "--continues", "EL-other"), "is not a candidate"),
+    ],
+)
+def test_a_link_decision_that_cannot_be_made_changes_nothing(
+    copy: str, args: tuple[str, ...], message: str
+) -> None:
+    link = str(_undecided(copy)["link"])
+    result = invoke(copy, *(a.replace("{link}", link) for a in args))
+    assert result.exit_code == 2 and message in result.output  # type: ignore[attr-defined]
+    assert _audit(copy) == []
+    assert _el_diff(copy)["unresolved"]

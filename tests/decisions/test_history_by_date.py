@@ -128,3 +128,18 @@ def test_a_party_a_later_version_dates_before_the_shipment_is_screened(
     before = run(store, cache, "Inspur Taiwan Co., Ltd.", date(2025, 3, 1), confirm=False)
     listing = next(r for r in before.parties[0].listings if r.list is ListCode.EL)
     assert listing.status is MatchStatus.NOT_IN_FORCE
+
+
+@pytest.mark.shared
+def test_a_date_before_any_loaded_version_never_clears_silently(store: Store, cache: Path) -> None:
+    # Banco Nacional de Cuba has been on the SDN list since the 1960s; the store's first SDN
+    # version is the 2022 CSL, which gives it no start date. For a 2015 shipment no loaded
+    # version says what the SDN list held: the hit is a possible listing (HOLD), not "not in
+    # force", and the result says which lists had no version then.
+    history = lists_on(store, date(2015, 1, 1), cache)
+    assert ListCode.SDN in history.not_yet_loaded
+    assert any("SDN: no version on or before 2015-01-01" in line for line in history.describe())
+    result = run(store, cache, "BANCO NACIONAL DE CUBA", date(2015, 1, 1), confirm=False)
+    listing = next(r for r in result.parties[0].listings if r.list is ListCode.SDN)
+    assert listing.status is MatchStatus.POTENTIAL
+    assert result.outcome is Outcome.HOLD

@@ -16,8 +16,8 @@ from exportscreen.store.migrate import current_revision, head_revision, upgrade
 from tests.store.factories import INSPUR_TAIWAN, NETTRIX, parsed
 
 
-def test_the_latest_migration_is_0008_uicase() -> None:
-    assert head_revision() == "0008_uicase"
+def test_the_latest_migration_is_0009() -> None:
+    assert head_revision() == "0009"
 
 
 def test_a_0001_database_is_upgraded_with_its_data_intact(store_url: str) -> None:

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, HTTPException, status
 
+from exportscreen.api.as_of import describe
 from exportscreen.api.auth import Viewer
 from exportscreen.api.config import MAX_NAME_LENGTH
 from exportscreen.api.state import Services, services
@@ -51,10 +52,15 @@ def determine_transaction(
     principal: Viewer,
     found: Annotated[Services, Depends(services)],
 ) -> dict[str, Any]:
-    """Judge a transaction (parties, items, destination, date) against the current lists:
-    per party and overall PROHIBITED > LICENSE_REQUIRED > HOLD > NO_LIST_RESTRICTION, with the
-    listings, their licence requirements and review policies, and analysts' decisions on
-    earlier alerts taken into account. Written to the audit trail."""
+    """Judge a transaction (parties, items, destination, date) against the lists as they stood
+    on its ``date``: per party and overall PROHIBITED > LICENSE_REQUIRED > HOLD >
+    NO_LIST_RESTRICTION, with the listings, their licence requirements and review policies, and
+    analysts' decisions on earlier alerts taken into account. For a past date each list is
+    screened in the newest version published on or before it (a party a later version dates
+    before it counts too); ``versions_used`` names them, ``lists_as_of`` says so in words, and
+    each listing's ``removed_since`` says whether the current version still lists the party. A
+    date after the lists' data dates (a planned shipment) is screened on the current lists.
+    Written to the audit trail."""
     if len(body.parties) > MAX_PARTIES or len(body.items) > MAX_ITEMS:
         raise HTTPException(
             status.HTTP_422_UNPROCESSABLE_CONTENT,
@@ -65,7 +71,8 @@ def determine_transaction(
             status.HTTP_422_UNPROCESSABLE_CONTENT,
             f"party names are at most {MAX_NAME_LENGTH} characters, addresses 500",
         )
-    result, record = record_determination(found, principal, body)
+    result, record, history = record_determination(found, principal, body)
     plain = result.to_dict()
+    plain["lists_as_of"] = describe(history)
     plain["audit_seq"] = record.seq
     return plain

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query, status
+from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
 
 from exportscreen.api.auth import Viewer
 from exportscreen.api.convert import changed_entry, entry_brief, version_brief
 from exportscreen.api.schemas import DiffResponse, ListOut, ListsResponse
 from exportscreen.api.state import Services, services
 from exportscreen.model import ListCode
+from exportscreen.ops.diff_export import counts, export_rows, to_csv, to_json
 from exportscreen.store import StoreError
 
 router = APIRouter(prefix="/v1/lists", tags=["lists"])
@@ -88,15 +90,15 @@ def diff(
     current version against the one before it), each changed field with its legal label and
     its old and new value. ``from=2025-03-01`` gives what changed since that date. Each section
     is paged by ``offset`` and ``limit``; ``counts`` gives the exact totals and
-    ``next_offset`` the next page."""
+    ``next_offset`` the next page (``/diff/export`` gives the whole diff as one CSV or JSON
+    file)."""
     try:
         result = found.store.diff(list_code, _version_ref(from_, "from"), _version_ref(to, "to"))
     except StoreError as error:
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(error)) from None
     page = slice(offset, offset + limit)
-    sections = ("added", "removed", "changed", "format_only", "merged", "unresolved")
-    counts = {name: len(getattr(result, name)) for name in sections}
-    more = any(total > offset + limit for total in counts.values())
+    totals = counts(result)
+    more = any(total > offset + limit for total in totals.values())
     return DiffResponse(
         list=result.list,
         from_version=version_brief(result.from_version) if result.from_version else None,
@@ -111,8 +113,52 @@ def diff(
             for c in result.unresolved[page]
             if (entry := c.after or c.before) is not None
         ],
-        counts=counts,
+        counts=totals,
         offset=offset,
         limit=limit,
         next_offset=offset + limit if more else None,
     )
+
+
+@router.get(
+    "/{list_code}/diff/export",
+    responses={
+        200: {
+            "content": {"text/csv": {}, "application/json": {}},
+            "description": "Every row of the diff: nothing is paged or cut.",
+        }
+    },
+)
+def diff_export(
+    list_code: ListCode,
+    _: Viewer,
+    found: Annotated[Services, Depends(services)],
+    from_: Annotated[VersionParam, Query(alias="from")] = None,
+    to: VersionParam = None,
+    format: Annotated[
+        Literal["csv", "json"], Query(description="csv (spreadsheet-safe) or json.")
+    ] = "csv",
+    include_format: Annotated[
+        bool, Query(alias="all", description="Also the changes of form only, flagged.")
+    ] = True,
+) -> Response:
+    """The whole diff between two versions as a file: one row per changed field (per entry
+    for an addition or a removal), every section (added, removed, changed, merged, undecided
+    and, with ``all``, changes of form), the same rows as ``exportscreen diff --output``. The
+    ``X-Diff-Counts`` header gives the exact number of entries per section and ``X-Row-Count``
+    the rows written."""
+    try:
+        result = found.store.diff(list_code, _version_ref(from_, "from"), _version_ref(to, "to"))
+    except StoreError as error:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(error)) from None
+    rows = list(export_rows(result, include_format=include_format))
+    older = result.from_version.id if result.from_version else 0
+    name = f"{list_code.value}-diff-{older}-{result.to_version.id}.{format}"
+    headers = {
+        "Content-Disposition": f'attachment; filename="{name}"',
+        "X-Diff-Counts": json.dumps(counts(result), separators=(",", ":")),
+        "X-Row-Count": str(len(rows)),
+    }
+    if format == "json":
+        return Response(to_json(rows), media_type="application/json", headers=headers)
+    return Response(to_csv(rows), media_type="text/csv; charset=utf-8", headers=headers)

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, status
 
 from exportscreen.api.auth import Analyst, Viewer
-from exportscreen.api.schemas import (
+from exportscreen.api.schemas_casework import (
     AlertOut,
     AlertsResponse,
     CounterpartiesResponse,
@@ -23,7 +23,8 @@ from exportscreen.api.schemas import (
     UnscreenedOut,
 )
 from exportscreen.api.state import Services, services
-from exportscreen.casework.register import Alert, Counterparty, FourEyes, Register
+from exportscreen.casework.four_eyes import FourEyes
+from exportscreen.casework.register import Alert, Counterparty, Register
 from exportscreen.store.alerts import PENDING_APPROVAL, QueueQuery
 from exportscreen.text.countries import country_code
 

@@ -13,7 +13,9 @@ import time
 
 import orjson
 from fastapi import APIRouter, HTTPException, Request, Response, status
+from fastapi.concurrency import run_in_threadpool
 
+from exportscreen.api.as_of import dating, describe, hit_on_date, lists_on_date
 from exportscreen.api.audit_writer import AuditWriterClosed
 from exportscreen.api.auth import Viewer
 from exportscreen.api.convert import hit_document
@@ -46,9 +48,15 @@ async def screen(body: ScreenRequest, principal: Viewer, request: Request) -> Re
     loaded = found.loaded()
     threshold = found.config.threshold if body.threshold is None else body.threshold
     found.work.charge_request(principal.rate_key, work_units(1, threshold), ["body", "threshold"])
+    history = None
+    screener = loaded.screener
+    if body.as_of is not None:
+        # Reads the store and may load or build an index: off the event loop.
+        history = await run_in_threadpool(lists_on_date, found, loaded, body.as_of)
+        screener = history.screener
     started = time.perf_counter()
     try:
-        hits = loaded.screener.screen(
+        hits = screener.screen(
             body.name,
             country=body.country,
             type=body.type,
@@ -65,16 +73,28 @@ async def screen(body: ScreenRequest, principal: Viewer, request: Request) -> Re
     found.metrics.screening.labels("screen").observe(time.perf_counter() - started)
     query = body.model_dump(exclude_none=True, exclude_defaults=True, mode="json")
     query["name"] = body.name
+    versions = {code.value: n for code, n in screener.version_ids.items()}
+    documents = [hit_document(h) for h in hits]
+    if history is not None:
+        entry_dating = await run_in_threadpool(dating, found)
+        for document, hit in zip(documents, hits, strict=True):
+            document["on_date"] = hit_on_date(history, hit, entry_dating)
+    else:
+        for document in documents:
+            document["on_date"] = None
     try:
-        record = await write_screening(found, principal, [query], [hits], loaded, threshold)
+        record = await write_screening(
+            found, principal, [query], [hits], loaded, threshold, list_versions=versions
+        )
     except (AuditWriterClosed, DatabaseUnavailable):
         raise _audit_unavailable() from None
     answer = {
         "query": query,
         "threshold": threshold,
-        "algorithm": loaded.screener.algorithm,
-        "list_versions": loaded.version_ids,
-        "hits": [hit_document(h) for h in hits],
+        "algorithm": screener.algorithm,
+        "list_versions": versions,
+        "hits": documents,
+        "lists_as_of": describe(history) if history is not None else None,
         "audit_seq": record.seq,
     }
     return Response(orjson.dumps(answer), media_type="application/json")

@@ -5,7 +5,7 @@ that needs a second analyst waits as 'pending_approval'; every decision made bef
 revision took effect when it was made, hence the default 'effective'. ``alerts.assigned_to``:
 the analyst working the alert. ``batch_jobs.columns``: the columns the uploader mapped.
 
-Revision ID: 0008_uicase
+Revision ID: 0008
 Revises: 0007
 Create Date: 2026-12-06
 """
@@ -19,7 +19,7 @@ from sqlalchemy.dialects import postgresql
 TIMESTAMP = sa.DateTime(timezone=True)
 JSON = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
 
-revision = "0008_uicase"
+revision = "0008"
 down_revision: str | None = "0007"
 branch_labels: str | None = None
 depends_on: str | None = None

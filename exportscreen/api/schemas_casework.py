@@ -1,0 +1,218 @@
+"""Request and response models of the native API's case work (``/v1/counterparties``,
+``/v1/alerts``, decisions and their four-eyes reviews), with the examples the OpenAPI page shows."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from exportscreen.api.schemas import COUNTRY_FORMAT, PartyType, ScreenableName, Strict
+from exportscreen.model import Disposition
+
+
+class CounterpartyIn(Strict):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "external_id": "C-1001",
+                    "name": "Inspur Taiwan",
+                    "country": "TW",
+                    "type": "company",
+                }
+            ]
+        },
+    )
+    external_id: str = Field(min_length=1, max_length=200)
+    name: ScreenableName
+    country: str = Field(
+        default="",
+        max_length=60,
+        description="ISO 3166 code or name, or empty.",
+        json_schema_extra={"format": COUNTRY_FORMAT},
+    )
+    # Validated here: the register stores it and screens with it later.
+    type: PartyType | Literal[""] = ""
+    address: str = Field(default="", max_length=500)
+
+
+class CounterpartyOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "external_id": "C-1001",
+                    "name": "Inspur Taiwan",
+                    "country": "TW",
+                    "type": "company",
+                    "address": "",
+                }
+            ]
+        }
+    )
+    external_id: str
+    name: str
+    country: str
+    type: str
+    address: str
+
+
+class CounterpartiesResponse(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "counterparties": [
+                        {
+                            "external_id": "C-1001",
+                            "name": "Inspur Taiwan",
+                            "country": "TW",
+                            "type": "company",
+                            "address": "",
+                        }
+                    ]
+                }
+            ]
+        }
+    )
+    counterparties: list[CounterpartyOut]
+
+
+class UnscreenedOut(BaseModel):
+    external_id: str
+    name: str
+    reason: str
+
+
+class ScreenRegisterResponse(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"screened": 120, "raised": [7, 8], "already_open": 3, "suppressed": 1}]
+        }
+    )
+    screened: int
+    raised: list[int]
+    already_open: int
+    suppressed: int
+    unscreened: list[UnscreenedOut] = Field(
+        default_factory=list,
+        description="Counterparties that could not be screened, and why: not clear, unknown.",
+    )
+
+
+_ALERT_EXAMPLE: dict[str, Any] = {
+    "id": 7,
+    "counterparty": {
+        "external_id": "C-1001",
+        "name": "Inspur Taiwan",
+        "country": "TW",
+        "type": "company",
+        "address": "",
+    },
+    "entry_id": "EL-37079698bd50",
+    "score": 1.0,
+    "matched_name": "Inspur Taiwan",
+    "status": "open",
+    "created_at": "2026-07-10T06:00:00Z",
+    "explanation": {"summary": "score 1.00: matched inspur=inspur, taiwan=taiwan"},
+    "closed_reason": None,
+}
+
+
+class AlertOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [_ALERT_EXAMPLE]})
+    id: int
+    counterparty: CounterpartyOut
+    entry_id: str
+    score: float
+    matched_name: str
+    status: str
+    created_at: datetime
+    explanation: dict[str, Any]
+    closed_reason: str | None
+    assigned_to: str | None = None
+    list: str | None = Field(default=None, description="The matched entry's list code.")
+
+
+class AlertsResponse(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"alerts": [_ALERT_EXAMPLE]}]})
+    alerts: list[AlertOut]
+
+
+class DecisionIn(Strict):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "disposition": "false_positive",
+                    "reason": "Different company: our customer is a Taipei bakery.",
+                }
+            ]
+        },
+    )
+    disposition: Disposition
+    reason: str = Field(min_length=1, max_length=2000)
+    expires_at: datetime | None = Field(
+        default=None, description="When a false-positive suppression lapses (default: a year)."
+    )
+
+
+class DecisionOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "decision_id": 3,
+                    "alert_id": 7,
+                    "disposition": "false_positive",
+                    "decided_by": "alice",
+                    "alert_status": "decided",
+                }
+            ]
+        }
+    )
+    decision_id: int
+    alert_id: int
+    disposition: Disposition
+    decided_by: str
+    alert_status: str
+    review_status: Literal["effective", "pending_approval", "rejected"] = Field(
+        default="effective",
+        description="pending_approval: a clearance under the four-eyes rule, without effect "
+        "until a second analyst approves it (POST /v1/decisions/{id}/approve).",
+    )
+    four_eyes: str | None = Field(
+        default=None, description="Why the decision needs a second analyst's approval."
+    )
+
+
+class ReviewIn(Strict):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"reason": "Checked the customer file: other firm."}]},
+    )
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class DecisionRecordOut(BaseModel):
+    """A decision in an alert's history; the latest effective one governs."""
+
+    id: int
+    alert_id: int
+    disposition: Disposition
+    reason: str
+    decided_by: str
+    created_at: datetime
+    expires_at: datetime | None
+    review_status: Literal["effective", "pending_approval", "rejected"]
+    reviewed_by: str | None
+    reviewed_at: datetime | None
+    review_reason: str | None
+
+
+class DecisionsResponse(BaseModel):
+    decisions: list[DecisionRecordOut]
