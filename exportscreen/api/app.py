@@ -47,6 +47,7 @@ from exportscreen.api.routers import (
     batch,
     csl,
     determine,
+    evidence,
     entries,
     lists,
     ops,
@@ -174,7 +175,9 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.services = services
-    modules = (screen, batch, determine, lists, entries, review, audit, accounts, csl, yente, ops)
+    modules = (
+        screen, batch, determine, evidence, lists, entries, review, audit, accounts, csl, yente, ops
+    )  # fmt: skip
     for module in modules:
         app.include_router(module.router, responses=ERROR_RESPONSES)
     for page_router in PAGE_ROUTERS:

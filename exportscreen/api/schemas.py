@@ -186,6 +186,7 @@ class ScreenResponse(BaseModel):
                         }
                     ],
                     "audit_seq": 42,
+                    "reference": "ES-000042-69",
                 }
             ]
         }
@@ -196,6 +197,9 @@ class ScreenResponse(BaseModel):
     list_versions: dict[str, int]
     hits: list[HitOut]
     audit_seq: int = Field(description="The audit trail record of this screening.")
+    reference: str = Field(
+        description="The screening's reference: its evidence is at /v1/evidence/{reference}."
+    )
 
 
 # --- lists, entries, diffs --------------------------------------------------------------------

@@ -65,7 +65,7 @@ def check(
     # Recorded before any answer is shown, as in the API: no screening the trail does not hold.
     with open_store() as store:
         try:
-            hits = screen_and_record(
+            recorded = screen_and_record(
                 screener,
                 StoreSink(store.engine),
                 cli_caller(),
@@ -75,9 +75,10 @@ def check(
                 limit=limit,
                 threshold=threshold,
                 address=address,
-            ).hits
+            )
         except ValueError as error:
             raise fail(str(error)) from error
+    hits = recorded.hits
     if as_json:
         print_json(
             {
@@ -85,9 +86,12 @@ def check(
                 "threshold": threshold or settings.DEFAULT_THRESHOLD,
                 "algorithm": screener.algorithm,
                 "hits": hits,
+                "reference": recorded.reference,
             }
         )
         return
+    # The reference first: a clear needs its evidence as much as a hit does.
+    console.print(f"reference {recorded.reference} [dim](evidence: /ui/evidence/{recorded.reference})[/]")
     if not hits:
         console.print(
             f"[green]no hit[/] for {name!r} at threshold {threshold or settings.DEFAULT_THRESHOLD}"

@@ -4,6 +4,8 @@ One module per page group; ``pages`` holds what they share (templates, the logge
 the error page).
 """
 
-from exportscreen.web import account, alerts, batch, changes, entries, search
+from exportscreen.web import account, alerts, batch, changes, entries, evidence, search
 
-PAGE_ROUTERS = tuple(page.router for page in (account, search, entries, alerts, batch, changes))
+PAGE_ROUTERS = tuple(
+    page.router for page in (account, search, entries, alerts, batch, changes, evidence)
+)

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse
 from exportscreen.api.config import MAX_NAME_LENGTH
 from exportscreen.api.trail import record_screening
 from exportscreen.casework.audit_trail import Interface
+from exportscreen.casework.evidence import reference
 from exportscreen.web.pages import UI_HITS, Found, User, hit_view, render
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
@@ -26,6 +27,7 @@ def search_page(
 ) -> HTMLResponse:
     results: list[dict[str, Any]] = []
     error = None
+    screening_reference = None
     cutoff = found.config.threshold if threshold is None else threshold
     if q.strip():
         loaded = found.loaded()
@@ -36,7 +38,7 @@ def search_page(
         except ValueError as problem:
             error = str(problem)
         else:
-            record_screening(
+            seq = record_screening(
                 found,
                 principal,
                 [{"name": q, "country": country or None}],
@@ -45,6 +47,7 @@ def search_page(
                 cutoff,
                 interface=Interface.UI,
             )
+            screening_reference = reference(seq)
             results = [hit_view(h) for h in hits]
     return render(
         request,
@@ -55,4 +58,5 @@ def search_page(
         threshold=cutoff,
         results=results,
         error=error,
+        reference=screening_reference,
     )

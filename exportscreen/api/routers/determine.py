@@ -11,6 +11,7 @@ from exportscreen.api.config import MAX_NAME_LENGTH
 from exportscreen.api.state import Services, services
 from exportscreen.api.trail import caller
 from exportscreen.casework import audit_trail as audit
+from exportscreen.casework.evidence import reference
 from exportscreen.casework.register import Register
 from exportscreen.decisions.determination import EntryDating, determine
 from exportscreen.decisions.freshness import ListVersionUsed
@@ -44,6 +45,7 @@ _EXAMPLE_RESPONSE = {
     ],
     "notice": "This determination supports, and does not replace, a compliance decision...",
     "audit_seq": 43,
+    "reference": "ES-000043-66",
 }
 
 
@@ -92,4 +94,5 @@ def determine_transaction(
     )
     record = audit.write(audit.StoreSink(found.store.engine), event)
     plain["audit_seq"] = record.seq
+    plain["reference"] = reference(record.seq)
     return plain

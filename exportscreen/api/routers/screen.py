@@ -15,6 +15,7 @@ import orjson
 from fastapi import APIRouter, HTTPException, Request, Response, status
 
 from exportscreen.api.audit_writer import AuditWriterClosed
+from exportscreen.casework.evidence import reference
 from exportscreen.api.auth import Viewer
 from exportscreen.api.convert import hit_document
 from exportscreen.api.limits import work_units
@@ -76,5 +77,6 @@ async def screen(body: ScreenRequest, principal: Viewer, request: Request) -> Re
         "list_versions": loaded.version_ids,
         "hits": [hit_document(h) for h in hits],
         "audit_seq": record.seq,
+        "reference": reference(record.seq),
     }
     return Response(orjson.dumps(answer), media_type="application/json")
