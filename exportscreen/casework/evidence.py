@@ -242,7 +242,9 @@ def _versions(store: Store, recorded: Any) -> tuple[EvidenceVersion, ...]:
     return tuple(found)
 
 
-def _hit(store: Store, recorded: Mapping[str, Any], versions: Sequence[EvidenceVersion]) -> EvidenceHit:
+def _hit(
+    store: Store, recorded: Mapping[str, Any], versions: Sequence[EvidenceVersion]
+) -> EvidenceHit:
     from exportscreen.store import StoreError
 
     entry_id = str(recorded.get("entry", ""))

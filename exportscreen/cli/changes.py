@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
@@ -22,83 +21,15 @@ from exportscreen.cli.common import (
     parse_when,
     print_json,
 )
-from exportscreen.model import EntryChange, FieldChange, to_json_data
+from exportscreen.model import EntryChange, to_json_data
+from exportscreen.store.diff_rows import (
+    EXPORT_COLUMNS,
+    SECTIONS,
+    export_rows,
+    note,
+    readable_value,
+)
 from exportscreen.store.identity import METHOD_LABELS
-
-# The sections of a diff, in the order shown, with what each means for an analyst.
-SECTIONS = (
-    ("added", "added"),
-    ("removed", "removed"),
-    ("changed", "changed"),
-    ("merged", "still listed under another record"),
-    ("unresolved", "undecided: review with `exportscreen links --review`"),
-    ("format_only", "changed in form only"),
-)
-EXPORT_COLUMNS = (
-    "section",
-    "entry_id",
-    "name",
-    "countries",
-    "field",
-    "label",
-    "before",
-    "after",
-    "format_only",
-    "note",
-)
-
-
-def _readable(value: Any) -> str:
-    from exportscreen.store.diff import readable
-
-    return readable(to_json_data(value))
-
-
-def _note(diff: Any, section: str, change: EntryChange) -> str:
-    link = diff.links.get(change.entry_id)
-    if link is None:
-        return ""
-    if section == "merged":
-        return f"now {link.entry_id} {link.name} ({link.method.value})"
-    if section == "unresolved":
-        if change.after is not None:
-            names = "; ".join(
-                f"{c.entry_id} {c.name} ({c.confidence:.2f})" for c in link.candidates
-            )
-            return f"may continue: {names}"
-        return f"may be continued by {link.entry_id} {link.name}"
-    if section == "added" and link.previous_id:
-        return f"a further record of {link.previous_id} {link.previous_name}"
-    return ""
-
-
-def export_rows(diff: Any, *, include_format: bool = True) -> Iterator[dict[str, str]]:
-    """One row per field change (per entry for additions and removals), every section."""
-    for section, _ in SECTIONS:
-        for change in getattr(diff, section):
-            entry = change.after or change.before
-            base = {
-                "section": section,
-                "entry_id": change.entry_id,
-                "name": entry.name,
-                "countries": ",".join(entry.countries),
-                "note": _note(diff, section, change),
-            }
-            fields: list[FieldChange] = [
-                f for f in change.fields if include_format or not f.format_only
-            ]
-            if not fields:
-                yield {**base, "field": "", "label": "", "before": "", "after": ""}
-                continue
-            for f in fields:
-                yield {
-                    **base,
-                    "field": f.field,
-                    "label": f.label,
-                    "before": _readable(f.before),
-                    "after": _readable(f.after),
-                    "format_only": "yes" if f.format_only else "",
-                }
 
 
 def _write_export(path: Path, diff: Any) -> int:
@@ -115,15 +46,15 @@ def _write_export(path: Path, diff: Any) -> int:
 
 def _detail(diff: Any, section: str, change: EntryChange, show_format: bool) -> str:
     lines = [
-        f"{f.label}: {_readable(f.before)} → {_readable(f.after)}"
+        f"{f.label}: {readable_value(f.before)} → {readable_value(f.after)}"
         + (" (form only)" if f.format_only else "")
         for f in change.fields
         if show_format or not f.format_only
     ]
-    note = _note(diff, section, change)
+    why = note(diff, section, change)
     if section == "added" and change.after is not None and change.after.citations:
         lines.insert(0, str(change.after.citations[-1]))
-    return "\n".join([*([note] if note else []), *lines])
+    return "\n".join([*([why] if why else []), *lines])
 
 
 @app.command()
@@ -277,7 +208,7 @@ def show(
     table = Table("version", "as of", "event", "detail", title="history")
     for event in events:
         detail = "\n".join(
-            f"{f.label}: {_readable(f.before)} → {_readable(f.after)}"
+            f"{f.label}: {readable_value(f.before)} → {readable_value(f.after)}"
             + (" (form only)" if f.format_only else "")
             for f in event.fields
         )

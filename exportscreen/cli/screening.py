@@ -91,7 +91,9 @@ def check(
         )
         return
     # The reference first: a clear needs its evidence as much as a hit does.
-    console.print(f"reference {recorded.reference} [dim](evidence: /ui/evidence/{recorded.reference})[/]")
+    console.print(
+        f"reference {recorded.reference} [dim](evidence: /ui/evidence/{recorded.reference})[/]"
+    )
     if not hits:
         console.print(
             f"[green]no hit[/] for {name!r} at threshold {threshold or settings.DEFAULT_THRESHOLD}"

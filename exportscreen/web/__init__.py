@@ -4,8 +4,19 @@ One module per page group; ``pages`` holds what they share (templates, the logge
 the error page).
 """
 
-from exportscreen.web import account, alerts, batch, changes, entries, evidence, search
+from exportscreen.web import (
+    account,
+    alerts,
+    audit,
+    batch,
+    changes,
+    entries,
+    evidence,
+    lists,
+    search,
+)
 
 PAGE_ROUTERS = tuple(
-    page.router for page in (account, search, entries, alerts, batch, changes, evidence)
+    page.router
+    for page in (account, search, entries, alerts, batch, changes, evidence, lists, audit)
 )

@@ -62,9 +62,7 @@ def evidence_lookup(
             return RedirectResponse(
                 f"/ui/evidence/{reference_of(seq)}", status_code=status.HTTP_303_SEE_OTHER
             )
-    return render(
-        request, "evidence.html", principal, found=None, asked=reference, error=error
-    )
+    return render(request, "evidence.html", principal, found=None, asked=reference, error=error)
 
 
 # Declared before the page: "{reference}" alone would also match "ES-...pdf".
@@ -74,8 +72,6 @@ def evidence_pdf(principal: User, found: Found, reference: str) -> Response:
 
 
 @router.get("/evidence/{reference}")
-def evidence_page(
-    request: Request, principal: User, found: Found, reference: str
-) -> HTMLResponse:
+def evidence_page(request: Request, principal: User, found: Found, reference: str) -> HTMLResponse:
     seen = evidence_for(found, principal, reference)
     return render(request, "evidence.html", principal, found=seen, asked=reference, error=None)

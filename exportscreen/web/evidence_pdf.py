@@ -155,11 +155,20 @@ def render_pdf(found: Evidence) -> bytes:
         ("What", found.kind),
         ("When (UTC)", record.created_at.strftime("%Y-%m-%d %H:%M:%S")),
         ("User", record.actor),
-        ("Through", f"{found.interface or '?'}" + (f" (role {payload['role']})" if payload.get("role") else "")),
+        (
+            "Through",
+            f"{found.interface or '?'}"
+            + (f" (role {payload['role']})" if payload.get("role") else ""),
+        ),
         ("Algorithm", payload.get("algorithm", "")),
         ("Threshold", payload.get("threshold", "")),
         ("Audit record", f"no. {record.seq}, hash {record.hash}"),
-        ("Record check", "the hash recomputes from the record" if found.hash_checks else "THE RECORD DOES NOT MATCH ITS HASH"),
+        (
+            "Record check",
+            "the hash recomputes from the record"
+            if found.hash_checks
+            else "THE RECORD DOES NOT MATCH ITS HASH",
+        ),
     ]
     if found.outcome:
         facts.insert(2, ("Outcome", found.outcome))
@@ -185,7 +194,9 @@ def render_pdf(found: Evidence) -> bytes:
     if found.screenings:
         pdf.heading("What was screened and what was found")
         for screening in found.screenings:
-            query = ", ".join(f"{k}: {v}" for k, v in screening.query.items() if v not in (None, ""))
+            query = ", ".join(
+                f"{k}: {v}" for k, v in screening.query.items() if v not in (None, "")
+            )
             pdf.paragraph(f"{query} - {screening.hit_count} hit(s)")
             if screening.hits:
                 pdf.rows(
@@ -205,7 +216,8 @@ def render_pdf(found: Evidence) -> bytes:
                 )
             if screening.hit_count > len(screening.hits):
                 pdf.paragraph(
-                    f"The record keeps the first {len(screening.hits)} of {screening.hit_count} hits."
+                    f"The record keeps the first {len(screening.hits)} of "
+                    f"{screening.hit_count} hits."
                 )
     if "rows" in payload:
         pdf.heading("File screened")

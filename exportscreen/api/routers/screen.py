@@ -15,13 +15,13 @@ import orjson
 from fastapi import APIRouter, HTTPException, Request, Response, status
 
 from exportscreen.api.audit_writer import AuditWriterClosed
-from exportscreen.casework.evidence import reference
 from exportscreen.api.auth import Viewer
 from exportscreen.api.convert import hit_document
 from exportscreen.api.limits import work_units
 from exportscreen.api.schemas import ScreenRequest, ScreenResponse
 from exportscreen.api.state import services
 from exportscreen.api.trail import write_screening
+from exportscreen.casework.evidence import reference
 from exportscreen.store.errors import DatabaseUnavailable
 
 router = APIRouter(prefix="/v1", tags=["screening"])
