@@ -8,6 +8,7 @@ printed in a table beside the chart, for screen readers and for exact numbers.
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -67,6 +68,22 @@ def points(versions: Sequence[StoredVersion]) -> list[VersionPoint]:
     return found
 
 
+_SVG = "http://www.w3.org/2000/svg"
+ET.register_namespace("", _SVG)
+ET.register_namespace("xlink", "http://www.w3.org/1999/xlink")
+
+
+def _without_script(drawn: bytes) -> bytes:
+    """pygal writes its configuration as an inline ``<script>`` even without its JavaScript;
+    an image runs none, but a chart opened on its own would, and it is not needed: dropped."""
+    root = ET.fromstring(drawn)
+    for parent in root.iter():
+        for child in list(parent):
+            if child.tag == f"{{{_SVG}}}script":
+                parent.remove(child)
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+
+
 def _chart_options(title: str) -> dict[str, object]:
     return {
         "title": title,
@@ -88,7 +105,7 @@ def size_chart(code: ListCode, series: Sequence[VersionPoint]) -> bytes:
     chart = pygal.Line(**_chart_options(f"{code.value}: entries per version"))
     chart.x_labels = [p.as_of.isoformat() for p in series]
     chart.add(LIST_NAMES[code], [p.entries for p in series])
-    return bytes(chart.render())
+    return _without_script(chart.render())
 
 
 def churn_chart(code: ListCode, series: Sequence[VersionPoint]) -> bytes:
@@ -99,4 +116,4 @@ def churn_chart(code: ListCode, series: Sequence[VersionPoint]) -> bytes:
     chart.add("added", [p.added for p in later])
     chart.add("removed", [p.removed for p in later])
     chart.add("changed", [p.changed for p in later])
-    return bytes(chart.render())
+    return _without_script(chart.render())
