@@ -109,10 +109,10 @@ def _rows(diff: Diff, *, show_format: bool) -> list[dict[str, Any]]:
             }
             fields = [f for f in change.fields if show_format or not f.format_only]
             if not fields:
-                detail = ""
+                label = detail = ""
                 if section == "added" and change.after is not None and change.after.citations:
-                    detail = str(change.after.citations[-1])
-                rows.append({**base, "label": "", "before": "", "after": detail})
+                    label, detail = "Federal Register citation", str(change.after.citations[-1])
+                rows.append({**base, "label": label, "before": "", "after": detail})
                 continue
             rows.extend(
                 {

@@ -12,6 +12,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import pygal
 from pygal.style import Style
@@ -73,7 +74,7 @@ ET.register_namespace("", _SVG)
 ET.register_namespace("xlink", "http://www.w3.org/1999/xlink")
 
 
-def _without_script(drawn: bytes) -> bytes:
+def _without_script(drawn: Any) -> bytes:
     """pygal writes its configuration as an inline ``<script>`` even without its JavaScript;
     an image runs none, but a chart opened on its own would, and it is not needed: dropped."""
     root = ET.fromstring(drawn)
@@ -81,7 +82,8 @@ def _without_script(drawn: bytes) -> bytes:
         for child in list(parent):
             if child.tag == f"{{{_SVG}}}script":
                 parent.remove(child)
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    cleaned: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    return cleaned
 
 
 def _chart_options(title: str) -> dict[str, object]:

@@ -32,9 +32,7 @@ def store(tmp_path: Path) -> Iterator[Store]:
 
 
 def _screener(store: Store) -> Screener:
-    return Screener(
-        Screener.from_entries(store.entries()).index, store.current_version_ids()
-    )
+    return Screener(Screener.from_entries(store.entries()).index, store.current_version_ids())
 
 
 # ISO 7064 MOD 97-10 over the record number (the check IBANs use): worked by hand,

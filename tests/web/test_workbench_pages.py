@@ -53,7 +53,7 @@ def test_a_search_has_a_reference_and_printable_evidence(ui: UI) -> None:
     page = client.get(f"/ui/evidence/{ref}")
     assert page.status_code == 200
     text = page.text
-    assert f"Evidence of a screening <span class=\"ref\">{ref}</span>" in text
+    assert f'Evidence of a screening <span class="ref">{ref}</span>' in text
     assert "<td>viewer <span" in text  # who
     assert record.created_at.strftime("%Y-%m-%d %H:%M:%S") in text  # when
     # Which list versions, with their data dates, and each hit with its consequence.
@@ -145,6 +145,38 @@ def test_the_api_answers_with_the_reference_and_serves_its_evidence(ui: UI) -> N
     assert found["kind"] == "licence determination" and found["payload"]["outcome"] == "HOLD"
 
 
+@pytest.mark.parametrize(
+    ("method", "path", "payload", "kind"),
+    [
+        (
+            "post",
+            "/match/default",
+            {"queries": {"q1": {"schema": "Company", "properties": {"name": ["Acme Optical"]}}}},
+            audit.MATCH,
+        ),
+        (
+            "get",
+            "/consolidated_screening_list/v1/search?name=Acme%20Optical",
+            None,
+            audit.CSL_SEARCH,
+        ),
+        ("get", "/search/default?q=Acme", None, audit.SCREEN),
+    ],
+    ids=["yente-match", "csl-search", "yente-search"],
+)
+def test_fixed_shape_apis_name_the_reference_in_a_header(
+    ui: UI, method: str, path: str, payload: object, kind: str
+) -> None:
+    client, store = ui
+    viewer = {"Authorization": f"Bearer {create_key(store, 'viewer', 'header')}"}
+    response = client.request(method, path, json=payload, headers=viewer)
+    assert response.status_code == 200, response.text
+    ref = response.headers["x-screening-reference"]
+    last = audit.records(store.engine)[-1]
+    assert (parse_reference(ref), last.action) == (last.seq, kind)
+    assert client.get(f"/v1/evidence/{ref}", headers=viewer).json()["reference"] == ref
+
+
 # --- lists --------------------------------------------------------------------------------------
 
 
@@ -159,7 +191,7 @@ def _stage_a_cut(store: Store) -> int:
 
 
 def test_the_lists_page_shows_ages_against_the_freshness_limits(ui: UI) -> None:
-    client, store = ui
+    client, _ = ui
     login(client, "viewer")
     page = client.get("/ui/lists").text
     # The fixture data is of 2025-04-01: far past 7 and 30 days.
@@ -188,7 +220,9 @@ def test_only_an_admin_accepts_a_staged_version_with_a_reason(ui: UI) -> None:
     response = client.post(f"/ui/lists/versions/{staged}/review", data=no_reason)
     assert response.status_code == 422 and "give the reason" in response.text
     assert store.version(staged).review is VersionReview.PENDING
-    response = client.post(f"/ui/lists/versions/{staged}/review", data={**form, "csrf_token": token})
+    response = client.post(
+        f"/ui/lists/versions/{staged}/review", data={**form, "csrf_token": token}
+    )
     assert response.status_code == 200
     assert f"Version {staged} of EL (data of 2025-05-02) accepted" in response.text
     assert store.version(staged).review is VersionReview.ACCEPTED
@@ -361,4 +395,3 @@ def test_the_verdict_wording_is_the_clis(
     result = VerifyResult(ok, records, None if ok else 4, "" if ok else "hash mismatch", (), sealed)
     assert result.verdict[0] == state
     assert result.verdict[1].startswith(wording)
-
