@@ -70,7 +70,9 @@ class _Document(FPDF):
         if fonts:
             for family, path, _cmap in fonts:
                 self.add_font(family, "", str(path))
-                self.add_font(family, "B", str(path))
+                # DejaVuSans-Bold.ttf beside DejaVuSans.ttf; else bold is the regular face.
+                bold = path.with_name(f"{path.stem}-Bold{path.suffix}")
+                self.add_font(family, "B", str(bold if bold.is_file() else path))
             self.main = fonts[0][0]
             self.covered = frozenset().union(*(cmap for _, _, cmap in fonts))
             if len(fonts) > 1:
@@ -114,21 +116,23 @@ class _Document(FPDF):
 
     def rows(
         self,
-        header: Sequence[str],
+        header: Sequence[str] | None,
         rows: Iterable[Sequence[Any]],
         widths: Sequence[int],
         size: int = 8,
     ) -> None:
+        """A table; ``header`` None for a table of facts (name, value)."""
         self.set_font(self.main, "", size)
         with self.table(
             col_widths=tuple(widths),
             text_align="LEFT",
             line_height=self.font_size * 1.5,
-            first_row_as_headings=True,
+            first_row_as_headings=header is not None,
         ) as table:
-            first = table.row()
-            for cell in header:
-                first.cell(cell)
+            if header is not None:
+                first = table.row()
+                for cell in header:
+                    first.cell(cell)
             for values in rows:
                 row = table.row()
                 for value in values:
@@ -172,7 +176,7 @@ def render_pdf(found: Evidence) -> bytes:
     ]
     if found.outcome:
         facts.insert(2, ("Outcome", found.outcome))
-    pdf.rows(("", ""), facts, (35, 145), size=9)
+    pdf.rows(None, facts, (35, 145), size=9)
 
     pdf.heading("List versions screened against")
     pdf.rows(
@@ -197,7 +201,12 @@ def render_pdf(found: Evidence) -> bytes:
             query = ", ".join(
                 f"{k}: {v}" for k, v in screening.query.items() if v not in (None, "")
             )
-            pdf.paragraph(f"{query} - {screening.hit_count} hit(s)")
+            found_text = (
+                f"{screening.hit_count} hit(s)"
+                if screening.hit_count
+                else "no hit: no listed party at or above the threshold"
+            )
+            pdf.paragraph(f"{query} - {found_text}")
             if screening.hits:
                 pdf.rows(
                     ("Score", "Entry", "Matched name", "If a true match", "Licence requirement"),
@@ -222,7 +231,7 @@ def render_pdf(found: Evidence) -> bytes:
     if "rows" in payload:
         pdf.heading("File screened")
         pdf.rows(
-            ("", ""),
+            None,
             [
                 ("File", payload.get("file", "")),
                 ("Rows read", payload.get("rows", "")),
@@ -252,7 +261,7 @@ def _determination(pdf: _Document, payload: Any) -> None:
     transaction = payload.get("transaction") or {}
     pdf.heading("Transaction")
     pdf.rows(
-        ("", ""),
+        None,
         [
             ("Transaction", transaction.get("id") or ""),
             ("Date", transaction.get("date") or ""),
