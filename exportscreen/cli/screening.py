@@ -180,6 +180,7 @@ def batch(
     from rich.progress import TimeRemainingColumn
 
     from exportscreen.casework import audit_trail as audit
+    from exportscreen.casework.evidence import reference
     from exportscreen.screening.batch import BatchProgress, run_batch
     from exportscreen.screening.index_cache import open_screener
     from exportscreen.screening.screener import Screener
@@ -245,11 +246,11 @@ def batch(
         list_versions=built[0].version_ids if built else {},
     )
     with open_store() as store:
-        audit.write(audit.StoreSink(store.engine), event)
+        written = audit.write(audit.StoreSink(store.engine), event)
     summary = (
         f"{report.rows_screened:,} rows screened in {report.elapsed_seconds:,.1f} s "
         f"({report.rows_per_second:,.0f}/s): {report.hits_written:,} hits written to "
-        f"{report.output_path}"
+        f"{report.output_path}; reference {reference(written.seq)}"
     )
     if report.interrupted:
         err.print(

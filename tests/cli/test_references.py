@@ -74,3 +74,19 @@ def test_determine_prints_the_reference(db: str, tmp_path: Path) -> None:
     path.write_text(json.dumps(TRANSACTION), encoding="utf-8")
     output = _run(db, "determine", str(path))
     assert re.search(r"reference ES-\d{6,}-\d{2}", output), output
+
+
+def test_batch_prints_the_reference_of_its_record(db: str, tmp_path: Path) -> None:
+    source = tmp_path / "parties.csv"
+    source.write_text("id,name,country\n1,Acme Optical,CN\n2,Quiet Meadow Bakery,US\n", "utf-8")
+    output = _run(db, "batch", str(source), "-o", str(tmp_path / "hits.csv"), "--workers", "1")
+    found = re.search(r"reference (ES-\d{6,}-\d{2})", output)
+    assert found is not None, output
+    with Store.open(db) as store:
+        seen = evidence(store, found.group(1))
+    assert seen.kind == "batch screening"
+    assert (seen.payload["file"], seen.payload["rows"], seen.payload["hits"]) == (
+        "parties.csv",
+        2,
+        1,
+    )
