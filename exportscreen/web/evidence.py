@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from exportscreen.api.auth import Principal, Role
 from exportscreen.api.state import Services
 from exportscreen.casework.evidence import Evidence, InvalidReference, evidence, parse_reference
+from exportscreen.casework.evidence import reference as reference_of
 from exportscreen.web.evidence_pdf import render_pdf
 from exportscreen.web.pages import Found, User, render
 
@@ -57,8 +58,6 @@ def evidence_lookup(
         except InvalidReference as problem:
             error = str(problem)
         else:
-            from exportscreen.casework.evidence import reference as reference_of
-
             return RedirectResponse(
                 f"/ui/evidence/{reference_of(seq)}", status_code=status.HTTP_303_SEE_OTHER
             )

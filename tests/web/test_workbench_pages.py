@@ -145,6 +145,28 @@ def test_the_api_answers_with_the_reference_and_serves_its_evidence(ui: UI) -> N
     assert found["kind"] == "licence determination" and found["payload"]["outcome"] == "HOLD"
 
 
+def test_a_determinations_evidence_shows_its_transaction_and_outcome(ui: UI) -> None:
+    client, store = ui
+    analyst = {"Authorization": f"Bearer {create_key(store, 'analyst', 'determine')}"}
+    tx = {
+        "id": "PO-42",
+        "date": "2025-05-01",
+        "destination_country": "CN",
+        "items": [{"eccn": "EAR99", "description": "Cables"}],
+        "parties": [{"role": "ultimate_consignee", "name": "Acme Photonics", "country": "CN"}],
+    }
+    ref = client.post("/v1/determine", json=tx, headers=analyst).json()["reference"]
+    login(client, "analyst")
+    page = client.get(f"/ui/evidence/{ref}").text
+    assert "Evidence of a licence determination" in page
+    assert '<strong class="outcome outcome-hold">HOLD</strong>' in page
+    assert "<h2>Transaction PO-42</h2>" in page and "EAR99 Cables" in page
+    assert "<td>ultimate_consignee</td><td>Acme Photonics</td><td><strong>HOLD</strong>" in page
+    text, _ = _pdf_text(client.get(f"/ui/evidence/{ref}.pdf").content)
+    for expected in (ref, "licence determination", "PO-42", "HOLD", "Acme Photonics"):
+        assert expected in text, expected
+
+
 @pytest.mark.parametrize(
     ("method", "path", "payload", "kind"),
     [
@@ -188,6 +210,16 @@ def _stage_a_cut(store: Store) -> int:
         plausibility=DEFAULT_PLAUSIBILITY,
     ).staged
     return int(staged.id)
+
+
+def test_what_a_staged_version_would_change_is_one_link_away(ui: UI) -> None:
+    client, store = ui
+    staged = _stage_a_cut(store)
+    login(client, "viewer")
+    assert f"/ui/changes?list=EL&amp;to={staged}" in client.get("/ui/lists").text
+    page = client.get("/ui/changes", params={"list": "EL", "to": staged}).text
+    assert "0 added · 0 changed · 10 removed" in page
+    assert re.search(rf"version (\d+) of 2025-05-01 → {staged} of 2025-05-02", page)
 
 
 def test_the_lists_page_shows_ages_against_the_freshness_limits(ui: UI) -> None:
