@@ -128,6 +128,12 @@ UPDATE_EVERY = _env("EXPORTSCREEN_UPDATE_EVERY", "")
 STALE_LIST_DAYS = int(_env("EXPORTSCREEN_STALE_LIST_DAYS", "7"))
 STALE_LIST_HOLD_DAYS = int(_env("EXPORTSCREEN_STALE_LIST_HOLD_DAYS", "30"))
 
+# --- evidence PDFs ----------------------------------------------------------------------------
+# TrueType fonts for the evidence PDF, first the main one, then fallbacks for other scripts
+# (os.pathsep-separated). Default: DejaVu Sans and, where installed, a CJK font. A character no
+# font covers is never dropped silently: the PDF prints its transliteration and says so.
+PDF_FONTS = _env("EXPORTSCREEN_PDF_FONTS", "")
+
 # --- the audit trail's seal -----------------------------------------------------------------
 # The key of the HMAC that signs the audit chain's checkpoints and the backups. It must live
 # outside the database: whoever can write the database without it cannot re-sign a cut or

@@ -48,6 +48,7 @@ from exportscreen.api.routers import (
     csl,
     determine,
     entries,
+    evidence,
     lists,
     ops,
     review,
@@ -184,7 +185,9 @@ def create_app(
         redoc_url=None,
     )
     app.state.services = services
-    modules = (screen, batch, determine, lists, entries, review, audit, accounts, csl, yente, ops)
+    modules = (
+        screen, batch, determine, evidence, lists, entries, review, audit, accounts, csl, yente, ops
+    )  # fmt: skip
     for module in modules:
         app.include_router(module.router, responses=ERROR_RESPONSES)
     for page_router in PAGE_ROUTERS:

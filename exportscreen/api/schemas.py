@@ -190,6 +190,7 @@ class ScreenResponse(BaseModel):
                         }
                     ],
                     "audit_seq": 42,
+                    "reference": "ES-000042-69",
                 }
             ]
         }
@@ -201,6 +202,9 @@ class ScreenResponse(BaseModel):
     hits: list[HitOut]
     lists_as_of: ListsAsOf | None = Field(default=None, description="With `as_of` only.")
     audit_seq: int = Field(description="The audit trail record of this screening.")
+    reference: str = Field(
+        description="The screening's reference: its evidence is at /v1/evidence/{reference}."
+    )
 
 
 # --- lists, entries, diffs --------------------------------------------------------------------

@@ -198,9 +198,25 @@ class ReviewIn(Strict):
     reason: str = Field(min_length=1, max_length=2000)
 
 
+_DECISION_RECORD_EXAMPLE: dict[str, Any] = {
+    "id": 12,
+    "alert_id": 7,
+    "disposition": "false_positive",
+    "reason": "Different company: other address and registration number.",
+    "decided_by": "analyst1",
+    "created_at": "2026-12-06T10:15:00Z",
+    "expires_at": "2027-12-06T10:15:00Z",
+    "review_status": "effective",
+    "reviewed_by": "analyst2",
+    "reviewed_at": "2026-12-06T11:02:00Z",
+    "review_reason": "Checked the customer file: other firm.",
+}
+
+
 class DecisionRecordOut(BaseModel):
     """A decision in an alert's history; the latest effective one governs."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [_DECISION_RECORD_EXAMPLE]})
     id: int
     alert_id: int
     disposition: Disposition
@@ -215,4 +231,7 @@ class DecisionRecordOut(BaseModel):
 
 
 class DecisionsResponse(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"decisions": [_DECISION_RECORD_EXAMPLE]}]}
+    )
     decisions: list[DecisionRecordOut]

@@ -31,11 +31,16 @@ from exportscreen.screening.history import ListsOnDate
 
 __all__ = [
     "AUDITED_HITS",
+    "REFERENCE_HEADER",
     "caller",
     "record_determination",
     "record_screening",
     "write_screening",
 ]
+
+# Where responses whose body has a fixed shape (yente's, the CSL API's) name the screening's
+# reference (``casework.evidence``); the native API puts it in the body as ``reference``.
+REFERENCE_HEADER = "X-Screening-Reference"
 
 
 def caller(principal: Principal, interface: Interface = Interface.API) -> Caller:

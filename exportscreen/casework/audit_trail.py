@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import csv
 import enum
+import io
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -67,6 +68,7 @@ __all__ = [
     "batch_event",
     "determination_event",
     "export",
+    "export_text",
     "record",
     "records",
     "screening_event",
@@ -278,10 +280,15 @@ def records(
     return list(audit_log.iter_rows(engine, lo, hi))
 
 
-def export(engine: Engine, path: Path, start: date | None = None, end: date | None = None) -> int:
-    """Write the records of a period for an auditor: JSON (``.json``) or CSV (anything else).
-    Each row carries its hashes so the auditor can re-check the chain segment."""
-    rows = records(engine, start, end)
+def _keep_until(created: datetime) -> str:
+    if created.month == 2 and created.day == 29:
+        return date(created.year + RETENTION_YEARS, 3, 1).isoformat()
+    return created.replace(year=created.year + RETENTION_YEARS).date().isoformat()
+
+
+def export_text(rows: Sequence[AuditRecord], *, as_json: bool) -> str:
+    """Records as an auditor receives them, JSON or CSV; each row carries its hashes so the
+    auditor can re-check the chain segment, and the day it may be discarded at the earliest."""
     plain = [
         {
             "seq": r.seq,
@@ -291,24 +298,28 @@ def export(engine: Engine, path: Path, start: date | None = None, end: date | No
             "payload": r.payload,
             "prev_hash": r.prev_hash,
             "hash": r.hash,
-            "keep_until": r.created_at.replace(year=r.created_at.year + RETENTION_YEARS)
-            .date()
-            .isoformat()
-            if not (r.created_at.month == 2 and r.created_at.day == 29)
-            else date(r.created_at.year + RETENTION_YEARS, 3, 1).isoformat(),
+            "keep_until": _keep_until(r.created_at),
         }
         for r in rows
     ]
+    if as_json:
+        return json.dumps(plain, ensure_ascii=False, indent=2)
+    handle = io.StringIO(newline="")
+    writer = csv.DictWriter(handle, fieldnames=list(plain[0]) if plain else ["seq"])
+    writer.writeheader()
+    for row in plain:
+        cells = {**row, "payload": json.dumps(row["payload"], ensure_ascii=False)}
+        # Opened in a spreadsheet: no cell may be taken for a formula.
+        writer.writerow({k: formula_safe(v) for k, v in cells.items()})
+    return handle.getvalue()
+
+
+def export(engine: Engine, path: Path, start: date | None = None, end: date | None = None) -> int:
+    """Write the records of a period for an auditor: JSON (``.json``) or CSV (anything else).
+    Each row carries its hashes so the auditor can re-check the chain segment."""
+    rows = records(engine, start, end)
     tmp = path.with_name(path.name + ".partial")
-    if path.suffix.lower() == ".json":
-        tmp.write_text(json.dumps(plain, ensure_ascii=False, indent=2), encoding="utf-8")
-    else:
-        with tmp.open("w", newline="", encoding="utf-8") as handle:
-            writer = csv.DictWriter(handle, fieldnames=list(plain[0]) if plain else ["seq"])
-            writer.writeheader()
-            for row in plain:
-                cells = {**row, "payload": json.dumps(row["payload"], ensure_ascii=False)}
-                # Opened in a spreadsheet: no cell may be taken for a formula.
-                writer.writerow({k: formula_safe(v) for k, v in cells.items()})
+    with tmp.open("w", newline="", encoding="utf-8") as handle:
+        handle.write(export_text(rows, as_json=path.suffix.lower() == ".json"))
     tmp.replace(path)
-    return len(plain)
+    return len(rows)

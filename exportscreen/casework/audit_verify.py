@@ -40,6 +40,39 @@ class VerifyResult:
     notes: tuple[str, ...] = field(default=())
     sealed_through: int | None = None  # the latest record a valid checkpoint vouches for
 
+    @property
+    def intact(self) -> bool:
+        """The chain links up and a checked signature vouches for its last record. Without the
+        signature a cut of the tail would not show, so an unbroken chain alone is not intact."""
+        return self.ok and self.sealed_through is not None and self.sealed_through >= self.records
+
+    @property
+    def verdict(self) -> tuple[str, str]:
+        """(state, wording) as every interface says it: state "intact", "unvouched" or
+        "broken"; the wording the CLI prints (the notes say why a tail is not vouched for)."""
+        if self.intact:
+            assert self.sealed_through is not None
+            return (
+                "intact",
+                f"audit trail intact: {self.records:,} records, signed through record "
+                f"{self.sealed_through:,}",
+            )
+        if self.ok:
+            vouched = (
+                f"signed through record {self.sealed_through:,}"
+                if self.sealed_through is not None
+                else "no checked signature"
+            )
+            return (
+                "unvouched",
+                f"audit chain unbroken, tail not vouched for: {self.records:,} records, {vouched}",
+            )
+        return (
+            "broken",
+            f"audit trail broken at record {self.first_bad_seq}: {self.problem} "
+            f"({self.records:,} records verified before it)",
+        )
+
 
 class _Broken(Exception):
     def __init__(self, seq: int | None, problem: str):

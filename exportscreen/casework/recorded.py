@@ -20,6 +20,7 @@ from exportscreen.casework.audit_trail import (
     screening_event,
     write,
 )
+from exportscreen.casework.evidence import reference
 from exportscreen.model import Hit
 from exportscreen.store.audit_log import AuditRecord
 
@@ -37,6 +38,11 @@ def python_caller(user: str | None = None) -> Caller:
 class RecordedScreening:
     hits: list[Hit]
     record: AuditRecord  # the committed audit record (its seq is the screening's reference)
+
+    @property
+    def reference(self) -> str:
+        """The screening's reference (``casework.evidence``): what an auditor asks for."""
+        return reference(self.record.seq)
 
 
 def screen_and_record(

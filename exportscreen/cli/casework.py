@@ -214,30 +214,14 @@ def audit_verify() -> None:
         result = audit.verify(store.engine)
     for note in result.notes:
         console.print(f"note: {note}", markup=False, highlight=False)
-    if result.ok:
-        if result.sealed_through is not None and result.sealed_through >= result.records:
-            console.print(
-                f"[green]audit trail intact[/]: {result.records:,} records, signed through "
-                f"record {result.sealed_through:,}"
-            )
-            return
-        # The chain links up, but no checked signature vouches for its last records, so a cut
-        # of the tail would not show: say so rather than "intact" (the notes say why).
-        vouched = (
-            f"signed through record {result.sealed_through:,}"
-            if result.sealed_through is not None
-            else "no checked signature"
-        )
-        console.print(
-            f"[yellow]audit chain unbroken, tail not vouched for[/]: {result.records:,} "
-            f"records, {vouched}"
-        )
-        return
-    raise fail(
-        f"audit trail broken at record {result.first_bad_seq}: {result.problem} "
-        f"({result.records:,} records verified before it)",
-        code=1,
-    )
+    # "intact" only when a checked signature vouches for the tail: without one, a cut of the
+    # tail would not show (``VerifyResult.verdict``, shared with the audit page).
+    state, wording = result.verdict
+    headline, _, rest = wording.partition(": ")
+    if state == "broken":
+        raise fail(wording, code=1)
+    colour = "green" if state == "intact" else "yellow"
+    console.print(f"[{colour}]{headline}[/]: {rest}", highlight=False)
 
 
 @audit_app.command("export")

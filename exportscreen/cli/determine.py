@@ -51,6 +51,7 @@ def determine(
 
     Supports, and does not replace, a compliance decision."""
     from exportscreen.casework import audit_trail as audit
+    from exportscreen.casework.evidence import reference
     from exportscreen.decisions.determination import EntryDating
     from exportscreen.decisions.determination import determine as run_determination
     from exportscreen.decisions.freshness import ListVersionUsed
@@ -98,7 +99,6 @@ def determine(
             list_versions=versions,
             as_of=made_on,
         )
-        plain = result.to_dict()
         event = audit.determination_event(
             cli_caller(),
             transaction,
@@ -106,7 +106,9 @@ def determine(
             algorithm=screener.algorithm,
             list_versions=screener.version_ids,
         )
-        audit.write(audit.StoreSink(store.engine), event)
+        written = audit.write(audit.StoreSink(store.engine), event)
+    plain = result.to_dict()
+    plain["reference"] = reference(written.seq)
     if as_json:
         print_json(plain)
         return
@@ -119,6 +121,9 @@ def determine(
     console.print(
         f"[bold]Transaction {transaction.id or path.name}[/] of {transaction.date}: "
         f"[{_OUTCOME_STYLE[outcome]}]{outcome}[/]{worst}"
+    )
+    console.print(
+        f"reference {plain['reference']} [dim](evidence: /ui/evidence/{plain['reference']})[/]"
     )
     for warning in result.warnings:
         console.print(

@@ -65,7 +65,7 @@ def check(
     # Recorded before any answer is shown, as in the API: no screening the trail does not hold.
     with open_store() as store:
         try:
-            hits = screen_and_record(
+            recorded = screen_and_record(
                 screener,
                 StoreSink(store.engine),
                 cli_caller(),
@@ -75,9 +75,10 @@ def check(
                 limit=limit,
                 threshold=threshold,
                 address=address,
-            ).hits
+            )
         except ValueError as error:
             raise fail(str(error)) from error
+    hits = recorded.hits
     if as_json:
         print_json(
             {
@@ -85,9 +86,14 @@ def check(
                 "threshold": threshold or settings.DEFAULT_THRESHOLD,
                 "algorithm": screener.algorithm,
                 "hits": hits,
+                "reference": recorded.reference,
             }
         )
         return
+    # The reference first: a clear needs its evidence as much as a hit does.
+    console.print(
+        f"reference {recorded.reference} [dim](evidence: /ui/evidence/{recorded.reference})[/]"
+    )
     if not hits:
         console.print(
             f"[green]no hit[/] for {name!r} at threshold {threshold or settings.DEFAULT_THRESHOLD}"
@@ -174,6 +180,7 @@ def batch(
     from rich.progress import TimeRemainingColumn
 
     from exportscreen.casework import audit_trail as audit
+    from exportscreen.casework.evidence import reference
     from exportscreen.screening.batch import BatchProgress, run_batch
     from exportscreen.screening.index_cache import open_screener
     from exportscreen.screening.screener import Screener
@@ -239,11 +246,11 @@ def batch(
         list_versions=built[0].version_ids if built else {},
     )
     with open_store() as store:
-        audit.write(audit.StoreSink(store.engine), event)
+        written = audit.write(audit.StoreSink(store.engine), event)
     summary = (
         f"{report.rows_screened:,} rows screened in {report.elapsed_seconds:,.1f} s "
         f"({report.rows_per_second:,.0f}/s): {report.hits_written:,} hits written to "
-        f"{report.output_path}"
+        f"{report.output_path}; reference {reference(written.seq)}"
     )
     if report.interrupted:
         err.print(

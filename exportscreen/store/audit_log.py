@@ -162,3 +162,60 @@ def latest_of(engine: Engine, actions: Sequence[str]) -> Generator[AuditRecord, 
             yield AuditRecord(
                 row.seq, row.created_at, row.actor, row.action, row.payload, row.prev_hash, row.hash
             )
+
+
+def _row(row: Any) -> AuditRecord:
+    return AuditRecord(
+        row.seq, row.created_at, row.actor, row.action, row.payload, row.prev_hash, row.hash
+    )
+
+
+def record_at(engine: Engine, seq: int) -> AuditRecord | None:
+    """Record ``seq``, None when there is none."""
+    with engine.connect() as conn:
+        row = conn.execute(sa.select(audit_log).where(audit_log.c.seq == seq)).first()
+    return None if row is None else _row(row)
+
+
+def search(
+    engine: Engine,
+    *,
+    actor: str | None = None,
+    actions: Sequence[str] | None = None,
+    action_prefix: str | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    seq: int | None = None,
+    offset: int = 0,
+    limit: int | None = None,
+) -> tuple[int, list[AuditRecord]]:
+    """Records matching every criterion given (``[start, end)``; ``action_prefix`` such as
+    "alert."), newest first: how many match, and the page from ``offset``."""
+    where: list[Any] = []
+    if actor:
+        where.append(audit_log.c.actor == actor)
+    if actions is not None:
+        where.append(audit_log.c.action.in_(list(actions)))
+    if action_prefix:
+        where.append(audit_log.c.action.startswith(action_prefix, autoescape=True))
+    if start is not None:
+        where.append(audit_log.c.created_at >= start)
+    if end is not None:
+        where.append(audit_log.c.created_at < end)
+    if seq is not None:
+        where.append(audit_log.c.seq == seq)
+    with engine.connect() as conn:
+        total = conn.execute(
+            sa.select(sa.func.count()).select_from(audit_log).where(*where)
+        ).scalar_one()
+        query = sa.select(audit_log).where(*where).order_by(audit_log.c.seq.desc()).offset(offset)
+        if limit is not None:
+            query = query.limit(limit)
+        rows = [_row(row) for row in conn.execute(query)]
+    return int(total), rows
+
+
+def actions_in_use(engine: Engine) -> list[str]:
+    """Every action name the trail holds, sorted (the audit page's filter)."""
+    with engine.connect() as conn:
+        return sorted(conn.execute(sa.select(audit_log.c.action).distinct()).scalars())

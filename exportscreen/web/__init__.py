@@ -4,8 +4,18 @@ One module per page group; ``pages`` holds what they share (templates, the logge
 the error page).
 """
 
-from exportscreen.web import account, alerts, batch, changes, determine, entries, search
-
-PAGE_ROUTERS = tuple(
-    page.router for page in (account, search, determine, entries, alerts, batch, changes)
+from exportscreen.web import (
+    account,
+    alerts,
+    audit,
+    batch,
+    changes,
+    determine,
+    entries,
+    evidence,
+    lists,
+    search,
 )
+
+PAGES = (account, search, determine, entries, alerts, batch, changes, evidence, lists, audit)
+PAGE_ROUTERS = tuple(page.router for page in PAGES)

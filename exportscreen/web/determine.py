@@ -21,6 +21,7 @@ from exportscreen.api.auth import CSRF_FIELD, Principal
 from exportscreen.api.config import MAX_NAME_LENGTH
 from exportscreen.api.trail import record_determination
 from exportscreen.casework.audit_trail import Interface
+from exportscreen.casework.evidence import reference
 from exportscreen.decisions.country_controls import COUNTRY_CONTROLS
 from exportscreen.decisions.transaction import PartyRole, Transaction
 from exportscreen.web.legal import outcome_badge
@@ -180,5 +181,11 @@ async def determine_submit(request: Request, principal: User, found: Found) -> H
         record_determination, found, principal, transaction, Interface.UI
     )
     return _page(
-        request, principal, form, result=result, record=record, lists_as_of=describe(history)
+        request,
+        principal,
+        form,
+        result=result,
+        record=record,
+        reference=reference(record.seq),
+        lists_as_of=describe(history),
     )

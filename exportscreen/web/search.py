@@ -21,6 +21,7 @@ from exportscreen.api.as_of import dating, describe, hit_on_date, lists_on_date
 from exportscreen.api.config import MAX_NAME_LENGTH
 from exportscreen.api.trail import record_screening
 from exportscreen.casework.audit_trail import Interface
+from exportscreen.casework.evidence import reference
 from exportscreen.lists import LIST_NAMES
 from exportscreen.model import EntryType, Hit, ListCode
 from exportscreen.screening.party_groups import group_by_party
@@ -102,6 +103,7 @@ def search_page(
     parties: list[dict[str, Any]] = []
     hit_count = 0
     status_code = 200
+    screening_reference = None
     cutoff = found.config.threshold if threshold is None else threshold
     wanted_type, type_error = _choice(entry_type, [t.value for t in SEARCH_TYPES], "type")
     wanted_list, list_error = _choice(list_code, [c.value for c in ListCode], "list")
@@ -139,7 +141,7 @@ def search_page(
             }
             if on is not None:
                 query["as_of"] = on.isoformat()
-            record_screening(
+            seq = record_screening(
                 found,
                 principal,
                 [query],
@@ -149,6 +151,7 @@ def search_page(
                 interface=Interface.UI,
                 list_versions={c.value: n for c, n in screener.version_ids.items()},
             )
+            screening_reference = reference(seq)
             hit_count = len(hits)
             on_date = None
             if history is not None:
@@ -166,6 +169,7 @@ def search_page(
         list=wanted_list,
         as_of=as_of.strip(),
         lists_as_of=lists_as_of,
+        reference=screening_reference,
         threshold=cutoff,
         parties=parties,
         hit_count=hit_count,

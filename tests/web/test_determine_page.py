@@ -11,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from exportscreen.casework import audit_trail as audit
+from exportscreen.casework.evidence import reference
 from exportscreen.ops.accounts import Role
 from exportscreen.store import Store
 from tests.api.support import Keys, add_users, build_app, config_for, load_fixture_lists, running
@@ -79,6 +80,10 @@ def test_the_page_judges_as_the_api_does_and_records_it(
     assert ui_record.payload["outcome"] == api_record.payload["outcome"]
     assert ui_record.payload["transaction"] == api_record.payload["transaction"]
     assert f"audit record #{ui_record.seq}" in page
+    # Its reference (the record's number with a check number) leads to the evidence and its PDF.
+    ref = reference(ui_record.seq)
+    assert f'href="/ui/evidence/{ref}"' in page and f'href="/ui/evidence/{ref}.pdf"' in page
+    assert api.json()["reference"] == reference(api_record.seq)
     # The grounds carry their citations as links to the eCFR.
     assert 'href="https://www.ecfr.gov/current/title-15/part-744/section-744.11"' in page
 

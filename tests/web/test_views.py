@@ -112,6 +112,8 @@ def test_changes_since_a_date(ui: tuple[TestClient, Store]) -> None:
     login(client, "viewer")
     page = client.get("/ui/changes", params={"since": "2025-02-01"}).text
     assert "1 added · 1 changed · 1 removed" in page
+    # The overview counts; the list's own page names every change.
+    page = client.get("/ui/changes", params={"since": "2025-02-01", "list": "EL"}).text
     assert "Zenith Semiconductor Co." in page and "Nordstar Trading LLC" in page
 
 

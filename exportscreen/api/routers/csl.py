@@ -14,7 +14,7 @@ import time
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Query, status
+from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
 
 from exportscreen.api.auth import Viewer
 from exportscreen.api.config import MAX_NAME_LENGTH
@@ -30,8 +30,9 @@ from exportscreen.api.csl_format import (
 from exportscreen.api.limits import work_units
 from exportscreen.api.schemas_compat import CslResponse, CslResult, CslSource, CslSourceCount
 from exportscreen.api.state import LoadedLists, Services, services
-from exportscreen.api.trail import AUDITED_HITS, record_screening
+from exportscreen.api.trail import AUDITED_HITS, REFERENCE_HEADER, record_screening
 from exportscreen.casework.audit_trail import CSL_SEARCH
+from exportscreen.casework.evidence import reference
 from exportscreen.model import Entry, Hit
 from exportscreen.text.countries import country_code
 
@@ -94,6 +95,7 @@ def _sources(loaded: LoadedLists, wanted: CslFilter) -> list[CslSource]:
 def search(
     principal: Viewer,
     found: Annotated[Services, Depends(services)],
+    response: Response,
     name: Text = None,
     fuzzy_name: bool = False,
     sources: Annotated[str | None, Query(max_length=200, examples=["EL,MEU"])] = None,
@@ -158,7 +160,7 @@ def search(
         scored = [(entry, matched, None) for entry, matched in pairs if wanted.accepts(entry)]
     if name and name.strip():
         # A name search is a screening: the trail shows what was asked and what was found.
-        record_screening(
+        seq = record_screening(
             found,
             principal,
             [{"name": name, "fuzzy": fuzzy_name, "sources": sources, "countries": countries}],
@@ -167,6 +169,7 @@ def search(
             FUZZY_FLOOR if fuzzy_name else None,
             action=CSL_SEARCH,
         )
+        response.headers[REFERENCE_HEADER] = reference(seq)
     page = scored[offset : offset + size]
     return CslResponse(
         total=len(scored),

@@ -11,6 +11,7 @@ from exportscreen.api.auth import Viewer
 from exportscreen.api.config import MAX_NAME_LENGTH
 from exportscreen.api.state import Services, services
 from exportscreen.api.trail import record_determination
+from exportscreen.casework.evidence import reference
 from exportscreen.decisions.transaction import Transaction
 
 router = APIRouter(prefix="/v1", tags=["determination"])
@@ -40,6 +41,7 @@ _EXAMPLE_RESPONSE = {
     ],
     "notice": "This determination supports, and does not replace, a compliance decision...",
     "audit_seq": 43,
+    "reference": "ES-000043-66",
 }
 
 
@@ -75,4 +77,5 @@ def determine_transaction(
     plain = result.to_dict()
     plain["lists_as_of"] = describe(history)
     plain["audit_seq"] = record.seq
+    plain["reference"] = reference(record.seq)
     return plain

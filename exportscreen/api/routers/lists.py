@@ -124,7 +124,29 @@ def diff(
     "/{list_code}/diff/export",
     responses={
         200: {
-            "content": {"text/csv": {}, "application/json": {}},
+            "content": {
+                "text/csv": {
+                    "example": "section,entry_id,name,countries,field,label,before,after,"
+                    "format_only,note\r\nadded,EL-3f2a...,Nettrix Information Industry "
+                    "(Beijing) Co. Ltd.,CN,,,,,,\r\n"
+                },
+                "application/json": {
+                    "example": [
+                        {
+                            "section": "changed",
+                            "entry_id": "EL-77c1...",
+                            "name": "Inspur Group",
+                            "countries": "CN",
+                            "field": "review.policy",
+                            "label": "License review policy",
+                            "before": "case-by-case",
+                            "after": "presumption of denial",
+                            "format_only": "",
+                            "note": "",
+                        }
+                    ]
+                },
+            },
             "description": "Every row of the diff: nothing is paged or cut.",
         }
     },

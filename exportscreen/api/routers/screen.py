@@ -23,6 +23,7 @@ from exportscreen.api.limits import work_units
 from exportscreen.api.schemas import ScreenRequest, ScreenResponse
 from exportscreen.api.state import services
 from exportscreen.api.trail import write_screening
+from exportscreen.casework.evidence import reference
 from exportscreen.store.errors import DatabaseUnavailable
 
 router = APIRouter(prefix="/v1", tags=["screening"])
@@ -96,5 +97,6 @@ async def screen(body: ScreenRequest, principal: Viewer, request: Request) -> Re
         "hits": documents,
         "lists_as_of": describe(history) if history is not None else None,
         "audit_seq": record.seq,
+        "reference": reference(record.seq),
     }
     return Response(orjson.dumps(answer), media_type="application/json")

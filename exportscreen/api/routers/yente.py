@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, status
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response, status
 from fastapi.responses import RedirectResponse
 from followthemoney import Schema
 from followthemoney.types import registry
@@ -58,7 +58,7 @@ from exportscreen.api.schemas_compat import (
     Total,
 )
 from exportscreen.api.state import LoadedLists, Services, services
-from exportscreen.api.trail import AUDITED_HITS, record_screening
+from exportscreen.api.trail import AUDITED_HITS, REFERENCE_HEADER, record_screening
 from exportscreen.api.yente_params import (
     BEST_ALGORITHM,
     Filters,
@@ -70,6 +70,7 @@ from exportscreen.api.yente_params import (
     seen,
 )
 from exportscreen.casework.audit_trail import MATCH, SCREEN
+from exportscreen.casework.evidence import reference
 from exportscreen.lists import COLLECTION_CHILDREN, LISTS
 from exportscreen.model import Entry, Hit, ListCode
 from exportscreen.screening.features import ALGORITHM, DEFAULT_CONFIG, MatcherConfig
@@ -205,6 +206,7 @@ def match(
     body: MatchRequest,
     principal: Viewer,
     found: Annotated[Services, Depends(services)],
+    response: Response,
     dataset: DatasetPath,
     limit: Annotated[int, Query(ge=1, le=MAX_MATCHES)] = MATCH_PAGE,
     threshold: Annotated[float | None, Query(ge=0.0, le=1.0)] = None,
@@ -257,7 +259,7 @@ def match(
         for key, example in examples.items()
     }
     found.metrics.screening.labels("match").observe(time.perf_counter() - started)
-    record_screening(
+    seq = record_screening(
         found,
         principal,
         [{"key": key, "dataset": dataset, **example.echo()} for key, example in examples.items()],
@@ -266,6 +268,7 @@ def match(
         match_at,
         action=MATCH,
     )
+    response.headers[REFERENCE_HEADER] = reference(seq)
     responses = {}
     for key, hits in answers.items():
         shown = hits[:limit]
@@ -285,6 +288,7 @@ def match(
 def search(
     principal: Viewer,
     found: Annotated[Services, Depends(services)],
+    response: Response,
     dataset: DatasetPath,
     q: Annotated[str, Query(max_length=500)] = "",
     schema: Annotated[str, Query(max_length=60)] = BASE_SCHEMA,
@@ -363,7 +367,7 @@ def search(
         and _schema_is(wanted_schema, comparable_schema(entry))
     ]
     if text:
-        record_screening(
+        seq = record_screening(
             found,
             principal,
             [{"q": text, "fuzzy": fuzzy, "dataset": dataset}],
@@ -372,6 +376,7 @@ def search(
             None,
             action=SCREEN,
         )
+        response.headers[REFERENCE_HEADER] = reference(seq)
     page = kept[offset : offset + limit]
     return SearchResponse.model_validate(
         {
