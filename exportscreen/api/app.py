@@ -52,6 +52,7 @@ from exportscreen.api.routers import (
     ops,
     review,
     screen,
+    versions,
     yente,
 )
 from exportscreen.api.security import SecurityHeaders
@@ -174,7 +175,20 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.services = services
-    modules = (screen, batch, determine, lists, entries, review, audit, accounts, csl, yente, ops)
+    modules = (
+        screen,
+        batch,
+        determine,
+        lists,
+        versions,
+        entries,
+        review,
+        audit,
+        accounts,
+        csl,
+        yente,
+        ops,
+    )
     for module in modules:
         app.include_router(module.router, responses=ERROR_RESPONSES)
     for page_router in PAGE_ROUTERS:

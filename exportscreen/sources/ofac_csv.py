@@ -20,8 +20,7 @@ import gzip
 import io
 import re
 import zlib
-from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -32,6 +31,7 @@ from exportscreen.sources.common import (
     SourceError,
     sha256_of,
 )
+from exportscreen.sources.ofac_layout import LAYOUTS, Column, check_layout, value_of
 from exportscreen.sources.problems import BadRows
 from exportscreen.text.countries import country_code
 
@@ -51,64 +51,6 @@ _COMPANION_SET = {
 }
 _COMPANION_STEM = {(s, role): stem for stem, (s, role) in _COMPANION_SET.items()}
 
-
-@dataclass(frozen=True, slots=True)
-class _Column:
-    """One column of a headerless OFAC file, with the shape its values have (``shape``, for
-    a value that is not ``-0-``) and whether it is usually filled or usually empty. The files
-    carry no header, so a dropped, added or moved column can only be told by shape (see
-    ``_check_layout``)."""
-
-    name: str
-    # What a value (not ``-0-``) of the column looks like; None: anything.
-    shape: Callable[[str], bool] | None = None
-    # True: usually filled; False: usually ``-0-``; None: either.
-    filled: bool | None = None
-
-
-def _matching(pattern: str, flags: int = 0) -> Callable[[str], bool]:
-    compiled = re.compile(pattern, flags)
-    return lambda value: compiled.fullmatch(value) is not None
-
-
-_NUMBER = _matching(r"\d+")
-_TONNAGE = _matching(r"[\d,.]+")
-_PRIMARY_LAYOUT = (
-    _Column("ent_num", _NUMBER, filled=True),
-    _Column("SDN_Name", filled=True),
-    _Column("SDN_Type", _matching(r"individual|vessel|aircraft", re.IGNORECASE)),
-    _Column("Program", filled=True),
-    _Column("Title"),
-    _Column("Call_Sign", _matching(r"[A-Z0-9]{3,10}"), filled=False),
-    _Column("Vess_type", filled=False),
-    _Column("Tonnage", _TONNAGE, filled=False),
-    _Column("GRT", _TONNAGE, filled=False),
-    _Column("Vess_flag"),
-    _Column("Vess_owner"),
-    _Column("Remarks"),
-)
-_LAYOUTS: Mapping[str, tuple[_Column, ...]] = {
-    "primary": _PRIMARY_LAYOUT,
-    "addresses": (
-        _Column("ent_num", _NUMBER, filled=True),
-        _Column("Add_num", _NUMBER, filled=True),
-        _Column("Address"),
-        _Column("City/State/Postal"),
-        _Column("Country", lambda value: bool(country_code(value)), filled=True),
-        _Column("Add_remarks", filled=False),
-    ),
-    "aliases": (
-        _Column("ent_num", _NUMBER, filled=True),
-        _Column("alt_num", _NUMBER, filled=True),
-        _Column("alt_type", _matching(r"[afn]\.?k\.?a\.?", re.IGNORECASE), filled=True),
-        _Column("alt_name", filled=True),
-        _Column("alt_remarks", filled=False),
-    ),
-    "comments": (
-        _Column("ent_num", _NUMBER, filled=True),
-        _Column("Remarks", filled=True),
-    ),
-}
 
 # The SDN list is one list; the consolidated (non-SDN) file is the complete publication of these.
 _SET_LISTS: Mapping[str, tuple[ListCode, ...]] = {
@@ -167,12 +109,7 @@ def _companion_path(primary: Path, role: str) -> Path | None:
 
 # --- reading records -------------------------------------------------------------------------
 
-_EMPTY = "-0-"
-
-
-def _value(cell: str) -> str:
-    text = cell.strip()
-    return "" if text == _EMPTY else text
+_value = value_of
 
 
 def _read_bytes(path: Path) -> bytes:
@@ -187,10 +124,10 @@ def _read_bytes(path: Path) -> bytes:
 
 
 def _records(
-    path: Path, layout: tuple[_Column, ...], problems: BadRows
+    path: Path, layout: tuple[Column, ...], problems: BadRows
 ) -> Iterator[tuple[int, list[str]]]:
     """(first line of the record, its cleaned fields) for every well-formed record, once the
-    file as a whole has OFAC's layout (``_check_layout``: a file that does not is refused
+    file as a whole has OFAC's layout (``ofac_layout.check_layout``: a file that does not is refused
     outright, even when skipping bad rows, since every row of it would be bad the same way)."""
     columns = tuple(c.name for c in layout)
     data = _read_bytes(path).rstrip(b"\x1a\r\n")
@@ -212,7 +149,7 @@ def _records(
             if any(cell.strip() for cell in row):
                 read.append((start, row))
         line = reader.line_num + 1
-    _check_layout(path, layout, [row for _, row in read if isinstance(row, list)])
+    check_layout(path, layout, [row for _, row in read if isinstance(row, list)])
     for start, item in read:
         if isinstance(item, csv.Error):
             problems.report(SourceError(path, start, None, f"malformed CSV: {item}"))
@@ -236,84 +173,6 @@ def _records(
             )
             continue
         yield start, [ent_num, *(_value(cell) for cell in row[1:])]
-
-
-# Records looked at to judge a file's layout: plenty to tell columns apart, bounded in time.
-_LAYOUT_SAMPLE = 5000
-
-
-def _misfit(column: _Column, cell: str) -> int:
-    """How badly a value fits a column: 2 for the wrong shape, 1 for an empty value in a
-    column that is usually filled or a value in one that is usually empty, -1 (evidence for)
-    for a value of the column's shape, else 0."""
-    value = _value(cell)
-    if not value:
-        return 1 if column.filled else 0
-    if column.shape is not None:
-        return -1 if column.shape(value) else 2
-    return 1 if column.filled is False else 0
-
-
-def _check_layout(path: Path, layout: tuple[_Column, ...], rows: list[list[str]]) -> None:
-    """Refuse a file whose records do not have OFAC's columns, naming the column that is
-    missing or holds something else.
-
-    The files have no header, so a renamed column cannot happen, but a dropped, added or moved
-    one can, and each record would then be read with its values under the wrong names (a
-    dropped Country puts the address remarks, mostly empty, in its place). The usual field
-    count says whether a column was dropped; which one is the layout without it that the
-    values fit best, by shape."""
-    if not rows:
-        return
-    names = ", ".join(c.name for c in layout)
-    usual, _ = Counter(len(row) for row in rows).most_common(1)[0]
-    sample = [row for row in rows if len(row) == usual][:_LAYOUT_SAMPLE]
-    if usual == len(layout):
-        for index, column in enumerate(layout):
-            if column.shape is None:
-                continue
-            values = [row[index] for row in sample if _value(row[index])]
-            wrong = [v for v in values if _misfit(column, v) == 2]
-            if len(wrong) >= 3 and len(wrong) * 2 > len(values):
-                raise SourceError(
-                    path,
-                    None,
-                    column.name,
-                    f"column {index + 1} does not hold {column.name} values (such as "
-                    f"{wrong[0].strip()!r}): OFAC's columns are {names}; moved or replaced?",
-                )
-        return
-    if usual != len(layout) - 1:
-        raise SourceError(
-            path,
-            None,
-            None,
-            f"the records have {usual} fields where OFAC's layout has {len(layout)} ({names})",
-        )
-    scores: dict[str, int] = {}
-    for dropped in range(len(layout)):
-        kept = layout[:dropped] + layout[dropped + 1 :]
-        scores[layout[dropped].name] = sum(
-            _misfit(column, cell) for row in sample for column, cell in zip(kept, row, strict=True)
-        )
-    best = min(scores.values())
-    candidates = [name for name, score in scores.items() if score == best]
-    if len(candidates) == 1:
-        raise SourceError(
-            path,
-            None,
-            candidates[0],
-            f"required column {candidates[0]!r} missing: the records have {usual} fields, and "
-            f"fit OFAC's layout ({names}) without it",
-        )
-    raise SourceError(
-        path,
-        None,
-        None,
-        f"a required column is missing: the records have {usual} fields where OFAC's layout has "
-        f"{len(layout)} ({names}); they fit it without any one of "
-        f"{', '.join(repr(c) for c in candidates)}",
-    )
 
 
 def _has_surrogate(text: str) -> bool:
@@ -728,7 +587,7 @@ def parse(path: Path, *, skip_bad_rows: bool = False) -> ParsedSource:
 
     records: dict[str, _Record] = {}
     skipped: set[str] = set()
-    for line, fields in _records(path, _LAYOUTS["primary"], problems):
+    for line, fields in _records(path, LAYOUTS["primary"], problems):
         if fields[0] in records:
             problems.report(
                 SourceError(
@@ -760,7 +619,7 @@ def parse(path: Path, *, skip_bad_rows: bool = False) -> ParsedSource:
             )
             continue
         paths.append(other)
-        for line, fields in _records(other, _LAYOUTS[role], problems):
+        for line, fields in _records(other, LAYOUTS[role], problems):
             record = records.get(fields[0])
             if record is None:
                 reason = (
