@@ -104,3 +104,31 @@ def test_an_interrupted_rescreen_shows_in_status_and_readyz_until_completed(
     with running(build_app(store, config_for(tmp_path, str(store.engine.url)))) as client:
         assert client.get("/readyz").json()["rescreen"] is None
     assert [a.counterparty.external_id for a in register.alerts()] == ["hit-tatneft"]
+
+
+def test_a_staged_version_shows_in_status_and_readyz_until_decided(
+    store: Store, store_url: str, tmp_path: Path
+) -> None:
+    from exportscreen.ops import reviews
+    from exportscreen.store.plausibility import DEFAULT_PLAUSIBILITY
+    from tests.store.factories import el_entry, parsed
+
+    full = [el_entry(f"e{n}", f"Listed Trading Company Number {n}") for n in range(40)]
+    store.import_source(parsed(full, name="full.csv", as_of=date(2025, 5, 1), lists=(ListCode.EL,)))
+    (staged,) = store.import_source(
+        parsed(full[:30], name="cut.csv", as_of=date(2025, 5, 2), lists=(ListCode.EL,)),
+        plausibility=DEFAULT_PLAUSIBILITY,
+    ).staged
+    code, output = status_output(store_url)
+    assert code == 0
+    assert f"EL version {staged.id} (cut.csv, 30 entries, data of 2025-05-02) is staged" in output
+    assert "removes 10 of the 40 entries" in output
+    with running(build_app(store, config_for(tmp_path, str(store.engine.url)))) as client:
+        (shown,) = client.get("/readyz").json()["staged"]
+    assert (shown["version_id"], shown["entry_count"]) == (staged.id, 30)
+
+    reviews.reject(store, staged.id, actor="tester", reason="a partial file")
+    code, output = status_output(store_url)
+    assert code == 0 and "staged" not in output
+    with running(build_app(store, config_for(tmp_path, str(store.engine.url)))) as client:
+        assert client.get("/readyz").json()["staged"] == []
