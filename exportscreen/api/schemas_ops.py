@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
 from exportscreen.api.schemas import Strict
 
@@ -37,28 +37,26 @@ class StagedVersion(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
 
 
+_STAGED_EXAMPLE: dict[str, JsonValue] = {
+    "version_id": 7,
+    "list": "EL",
+    "file": "consolidated.csv",
+    "sha256": "9f2c...",
+    "as_of": "2026-07-09",
+    "imported_at": "2026-07-10T06:00:00Z",
+    "entry_count": 2410,
+    "review": "pending",
+    "reasons": ["removes 520 of the 2,003 EL entries (26%), more than 5%"],
+    "decided_by": None,
+    "decision_reason": None,
+}
+
+
 class StagedVersionOut(BaseModel):
     """A list version held back by a plausibility check, or the decision taken on it."""
 
     model_config = ConfigDict(
-        populate_by_name=True,
-        json_schema_extra={
-            "examples": [
-                {
-                    "version_id": 7,
-                    "list": "EL",
-                    "file": "consolidated.csv",
-                    "sha256": "9f2c...",
-                    "as_of": "2026-07-09",
-                    "imported_at": "2026-07-10T06:00:00Z",
-                    "entry_count": 2410,
-                    "review": "pending",
-                    "reasons": ["removes 520 of the 2,003 EL entries (26%), more than 5%"],
-                    "decided_by": None,
-                    "decision_reason": None,
-                }
-            ]
-        },
+        populate_by_name=True, json_schema_extra={"examples": [_STAGED_EXAMPLE]}
     )
     version_id: int
     list_code: str = Field(alias="list")
@@ -74,6 +72,7 @@ class StagedVersionOut(BaseModel):
 
 
 class StagedVersionsResponse(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"versions": [_STAGED_EXAMPLE]}]})
     versions: list[StagedVersionOut]
 
 
