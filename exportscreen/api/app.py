@@ -29,6 +29,7 @@ from exportscreen.api.errors import (
     ERROR_RESPONSES,
     http_error,
     internal_error_response,
+    store_failure_response,
     validation_error,
 )
 from exportscreen.api.jobs import JobStore
@@ -66,6 +67,7 @@ from exportscreen.screening.index_cache import load_or_build
 from exportscreen.screening.screener import Screener
 from exportscreen.screening.tabular import ReadLimits
 from exportscreen.store import Store
+from exportscreen.store.errors import DatabaseUnavailable
 from exportscreen.web import PAGE_ROUTERS, account, pages
 
 log = logging.getLogger(__name__)
@@ -100,6 +102,8 @@ async def _http_error(request: Request, error: Exception) -> Response:
 def _internal_error(request: Request, error: Exception) -> JSONResponse:
     # The trace goes to the server log only: it can name files, queries and data.
     log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
+    if isinstance(error, DatabaseUnavailable):
+        return store_failure_response(error)
     return internal_error_response()
 
 
