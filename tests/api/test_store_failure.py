@@ -4,7 +4,6 @@ other is, and the audit trail still verifies."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
