@@ -29,6 +29,7 @@ from exportscreen.api.errors import (
     ERROR_RESPONSES,
     http_error,
     internal_error_response,
+    store_failure_response,
     validation_error,
 )
 from exportscreen.api.jobs import JobStore
@@ -53,6 +54,7 @@ from exportscreen.api.routers import (
     ops,
     review,
     screen,
+    versions,
     yente,
 )
 from exportscreen.api.security import SecurityHeaders
@@ -66,6 +68,7 @@ from exportscreen.screening.index_cache import load_or_build
 from exportscreen.screening.screener import Screener
 from exportscreen.screening.tabular import ReadLimits
 from exportscreen.store import Store
+from exportscreen.store.errors import DatabaseUnavailable
 from exportscreen.web import PAGE_ROUTERS, account, apidocs, pages
 
 log = logging.getLogger(__name__)
@@ -107,6 +110,8 @@ def _validation_error(request: Request, error: Exception) -> Response:
 def _internal_error(request: Request, error: Exception) -> JSONResponse:
     # The trace goes to the server log only: it can name files, queries and data.
     log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
+    if isinstance(error, DatabaseUnavailable):
+        return store_failure_response(error)
     return internal_error_response()
 
 
@@ -186,8 +191,20 @@ def create_app(
     )
     app.state.services = services
     modules = (
-        screen, batch, determine, evidence, lists, entries, review, audit, accounts, csl, yente, ops
-    )  # fmt: skip
+        screen,
+        batch,
+        determine,
+        evidence,
+        lists,
+        versions,
+        entries,
+        review,
+        audit,
+        accounts,
+        csl,
+        yente,
+        ops,
+    )
     for module in modules:
         app.include_router(module.router, responses=ERROR_RESPONSES)
     for page_router in PAGE_ROUTERS:

@@ -121,6 +121,29 @@ def validation_error(request: Request, error: Exception) -> Response:
     return _respond(422, detail or "invalid request", errors, None)
 
 
+# PostgreSQL's disk_full; SQLite and the OS say it in words.
+_PG_DISK_FULL = "53100"
+
+
+def store_failure_response(error: Exception) -> JSONResponse:
+    """503 for a database that failed (out of disk, unreachable, locked past the timeout): the
+    request's writes were rolled back, and a retry may work once it is fixed. The database's own
+    words go to the server log only (they name files and queries)."""
+    orig = getattr(error, "orig", None)
+    words = str(orig or error)
+    if (
+        getattr(orig, "sqlstate", None) == _PG_DISK_FULL
+        or "disk is full" in words
+        or "No space left" in words
+    ):
+        detail = "the store's disk is full: nothing of this request was written"
+    else:
+        detail = "the store cannot be reached or is busy: nothing of this request was written"
+    return JSONResponse(
+        {"detail": detail, "errors": []}, status_code=503, headers={"Retry-After": "30"}
+    )
+
+
 def internal_error_response() -> JSONResponse:
     return JSONResponse({"detail": "internal server error", "errors": []}, status_code=500)
 
@@ -133,5 +156,6 @@ __all__ = [
     "error_body",
     "http_error",
     "internal_error_response",
+    "store_failure_response",
     "validation_error",
 ]

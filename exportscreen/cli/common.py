@@ -95,6 +95,9 @@ def open_store() -> Iterator[Any]:
         store.close()
 
 
+_PG_DISK_FULL = "53100"
+
+
 @contextmanager
 def known_failures(what: str = "nothing was imported") -> Iterator[None]:
     """Turn the failures an operator can act on into one-line errors (no traceback): a store
@@ -111,7 +114,10 @@ def known_failures(what: str = "nothing was imported") -> Iterator[None]:
         raise fail(f"{error}\n{what}.") from error
     except DatabaseUnavailable as error:
         reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
-        if "disk is full" in reason or "No space left" in reason:
+        # PostgreSQL's disk_full (SQLSTATE 53100) says "could not extend file ...: wrote only
+        # 4096 of 8192 bytes" when a partial write ran out of space: no "disk" in the words.
+        disk_full = getattr(error.orig, "sqlstate", None) == _PG_DISK_FULL
+        if disk_full or "disk is full" in reason or "No space left" in reason:
             reason = f"the disk is full ({reason}): free space and run it again"
         raise fail(f"the store failed: {reason}\n{what}.") from error
     except OSError as error:

@@ -25,15 +25,19 @@ from exportscreen.cli.common import (
 
 @app.command()
 def status(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
-    """Each list's data age, last update and last error."""
+    """Each list's data age, last update and last error; versions staged pending review and a
+    re-screen that did not complete are warned about."""
     from exportscreen.cli.lists import print_pending_rules
-    from exportscreen.ops.status import list_status
+    from exportscreen.ops.status import list_status, unfinished_rescreen
 
     with open_store() as store:
         found = list_status(store)
         pending = store.pending_rules()
+        rescreen = unfinished_rescreen(store)
     if as_json:
         print_json(found)  # the pending rules are in ``lists --json``
+        if rescreen is not None:
+            err.print(f"[yellow]warning: {rescreen.warning}[/]")
         return
     table = Table("list", "version", "data as of", "data age", "imported", "last attempt", "error")
     for s in found:
@@ -50,6 +54,8 @@ def status(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] 
     console.print(table)
     _print_staged([v for s in found for v in s.staged])
     print_pending_rules(pending)
+    if rescreen is not None:
+        err.print(f"[yellow]warning: {rescreen.warning}[/]")
     if any(s.failing for s in found):
         raise typer.Exit(1)
 

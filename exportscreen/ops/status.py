@@ -20,7 +20,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from exportscreen.model import ListCode
 from exportscreen.ops.updater import UpdateReport, UpdateRun, UpdateStatus
-from exportscreen.store import Store, StoredVersion, update_runs
+from exportscreen.store import Store, StoredVersion, rescreen_jobs, update_runs
 from exportscreen.store.engine import Connection
 
 # Publishers update their lists at most a few times a day; an interval under a minute is a typo
@@ -72,6 +72,46 @@ class ListStatus:
     def failing(self) -> bool:
         """The latest update attempt failed: the list is served from an older version."""
         return self.last_attempt is not None and self.last_attempt.status == UpdateStatus.FAILED
+
+
+@dataclass(frozen=True, slots=True)
+class RescreenProgress:
+    """A re-screen job not recorded as complete: interrupted (a killed process, a failure), or
+    running now in another process. Its counterparties past ``done`` are not screened against
+    the new lists until ``exportscreen rescreen`` resumes it."""
+
+    job_id: int
+    actor: str
+    started_at: datetime
+    done: int
+    total: int
+    resumed: int  # how many times it was resumed already
+
+    @property
+    def warning(self) -> str:
+        return (
+            f"the last re-screen did not complete: job {self.job_id} (started "
+            f"{self.started_at:%Y-%m-%d %H:%M} UTC by {self.actor}) screened {self.done:,} of "
+            f"{self.total:,} counterparties; the other {self.total - self.done:,} are not "
+            "screened against the new lists until `exportscreen rescreen` resumes it (unless it "
+            "is running now)"
+        )
+
+
+def unfinished_rescreen(store: Store) -> RescreenProgress | None:
+    """The newest re-screen job not recorded as complete, with its progress (None: the last
+    one completed, or none ever ran)."""
+    job = rescreen_jobs.running(store.engine)
+    if job is None:
+        return None
+    return RescreenProgress(
+        job_id=job.id,
+        actor=job.actor,
+        started_at=job.started_at,
+        done=job.done,
+        total=job.total,
+        resumed=job.resumed,
+    )
 
 
 def parse_every(text: str) -> timedelta:
@@ -179,8 +219,10 @@ __all__ = [
     "RUN_CLAIMED",
     "RUN_FINISHED",
     "ListStatus",
+    "RescreenProgress",
     "UpdateAttempt",
     "list_status",
     "parse_every",
     "record_update",
+    "unfinished_rescreen",
 ]

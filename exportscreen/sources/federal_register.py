@@ -302,6 +302,56 @@ def _entity_cell(cell: Element) -> tuple[str, list[str], list[str]]:
     return head, aliases, addresses
 
 
+# The Entity List's columns as a rule's table heads them (Supp. No. 4 to part 744). The table is
+# read by position, so a heading row that names other columns is refused, naming the one missing.
+HEADINGS = (
+    "Country",
+    "Entity",
+    "License requirement",
+    "License review policy",
+    "Federal Register citation",
+)
+
+
+def _heading_key(text: str) -> str:
+    return " ".join(text.lower().replace("licence", "license").split()).rstrip(".")
+
+
+def _check_headings(cells: list[str], line: int, path: Path) -> None:
+    found = [_heading_key(c) for c in cells]
+    for index, heading in enumerate(HEADINGS):
+        if index >= len(found) or found[index] != _heading_key(heading):
+            got = repr(cells[index]) if index < len(cells) else "nothing"
+            raise SourceError(
+                path,
+                line,
+                heading,
+                f"required column {heading!r} missing: column {index + 1} of the table's heading "
+                f"row is {got} (the Entity List's columns: {', '.join(HEADINGS)}); renamed?",
+            )
+    if len(found) > len(HEADINGS):
+        raise SourceError(
+            path, line, None, f"the table's heading row has {len(found)} columns, not 5: {cells}"
+        )
+
+
+def _check_tables(root: Element, lines: dict[Element, int], path: Path) -> None:
+    """Refuse a rule whose table heads other columns than the Entity List's (a whole-file
+    fault, so never skipped as a bad row)."""
+    for table in root.iter("GPOTABLE"):
+        for row in table.iter("ROW"):
+            texts = [_render(c) for c in row.findall("ENT")]
+            if _is_heading_row(texts):
+                _check_headings(texts, lines.get(row, 0), path)
+
+
+def _is_heading_row(cells: list[str]) -> bool:
+    """A row that heads the columns: at least three cells read as Entity List headings (so a
+    renamed one is still recognised as a heading, and reported)."""
+    keys = {_heading_key(h) for h in HEADINGS}
+    return sum(_heading_key(c) in keys for c in cells) >= 3
+
+
 def _table_rows(root: Element, lines: dict[Element, int], path: Path) -> list[_Row]:
     rows: list[_Row] = []
     country = ""
@@ -310,10 +360,11 @@ def _table_rows(root: Element, lines: dict[Element, int], path: Path) -> list[_R
             cells = row.findall("ENT")
             if not cells:
                 continue
-            first = _render(cells[0])
+            texts = [_render(c) for c in cells]
+            if _is_heading_row(texts):
+                continue  # checked by _check_tables
+            first = texts[0]
             if first and not _blank(first):
-                if first.lower() == "country":
-                    continue  # the column headings
                 country = first
             if len(cells) < 2 or _blank(_render(cells[1])):
                 continue
@@ -411,6 +462,13 @@ def parse(path: Path, *, skip_bad_rows: bool = False) -> ParsedSource:
     bad_rows = BadRows(skip_bad_rows)
     report = bad_rows.report
 
+    # The elements a rule's changes are read from: refused, naming the one missing, rather than
+    # read as a rule that changes nothing, or changes entries from no date.
+    if next(rule.iter("AMDPAR"), None) is None:
+        raise SourceError(
+            path, lines.get(rule), "AMDPAR", "no amendatory instruction (<AMDPAR>) in the rule"
+        )
+    _check_tables(rule, lines, path)
     instructions = _instructions(rule, lines)
     rows: list[_Row] = []
     try:
@@ -418,7 +476,25 @@ def parse(path: Path, *, skip_bad_rows: bool = False) -> ParsedSource:
     except SourceError as error:
         report(error)
     effective = _effective_date(rule)
+    if effective is None:
+        dates = next(rule.iter("EFFDATE"), None)
+        raise SourceError(
+            path,
+            lines.get(dates if dates is not None else rule),
+            "EFFDATE",
+            "no effective date: the rule's DATES (<EFFDATE>) must say when it is effective"
+            if dates is not None
+            else "required element <EFFDATE> (the rule's DATES) missing",
+        )
     citation = _rule_citation(rule, [r.citation for r in rows])
+    if citation is None and any(i.kind is not ChangeKind.REMOVED for i in instructions):
+        raise SourceError(
+            path,
+            lines.get(rule),
+            "PRTPAGE",
+            "the rule's own citation cannot be read: no page markers (<PRTPAGE>) or no volume "
+            "in its table's citation cells",
+        )
 
     # Table rows by (country, name), named after the instruction they print.
     printed: dict[tuple[str, str], _Row] = {}

@@ -43,6 +43,16 @@ FIELDS: Final = (
     "full_text_xml_url",
     "html_url",
 )
+# The fields a document's dates and pages are read from: each must be in every record (its value
+# may be null where the API has none, as effective_on for a rule without one).
+REQUIRED_FIELDS: Final = (
+    "document_number",
+    "citation",
+    "start_page",
+    "end_page",
+    "publication_date",
+    "effective_on",
+)
 # The Federal Register's volume 1 is 1936: volume = year - 1935.
 _FIRST_VOLUME_YEAR: Final = 1935
 _PER_PAGE: Final = 100
@@ -133,6 +143,13 @@ def parse_documents(data: Any, url: str) -> tuple[list[FrDocument], str | None]:
         where = f"{url}: results[{index}]"
         if not isinstance(record, dict):
             raise FrApiError(f"{where}: expected an object")
+        # A renamed effective_on would otherwise read as a document without an effective date.
+        missing = [name for name in REQUIRED_FIELDS if name not in record]
+        if missing:
+            raise FrApiError(
+                f"{where}.{missing[0]}: required field {', '.join(map(repr, missing))} missing "
+                f"(the record has: {', '.join(sorted(record)) or 'none'}); renamed?"
+            )
         citation = _field(record, "citation", where, str)
         volume = citation.split(" FR ")[0].strip()
         if not volume.isdigit():

@@ -31,6 +31,7 @@ from exportscreen.sources.common import (
     SourceError,
     sha256_of,
 )
+from exportscreen.sources.ofac_layout import LAYOUTS, Column, check_layout, value_of
 from exportscreen.sources.problems import BadRows
 from exportscreen.text.countries import country_code
 
@@ -50,25 +51,6 @@ _COMPANION_SET = {
 }
 _COMPANION_STEM = {(s, role): stem for stem, (s, role) in _COMPANION_SET.items()}
 
-_PRIMARY_COLUMNS = (
-    "ent_num",
-    "SDN_Name",
-    "SDN_Type",
-    "Program",
-    "Title",
-    "Call_Sign",
-    "Vess_type",
-    "Tonnage",
-    "GRT",
-    "Vess_flag",
-    "Vess_owner",
-    "Remarks",
-)
-_COLUMNS = {
-    "addresses": ("ent_num", "Add_num", "Address", "City/State/Postal", "Country", "Add_remarks"),
-    "aliases": ("ent_num", "alt_num", "alt_type", "alt_name", "alt_remarks"),
-    "comments": ("ent_num", "Remarks"),
-}
 
 # The SDN list is one list; the consolidated (non-SDN) file is the complete publication of these.
 _SET_LISTS: Mapping[str, tuple[ListCode, ...]] = {
@@ -127,12 +109,7 @@ def _companion_path(primary: Path, role: str) -> Path | None:
 
 # --- reading records -------------------------------------------------------------------------
 
-_EMPTY = "-0-"
-
-
-def _value(cell: str) -> str:
-    text = cell.strip()
-    return "" if text == _EMPTY else text
+_value = value_of
 
 
 def _read_bytes(path: Path) -> bytes:
@@ -147,28 +124,37 @@ def _read_bytes(path: Path) -> bytes:
 
 
 def _records(
-    path: Path, columns: tuple[str, ...], problems: BadRows
+    path: Path, layout: tuple[Column, ...], problems: BadRows
 ) -> Iterator[tuple[int, list[str]]]:
-    """(first line of the record, its cleaned fields) for every well-formed record."""
+    """(first line of the record, its cleaned fields) for every well-formed record, once the
+    file as a whole has OFAC's layout (``ofac_layout.check_layout``: a file that does not is refused
+    outright, even when skipping bad rows, since every row of it would be bad the same way)."""
+    columns = tuple(c.name for c in layout)
     data = _read_bytes(path).rstrip(b"\x1a\r\n")
     # Undecodable bytes become lone surrogates, so that the rows holding them can be reported
     # (or skipped) one by one with their line and field.
     text = data.decode("utf-8", errors="surrogateescape")
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    read: list[tuple[int, list[str] | csv.Error]] = []
     line = 1
     while True:
         start = line
         try:
             row = next(reader)
         except StopIteration:
-            return
+            break
         except csv.Error as error:
-            line = reader.line_num + 1
-            problems.report(SourceError(path, start, None, f"malformed CSV: {error}"))
-            continue
+            read.append((start, error))
+        else:
+            if any(cell.strip() for cell in row):
+                read.append((start, row))
         line = reader.line_num + 1
-        if not any(cell.strip() for cell in row):
+    check_layout(path, layout, [row for _, row in read if isinstance(row, list)])
+    for start, item in read:
+        if isinstance(item, csv.Error):
+            problems.report(SourceError(path, start, None, f"malformed CSV: {item}"))
             continue
+        row = item
         if len(row) != len(columns):
             problems.report(
                 SourceError(path, start, None, f"expected {len(columns)} fields, found {len(row)}")
@@ -601,7 +587,7 @@ def parse(path: Path, *, skip_bad_rows: bool = False) -> ParsedSource:
 
     records: dict[str, _Record] = {}
     skipped: set[str] = set()
-    for line, fields in _records(path, _PRIMARY_COLUMNS, problems):
+    for line, fields in _records(path, LAYOUTS["primary"], problems):
         if fields[0] in records:
             problems.report(
                 SourceError(
@@ -633,7 +619,7 @@ def parse(path: Path, *, skip_bad_rows: bool = False) -> ParsedSource:
             )
             continue
         paths.append(other)
-        for line, fields in _records(other, _COLUMNS[role], problems):
+        for line, fields in _records(other, LAYOUTS[role], problems):
             record = records.get(fields[0])
             if record is None:
                 reason = (

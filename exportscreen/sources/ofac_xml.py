@@ -87,6 +87,81 @@ def sniff(path: Path, head: bytes) -> bool:
     return name.endswith((".xml", ".zip")) and b"<sanctionsData" in head and b"ENHANCED_XML" in head
 
 
+# --- the schema as a contract ---------------------------------------------------------------
+
+# The elements an <entity> may hold. An element outside this set is refused rather than skipped:
+# a renamed <addresses> or <identityDocuments> would otherwise read as an entity that has none.
+_ENTITY_CHILDREN = frozenset(
+    {
+        "generalInfo",
+        "sanctionsLists",
+        "sanctionsPrograms",
+        "sanctionsTypes",
+        "legalAuthorities",
+        "names",
+        "addresses",
+        "identityDocuments",
+        "features",
+        "relationships",
+    }
+)
+_ADDRESS_CHILDREN = frozenset({"country", "translations"})
+# Below an <entity>: the elements each element at a path must hold when it is present (the
+# facts an entry's identity is read from).
+_REQUIRED: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
+    ((), ("generalInfo", "names", "sanctionsLists")),
+    (("generalInfo",), ("entityType",)),
+    (("names", "name"), ("isPrimary", "translations")),
+    (("names", "name", "translations"), ("translation",)),
+    (("names", "name", "translations", "translation"), ("formattedFullName", "isPrimary")),
+    (("sanctionsLists",), ("sanctionsList",)),
+    (("identityDocuments", "identityDocument"), ("type", "documentNumber")),
+    (
+        ("addresses", "address", "translations", "translation", "addressParts", "addressPart"),
+        ("type", "value"),
+    ),
+    (("features", "feature"), ("type", "value")),
+    (("relationships", "relationship"), ("type", "relatedEntity")),
+)
+
+
+def _check_entity(elem: Element, path: Path) -> None:
+    """Refuse an <entity> that lacks an element its entries are made from, or holds one this
+    reader does not know, naming it (OFAC's ENHANCED_XML schema is the contract)."""
+    where = f"entity {elem.get('id') or '?'}"
+    for child in elem:
+        if _local(child.tag) not in _ENTITY_CHILDREN:
+            raise SourceError(
+                path,
+                None,
+                f"{where}/{_local(child.tag)}",
+                f"unknown element <{_local(child.tag)}> (an entity holds "
+                f"{', '.join(sorted(_ENTITY_CHILDREN))}); the publisher may have renamed one",
+            )
+    for address in _path(elem, "addresses", "address"):
+        for child in address:
+            if _local(child.tag) not in _ADDRESS_CHILDREN:
+                raise SourceError(
+                    path,
+                    None,
+                    f"{where}/address/{_local(child.tag)}",
+                    f"unknown element <{_local(child.tag)}> in an address (it holds "
+                    f"{', '.join(sorted(_ADDRESS_CHILDREN))}); the publisher may have renamed one",
+                )
+    for at, required in _REQUIRED:
+        for node in _path(elem, *at):
+            missing = [r for r in required if _child(node, r) is None]
+            if missing:
+                name = at[-1] if at else "entity"
+                raise SourceError(
+                    path,
+                    None,
+                    "/".join((where, *at, missing[0])),
+                    f"required element <{missing[0]}> missing in <{name}>; the publisher may "
+                    "have renamed it",
+                )
+
+
 # --- opening the file ------------------------------------------------------------------------
 
 
@@ -338,7 +413,7 @@ def parse(path: Path, *, skip_bad_rows: bool = False) -> ParsedSource:
     countries: dict[str, str] = {}
     entries: list[Entry] = []
     bad_rows = BadRows(skip_bad_rows)
-    seen_root = in_publication_info = False
+    seen_root = in_publication_info = seen_entity = False
     with _open_xml(path) as (stream, member):
         try:
             for event, elem in iterparse(stream, events=("start", "end")):
@@ -366,6 +441,9 @@ def parse(path: Path, *, skip_bad_rows: bool = False) -> ParsedSource:
                         countries[elem.get("refId", "")] = _text(elem, "isoCode")
                     elem.clear()
                 elif name == "entity":
+                    seen_entity = True
+                    # A schema fault is the file's, not one entity's: never skipped.
+                    _check_entity(elem, path)
                     with bad_rows.guard():
                         entries.extend(_entries(elem, countries, _file_lists(filters), path))
                     elem.clear()
@@ -380,6 +458,10 @@ def parse(path: Path, *, skip_bad_rows: bool = False) -> ParsedSource:
         raise SourceError(path, None, None, f"{member} is empty")
     if as_of is None:
         raise SourceError(path, None, "dataAsOf", "the file does not say when its data is from")
+    if not seen_entity:
+        raise SourceError(
+            path, None, "entity", f"{member} holds no <entity> (renamed, or an empty publication)"
+        )
     return ParsedSource(
         format=FORMAT,
         paths=(path,),

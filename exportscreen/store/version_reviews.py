@@ -18,6 +18,14 @@ from exportscreen.store.records import StoredVersion, VersionReview
 from exportscreen.store.schema import list_versions
 
 
+class UnknownVersion(StoreError):
+    """No list version has that id."""
+
+
+class NotPending(StoreError):
+    """The version was already accepted or rejected (or never staged)."""
+
+
 def decide(
     connection: Connection, version_id: int, review: VersionReview, *, actor: str, reason: str
 ) -> StoredVersion:
@@ -27,9 +35,9 @@ def decide(
         raise StoreError("a version is accepted or rejected, not put back to pending")
     found = queries.version(connection, version_id)
     if found is None:
-        raise StoreError(f"no list version {version_id} in the store")
+        raise UnknownVersion(f"no list version {version_id} in the store")
     if found.review is not VersionReview.PENDING:
-        raise StoreError(
+        raise NotPending(
             f"version {version_id} ({found.list.value}) is {found.review.value}, not pending review"
         )
     notes = {

@@ -429,3 +429,19 @@ def test_a_cut_gzip_stream_is_refused(good_backup: Path, tmp_path: Path) -> None
 def test_a_missing_file_is_named(store: Store, tmp_path: Path) -> None:
     with pytest.raises(SourceError, match="cannot read"):
         import_backup(store, tmp_path / "nowhere.jsonl")
+
+
+def test_a_redigested_backup_of_either_database_is_refused_by_either(
+    populated: Store, target: Store, tmp_path: Path
+) -> None:
+    """A decision flipped from true match to false positive in a backup of a SQLite or a
+    PostgreSQL store, its digest recomputed: refused on restore into either, nothing written."""
+    backup = tmp_path / "backup.jsonl"
+    export_backup(populated, backup)
+    edited, _ = _decision_flipped(lines_of(backup))
+    damaged = tmp_path / "damaged.jsonl"
+    damaged.write_bytes(b"".join(edited))
+    with pytest.raises(SourceError, match=r"altered after it was written") as refused:
+        import_backup(target, damaged)
+    assert refused.value.file == str(damaged) and refused.value.field == "hmac"
+    assert set(row_counts(target).values()) == {0}

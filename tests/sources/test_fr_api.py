@@ -115,6 +115,9 @@ def test_server_errors_are_retried_then_reported() -> None:
                             "document_number": "x",
                             "publication_date": "2023-02-27",
                             "start_page": "12170",
+                            "end_page": 12175,
+                            "effective_on": None,
+                            "full_text_xml_url": None,
                         }
                     ]
                 }
@@ -131,11 +134,32 @@ def test_server_errors_are_retried_then_reported() -> None:
                             "start_page": 1,
                             "end_page": 2,
                             "publication_date": "02/27/2023",
+                            "effective_on": None,
+                            "full_text_xml_url": None,
                         }
                     ]
                 }
             ).encode(),
             r"results\[0\]\.publication_date: not a date",
+        ),
+        (
+            # effective_on renamed: never read as "no effective date"
+            json.dumps(
+                {
+                    "results": [
+                        {
+                            "citation": "88 FR 12170",
+                            "document_number": "2023-03929",
+                            "start_page": 12170,
+                            "end_page": 12175,
+                            "publication_date": "2023-02-27",
+                            "effective_date": "2023-02-24",
+                        }
+                    ]
+                }
+            ).encode(),
+            r"results\[0\]\.effective_on: required field 'effective_on' missing .*"
+            r"effective_date.*renamed\?",
         ),
     ],
 )

@@ -395,3 +395,29 @@ def test_real_file_damaged(raw_dir: Path, tmp_path: Path) -> None:
     assert len(parsed.entries) == 8975
     # the skipped record's companion rows are reported too, never silently attached elsewhere
     assert parsed.problems[0].line == 100 and len(parsed.problems) >= 1
+
+
+@pytest.mark.shared
+def test_a_dropped_column_the_values_cannot_tell_apart_is_refused_naming_the_candidates(
+    raw_dir: Path, tmp_path: Path
+) -> None:
+    """Tonnage and GRT look alike: without one of them the file is refused all the same, and
+    the message names both rather than guessing."""
+    target = tmp_path / "set"
+    target.mkdir()
+    for path in (raw_dir / "watchman" / "ofac_sdn_2021-07").iterdir():
+        (target / path.name.removesuffix(".gz")).write_bytes(gzip.decompress(path.read_bytes()))
+    sdn = target / "sdn.csv"
+    lines = sdn.read_bytes().rstrip(b"\x1a\r\n").decode("utf-8").split("\r\n")
+    rows = [next(csv.reader([line])) for line in lines]
+    out = io.StringIO()
+    csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\r\n").writerows(
+        row[:8] + row[9:] for row in rows
+    )
+    sdn.write_bytes(out.getvalue().encode("utf-8") + b"\x1a")
+    for skip in (False, True):
+        with pytest.raises(SourceError) as raised:
+            ofac_csv.parse(sdn, skip_bad_rows=skip)
+        assert raised.value.file == str(sdn) and raised.value.line is None
+        assert "the records have 11 fields where OFAC's layout has 12" in raised.value.message
+        assert raised.value.message.endswith("without any one of 'Tonnage', 'GRT'")

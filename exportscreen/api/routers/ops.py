@@ -7,8 +7,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response, status
 
-from exportscreen.api.schemas import Health, ListReadiness, Readiness, StagedVersion
+from exportscreen.api.schemas_ops import (
+    Health,
+    ListReadiness,
+    Readiness,
+    StagedVersion,
+    UnfinishedRescreen,
+)
 from exportscreen.api.state import Services, services
+from exportscreen.ops.status import unfinished_rescreen
 from exportscreen.store import update_runs
 from exportscreen.store.errors import DatabaseUnavailable
 
@@ -35,13 +42,15 @@ def healthz() -> Health:
 def readyz(response: Response, found: Annotated[Services, Depends(services)]) -> Readiness:
     """Ready when at least one list is loaded into the screening index, the store answers and
     this process has a place for another screening: each list's version, age and its last
-    update run (with the error, if the last update failed), and the versions staged pending
-    review. 503 otherwise, with the reason."""
+    update run (with the error, if the last update failed), the versions staged pending
+    review, and a re-screen that did not complete, with its progress. 503 otherwise, with the
+    reason."""
     loaded = found.lists.current()
     now = datetime.now(UTC)
     try:
         updates = update_runs.last_run_of_each_list(found.store.engine)
         staged = found.store.versions_in_review()
+        rescreen = unfinished_rescreen(found.store)
     except DatabaseUnavailable as error:
         response.status_code = status.HTTP_503_SERVICE_UNAVAILABLE
         cause = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
@@ -97,6 +106,17 @@ def readyz(response: Response, found: Annotated[Services, Depends(services)]) ->
             )
             for v in staged
         ],
+        rescreen=None
+        if rescreen is None
+        else UnfinishedRescreen(
+            job_id=rescreen.job_id,
+            started_at=rescreen.started_at,
+            actor=rescreen.actor,
+            done=rescreen.done,
+            total=rescreen.total,
+            resumed=rescreen.resumed,
+            warning=rescreen.warning,
+        ),
     )
 
 
