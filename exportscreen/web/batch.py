@@ -41,6 +41,8 @@ def batch_upload(
             version_ids=loaded.version_ids,
             threshold=found.config.threshold,
             caller=caller(principal, Interface.UI),
+            # Rows are work, as through the API: charged to the user's batch budget.
+            charge=lambda rows: found.batch_rows.charge_work(principal.rate_key, rows),
         )
     except JobError as error:
         response = render(request, "batch.html", principal, error=str(error))

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
 from exportscreen.api.config import MAX_NAME_LENGTH
+from exportscreen.api.limits import work_units
 from exportscreen.api.trail import record_screening
 from exportscreen.casework.audit_trail import Interface
 from exportscreen.web.pages import UI_HITS, Found, User, hit_view, render
@@ -28,6 +29,8 @@ def search_page(
     error = None
     cutoff = found.config.threshold if threshold is None else threshold
     if q.strip():
+        # A screening like the API's: charged to the user's work budget (429 when spent).
+        found.work.charge_request(principal.rate_key, work_units(1, cutoff), ["query", "q"])
         loaded = found.loaded()
         try:
             hits = loaded.screener.screen(
