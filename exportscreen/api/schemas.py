@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from exportscreen.api.config import MAX_NAME_LENGTH
+from exportscreen.decisions.transaction import COUNTRY_FORMAT as TRANSACTION_COUNTRY_FORMAT
 from exportscreen.model import Disposition, ListCode
 from exportscreen.screening.screener import name_problem
 
@@ -50,7 +51,7 @@ ScreenableName = Annotated[
 
 
 # A country as ISO 3166 code or name (``text.countries``): the format "country" in the OpenAPI.
-COUNTRY_FORMAT = "country"
+COUNTRY_FORMAT = TRANSACTION_COUNTRY_FORMAT
 
 
 class Strict(BaseModel):
