@@ -94,7 +94,10 @@ Authenticate with `Authorization: Bearer <key>` or `ApiKey <key>` (or `X-API-Key
 async def _http_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, StarletteHTTPException)
     if request.url.path.startswith("/ui/"):
-        return pages.error_page(request, error.status_code, str(error.detail))
+        page = pages.error_page(request, error.status_code, str(error.detail))
+        # Retry-After of a 429 or 503, as the API's answer carries it.
+        page.headers.update(error.headers or {})
+        return page
     if error.status_code in (204, 304):  # no body allowed
         return Response(status_code=error.status_code, headers=error.headers)
     return http_error(error)
@@ -138,7 +141,7 @@ def create_app(
         config=config,
         store=the_store,
         lists=holder,
-        keys=KeyAuthenticator(the_store.engine, config.key_cache_seconds),
+        keys=KeyAuthenticator(the_store.engine),
         rate_limiter=RateLimiter(config.rate_per_second, config.rate_burst),
         metrics=metrics,
         jobs=JobStore(
@@ -249,16 +252,16 @@ def create_app(
 
 
 def _key_checker(services: Services) -> Callable[[Scope], Awaitable[bool]]:
-    """Whether a request carries a valid API key, before its body is read: a cached key costs a
-    hash and a lookup; another goes to the thread pool for its database query (and is cached)."""
+    """Whether a request carries a valid API key, before its body is read: one lookup in the
+    store (in the thread pool), kept in the request's scope for the route's own check."""
 
     async def authenticated(scope: Scope) -> bool:
         key = presented_key(StarletteRequest(scope))
         if not key:
             return False
-        if services.keys.cached(key) is not None:
-            return True
-        return await run_in_threadpool(services.keys, key) is not None
+        found = await run_in_threadpool(services.keys, key)
+        KeyAuthenticator.remember(scope, key, found)
+        return found is not None
 
     return authenticated
 

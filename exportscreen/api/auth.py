@@ -72,14 +72,16 @@ def require(role: Role) -> Callable[[Request], Awaitable[Principal]]:
     """A dependency admitting API callers with at least ``role``: 401 without a valid key, 403
     with a key of a lesser role, 429 once the key's rate is spent."""
 
-    # A coroutine, so that a cached key costs no hop to the thread pool (FastAPI runs plain
-    # functions there); only a key that is not cached goes there for its database lookup.
+    # A coroutine, so that a key the load shedder already looked up costs no hop to the thread
+    # pool (FastAPI runs plain functions there); only another goes there for its lookup.
     async def dependency(request: Request) -> Principal:
         found = services(request)
         key = presented_key(request)
         principal = None
         if key:
-            principal = found.keys.cached(key) or await run_in_threadpool(found.keys, key)
+            asked, principal = KeyAuthenticator.remembered(request.scope, key)
+            if not asked:
+                principal = await run_in_threadpool(found.keys, key)
         if principal is None:
             raise HTTPException(
                 status.HTTP_401_UNAUTHORIZED,

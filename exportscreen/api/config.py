@@ -79,9 +79,6 @@ class ApiConfig:
     # What one upload may hold: rows, and bytes once inflated (XLSX, gzip'd CSV, Parquet).
     max_upload_rows: int = 1_000_000
     max_inflated_bytes: int = 256 * 1024 * 1024
-    # Seconds an authenticated API key is trusted without asking the database again; a revoked
-    # key stops working within this delay.
-    key_cache_seconds: float = 30.0
     # Scheduled list updates in this server (None: none); the workers agree through the store
     # which one runs each cycle. ``mirror`` replaces the official hosts (air-gapped sites).
     update_every: timedelta | None = None

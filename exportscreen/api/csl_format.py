@@ -238,6 +238,38 @@ def parse_codes(text: str | None, parse: Any, what: str) -> list[Any]:
     return values
 
 
+def _literal(text: str, *, any_case: bool) -> str:
+    """``text`` as a regular expression matching it (in any case when ``any_case``), written
+    with nothing beyond what JSON Schema's (ECMA-262) and Python's dialects share."""
+    out = []
+    for char in text:
+        if any_case and char.lower() != char.upper():
+            out.append(f"[{char.upper()}{char.lower()}]")
+        elif char in "\\.^$*+?()[]{}|/":
+            out.append("\\" + char)
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+def comma_list_pattern(codes: Iterable[str], exact: Iterable[str] = ()) -> str:
+    """The pattern of a comma-separated parameter as ``parse_codes`` reads it: each item one of
+    ``codes`` in any case or one of ``exact`` as written, spaces around items and empty items
+    allowed (and skipped)."""
+    choices = sorted({_literal(c, any_case=True) for c in codes})
+    choices += sorted({_literal(t, any_case=False) for t in exact})
+    item = f"(?:{'|'.join(choices)})"
+    return f"^ *{item}? *(?:, *{item}? *)*$"
+
+
+# What ``list_for_csl_source`` and ``csl_type`` take, as the OpenAPI states it.
+SOURCES_PATTERN = comma_list_pattern(
+    [code.value for code in ListCode] + [c for f in LISTS.values() for c in f.csl.other_codes],
+    [facts.csl.source for facts in LISTS.values() if "," not in facts.csl.source],
+)
+TYPES_PATTERN = comma_list_pattern(name for name in CSL_TYPES.values() if name is not None)
+
+
 def list_for_csl_source(text: str) -> ListCode:
     """A `sources` value: a CSL code (EL, SDN, NS-MBS...) or the full source name."""
     upper = text.strip().upper()

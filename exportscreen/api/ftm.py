@@ -99,6 +99,58 @@ def known_topics(names: Sequence[str]) -> frozenset[str]:
     return frozenset(names)
 
 
+# The schemata a query may have: FtM's matchable ones and the base schema (parse_example).
+QUERY_SCHEMATA: tuple[str, ...] = (
+    BASE_SCHEMA,
+    *sorted(s.name for s in ftm_model.schemata.values() if s.matchable),
+)
+SCHEMA_NAMES: tuple[str, ...] = tuple(sorted(ftm_model.schemata))
+TOPIC_NAMES: tuple[str, ...] = tuple(sorted(registry.topic.names))
+
+
+# Names come from these properties, which every query schema has (checked below).
+NAME_PROPERTIES: tuple[str, ...] = tuple(
+    sorted(
+        p.name
+        for p in ftm_model.schemata[BASE_SCHEMA].properties.values()
+        if p.type == registry.name and p.matchable
+    )
+)
+# The identifier properties of the query schemata: a query's identifiers are screened from any of
+# them, also one its schema lacks (FtM leaves that out of the cleaned query; the screening does
+# not, rather than miss a party by its registration number given on a Person).
+IDENTIFIER_PROPERTIES: frozenset[str] = frozenset(
+    p.name
+    for schema_name in QUERY_SCHEMATA
+    for p in ftm_model.schemata[schema_name].properties.values()
+    if p.type == registry.identifier and p.name not in _NOT_PARTY_IDENTIFIERS
+)
+
+
+def _check_name_properties() -> None:
+    for name in QUERY_SCHEMATA:
+        props = ftm_model.schemata[name].properties.values()
+        held = {p.name for p in props if p.type == registry.name and p.matchable}
+        if held != set(NAME_PROPERTIES):
+            raise RuntimeError(f"FtM schema {name} has other name properties: {sorted(held)}")
+
+
+_check_name_properties()
+
+
+def screenable_query_rule(
+    name_value: dict[str, object], id_value: dict[str, object]
+) -> list[dict[str, object]]:
+    """The JSON-schema ``anyOf`` of a query's ``properties`` that says what ``parse_example``
+    needs to screen it: a name property with a name (``name_value``: a letter or digit) or an
+    identifier property with an identifier (``id_value``: not blank)."""
+    rule: list[dict[str, object]] = [
+        {"required": [p], "properties": {p: name_value}} for p in NAME_PROPERTIES
+    ]
+    rule += [{"required": [p], "properties": {p: id_value}} for p in sorted(IDENTIFIER_PROPERTIES)]
+    return rule
+
+
 def schema_accepts(query_schema: Schema, entity_schema: str) -> bool:
     """Whether a result of ``entity_schema`` may answer a query of ``query_schema``: one of the
     schemata FtM says it can be matched with, or any descendant for a non-matchable schema
@@ -155,9 +207,12 @@ def parse_example(
     given_identifiers: list[str] = []
     for prop_name, values in properties.items():
         prop = schema.get(prop_name)
-        if prop is None:
-            continue  # yente leaves out properties the schema lacks
         items = values if isinstance(values, list) else [values]
+        if prop is None:
+            # yente leaves out properties the schema lacks; an identifier is screened still.
+            if prop_name in IDENTIFIER_PROPERTIES:
+                given_identifiers += [t for t in map(_text, items) if t is not None]
+            continue
         for item in items:
             text = _text(item)
             if text is None:

@@ -301,7 +301,7 @@ class RateLimiter:
 
 class WorkBudget(RateLimiter):
     """A token bucket per caller counted in screened names: ``per_second`` names, up to
-    ``burst`` at once. A charge larger than what is left is allowed while anything is left
+    ``burst`` at once. A charge larger than what is left is allowed while a name's worth is left
     (a batch of a million rows is not refused for being large) and leaves the caller in debt:
     its next work waits until the debt is refilled."""
 
@@ -310,7 +310,9 @@ class WorkBudget(RateLimiter):
         with self._lock:
             tokens, at = self._buckets.get(caller, (self.burst, now))
             tokens = min(self.burst, tokens + (now - at) * self.per_second)
-            if tokens > 0:
+            # At least one name's worth left: a budget spent to the last name refuses the next
+            # one until a whole name has been refilled (not a sliver of one).
+            if tokens >= 1.0:
                 self._buckets[caller] = (tokens - names, now)
                 return 0.0
             self._buckets[caller] = (tokens, now)

@@ -6,10 +6,10 @@ does not import the module that imports ``state``. Accounts themselves are ``ops
 
 from __future__ import annotations
 
-import threading
-import time
+from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from exportscreen.ops import accounts
 from exportscreen.ops.accounts import Role
@@ -71,40 +71,29 @@ def user_principal(engine: Engine, name: str) -> Principal | None:
 
 
 class KeyAuthenticator:
-    """``authenticate_key`` with a short cache: a screening request should not cost a database
-    round trip for its key. Failed lookups are not cached, so a new key works at once."""
+    """``authenticate_key`` for requests: asked of the store on every request, so that a key
+    revoked or a user disabled (by any worker, the CLI or another server on the same store) is
+    refused from the next request on. One indexed lookup per request (``remember`` and
+    ``remembered`` keep the load shedder's answer for the route's dependency, so that a request
+    is not looked up twice). Measured in benchmarks/key_lookup.py."""
 
-    def __init__(self, engine: Engine, ttl_seconds: float):
+    # Where a request's scope keeps the key it presented and who that key belongs to.
+    SCOPE_KEY = "exportscreen.key_principal"
+
+    def __init__(self, engine: Engine):
         self._engine = engine
-        self._ttl = ttl_seconds
-        self._cache: dict[str, tuple[float, Principal]] = {}
-        self._lock = threading.Lock()
-
-    def cached(self, key: str) -> Principal | None:
-        """The principal if the key was authenticated less than the cache's lifetime ago, else
-        None (which does not mean the key is invalid: ask ``__call__``)."""
-        with self._lock:
-            cached = self._cache.get(accounts.hash_key(key))
-        if cached is not None and cached[0] > time.monotonic():
-            return cached[1]
-        return None
 
     def __call__(self, key: str) -> Principal | None:
-        found = self.cached(key)
-        if found is not None:
-            return found
-        digest = accounts.hash_key(key)
-        now = time.monotonic()
-        found = authenticate_key(self._engine, key)
-        with self._lock:
-            if found is None:
-                self._cache.pop(digest, None)
-            else:
-                if len(self._cache) > 10_000:  # bounded: an attacker cannot grow it anyway
-                    self._cache.clear()
-                self._cache[digest] = (now + self._ttl, found)
-        return found
+        return authenticate_key(self._engine, key)
 
-    def forget(self) -> None:
-        with self._lock:
-            self._cache.clear()
+    @classmethod
+    def remember(cls, scope: MutableMapping[str, Any], key: str, found: Principal | None) -> None:
+        scope[cls.SCOPE_KEY] = (key, found)
+
+    @classmethod
+    def remembered(cls, scope: Mapping[str, Any], key: str) -> tuple[bool, Principal | None]:
+        """Whether this request's key was already looked up, and whose it is."""
+        held = scope.get(cls.SCOPE_KEY)
+        if held is not None and held[0] == key:
+            return True, held[1]
+        return False, None

@@ -11,6 +11,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 from exportscreen.api.config import MAX_NAME_LENGTH
 from exportscreen.api.schemas_dated import AS_OF, HitOnDate, ListsAsOf
 from exportscreen.decisions.policy import IsoDate
+from exportscreen.decisions.transaction import COUNTRY_FORMAT as TRANSACTION_COUNTRY_FORMAT
 from exportscreen.model import ListCode
 from exportscreen.screening.screener import name_problem
 
@@ -52,7 +53,7 @@ ScreenableName = Annotated[
 
 
 # A country as ISO 3166 code or name (``text.countries``): the format "country" in the OpenAPI.
-COUNTRY_FORMAT = "country"
+COUNTRY_FORMAT = TRANSACTION_COUNTRY_FORMAT
 
 
 class Strict(BaseModel):

@@ -8,6 +8,9 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, StringConstraints
 
 from exportscreen.api.config import MAX_NAME_LENGTH
+from exportscreen.api.ftm import QUERY_SCHEMATA, screenable_query_rule
+from exportscreen.api.schemas import PARTY_NAME_FORMAT
+from exportscreen.screening.features import DEFAULT_CONFIG
 
 # --- CSL ------------------------------------------------------------------------------------------
 
@@ -164,11 +167,37 @@ ScalarValue = (
 PropertyValues = ScalarValue | Annotated[list[ScalarValue | None], Field(max_length=20)]
 
 
-class EntityExample(BaseModel):
-    """A query: an FtM entity given by example. Any FtM schema is taken here; the router refuses
-    (400) one that is unknown or not matchable, as yente does."""
+# yente's settings.MAX_BATCH: queries in one /match request.
+MAX_BATCH = 100
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+def _values_with(item: dict[str, Any]) -> dict[str, Any]:
+    """A property's value as a string like ``item``, or a list holding one."""
+    return {"anyOf": [item, {"type": "array", "contains": item}]}
+
+
+def _example_schema(schema: dict[str, Any]) -> None:
+    """What the router refuses with 400 (as yente), said in the OpenAPI: a schema that is not
+    one a query may have, and a query without a name to screen (a letter or digit) or an
+    identifier (``ftm.parse_example``)."""
+    schema["properties"]["schema"]["enum"] = list(QUERY_SCHEMATA)
+    schema["properties"]["properties"]["anyOf"] = screenable_query_rule(
+        _values_with({"type": "string", "format": PARTY_NAME_FORMAT}),
+        _values_with({"type": "string", "pattern": r"\S"}),
+    )
+
+
+class EntityExample(BaseModel):
+    """A query: an FtM entity given by example, of a schema FtM marks matchable (or Thing), with
+    a name or an identifier to screen. The router refuses others with 400, as yente refuses
+    unknown and non-matchable schemata; the OpenAPI says so (``_example_schema``)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        populate_by_name=True,
+        allow_inf_nan=False,
+        json_schema_extra=_example_schema,
+    )
     id: Annotated[str, StringConstraints(max_length=200)] | None = None
     schema_: Annotated[str, StringConstraints(max_length=60)] = Field(alias="schema")
     properties: dict[
@@ -176,9 +205,23 @@ class EntityExample(BaseModel):
     ] = Field(max_length=30)
 
 
+def _weights_schema() -> dict[str, Any]:
+    """The features a request may weigh and each one's bounds (``GET /algorithms``); the router
+    refuses others with 400, as yente refuses an unknown configuration parameter."""
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            f["name"]: {"type": "number", "minimum": f["bounds"][0], "maximum": f["bounds"][1]}
+            for f in DEFAULT_CONFIG.describe()
+        },
+    }
+
+
 class MatchRequest(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
+        allow_inf_nan=False,
         json_schema_extra={
             "examples": [
                 {
@@ -197,11 +240,18 @@ class MatchRequest(BaseModel):
             ]
         },
     )
-    queries: dict[Annotated[str, StringConstraints(min_length=1, max_length=100)], EntityExample]
+    # 1 to MAX_BATCH queries: the router refuses none or more with 400, as yente.
+    queries: dict[
+        Annotated[str, StringConstraints(min_length=1, max_length=100)], EntityExample
+    ] = Field(json_schema_extra={"minProperties": 1, "maxProperties": MAX_BATCH})
     # The matcher's feature weights (GET /algorithms: each feature's bounds); yente's `config`
     # takes the same names here, since exportscreen's features are its only parameters.
-    weights: dict[str, StrictInt | StrictFloat] = Field(default_factory=dict)
-    config: dict[str, StrictInt | StrictFloat] = Field(default_factory=dict)
+    weights: dict[str, StrictInt | StrictFloat] = Field(
+        default_factory=dict, json_schema_extra=_weights_schema()
+    )
+    config: dict[str, StrictInt | StrictFloat] = Field(
+        default_factory=dict, json_schema_extra=_weights_schema()
+    )
 
 
 class Feature(BaseModel):

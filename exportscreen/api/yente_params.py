@@ -55,7 +55,9 @@ def matcher_config(
     """The configuration a request asks for; a feature that does not exist or a weight outside
     its bounds is refused (400), never screened with silently."""
     try:
-        return base.with_weights({**config, **weights})
+        # Each checked on its own: a value in ``config`` overridden by ``weights`` is still one
+        # the request gave.
+        return base.with_weights(config).with_weights(weights)
     except ValueError as error:
         raise HTTPException(
             status.HTTP_400_BAD_REQUEST, f"Invalid configuration parameter: {error}"
@@ -139,7 +141,9 @@ def filters_of(
         topics=wanted_topics,
         exclude_schemas=excluded,
         exclude_ids=frozenset(exclude_entity_ids),
-        changed=changed_since_ids(found, lists, changed_since) if changed_since else None,
+        changed=(
+            changed_since_ids(found, lists, changed_since) if changed_since is not None else None
+        ),
     )
 
 

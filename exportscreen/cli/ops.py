@@ -290,7 +290,7 @@ def keys_create(
 @users_app.command("disable")
 def users_disable(name: Annotated[str, typer.Argument(help="User name.")]) -> None:
     """Disable a user: their API keys and web sessions stop working at once (the user stays in
-    the audit trail). Running servers notice a key within their key cache time (30 s)."""
+    the audit trail). Running servers refuse its keys from their next request."""
     from exportscreen.ops.accounts import disable_user
 
     with open_store() as store:
@@ -359,7 +359,7 @@ def keys_list(
 
 @keys_app.command("revoke")
 def keys_revoke(key_id: Annotated[int, typer.Argument(help="The key's id (`keys list`).")]) -> None:
-    """Revoke an API key. Running servers stop accepting it within their key cache time (30 s)."""
+    """Revoke an API key. Running servers refuse it from their next request."""
     from exportscreen.ops.accounts import revoke_key
 
     with open_store() as store:

@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 
 from exportscreen.decisions.country_controls import QUESTION_IDS
 from exportscreen.decisions.policy import IsoDate, load_document
@@ -17,6 +17,15 @@ from exportscreen.text.countries import country_code
 
 EAR99 = "EAR99"
 _ECCN = re.compile(r"^(?P<head>[0-9][A-Ea-e][0-9]{3})(?P<tail>(?:\.[A-Za-z0-9]+)*)$")
+# What ``normalize_eccn`` takes, as one pattern for schemas (the API's OpenAPI): an ECCN or
+# EAR99 in any case, with whitespace anywhere (it is removed before the ECCN is read).
+_WS = r"\s*"
+ECCN_PATTERN = (
+    rf"^{_WS}(?:[Ee]{_WS}[Aa]{_WS}[Rr]{_WS}9{_WS}9"
+    rf"|[0-9]{_WS}[A-Ea-e](?:{_WS}[0-9]){{3}}(?:{_WS}\.(?:{_WS}[A-Za-z0-9])+)*){_WS}$"
+)
+# A country as ``text.countries`` reads it (ISO code or name): "country" in schemas.
+COUNTRY_FORMAT = "country"
 
 
 class PartyRole(enum.StrEnum):
@@ -40,14 +49,14 @@ def normalize_eccn(text: str) -> str:
 
 class Item(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-    eccn: str
+    eccn: str = Field(json_schema_extra={"pattern": ECCN_PATTERN})
     description: str = ""
     # What some country controls need to know about an EAR99 item: its HTS code, whether it is
     # food or medicine (746.4, 746.6, 746.9 except those), and whether its HTS code is listed in a
     # supplement to Part 746 (746.7(a)(1)(ii), 746.8(a)(5)-(7)). Unknown: None.
     hts: str = ""
-    food_or_medicine: bool | None = None
-    in_part746_supplements: bool | None = None
+    food_or_medicine: StrictBool | None = None
+    in_part746_supplements: StrictBool | None = None
 
     @field_validator("eccn")
     @classmethod
@@ -72,7 +81,8 @@ class Party(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     role: PartyRole
     name: str = Field(min_length=1)
-    country: str = ""  # ISO 3166-1 alpha-2 once validated
+    # ISO 3166-1 alpha-2 once validated
+    country: str = Field(default="", json_schema_extra={"format": COUNTRY_FORMAT})
     address: str = ""
     type: EntryType | None = None
     # The counterparty register's id (external id) of this party: analysts' decisions made for
@@ -101,19 +111,26 @@ class Party(BaseModel):
         return _country(value)
 
 
+# The end-use questions an answer may name, for schemas (the API's OpenAPI).
+_QUESTION_NAMES: dict[str, Any] = {"enum": sorted(QUESTION_IDS)}
+
+
 class Transaction(BaseModel):
     """What is shipped, where, when, and to whom."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     id: str = ""
     date: IsoDate
-    destination_country: str
+    destination_country: str = Field(json_schema_extra={"format": COUNTRY_FORMAT, "pattern": r"\S"})
     items: tuple[Item, ...] = Field(min_length=1)
     parties: tuple[Party, ...] = Field(min_length=1)
     # A region within the destination country that has its own controls (e.g. "Crimea").
     destination_region: str = ""
     # Answers to the end-use questions (country_controls.yaml ``questions``): yes or no.
-    answers: dict[str, bool] = Field(default_factory=dict)
+    answers: dict[str, StrictBool] = Field(
+        default_factory=dict,
+        json_schema_extra={"propertyNames": _QUESTION_NAMES},
+    )
 
     @field_validator("answers")
     @classmethod

@@ -188,7 +188,7 @@ def create_key(store: Store, user: str, label: str, *, actor: str = "cli") -> st
 
 
 def revoke_key(store: Store, key_id: int, *, actor: str = "cli") -> None:
-    """Revoke an API key (it stops working within the servers' key cache time). LookupError
+    """Revoke an API key: every server on this store refuses it from its next request. LookupError
     when there is no such active key."""
     with audit_log.writing(store.engine) as conn:
         if not stored.revoke_key(conn, key_id):

@@ -50,6 +50,10 @@ def _load_aliases() -> Mapping[str, str]:
 COUNTRY_ALIASES: Mapping[str, str] = _load_aliases()
 
 
+# Every ISO 3166-1 alpha-2 code ``country_code`` takes as such (Kosovo's user-assigned XK too).
+ISO_ALPHA_2: tuple[str, ...] = tuple(sorted({str(c.alpha_2) for c in pycountry.countries} | {"XK"}))
+
+
 @lru_cache(maxsize=4096)
 def country_code(value: str) -> str:
     """ISO 3166-1 alpha-2 for a country as lists print it ("CHINA, PEOPLE'S REPUBLIC OF",

@@ -199,6 +199,8 @@ async def batch_start(request: Request, principal: User, found: Found) -> Respon
                 best_only=best_only,
                 caller=caller(principal, Interface.UI),
                 columns=columns,
+                # Rows are work, as through the API: charged to the user's batch budget.
+                charge=lambda rows: found.batch_rows.charge_work(principal.rate_key, rows),
             )
     except JobError as error:
         code = (

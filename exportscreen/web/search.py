@@ -19,6 +19,7 @@ from fastapi.responses import HTMLResponse
 
 from exportscreen.api.as_of import dating, describe, hit_on_date, lists_on_date
 from exportscreen.api.config import MAX_NAME_LENGTH
+from exportscreen.api.limits import work_units
 from exportscreen.api.trail import record_screening
 from exportscreen.casework.audit_trail import Interface
 from exportscreen.casework.evidence import reference
@@ -117,6 +118,8 @@ def search_page(
             status_code = 422
     lists_as_of = None
     if q.strip() and error is None:
+        # A screening like the API's: charged to the user's work budget (429 when spent).
+        found.work.charge_request(principal.rate_key, work_units(1, cutoff), ["query", "q"])
         loaded = found.loaded()
         history = lists_on_date(found, loaded, on) if on is not None else None
         screener = history.screener if history is not None else loaded.screener

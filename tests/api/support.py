@@ -66,7 +66,6 @@ def config_for(tmp: Path, db_url: str, **overrides: object) -> ApiConfig:
         db_url=db_url,
         secret_file=tmp / "session.key",
         jobs_dir=tmp / "jobs",
-        key_cache_seconds=0.0,
         reload_check_seconds=3600.0,
         cookie_secure=False,  # the test client speaks plain HTTP to "testserver"
     )

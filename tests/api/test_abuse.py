@@ -6,6 +6,7 @@ in a thread of the test process."""
 
 from __future__ import annotations
 
+import re
 import socket
 import threading
 import time
@@ -192,3 +193,95 @@ def test_json_edge_cases_are_answered_on_a_real_connection(
         with httpx.Client(base_url=base, headers=headers, timeout=5) as client:
             assert client.post("/v1/screen", content=body).status_code == 422
             assert client.post("/v1/screen", json={"name": "Acme"}).status_code == 200
+
+
+# Every path that screens, and the budget it draws on: (case, budget, method, path, request).
+# The API calls are made with the analyst's key; the UI's with the analyst's session.
+_CSV = b"id,name\n1,Acme Widgets\n2,Zenith Trading\n"
+_SCREENING_PATHS: list[tuple[str, str, str, str, dict[str, Any]]] = [
+    ("screen", "work", "POST", "/v1/screen", {"json": {"name": "Acme"}}),
+    ("yente match", "work", "POST", "/match/default", {"json": _match_body(1)}),
+    ("yente search", "work", "GET", "/search/default", {"params": {"q": "Acme"}}),
+    ("yente fuzzy search", "work", "GET", "/search/default",
+     {"params": {"q": "Acme", "fuzzy": "true"}}),
+    ("CSL search", "work", "GET", "/consolidated_screening_list/v1/search",
+     {"params": {"name": "Acme"}}),
+    ("determine", "work", "POST", "/v1/determine", {"json": {
+        "date": "2026-01-05", "destination_country": "DE", "items": [{"eccn": "EAR99"}],
+        "parties": [{"role": "end_user", "name": "Acme Widgets", "country": "DE"}]}}),
+    ("UI search", "work", "GET", "/ui/search", {"params": {"q": "Acme"}}),
+    ("batch", "rows", "POST", "/v1/batch", {"files": {"file": ("a.csv", _CSV)}}),
+    ("register screen", "rows", "POST", "/v1/counterparties/screen", {}),
+    # The UI stages the upload (POST /ui/batch, a preview) and screens it at /ui/batch/start.
+    ("UI batch", "rows", "POST", "/ui/batch/start", {"files": {"file": ("a.csv", _CSV)}}),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("case", "budget", "method", "path", "request_args"),
+    _SCREENING_PATHS,
+    ids=[case for case, *_ in _SCREENING_PATHS],
+)
+def test_every_screening_path_is_charged_and_refused_with_429_once_the_budget_is_spent(
+    store: Store,
+    keys: Keys,
+    tmp_path: Path,
+    case: str,
+    budget: str,
+    method: str,
+    path: str,
+    request_args: dict[str, Any],
+) -> None:
+    from tests.web.test_views import csrf, login
+
+    config = config_for(
+        tmp_path,
+        str(store.engine.url),
+        work_per_second=0.001,
+        work_burst=1,
+        batch_rows_per_second=0.001,
+        batch_rows_burst=1,
+    )
+    analyst = keys.header(Role.ANALYST)
+    with running(build_app(store, config)) as client:
+        ui = path.startswith("/ui/")
+        if ui:
+            assert login(client, "analyst") == 303
+        headers = {} if ui else analyst
+        args = dict(request_args)
+        if ui and method == "POST":
+            args["data"] = {"csrf_token": csrf(client, "/ui/batch")}
+
+        def call() -> httpx.Response:
+            if path == "/ui/batch/start":
+                preview = client.post("/ui/batch", follow_redirects=False, **args)
+                assert preview.status_code == 200, preview.text[:300]
+                upload = re.search(r'name="upload" value="([0-9a-f]{32})"', preview.text)
+                assert upload is not None
+                start = {**args["data"], "upload": upload.group(1), "col_name": "name"}
+                return client.post(path, data=start, follow_redirects=False)
+            return client.request(method, path, headers=headers, follow_redirects=False, **args)
+
+        # The first call spends what the budget holds (1 name, or 2 rows of 1), the next is
+        # refused, at once, with Retry-After.
+        first = call()
+        assert first.status_code < 400, f"{case}: {first.status_code} {first.text[:300]}"
+        started = time.monotonic()
+        refused = call()
+        assert time.monotonic() - started < 1.0
+        assert refused.status_code == 429, f"{case}: {refused.status_code} {refused.text[:300]}"
+        assert int(refused.headers["retry-after"]) >= 1
+        if ui:  # the UI's error page says why
+            assert "work budget exceeded" in refused.text
+        else:  # the API's one error shape
+            assert refused.json() == {"detail": refused.json()["detail"], "errors": []}
+            assert "work budget exceeded" in refused.json()["detail"]
+        # The other budget, and another key, are not held back.
+        other = (
+            client.post("/v1/screen", json={"name": "Acme"}, headers=keys.header(Role.VIEWER))
+            if budget == "work"
+            else client.post(
+                "/v1/batch", files={"file": ("b.csv", _CSV)}, headers=keys.header(Role.VIEWER)
+            )
+        )
+        assert other.status_code < 400, other.text

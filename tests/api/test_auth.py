@@ -13,10 +13,19 @@ from exportscreen.api.auth import (
 )
 from exportscreen.ops.accounts import (
     create_key,
+    disable_user,
     revoke_key,
 )
 from exportscreen.store import Store
-from tests.api.support import PASSWORD, Keys
+from tests.api.support import (
+    PASSWORD,
+    Keys,
+    add_users,
+    build_app,
+    config_for,
+    load_fixture_lists,
+    running,
+)
 
 
 def test_keys_are_stored_only_as_hashes(store: Store, keys: Keys) -> None:
@@ -85,21 +94,70 @@ def test_audit_trail_lists_records_and_verifies(client: TestClient, keys: Keys) 
     assert body["records"][-1]["actor"] == "viewer"
 
 
-def test_a_key_is_cached_for_its_lifetime_and_a_bad_one_never(store: Store, keys: Keys) -> None:
-    authenticator = KeyAuthenticator(store.engine, ttl_seconds=3600)
-    assert authenticator.cached(keys.viewer) is None  # not asked yet
+@pytest.fixture(params=["sqlite", "postgresql"])
+def shared_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A store two servers share: a SQLite file, or a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'shared.db'}"
+    return str(request.getfixturevalue("pg_url"))
+
+
+def test_a_revoked_key_or_disabled_user_is_refused_on_the_next_request_by_every_server(
+    shared_url: str, tmp_path: Path
+) -> None:
+    """Two servers (each its own engine and connection pool, as two worker processes) on one
+    store: a key revoked through one, or by the CLI, is refused by the other on its very next
+    request, and so are a disabled user's keys; other keys keep working."""
+    with Store.open(shared_url) as first_store, Store.open(shared_url) as second_store:
+        load_fixture_lists(first_store)
+        keys = add_users(first_store)
+        second_viewer = create_key(first_store, "viewer", "second")
+        apps = [
+            build_app(opened, config_for(tmp_path / name, shared_url))
+            for name, opened in (("a", first_store), ("b", second_store))
+        ]
+        with running(apps[0]) as first, running(apps[1]) as second:
+
+            def status(client: TestClient, key: str) -> int:
+                headers = {"Authorization": f"ApiKey {key}"}
+                return client.get("/v1/lists", headers=headers).status_code
+
+            assert [status(c, keys.viewer) for c in (first, second)] == [200, 200]
+            viewer_key_id = authenticate_key(first_store.engine, keys.viewer)
+            assert viewer_key_id is not None and viewer_key_id.key_id is not None
+            revoked = first.post(
+                f"/v1/keys/{viewer_key_id.key_id}/revoke", headers=keys.header(Role.ADMIN)
+            )
+            assert revoked.status_code == 200, revoked.text
+            assert status(second, keys.viewer) == 401
+            assert status(first, keys.viewer) == 401
+            # The user's other key still works, until the user is disabled (the CLI's way).
+            assert [status(c, second_viewer) for c in (first, second)] == [200, 200]
+            disable_user(second_store, "viewer")
+            assert [status(c, second_viewer) for c in (first, second)] == [401, 401]
+            # A key revoked by the CLI on the store, not through a server, likewise.
+            analyst = authenticate_key(first_store.engine, keys.analyst)
+            assert analyst is not None and analyst.key_id is not None
+            assert status(first, keys.analyst) == 200
+            revoke_key(second_store, analyst.key_id)
+            assert [status(c, keys.analyst) for c in (first, second)] == [401, 401]
+            assert [status(c, keys.admin) for c in (first, second)] == [200, 200]
+        for app in apps:
+            app.state.services.jobs.close()
+
+
+def test_a_key_is_looked_up_once_per_request(store: Store, keys: Keys) -> None:
+    """The load shedder's lookup is the route's: no second query for the same request."""
+    authenticator = KeyAuthenticator(store.engine)
     principal = authenticator(keys.viewer)
     assert principal is not None and principal.role is Role.VIEWER
-    assert authenticator.cached(keys.viewer) == principal
-    assert principal.key_id is not None
-    revoke_key(store, principal.key_id)
-    # Trusted until the cache expires (the documented delay), then refused.
-    assert authenticator(keys.viewer) == principal
-    authenticator.forget()
-    assert authenticator(keys.viewer) is None
+    scope: dict[str, object] = {}
+    assert KeyAuthenticator.remembered(scope, keys.viewer) == (False, None)
+    KeyAuthenticator.remember(scope, keys.viewer, principal)
+    assert KeyAuthenticator.remembered(scope, keys.viewer) == (True, principal)
+    # Another key in the same scope is not taken for the one remembered.
+    assert KeyAuthenticator.remembered(scope, keys.analyst) == (False, None)
     assert authenticator("esk_not-a-key") is None
-    assert authenticator.cached("esk_not-a-key") is None
-    assert KeyAuthenticator(store.engine, ttl_seconds=0).cached(keys.analyst) is None
 
 
 @pytest.mark.parametrize(

@@ -73,7 +73,48 @@ BAD_BODIES = [
         b'{"queries": {"q": {"schema": "Company", "properties": {"name": ["\\ud800x"]}}}}',
         ["body", "queries", "q", "properties", "name"],
     ),
+    # Found by schemathesis once the OpenAPI stated the rules: a 500 before.
+    (
+        "/v1/determine",
+        b'{"date": "2026-01-05", "destination_country": "DE", "items": [{"eccn": "EAR99"}],'
+        b' "parties": [{"role": "end_user", "name": "%\' --"}]}',
+        ["body", "parties", 0, "name"],
+    ),
+    # A number where a yes/no answer goes is not taken for "no".
+    (
+        "/v1/determine",
+        b'{"date": "2026-01-05", "destination_country": "DE",'
+        b' "items": [{"eccn": "EAR99", "food_or_medicine": 0.0}],'
+        b' "parties": [{"role": "end_user", "name": "Acme"}]}',
+        ["body", "items", 0, "food_or_medicine"],
+    ),
 ]
+
+
+# Searches for a name with nothing to search (no letter or digit): refused naming the parameter,
+# where an empty answer would read as "not listed".
+@pytest.mark.parametrize(
+    ("path", "params", "status"),
+    [
+        ("/consolidated_screening_list/v1/search", {"name": "%' --"}, 422),
+        ("/consolidated_screening_list/v1/search", {"name": "÷", "fuzzy_name": "true"}, 422),
+        ("/search/default", {"q": "%' --"}, 400),  # yente's status for a refused query
+        ("/search/default", {"q": "©", "fuzzy": "true"}, 400),
+    ],
+)
+def test_a_search_for_a_name_without_letters_or_digits_is_refused(
+    client: TestClient, viewer: dict[str, str], path: str, params: dict[str, str], status: int
+) -> None:
+    response = client.get(path, params=params, headers=viewer)
+    assert response.status_code == status, response.text
+    assert "no letters or digits" in response.json()["detail"]
+    # A blank name is no filter: every record.
+    assert (
+        client.get(
+            path, params={k: " " for k in params if k in ("name", "q")}, headers=viewer
+        ).status_code
+        == 200
+    )
 
 
 @pytest.mark.parametrize(("path", "body", "loc"), BAD_BODIES)

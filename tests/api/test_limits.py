@@ -141,6 +141,9 @@ def test_the_work_budget_lets_a_big_charge_through_once_then_waits() -> None:
     clock.now += 50
     assert budget.retry_after_work("k", 1) == 0.0  # the debt is paid
     assert budget.retry_after_work("other", 1000) == 0.0  # each key its own budget
+    # Spent to the last name: the next waits for a whole name, not for a sliver of one.
+    clock.now += 0.001
+    assert budget.retry_after_work("other", 1) == pytest.approx((1 - 0.1) / 100)
 
 
 def test_capacity_is_saturated_when_full_or_just_refused(monkeypatch: pytest.MonkeyPatch) -> None:

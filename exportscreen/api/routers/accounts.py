@@ -35,12 +35,11 @@ def list_keys(
 def revoke_key(
     key_id: KeyId, principal: Admin, found: Annotated[Services, Depends(services)]
 ) -> KeyOut:
-    """Revoke an API key (admin role; audited). This process stops accepting it at once; other
-    worker processes within their key cache time."""
+    """Revoke an API key (admin role; audited). Every worker refuses it from the next request
+    on: keys are checked against the store on each request."""
     try:
         accounts.revoke_key(found.store, key_id, actor=principal.user)
     except LookupError as error:
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(error)) from None
-    found.keys.forget()
     revoked = next(k for k in accounts.keys(found.store.engine) if k.id == key_id)
     return KeyOut.model_validate(revoked, from_attributes=True)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
 
@@ -20,21 +20,27 @@ from exportscreen.api.auth import Viewer
 from exportscreen.api.config import MAX_NAME_LENGTH
 from exportscreen.api.csl_format import (
     CSL_SOURCE_NAMES,
+    SOURCES_PATTERN,
+    TYPES_PATTERN,
     AddressFilter,
     CslFilter,
+    comma_list_pattern,
     csl_record,
     csl_type,
     list_for_csl_source,
     parse_codes,
 )
+from exportscreen.api.errors import InputError
 from exportscreen.api.limits import work_units
+from exportscreen.api.schemas import PARTY_NAME_FORMAT
 from exportscreen.api.schemas_compat import CslResponse, CslResult, CslSource, CslSourceCount
 from exportscreen.api.state import LoadedLists, Services, services
 from exportscreen.api.trail import AUDITED_HITS, REFERENCE_HEADER, record_screening
 from exportscreen.casework.audit_trail import CSL_SEARCH
 from exportscreen.casework.evidence import reference
 from exportscreen.model import Entry, Hit
-from exportscreen.text.countries import country_code
+from exportscreen.screening.screener import name_problem
+from exportscreen.text.countries import ISO_ALPHA_2, country_code
 
 router = APIRouter(prefix="/consolidated_screening_list/v1", tags=["CSL-compatible"])
 
@@ -46,6 +52,26 @@ FUZZY_CANDIDATES = 500
 MAX_PAGE = 50  # the CSL API's largest page
 
 Text = Annotated[str | None, Query(max_length=MAX_NAME_LENGTH)]
+# The CSL takes ISO 3166 codes (a country's name is taken too, as everywhere in exportscreen).
+COUNTRIES_PATTERN = comma_list_pattern(ISO_ALPHA_2)
+# A name to search for, or none (blank: every record, filtered by the other parameters).
+NameQuery = Annotated[
+    str,
+    Query(
+        max_length=MAX_NAME_LENGTH,
+        description="A name (with a letter or a digit), or blank for every record.",
+        json_schema_extra={
+            "anyOf": [
+                {"type": "string", "pattern": r"^\s*$"},
+                {"type": "string", "format": PARTY_NAME_FORMAT},
+            ]
+        },
+    ),
+]
+
+
+def _codes(pattern: str, *examples: str) -> Any:
+    return Query(max_length=200, examples=list(examples), json_schema_extra={"pattern": pattern})
 
 
 def _country(text: str) -> str:
@@ -96,11 +122,11 @@ def search(
     principal: Viewer,
     found: Annotated[Services, Depends(services)],
     response: Response,
-    name: Text = None,
+    name: NameQuery = "",
     fuzzy_name: bool = False,
-    sources: Annotated[str | None, Query(max_length=200, examples=["EL,MEU"])] = None,
-    types: Annotated[str | None, Query(max_length=100, examples=["Entity"])] = None,
-    countries: Annotated[str | None, Query(max_length=200, examples=["CN,TW"])] = None,
+    sources: Annotated[str, _codes(SOURCES_PATTERN, "EL,MEU")] = "",
+    types: Annotated[str, _codes(TYPES_PATTERN, "Entity")] = "",
+    countries: Annotated[str, _codes(COUNTRIES_PATTERN, "CN,TW")] = "",
     address: Text = None,
     city: Text = None,
     state: Text = None,
@@ -136,6 +162,9 @@ def search(
             full_address=full_address or "",
         ),
     )
+    if name.strip() and (problem := name_problem(name)) is not None:
+        # Nothing to search for: an empty answer would read as "not listed".
+        raise InputError(["query", "name"], problem)
     loaded = found.loaded()
     if name and name.strip():  # a name search is a screening: it counts as one name's work
         cutoff = FUZZY_FLOOR if fuzzy_name else 1.0

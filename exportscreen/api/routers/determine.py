@@ -4,20 +4,40 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, HTTPException, status
+from fastapi import APIRouter, Body, Depends
+from pydantic import Field
 
 from exportscreen.api.as_of import describe
 from exportscreen.api.auth import Viewer
-from exportscreen.api.config import MAX_NAME_LENGTH
+from exportscreen.api.limits import work_units
+from exportscreen.api.schemas import ScreenableName
 from exportscreen.api.state import Services, services
 from exportscreen.api.trail import record_determination
 from exportscreen.casework.evidence import reference
-from exportscreen.decisions.transaction import Transaction
+from exportscreen.decisions.transaction import Item, Party, Transaction
 
 router = APIRouter(prefix="/v1", tags=["determination"])
 
 MAX_PARTIES = 20
 MAX_ITEMS = 200
+MAX_ADDRESS_LENGTH = 500
+
+
+class PartyRequest(Party):
+    """A party as this route takes it: the transaction's rules, and what one request may be."""
+
+    # A name the screener can screen (a letter or digit), or the determination cannot be made.
+    name: ScreenableName
+    address: str = Field(default="", max_length=MAX_ADDRESS_LENGTH)
+
+
+class TransactionRequest(Transaction):
+    """A transaction as this route takes it: at most ``MAX_PARTIES`` parties and ``MAX_ITEMS``
+    items, said in the OpenAPI and refused with 422 naming the field."""
+
+    items: tuple[Item, ...] = Field(min_length=1, max_length=MAX_ITEMS)
+    parties: tuple[PartyRequest, ...] = Field(min_length=1, max_length=MAX_PARTIES)
+
 
 _EXAMPLE_REQUEST = {
     "id": "PO-4711",
@@ -50,7 +70,7 @@ _EXAMPLE_RESPONSE = {
     responses={200: {"content": {"application/json": {"example": _EXAMPLE_RESPONSE}}}},
 )
 def determine_transaction(
-    body: Annotated[Transaction, Body(examples=[_EXAMPLE_REQUEST])],
+    body: Annotated[TransactionRequest, Body(examples=[_EXAMPLE_REQUEST])],
     principal: Viewer,
     found: Annotated[Services, Depends(services)],
 ) -> dict[str, Any]:
@@ -63,16 +83,12 @@ def determine_transaction(
     each listing's ``removed_since`` says whether the current version still lists the party. A
     date after the lists' data dates (a planned shipment) is screened on the current lists.
     Written to the audit trail."""
-    if len(body.parties) > MAX_PARTIES or len(body.items) > MAX_ITEMS:
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT,
-            f"at most {MAX_PARTIES} parties and {MAX_ITEMS} items per transaction",
-        )
-    if any(len(p.name) > MAX_NAME_LENGTH or len(p.address) > 500 for p in body.parties):
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT,
-            f"party names are at most {MAX_NAME_LENGTH} characters, addresses 500",
-        )
+    # Each party is screened: the work of that many names, at the server's threshold.
+    found.work.charge_request(
+        principal.rate_key,
+        work_units(len(body.parties), found.config.threshold),
+        ["body", "parties"],
+    )
     result, record, history = record_determination(found, principal, body)
     plain = result.to_dict()
     plain["lists_as_of"] = describe(history)

@@ -88,7 +88,10 @@ def screen_register(
     """Screen the whole register against the current lists and raise alerts for new pairs
     (pairs already open, decided and unchanged, or suppressed raise nothing)."""
     loaded = found.loaded()
-    run = register(found, principal.user).screen(loaded.screener)
+    parties = register(found, principal.user)
+    # Every counterparty is screened: bulk work, charged like a batch upload's rows.
+    found.batch_rows.charge_work(principal.rate_key, len(parties.counterparties()))
+    run = parties.screen(loaded.screener)
     return ScreenRegisterResponse(
         screened=run.screened,
         raised=run.raised,

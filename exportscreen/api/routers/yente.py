@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response, status
 from fastapi.responses import RedirectResponse
 from followthemoney import Schema
 from followthemoney.types import registry
+from pydantic import AfterValidator
 
 from exportscreen.api.auth import Viewer
 from exportscreen.api.csl_format import is_csl_record_id
@@ -26,6 +27,8 @@ from exportscreen.api.ftm import (
     BASE_SCHEMA,
     DATASET_TITLES,
     DATASETS,
+    SCHEMA_NAMES,
+    TOPIC_NAMES,
     TOPICS,
     ParsedExample,
     QueryError,
@@ -40,7 +43,9 @@ from exportscreen.api.ftm import (
     schema_accepts,
 )
 from exportscreen.api.limits import work_units
+from exportscreen.api.schemas import PARTY_NAME_FORMAT
 from exportscreen.api.schemas_compat import (
+    MAX_BATCH,
     AdjacentResponse,
     AdjacentResults,
     AlgorithmDescription,
@@ -74,6 +79,7 @@ from exportscreen.casework.evidence import reference
 from exportscreen.lists import COLLECTION_CHILDREN, LISTS
 from exportscreen.model import Entry, Hit, ListCode
 from exportscreen.screening.features import ALGORITHM, DEFAULT_CONFIG, MatcherConfig
+from exportscreen.screening.screener import name_problem
 
 # yente takes a JSON body without a Content-Type header (its test_app.py); so does this router.
 router = APIRouter(tags=["yente-compatible"], strict_content_type=False)
@@ -81,24 +87,72 @@ router = APIRouter(tags=["yente-compatible"], strict_content_type=False)
 # yente's settings (yente/settings.py) where exportscreen has no reason to differ.
 MATCH_PAGE = 5
 MAX_MATCHES = 500
-MAX_BATCH = 100
 MATCH_CANDIDATES = 10  # candidates screened per result asked for, as yente retrieves them
 MAX_MATCH_CANDIDATES = 500
-# Each name of a query is screened: a bound on the work of one query, refused beyond, never cut.
-MAX_NAMES_PER_QUERY = 20
+FUZZY_SEARCH_FLOOR = 0.5  # /search?fuzzy=true lists candidates down to this score
 DEFAULT_PAGE = 10
 MAX_PAGE = 500
 MAX_OFFSET = 9999 - MAX_PAGE
 Facet = Literal["datasets", "schema", "countries", "identifiers", "topics", "genders"]
-TS_PATTERN = r"^\d{4}-\d{2}-\d{2}(T\d{2}(:\d{2}(:\d{2})?)?)?$"
 
 DatasetPath = Annotated[
     str, Path(max_length=60, description="Dataset or collection", examples=["default"])
 ]
 Names = Annotated[tuple[str, ...], Query(max_length=50)]
+
+
+def _vocabulary(names: Iterable[str], what: str) -> Any:
+    """A repeated parameter whose values the router checks against ``names`` (400 for another,
+    as yente): the OpenAPI lists them."""
+    return Query(
+        max_length=50,
+        description=f"{what} (repeat the parameter for several)",
+        json_schema_extra={"items": {"type": "string", "enum": list(names)}},
+    )
+
+
+DatasetNames = Annotated[tuple[str, ...], _vocabulary(DATASETS, "Dataset or collection names")]
+SchemaNames = Annotated[tuple[str, ...], _vocabulary(SCHEMA_NAMES, "FtM schema names")]
+TopicNames = Annotated[tuple[str, ...], _vocabulary(TOPIC_NAMES, "FtM topics")]
+
+
+# A date or a date and time (ISO 8601); yente's pattern allows an hour without minutes too,
+# which is taken, as any form ``datetime.fromisoformat`` reads.
+def _timestamp(value: str | None) -> str | None:
+    """A ``changed_since`` that ``datetime.fromisoformat`` reads (422 otherwise, as yente's
+    pattern refuses what it does not match)."""
+    if value is not None:
+        datetime.fromisoformat(value)  # ValueError: pydantic's 422 names the parameter
+    return value
+
+
 ChangedSince = Annotated[
     str | None,
-    Query(pattern=TS_PATTERN, description="Only entities changed since this date (data date)"),
+    AfterValidator(_timestamp),
+    Query(
+        max_length=40,
+        description="Only entities changed since this date (data date)",
+        json_schema_extra={
+            "anyOf": [
+                {"type": "string", "format": "date"},
+                {"type": "string", "format": "date-time"},
+                {"type": "null"},
+            ]
+        },
+    ),
+]
+# yente's parameters this server does not support: refused with 400 when given (not ignored).
+Unsupported = Annotated[
+    tuple[str, ...],
+    Query(
+        max_length=50,
+        description="Not supported by this server: refused (400) when given",
+        json_schema_extra={"maxItems": 0},
+    ),
+]
+# yente's names of its algorithms are case-insensitive; "best" is the best one.
+Algorithm = Annotated[
+    str, Query(json_schema_extra={"enum": [BEST_ALGORITHM, ALGORITHM]}, max_length=60)
 ]
 
 
@@ -128,12 +182,6 @@ def _screen_example(
             status.HTTP_400_BAD_REQUEST,
             f"query {key!r} has no name and no identifier to match (its schema's properties "
             "of those types, after FtM's cleaning)",
-        )
-    if len(example.names) > MAX_NAMES_PER_QUERY:
-        raise HTTPException(
-            status.HTTP_400_BAD_REQUEST,
-            f"query {key!r} has {len(example.names)} names; at most {MAX_NAMES_PER_QUERY} are "
-            "screened in one query (split it rather than have names left out)",
         )
     if not filters.lists:
         return []
@@ -211,11 +259,11 @@ def match(
     limit: Annotated[int, Query(ge=1, le=MAX_MATCHES)] = MATCH_PAGE,
     threshold: Annotated[float | None, Query(ge=0.0, le=1.0)] = None,
     cutoff: Annotated[float | None, Query(ge=0.0, le=1.0, deprecated=True)] = None,
-    algorithm: str = BEST_ALGORITHM,
-    include_dataset: Names = (),
-    exclude_dataset: Names = (),
-    exclude_schema: Names = (),
-    topics: Names = (),
+    algorithm: Algorithm = BEST_ALGORITHM,
+    include_dataset: DatasetNames = (),
+    exclude_dataset: DatasetNames = (),
+    exclude_schema: SchemaNames = (),
+    topics: TopicNames = (),
     changed_since: ChangedSince = None,
     exclude_entity_ids: Names = (),
 ) -> MatchResponse:
@@ -262,7 +310,12 @@ def match(
     seq = record_screening(
         found,
         principal,
-        [{"key": key, "dataset": dataset, **example.echo()} for key, example in examples.items()],
+        # The identifiers screened too: one given under a property its schema lacks is not
+        # in the echo.
+        [
+            {"key": key, "dataset": dataset, **example.echo(), "identifiers": example.identifiers}
+            for key, example in examples.items()
+        ],
         [hits[:AUDITED_HITS] for hits in answers.values()],
         loaded,
         match_at,
@@ -290,15 +343,29 @@ def search(
     found: Annotated[Services, Depends(services)],
     response: Response,
     dataset: DatasetPath,
-    q: Annotated[str, Query(max_length=500)] = "",
-    schema: Annotated[str, Query(max_length=60)] = BASE_SCHEMA,
-    include_dataset: Names = (),
-    exclude_dataset: Names = (),
-    exclude_schema: Names = (),
+    q: Annotated[
+        str,
+        Query(
+            max_length=500,
+            description="Words to find (with a letter or a digit), or blank for every entity.",
+            json_schema_extra={
+                "anyOf": [
+                    {"type": "string", "pattern": r"^\s*$"},
+                    {"type": "string", "format": PARTY_NAME_FORMAT},
+                ]
+            },
+        ),
+    ] = "",
+    schema: Annotated[
+        str, Query(max_length=60, json_schema_extra={"enum": list(SCHEMA_NAMES)})
+    ] = BASE_SCHEMA,
+    include_dataset: DatasetNames = (),
+    exclude_dataset: DatasetNames = (),
+    exclude_schema: SchemaNames = (),
     changed_since: ChangedSince = None,
     countries: Names = (),
-    topics: Names = (),
-    datasets: Names = (),
+    topics: TopicNames = (),
+    datasets: DatasetNames = (),
     limit: Annotated[int, Query(ge=0, le=MAX_PAGE)] = DEFAULT_PAGE,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     fuzzy: bool = False,
@@ -306,8 +373,8 @@ def search(
     facets: Annotated[tuple[Facet, ...], Query(max_length=6)] = ("countries", "topics", "datasets"),
     filter_op: Literal["AND", "OR"] = "OR",
     target: Annotated[bool | None, Query(deprecated=True)] = None,
-    filter: Names = (),
-    sort: Names = (),
+    filter: Unsupported = (),
+    sort: Unsupported = (),
 ) -> SearchResponse:
     """Text search, as yente's: ``q`` finds entries with every word of it in one of their names
     (any case, accents ignored; ``simple`` changes nothing, there is no query syntax); with
@@ -316,6 +383,9 @@ def search(
     each other by AND. ``filter`` (property filters) and ``sort`` are refused (400) rather than
     ignored: this server has no property index and keeps list order."""
     scope = _scope(dataset)
+    if q.strip() and (problem := name_problem(q)) is not None:
+        # Nothing to search for: an empty answer would read as "not listed".
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, f"q: {problem}")
     if filter or sort:
         raise HTTPException(
             status.HTTP_400_BAD_REQUEST,
@@ -349,9 +419,14 @@ def search(
 
     loaded = found.loaded()
     text = q.strip()
+    if text:  # a name search is a screening: one name's work, as the CSL search
+        cutoff = FUZZY_SEARCH_FLOOR if fuzzy else 1.0
+        found.work.charge_request(principal.rate_key, work_units(1, cutoff), ["query", "q"])
     if text and fuzzy:
         try:
-            hits = loaded.screener.screen(text, limit=MAX_MATCH_CANDIDATES, threshold=0.5)
+            hits = loaded.screener.screen(
+                text, limit=MAX_MATCH_CANDIDATES, threshold=FUZZY_SEARCH_FLOOR
+            )
         except ValueError as error:
             raise bad_request(error) from None
         matched: Iterable[Entry] = (h.entry for h in hits)
