@@ -51,7 +51,7 @@ from exportscreen.matching.weights import ROLE_FACTOR as ROLE_FACTOR
 from exportscreen.matching.weights import weight_of_unseen, word_weights
 from exportscreen.model import Entry, EntryType, ListCode
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 
 # Query words that match nothing count this much of their weight against a name, in the scorer's
 # precision and in the index's bound of it. A generic word added to a listed name (a branch, a
@@ -153,6 +153,9 @@ class MatchIndex:
     # {entry position: note}).
     equivalences: dict[str, dict[str, str]]
     local_equivalences: dict[str, dict[str, dict[int, str]]]
+    # Per name: an alias its list marks weak or low quality (``Entry.weak_aliases``), which the
+    # scorer caps (``score.WEAK_ALIAS_CAP``).
+    name_weak: npt.NDArray[np.bool_]
     entry_position: dict[str, int] = field(default_factory=dict)
     # Not serialised (see to_bytes).
     route_cache: RouteCache = field(default_factory=lambda: RouteCache(), repr=False, compare=False)
@@ -166,8 +169,16 @@ class MatchIndex:
         name_entry: list[int] = []
         analysed: list[AnalyzedName] = []
         roles: list[bytes] = []
+        name_weak: list[bool] = []
         for position, entry in enumerate(entry_list):
             person = entry.type is EntryType.INDIVIDUAL
+            # Only an alias can be weak: the primary name, or the same text given as a strong
+            # alias too, never is.
+            weak = (
+                set(entry.weak_aliases).intersection(entry.aliases) - {entry.name}
+                if entry.weak_aliases
+                else set()
+            )
             for text in entry.names:
                 # A name and, for initials ("T.E.G. LIMITED"), its form with them joined ("TEG").
                 for analysis in listed_forms(text, person) if text.strip() else ():
@@ -175,6 +186,7 @@ class MatchIndex:
                     name_entry.append(position)
                     analysed.append(analysis)
                     roles.append(bytes(int(t.role) for t in analysis.tokens))
+                    name_weak.append(text in weak)
 
         words: list[str] = []
         word_ids: dict[str, int] = {}
@@ -259,7 +271,13 @@ class MatchIndex:
 
         by_entry: dict[int, list[tuple[str, AnalyzedName]]] = defaultdict(list)
         given_names: set[str] = set()
-        for text, analysis, owner in zip(name_text, analysed, name_entry, strict=True):
+        for text, analysis, owner, is_weak in zip(
+            name_text, analysed, name_entry, name_weak, strict=True
+        ):
+            if is_weak:
+                # A weak alias teaches nothing: an equivalence learned from it ("RUSAG" =
+                # "ROSSELKHOZBANK") would let it reach the entry through a strong name.
+                continue
             if entry_list[owner].type is not EntryType.INDIVIDUAL:
                 by_entry[owner].append((text, analysis))
             else:
@@ -317,6 +335,7 @@ class MatchIndex:
             ),
             equivalences=learned.shared,
             local_equivalences=local,
+            name_weak=np.array(name_weak, dtype=np.bool_),
         )
         index.entry_position = {entry_id: i for i, entry_id in enumerate(index.entry_ids)}
         return index
