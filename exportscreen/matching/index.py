@@ -25,7 +25,7 @@ import numpy.typing as npt
 from rapidfuzz.distance import JaroWinkler
 from rapidfuzz.process import cdist
 
-from exportscreen.matching.acronyms import listed_forms
+from exportscreen.matching.acronyms import expanded_forms, learn_expansions, listed_forms
 from exportscreen.matching.analyze import AnalyzedName, NameRole, TokenKind
 from exportscreen.matching.equivalences import mine
 from exportscreen.matching.postings import (
@@ -156,6 +156,10 @@ class MatchIndex:
     # Per name: an alias its list marks weak or low quality (``Entry.weak_aliases``), which the
     # scorer caps (``score.WEAK_ALIAS_CAP``).
     name_weak: npt.NDArray[np.bool_]
+    # The names indexed in a form of their party's acronyms (``acronyms.learn_expansions``:
+    # "SMIC Beijing" as "Semiconductor Manufacturing International Corporation Beijing"), by
+    # name id: the analysis that ``listed_forms`` of the text does not give, for explanations.
+    acronym_forms: dict[int, AnalyzedName]
     entry_position: dict[str, int] = field(default_factory=dict)
     # Not serialised (see to_bytes).
     route_cache: RouteCache = field(default_factory=lambda: RouteCache(), repr=False, compare=False)
@@ -170,18 +174,40 @@ class MatchIndex:
         analysed: list[AnalyzedName] = []
         roles: list[bytes] = []
         name_weak: list[bool] = []
-        for position, entry in enumerate(entry_list):
+        acronym_forms: dict[int, AnalyzedName] = {}
+        weak_of: list[set[str]] = []
+        # Each name's forms, analysed once: a name and, for initials ("T.E.G. LIMITED"), its
+        # form with them joined ("TEG").
+        forms_of: list[list[tuple[str, tuple[AnalyzedName, ...]]]] = []
+        for entry in entry_list:
             person = entry.type is EntryType.INDIVIDUAL
             # Only an alias can be weak: the primary name, or the same text given as a strong
             # alias too, never is.
-            weak = (
+            weak_of.append(
                 set(entry.weak_aliases).intersection(entry.aliases) - {entry.name}
                 if entry.weak_aliases
                 else set()
             )
-            for text in entry.names:
-                # A name and, for initials ("T.E.G. LIMITED"), its form with them joined ("TEG").
-                for analysis in listed_forms(text, person) if text.strip() else ():
+            forms_of.append(
+                [(text, listed_forms(text, person) if text.strip() else ()) for text in entry.names]
+            )
+        # Then its forms under its party's acronyms: those its strong names spell out, and those
+        # several parties agree on.
+        expansions = learn_expansions(
+            [
+                []
+                if entry.type is EntryType.INDIVIDUAL
+                else [forms[0] for text, forms in named if forms and text not in weak]
+                for entry, named, weak in zip(entry_list, forms_of, weak_of, strict=True)
+            ]
+        )
+        for position, named in enumerate(forms_of):
+            weak = weak_of[position]
+            for text, forms in named:
+                extra = expanded_forms(forms[0], expansions[position]) if forms else []
+                for number, analysis in enumerate((*forms, *extra)):
+                    if number >= len(forms):
+                        acronym_forms[len(name_text)] = analysis
                     name_text.append(text)
                     name_entry.append(position)
                     analysed.append(analysis)
@@ -336,6 +362,7 @@ class MatchIndex:
             equivalences=learned.shared,
             local_equivalences=local,
             name_weak=np.array(name_weak, dtype=np.bool_),
+            acronym_forms=acronym_forms,
         )
         index.entry_position = {entry_id: i for i, entry_id in enumerate(index.entry_ids)}
         return index
