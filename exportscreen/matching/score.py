@@ -380,6 +380,7 @@ def _score_bound(
 
 
 _NEAR = (MatchKind.FUZZY, MatchKind.PHONETIC, MatchKind.INITIAL)
+_LONE_NEAR = (MatchKind.FUZZY, MatchKind.PHONETIC, MatchKind.TRANSLITERATED)
 
 
 def _anchored(pairs: list[Pair], query: list[QueryToken], listed_weight: list[float]) -> bool:
@@ -477,8 +478,11 @@ def _evidence(
         for p in pairs
         if p.kind is not MatchKind.INITIAL and any(query[q].token.kind == _WORD for q in p.query)
     ]
-    if len(worded_pairs) == 1 and worded_pairs[0].kind in (MatchKind.FUZZY, MatchKind.PHONETIC):
+    if len(worded_pairs) == 1 and worded_pairs[0].kind in _LONE_NEAR:
         typed = [query[q] for q in worded_pairs[0].query if query[q].typed]
+        # Two romanisations of one name ("Baron" / "BAROON": equal skeletons) are near
+        # spellings too. A word read from another script is left alone: حماس is HAMAS by its
+        # consonants only.
         if typed and all(in_use(t.token.key) for t in typed):
             evidence *= LONE_NEAR_SPELLING_FACTOR
     return evidence
