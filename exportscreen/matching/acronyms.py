@@ -114,9 +114,6 @@ _SKIPPABLE = frozenset({"of", "and", "for", "the", "de", "du", "des", "la", "le"
 # Entries, with different names, that must spell an acronym out the same way before the
 # expansion serves every listed name holding it.
 MIN_TEACHING_ENTRIES = 2
-# An acronym printed beside its expansion is indexed alone too, unless it is this common a word
-# in English text (Zipf scale, wordfreq).
-MAX_ALONE_ZIPF = 3.0
 
 
 def _is_word(token: Token) -> bool:
@@ -208,8 +205,9 @@ def expanded_forms(
     """Other forms of a listed name under its party's acronyms (``spelt_out``): each acronym
     spelt out in words ("SMIC Beijing" -> "Semiconductor Manufacturing International
     Beijing"), and each expansion written as its acronym (-> "SMIC (Beijing) Corporation"); a
-    name holding both, with each alone. The new tokens keep the surface of what they replace,
-    for explanations."""
+    name holding both, without the acronym and (if other words remain) without the expansion.
+    Never the acronym as the name's only word. The new tokens keep the surface of what they
+    replace, for explanations."""
     forms: list[AnalyzedName] = []
     tokens = name.tokens
     keys = [t.key for t in tokens]
@@ -232,16 +230,22 @@ def expanded_forms(
             if tuple(keys[start : start + len(words)]) != words:
                 continue
             if acronym in keys:
-                # Both in one name ("Atomic Energy Organization of Iran (AEOI)"): each alone,
-                # the acronym only if it is no common word ("HIT" alone would be anyone's).
+                # Both in one name ("Atomic Energy Organization of Iran (AEOI)"): the name
+                # without its acronym, and without the expansion when words are left beside the
+                # acronym ("CSSC 701st Research Institute"). An acronym alone is a short word
+                # that other scripts' words meet by chance (شمر / SMERI by its consonants).
                 at = keys.index(acronym)
                 kept = [_replace(tokens, at, at + 1, [])]
-                if zipf_frequency(acronym, "en") < MAX_ALONE_ZIPF:
-                    kept.append(_replace(tokens, start, start + len(words), []))
+                rest = _replace(tokens, start, start + len(words), [])
+                if sum(t.kind is not TokenKind.LEGAL for t in rest) > 1:
+                    kept.append(rest)
                 forms.extend(
                     AnalyzedName(name.text, name.exact_key, k, name.truncated) for k in kept
                 )
                 break
+            outside = (*tokens[:start], *tokens[start + len(words) :])
+            if all(t.kind is TokenKind.LEGAL for t in outside):
+                break  # the acronym would be the name's only word: see above
             run = tokens[start : start + len(words)]
             short = Token(
                 " ".join(t.surface for t in run), acronym, acronym, TokenKind.WORD,
