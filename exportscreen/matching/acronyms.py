@@ -124,8 +124,11 @@ def _could_be_acronym(token: Token) -> bool:
     return (
         _is_word(token)
         and MIN_EXPANDED_LETTERS <= len(token.key) <= MAX_EXPANDED_LETTERS
-        and not reads_as_pinyin(token.key)
+        and not _pinyin(token.key)
     )
+
+
+_pinyin = lru_cache(maxsize=65536)(reads_as_pinyin)
 
 
 def _initial(token: Token) -> str:
@@ -177,8 +180,15 @@ def spelt_out(names: Sequence[AnalyzedName]) -> dict[str, tuple[str, ...]]:
     acronyms = {
         t.key for name in names for t in name.tokens if _could_be_acronym(t) and t.via is None
     }
+    if not acronyms:
+        return {}
+    # The letters each name's words give: a name lacking one of an acronym's cannot spell it.
+    letters = [{_initial(t) for t in name.tokens} for name in names]
     for acronym in acronyms:
-        for name in names:
+        needed = set(acronym)
+        for name, given in zip(names, letters, strict=True):
+            if not needed <= given:
+                continue
             # In the acronym's own name too: "Semiconductor Manufacturing International
             # Corporation (SMIC)".
             for start, end in _runs_spelling(acronym, name.tokens):
