@@ -183,6 +183,11 @@ class Entry:
     # Secondary fields that only some lists carry (call_sign, vessel_type, vessel_flag,
     # vessel_owner, gross_tonnage, gross_registered_tonnage, standard_order...).
     details: Mapping[str, str] = field(default_factory=dict)
+    # The aliases the publisher marks weak or low quality (OFAC's "weak a.k.a.", the UN's "Low"):
+    # a subset of ``aliases``. Broad names ("MOHAMMED, Ali", "Bashir") that identify the party
+    # only together with other facts; the matcher counts them less. Last, and left out of the
+    # stored form when empty, so that entries without any keep their content hash.
+    weak_aliases: tuple[str, ...] = ()
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -392,8 +397,12 @@ def to_json_data(value: Any) -> Any:
 
 
 def entry_to_dict(entry: Entry) -> dict[str, Any]:
-    """``to_json_data`` of an entry: the form the store keeps, hashes and returns."""
+    """``to_json_data`` of an entry: the form the store keeps, hashes and returns. An empty
+    ``weak_aliases`` is left out: the field came later, and every entry without weak aliases
+    keeps the stored form and content hash it had before (decisions are bound to that hash)."""
     data: dict[str, Any] = to_json_data(entry)
+    if not data.get("weak_aliases"):
+        data.pop("weak_aliases", None)
     return data
 
 

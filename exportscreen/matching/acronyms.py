@@ -5,12 +5,14 @@ in any of them finds it by the same exact-token route as any other word.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 
 from wordfreq import zipf_frequency
 
 from exportscreen.matching.analyze import AnalyzedName, Token, TokenKind, analyze
 from exportscreen.matching.equivalences import reads_as_pinyin
+from exportscreen.model import MatchKind
 
 # Initials in a run this long are an acronym ("T.E.G.", "T M G"), not a person's initials.
 MIN_ACRONYM_LETTERS = 2
@@ -99,3 +101,206 @@ def listed_forms(text: str, person: bool) -> tuple[AnalyzedName, ...]:
         return (analysis,)
     variants = (initials_joined(analysis), acronyms_spelt(analysis))
     return (analysis, *(v for v in variants if v is not None))
+
+
+# --- acronyms an entry spells out itself ---------------------------------------------------------
+
+# An acronym of this many letters at least: two letters ("GE", "AB") meet a run of initials by
+# chance.
+MIN_EXPANDED_LETTERS = 3
+MAX_EXPANDED_LETTERS = 8
+# Words an acronym may leave out of its expansion ("Bank of Kunlun" -> BK) or keep (BOK).
+_SKIPPABLE = frozenset({"of", "and", "for", "the", "de", "du", "des", "la", "le", "al"})
+# Entries, with different names, that must spell an acronym out the same way before the
+# expansion serves every listed name holding it.
+MIN_TEACHING_ENTRIES = 2
+
+
+def _is_word(token: Token) -> bool:
+    return token.kind is TokenKind.WORD and token.key.isalpha() and token.key.isascii()
+
+
+def _could_be_acronym(token: Token) -> bool:
+    return (
+        _is_word(token)
+        and MIN_EXPANDED_LETTERS <= len(token.key) <= MAX_EXPANDED_LETTERS
+        and not _pinyin(token.key)
+    )
+
+
+_pinyin = lru_cache(maxsize=65536)(reads_as_pinyin)
+
+
+def _initial(token: Token) -> str:
+    """The letter a word gives an acronym: its key's first (an abbreviation expanded: "Mfg" is
+    M), a legal form's as written ("Corporation" is the C of SMIC); "" for anything else."""
+    if _is_word(token):
+        return token.key[0]
+    if token.kind is TokenKind.LEGAL and token.ascii[:1].isalpha():
+        return token.ascii[0]
+    return ""
+
+
+def _runs_spelling(acronym: str, tokens: tuple[Token, ...]) -> list[tuple[int, int]]:
+    """The runs of adjacent words (start, end exclusive) whose initials spell ``acronym``, the
+    small words of ``_SKIPPABLE`` inside a run counted or not, never at its ends."""
+    found: list[tuple[int, int]] = []
+    for start in range(len(tokens)):
+        first = tokens[start]
+        if not _is_word(first) or first.key in _SKIPPABLE or first.key[0] != acronym[0]:
+            continue
+        # Depth-first over the words: each either gives its initial or, if skippable, none.
+        stack = [(start, 0)]  # (next token, letters of the acronym spelt so far)
+        while stack:
+            position, spelt = stack.pop()
+            if spelt == len(acronym):
+                last = tokens[position - 1]
+                if last.key not in _SKIPPABLE and position - start >= 2:
+                    found.append((start, position))
+                continue
+            if position >= len(tokens) or tokens[position].key == acronym:
+                continue
+            token = tokens[position]
+            initial = _initial(token)
+            if not initial:
+                continue
+            if token.key in _SKIPPABLE and position > start:
+                stack.append((position + 1, spelt))
+            if initial == acronym[spelt] and len(token.ascii) > 1:
+                stack.append((position + 1, spelt + 1))
+    return sorted(set(found))
+
+
+def spelt_out(names: Sequence[AnalyzedName]) -> dict[str, tuple[str, ...]]:
+    """The acronyms among one party's names that another of its names spells out: acronym key
+    -> the keys of the words it stands for ("smic" -> semiconductor manufacturing
+    international, from "SMIC Beijing" and "Semiconductor Manufacturing International
+    (Beijing) Corporation"). An acronym spelt out two ways by the same party is left out."""
+    found: dict[str, set[tuple[str, ...]]] = {}
+    acronyms = {
+        t.key for name in names for t in name.tokens if _could_be_acronym(t) and t.via is None
+    }
+    if not acronyms:
+        return {}
+    # The letters each name's words give: a name lacking one of an acronym's cannot spell it.
+    letters = [{_initial(t) for t in name.tokens} for name in names]
+    for acronym in acronyms:
+        needed = set(acronym)
+        for name, given in zip(names, letters, strict=True):
+            if not needed <= given:
+                continue
+            # In the acronym's own name too: "Semiconductor Manufacturing International
+            # Corporation (SMIC)".
+            for start, end in _runs_spelling(acronym, name.tokens):
+                found.setdefault(acronym, set()).add(tuple(t.key for t in name.tokens[start:end]))
+    return {a: next(iter(e)) for a, e in found.items() if len(e) == 1}
+
+
+def _replace(
+    tokens: tuple[Token, ...], start: int, end: int, new: Sequence[Token]
+) -> tuple[Token, ...]:
+    return (*tokens[:start], *new, *tokens[end:])
+
+
+def _holds(keys: Sequence[str], words: tuple[str, ...]) -> bool:
+    return any(
+        tuple(keys[start : start + len(words)]) == words
+        for start in range(len(keys) - len(words) + 1)
+    )
+
+
+def expanded_forms(
+    name: AnalyzedName, expansions: Mapping[str, tuple[str, ...]]
+) -> list[AnalyzedName]:
+    """Other forms of a listed name under its party's acronyms (``spelt_out``): each acronym
+    spelt out in words ("SMIC Beijing" -> "Semiconductor Manufacturing International
+    Beijing"), and each expansion written as its acronym (-> "SMIC (Beijing) Corporation"); a
+    name holding both, without the acronym and (if other words remain) without the expansion.
+    Never the acronym as the name's only word. The new tokens keep the surface of what they
+    replace, for explanations."""
+    forms: list[AnalyzedName] = []
+    tokens = name.tokens
+    keys = [t.key for t in tokens]
+    for position, token in enumerate(tokens):
+        words = expansions.get(token.key) if token.kind is TokenKind.WORD else None
+        if words and not _holds(keys, words):  # "... of Iran (AEOI)" spells it out already
+            spelt = [
+                Token(token.surface, word, word, TokenKind.WORD, MatchKind.ABBREVIATION,
+                      token.script, token.role)
+                for word in words
+            ]  # fmt: skip
+            forms.append(
+                AnalyzedName(
+                    name.text, name.exact_key, _replace(tokens, position, position + 1, spelt),
+                    name.truncated,
+                )
+            )  # fmt: skip
+    for acronym, words in expansions.items():
+        for start in range(len(tokens) - len(words) + 1):
+            if tuple(keys[start : start + len(words)]) != words:
+                continue
+            if acronym in keys:
+                # Both in one name ("Atomic Energy Organization of Iran (AEOI)"): the name
+                # without its acronym, and without the expansion when words are left beside the
+                # acronym ("CSSC 701st Research Institute"). An acronym alone is a short word
+                # that other scripts' words meet by chance (شمر / SMERI by its consonants).
+                at = keys.index(acronym)
+                kept = [_replace(tokens, at, at + 1, [])]
+                rest = _replace(tokens, start, start + len(words), [])
+                if sum(t.kind is not TokenKind.LEGAL for t in rest) > 1:
+                    kept.append(rest)
+                forms.extend(
+                    AnalyzedName(name.text, name.exact_key, k, name.truncated) for k in kept
+                )
+                break
+            outside = (*tokens[:start], *tokens[start + len(words) :])
+            if all(t.kind is TokenKind.LEGAL for t in outside):
+                break  # the acronym would be the name's only word: see above
+            run = tokens[start : start + len(words)]
+            short = Token(
+                " ".join(t.surface for t in run), acronym, acronym, TokenKind.WORD,
+                MatchKind.ABBREVIATION, run[0].script, run[0].role,
+            )  # fmt: skip
+            forms.append(
+                AnalyzedName(
+                    name.text, name.exact_key,
+                    _replace(tokens, start, start + len(words), [short]), name.truncated,
+                )
+            )  # fmt: skip
+            break
+    return forms
+
+
+def learn_expansions(
+    entries_names: Sequence[Sequence[AnalyzedName]],
+) -> list[dict[str, tuple[str, ...]]]:
+    """Per entry (its names' analyses; empty for a person or a party not to learn from), the
+    acronym expansions that apply to its names: those its own names spell out (``spelt_out``),
+    and those that MIN_TEACHING_ENTRIES entries or more spell out the same single way ("CSSC" is
+    China State Shipbuilding Corporation for 27 entries), wherever its names hold the acronym
+    or the expansion. An entry's own expansion wins over a shared one."""
+    own = [spelt_out(names) if names else {} for names in entries_names]
+    taught: dict[str, dict[tuple[str, ...], int]] = {}
+    for expansions in own:
+        for acronym, words in expansions.items():
+            ways = taught.setdefault(acronym, {})
+            ways[words] = ways.get(words, 0) + 1
+    shared = {
+        acronym: words
+        for acronym, ways in taught.items()
+        if len(ways) == 1 and (words := next(iter(ways))) and ways[words] >= MIN_TEACHING_ENTRIES
+    }
+    by_word: dict[str, list[str]] = {}  # an acronym or its expansion's first word -> acronyms
+    for acronym, words in shared.items():
+        by_word.setdefault(acronym, []).append(acronym)
+        by_word.setdefault(words[0], []).append(acronym)
+    result: list[dict[str, tuple[str, ...]]] = []
+    for names, expansions in zip(entries_names, own, strict=True):
+        found: dict[str, tuple[str, ...]] = {}
+        for name in names:
+            for token in name.tokens:
+                for acronym in by_word.get(token.key, ()):
+                    found[acronym] = shared[acronym]
+        found.update(expansions)
+        result.append(found)
+    return result

@@ -25,7 +25,7 @@ import numpy.typing as npt
 from rapidfuzz.distance import JaroWinkler
 from rapidfuzz.process import cdist
 
-from exportscreen.matching.acronyms import listed_forms
+from exportscreen.matching.acronyms import expanded_forms, learn_expansions, listed_forms
 from exportscreen.matching.analyze import AnalyzedName, NameRole, TokenKind
 from exportscreen.matching.equivalences import mine
 from exportscreen.matching.postings import (
@@ -51,7 +51,7 @@ from exportscreen.matching.weights import ROLE_FACTOR as ROLE_FACTOR
 from exportscreen.matching.weights import weight_of_unseen, word_weights
 from exportscreen.model import Entry, EntryType, ListCode
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 
 # Query words that match nothing count this much of their weight against a name, in the scorer's
 # precision and in the index's bound of it. A generic word added to a listed name (a branch, a
@@ -153,6 +153,13 @@ class MatchIndex:
     # {entry position: note}).
     equivalences: dict[str, dict[str, str]]
     local_equivalences: dict[str, dict[str, dict[int, str]]]
+    # Per name: an alias its list marks weak or low quality (``Entry.weak_aliases``), which the
+    # scorer caps (``score.WEAK_ALIAS_CAP``).
+    name_weak: npt.NDArray[np.bool_]
+    # The names indexed in a form of their party's acronyms (``acronyms.learn_expansions``:
+    # "SMIC Beijing" as "Semiconductor Manufacturing International Corporation Beijing"), by
+    # name id: the analysis that ``listed_forms`` of the text does not give, for explanations.
+    acronym_forms: dict[int, AnalyzedName]
     entry_position: dict[str, int] = field(default_factory=dict)
     # Not serialised (see to_bytes).
     route_cache: RouteCache = field(default_factory=lambda: RouteCache(), repr=False, compare=False)
@@ -166,15 +173,46 @@ class MatchIndex:
         name_entry: list[int] = []
         analysed: list[AnalyzedName] = []
         roles: list[bytes] = []
-        for position, entry in enumerate(entry_list):
+        name_weak: list[bool] = []
+        acronym_forms: dict[int, AnalyzedName] = {}
+        weak_of: list[set[str]] = []
+        # Each name's forms, analysed once: a name and, for initials ("T.E.G. LIMITED"), its
+        # form with them joined ("TEG").
+        forms_of: list[list[tuple[str, tuple[AnalyzedName, ...]]]] = []
+        for entry in entry_list:
             person = entry.type is EntryType.INDIVIDUAL
-            for text in entry.names:
-                # A name and, for initials ("T.E.G. LIMITED"), its form with them joined ("TEG").
-                for analysis in listed_forms(text, person) if text.strip() else ():
+            # Only an alias can be weak: the primary name, or the same text given as a strong
+            # alias too, never is.
+            weak_of.append(
+                set(entry.weak_aliases).intersection(entry.aliases) - {entry.name}
+                if entry.weak_aliases
+                else set()
+            )
+            forms_of.append(
+                [(text, listed_forms(text, person) if text.strip() else ()) for text in entry.names]
+            )
+        # Then its forms under its party's acronyms: those its strong names spell out, and those
+        # several parties agree on.
+        expansions = learn_expansions(
+            [
+                []
+                if entry.type is EntryType.INDIVIDUAL
+                else [forms[0] for text, forms in named if forms and text not in weak]
+                for entry, named, weak in zip(entry_list, forms_of, weak_of, strict=True)
+            ]
+        )
+        for position, named in enumerate(forms_of):
+            weak = weak_of[position]
+            for text, forms in named:
+                extra = expanded_forms(forms[0], expansions[position]) if forms else []
+                for number, analysis in enumerate((*forms, *extra)):
+                    if number >= len(forms):
+                        acronym_forms[len(name_text)] = analysis
                     name_text.append(text)
                     name_entry.append(position)
                     analysed.append(analysis)
                     roles.append(bytes(int(t.role) for t in analysis.tokens))
+                    name_weak.append(text in weak)
 
         words: list[str] = []
         word_ids: dict[str, int] = {}
@@ -259,7 +297,13 @@ class MatchIndex:
 
         by_entry: dict[int, list[tuple[str, AnalyzedName]]] = defaultdict(list)
         given_names: set[str] = set()
-        for text, analysis, owner in zip(name_text, analysed, name_entry, strict=True):
+        for text, analysis, owner, is_weak in zip(
+            name_text, analysed, name_entry, name_weak, strict=True
+        ):
+            if is_weak:
+                # A weak alias teaches nothing: an equivalence learned from it ("RUSAG" =
+                # "ROSSELKHOZBANK") would let it reach the entry through a strong name.
+                continue
             if entry_list[owner].type is not EntryType.INDIVIDUAL:
                 by_entry[owner].append((text, analysis))
             else:
@@ -317,6 +361,8 @@ class MatchIndex:
             ),
             equivalences=learned.shared,
             local_equivalences=local,
+            name_weak=np.array(name_weak, dtype=np.bool_),
+            acronym_forms=acronym_forms,
         )
         index.entry_position = {entry_id: i for i, entry_id in enumerate(index.entry_ids)}
         return index

@@ -20,7 +20,7 @@
    similarity and rarity in the population, on the poorer side) cannot score above
    LITTLE_EVIDENCE_CAP unless it is the whole name on both sides; differing
    numbers (No. 13 / No. 14) cost NUMBER_MISMATCH_PENALTY; different legal-form classes cost
-   LEGAL_FORM_MISMATCH_PENALTY.
+   LEGAL_FORM_MISMATCH_PENALTY; a name the list marks weak cannot score above WEAK_ALIAS_CAP.
 """
 
 from __future__ import annotations
@@ -99,12 +99,16 @@ OTHER_START_SIMILARITY = 0.75
 FULL_COVERAGE = 0.999
 DISTINCTIVE_WEIGHT = 0.3  # a matched token this heavy is real evidence
 NUMBER_MISMATCH_PENALTY = 0.3
+# A weak or low-quality alias (OFAC's "weak a.k.a.", the UN's "Low"): below the default alert
+# threshold, so that it alerts only with other evidence (an address or identifier in common).
+WEAK_ALIAS_CAP = 0.7
 LEGAL_FORM_MISMATCH_PENALTY = 0.03
 # The adjustments' names in explanations (``Penalty.feature``), stable for API clients.
 GENERIC_ONLY_FEATURE = "only_generic_words_matched"
 LITTLE_EVIDENCE_FEATURE = "too_little_evidence"
 NUMBER_MISMATCH_FEATURE = "number_mismatch"
 LEGAL_FORM_MISMATCH_FEATURE = "legal_form_mismatch"
+WEAK_ALIAS_FEATURE = "weak_alias"
 # A name is left unaligned only when its bound is below the cutoff by more than the rounding of
 # a differently ordered sum.
 BOUND_SLACK = 1e-9
@@ -376,6 +380,7 @@ def _score_bound(
 
 
 _NEAR = (MatchKind.FUZZY, MatchKind.PHONETIC, MatchKind.INITIAL)
+_LONE_NEAR = (MatchKind.FUZZY, MatchKind.PHONETIC, MatchKind.TRANSLITERATED)
 
 
 def _anchored(pairs: list[Pair], query: list[QueryToken], listed_weight: list[float]) -> bool:
@@ -473,8 +478,11 @@ def _evidence(
         for p in pairs
         if p.kind is not MatchKind.INITIAL and any(query[q].token.kind == _WORD for q in p.query)
     ]
-    if len(worded_pairs) == 1 and worded_pairs[0].kind in (MatchKind.FUZZY, MatchKind.PHONETIC):
+    if len(worded_pairs) == 1 and worded_pairs[0].kind in _LONE_NEAR:
         typed = [query[q] for q in worded_pairs[0].query if query[q].typed]
+        # Two romanisations of one name ("Baron" / "BAROON": equal skeletons) are near
+        # spellings too. A word read from another script is left alone: حماس is HAMAS by its
+        # consonants only.
         if typed and all(in_use(t.token.key) for t in typed):
             evidence *= LONE_NEAR_SPELLING_FACTOR
     return evidence
@@ -489,13 +497,18 @@ def score_name(
     *,
     number_mismatch: float = NUMBER_MISMATCH_PENALTY,
     legal_form_mismatch: float = LEGAL_FORM_MISMATCH_PENALTY,
+    weak_alias: float = WEAK_ALIAS_CAP,
 ) -> NameScore:
     """Align the query with one listed name and score the alignment (see the module doc).
 
     A name whose possible pairs cannot bring its score to ``cutoff`` is not aligned: its
     NameScore has ``bounded`` set, no pairs, and as score the bound, below ``cutoff``.
     ``number_mismatch`` and ``legal_form_mismatch`` are those penalties' weights (a request's
-    ``MatcherConfig``); being penalties, they leave the bound an upper bound."""
+    ``MatcherConfig``); being penalties, they leave the bound an upper bound. ``weak_alias``
+    caps the score of a name its list marks weak (``MatchIndex.name_weak``)."""
+    weak = bool(index.name_weak[name_id])
+    if weak and weak_alias + BOUND_SLACK < cutoff:
+        return NameScore(name_id, weak_alias, 0.0, 0.0, [], bounded=True)
     words, roles = index.tokens_of(name_id)
     owner = -1
     options: list[_Option] = []
@@ -653,4 +666,14 @@ def score_name(
         if feature not in _CAPS:  # caps are already applied
             result.score -= amount
     result.score = min(1.0, max(0.0, result.score))
+    if weak and result.score > weak_alias:
+        result.penalties.append(
+            (
+                WEAK_ALIAS_FEATURE,
+                f"weak alias (the list marks it low quality): capped at {weak_alias}",
+                result.score - weak_alias,
+            )
+        )
+        result.score = weak_alias
+        result.capped = True
     return result

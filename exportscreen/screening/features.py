@@ -41,6 +41,8 @@ from exportscreen.matching.score import (
     LITTLE_EVIDENCE_FEATURE,
     NUMBER_MISMATCH_FEATURE,
     NUMBER_MISMATCH_PENALTY,
+    WEAK_ALIAS_CAP,
+    WEAK_ALIAS_FEATURE,
 )
 from exportscreen.model import Entry, EntryType, MatchKind, Penalty, TokenMatch
 from exportscreen.text.countries import country_code
@@ -172,6 +174,21 @@ class LegalFormMismatch(NameFeature):
     weight = LEGAL_FORM_MISMATCH_PENALTY
     bounds = (0.0, 0.1)
     parameter = "legal_form_mismatch"
+
+
+class WeakAlias(NameFeature):
+    """The name matched is an alias its list marks weak or low quality (OFAC's "weak a.k.a.",
+    ``isLowQuality`` in its XML and the a.k.a. names of its CSV's remarks; the UN's "Low"
+    quality): the name score is capped at this weight, below the default alert threshold.
+    Such aliases are broad ("MOHAMMED, Ali", "Bashir") and OFAC does not expect them screened
+    alone: a weak alias alerts only with other evidence, an address in common (which raises the
+    score) or an equal identifier; the entry's other names score as usual. A request may raise
+    the cap up to 1 (no cap)."""
+
+    name = WEAK_ALIAS_FEATURE
+    weight = WEAK_ALIAS_CAP
+    bounds = (0.5, 1.0)
+    parameter = "weak_alias"
 
 
 class Qualifier(Feature):
@@ -390,6 +407,7 @@ FEATURES: tuple[Feature, ...] = (
     TooLittleEvidence(),
     NumberMismatch(),
     LegalFormMismatch(),
+    WeakAlias(),
     TypeMismatch(),
     CountryMismatch(),
     NationalityMismatch(),

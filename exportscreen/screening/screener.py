@@ -82,6 +82,9 @@ def entry_type(value: str | EntryType | None) -> EntryType | None:
 def _indexed_form(index: MatchIndex, name_id: int, person: bool) -> AnalyzedName:
     """The analysis of a listed name the index holds as ``name_id`` (a name may be indexed in
     more than one form: ``analyze.listed_forms``), for the explanation's token positions."""
+    derived = index.acronym_forms.get(name_id)
+    if derived is not None:
+        return derived
     words, _ = index.tokens_of(name_id)
     keys = [index.words[w] for w in words]
     forms = listed_forms(index.name_text[name_id], person)

@@ -518,8 +518,11 @@ def _entries(record: _Record) -> list[Entry]:
     remarks = f[11] + "".join(record.comments)
     facts = parse_remarks(remarks)
     # alt.csv holds OFAC's own alternate names; the a.k.a. names in Remarks are the ones OFAC
-    # marks weak ("low quality"). Both are kept: a weak alias still identifies the party.
+    # marks weak ("low quality"). Both are kept: a weak alias still identifies the party, and is
+    # marked weak (unless alt.csv gives the same name) so that the matcher counts it less.
     aliases = _unique([*record.aliases, *facts.aliases])
+    strong = set(record.aliases) | {f[1]}
+    weak = tuple(a for a in _unique(facts.aliases) if a not in strong)
     countries = _unique(
         [a.country for a in record.addresses]
         + [c for c in facts.nationalities + facts.citizenships if _ISO_CODE.match(c)]
@@ -546,6 +549,7 @@ def _entries(record: _Record) -> list[Entry]:
             nationalities=_unique(facts.nationalities),
             citizenships=_unique(facts.citizenships),
             details=details,
+            weak_aliases=weak,
         )
         for lst in record.lists
     ]

@@ -231,11 +231,16 @@ class _Entity:
             return ""
         return self.countries.get(elem.get("refId", "")) or country_code(_text(elem))
 
-    def names(self) -> tuple[str, list[str]]:
+    def names(self) -> tuple[str, list[str], set[str]]:
+        """The primary name, the others (other scripts of it, and every alias), and those of
+        the others OFAC marks low quality (``isLowQuality``: its "weak a.k.a.")."""
         primary = ""
         others: list[str] = []
+        low_quality: set[str] = set()
+        strong: set[str] = set()
         for name in _path(self.elem, "names", "name"):
             is_primary_name = _text(name, "isPrimary") == "true"
+            weak = _text(name, "isLowQuality") == "true"
             for translation in _path(name, "translations", "translation"):
                 full = _text(translation, "formattedFullName")
                 if not full:
@@ -246,7 +251,9 @@ class _Entity:
                     # Other scripts of the primary name and every alias, weak ("low quality")
                     # ones included, as in the legacy files.
                     others.append(full)
-        return primary, others
+                (low_quality if weak else strong).add(full)
+        # A name given both as a strong and a weak alias is strong.
+        return primary, others, low_quality - strong
 
     def addresses(self) -> list[Address]:
         result: list[Address] = []
@@ -317,7 +324,7 @@ def _entries(
     type_name = _text(_child(elem, "generalInfo"), "entityType")
     if type_name not in _TYPES:
         raise SourceError(path, None, f"{where}/entityType", f"unknown type {type_name!r}")
-    primary, others = reader.names()
+    primary, others, low_quality = reader.names()
     if not primary:
         raise SourceError(path, None, f"{where}/names", "no primary name")
 
@@ -387,6 +394,7 @@ def _entries(
             nationalities=tuple(dict.fromkeys(nationalities)),
             citizenships=tuple(dict.fromkeys(citizenships)),
             details=details,
+            weak_aliases=tuple(a for a in aliases if a in low_quality),
         )
         for lst in dict.fromkeys(lists)
     ]

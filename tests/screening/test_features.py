@@ -262,7 +262,11 @@ def test_name_features(
 
 def test_name_weights_are_score_names_arguments(screener: Screener) -> None:
     config = DEFAULT_CONFIG.with_weights({"number_mismatch": 0.1, "legal_form_mismatch": 0.05})
-    assert config.name_weights() == {"number_mismatch": 0.1, "legal_form_mismatch": 0.05}
+    assert config.name_weights() == {
+        "number_mismatch": 0.1,
+        "legal_form_mismatch": 0.05,
+        "weak_alias": 0.7,
+    }
     assert {f.parameter for f in FEATURES if isinstance(f, NameFeature)} == {
         "",  # the generic-words cap is fixed
         *DEFAULT_CONFIG.name_weights(),
@@ -343,6 +347,7 @@ def test_default_configuration() -> None:
         "too_little_evidence": 0.7,
         "number_mismatch": 0.3,
         "legal_form_mismatch": 0.03,
+        "weak_alias": 0.7,
         "type_mismatch": 0.15,
         "country_mismatch": 0.1,
         "nationality_mismatch": 0.1,

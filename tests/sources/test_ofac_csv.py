@@ -148,6 +148,8 @@ def test_sdn_fixture_set() -> None:
     assert company.type is EntryType.ENTITY and company.programs == ("SDGT", "IFSR")
     # alt.csv names (including the weak fka) first, then the a.k.a. from Remarks
     assert company.aliases == ("EXAMPLE TRADING COMPANY", "OLD EXAMPLE CO", "EXTRA CO")
+    # the a.k.a. of Remarks is OFAC's weak a.k.a.; alt.csv's names are not weak
+    assert company.weak_aliases == ("EXTRA CO",)
     assert company.addresses == (
         Address(street="No. 5 Example Street", city="Tehran", postal_code="15946", country="IR"),
         Address(city="Dubai", country="AE"),
@@ -421,3 +423,25 @@ def test_a_dropped_column_the_values_cannot_tell_apart_is_refused_naming_the_can
         assert raised.value.file == str(sdn) and raised.value.line is None
         assert "the records have 11 fields where OFAC's layout has 12" in raised.value.message
         assert raised.value.message.endswith("without any one of 'Tonnage', 'GRT'")
+
+
+@pytest.mark.shared
+@pytest.mark.parametrize(
+    ("entry_id", "weak", "strong"),
+    [
+        # The "Mohammad Ali": OFAC marks MOHAMMED, Ali weak (Remarks a.k.a.), and lists
+        # KONY, Ali Mohammed in alt.csv.
+        ("SDN-19930", {"MOHAMMED, Ali", "Bashir", "Caesar", "One-P", "1-P"}, "KONY, Ali Mohammed"),
+        ("SDN-11018", set(), "KONY, Joseph"),
+    ],
+)
+def test_real_sdn_weak_aliases(raw_dir: Path, entry_id: str, weak: set[str], strong: str) -> None:
+    parsed = ofac_csv.parse(raw_dir / "watchman" / "ofac_sdn_2021-07" / "sdn.csv.gz")
+    entry = next(e for e in parsed.entries if e.id == entry_id)
+    assert set(entry.weak_aliases) == weak
+    assert set(entry.weak_aliases) <= set(entry.aliases)
+    assert strong in entry.names and strong not in entry.weak_aliases
+    # Every entry: weak aliases are aliases, never the primary name.
+    for each in parsed.entries:
+        assert set(each.weak_aliases) <= set(each.aliases) and each.name not in each.weak_aliases
+    assert sum(len(e.weak_aliases) for e in parsed.entries) > 2000  # 1,254 rows carry some

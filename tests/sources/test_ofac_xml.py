@@ -203,3 +203,24 @@ def test_csv_and_xml_agree_on_lists(raw_dir: Path, cons_xml: ParsedSource) -> No
     # ... and what the CSV cannot tell: the second (MBS) list of three SSI entities, and one FSE
     # entity delisted between January and December 2025.
     assert xml_ids - csv_ids == {"MBS-17014", "MBS-17250", "MBS-17254", "FSE-26182"}
+
+
+@pytest.mark.shared
+def test_low_quality_names_are_weak_aliases_as_the_csv_remarks_mark_them(
+    raw_dir: Path, cons_xml: ParsedSource
+) -> None:
+    """The XML's ``isLowQuality`` and the legacy CSV's Remarks a.k.a. are the same mark: on the
+    entities both files hold, the weak aliases agree but for the few the list changed between
+    the two publications (2025-01 and 2025-12)."""
+    from_xml = {e.id: e for e in cons_xml.entries}
+    assert set(from_xml["PLC-9647"].weak_aliases) == {"ZAHAR, Mahmoud", "AL-ZAHAR, Mahmoud"}
+    assert from_xml["PLC-9647"].name == "ZAHHAR, Mahmoud Khaled"
+    assert from_xml["SSI-17014"].weak_aliases == ("RUSAG",)
+    assert (
+        sum(len(e.weak_aliases) for e in cons_xml.entries) == 72
+    )  # 70 marks; an entity on two lists has its own twice
+    csv_set = ofac_csv.parse(raw_dir / "watchman" / "ofac_cons_2025-12" / "cons_prim.csv.gz")
+    from_csv = {e.id: e for e in csv_set.entries}
+    both = from_xml.keys() & from_csv.keys()
+    differ = {i for i in both if set(from_xml[i].weak_aliases) != set(from_csv[i].weak_aliases)}
+    assert len(both) > 430 and differ == {"SSI-18290", "SSI-18292", "MBS-34736"}
