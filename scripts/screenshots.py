@@ -87,6 +87,9 @@ PAGES = (
     Shot("alerts", "/ui/alerts"),
     Shot("batch", "/ui/batch"),
     Shot("changes", "/ui/changes"),
+    Shot("lists", "/ui/lists"),
+    Shot("evidence", "/ui/evidence"),
+    Shot("audit", "/ui/audit"),
     Shot("error-404", "/ui/no-such-page"),
     Shot("error-422", "/ui/search?q=" + "x" * 301),
 )

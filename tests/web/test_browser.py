@@ -4,50 +4,20 @@ Skipped when chromium or playwright is missing, unless CI=true (then it fails)."
 
 from __future__ import annotations
 
-import os
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 
 from exportscreen import sources
 from exportscreen.casework.register import Counterparty, Register
 from exportscreen.screening.screener import Screener
 from exportscreen.store import Store
 from tests.api.support import PASSWORD, add_users, build_app, config_for
+from tests.web.browser import CHROMIUM, CHROMIUM_ARGS, ENTITY_LIST, SCREENSHOTS, need, serving
 
 pytestmark = [pytest.mark.browser, pytest.mark.shared]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-ENTITY_LIST = Path("nsfreg_ecfr_derived") / "bis_entity_list.json.gz"
-SCREENSHOTS = Path(os.environ.get("TMPDIR", "/tmp")) / "exportscreen-ui"
-
-
-def _need(condition: bool, reason: str) -> None:
-    if condition:
-        return
-    if os.environ.get("CI") == "true":
-        pytest.fail(reason)
-    pytest.skip(reason)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -60,29 +30,16 @@ def base_url(raw_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         desk.add(Counterparty("C-7", "Inspur Taiwan Co.", "TW"))
         desk.screen(Screener.from_entries(store.entries()))
         app = build_app(store, config_for(tmp, str(store.engine.url)))
-        port = _free_port()
-        server = uvicorn.Server(
-            uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
-        )
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        deadline = time.monotonic() + 30
-        while not server.started and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert server.started, "uvicorn did not start"
-        try:
-            yield f"http://127.0.0.1:{port}"
-        finally:
-            server.should_exit = True
-            thread.join(timeout=10)
+        with serving(app) as url:
+            yield url
 
 
 def test_log_in_search_open_the_entry_and_decide_an_alert(base_url: str) -> None:
-    _need(Path(CHROMIUM).exists() or shutil.which("chromium") is not None, "chromium not installed")
+    need(Path(CHROMIUM).exists() or shutil.which("chromium") is not None, "chromium not installed")
     try:
         from playwright.sync_api import expect, sync_playwright
     except ImportError:
-        _need(False, "playwright not installed")
+        need(False, "playwright not installed")
         return
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as driver:

@@ -8,15 +8,12 @@ from __future__ import annotations
 
 import re
 import shutil
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-import uvicorn
 
 from exportscreen.casework import audit_trail as audit
 from exportscreen.casework.register import Counterparty, Register
@@ -24,7 +21,7 @@ from exportscreen.ops.loading import load_paths
 from exportscreen.screening.screener import Screener
 from exportscreen.store import Store
 from tests.api.support import PASSWORD, add_users, build_app, config_for
-from tests.web.test_browser import CHROMIUM, CHROMIUM_ARGS, ENTITY_LIST, _free_port, _need
+from tests.web.browser import CHROMIUM, CHROMIUM_ARGS, ENTITY_LIST, need, serving
 
 pytestmark = [pytest.mark.browser, pytest.mark.shared]
 OFAC_NON_SDN = Path("watchman") / "ofac_cons_2025-12"
@@ -60,21 +57,8 @@ def served(raw_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
         desk.add(Counterparty("C-7", "Inspur Taiwan Co.", "TW"))
         desk.screen(Screener.from_entries(store.entries()))
         app = build_app(store, config_for(tmp, str(store.engine.url)))
-        port = _free_port()
-        server = uvicorn.Server(
-            uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
-        )
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        deadline = time.monotonic() + 60
-        while not server.started and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert server.started, "uvicorn did not start"
-        try:
-            yield f"http://127.0.0.1:{port}", store
-        finally:
-            server.should_exit = True
-            thread.join(timeout=10)
+        with serving(app) as url:
+            yield url, store
 
 
 class Watched:
@@ -110,11 +94,11 @@ class Watched:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    _need(Path(CHROMIUM).exists() or shutil.which("chromium") is not None, "chromium not installed")
+    need(Path(CHROMIUM).exists() or shutil.which("chromium") is not None, "chromium not installed")
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        _need(False, "playwright not installed")
+        need(False, "playwright not installed")
         return
     with sync_playwright() as driver:
         launched = driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)

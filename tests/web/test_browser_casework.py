@@ -7,29 +7,19 @@ Skipped when chromium or playwright is missing, unless CI=true (then it fails)."
 from __future__ import annotations
 
 import shutil
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-import uvicorn
 
 from exportscreen import sources
 from exportscreen.casework.register import Counterparty, Register
 from exportscreen.screening.screener import Screener
 from exportscreen.store import Store
 from tests.api.support import PASSWORD, add_users, build_app, config_for
-from tests.web.test_browser import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    ENTITY_LIST,
-    SCREENSHOTS,
-    _free_port,
-    _need,
-)
+from tests.web.browser import CHROMIUM, CHROMIUM_ARGS, ENTITY_LIST, SCREENSHOTS, need, serving
 
 pytestmark = [pytest.mark.browser, pytest.mark.shared]
 PHONE = {"width": 390, "height": 844}
@@ -54,21 +44,8 @@ def base_url(raw_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         desk.add(Counterparty("C-8", "Huawei Technologies Co Ltd", "CN"))
         desk.screen(Screener.from_entries(store.entries()))
         app = build_app(store, config_for(tmp, str(store.engine.url)))
-        port = _free_port()
-        server = uvicorn.Server(
-            uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
-        )
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        deadline = time.monotonic() + 30
-        while not server.started and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert server.started, "uvicorn did not start"
-        try:
-            yield f"http://127.0.0.1:{port}"
-        finally:
-            server.should_exit = True
-            thread.join(timeout=10)
+        with serving(app) as url:
+            yield url
 
 
 class Watch:
@@ -138,11 +115,11 @@ def _fits(page: Any) -> None:
 
 
 def _playwright() -> Any:
-    _need(Path(CHROMIUM).exists() or shutil.which("chromium") is not None, "chromium not installed")
+    need(Path(CHROMIUM).exists() or shutil.which("chromium") is not None, "chromium not installed")
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        _need(False, "playwright not installed")
+        need(False, "playwright not installed")
         raise
     return sync_playwright
 

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import csv
 import io
-import threading
-import time
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -19,7 +17,6 @@ from urllib.parse import urlsplit
 
 import pypdf
 import pytest
-import uvicorn
 
 from exportscreen import sources
 from exportscreen.casework.evidence import parse_reference
@@ -28,14 +25,7 @@ from exportscreen.store import Store
 from exportscreen.store.plausibility import DEFAULT_PLAUSIBILITY
 from tests.api.support import PASSWORD, add_users, build_app, config_for, load_fixture_lists
 from tests.store.factories import el_entry, parsed
-from tests.web.test_browser import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    ENTITY_LIST,
-    SCREENSHOTS,
-    _free_port,
-    _need,
-)
+from tests.web.browser import CHROMIUM, CHROMIUM_ARGS, ENTITY_LIST, SCREENSHOTS, need, serving
 
 pytestmark = [pytest.mark.browser, pytest.mark.shared]
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
@@ -59,21 +49,8 @@ def server(raw_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
         store.import_source(sources.parse(raw_dir / ENTITY_LIST))
         add_users(store)
         app = build_app(store, config_for(tmp, str(store.engine.url)))
-        port = _free_port()
-        runner = uvicorn.Server(
-            uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
-        )
-        thread = threading.Thread(target=runner.run, daemon=True)
-        thread.start()
-        deadline = time.monotonic() + 30
-        while not runner.started and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert runner.started, "uvicorn did not start"
-        try:
-            yield f"http://127.0.0.1:{port}"
-        finally:
-            runner.should_exit = True
-            thread.join(timeout=10)
+        with serving(app) as url:
+            yield url
 
 
 class Watch:
@@ -125,11 +102,11 @@ def _width(page: Any) -> tuple[int, str]:
 
 
 def test_evidence_lists_changes_and_audit_in_chromium(server: str, tmp_path: Path) -> None:
-    _need(Path(CHROMIUM).exists(), "chromium not installed")
+    need(Path(CHROMIUM).exists(), "chromium not installed")
     try:
         from playwright.sync_api import expect, sync_playwright
     except ImportError:
-        _need(False, "playwright not installed")
+        need(False, "playwright not installed")
         return
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     watch = Watch()
@@ -148,7 +125,7 @@ def test_evidence_lists_changes_and_audit_in_chromium(server: str, tmp_path: Pat
 
         # --- a screening's reference, its evidence page and its PDF ---
         page.fill("input[name=q]", "Inspur Taiwan")
-        page.click("form.searchbar button")
+        page.click("form.searchform button[type=submit]")
         reference = page.locator(".evidence-ref .ref").inner_text()
         seq = parse_reference(reference)
         page.click(".evidence-ref >> text=evidence")
