@@ -112,6 +112,9 @@ def _fits(page: Any) -> None:
     """Nothing in the page's content is wider than the screen (no sideways scrolling)."""
     right = page.evaluate(_CONTENT_RIGHT)
     assert right <= PHONE["width"], f"{page.url}: content reaches {right} px"
+    # The whole page too, navigation and log out included.
+    whole = page.evaluate("() => document.scrollingElement.scrollWidth")
+    assert whole <= PHONE["width"], f"{page.url}: the page is {whole} px wide"
 
 
 def _playwright() -> Any:

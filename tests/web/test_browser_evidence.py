@@ -202,6 +202,9 @@ def test_evidence_lists_changes_and_audit_in_chromium(server: str, tmp_path: Pat
             narrow.goto(f"{server}{path}")
             right, widest = _width(narrow)
             assert right <= 390, (path, right, widest)
+            # The whole page too, navigation and log out included: no sideways scrolling.
+            page_width = narrow.evaluate("() => document.scrollingElement.scrollWidth")
+            assert page_width <= 390, (path, page_width)
         narrow.screenshot(path=str(SCREENSHOTS / "audit-390.png"), full_page=True)
         browser.close()
     assert watch.errors == []
