@@ -17,7 +17,7 @@ from typing import Any
 from exportscreen.api.state import LoadedLists, Services
 from exportscreen.decisions.determination import EntryDating
 from exportscreen.decisions.policy import EffectiveDates
-from exportscreen.model import Entry, Hit
+from exportscreen.model import Hit
 from exportscreen.screening.history import ListsOnDate, VersionsOnDate, lists_on, versions_on
 
 _lock = threading.Lock()
@@ -61,23 +61,7 @@ def describe(history: ListsOnDate) -> dict[str, Any]:
 
 def hit_on_date(history: ListsOnDate, hit: Hit, entry_dating: EntryDating) -> dict[str, Any]:
     """Whether a hit's entry was listed on the date, and whether it has been removed since."""
-    entry: Entry = hit.entry
-    listed = history.in_force(entry, history.on, entry_dating.effective_date)
-    start = entry_dating.effective_date(entry)
-    note = ""
-    if not listed:
-        if entry.end_date is not None and history.on > entry.end_date:
-            note = f"not in force on {history.on.isoformat()}: ended {entry.end_date.isoformat()}"
-        elif start is not None and history.on < start:
-            note = f"not in force on {history.on.isoformat()}: effective {start.isoformat()}"
-        else:
-            note = f"not on its list on {history.on.isoformat()}: listed later"
-    return {
-        "listed_on_date": listed,
-        "effective_date": start.isoformat() if start else None,
-        "removed_since": history.removed_since(entry),
-        "note": note,
-    }
+    return history.listing_on_date(hit.entry, entry_dating.effective_date)
 
 
 __all__ = ["dating", "describe", "hit_on_date", "lists_on_date"]

@@ -10,6 +10,7 @@ versions, the algorithm, the threshold and what was found, written before the hi
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from exportscreen import settings
@@ -56,6 +57,7 @@ def screen_and_record(
     limit: int = settings.DEFAULT_HIT_LIMIT,
     threshold: float | None = None,
     address: str | None = None,
+    as_of: date | None = None,
 ) -> RecordedScreening:
     """Screen ``name`` and append the record through ``sink`` before returning the hits.
 
@@ -70,6 +72,8 @@ def screen_and_record(
         "type": type,
         "threshold": threshold,
         "address": address,
+        # Screened against the lists as they stood on that date (``screening.history``).
+        "as_of": as_of.isoformat() if as_of else None,
     }
     query: dict[str, Any] = {"name": name, **{k: v for k, v in asked.items() if v is not None}}
     if limit != settings.DEFAULT_HIT_LIMIT:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -54,16 +55,37 @@ def check(
         str | None,
         typer.Option(help="The party's address: raises a hit listed there, finds Address NN."),
     ] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            help="Screen the lists as they stood on this date (YYYY-MM-DD), and say whether each "
+            "hit was listed then and has been removed since.",
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Screen one name against every list, with the reasons for each hit."""
     from exportscreen.casework.audit_trail import StoreSink
     from exportscreen.casework.recorded import screen_and_record
+    from exportscreen.decisions.determination import EntryDating
+    from exportscreen.decisions.policy import EffectiveDates
+    from exportscreen.screening.history import lists_on
     from exportscreen.screening.index_cache import open_screener
 
-    screener = open_screener(db_url())
+    try:
+        on = date.fromisoformat(as_of) if as_of else None
+    except ValueError as error:
+        raise fail(f"--as-of: expected a date as YYYY-MM-DD, got {as_of!r}") from error
+    history = None
     # Recorded before any answer is shown, as in the API: no screening the trail does not hold.
     with open_store() as store:
+        if on is None:
+            screener = open_screener(db_url())
+        else:
+            history = lists_on(store, on)
+            screener = history.screener
+            dating = EntryDating(effective_dates=EffectiveDates(store.fr_documents()))
         try:
             recorded = screen_and_record(
                 screener,
@@ -75,25 +97,37 @@ def check(
                 limit=limit,
                 threshold=threshold,
                 address=address,
+                as_of=on,
             )
         except ValueError as error:
             raise fail(str(error)) from error
     hits = recorded.hits
+    on_date = (
+        {h.entry.id: history.listing_on_date(h.entry, dating.effective_date) for h in hits}
+        if history is not None
+        else {}
+    )
     if as_json:
-        print_json(
-            {
-                "query": name,
-                "threshold": threshold or settings.DEFAULT_THRESHOLD,
-                "algorithm": screener.algorithm,
-                "hits": hits,
-                "reference": recorded.reference,
-            }
-        )
+        answer: dict[str, Any] = {
+            "query": name,
+            "threshold": threshold or settings.DEFAULT_THRESHOLD,
+            "algorithm": screener.algorithm,
+            "hits": hits,
+            "reference": recorded.reference,
+        }
+        if history is not None:
+            answer["lists_as_of"] = {"on": history.on.isoformat(), "versions": history.describe()}
+            answer["on_date"] = on_date
+        print_json(answer)
         return
     # The reference first: a clear needs its evidence as much as a hit does.
     console.print(
         f"reference {recorded.reference} [dim](evidence: /ui/evidence/{recorded.reference})[/]"
     )
+    if history is not None and not history.all_current:
+        console.print(f"lists as they stood on {history.on.isoformat()}:")
+        for line in history.describe():
+            console.print(f"  {line}", markup=False)
     if not hits:
         console.print(
             f"[green]no hit[/] for {name!r} at threshold {threshold or settings.DEFAULT_THRESHOLD}"
@@ -108,7 +142,9 @@ def check(
         if hit.explanation.penalties:
             why += "\n" + "; ".join(p.reason for p in hit.explanation.penalties)
         primary = "" if hit.matched_name == hit.entry.name else f"\n(alias of {hit.entry.name})"
-        why = "\n".join(w for w in (_named_in(hit.entry), why) if w)
+        dated = on_date.get(hit.entry.id, {})
+        then = "; ".join(w for w in (dated.get("note"), dated.get("removed_since")) if w)
+        why = "\n".join(w for w in (_named_in(hit.entry), then, why) if w)
         table.add_row(
             f"{hit.score:.2f}",
             hit.entry.list.value,

@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from exportscreen.model import Entry, ListCode
 from exportscreen.screening.index_cache import load_or_build
@@ -93,6 +94,28 @@ class ListsOnDate:
             f"no longer listed: not in the current {entry.list.value} version "
             f"{used.current_version_id} (data of {used.current_as_of.isoformat()})"
         )
+
+    def listing_on_date(
+        self, entry: Entry, effective_date: Callable[[Entry], date | None]
+    ) -> dict[str, Any]:
+        """Whether ``entry`` was listed on the date (``in_force``), why not, its effective date,
+        and whether it has been removed since: what a hit found for a past date says."""
+        listed = self.in_force(entry, self.on, effective_date)
+        start = effective_date(entry)
+        note = ""
+        if not listed:
+            if entry.end_date is not None and self.on > entry.end_date:
+                note = f"not in force on {self.on.isoformat()}: ended {entry.end_date.isoformat()}"
+            elif start is not None and self.on < start:
+                note = f"not in force on {self.on.isoformat()}: effective {start.isoformat()}"
+            else:
+                note = f"not on its list on {self.on.isoformat()}: listed later"
+        return {
+            "listed_on_date": listed,
+            "effective_date": start.isoformat() if start else None,
+            "removed_since": self.removed_since(entry),
+            "note": note,
+        }
 
     def current_id(self, entry_id: str) -> str | None:
         """The id under which the current versions list the party of ``entry_id`` (itself, or

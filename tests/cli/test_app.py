@@ -260,3 +260,29 @@ def test_audit_verify_names_a_cut_tail(tmp_path: Path) -> None:
     verify = invoke(db, "audit", "verify")
     assert verify.exit_code == 1  # type: ignore[attr-defined]
     assert "records 2..3 missing" in verify.output  # type: ignore[attr-defined]
+
+
+def test_check_as_of_a_past_date_screens_the_lists_of_that_day(db: str) -> None:
+    """Inspur Taiwan was added to the Entity List on 2025-03-25 (90 FR 14035): screened as the
+    lists stood on 2023-01-01 (the 2022 CSL) its hit says it was not listed then; as of a date
+    after the 2026 files it was."""
+    then = json.loads(
+        invoke(db, "check", "Inspur Taiwan", "--as-of", "2023-01-01", "--json").stdout
+    )
+    assert then["lists_as_of"]["on"] == "2023-01-01"
+    assert any(line.startswith("EL: version") and "consolidated_2022-05" in line
+               for line in then["lists_as_of"]["versions"])  # fmt: skip
+    inspur = next(h for h in then["hits"] if h["entry"]["name"] == "Inspur Taiwan")
+    assert then["on_date"][inspur["entry"]["id"]]["listed_on_date"] is False
+    now = json.loads(invoke(db, "check", "Inspur Taiwan", "--as-of", "2026-12-05", "--json").stdout)
+    inspur = next(h for h in now["hits"] if h["entry"]["name"] == "Inspur Taiwan")
+    assert now["on_date"][inspur["entry"]["id"]] == {
+        "listed_on_date": True,
+        "effective_date": now["on_date"][inspur["entry"]["id"]]["effective_date"],
+        "removed_since": "",
+        "note": "",
+    }
+    text = invoke(db, "check", "Inspur Taiwan", "--as-of", "2023-01-01").output
+    assert "lists as they stood on 2023-01-01" in text and "2023-01-01" in text
+    bad = invoke(db, "check", "Inspur Taiwan", "--as-of", "01/01/2023")
+    assert bad.exit_code != 0 and "--as-of" in bad.output
