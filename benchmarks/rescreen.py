@@ -39,7 +39,7 @@ from exportscreen import settings, sources
 from exportscreen.casework import audit_trail as audit
 from exportscreen.casework.register import Register
 from exportscreen.casework.rescreen import SignatureCache, rescreen, signature_version
-from exportscreen.matching.index import MatchIndex
+from exportscreen.matching.index_build import build_index
 from exportscreen.model import Address, Entry
 from exportscreen.ops.loading import latest_entries
 from exportscreen.screening.screener import Screener
@@ -203,7 +203,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         publish(store, new, V2_DATE)
         started = time.perf_counter()
-        screener = Screener(MatchIndex.build(store.entries()), store.current_version_ids())
+        screener = Screener(build_index(store.entries()), store.current_version_ids())
         print(f"screener v2: built in {time.perf_counter() - started:.1f} s")
 
         version = signature_version(screener.algorithm)

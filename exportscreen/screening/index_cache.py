@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from exportscreen import settings
-from exportscreen.matching.index import MatchIndex
+from exportscreen.matching.index_build import build_index
 from exportscreen.model import ListCode
 from exportscreen.screening.screener import Screener
 from exportscreen.store import Store
@@ -87,7 +87,7 @@ def load_or_build(
             for e in store.entries(version_id=number)
             if e.id not in seen
         ]
-    screener = Screener(MatchIndex.build(entries), versions)
+    screener = Screener(build_index(entries), versions)
     _save(folder, path, screener)
     return screener
 

@@ -30,6 +30,7 @@ from exportscreen.matching.index import (
     QueryKey,
     normalise_identifier,
 )
+from exportscreen.matching.index_build import build_index
 from exportscreen.matching.normalize import MAX_NAME_CHARS, Script
 from exportscreen.matching.score import NameScore, QueryToken, prepare, score_name
 from exportscreen.model import Entry, EntryType, Explanation, Hit, ListCode, MatchKind, TokenMatch
@@ -128,7 +129,7 @@ class Screener:
 
     @classmethod
     def from_entries(cls, entries: Iterable[Entry]) -> Screener:
-        return cls(MatchIndex.build(entries))
+        return cls(build_index(entries))
 
     @classmethod
     def open(cls, db: str | None = None) -> Screener:
@@ -138,7 +139,7 @@ class Screener:
         store_module: Any = importlib.import_module("exportscreen.store")
         store = store_module.Store.open(settings.db_url(db))
         versions: Mapping[ListCode, int] = store.current_version_ids()
-        return cls(MatchIndex.build(store.entries()), versions)
+        return cls(build_index(store.entries()), versions)
 
     def to_bytes(self) -> bytes:
         """The index and version ids, for ``from_bytes`` in another process."""

@@ -12,7 +12,7 @@ import argparse
 from pathlib import Path
 
 from exportscreen.api.jobs import JobStore
-from exportscreen.matching.index import MatchIndex
+from exportscreen.matching.index_build import build_index
 from exportscreen.store import Store
 from tests.casework.rescreen_worker import StallingScreener
 
@@ -27,7 +27,7 @@ def main() -> None:
     arguments = parser.parse_args()
     with Store.open(arguments.url, lock_timeout=30) as store:
         versions = {code.value: number for code, number in store.current_version_ids().items()}
-        screener = StallingScreener(MatchIndex.build(store.entries()), store.current_version_ids())
+        screener = StallingScreener(build_index(store.entries()), store.current_version_ids())
         if arguments.stall_after:
             screener.stall_after = int(arguments.stall_after[0])
             screener.marker = Path(arguments.stall_after[1])

@@ -23,7 +23,7 @@ from fastapi.testclient import TestClient
 from exportscreen.api import jobs as jobs_module
 from exportscreen.api.jobs import ERRORS_NAME, RESULT_NAME, JobsFull, JobStore
 from exportscreen.casework import audit_trail as audit
-from exportscreen.matching.index import MatchIndex
+from exportscreen.matching.index_build import build_index
 from exportscreen.screening.batch import run_batch
 from exportscreen.screening.screener import Screener
 from exportscreen.store import Store, batch_jobs
@@ -57,7 +57,7 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
 
 def screener_of(store: Store) -> tuple[Screener, dict[str, int]]:
     versions = {code.value: number for code, number in store.current_version_ids().items()}
-    return Screener(MatchIndex.build(store.entries()), store.current_version_ids()), versions
+    return Screener(build_index(store.entries()), store.current_version_ids()), versions
 
 
 def parties_csv(rows: int = ROWS) -> bytes:

@@ -19,7 +19,7 @@ from typing import Any
 
 from exportscreen.casework.register import Register
 from exportscreen.casework.rescreen import rescreen
-from exportscreen.matching.index import MatchIndex
+from exportscreen.matching.index_build import build_index
 from exportscreen.model import Hit
 from exportscreen.screening.screener import Screener
 from exportscreen.store import Store
@@ -51,7 +51,7 @@ def main() -> None:
     parser.add_argument("--stall-after", nargs=2, default=None)
     arguments = parser.parse_args()
     with Store.open(arguments.url, lock_timeout=30) as store:
-        screener = StallingScreener(MatchIndex.build(store.entries()), store.current_version_ids())
+        screener = StallingScreener(build_index(store.entries()), store.current_version_ids())
         if arguments.stall_after:
             screener.stall_after = int(arguments.stall_after[0])
             screener.marker = Path(arguments.stall_after[1])

@@ -31,7 +31,7 @@ from exportscreen.casework.rescreen import (
     signature_version,
 )
 from exportscreen.matching.delta_filter import delta_names
-from exportscreen.matching.index import MatchIndex
+from exportscreen.matching.index_build import build_index
 from exportscreen.matching.signature import Signature, signature
 from exportscreen.model import Address, Entry, EntryType, ListCode
 from exportscreen.screening.screener import Screener
@@ -59,7 +59,7 @@ def publish(store: Store, entries: Sequence[Entry], on: date, lists: Sequence[Li
 
 
 def current_screener(store: Store) -> Screener:
-    return Screener(MatchIndex.build(store.entries()), store.current_version_ids())
+    return Screener(build_index(store.entries()), store.current_version_ids())
 
 
 def pairs(register: Register, status: str | None = "open") -> set[tuple[str, str]]:
@@ -238,12 +238,12 @@ def test_never_screened_register_needs_a_date(tmp_path: Path) -> None:
 
 def test_a_screener_of_old_lists_is_refused(small: tuple[Store, Register]) -> None:
     store, register = small
-    old = Screener(MatchIndex.build([STEADY]), {})
+    old = Screener(build_index([STEADY]), {})
     with pytest.raises(ValueError, match="rebuild"):
         rescreen(store, register, old)
     stale_ids = {code: number - 1 for code, number in store.current_version_ids().items()}
     with pytest.raises(ValueError, match="other list versions"):
-        rescreen(store, register, Screener(MatchIndex.build(store.entries()), stale_ids))
+        rescreen(store, register, Screener(build_index(store.entries()), stale_ids))
 
 
 # --- the real Entity List: version 1 and version 2 ------------------------------------------

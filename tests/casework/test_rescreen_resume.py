@@ -20,7 +20,7 @@ import pytest
 from exportscreen.casework import audit_trail as audit
 from exportscreen.casework.register import Register
 from exportscreen.casework.rescreen import SCREEN_CHUNK, last_screening, rescreen
-from exportscreen.matching.index import MatchIndex
+from exportscreen.matching.index_build import build_index
 from exportscreen.model import ListCode
 from exportscreen.screening.screener import Screener
 from exportscreen.store import Store, rescreen_jobs
@@ -172,7 +172,7 @@ def test_a_rescreen_killed_midway_resumes_and_screens_everyone_once(
         assert audit.verify(store.engine).ok
 
         # Recorded as complete: the next re-screen has nothing left to do.
-        screener = Screener(MatchIndex.build(store.entries()), store.current_version_ids())
+        screener = Screener(build_index(store.entries()), store.current_version_ids())
         again = rescreen(store, register, screener)
         assert (again.screened, again.fresh, again.alerts_raised) == (0, 0, [])
 
@@ -200,7 +200,7 @@ def test_a_rescreen_interrupted_before_new_lists_is_superseded_not_lost(tmp_path
                     raise Interrupted
                 return super().screen(name, *args, **options)  # type: ignore[arg-type]
 
-        dying = DiesAfterOnePart(MatchIndex.build(store.entries()), store.current_version_ids())
+        dying = DiesAfterOnePart(build_index(store.entries()), store.current_version_ids())
         with pytest.raises(Interrupted):
             rescreen(store, register, dying, since=date(2020, 1, 1), chunk=2)
         old = rescreen_jobs.running(store.engine)
@@ -212,7 +212,7 @@ def test_a_rescreen_interrupted_before_new_lists_is_superseded_not_lost(tmp_path
             date(2026, 7, 1),
             [ListCode.EL, ListCode.SDN, ListCode.SSI],
         )
-        screener = Screener(MatchIndex.build(store.entries()), store.current_version_ids())
+        screener = Screener(build_index(store.entries()), store.current_version_ids())
         report = rescreen(store, register, screener, since=date(2020, 1, 1), chunk=2)
         assert report.fresh == len(PLANTED)
         assert rescreen_jobs.load(store.engine, old.id).status == "superseded"  # type: ignore[union-attr]

@@ -9,6 +9,7 @@ import pytest
 
 from exportscreen.matching.analyze import TokenKind, analyze
 from exportscreen.matching.index import GENERIC_WEIGHT, MatchIndex, QueryKey
+from exportscreen.matching.index_build import build_index
 from exportscreen.matching.normalize import Script
 from exportscreen.matching.postings import ROUTE_CACHE_TOKENS, RouteCache
 from exportscreen.matching.score import prepare, score_name
@@ -18,7 +19,7 @@ from tests.matching.conftest import fixture_entries
 
 @pytest.fixture(scope="module")
 def index() -> MatchIndex:
-    return MatchIndex.build(fixture_entries())
+    return build_index(fixture_entries())
 
 
 @pytest.mark.parametrize(
@@ -87,7 +88,7 @@ def test_cached_routes_give_the_candidates_of_a_cold_index(
     allowed = None
     if lists is not None:
         allowed = np.array([code in lists for code in ListCode], dtype=np.bool_)
-    warm = MatchIndex.build(fixture_entries())
+    warm = build_index(fixture_entries())
     for name in CACHED_ROUTE_QUERIES:
         warm.candidates(_query_keys(warm, name), allowed_lists=allowed)
     assert warm.route_cache, "the warm index caches routes"
@@ -179,5 +180,5 @@ def test_provinces_and_large_cities_weigh_as_generic_words(place: str) -> None:
         Entry(id=f"SDN-{i}", list=ListCode.SDN, type=EntryType.ENTITY, name=f"{place} Acme{i}")
         for i in range(3)
     ]
-    index = MatchIndex.build(entries)
+    index = build_index(entries)
     assert index.word_weight[index.word_ids[place]] <= GENERIC_WEIGHT

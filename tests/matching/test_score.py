@@ -10,6 +10,7 @@ import pytest
 
 from exportscreen.matching.analyze import analyze
 from exportscreen.matching.index import MatchIndex
+from exportscreen.matching.index_build import build_index
 from exportscreen.matching.score import (
     BOUND_SLACK,
     FIRST_LETTER_PENALTY,
@@ -37,7 +38,7 @@ from tests.matching.conftest import fixture_entries
 
 @pytest.fixture(scope="module")
 def screener_index() -> MatchIndex:
-    return MatchIndex.build(fixture_entries())
+    return build_index(fixture_entries())
 
 
 def every_joined_option(
@@ -252,7 +253,7 @@ def test_loose_spellings_count_only_beside_an_anchor(
 ) -> None:
     person = "," in listed
     kind = EntryType.INDIVIDUAL if person else EntryType.ENTITY
-    index = MatchIndex.build(
+    index = build_index(
         [
             Entry(id="SDN-0", list=ListCode.SDN, type=kind, name=listed),
             *(
@@ -272,7 +273,7 @@ def test_loose_spellings_count_only_beside_an_anchor(
 
 
 def _pair_of(query: str, listed: str) -> list[Pair]:
-    index = MatchIndex.build(
+    index = build_index(
         [
             Entry(id="SDN-0", list=ListCode.SDN, type=EntryType.ENTITY, name=listed),
             Entry(id="SDN-1", list=ListCode.SDN, type=EntryType.ENTITY, name="Plugh Xyzzy"),
@@ -338,14 +339,14 @@ def test_regrouped_words_score_as_the_name() -> None:
     [("Bouvet", True), ("Müller", True), ("Вадим", False), ("חיים", False), ("김정은", False)],
 )
 def test_words_typed_in_latin_letters(name: str, typed: bool) -> None:
-    index = MatchIndex.build(fixture_entries())
+    index = build_index(fixture_entries())
     assert all(t.typed is typed for t in prepare(analyze(name), index))
 
 
 @pytest.mark.parametrize("typed", [True, False])
 def test_typing_rules_spare_romanised_words(typed: bool) -> None:
     # Two edits in four letters: another word when typed, a romanisation's variance otherwise.
-    index = MatchIndex.build(
+    index = build_index(
         [Entry(id="SDN-0", list=ListCode.SDN, type=EntryType.ENTITY, name="Bouvet")]
     )
     (token,) = prepare(analyze("Boet"), index)

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from exportscreen.casework.register import Register
 from exportscreen.casework.rescreen import rescreen
 from exportscreen.cli.app import app
-from exportscreen.matching.index import MatchIndex
+from exportscreen.matching.index_build import build_index
 from exportscreen.model import Hit, ListCode
 from exportscreen.ops.status import unfinished_rescreen
 from exportscreen.screening.screener import Screener
@@ -66,7 +66,7 @@ def test_an_interrupted_rescreen_shows_in_status_and_readyz_until_completed(
     register.import_file(write_register(tmp_path / "register.csv", PARTIES))
     assert unfinished_rescreen(store) is None
 
-    dying = DiesAfter(MatchIndex.build(store.entries()), store.current_version_ids())
+    dying = DiesAfter(build_index(store.entries()), store.current_version_ids())
     dying.limit = 6  # the first part of 4 is written, the second dies halfway
     with pytest.raises(Interrupted):
         rescreen(store, register, dying, since=date(2020, 1, 1), chunk=4)
@@ -96,7 +96,7 @@ def test_an_interrupted_rescreen_shows_in_status_and_readyz_until_completed(
     assert shown["warning"] == progress.warning
 
     # Resumed to its end: nothing is unfinished any more, and neither says so.
-    screener = Screener(MatchIndex.build(store.entries()), store.current_version_ids())
+    screener = Screener(build_index(store.entries()), store.current_version_ids())
     rescreen(store, register, screener, since=date(2020, 1, 1), chunk=4)
     assert unfinished_rescreen(store) is None
     code, output = status_output(store_url)
