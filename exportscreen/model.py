@@ -24,7 +24,8 @@ from pydantic import BaseModel
 
 
 class ListCode(enum.StrEnum):
-    """The lists of the Consolidated Screening List, by their CSL source code."""
+    """The lists exportscreen screens against: the Consolidated Screening List's, by their CSL
+    source code, and the UN, EU and UK sanctions lists."""
 
     EL = "EL"  # Entity List (BIS)
     MEU = "MEU"  # Military End-User List (BIS)
@@ -39,6 +40,8 @@ class ListCode(enum.StrEnum):
     CMIC = "CMIC"  # Non-SDN Chinese Military-Industrial Complex (OFAC)
     MBS = "MBS"  # Non-SDN Menu-Based Sanctions (OFAC)
     PLC = "PLC"  # Non-SDN Palestinian Legislative Council (OFAC)
+    # Beyond the US lists: a match means an asset freeze under that jurisdiction's law.
+    UN = "UN"  # UN Security Council Consolidated List
 
 
 # Each list's name, agency and meaning are declared in lists.yaml and read by exportscreen.lists.
@@ -164,6 +167,9 @@ class Entry:
     name: str
     source_id: str = ""
     aliases: tuple[str, ...] = ()
+    # The aliases the list itself marks as weak ("low quality" on the UN and OFAC lists, FtM's
+    # weakAlias): a subset of ``aliases``, too common to identify the party on their own.
+    weak_aliases: tuple[str, ...] = ()
     addresses: tuple[Address, ...] = ()
     countries: tuple[str, ...] = ()  # ISO alpha-2, the entry's countries in list order
     identifiers: tuple[Identifier, ...] = ()
@@ -392,8 +398,13 @@ def to_json_data(value: Any) -> Any:
 
 
 def entry_to_dict(entry: Entry) -> dict[str, Any]:
-    """``to_json_data`` of an entry: the form the store keeps, hashes and returns."""
+    """``to_json_data`` of an entry: the form the store keeps, hashes and returns.
+
+    An entry without weak aliases is written without the key, so that entries stored before the
+    field existed keep their content hash (decisions and suppressions are bound to it)."""
     data: dict[str, Any] = to_json_data(entry)
+    if not data.get("weak_aliases"):
+        data.pop("weak_aliases", None)
     return data
 
 

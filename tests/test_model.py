@@ -78,11 +78,20 @@ def test_entry_to_dict_round_trips(entry: Entry) -> None:
     assert entry_from_dict(entry_to_dict(entry)) == entry
 
 
+def test_weak_aliases_are_stored_when_there_are_some() -> None:
+    weak = replace(FULL, aliases=("Acme", "A"), weak_aliases=("A",))
+    data = entry_to_dict(weak)
+    assert data["weak_aliases"] == ["A"] and list(data).index("weak_aliases") == 6
+    assert entry_from_dict(data) == weak
+    assert weak.content_hash() != replace(weak, weak_aliases=()).content_hash()
+
+
 def test_the_stored_form_of_an_entry_is_fixed() -> None:
     """Every stored entry state and content hash depends on this form: a change of serialiser
     must not change it (field order, dates as ISO strings, enums as values, tuples as lists)."""
     data = entry_to_dict(FULL)
-    assert list(data) == [f.name for f in fields(Entry)]
+    # An entry without weak aliases is stored as before the field existed (its hash unchanged).
+    assert list(data) == [f.name for f in fields(Entry) if f.name != "weak_aliases"]
     assert data["list"] == "EL" and data["type"] == "entity"
     assert data["licence"] == {
         "raw": "For all items",

@@ -221,11 +221,25 @@ SOURCES: tuple[Source, ...] = (
         ),
         description="trade.gov Consolidated Screening List, JSON (an alternative to csl)",
     ),
+    Source(
+        key="un-sc",
+        lists=lists_published_in("un-sc"),
+        format="un_xml",
+        files=(
+            RemoteFile(
+                "https://scsanctions.un.org/resources/xml/en/consolidated.xml",
+                Compression.NONE,
+                _expect(rb"(?:<\?xml[^>]*\?>\s*)?<CONSOLIDATED_LIST[\s>]"),
+                _XML_END,
+            ),
+        ),
+        description="UN Security Council Consolidated List, XML (sc-sanctions.xsd)",
+    ),
 )
 
 # What `update` fetches when no source is named: every list once, each from its own agency where
 # the agency publishes a machine-readable file, the rest from the CSL.
-DEFAULT_SOURCES: tuple[str, ...] = ("ofac-sdn", "ofac-cons", "bis-dpl", "csl")
+DEFAULT_SOURCES: tuple[str, ...] = ("ofac-sdn", "ofac-cons", "bis-dpl", "csl", "un-sc")
 
 
 def _check_publications() -> None:

@@ -331,7 +331,8 @@ def test_an_unexpected_error_is_reported_not_raised(
 def test_each_list_comes_from_one_source_agencies_first() -> None:
     assigned = lists_by_source(fetch.DEFAULT_SOURCES)
 
-    assert list(assigned) == ["ofac-sdn", "ofac-cons", "bis-dpl", "csl"]
+    assert list(assigned) == ["ofac-sdn", "ofac-cons", "bis-dpl", "csl", "un-sc"]
+    assert assigned["un-sc"] == (ListCode.UN,)
     assert assigned["ofac-sdn"] == (ListCode.SDN,)
     assert set(assigned["ofac-cons"]) == NON_SDN
     assert assigned["bis-dpl"] == (ListCode.DPL,)

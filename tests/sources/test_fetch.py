@@ -59,6 +59,7 @@ def test_registry_covers_every_list_with_official_https_urls() -> None:
         "data.trade.gov",
         "sanctionslistservice.ofac.treas.gov",
         "www.bis.doc.gov",
+        "scsanctions.un.org",
     }
     names = [f.name for s in fetch.SOURCES for f in s.files]
     assert len(names) == len(set(names)), "a mirror keys files by path: names must not clash"
