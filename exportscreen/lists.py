@@ -80,10 +80,22 @@ class CslFacts(_Row):
     )
 
 
+class Jurisdiction(_Row):
+    """A legal order whose lists exportscreen holds: who it binds, on what legal basis."""
+
+    code: StrictStr = Field(pattern=r"^[A-Z]{2}$")  # "US", "UN", "EU", "UK"
+    name: StrictStr = Field(min_length=1)
+    bound: StrictStr = Field(min_length=1)  # who must comply
+    basis: StrictStr = Field(min_length=1)  # the law that makes a listing bind them
+
+
 class ListFacts(_Row):
     code: ListCode
     name: StrictStr = Field(min_length=1)
     agency: StrictStr = Field(min_length=1)
+    # Whose law a match engages (a ``jurisdictions`` row): determinations decide on the lists of
+    # the jurisdictions they check, and report the others.
+    jurisdiction: StrictStr = Field(pattern=r"^[A-Z]{2}$")
     meaning: ListMeaning
     ftm: FtmFacts
     csl: CslFacts
@@ -100,6 +112,7 @@ class Collection(_Row):
 
 class _ListsFile(_Row):
     lists: tuple[ListFacts, ...]
+    jurisdictions: tuple[Jurisdiction, ...] = Field(min_length=1)
     collections: tuple[Collection, ...] = ()
 
 
@@ -138,6 +151,18 @@ def parse_lists_file(
 ) -> tuple[Mapping[ListCode, ListFacts], tuple[Collection, ...], Mapping[str, frozenset[ListCode]]]:
     """The lists, the collections as declared, and the lists each collection reaches (by
     name), or a ListsFileError."""
+    lists, collections, reached, _ = _parse(text)
+    return lists, collections, reached
+
+
+def _parse(
+    text: str,
+) -> tuple[
+    Mapping[ListCode, ListFacts],
+    tuple[Collection, ...],
+    Mapping[str, frozenset[ListCode]],
+    Mapping[str, Jurisdiction],
+]:
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as error:
@@ -164,9 +189,21 @@ def parse_lists_file(
     datasets = [facts.ftm.dataset for facts in table.values()]
     if len(set(datasets)) != len(datasets):
         raise ListsFileError(None, "ftm.dataset", "two lists share a dataset name")
+    jurisdictions = {j.code: j for j in document.jurisdictions}
+    if len(jurisdictions) != len(document.jurisdictions):
+        raise ListsFileError(None, "jurisdictions", "a jurisdiction declared twice")
+    for index, facts in enumerate(document.lists):
+        if facts.jurisdiction not in jurisdictions:
+            raise ListsFileError(
+                _row_label(data, index),
+                "jurisdiction",
+                f"{facts.jurisdiction!r} is not among the declared jurisdictions "
+                f"({', '.join(jurisdictions)})",
+            )
     # Keep ListCode order, whatever the file's order: displays iterate these tables.
     ordered = {code: table[code] for code in ListCode}
-    return ordered, document.collections, _collections(document.collections, ordered)
+    reached = _collections(document.collections, ordered)
+    return ordered, document.collections, reached, jurisdictions
 
 
 def _collections(
@@ -196,13 +233,16 @@ def _collections(
 
 
 def _load() -> tuple[
-    Mapping[ListCode, ListFacts], tuple[Collection, ...], Mapping[str, frozenset[ListCode]]
+    Mapping[ListCode, ListFacts],
+    tuple[Collection, ...],
+    Mapping[str, frozenset[ListCode]],
+    Mapping[str, Jurisdiction],
 ]:
     text = resources.files("exportscreen").joinpath(LISTS_FILE).read_text(encoding="utf-8")
-    return parse_lists_file(text)
+    return _parse(text)
 
 
-LISTS, DECLARED_COLLECTIONS, COLLECTIONS = _load()
+LISTS, DECLARED_COLLECTIONS, COLLECTIONS, JURISDICTIONS = _load()
 COLLECTION_TITLES: Mapping[str, str] = {c.name: c.title for c in DECLARED_COLLECTIONS}
 COLLECTION_CHILDREN: Mapping[str, tuple[str, ...]] = {
     c.name: c.children for c in DECLARED_COLLECTIONS
@@ -210,6 +250,29 @@ COLLECTION_CHILDREN: Mapping[str, tuple[str, ...]] = {
 
 # Views kept under the names the rest of the code has always used.
 LIST_NAMES: Mapping[ListCode, str] = {code: facts.name for code, facts in LISTS.items()}
+
+
+def jurisdiction_of(code: ListCode) -> str:
+    """The jurisdiction whose law a match on the list engages ("US", "UN", "EU", "UK")."""
+    return LISTS[code].jurisdiction
+
+
+def parse_jurisdictions(text: str, setting: str = "EXPORTSCREEN_JURISDICTIONS") -> frozenset[str]:
+    """The jurisdictions named in a comma-separated setting ("US,UN,EU,UK"), or a ValueError
+    naming the setting and the unknown code: a typo must not silently leave a jurisdiction
+    unchecked."""
+    codes = [part.strip().upper() for part in text.split(",") if part.strip()]
+    if not codes:
+        raise ValueError(
+            f"{setting}: names no jurisdiction (one or more of {', '.join(JURISDICTIONS)})"
+        )
+    unknown = [c for c in codes if c not in JURISDICTIONS]
+    if unknown:
+        raise ValueError(
+            f"{setting}: unknown jurisdiction {', '.join(map(repr, unknown))}; "
+            f"the lists' jurisdictions are {', '.join(JURISDICTIONS)}"
+        )
+    return frozenset(codes)
 
 
 def lists_published_in(source_key: str) -> tuple[ListCode, ...]:

@@ -120,6 +120,10 @@ API_JOBS_LEASE_SECONDS = float(_env("EXPORTSCREEN_JOBS_LEASE_SECONDS", "60"))
 UPDATE_EVERY = _env("EXPORTSCREEN_UPDATE_EVERY", "")
 
 # --- determinations ------------------------------------------------------------------------
+# The jurisdictions a transaction is checked for, comma-separated ("US,UN,EU,UK"): a match on a
+# list of another jurisdiction (lists.yaml) is reported in the determination but decides nothing.
+# Checked against the declared jurisdictions when exportscreen.decisions.policy is imported.
+JURISDICTIONS = _env("EXPORTSCREEN_JURISDICTIONS", "US")
 # A list whose data is older than this many days adds a ``stale_list`` warning to a licence
 # determination; older than the second limit, a clear (no list restriction) becomes HOLD.
 STALE_LIST_DAYS = int(_env("EXPORTSCREEN_STALE_LIST_DAYS", "7"))

@@ -160,3 +160,12 @@ def test_a_bad_collection_is_refused(change: Any, field: str, fragment: str) -> 
     error = _refusal(data)
     assert error.field == field
     assert fragment in error.message
+
+
+def test_a_list_of_an_undeclared_jurisdiction_is_refused() -> None:
+    data = _shipped()
+    index = _row_index(data, "UN")
+    data["lists"][index]["jurisdiction"] = "XX"
+    error = _refusal(data)
+    assert (error.row, error.field) == (f"{index + 1} (code UN)", "jurisdiction")
+    assert "'XX' is not among the declared jurisdictions" in error.message
