@@ -42,6 +42,8 @@ class ListCode(enum.StrEnum):
     PLC = "PLC"  # Non-SDN Palestinian Legislative Council (OFAC)
     # Beyond the US lists: a match means an asset freeze under that jurisdiction's law.
     UN = "UN"  # UN Security Council Consolidated List
+    EU = "EU"  # EU Consolidated Financial Sanctions List
+    UK = "UK"  # UK Sanctions List (FCDO)
 
 
 # Each list's name, agency and meaning are declared in lists.yaml and read by exportscreen.lists.

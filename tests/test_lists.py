@@ -125,9 +125,10 @@ def test_each_publication_carries_the_lists_the_file_says() -> None:
     by_key = {s.key: s.lists for s in SOURCES}
     assert by_key["ofac-sdn"] == (ListCode.SDN,)
     assert by_key["bis-dpl"] == (ListCode.DPL,)
-    # The CSL carries every US list and nothing else; the UN list comes from the UN.
-    assert set(by_key["csl"]) == set(ListCode) - {ListCode.UN}
+    # The CSL carries every US list and nothing else; the UN, EU and UK lists come from their own.
+    assert set(by_key["csl"]) == set(ListCode) - {ListCode.UN, ListCode.EU, ListCode.UK}
     assert by_key["un-sc"] == (ListCode.UN,)
+    assert (by_key["eu-fsf"], by_key["uk-fcdo"]) == ((ListCode.EU,), (ListCode.UK,))
     assert ListCode.SDN not in by_key["ofac-cons"] and ListCode.SSI in by_key["ofac-cons"]
     assert lists_published_in("no-such-source") == ()
 
@@ -138,9 +139,15 @@ def test_collections_reach_their_lists_through_their_children() -> None:
     ofac_cons = {"SSI", "FSE", "CAP", "CMIC", "MBS", "PLC"}
     assert COLLECTIONS["us_ofac_cons"] == {ListCode(code) for code in ofac_cons}
     assert COLLECTIONS["default"] == frozenset(ListCode)
-    assert COLLECTIONS["us_trade_csl"] == frozenset(ListCode) - {ListCode.UN}
-    assert ListCode.UN in COLLECTIONS["sanctions"]
-    assert LISTS[ListCode.UN].ftm.dataset == "un_sc_sanctions"
+    beyond_us = {ListCode.UN, ListCode.EU, ListCode.UK}
+    assert COLLECTIONS["us_trade_csl"] == frozenset(ListCode) - beyond_us
+    assert beyond_us <= COLLECTIONS["sanctions"]
+    # OpenSanctions' names for the UN, EU and UK lists.
+    assert [LISTS[c].ftm.dataset for c in (ListCode.UN, ListCode.EU, ListCode.UK)] == [
+        "un_sc_sanctions",
+        "eu_fsf",
+        "gb_fcdo_sanctions",
+    ]
     assert LISTS[ListCode.SDN].ftm.dataset == "us_ofac_sdn"  # OpenSanctions' own names
     assert LISTS[ListCode.DPL].ftm.dataset == "us_bis_denied"
 

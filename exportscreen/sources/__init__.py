@@ -30,6 +30,8 @@ from exportscreen.sources.common import ParsedSource, SourceError
 _FORMAT_MODULES = (
     "exportscreen.sources.federal_register",
     "exportscreen.sources.un_xml",
+    "exportscreen.sources.eu_fsf_xml",
+    "exportscreen.sources.uk_fcdo_xml",
     "exportscreen.sources.ofac_xml",
     "exportscreen.sources.ofac_csv",
     "exportscreen.sources.bis_json",

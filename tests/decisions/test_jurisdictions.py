@@ -12,7 +12,12 @@ import pytest
 
 from exportscreen.decisions.determination import MatchStatus, checked_jurisdictions, determine
 from exportscreen.decisions.freshness import ListVersionUsed
-from exportscreen.decisions.policy import CHECKED_JURISDICTIONS, LIST_POLICIES, ListAction
+from exportscreen.decisions.policy import (
+    CHECKED_JURISDICTIONS,
+    LIST_POLICIES,
+    ItemScope,
+    ListAction,
+)
 from exportscreen.decisions.result import GroundType
 from exportscreen.lists import JURISDICTIONS, LISTS, jurisdiction_of, parse_jurisdictions
 from exportscreen.model import Disposition, Entry, ListCode, Outcome
@@ -27,13 +32,22 @@ def test_us_is_checked_by_default() -> None:
 
 
 def test_every_list_declares_a_jurisdiction_with_its_legal_basis() -> None:
-    assert {jurisdiction_of(code) for code in ListCode if code is not ListCode.UN} == {"US"}
-    assert jurisdiction_of(ListCode.UN) == "UN"
-    un = JURISDICTIONS["UN"]
-    assert "Art. 41" in un.basis and "member state" in un.bound
-    # A UN listing, like the US blocking lists, prohibits any dealing.
-    assert LIST_POLICIES[ListCode.UN].action is ListAction.PROHIBITED
+    beyond_us = {ListCode.UN: "UN", ListCode.EU: "EU", ListCode.UK: "UK"}
+    assert {jurisdiction_of(code) for code in ListCode if code not in beyond_us} == {"US"}
+    assert {code: jurisdiction_of(code) for code in beyond_us} == beyond_us
+    assert list(JURISDICTIONS) == ["US", "UN", "EU", "UK"]
+    assert "Art. 41" in JURISDICTIONS["UN"].basis and "member state" in JURISDICTIONS["UN"].bound
+    assert "Article 215 TFEU" in JURISDICTIONS["EU"].basis
+    assert "Sanctions and Anti-Money Laundering Act 2018" in JURISDICTIONS["UK"].basis
+    assert "s. 21" in JURISDICTIONS["UK"].bound
+    # The UN, EU and UK lists, like the US blocking lists, prohibit any dealing: asset freezes.
+    for code in beyond_us:
+        assert LIST_POLICIES[code].action is ListAction.PROHIBITED
+        assert LIST_POLICIES[code].items is ItemScope.ANY_DEALING
     assert LISTS[ListCode.UN].meaning.regulation.startswith("UN Charter Chapter VII")
+    assert "asset freeze" in LISTS[ListCode.EU].meaning.effect
+    assert "Regulation (EU) No 269/2014, Art. 2" in LISTS[ListCode.EU].meaning.regulation
+    assert "regs. 11-15: asset freeze" in LISTS[ListCode.UK].meaning.regulation
 
 
 # (case, checked jurisdictions, entry, analyst's decision, party outcome, reported as checked)
@@ -48,6 +62,14 @@ CASES = [
     ("SDN confirmed, UN only", ["UN"], SDN_ENTRY, Disposition.TRUE_MATCH,
      Outcome.NO_LIST_RESTRICTION, False),
     ("SDN confirmed, US", ["US"], SDN_ENTRY, Disposition.TRUE_MATCH, Outcome.PROHIBITED, True),
+    ("EU confirmed, US and UN", ["US", "UN"], make_entry(ListCode.EU), Disposition.TRUE_MATCH,
+     Outcome.NO_LIST_RESTRICTION, False),
+    ("EU confirmed, EU checked", ["US", "EU"], make_entry(ListCode.EU), Disposition.TRUE_MATCH,
+     Outcome.PROHIBITED, True),
+    ("UK potential, all four", ["US", "UN", "EU", "UK"], make_entry(ListCode.UK), None,
+     Outcome.HOLD, True),
+    ("UK confirmed, EU only", ["EU"], make_entry(ListCode.UK), Disposition.TRUE_MATCH,
+     Outcome.NO_LIST_RESTRICTION, False),
     ("false positive on UN, UN checked", ["UN"], UN_ENTRY, Disposition.FALSE_POSITIVE,
      Outcome.NO_LIST_RESTRICTION, True),
 ]  # fmt: skip
