@@ -10,14 +10,17 @@ row and the field: a list without a declared meaning must never be screened as i
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Mapping
 from importlib import resources
-from typing import Any
+from pathlib import Path
+from typing import Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, ValidationError
 
-from exportscreen.model import ListCode, ReviewPolicy
+from exportscreen import settings
+from exportscreen.model import BUILT_IN_LIST_CODES, ListCode, ReviewPolicy, declare_list_code
 
 LISTS_FILE = "lists.yaml"
 
@@ -99,7 +102,8 @@ class ListFacts(_Row):
     meaning: ListMeaning
     ftm: FtmFacts
     csl: CslFacts
-    published_in: tuple[StrictStr, ...] = Field(min_length=1)  # sources.fetch keys
+    # sources.registry keys; none for a list declared by a deployment (loaded from its files)
+    published_in: tuple[StrictStr, ...] = ()
 
 
 class Collection(_Row):
@@ -116,14 +120,28 @@ class _ListsFile(_Row):
     collections: tuple[Collection, ...] = ()
 
 
-class ListsFileError(ValueError):
-    """``lists.yaml`` is not a valid declaration of every list."""
+class _DeclaredFile(_Row):
+    """A deployment's file of lists (``EXPORTSCREEN_LISTS_DIR``): rows in lists.yaml's form, and
+    the jurisdictions they name that lists.yaml does not declare."""
 
-    def __init__(self, row: str | None, field: str | None, message: str) -> None:
+    lists: tuple[ListFacts, ...] = Field(min_length=1)
+    jurisdictions: tuple[Jurisdiction, ...] = ()
+
+
+_Document = TypeVar("_Document", bound=_Row)
+
+
+class ListsFileError(ValueError):
+    """``lists.yaml`` (or a deployment's declared lists file) is not a valid declaration."""
+
+    def __init__(
+        self, row: str | None, field: str | None, message: str, file: str = LISTS_FILE
+    ) -> None:
         self.row = row
         self.field = field
         self.message = message
-        where = LISTS_FILE
+        self.file = file
+        where = file
         if row is not None:
             where += f", row {row}"
         if field:
@@ -155,20 +173,9 @@ def parse_lists_file(
     return lists, collections, reached
 
 
-def _parse(
-    text: str,
-) -> tuple[
-    Mapping[ListCode, ListFacts],
-    tuple[Collection, ...],
-    Mapping[str, frozenset[ListCode]],
-    Mapping[str, Jurisdiction],
-]:
+def _validated(model: type[_Document], data: Any, file: str) -> _Document:
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        raise ListsFileError(None, None, f"invalid YAML: {error}") from error
-    try:
-        document = _ListsFile.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as error:
         first = error.errors()[0]
         location = list(first["loc"])
@@ -177,7 +184,93 @@ def _parse(
             row = _row_label(data, location[1])
             location = location[2:]
         field = ".".join(str(part) for part in location) or None
-        raise ListsFileError(row, field, first["msg"]) from error
+        raise ListsFileError(row, field, first["msg"], file) from error
+
+
+def _yaml(text: str, file: str) -> Any:
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        raise ListsFileError(None, None, f"invalid YAML: {error}", file) from error
+
+
+# A declared list's code: upper case, as the store and the CLI spell list codes.
+_DECLARED_CODE = re.compile(r"^[A-Z][A-Z0-9_]{1,19}$")
+
+
+def read_declared(path: Path) -> _DeclaredFile:
+    """One deployment file of lists, checked: its codes are new upper-case codes (added to
+    ``ListCode``), and its rows are in lists.yaml's form with no publication (a declared list is
+    loaded from files the deployment has, e.g. a FollowTheMoney stream of its dataset)."""
+    file = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise ListsFileError(None, None, f"cannot read: {error}", file) from error
+    data = _yaml(text, file)
+    rows = data.get("lists") if isinstance(data, dict) else None
+    if not isinstance(rows, list) or not rows:
+        raise ListsFileError(None, "lists", "declares no list", file)
+    for index, row in enumerate(rows):
+        code = row.get("code") if isinstance(row, dict) else None
+        if not isinstance(code, str) or not _DECLARED_CODE.match(code):
+            message = "a list code is 2-20 upper-case letters, digits or _, starting with a letter"
+            raise ListsFileError(str(index + 1), "code", message, file)
+        if code in BUILT_IN_LIST_CODES:
+            raise ListsFileError(
+                _row_label(data, index), "code", "a list lists.yaml declares", file
+            )
+        if isinstance(row.get("name"), str) and "csl" not in row:
+            # The CSL endpoint names a record's list by this text.
+            row["csl"] = {"source": f"{row['name']} ({code})", "ofac_numbered": False}
+        declare_list_code(code)
+    document = _validated(_DeclaredFile, data, file)
+    for index, facts in enumerate(document.lists):
+        if facts.published_in:
+            message = "a declared list is loaded from files, not downloaded: no publication"
+            raise ListsFileError(_row_label(data, index), "published_in", message, file)
+    return document
+
+
+def _declared_files(folder: str) -> list[Path]:
+    if not folder:
+        return []
+    path = Path(folder)
+    if not path.is_dir():
+        raise ListsFileError(None, None, "EXPORTSCREEN_LISTS_DIR names no folder", file=str(path))
+    return sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+
+
+def _parse(
+    text: str, declared: tuple[_DeclaredFile, ...] = ()
+) -> tuple[
+    Mapping[ListCode, ListFacts],
+    tuple[Collection, ...],
+    Mapping[str, frozenset[ListCode]],
+    Mapping[str, Jurisdiction],
+]:
+    data = _yaml(text, LISTS_FILE)
+    document = _validated(_ListsFile, data, LISTS_FILE)
+    for index, facts in enumerate(document.lists):
+        if not facts.published_in:
+            raise ListsFileError(_row_label(data, index), "published_in", "names no publication")
+    if declared:
+        # Declared lists join the shipped ones, and yente's `default` collection reaches them.
+        added = [facts for d in declared for facts in d.lists]
+        collections = tuple(
+            c.model_copy(update={"children": (*c.children, *(f.ftm.dataset for f in added))})
+            if c.name == "default"
+            else c
+            for c in document.collections
+        )
+        document = _ListsFile(
+            lists=(*document.lists, *added),
+            jurisdictions=(
+                *document.jurisdictions,
+                *(j for d in declared for j in d.jurisdictions),
+            ),
+            collections=collections,
+        )
     table: dict[ListCode, ListFacts] = {}
     for index, facts in enumerate(document.lists):
         if facts.code in table:
@@ -239,7 +332,8 @@ def _load() -> tuple[
     Mapping[str, Jurisdiction],
 ]:
     text = resources.files("exportscreen").joinpath(LISTS_FILE).read_text(encoding="utf-8")
-    return _parse(text)
+    declared = tuple(read_declared(path) for path in _declared_files(settings.LISTS_DIR))
+    return _parse(text, declared)
 
 
 LISTS, DECLARED_COLLECTIONS, COLLECTIONS, JURISDICTIONS = _load()

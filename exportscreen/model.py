@@ -47,6 +47,24 @@ class ListCode(enum.StrEnum):
 
 
 # Each list's name, agency and meaning are declared in lists.yaml and read by exportscreen.lists.
+BUILT_IN_LIST_CODES: Final[frozenset[str]] = frozenset(ListCode.__members__)
+
+
+def declare_list_code(code: str) -> ListCode:
+    """The ListCode of a list a deployment declares in a data file (a FollowTheMoney dataset it
+    screens against, ``EXPORTSCREEN_LISTS_DIR``): added to the enum, so that it is iterated,
+    stored, pickled and looked up by value like the built-in lists. Called only by
+    ``exportscreen.lists`` while it loads the declarations, before any table is built from
+    ``ListCode``; every process reading the same declarations gets the same members."""
+    if code in ListCode.__members__:
+        return ListCode(code)
+    member = str.__new__(ListCode, code)
+    member._name_ = code
+    member._value_ = code
+    ListCode._member_map_[code] = member
+    ListCode._value2member_map_[code] = member
+    ListCode._member_names_.append(code)
+    return member
 
 
 class EntryType(enum.StrEnum):

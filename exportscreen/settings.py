@@ -39,6 +39,12 @@ def shared_eval_dir() -> Path:
     return Path(_env("EXPORTSCREEN_SHARED_EVAL", str(shared_data_dir().parent / "evaldata")))
 
 
+# Lists a deployment adds to the shipped ones (lists.yaml): a folder of YAML files, each declaring
+# lists in lists.yaml's form, e.g. a FollowTheMoney dataset and what a match on it means. Read and
+# checked when exportscreen.lists is imported; a FollowTheMoney stream of an undeclared dataset is
+# refused. Empty: none.
+LISTS_DIR = _env("EXPORTSCREEN_LISTS_DIR", "")
+
 # Screening: a hit at or above this score raises an alert. Chosen on the accuracy benchmark as the
 # score at which at most 1% of clean counterparties alert (see README, "Accuracy").
 DEFAULT_THRESHOLD = float(_env("EXPORTSCREEN_THRESHOLD", "0.77"))

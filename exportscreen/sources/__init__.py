@@ -32,6 +32,7 @@ _FORMAT_MODULES = (
     "exportscreen.sources.un_xml",
     "exportscreen.sources.eu_fsf_xml",
     "exportscreen.sources.uk_fcdo_xml",
+    "exportscreen.sources.ftm_json",
     "exportscreen.sources.ofac_xml",
     "exportscreen.sources.ofac_csv",
     "exportscreen.sources.bis_json",

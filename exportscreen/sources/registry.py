@@ -275,7 +275,7 @@ def default_sources(jurisdictions: Iterable[str] | None = None) -> tuple[str, ..
     chosen = set(DEFAULT_SOURCES)
     carried = {code for s in SOURCES if s.key in chosen for code in s.lists}
     for code, facts in LISTS.items():
-        if facts.jurisdiction in checked and code not in carried:
+        if facts.jurisdiction in checked and code not in carried and facts.published_in:
             chosen.add(facts.published_in[0])
             carried |= set(source(facts.published_in[0]).lists)
     return tuple(s.key for s in SOURCES if s.key in chosen)
@@ -292,7 +292,8 @@ def _check_publications() -> None:
         if unknown:
             raise RuntimeError(f"lists.yaml, list {code}: unknown publication {unknown}")
         if (
-            facts.jurisdiction in _ALWAYS_FETCHED_JURISDICTIONS
+            facts.published_in  # none: a list a deployment declared, loaded from its files
+            and facts.jurisdiction in _ALWAYS_FETCHED_JURISDICTIONS
             and facts.published_in[0] not in DEFAULT_SOURCES
         ):
             raise RuntimeError(
