@@ -198,10 +198,18 @@ def _yaml(text: str, file: str) -> Any:
 _DECLARED_CODE = re.compile(r"^[A-Z][A-Z0-9_]{1,19}$")
 
 
-def read_declared(path: Path) -> _DeclaredFile:
-    """One deployment file of lists, checked: its codes are new upper-case codes (added to
-    ``ListCode``), and its rows are in lists.yaml's form with no publication (a declared list is
-    loaded from files the deployment has, e.g. a FollowTheMoney stream of its dataset)."""
+def check_declared(path: Path) -> None:
+    """Check one deployment file of lists as exportscreen would read it at start, without adding
+    its codes to ``ListCode`` (a ListsFileError names the file, row and field)."""
+    _read_declared(path, register=False)
+
+
+def _read_declared(path: Path, *, register: bool) -> _DeclaredFile:
+    """One deployment file of lists, checked: its codes are new upper-case codes (with
+    ``register``, added to ``ListCode``), and its rows are in lists.yaml's form with no
+    publication (a declared list is loaded from files the deployment has, e.g. a FollowTheMoney
+    stream of its dataset). Without ``register`` the rows are checked under a stand-in code, so
+    that checking a file changes nothing in the process."""
     file = str(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -223,8 +231,13 @@ def read_declared(path: Path) -> _DeclaredFile:
         if isinstance(row.get("name"), str) and "csl" not in row:
             # The CSL endpoint names a record's list by this text.
             row["csl"] = {"source": f"{row['name']} ({code})", "ofac_numbered": False}
-        declare_list_code(code)
-    document = _validated(_DeclaredFile, data, file)
+        if register:
+            declare_list_code(code)
+    checked = data
+    if not register:
+        stand_in = next(iter(ListCode)).value
+        checked = {**data, "lists": [{**row, "code": stand_in} for row in rows]}
+    document = _validated(_DeclaredFile, checked, file)
     for index, facts in enumerate(document.lists):
         if facts.published_in:
             message = "a declared list is loaded from files, not downloaded: no publication"
@@ -332,7 +345,9 @@ def _load() -> tuple[
     Mapping[str, Jurisdiction],
 ]:
     text = resources.files("exportscreen").joinpath(LISTS_FILE).read_text(encoding="utf-8")
-    declared = tuple(read_declared(path) for path in _declared_files(settings.LISTS_DIR))
+    declared = tuple(
+        _read_declared(path, register=True) for path in _declared_files(settings.LISTS_DIR)
+    )
     return _parse(text, declared)
 
 

@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 import yaml
 
-from exportscreen.lists import ListsFileError, read_declared
+from exportscreen.lists import ListsFileError, check_declared
+from exportscreen.model import ListCode
 from exportscreen.sources import detect, ftm_json
 from exportscreen.sources.common import SourceError
 
@@ -155,10 +156,16 @@ def test_a_bad_declaration_is_refused_naming_file_row_and_field(
     change(declaration["lists"][0])
     folder = declare(tmp_path / "lists.d", declaration)
     with pytest.raises(ListsFileError) as caught:
-        read_declared(folder / "acme.yaml")
+        check_declared(folder / "acme.yaml")
     assert caught.value.file == str(folder / "acme.yaml")
     assert caught.value.field == field and message in caught.value.message
     assert str(caught.value).startswith(f"{folder / 'acme.yaml'}, row 1")
+    assert "ACME" not in ListCode.__members__  # checking a file changes nothing in the process
+
+
+def test_a_good_declaration_passes_the_check(tmp_path: Path) -> None:
+    check_declared(declare(tmp_path / "lists.d") / "acme.yaml")
+    assert "ACME" not in ListCode.__members__
 
 
 def test_a_bad_declaration_stops_the_import(tmp_path: Path) -> None:
