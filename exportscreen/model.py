@@ -24,7 +24,8 @@ from pydantic import BaseModel
 
 
 class ListCode(enum.StrEnum):
-    """The lists of the Consolidated Screening List, by their CSL source code."""
+    """The lists exportscreen screens against: the Consolidated Screening List's, by their CSL
+    source code, and the UN, EU and UK sanctions lists."""
 
     EL = "EL"  # Entity List (BIS)
     MEU = "MEU"  # Military End-User List (BIS)
@@ -39,9 +40,31 @@ class ListCode(enum.StrEnum):
     CMIC = "CMIC"  # Non-SDN Chinese Military-Industrial Complex (OFAC)
     MBS = "MBS"  # Non-SDN Menu-Based Sanctions (OFAC)
     PLC = "PLC"  # Non-SDN Palestinian Legislative Council (OFAC)
+    # Beyond the US lists: a match means an asset freeze under that jurisdiction's law.
+    UN = "UN"  # UN Security Council Consolidated List
+    EU = "EU"  # EU Consolidated Financial Sanctions List
+    UK = "UK"  # UK Sanctions List (FCDO)
 
 
 # Each list's name, agency and meaning are declared in lists.yaml and read by exportscreen.lists.
+BUILT_IN_LIST_CODES: Final[frozenset[str]] = frozenset(ListCode.__members__)
+
+
+def declare_list_code(code: str) -> ListCode:
+    """The ListCode of a list a deployment declares in a data file (a FollowTheMoney dataset it
+    screens against, ``EXPORTSCREEN_LISTS_DIR``): added to the enum, so that it is iterated,
+    stored, pickled and looked up by value like the built-in lists. Called only by
+    ``exportscreen.lists`` while it loads the declarations, before any table is built from
+    ``ListCode``; every process reading the same declarations gets the same members."""
+    if code in ListCode.__members__:
+        return ListCode(code)
+    member = str.__new__(ListCode, code)
+    member._name_ = code
+    member._value_ = code
+    ListCode._member_map_[code] = member
+    ListCode._value2member_map_[code] = member
+    ListCode._member_names_.append(code)
+    return member
 
 
 class EntryType(enum.StrEnum):
@@ -183,10 +206,10 @@ class Entry:
     # Secondary fields that only some lists carry (call_sign, vessel_type, vessel_flag,
     # vessel_owner, gross_tonnage, gross_registered_tonnage, standard_order...).
     details: Mapping[str, str] = field(default_factory=dict)
-    # The aliases the publisher marks weak or low quality (OFAC's "weak a.k.a.", the UN's "Low"):
-    # a subset of ``aliases``. Broad names ("MOHAMMED, Ali", "Bashir") that identify the party
-    # only together with other facts; the matcher counts them less. Last, and left out of the
-    # stored form when empty, so that entries without any keep their content hash.
+    # The aliases the publisher marks weak or low quality (OFAC's "weak a.k.a.", the UN's "Low",
+    # FtM's weakAlias): a subset of ``aliases``. Broad names ("MOHAMMED, Ali", "Bashir") that
+    # identify the party only together with other facts; the matcher counts them less. Last, and
+    # left out of the stored form when empty, so that entries without any keep their content hash.
     weak_aliases: tuple[str, ...] = ()
 
     @property

@@ -39,6 +39,12 @@ def shared_eval_dir() -> Path:
     return Path(_env("EXPORTSCREEN_SHARED_EVAL", str(shared_data_dir().parent / "evaldata")))
 
 
+# Lists a deployment adds to the shipped ones (lists.yaml): a folder of YAML files, each declaring
+# lists in lists.yaml's form, e.g. a FollowTheMoney dataset and what a match on it means. Read and
+# checked when exportscreen.lists is imported; a FollowTheMoney stream of an undeclared dataset is
+# refused. Empty: none.
+LISTS_DIR = _env("EXPORTSCREEN_LISTS_DIR", "")
+
 # Screening: a hit at or above this score raises an alert. Chosen on the accuracy benchmark as the
 # score at which at most 1% of clean counterparties alert (see README, "Accuracy").
 DEFAULT_THRESHOLD = float(_env("EXPORTSCREEN_THRESHOLD", "0.77"))
@@ -123,6 +129,10 @@ API_JOBS_LEASE_SECONDS = float(_env("EXPORTSCREEN_JOBS_LEASE_SECONDS", "60"))
 UPDATE_EVERY = _env("EXPORTSCREEN_UPDATE_EVERY", "")
 
 # --- determinations ------------------------------------------------------------------------
+# The jurisdictions a transaction is checked for, comma-separated ("US,UN,EU,UK"): a match on a
+# list of another jurisdiction (lists.yaml) is reported in the determination but decides nothing.
+# Checked against the declared jurisdictions when exportscreen.decisions.policy is imported.
+JURISDICTIONS = _env("EXPORTSCREEN_JURISDICTIONS", "US")
 # A list whose data is older than this many days adds a ``stale_list`` warning to a licence
 # determination; older than the second limit, a clear (no list restriction) becomes HOLD.
 STALE_LIST_DAYS = int(_env("EXPORTSCREEN_STALE_LIST_DAYS", "7"))

@@ -57,6 +57,10 @@ OFFICIAL_FILES: dict[str, tuple[str, datetime]] = {
         )
         for remote in fetch.source("ofac-cons").files
     },
+    fetch.source("un-sc").primary.url: (
+        "raw/un/un_consolidated_2026-02-27.xml.gz",
+        datetime(2026, 2, 27, tzinfo=UTC),
+    ),
     fetch.source("ofac-cons-enhanced").primary.url: (
         "raw/watchman/ofac_cons_enhanced_2025-01/CONS_ENHANCED.ZIP",
         datetime(2025, 1, 14, 19, 3, tzinfo=UTC),
@@ -314,6 +318,8 @@ def serve_official_files(server: MirrorServer) -> None:
         kind = "application/zip" if path.suffix.lower() == ".zip" else "text/csv"
         if url.endswith(".txt"):
             kind = "text/plain"
+        elif url.endswith(".xml"):
+            kind = "application/xml"
         server.route_official(url, published_file(path, kind, published))
 
 

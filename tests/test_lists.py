@@ -125,7 +125,10 @@ def test_each_publication_carries_the_lists_the_file_says() -> None:
     by_key = {s.key: s.lists for s in SOURCES}
     assert by_key["ofac-sdn"] == (ListCode.SDN,)
     assert by_key["bis-dpl"] == (ListCode.DPL,)
-    assert set(by_key["csl"]) == set(ListCode)
+    # The CSL carries every US list and nothing else; the UN, EU and UK lists come from their own.
+    assert set(by_key["csl"]) == set(ListCode) - {ListCode.UN, ListCode.EU, ListCode.UK}
+    assert by_key["un-sc"] == (ListCode.UN,)
+    assert (by_key["eu-fsf"], by_key["uk-fcdo"]) == ((ListCode.EU,), (ListCode.UK,))
     assert ListCode.SDN not in by_key["ofac-cons"] and ListCode.SSI in by_key["ofac-cons"]
     assert lists_published_in("no-such-source") == ()
 
@@ -135,7 +138,16 @@ def test_collections_reach_their_lists_through_their_children() -> None:
 
     ofac_cons = {"SSI", "FSE", "CAP", "CMIC", "MBS", "PLC"}
     assert COLLECTIONS["us_ofac_cons"] == {ListCode(code) for code in ofac_cons}
-    assert COLLECTIONS["us_trade_csl"] == COLLECTIONS["default"] == frozenset(ListCode)
+    assert COLLECTIONS["default"] == frozenset(ListCode)
+    beyond_us = {ListCode.UN, ListCode.EU, ListCode.UK}
+    assert COLLECTIONS["us_trade_csl"] == frozenset(ListCode) - beyond_us
+    assert beyond_us <= COLLECTIONS["sanctions"]
+    # OpenSanctions' names for the UN, EU and UK lists.
+    assert [LISTS[c].ftm.dataset for c in (ListCode.UN, ListCode.EU, ListCode.UK)] == [
+        "un_sc_sanctions",
+        "eu_fsf",
+        "gb_fcdo_sanctions",
+    ]
     assert LISTS[ListCode.SDN].ftm.dataset == "us_ofac_sdn"  # OpenSanctions' own names
     assert LISTS[ListCode.DPL].ftm.dataset == "us_bis_denied"
 
@@ -155,3 +167,12 @@ def test_a_bad_collection_is_refused(change: Any, field: str, fragment: str) -> 
     error = _refusal(data)
     assert error.field == field
     assert fragment in error.message
+
+
+def test_a_list_of_an_undeclared_jurisdiction_is_refused() -> None:
+    data = _shipped()
+    index = _row_index(data, "UN")
+    data["lists"][index]["jurisdiction"] = "XX"
+    error = _refusal(data)
+    assert (error.row, error.field) == (f"{index + 1} (code UN)", "jurisdiction")
+    assert "'XX' is not among the declared jurisdictions" in error.message

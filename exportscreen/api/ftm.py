@@ -281,7 +281,9 @@ def entity(entry: Entry) -> EntityProxy:
     proxy.id = entry.id
     values: dict[str, Sequence[str]] = {
         "name": [entry.name],
-        "alias": entry.aliases,
+        # The list's weak aliases stay weak in FtM (yente matches weakAlias with less weight).
+        "alias": [a for a in entry.aliases if a not in entry.weak_aliases],
+        "weakAlias": entry.weak_aliases,
         "country": [c.lower() for c in entry.countries],
         "address": [a.one_line() for a in entry.addresses if a.one_line()],
         "program": entry.programs,

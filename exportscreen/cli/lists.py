@@ -230,6 +230,41 @@ def update(
         raise fail(f"{failed} source(s) failed; their current versions were kept", code=1)
 
 
+@app.command("export-ftm")
+def export_ftm(
+    list_code: Annotated[str, typer.Argument(metavar="LIST", help="EL, SDN, UN, EU...")],
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="File to write (default: stdout).")
+    ] = None,
+) -> None:
+    """Write a list's current entries as FollowTheMoney entities, one JSON object per line
+    (entities.ftm.json, as OpenSanctions and yente publish them), built with FtM's own model."""
+    import json
+    import sys
+
+    from exportscreen.api.ftm import dataset_name, entity
+    from exportscreen.cli.common import parse_list
+    from exportscreen.store import StoreError
+
+    lst = parse_list(list_code)
+    with open_store() as store:
+        try:
+            entries = store.entries(lst)
+        except StoreError as error:
+            raise fail(str(error)) from error
+    lines = []
+    for entry in entries:
+        data = entity(entry).to_dict()
+        data["datasets"] = [dataset_name(entry.list)]
+        lines.append(json.dumps(data, ensure_ascii=False, sort_keys=True))
+    text = "".join(f"{line}\n" for line in lines)
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+        console.print(f"{len(lines)} entities written to {output}")
+
+
 @app.command("lists")
 def lists_(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,

@@ -44,6 +44,7 @@ from exportscreen.decisions.ownership import (
     restricted_through_ownership,
 )
 from exportscreen.decisions.policy import (
+    CHECKED_JURISDICTIONS,
     DEFAULT_AFFILIATES_SCHEDULE,
     DEFAULT_EFFECTIVE_DATES,
     FOOTNOTES,
@@ -64,7 +65,7 @@ from exportscreen.decisions.result import (
     PartyDetermination,
 )
 from exportscreen.decisions.transaction import Party, PartyRole, Transaction
-from exportscreen.lists import LIST_NAMES
+from exportscreen.lists import JURISDICTIONS, LIST_NAMES
 from exportscreen.model import Disposition, Entry, EntryType, Hit, ListCode, Outcome, PartyScreener
 from exportscreen.screening.history import ListsOnDate
 
@@ -126,6 +127,7 @@ def _listing_reason(
     disposition: Disposition | None = None,
     note: str = "",
     decision_id: int | None = None,
+    checked: frozenset[str] = CHECKED_JURISDICTIONS,
 ) -> ListingReason:
     policy = LIST_POLICIES[entry.list]
     if status is MatchStatus.CONFIRMED:
@@ -135,10 +137,21 @@ def _listing_reason(
         now = min(Outcome.HOLD, effect.outcome)
     else:
         now = Outcome.NO_LIST_RESTRICTION
+    if_confirmed = effect.worst
+    in_scope = policy.jurisdiction in checked
+    if not in_scope:
+        # Reported, so the analyst sees it, but the transaction is not checked for this law.
+        now = if_confirmed = Outcome.NO_LIST_RESTRICTION
+        unchecked = (
+            f"{policy.jurisdiction} list: the transaction is not checked for jurisdiction "
+            f"{policy.jurisdiction} (checked: {', '.join(sorted(checked))}; "
+            "EXPORTSCREEN_JURISDICTIONS); reported, not counted"
+        )
+        note = f"{note}; {unchecked}" if note else unchecked
     return ListingReason(
         status=status,
         outcome=now,
-        if_confirmed=effect.worst,
+        if_confirmed=if_confirmed,
         list=entry.list,
         list_name=LIST_NAMES[entry.list],
         agency=policy.agency,
@@ -159,7 +172,24 @@ def _listing_reason(
         end_date=entry.end_date,
         note=note,
         decision_id=decision_id,
+        jurisdiction=policy.jurisdiction,
+        checked=in_scope,
     )
+
+
+def checked_jurisdictions(jurisdictions: Iterable[str] | None) -> frozenset[str]:
+    """The jurisdictions a determination checks: those given, else the configured ones. An
+    unknown code is a ValueError naming it (a typo must not leave a jurisdiction unchecked)."""
+    if jurisdictions is None:
+        return CHECKED_JURISDICTIONS
+    codes = frozenset(j.strip().upper() for j in jurisdictions)
+    unknown = sorted(codes - set(JURISDICTIONS))
+    if unknown or not codes:
+        raise ValueError(
+            f"jurisdictions: unknown {', '.join(map(repr, unknown)) or 'none given'}; "
+            f"the lists' jurisdictions are {', '.join(JURISDICTIONS)}"
+        )
+    return codes
 
 
 # --- screening ---------------------------------------------------------------------------------
@@ -174,6 +204,7 @@ class _Screening:
     in_force: InForce
     on: date
     limit: int
+    checked: frozenset[str] = CHECKED_JURISDICTIONS
 
     def hits(self, name: str, country: str | None, type: EntryType | None) -> list[Hit]:
         found = self.screener.screen(
@@ -260,6 +291,7 @@ def _ownership_reasons(
     transaction: Transaction,
     dating: EntryDating,
     affiliates: AffiliatesRuleSchedule,
+    checked: frozenset[str] = CHECKED_JURISDICTIONS,
 ) -> tuple[OwnershipReason, ...]:
     if finding is None:
         return ()
@@ -273,6 +305,7 @@ def _ownership_reasons(
                 dating,
                 matched_name=x.matched_name,
                 score=x.score,
+                checked=checked,
             )
             for x in ground.inherited
         )
@@ -361,12 +394,15 @@ def _determine_party(
                 disposition=disposition,
                 note=note,
                 decision_id=record.decision_id if record is not None and record.applied else None,
+                checked=screening.checked,
             )
         )
         if history is not None:
             reasons[-1] = replace(reasons[-1], removed_since=history.removed_since(hit.entry))
     reasons.sort(key=lambda r: (-r.outcome.severity, -(r.score or 0.0)))
-    ownership = _ownership_reasons(finding, party, transaction, dating, affiliates)
+    ownership = _ownership_reasons(
+        finding, party, transaction, dating, affiliates, screening.checked
+    )
     outcomes = [r.outcome for r in reasons] + [r.outcome for r in ownership]
     outcome = max(outcomes, default=Outcome.NO_LIST_RESTRICTION)
     pending = [
@@ -404,7 +440,7 @@ def _ownership_worst(reason: OwnershipReason) -> Outcome:
 def _party_grounds(party: PartyDetermination) -> list[Ground]:
     grounds = []
     for r in party.listings:
-        if r.status not in (MatchStatus.CONFIRMED, MatchStatus.POTENTIAL):
+        if r.status not in (MatchStatus.CONFIRMED, MatchStatus.POTENTIAL) or not r.checked:
             continue
         entry_text = f"{r.status.value} match on {r.list.value} {r.entry_id} {r.entry_name!r}"
         grounds.append(
@@ -454,6 +490,7 @@ def determine(
     as_of: date | None = None,
     now: datetime | None = None,
     freshness_limits: FreshnessLimits | None = None,
+    jurisdictions: Iterable[str] | None = None,
 ) -> Determination:
     """Judge a transaction against the lists the screener holds and the destination's controls.
 
@@ -464,7 +501,10 @@ def determine(
     the versions screened against, whose age on ``as_of`` (the day the determination is made,
     default today) is checked; ``now`` (default: as_of at midnight UTC, else the clock) decides
     which decisions have expired. ``entries_in_force`` replaces the default dating of entries
-    (``EntryDating``); ``affiliates`` is the Affiliates Rule schedule.
+    (``EntryDating``); ``affiliates`` is the Affiliates Rule schedule. ``jurisdictions`` are
+    the jurisdictions checked (default: ``EXPORTSCREEN_JURISDICTIONS``, US unless configured): a
+    match on another jurisdiction's list is reported but decides nothing, and only the checked
+    lists' age can hold a clear.
 
     ``history`` (``screening.history.lists_on`` the transaction's date) screens the lists as they
     stood on that date: its screener replaces ``screener``, an entry counts when that version
@@ -472,6 +512,8 @@ def determine(
     the party has been removed since.
     """
     dating = dating or EntryDating()
+    checked = checked_jurisdictions(jurisdictions)
+    list_versions = tuple(list_versions)  # read twice below
     if history is not None:
         screener = history.screener
         if entries_in_force is None:
@@ -488,6 +530,7 @@ def determine(
         entries_in_force or dating,
         transaction.date,
         limit,
+        checked,
     )
     findings: dict[str, OwnershipFinding] = {}
     nodes: dict[str, str] = {}
@@ -538,7 +581,11 @@ def determine(
         )
     outcome = max([p.outcome for p in parties] + [c.outcome for c in controls])
     limits = freshness_limits or FreshnessLimits()
-    fresh = freshness(list_versions, made_on, limits)
+    fresh = freshness(
+        [v for v in list_versions if LIST_POLICIES[v.list].jurisdiction in checked],
+        made_on,
+        limits,
+    )
     if outcome is Outcome.NO_LIST_RESTRICTION and fresh.too_old:
         outcome = Outcome.HOLD
         for age in fresh.too_old:
@@ -556,6 +603,21 @@ def determine(
                     list=age.list,
                 )
             )
+    loaded = {LIST_POLICIES[v.list].jurisdiction for v in list_versions}
+    unloaded = sorted(checked - loaded) if list_versions else []
+    if unloaded and outcome is Outcome.NO_LIST_RESTRICTION:
+        outcome = Outcome.HOLD
+    for code in unloaded:
+        grounds.append(
+            Ground(
+                GroundType.UNLOADED_JURISDICTION,
+                Outcome.HOLD,
+                Outcome.HOLD,
+                "exportscreen: EXPORTSCREEN_JURISDICTIONS names it, and no list of it is loaded",
+                f"the transaction is checked for jurisdiction {code} ({JURISDICTIONS[code].name}) "
+                "but no list of it is loaded: load or update its lists, then determine again",
+            )
+        )
     worst = max(
         [outcome]
         + [p.if_confirmed for p in parties if p.if_confirmed is not None]
@@ -577,7 +639,7 @@ def determine(
                 c.question
                 for p in parties
                 for r in p.listings
-                if r.status in (MatchStatus.CONFIRMED, MatchStatus.POTENTIAL)
+                if r.status in (MatchStatus.CONFIRMED, MatchStatus.POTENTIAL) and r.checked
                 for c in r.consequence.items
                 if c.question
             )
@@ -587,6 +649,7 @@ def determine(
         decisions_applied=tuple(applied),
         determined_on=made_on,
         versions_used=history.versions_used if history is not None else (),
+        jurisdictions=tuple(sorted(checked)),
     )
 
 

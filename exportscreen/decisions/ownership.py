@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import csv
 import enum
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -105,6 +106,30 @@ class OwnershipGraph:
         except UnicodeDecodeError as error:
             raise SourceError(path, None, None, f"not UTF-8 text: {error}") from error
 
+    @classmethod
+    def from_relations(cls, entries: Iterable[Entry], as_of: date) -> OwnershipGraph:
+        """The Ownership relations list entries carry (FollowTheMoney streams:
+        ``details["relations"]``, ``sources.ftm_json``), read from the owned party's side. A
+        stake is dated by its start date when it has one ("2019" counts from 2019-01-01), else
+        by ``as_of`` (the data date of the list version it came from); a share that is not a
+        number from 0 to 100 is a stake of unknown size."""
+        stakes: dict[tuple[str, str, Decimal | None, date], Stake] = {}
+        for entry in entries:
+            text = entry.details.get("relations")
+            if not text:
+                continue
+            for relation in json.loads(text):
+                if relation.get("kind") != "Ownership" or relation.get("role") != "owned":
+                    continue
+                owner = relation.get("other_name") or relation.get("other_id", "")
+                percent = _share(relation.get("percentage", ""))
+                since = _start(relation.get("start_date", "")) or as_of
+                key = (node_key(owner), node_key(entry.name), percent, since)
+                stakes.setdefault(
+                    key, Stake(owner, entry.name, percent, since, f"{entry.id} (FtM Ownership)")
+                )
+        return cls(stakes.values())
+
     @property
     def names(self) -> tuple[str, ...]:
         """Every node, by the first spelling seen."""
@@ -143,6 +168,24 @@ class OwnershipGraph:
         for (owner, owned), stake in chosen.items():
             result[owned][owner] = stake
         return dict(result)
+
+
+def _share(text: str) -> Decimal | None:
+    try:
+        value = Decimal(text.strip().rstrip("%"))
+    except InvalidOperation:
+        return None
+    return value if 0 <= value <= 100 else None
+
+
+def _start(text: str) -> date | None:
+    """The first date of an FtM date value: "2019", "2019-05" or "2019-05-04"."""
+    parts = text.strip()[:10].split("-")
+    try:
+        numbers = [int(p) for p in parts if p]
+        return date(numbers[0], *[*numbers[1:3], 1, 1][:2]) if numbers else None
+    except (ValueError, IndexError):
+        return None
 
 
 def _read_stakes(path: Path, handle: Iterable[str]) -> list[Stake]:

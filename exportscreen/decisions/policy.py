@@ -28,7 +28,8 @@ import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
 
 # ItemScope and ListAction are declared with the lists' data; re-exported for the decision code.
-from exportscreen.lists import LISTS
+from exportscreen import settings
+from exportscreen.lists import LISTS, parse_jurisdictions
 from exportscreen.lists import ItemScope as ItemScope
 from exportscreen.lists import ListAction as ListAction
 from exportscreen.model import Citation, FrDocument, ListCode, Outcome, ReviewPolicy
@@ -52,6 +53,7 @@ ACTION_OUTCOMES: Mapping[ListAction, Outcome] = {
 class ListPolicy:
     code: ListCode
     agency: str
+    jurisdiction: str  # whose law a match engages (lists.yaml ``jurisdictions``)
     action: ListAction
     badge: str  # the consequence in capitals, as a hit shows it ("BLOCKED")
     items: ItemScope
@@ -72,9 +74,19 @@ class ListPolicy:
 
 
 LIST_POLICIES: Mapping[ListCode, ListPolicy] = {
-    code: ListPolicy(code=code, agency=facts.agency, **facts.meaning.model_dump())
+    code: ListPolicy(
+        code=code,
+        agency=facts.agency,
+        jurisdiction=facts.jurisdiction,
+        **facts.meaning.model_dump(),
+    )
     for code, facts in LISTS.items()
 }
+
+# The jurisdictions determinations check unless told otherwise (EXPORTSCREEN_JURISDICTIONS, US by
+# default). An unknown code fails the import: a jurisdiction meant to be checked and silently
+# left out would clear what its lists prohibit.
+CHECKED_JURISDICTIONS: frozenset[str] = parse_jurisdictions(settings.JURISDICTIONS)
 
 # SDN programs for which the EAR add their own licence requirement for all items subject to the
 # EAR, on top of OFAC's blocking, and the section that imposes it: [NPWMD] 744.8, [SDGT] 744.12,

@@ -66,6 +66,11 @@ class ListingReason:
     decision_id: int | None = None  # the analyst's decision applied, when one was
     # For a past date: "" while the current list still holds the entry, else why it does not.
     removed_since: str = ""
+    # Whose law a match on the list engages, and whether the determination checks that
+    # jurisdiction: a listing of an unchecked one is reported with outcome NO_LIST_RESTRICTION
+    # (and if_confirmed too) and is no ground of the determination.
+    jurisdiction: str = ""
+    checked: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +112,8 @@ class GroundType(enum.StrEnum):
     COUNTRY_CONTROL = "country_control"
     END_USE = "end_use"
     STALE_LIST = "stale_list"
+    # A checked jurisdiction none of whose lists is loaded: a clear would be a false clear.
+    UNLOADED_JURISDICTION = "unloaded_jurisdiction"
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +151,9 @@ class Determination:
     # The list versions screened for the transaction's date and each list's current version
     # (``screening.history``); empty when the caller screened without a history.
     versions_used: tuple[VersionUsed, ...] = ()
+    # The jurisdictions the transaction was checked for (EXPORTSCREEN_JURISDICTIONS by default):
+    # only their lists decide the outcome.
+    jurisdictions: tuple[str, ...] = ()
     notice: str = NOTICE
 
     def to_dict(self) -> dict[str, Any]:

@@ -44,12 +44,12 @@ from exportscreen.sources import read_head
 from exportscreen.sources.common import ParsedSource, SourceError
 from exportscreen.sources.fetch import (
     DEFAULT_BACKOFF,
-    DEFAULT_SOURCES,
     SOURCES,
     Backoff,
     DownloadedFile,
     DownloadError,
     Source,
+    default_sources,
     download,
     source,
 )
@@ -158,7 +158,8 @@ def run_update(
     deadline: float | None = settings.UPDATE_DEADLINE_SECONDS,
     clock: Callable[[], float] = time.monotonic,
 ) -> UpdateReport:
-    """Update the store from the official sources (``DEFAULT_SOURCES`` when ``sources`` is None).
+    """Update the store from the official sources (``default_sources()`` when ``sources`` is
+    None: the US and UN lists, and those of the jurisdictions checked).
 
     ``mirror`` replaces the official hosts (see the mirror layout in ``fetch``). With
     ``work_dir``, the last good files of each source are kept in ``work_dir/<source key>/``;
@@ -172,7 +173,7 @@ def run_update(
     Every source is downloaded and parsed first, then imported: the agencies' own files are
     checked against the CSL's copy of their lists (``second_opinion``) before any is written.
     """
-    assigned = lists_by_source(sources if sources is not None else DEFAULT_SOURCES)
+    assigned = lists_by_source(sources if sources is not None else default_sources())
     selected = tuple(source(key) for key in assigned)
     run_ends = None if deadline is None else clock() + deadline
     results: dict[str, SourceUpdate] = {}

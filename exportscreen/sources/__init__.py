@@ -29,6 +29,10 @@ from exportscreen.sources.common import ParsedSource, SourceError
 # Most specific first: the first module whose sniff() accepts a file parses it.
 _FORMAT_MODULES = (
     "exportscreen.sources.federal_register",
+    "exportscreen.sources.un_xml",
+    "exportscreen.sources.eu_fsf_xml",
+    "exportscreen.sources.uk_fcdo_xml",
+    "exportscreen.sources.ftm_json",
     "exportscreen.sources.ofac_xml",
     "exportscreen.sources.ofac_csv",
     "exportscreen.sources.bis_json",

@@ -1,34 +1,19 @@
-"""Downloading the official list files: where they are published, and fetching one safely.
+"""Downloading the official list files safely.
 
-The registry (``SOURCES``) is data: one ``Source`` per publication, each made of one or more
-``RemoteFile`` (OFAC's legacy CSV set is four files that only make sense together). ``download``
-fetches one file and either leaves a complete, verified file in the destination folder or raises
+Where they are published is ``exportscreen.sources.registry`` (re-exported here: ``SOURCES``,
+``source``, ``RemoteFile``...; the mirror layout is described there). ``download`` fetches one
+file and either leaves a complete, verified file in the destination folder or raises
 ``DownloadError`` and leaves nothing behind.
-
-Mirror layout
--------------
-Air-gapped deployments (and the tests) point ``mirror`` at an internal HTTP server instead of the
-official hosts. The mirror serves every file at ``<mirror>/<official host>/<official path>``, byte
-for byte, e.g.::
-
-    <mirror>/data.trade.gov/downloadable_consolidated_screening_list/v1/consolidated.csv
-    <mirror>/sanctionslistservice.ofac.treas.gov/api/PublicationPreview/exports/SDN.CSV
-    <mirror>/www.bis.doc.gov/dpl/dpl.txt
-
-This is the tree ``wget --mirror`` (or ``wget -x``) writes when pointed at the official URLs, so a
-mirror can be filled with one command and served by any static web server.
 """
 
 from __future__ import annotations
 
 import contextlib
-import enum
 import gzip
 import hashlib
 import io
 import logging
 import os
-import re
 import tempfile
 import time
 import zipfile
@@ -37,226 +22,42 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import IO
-from urllib.parse import urlsplit
 
 import httpx
 import tenacity
 
 from exportscreen import settings
-from exportscreen.lists import LISTS, lists_published_in
-from exportscreen.model import ListCode
 from exportscreen.sources import read_head
 from exportscreen.sources.common import SourceError
-
-log = logging.getLogger(__name__)
-
-
-class Compression(enum.StrEnum):
-    """How the publisher packs the file itself (not the HTTP transfer encoding)."""
-
-    NONE = "none"
-    GZIP = "gzip"
-    ZIP = "zip"
-
-
-@dataclass(frozen=True, slots=True)
-class RemoteFile:
-    """One published file.
-
-    ``expect`` is matched against the file's first bytes (decompressed when the file is a gzip or
-    zip archive, a UTF-8 byte-order mark and leading blanks removed): it catches a server that
-    answers with something other than the list, e.g. a maintenance page or a different file.
-    """
-
-    url: str
-    compression: Compression
-    expect: re.Pattern[bytes]
-    # Matched against the file's last bytes (decompressed), for formats that mark their end:
-    # a download cut short, even at a line boundary and with a Content-Length that matches the
-    # cut, lacks it. None for formats with no end marker (CSV, TSV): the plausibility checks
-    # under the write lock (``store.plausibility``) catch those cuts by what they remove.
-    ending: re.Pattern[bytes] | None = None
-
-    @property
-    def name(self) -> str:
-        """The file name the publisher uses, kept on disk so that parsers recognise it."""
-        return PurePosixPath(urlsplit(self.url).path).name
-
-    def url_from(self, mirror: str | None) -> str:
-        """The URL to fetch: the official one, or its place on a mirror (see the module doc)."""
-        if not mirror:
-            return self.url
-        return mirror.rstrip("/") + mirror_path(self.url)
-
-
-@dataclass(frozen=True, slots=True)
-class Source:
-    """One publication: the lists it holds, the parser format it needs, and its files.
-
-    The first file is the one handed to the parser; the others are its companions, which the
-    parser finds beside it by name.
-    """
-
-    key: str
-    lists: tuple[ListCode, ...]
-    format: str
-    files: tuple[RemoteFile, ...]
-    description: str = ""
-
-    @property
-    def primary(self) -> RemoteFile:
-        return self.files[0]
-
-
-def mirror_path(official_url: str) -> str:
-    """Where a mirror serves an official URL: ``/<host>/<path>``."""
-    parts = urlsplit(official_url)
-    return f"/{parts.netloc}{parts.path}"
-
-
-def _expect(pattern: bytes) -> re.Pattern[bytes]:
-    return re.compile(pattern, re.IGNORECASE)
-
-
-_OFAC_EXPORTS = "https://sanctionslistservice.ofac.treas.gov/api/PublicationPreview/exports/"
-_CSL_DOWNLOADS = "https://data.trade.gov/downloadable_consolidated_screening_list/v1/"
-
-# OFAC's legacy CSVs have no header: every record starts with its numeric ent_num.
-_OFAC_RECORD = _expect(rb'"?\d+"?,')
-
-
-# OFAC ends each legacy CSV with an 0x1A (SUB, the DOS end-of-file byte) after the last CRLF.
-_OFAC_END = re.compile(rb"\x1a\s*\Z")
-# A JSON document ends with the bracket that closes it; an XML one with its root's closing tag.
-_JSON_END = re.compile(rb"[}\]]\s*\Z")
-_XML_END = re.compile(rb"</[A-Za-z_][\w:.-]*>\s*\Z")
-
-
-def _ofac_csv(name: str, *, marked: bool = True) -> RemoteFile:
-    return RemoteFile(
-        _OFAC_EXPORTS + name, Compression.NONE, _OFAC_RECORD, _OFAC_END if marked else None
-    )
-
-
-# The remarks-continuation files are not held to the end byte: published copies exist without
-# it (the July 2021 SDN_COMMENTS.CSV in shared/ ends with its last CRLF), and a cut there loses
-# remarks, not entries, names or addresses.
-_OFAC_UNMARKED = frozenset({"SDN_COMMENTS.CSV", "CONS_COMMENTS.CSV"})
-
-
-# Order matters: when several sources publish the same list, the updater takes it from the first
-# selected source that publishes it. The agencies' own files come before the Consolidated
-# Screening List, which is a convenience copy, not the system of record (docs/domain.md §3).
-SOURCES: tuple[Source, ...] = (
-    Source(
-        key="ofac-sdn",
-        lists=lists_published_in("ofac-sdn"),
-        format="ofac_csv",
-        files=tuple(
-            _ofac_csv(n, marked=n not in _OFAC_UNMARKED)
-            for n in ("SDN.CSV", "ADD.CSV", "ALT.CSV", "SDN_COMMENTS.CSV")
-        ),
-        description="OFAC Specially Designated Nationals, legacy CSV set",
-    ),
-    Source(
-        key="ofac-cons",
-        lists=lists_published_in("ofac-cons"),
-        format="ofac_csv",
-        files=tuple(
-            _ofac_csv(n, marked=n not in _OFAC_UNMARKED)
-            for n in ("CONS_PRIM.CSV", "CONS_ADD.CSV", "CONS_ALT.CSV", "CONS_COMMENTS.CSV")
-        ),
-        description="OFAC Consolidated (non-SDN) lists, legacy CSV set",
-    ),
-    Source(
-        key="ofac-cons-enhanced",
-        lists=lists_published_in("ofac-cons-enhanced"),
-        format="ofac_xml",
-        files=(
-            RemoteFile(
-                _OFAC_EXPORTS + "CONS_ENHANCED.ZIP", Compression.ZIP, _expect(rb"<\?xml"), _XML_END
-            ),
-        ),
-        description="OFAC Consolidated (non-SDN) lists, enhanced XML (an alternative to ofac-cons)",
-    ),
-    Source(
-        key="bis-dpl",
-        lists=lists_published_in("bis-dpl"),
-        format="dpl_tsv",
-        files=(
-            RemoteFile(
-                "https://www.bis.doc.gov/dpl/dpl.txt",
-                Compression.NONE,
-                _expect(rb'"?Name"?\t"?Street_Address"?\t'),
-            ),
-        ),
-        description="BIS Denied Persons List, tab-separated",
-    ),
-    Source(
-        key="csl",
-        lists=lists_published_in("csl"),
-        format="csl_csv",
-        files=(
-            RemoteFile(
-                _CSL_DOWNLOADS + "consolidated.csv",
-                Compression.NONE,
-                _expect(rb"(?:_id,)?source,entity_number,"),
-            ),
-        ),
-        description="trade.gov Consolidated Screening List, CSV",
-    ),
-    Source(
-        key="csl-json",
-        lists=lists_published_in("csl-json"),
-        format="csl_json",
-        files=(
-            RemoteFile(
-                _CSL_DOWNLOADS + "consolidated.json",
-                Compression.NONE,
-                _expect(rb"[\[{]"),
-                _JSON_END,
-            ),
-        ),
-        description="trade.gov Consolidated Screening List, JSON (an alternative to csl)",
-    ),
+from exportscreen.sources.registry import (
+    DEFAULT_SOURCES,
+    SOURCES,
+    Compression,
+    RemoteFile,
+    Source,
+    default_sources,
+    mirror_path,
+    source,
 )
 
-# What `update` fetches when no source is named: every list once, each from its own agency where
-# the agency publishes a machine-readable file, the rest from the CSL.
-DEFAULT_SOURCES: tuple[str, ...] = ("ofac-sdn", "ofac-cons", "bis-dpl", "csl")
+__all__ = [
+    "DEFAULT_SOURCES",
+    "SOURCES",
+    "Backoff",
+    "Compression",
+    "DownloadError",
+    "DownloadedFile",
+    "RemoteFile",
+    "Source",
+    "default_sources",
+    "download",
+    "mirror_path",
+    "source",
+]
 
-
-def _check_publications() -> None:
-    """lists.yaml names publications by key: a key that is not a source here, a source that
-    carries no list, or a list whose system of record `update` would not fetch by default is a
-    mistake in that file or in this one, and fails the import."""
-    keys = {s.key for s in SOURCES}
-    for code, facts in LISTS.items():
-        unknown = sorted(set(facts.published_in) - keys)
-        if unknown:
-            raise RuntimeError(f"lists.yaml, list {code}: unknown publication {unknown}")
-        if facts.published_in[0] not in DEFAULT_SOURCES:
-            raise RuntimeError(
-                f"lists.yaml, list {code}: its own publication {facts.published_in[0]!r} is not "
-                "among the default sources"
-            )
-    empty = [s.key for s in SOURCES if not s.lists]
-    if empty:
-        raise RuntimeError(f"no list in lists.yaml is published in {empty}")
-
-
-_check_publications()
-
-
-def source(key: str) -> Source:
-    """The registry entry for a key, or a ValueError listing the known keys."""
-    for candidate in SOURCES:
-        if candidate.key == key:
-            return candidate
-    known = ", ".join(s.key for s in SOURCES)
-    raise ValueError(f"unknown source {key!r} (known: {known})")
+log = logging.getLogger(__name__)
 
 
 # --- downloading -----------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-from exportscreen.model import ChangeKind, Entry, EntryChange, FieldChange, entry_to_dict
+from exportscreen.model import ChangeKind, Entry, EntryChange, FieldChange, to_json_data
 from exportscreen.text.folding import fold
 
 # What each stored field is, in the words of the lists and the regulations.
@@ -27,6 +27,7 @@ LABELS: Final[Mapping[str, str]] = {
     "name": "name",
     "type": "party type",
     "aliases": "aliases (a.k.a.)",
+    "weak_aliases": "weak aliases (low quality)",
     "addresses": "addresses",
     "countries": "countries",
     "identifiers": "identification numbers",
@@ -173,7 +174,9 @@ def compare_values(
 
 def field_changes(before: Entry, after: Entry) -> tuple[FieldChange, ...]:
     """What differs between two states of an entry (empty when they are equal)."""
-    return compare_values(entry_to_dict(before), entry_to_dict(after))
+    # Every field, empty ones included (``entry_to_dict`` leaves out empty weak aliases, for the
+    # hash): a field emptied reads "[...] -> []", not "-> None".
+    return compare_values(to_json_data(before), to_json_data(after))
 
 
 def legal_changes(fields: Iterable[FieldChange]) -> tuple[FieldChange, ...]:

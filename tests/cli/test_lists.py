@@ -48,8 +48,10 @@ def test_the_readmes_first_command_exits_0_with_the_refused_files_as_warnings(
     assert "staged pending review" in result.output
     assert "Traceback" not in result.output
     with Store.open(db) as store:
-        # Every list of the CSL has a current version (the staged ones keep their previous).
-        assert len(store.lists()) == 13
+        # Every list of the CSL has a current version (the staged ones keep their previous), and
+        # so has the UN list (raw/un).
+        assert len(store.lists()) == 14
+        assert ListCode.UN in {s.list for s in store.lists()}
         assert {v.list for v in store.versions_in_review()} == {ListCode.DPL, ListCode.MBS}
 
 

@@ -331,13 +331,20 @@ def test_an_unexpected_error_is_reported_not_raised(
 def test_each_list_comes_from_one_source_agencies_first() -> None:
     assigned = lists_by_source(fetch.DEFAULT_SOURCES)
 
-    assert list(assigned) == ["ofac-sdn", "ofac-cons", "bis-dpl", "csl"]
+    assert list(assigned) == ["ofac-sdn", "ofac-cons", "bis-dpl", "csl", "un-sc"]
+    assert assigned["un-sc"] == (ListCode.UN,)
     assert assigned["ofac-sdn"] == (ListCode.SDN,)
     assert set(assigned["ofac-cons"]) == NON_SDN
     assert assigned["bis-dpl"] == (ListCode.DPL,)
     csl_only = {ListCode.EL, ListCode.MEU, ListCode.UVL, ListCode.ISN, ListCode.DTC}
     assert set(assigned["csl"]) == csl_only
-    assert {code for lists in assigned.values() for code in lists} == set(ListCode)
+    # The EU and UK lists are fetched by default only where their jurisdiction is checked.
+    assert {code for lists in assigned.values() for code in lists} == set(ListCode) - {
+        ListCode.EU,
+        ListCode.UK,
+    }
+    everything = lists_by_source(fetch.default_sources(["US", "UN", "EU", "UK"]))
+    assert {code for lists in everything.values() for code in lists} == set(ListCode)
     # Named in any order, sources still run agencies first.
     assert list(lists_by_source(["csl", "ofac-sdn"])) == ["ofac-sdn", "csl"]
 
@@ -398,7 +405,8 @@ def test_the_default_update_takes_each_list_from_its_own_source(
     assert by_source["csl"].counts == {code: CSL_2022[code] for code in csl_lists}
 
     current = {s.list: s for s in store.lists()}
-    assert set(current) == set(ListCode)
+    # EU and UK are fetched by default only where their jurisdiction is checked.
+    assert set(current) == set(ListCode) - {ListCode.EU, ListCode.UK}
     for result in report.sources:
         for code, version_id in result.versions.items():
             assert current[code].version_id == version_id

@@ -16,7 +16,10 @@ from exportscreen.sources.common import ParsedSource
 from exportscreen.store import Store
 from tests.store.factories import INSPUR_TAIWAN, NETTRIX, parsed
 
-FORMATS = ("csl_csv", "csl_json", "bis_json", "federal_register", "dpl_tsv", "ofac_csv", "ofac_xml")
+FORMATS = (
+    "csl_csv", "csl_json", "bis_json", "federal_register", "dpl_tsv", "ofac_csv", "ofac_xml",
+    "un_xml", "eu_fsf_xml", "uk_fcdo_xml", "ftm_json",
+)  # fmt: skip
 DENIAL = Review(raw="Policy of denial.", policy=ReviewPolicy.POLICY_OF_DENIAL)
 
 
