@@ -137,3 +137,18 @@ def test_real_sdn_mohammad_ali_no_longer_alerts_on_the_weak_alias(raw_dir: Path)
         assert kony and all(h.score < THRESHOLD for h in kony), query
     # Still found by its strong names.
     assert screener.screen("Ali Kony")[0].entry.id == "SDN-19930"
+
+
+@pytest.mark.shared
+def test_real_un_low_quality_aliases_count_less(raw_dir: Path) -> None:
+    """The UN marks an alias's quality "Low": CDi.003's "Rumuli" alone no longer alerts (it
+    reached the party at 1.00 before the mark was read), while the listed name still does."""
+    from exportscreen import sources
+
+    entries = sources.parse(raw_dir / "un" / "un_consolidated_2026-02-27.xml.gz").entries
+    cdi3 = next(e for e in entries if e.id == "UN-CDi.003")
+    assert "Rumuli" in cdi3.weak_aliases
+    screener = Screener.from_entries(entries)
+    weak = [h for h in screener.screen("Rumuli", threshold=0.3) if h.entry.id == "UN-CDi.003"]
+    assert weak and weak[0].score < THRESHOLD
+    assert screener.screen("Eric Badege")[0].entry.id == "UN-CDi.001"
