@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -81,6 +82,15 @@ def sha256_of(paths: Iterable[Path]) -> str:
 
 
 # --- stable identity ------------------------------------------------------------------------
+
+
+def refuse_repeated_ids(path: Path, entries: Sequence[Entry], field: str) -> None:
+    """A publisher's record number is the party's identity: a file that uses one twice is
+    refused whole (naming ``field`` and the numbers), never loaded with one record lost."""
+    counts = Counter(e.id for e in entries)
+    twice = sorted(entry_id for entry_id, count in counts.items() if count > 1)
+    if twice:
+        raise SourceError(path, None, field, f"used twice: {', '.join(twice)}")
 
 
 def identity_text(text: str) -> str:

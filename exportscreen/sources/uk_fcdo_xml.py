@@ -27,7 +27,7 @@ from pathlib import Path
 from xml.etree.ElementTree import Element, ParseError, iterparse
 
 from exportscreen.model import Address, Entry, EntryType, Identifier, ListCode
-from exportscreen.sources.common import ParsedSource, SourceError, sha256_of
+from exportscreen.sources.common import ParsedSource, SourceError, refuse_repeated_ids, sha256_of
 from exportscreen.sources.problems import BadRows
 from exportscreen.sources.reading import open_binary
 from exportscreen.text.countries import country_code
@@ -248,10 +248,7 @@ def parse(path: Path, *, skip_bad_rows: bool = False) -> ParsedSource:
         raise SourceError(path, None, None, "the file is empty")
     if as_of is None:
         raise SourceError(path, None, "DateGenerated", "required element DateGenerated missing")
-    ids = [e.id for e in entries]
-    twice = sorted({i for i in ids if ids.count(i) > 1}) if len(set(ids)) != len(ids) else []
-    if twice:
-        raise SourceError(path, None, "UniqueID", f"used twice: {', '.join(twice)}")
+    refuse_repeated_ids(path, entries, "UniqueID")
     return ParsedSource(
         format=FORMAT,
         paths=(path,),

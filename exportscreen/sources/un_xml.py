@@ -25,7 +25,7 @@ from pathlib import Path
 from xml.etree.ElementTree import Element, ParseError, iterparse
 
 from exportscreen.model import Address, Entry, EntryType, Identifier, ListCode
-from exportscreen.sources.common import ParsedSource, SourceError, sha256_of
+from exportscreen.sources.common import ParsedSource, SourceError, refuse_repeated_ids, sha256_of
 from exportscreen.sources.problems import BadRows
 from exportscreen.sources.reading import open_binary
 from exportscreen.text.countries import country_code
@@ -276,10 +276,7 @@ def parse(path: Path, *, skip_bad_rows: bool = False) -> ParsedSource:
             missing_groups[0],
             f"required element(s) {', '.join(missing_groups)} missing",
         )
-    ids = [e.id for e in entries]
-    if len(set(ids)) != len(ids):
-        twice = sorted({i for i in ids if ids.count(i) > 1})
-        raise SourceError(path, None, "REFERENCE_NUMBER", f"used twice: {', '.join(twice)}")
+    refuse_repeated_ids(path, entries, "REFERENCE_NUMBER")
     return ParsedSource(
         format=FORMAT,
         paths=(path,),
