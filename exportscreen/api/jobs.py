@@ -207,13 +207,12 @@ class JobStore:
         row = stored_jobs.get(self._store.engine, job_id)
         return _status(row) if row is not None else None
 
-    # --- staged uploads: a file held for its column mapping before it becomes a job -----------
-
-    def stage(self, *, owner: str, file_name: str, upload: BinaryIO) -> tuple[str, Path]:
-        """Keep an upload, under the same checks as ``submit`` (file type, the folder's budget,
-        the read limits), until its owner maps its columns; returns its token and path. A staged
-        upload nobody submits is swept as an orphan folder (after an hour)."""
+    def _receive(self, name: str, file_name: str, upload: BinaryIO) -> Path:
+        """Copy an upload into its own folder ``name`` of the jobs area, refused whole (nothing
+        kept) for a file type no reader takes, or when the area has no room for it."""
         suffix = Path(file_name).suffix.lower()
+        # A file without a suffix is taken by its content (readers.open_table); one with a
+        # suffix must name a table format.
         if suffix and suffix not in INPUT_SUFFIXES:
             raise JobError(
                 f"cannot screen a {suffix} file; upload one of {', '.join(INPUT_SUFFIXES)}"
@@ -222,13 +221,11 @@ class JobStore:
         room = self.max_bytes - folder_bytes(self.root)
         if room <= 0:
             raise JobsFull(self._full_message())
-        token = secrets.token_hex(16)
-        folder = self.root / token
+        folder = self.root / name
         path = folder / f"input{suffix}"
         try:
             folder.mkdir()
             size = _copy_at_most(upload, path, room)
-            (folder / _STAGED_OWNER).write_text(owner, encoding="utf-8")
         except OSError as error:
             shutil.rmtree(folder, ignore_errors=True)
             if error.errno in (errno.ENOSPC, errno.EDQUOT):
@@ -237,6 +234,22 @@ class JobStore:
         if size is None:
             shutil.rmtree(folder, ignore_errors=True)
             raise JobsFull(self._full_message())
+        return path
+
+    # --- staged uploads: a file held for its column mapping before it becomes a job -----------
+
+    def stage(self, *, owner: str, file_name: str, upload: BinaryIO) -> tuple[str, Path]:
+        """Keep an upload, under the same checks as ``submit`` (file type, the folder's budget,
+        the read limits), until its owner maps its columns; returns its token and path. A staged
+        upload nobody submits is swept as an orphan folder (after an hour)."""
+        token = secrets.token_hex(16)
+        path = self._receive(token, file_name, upload)
+        try:
+            (path.parent / _STAGED_OWNER).write_text(owner, encoding="utf-8")
+        except OSError:
+            shutil.rmtree(path.parent, ignore_errors=True)
+            raise
+        folder = path.parent
         if self.limits is not None:
             try:
                 check_limits(path, self.limits)
@@ -301,32 +314,9 @@ class JobStore:
         unknown = sorted(set(columns or {}) - set(COLUMN_ROLES))
         if unknown:
             raise JobError(f"unknown column roles {unknown}; known: {', '.join(COLUMN_ROLES)}")
-        suffix = Path(file_name).suffix.lower()
-        # A file without a suffix is taken by its content (readers.open_table); one with a
-        # suffix must name a table format.
-        if suffix and suffix not in INPUT_SUFFIXES:
-            raise JobError(
-                f"cannot screen a {suffix or 'suffix-less'} file; upload one of "
-                + ", ".join(INPUT_SUFFIXES)
-            )
-        self.sweep()
-        room = self.max_bytes - folder_bytes(self.root)
-        if room <= 0:
-            raise JobsFull(self._full_message())
         job_id = secrets.token_hex(16)
-        folder = self.root / job_id
-        input_path = folder / f"input{suffix}"
-        try:
-            folder.mkdir()
-            size = _copy_at_most(upload, input_path, room)
-        except OSError as error:
-            shutil.rmtree(folder, ignore_errors=True)
-            if error.errno in (errno.ENOSPC, errno.EDQUOT):
-                raise JobsFull("the disk of the jobs folder is full; retry later") from None
-            raise
-        if size is None:
-            shutil.rmtree(folder, ignore_errors=True)
-            raise JobsFull(self._full_message())
+        input_path = self._receive(job_id, file_name, upload)
+        folder = input_path.parent
         # An empty file is a job like any other: it fails saying the file is empty.
         if self.limits is not None:
             try:
@@ -355,7 +345,7 @@ class JobStore:
                 threshold=threshold,
                 best_only=best_only,
                 caller={"user": who.user, **who.fields()},
-                size_bytes=size,
+                size_bytes=input_path.stat().st_size,
                 columns={k: v for k, v in (columns or {}).items() if v},
             )
         except BaseException:
