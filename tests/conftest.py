@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from exportscreen import settings
+from exportscreen.cli import common as cli_common
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -23,6 +24,16 @@ def pytest_configure(config: pytest.Config) -> None:
         folder = Path(tempfile.mkdtemp(prefix="exportscreen-audit-"))
         os.environ["EXPORTSCREEN_AUDIT_KEY_FILE"] = str(folder / "audit.key")
         os.environ["EXPORTSCREEN_AUDIT_ANCHORS"] = str(folder / "anchors")
+
+
+@pytest.fixture(autouse=True)
+def _wide_console(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests read whole lines of the CLI's output (tables, warnings). Its consoles are made once,
+    at import, and a console made while some test had set COLUMNS keeps that width for every
+    later test in the process (the order differs with pytest-xdist, and CI has no terminal):
+    give both the same wide width for every test, whichever folder it is in."""
+    monkeypatch.setattr(cli_common.console, "_width", 250)
+    monkeypatch.setattr(cli_common.err, "_width", 250)
 
 
 @pytest.fixture(scope="session")
