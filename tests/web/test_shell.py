@@ -159,6 +159,9 @@ def test_white_text_badges_meet_aa() -> None:
         ".list-EL",
         ".list-SDN",
         ".list-DTC",
+        ".list-UN",
+        ".list-EU",
+        ".list-UK",
     ):
         match = re.search(re.escape(selector) + r"[^{]*\{\s*background:\s*([^;]+);", CSS)
         assert match is not None, selector
@@ -177,3 +180,12 @@ def test_the_focus_ring_stands_out_at_3_to_1() -> None:
     topbar = re.search(r"\.topbar \{[^}]*background: (#\w+);", CSS)
     assert topbar_ring is not None and topbar is not None
     assert contrast(topbar_ring.group(1), topbar.group(1)) >= 3.0
+
+
+def test_every_list_badge_has_a_background_white_text_can_be_read_on() -> None:
+    """A list without a colour of its own (a declared FtM dataset) falls back to the badge's
+    own background: white text is never drawn on the white page."""
+    badge = re.search(r"\.badge \{[^}]*background:\s*([^;]+);", CSS)
+    assert badge is not None
+    background = _colour(badge.group(1))
+    assert background is not None and contrast("#ffffff", background) >= 4.5
