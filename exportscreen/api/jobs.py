@@ -207,9 +207,12 @@ class JobStore:
         row = stored_jobs.get(self._store.engine, job_id)
         return _status(row) if row is not None else None
 
-    def _receive(self, name: str, file_name: str, upload: BinaryIO) -> Path:
-        """Copy an upload into its own folder ``name`` of the jobs area, refused whole (nothing
-        kept) for a file type no reader takes, or when the area has no room for it."""
+    def _receive(
+        self, name: str, file_name: str, upload: BinaryIO, *, staged_by: str | None = None
+    ) -> Path:
+        """Copy an upload into its own folder ``name`` of the jobs area (with the user who
+        staged it, for a staged upload), refused whole (nothing kept) for a file type no reader
+        takes, or when the area has no room for it."""
         suffix = Path(file_name).suffix.lower()
         # A file without a suffix is taken by its content (readers.open_table); one with a
         # suffix must name a table format.
@@ -226,6 +229,8 @@ class JobStore:
         try:
             folder.mkdir()
             size = _copy_at_most(upload, path, room)
+            if staged_by is not None:
+                (folder / _STAGED_OWNER).write_text(staged_by, encoding="utf-8")
         except OSError as error:
             shutil.rmtree(folder, ignore_errors=True)
             if error.errno in (errno.ENOSPC, errno.EDQUOT):
@@ -243,12 +248,7 @@ class JobStore:
         the read limits), until its owner maps its columns; returns its token and path. A staged
         upload nobody submits is swept as an orphan folder (after an hour)."""
         token = secrets.token_hex(16)
-        path = self._receive(token, file_name, upload)
-        try:
-            (path.parent / _STAGED_OWNER).write_text(owner, encoding="utf-8")
-        except OSError:
-            shutil.rmtree(path.parent, ignore_errors=True)
-            raise
+        path = self._receive(token, file_name, upload, staged_by=owner)
         folder = path.parent
         if self.limits is not None:
             try:

@@ -78,6 +78,7 @@ def check(
     except ValueError as error:
         raise fail(f"--as-of: expected a date as YYYY-MM-DD, got {as_of!r}") from error
     history = None
+    on_date: dict[str, dict[str, Any]] = {}
     # Recorded before any answer is shown, as in the API: no screening the trail does not hold.
     with open_store() as store:
         if on is None:
@@ -85,7 +86,6 @@ def check(
         else:
             history = lists_on(store, on)
             screener = history.screener
-            dating = EntryDating(effective_dates=EffectiveDates(store.fr_documents()))
         try:
             recorded = screen_and_record(
                 screener,
@@ -101,12 +101,13 @@ def check(
             )
         except ValueError as error:
             raise fail(str(error)) from error
+        if history is not None:
+            dating = EntryDating(effective_dates=EffectiveDates(store.fr_documents()))
+            on_date = {
+                h.entry.id: history.listing_on_date(h.entry, dating.effective_date)
+                for h in recorded.hits
+            }
     hits = recorded.hits
-    on_date = (
-        {h.entry.id: history.listing_on_date(h.entry, dating.effective_date) for h in hits}
-        if history is not None
-        else {}
-    )
     if as_json:
         answer: dict[str, Any] = {
             "query": name,
