@@ -163,6 +163,11 @@ class AuditWriter:
             self._closed = True
         while batch := self._take():
             self._write_now(batch)
+        with self._lock:
+            # Nothing is left to flush: a wait or a flush still scheduled (on a loop that may
+            # have stopped) must not keep an app started anew from scheduling its own.
+            self._flush_scheduled = False
+            self._linger_timer = None
         if self._quick_engine is not self._engine:
             self._quick_engine.dispose()
 

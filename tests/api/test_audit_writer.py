@@ -283,3 +283,28 @@ def test_close_writes_a_batch_that_is_still_waiting(store: Store) -> None:
 
     assert asyncio.run(scenario()) == 1
     assert [r.payload["n"] for r in audit.records(store.engine)] == [0]
+
+
+def test_a_writer_started_anew_after_closing_mid_wait_writes_again(store: Store) -> None:
+    """An app whose lifespan ends while a batch waits for more, then starts again (as test
+    transports do): the new loop's records are written, not left waiting for a flush that was
+    scheduled on the old one."""
+    busy = [5]
+    writer = AuditWriter(store.engine, in_flight=lambda: busy[0], linger_seconds=60.0)
+
+    async def first() -> int:
+        writer.start(asyncio.get_running_loop())
+        waiting = asyncio.create_task(writer.write("viewer", "api.screen", {"n": 0}))
+        await asyncio.sleep(0.01)
+        assert not waiting.done()  # waiting for the other requests' records
+        writer.close()
+        return (await waiting).seq
+
+    async def second() -> int:
+        writer.start(asyncio.get_running_loop())
+        return (await asyncio.wait_for(writer.write("viewer", "api.screen", {"n": 1}), 10)).seq
+
+    assert asyncio.run(first()) == 1
+    busy[0] = 1  # alone now: written at once
+    assert asyncio.run(second()) == 2
+    writer.close()
