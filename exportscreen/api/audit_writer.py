@@ -62,10 +62,10 @@ log = logging.getLogger(__name__)
 
 # Small transactions: a batch holds the database's write lock, which the other workers and the
 # CLI wait for, and the event loop; batches of 8 to 16 already save most of what batching saves
-# (measured, issue 19: 0.81 ms a record alone, 0.14 ms in eights, 0.09 ms in sixteens).
+# (measured, issue 19: 0.90 ms a record alone, 0.14 ms in eights, 0.09 ms in sixteens).
 DEFAULT_MAX_BATCH = 16
 # How long a batch may wait for the requests in progress to hand their records over too, when
-# there are any: one transaction costs about as much as eight records in it (measured: 0.81 ms a
+# there are any: one transaction costs about as much as eight records in it (measured: 0.90 ms a
 # record alone, 0.14 ms in eights), and a request waits at most this much longer for its answer.
 DEFAULT_LINGER_SECONDS = 0.002
 # How long a batch written on the loop waits for SQLite's write lock before it is handed to a
