@@ -56,7 +56,7 @@ from exportscreen.ops.loading import load_paths
 from exportscreen.store import Store
 
 console = Console(width=200)
-KEYS = 8  # the per-key rate limit applies per key: spread the load as several clients would
+KEYS = 32  # the per-key rate limit (100/s) applies per key: spread the load as 32 clients would
 LIST_FILES = (
     "watchman/csl/consolidated_2022-05.csv.gz",
     "nsfreg_ecfr_derived/bis_entity_list.json.gz",

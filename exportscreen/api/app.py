@@ -16,7 +16,6 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
-from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request as StarletteRequest
@@ -131,6 +130,7 @@ def create_app(
     the_store = store if store is not None else Store.open(config.db_url)
     metrics = Metrics()
     holder = ScreenerHolder(the_store, check_seconds=config.reload_check_seconds)
+    capacity = Capacity(config.max_in_flight)
 
     def current_lists() -> tuple[Screener, dict[str, int]] | None:
         # A job taken over from a dead worker runs against this worker's current lists.
@@ -154,10 +154,10 @@ def create_app(
             max_bytes=config.jobs_max_bytes,
             limits=ReadLimits(config.max_upload_rows, config.max_inflated_bytes),
         ),
-        audit=AuditWriter(the_store.engine),
+        audit=AuditWriter(the_store.engine, in_flight=lambda: capacity.in_flight),
         work=WorkBudget(config.work_per_second, config.work_burst),
         batch_rows=WorkBudget(config.batch_rows_per_second, config.batch_rows_burst),
-        capacity=Capacity(config.max_in_flight),
+        capacity=capacity,
     )
 
     @asynccontextmanager
@@ -180,6 +180,7 @@ def create_app(
             # Requests in progress have finished (uvicorn waits for them before the lifespan
             # ends): this writes any record they handed over, before the store closes.
             services.audit.close()
+            services.keys.close()
             if owned_store:
                 the_store.close()
 
@@ -253,13 +254,13 @@ def create_app(
 
 def _key_checker(services: Services) -> Callable[[Scope], Awaitable[bool]]:
     """Whether a request carries a valid API key, before its body is read: one lookup in the
-    store (in the thread pool), kept in the request's scope for the route's own check."""
+    store (``KeyAuthenticator.ask``), kept in the request's scope for the route's own check."""
 
     async def authenticated(scope: Scope) -> bool:
         key = presented_key(StarletteRequest(scope))
         if not key:
             return False
-        found = await run_in_threadpool(services.keys, key)
+        found = await services.keys.ask(key)
         KeyAuthenticator.remember(scope, key, found)
         return found is not None
 

@@ -13,7 +13,6 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
-from starlette.concurrency import run_in_threadpool
 
 from exportscreen.api.principal import (
     KeyAuthenticator,
@@ -73,7 +72,7 @@ def require(role: Role) -> Callable[[Request], Awaitable[Principal]]:
     with a key of a lesser role, 429 once the key's rate is spent."""
 
     # A coroutine, so that a key the load shedder already looked up costs no hop to the thread
-    # pool (FastAPI runs plain functions there); only another goes there for its lookup.
+    # pool (FastAPI runs plain functions there); another is looked up by ``ask``.
     async def dependency(request: Request) -> Principal:
         found = services(request)
         key = presented_key(request)
@@ -81,7 +80,7 @@ def require(role: Role) -> Callable[[Request], Awaitable[Principal]]:
         if key:
             asked, principal = KeyAuthenticator.remembered(request.scope, key)
             if not asked:
-                principal = await run_in_threadpool(found.keys, key)
+                principal = await found.keys.ask(key)
         if principal is None:
             raise HTTPException(
                 status.HTTP_401_UNAUTHORIZED,

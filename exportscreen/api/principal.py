@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
+
 from exportscreen.ops import accounts
 from exportscreen.ops.accounts import Role
 from exportscreen.store.engine import Engine
@@ -75,16 +77,31 @@ class KeyAuthenticator:
     revoked or a user disabled (by any worker, the CLI or another server on the same store) is
     refused from the next request on. One indexed lookup per request (``remember`` and
     ``remembered`` keep the load shedder's answer for the route's dependency, so that a request
-    is not looked up twice). Measured in benchmarks/key_lookup.py."""
+    is not looked up twice), on a connection kept for it (``ops.accounts.KeyLookup``): on SQLite
+    a local read of a few microseconds, which ``local`` tells callers on the event loop they may
+    run there rather than hop to a thread for. Measured in benchmarks/key_lookup.py."""
 
     # Where a request's scope keeps the key it presented and who that key belongs to.
     SCOPE_KEY = "exportscreen.key_principal"
 
     def __init__(self, engine: Engine):
-        self._engine = engine
+        self._lookup = accounts.KeyLookup(engine)
+
+    @property
+    def local(self) -> bool:
+        return self._lookup.local
 
     def __call__(self, key: str) -> Principal | None:
-        return authenticate_key(self._engine, key)
+        return _principal(self._lookup(key))
+
+    async def ask(self, key: str) -> Principal | None:
+        """The lookup from the event loop: run there when it is local, else in a thread."""
+        if self._lookup.local:
+            return self(key)
+        return await run_in_threadpool(self, key)
+
+    def close(self) -> None:
+        self._lookup.close()
 
     @classmethod
     def remember(cls, scope: MutableMapping[str, Any], key: str, found: Principal | None) -> None:

@@ -39,6 +39,7 @@ from exportscreen.store.audit_log import (
     AuditRecord,
     append,
     record,
+    record_many,
     writing,
 )
 
@@ -70,6 +71,7 @@ __all__ = [
     "export",
     "export_text",
     "record",
+    "record_many",
     "records",
     "screening_event",
     "summarise",

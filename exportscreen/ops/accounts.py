@@ -270,6 +270,27 @@ def authenticate_key(engine: Engine, key: str) -> Account | None:
     return Account(holder.name, Role.parse(holder.role), holder.key_id) if holder else None
 
 
+class KeyLookup:
+    """``authenticate_key`` for a server asking on every request: the same answer, from the
+    store at the moment of asking (a revoked key or a disabled user is refused at once), through
+    a probe kept open for it (``store.users.KeyProbe``)."""
+
+    def __init__(self, engine: Engine):
+        self._probe = stored.KeyProbe(engine)
+
+    @property
+    def local(self) -> bool:
+        """Whether a lookup is a local file read that an event loop may run itself."""
+        return self._probe.local
+
+    def __call__(self, key: str) -> Account | None:
+        holder = self._probe(hash_key(key))
+        return Account(holder.name, Role.parse(holder.role), holder.key_id) if holder else None
+
+    def close(self) -> None:
+        self._probe.close()
+
+
 def authenticate_password(engine: Engine, name: str, password: str) -> Account | None:
     """The account if ``password`` is the user's, or None (in the same time either way)."""
     user = stored.find_user(engine, name)

@@ -60,44 +60,80 @@ def digest(seq: int, created_at: datetime, actor: str, action: str, payload: Any
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
+# Built once: a statement made anew for every record costs SQLAlchemy a cache key each time
+# (the values of an ``insert().values(...)`` are part of it), more than running it.
+_TAIL = sa.select(audit_log.c.seq, audit_log.c.hash).order_by(audit_log.c.seq.desc()).limit(1)
+_INSERT = audit_log.insert()
+_PG_LOCK = sa.text("SELECT pg_advisory_xact_lock(:key)")
+
+
 def record(conn: Connection, actor: str, action: str, payload: Mapping[str, Any]) -> AuditRecord:
     """Append one record inside the caller's transaction, so the audited change and its record
     commit together or not at all. Concurrent writers cannot fork the chain: on PostgreSQL they
     queue on an advisory lock held until commit (on SQLite the writer's transaction already holds
     the database lock), and ``seq`` is unique as a last line of defence."""
+    return record_many(conn, [(actor, action, payload)])[0]
+
+
+def record_many(
+    conn: Connection,
+    entries: Sequence[tuple[str, str, Mapping[str, Any]]],
+    *,
+    retry: bool = True,
+) -> list[AuditRecord]:
+    """Append ``entries`` (actor, action, payload), in order, inside the caller's transaction:
+    the chain exactly as ``record`` called for each would make it, for one read of the chain's
+    tail and one multi-row insert (the API's group commit, ``api.audit_writer``).
+
+    With ``retry`` the insert runs in a savepoint and is retried on a duplicate ``seq`` (a writer
+    that bypassed the lock); without it (the group commit, which writes each record again on
+    its own when a batch fails) the IntegrityError fails the transaction, and the savepoint's
+    two statements are saved."""
+    if not entries:
+        return []
     if conn.dialect.name == "postgresql":
-        conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_AUDIT_LOCK})
-    plain = to_json_data(dict(payload))
-    # Timestamps are stored to the microsecond on both back ends; the hash covers exactly that.
-    now = datetime.now(UTC)
+        conn.execute(_PG_LOCK, {"key": _PG_AUDIT_LOCK})
+    plain = [(actor, action, to_json_data(dict(payload))) for actor, action, payload in entries]
     for attempt in range(_WRITE_RETRIES):
-        tail = conn.execute(
-            sa.select(audit_log.c.seq, audit_log.c.hash).order_by(audit_log.c.seq.desc()).limit(1)
-        ).first()
-        seq = (tail.seq + 1) if tail else 1
+        tail = conn.execute(_TAIL).first()
+        seq = tail.seq if tail else 0
         prev = tail.hash if tail else GENESIS_HASH
-        hashed = digest(seq, now, actor, action, plain, prev)
-        try:
-            with conn.begin_nested():
-                conn.execute(
-                    audit_log.insert().values(
-                        seq=seq,
-                        created_at=now,
-                        actor=actor,
-                        action=action,
-                        payload=plain,
-                        prev_hash=prev,
-                        hash=hashed,
-                    )
-                )
-        except sa.exc.IntegrityError:
-            if attempt == _WRITE_RETRIES - 1:
-                raise
-            continue
+        written: list[AuditRecord] = []
+        for actor, action, data in plain:
+            # Timestamps are stored to the microsecond on both back ends; the hash covers
+            # exactly that.
+            now = datetime.now(UTC)
+            seq += 1
+            hashed = digest(seq, now, actor, action, data, prev)
+            written.append(AuditRecord(seq, now, actor, action, data, prev, hashed))
+            prev = hashed
+        rows = [
+            {
+                "seq": r.seq,
+                "created_at": r.created_at,
+                "actor": r.actor,
+                "action": r.action,
+                "payload": r.payload,
+                "prev_hash": r.prev_hash,
+                "hash": r.hash,
+            }
+            for r in written
+        ]
+        if not retry:
+            conn.execute(_INSERT, rows)
+        else:
+            try:
+                with conn.begin_nested():
+                    conn.execute(_INSERT, rows)
+            except sa.exc.IntegrityError:
+                if attempt == _WRITE_RETRIES - 1:
+                    raise
+                continue
         # Signed as the chain's head before this transaction commits (``writing``), so the
-        # record and the signature of the head it makes commit together.
-        audit_seal.note_record(conn, seq, hashed, now)
-        return AuditRecord(seq, now, actor, action, plain, prev, hashed)
+        # records and the signature of the head they make commit together.
+        for r in written:
+            audit_seal.note_record(conn, r.seq, r.hash, r.created_at)
+        return written
     raise AssertionError("unreachable")
 
 

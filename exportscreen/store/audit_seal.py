@@ -158,6 +158,11 @@ def note_record(conn: Connection, seq: int, head_hash: str, now: datetime) -> No
     conn.info[PENDING_INFO_KEY] = (seq, head_hash, now)
 
 
+# Built once (run in every audit write's transaction): the columns set are the parameters'.
+_MOVE_HEAD = audit_checkpoints.update().where(audit_checkpoints.c.kind == "head")
+_GENESIS = sa.select(audit_log.c.hash).where(audit_log.c.seq == 1)
+
+
 def seal_head(conn: Connection) -> None:
     """Sign the newest record this transaction wrote as the chain's head (once per transaction,
     just before its commit); the anchor to write after the commit is left in ``conn.info``."""
@@ -169,16 +174,12 @@ def seal_head(conn: Connection) -> None:
     assert key is not None
     signed = mac(key, seq, head_hash, now)
     values = {"seq": seq, "hash": head_hash, "signed_at": now, "mac": signed}
-    moved = conn.execute(
-        audit_checkpoints.update().where(audit_checkpoints.c.kind == "head").values(**values)
-    ).rowcount
+    moved = conn.execute(_MOVE_HEAD, values).rowcount
     if not moved:
         conn.execute(audit_checkpoints.insert().values(kind="head", **values))
     genesis: str | None = head_hash
     if seq != 1:
-        genesis = conn.execute(
-            sa.select(audit_log.c.hash).where(audit_log.c.seq == 1)
-        ).scalar_one_or_none()
+        genesis = conn.execute(_GENESIS).scalar_one_or_none()
     if genesis is not None:
         store = anchor_name(conn.engine.url, genesis)
         conn.info[HEAD_INFO_KEY] = (store, Checkpoint("anchor", seq, head_hash, now, signed))

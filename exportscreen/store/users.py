@@ -8,6 +8,8 @@ passwords (scrypt) and of API keys (SHA-256), made by the accounts service.
 
 from __future__ import annotations
 
+import sqlite3
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -139,21 +141,75 @@ def revoke_key(conn: Connection, key_id: int) -> bool:
     return bool(changed)
 
 
+# Built once: asked on every API request, and a statement made anew each time costs SQLAlchemy
+# a cache key (and the statement) per call, several times the cost of the indexed probe itself.
+_KEY_HOLDER = (
+    sa.select(api_keys.c.id, users.c.name, users.c.role)
+    .join(users, users.c.id == api_keys.c.user_id)
+    .where(
+        (api_keys.c.key_hash == sa.bindparam("key_hash"))
+        & api_keys.c.revoked_at.is_(None)
+        & users.c.disabled_at.is_(None)
+    )
+)
+
+
 def key_holder(engine: Engine, key_hash: str) -> KeyHolder | None:
     """Who holds the active key with this hash (a unique-index probe); None when the key is
     revoked or its user disabled."""
-    query = (
-        sa.select(api_keys.c.id, users.c.name, users.c.role)
-        .join(users, users.c.id == api_keys.c.user_id)
-        .where(
-            (api_keys.c.key_hash == key_hash)
-            & api_keys.c.revoked_at.is_(None)
-            & users.c.disabled_at.is_(None)
-        )
-    )
     with engine.connect() as conn:
-        row = conn.execute(query).first()
+        row = conn.execute(_KEY_HOLDER, {"key_hash": key_hash}).first()
     return KeyHolder(row.id, row.name, row.role) if row is not None else None
+
+
+class KeyProbe:
+    """``key_holder`` for a server that asks it on every request. On a SQLite file it keeps one
+    read-only connection of its own and runs the probe on it directly, without SQLAlchemy's
+    connection checkout, ``BEGIN`` and ``ROLLBACK`` around it (about ten times the probe's own
+    cost); each probe is a statement of its own in autocommit, so it reads the last committed
+    state: a key revoked by any process is refused from the next probe on. Other databases go
+    through ``key_holder``. The connection is opened on first use (after a server forks its
+    workers) and may be used from any thread, one at a time."""
+
+    def __init__(self, engine: Engine):
+        self._engine = engine
+        url = engine.url
+        self._path = (
+            url.database
+            if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:")
+            else None
+        )
+        self._sql = str(_KEY_HOLDER.compile(dialect=engine.dialect))
+        self._conn: sqlite3.Connection | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def local(self) -> bool:
+        """Whether a probe is a local file read (microseconds, no network): callers on an event
+        loop may then run it there instead of in a thread."""
+        return self._path is not None
+
+    def __call__(self, key_hash: str) -> KeyHolder | None:
+        if self._path is None:
+            return key_holder(self._engine, key_hash)
+        with self._lock:
+            if self._conn is None:
+                self._conn = self._connect(self._path)
+            # fetchall: the statement runs to its end, so its read transaction ends with it.
+            rows = self._conn.execute(self._sql, (key_hash,)).fetchall()
+        return KeyHolder(rows[0][0], rows[0][1], rows[0][2]) if rows else None
+
+    @staticmethod
+    def _connect(path: str) -> sqlite3.Connection:
+        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=5.0)
+        conn.execute("PRAGMA query_only=ON")
+        return conn
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
 
 
 def keys(engine: Engine, user: str | None = None) -> list[StoredKey]:

@@ -229,3 +229,82 @@ def test_a_long_held_lock_does_not_stop_the_loop(store: Store) -> None:
         patient.close()
     assert loop_ran.is_set() and seq == 1
     assert [r.payload["n"] for r in audit.records(store.engine)] == [0]
+
+
+def _lingering_writer(store: Store, in_flight: int, max_batch: int = 16) -> AuditWriter:
+    # A wait far longer than any test: a batch that is not written until it ends fails the
+    # test's own timeout instead.
+    return AuditWriter(
+        store.engine, max_batch=max_batch, in_flight=lambda: in_flight, linger_seconds=60.0
+    )
+
+
+def test_a_batch_waits_for_requests_in_progress_until_it_is_full(store: Store) -> None:
+    writer = _lingering_writer(store, in_flight=3, max_batch=3)
+
+    async def scenario() -> list[audit.AuditRecord]:
+        writer.start(asyncio.get_running_loop())
+        first = asyncio.create_task(writer.write("viewer", "api.screen", {"n": 0}))
+        await asyncio.sleep(0.01)  # the loop turned: alone, the first would be written now
+        assert not first.done()
+        rest = [writer.write("viewer", "api.screen", {"n": n}) for n in (1, 2)]
+        return list(await asyncio.wait_for(asyncio.gather(first, *rest), timeout=10))
+
+    with _commits() as commits:
+        written = asyncio.run(scenario())
+    writer.close()
+    assert [r.seq for r in written] == [1, 2, 3]
+    assert commits[0] == 1
+    assert audit.verify(store.engine).ok
+
+
+def test_a_request_alone_is_written_without_waiting(store: Store) -> None:
+    writer = _lingering_writer(store, in_flight=1)
+
+    async def scenario() -> int:
+        writer.start(asyncio.get_running_loop())
+        written = writer.write("viewer", "api.screen", {"n": 0})
+        return (await asyncio.wait_for(written, timeout=10)).seq
+
+    assert asyncio.run(scenario()) == 1
+    writer.close()
+
+
+def test_close_writes_a_batch_that_is_still_waiting(store: Store) -> None:
+    writer = _lingering_writer(store, in_flight=5)
+
+    async def scenario() -> int:
+        writer.start(asyncio.get_running_loop())
+        waiting = asyncio.create_task(writer.write("viewer", "api.screen", {"n": 0}))
+        await asyncio.sleep(0.01)
+        assert not waiting.done()
+        writer.close()  # the server stops: what was handed over is written, not dropped
+        return (await asyncio.wait_for(waiting, timeout=10)).seq
+
+    assert asyncio.run(scenario()) == 1
+    assert [r.payload["n"] for r in audit.records(store.engine)] == [0]
+
+
+def test_a_writer_started_anew_after_closing_mid_wait_writes_again(store: Store) -> None:
+    """An app whose lifespan ends while a batch waits for more, then starts again (as test
+    transports do): the new loop's records are written, not left waiting for a flush that was
+    scheduled on the old one."""
+    busy = [5]
+    writer = AuditWriter(store.engine, in_flight=lambda: busy[0], linger_seconds=60.0)
+
+    async def first() -> int:
+        writer.start(asyncio.get_running_loop())
+        waiting = asyncio.create_task(writer.write("viewer", "api.screen", {"n": 0}))
+        await asyncio.sleep(0.01)
+        assert not waiting.done()  # waiting for the other requests' records
+        writer.close()
+        return (await waiting).seq
+
+    async def second() -> int:
+        writer.start(asyncio.get_running_loop())
+        return (await asyncio.wait_for(writer.write("viewer", "api.screen", {"n": 1}), 10)).seq
+
+    assert asyncio.run(first()) == 1
+    busy[0] = 1  # alone now: written at once
+    assert asyncio.run(second()) == 2
+    writer.close()

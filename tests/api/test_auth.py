@@ -160,6 +160,29 @@ def test_a_key_is_looked_up_once_per_request(store: Store, keys: Keys) -> None:
     assert authenticator("esk_not-a-key") is None
 
 
+def test_the_lookup_kept_open_answers_as_the_store_does_now(shared_url: str) -> None:
+    """The per-request lookup (on SQLite a connection of its own, run on the event loop) gives
+    authenticate_key's answers, and sees a revocation and a disabled user committed by another
+    connection on its next lookup, after many lookups of the same key."""
+    with Store.open(shared_url) as store:
+        keys = add_users(store)
+        lookup = KeyAuthenticator(store.engine)
+        assert lookup.local is shared_url.startswith("sqlite")
+        try:
+            for _ in range(3):
+                assert lookup(keys.viewer) == authenticate_key(store.engine, keys.viewer)
+            assert lookup("esk_not-a-key") is None
+            analyst = lookup(keys.analyst)
+            assert analyst is not None and analyst.key_id is not None
+            revoke_key(store, analyst.key_id)
+            assert lookup(keys.analyst) is None
+            assert lookup(keys.viewer) is not None
+            disable_user(store, "viewer")
+            assert lookup(keys.viewer) is None
+        finally:
+            lookup.close()
+
+
 @pytest.mark.parametrize(
     ("where", "template"),
     [
