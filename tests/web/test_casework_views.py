@@ -67,6 +67,31 @@ def test_the_queue_counts_views_and_shows_decided_alerts(ui: tuple[TestClient, S
     assert "<dt>Country</dt><dd>RU</dd>" in petrov_card
 
 
+def test_the_card_shows_the_counterpartys_date_of_birth_beside_the_entrys(
+    ui: tuple[TestClient, Store],
+) -> None:
+    client, store = ui
+    same, other = raise_alerts(
+        store,
+        Counterparty("C-3", "Ivan Petrov", "RU", "person", date_of_birth="1961"),
+        Counterparty("C-4", "Ivan Petrov", "RU", "person", date_of_birth="1985-03-01"),
+    )
+    login(client, "viewer")
+    page = client.get("/ui/alerts").text
+    same_card = page.split(f'id="alert-{same}"')[1].split("</article>")[0]
+    other_card = page.split(f'id="alert-{other}"')[1].split("</article>")[0]
+    assert '<dd class="party-born">1961 <span class="badge born-agrees">' in same_card
+    assert '<dd class="party-born">1985-03-01 <span class="badge born-differs">' in other_card
+    for card in (same_card, other_card):
+        assert "<dt>Born</dt><dd>1961-05-02</dd>" in card  # the SDN entry's
+    # The year that rules the listed person out lowered the hit, and the card says why.
+    assert "birth year mismatch" in other_card and "birth year mismatch" not in same_card
+    # A party without one says so, without a badge.
+    [none] = raise_alerts(store, PETROV)
+    none_card = client.get("/ui/alerts").text.split(f'id="alert-{none}"')[1].split("</article>")[0]
+    assert '<dd class="party-born">—</dd>' in none_card
+
+
 @pytest.mark.parametrize(
     ("query", "field"),
     [
