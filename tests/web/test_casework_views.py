@@ -13,6 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from exportscreen.casework import audit_trail as audit
+from exportscreen.casework.evidence import reference
 from exportscreen.casework.register import Counterparty, Register
 from exportscreen.model import Disposition
 from exportscreen.screening.screener import Screener
@@ -269,7 +270,7 @@ def _start(client: TestClient, token: str, page: str, **fields: str) -> Any:
 def test_batch_maps_columns_from_a_preview_and_sums_up_the_job(
     ui: tuple[TestClient, Store],
 ) -> None:
-    client, _ = ui
+    client, store = ui
     login(client, "viewer")
     token = csrf(client, "/ui/batch")
     preview = client.post(
@@ -303,6 +304,11 @@ def test_batch_maps_columns_from_a_preview_and_sums_up_the_job(
     assert bad.status_code == 200 and "empty name" in bad.text
     hits = client.get(job_url + "/result").text
     assert sorted(line.split(",")[0] for line in hits.splitlines()[1:]) == ["A-1", "A-2", "A-5"]
+    # The job's evidence: the reference of its audit record, which the evidence page finds.
+    [record] = [r for r in audit.records(store.engine) if r.action == "screening.batch"]
+    ref = reference(record.seq)
+    assert f'<strong class="ref">{ref}</strong>' in done
+    assert client.get(f"/ui/evidence/{ref}").status_code == 200
     history = client.get("/ui/batch").text
     assert f'href="{job_url}">customers.csv</a>' in history
     # Another user sees neither the job nor it in their history.
