@@ -13,6 +13,11 @@ from exportscreen.model import Disposition
 from exportscreen.screening.features import MAX_DATE_OF_BIRTH, date_of_birth_problem
 
 
+# A date of birth the screening's birth-year check can read (``date_of_birth_problem``): the
+# format "date-of-birth" in the OpenAPI (a pattern cannot say "a real day").
+DATE_OF_BIRTH_FORMAT = "date-of-birth"
+
+
 class CounterpartyIn(Strict):
     model_config = ConfigDict(
         extra="forbid",
@@ -53,6 +58,7 @@ class CounterpartyIn(Strict):
             "batch's date of birth qualifier: a year that rules a listed person out lowers the hit."
         ),
         examples=["1961", "1961-04-12"],
+        json_schema_extra={"format": DATE_OF_BIRTH_FORMAT},
     )
 
     @field_validator("date_of_birth")
