@@ -12,7 +12,6 @@ from exportscreen.api.schemas import COUNTRY_FORMAT, PartyType, ScreenableName, 
 from exportscreen.model import Disposition
 from exportscreen.screening.features import MAX_DATE_OF_BIRTH, date_of_birth_problem
 
-
 # A date of birth the screening's birth-year check can read (``date_of_birth_problem``): the
 # format "date-of-birth" in the OpenAPI (a pattern cannot say "a real day").
 DATE_OF_BIRTH_FORMAT = "date-of-birth"
