@@ -174,3 +174,37 @@ def test_a_date_of_birth_that_rules_the_person_out_suppresses_the_alert(
     )
     [bound] = register.bound_decisions()
     assert not bound.counterparty_unchanged
+
+
+def test_a_rescreen_after_a_list_update_weighs_the_date_of_birth(
+    store: Store, tmp_path: Path
+) -> None:
+    """The delta re-screen (``casework.rescreen``) screens through ``Register.screen``: a person
+    added to the SDN list alerts on the registered namesake born that year, not on the one whose
+    year rules the listed person out."""
+    from datetime import date
+
+    from exportscreen.casework.rescreen import rescreen
+    from tests.casework.test_rescreen import STEADY, current_screener, publish
+
+    lists = [ListCode.EL, ListCode.SDN]
+    publish(store, [STEADY], date(2026, 6, 1), lists)
+    [hit] = Screener.from_entries([PETROV]).screen("Ivan Petrov", country="RU", type="person")
+    [lowered] = Screener.from_entries([PETROV]).screen(
+        "Ivan Petrov", country="RU", type="person", date_of_birth="1985", threshold=0.0
+    )
+    register = Register(store, actor="alice", threshold=(hit.score + lowered.score) / 2)
+    register.import_file(
+        write(
+            tmp_path,
+            "id,name,country,type,date_of_birth\n"
+            "born-then,Ivan Petrov,RU,person,1961\n"
+            "ruled-out,Ivan Petrov,RU,person,1985\n",
+        )
+    )
+    register.screen(current_screener(store))
+    assert register.alerts() == []
+    publish(store, [STEADY, PETROV], date(2026, 7, 9), lists)
+    report = rescreen(store, register, current_screener(store))
+    assert report.screened == 2  # both reach the new entry by name; the year decides
+    assert {(h.external_id, h.entry_id) for h in report.hits} == {("born-then", PETROV.id)}
