@@ -238,6 +238,10 @@ def test_an_ownership_file_applies_the_50_percent_rule(ui: tuple[TestClient, Sto
     assert "Using <strong>stakes.csv</strong>" in added
     kept = re.search(r'name="ownership_csv" value="([^"]*)"', added)
     assert kept is not None and "Kestrel Optics GmbH" in kept.group(1)
+    # Removed, it is no longer applied.
+    form = {**HARBOUR, "csrf_token": token, "ownership_csv": OWNERSHIP}
+    dropped = client.post("/ui/determine", data={**form, "action": "drop_ownership"}).text
+    assert "ownership_csv" not in dropped and "Using <strong>" not in dropped
 
 
 @pytest.mark.parametrize(
