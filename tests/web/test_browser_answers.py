@@ -221,7 +221,17 @@ def test_a_determination_with_rows_added_keeps_what_was_typed(
     parties = page.locator("input[name$='-name'][name^='party-']")
     expect(parties).to_have_count(5)
     page.fill("input[name=party-2-name]", "Harbour Bakery Ltd")
+    # An ownership file chosen before rows are added is kept (a file field cannot be refilled).
+    stakes = (
+        "owner,owned,percent,as_of,source\n"
+        "Leonardo Caviedes Cruz,Harbour Bakery Ltd,60,2020-01-01,registry\n"
+    )
+    page.set_input_files(
+        "input[name=ownership]",
+        files=[{"name": "stakes.csv", "mimeType": "text/csv", "buffer": stakes.encode()}],
+    )
     page.click("button[value=add_party]")
+    expect(page.locator(".ownership-kept")).to_contain_text("stakes.csv")
     expect(page.locator(".alert-ok")).to_have_text("Party row 6 added.")
     expect(parties).to_have_count(6)
     expect(page.locator("input[name=party-0-name]")).to_have_value("Inspur Taiwan")
@@ -236,12 +246,16 @@ def test_a_determination_with_rows_added_keeps_what_was_typed(
     expect(page.locator("#outcome")).to_be_visible()
     expect(page.locator(".party-result")).to_have_count(4)
     expect(page.locator(".party-result").last).to_contain_text("Leonardo Caviedes Cruz")
+    # Owned 60% by an SDN individual: the 50% rule reaches the bakery.
+    bakery = page.locator(".party-result", has_text="Harbour Bakery Ltd")
+    expect(bakery).to_contain_text("possibly restricted through ownership by Leonardo Caviedes")
     _, store = served
     last = [r for r in audit.records(store.engine) if r.action == audit.DETERMINE][-1]
     assert [p["name"] for p in last.payload["transaction"]["parties"]][-1] == (
         "Leonardo Caviedes Cruz"
     )
     assert len(last.payload["transaction"]["items"]) == 2
+    assert last.payload["ownership"] == {"file": "stakes.csv", "stakes": 1}
 
 
 def test_the_alert_card_shows_the_counterpartys_date_of_birth_beside_the_entrys(
