@@ -56,7 +56,7 @@ COUNTERPARTIES = (
 
 
 def _submit(page: Any) -> None:
-    page.click("form.determine-form button[type=submit]")
+    page.click("form.determine-form button[value=determine]")
     page.wait_for_selector("#outcome")
 
 

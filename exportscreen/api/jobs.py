@@ -32,6 +32,7 @@ from typing import BinaryIO, Literal
 
 from exportscreen import settings
 from exportscreen.casework import audit_trail as audit
+from exportscreen.casework.evidence import reference
 from exportscreen.screening.batch import QUALIFIER_ROLES, BatchProgress, run_batch
 from exportscreen.screening.screener import Screener
 from exportscreen.screening.tabular import ReadLimits, check_limits
@@ -79,6 +80,8 @@ class JobStatus:
     notes: tuple[str, ...] = ()
     best_only: bool = False
     columns: Mapping[str, str] = field(default_factory=dict)  # role -> the file's column
+    # The evidence reference of a finished run (``casework.evidence``): its audit record.
+    reference: str | None = None
 
     @property
     def finished(self) -> bool:
@@ -113,6 +116,7 @@ def _status(row: stored_jobs.BatchJobRow) -> JobStatus:
         notes=tuple(row.notes),
         best_only=row.best_only,
         columns=dict(row.columns or {}),
+        reference=reference(row.audit_seq) if row.audit_seq is not None else None,
     )
 
 
@@ -502,7 +506,9 @@ class JobStore:
                 **fields,
             )
             if ended and event is not None:
-                audit.record(conn, event.actor, event.action, event.payload)
+                written = audit.record(conn, event.actor, event.action, event.payload)
+                # The job names its record: the API and the UI show its evidence reference.
+                stored_jobs.record_audit(conn, job.id, written.seq)
         if not ended:
             log.warning("batch job %s was taken over by another worker; result left to it", job.id)
 

@@ -445,7 +445,26 @@ class BatchJobOut(BaseModel):
                     "error": None,
                     "result_url": None,
                     "errors_url": None,
-                }
+                    "reference": None,
+                    "evidence_url": None,
+                },
+                {
+                    "id": "3f9c1a2b4d5e6f708192a3b4c5d6e7f8",
+                    "status": "done",
+                    "file_name": "customers.csv",
+                    "owner": "alice",
+                    "rows_done": 2000,
+                    "rows_total": 2000,
+                    "hits": 41,
+                    "bad_rows": 1,
+                    "created_at": "2026-07-10T06:00:00Z",
+                    "finished_at": "2026-07-10T06:01:12Z",
+                    "error": None,
+                    "result_url": "/v1/batch/3f9c1a2b4d5e6f708192a3b4c5d6e7f8/result",
+                    "errors_url": "/v1/batch/3f9c1a2b4d5e6f708192a3b4c5d6e7f8/errors",
+                    "reference": "ES-000044-63",
+                    "evidence_url": "/v1/evidence/ES-000044-63",
+                },
             ]
         }
     )
@@ -468,3 +487,11 @@ class BatchJobOut(BaseModel):
     notes: list[str] = Field(
         default_factory=list, description="What happened besides the run (runs cut short...)."
     )
+    reference: str | None = Field(
+        default=None,
+        description=(
+            "The evidence reference of the finished run (its audit record): "
+            "GET /v1/evidence/{reference} shows who screened which file against which lists."
+        ),
+    )
+    evidence_url: str | None = None

@@ -6,10 +6,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from exportscreen.api.schemas import COUNTRY_FORMAT, PartyType, ScreenableName, Strict
 from exportscreen.model import Disposition
+from exportscreen.screening.features import MAX_DATE_OF_BIRTH, date_of_birth_problem
+
+# A date of birth the screening's birth-year check can read (``date_of_birth_problem``): the
+# format "date-of-birth" in the OpenAPI (a pattern cannot say "a real day").
+DATE_OF_BIRTH_FORMAT = "date-of-birth"
 
 
 class CounterpartyIn(Strict):
@@ -22,7 +27,14 @@ class CounterpartyIn(Strict):
                     "name": "Inspur Taiwan",
                     "country": "TW",
                     "type": "company",
-                }
+                },
+                {
+                    "external_id": "C-2002",
+                    "name": "Ivan Petrov",
+                    "country": "RU",
+                    "type": "person",
+                    "date_of_birth": "1961-04-12",
+                },
             ]
         },
     )
@@ -37,6 +49,25 @@ class CounterpartyIn(Strict):
     # Validated here: the register stores it and screens with it later.
     type: PartyType | Literal[""] = ""
     address: str = Field(default="", max_length=500)
+    date_of_birth: str = Field(
+        default="",
+        max_length=MAX_DATE_OF_BIRTH,
+        description=(
+            "A year, a date (YYYY-MM-DD) or a range (1960 to 1962), or empty; screened as the "
+            "batch's date of birth qualifier: a year that rules a listed person out lowers the hit."
+        ),
+        examples=["1961", "1961-04-12"],
+        json_schema_extra={"format": DATE_OF_BIRTH_FORMAT},
+    )
+
+    @field_validator("date_of_birth")
+    @classmethod
+    def _known_date_of_birth(cls, value: str) -> str:
+        value = " ".join(value.split())
+        problem = date_of_birth_problem(value) if value else None
+        if problem is not None:
+            raise ValueError(problem)
+        return value
 
 
 class CounterpartyOut(BaseModel):
@@ -49,6 +80,7 @@ class CounterpartyOut(BaseModel):
                     "country": "TW",
                     "type": "company",
                     "address": "",
+                    "date_of_birth": "",
                 }
             ]
         }
@@ -58,6 +90,7 @@ class CounterpartyOut(BaseModel):
     country: str
     type: str
     address: str
+    date_of_birth: str = ""
 
 
 class CounterpartiesResponse(BaseModel):
@@ -72,6 +105,7 @@ class CounterpartiesResponse(BaseModel):
                             "country": "TW",
                             "type": "company",
                             "address": "",
+                            "date_of_birth": "",
                         }
                     ]
                 }
@@ -111,6 +145,7 @@ _ALERT_EXAMPLE: dict[str, Any] = {
         "country": "TW",
         "type": "company",
         "address": "",
+        "date_of_birth": "",
     },
     "entry_id": "EL-37079698bd50",
     "score": 1.0,

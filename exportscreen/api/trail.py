@@ -25,6 +25,7 @@ from exportscreen.casework.audit_trail import (
 from exportscreen.casework.register import Register
 from exportscreen.decisions.determination import Determination, determine
 from exportscreen.decisions.freshness import ListVersionUsed
+from exportscreen.decisions.ownership import OwnershipGraph
 from exportscreen.decisions.transaction import Transaction
 from exportscreen.model import Hit
 from exportscreen.screening.history import ListsOnDate
@@ -111,13 +112,17 @@ def record_determination(
     principal: Principal,
     transaction: Transaction,
     interface: Interface = Interface.API,
+    ownership: OwnershipGraph | None = None,
+    ownership_file: str | None = None,
 ) -> tuple[Determination, AuditRecord, ListsOnDate]:
     """Judge ``transaction`` against the lists as they stood on its date (the current ones for a
     date on or after their data dates; ``api.as_of``), with the analysts' decisions bound to
     their parties and the citations dated by their Federal Register documents, as the CLI's
     ``determine`` does, and commit its audit record before answering: the API's
     ``POST /v1/determine`` and the UI's determination page share it. Returns the lists used
-    too, so the answer can say which versions those were."""
+    too, so the answer can say which versions those were. ``ownership``: the stakes the 50%
+    rule is applied with (the UI's upload, as the CLI's ``--ownership``), named in the record
+    by ``ownership_file``."""
     loaded = services.loaded()
     history = lists_on_date(services, loaded, transaction.date)
     result = determine(
@@ -130,6 +135,7 @@ def record_determination(
             ListVersionUsed(s.list, s.version_id, s.as_of) for s in loaded.lists.values()
         ],
         dating=dating(services),
+        ownership=ownership,
     )
     event = audit.determination_event(
         caller(principal, interface),
@@ -138,5 +144,8 @@ def record_determination(
         algorithm=history.screener.algorithm,
         # The versions screened: those in force on the transaction's date.
         list_versions={code.value: n for code, n in history.screener.version_ids.items()},
+        ownership=(
+            None if ownership is None else {"file": ownership_file, "stakes": len(ownership.stakes)}
+        ),
     )
     return result, audit.write(audit.StoreSink(services.store.engine), event), history

@@ -239,9 +239,11 @@ def determination_event(
     *,
     algorithm: str,
     list_versions: Mapping[ListCode, int] | Mapping[str, int],
+    ownership: Mapping[str, Any] | None = None,
 ) -> AuditEvent:
     """The record of a licence determination: the transaction, the outcome overall and per
-    party, and what it was judged against."""
+    party, and what it was judged against (``ownership``: the ownership file given, if any;
+    left out of the records made without one, which stay as they were)."""
     return AuditEvent(
         caller.user,
         DETERMINE,
@@ -261,6 +263,7 @@ def determination_event(
             "algorithm": algorithm,
             "threshold": result.threshold,
             "list_versions": _versions(list_versions),
+            **({"ownership": dict(ownership)} if ownership is not None else {}),
         },
     )
 

@@ -41,10 +41,12 @@ from exportscreen.decisions.bound import BoundDecision
 from exportscreen.model import (
     Disposition,
     Entry,
+    EntryType,
     Hit,
     PartyScreener,
     to_json_data,
 )
+from exportscreen.screening.features import date_of_birth_problem
 from exportscreen.screening.screener import name_problem
 from exportscreen.screening.tabular import BadRow, ColumnRole, open_table, resolve_columns
 from exportscreen.sources.common import RowProblem, SourceError
@@ -63,6 +65,18 @@ from exportscreen.text.countries import country_code
 class RegisterScreener(PartyScreener, Protocol):
     algorithm: str  # recorded in the audit trail with each screening run
 
+    # A registered party's date of birth is screened as the batch's qualifier is.
+    def screen(
+        self,
+        name: str,
+        country: str | None = None,
+        type: str | EntryType | None = None,
+        limit: int = 10,
+        threshold: float | None = None,
+        *,
+        date_of_birth: str | None = None,
+    ) -> list[Hit]: ...
+
 
 @dataclass(frozen=True, slots=True)
 class Counterparty:
@@ -71,9 +85,15 @@ class Counterparty:
     country: str = ""
     type: str = ""
     address: str = ""
+    date_of_birth: str = ""  # as given: "1961", "1961-04-12"; "" when not known
 
     def state_hash(self) -> str:
-        body = json.dumps([self.name, self.country, self.type, self.address], ensure_ascii=False)
+        fields = [self.name, self.country, self.type, self.address]
+        # The date of birth came after hashes were stored (alerts, decisions, signatures): a
+        # party without one hashes as it always did, or every party would alert again.
+        if self.date_of_birth:
+            fields.append(self.date_of_birth)
+        body = json.dumps(fields, ensure_ascii=False)
         return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
@@ -174,7 +194,10 @@ def _now() -> datetime:
 
 
 def _counterparty(row: Any) -> Counterparty:
-    return Counterparty(row.external_id, row.name, row.country, row.type, row.address)
+    """The party of a stored row (the register's, an alert's or a decision's join)."""
+    return Counterparty(
+        row.external_id, row.name, row.country, row.type, row.address, row.date_of_birth
+    )
 
 
 class Register:
@@ -207,6 +230,7 @@ class Register:
         country_col: str = "country",
         type_col: str = "type",
         address_col: str = "address",
+        dob_col: str = "date_of_birth",
         skip_bad_rows: bool = False,
     ) -> RegisterImport:
         """Add or update counterparties from CSV, XLSX, Parquet or JSON Lines, all or nothing:
@@ -224,6 +248,7 @@ class Register:
                     ColumnRole("country", country_col),
                     ColumnRole("type", type_col),
                     ColumnRole("address", address_col),
+                    ColumnRole("date_of_birth", dob_col),
                 ],
             )
             present = [i for i in wanted.values() if i is not None]
@@ -245,6 +270,10 @@ class Register:
                     message = f"unknown country {raw_country!r}"
                     bad_rows.report(SourceError(path, row.line, country_col, message))
                     continue
+                born = " ".join((cells.get("date_of_birth") or "").split())
+                if born and (problem := date_of_birth_problem(born)) is not None:
+                    bad_rows.report(SourceError(path, row.line, dob_col, problem))
+                    continue
                 parties.append(
                     Counterparty(
                         external_id=(cells.get("id") or "").strip() or f"{path.name}:{row.number}",
@@ -252,6 +281,7 @@ class Register:
                         country=country,
                         type=(cells.get("type") or "").strip().lower(),
                         address=(cells.get("address") or "").strip(),
+                        date_of_birth=born,
                     )
                 )
         with audit.writing(self.engine) as conn:
@@ -281,13 +311,17 @@ class Register:
             type=party.type,
             address=party.address,
             state_hash=party.state_hash(),
+            date_of_birth=party.date_of_birth,
         )
 
     def add(self, party: Counterparty) -> None:
-        """Add or update one counterparty. ValueError for a name that cannot be screened."""
+        """Add or update one counterparty. ValueError for a name that cannot be screened or a
+        date of birth that names no year."""
         problem = name_problem(party.name)
         if problem is not None:
             raise ValueError(problem)
+        if party.date_of_birth and (problem := date_of_birth_problem(party.date_of_birth)):
+            raise ValueError(f"date_of_birth: {problem}")
         with audit.writing(self.engine) as conn:
             self._upsert(conn, party)
 
@@ -317,6 +351,11 @@ class Register:
         findings: list[tuple[Any, list[Hit]]] = []
         for row in rows:
             party = _counterparty(row)
+            # A year that rules a listed person out lowers the hit, as in a batch; asked only
+            # when known, so that the screening of a party without one is as it always was.
+            born: dict[str, Any] = (
+                {"date_of_birth": party.date_of_birth} if party.date_of_birth else {}
+            )
             try:
                 hits = screener.screen(
                     party.name,
@@ -324,6 +363,7 @@ class Register:
                     type=party.type or None,
                     limit=limit,
                     threshold=self.threshold,
+                    **born,
                 )
             except ValueError as error:
                 # One stored party that cannot be screened (a name kept from before names were
@@ -442,7 +482,9 @@ class Register:
             else:
                 result["entry"] = "the list entry was republished with changes"
         if suppression.counterparty_hash != party.state_hash():
-            result["counterparty"] = "the counterparty's name, country, type or address changed"
+            result["counterparty"] = (
+                "the counterparty's name, country, type, address or date of birth changed"
+            )
         return result
 
     # --- alerts and decisions --------------------------------------------------------------
@@ -503,7 +545,7 @@ class Register:
 
     @staticmethod
     def _alert(row: stored_alerts.AlertWithParty) -> Alert:
-        party = Counterparty(row.external_id, row.name, row.country, row.type, row.address)
+        party = _counterparty(row)
         alert = row.alert
         return Alert(
             id=alert.id,
@@ -576,7 +618,7 @@ class Register:
         counterparty is still as it was (for ``decisions.determination.determine``)."""
         found = []
         for row in stored_decisions.bound_decisions(self.engine):
-            now = Counterparty(row.external_id, row.name, row.country, row.type, row.address)
+            now = _counterparty(row)
             found.append(
                 BoundDecision(
                     id=row.id,

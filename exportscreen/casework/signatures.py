@@ -46,7 +46,11 @@ def load_parties(register: Register, *, with_data: bool = True) -> list[StoredPa
     """Every counterparty, with its ``data`` column (which holds any stored signature) unless
     ``with_data`` is False (a warm cache only needs to see which counterparties changed)."""
     return [
-        StoredParty(r.id, Counterparty(r.external_id, r.name, r.country, r.type, r.address), r.data)
+        StoredParty(
+            r.id,
+            Counterparty(r.external_id, r.name, r.country, r.type, r.address, r.date_of_birth),
+            r.data,
+        )
         for r in stored_parties.rows(register.engine, with_data=with_data)
     ]
 
@@ -75,8 +79,8 @@ def save_signatures(
 ) -> int:
     """Write signatures into ``counterparties.data`` in one transaction; returns rows written.
 
-    A row whose name, country, type or address changed since it was read is left alone: the
-    signature would not be its own, and the next sync recomputes it."""
+    A row whose name, country, type, address or date of birth changed since it was read is left
+    alone: the signature would not be its own, and the next sync recomputes it."""
     updates = [
         stored_parties.SignatureUpdate(
             row_id=stored.row_id,
@@ -84,6 +88,7 @@ def save_signatures(
             seen_country=stored.party.country,
             seen_type=stored.party.type,
             seen_address=stored.party.address,
+            seen_date_of_birth=stored.party.date_of_birth,
             data={
                 **stored.data,
                 DATA_KEY: {

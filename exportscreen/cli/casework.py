@@ -35,6 +35,11 @@ def counterparties_import(
     name_col: Annotated[str, typer.Option(help="Column of the name.")] = "name",
     country_col: Annotated[str, typer.Option(help="Column of the country.")] = "country",
     type_col: Annotated[str, typer.Option(help="Column of the type.")] = "type",
+    address_col: Annotated[str, typer.Option(help="Column of the address.")] = "address",
+    dob_col: Annotated[
+        str,
+        typer.Option(help="Column of the date of birth: a year, YYYY-MM-DD or a range."),
+    ] = "date_of_birth",
     skip_bad_rows: Annotated[
         bool, typer.Option(help="Import the good rows, report the bad.")
     ] = False,
@@ -50,6 +55,8 @@ def counterparties_import(
                 name_col=name_col,
                 country_col=country_col,
                 type_col=type_col,
+                address_col=address_col,
+                dob_col=dob_col,
                 skip_bad_rows=skip_bad_rows,
             )
         except SourceError as error:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import csv
 import enum
+import io
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -105,6 +106,11 @@ class OwnershipGraph:
             raise SourceError(path, None, None, f"cannot read the file: {error}") from error
         except UnicodeDecodeError as error:
             raise SourceError(path, None, None, f"not UTF-8 text: {error}") from error
+
+    @classmethod
+    def from_text(cls, name: str, text: str) -> OwnershipGraph:
+        """The same as ``from_csv`` for a file already read (an upload): errors name ``name``."""
+        return cls(_read_stakes(Path(name), io.StringIO(text.removeprefix("\ufeff"), newline="")))
 
     @classmethod
     def from_relations(cls, entries: Iterable[Entry], as_of: date) -> OwnershipGraph:

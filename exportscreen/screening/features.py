@@ -27,6 +27,7 @@ import re
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any, ClassVar, NamedTuple
 
 from exportscreen import settings
@@ -69,6 +70,28 @@ def birth_years(texts: Iterable[str]) -> set[int]:
             years.update(range(int(start), int(end) + 1))
         years.update(int(y) for y in _YEAR.findall(text))
     return years
+
+
+# A date of birth as a qualifier is a short text ("1961", "1961-04-12", "1960 to 1962").
+MAX_DATE_OF_BIRTH = 40
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def date_of_birth_problem(text: str) -> str | None:
+    """Why ``text`` cannot be kept as a date of birth qualifier (None: it can): it must name a
+    year ``birth_years`` reads, the only part of it the BirthYearMismatch check uses, and what
+    looks like a full date (YYYY-MM-DD) must be a real day. Stored parties (the register) are
+    checked with this at input, so that a mistyped date does not silently qualify nothing."""
+    if len(text) > MAX_DATE_OF_BIRTH:
+        return f"at most {MAX_DATE_OF_BIRTH} characters"
+    if not birth_years([text]):
+        return f"no year from 1800 to 2099 in {text!r} (a year, a date as YYYY-MM-DD or a range)"
+    for found in _ISO_DATE.findall(text):
+        try:
+            date.fromisoformat(found)
+        except ValueError:
+            return f"{found!r} is no date"
+    return None
 
 
 def entry_countries(entry: Entry) -> set[str]:

@@ -51,6 +51,7 @@ class AlertWithParty:
     type: str
     address: str
     list: str | None = None  # the entry's list (from the state the alert matched), if known
+    date_of_birth: str = ""
 
 
 def _alert(mapping: Any) -> AlertRow:
@@ -144,6 +145,7 @@ def _with_party(row: Any) -> AlertWithParty:
         mapping[counterparties.c.type],
         mapping[counterparties.c.address],
         mapping[entry_states.c.list],
+        mapping[counterparties.c.date_of_birth],
     )
 
 

@@ -48,6 +48,7 @@ class BatchJobRow:
     size_bytes: int
     notes: Sequence[str]
     columns: Mapping[str, str]  # role -> the file's column the uploader named for it
+    audit_seq: int | None  # the finished run's audit record (its evidence), None before
 
 
 def _row(row: Any) -> BatchJobRow:
@@ -208,6 +209,11 @@ def finish(conn: Connection, job_id: str, holder: str, status: str, **fields: An
             .values(status=status, lease_holder=None, lease_expires_at=None, **fields)
         ).rowcount
     )
+
+
+def record_audit(conn: Connection, job_id: str, seq: int) -> None:
+    """Name the audit record of the job's finished run (in the transaction that wrote both)."""
+    conn.execute(batch_jobs.update().where(batch_jobs.c.id == job_id).values(audit_seq=seq))
 
 
 def finished_before(engine: Engine, moment: datetime) -> list[str]:

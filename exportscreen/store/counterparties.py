@@ -29,6 +29,7 @@ class CounterpartyRow:
     type: str
     address: str
     data: Mapping[str, Any]  # empty when not read
+    date_of_birth: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,12 +42,20 @@ class SignatureUpdate:
     seen_type: str
     seen_address: str
     data: Mapping[str, Any]
+    seen_date_of_birth: str = ""
 
 
 def _row(row: Any, *, with_data: bool = True) -> CounterpartyRow:
     data = (row.data or {}) if with_data else {}
     return CounterpartyRow(
-        row.id, row.external_id, row.name, row.country, row.type, row.address, data
+        row.id,
+        row.external_id,
+        row.name,
+        row.country,
+        row.type,
+        row.address,
+        data,
+        row.date_of_birth,
     )
 
 
@@ -59,9 +68,11 @@ def upsert(
     type: str,
     address: str,
     state_hash: str,
+    date_of_birth: str = "",
 ) -> Literal["added", "updated", "unchanged"]:
-    """Add the party, or update it when its name, country, type or address changed. An update
-    resets ``data`` to the new state's hash (a stored signature was the old state's)."""
+    """Add the party, or update it when its name, country, type, address or date of birth
+    changed. An update resets ``data`` to the new state's hash (a stored signature was the old
+    state's)."""
     existing = conn.execute(
         sa.select(counterparties).where(counterparties.c.external_id == external_id)
     ).first()
@@ -71,6 +82,7 @@ def upsert(
         "country": country,
         "type": type,
         "address": address,
+        "date_of_birth": date_of_birth,
         "data": {"hash": state_hash},
         "updated_at": now,
     }
@@ -79,12 +91,13 @@ def upsert(
             counterparties.insert().values(external_id=external_id, created_at=now, **values)
         )
         return "added"
-    if (existing.name, existing.country, existing.type, existing.address) == (
-        name,
-        country,
-        type,
-        address,
-    ):
+    if (
+        existing.name,
+        existing.country,
+        existing.type,
+        existing.address,
+        existing.date_of_birth,
+    ) == (name, country, type, address, date_of_birth):
         return "unchanged"
     conn.execute(counterparties.update().where(counterparties.c.id == existing.id).values(**values))
     return "updated"
@@ -102,6 +115,7 @@ def rows(
         counterparties.c.country,
         counterparties.c.type,
         counterparties.c.address,
+        counterparties.c.date_of_birth,
     ]
     if with_data:
         columns.append(counterparties.c.data)
@@ -126,8 +140,8 @@ def data_of(engine: Engine, row_ids: Sequence[int], *, chunk: int) -> dict[int, 
 
 
 def save_data_if_unchanged(engine: Engine, updates: Sequence[SignatureUpdate]) -> int:
-    """Write each update's ``data`` in one transaction, skipping rows whose name, country, type
-    or address changed since they were read; returns the rows written."""
+    """Write each update's ``data`` in one transaction, skipping rows whose name, country, type,
+    address or date of birth changed since they were read; returns the rows written."""
     if not updates:
         return 0
     statement = (
@@ -137,6 +151,7 @@ def save_data_if_unchanged(engine: Engine, updates: Sequence[SignatureUpdate]) -
         .where(counterparties.c.country == sa.bindparam("seen_country"))
         .where(counterparties.c.type == sa.bindparam("seen_type"))
         .where(counterparties.c.address == sa.bindparam("seen_address"))
+        .where(counterparties.c.date_of_birth == sa.bindparam("seen_date_of_birth"))
         .values(data=sa.bindparam("data"))
     )
     params = [
@@ -146,6 +161,7 @@ def save_data_if_unchanged(engine: Engine, updates: Sequence[SignatureUpdate]) -
             "seen_country": u.seen_country,
             "seen_type": u.seen_type,
             "seen_address": u.seen_address,
+            "seen_date_of_birth": u.seen_date_of_birth,
             "data": dict(u.data),
         }
         for u in updates

@@ -144,6 +144,7 @@ class BoundDecisionRow:
     country: str
     type: str
     address: str
+    date_of_birth: str
 
 
 def bound_decisions(engine: Engine) -> list[BoundDecisionRow]:
@@ -165,6 +166,7 @@ def bound_decisions(engine: Engine) -> list[BoundDecisionRow]:
             counterparties.c.country,
             counterparties.c.type,
             counterparties.c.address,
+            counterparties.c.date_of_birth,
         )
         .join(alerts, alerts.c.id == decisions.c.alert_id)
         .join(counterparties, counterparties.c.id == alerts.c.counterparty_id)

@@ -264,6 +264,8 @@ counterparties = sa.Table(
     sa.Column("data", JSONData, nullable=False),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("updated_at", UTCDateTime, nullable=False),
+    # 0010: as given ("1961", "1961-04-12", "1960 to 1962"); "" when not known.
+    sa.Column("date_of_birth", sa.String(40), nullable=False, server_default=""),
 )
 
 alerts = sa.Table(
@@ -433,6 +435,8 @@ batch_jobs = sa.Table(
     # 0008: the file's columns the uploader named for each role (name, country, date of birth...);
     # empty: the columns are found by their usual names.
     sa.Column("columns", JSONData, nullable=False, server_default="{}"),
+    # 0010: the audit record of the finished run (its evidence reference); None until done.
+    sa.Column("audit_seq", sa.Integer, nullable=True),
     sa.CheckConstraint("status IN ('queued', 'running', 'done', 'failed')", name="status"),
     sa.Index(None, "status"),
 )

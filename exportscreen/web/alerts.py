@@ -17,6 +17,7 @@ from exportscreen.casework.register import Alert, Decision, Register
 from exportscreen.lists import LIST_NAMES
 from exportscreen.model import Disposition, Entry
 from exportscreen.ops import accounts
+from exportscreen.screening.features import birth_years
 from exportscreen.store.alerts import (
     PENDING_APPROVAL,
     QUEUE_SORTS,
@@ -48,6 +49,16 @@ class QueueItem:
     history: list[Decision]
     pending: Decision | None
     governing: Decision | None  # the latest effective decision
+
+    @property
+    def born_agrees(self) -> bool | None:
+        """Whether the counterparty's date of birth may be a year the listed person was born
+        in, read as the screening's birth-year check reads them; None when a side gives none."""
+        party = birth_years([self.alert.counterparty.date_of_birth])
+        listed = birth_years(self.entry.dates_of_birth) if self.entry is not None else set()
+        if not party or not listed:
+            return None
+        return bool(party & listed)
 
 
 def _queue_query(request: Request, principal: Principal) -> QueueQuery:

@@ -12,7 +12,9 @@ import pyarrow.parquet as pq  # type: ignore[import-untyped]
 from fastapi.testclient import TestClient
 
 from exportscreen.api.auth import Role
+from exportscreen.api.trail import REFERENCE_HEADER
 from exportscreen.casework import audit_trail as audit
+from exportscreen.casework.evidence import reference
 from exportscreen.store import Store
 from tests.api.support import FIXTURES, Keys, build_app, config_for, running
 from tests.screening.test_tabular_limits import shared_strings_bomb
@@ -45,6 +47,27 @@ def test_upload_poll_and_download(client: TestClient, viewer: dict[str, str], st
     assert "C-3" not in errors and errors.splitlines()[1].startswith("3,")
     record = next(r for r in audit.records(store.engine) if r.action == "screening.batch")
     assert record.actor == "viewer" and record.payload["rows"] == 4
+
+
+def test_a_finished_job_carries_its_evidence_reference(
+    client: TestClient, viewer: dict[str, str], store: Store
+) -> None:
+    upload = (FIXTURES / "parties.csv").read_bytes()
+    submitted = client.post(
+        "/v1/batch", files={"file": ("parties.csv", upload, "text/csv")}, headers=viewer
+    ).json()
+    assert submitted["reference"] is None  # queued: no record yet
+    job = _wait(client, submitted["id"], viewer)
+    [record] = [r for r in audit.records(store.engine) if r.action == "screening.batch"]
+    assert record.payload["job"] == job["id"]
+    assert job["reference"] == reference(record.seq)
+    assert job["evidence_url"] == f"/v1/evidence/{job['reference']}"
+    poll = client.get(f"/v1/batch/{job['id']}", headers=viewer)
+    assert poll.headers[REFERENCE_HEADER] == job["reference"]
+    evidence = client.get(job["evidence_url"], headers=viewer)
+    assert evidence.status_code == 200, evidence.text
+    found = evidence.json()
+    assert (found["seq"], found["kind"], found["user"]) == (record.seq, "batch screening", "viewer")
 
 
 def test_other_users_cannot_see_a_job(
@@ -103,6 +126,7 @@ def test_a_failed_job_names_the_upload_not_the_server_path(
         job = _wait(client, response.json()["id"], viewer)
     assert job["status"] == "failed"
     assert job["error"] == "parties.csv: decompresses to more than 1,048,576 bytes"
+    assert job["reference"] is None  # nothing was screened: no evidence of a screening
 
 
 def test_an_upload_over_the_row_cap_is_refused(store: Store, keys: Keys, tmp_path: Path) -> None:

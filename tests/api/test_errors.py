@@ -68,6 +68,17 @@ BAD_BODIES = [
     ("/v1/screen", '{"name": "\u00f7"}'.encode(), ["body", "name"]),
     ("/v1/counterparties", b'{"external_id": "X", "name": "%\' --"}', ["body", "name"]),
     ("/v1/counterparties", b'{"external_id": "X", "name": "\\udfffA"}', ["body", "name"]),
+    # A date of birth that names no year (or no real day) would qualify nothing: refused.
+    (
+        "/v1/counterparties",
+        b'{"external_id": "X", "name": "Ivan Petrov", "date_of_birth": "unknown"}',
+        ["body", "date_of_birth"],
+    ),
+    (
+        "/v1/counterparties",
+        b'{"external_id": "X", "name": "Ivan Petrov", "date_of_birth": "1961-02-30"}',
+        ["body", "date_of_birth"],
+    ),
     (
         "/match/default",
         b'{"queries": {"q": {"schema": "Company", "properties": {"name": ["\\ud800x"]}}}}',

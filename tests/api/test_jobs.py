@@ -23,6 +23,7 @@ from fastapi.testclient import TestClient
 from exportscreen.api import jobs as jobs_module
 from exportscreen.api.jobs import ERRORS_NAME, RESULT_NAME, JobsFull, JobStore
 from exportscreen.casework import audit_trail as audit
+from exportscreen.casework.evidence import reference
 from exportscreen.matching.index_build import build_index
 from exportscreen.screening.batch import run_batch
 from exportscreen.screening.screener import Screener
@@ -146,6 +147,8 @@ def test_a_job_whose_worker_is_killed_is_taken_over_and_finished(
     records = [r for r in audit.records(store.engine) if r.payload.get("job") == job_id]
     assert [(r.action, r.payload["rows"]) for r in records] == [("screening.batch", ROWS)]
     assert audit.verify(store.engine).ok
+    # The job names that record: its evidence reference.
+    assert job.reference == reference(records[0].seq)
 
 
 def test_a_job_that_kills_every_worker_fails_for_good(store: Store, tmp_path: Path) -> None:

@@ -124,3 +124,23 @@ def test_counterparty_with_unknown_country_is_422(
     response = client.post("/v1/counterparties", json=party, headers=analyst)
     assert response.status_code == 422
     assert "Atlantis" in response.text
+
+
+def test_a_counterpartys_date_of_birth_is_kept_and_screened(
+    client: TestClient, analyst: dict[str, str], viewer: dict[str, str]
+) -> None:
+    party = {
+        "external_id": "P-1",
+        "name": "Ivan Petrov",
+        "type": "person",
+        "date_of_birth": " 1961 ",
+    }
+    added = client.post("/v1/counterparties", json=party, headers=analyst)
+    assert added.status_code == 201 and added.json()["date_of_birth"] == "1961"
+    listed = client.get("/v1/counterparties", headers=viewer).json()["counterparties"]
+    assert [(p["external_id"], p["date_of_birth"]) for p in listed] == [("P-1", "1961")]
+    run = client.post("/v1/counterparties/screen", headers=analyst).json()
+    assert run["raised"]  # the SDN's Ivan Petrov, born 1961
+    for alert_id in run["raised"]:
+        alert = client.get(f"/v1/alerts/{alert_id}", headers=viewer).json()
+        assert alert["counterparty"]["date_of_birth"] == "1961"

@@ -24,6 +24,8 @@ from fastapi import FastAPI
 from exportscreen.api.auth import Role
 from exportscreen.api.routers.lists import VERSION_OR_DATE_FORMAT
 from exportscreen.api.schemas import COUNTRY_FORMAT, PARTY_NAME_FORMAT
+from exportscreen.api.schemas_casework import DATE_OF_BIRTH_FORMAT
+from exportscreen.screening.features import date_of_birth_problem
 from exportscreen.screening.screener import name_problem
 from exportscreen.store import Store
 from tests.api.support import add_users, build_app, config_for, load_fixture_lists
@@ -45,6 +47,13 @@ schemathesis.openapi.format(
     st.sampled_from(
         ["", "Taiwan", "Russia", "Korea, North"] + [c.alpha_2 for c in pycountry.countries]
     ),
+)
+schemathesis.openapi.format(
+    DATE_OF_BIRTH_FORMAT,
+    st.one_of(
+        st.sampled_from(["", "1961", "1960 to 1962", "circa 1955"]),
+        st.dates().map(lambda d: d.isoformat()),
+    ).filter(lambda t: not t or date_of_birth_problem(t) is None),
 )
 schemathesis.openapi.format(
     VERSION_OR_DATE_FORMAT,

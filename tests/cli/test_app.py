@@ -286,3 +286,24 @@ def test_check_as_of_a_past_date_screens_the_lists_of_that_day(db: str) -> None:
     assert "lists as they stood on 2023-01-01" in text and "2023-01-01" in text
     bad = invoke(db, "check", "Inspur Taiwan", "--as-of", "01/01/2023")
     assert bad.exit_code != 0 and "--as-of" in bad.output
+
+
+def test_counterparties_import_reads_a_named_date_of_birth_column(db: str, tmp_path: Path) -> None:
+    from exportscreen.casework.register import Register
+    from exportscreen.store import Store
+
+    parties = tmp_path / "parties.csv"
+    header = "id,name,country,type,Born\n"
+    parties.write_text(
+        header + "P1,Aleksandr Alyoksa,BY,person,1978\nP2,Olga Petrova,RU,person,soon\n",
+        encoding="utf-8",
+    )
+    refused = invoke(db, "counterparties", "import", str(parties), "--dob-col", "Born")
+    assert refused.exit_code != 0
+    assert "line 3, field 'Born'" in refused.output and "nothing was imported" in refused.output
+    parties.write_text(header + "P1,Aleksandr Alyoksa,BY,person,1978-04-07\n", encoding="utf-8")
+    imported = invoke(db, "counterparties", "import", str(parties), "--dob-col", "Born")
+    assert imported.exit_code == 0 and "1 added" in imported.stdout
+    with Store.open(f"sqlite:///{db}") as store:
+        kept = {p.external_id: p.date_of_birth for p in Register(store, actor="t").counterparties()}
+    assert kept["P1"] == "1978-04-07" and "P2" not in kept

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -16,8 +17,8 @@ from exportscreen.store.migrate import current_revision, head_revision, upgrade
 from tests.store.factories import INSPUR_TAIWAN, NETTRIX, parsed
 
 
-def test_the_latest_migration_is_0009() -> None:
-    assert head_revision() == "0009"
+def test_the_latest_migration_is_0010() -> None:
+    assert head_revision() == "0010"
 
 
 def test_a_0001_database_is_upgraded_with_its_data_intact(store_url: str) -> None:
@@ -127,3 +128,44 @@ def test_an_unusable_location_is_a_store_error(tmp_path: Path) -> None:
         Store.open(f"sqlite:///{tmp_path / 'a-directory.db'}")
     with pytest.raises(StoreError, match="not a database URL"):
         Store.open("no such scheme://")
+
+
+def test_a_0009_register_keeps_its_parties_state_through_0010(store_url: str) -> None:
+    """The date of birth column comes empty, and a party's state hash is the one stored before
+    (its alerts, decisions and signature stay its own: nothing re-screens)."""
+    from exportscreen.casework.register import Counterparty, Register
+
+    party = Counterparty("C1", "Acme Widgets GmbH", "DE", "company", "Hauptstr. 1, Berlin")
+    stored_hash = party.state_hash()
+    engine = create_engine(store_url, lock_timeout=10)
+    upgrade(engine, "0009")
+    moment = datetime(2026, 12, 1, tzinfo=UTC)
+    with engine.begin() as connection:
+        tables = sa.MetaData()
+        tables.reflect(connection, only=["counterparties", "batch_jobs"])
+        assert "date_of_birth" not in tables.tables["counterparties"].c
+        connection.execute(
+            tables.tables["counterparties"].insert(),
+            {
+                "external_id": "C1",
+                "name": party.name,
+                "country": party.country,
+                "type": party.type,
+                "address": party.address,
+                "data": {"hash": stored_hash},
+                "created_at": moment,
+                "updated_at": moment,
+            },
+        )
+    engine.dispose()
+    with Store.open(store_url) as store:
+        [upgraded] = Register(store, actor="alice").counterparties()
+        assert upgraded == party and upgraded.date_of_birth == ""
+        assert upgraded.state_hash() == stored_hash
+        Register(store, actor="alice").add(party)  # the same party again: no update
+        with store.engine.connect() as connection:
+            columns = sa.inspect(connection).get_columns("batch_jobs")
+            assert "audit_seq" in {c["name"] for c in columns}
+            row = connection.execute(sa.text("SELECT data, updated_at FROM counterparties")).one()
+        data = row.data if isinstance(row.data, dict) else json.loads(row.data)
+        assert data == {"hash": stored_hash}

@@ -55,6 +55,8 @@ def served(raw_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
         add_users(store)
         desk = Register(store, actor="setup")
         desk.add(Counterparty("C-7", "Inspur Taiwan Co.", "TW"))
+        # An SDN individual (SDN-4149, born 1952-11-23 in the 2021 file) as a registered person.
+        desk.add(Counterparty("C-9", "Leonardo Caviedes Cruz", "CO", "person", "", "1952-11-23"))
         desk.screen(Screener.from_entries(store.entries()))
         app = build_app(store, config_for(tmp, str(store.engine.url)))
         with serving(app) as url:
@@ -193,7 +195,7 @@ def test_a_determination_in_the_browser_is_answered_and_recorded(
     page = desktop.page
     page.goto(f"{desktop.base_url}/ui/determine?example=1")
     page.select_option("select[name=answer-military_end_use]", "no")
-    page.click("form.determine-form button[type=submit]")
+    page.click("form.determine-form button[value=determine]")
     expect(page.locator("#outcome")).to_have_text("HOLD")
     expect(page.locator(".result")).to_contain_text("if the pending matches and questions go")
     expect(page.locator(".party-result").first).to_contain_text("Inspur Taiwan")
@@ -204,6 +206,71 @@ def test_a_determination_in_the_browser_is_answered_and_recorded(
     assert f"audit record #{last.seq}" in recorded
     assert last.payload["interface"] == "ui"
     assert last.payload["transaction"]["answers"] == {"military_end_use": False}
+
+
+def test_a_determination_with_rows_added_keeps_what_was_typed(
+    desktop: Watched, served: tuple[str, Store]
+) -> None:
+    """The form posts itself back with one more row (no JavaScript): the example's parties and
+    what was typed stay, and the added party is judged with them."""
+    from playwright.sync_api import expect
+
+    desktop.login()
+    page = desktop.page
+    page.goto(f"{desktop.base_url}/ui/determine?example=1")
+    parties = page.locator("input[name$='-name'][name^='party-']")
+    expect(parties).to_have_count(5)
+    page.fill("input[name=party-2-name]", "Harbour Bakery Ltd")
+    # An ownership file chosen before rows are added is kept (a file field cannot be refilled).
+    stakes = (
+        "owner,owned,percent,as_of,source\n"
+        "Leonardo Caviedes Cruz,Harbour Bakery Ltd,60,2020-01-01,registry\n"
+    )
+    page.set_input_files(
+        "input[name=ownership]",
+        files=[{"name": "stakes.csv", "mimeType": "text/csv", "buffer": stakes.encode()}],
+    )
+    page.click("button[value=add_party]")
+    expect(page.locator(".ownership-kept")).to_contain_text("stakes.csv")
+    expect(page.locator(".alert-ok")).to_have_text("Party row 6 added.")
+    expect(parties).to_have_count(6)
+    expect(page.locator("input[name=party-0-name]")).to_have_value("Inspur Taiwan")
+    expect(page.locator("input[name=party-2-name]")).to_have_value("Harbour Bakery Ltd")
+    page.select_option("select[name=party-5-role]", "end_user")
+    page.fill("input[name=party-5-name]", "Leonardo Caviedes Cruz")
+    page.click("button[value=add_item]")
+    expect(page.locator("input[name$='-eccn']")).to_have_count(5)
+    page.fill("input[name=item-4-eccn]", "EAR99")
+    page.select_option("select[name=answer-military_end_use]", "no")
+    page.click("button[value=determine]")
+    expect(page.locator("#outcome")).to_be_visible()
+    expect(page.locator(".party-result")).to_have_count(4)
+    expect(page.locator(".party-result").last).to_contain_text("Leonardo Caviedes Cruz")
+    # Owned 60% by an SDN individual: the 50% rule reaches the bakery.
+    bakery = page.locator(".party-result", has_text="Harbour Bakery Ltd")
+    expect(bakery).to_contain_text("possibly restricted through ownership by Leonardo Caviedes")
+    _, store = served
+    last = [r for r in audit.records(store.engine) if r.action == audit.DETERMINE][-1]
+    assert [p["name"] for p in last.payload["transaction"]["parties"]][-1] == (
+        "Leonardo Caviedes Cruz"
+    )
+    assert len(last.payload["transaction"]["items"]) == 2
+    assert last.payload["ownership"] == {"file": "stakes.csv", "stakes": 1}
+
+
+def test_the_alert_card_shows_the_counterpartys_date_of_birth_beside_the_entrys(
+    desktop: Watched,
+) -> None:
+    from playwright.sync_api import expect
+
+    desktop.login()
+    page = desktop.page
+    page.goto(f"{desktop.base_url}/ui/alerts")
+    card = page.locator("article.alert-card", has_text="Leonardo Caviedes Cruz").first
+    party = card.locator("section[aria-label=Counterparty]")
+    expect(party.locator(".party-born")).to_contain_text("1952-11-23")
+    expect(party.locator(".born-agrees")).to_have_text("same year as the entry's")
+    expect(card.locator("section[aria-label='List entry']")).to_contain_text("1952-11-23")
 
 
 PHONE_PAGES = [
@@ -222,7 +289,7 @@ def test_every_page_fits_a_phone(phone: Watched) -> None:
     for path in PHONE_PAGES:
         page.goto(phone.base_url + path)
         if path.startswith("/ui/determine"):
-            page.click("form.determine-form button[type=submit]")
+            page.click("form.determine-form button[value=determine]")
             page.wait_for_selector("#outcome")
         assert page.evaluate("document.scrollingElement.scrollWidth") <= PHONE["width"], path
         # The navigation, log out and every control of the page's forms are on the screen.

@@ -13,6 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from exportscreen.casework import audit_trail as audit
+from exportscreen.casework.evidence import reference
 from exportscreen.casework.register import Counterparty, Register
 from exportscreen.model import Disposition
 from exportscreen.screening.screener import Screener
@@ -65,6 +66,31 @@ def test_the_queue_counts_views_and_shows_decided_alerts(ui: tuple[TestClient, S
     petrov_card = client.get("/ui/alerts").text.split(f'id="alert-{petrov}"')[1]
     assert "<dt>Born</dt><dd>1961-05-02</dd>" in petrov_card  # the SDN entry's
     assert "<dt>Country</dt><dd>RU</dd>" in petrov_card
+
+
+def test_the_card_shows_the_counterpartys_date_of_birth_beside_the_entrys(
+    ui: tuple[TestClient, Store],
+) -> None:
+    client, store = ui
+    same, other = raise_alerts(
+        store,
+        Counterparty("C-3", "Ivan Petrov", "RU", "person", date_of_birth="1961"),
+        Counterparty("C-4", "Ivan Petrov", "RU", "person", date_of_birth="1985-03-01"),
+    )
+    login(client, "viewer")
+    page = client.get("/ui/alerts").text
+    same_card = page.split(f'id="alert-{same}"')[1].split("</article>")[0]
+    other_card = page.split(f'id="alert-{other}"')[1].split("</article>")[0]
+    assert '<dd class="party-born">1961 <span class="badge born-agrees">' in same_card
+    assert '<dd class="party-born">1985-03-01 <span class="badge born-differs">' in other_card
+    for card in (same_card, other_card):
+        assert "<dt>Born</dt><dd>1961-05-02</dd>" in card  # the SDN entry's
+    # The year that rules the listed person out lowered the hit, and the card says why.
+    assert "birth year mismatch" in other_card and "birth year mismatch" not in same_card
+    # A party without one says so, without a badge.
+    [none] = raise_alerts(store, PETROV)
+    none_card = client.get("/ui/alerts").text.split(f'id="alert-{none}"')[1].split("</article>")[0]
+    assert '<dd class="party-born">—</dd>' in none_card
 
 
 @pytest.mark.parametrize(
@@ -244,7 +270,7 @@ def _start(client: TestClient, token: str, page: str, **fields: str) -> Any:
 def test_batch_maps_columns_from_a_preview_and_sums_up_the_job(
     ui: tuple[TestClient, Store],
 ) -> None:
-    client, _ = ui
+    client, store = ui
     login(client, "viewer")
     token = csrf(client, "/ui/batch")
     preview = client.post(
@@ -278,6 +304,11 @@ def test_batch_maps_columns_from_a_preview_and_sums_up_the_job(
     assert bad.status_code == 200 and "empty name" in bad.text
     hits = client.get(job_url + "/result").text
     assert sorted(line.split(",")[0] for line in hits.splitlines()[1:]) == ["A-1", "A-2", "A-5"]
+    # The job's evidence: the reference of its audit record, which the evidence page finds.
+    [record] = [r for r in audit.records(store.engine) if r.action == "screening.batch"]
+    ref = reference(record.seq)
+    assert f'<strong class="ref">{ref}</strong>' in done
+    assert client.get(f"/ui/evidence/{ref}").status_code == 200
     history = client.get("/ui/batch").text
     assert f'href="{job_url}">customers.csv</a>' in history
     # Another user sees neither the job nor it in their history.

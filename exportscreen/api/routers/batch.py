@@ -13,7 +13,7 @@ from exportscreen.api.auth import Principal, Role, Viewer
 from exportscreen.api.jobs import JobError, JobsFull, JobStatus, UploadTooLarge
 from exportscreen.api.schemas import BatchJobOut
 from exportscreen.api.state import Services, services
-from exportscreen.api.trail import caller
+from exportscreen.api.trail import REFERENCE_HEADER, caller
 from exportscreen.screening.batch import ERROR_COLUMNS
 
 router = APIRouter(prefix="/v1/batch", tags=["batch"])
@@ -40,6 +40,8 @@ def job_out(job: JobStatus) -> BatchJobOut:
         errors_url=f"{base}/errors" if job.has_errors_file else None,
         attempts=job.attempts,
         notes=list(job.notes),
+        reference=job.reference,
+        evidence_url=f"/v1/evidence/{job.reference}" if job.reference else None,
     )
 
 
@@ -93,10 +95,17 @@ def submit(
 
 @router.get("/{job_id}", response_model=BatchJobOut)
 def poll(
-    job_id: JobId, principal: Viewer, found: Annotated[Services, Depends(services)]
+    job_id: JobId,
+    principal: Viewer,
+    found: Annotated[Services, Depends(services)],
+    response: Response,
 ) -> BatchJobOut:
-    """The job's state and progress (rows done of rows expected, hits, bad rows)."""
-    return job_out(visible_job(found, principal, job_id))
+    """The job's state and progress (rows done of rows expected, hits, bad rows); once done, its
+    evidence ``reference`` (also in the ``X-Screening-Reference`` header)."""
+    job = visible_job(found, principal, job_id)
+    if job.reference is not None:
+        response.headers[REFERENCE_HEADER] = job.reference
+    return job_out(job)
 
 
 @router.get(

@@ -76,6 +76,7 @@ def add_counterparty(
         country=country,
         type=body.type.strip().lower(),
         address=body.address.strip(),
+        date_of_birth=body.date_of_birth,
     )
     register(found, principal.user).add(party)
     return _counterparty_out(party)
