@@ -252,6 +252,8 @@ def person_readings(name: str) -> tuple[Reading, ...]:
     """The readings of ``name`` as a Chinese or Korean person's name, or () when it does not
     look like one (not two to four Han characters or Hangul syllables beginning with a
     surname, alone or with a space after the surname)."""
+    if name.isascii():
+        return ()  # most queries: nothing to read
     text = clean(name, MAX_NAME_CHARS).text
     run = "".join(words(text))
     low, high = NAME_CHARS
