@@ -250,12 +250,17 @@ def _distinct(readings: list[Reading]) -> list[Reading]:
 @lru_cache(maxsize=8192)
 def person_readings(name: str) -> tuple[Reading, ...]:
     """The readings of ``name`` as a Chinese or Korean person's name, or () when it does not
-    look like one (not two to four Han characters or Hangul syllables beginning with a
-    surname, alone or with a space after the surname)."""
+    look like one (not one word of two to four Han characters or Hangul syllables beginning
+    with a surname)."""
     if name.isascii():
         return ()  # most queries: nothing to read
     text = clean(name, MAX_NAME_CHARS).text
-    run = "".join(words(text))
+    found = words(text)
+    if len(found) != 1:
+        # Written solid, as Chinese and Korean names are: a space is a Latin-script system's
+        # given-name-first order ("明 李" for 李明) as often as not, which would read it backwards.
+        return ()
+    run = found[0]
     low, high = NAME_CHARS
     if not low <= len(run) <= high:
         return ()

@@ -7,7 +7,10 @@ import pytest
 
 from exportscreen import settings
 from exportscreen.matching.cjk_names import person_readings, romanise_syllable
-from exportscreen.screening.screener import Screener
+from exportscreen.matching.delta_filter import InvertedMaps, delta_names
+from exportscreen.matching.signature import Signature, signature
+from exportscreen.model import Entry, EntryType, ListCode
+from exportscreen.screening.screener import REACH_MARGIN, Screener
 
 
 @pytest.mark.parametrize(
@@ -15,7 +18,9 @@ from exportscreen.screening.screener import Screener
     [
         # Han characters: Mandarin, then the Korean reading of the Hanja (金 is 김 as a surname).
         ("金正恩", ["Jin Zhengen", "Kim Jong Un", "Kim Jeong Eun"]),
-        ("金 正恩", ["Jin Zhengen", "Kim Jong Un", "Kim Jeong Eun"]),
+        # Written with a space, the order is a guess (yente's "明 李" is 李明): not read.
+        ("金 正恩", []),
+        ("明 李", []),
         # 龍 inside a name keeps its ㄹ (최룡해), as the North writes it.
         ("崔龍海", ["Cui Longhai", "Choe Ryong Hae", "Choi Ryong Hae"]),
         # 李 is 이 in the South and 리 in the North; the lists' North Koreans are "RI".
@@ -90,3 +95,25 @@ def test_native_script_names_find_listed_persons(
 )
 def test_readings_do_not_alert_on_other_people(real_screener: Screener, query: str) -> None:
     assert real_screener.screen(query) == []
+
+
+def test_delta_filter_passes_native_script_counterparties() -> None:
+    """A re-screen after KIM, Jong Un is listed must not drop a counterparty written 김정은: the
+    filter keeps every counterparty the full screen hits, readings included."""
+    kim = Entry(id="SDN-1", list=ListCode.SDN, type=EntryType.INDIVIDUAL, name="KIM, Jong Un")
+    other = Entry(id="SDN-2", list=ListCode.SDN, type=EntryType.ENTITY, name="Inspur Group")
+    screener = Screener.from_entries([kim, other])
+    names = {"a": "김정은", "b": "金正恩", "c": "Kim Jong Un", "d": "김연아", "e": "马云"}
+    cutoff = settings.DEFAULT_THRESHOLD
+    hit = {p for p, n in names.items() if any(h.entry.id == "SDN-1" for h in screener.screen(n))}
+    assert hit == {"a", "b", "c"}
+    maps = InvertedMaps.build((party, name, signature(name)) for party, name in names.items())
+    index = screener.index
+    found = maps.filter(index, delta_names(index, {"SDN-1"}), cutoff, cutoff - REACH_MARGIN)
+    assert hit <= found.passing
+
+
+def test_signature_keeps_readings_through_json() -> None:
+    found = signature("김정은")
+    assert [t.key for t in found.readings[0].tokens] == ["kim", "jongun"]
+    assert Signature.from_json(found.to_json()) == found
