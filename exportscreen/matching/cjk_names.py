@@ -160,8 +160,14 @@ def _korean_surname_split(hangul: str) -> tuple[str, str] | None:
     return None
 
 
-def _token(surface: str, romanised: str, script: Script) -> Token:
-    return Token(surface, romanised, romanised, TokenKind.WORD, MatchKind.TRANSLITERATED, script)
+def _token(surface: str, romanised: str) -> Token:
+    # Every reading is compared as pinyin read from characters is (``score.compare``): exactly.
+    # It is already the spelling the lists use, so a near spelling is another name (Chinese
+    # names read in Korean came within fuzzy reach of listed North Koreans far too often:
+    # 张桂英 "Jang Gye Yeong" / JANG GYONG).
+    return Token(
+        surface, romanised, romanised, TokenKind.WORD, MatchKind.TRANSLITERATED, Script.HAN
+    )
 
 
 def _analysis(text: str, tokens: list[Token]) -> AnalyzedName:
@@ -169,7 +175,7 @@ def _analysis(text: str, tokens: list[Token]) -> AnalyzedName:
 
 
 def _korean_readings(
-    text: str, surname: str, given: str, written: tuple[str, str], script: Script
+    text: str, surname: str, given: str, written: tuple[str, str]
 ) -> list[Reading]:
     """A Korean name (Hangul ``surname`` + ``given``, written as ``written``) in the North
     Korean and the South Korean spelling, read syllable by syllable."""
@@ -187,8 +193,8 @@ def _korean_readings(
         # The given name is one word, as the lists' "Jong Un" is compared join-insensitively:
         # one syllable in common ("Jae Yong" / "Jae Il") is not half a match.
         tokens = [
-            _token(written[0], family, script),
-            _token(written[1], "".join(syllables), script),
+            _token(written[0], family),
+            _token(written[1], "".join(syllables)),
         ]
         romanised = " ".join([family.capitalize(), *(s.capitalize() for s in syllables)])
         readings.append(Reading(label, romanised, _analysis(text, tokens)))
@@ -211,8 +217,8 @@ def _han_readings(text: str, run: str) -> list[Reading]:
     if not given_pinyin.isalpha() or not given_pinyin.isascii():
         return []
     tokens = [
-        _token(run[:length], surname.pinyin, Script.HAN),
-        _token(run[length:], given_pinyin, Script.HAN),
+        _token(run[:length], surname.pinyin),
+        _token(run[length:], given_pinyin),
     ]
     readings = [
         Reading(
@@ -230,9 +236,7 @@ def _han_readings(text: str, run: str) -> list[Reading]:
         if _is_hangul(given_hangul) and len(given_hangul) == len(run) - length:
             for hangul in dict.fromkeys(surname.korean):
                 readings.extend(
-                    _korean_readings(
-                        text, hangul, given_hangul, (run[:length], run[length:]), Script.HANGUL
-                    )
+                    _korean_readings(text, hangul, given_hangul, (run[:length], run[length:]))
                 )
     return _distinct(readings)
 
@@ -271,7 +275,7 @@ def person_readings(name: str) -> tuple[Reading, ...]:
         if split is None:
             return ()
         surname, given = split
-        return tuple(_distinct(_korean_readings(text, surname, given, split, Script.HANGUL)))
+        return tuple(_distinct(_korean_readings(text, surname, given, split)))
     return ()
 
 
