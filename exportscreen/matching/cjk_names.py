@@ -40,6 +40,7 @@ from exportscreen.model import MatchKind
 # or two. Longer runs are company names, places or foreign names written in characters.
 NAME_CHARS = (2, 4)
 _HANGUL_FIRST, _HANGUL_LAST = 0xAC00, 0xD7A3
+_FIRST_CJK = 0x1100  # Hangul jamo; Han characters and Hangul syllables come later
 _MEDIALS, _FINALS = 21, 28
 
 
@@ -256,8 +257,8 @@ def person_readings(name: str) -> tuple[Reading, ...]:
     """The readings of ``name`` as a Chinese or Korean person's name, or () when it does not
     look like one (not one word of two to four Han characters or Hangul syllables beginning
     with a surname)."""
-    if name.isascii():
-        return ()  # most queries: nothing to read
+    if all(ord(c) < _FIRST_CJK for c in name):
+        return ()  # most queries (Latin, Cyrillic, Arabic): nothing to read
     text = clean(name, MAX_NAME_CHARS).text
     found = words(text)
     if len(found) != 1:
