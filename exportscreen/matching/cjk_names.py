@@ -1,0 +1,287 @@
+"""Chinese, Korean and Japanese person names written in their own script, read as the lists spell
+them.
+
+The lists write a Chinese person in pinyin, surname first ("XU, Weibo"), and a Korean person in
+a McCune-Reischauer romanisation by syllable ("KIM, Jong Un", "CHOE, Ryong Hae"). A query written
+金正恩 or 김정은 is read as every name it may be: a run of two to four Han characters that begins
+with a known surname (``chinese_surnames.tsv``, compound surnames such as 欧阳 included) is read in
+Mandarin ("Jin Zhengen") and, since Korean names are written in Hanja too, in Korean: the surname
+by its Korean reading (金 is 김 as a surname), the given name by the ``hanja`` library, then the
+Hangul in the North Korean spelling ("Kim Jong Un") and in the Revised Romanization ("Kim Jeong
+Eun"). A Hangul name of two to four syllables that begins with a Korean surname
+(``korean_surnames.tsv``) is read in both romanisations. A given name is one word in each
+reading ("jongun"), compared join-insensitively with the lists' "Jong Un". Japanese kana are read
+by the analyser's ASCII folding already; kanji names are not read in Japanese (see the README).
+
+Each reading is an ``AnalyzedName`` of its own, screened beside the query's ordinary analysis:
+the best score per listed party wins, and the explanation names the reading that matched.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache, lru_cache
+
+import hanja
+import opencc
+from pypinyin import lazy_pinyin
+
+from exportscreen.matching.analyze import AnalyzedName, Token, TokenKind
+from exportscreen.matching.chinese import PieceKind, segment, simplified
+from exportscreen.matching.index import MatchIndex
+from exportscreen.matching.normalize import MAX_NAME_CHARS, Script, clean, script_of, words
+from exportscreen.matching.score import QueryToken, prepare
+from exportscreen.matching.tables import read_rows
+from exportscreen.model import MatchKind
+
+# A Chinese or Korean personal name: a surname of one or two characters and a given name of one
+# or two. Longer runs are company names, places or foreign names written in characters.
+NAME_CHARS = (2, 4)
+_HANGUL_FIRST, _HANGUL_LAST = 0xAC00, 0xD7A3
+_FIRST_CJK = 0x1100  # Hangul jamo; Han characters and Hangul syllables come later
+_MEDIALS, _FINALS = 21, 28
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """One way of reading a native-script name: ``scheme`` says which ("Mandarin pinyin",
+    "Korean, McCune-Reischauer"), ``romanised`` is the name as the lists would write it. Its
+    tokens are the surname and the given name, each one word ("kim", "jongun")."""
+
+    scheme: str
+    romanised: str
+    analysis: AnalyzedName
+
+
+@dataclass(frozen=True, slots=True)
+class _Surname:
+    pinyin: str
+    korean: tuple[str, ...]  # Hangul forms, the South Korean one first; empty: not Korean
+
+
+@cache
+def _chinese_surnames() -> Mapping[str, _Surname]:
+    table: dict[str, _Surname] = {}
+    for row in read_rows("chinese_surnames.tsv"):
+        if len(row) != 4 or not row[1].isascii() or not row[1].isalpha():
+            raise ValueError(
+                f"matching/data/chinese_surnames.tsv: expected characters, pinyin, Korean "
+                f"reading (or -) and a source in {row!r}"
+            )
+        korean = () if row[2] == "-" else tuple(row[2].split())
+        if any(not _is_hangul(form) for form in korean):
+            raise ValueError(f"matching/data/chinese_surnames.tsv: {row[2]!r} is not Hangul")
+        table[row[0]] = _Surname(row[1], korean)
+    return table
+
+
+@cache
+def _korean_surnames() -> Mapping[str, tuple[str, str]]:
+    """Hangul surname -> (North Korean spelling, South Korean spelling)."""
+    table: dict[str, tuple[str, str]] = {}
+    for row in read_rows("korean_surnames.tsv"):
+        if len(row) != 4 or not _is_hangul(row[0]) or not (row[1] + row[2]).isalpha():
+            raise ValueError(
+                f"matching/data/korean_surnames.tsv: expected Hangul, two spellings and a "
+                f"source in {row!r}"
+            )
+        table[row[0]] = (row[1], row[2])
+    return table
+
+
+@cache
+def _jamo() -> Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]]:
+    """Position -> (McCune-Reischauer forms, Revised Romanization forms), in Unicode order."""
+    expected = {"initial": 19, "medial": _MEDIALS, "final": _FINALS - 1}
+    mr: dict[str, list[str]] = {p: [] for p in expected}
+    rr: dict[str, list[str]] = {p: [] for p in expected}
+    for row in read_rows("hangul_romanisation.tsv"):
+        if len(row) != 4 or row[0] not in expected:
+            raise ValueError(
+                f"matching/data/hangul_romanisation.tsv: expected position, letter and two "
+                f"romanisations in {row!r}"
+            )
+        mr[row[0]].append("" if row[2] == "-" else row[2])
+        rr[row[0]].append("" if row[3] == "-" else row[3])
+    for position, count in expected.items():
+        if len(mr[position]) != count:
+            raise ValueError(
+                f"matching/data/hangul_romanisation.tsv: {len(mr[position])} {position} letters, "
+                f"expected {count}"
+            )
+    return {p: (tuple(mr[p]), tuple(rr[p])) for p in expected}
+
+
+def _is_hangul(text: str) -> bool:
+    return bool(text) and all(_HANGUL_FIRST <= ord(c) <= _HANGUL_LAST for c in text)
+
+
+def romanise_syllable(syllable: str, scheme: int) -> str:
+    """One Hangul syllable in the McCune-Reischauer (``scheme`` 0) or Revised (1) romanisation."""
+    offset = ord(syllable) - _HANGUL_FIRST
+    initial, rest = divmod(offset, _MEDIALS * _FINALS)
+    medial, final = divmod(rest, _FINALS)
+    table = _jamo()
+    final_text = table["final"][scheme][final - 1] if final else ""
+    return table["initial"][scheme][initial] + table["medial"][scheme][medial] + final_text
+
+
+# McCune-Reischauer voices a plain stop after a voiced sound inside a name: 리만건 is "Ri Man Gon"
+# (ㄱ after n), 박봉주 "Pak Pong Ju"; the first syllable of the given name keeps k, t, p ("Ki Nam").
+_VOICED = {"k": "g", "t": "d", "p": "b"}
+_VOICED_ENDS = ("n", "m", "ng", "l")
+
+
+def _voiced(hangul: str, syllables: list[str]) -> list[str]:
+    out = syllables[:1]
+    for previous, syllable, char in zip(syllables, syllables[1:], hangul[1:], strict=False):
+        initial = (ord(char) - _HANGUL_FIRST) // (_MEDIALS * _FINALS)
+        plain = initial in _PLAIN_STOPS
+        if plain and (previous[-1] in "aeiouy" or previous.endswith(_VOICED_ENDS)):
+            syllable = _VOICED[syllable[0]] + syllable[1:]
+        out.append(syllable)
+    return out
+
+
+_PLAIN_STOPS = frozenset({0, 3, 7})  # ㄱ, ㄷ, ㅂ (ㅈ is written j already)
+
+
+@cache
+def _to_traditional() -> opencc.OpenCC:
+    return opencc.OpenCC("s2t")
+
+
+def _korean_surname_split(hangul: str) -> tuple[str, str] | None:
+    surnames = _korean_surnames()
+    for length in (2, 1):
+        if hangul[:length] in surnames and len(hangul) - length >= 1:
+            return hangul[:length], hangul[length:]
+    return None
+
+
+def _token(surface: str, romanised: str) -> Token:
+    # Every reading is compared as pinyin read from characters is (``score.compare``): exactly.
+    # It is already the spelling the lists use, so a near spelling is another name (Chinese
+    # names read in Korean came within fuzzy reach of listed North Koreans far too often:
+    # 张桂英 "Jang Gye Yeong" / JANG GYONG).
+    return Token(
+        surface, romanised, romanised, TokenKind.WORD, MatchKind.TRANSLITERATED, Script.HAN
+    )
+
+
+def _analysis(text: str, tokens: list[Token]) -> AnalyzedName:
+    return AnalyzedName(text, " ".join(t.key for t in tokens), tuple(tokens), False)
+
+
+def _korean_readings(
+    text: str, surname: str, given: str, written: tuple[str, str]
+) -> list[Reading]:
+    """A Korean name (Hangul ``surname`` + ``given``, written as ``written``) in the North
+    Korean and the South Korean spelling, read syllable by syllable."""
+    readings: list[Reading] = []
+    spelled = _korean_surnames().get(surname)
+    for scheme, label in ((0, "Korean, McCune-Reischauer"), (1, "Korean, Revised Romanization")):
+        family = (
+            spelled[scheme]
+            if spelled is not None
+            else "".join(romanise_syllable(c, scheme) for c in surname)
+        )
+        syllables = [romanise_syllable(syllable, scheme) for syllable in given]
+        if scheme == 0:
+            syllables = _voiced(given, syllables)
+        # The given name is one word, as the lists' "Jong Un" is compared join-insensitively:
+        # one syllable in common ("Jae Yong" / "Jae Il") is not half a match.
+        tokens = [
+            _token(written[0], family),
+            _token(written[1], "".join(syllables)),
+        ]
+        romanised = " ".join([family.capitalize(), *(s.capitalize() for s in syllables)])
+        readings.append(Reading(label, romanised, _analysis(text, tokens)))
+    return readings
+
+
+def _han_readings(text: str, run: str) -> list[Reading]:
+    simple = simplified(run)
+    if any(piece.kind is not PieceKind.PINYIN for piece in segment(run)):
+        return []  # a business word, place, brand or legal form: not a person's name
+    surnames = _chinese_surnames()
+    for length in (2, 1):
+        surname = surnames.get(simple[:length])
+        if surname is not None and len(run) - length >= 1:
+            break
+    else:
+        return []
+    given_simple = simple[length:]
+    given_pinyin = "".join(lazy_pinyin(given_simple)).lower()
+    if not given_pinyin.isalpha() or not given_pinyin.isascii():
+        return []
+    tokens = [
+        _token(run[:length], surname.pinyin),
+        _token(run[length:], given_pinyin),
+    ]
+    readings = [
+        Reading(
+            "Mandarin pinyin",
+            f"{surname.pinyin.capitalize()} {given_pinyin.capitalize()}",
+            _analysis(text, tokens),
+        )
+    ]
+    if surname.korean:
+        # Korean names are written in traditional characters, which hanja reads; the whole name
+        # is read, so that the given name's first character is not taken for a word's initial
+        # (崔龍海 is 최룡해, Choe Ryong Hae; 龍海 alone would be 용해).
+        whole = hanja.translate(_to_traditional().convert(run), "substitution")
+        given_hangul = whole[length:] if len(whole) == len(run) else ""
+        if _is_hangul(given_hangul) and len(given_hangul) == len(run) - length:
+            for hangul in dict.fromkeys(surname.korean):
+                readings.extend(
+                    _korean_readings(text, hangul, given_hangul, (run[:length], run[length:]))
+                )
+    return _distinct(readings)
+
+
+def _distinct(readings: list[Reading]) -> list[Reading]:
+    seen: set[str] = set()
+    kept: list[Reading] = []
+    for reading in readings:
+        if reading.analysis.exact_key not in seen:
+            seen.add(reading.analysis.exact_key)
+            kept.append(reading)
+    return kept
+
+
+@lru_cache(maxsize=8192)
+def person_readings(name: str) -> tuple[Reading, ...]:
+    """The readings of ``name`` as a Chinese or Korean person's name, or () when it does not
+    look like one (not one word of two to four Han characters or Hangul syllables beginning
+    with a surname)."""
+    if all(ord(c) < _FIRST_CJK for c in name):
+        return ()  # most queries (Latin, Cyrillic, Arabic): nothing to read
+    text = clean(name, MAX_NAME_CHARS).text
+    found = words(text)
+    if len(found) != 1:
+        # Written solid, as Chinese and Korean names are: a space is a Latin-script system's
+        # given-name-first order ("明 李" for 李明) as often as not, which would read it backwards.
+        return ()
+    run = found[0]
+    low, high = NAME_CHARS
+    if not low <= len(run) <= high:
+        return ()
+    if all(script_of(c) is Script.HAN for c in run):
+        return tuple(_han_readings(text, run))
+    if _is_hangul(run):
+        split = _korean_surname_split(run)
+        if split is None:
+            return ()
+        surname, given = split
+        return tuple(_distinct(_korean_readings(text, surname, given, split)))
+    return ()
+
+
+def prepare_reading(reading: Reading, index: MatchIndex) -> list[QueryToken]:
+    """The query tokens of a reading. A reading is spelt as the lists spell the name, so it is
+    compared like a name typed in Latin letters: a word one letter off in a short name ("Jongil"
+    / "Jong") is another name, not a romanisation variant."""
+    return [dataclasses.replace(q, typed=True) for q in prepare(reading.analysis, index)]

@@ -1,0 +1,47 @@
+"""Common Chinese business words from CC-CEDICT: used where the curated tables leave characters
+unread, never over them, and never for a name's distinctive core (issue 16, "a Chinese-English
+dictionary for translation of common words")."""
+
+from __future__ import annotations
+
+import pytest
+
+from exportscreen.matching.cedict import business_words
+from exportscreen.matching.chinese import PieceKind, segment
+
+
+@pytest.mark.parametrize(
+    ("run", "pieces"),
+    [
+        # 理工 is no curated word: the dictionary reads 理工大学 whole.
+        ("南京理工大学", [("南京", "nanjing"), ("理工大学", "university science engineering")]),
+        ("上海造船", [("上海", "shanghai"), ("造船", "shipbuilding")]),
+        # The curated words read 科技 + 大学 already: they keep priority.
+        (
+            "国防科技大学",
+            [("国防", "national defense"), ("科技", "technology"), ("大学", "university")],
+        ),
+        # 有电 ("electric") would cut the curated 电力.
+        ("国有电力", [("国有", "guoyou"), ("电力", "electric power")]),
+        # A distinctive core stays pinyin, as the lists write it (华章 is "beautiful writing").
+        ("智谱华章科技", [("智谱华章", "zhipuhuazhang"), ("科技", "technology")]),
+    ],
+)
+def test_segment_with_dictionary(run: str, pieces: list[tuple[str, str]]) -> None:
+    assert [(p.original, p.value) for p in segment(run)] == pieces
+
+
+@pytest.mark.parametrize(
+    ("chars", "english"),
+    [("理工大学", "university science engineering"), ("造船", "shipbuilding")],
+)
+def test_business_words_taken(chars: str, english: str) -> None:
+    assert business_words()[chars] == english
+
+
+# Not business words: other senses ("east", "beautiful writing"), proper names (电子科技大学 is
+# one university), and words outside the curated words' characters.
+@pytest.mark.parametrize("chars", ["东方", "华章", "长城", "电子科技大学", "中华", "首先", "树枝"])
+def test_business_words_not_taken(chars: str) -> None:
+    assert chars not in business_words()
+    assert all(p.kind is not PieceKind.TRANSLATED or p.original != chars for p in segment(chars))
