@@ -158,6 +158,10 @@ class Screener:
     def __reduce__(self) -> tuple[Any, tuple[bytes]]:
         return (Screener.from_bytes, (self.to_bytes(),))
 
+    def after_fork(self) -> None:
+        """Make a forked child's copy safe to use (``screening.batch`` forks its workers)."""
+        self._match_index.route_cache.after_fork()
+
     # --- lookups ---------------------------------------------------------------------------
 
     @property
