@@ -161,6 +161,8 @@ def _start_worker(
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     global _worker_screener, _worker_options, _worker_repeats
     _worker_screener = load(payload)
+    # The loaded index lives as long as the worker: full collections need not walk it.
+    gc.freeze()
     _worker_options = options
     _worker_repeats = RepeatedQueries()
 
