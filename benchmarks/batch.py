@@ -11,8 +11,17 @@ a customer file's duplicates, so the "distinct inputs" column says how many were
     .venv/bin/python benchmarks/batch.py                 # N = 100,000 and 1,000,000
     .venv/bin/python benchmarks/batch.py --quick         # N = 20,000
     .venv/bin/python benchmarks/batch.py --n 250000 --workers 2
+    .venv/bin/python benchmarks/batch.py --quick --yente --record-reference   # before a change
+    .venv/bin/python benchmarks/batch.py --quick --yente --check-reference    # after: same hits
+
+``--yente`` also screens yente's 50,000 synthetic customers (name, date of birth, nationality)
+in a fresh Python process, timed from its start (imports, loading the index as the CLI loads
+its cache file, starting the workers) to its end. ``--record-reference`` keeps each run's output
+file in benchmarks/out; ``--check-reference`` compares every output row with it (exit code 1 on
+any difference): an optimisation must not change a single hit, score or explanation.
 
 Goals (issue 4): >= 5,000 names/s on 2 cores, >= 300x the baseline per name, memory flat in N.
+Goals (issue 19): 1,000,000 rows in under 60 s on 2 workers; 50,000 yente rows incl. start-up < 5 s.
 """
 
 from __future__ import annotations
@@ -21,6 +30,9 @@ import argparse
 import csv
 import os
 import random
+import resource
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -49,6 +61,22 @@ LOCALES = [
 ]  # fmt: skip
 LISTED_SHARE = 0.02
 DEFAULT_LISTS = Path("raw/watchman/csl/consolidated_2022-05.csv.gz")
+OUT_DIR = Path(__file__).resolve().parent / "out"
+YENTE_FILE = Path("yente/candidate_generation_benchmark/negatives_global.csv")
+# What the --yente run's fresh process does: load the index as the CLI loads its cache file,
+# then screen the file with run_batch, as `exportscreen batch` would.
+_YENTE_CHILD = """
+import sys
+from pathlib import Path
+from exportscreen.screening.batch import run_batch
+from exportscreen.screening.screener import Screener
+screener = Screener.from_bytes(Path(sys.argv[1]).read_bytes())
+report = run_batch(
+    Path(sys.argv[2]), Path(sys.argv[3]), screener=screener, workers=int(sys.argv[4]),
+    name_col="full_name",
+)
+print(report.rows_read, report.rows_screened, report.hits_written, report.bad_rows)
+"""
 
 
 class NullScreener:
@@ -215,6 +243,67 @@ def measure(
     )
 
 
+def measure_yente(screener: Screener, eval_dir: Path, workers: int, work: Path) -> Measurement:
+    """yente's 50,000 customers screened by a fresh process, timed from its start."""
+    index_file = work / "index.bin"
+    index_file.write_bytes(screener.to_bytes())
+    source = eval_dir / YENTE_FILE
+    output = work / "hits_yente.csv"
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            _YENTE_CHILD,
+            str(index_file),
+            str(source),
+            str(output),
+            str(workers),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=work,  # not the checkout: `python -c` puts its folder first on the path
+    )
+    seconds = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    rows, _screened, hits, _bad = (int(v) for v in done.stdout.split())
+    # ru_maxrss is the largest single descendant, in KiB: not the tree's sum.
+    return Measurement(
+        "yente (fresh process)", rows, seconds, cpu, after.ru_maxrss * 1024, hits, 0, 0
+    )
+
+
+def reference_check(output: Path, label: str, *, record: bool) -> int:
+    """Keep ``output`` as the reference for ``label``, or count the rows that differ from it."""
+    OUT_DIR.mkdir(exist_ok=True)
+    kept = OUT_DIR / f"batch-reference-{label}.csv"
+    if record:
+        kept.write_bytes(output.read_bytes())
+        print(f"  reference saved to {kept}")
+        return 0
+    with (
+        kept.open(encoding="utf-8", newline="") as a,
+        output.open(encoding="utf-8", newline="") as b,
+    ):
+        expected, got = list(csv.reader(a)), list(csv.reader(b))
+    problems = [
+        f"row {i}: expected {e}, got {g}"
+        for i, (e, g) in enumerate(zip(expected, got, strict=False), 1)
+        if e != g
+    ]
+    if len(expected) != len(got):
+        problems.append(f"{len(expected):,} rows expected, {len(got):,} written")
+    for line in problems[:20]:
+        print(f"  {line}")
+    print(
+        f"  {label}: {len(problems)} differences in {len(expected):,} output rows from {kept.name}"
+    )
+    return len(problems)
+
+
 def distinct_inputs(path: Path) -> int:
     """Distinct (name, type) rows of a generated input: repeats are answered from each worker's
     cache. Counted after the runs, whose memory this would otherwise inflate."""
@@ -253,8 +342,19 @@ def main() -> None:
     parser.add_argument(
         "--work", type=Path, help="folder for generated files (default: a temp dir)"
     )
+    parser.add_argument(
+        "--yente", action="store_true", help="also yente's 50,000 customers in a fresh process"
+    )
+    parser.add_argument("--yente-only", action="store_true", help="--yente, without Faker rows")
+    parser.add_argument(
+        "--record-reference", action="store_true", help="keep the outputs in benchmarks/out"
+    )
+    parser.add_argument(
+        "--check-reference", action="store_true", help="compare the outputs with the kept ones"
+    )
     args = parser.parse_args()
-    sizes = [20_000] if args.quick else args.n
+    sizes = [] if args.yente_only else [20_000] if args.quick else args.n
+    args.yente = args.yente or args.yente_only
     lists = args.lists or settings.shared_data_dir() / DEFAULT_LISTS
 
     console = Console(width=150)  # a table this wide is unreadable folded
@@ -273,12 +373,25 @@ def main() -> None:
         work.mkdir(parents=True, exist_ok=True)
         results = []
         distinct: dict[int, int] = {}
+        differences = 0
+        checking = args.record_reference or args.check_reference
         for n in sizes:
             console.print(f"N = {n:,} ...")
             if not args.pipeline_only:
                 results.append(measure("screener", n, screener, listed, args.workers, work))
+                if checking:
+                    differences += reference_check(
+                        work / f"hits_{n}.csv", str(n), record=args.record_reference
+                    )
             results.append(measure("no-op", n, NullScreener(), listed, args.workers, work))
             distinct[n] = distinct_inputs(work / f"counterparties_{n}.csv")
+        if args.yente:
+            console.print("yente's customers, in a fresh process ...")
+            results.append(measure_yente(screener, settings.shared_eval_dir(), args.workers, work))
+            if checking:
+                differences += reference_check(
+                    work / "hits_yente.csv", "yente", record=args.record_reference
+                )
         sample = [row[1] for row in counterparties(args.baseline_sample, listed, seed=7)]
         baseline = baseline_seconds_per_name(sample, listed_names)
 
@@ -299,6 +412,19 @@ def main() -> None:
     for m in results:
         per_name = m.seconds / m.n
         screened = m.label == "screener"
+        if m.label.startswith("yente"):
+            table.add_row(
+                m.label,
+                f"{m.n:,}",
+                f"{m.seconds:,.1f}",
+                f"{m.names_per_second:,.0f}",
+                f"{m.cpu_seconds:,.1f}",
+                f"{m.n / m.cpu_seconds:,.0f}" if m.cpu_seconds else "",
+                f"{m.peak_rss_bytes / 2**20:,.0f} (largest process)",
+                *[""] * 4,
+                f"{m.alerts:,} hit rows",
+            )
+            continue
         table.add_row(
             m.label,
             f"{m.n:,}",
@@ -318,6 +444,8 @@ def main() -> None:
         f"baseline: rapidfuzz extractOne/WRatio over {len(listed_names):,} names, one core: "
         f"{1 / baseline:,.1f} names/s ({baseline * 1000:,.1f} ms/name, {len(sample)} names)"
     )
+    if args.check_reference:
+        sys.exit(1 if differences else 0)
 
 
 if __name__ == "__main__":

@@ -148,3 +148,8 @@ class RouteCache:
         with self.lock:
             self.routes.clear()
             self.names_held = 0
+
+    def after_fork(self) -> None:
+        """In a forked child: a new lock, since another thread of the parent may have held the
+        old one at the fork (the child has no such thread to release it)."""
+        self.lock = threading.Lock()

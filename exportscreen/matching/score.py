@@ -172,22 +172,23 @@ def _consonants(token: Token) -> str:
 
 
 def prepare(query: AnalyzedName, index: MatchIndex) -> list[QueryToken]:
-    prepared: list[QueryToken] = []
-    for token in query.tokens:
-        is_word = token.kind is TokenKind.WORD
-        prepared.append(
-            QueryToken(
-                token=token,
-                weight=index.word_weight_of(token.key, token.kind),
-                skeleton=romanisation_skeleton(token.key) if is_word else token.key,
-                consonants=_consonants(token) if is_word else "",
-                phonetic=phonetic_key(token.key) if is_word else "",
-                equivalents=index.equivalences.get(token.key, {}) if is_word else {},
-                typed=all(ord(char) < _LATIN_END for char in token.surface),
-                local=index.local_equivalences.get(token.key, {}) if is_word else {},
-            )
-        )
-    return prepared
+    return [prepare_token(token, index) for token in query.tokens]
+
+
+def prepare_token(token: Token, index: MatchIndex) -> QueryToken:
+    """One query token with what scoring compares it by; depends on the token and the index
+    only (a screener keeps them for the tokens its queries repeat)."""
+    is_word = token.kind is TokenKind.WORD
+    return QueryToken(
+        token=token,
+        weight=index.word_weight_of(token.key, token.kind),
+        skeleton=romanisation_skeleton(token.key) if is_word else token.key,
+        consonants=_consonants(token) if is_word else "",
+        phonetic=phonetic_key(token.key) if is_word else "",
+        equivalents=index.equivalences.get(token.key, {}) if is_word else {},
+        typed=all(ord(char) < _LATIN_END for char in token.surface),
+        local=index.local_equivalences.get(token.key, {}) if is_word else {},
+    )
 
 
 _WORD = int(TokenKind.WORD)

@@ -1,7 +1,11 @@
 """Screen a whole customer or supplier file on every core, in constant memory.
 
-The input is streamed in chunks; each chunk is screened in a worker process that received the
-screener once, as bytes, when it started; results are written in input order as chunks finish.
+The input is streamed in chunks; each chunk is screened in a worker process; results are written
+in input order as chunks finish. Called from a program's main thread on a system that can fork,
+the workers are forked once the screener is built and share its index with this process
+(copy-on-write): they start in milliseconds, with the routes this process already learnt.
+Elsewhere (a server's job thread, Windows, macOS' default) each worker is a fresh interpreter
+that receives the screener once, as bytes.
 At most ``2 × workers`` chunks are in flight, so memory does not grow with the file.
 
 Rows that cannot be screened go to an errors file with their row number and reason, and the run
@@ -11,6 +15,7 @@ and leaves a complete output of every row up to the last one done.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import signal
@@ -156,6 +161,22 @@ def _start_worker(
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     global _worker_screener, _worker_options, _worker_repeats
     _worker_screener = load(payload)
+    # The loaded index lives as long as the worker: full collections need not walk it.
+    gc.freeze()
+    _worker_options = options
+    _worker_repeats = RepeatedQueries()
+
+
+def _start_forked_worker(screener: PartyScreener, options: _Options) -> None:
+    # A forked child has the parent's screener already; it is handed over in memory, never
+    # pickled. A lock some other parent thread held at the fork would stay held here forever:
+    # the screener's locks are renewed (only its caches use them).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    renew = getattr(screener, "after_fork", None)
+    if renew is not None:
+        renew()
+    global _worker_screener, _worker_options, _worker_repeats
+    _worker_screener = screener
     _worker_options = options
     _worker_repeats = RepeatedQueries()
 
@@ -379,6 +400,20 @@ def _run_in_process(
             return
 
 
+def start_method() -> str:
+    """How worker processes start: "fork" from a program's main thread where the system forks
+    (the workers share the built index), else "spawn" (a fresh interpreter loads the screener
+    from bytes). A server's job thread spawns: threads of its own may hold locks (a database
+    pool, logging) at the moment of a fork, and a forked child would wait on them forever."""
+    if (
+        "fork" in multiprocessing.get_all_start_methods()
+        and threading.current_thread() is threading.main_thread()
+        and multiprocessing.get_start_method(allow_none=True) in (None, "fork")
+    ):
+        return "fork"
+    return "spawn"
+
+
 def _run_in_pool(
     chunks: Iterator[_Chunk],
     screener: ShippableScreener,
@@ -387,19 +422,31 @@ def _run_in_pool(
     out: _Output,
     stop: _StopRequest,
     report: Callable[[], None],
+    method: str,
 ) -> None:
-    payload = screener.to_bytes()
-    load: Callable[[bytes], PartyScreener] = type(screener).from_bytes
-    # spawn, not fork: forking a parent that holds a database connection, threads or a large
-    # heap is unsafe, and spawn behaves the same on Linux, macOS and Windows.
-    context = multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context(method)
+    pool: ProcessPoolExecutor
+    if method == "fork":
+        # The index's objects are moved out of the collector's reach before the fork: a child's
+        # full collection would otherwise write to every page of them and so copy the whole
+        # index into each worker.
+        gc.freeze()
+        pool = ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=context,
+            initializer=_start_forked_worker,
+            initargs=(screener, options),
+        )
+    else:
+        load: Callable[[bytes], PartyScreener] = type(screener).from_bytes
+        pool = ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=context,
+            initializer=_start_worker,
+            initargs=(load, screener.to_bytes(), options),
+        )
     in_flight: deque[tuple[_Chunk, Future[_Screened]]] = deque()
-    with ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=context,
-        initializer=_start_worker,
-        initargs=(load, payload, options),
-    ) as pool:
+    with pool:
         try:
             for chunk in chunks:
                 in_flight.append((chunk, pool.submit(_screen_in_worker, chunk.queries)))
@@ -426,6 +473,8 @@ def _run_in_pool(
             ) from error
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
+            if method == "fork":
+                gc.unfreeze()
 
 
 def run_batch(
@@ -447,6 +496,7 @@ def run_batch(
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     limit: int = DEFAULT_LIMIT,
     read_limits: ReadLimits | None = None,
+    start: str | None = None,
 ) -> BatchReport:
     """Screen every row of ``input_path`` and write the hits to ``output_path``.
 
@@ -459,12 +509,16 @@ def run_batch(
     rows are not errors: they are counted and written to ``errors_path`` (default
     OUTPUT.errors.csv).
     ``read_limits`` caps the input's rows and inflated size (SourceError past them).
+    ``start`` is how worker processes start, "fork" or "spawn" (default: ``start_method()``).
     """
     started = time.perf_counter()
     if (screener is None) == (screener_factory is None):
         raise ValueError("give exactly one of screener and screener_factory")
     if chunk_size < 1:
         raise ValueError("chunk_size must be at least 1")
+    method = start or start_method()
+    if method not in multiprocessing.get_all_start_methods() or method == "forkserver":
+        raise ValueError(f"start must be 'fork' or 'spawn' where available, not {start!r}")
     # Checked here: the screener's own check would reject every row, one bad row at a time.
     if threshold is not None and not 0.0 <= threshold <= 1.0:
         raise ValueError(f"threshold must be between 0 and 1, not {threshold}")
@@ -508,7 +562,7 @@ def run_batch(
                 if workers == 1:
                     _run_in_process(counted(), screener, options, out, stop, report)
                 else:
-                    _run_in_pool(counted(), screener, options, workers, out, stop, report)
+                    _run_in_pool(counted(), screener, options, workers, out, stop, report, method)
                 written_errors = out.commit()
         except BaseException:
             out.discard()

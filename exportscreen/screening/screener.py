@@ -22,7 +22,7 @@ import numpy.typing as npt
 
 from exportscreen import settings
 from exportscreen.matching.acronyms import listed_forms
-from exportscreen.matching.analyze import AnalyzedName, analyze
+from exportscreen.matching.analyze import AnalyzedName, Token, analyze
 from exportscreen.matching.cjk_names import person_readings, prepare_reading
 from exportscreen.matching.explain import explain
 from exportscreen.matching.index import (
@@ -33,7 +33,7 @@ from exportscreen.matching.index import (
 )
 from exportscreen.matching.index_build import build_index
 from exportscreen.matching.normalize import MAX_NAME_CHARS, Script
-from exportscreen.matching.score import NameScore, QueryToken, prepare, score_name
+from exportscreen.matching.score import NameScore, QueryToken, prepare_token, score_name
 from exportscreen.model import Entry, EntryType, Explanation, Hit, ListCode, MatchKind, TokenMatch
 from exportscreen.screening.features import ALGORITHM as ALGORITHM  # screener.ALGORITHM, as before
 from exportscreen.screening.features import (
@@ -50,6 +50,9 @@ from exportscreen.text.countries import country_code
 
 # Candidates from the index that are aligned and scored in full, best first.
 SCORED_CANDIDATES = 60
+# Query tokens whose prepared form (``score.prepare_token``) a screener keeps: a customer file
+# repeats its words far more than its names. Emptied when full.
+PREPARED_TOKENS = 65_536
 # Slack for pairs the index does not propose but the scorer finds (a typo of a listed word that
 # is itself another listed word).
 REACH_MARGIN = 0.02
@@ -128,6 +131,7 @@ class Screener:
         self._match_index = index
         self.version_ids: dict[ListCode, int] = dict(version_ids or {})
         self._address_only: list[int] | None = None  # entry positions, found when first asked
+        self._prepared: dict[Token, QueryToken] = {}
 
     # --- construction ----------------------------------------------------------------------
 
@@ -162,6 +166,10 @@ class Screener:
     def __reduce__(self) -> tuple[Any, tuple[bytes]]:
         return (Screener.from_bytes, (self.to_bytes(),))
 
+    def after_fork(self) -> None:
+        """Make a forked child's copy safe to use (``screening.batch`` forks its workers)."""
+        self._match_index.route_cache.after_fork()
+
     # --- lookups ---------------------------------------------------------------------------
 
     @property
@@ -190,7 +198,15 @@ class Screener:
         analysis = analyze(name)
         if not analysis.tokens:
             raise UnscreenableName(name_problem(name))
-        return _Query(analysis, prepare(analysis, self._match_index))
+        tokens = []
+        for token in analysis.tokens:
+            prepared = self._prepared.get(token)
+            if prepared is None:
+                if len(self._prepared) >= PREPARED_TOKENS:
+                    self._prepared.clear()
+                prepared = self._prepared[token] = prepare_token(token, self._match_index)
+            tokens.append(prepared)
+        return _Query(analysis, tokens)
 
     def _readings(self, name: str) -> list[_Query]:
         """A Chinese or Korean person's name in native script, read as the lists would spell it

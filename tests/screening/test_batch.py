@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -151,6 +152,38 @@ def test_worker_processes_receive_the_real_index(tmp_path: Path, engine: Screene
     )
     assert (tmp_path / "two.csv").read_bytes() == (tmp_path / "one.csv").read_bytes()
     assert len(read_csv(tmp_path / "two.csv")) == 5
+
+
+def test_forked_and_spawned_workers_write_the_same_file(tmp_path: Path, engine: Screener) -> None:
+    # Forked workers share the parent's index (no bytes shipped); spawned ones load it from bytes.
+    # A warm route cache in the parent goes with the fork and must not change a hit.
+    engine.screen("Huawei Technologies")
+    for start in ("fork", "spawn"):
+        run_batch(
+            FIXTURES / "customers.csv",
+            tmp_path / f"{start}.csv",
+            screener=engine,
+            workers=2,
+            chunk_size=2,
+            start=start,
+        )
+    assert (tmp_path / "fork.csv").read_bytes() == (tmp_path / "spawn.csv").read_bytes()
+    assert len(read_csv(tmp_path / "fork.csv")) == 5
+
+
+def test_workers_fork_from_the_main_thread_only() -> None:
+    # A server's job thread spawns: other threads may hold locks at the moment of a fork.
+    assert batch.start_method() == "fork"
+    seen: list[str] = []
+    thread = threading.Thread(target=lambda: seen.append(batch.start_method()))
+    thread.start()
+    thread.join()
+    assert seen == ["spawn"]
+
+
+def test_an_unknown_start_method_is_refused(tmp_path: Path, engine: Screener) -> None:
+    with pytest.raises(ValueError, match="start must be"):
+        run_batch(FIXTURES / "customers.csv", tmp_path / "x.csv", screener=engine, start="thread")
 
 
 def test_best_only_gives_one_row_per_screened_input(tmp_path: Path, engine: Screener) -> None:

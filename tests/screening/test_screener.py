@@ -451,3 +451,42 @@ def test_an_acronym_is_found_written_dotted(issue16: Screener) -> None:
     )
     assert _top(spelt.screen("S.M.I.C.")) == "CMIC-smic"
     assert _top(spelt.screen("SMIC")) == "CMIC-smic"
+
+
+# --- caches kept across queries ---------------------------------------------------------------
+
+
+def _answers(
+    screener: Screener, queries: list[str]
+) -> dict[str, list[tuple[str, float, str, str]]]:
+    return {
+        query: [
+            (h.entry.id, h.score, h.matched_name, repr(h.explanation))
+            for h in screener.screen(query, threshold=0.5)
+        ]
+        for query in queries
+    }
+
+
+@pytest.mark.shared
+def test_a_screener_answers_alike_whatever_it_screened_before(
+    raw_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Prepared query tokens and candidate routes are kept across queries (and emptied when
+    # full): the order of a file's rows must not change any row's hits, scores or explanation.
+    from exportscreen.screening import screener as screener_module
+    from exportscreen.sources import parse
+
+    entries = parse(raw_dir / "watchman" / "csl" / "csl_sample_2019-12.csv").entries
+    queries: list[str] = []
+    for entry in entries[:120]:
+        words = entry.name.split()
+        queries += [entry.name, entry.name.lower(), " ".join(words[::-1]), f"{words[0]} Trading"]
+    monkeypatch.setattr(screener_module, "PREPARED_TOKENS", 50)
+    forwards = Screener.from_entries(entries)
+    backwards = Screener.from_entries(entries)
+    ahead = _answers(forwards, queries)
+    behind = _answers(backwards, queries[::-1])
+    assert ahead == behind
+    assert sum(1 for hits in ahead.values() if hits) > 200  # most find their entry
+    assert 0 < len(forwards._prepared) <= 50
