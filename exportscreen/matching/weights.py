@@ -86,7 +86,7 @@ def word_weights(
 # frequency can. The population writes more than English: a customer file is full of Portuguese,
 # Spanish, German, Italian... names, so a word's frequency is its highest in English (wordfreq's
 # full list) and in POPULATION_LANGUAGES (their small lists, words from about Zipf 3 up: enough
-# for "common", and 35 MB where the full lists would take 400).
+# for "common", and 35 MB where the full lists would take about 280).
 COMMON_ZIPF = 3.0
 COMMONEST_ZIPF = 5.0
 MIN_RARITY = 0.25
