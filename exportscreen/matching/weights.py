@@ -91,15 +91,21 @@ COMMON_ZIPF = 3.0
 COMMONEST_ZIPF = 5.0
 MIN_RARITY = 0.25
 POPULATION_LANGUAGES = ("es", "pt", "fr", "de", "it", "nl", "pl", "tr")
+# Their words shorter than this are mostly little function words ("cas", "les", "con"), which
+# in a name are an acronym more often than the word: CAS is the Chinese Academy of Sciences.
+MIN_POPULATION_LETTERS = 4
 
 
 @lru_cache(maxsize=65536)
 def population_zipf(key: str) -> float:
     """A word's frequency in the population's text (Zipf scale), the highest of English and
-    POPULATION_LANGUAGES; 0 for a word none of them uses."""
+    POPULATION_LANGUAGES (English alone for a word shorter than MIN_POPULATION_LETTERS); 0 for
+    a word none of them uses."""
     if not key.isalpha() or not key.isascii():
         return 0.0
     found = zipf_frequency(key, "en")
+    if len(key) < MIN_POPULATION_LETTERS:
+        return found
     for language in POPULATION_LANGUAGES:
         found = max(found, zipf_frequency(key, language, wordlist="small"))
     return found
