@@ -23,3 +23,10 @@ def expand(word: str) -> str:
 def generic_tokens() -> frozenset[str]:
     """Canonical words that are weak evidence wherever they appear (see generic_tokens.txt)."""
     return read_words("generic_tokens.txt")
+
+
+@cache
+def descriptor_words() -> frozenset[str]:
+    """Canonical words that say what kind of body a name is or where, not which: weak evidence
+    wherever they appear (see descriptor_words.txt)."""
+    return read_words("descriptor_words.txt")

@@ -31,7 +31,7 @@ from functools import cache
 
 from pypinyin.pinyin_dict import pinyin_dict
 
-from exportscreen.matching.abbreviations import generic_tokens
+from exportscreen.matching.abbreviations import descriptor_words, generic_tokens
 from exportscreen.matching.analyze import AnalyzedName, TokenKind
 from exportscreen.matching.similarity import spelling
 from exportscreen.matching.translit import romanisation_skeleton
@@ -100,7 +100,12 @@ def _content(name: AnalyzedName) -> Counter[str]:
 
 
 def _usable(word: str) -> bool:
-    return word.isalpha() and len(word) >= MIN_WORD_LETTERS and word not in generic_tokens()
+    return (
+        word.isalpha()
+        and len(word) >= MIN_WORD_LETTERS
+        and word not in generic_tokens()
+        and word not in descriptor_words()
+    )
 
 
 def _entry_pairs(entry_id: str, names: Sequence[tuple[str, AnalyzedName]]) -> list[Equivalence]:

@@ -58,7 +58,7 @@ UNMATCHED_QUERY_FACTOR = 0.8
 # --- candidate generation (the routes' own constants are in routes.ROUTES) -----------------
 DEFAULT_CANDIDATES = 200
 MIN_IDENTIFIER_CHARS = 4
-_NOT_SERIALISED = ("entry_position", "route_cache")
+_NOT_SERIALISED = ("entry_position", "route_cache", "consonant_words")
 
 _NON_ALNUM = re.compile(r"[^0-9A-Za-z]")
 # Names one route reaches: the query mass it brings, the names, and their words' weight.
@@ -158,6 +158,9 @@ class MatchIndex:
     entry_position: dict[str, int] = field(default_factory=dict)
     # Not serialised (see to_bytes).
     route_cache: RouteCache = field(default_factory=lambda: RouteCache(), repr=False, compare=False)
+    # Not serialised: how many vocabulary words share each consonant skeleton, counted on first
+    # use (``words_sharing_consonants``).
+    consonant_words: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
 
     # Built by ``index_build.build_index``.
 
@@ -189,6 +192,17 @@ class MatchIndex:
         if word is not None:
             return self.word_weight[word]
         return weight_of_unseen(key, kind)
+
+    def words_sharing_consonants(self, consonants: str) -> int:
+        """How many listed words have these consonants (``word_consonants``): how many a word
+        written without its vowels (Arabic script) may be."""
+        if not self.consonant_words:
+            counts: dict[str, int] = {}
+            for word, kind in zip(self.word_consonants, self.word_kind, strict=True):
+                if word and kind == TokenKind.WORD:
+                    counts[word] = counts.get(word, 0) + 1
+            self.consonant_words = counts or {"": 0}
+        return self.consonant_words.get(consonants, 0)
 
     def tokens_of(self, name: int) -> tuple[list[int], bytes]:
         """A listed name's vocabulary words and their NameRoles, in name order."""

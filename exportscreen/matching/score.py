@@ -18,7 +18,7 @@
 3. Adjust: a name that matched only generic words cannot score above GENERIC_ONLY_CAP; one whose
    matched words tell too little of a party (less than MIN_EVIDENCE: each matched word's weight,
    similarity and rarity in the population, on the poorer side) cannot score above
-   LITTLE_EVIDENCE_CAP unless it is the whole name on both sides; differing
+   LITTLE_EVIDENCE_CAP unless it is the whole name on both sides and more than one word; differing
    numbers (No. 13 / No. 14) cost NUMBER_MISMATCH_PENALTY; different legal-form classes cost
    LEGAL_FORM_MISMATCH_PENALTY; a name the list marks weak cannot score above WEAK_ALIAS_CAP.
 """
@@ -38,6 +38,8 @@ from exportscreen.matching.index import (
     MatchIndex,
     precision_bound,
 )
+from exportscreen.matching.joins import joined_options as _joined_options
+from exportscreen.matching.joins import regrouped_pairs as _regrouped_pairs
 from exportscreen.matching.normalize import Script
 from exportscreen.matching.routes import MIN_KEY_LENGTH
 from exportscreen.matching.similarity import spelling
@@ -48,7 +50,7 @@ from exportscreen.matching.translit import (
     romanisation_skeleton,
 )
 from exportscreen.matching.weights import in_use, population_rarity
-from exportscreen.model import MatchKind
+from exportscreen.model import EntryType, MatchKind
 
 # Pair similarities by how the pair was found.
 EQUIVALENCE_SIMILARITY = 0.92
@@ -57,6 +59,9 @@ SHORT_SKELETON_SIMILARITY = 0.8  # "san" / "saan": short words share skeletons b
 MIN_SKELETON_LETTERS = 4
 CONSONANT_SIMILARITY = 0.88
 MIN_CONSONANTS = 3
+# A consonant skeleton shared by more listed words than this is ambiguous: a match through it
+# counts as evidence in proportion (HAMAS's "hms" is shared by 16, "hmd" by 41).
+AMBIGUOUS_CONSONANT_WORDS = 20
 # Arabic names are short in consonants (علي "Ali" is one, عمر "Omar" two): shorter skeletons
 # are matched too, but they meet by chance more often, so they count for less.
 SHORT_CONSONANT_SIMILARITY = (0.0, 0.75, 0.82)
@@ -81,10 +86,6 @@ MAX_ONE_EDIT_LETTERS = 4
 TRANSPOSED_LETTERS = 3
 TRANSPOSED_SIMILARITY = 0.74
 MIN_PHONETIC_SPELLING = 0.72  # metaphone alone pairs too much ("Merlion" / "Marlin")
-MIN_JOINED_SIMILARITY = 0.95
-MAX_JOINED_PARTS = 3
-MIN_JOINED_LETTERS = 4  # a joined word is at least two words long
-MAX_JOINED_LENGTH_GAP = 2
 
 GENERIC_ONLY_CAP = 0.5
 # Below the default alert threshold: "Prime Logistics" / "Prime International" rests on one
@@ -103,12 +104,18 @@ NUMBER_MISMATCH_PENALTY = 0.3
 # threshold, so that it alerts only with other evidence (an address or identifier in common).
 WEAK_ALIAS_CAP = 0.7
 LEGAL_FORM_MISMATCH_PENALTY = 0.03
+# One word of a person's (or ship's) name in common and a distinctive word of the query's own
+# ("Mauro Gallardo" / the alias MAURO, "Lena Persson" / the vessel LENA): two who share a given
+# name. Below the default alert threshold.
+LONE_PERSON_NAME_CAP = 0.7
+SHORT_ALIAS_LETTERS = 3
 # The adjustments' names in explanations (``Penalty.feature``), stable for API clients.
 GENERIC_ONLY_FEATURE = "only_generic_words_matched"
 LITTLE_EVIDENCE_FEATURE = "too_little_evidence"
 NUMBER_MISMATCH_FEATURE = "number_mismatch"
 LEGAL_FORM_MISMATCH_FEATURE = "legal_form_mismatch"
 WEAK_ALIAS_FEATURE = "weak_alias"
+LONE_PERSON_NAME_FEATURE = "one_name_of_a_person"
 # A name is left unaligned only when its bound is below the cutoff by more than the rounding of
 # a differently ordered sum.
 BOUND_SLACK = 1e-9
@@ -194,6 +201,8 @@ def prepare_token(token: Token, index: MatchIndex) -> QueryToken:
 _WORD = int(TokenKind.WORD)
 _LEGAL = int(TokenKind.LEGAL)
 _NUMBER = int(TokenKind.NUMBER)
+_PERSON = list(EntryType).index(EntryType.INDIVIDUAL)  # as MatchIndex.entry_types holds it
+_VESSEL = list(EntryType).index(EntryType.VESSEL)
 _NO_MATCH: tuple[float, MatchKind, str] = (0.0, MatchKind.EXACT, "")
 
 
@@ -289,69 +298,7 @@ def _arabic(query: QueryToken, word: int, index: MatchIndex) -> tuple[float, Mat
     return SHORT_CONSONANT_SIMILARITY[len(consonants)], MatchKind.TRANSLITERATED, ""
 
 
-def _joined(single: str, parts: list[str]) -> float:
-    joined = "".join(parts)
-    if single == joined:
-        return 1.0
-    similarity = spelling(single, joined)
-    return similarity if similarity >= MIN_JOINED_SIMILARITY else 0.0
-
-
 _Option = tuple[float, tuple[int, ...], tuple[int, ...], MatchKind, str]
-
-
-def _joined_options(
-    singles: list[str], others: list[str]
-) -> list[tuple[int, tuple[int, ...], float]]:
-    """Each word of ``singles`` against runs of two or three adjacent words of ``others`` whose
-    joined length is close to its own: (single, run, similarity). An empty string is a token
-    that takes no part in joins (a legal form, a number)."""
-    # The runs and their lengths first: most names have no run of a single's length, and then
-    # no word is compared at all.
-    runs: list[tuple[int, int, int]] = []  # (start, end inclusive, joined length)
-    for start in range(len(others) - 1):
-        total = len(others[start])
-        if not total:
-            continue
-        for end in range(start + 1, min(start + MAX_JOINED_PARTS, len(others))):
-            if not others[end]:
-                break
-            total += len(others[end])
-            runs.append((start, end, total))
-    found: list[tuple[int, tuple[int, ...], float]] = []
-    if not runs:
-        return found
-    for single, text in enumerate(singles):
-        if len(text) < MIN_JOINED_LETTERS:
-            continue
-        for start, end, total in runs:
-            if abs(total - len(text)) > MAX_JOINED_LENGTH_GAP:
-                continue
-            similarity = _joined(text, others[start : end + 1])
-            if similarity:
-                found.append((single, tuple(range(start, end + 1)), similarity))
-    return found
-
-
-def _regrouped_pairs(
-    query_keys: list[str], listed_keys: list[str]
-) -> list[tuple[tuple[int, int], tuple[int, int]]]:
-    """Two adjacent words on each side that are the same letters cut elsewhere ("Myongc Hin" /
-    "Myong Chin"): (query pair, listed pair). Equal words are left to the one-to-one pairs."""
-    listed_runs: dict[str, list[int]] = {}
-    for start in range(len(listed_keys) - 1):
-        first, second = listed_keys[start], listed_keys[start + 1]
-        if first and second:
-            listed_runs.setdefault(first + second, []).append(start)
-    found: list[tuple[tuple[int, int], tuple[int, int]]] = []
-    for start in range(len(query_keys) - 1):
-        first, second = query_keys[start], query_keys[start + 1]
-        if not first or not second:
-            continue
-        for listed in listed_runs.get(first + second, ()):
-            if listed_keys[listed] != first and len(first + second) >= MIN_JOINED_LETTERS:
-                found.append(((start, start + 1), (listed, listed + 1)))
-    return found
 
 
 def _score_bound(
@@ -396,7 +343,7 @@ def _anchored(pairs: list[Pair], query: list[QueryToken], listed_weight: list[fl
     )
 
 
-_CAPS = (GENERIC_ONLY_FEATURE, LITTLE_EVIDENCE_FEATURE)
+_CAPS = (GENERIC_ONLY_FEATURE, LITTLE_EVIDENCE_FEATURE, LONE_PERSON_NAME_FEATURE)
 
 
 def _informative(weight: float) -> float:
@@ -404,6 +351,11 @@ def _informative(weight: float) -> float:
     is still a word of the name; how common it is in the world is ``population_rarity``'s
     part. Full from DISTINCTIVE_WEIGHT up."""
     return min(1.0, weight / DISTINCTIVE_WEIGHT)
+
+
+def _word_pairs(pairs: list[Pair], query: list[QueryToken]) -> int:
+    """How many pairs matched a word of the query (not a legal form or a number)."""
+    return sum(1 for p in pairs if any(query[q].token.kind == _WORD for q in p.query))
 
 
 def _one_side_whole(
@@ -418,12 +370,19 @@ def _one_side_whole(
     Business", a word dropped from or added to the listed name): the names agree on all that
     one of them says. Two names that each keep words of their own ("Prime Logistics" / "Prime
     International") do not."""
-    word_pairs = sum(1 for p in pairs if any(query[q].token.kind == _WORD for q in p.query))
-    if word_pairs < MIN_WORD_PAIRS:
+    if _word_pairs(pairs, query) < MIN_WORD_PAIRS:
         return False
     return not any(query[q].token.kind == _WORD for q in free_query) or not any(
         index.word_kind[words[w]] == _WORD for w in free_listed
     )
+
+
+def _consonant_rarity(consonants: str, index: MatchIndex) -> float:
+    """How much a match by consonants alone tells: a word written without its vowels (Arabic
+    script) is any of the listed words that share its consonants, and the more there are the
+    more the match is a guess (حميضة is Khimmed, Ahmadi, Hamid... by "hmd": 41 words)."""
+    sharing = index.words_sharing_consonants(consonants)
+    return min(1.0, AMBIGUOUS_CONSONANT_WORDS / sharing) if sharing else 1.0
 
 
 def _evidence(
@@ -436,9 +395,10 @@ def _evidence(
 ) -> float:
     """What the matched words tell of the party, on the side that tells less: each matched word
     (not a legal form or initial) counts its weight, the pair's similarity and its rarity in the
-    population; words read from another script count in full. A number counts beside a matched
-    word ("Research Institute 14") and a code with letters in it always ("H3C"), but a number
-    alone ("7" / "07") tells nothing."""
+    population; words read from another script count in full, but an Arabic word matched by its
+    consonants only counts as the guess it is (``_consonant_rarity``). A number counts beside a
+    matched word ("Research Institute 14") and a code with letters in it always ("H3C"), but a
+    number alone ("7" / "07") tells nothing."""
     query_side = listed_side = 0.0
     numbers_query = numbers_listed = 0.0
     worded = False
@@ -450,6 +410,8 @@ def _evidence(
             if token.kind == _WORD:
                 worded = True
                 rarity = population_rarity(token.key) if query[q].typed else 1.0
+                if token.script is Script.ARABIC and pair.kind is MatchKind.TRANSLITERATED:
+                    rarity = _consonant_rarity(query[q].consonants, index)
                 query_side += _informative(query_used[q]) * pair.similarity * rarity
             elif token.kind == _NUMBER:
                 if token.key.isdigit():
@@ -590,6 +552,7 @@ def score_name(
     score = math.sqrt(precision * recall)
     result = NameScore(name_id, score, precision, recall, pairs)
 
+    person = index.entry_types[int(index.name_entry[name_id])] == _PERSON
     distinctive = any(
         query_used[q] >= DISTINCTIVE_WEIGHT or listed_used[w] >= DISTINCTIVE_WEIGHT
         for p in pairs
@@ -634,9 +597,13 @@ def score_name(
         result.penalties.append(
             (NUMBER_MISMATCH_FEATURE, f"number mismatch: {shown}", number_mismatch)
         )
+    # A person's whole name of one word is still checked for evidence: "Santos" is all of the
+    # alias SANTOS, and "Martin GmbH" all of the alias Martin, but a name that common in the
+    # population names thousands of people (issue 16: single common tokens do not alert). An
+    # organisation's one-word name is its name ("Element" is JSC Element).
     if (
         not result.capped
-        and not whole_name
+        and not (whole_name and (_word_pairs(pairs, query) >= MIN_WORD_PAIRS or not person))
         and not whole_number
         and result.score > LITTLE_EVIDENCE_CAP
         and not _one_side_whole(pairs, query, free_query, words, free_listed, index)
@@ -652,6 +619,33 @@ def score_name(
             )
             result.score = LITTLE_EVIDENCE_CAP
             result.capped = True
+    # A ship's one-word name is a person's name as often as not (CHRISTINA, LENA): the same
+    # holds of "Christina Harvey" against it; and so does an organisation's alias of a short
+    # word, an acronym that many other names share ("Hong Mai" / MAI, "Airbus SE" / SE).
+    if (
+        not result.capped
+        and (
+            person
+            or index.entry_types[int(index.name_entry[name_id])] == _VESSEL
+            or (len(words) == 1 and len(index.words[words[0]]) <= SHORT_ALIAS_LETTERS)
+        )
+        and result.score > LONE_PERSON_NAME_CAP
+        and _word_pairs(pairs, query) == 1
+        and any(
+            query[q].token.kind == _WORD and query[q].weight >= DISTINCTIVE_WEIGHT
+            for q in free_query
+        )
+    ):
+        result.penalties.append(
+            (
+                LONE_PERSON_NAME_FEATURE,
+                "one name of a person in common, and a name of the query's own: capped at "
+                f"{LONE_PERSON_NAME_CAP}",
+                result.score - LONE_PERSON_NAME_CAP,
+            )
+        )
+        result.score = LONE_PERSON_NAME_CAP
+        result.capped = True
     query_forms = {q.token.key for q in query if q.token.kind == _LEGAL}
     listed_forms = {index.words[w] for w in words if index.word_kind[w] == _LEGAL}
     if query_forms and listed_forms and not query_forms & listed_forms:

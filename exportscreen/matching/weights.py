@@ -10,7 +10,7 @@ from functools import lru_cache
 import numpy as np
 from wordfreq import zipf_frequency
 
-from exportscreen.matching.abbreviations import generic_tokens
+from exportscreen.matching.abbreviations import descriptor_words, generic_tokens
 from exportscreen.matching.analyze import NameRole, TokenKind
 from exportscreen.matching.postings import FloatArray
 
@@ -20,6 +20,11 @@ from exportscreen.matching.postings import FloatArray
 RARE_ENTRY_COUNT = 5
 MIN_WEIGHT = 0.1
 GENERIC_WEIGHT = 0.15  # stop-listed words, whatever their IDF
+# Descriptor words (descriptor_words.txt: ORGANIZATION, GOVERNMENT, AIRLINES, LEBANESE): what kind
+# of body or where, not which. As weak as generic words, so that "HEZBOLLAH ORGANIZATION" is
+# HEZBOLLAH and "AEROCARIBBEAN" is AEROCARIBBEAN AIRLINES; below score.DISTINCTIVE_WEIGHT, so that
+# a descriptor alone never makes a hit.
+DESCRIPTOR_WEIGHT = 0.15
 LEGAL_WEIGHT = 0.1  # legal forms: weak evidence
 INITIAL_WEIGHT = 0.2  # one-letter tokens
 NUMBER_MIN_WEIGHT = 0.5  # numbers tell sibling entities apart ("No. 13" vs "No. 14")
@@ -41,6 +46,8 @@ def weight_of_unseen(key: str, kind: TokenKind) -> float:
         return UNKNOWN_WEIGHT
     if key in generic_tokens():
         return GENERIC_WEIGHT
+    if key in descriptor_words():
+        return DESCRIPTOR_WEIGHT
     if len(key) == 1:
         return INITIAL_WEIGHT
     return UNKNOWN_WEIGHT
@@ -49,9 +56,11 @@ def weight_of_unseen(key: str, kind: TokenKind) -> float:
 def word_weights(
     words: Sequence[str], kinds: bytes, entry_counts: Sequence[int], entry_total: int
 ) -> FloatArray:
-    """IDF weights in MIN_WEIGHT..1, capped for generic words, legal forms and initials."""
+    """IDF weights in MIN_WEIGHT..1, capped for generic and descriptor words, legal forms and
+    initials."""
     rare_idf = math.log((entry_total + 1) / (RARE_ENTRY_COUNT + 0.5))
     generic = generic_tokens()
+    descriptors = descriptor_words()
     weights = np.empty(len(words), dtype=np.float64)
     for word_id, word in enumerate(words):
         idf = math.log((entry_total + 1) / (entry_counts[word_id] + 0.5))
@@ -63,41 +72,63 @@ def word_weights(
             weight = max(weight, NUMBER_MIN_WEIGHT)
         elif word in generic:
             weight = min(weight, GENERIC_WEIGHT)
+        elif word in descriptors:
+            weight = min(weight, DESCRIPTOR_WEIGHT)
         elif len(word) == 1:
             weight = min(weight, INITIAL_WEIGHT)
         weights[word_id] = weight
     return weights
 
 
-# A word more frequent in English text than COMMON_ZIPF (Zipf scale: 3 is once per million
-# words) is common in the population: "David", "King", "Prime", "Mobile". The lists' IDF cannot
-# say so (few listed parties are called Prime), the population's frequency can.
+# A word more frequent in the population's text than COMMON_ZIPF (Zipf scale: 3 is once per
+# million words) is common in the population: "David", "King", "Prime", "Mobile", "Santos",
+# "Giuseppe". The lists' IDF cannot say so (few listed parties are called Prime), the population's
+# frequency can. The population writes more than English: a customer file is full of Portuguese,
+# Spanish, German, Italian... names, so a word's frequency is its highest in English (wordfreq's
+# full list) and in POPULATION_LANGUAGES (their small lists, words from about Zipf 3 up: enough
+# for "common", and 35 MB where the full lists would take about 280).
 COMMON_ZIPF = 3.0
 COMMONEST_ZIPF = 5.0
 MIN_RARITY = 0.25
+POPULATION_LANGUAGES = ("es", "pt", "fr", "de", "it", "nl", "pl", "tr")
+# Their words shorter than this are mostly little function words ("cas", "les", "con"), which
+# in a name are an acronym more often than the word: CAS is the Chinese Academy of Sciences.
+MIN_POPULATION_LETTERS = 4
+
+
+@lru_cache(maxsize=65536)
+def population_zipf(key: str) -> float:
+    """A word's frequency in the population's text (Zipf scale), the highest of English and
+    POPULATION_LANGUAGES (English alone for a word shorter than MIN_POPULATION_LETTERS); 0 for
+    a word none of them uses."""
+    if not key.isalpha() or not key.isascii():
+        return 0.0
+    found = zipf_frequency(key, "en")
+    if len(key) < MIN_POPULATION_LETTERS:
+        return found
+    for language in POPULATION_LANGUAGES:
+        found = max(found, zipf_frequency(key, language, wordlist="small"))
+    return found
 
 
 @lru_cache(maxsize=65536)
 def population_rarity(key: str) -> float:
     """How much a matched word tells of the party outside the lists, 1 for a word rare in
-    English text ("Hikvision", "Khoroshev") down to MIN_RARITY for the commonest ("David",
-    "Police"), from its word frequency (wordfreq)."""
-    if not key.isalpha() or not key.isascii():
-        return 1.0
-    zipf = zipf_frequency(key, "en")
+    the population's text ("Hikvision", "Khoroshev") down to MIN_RARITY for the commonest
+    ("David", "Police", "Santos"), from its word frequency (``population_zipf``)."""
+    zipf = population_zipf(key)
     if zipf <= COMMON_ZIPF:
         return 1.0
     share = (zipf - COMMON_ZIPF) / (COMMONEST_ZIPF - COMMON_ZIPF)
     return max(MIN_RARITY, 1.0 - share * (1.0 - MIN_RARITY))
 
 
-# A word at least this frequent in English text is in use (a name or a word people write): a
-# typing error seldom makes one.
+# A word at least this frequent in the population's text is in use (a name or a word people
+# write): a typing error seldom makes one.
 IN_USE_ZIPF = 2.0
 
 
-@lru_cache(maxsize=65536)
 def in_use(key: str) -> bool:
-    """Whether a word is one people use ("bachmann", "marion"), not a typing error of another
-    ("hikvisoin"), by its frequency in English text (wordfreq)."""
-    return key.isalpha() and key.isascii() and zipf_frequency(key, "en") >= IN_USE_ZIPF
+    """Whether a word is one people use ("bachmann", "marion", "farias"), not a typing error of
+    another ("hikvisoin"), by its frequency in the population's text (``population_zipf``)."""
+    return population_zipf(key) >= IN_USE_ZIPF

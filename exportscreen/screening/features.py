@@ -40,6 +40,8 @@ from exportscreen.matching.score import (
     LEGAL_FORM_MISMATCH_PENALTY,
     LITTLE_EVIDENCE_CAP,
     LITTLE_EVIDENCE_FEATURE,
+    LONE_PERSON_NAME_CAP,
+    LONE_PERSON_NAME_FEATURE,
     NUMBER_MISMATCH_FEATURE,
     NUMBER_MISMATCH_PENALTY,
     WEAK_ALIAS_CAP,
@@ -163,17 +165,35 @@ class OnlyGenericWordsMatched(NameFeature):
 
 class TooLittleEvidence(NameFeature):
     """The words that matched tell too little of a party: the name score is capped at this
-    weight, below the default alert threshold, unless the query is the whole listed name. Each
-    matched word counts its IDF weight over the lists, the similarity of its pair and its
-    rarity in the population (from its frequency in English text, wordfreq): "Prime" in
-    "Prime Logistics" / "Prime International" is a rare word on the lists and a common one in
-    the world; a number alone ("7" / "07") or a near spelling of a common word ("Smith" /
-    "SMOOTH") tells nothing. The poorer side counts, and it must reach MIN_EVIDENCE (0.5: half a
-    distinctive word matched exactly). Fixed: it is a ceiling, not a penalty."""
+    weight, below the default alert threshold, unless the query is the whole listed name (of
+    more than one word, or of an organisation: a person's one-word alias such as SANTOS is
+    checked too). Each matched word counts its IDF weight over the lists, the similarity of its
+    pair and its rarity in the population (its frequency in English, Spanish, Portuguese,
+    French, German, Italian, Dutch, Polish and Turkish text, wordfreq): "Prime" in "Prime
+    Logistics" / "Prime International" is a rare word on the lists and a common one in the
+    world; a number alone ("7" / "07") or a near spelling of a word people use ("Smith" /
+    "SMOOTH", "Farias" / FARIS) tells little. An Arabic word matched by its consonants alone
+    counts as the guess it is when more than 20 listed words share those consonants. The poorer
+    side counts, and it must reach MIN_EVIDENCE (0.5: half a distinctive word matched exactly).
+    Fixed: it is a ceiling, not a penalty."""
 
     name = LITTLE_EVIDENCE_FEATURE
     weight = LITTLE_EVIDENCE_CAP
     bounds = (LITTLE_EVIDENCE_CAP, LITTLE_EVIDENCE_CAP)
+    parameter = ""
+
+
+class OneNameOfAPerson(NameFeature):
+    """A single word of the listed name matched, and the query has a distinctive word of its
+    own, where the listed party is a person, a vessel, or the alias is an acronym of three
+    letters or fewer: "Mauro Gallardo" against the alias MAURO, "Lena Persson" against the
+    vessel LENA, "Hồng Mai" against MAI (the Moscow Aviation Institute). Two who share a given
+    name are two parties; the name score is capped at this weight, below the default alert
+    threshold. Fixed: it is a ceiling, not a penalty."""
+
+    name = LONE_PERSON_NAME_FEATURE
+    weight = LONE_PERSON_NAME_CAP
+    bounds = (LONE_PERSON_NAME_CAP, LONE_PERSON_NAME_CAP)
     parameter = ""
 
 
@@ -428,6 +448,7 @@ class IdentifierMatch(Qualifier):
 FEATURES: tuple[Feature, ...] = (
     OnlyGenericWordsMatched(),
     TooLittleEvidence(),
+    OneNameOfAPerson(),
     NumberMismatch(),
     LegalFormMismatch(),
     WeakAlias(),

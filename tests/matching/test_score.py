@@ -11,19 +11,17 @@ import pytest
 from exportscreen.matching.analyze import analyze
 from exportscreen.matching.index import MatchIndex
 from exportscreen.matching.index_build import build_index
+from exportscreen.matching.joins import MAX_JOINED_LENGTH_GAP, MAX_JOINED_PARTS, MIN_JOINED_LETTERS
+from exportscreen.matching.joins import joined_options as _joined_options
+from exportscreen.matching.joins import joined_similarity as _joined
+from exportscreen.matching.joins import regrouped_pairs as _regrouped_pairs
 from exportscreen.matching.score import (
     BOUND_SLACK,
     FIRST_LETTER_PENALTY,
     GENERIC_ONLY_CAP,
-    MAX_JOINED_LENGTH_GAP,
-    MAX_JOINED_PARTS,
     MIN_FUZZY_SIMILARITY,
-    MIN_JOINED_LETTERS,
     OTHER_START_SIMILARITY,
     Pair,
-    _joined,
-    _joined_options,
-    _regrouped_pairs,
     _transposed,
     compare,
     prepare,

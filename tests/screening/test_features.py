@@ -345,6 +345,7 @@ def test_default_configuration() -> None:
     assert {f.name: w for f, w in DEFAULT_CONFIG.features} == {
         "only_generic_words_matched": 0.5,
         "too_little_evidence": 0.7,
+        "one_name_of_a_person": 0.7,
         "number_mismatch": 0.3,
         "legal_form_mismatch": 0.03,
         "weak_alias": 0.7,
