@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
+import sqlalchemy as sa
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
@@ -81,3 +82,19 @@ def running(app: FastAPI) -> Iterator[TestClient]:
 
 def build_app(store: Store, config: ApiConfig) -> FastAPI:
     return create_app(config, store=store, load_in_background=False)
+
+
+@contextmanager
+def commits_counted() -> Iterator[list[int]]:
+    """Counts the transactions committed meanwhile, on any engine (the audit writer has its
+    own): ``with commits_counted() as commits: ...; commits[0]``."""
+    counted = [0]
+
+    def count(_conn: sa.Connection) -> None:
+        counted[0] += 1
+
+    sa.event.listen(sa.Engine, "commit", count)
+    try:
+        yield counted
+    finally:
+        sa.event.remove(sa.Engine, "commit", count)

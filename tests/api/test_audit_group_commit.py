@@ -6,8 +6,7 @@ record)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +20,7 @@ from exportscreen.casework import audit_trail as audit
 from exportscreen.casework.evidence import reference
 from exportscreen.store import Store
 from exportscreen.store.errors import DatabaseUnavailable
-from tests.api.support import Keys, build_app, config_for
+from tests.api.support import Keys, build_app, commits_counted, config_for
 
 NAMES = ("Acme Photonics", "Acme Optical", "Ivan Petrov", "Harbour Bakery Ltd", "Northwind")
 
@@ -46,20 +45,6 @@ async def _screen_all(
     return list(zip(names, responses, strict=True))
 
 
-@contextmanager
-def _commits() -> Iterator[list[int]]:
-    counted = [0]
-
-    def count(_conn: sa.Connection) -> None:
-        counted[0] += 1
-
-    sa.event.listen(sa.Engine, "commit", count)
-    try:
-        yield counted
-    finally:
-        sa.event.remove(sa.Engine, "commit", count)
-
-
 def _screenings(store: Store) -> dict[int, audit.AuditRecord]:
     return {r.seq: r for r in audit.records(store.engine) if r.action == audit.SCREEN}
 
@@ -69,7 +54,7 @@ def test_concurrent_requests_share_commits_and_each_answer_names_its_own_record(
 ) -> None:
     app = build_app(store, config_for(tmp_path, str(store.engine.url), max_in_flight=64))
     names = [NAMES[i % len(NAMES)] + f" {i}" for i in range(48)]
-    with _commits() as commits:
+    with commits_counted() as commits:
         answered = asyncio.run(_screen_all(app, keys, names))
     trail = _screenings(store)
     assert all(r.status_code == 200 for _, r in answered), [r.text for _, r in answered]

@@ -4,7 +4,6 @@ import asyncio
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -14,6 +13,7 @@ from exportscreen.api.audit_writer import AuditWriter, AuditWriterClosed
 from exportscreen.casework import audit_trail as audit
 from exportscreen.store import Store
 from exportscreen.store.engine import SQLITE_WRITER
+from tests.api.support import commits_counted
 
 
 @pytest.fixture()
@@ -146,21 +146,6 @@ def test_before_start_each_record_is_written_at_once(store: Store) -> None:
         writer.append("viewer", "api.screen", {})
 
 
-@contextmanager
-def _commits() -> Iterator[list[int]]:
-    """Counts the transactions committed meanwhile, on any engine (the writer has its own)."""
-    counted = [0]
-
-    def count(_conn: sa.Connection) -> None:
-        counted[0] += 1
-
-    sa.event.listen(sa.Engine, "commit", count)
-    try:
-        yield counted
-    finally:
-        sa.event.remove(sa.Engine, "commit", count)
-
-
 def test_requests_on_the_loop_share_transactions(store: Store) -> None:
     writer = AuditWriter(store.engine, max_batch=8)
 
@@ -170,7 +155,7 @@ def test_requests_on_the_loop_share_transactions(store: Store) -> None:
             *(writer.write("viewer", "api.screen", {"n": i}) for i in range(30))
         )
 
-    with _commits() as commits:
+    with commits_counted() as commits:
         written = asyncio.run(scenario())
     writer.close()
     assert [r.payload["n"] for r in written] == list(range(30))
@@ -250,7 +235,7 @@ def test_a_batch_waits_for_requests_in_progress_until_it_is_full(store: Store) -
         rest = [writer.write("viewer", "api.screen", {"n": n}) for n in (1, 2)]
         return list(await asyncio.wait_for(asyncio.gather(first, *rest), timeout=10))
 
-    with _commits() as commits:
+    with commits_counted() as commits:
         written = asyncio.run(scenario())
     writer.close()
     assert [r.seq for r in written] == [1, 2, 3]
