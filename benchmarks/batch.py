@@ -412,27 +412,21 @@ def main() -> None:
     for m in results:
         per_name = m.seconds / m.n
         screened = m.label == "screener"
-        if m.label.startswith("yente"):
-            table.add_row(
-                m.label,
-                f"{m.n:,}",
-                f"{m.seconds:,.1f}",
-                f"{m.names_per_second:,.0f}",
-                f"{m.cpu_seconds:,.1f}",
-                f"{m.n / m.cpu_seconds:,.0f}" if m.cpu_seconds else "",
-                f"{m.peak_rss_bytes / 2**20:,.0f} (largest process)",
-                *[""] * 4,
-                f"{m.alerts:,} hit rows",
-            )
-            continue
-        table.add_row(
+        yente = m.label.startswith("yente")
+        common = (
             m.label,
             f"{m.n:,}",
             f"{m.seconds:,.1f}",
             f"{m.names_per_second:,.0f}",
             f"{m.cpu_seconds:,.1f}",
             f"{m.n / m.cpu_seconds:,.0f}" if m.cpu_seconds else "",
-            f"{m.peak_rss_bytes / 2**20:,.0f}",
+            f"{m.peak_rss_bytes / 2**20:,.0f}" + (" (largest process)" if yente else ""),
+        )
+        if yente:
+            table.add_row(*common, *[""] * 4, f"{m.alerts:,} hit rows")
+            continue
+        table.add_row(
+            *common,
             f"{baseline / per_name:,.0f}" if screened else "",
             f"{baseline / (per_name * args.workers):,.0f}" if screened else "",
             f"{distinct[m.n] / m.n:.0%}",
