@@ -490,15 +490,12 @@ class MatchIndex:
             if mass > heaviest.get(hit.word, -1.0):
                 heaviest[hit.word] = mass
         flat, covered = self.word_names[1], self.word_name_mass
-        found: list[_Part] = [
-            (
-                mass,
-                flat[offsets[word] : offsets[word + 1]],
-                covered[offsets[word] : offsets[word + 1]],
-            )
-            for word, mass in heaviest.items()
-            if self.finds_candidates(word)
-        ]
+        found: list[_Part] = []
+        for word, mass in heaviest.items():
+            # finds_candidates, with the word's bounds read once as Python ints.
+            start, end = int(offsets[word]), int(offsets[word + 1])
+            if self.word_kind[word] != TokenKind.LEGAL and end - start <= MAX_POSTING:
+                found.append((mass, flat[start:end], covered[start:end]))
         found.extend(local)
         if not found:
             return None
