@@ -104,7 +104,7 @@ def test_cached_routes_give_the_candidates_of_a_cold_index(
 def test_small_unions_summed_in_python_give_numpys_candidates(
     index: MatchIndex, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The fixture's unions are all small: forced through numpy's unique and bincount, every
+    """The fixture's unions are small: forced through numpy's unique and bincount, every
     query's routes and candidates (names, order and bounds) are the same to the last bit."""
     small = {}
     for name in CACHED_ROUTE_QUERIES:
