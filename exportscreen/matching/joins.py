@@ -4,6 +4,8 @@ its one-to-one pairs (``score.score_name``)."""
 
 from __future__ import annotations
 
+import functools
+
 from exportscreen.matching.similarity import spelling
 
 MIN_JOINED_SIMILARITY = 0.95
@@ -20,15 +22,18 @@ def joined_similarity(single: str, parts: list[str]) -> float:
     return similarity if similarity >= MIN_JOINED_SIMILARITY else 0.0
 
 
-def joined_options(
-    singles: list[str], others: list[str]
-) -> list[tuple[int, tuple[int, ...], float]]:
-    """Each word of ``singles`` against runs of two or three adjacent words of ``others`` whose
-    joined length is close to its own: (single, run, similarity). An empty string is a token
-    that takes no part in joins (a legal form, a number)."""
-    # The runs and their lengths first: most names have no run of a single's length, and then
-    # no word is compared at all.
-    runs: list[tuple[int, int, int]] = []  # (start, end inclusive, joined length)
+# Run tables kept for this many word sequences: a customer file's names and the listed names
+# they reach repeat, and a sequence's runs depend on its words only.
+RUN_TABLES_KEPT = 65_536
+
+_Runs = tuple[tuple[tuple[int, int, int], ...], int, int]
+
+
+@functools.lru_cache(maxsize=RUN_TABLES_KEPT)
+def _runs(others: tuple[str, ...]) -> _Runs:
+    """The runs of two or three adjacent words of ``others``: ((start, end inclusive, joined
+    length), ...), with the shortest and longest joined length (0, 0 without runs)."""
+    runs: list[tuple[int, int, int]] = []
     for start in range(len(others) - 1):
         total = len(others[start])
         if not total:
@@ -38,11 +43,30 @@ def joined_options(
                 break
             total += len(others[end])
             runs.append((start, end, total))
+    if not runs:
+        return (), 0, 0
+    lengths = [total for _, _, total in runs]
+    return tuple(runs), min(lengths), max(lengths)
+
+
+def joined_options(
+    singles: list[str], others: list[str]
+) -> list[tuple[int, tuple[int, ...], float]]:
+    """Each word of ``singles`` against runs of two or three adjacent words of ``others`` whose
+    joined length is close to its own: (single, run, similarity). An empty string is a token
+    that takes no part in joins (a legal form, a number)."""
+    # The runs and their lengths first (kept per word sequence): most names have no run of a
+    # single's length, and then no word is compared at all.
     found: list[tuple[int, tuple[int, ...], float]] = []
+    if len(others) < 2:
+        return found
+    runs, shortest, longest = _runs(tuple(others))
     if not runs:
         return found
+    lowest = max(MIN_JOINED_LETTERS, shortest - MAX_JOINED_LENGTH_GAP)
+    highest = longest + MAX_JOINED_LENGTH_GAP
     for single, text in enumerate(singles):
-        if len(text) < MIN_JOINED_LETTERS:
+        if not lowest <= len(text) <= highest:
             continue
         for start, end, total in runs:
             if abs(total - len(text)) > MAX_JOINED_LENGTH_GAP:

@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 
+from exportscreen.matching import index as index_module
 from exportscreen.matching.analyze import TokenKind, analyze
 from exportscreen.matching.index import GENERIC_WEIGHT, MatchIndex, QueryKey
 from exportscreen.matching.index_build import build_index
@@ -98,6 +99,23 @@ def test_cached_routes_give_the_candidates_of_a_cold_index(
         assert warm.candidates(_query_keys(warm, name), allowed_lists=allowed) == cold, name
         if lists is None and name != "Acme Widgets Ltd":
             assert cold, name
+
+
+def test_small_unions_summed_in_python_give_numpys_candidates(
+    index: MatchIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The fixture's unions are small: forced through numpy's unique and bincount, every
+    query's routes and candidates (names, order and bounds) are the same to the last bit."""
+    small = {}
+    for name in CACHED_ROUTE_QUERIES:
+        index.route_cache.clear()
+        small[name] = index.candidates(_query_keys(index, name), min_bound=0.1)
+    monkeypatch.setattr(index_module, "SMALL_UNION", 0)
+    for name in CACHED_ROUTE_QUERIES:
+        index.route_cache.clear()
+        assert index.candidates(_query_keys(index, name), min_bound=0.1) == small[name], name
+    assert sum(len(found) > 1 for found in small.values()) >= 5
+    index.route_cache.clear()
 
 
 def test_the_route_cache_is_bounded_and_not_serialised(index: MatchIndex) -> None:
