@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
+from exportscreen.matching.acronyms import is_acronym
 from exportscreen.matching.analyze import TokenKind
 from exportscreen.matching.index import MatchIndex
 from exportscreen.matching.normalize import Script
@@ -30,17 +31,22 @@ OWN_WORDS_FEATURE = "one_word_and_words_of_their_own"
 FIRM_CONSONANTS = 3
 
 
-def consonant_guess(readings: Sequence[int | None], listed_words_left: bool) -> bool:
+def consonant_guess(
+    readings: Sequence[int | None], listed_words_left: bool, acronym: bool = False
+) -> bool:
     """Whether the one distinctive word matched is an Arabic-script word read by its consonants
     alone (``readings``: one per distinctive pair, the number of consonants read, None for a
     pair found otherwise), and that reading is a guess: fewer than FIRM_CONSONANTS consonants
     ("الرباب" / El Arabe), or a listed name that keeps distinctive words of its own ("ايرانيت" /
     URANTIA SERVICES, "الماني" / AMANA FUEL). A listed name matched whole by a firm word (حماس /
     HAMAS) is a reading; so are two words read ("بانک تات" / TAT BANK, "عبد عزيز" / AZIZ, Abdul:
-    Arabic names are short in consonants, and two that agree are evidence)."""
+    Arabic names are short in consonants, and two that agree are evidence). A listed word
+    that is an acronym (``acronyms.is_acronym``: no word of English text; المفتي / MFTI,
+    الفتياني / FTIAN) is Latin letters: an Arabic word whose consonants spell it is another
+    word (مفتي is mufti)."""
     if len(readings) != 1 or readings[0] is None:
         return False
-    return readings[0] < FIRM_CONSONANTS or listed_words_left
+    return readings[0] < FIRM_CONSONANTS or listed_words_left or acronym
 
 
 class _Token(Protocol):
@@ -64,6 +70,8 @@ class _QueryToken(Protocol):
 class _Pair(Protocol):
     @property
     def query(self) -> tuple[int, ...]: ...
+    @property
+    def listed(self) -> tuple[int, ...]: ...
     @property
     def kind(self) -> MatchKind: ...
 
@@ -106,7 +114,8 @@ def guess(
         if any(query_used[q] >= DISTINCTIVE_WEIGHT for q in p.query)
     ]
     listed_left = any(index.word_kind[words[w]] == word for w in free_listed)
-    if consonant_guess(readings, listed_left):
+    acronym = len(worded) == 1 and all(is_acronym(index.words[words[w]]) for w in worded[0].listed)
+    if consonant_guess(readings, listed_left, acronym):
         return CONSONANT_GUESS_FEATURE, "an Arabic-script word read by its consonants alone"
     if (
         len(worded) == 1

@@ -458,7 +458,11 @@ def _evidence(
         # Two romanisations of one name ("Baron" / "BAROON": equal skeletons) are near
         # spellings too. A word read from another script is left alone: حماس is HAMAS by its
         # consonants only.
-        if typed and all(in_use(t.token.key) for t in typed):
+        # A sound alike alone ("Allain" / ALANNA) is another name as often: a typo keeps most
+        # letters and is found by spelling.
+        if typed and (
+            worded_pairs[0].kind is MatchKind.PHONETIC or all(in_use(t.token.key) for t in typed)
+        ):
             evidence *= LONE_NEAR_SPELLING_FACTOR
     return evidence
 

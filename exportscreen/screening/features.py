@@ -173,7 +173,8 @@ class TooLittleEvidence(NameFeature):
     French, German, Italian, Dutch, Polish and Turkish text, wordfreq): "Prime" in "Prime
     Logistics" / "Prime International" is a rare word on the lists and a common one in the
     world; a number alone ("7" / "07") or a near spelling of a word people use ("Smith" /
-    "SMOOTH", "Farias" / FARIS) tells little. An Arabic word matched by its consonants alone
+    "SMOOTH", "Farias" / FARIS) tells little, and so does a sound alike alone ("Allain" /
+    ALANNA: a typo keeps most letters and is found by spelling). An Arabic word matched by its consonants alone
     counts as the guess it is when more than 20 listed words share those consonants. The poorer
     side counts, and it must reach MIN_EVIDENCE (0.5: half a distinctive word matched exactly).
     Fixed: it is a ceiling, not a penalty."""
@@ -203,7 +204,8 @@ class OneNameOfAPerson(NameFeature):
 class ConsonantGuess(NameFeature):
     """The one distinctive word matched is an Arabic-script word read by its consonants alone,
     and the reading is a guess: fewer than three consonants, or a listed name that keeps words
-    of its own ("ايرانيت" against URANTIA SERVICES S.A., "الماني Ltd" against AMANA FUEL CO.).
+    of its own ("ايرانيت" against URANTIA SERVICES S.A., "الماني Ltd" against AMANA FUEL CO.),
+    or a listed acronym, no word of English text (المفتي against MFTI: مفتي is mufti).
     Arabic script leaves short vowels out, so a skeleton of consonants is many words; a listed
     name matched whole by a word of three consonants (حماس / HAMAS), or two words read ("بانک
     تات" / TAT BANK), is a reading and is left alone. The name score is capped at this weight,

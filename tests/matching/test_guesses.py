@@ -13,26 +13,27 @@ from exportscreen.matching.guesses import (
     OWN_WORDS_FEATURE,
     consonant_guess,
 )
-from exportscreen.matching.score import LONE_PERSON_NAME_FEATURE
+from exportscreen.matching.score import LITTLE_EVIDENCE_FEATURE, LONE_PERSON_NAME_FEATURE
 from exportscreen.screening.screener import Screener
 
 
 @pytest.mark.parametrize(
-    ("readings", "listed_words_left", "guess", "why"),
+    ("readings", "listed_words_left", "guess", "why", "acronym"),
     [
-        ([2], False, True, "two consonants meet many words by chance"),
-        ([3], True, True, "one word read while the listed name keeps words of its own"),
-        ([3], False, False, "a listed name matched whole by three consonants: حماس / HAMAS"),
-        ([3, 1], True, False, "two words read: بانک تات / TAT BANK"),
-        ([2, 2], False, False, "two short words that agree: عبد عزيز / AZIZ, Abdul"),
-        ([None], True, False, "a word found otherwise than by its consonants"),
-        ([], False, False, "no distinctive word matched"),
+        ([2], False, True, "two consonants meet many words by chance", False),
+        ([3], True, True, "one word read while the listed name keeps words of its own", False),
+        ([3], False, False, "a listed name matched whole by three consonants: حماس / HAMAS", False),
+        ([3, 1], True, False, "two words read: بانک تات / TAT BANK", False),
+        ([2, 2], False, False, "two short words that agree: عبد عزيز / AZIZ, Abdul", False),
+        ([None], True, False, "a word found otherwise than by its consonants", False),
+        ([3], False, True, "an acronym read from an Arabic word: مفتي / MFTI", True),
+        ([], False, False, "no distinctive word matched", False),
     ],
 )
 def test_consonant_guess(
-    readings: list[int | None], listed_words_left: bool, guess: bool, why: str
+    readings: list[int | None], listed_words_left: bool, guess: bool, why: str, acronym: bool
 ) -> None:
-    assert consonant_guess(readings, listed_words_left) is guess, why
+    assert consonant_guess(readings, listed_words_left, acronym) is guess, why
 
 
 def _scores(screener: Screener, query: str, listed: str) -> list[tuple[float, list[str]]]:
@@ -53,6 +54,8 @@ def _scores(screener: Screener, query: str, listed: str) -> list[tuple[float, li
         ("ايرانيت", "URANTIA SERVICES S.A.", CONSONANT_GUESS_FEATURE, "rnt, services left"),
         ("الماني Ltd", "AMANA FUEL CO.", CONSONANT_GUESS_FEATURE, "mn, fuel left"),
         ("الرباب Group", "El Arabe", CONSONANT_GUESS_FEATURE, "rb: two consonants"),
+        ("المفتي PLC", "MFTI", CONSONANT_GUESS_FEATURE, "the acronym of a Moscow institute"),
+        ("جابون", "JABON", CONSONANT_GUESS_FEATURE, "no word of English text"),
         # An acronym of three letters or a pinyin reading in common, words of their own beside.
         ("MBP软件科技有限公司", "MBP Trading Ltd.", OWN_WORDS_FEATURE, "software / trading"),
         # The Vietnamese name Mai against MAI, the Moscow Aviation Institute's acronym.
@@ -68,6 +71,15 @@ def test_guesses_are_capped(
     assert found, why
     assert all(score <= GUESS_CAP for score, _ in found), (why, found)
     assert any(feature in features for _, features in found), (why, found)
+
+
+@pytest.mark.shared
+def test_a_sound_alike_alone_is_too_little_evidence(real_screener: Screener) -> None:
+    # "Allain" sounds like ALANNA (an alias of DART AIRLINES): a name of its own, not a typo.
+    found = _scores(real_screener, "Allain", "ALANNA")
+    assert found and all(
+        score <= GUESS_CAP and LITTLE_EVIDENCE_FEATURE in f for score, f in found
+    ), found
 
 
 @pytest.mark.shared
