@@ -31,6 +31,13 @@ from dataclasses import dataclass, field
 from rapidfuzz.distance import OSA
 
 from exportscreen.matching.analyze import AnalyzedName, NameRole, Token, TokenKind
+from exportscreen.matching.guesses import (
+    CONSONANT_GUESS_FEATURE,
+    DISTINCTIVE_WEIGHT,
+    GUESS_CAP,
+    OWN_WORDS_FEATURE,
+    guess,
+)
 from exportscreen.matching.index import (
     INITIAL_WEIGHT,
     ROLE_FACTOR,
@@ -98,7 +105,6 @@ LONE_NEAR_SPELLING_FACTOR = 0.5
 # pair): "Fritsch" is not "Afric".
 OTHER_START_SIMILARITY = 0.75
 FULL_COVERAGE = 0.999
-DISTINCTIVE_WEIGHT = 0.3  # a matched token this heavy is real evidence
 NUMBER_MISMATCH_PENALTY = 0.3
 # A weak or low-quality alias (OFAC's "weak a.k.a.", the UN's "Low"): below the default alert
 # threshold, so that it alerts only with other evidence (an address or identifier in common).
@@ -343,7 +349,13 @@ def _anchored(pairs: list[Pair], query: list[QueryToken], listed_weight: list[fl
     )
 
 
-_CAPS = (GENERIC_ONLY_FEATURE, LITTLE_EVIDENCE_FEATURE, LONE_PERSON_NAME_FEATURE)
+_CAPS = (
+    GENERIC_ONLY_FEATURE,
+    LITTLE_EVIDENCE_FEATURE,
+    LONE_PERSON_NAME_FEATURE,
+    CONSONANT_GUESS_FEATURE,
+    OWN_WORDS_FEATURE,
+)
 
 
 def _informative(weight: float) -> float:
@@ -446,7 +458,11 @@ def _evidence(
         # Two romanisations of one name ("Baron" / "BAROON": equal skeletons) are near
         # spellings too. A word read from another script is left alone: حماس is HAMAS by its
         # consonants only.
-        if typed and all(in_use(t.token.key) for t in typed):
+        # A sound alike alone ("Allain" / ALANNA) is another name as often: a typo keeps most
+        # letters and is found by spelling.
+        if typed and (
+            worded_pairs[0].kind is MatchKind.PHONETIC or all(in_use(t.token.key) for t in typed)
+        ):
             evidence *= LONE_NEAR_SPELLING_FACTOR
     return evidence
 
@@ -622,17 +638,17 @@ def score_name(
     # A ship's one-word name is a person's name as often as not (CHRISTINA, LENA): the same
     # holds of "Christina Harvey" against it; and so does an organisation's alias of a short
     # word, an acronym that many other names share ("Hong Mai" / MAI, "Airbus SE" / SE).
+    # Beside such an acronym any word or legal form of the query's own is another name ("Hồng
+    # Mai", "Mai Công ty TNHH"): "MAI" says too little to take them as variants of it.
+    short_alias = len(words) == 1 and len(index.words[words[0]]) <= SHORT_ALIAS_LETTERS
     if (
         not result.capped
-        and (
-            person
-            or index.entry_types[int(index.name_entry[name_id])] == _VESSEL
-            or (len(words) == 1 and len(index.words[words[0]]) <= SHORT_ALIAS_LETTERS)
-        )
+        and (person or index.entry_types[int(index.name_entry[name_id])] == _VESSEL or short_alias)
         and result.score > LONE_PERSON_NAME_CAP
         and _word_pairs(pairs, query) == 1
         and any(
-            query[q].token.kind == _WORD and query[q].weight >= DISTINCTIVE_WEIGHT
+            (query[q].token.kind == _WORD and query[q].weight >= DISTINCTIVE_WEIGHT)
+            or (short_alias and query[q].token.kind in (_WORD, _LEGAL))
             for q in free_query
         )
     ):
@@ -646,6 +662,14 @@ def score_name(
         )
         result.score = LONE_PERSON_NAME_CAP
         result.capped = True
+    if not result.capped and result.score > GUESS_CAP:
+        found = guess(pairs, query, query_used, words, free_query, free_listed, index)
+        if found:
+            result.penalties.append(
+                (found[0], f"{found[1]}: capped at {GUESS_CAP}", result.score - GUESS_CAP)
+            )
+            result.score = GUESS_CAP
+            result.capped = True
     query_forms = {q.token.key for q in query if q.token.kind == _LEGAL}
     listed_forms = {index.words[w] for w in words if index.word_kind[w] == _LEGAL}
     if query_forms and listed_forms and not query_forms & listed_forms:

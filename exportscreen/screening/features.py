@@ -33,6 +33,7 @@ from typing import Any, ClassVar, NamedTuple
 from exportscreen import settings
 from exportscreen.matching.addresses import address_similarity
 from exportscreen.matching.analyze import AnalyzedName, TokenKind
+from exportscreen.matching.guesses import CONSONANT_GUESS_FEATURE, GUESS_CAP, OWN_WORDS_FEATURE
 from exportscreen.matching.score import (
     GENERIC_ONLY_CAP,
     GENERIC_ONLY_FEATURE,
@@ -172,7 +173,8 @@ class TooLittleEvidence(NameFeature):
     French, German, Italian, Dutch, Polish and Turkish text, wordfreq): "Prime" in "Prime
     Logistics" / "Prime International" is a rare word on the lists and a common one in the
     world; a number alone ("7" / "07") or a near spelling of a word people use ("Smith" /
-    "SMOOTH", "Farias" / FARIS) tells little. An Arabic word matched by its consonants alone
+    "SMOOTH", "Farias" / FARIS) tells little, and so does a sound alike alone ("Allain" /
+    ALANNA: a typo keeps most letters and is found by spelling). An Arabic word matched by its consonants alone
     counts as the guess it is when more than 20 listed words share those consonants. The poorer
     side counts, and it must reach MIN_EVIDENCE (0.5: half a distinctive word matched exactly).
     Fixed: it is a ceiling, not a penalty."""
@@ -187,13 +189,46 @@ class OneNameOfAPerson(NameFeature):
     """A single word of the listed name matched, and the query has a distinctive word of its
     own, where the listed party is a person, a vessel, or the alias is an acronym of three
     letters or fewer: "Mauro Gallardo" against the alias MAURO, "Lena Persson" against the
-    vessel LENA, "Hồng Mai" against MAI (the Moscow Aviation Institute). Two who share a given
-    name are two parties; the name score is capped at this weight, below the default alert
-    threshold. Fixed: it is a ceiling, not a penalty."""
+    vessel LENA, "Hồng Mai" against MAI (the Moscow Aviation Institute). Beside such a short
+    acronym any word or legal form of the query's own counts ("Mai Lê", "Mai Công ty TNHH": the
+    Vietnamese name Mai, not the institute). Two who share a given name are two parties; the
+    name score is capped at this weight, below the default alert threshold. Fixed: it is a
+    ceiling, not a penalty."""
 
     name = LONE_PERSON_NAME_FEATURE
     weight = LONE_PERSON_NAME_CAP
     bounds = (LONE_PERSON_NAME_CAP, LONE_PERSON_NAME_CAP)
+    parameter = ""
+
+
+class ConsonantGuess(NameFeature):
+    """The one distinctive word matched is an Arabic-script word read by its consonants alone,
+    and the reading is a guess: fewer than three consonants, or a listed name that keeps words
+    of its own ("ايرانيت" against URANTIA SERVICES S.A., "الماني Ltd" against AMANA FUEL CO.),
+    or a listed acronym, no word of English text (المفتي against MFTI: مفتي is mufti).
+    Arabic script leaves short vowels out, so a skeleton of consonants is many words; a listed
+    name matched whole by a word of three consonants (حماس / HAMAS), or two words read ("بانک
+    تات" / TAT BANK), is a reading and is left alone. The name score is capped at this weight,
+    below the default alert threshold. Fixed: it is a ceiling, not a penalty."""
+
+    name = CONSONANT_GUESS_FEATURE
+    weight = GUESS_CAP
+    bounds = (GUESS_CAP, GUESS_CAP)
+    parameter = ""
+
+
+class OneWordAndWordsOfTheirOwn(NameFeature):
+    """One word in common, itself a guess, while the query and the listed name each keep words
+    of their own: an acronym of three letters or fewer ("MBP软件科技有限公司", MBP Software
+    Technology, against the alias "MBP Trading Ltd.") or a pinyin reading of Chinese characters
+    that other characters share ("天益信息有限公司" against TIANYI INTERNATIONAL DALIAN). Two
+    companies that share such a word are two companies; a translation the dictionaries know
+    (中芯国际 / SMIC) is not a guess. The name score is capped at this weight, below the default
+    alert threshold. Fixed: it is a ceiling, not a penalty."""
+
+    name = OWN_WORDS_FEATURE
+    weight = GUESS_CAP
+    bounds = (GUESS_CAP, GUESS_CAP)
     parameter = ""
 
 
@@ -449,6 +484,8 @@ FEATURES: tuple[Feature, ...] = (
     OnlyGenericWordsMatched(),
     TooLittleEvidence(),
     OneNameOfAPerson(),
+    ConsonantGuess(),
+    OneWordAndWordsOfTheirOwn(),
     NumberMismatch(),
     LegalFormMismatch(),
     WeakAlias(),
