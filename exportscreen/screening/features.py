@@ -174,8 +174,9 @@ class TooLittleEvidence(NameFeature):
     Logistics" / "Prime International" is a rare word on the lists and a common one in the
     world; a number alone ("7" / "07") or a near spelling of a word people use ("Smith" /
     "SMOOTH", "Farias" / FARIS) tells little, and so does a sound alike alone ("Allain" /
-    ALANNA: a typo keeps most letters and is found by spelling). An Arabic word matched by its consonants alone
-    counts as the guess it is when more than 20 listed words share those consonants. The poorer
+    ALANNA: a typo keeps most letters and is found by spelling). An Arabic word matched by its
+    consonants alone counts as the guess it is when more than 20 listed words share those
+    consonants. The poorer
     side counts, and it must reach MIN_EVIDENCE (0.5: half a distinctive word matched exactly).
     Fixed: it is a ceiling, not a penalty."""
 
