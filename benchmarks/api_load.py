@@ -185,6 +185,24 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def serve(
+    db_url: str, work: Path, workers: int, extra_env: dict[str, str] | None = None
+) -> tuple[subprocess.Popen[bytes], int]:
+    """``exportscreen serve`` on a free local port, started as an operator would (a socket per
+    worker), on the store at ``db_url``; the process and its port."""
+    port = _free_port()
+    env = {**os.environ, "EXPORTSCREEN_DB": db_url, "EXPORTSCREEN_JOBS_DIR": str(work / "jobs")}
+    env.update(extra_env or {})
+    server = subprocess.Popen(
+        [
+            str(Path(sys.executable).with_name("exportscreen")), "serve",
+            "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
+        ],
+        env=env,
+    )  # fmt: skip
+    return server, port
+
+
 def prepare_store(db_url: str | None, work: Path) -> tuple[str, list[str], list[str]]:
     """The store URL, API keys, and names to screen (listed names and clean ones)."""
     url = db_url or f"sqlite:///{work / 'bench.db'}"
@@ -504,18 +522,10 @@ async def run(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory(prefix="exportscreen-apiload-") as tmp:
         work = Path(tmp)
         url, keys, names = prepare_store(args.db, work)
-        port = _free_port()
-        env = {**os.environ, "EXPORTSCREEN_DB": url, "EXPORTSCREEN_JOBS_DIR": str(work / "jobs")}
-        if args.max_in_flight:
-            env["EXPORTSCREEN_MAX_IN_FLIGHT"] = str(args.max_in_flight)
-        # Started as an operator would: `exportscreen serve` (a socket per worker).
-        server = subprocess.Popen(
-            [
-                str(Path(sys.executable).with_name("exportscreen")), "serve",
-                "--host", "127.0.0.1", "--port", str(port), "--workers", str(args.workers),
-            ],
-            env=env,
-        )  # fmt: skip
+        extra = (
+            {"EXPORTSCREEN_MAX_IN_FLIGHT": str(args.max_in_flight)} if args.max_in_flight else {}
+        )
+        server, port = serve(url, work, args.workers, extra)
         base = f"http://127.0.0.1:{port}"
         use_wrk = args.generator == "wrk" or (args.generator == "auto" and shutil.which("wrk"))
         generator: Generator = (

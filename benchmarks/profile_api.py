@@ -36,10 +36,10 @@ from benchmarks.api_load import (
     Load,
     Phase,
     WrkGenerator,
-    _free_port,
     cpu_seconds,
     prepare_store,
     process_tree,
+    serve,
     wait_ready,
 )
 
@@ -144,15 +144,7 @@ async def profile(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory(prefix="exportscreen-apiprofile-") as tmp:
         work = Path(tmp)
         url, keys, names = prepare_store(args.db, work)
-        port = _free_port()
-        env = {**os.environ, "EXPORTSCREEN_DB": url, "EXPORTSCREEN_JOBS_DIR": str(work / "jobs")}
-        server = subprocess.Popen(
-            [
-                str(Path(sys.executable).with_name("exportscreen")), "serve",
-                "--host", "127.0.0.1", "--port", str(port), "--workers", str(args.workers),
-            ],
-            env=env,
-        )  # fmt: skip
+        server, port = serve(url, work, args.workers)
         base = f"http://127.0.0.1:{port}"
         generator = WrkGenerator(base, keys, names, work)
         try:
