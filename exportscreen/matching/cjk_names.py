@@ -6,12 +6,13 @@ a McCune-Reischauer romanisation by syllable ("KIM, Jong Un", "CHOE, Ryong Hae")
 金正恩 or 김정은 is read as every name it may be: a run of two to four Han characters that begins
 with a known surname (``chinese_surnames.tsv``, compound surnames such as 欧阳 included) is read in
 Mandarin ("Jin Zhengen") and, since Korean names are written in Hanja too, in Korean: the surname
-by its Korean reading (金 is 김 as a surname), the given name by the ``hanja`` library, then the
-Hangul in the North Korean spelling ("Kim Jong Un") and in the Revised Romanization ("Kim Jeong
-Eun"). A Hangul name of two to four syllables that begins with a Korean surname
-(``korean_surnames.tsv``) is read in both romanisations. A given name is one word in each
-reading ("jongun"), compared join-insensitively with the lists' "Jong Un". Japanese kana are read
-by the analyser's ASCII folding already; kanji names are not read in Japanese (see the README).
+by its Korean reading (金 is 김 as a surname), the given name by Unicode's Unihan readings
+(``hanja_readings``), then the Hangul in the North Korean spelling ("Kim Jong Un") and in the
+Revised Romanization ("Kim Jeong Eun"). A Hangul name of two to four syllables that begins
+with a Korean surname (``korean_surnames.tsv``) is read in both romanisations. A given name is
+one word in each reading ("jongun"), compared join-insensitively with the lists' "Jong Un".
+Japanese kana are read by the analyser's ASCII folding already; kanji names are not read in
+Japanese (see the README).
 
 Each reading is an ``AnalyzedName`` of its own, screened beside the query's ordinary analysis:
 the best score per listed party wins, and the explanation names the reading that matched.
@@ -24,12 +25,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
-import hanja
 import opencc
 from pypinyin import lazy_pinyin
 
 from exportscreen.matching.analyze import AnalyzedName, Token, TokenKind
 from exportscreen.matching.chinese import PieceKind, segment, simplified
+from exportscreen.matching.hanja_readings import hangul as hanja_hangul
+from exportscreen.matching.hanja_readings import south_spelling
 from exportscreen.matching.index import MatchIndex
 from exportscreen.matching.normalize import MAX_NAME_CHARS, Script, clean, script_of, words
 from exportscreen.matching.score import QueryToken, prepare
@@ -176,10 +178,12 @@ def _analysis(text: str, tokens: list[Token]) -> AnalyzedName:
 
 
 def _korean_readings(
-    text: str, surname: str, given: str, written: tuple[str, str]
+    text: str, surname: str, given: tuple[str, str], written: tuple[str, str]
 ) -> list[Reading]:
     """A Korean name (Hangul ``surname`` + ``given``, written as ``written``) in the North
-    Korean and the South Korean spelling, read syllable by syllable."""
+    Korean and the South Korean spelling, read syllable by syllable; ``given`` is the given
+    name in the North's Hangul and in the South's (they differ only for a name read from
+    Hanja: 崔烈 is 최렬 in the North, 최열 in the South)."""
     readings: list[Reading] = []
     spelled = _korean_surnames().get(surname)
     for scheme, label in ((0, "Korean, McCune-Reischauer"), (1, "Korean, Revised Romanization")):
@@ -188,9 +192,9 @@ def _korean_readings(
             if spelled is not None
             else "".join(romanise_syllable(c, scheme) for c in surname)
         )
-        syllables = [romanise_syllable(syllable, scheme) for syllable in given]
+        syllables = [romanise_syllable(syllable, scheme) for syllable in given[scheme]]
         if scheme == 0:
-            syllables = _voiced(given, syllables)
+            syllables = _voiced(given[0], syllables)
         # The given name is one word, as the lists' "Jong Un" is compared join-insensitively:
         # one syllable in common ("Jae Yong" / "Jae Il") is not half a match.
         tokens = [
@@ -228,18 +232,29 @@ def _han_readings(text: str, run: str) -> list[Reading]:
             _analysis(text, tokens),
         )
     ]
-    if surname.korean:
-        # Korean names are written in traditional characters, which hanja reads; the whole name
-        # is read, so that the given name's first character is not taken for a word's initial
-        # (崔龍海 is 최룡해, Choe Ryong Hae; 龍海 alone would be 용해).
-        whole = hanja.translate(_to_traditional().convert(run), "substitution")
-        given_hangul = whole[length:] if len(whole) == len(run) else ""
-        if _is_hangul(given_hangul) and len(given_hangul) == len(run) - length:
-            for hangul in dict.fromkeys(surname.korean):
-                readings.extend(
-                    _korean_readings(text, hangul, given_hangul, (run[:length], run[length:]))
-                )
+    given_hangul = _given_hangul(run[length:]) if surname.korean else None
+    if given_hangul is not None:
+        for hangul in dict.fromkeys(surname.korean):
+            # Each character keeps its own sound inside the name (崔龍海 is 최룡해, Choe Ryong
+            # Hae, not 최용해): the initial-sound law is the surname table's business.
+            given = (given_hangul, south_spelling(given_hangul, hangul[-1]))
+            readings.extend(_korean_readings(text, hangul, given, (run[:length], run[length:])))
     return _distinct(readings)
+
+
+def _given_hangul(given: str) -> str | None:
+    """A given name in Hanja read in Hangul, character by character; Korean names are written
+    in traditional characters, so a simplified one is read as its traditional form (龙 as 龍)."""
+    traditional = _to_traditional().convert(given)
+    if len(traditional) != len(given):
+        return None
+    out: list[str] = []
+    for char, old in zip(given, traditional, strict=True):
+        reading = hanja_hangul(old) or hanja_hangul(char)
+        if reading is None:
+            return None
+        out.append(reading)
+    return "".join(out)
 
 
 def _distinct(readings: list[Reading]) -> list[Reading]:
@@ -276,7 +291,7 @@ def person_readings(name: str) -> tuple[Reading, ...]:
         if split is None:
             return ()
         surname, given = split
-        return tuple(_distinct(_korean_readings(text, surname, given, split)))
+        return tuple(_distinct(_korean_readings(text, surname, (given, given), split)))
     return ()
 
 
