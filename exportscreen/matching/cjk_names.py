@@ -11,8 +11,9 @@ by its Korean reading (金 is 김 as a surname), the given name by Unicode's Uni
 Revised Romanization ("Kim Jeong Eun"). A Hangul name of two to four syllables that begins
 with a Korean surname (``korean_surnames.tsv``) is read in both romanisations. A given name is
 one word in each reading ("jongun"), compared join-insensitively with the lists' "Jong Un".
-Japanese kana are read by the analyser's ASCII folding already; kanji names are not read in
-Japanese (see the README).
+A Japanese person's name in kanji or kana, solid or surname and given name apart, is read in
+Hepburn when UniDic takes it for a surname and a given name (``japanese_names``: 後藤忠政 "Goto
+Tadamasa"); kanji are valid Chinese too, so a run that is also read in pinyin keeps that reading.
 
 Each reading is an ``AnalyzedName`` of its own, screened beside the query's ordinary analysis:
 the best score per listed party wins, and the explanation names the reading that matched.
@@ -33,6 +34,7 @@ from exportscreen.matching.chinese import PieceKind, segment, simplified
 from exportscreen.matching.hanja_readings import hangul as hanja_hangul
 from exportscreen.matching.hanja_readings import south_spelling
 from exportscreen.matching.index import MatchIndex
+from exportscreen.matching.japanese_names import japanese_names
 from exportscreen.matching.normalize import MAX_NAME_CHARS, Script, clean, script_of, words
 from exportscreen.matching.score import QueryToken, prepare
 from exportscreen.matching.tables import read_rows
@@ -41,6 +43,9 @@ from exportscreen.model import MatchKind
 # A Chinese or Korean personal name: a surname of one or two characters and a given name of one
 # or two. Longer runs are company names, places or foreign names written in characters.
 NAME_CHARS = (2, 4)
+# A Japanese name: a surname of one to three kanji and a given name of one to three, or either in
+# kana (さとう ひろし).
+JAPANESE_CHARS = (2, 10)
 _HANGUL_FIRST, _HANGUL_LAST = 0xAC00, 0xD7A3
 _FIRST_CJK = 0x1100  # Hangul jamo; Han characters and Hangul syllables come later
 _MEDIALS, _FINALS = 21, 28
@@ -163,14 +168,12 @@ def _korean_surname_split(hangul: str) -> tuple[str, str] | None:
     return None
 
 
-def _token(surface: str, romanised: str) -> Token:
+def _token(surface: str, romanised: str, script: Script = Script.HAN) -> Token:
     # Every reading is compared as pinyin read from characters is (``score.compare``): exactly.
     # It is already the spelling the lists use, so a near spelling is another name (Chinese
     # names read in Korean came within fuzzy reach of listed North Koreans far too often:
     # 张桂英 "Jang Gye Yeong" / JANG GYONG).
-    return Token(
-        surface, romanised, romanised, TokenKind.WORD, MatchKind.TRANSLITERATED, Script.HAN
-    )
+    return Token(surface, romanised, romanised, TokenKind.WORD, MatchKind.TRANSLITERATED, script)
 
 
 def _analysis(text: str, tokens: list[Token]) -> AnalyzedName:
@@ -269,30 +272,62 @@ def _distinct(readings: list[Reading]) -> list[Reading]:
 
 @lru_cache(maxsize=8192)
 def person_readings(name: str) -> tuple[Reading, ...]:
-    """The readings of ``name`` as a Chinese or Korean person's name, or () when it does not
-    look like one (not one word of two to four Han characters or Hangul syllables beginning
-    with a surname)."""
+    """The readings of ``name`` as a Chinese, Korean or Japanese person's name, or () when it
+    does not look like one (not one word of two to four Han characters or Hangul syllables
+    beginning with a surname, nor a Japanese surname and given name)."""
     if all(ord(c) < _FIRST_CJK for c in name):
         return ()  # most queries (Latin, Cyrillic, Arabic): nothing to read
     text = clean(name, MAX_NAME_CHARS).text
     found = words(text)
+    japanese = _japanese_readings(text, found)
     if len(found) != 1:
         # Written solid, as Chinese and Korean names are: a space is a Latin-script system's
         # given-name-first order ("明 李" for 李明) as often as not, which would read it backwards.
-        return ()
+        return tuple(japanese)
     run = found[0]
     low, high = NAME_CHARS
     if not low <= len(run) <= high:
-        return ()
+        return tuple(japanese)
     if all(script_of(c) is Script.HAN for c in run):
-        return tuple(_han_readings(text, run))
+        # Kanji names are valid Chinese (and Hanja) too: every reading is screened.
+        return tuple(_distinct([*_han_readings(text, run), *japanese]))
     if _is_hangul(run):
         split = _korean_surname_split(run)
         if split is None:
             return ()
         surname, given = split
         return tuple(_distinct(_korean_readings(text, surname, (given, given), split)))
-    return ()
+    return tuple(japanese)
+
+
+def _japanese_readings(text: str, found: list[str]) -> list[Reading]:
+    """A name in kanji and kana, solid or as surname and given name apart, read as a Japanese
+    person's when UniDic takes it for one (``japanese_names``)."""
+    if (
+        not 1 <= len(found) <= 2
+        or not JAPANESE_CHARS[0] <= sum(map(len, found)) <= JAPANESE_CHARS[1]
+    ):
+        return []
+    if any(script_of(c) not in (Script.HAN, Script.KANA) for word in found for c in word):
+        return []
+    readings = []
+    for name in japanese_names(found):
+        if (
+            len(name.surname) == 1
+            and simplified(name.surname) in _chinese_surnames()
+            and name.surname_morae <= 2
+        ):
+            # A Chinese or Korean surname in its Sino-Japanese sound (李 Ri, 崔 Sai, 鄧 To) is
+            # how Japanese writes a Chinese or Korean person, whom the readings above read as
+            # the lists do; a Japanese surname of one kanji is read otherwise (林 Hayashi).
+            continue
+        tokens = [
+            _token(name.surname, name.surname_romaji, script_of(name.surname[0])),
+            _token(name.given, name.given_romaji, script_of(name.given[0])),
+        ]
+        romanised = f"{name.surname_romaji.capitalize()} {name.given_romaji.capitalize()}"
+        readings.append(Reading("Japanese, Hepburn", romanised, _analysis(text, tokens)))
+    return readings
 
 
 def prepare_reading(reading: Reading, index: MatchIndex) -> list[QueryToken]:

@@ -24,7 +24,9 @@ from exportscreen.matching.translit import arabic_consonants
 
 # Bump when the signature's content or meaning changes: stored signatures of another format are
 # recomputed rather than trusted.
-SIGNATURE_FORMAT = 3  # 2: Arabic-script consonants; 3: readings of CJK person names
+# 2: Arabic-script consonants; 3: readings of CJK person names; 4: Japanese readings, Hanja read
+# from Unihan (a stored signature of a Japanese name lacks its readings)
+SIGNATURE_FORMAT = 4
 
 
 @dataclass(frozen=True, slots=True)

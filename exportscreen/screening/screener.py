@@ -209,7 +209,7 @@ class Screener:
         return _Query(analysis, tokens)
 
     def _readings(self, name: str) -> list[_Query]:
-        """A Chinese or Korean person's name in native script, read as the lists would spell it
+        """A Chinese, Korean or Japanese person's name in native script, read as the lists spell it
         (``matching.cjk_names``): each reading is screened beside the ordinary analysis."""
         return [
             _Query(r.analysis, prepare_reading(r, self._match_index), f"{r.scheme}: {r.romanised}")

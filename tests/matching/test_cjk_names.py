@@ -1,5 +1,6 @@
-"""Chinese and Korean person names in native script, read as the lists spell them (issue 16,
-"Chinese-script person names read as surname + given name in pinyin; Korean likewise")."""
+"""Chinese, Korean and Japanese person names in native script, read as the lists spell them
+(issue 16, "Chinese-script person names read as surname + given name in pinyin; Korean and
+Japanese likewise")."""
 
 from __future__ import annotations
 
@@ -43,6 +44,19 @@ from exportscreen.screening.screener import REACH_MARGIN, Screener
         ("习", []),
         ("Kim Jong Un", []),
         ("삼성전자", []),
+        # Japanese: a surname and a given name by UniDic, in Hepburn without long-vowel marks
+        # (ゴトウ is Goto, as the lists write GOTO, Tadamasa); solid or written apart.
+        ("後藤忠政", ["Goto Tadamasa"]),
+        ("後藤 忠政", ["Goto Tadamasa"]),
+        ("井上邦雄", ["Inoue Kunio"]),  # a written vowel pair that is not a long vowel
+        ("さとう ひろし", ["Sato Hiroshi"]),
+        ("いのうえ くにお", ["Inoue Kunio"]),
+        ("おおたに しょうへい", ["Otani Shohei"]),
+        # Given name first, a place, a company: not read in Japanese.
+        ("忠政 後藤", []),
+        ("東京", []),
+        ("トヨタ自動車", []),
+        ("ソニー株式会社", []),
     ],
 )
 def test_person_readings(name: str, expected: list[str]) -> None:
@@ -87,11 +101,82 @@ def test_native_script_names_find_listed_persons(
     assert "Reischauer" in top.explanation.summary  # the reading that matched is named
 
 
+# Japanese nationals on OFAC's SDN list (TCO program: Yamaguchi-gumi, Sumiyoshi-kai, Inagawa-kai
+# figures, in the real consolidated list), asked in kanji as the Japanese press writes their names,
+# or in kana. Not reached, because UniDic reads the given name otherwise: 高山清司 (Seiji; listed
+# TAKAYAMA, Kiyoshi), 入江禎 (Sada; IRIE, Tadashi), 篠田建市 (SHINODA, Kenichi: not taken for a
+# name); these are the limits of a dictionary reading.
+@pytest.mark.parametrize(
+    ("query", "listed"),
+    [
+        ("後藤忠政", "GOTO, Tadamasa"),
+        ("後藤 忠政", "GOTO, Tadamasa"),
+        ("ごとう ただまさ", "GOTO, Tadamasa"),
+        ("ゴトウ タダマサ", "GOTO, Tadamasa"),
+        ("西口茂男", "NISHIGUCHI, Shigeo"),
+        ("清田次郎", "KIYOTA, Jiro"),
+        ("内堀和也", "UCHIBORI, Kazuya"),
+        ("井上邦雄", "INOUE, Kunio"),
+        ("寺岡修", "TERAOKA, Osamu"),
+        ("池田孝志", "IKEDA, Takashi"),
+        ("高木康男", "TAKAGI, Yasuo"),
+        ("竹内照明", "TAKEUCHI, Teruaki"),
+        ("司忍", "TSUKASA, Shinobu"),
+    ],
+)
+def test_japanese_names_find_listed_persons(
+    real_screener: Screener, query: str, listed: str
+) -> None:
+    hits = real_screener.screen(query, limit=3)
+    assert hits, query
+    top = hits[0]
+    assert top.matched_name == listed
+    assert top.score >= settings.DEFAULT_THRESHOLD
+    assert "Japanese, Hepburn" in top.explanation.summary
+
+
+# Chinese names in traditional characters are read in Japanese too (鄧小平 "To Shohei"), as kanji
+# are; those readings must not alert on anyone listed.
+@pytest.mark.parametrize(
+    "query", ["鄧小平", "李登輝", "馬英九", "李小龍", "陳水扁", "林志玲", "王建民", "成龍"]
+)
+def test_japanese_readings_of_chinese_names_do_not_alert(
+    real_screener: Screener, query: str
+) -> None:
+    assert not any(
+        "Japanese" in hit.explanation.summary for hit in real_screener.screen(query, limit=10)
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "japanese"),
+    [
+        # A Chinese or Korean surname in its Sino-Japanese sound is a Chinese or Korean person
+        # written in Japanese: read as Chinese and Korean only (李 would be "Ri", 崔 "Sai").
+        ("李明", []),
+        ("崔龍海", []),
+        ("鄧小平", []),
+        ("陳水扁", []),
+        # A Japanese surname of one kanji that is Chinese too (林 Lin) keeps its Japanese reading
+        # (Hayashi Yasuo, of Aum Shinrikyo), beside the Chinese and Korean ones.
+        ("林泰男", ["Hayashi Yasuo"]),
+    ],
+)
+def test_when_kanji_are_read_in_japanese(name: str, japanese: list[str]) -> None:
+    readings = person_readings(name)
+    assert [r.romanised for r in readings if r.scheme.startswith("Japanese")] == japanese
+    assert readings[0].scheme == "Mandarin pinyin"  # kanji are valid Chinese: pinyin is kept
+
+
 # Other people written the same way: their readings must not alert on listed namesakes' near
 # spellings (Kim Jong Il is not Kim Jong Un; Son Heung-min, Lee Jae-yong, Jack Ma are not listed).
 @pytest.mark.parametrize(
     "query",
-    ["金正日", "김정일", "손흥민", "이재용", "김연아", "박지성", "马云", "周杰伦", "刘强东"],
+    [
+        *("金正日", "김정일", "손흥민", "이재용", "김연아", "박지성", "马云", "周杰伦", "刘强东"),
+        # Japanese namesakes of listed persons' surnames (GOTO, INOUE, TAKAYAMA).
+        *("後藤久美子", "井上陽水", "高山善廣", "鈴木一郎", "山田太郎", "田中角栄"),
+    ],
 )
 def test_readings_do_not_alert_on_other_people(real_screener: Screener, query: str) -> None:
     assert real_screener.screen(query) == []
