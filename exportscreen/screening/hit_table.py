@@ -175,7 +175,7 @@ class RepeatedQueries:
     reused: int = 0
 
     def get(self, query: Query) -> list[Hit] | QueryError | None:
-        found = self.answers.get(_repeat_key(query))
+        found = self.answers.get(repeat_key(query))
         if found is not None:
             self.reused += 1
         return found
@@ -183,10 +183,11 @@ class RepeatedQueries:
     def put(self, query: Query, answer: list[Hit] | QueryError) -> None:
         if len(self.answers) >= self.capacity:
             del self.answers[next(iter(self.answers))]
-        self.answers[_repeat_key(query)] = answer
+        self.answers[repeat_key(query)] = answer
 
 
-def _repeat_key(query: Query) -> _RepeatKey:
+def repeat_key(query: Query) -> _RepeatKey:
+    """What makes two queries the same: rows with equal keys get the same hits."""
     return query.name, query.country, query.type, query.qualifiers
 
 
