@@ -5,8 +5,9 @@ variants of listed names), screens them with ``run_batch`` on every core, and re
 wall time and peak memory (RSS of this process plus its worker processes, sampled). In the same
 run, a brute-force baseline (rapidfuzz ``process.extractOne`` with WRatio over every listed
 name) screens a sample, and the per-name speed ratio is printed. Faker repeats names (about a
-fifth of 100,000 inputs, more in larger runs); a worker answers a repeat from its cache, as it would
-a customer file's duplicates, so the "distinct inputs" column says how many were screened.
+fifth of 100,000 inputs, more in larger runs); ``run_batch`` answers a repeat from the first
+row's outcome, as it would a customer file's duplicates, so the "distinct inputs" column says
+how many were screened.
 
     .venv/bin/python benchmarks/batch.py                 # N = 100,000 and 1,000,000
     .venv/bin/python benchmarks/batch.py --quick         # N = 20,000
@@ -305,8 +306,8 @@ def reference_check(output: Path, label: str, *, record: bool) -> int:
 
 
 def distinct_inputs(path: Path) -> int:
-    """Distinct (name, type) rows of a generated input: repeats are answered from each worker's
-    cache. Counted after the runs, whose memory this would otherwise inflate."""
+    """Distinct (name, type) rows of a generated input: repeats are answered from the first
+    row's outcome. Counted after the runs, whose memory this would otherwise inflate."""
     with path.open(encoding="utf-8", newline="") as handle:
         return len({hash((row["name"], row["type"])) for row in csv.DictReader(handle)})
 

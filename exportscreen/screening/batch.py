@@ -6,6 +6,9 @@ the workers are forked once the screener is built and share its index with this 
 (copy-on-write): they start in milliseconds, with the routes this process already learnt.
 Elsewhere (a server's job thread, Windows, macOS' default) each worker is a fresh interpreter
 that receives the screener once, as bytes.
+A row that repeats an earlier row's query (name, country, type and qualifiers: a customer file's
+duplicates) is not screened again: this process answers it from the first one's outcome,
+whichever worker screened that.
 At most ``2 × workers`` chunks are in flight, so memory does not grow with the file.
 
 Rows that cannot be screened go to an errors file with their row number and reason, and the run
@@ -21,7 +24,7 @@ import os
 import signal
 import threading
 import time
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -33,12 +36,13 @@ from types import FrameType
 from exportscreen.model import PartyScreener
 from exportscreen.screening.hit_table import (
     OUTPUT_COLUMNS,
+    REPEAT_CAPACITY,
     OutputRow,
     Query,
     QueryError,
-    RepeatedQueries,
     ShippableScreener,
     make_query,
+    repeat_key,
     screen_query,
 )
 from exportscreen.screening.tabular import (
@@ -57,6 +61,10 @@ from exportscreen.screening.tabular import (
 from exportscreen.sources.common import SourceError
 
 DEFAULT_CHUNK_SIZE = 500
+# From this input size, forked workers share tables the matcher loads on first use, loaded
+# before the fork (``Screener.load_tables``, about 1.4 s): a smaller file may never need them,
+# and each worker loading them costs a large one that much CPU per worker.
+LOAD_TABLES_FROM_BYTES = 256 * 1024
 DEFAULT_LIMIT = 10
 ERROR_COLUMNS = (
     Column("row", ColumnKind.INTEGER),
@@ -100,9 +108,48 @@ class _Options:
     best_only: bool
 
 
+# What screening one query gave: its output rows, or the (role, reason) it was refused for
+# (mapped to a BadRow by the parent, which knows the columns).
+_Outcome = list[OutputRow] | tuple[str, str]
+
+
+@dataclass(slots=True)
+class _Answer:
+    """The outcome of one distinct query, shared by every row of the run that repeats it. Set
+    when the chunk of its first row is written, which is always before the chunks after it."""
+
+    rows: tuple[OutputRow, ...] = ()  # without the first two columns (input id and name)
+    refused: tuple[str, str] | None = None
+    known: bool = False
+
+
+class _Answers:
+    """The run's most recent ``capacity`` distinct queries (the oldest dropped first): a row
+    repeating one of them is not shipped to a worker."""
+
+    def __init__(self, capacity: int = REPEAT_CAPACITY):
+        self.capacity = capacity
+        # Ordered for dropping the oldest in constant time: a plain dict's first key is found by
+        # scanning past every slot deleted before it, which made a long run quadratic.
+        self.answers: OrderedDict[object, _Answer] = OrderedDict()
+
+    def of(self, query: Query) -> tuple[_Answer, bool]:
+        """The query's answer, and whether this row is the first asking it (to be screened)."""
+        key = repeat_key(query)
+        found = self.answers.get(key)
+        if found is not None:
+            return found, False
+        if len(self.answers) >= self.capacity:
+            self.answers.popitem(last=False)
+        answer = self.answers[key] = _Answer()
+        return answer, True
+
+
 @dataclass(slots=True)
 class _Chunk:
     queries: list[Query] = field(default_factory=list)
+    # Per query: its answer, and whether this row screens it (the first row asking it).
+    answers: list[tuple[_Answer, bool]] = field(default_factory=list)
     bad: list[BadRow] = field(default_factory=list)
     last_row: int = 0
 
@@ -110,38 +157,29 @@ class _Chunk:
     def size(self) -> int:
         return len(self.queries) + len(self.bad)
 
-
-@dataclass(frozen=True, slots=True)
-class _Screened:
-    """What a worker sends back for a chunk: output rows, and the queries the screener refused
-    (as (row, line, role, reason), mapped to BadRows by the parent, which knows the columns)."""
-
-    rows: list[OutputRow]
-    refused: list[tuple[int, int | None, str, str]]
+    def to_screen(self) -> list[Query]:
+        return [q for q, (_, first) in zip(self.queries, self.answers, strict=True) if first]
 
 
 def _screen_all(
-    screener: PartyScreener,
-    queries: Sequence[Query],
-    options: _Options,
-    repeats: RepeatedQueries,
-) -> _Screened:
-    result = _Screened([], [])
+    screener: PartyScreener, queries: Sequence[Query], options: _Options
+) -> list[_Outcome]:
+    """Each query's outcome, in order: what a worker sends back for a chunk."""
+    outcomes: list[_Outcome] = []
     for query in queries:
         try:
-            rows = screen_query(
-                screener,
-                query,
-                threshold=options.threshold,
-                limit=options.limit,
-                best_only=options.best_only,
-                repeats=repeats,
+            outcomes.append(
+                screen_query(
+                    screener,
+                    query,
+                    threshold=options.threshold,
+                    limit=options.limit,
+                    best_only=options.best_only,
+                )
             )
         except QueryError as error:
-            result.refused.append((query.row, query.line, error.role, error.reason))
-            continue
-        result.rows.extend(rows)
-    return result
+            outcomes.append((error.role, error.reason))
+    return outcomes
 
 
 # --- worker processes ------------------------------------------------------------------------
@@ -150,7 +188,6 @@ def _screen_all(
 # state to the tasks that run after it.
 _worker_screener: PartyScreener | None = None
 _worker_options: _Options | None = None
-_worker_repeats = RepeatedQueries()
 
 
 def _start_worker(
@@ -159,12 +196,11 @@ def _start_worker(
     # A terminal's Ctrl-C reaches the whole process group; the parent alone decides how to stop,
     # and the workers must finish the chunks it still waits for.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    global _worker_screener, _worker_options, _worker_repeats
+    global _worker_screener, _worker_options
     _worker_screener = load(payload)
     # The loaded index lives as long as the worker: full collections need not walk it.
     gc.freeze()
     _worker_options = options
-    _worker_repeats = RepeatedQueries()
 
 
 def _start_forked_worker(screener: PartyScreener, options: _Options) -> None:
@@ -175,16 +211,15 @@ def _start_forked_worker(screener: PartyScreener, options: _Options) -> None:
     renew = getattr(screener, "after_fork", None)
     if renew is not None:
         renew()
-    global _worker_screener, _worker_options, _worker_repeats
+    global _worker_screener, _worker_options
     _worker_screener = screener
     _worker_options = options
-    _worker_repeats = RepeatedQueries()
 
 
-def _screen_in_worker(queries: list[Query]) -> _Screened:
+def _screen_in_worker(queries: list[Query]) -> list[_Outcome]:
     if _worker_screener is None or _worker_options is None:
         raise RuntimeError("worker process was not initialised with a screener")
-    return _screen_all(_worker_screener, queries, _worker_options, _worker_repeats)
+    return _screen_all(_worker_screener, queries, _worker_options)
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -284,16 +319,21 @@ def _queries(
             yield BadRow(record.number, record.line, columns.field(error.role), error.reason)
 
 
-def chunked(items: Iterable[Query | BadRow], size: int) -> Iterator[_Chunk]:
+def chunked(
+    items: Iterable[Query | BadRow], size: int, answers: _Answers | None = None
+) -> Iterator[_Chunk]:
     """Chunks of ``size`` input rows, pulled from ``items`` only as each chunk is asked for.
 
-    ``last_row`` counts rows, queries and bad rows alike, in input order."""
+    ``last_row`` counts rows, queries and bad rows alike, in input order. A query already in
+    ``answers`` (default: a new one for these items) is marked as a repeat, not to screen."""
+    answers = answers if answers is not None else _Answers()
     chunk = _Chunk()
     for count, item in enumerate(items, 1):
         if isinstance(item, BadRow):
             chunk.bad.append(item)
         else:
             chunk.queries.append(item)
+            chunk.answers.append(answers.of(item))
         chunk.last_row = count
         if chunk.size >= size:
             yield chunk
@@ -351,20 +391,36 @@ class _Output:
         self.hits = 0
         self.bad = 0
 
-    def write(self, chunk: _Chunk, screened: _Screened) -> None:
-        bad = chunk.bad + [
-            BadRow(row, line, self.columns.field(role), why)
-            for row, line, role, why in screened.refused
-        ]
+    def write(self, chunk: _Chunk, outcomes: Sequence[_Outcome]) -> None:
+        """Write a chunk's rows: ``outcomes`` are those of its queries to screen, in order; its
+        other queries repeat an earlier one and are answered from that one's outcome."""
+        screened = iter(outcomes)
+        rows: list[OutputRow] = []
+        bad = list(chunk.bad)
+        for query, (answer, first) in zip(chunk.queries, chunk.answers, strict=True):
+            if first:
+                outcome = next(screened)
+                if isinstance(outcome, tuple):
+                    answer.refused = outcome
+                else:
+                    answer.rows = tuple(row[2:] for row in outcome)
+                answer.known = True
+            if not answer.known:
+                raise RuntimeError(f"row {query.row} repeats a query that was never screened")
+            if answer.refused is not None:
+                role, why = answer.refused
+                bad.append(BadRow(query.row, query.line, self.columns.field(role), why))
+                continue
+            rows.extend((query.input_id, query.name, *rest) for rest in answer.rows)
         if bad:
             if self.errors is None:
                 self.errors = open_writer(self.errors_path, ERROR_COLUMNS)
             bad.sort(key=lambda b: b.number)
             self.errors.write([(b.number, b.line, b.field, b.reason) for b in bad])
-        self.output.write(screened.rows)
+        self.output.write(rows)
         self.rows_done = chunk.last_row
-        self.screened += len(chunk.queries) - len(screened.refused)
-        self.hits += sum(1 for row in screened.rows if row[2] is not None)
+        self.screened += len(chunk.queries) - (len(bad) - len(chunk.bad))
+        self.hits += sum(1 for row in rows if row[2] is not None)
         self.bad += len(bad)
 
     def commit(self) -> Path | None:
@@ -392,9 +448,8 @@ def _run_in_process(
     stop: _StopRequest,
     report: Callable[[], None],
 ) -> None:
-    repeats = RepeatedQueries()
     for chunk in chunks:
-        out.write(chunk, _screen_all(screener, chunk.queries, options, repeats))
+        out.write(chunk, _screen_all(screener, chunk.to_screen(), options))
         report()
         if stop.requested:
             return
@@ -423,10 +478,15 @@ def _run_in_pool(
     stop: _StopRequest,
     report: Callable[[], None],
     method: str,
+    load_tables: bool = False,
 ) -> None:
     context = multiprocessing.get_context(method)
     pool: ProcessPoolExecutor
     if method == "fork":
+        # Tables the matcher loads on first use are loaded once here, for every worker to share.
+        loader = getattr(screener, "load_tables", None)
+        if load_tables and loader is not None:
+            loader()
         # The index's objects are moved out of the collector's reach before the fork: a child's
         # full collection would otherwise write to every page of them and so copy the whole
         # index into each worker.
@@ -445,11 +505,11 @@ def _run_in_pool(
             initializer=_start_worker,
             initargs=(load, screener.to_bytes(), options),
         )
-    in_flight: deque[tuple[_Chunk, Future[_Screened]]] = deque()
+    in_flight: deque[tuple[_Chunk, Future[list[_Outcome]]]] = deque()
     with pool:
         try:
             for chunk in chunks:
-                in_flight.append((chunk, pool.submit(_screen_in_worker, chunk.queries)))
+                in_flight.append((chunk, pool.submit(_screen_in_worker, chunk.to_screen())))
                 while len(in_flight) >= 2 * workers and not stop.requested:
                     done, future = in_flight.popleft()
                     out.write(done, future.result())
@@ -562,7 +622,10 @@ def run_batch(
                 if workers == 1:
                     _run_in_process(counted(), screener, options, out, stop, report)
                 else:
-                    _run_in_pool(counted(), screener, options, workers, out, stop, report, method)
+                    large = input_path.stat().st_size >= LOAD_TABLES_FROM_BYTES
+                    _run_in_pool(
+                        counted(), screener, options, workers, out, stop, report, method, large
+                    )
                 written_errors = out.commit()
         except BaseException:
             out.discard()

@@ -8,6 +8,7 @@ and on a cluster.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, Self
@@ -171,22 +172,25 @@ class RepeatedQueries:
     beyond ``capacity``. Valid for one screener and one set of options only."""
 
     capacity: int = REPEAT_CAPACITY
-    answers: dict[_RepeatKey, list[Hit] | QueryError] = field(default_factory=dict)
+    # Ordered for dropping the oldest in constant time (a plain dict's first key is found by
+    # scanning past every slot deleted before it: quadratic in a long run).
+    answers: OrderedDict[_RepeatKey, list[Hit] | QueryError] = field(default_factory=OrderedDict)
     reused: int = 0
 
     def get(self, query: Query) -> list[Hit] | QueryError | None:
-        found = self.answers.get(_repeat_key(query))
+        found = self.answers.get(repeat_key(query))
         if found is not None:
             self.reused += 1
         return found
 
     def put(self, query: Query, answer: list[Hit] | QueryError) -> None:
         if len(self.answers) >= self.capacity:
-            del self.answers[next(iter(self.answers))]
-        self.answers[_repeat_key(query)] = answer
+            self.answers.popitem(last=False)
+        self.answers[repeat_key(query)] = answer
 
 
-def _repeat_key(query: Query) -> _RepeatKey:
+def repeat_key(query: Query) -> _RepeatKey:
+    """What makes two queries the same: rows with equal keys get the same hits."""
     return query.name, query.country, query.type, query.qualifiers
 
 

@@ -21,7 +21,7 @@ from rapidfuzz import fuzz, utils
 from exportscreen.model import Entry, EntryType, Explanation, Hit, entry_from_dict
 from exportscreen.screening import batch
 from exportscreen.screening.batch import BatchProgress, chunked, run_batch
-from exportscreen.screening.hit_table import OUTPUT_NAMES, Query
+from exportscreen.screening.hit_table import OUTPUT_NAMES, Query, rows_for
 from exportscreen.screening.screener import Screener
 from exportscreen.screening.tabular import BadRow, Row, open_table
 from exportscreen.sources.common import SourceError
@@ -330,6 +330,60 @@ def test_a_repeated_refused_name_is_reported_on_every_row(tmp_path: Path, engine
     errors = read_csv(report.errors_path)
     assert [e["row"] for e in errors] == ["1", "3"]
     assert errors[0]["reason"] == errors[1]["reason"]
+
+
+def test_a_repeat_in_a_later_chunk_is_answered_by_this_process_not_screened_again(
+    tmp_path: Path, engine: Screener
+) -> None:
+    """With many small chunks over two workers, each distinct query is shipped once; every row
+    gets what screening it alone gives (the refused "---" too), in input order."""
+    names = ["Huawei Technologies", "---", "Siemens AG", "Huawei  Technologies", "Ivan Sidorov"]
+    source = tmp_path / "repeats.csv"
+    with source.open("w", encoding="utf-8", newline="") as handle:
+        handle.write("id,name\n")
+        for i in range(60):
+            handle.write(f"r{i},{names[i % len(names)]}\n")
+    records = open_table(source).rows([1])
+    queries = list(batch._queries(records, batch._Columns(None, 0, None, None, ("name",)), [0]))
+    shipped = [q.name for chunk in chunked(queries, 7) for q in chunk.to_screen()]
+    assert shipped == ["Huawei Technologies", "---", "Siemens AG", "Ivan Sidorov"]
+
+    report = run_batch(source, tmp_path / "two.csv", screener=engine, workers=2, chunk_size=7)
+    expected: list[list[str]] = []
+    for i in range(60):
+        name = " ".join(names[i % len(names)].split())
+        if name != "---":
+            rows = rows_for(Query(i + 1, i + 2, f"r{i}", name), engine.screen(name))
+            expected.extend([("" if v is None else str(v)) for v in row] for row in rows)
+    with (tmp_path / "two.csv").open(encoding="utf-8", newline="") as handle:
+        written = list(csv.reader(handle))[1:]
+    assert written == expected
+    assert any(row[5] for row in written), "the fixture lists Huawei"
+    assert report.bad_rows == 12 and report.rows_screened == 48
+    assert report.errors_path is not None
+    assert [e["row"] for e in read_csv(report.errors_path)] == [str(i + 1) for i in range(1, 60, 5)]
+
+
+def test_a_query_dropped_from_the_run_s_answers_is_screened_again() -> None:
+    answers = batch._Answers(capacity=2)
+    first, again, other, third = (Query(i, i, str(i), n) for i, n in enumerate("aabc"))
+    assert answers.of(first)[1] and not answers.of(again)[1]
+    assert answers.of(other)[1] and answers.of(third)[1]  # "a" is dropped for "c"
+    assert answers.of(Query(9, 9, "9", "a"))[1]
+
+
+def test_tables_are_loaded_before_forking_only_for_a_large_input(
+    tmp_path: Path, engine: Screener, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    loaded: list[bool] = []
+    monkeypatch.setattr(engine, "load_tables", lambda: loaded.append(True), raising=False)
+    small = _big_input(tmp_path / "small.csv", 20)
+    run_batch(small, tmp_path / "a.csv", screener=engine, workers=2, start="fork")
+    assert loaded == []
+    large = _big_input(tmp_path / "large.csv", 20_000)
+    assert large.stat().st_size >= batch.LOAD_TABLES_FROM_BYTES
+    run_batch(large, tmp_path / "b.csv", screener=engine, workers=2, start="fork")
+    assert loaded == [True]
 
 
 # --- columns ---------------------------------------------------------------------------------

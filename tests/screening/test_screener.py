@@ -490,3 +490,42 @@ def test_a_screener_answers_alike_whatever_it_screened_before(
     assert ahead == behind
     assert sum(1 for hits in ahead.values() if hits) > 200  # most find their entry
     assert 0 < len(forwards._prepared) <= 50
+
+
+def test_load_tables_loads_what_a_first_chinese_name_would(
+    screener: Screener, tmp_path: Path
+) -> None:
+    """In a fresh process that loads the index as the CLI does (the tables are process-wide):
+    CC-CEDICT's business words, the Hanja table, pinyin's syllables and the population word
+    lists are loaded by ``load_tables``, not before, so that batch's forked workers share them."""
+    import subprocess
+    import sys
+
+    script = """
+import sys
+from pathlib import Path
+from exportscreen.matching.cedict import business_words
+from exportscreen.matching.equivalences import pinyin_syllables
+from exportscreen.matching.weights import population_zipf
+from exportscreen.screening.screener import Screener
+
+def loaded():
+    return [business_words.cache_info().currsize, pinyin_syllables.cache_info().currsize,
+            population_zipf.cache_info().currsize > 0, "hanja.table" in sys.modules]
+
+screener = Screener.from_bytes(Path(sys.argv[1]).read_bytes())
+print(loaded())
+screener.load_tables()
+print(loaded())
+"""
+    index = tmp_path / "index.bin"
+    index.write_bytes(screener.to_bytes())
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(index)],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert done.stdout.split("\n")[:2] == ["[0, 0, False, False]", "[1, 1, True, True]"]
