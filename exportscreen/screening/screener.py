@@ -174,7 +174,7 @@ class Screener:
     def load_tables(self) -> None:
         """Load now the tables the matcher reads lazily on a name's first need of them: a batch
         run calls this before forking its workers, which then share them instead of each
-        loading them (about 1.7 s of CPU each: CC-CEDICT, hanja's YAML, wordfreq's lists).
+        loading them (about 1.7 s of CPU each: CC-CEDICT, the Unihan Hanja table, wordfreq's lists).
         Screening changes no answer: what it leaves behind are caches."""
         for name in TABLE_LOADING_NAMES:
             self.screen(name, limit=1)
