@@ -62,7 +62,14 @@ def digest(seq: int, created_at: datetime, actor: str, action: str, payload: Any
 
 # Built once: a statement made anew for every record costs SQLAlchemy a cache key each time
 # (the values of an ``insert().values(...)`` are part of it), more than running it.
-_TAIL = sa.select(audit_log.c.seq, audit_log.c.hash).order_by(audit_log.c.seq.desc()).limit(1)
+# The chain's tail, and the first record's hash, which names the store's anchor file
+# (``audit_seal.anchor_name``): read together, one statement per transaction instead of two.
+_GENESIS = sa.select(audit_log.c.hash).where(audit_log.c.seq == 1).scalar_subquery()
+_TAIL = (
+    sa.select(audit_log.c.seq, audit_log.c.hash, _GENESIS.label("genesis"))
+    .order_by(audit_log.c.seq.desc())
+    .limit(1)
+)
 _INSERT = audit_log.insert()
 _PG_LOCK = sa.text("SELECT pg_advisory_xact_lock(:key)")
 
@@ -98,6 +105,7 @@ def record_many(
         tail = conn.execute(_TAIL).first()
         seq = tail.seq if tail else 0
         prev = tail.hash if tail else GENESIS_HASH
+        genesis: str | None = tail.genesis if tail else None
         written: list[AuditRecord] = []
         for actor, action, data in plain:
             # Timestamps are stored to the microsecond on both back ends; the hash covers
@@ -133,6 +141,10 @@ def record_many(
         # records and the signature of the head they make commit together.
         for r in written:
             audit_seal.note_record(conn, r.seq, r.hash, r.created_at)
+        if genesis is None and written[0].seq == 1:
+            genesis = written[0].hash
+        if genesis is not None:
+            audit_seal.note_genesis(conn, genesis)
         return written
     raise AssertionError("unreachable")
 
@@ -143,19 +155,33 @@ def writing(engine: Engine) -> Iterator[Connection]:
     when it begins (a deferred transaction that reads the chain's tail and then writes would fail
     at once with "database is locked" when another writer got there first); on PostgreSQL only
     audit writers queue (``record``), so screening never waits for a list import."""
+    with writer_connection(engine) as conn, writing_on(conn):
+        yield conn
+
+
+def writer_connection(engine: Engine) -> Connection:
+    """A connection whose transactions are ``writing``'s kind (the write lock taken at BEGIN on
+    SQLite), for a caller that keeps it across transactions (``writing_on``)."""
     options = {SQLITE_WRITER: True} if engine.dialect.name == "sqlite" else {}
-    with engine.connect().execution_options(**options) as conn:
-        audit_seal.forget(conn)  # a pooled connection may carry a rolled-back transaction's
-        try:
-            with conn.begin():
-                yield conn
-                audit_seal.seal_head(conn)
-            # Committed: the signed head also goes to the anchor outside the database.
-            head = conn.info.pop(audit_seal.HEAD_INFO_KEY, None)
-            if head is not None:
-                audit_seal.write_anchor(*head)
-        finally:
-            audit_seal.forget(conn)
+    return engine.connect().execution_options(**options)
+
+
+@contextmanager
+def writing_on(conn: Connection) -> Iterator[Connection]:
+    """``writing``'s transaction on a ``writer_connection`` the caller keeps: the API's audit
+    writer commits a batch every few milliseconds, and taking a pooled connection and giving it
+    back costs as much as one of the batch's statements."""
+    audit_seal.forget(conn)  # a pooled connection may carry a rolled-back transaction's
+    try:
+        with conn.begin():
+            yield conn
+            audit_seal.seal_head(conn)
+        # Committed: the signed head also goes to the anchor outside the database.
+        head = conn.info.pop(audit_seal.HEAD_INFO_KEY, None)
+        if head is not None:
+            audit_seal.write_anchor(*head)
+    finally:
+        audit_seal.forget(conn)
 
 
 def append(engine: Engine, actor: str, action: str, payload: Mapping[str, Any]) -> AuditRecord:
