@@ -56,11 +56,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection
-
 from exportscreen.casework import audit_trail as audit
 from exportscreen.store import audit_log
-from exportscreen.store.engine import Engine, create_engine
+from exportscreen.store.engine import Connection, Engine, create_engine
 from exportscreen.store.errors import DatabaseUnavailable
 
 log = logging.getLogger(__name__)

@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from exportscreen.model import to_json_data
-from exportscreen.store import audit_seal
+from exportscreen.store import audit_seal, sqlite_direct
 from exportscreen.store.engine import SQLITE_WRITER
 from exportscreen.store.schema import audit_log
 
@@ -71,6 +71,13 @@ _TAIL = (
     .limit(1)
 )
 _INSERT = audit_log.insert()
+# The same two on SQLite's own connection, for the group commit (``sqlite_direct``).
+_DIRECT_TAIL = sqlite_direct.DirectStatement(_TAIL)
+_DIRECT_INSERT = sqlite_direct.DirectStatement(
+    _INSERT,
+    [audit_log.c[name] for name in ("seq", "created_at", "actor", "action", "payload")]
+    + [audit_log.c.prev_hash, audit_log.c.hash],
+)
 _PG_LOCK = sa.text("SELECT pg_advisory_xact_lock(:key)")
 
 
@@ -101,11 +108,15 @@ def record_many(
     if conn.dialect.name == "postgresql":
         conn.execute(_PG_LOCK, {"key": _PG_AUDIT_LOCK})
     plain = [(actor, action, to_json_data(dict(payload))) for actor, action, payload in entries]
+    # Without a savepoint on SQLite, the statements run on its own connection (its errors are
+    # then sqlite3's: the group commit writes each record again on its own, through here with
+    # ``retry``).
+    direct = not retry and sqlite_direct.applies(conn)
     for attempt in range(_WRITE_RETRIES):
-        tail = conn.execute(_TAIL).first()
-        seq = tail.seq if tail else 0
-        prev = tail.hash if tail else GENESIS_HASH
-        genesis: str | None = tail.genesis if tail else None
+        tail = _DIRECT_TAIL.run(conn).fetchone() if direct else conn.execute(_TAIL).first()
+        seq = tail[0] if tail else 0
+        prev = tail[1] if tail else GENESIS_HASH
+        genesis: str | None = tail[2] if tail else None
         written: list[AuditRecord] = []
         for actor, action, data in plain:
             # Timestamps are stored to the microsecond on both back ends; the hash covers
@@ -127,7 +138,9 @@ def record_many(
             }
             for r in written
         ]
-        if not retry:
+        if direct:
+            _DIRECT_INSERT.run_many(conn, rows)
+        elif not retry:
             conn.execute(_INSERT, rows)
         else:
             try:

@@ -37,6 +37,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from exportscreen import settings
+from exportscreen.store import sqlite_direct
 from exportscreen.store.errors import StoreError
 from exportscreen.store.schema import audit_checkpoints, audit_log
 
@@ -169,6 +170,10 @@ def note_genesis(conn: Connection, genesis: str) -> None:
 
 # Built once (run in every audit write's transaction): the columns set are the parameters'.
 _MOVE_HEAD = audit_checkpoints.update().where(audit_checkpoints.c.kind == "head")
+_DIRECT_MOVE_HEAD = sqlite_direct.DirectStatement(
+    _MOVE_HEAD,
+    [audit_checkpoints.c[name] for name in ("seq", "hash", "signed_at", "mac")],
+)
 _GENESIS = sa.select(audit_log.c.hash).where(audit_log.c.seq == 1)
 
 
@@ -183,7 +188,10 @@ def seal_head(conn: Connection) -> None:
     assert key is not None
     signed = mac(key, seq, head_hash, now)
     values = {"seq": seq, "hash": head_hash, "signed_at": now, "mac": signed}
-    moved = conn.execute(_MOVE_HEAD, values).rowcount
+    if sqlite_direct.applies(conn):
+        moved = _DIRECT_MOVE_HEAD.run(conn, values).rowcount
+    else:
+        moved = conn.execute(_MOVE_HEAD, values).rowcount
     if not moved:
         conn.execute(audit_checkpoints.insert().values(kind="head", **values))
     noted = conn.info.pop(GENESIS_INFO_KEY, None)
