@@ -6,6 +6,7 @@ callers override them explicitly.
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 
@@ -162,15 +163,38 @@ def audit_key_hex() -> str:
 def audit_key_file() -> Path:
     """Where the audit key is kept (``EXPORTSCREEN_AUDIT_KEY_FILE``, else ``audit.key`` in the
     user's config directory); generated there, readable by its owner only, on first use."""
-    configured = os.environ.get("EXPORTSCREEN_AUDIT_KEY_FILE")
-    if configured:
-        return Path(configured)
-    return Path(platformdirs.user_config_dir("exportscreen")) / "audit.key"
+    return _audit_paths(*_audit_path_variables())[0]
+
+
+def _audit_path_variables() -> tuple[str | None, str | None, str | None, str | None]:
+    # Every variable the audit key's and anchors' places depend on (platformdirs reads the last
+    # two itself).
+    get = os.environ.get
+    return (
+        get("EXPORTSCREEN_AUDIT_KEY_FILE"),
+        get("EXPORTSCREEN_AUDIT_ANCHORS"),
+        get("XDG_CONFIG_HOME"),
+        get("HOME"),
+    )
+
+
+@functools.lru_cache(maxsize=8)
+def _audit_paths(
+    key_file: str | None, anchors: str | None, xdg_config_home: str | None, home: str | None
+) -> tuple[Path, Path]:
+    """The key file and the anchor directory, resolved once per value of the variables they
+    depend on: both are looked up in every audit write's transaction (issue 19), and
+    platformdirs and pathlib cost more than the rest of that lookup."""
+    del xdg_config_home, home  # the cache key only: platformdirs reads them itself
+    if key_file:
+        key = Path(key_file)
+    else:
+        key = Path(platformdirs.user_config_dir("exportscreen")) / "audit.key"
+    return key, Path(anchors) if anchors else key.parent / "audit-anchors"
 
 
 def audit_anchor_dir() -> Path:
     """Where the latest signed head of each store's audit chain is also written, outside the
     database (``EXPORTSCREEN_AUDIT_ANCHORS``, else ``audit-anchors`` beside the key file): a cut
     of the chain that also deleted its checkpoint rows still shows against it."""
-    configured = os.environ.get("EXPORTSCREEN_AUDIT_ANCHORS")
-    return Path(configured) if configured else audit_key_file().parent / "audit-anchors"
+    return _audit_paths(*_audit_path_variables())[1]

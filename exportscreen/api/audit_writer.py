@@ -46,16 +46,19 @@ written at once by the caller, one transaction each.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import threading
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from exportscreen.casework import audit_trail as audit
-from exportscreen.store.engine import Engine, create_engine
+from exportscreen.store import audit_log
+from exportscreen.store.engine import Connection, Engine, create_engine
 from exportscreen.store.errors import DatabaseUnavailable
 
 log = logging.getLogger(__name__)
@@ -112,6 +115,9 @@ class AuditWriter:
         self._linger_timer: asyncio.TimerHandle | None = None
         self._engine = engine
         self._quick_engine = _quick_engine(engine)
+        # The loop's batches are written on one connection of the quick engine, kept between
+        # them (``_on_loop``); dropped after a failure, so that the next batch starts afresh.
+        self._kept: Connection | None = None
         self._contended = False  # a batch is waiting for the lock on a thread
         self._max_batch = max_batch
         self._pending: deque[_Pending] = deque()
@@ -168,6 +174,7 @@ class AuditWriter:
             # have stopped) must not keep an app started anew from scheduling its own.
             self._flush_scheduled = False
             self._linger_timer = None
+        self._drop_kept()
         if self._quick_engine is not self._engine:
             self._quick_engine.dispose()
 
@@ -228,7 +235,7 @@ class AuditWriter:
                 self._write_elsewhere(batch, loop)
             else:
                 try:
-                    outcomes = self._append(self._quick_engine, batch)
+                    outcomes = self._append(self._quick_engine, batch, on_loop=True)
                 except DatabaseUnavailable:
                     # Another process holds the write lock for longer (a list import on
                     # SQLite can, for seconds): wait for it on a thread, not on the loop.
@@ -283,22 +290,54 @@ class AuditWriter:
         log.error("writing %d audit records failed: %s", len(batch), error)
         return [(pending, None, error) for pending in batch]
 
-    def _append(self, engine: Engine, batch: list[_Pending]) -> list[_Outcome]:
-        """Append ``batch`` in one transaction; DatabaseUnavailable when the database fails."""
+    def _append(
+        self, engine: Engine, batch: list[_Pending], *, alone: bool = False, on_loop: bool = False
+    ) -> list[_Outcome]:
+        """Append ``batch`` in one transaction; DatabaseUnavailable when the database fails.
+        ``alone``: a record written again on its own after its batch failed. ``on_loop``: on
+        the quick engine's kept connection (only the loop writes with it)."""
         try:
-            with audit.writing(engine) as conn:
-                # No savepoint and retry for the batch: if it fails, each record is written
-                # again below in a transaction of its own, which does retry.
+            with self._transaction(engine, on_loop) as conn:
+                # No savepoint and retry for a batch, even of one (a savepoint is two more
+                # statements that SQLAlchemy compiles anew every time): if it fails, each
+                # record is written again below in a transaction of its own, which does retry.
                 entries = [(p.actor, p.action, p.payload) for p in batch]
-                written = audit.record_many(conn, entries, retry=len(batch) == 1)
+                written = audit.record_many(conn, entries, retry=alone)
         except DatabaseUnavailable:
             raise
         except Exception as error:
-            if len(batch) > 1:
-                return [outcome for p in batch for outcome in self._append(engine, [p])]
+            if not alone:
+                return [
+                    outcome
+                    for p in batch
+                    for outcome in self._append(engine, [p], alone=True, on_loop=on_loop)
+                ]
             log.error("writing an audit record (%s) failed: %s", batch[0].action, error)
             return [(batch[0], None, error)]
         return [(p, record, None) for p, record in zip(batch, written, strict=True)]
+
+    @contextmanager
+    def _transaction(self, engine: Engine, on_loop: bool) -> Iterator[Connection]:
+        # Only a SQLite file's quick engine is the writer's own: another engine is the store's,
+        # whose pool (an in-memory SQLite's one connection, say) others share.
+        if not on_loop or self._quick_engine is self._engine:
+            with audit.writing(engine) as conn:
+                yield conn
+            return
+        if self._kept is None:
+            self._kept = audit_log.writer_connection(self._quick_engine)
+        try:
+            with audit_log.writing_on(self._kept) as conn:
+                yield conn
+        except BaseException:
+            self._drop_kept()
+            raise
+
+    def _drop_kept(self) -> None:
+        kept, self._kept = self._kept, None
+        if kept is not None:
+            with contextlib.suppress(Exception):  # a broken connection: the pool discards it
+                kept.close()
 
 
 def _quick_engine(engine: Engine) -> Engine:

@@ -85,7 +85,10 @@ class BodySizeLimit:
         path: str = scope["path"]
         upload = path.startswith(self.upload_prefixes)
         limit = self.max_upload if upload else self.max_bytes
-        deadline = time.monotonic() + (self.upload_seconds if upload else self.body_seconds)
+        # On the event loop's clock, which ``asyncio.timeout_at`` reads.
+        deadline = asyncio.get_running_loop().time() + (
+            self.upload_seconds if upload else self.body_seconds
+        )
         for name, value in scope["headers"]:
             if name == b"content-length":
                 try:
@@ -108,7 +111,10 @@ class BodySizeLimit:
                 # responses listen for it): no deadline then.
                 return await receive()
             try:
-                message = await asyncio.wait_for(receive(), max(0.0, deadline - time.monotonic()))
+                # A deadline on this task, not ``wait_for`` (which on Python 3.11 runs the
+                # receive in a task of its own: a task per request on the screening path).
+                async with asyncio.timeout_at(deadline):
+                    message = await receive()
             except TimeoutError:
                 if not started:
                     await _refuse(send, status.HTTP_408_REQUEST_TIMEOUT, "request body too slow")

@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from exportscreen.model import to_json_data
-from exportscreen.store import audit_seal
+from exportscreen.store import audit_seal, sqlite_direct
 from exportscreen.store.engine import SQLITE_WRITER
 from exportscreen.store.schema import audit_log
 
@@ -62,8 +62,22 @@ def digest(seq: int, created_at: datetime, actor: str, action: str, payload: Any
 
 # Built once: a statement made anew for every record costs SQLAlchemy a cache key each time
 # (the values of an ``insert().values(...)`` are part of it), more than running it.
-_TAIL = sa.select(audit_log.c.seq, audit_log.c.hash).order_by(audit_log.c.seq.desc()).limit(1)
+# The chain's tail, and the first record's hash, which names the store's anchor file
+# (``audit_seal.anchor_name``): read together, one statement per transaction instead of two.
+_GENESIS = sa.select(audit_log.c.hash).where(audit_log.c.seq == 1).scalar_subquery()
+_TAIL = (
+    sa.select(audit_log.c.seq, audit_log.c.hash, _GENESIS.label("genesis"))
+    .order_by(audit_log.c.seq.desc())
+    .limit(1)
+)
 _INSERT = audit_log.insert()
+# The same two on SQLite's own connection, for the group commit (``sqlite_direct``).
+_DIRECT_TAIL = sqlite_direct.DirectStatement(_TAIL)
+_DIRECT_INSERT = sqlite_direct.DirectStatement(
+    _INSERT,
+    [audit_log.c[name] for name in ("seq", "created_at", "actor", "action", "payload")]
+    + [audit_log.c.prev_hash, audit_log.c.hash],
+)
 _PG_LOCK = sa.text("SELECT pg_advisory_xact_lock(:key)")
 
 
@@ -94,10 +108,15 @@ def record_many(
     if conn.dialect.name == "postgresql":
         conn.execute(_PG_LOCK, {"key": _PG_AUDIT_LOCK})
     plain = [(actor, action, to_json_data(dict(payload))) for actor, action, payload in entries]
+    # Without a savepoint on SQLite, the statements run on its own connection (its errors are
+    # then sqlite3's: the group commit writes each record again on its own, through here with
+    # ``retry``).
+    direct = not retry and sqlite_direct.applies(conn)
     for attempt in range(_WRITE_RETRIES):
-        tail = conn.execute(_TAIL).first()
-        seq = tail.seq if tail else 0
-        prev = tail.hash if tail else GENESIS_HASH
+        tail = _DIRECT_TAIL.run(conn).fetchone() if direct else conn.execute(_TAIL).first()
+        seq = tail[0] if tail else 0
+        prev = tail[1] if tail else GENESIS_HASH
+        genesis: str | None = tail[2] if tail else None
         written: list[AuditRecord] = []
         for actor, action, data in plain:
             # Timestamps are stored to the microsecond on both back ends; the hash covers
@@ -119,7 +138,9 @@ def record_many(
             }
             for r in written
         ]
-        if not retry:
+        if direct:
+            _DIRECT_INSERT.run_many(conn, rows)
+        elif not retry:
             conn.execute(_INSERT, rows)
         else:
             try:
@@ -133,6 +154,10 @@ def record_many(
         # records and the signature of the head they make commit together.
         for r in written:
             audit_seal.note_record(conn, r.seq, r.hash, r.created_at)
+        if genesis is None and written[0].seq == 1:
+            genesis = written[0].hash
+        if genesis is not None:
+            audit_seal.note_genesis(conn, genesis)
         return written
     raise AssertionError("unreachable")
 
@@ -143,19 +168,33 @@ def writing(engine: Engine) -> Iterator[Connection]:
     when it begins (a deferred transaction that reads the chain's tail and then writes would fail
     at once with "database is locked" when another writer got there first); on PostgreSQL only
     audit writers queue (``record``), so screening never waits for a list import."""
+    with writer_connection(engine) as conn, writing_on(conn):
+        yield conn
+
+
+def writer_connection(engine: Engine) -> Connection:
+    """A connection whose transactions are ``writing``'s kind (the write lock taken at BEGIN on
+    SQLite), for a caller that keeps it across transactions (``writing_on``)."""
     options = {SQLITE_WRITER: True} if engine.dialect.name == "sqlite" else {}
-    with engine.connect().execution_options(**options) as conn:
-        audit_seal.forget(conn)  # a pooled connection may carry a rolled-back transaction's
-        try:
-            with conn.begin():
-                yield conn
-                audit_seal.seal_head(conn)
-            # Committed: the signed head also goes to the anchor outside the database.
-            head = conn.info.pop(audit_seal.HEAD_INFO_KEY, None)
-            if head is not None:
-                audit_seal.write_anchor(*head)
-        finally:
-            audit_seal.forget(conn)
+    return engine.connect().execution_options(**options)
+
+
+@contextmanager
+def writing_on(conn: Connection) -> Iterator[Connection]:
+    """``writing``'s transaction on a ``writer_connection`` the caller keeps: the API's audit
+    writer commits a batch every few milliseconds, and taking a pooled connection and giving it
+    back costs as much as one of the batch's statements."""
+    audit_seal.forget(conn)  # a pooled connection may carry a rolled-back transaction's
+    try:
+        with conn.begin():
+            yield conn
+            audit_seal.seal_head(conn)
+        # Committed: the signed head also goes to the anchor outside the database.
+        head = conn.info.pop(audit_seal.HEAD_INFO_KEY, None)
+        if head is not None:
+            audit_seal.write_anchor(*head)
+    finally:
+        audit_seal.forget(conn)
 
 
 def append(engine: Engine, actor: str, action: str, payload: Mapping[str, Any]) -> AuditRecord:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import hashlib
 import hmac
 import json
@@ -36,6 +37,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from exportscreen import settings
+from exportscreen.store import sqlite_direct
 from exportscreen.store.errors import StoreError
 from exportscreen.store.schema import audit_checkpoints, audit_log
 
@@ -45,6 +47,8 @@ _CHECKPOINT_FORMAT = "exportscreen-audit-checkpoint/1"
 # ``writing`` to anchor after the commit (``conn.info`` outlives the transaction: cleared there).
 PENDING_INFO_KEY = "exportscreen.audit_pending_head"
 HEAD_INFO_KEY = "exportscreen.audit_head"
+# The chain's first hash as the transaction read it with the tail (``note_genesis``).
+GENESIS_INFO_KEY = "exportscreen.audit_genesis"
 
 
 class AuditKeyError(StoreError):
@@ -158,8 +162,18 @@ def note_record(conn: Connection, seq: int, head_hash: str, now: datetime) -> No
     conn.info[PENDING_INFO_KEY] = (seq, head_hash, now)
 
 
+def note_genesis(conn: Connection, genesis: str) -> None:
+    """The first record's hash, read in this transaction with the chain's tail: ``seal_head``
+    names the anchor by it without reading it again."""
+    conn.info[GENESIS_INFO_KEY] = genesis
+
+
 # Built once (run in every audit write's transaction): the columns set are the parameters'.
 _MOVE_HEAD = audit_checkpoints.update().where(audit_checkpoints.c.kind == "head")
+_DIRECT_MOVE_HEAD = sqlite_direct.DirectStatement(
+    _MOVE_HEAD,
+    [audit_checkpoints.c[name] for name in ("seq", "hash", "signed_at", "mac")],
+)
 _GENESIS = sa.select(audit_log.c.hash).where(audit_log.c.seq == 1)
 
 
@@ -174,11 +188,15 @@ def seal_head(conn: Connection) -> None:
     assert key is not None
     signed = mac(key, seq, head_hash, now)
     values = {"seq": seq, "hash": head_hash, "signed_at": now, "mac": signed}
-    moved = conn.execute(_MOVE_HEAD, values).rowcount
+    if sqlite_direct.applies(conn):
+        moved = _DIRECT_MOVE_HEAD.run(conn, values).rowcount
+    else:
+        moved = conn.execute(_MOVE_HEAD, values).rowcount
     if not moved:
         conn.execute(audit_checkpoints.insert().values(kind="head", **values))
-    genesis: str | None = head_hash
-    if seq != 1:
+    noted = conn.info.pop(GENESIS_INFO_KEY, None)
+    genesis: str | None = head_hash if seq == 1 else noted
+    if genesis is None:
         genesis = conn.execute(_GENESIS).scalar_one_or_none()
     if genesis is not None:
         store = anchor_name(conn.engine.url, genesis)
@@ -189,6 +207,7 @@ def forget(conn: Connection) -> None:
     """Drop what a transaction left to seal or anchor (rolled back, or not a ``writing`` one)."""
     conn.info.pop(PENDING_INFO_KEY, None)
     conn.info.pop(HEAD_INFO_KEY, None)
+    conn.info.pop(GENESIS_INFO_KEY, None)
 
 
 def checkpoints(engine: Engine) -> list[Checkpoint]:
@@ -207,6 +226,8 @@ def has_checkpoint_table(engine: Engine) -> bool:
 # --- the anchor file -------------------------------------------------------------------------
 
 
+# Asked in every audit write's transaction with the same two values (issue 19).
+@functools.lru_cache(maxsize=64)
 def anchor_name(url: sa.URL, genesis: str) -> str:
     """The anchor file's name for the store at ``url`` whose first record hashes to ``genesis``."""
     where = url.render_as_string(hide_password=True)
@@ -237,14 +258,23 @@ def write_anchor(name: str, head: Checkpoint) -> None:
         except FileNotFoundError:
             path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-        with os.fdopen(descriptor, "r+b") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)  # released when the file closes
-            kept = _parse_anchor(handle.read())
+        # Plain descriptor calls, no file object: this runs after every audit commit.
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX)  # released when the descriptor closes
+            kept = _parse_anchor(_read_all(descriptor))
             if kept is not None and kept.seq >= head.seq:
                 return
-            handle.seek(0)
-            handle.write(body)
-            handle.truncate()
+            os.pwrite(descriptor, body, 0)
+            os.ftruncate(descriptor, len(body))
+        finally:
+            os.close(descriptor)
+
+
+def _read_all(descriptor: int) -> bytes:
+    chunks = []
+    while chunk := os.read(descriptor, 4096):
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def _parse_anchor(raw: bytes) -> Checkpoint | None:
