@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from rapidfuzz.distance import OSA
 
 from exportscreen.matching.analyze import AnalyzedName, NameRole, Token, TokenKind
+from exportscreen.matching.evidence import evidence as _evidence
 from exportscreen.matching.guesses import (
     CONSONANT_GUESS_FEATURE,
     DISTINCTIVE_WEIGHT,
@@ -56,7 +57,6 @@ from exportscreen.matching.translit import (
     phonetic_key,
     romanisation_skeleton,
 )
-from exportscreen.matching.weights import in_use, population_rarity
 from exportscreen.model import EntryType, MatchKind
 
 # Pair similarities by how the pair was found.
@@ -66,9 +66,6 @@ SHORT_SKELETON_SIMILARITY = 0.8  # "san" / "saan": short words share skeletons b
 MIN_SKELETON_LETTERS = 4
 CONSONANT_SIMILARITY = 0.88
 MIN_CONSONANTS = 3
-# A consonant skeleton shared by more listed words than this is ambiguous: a match through it
-# counts as evidence in proportion (HAMAS's "hms" is shared by 16, "hmd" by 41).
-AMBIGUOUS_CONSONANT_WORDS = 20
 # Arabic names are short in consonants (علي "Ali" is one, عمر "Omar" two): shorter skeletons
 # are matched too, but they meet by chance more often, so they count for less.
 SHORT_CONSONANT_SIMILARITY = (0.0, 0.75, 0.82)
@@ -100,7 +97,6 @@ GENERIC_ONLY_CAP = 0.5
 LITTLE_EVIDENCE_CAP = 0.7
 MIN_EVIDENCE = 0.5
 MIN_WORD_PAIRS = 2
-LONE_NEAR_SPELLING_FACTOR = 0.5
 # A near spelling whose first letters differ counts only beside another matched word (a loose
 # pair): "Fritsch" is not "Afric".
 OTHER_START_SIMILARITY = 0.75
@@ -334,7 +330,6 @@ def _score_bound(
 
 
 _NEAR = (MatchKind.FUZZY, MatchKind.PHONETIC, MatchKind.INITIAL)
-_LONE_NEAR = (MatchKind.FUZZY, MatchKind.PHONETIC, MatchKind.TRANSLITERATED)
 
 
 def _anchored(pairs: list[Pair], query: list[QueryToken], listed_weight: list[float]) -> bool:
@@ -356,13 +351,6 @@ _CAPS = (
     CONSONANT_GUESS_FEATURE,
     OWN_WORDS_FEATURE,
 )
-
-
-def _informative(weight: float) -> float:
-    """A word's weight as evidence of a party: a word many listed parties share (Huawei, Bank)
-    is still a word of the name; how common it is in the world is ``population_rarity``'s
-    part. Full from DISTINCTIVE_WEIGHT up."""
-    return min(1.0, weight / DISTINCTIVE_WEIGHT)
 
 
 def _word_pairs(pairs: list[Pair], query: list[QueryToken]) -> int:
@@ -387,84 +375,6 @@ def _one_side_whole(
     return not any(query[q].token.kind == _WORD for q in free_query) or not any(
         index.word_kind[words[w]] == _WORD for w in free_listed
     )
-
-
-def _consonant_rarity(consonants: str, index: MatchIndex) -> float:
-    """How much a match by consonants alone tells: a word written without its vowels (Arabic
-    script) is any of the listed words that share its consonants, and the more there are the
-    more the match is a guess (حميضة is Khimmed, Ahmadi, Hamid... by "hmd": 41 words)."""
-    sharing = index.words_sharing_consonants(consonants)
-    return min(1.0, AMBIGUOUS_CONSONANT_WORDS / sharing) if sharing else 1.0
-
-
-def _evidence(
-    pairs: list[Pair],
-    query: list[QueryToken],
-    query_used: list[float],
-    words: list[int],
-    listed_used: list[float],
-    index: MatchIndex,
-) -> float:
-    """What the matched words tell of the party, on the side that tells less: each matched word
-    (not a legal form or initial) counts its weight, the pair's similarity and its rarity in the
-    population; words read from another script count in full, but an Arabic word matched by its
-    consonants only counts as the guess it is (``_consonant_rarity``). A number counts beside a
-    matched word ("Research Institute 14") and a code with letters in it always ("H3C"), but a
-    number alone ("7" / "07") tells nothing."""
-    query_side = listed_side = 0.0
-    numbers_query = numbers_listed = 0.0
-    worded = False
-    for pair in pairs:
-        if pair.kind is MatchKind.INITIAL:
-            continue
-        for q in pair.query:
-            token = query[q].token
-            if token.kind == _WORD:
-                worded = True
-                rarity = population_rarity(token.key) if query[q].typed else 1.0
-                if token.script is Script.ARABIC and pair.kind is MatchKind.TRANSLITERATED:
-                    rarity = _consonant_rarity(query[q].consonants, index)
-                query_side += _informative(query_used[q]) * pair.similarity * rarity
-            elif token.kind == _NUMBER:
-                if token.key.isdigit():
-                    numbers_query += query_used[q] * pair.similarity
-                else:
-                    query_side += query_used[q] * pair.similarity
-        for w in pair.listed:
-            kind, key = index.word_kind[words[w]], index.words[words[w]]
-            if kind == _WORD:
-                listed_side += (
-                    _informative(listed_used[w]) * pair.similarity * population_rarity(key)
-                )
-            elif kind == _NUMBER:
-                if key.isdigit():
-                    numbers_listed += listed_used[w] * pair.similarity
-                else:
-                    listed_side += listed_used[w] * pair.similarity
-    if worded or query_side or listed_side:
-        query_side += numbers_query
-        listed_side += numbers_listed
-    evidence = min(query_side, listed_side)
-    # A near spelling alone, when the word typed is itself a word or name people use
-    # ("Bachmann" / "BAHMAN", "Marion" / "MARIVAN"), is another name more often than a typo (a
-    # typo makes a word nobody uses: "Hikvisoin"): half the evidence.
-    worded_pairs = [
-        p
-        for p in pairs
-        if p.kind is not MatchKind.INITIAL and any(query[q].token.kind == _WORD for q in p.query)
-    ]
-    if len(worded_pairs) == 1 and worded_pairs[0].kind in _LONE_NEAR:
-        typed = [query[q] for q in worded_pairs[0].query if query[q].typed]
-        # Two romanisations of one name ("Baron" / "BAROON": equal skeletons) are near
-        # spellings too. A word read from another script is left alone: حماس is HAMAS by its
-        # consonants only.
-        # A sound alike alone ("Allain" / ALANNA) is another name as often: a typo keeps most
-        # letters and is found by spelling.
-        if typed and (
-            worded_pairs[0].kind is MatchKind.PHONETIC or all(in_use(t.token.key) for t in typed)
-        ):
-            evidence *= LONE_NEAR_SPELLING_FACTOR
-    return evidence
 
 
 def score_name(
