@@ -28,7 +28,7 @@ import hanja
 import opencc
 from pypinyin import lazy_pinyin
 
-from exportscreen.matching.analyze import AnalyzedName, Token, TokenKind
+from exportscreen.matching.analyze import AnalyzedName, NameRole, Token, TokenKind
 from exportscreen.matching.chinese import PieceKind, segment, simplified
 from exportscreen.matching.index import MatchIndex
 from exportscreen.matching.normalize import MAX_NAME_CHARS, Script, clean, script_of, words
@@ -161,13 +161,14 @@ def _korean_surname_split(hangul: str) -> tuple[str, str] | None:
     return None
 
 
-def _token(surface: str, romanised: str) -> Token:
+def _token(surface: str, romanised: str, role: NameRole) -> Token:
     # Every reading is compared as pinyin read from characters is (``score.compare``): exactly.
     # It is already the spelling the lists use, so a near spelling is another name (Chinese
     # names read in Korean came within fuzzy reach of listed North Koreans far too often:
-    # 张桂英 "Jang Gye Yeong" / JANG GYONG).
+    # 张桂英 "Jang Gye Yeong" / JANG GYONG). Its role says which is the surname and which the
+    # given name (``guesses.cjk_name_in_part``).
     return Token(
-        surface, romanised, romanised, TokenKind.WORD, MatchKind.TRANSLITERATED, Script.HAN
+        surface, romanised, romanised, TokenKind.WORD, MatchKind.TRANSLITERATED, Script.HAN, role
     )
 
 
@@ -194,8 +195,8 @@ def _korean_readings(
         # The given name is one word, as the lists' "Jong Un" is compared join-insensitively:
         # one syllable in common ("Jae Yong" / "Jae Il") is not half a match.
         tokens = [
-            _token(written[0], family),
-            _token(written[1], "".join(syllables)),
+            _token(written[0], family, NameRole.FAMILY),
+            _token(written[1], "".join(syllables), NameRole.GIVEN),
         ]
         romanised = " ".join([family.capitalize(), *(s.capitalize() for s in syllables)])
         readings.append(Reading(label, romanised, _analysis(text, tokens)))
@@ -218,8 +219,8 @@ def _han_readings(text: str, run: str) -> list[Reading]:
     if not given_pinyin.isalpha() or not given_pinyin.isascii():
         return []
     tokens = [
-        _token(run[:length], surname.pinyin),
-        _token(run[length:], given_pinyin),
+        _token(run[:length], surname.pinyin, NameRole.FAMILY),
+        _token(run[length:], given_pinyin, NameRole.GIVEN),
     ]
     readings = [
         Reading(

@@ -8,7 +8,9 @@
    consonants only (``translit.arabic_consonants``), shorter skeletons counting less. One token
    against two or three adjacent ones joined ("Gazprombank" / "Gazprom Bank", "zhipuhuazhang" /
    "Zhipu Huazhang") competes in the same best-first order, so a loose spelling pair of one half
-   does not take a word the join matches better.
+   does not take a word the join matches better. A near spelling counts only beside a word
+   matched otherwise (a loose pair) when it is likelier another word than a variant: a word in
+   Hangul or kana, one three letters longer or shorter, two names common in the population.
 2. Score: with each token weighted by IDF (generic words and legal forms weigh little), precision
    is the share of the query's weight matched (unmatched query words counting
    UNMATCHED_QUERY_FACTOR of their weight), recall the share of the listed name's weight
@@ -32,13 +34,7 @@ from rapidfuzz.distance import OSA
 
 from exportscreen.matching.analyze import AnalyzedName, NameRole, Token, TokenKind
 from exportscreen.matching.evidence import evidence as _evidence
-from exportscreen.matching.guesses import (
-    CONSONANT_GUESS_FEATURE,
-    DISTINCTIVE_WEIGHT,
-    GUESS_CAP,
-    OWN_WORDS_FEATURE,
-    guess,
-)
+from exportscreen.matching.guesses import DISTINCTIVE_WEIGHT, GUESS_CAP, GUESS_FEATURES, guess
 from exportscreen.matching.index import (
     INITIAL_WEIGHT,
     ROLE_FACTOR,
@@ -57,6 +53,7 @@ from exportscreen.matching.translit import (
     phonetic_key,
     romanisation_skeleton,
 )
+from exportscreen.matching.weights import population_rarity
 from exportscreen.model import EntryType, MatchKind
 
 # Pair similarities by how the pair was found.
@@ -90,16 +87,24 @@ MAX_ONE_EDIT_LETTERS = 4
 TRANSPOSED_LETTERS = 3
 TRANSPOSED_SIMILARITY = 0.74
 MIN_PHONETIC_SPELLING = 0.72  # metaphone alone pairs too much ("Merlion" / "Marlin")
+# A near spelling of a word in Hangul or kana: below MIN_FUZZY_SIMILARITY, a loose pair.
+SYLLABIC_SIMILARITY = 0.74
+_SYLLABIC = (Script.HANGUL, Script.KANA)
+_HARD_C = str.maketrans("cq", "kk")
 
 GENERIC_ONLY_CAP = 0.5
 # Below the default alert threshold: "Prime Logistics" / "Prime International" rests on one
 # common English word, "7" / "07" on a number alone.
 LITTLE_EVIDENCE_CAP = 0.7
-MIN_EVIDENCE = 0.5
+MIN_EVIDENCE = 0.6
 MIN_WORD_PAIRS = 2
 # A near spelling whose first letters differ counts only beside another matched word (a loose
 # pair): "Fritsch" is not "Afric".
 OTHER_START_SIMILARITY = 0.75
+# A near spelling three letters longer or shorter is another word on the same stem
+# ("Konstantinova" / KONSTANTA, "Villar" / VILLARREAL) more often than a typo: a loose pair too,
+# and so is one between two names common in the population (``_common``).
+MAX_LENGTH_DIFFERENCE = 2
 FULL_COVERAGE = 0.999
 NUMBER_MISMATCH_PENALTY = 0.3
 # A weak or low-quality alias (OFAC's "weak a.k.a.", the UN's "Low"): below the default alert
@@ -227,6 +232,20 @@ def compare(query: QueryToken, word: int, index: MatchIndex) -> tuple[float, Mat
     if token.script is Script.HAN:
         # Pinyin read from characters is exact: a near spelling is other characters.
         return _NO_MATCH
+    found = _spelled(query, key, word, index)
+    if token.script in _SYLLABIC and found[1] in (MatchKind.FUZZY, MatchKind.PHONETIC):
+        # Hangul and kana are folded to Latin letters syllable by syllable: a near spelling of
+        # that reading is other syllables as often as a variant (민수 "minsu" / MINSA, 코리아
+        # "koria" / KALIA), so it is a loose pair, counted only beside an anchor.
+        return min(found[0], SYLLABIC_SIMILARITY), MatchKind.FUZZY, ""
+    return found
+
+
+def _spelled(
+    query: QueryToken, key: str, word: int, index: MatchIndex
+) -> tuple[float, MatchKind, str]:
+    """``compare`` of two words by their letters: romanisation skeletons, spelling, sound."""
+    token = query.token
     skeleton = index.word_skeleton[word]
     if len(skeleton) >= MIN_KEY_LENGTH and query.skeleton == skeleton:
         if min(len(token.key), len(key)) >= MIN_SKELETON_LETTERS:
@@ -251,6 +270,10 @@ def compare(query: QueryToken, word: int, index: MatchIndex) -> tuple[float, Mat
     if shorter < MIN_FUZZY_LETTERS:
         if typed and shorter == TRANSPOSED_LETTERS and _transposed(token.key, key):
             return TRANSPOSED_SIMILARITY, MatchKind.FUZZY, ""
+        if len(token.key) == len(key) and token.key.translate(_HARD_C) == key.translate(_HARD_C):
+            # A short word is mostly an acronym, and Cyrillic writes its C by sound: ICC is
+            # ИКК, read back "ikk"; CIS is "kis". C and K are then one letter.
+            return SHORT_SKELETON_SIMILARITY, MatchKind.TRANSLITERATED, ""
     elif (
         typed
         and shorter <= MAX_ONE_EDIT_LETTERS
@@ -259,7 +282,11 @@ def compare(query: QueryToken, word: int, index: MatchIndex) -> tuple[float, Mat
     ):
         return _NO_MATCH
     elif similar >= MIN_FUZZY_SIMILARITY:
-        if typed and not same_start:
+        if (
+            (typed and not same_start)
+            or abs(len(token.key) - len(key)) > MAX_LENGTH_DIFFERENCE
+            or (typed and _common(token.key) and _common(key))
+        ):
             return min(similar, OTHER_START_SIMILARITY), MatchKind.FUZZY, ""
         return similar, MatchKind.FUZZY, ""
     if (
@@ -271,6 +298,13 @@ def compare(query: QueryToken, word: int, index: MatchIndex) -> tuple[float, Mat
     if same_start and shorter >= MIN_LOOSE_LETTERS and similar >= MIN_LOOSE_SIMILARITY:
         return similar, MatchKind.FUZZY, ""
     return _NO_MATCH
+
+
+def _common(word: str) -> bool:
+    """A name common in the population (``weights.population_rarity`` below 1): two such names
+    a letter or two apart are two names ("Stephanie" / STEPHEN, "Martine" / MARTINA,
+    "Johansson" / JOHNSON), not a typo of one (a typo makes a word few people use)."""
+    return population_rarity(word) < 1.0
 
 
 def _transposed(a: str, b: str) -> bool:
@@ -348,8 +382,7 @@ _CAPS = (
     GENERIC_ONLY_FEATURE,
     LITTLE_EVIDENCE_FEATURE,
     LONE_PERSON_NAME_FEATURE,
-    CONSONANT_GUESS_FEATURE,
-    OWN_WORDS_FEATURE,
+    *GUESS_FEATURES,
 )
 
 
@@ -369,8 +402,8 @@ def _one_side_whole(
     """Whether two words or more matched and every word of one side did (a typo in "Golden
     Business", a word dropped from or added to the listed name): the names agree on all that
     one of them says. Two names that each keep words of their own ("Prime Logistics" / "Prime
-    International") do not."""
-    if _word_pairs(pairs, query) < MIN_WORD_PAIRS:
+    International") do not, and an initial is not a word in common ("Toyota Motor" / T-MOTOR)."""
+    if _word_pairs([p for p in pairs if p.kind is not MatchKind.INITIAL], query) < MIN_WORD_PAIRS:
         return False
     return not any(query[q].token.kind == _WORD for q in free_query) or not any(
         index.word_kind[words[w]] == _WORD for w in free_listed
@@ -573,7 +606,9 @@ def score_name(
         result.score = LONE_PERSON_NAME_CAP
         result.capped = True
     if not result.capped and result.score > GUESS_CAP:
-        found = guess(pairs, query, query_used, words, free_query, free_listed, index)
+        found = guess(
+            pairs, query, query_used, words, free_query, free_listed, index, roles, person
+        )
         if found:
             result.penalties.append(
                 (found[0], f"{found[1]}: capped at {GUESS_CAP}", result.score - GUESS_CAP)
