@@ -81,9 +81,9 @@ def evidence(
     """What the matched words tell of the party, on the side that tells less: each matched word
     (not a legal form or initial) counts its weight, the pair's similarity and its rarity in the
     population; words read from another script count in full, but an Arabic word matched by its
-    consonants only counts as the guess it is (``consonant_rarity``). A number counts beside a
-    matched word ("Research Institute 14") and a code with letters in it always ("H3C"), but a
-    number alone ("7" / "07") tells nothing."""
+    consonants only counts as the guess it is, on both sides (``consonant_rarity``). A number
+    counts beside a matched word ("Research Institute 14") and a code with letters in it always
+    ("H3C"), but a number alone ("7" / "07") tells nothing."""
     query_side = listed_side = 0.0
     numbers_query = numbers_listed = 0.0
     worded = False
@@ -103,12 +103,19 @@ def evidence(
                     numbers_query += query_used[q] * pair.similarity
                 else:
                     query_side += query_used[q] * pair.similarity
+        # An Arabic word read by its consonants counts as that guess on both sides: how often
+        # Latin text writes the listed word ("Hamas") says little of how common the name is
+        # where it is written حماس.
+        read = [
+            consonant_rarity(query[q].consonants, index)
+            for q in pair.query
+            if query[q].token.script is Script.ARABIC and pair.kind is MatchKind.TRANSLITERATED
+        ]
         for w in pair.listed:
             kind, key = index.word_kind[words[w]], index.words[words[w]]
             if kind == _WORD:
-                listed_side += (
-                    informative(listed_used[w]) * pair.similarity * population_rarity(key)
-                )
+                rarity = min(read) if read else population_rarity(key)
+                listed_side += informative(listed_used[w]) * pair.similarity * rarity
             elif kind == _NUMBER:
                 if key.isdigit():
                     numbers_listed += listed_used[w] * pair.similarity
