@@ -84,6 +84,8 @@ def test_does_not_alert(
         ("KORUS KONSULTING KIS OOO", "KORUS CONSULTING CIS LIMITED LIABILITY COMPANY", "KIS"),
         # A Russian legal form glued to the name.
         ("LUKOILOAO", "LUKOIL OAO", "LUKOIL + OAO"),
+        # A legal form written out in French.
+        ("GLOBAL CLEANERS SOCIÉTÉ À RESPONSABILITÉ LIMITÉE", "GLOBAL CLEANERS S.A.R.L.", "SARL"),
         # Whole readings of CJK names still alert.
         ("김상호", "KIM, Sang-ho", "the Korean reading, whole"),
         ("金正恩", "KIM, Jong Un", "the Korean reading of the Hanja, whole"),
