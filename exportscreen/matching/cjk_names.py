@@ -29,7 +29,7 @@ from functools import cache, lru_cache
 import opencc
 from pypinyin import lazy_pinyin
 
-from exportscreen.matching.analyze import AnalyzedName, Token, TokenKind
+from exportscreen.matching.analyze import AnalyzedName, NameRole, Token, TokenKind
 from exportscreen.matching.chinese import PieceKind, segment, simplified
 from exportscreen.matching.hanja_readings import hangul as hanja_hangul
 from exportscreen.matching.hanja_readings import south_spelling
@@ -168,12 +168,15 @@ def _korean_surname_split(hangul: str) -> tuple[str, str] | None:
     return None
 
 
-def _token(surface: str, romanised: str, script: Script = Script.HAN) -> Token:
+def _token(surface: str, romanised: str, role: NameRole, script: Script = Script.HAN) -> Token:
     # Every reading is compared as pinyin read from characters is (``score.compare``): exactly.
     # It is already the spelling the lists use, so a near spelling is another name (Chinese
     # names read in Korean came within fuzzy reach of listed North Koreans far too often:
-    # 张桂英 "Jang Gye Yeong" / JANG GYONG).
-    return Token(surface, romanised, romanised, TokenKind.WORD, MatchKind.TRANSLITERATED, script)
+    # 张桂英 "Jang Gye Yeong" / JANG GYONG). Its role says which is the surname and which the
+    # given name (``guesses.cjk_name_in_part``).
+    return Token(
+        surface, romanised, romanised, TokenKind.WORD, MatchKind.TRANSLITERATED, script, role
+    )
 
 
 def _analysis(text: str, tokens: list[Token]) -> AnalyzedName:
@@ -201,8 +204,8 @@ def _korean_readings(
         # The given name is one word, as the lists' "Jong Un" is compared join-insensitively:
         # one syllable in common ("Jae Yong" / "Jae Il") is not half a match.
         tokens = [
-            _token(written[0], family),
-            _token(written[1], "".join(syllables)),
+            _token(written[0], family, NameRole.FAMILY),
+            _token(written[1], "".join(syllables), NameRole.GIVEN),
         ]
         romanised = " ".join([family.capitalize(), *(s.capitalize() for s in syllables)])
         readings.append(Reading(label, romanised, _analysis(text, tokens)))
@@ -225,8 +228,8 @@ def _han_readings(text: str, run: str) -> list[Reading]:
     if not given_pinyin.isalpha() or not given_pinyin.isascii():
         return []
     tokens = [
-        _token(run[:length], surname.pinyin),
-        _token(run[length:], given_pinyin),
+        _token(run[:length], surname.pinyin, NameRole.FAMILY),
+        _token(run[length:], given_pinyin, NameRole.GIVEN),
     ]
     readings = [
         Reading(
@@ -322,8 +325,8 @@ def _japanese_readings(text: str, found: list[str]) -> list[Reading]:
             # the lists do; a Japanese surname of one kanji is read otherwise (林 Hayashi).
             continue
         tokens = [
-            _token(name.surname, name.surname_romaji, script_of(name.surname[0])),
-            _token(name.given, name.given_romaji, script_of(name.given[0])),
+            _token(name.surname, name.surname_romaji, NameRole.FAMILY, script_of(name.surname[0])),
+            _token(name.given, name.given_romaji, NameRole.GIVEN, script_of(name.given[0])),
         ]
         romanised = f"{name.surname_romaji.capitalize()} {name.given_romaji.capitalize()}"
         readings.append(Reading("Japanese, Hepburn", romanised, _analysis(text, tokens)))

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from exportscreen.matching.acronyms import is_acronym
-from exportscreen.matching.analyze import TokenKind
+from exportscreen.matching.analyze import NameRole, TokenKind
 from exportscreen.matching.index import MatchIndex
 from exportscreen.matching.normalize import Script
 from exportscreen.model import MatchKind
@@ -25,6 +25,13 @@ DISTINCTIVE_WEIGHT = 0.3
 SHORT_WORD_LETTERS = 3
 CONSONANT_GUESS_FEATURE = "consonant_guess"
 OWN_WORDS_FEATURE = "one_word_and_words_of_their_own"
+CJK_NAME_IN_PART_FEATURE = "cjk_name_in_part"
+# The caps this module applies, for ``score``'s list of them.
+GUESS_FEATURES = (
+    CONSONANT_GUESS_FEATURE,
+    OWN_WORDS_FEATURE,
+    CJK_NAME_IN_PART_FEATURE,
+)
 
 # An Arabic word of three consonants or more that equal a listed word's is a reading; fewer,
 # (اسما "sm", نوری "nr") meet many words by chance (ISSAM, ASMA, SAMI...).
@@ -32,7 +39,10 @@ FIRM_CONSONANTS = 3
 
 
 def consonant_guess(
-    readings: Sequence[int | None], listed_words_left: bool, acronym: bool = False
+    readings: Sequence[int | None],
+    listed_words_left: bool,
+    acronym: bool = False,
+    person: bool = True,
 ) -> bool:
     """Whether the one distinctive word matched is an Arabic-script word read by its consonants
     alone (``readings``: one per distinctive pair, the number of consonants read, None for a
@@ -43,8 +53,14 @@ def consonant_guess(
     Arabic names are short in consonants, and two that agree are evidence). A listed word
     that is an acronym (``acronyms.is_acronym``: no word of English text; المفتي / MFTI,
     الفتياني / FTIAN) is Latin letters: an Arabic word whose consonants spell it is another
-    word (مفتي is mufti)."""
-    if len(readings) != 1 or readings[0] is None:
+    word (مفتي is mufti). Two words read are a guess when neither has FIRM_CONSONANTS and the
+    listed party is not a ``person`` (ایلیا جلالی, "l" and "gl", against the hotel AL-JALAA)."""
+    if len(readings) > 1:
+        # Two words read, neither of them firm, against a company's name (آیلین ایروانی, "ln rn",
+        # against ORION ELEVEN): two guesses do not make a reading. A listed person's names are
+        # the same few Arabic names the query's are (عبد هادي / HADI, Abd): there they agree.
+        return not person and all(r is not None and r < FIRM_CONSONANTS for r in readings)
+    if not readings or readings[0] is None:
         return False
     return readings[0] < FIRM_CONSONANTS or listed_words_left or acronym
 
@@ -56,6 +72,8 @@ class _Token(Protocol):
     def script(self) -> Script: ...
     @property
     def key(self) -> str: ...
+    @property
+    def role(self) -> NameRole: ...
 
 
 class _QueryToken(Protocol):
@@ -86,6 +104,40 @@ def _guessed_word(pair: _Pair, token: _Token) -> bool:
     return token.script is Script.HAN and pair.kind is MatchKind.TRANSLITERATED
 
 
+_FAMILY = (NameRole.FAMILY, NameRole.FAMILY_PART)
+
+
+def cjk_name_in_part(
+    worded: Sequence[_Pair],
+    query: Sequence[_QueryToken],
+    roles: bytes,
+    free_query: set[int],
+    free_listed: set[int],
+    index: MatchIndex,
+    words: Sequence[int],
+) -> bool:
+    """Whether a listed person is matched by a name in Chinese characters (or Hangul read as
+    them, ``cjk_names``) in part only. Such a name is a surname and a given name, each whole:
+    a syllable left over on either side is another given name (韦娜, Wei Na, against WEI, Lin
+    Na; 健 阳 张 against ZHANG, Jian), and a reading's surname paired with the listed given
+    name is another person (秦柳, Jin Ryu in Korean, against RYU, Jin)."""
+    if not worded or not all(query[q].token.script is Script.HAN for p in worded for q in p.query):
+        return False
+    word = TokenKind.WORD
+    if any(query[q].token.kind == word for q in free_query) or any(
+        index.word_kind[words[w]] == word for w in free_listed
+    ):
+        return True
+    if not any(role in _FAMILY for role in roles):
+        return False  # a listed name without a comma: which is the surname is unknown
+    return any(
+        query[q].token.role is NameRole.FAMILY and roles[w] not in _FAMILY
+        for p in worded
+        for q in p.query
+        for w in p.listed
+    )
+
+
 def guess(
     pairs: Sequence[_Pair],
     query: Sequence[_QueryToken],
@@ -94,6 +146,8 @@ def guess(
     free_query: set[int],
     free_listed: set[int],
     index: MatchIndex,
+    roles: bytes = b"",
+    person: bool = False,
 ) -> tuple[str, str] | None:
     """The feature and reason when the match the alignment chose rests on a guess, else None:
     ``consonant_guess``, or one word in common that is itself a guess (``_guessed_word``) while
@@ -115,8 +169,10 @@ def guess(
     ]
     listed_left = any(index.word_kind[words[w]] == word for w in free_listed)
     acronym = len(worded) == 1 and all(is_acronym(index.words[words[w]]) for w in worded[0].listed)
-    if consonant_guess(readings, listed_left, acronym):
+    if consonant_guess(readings, listed_left, acronym, person):
         return CONSONANT_GUESS_FEATURE, "an Arabic-script word read by its consonants alone"
+    if person and cjk_name_in_part(worded, query, roles, free_query, free_listed, index, words):
+        return CJK_NAME_IN_PART_FEATURE, "a name in Chinese characters that agrees only in part"
     if (
         len(worded) == 1
         and listed_left

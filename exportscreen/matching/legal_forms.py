@@ -24,10 +24,10 @@ _NATIVE_SCRIPTS = (Script.HAN, Script.HANGUL, Script.KANA)
 # are a form of at least this many letters (shorter joins, "A G", are ordinary initials).
 _MIN_SPLIT_FORM_LETTERS = 5
 # Legal-form words a typist glues to the next or the previous word ("ALWEFAQLTD", "JSCARGUMENT",
-# "BOGATYRILIMITED", "JOINTSTOCK"): long or unmistakable ones only, so that no ordinary word is
-# cut ("Zinc" is not "Z" + "Inc", "Intercorp" stays whole). Folded spellings.
+# "BOGATYRILIMITED", "JOINTSTOCK", "LUKOILOAO"): long or unmistakable ones only, so that no
+# ordinary word is cut ("Zinc" is not "Z" + "Inc", "Intercorp" stays whole). Folded spellings.
 _GLUED_FORM_WORDS = (
-    "ltd", "llc", "jsc", "pjsc", "ojsc", "cjsc", "gmbh", "fzco", "fze", "plc",
+    "ltd", "llc", "jsc", "pjsc", "ojsc", "cjsc", "gmbh", "fzco", "fze", "plc", "oao", "ooo",
     "limited", "corporation", "incorporated", "company",
     "obshchestvo", "otvetstvennostyu", "ogranichennoi", "ogranichennoy", "aktsionernoe",
 )  # fmt: skip

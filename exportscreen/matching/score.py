@@ -8,7 +8,9 @@
    consonants only (``translit.arabic_consonants``), shorter skeletons counting less. One token
    against two or three adjacent ones joined ("Gazprombank" / "Gazprom Bank", "zhipuhuazhang" /
    "Zhipu Huazhang") competes in the same best-first order, so a loose spelling pair of one half
-   does not take a word the join matches better.
+   does not take a word the join matches better. A near spelling counts only beside a word
+   matched otherwise (a loose pair) when it is likelier another word than a variant: a word in
+   Hangul or kana, one three letters longer or shorter, two names common in the population.
 2. Score: with each token weighted by IDF (generic words and legal forms weigh little), precision
    is the share of the query's weight matched (unmatched query words counting
    UNMATCHED_QUERY_FACTOR of their weight), recall the share of the listed name's weight
@@ -31,13 +33,8 @@ from dataclasses import dataclass, field
 from rapidfuzz.distance import OSA
 
 from exportscreen.matching.analyze import AnalyzedName, NameRole, Token, TokenKind
-from exportscreen.matching.guesses import (
-    CONSONANT_GUESS_FEATURE,
-    DISTINCTIVE_WEIGHT,
-    GUESS_CAP,
-    OWN_WORDS_FEATURE,
-    guess,
-)
+from exportscreen.matching.evidence import evidence as _evidence
+from exportscreen.matching.guesses import DISTINCTIVE_WEIGHT, GUESS_CAP, GUESS_FEATURES, guess
 from exportscreen.matching.index import (
     INITIAL_WEIGHT,
     ROLE_FACTOR,
@@ -56,7 +53,7 @@ from exportscreen.matching.translit import (
     phonetic_key,
     romanisation_skeleton,
 )
-from exportscreen.matching.weights import in_use, population_rarity
+from exportscreen.matching.weights import population_rarity
 from exportscreen.model import EntryType, MatchKind
 
 # Pair similarities by how the pair was found.
@@ -66,9 +63,6 @@ SHORT_SKELETON_SIMILARITY = 0.8  # "san" / "saan": short words share skeletons b
 MIN_SKELETON_LETTERS = 4
 CONSONANT_SIMILARITY = 0.88
 MIN_CONSONANTS = 3
-# A consonant skeleton shared by more listed words than this is ambiguous: a match through it
-# counts as evidence in proportion (HAMAS's "hms" is shared by 16, "hmd" by 41).
-AMBIGUOUS_CONSONANT_WORDS = 20
 # Arabic names are short in consonants (علي "Ali" is one, عمر "Omar" two): shorter skeletons
 # are matched too, but they meet by chance more often, so they count for less.
 SHORT_CONSONANT_SIMILARITY = (0.0, 0.75, 0.82)
@@ -93,17 +87,24 @@ MAX_ONE_EDIT_LETTERS = 4
 TRANSPOSED_LETTERS = 3
 TRANSPOSED_SIMILARITY = 0.74
 MIN_PHONETIC_SPELLING = 0.72  # metaphone alone pairs too much ("Merlion" / "Marlin")
+# A near spelling of a word in Hangul or kana: below MIN_FUZZY_SIMILARITY, a loose pair.
+SYLLABIC_SIMILARITY = 0.74
+_SYLLABIC = (Script.HANGUL, Script.KANA)
+_HARD_C = str.maketrans("cq", "kk")
 
 GENERIC_ONLY_CAP = 0.5
 # Below the default alert threshold: "Prime Logistics" / "Prime International" rests on one
 # common English word, "7" / "07" on a number alone.
 LITTLE_EVIDENCE_CAP = 0.7
-MIN_EVIDENCE = 0.5
+MIN_EVIDENCE = 0.6
 MIN_WORD_PAIRS = 2
-LONE_NEAR_SPELLING_FACTOR = 0.5
 # A near spelling whose first letters differ counts only beside another matched word (a loose
 # pair): "Fritsch" is not "Afric".
 OTHER_START_SIMILARITY = 0.75
+# A near spelling three letters longer or shorter is another word on the same stem
+# ("Konstantinova" / KONSTANTA, "Villar" / VILLARREAL) more often than a typo: a loose pair too,
+# and so is one between two names common in the population (``_common``).
+MAX_LENGTH_DIFFERENCE = 2
 FULL_COVERAGE = 0.999
 NUMBER_MISMATCH_PENALTY = 0.3
 # A weak or low-quality alias (OFAC's "weak a.k.a.", the UN's "Low"): below the default alert
@@ -231,6 +232,20 @@ def compare(query: QueryToken, word: int, index: MatchIndex) -> tuple[float, Mat
     if token.script is Script.HAN:
         # Pinyin read from characters is exact: a near spelling is other characters.
         return _NO_MATCH
+    found = _spelled(query, key, word, index)
+    if token.script in _SYLLABIC and found[1] in (MatchKind.FUZZY, MatchKind.PHONETIC):
+        # Hangul and kana are folded to Latin letters syllable by syllable: a near spelling of
+        # that reading is other syllables as often as a variant (민수 "minsu" / MINSA, 코리아
+        # "koria" / KALIA), so it is a loose pair, counted only beside an anchor.
+        return min(found[0], SYLLABIC_SIMILARITY), MatchKind.FUZZY, ""
+    return found
+
+
+def _spelled(
+    query: QueryToken, key: str, word: int, index: MatchIndex
+) -> tuple[float, MatchKind, str]:
+    """``compare`` of two words by their letters: romanisation skeletons, spelling, sound."""
+    token = query.token
     skeleton = index.word_skeleton[word]
     if len(skeleton) >= MIN_KEY_LENGTH and query.skeleton == skeleton:
         if min(len(token.key), len(key)) >= MIN_SKELETON_LETTERS:
@@ -255,6 +270,10 @@ def compare(query: QueryToken, word: int, index: MatchIndex) -> tuple[float, Mat
     if shorter < MIN_FUZZY_LETTERS:
         if typed and shorter == TRANSPOSED_LETTERS and _transposed(token.key, key):
             return TRANSPOSED_SIMILARITY, MatchKind.FUZZY, ""
+        if len(token.key) == len(key) and token.key.translate(_HARD_C) == key.translate(_HARD_C):
+            # A short word is mostly an acronym, and Cyrillic writes its C by sound: ICC is
+            # ИКК, read back "ikk"; CIS is "kis". C and K are then one letter.
+            return SHORT_SKELETON_SIMILARITY, MatchKind.TRANSLITERATED, ""
     elif (
         typed
         and shorter <= MAX_ONE_EDIT_LETTERS
@@ -263,7 +282,11 @@ def compare(query: QueryToken, word: int, index: MatchIndex) -> tuple[float, Mat
     ):
         return _NO_MATCH
     elif similar >= MIN_FUZZY_SIMILARITY:
-        if typed and not same_start:
+        if (
+            (typed and not same_start)
+            or abs(len(token.key) - len(key)) > MAX_LENGTH_DIFFERENCE
+            or (typed and _common(token.key) and _common(key))
+        ):
             return min(similar, OTHER_START_SIMILARITY), MatchKind.FUZZY, ""
         return similar, MatchKind.FUZZY, ""
     if (
@@ -275,6 +298,13 @@ def compare(query: QueryToken, word: int, index: MatchIndex) -> tuple[float, Mat
     if same_start and shorter >= MIN_LOOSE_LETTERS and similar >= MIN_LOOSE_SIMILARITY:
         return similar, MatchKind.FUZZY, ""
     return _NO_MATCH
+
+
+def _common(word: str) -> bool:
+    """A name common in the population (``weights.population_rarity`` below 1): two such names
+    a letter or two apart are two names ("Stephanie" / STEPHEN, "Martine" / MARTINA,
+    "Johansson" / JOHNSON), not a typo of one (a typo makes a word few people use)."""
+    return population_rarity(word) < 1.0
 
 
 def _transposed(a: str, b: str) -> bool:
@@ -334,7 +364,6 @@ def _score_bound(
 
 
 _NEAR = (MatchKind.FUZZY, MatchKind.PHONETIC, MatchKind.INITIAL)
-_LONE_NEAR = (MatchKind.FUZZY, MatchKind.PHONETIC, MatchKind.TRANSLITERATED)
 
 
 def _anchored(pairs: list[Pair], query: list[QueryToken], listed_weight: list[float]) -> bool:
@@ -353,16 +382,8 @@ _CAPS = (
     GENERIC_ONLY_FEATURE,
     LITTLE_EVIDENCE_FEATURE,
     LONE_PERSON_NAME_FEATURE,
-    CONSONANT_GUESS_FEATURE,
-    OWN_WORDS_FEATURE,
+    *GUESS_FEATURES,
 )
-
-
-def _informative(weight: float) -> float:
-    """A word's weight as evidence of a party: a word many listed parties share (Huawei, Bank)
-    is still a word of the name; how common it is in the world is ``population_rarity``'s
-    part. Full from DISTINCTIVE_WEIGHT up."""
-    return min(1.0, weight / DISTINCTIVE_WEIGHT)
 
 
 def _word_pairs(pairs: list[Pair], query: list[QueryToken]) -> int:
@@ -381,90 +402,12 @@ def _one_side_whole(
     """Whether two words or more matched and every word of one side did (a typo in "Golden
     Business", a word dropped from or added to the listed name): the names agree on all that
     one of them says. Two names that each keep words of their own ("Prime Logistics" / "Prime
-    International") do not."""
-    if _word_pairs(pairs, query) < MIN_WORD_PAIRS:
+    International") do not, and an initial is not a word in common ("Toyota Motor" / T-MOTOR)."""
+    if _word_pairs([p for p in pairs if p.kind is not MatchKind.INITIAL], query) < MIN_WORD_PAIRS:
         return False
     return not any(query[q].token.kind == _WORD for q in free_query) or not any(
         index.word_kind[words[w]] == _WORD for w in free_listed
     )
-
-
-def _consonant_rarity(consonants: str, index: MatchIndex) -> float:
-    """How much a match by consonants alone tells: a word written without its vowels (Arabic
-    script) is any of the listed words that share its consonants, and the more there are the
-    more the match is a guess (حميضة is Khimmed, Ahmadi, Hamid... by "hmd": 41 words)."""
-    sharing = index.words_sharing_consonants(consonants)
-    return min(1.0, AMBIGUOUS_CONSONANT_WORDS / sharing) if sharing else 1.0
-
-
-def _evidence(
-    pairs: list[Pair],
-    query: list[QueryToken],
-    query_used: list[float],
-    words: list[int],
-    listed_used: list[float],
-    index: MatchIndex,
-) -> float:
-    """What the matched words tell of the party, on the side that tells less: each matched word
-    (not a legal form or initial) counts its weight, the pair's similarity and its rarity in the
-    population; words read from another script count in full, but an Arabic word matched by its
-    consonants only counts as the guess it is (``_consonant_rarity``). A number counts beside a
-    matched word ("Research Institute 14") and a code with letters in it always ("H3C"), but a
-    number alone ("7" / "07") tells nothing."""
-    query_side = listed_side = 0.0
-    numbers_query = numbers_listed = 0.0
-    worded = False
-    for pair in pairs:
-        if pair.kind is MatchKind.INITIAL:
-            continue
-        for q in pair.query:
-            token = query[q].token
-            if token.kind == _WORD:
-                worded = True
-                rarity = population_rarity(token.key) if query[q].typed else 1.0
-                if token.script is Script.ARABIC and pair.kind is MatchKind.TRANSLITERATED:
-                    rarity = _consonant_rarity(query[q].consonants, index)
-                query_side += _informative(query_used[q]) * pair.similarity * rarity
-            elif token.kind == _NUMBER:
-                if token.key.isdigit():
-                    numbers_query += query_used[q] * pair.similarity
-                else:
-                    query_side += query_used[q] * pair.similarity
-        for w in pair.listed:
-            kind, key = index.word_kind[words[w]], index.words[words[w]]
-            if kind == _WORD:
-                listed_side += (
-                    _informative(listed_used[w]) * pair.similarity * population_rarity(key)
-                )
-            elif kind == _NUMBER:
-                if key.isdigit():
-                    numbers_listed += listed_used[w] * pair.similarity
-                else:
-                    listed_side += listed_used[w] * pair.similarity
-    if worded or query_side or listed_side:
-        query_side += numbers_query
-        listed_side += numbers_listed
-    evidence = min(query_side, listed_side)
-    # A near spelling alone, when the word typed is itself a word or name people use
-    # ("Bachmann" / "BAHMAN", "Marion" / "MARIVAN"), is another name more often than a typo (a
-    # typo makes a word nobody uses: "Hikvisoin"): half the evidence.
-    worded_pairs = [
-        p
-        for p in pairs
-        if p.kind is not MatchKind.INITIAL and any(query[q].token.kind == _WORD for q in p.query)
-    ]
-    if len(worded_pairs) == 1 and worded_pairs[0].kind in _LONE_NEAR:
-        typed = [query[q] for q in worded_pairs[0].query if query[q].typed]
-        # Two romanisations of one name ("Baron" / "BAROON": equal skeletons) are near
-        # spellings too. A word read from another script is left alone: حماس is HAMAS by its
-        # consonants only.
-        # A sound alike alone ("Allain" / ALANNA) is another name as often: a typo keeps most
-        # letters and is found by spelling.
-        if typed and (
-            worded_pairs[0].kind is MatchKind.PHONETIC or all(in_use(t.token.key) for t in typed)
-        ):
-            evidence *= LONE_NEAR_SPELLING_FACTOR
-    return evidence
 
 
 def score_name(
@@ -663,7 +606,9 @@ def score_name(
         result.score = LONE_PERSON_NAME_CAP
         result.capped = True
     if not result.capped and result.score > GUESS_CAP:
-        found = guess(pairs, query, query_used, words, free_query, free_listed, index)
+        found = guess(
+            pairs, query, query_used, words, free_query, free_listed, index, roles, person
+        )
         if found:
             result.penalties.append(
                 (found[0], f"{found[1]}: capped at {GUESS_CAP}", result.score - GUESS_CAP)

@@ -33,7 +33,12 @@ from typing import Any, ClassVar, NamedTuple
 from exportscreen import settings
 from exportscreen.matching.addresses import address_similarity
 from exportscreen.matching.analyze import AnalyzedName, TokenKind
-from exportscreen.matching.guesses import CONSONANT_GUESS_FEATURE, GUESS_CAP, OWN_WORDS_FEATURE
+from exportscreen.matching.guesses import (
+    CJK_NAME_IN_PART_FEATURE,
+    CONSONANT_GUESS_FEATURE,
+    GUESS_CAP,
+    OWN_WORDS_FEATURE,
+)
 from exportscreen.matching.score import (
     GENERIC_ONLY_CAP,
     GENERIC_ONLY_FEATURE,
@@ -176,8 +181,10 @@ class TooLittleEvidence(NameFeature):
     "SMOOTH", "Farias" / FARIS) tells little, and so does a sound alike alone ("Allain" /
     ALANNA: a typo keeps most letters and is found by spelling). An Arabic word matched by its
     consonants alone counts as the guess it is when more than 20 listed words share those
-    consonants. The poorer
-    side counts, and it must reach MIN_EVIDENCE (0.5: half a distinctive word matched exactly).
+    consonants. The poorer side counts, and it must reach MIN_EVIDENCE (0.6: more than half a
+    distinctive word matched exactly, so that one word as common as "Khan", "Roche" or "Vargas"
+    does not alert alone). Two words in common exempt a name whose one side matched whole,
+    but an initial is not a word in common ("Toyota Motor Corporation" against T-MOTOR).
     Fixed: it is a ceiling, not a penalty."""
 
     name = LITTLE_EVIDENCE_FEATURE
@@ -209,7 +216,9 @@ class ConsonantGuess(NameFeature):
     or a listed acronym, no word of English text (المفتي against MFTI: مفتي is mufti).
     Arabic script leaves short vowels out, so a skeleton of consonants is many words; a listed
     name matched whole by a word of three consonants (حماس / HAMAS), or two words read ("بانک
-    تات" / TAT BANK), is a reading and is left alone. The name score is capped at this weight,
+    تات" / TAT BANK), is a reading and is left alone; but two words read of fewer than three
+    consonants each, against an organisation ("آیلین ایروانی" against ORION ELEVEN PVT. LTD.,
+    "اسما نوری" against ISSAM ANWAR), are two guesses. The name score is capped at this weight,
     below the default alert threshold. Fixed: it is a ceiling, not a penalty."""
 
     name = CONSONANT_GUESS_FEATURE
@@ -228,6 +237,21 @@ class OneWordAndWordsOfTheirOwn(NameFeature):
     alert threshold. Fixed: it is a ceiling, not a penalty."""
 
     name = OWN_WORDS_FEATURE
+    weight = GUESS_CAP
+    bounds = (GUESS_CAP, GUESS_CAP)
+    parameter = ""
+
+
+class CjkNameInPart(NameFeature):
+    """A listed person matched by a name written in Chinese characters (or in Hangul, read as
+    ``matching.cjk_names`` reads it) in part only. Such a name is a surname and a given name,
+    each one whole: a syllable left over on either side is another given name ("韦娜", Wei Na,
+    against WEI, Lin Na; "健 阳 张" against ZHANG, Jian), and a reading whose surname pairs with
+    the listed given name is another person ("秦柳", Jin Ryu in Korean, against RYU, Jin). The
+    name score is capped at this weight, below the default alert threshold. Fixed: it is a
+    ceiling, not a penalty."""
+
+    name = CJK_NAME_IN_PART_FEATURE
     weight = GUESS_CAP
     bounds = (GUESS_CAP, GUESS_CAP)
     parameter = ""
@@ -487,6 +511,7 @@ FEATURES: tuple[Feature, ...] = (
     OneNameOfAPerson(),
     ConsonantGuess(),
     OneWordAndWordsOfTheirOwn(),
+    CjkNameInPart(),
     NumberMismatch(),
     LegalFormMismatch(),
     WeakAlias(),

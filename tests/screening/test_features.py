@@ -348,6 +348,7 @@ def test_default_configuration() -> None:
         "one_name_of_a_person": 0.7,
         "consonant_guess": 0.7,
         "one_word_and_words_of_their_own": 0.7,
+        "cjk_name_in_part": 0.7,
         "number_mismatch": 0.3,
         "legal_form_mismatch": 0.03,
         "weak_alias": 0.7,

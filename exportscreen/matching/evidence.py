@@ -1,0 +1,147 @@
+"""What the words two names have in common tell of the listed party: ``evidence``, the measure
+behind ``score``'s ``too_little_evidence`` cap.
+
+Kept out of ``score`` so that the alignment's hot path stays as it is: evidence is counted only
+for a name whose score would alert, from the pairs the alignment chose.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from exportscreen.matching.analyze import TokenKind
+from exportscreen.matching.guesses import DISTINCTIVE_WEIGHT
+from exportscreen.matching.index import MatchIndex
+from exportscreen.matching.normalize import Script
+from exportscreen.matching.weights import in_use, population_rarity
+from exportscreen.model import MatchKind
+
+# A consonant skeleton shared by more listed words than this is ambiguous: a match through it
+# counts as evidence in proportion (HAMAS's "hms" is shared by 16, "hmd" by 41).
+AMBIGUOUS_CONSONANT_WORDS = 20
+LONE_NEAR_SPELLING_FACTOR = 0.5
+_LONE_NEAR = (MatchKind.FUZZY, MatchKind.PHONETIC, MatchKind.TRANSLITERATED)
+_WORD = TokenKind.WORD
+_NUMBER = TokenKind.NUMBER
+
+
+class _Token(Protocol):
+    @property
+    def kind(self) -> TokenKind: ...
+    @property
+    def script(self) -> Script: ...
+    @property
+    def key(self) -> str: ...
+
+
+class _QueryToken(Protocol):
+    @property
+    def token(self) -> _Token: ...
+    @property
+    def consonants(self) -> str: ...
+    @property
+    def typed(self) -> bool: ...
+
+
+class _Pair(Protocol):
+    @property
+    def query(self) -> tuple[int, ...]: ...
+    @property
+    def listed(self) -> tuple[int, ...]: ...
+    @property
+    def kind(self) -> MatchKind: ...
+    @property
+    def similarity(self) -> float: ...
+
+
+def informative(weight: float) -> float:
+    """A word's weight as evidence of a party: a word many listed parties share (Huawei, Bank)
+    is still a word of the name; how common it is in the world is ``population_rarity``'s
+    part. Full from DISTINCTIVE_WEIGHT up."""
+    return min(1.0, weight / DISTINCTIVE_WEIGHT)
+
+
+def consonant_rarity(consonants: str, index: MatchIndex) -> float:
+    """How much a match by consonants alone tells: a word written without its vowels (Arabic
+    script) is any of the listed words that share its consonants, and the more there are the
+    more the match is a guess (حميضة is Khimmed, Ahmadi, Hamid... by "hmd": 41 words)."""
+    sharing = index.words_sharing_consonants(consonants)
+    return min(1.0, AMBIGUOUS_CONSONANT_WORDS / sharing) if sharing else 1.0
+
+
+def evidence(
+    pairs: Sequence[_Pair],
+    query: Sequence[_QueryToken],
+    query_used: Sequence[float],
+    words: Sequence[int],
+    listed_used: Sequence[float],
+    index: MatchIndex,
+) -> float:
+    """What the matched words tell of the party, on the side that tells less: each matched word
+    (not a legal form or initial) counts its weight, the pair's similarity and its rarity in the
+    population; words read from another script count in full, but an Arabic word matched by its
+    consonants only counts as the guess it is, on both sides (``consonant_rarity``). A number
+    counts beside a matched word ("Research Institute 14") and a code with letters in it always
+    ("H3C"), but a number alone ("7" / "07") tells nothing."""
+    query_side = listed_side = 0.0
+    numbers_query = numbers_listed = 0.0
+    worded = False
+    for pair in pairs:
+        if pair.kind is MatchKind.INITIAL:
+            continue
+        for q in pair.query:
+            token = query[q].token
+            if token.kind == _WORD:
+                worded = True
+                rarity = population_rarity(token.key) if query[q].typed else 1.0
+                if token.script is Script.ARABIC and pair.kind is MatchKind.TRANSLITERATED:
+                    rarity = consonant_rarity(query[q].consonants, index)
+                query_side += informative(query_used[q]) * pair.similarity * rarity
+            elif token.kind == _NUMBER:
+                if token.key.isdigit():
+                    numbers_query += query_used[q] * pair.similarity
+                else:
+                    query_side += query_used[q] * pair.similarity
+        # An Arabic word read by its consonants counts as that guess on both sides: how often
+        # Latin text writes the listed word ("Hamas") says little of how common the name is
+        # where it is written حماس.
+        read = [
+            consonant_rarity(query[q].consonants, index)
+            for q in pair.query
+            if query[q].token.script is Script.ARABIC and pair.kind is MatchKind.TRANSLITERATED
+        ]
+        for w in pair.listed:
+            kind, key = index.word_kind[words[w]], index.words[words[w]]
+            if kind == _WORD:
+                rarity = min(read) if read else population_rarity(key)
+                listed_side += informative(listed_used[w]) * pair.similarity * rarity
+            elif kind == _NUMBER:
+                if key.isdigit():
+                    numbers_listed += listed_used[w] * pair.similarity
+                else:
+                    listed_side += listed_used[w] * pair.similarity
+    if worded or query_side or listed_side:
+        query_side += numbers_query
+        listed_side += numbers_listed
+    found = min(query_side, listed_side)
+    # A near spelling alone, when the word typed is itself a word or name people use
+    # ("Bachmann" / "BAHMAN", "Marion" / "MARIVAN"), is another name more often than a typo (a
+    # typo makes a word nobody uses: "Hikvisoin"): half the evidence.
+    worded_pairs = [
+        p
+        for p in pairs
+        if p.kind is not MatchKind.INITIAL and any(query[q].token.kind == _WORD for q in p.query)
+    ]
+    if len(worded_pairs) == 1 and worded_pairs[0].kind in _LONE_NEAR:
+        typed = [query[q] for q in worded_pairs[0].query if query[q].typed]
+        # Two romanisations of one name ("Baron" / "BAROON": equal skeletons) are near
+        # spellings too. A word read from another script is left alone: حماس is HAMAS by its
+        # consonants only.
+        # A sound alike alone ("Allain" / ALANNA) is another name as often: a typo keeps most
+        # letters and is found by spelling.
+        if typed and (
+            worded_pairs[0].kind is MatchKind.PHONETIC or all(in_use(t.token.key) for t in typed)
+        ):
+            found *= LONE_NEAR_SPELLING_FACTOR
+    return found
