@@ -8,12 +8,12 @@ for a name whose score would alert, from the pairs the alignment chose.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
 
 from exportscreen.matching.analyze import TokenKind
 from exportscreen.matching.guesses import DISTINCTIVE_WEIGHT
 from exportscreen.matching.index import MatchIndex
 from exportscreen.matching.normalize import Script
+from exportscreen.matching.pair_views import PairView, QueryTokenView
 from exportscreen.matching.weights import in_use, population_rarity
 from exportscreen.model import MatchKind
 
@@ -24,35 +24,6 @@ LONE_NEAR_SPELLING_FACTOR = 0.5
 _LONE_NEAR = (MatchKind.FUZZY, MatchKind.PHONETIC, MatchKind.TRANSLITERATED)
 _WORD = TokenKind.WORD
 _NUMBER = TokenKind.NUMBER
-
-
-class _Token(Protocol):
-    @property
-    def kind(self) -> TokenKind: ...
-    @property
-    def script(self) -> Script: ...
-    @property
-    def key(self) -> str: ...
-
-
-class _QueryToken(Protocol):
-    @property
-    def token(self) -> _Token: ...
-    @property
-    def consonants(self) -> str: ...
-    @property
-    def typed(self) -> bool: ...
-
-
-class _Pair(Protocol):
-    @property
-    def query(self) -> tuple[int, ...]: ...
-    @property
-    def listed(self) -> tuple[int, ...]: ...
-    @property
-    def kind(self) -> MatchKind: ...
-    @property
-    def similarity(self) -> float: ...
 
 
 def informative(weight: float) -> float:
@@ -71,8 +42,8 @@ def consonant_rarity(consonants: str, index: MatchIndex) -> float:
 
 
 def evidence(
-    pairs: Sequence[_Pair],
-    query: Sequence[_QueryToken],
+    pairs: Sequence[PairView],
+    query: Sequence[QueryTokenView],
     query_used: Sequence[float],
     words: Sequence[int],
     listed_used: Sequence[float],

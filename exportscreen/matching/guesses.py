@@ -9,12 +9,12 @@ pairs the alignment chose and at the words left over.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
 
 from exportscreen.matching.acronyms import is_acronym
 from exportscreen.matching.analyze import NameRole, TokenKind
 from exportscreen.matching.index import MatchIndex
 from exportscreen.matching.normalize import Script
+from exportscreen.matching.pair_views import PairView, QueryTokenView, TokenView
 from exportscreen.model import MatchKind
 
 # Below the default alert threshold.
@@ -65,36 +65,7 @@ def consonant_guess(
     return readings[0] < FIRM_CONSONANTS or listed_words_left or acronym
 
 
-class _Token(Protocol):
-    @property
-    def kind(self) -> TokenKind: ...
-    @property
-    def script(self) -> Script: ...
-    @property
-    def key(self) -> str: ...
-    @property
-    def role(self) -> NameRole: ...
-
-
-class _QueryToken(Protocol):
-    @property
-    def token(self) -> _Token: ...
-    @property
-    def consonants(self) -> str: ...
-    @property
-    def weight(self) -> float: ...
-
-
-class _Pair(Protocol):
-    @property
-    def query(self) -> tuple[int, ...]: ...
-    @property
-    def listed(self) -> tuple[int, ...]: ...
-    @property
-    def kind(self) -> MatchKind: ...
-
-
-def _guessed_word(pair: _Pair, token: _Token) -> bool:
+def _guessed_word(pair: PairView, token: TokenView) -> bool:
     """Whether a word in common says little of which party is meant: an acronym of
     SHORT_WORD_LETTERS or fewer (MBP) or a pinyin reading of Chinese characters (天益 "tianyi"
     is also 天一, 天翼...: many names read alike); a translation the dictionaries know (中芯国际
@@ -108,8 +79,8 @@ _FAMILY = (NameRole.FAMILY, NameRole.FAMILY_PART)
 
 
 def cjk_name_in_part(
-    worded: Sequence[_Pair],
-    query: Sequence[_QueryToken],
+    worded: Sequence[PairView],
+    query: Sequence[QueryTokenView],
     roles: bytes,
     free_query: set[int],
     free_listed: set[int],
@@ -139,8 +110,8 @@ def cjk_name_in_part(
 
 
 def guess(
-    pairs: Sequence[_Pair],
-    query: Sequence[_QueryToken],
+    pairs: Sequence[PairView],
+    query: Sequence[QueryTokenView],
     query_used: Sequence[float],
     words: Sequence[int],
     free_query: set[int],
