@@ -10,7 +10,7 @@ from exportscreen import settings
 from exportscreen.matching.cjk_names import person_readings, romanise_syllable
 from exportscreen.matching.delta_filter import InvertedMaps, delta_names
 from exportscreen.matching.signature import Signature, signature
-from exportscreen.model import Entry, EntryType, ListCode
+from exportscreen.model import Entry, EntryType, Hit, ListCode
 from exportscreen.screening.screener import REACH_MARGIN, Screener
 
 
@@ -92,13 +92,8 @@ def test_romanise_syllable(syllable: str, mccune_reischauer: str, revised: str) 
 def test_native_script_names_find_listed_persons(
     real_screener: Screener, query: str, listed: str
 ) -> None:
-    hits = real_screener.screen(query, limit=3)
-    assert hits, query
-    top = hits[0]
-    assert top.matched_name == listed
-    assert top.score >= settings.DEFAULT_THRESHOLD
+    top = _found_through(real_screener, query, listed, "Reischauer")
     assert "read as a person's name" in top.explanation.summary
-    assert "Reischauer" in top.explanation.summary  # the reading that matched is named
 
 
 # Japanese nationals on OFAC's SDN list (TCO program: Yamaguchi-gumi, Sumiyoshi-kai, Inagawa-kai
@@ -127,12 +122,7 @@ def test_native_script_names_find_listed_persons(
 def test_japanese_names_find_listed_persons(
     real_screener: Screener, query: str, listed: str
 ) -> None:
-    hits = real_screener.screen(query, limit=3)
-    assert hits, query
-    top = hits[0]
-    assert top.matched_name == listed
-    assert top.score >= settings.DEFAULT_THRESHOLD
-    assert "Japanese, Hepburn" in top.explanation.summary
+    _found_through(real_screener, query, listed, "Japanese, Hepburn")
 
 
 # Chinese names in traditional characters are read in Japanese too (鄧小平 "To Shohei"), as kanji
@@ -202,3 +192,14 @@ def test_signature_keeps_readings_through_json() -> None:
     found = signature("김정은")
     assert [t.key for t in found.readings[0].tokens] == ["kim", "jongun"]
     assert Signature.from_json(found.to_json()) == found
+
+
+def _found_through(screener: Screener, query: str, listed: str, reading: str) -> Hit:
+    """The top hit for ``query``: ``listed``, alerting, its explanation naming ``reading``."""
+    hits = screener.screen(query, limit=3)
+    assert hits, query
+    top = hits[0]
+    assert top.matched_name == listed
+    assert top.score >= settings.DEFAULT_THRESHOLD
+    assert reading in top.explanation.summary  # the reading that matched is named
+    return top
