@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from exportscreen.matching.abbreviations import expand
+from exportscreen.matching.brahmic import SCHEMES, romanise
 from exportscreen.matching.chinese import PieceKind, segment
 from exportscreen.matching.legal_forms import legal_forms, phrase_key
 from exportscreen.matching.normalize import (
@@ -187,7 +188,8 @@ def _raw_tokens(text: str, person: bool) -> list[_Raw]:
             if script is Script.ARABIC and word.startswith(_ARABIC_ARTICLE) and len(word) > 3:
                 raws.append(_Raw(_ARABIC_ARTICLE, "al", script, group))
                 word = word[len(_ARABIC_ARTICLE) :]
-            folded = _folded(word)
+            # Brahmic words keep their inherent vowels (नरेन्द्र "narendra", not "nrendr").
+            folded = romanise(word, script) if script in SCHEMES else _folded(word)
             if folded:
                 raws.append(_Raw(word, folded, script, group))
     return raws[: MAX_TOKENS * 2]
