@@ -87,6 +87,10 @@ def romanise(word: str, script: Script) -> str:
     scheme = SCHEMES.get(script)
     if scheme is None:
         return ascii_fold(word)
+    if script is not Script.DEVANAGARI:
+        # NFKC splits letters such as ਖ਼ into ਖ + nukta, and the library reads the nukta sign of
+        # Devanagari only (ज़ z): elsewhere the letter is read without it (ਖ਼ kh, not "khaa").
+        word = "".join(c for c in word if "NUKTA" not in unicodedata.name(c, ""))
     iast = sanscript.transliterate(word, scheme, sanscript.IAST)
     if script in _drop_final_vowel() and iast.endswith("a") and _ends_in_inherent_vowel(word):
         iast = iast[:-1]

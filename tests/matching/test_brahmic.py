@@ -26,6 +26,8 @@ from exportscreen.matching.normalize import Script, ascii_fold
         ("শেখ", Script.BENGALI, "shekh"),
         ("মুজিবুর", Script.BENGALI, "mujibur"),  # Bengali ব is b
         ("ਸਿੰਘ", Script.GURMUKHI, "singh"),  # anusvara before g is n
+        ("ਬੱਬਰ", Script.GURMUKHI, "babbar"),  # addak doubles the next consonant
+        ("ਖ\u0a3cਾਲਸਾ", Script.GURMUKHI, "khalasa"),  # ਖ਼ as NFKC leaves it: the nukta is dropped
         ("ઈબ્રાહીમ", Script.GUJARATI, "ibrahim"),
         ("రామ", Script.TELUGU, "rama"),  # Telugu says the final vowel
         ("క్రిష్ణ", Script.TELUGU, "krishna"),
