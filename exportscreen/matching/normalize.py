@@ -37,7 +37,8 @@ def _mark_class() -> str:
 # Python's \w has no combining marks, but the vowel signs and viramas of Brahmic scripts
 # (नरेन्द्र, மின்), Thai and Burmese tone marks are parts of the word they sit in: a word is a run
 # of letters, digits and marks.
-_MARKED_WORD = re.compile(f"(?:[^\\W_]|[{_mark_class()}])+")
+# (One class, with underscores made spaces first: an alternation costs twice the time.)
+_MARKED_WORD = re.compile(f"[\\w{_mark_class()}]+")
 # Arabic short vowels, shadda and Quranic marks: the lists write Arabic names without them, so a
 # vocalised مُحَمَّد is read as محمد.
 _ARABIC_MARKS = re.compile("[\u064b-\u065f\u0670\u06d6-\u06ed]")
@@ -128,7 +129,8 @@ def words(text: str) -> list[str]:
     without apostrophes or Arabic short vowels."""
     if text.isascii():
         return _WORD.findall(_APOSTROPHES.sub("", text))
-    return _MARKED_WORD.findall(_ARABIC_MARKS.sub("", _APOSTROPHES.sub("", text)))
+    text = _ARABIC_MARKS.sub("", _APOSTROPHES.sub("", text)).replace("_", " ")
+    return _MARKED_WORD.findall(text)
 
 
 def script_of(char: str) -> Script:
