@@ -71,13 +71,58 @@ def _is_consonant(char: str) -> bool:
     return letter.endswith("A") and letter not in ("A", "AA") and " " not in letter
 
 
-def _ends_in_inherent_vowel(word: str) -> bool:
-    """The word ends in a consonant that is neither the only letter nor the last of a conjunct:
-    its inherent vowel is the last sound, and the one the languages concerned do not say."""
-    letters = word.rstrip("".join(c for c in word[-2:] if "NUKTA" in unicodedata.name(c, "")))
-    if len(letters) < 2 or not _is_consonant(letters[-1]):
-        return False
-    return "VIRAMA" not in unicodedata.name(letters[-2], "")
+def _kind(char: str) -> str:
+    """ "c" a consonant, "m" a vowel sign, "v" an independent vowel, "x" a virama, "n" a nukta,
+    "o" anything else (anusvara, visarga, candrabindu, digits)."""
+    if _is_consonant(char):
+        return "c"
+    name = unicodedata.name(char, "")
+    if "VOWEL SIGN" in name:
+        return "m"
+    if " LETTER " in name:
+        return "v"
+    if "VIRAMA" in name:
+        return "x"
+    return "n" if "NUKTA" in name else "o"
+
+
+def _silent_vowels_marked(word: str, virama: str) -> str:
+    """The word with a virama after each consonant whose inherent vowel Hindi, Bengali, Punjabi
+    and Gujarati do not say (Ohala's schwa deletion, read right to left): the last one (मोदी
+    keeps its ī, चौहान is Chauhan), and one between a vowel and a consonant that has a vowel of
+    its own (सरकार Sarkar, রহমান Rahman, ਅਮਰਿੰਦਰ Amrindar; but कमल Kamal, भारत Bharat).
+    A consonant in a conjunct, or with a nasal or visarga after its vowel, keeps its vowel
+    (नरेन्द्र Narendra, संमानित); so does a word of one letter."""
+    chars: list[str] = []  # a nukta stays with its letter: it does not change the syllables
+    for char in word:
+        if chars and _kind(char) == "n":
+            chars[-1] += char
+        else:
+            chars.append(char)
+    kinds = [_kind(c[0]) for c in chars]
+
+    def voiced(i: int) -> bool:  # the consonant at i still has a vowel after it
+        return i + 1 >= len(chars) or kinds[i + 1] not in ("x",)
+
+    def inherent(i: int) -> bool:  # the consonant at i has its inherent vowel
+        return kinds[i] == "c" and (i + 1 >= len(chars) or kinds[i + 1] in ("c", "v"))
+
+    last = len(chars) - 1
+    if last >= 1 and inherent(last) and kinds[last - 1] != "x":
+        chars.append(virama)
+        kinds.append("x")
+    for i in range(last - 1, 0, -1):
+        if not inherent(i) or kinds[i - 1] not in ("c", "m", "v"):
+            continue
+        if kinds[i + 1] != "c" or not voiced(i + 1):
+            continue
+        if kinds[i - 1] == "c" and not voiced(i - 1):
+            continue
+        if kinds[i - 1] == "c" and i - 2 >= 0 and kinds[i - 2] == "x":
+            continue  # the syllable after a conjunct keeps its vowel
+        chars.insert(i + 1, virama)
+        kinds.insert(i + 1, "x")
+    return "".join(chars)
 
 
 @lru_cache(maxsize=65536)
@@ -91,9 +136,9 @@ def romanise(word: str, script: Script) -> str:
         # NFKC splits letters such as ਖ਼ into ਖ + nukta, and the library reads the nukta sign of
         # Devanagari only (ज़ z): elsewhere the letter is read without it (ਖ਼ kh, not "khaa").
         word = "".join(c for c in word if "NUKTA" not in unicodedata.name(c, ""))
+    if script in _drop_final_vowel():
+        word = _silent_vowels_marked(word, unicodedata.lookup(f"{script.value} sign virama"))
     iast = sanscript.transliterate(word, scheme, sanscript.IAST)
-    if script in _drop_final_vowel() and iast.endswith("a") and _ends_in_inherent_vowel(word):
-        iast = iast[:-1]
     for written, spelling in _rewrites()[script]:
         if written in iast:
             iast = iast.replace(written, spelling)
