@@ -71,6 +71,11 @@ def _find(entries: list[Entry], code: ListCode, name: str) -> Entry:
         ("ਬੱਬਰ ਖ਼ਾਲਸਾ ਇੰਟਰਨੈਸ਼ਨਲ", ListCode.SDN, "BABBAR KHALSA INTERNATIONAL"),
         ("बब्बर खालसा इंटरनेशनल", ListCode.SDN, "BABBAR KHALSA INTERNATIONAL"),
         ("তামিল টাইগার্স", ListCode.SDN, "LIBERATION TIGERS OF TAMIL EELAM"),  # a.k.a.
+        # Burmese: Burma's junta, written without spaces, read a syllable a word.
+        ("မင်းအောင်လှိုင်", ListCode.SDN, "HLAING, Min Aung"),
+        ("သန်းလှိုင်", ListCode.SDN, "HLAING, Than"),
+        ("ကိုကိုလှိုင်", ListCode.SDN, "HLAING, Ko Ko"),
+        ("ထွန်းအောင်မြင့်", ListCode.SDN, "MYINT, Tun Aung"),
         ("मिन आंग ह्लाइंग", ListCode.SDN, "HLAING, Min Aung"),
         ("மின் ஆங் ஹ்லைங்", ListCode.SDN, "HLAING, Min Aung"),
     ],
