@@ -26,7 +26,8 @@ from exportscreen.matching.translit import arabic_consonants
 # recomputed rather than trusted.
 # 2: Arabic-script consonants; 3: readings of CJK person names; 4: Japanese readings, Hanja read
 # from Unihan (a stored signature of a Japanese name lacks its readings); 5: words keep their
-# combining marks and Brahmic words their inherent vowels (नरेन्द्र was "nr", "n", "d", "r")
+# combining marks, Brahmic words their inherent vowels (नरेन्द्र was "nr", "n", "d", "r"), and
+# Burmese words are split into syllables
 SIGNATURE_FORMAT = 5
 
 
