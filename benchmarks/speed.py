@@ -330,6 +330,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"   (wall clock / thread CPU)"
     )
     for timing in timings:
+        if not timing.wall_ms:  # a baseline given no queries (--baseline-queries 0)
+            continue
         for kind, values in (("wall", timing.wall_ms), ("cpu", timing.cpu_ms)):
             print(
                 f"{timing.label + ' [' + kind + ']':<40} {len(values):>7} "

@@ -15,8 +15,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from exportscreen.matching.abbreviations import expand
+from exportscreen.matching.brahmic import SCHEMES, romanise
 from exportscreen.matching.chinese import PieceKind, segment
 from exportscreen.matching.legal_forms import legal_forms, phrase_key
+from exportscreen.matching.myanmar import romanise_syllable, syllables
 from exportscreen.matching.normalize import (
     MAX_NAME_CHARS,
     Script,
@@ -187,7 +189,13 @@ def _raw_tokens(text: str, person: bool) -> list[_Raw]:
             if script is Script.ARABIC and word.startswith(_ARABIC_ARTICLE) and len(word) > 3:
                 raws.append(_Raw(_ARABIC_ARTICLE, "al", script, group))
                 word = word[len(_ARABIC_ARTICLE) :]
-            folded = _folded(word)
+            if script is Script.MYANMAR:  # a name's syllables are its words in Latin letters
+                for syllable in syllables(word):
+                    if spelt := romanise_syllable(syllable):
+                        raws.append(_Raw(syllable, spelt, script, group))
+                continue
+            # Brahmic words keep their inherent vowels (नरेन्द्र "narendra", not "nrendr").
+            folded = romanise(word, script) if script in SCHEMES else _folded(word)
             if folded:
                 raws.append(_Raw(word, folded, script, group))
     return raws[: MAX_TOKENS * 2]
@@ -274,9 +282,12 @@ def analyze(name: str, person: bool = False) -> AnalyzedName:
     roles = _roles(raws, person)
     table = legal_forms()
     # Chinese pieces are final already, and the letters of an Arabic-script word romanised
-    # ("أبو" -> "bw") say nothing of Latin legal forms ("BV"): an empty key matches no form.
+    # ("أبو" -> "bw") say nothing of Latin legal forms ("BV"), nor a Burmese syllable (ဦး "oo",
+    # the honorific U): an empty key matches no form.
     keys = [
-        "" if raw.fixed is not None or raw.script is Script.ARABIC else phrase_key(raw.ascii)
+        ""
+        if raw.fixed is not None or raw.script in (Script.ARABIC, Script.MYANMAR)
+        else phrase_key(raw.ascii)
         for raw in raws
     ]
     tokens: list[Token] = []

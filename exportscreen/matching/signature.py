@@ -25,8 +25,10 @@ from exportscreen.matching.translit import arabic_consonants
 # Bump when the signature's content or meaning changes: stored signatures of another format are
 # recomputed rather than trusted.
 # 2: Arabic-script consonants; 3: readings of CJK person names; 4: Japanese readings, Hanja read
-# from Unihan (a stored signature of a Japanese name lacks its readings)
-SIGNATURE_FORMAT = 4
+# from Unihan (a stored signature of a Japanese name lacks its readings); 5: words keep their
+# combining marks, Brahmic words their inherent vowels (नरेन्द्र was "nr", "n", "d", "r"), and
+# Burmese words are split into syllables
+SIGNATURE_FORMAT = 5
 
 
 @dataclass(frozen=True, slots=True)

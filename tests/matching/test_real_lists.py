@@ -15,6 +15,10 @@ from exportscreen.screening.screener import Screener
 
 pytestmark = pytest.mark.shared
 
+# The same query in Latin letters fails the same way: a hit that scores above the threshold is
+# found with a lower threshold only, so the pruning by upper bound drops a candidate it should keep.
+_BOUND_BUG = "a candidate scoring above the threshold is pruned (the Latin query too)"
+
 
 def _find(entries: list[Entry], code: ListCode, name: str) -> Entry:
     found = [e for e in entries if e.list is code and e.name == name]
@@ -45,6 +49,35 @@ def _find(entries: list[Entry], code: ListCode, name: str) -> Entry:
             "Beijing Zhipu Huazhang Technology Co., Ltd.",
         ),
         ("Bitriver North LLC", ListCode.SDN, "OOO BITRIVER-NORTH"),  # legal form moved, changed
+        # Brahmic scripts (issue 16): Hindi, Punjabi, Gujarati, Bengali, Tamil spellings.
+        ("लश्कर-ए-तैयबा", ListCode.SDN, "LASHKAR E-TAYYIBA"),
+        ("લશ્કર-એ-તૈયબા", ListCode.SDN, "LASHKAR E-TAYYIBA"),
+        pytest.param(
+            "லஷ்கர்-ஏ-தொய்பா",  # "lashkar e toypa": 0.933 at threshold 0.5, nothing at 0.77
+            ListCode.SDN,
+            "LASHKAR E-TAYYIBA",
+            marks=pytest.mark.xfail(strict=True, reason=_BOUND_BUG),
+        ),
+        ("जैश-ए-मोहम्मद", ListCode.SDN, "JAISH-I-MOHAMMED"),
+        ("हिज़बुल मुजाहिदीन", ListCode.SDN, "HIZBUL MUJAHIDEEN"),
+        ("হিজবুল মুজাহিদীন", ListCode.SDN, "HIZBUL MUJAHIDEEN"),
+        ("ইন্ডিয়ান মুজাহিদীন", ListCode.SDN, "INDIAN MUJAHIDEEN"),
+        pytest.param(
+            "இந்தியன் முஜாஹிதீன்",  # "intiyan mujahitin": 0.897 at threshold 0.5, nothing at 0.7
+            ListCode.SDN,
+            "INDIAN MUJAHIDEEN",
+            marks=pytest.mark.xfail(strict=True, reason=_BOUND_BUG),
+        ),
+        ("ਬੱਬਰ ਖ਼ਾਲਸਾ ਇੰਟਰਨੈਸ਼ਨਲ", ListCode.SDN, "BABBAR KHALSA INTERNATIONAL"),
+        ("बब्बर खालसा इंटरनेशनल", ListCode.SDN, "BABBAR KHALSA INTERNATIONAL"),
+        ("তামিল টাইগার্স", ListCode.SDN, "LIBERATION TIGERS OF TAMIL EELAM"),  # a.k.a.
+        # Burmese: Burma's junta, written without spaces, read a syllable a word.
+        ("မင်းအောင်လှိုင်", ListCode.SDN, "HLAING, Min Aung"),
+        ("သန်းလှိုင်", ListCode.SDN, "HLAING, Than"),
+        ("ကိုကိုလှိုင်", ListCode.SDN, "HLAING, Ko Ko"),
+        ("ထွန်းအောင်မြင့်", ListCode.SDN, "MYINT, Tun Aung"),
+        ("मिन आंग ह्लाइंग", ListCode.SDN, "HLAING, Min Aung"),
+        ("மின் ஆங் ஹ்லைங்", ListCode.SDN, "HLAING, Min Aung"),
     ],
 )
 def test_finds_the_real_entry_first(
@@ -75,6 +108,14 @@ def test_a_common_name_in_a_compound_surname_is_a_near_miss(real_screener: Scree
         "Global Logistics Services LLC",
         "Maria Garcia",
         "Anna Schmidt",
+        # Hindi and Bengali names as Faker writes them (hi_IN, bn_BD), read whole (issue 16).
+        "संमानित मोहना चौहान",
+        "संमानित गुलज़ार मुख़र्जी",
+        "सम्मानात्मक राजन चतुर्वेदी",
+        "सम्मानसूचक श्यामा गोयल",
+        "पूर्णिमा चक्रवर्तीजी",
+        "রাজু রহমান",
+        "রহিম বিশ্বাস",
     ],
 )
 def test_clean_counterparties_raise_no_hit(real_screener: Screener, query: str) -> None:
