@@ -192,6 +192,11 @@ def create_app(
         # Served offline by web.apidocs (FastAPI's own pages load Swagger UI from a CDN).
         docs_url=None,
         redoc_url=None,
+        # FastAPI's own OpenTelemetry spans, metrics and logs: this API reports through its
+        # Prometheus metrics (``api.metrics``) and installs no OpenTelemetry provider, yet with
+        # them on, FastAPI asks the global providers on every request whether they are set
+        # (about 1% of a screening request's CPU, issue 19).
+        telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False},
     )
     app.state.services = services
     modules = (

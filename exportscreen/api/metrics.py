@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
@@ -84,6 +85,10 @@ class MetricsMiddleware:
     def __init__(self, app: ASGIApp, *, metrics: Metrics):
         self.app = app
         self.metrics = metrics
+        # Each label set's child, found once: ``labels`` checks and converts its values and
+        # takes the metric's lock on every call. As bounded as the label sets themselves.
+        self._counted: dict[tuple[str, str, int], Any] = {}
+        self._timed: dict[str, Any] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -103,5 +108,12 @@ class MetricsMiddleware:
         finally:
             route = scope.get("route")
             template = getattr(route, "path", None) or "unmatched"
-            self.metrics.requests.labels(scope["method"], template, str(code)).inc()
-            self.metrics.latency.labels(template).observe(time.perf_counter() - started)
+            counted = self._counted.get((scope["method"], template, code))
+            if counted is None:
+                counted = self.metrics.requests.labels(scope["method"], template, str(code))
+                self._counted[(scope["method"], template, code)] = counted
+            counted.inc()
+            timed = self._timed.get(template)
+            if timed is None:
+                timed = self._timed[template] = self.metrics.latency.labels(template)
+            timed.observe(time.perf_counter() - started)

@@ -30,6 +30,23 @@ _COMMON = (
     (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
 )
 
+# Screening results and sessions must not sit in shared caches.
+_NO_STORE = ((b"cache-control", b"no-store"),)
+_NO_STORE_PREFIXES = ("/ui", "/v1", "/match", "/consolidated")
+# The headers each kind of response gets, encoded once (they are added to every response).
+_STRICT = (*_COMMON, (b"content-security-policy", STRICT_CSP.encode("ascii")))
+_DOCS = (*_COMMON, (b"content-security-policy", DOCS_CSP.encode("ascii")))
+_STRICT_NO_STORE = (*_STRICT, *_NO_STORE)
+_DOCS_NO_STORE = (*_DOCS, *_NO_STORE)
+
+
+def added_headers(path: str) -> tuple[tuple[bytes, bytes], ...]:
+    """The headers a response to ``path`` gets."""
+    no_store = path.startswith(_NO_STORE_PREFIXES)
+    if path in DOCS_PATHS:
+        return _DOCS_NO_STORE if no_store else _DOCS
+    return _STRICT_NO_STORE if no_store else _STRICT
+
 
 class SecurityHeaders:
     def __init__(self, app: ASGIApp):
@@ -39,17 +56,11 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        policy = DOCS_CSP if scope["path"] in DOCS_PATHS else STRICT_CSP
+        added = added_headers(scope["path"])
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                headers.extend(_COMMON)
-                headers.append((b"content-security-policy", policy.encode("ascii")))
-                if scope["path"].startswith(("/ui", "/v1", "/match", "/consolidated")):
-                    # Screening results and sessions must not sit in shared caches.
-                    headers.append((b"cache-control", b"no-store"))
-                message["headers"] = headers
+                message["headers"] = [*message.get("headers", ()), *added]
             await send(message)
 
         await self.app(scope, receive, with_headers)

@@ -10,6 +10,9 @@ import pytest
 import sqlalchemy as sa
 
 from exportscreen.store import Store
+from exportscreen.store.audit_log import writer_connection
+from exportscreen.store.engine import create_engine
+from exportscreen.store.errors import DatabaseUnavailable
 from exportscreen.store.schema import update_runs, version_entries
 from tests.store.conftest import sqlite_url
 
@@ -52,3 +55,29 @@ def test_naive_timestamps_are_refused(store: Store) -> None:
         connection.execute(
             sa.insert(update_runs), {"started_at": datetime(2025, 3, 25), "status": "running"}
         )
+
+
+def test_a_held_write_lock_is_database_unavailable_and_the_connection_recovers(
+    tmp_path: Path,
+) -> None:
+    # BEGIN runs on sqlite3's own connection (store.engine): a writer that finds the write lock
+    # held must still get SQLAlchemy's OperationalError (DatabaseUnavailable), which the API
+    # answers with 503, and its connection must begin again once the lock is free.
+    url = sqlite_url(tmp_path)
+    Store.open(url).close()  # the schema
+    holder = create_engine(url, lock_timeout=5.0)
+    waiter = create_engine(url, lock_timeout=0.05)
+    try:
+        held = writer_connection(holder)
+        conn = writer_connection(waiter)
+        with held.begin():
+            with pytest.raises(DatabaseUnavailable, match="locked"):
+                conn.begin()
+            assert not conn.in_transaction()
+        with conn.begin():
+            assert conn.exec_driver_sql("SELECT 1").scalar_one() == 1
+        held.close()
+        conn.close()
+    finally:
+        holder.dispose()
+        waiter.dispose()
