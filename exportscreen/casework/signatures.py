@@ -13,7 +13,7 @@ from exportscreen.casework.register import Counterparty, Register
 from exportscreen.matching.delta_filter import DeltaNames, FilterResult, InvertedMaps
 from exportscreen.matching.index import MatchIndex
 from exportscreen.matching.signature import SIGNATURE_FORMAT, Signature, signature
-from exportscreen.screening.screener import REACH_MARGIN
+from exportscreen.screening.screener import candidate_bound
 from exportscreen.store import counterparties as stored_parties
 
 # Where the signature lives inside ``counterparties.data``.
@@ -207,8 +207,8 @@ class SignatureCache:
     def filter(self, index: MatchIndex, delta: DeltaNames, threshold: float) -> FilterResult:
         """The counterparties a screener on ``index`` could give a hit on a delta name scoring
         at least ``threshold`` (see ``FilterResult``): ``Screener.screen`` aligns only the
-        candidates whose bound reaches ``threshold - REACH_MARGIN``."""
-        return self.maps().filter(index, delta, threshold, threshold - REACH_MARGIN)
+        candidates whose bound reaches ``candidate_bound(threshold)``."""
+        return self.maps().filter(index, delta, threshold, candidate_bound(threshold))
 
 
 class _Cached(NamedTuple):

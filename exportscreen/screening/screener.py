@@ -61,6 +61,18 @@ TABLE_LOADING_NAMES = ("北京华为技术有限公司", "崔龍海", "김정은
 # Slack for pairs the index does not propose but the scorer finds (a typo of a listed word that
 # is itself another listed word).
 REACH_MARGIN = 0.02
+# The index's bound counts only the words its routes reach, and the scorer also pairs words no
+# route reaches ("toypa" / TOIBA, "intiyan" / INDIAN: a near spelling sharing too few letter
+# triples): a name whose bound is just below a cutoff can score far above it. Candidates are
+# therefore gathered from this bound whatever the cutoff above it, so that a higher threshold
+# only ever drops hits scoring below it and never one a lower threshold shows above it.
+CANDIDATE_FLOOR = 0.5
+
+
+def candidate_bound(cutoff: float) -> float:
+    """The least index bound of a name aligned for a query at ``cutoff``."""
+    return min(cutoff, CANDIDATE_FLOOR) - REACH_MARGIN
+
 
 _TYPE_WORDS: Mapping[str, EntryType] = {
     "person": EntryType.INDIVIDUAL,
@@ -314,7 +326,7 @@ class Screener:
             candidates = [
                 name_id
                 for name_id, _ in index.candidates(
-                    keyed, DEFAULT_CANDIDATES, allowed, min_bound=cutoff - REACH_MARGIN
+                    keyed, DEFAULT_CANDIDATES, allowed, min_bound=candidate_bound(cutoff)
                 )
             ][:SCORED_CANDIDATES]
             if reading is query:

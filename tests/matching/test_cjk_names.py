@@ -11,7 +11,7 @@ from exportscreen.matching.cjk_names import person_readings, romanise_syllable
 from exportscreen.matching.delta_filter import InvertedMaps, delta_names
 from exportscreen.matching.signature import Signature, signature
 from exportscreen.model import Entry, EntryType, Hit, ListCode
-from exportscreen.screening.screener import REACH_MARGIN, Screener
+from exportscreen.screening.screener import Screener, candidate_bound
 
 
 @pytest.mark.parametrize(
@@ -184,7 +184,7 @@ def test_delta_filter_passes_native_script_counterparties() -> None:
     assert hit == {"a", "b", "c"}
     maps = InvertedMaps.build((party, name, signature(name)) for party, name in names.items())
     index = screener.index
-    found = maps.filter(index, delta_names(index, {"SDN-1"}), cutoff, cutoff - REACH_MARGIN)
+    found = maps.filter(index, delta_names(index, {"SDN-1"}), cutoff, candidate_bound(cutoff))
     assert hit <= found.passing
 
 

@@ -15,7 +15,7 @@ from exportscreen.matching.analyze import analyze
 from exportscreen.matching.delta_filter import FilterResult, InvertedMaps, delta_names
 from exportscreen.matching.routes import ROUTES
 from exportscreen.matching.signature import signature
-from exportscreen.screening.screener import REACH_MARGIN, Screener
+from exportscreen.screening.screener import Screener, candidate_bound
 
 SEED = 11
 # Counterparty names that reach a fixture entry through one route each (the route named first).
@@ -80,7 +80,7 @@ def filtered(
 ) -> FilterResult:
     maps = InvertedMaps.build((party, name, signature(name)) for party, name in names.items())
     index = screener.index
-    return maps.filter(index, delta_names(index, delta), cutoff, cutoff - REACH_MARGIN)
+    return maps.filter(index, delta_names(index, delta), cutoff, candidate_bound(cutoff))
 
 
 def test_the_filter_and_the_index_walk_one_table() -> None:
