@@ -62,15 +62,19 @@ TABLE_LOADING_NAMES = ("北京华为技术有限公司", "崔龍海", "김정은
 # is itself another listed word).
 REACH_MARGIN = 0.02
 # The index's bound counts only the words its routes reach, and the scorer also pairs words no
-# route reaches ("toypa" / TOIBA, "intiyan" / INDIAN: a near spelling sharing too few letter
-# triples): a name whose bound is just below a cutoff can score far above it. Candidates are
-# therefore gathered from this bound whatever the cutoff above it, so that a higher threshold
-# only ever drops hits scoring below it and never one a lower threshold shows above it.
+# route reaches ("toypa" / TOIBA, "intiyan" / INDIAN: near spellings sharing too few letter
+# triples): a name whose bound is just below the cutoff can score far above it ("lashkar e
+# toypa" found LASHKAR E-TOIBA, 0.93, at a threshold of 0.5 and nothing at 0.77). So besides the
+# names bounded above the cutoff, the LOW_CANDIDATES best-bounded names above CANDIDATE_FLOOR are
+# aligned too. Aligning all of those would close the gap entirely but doubles the matcher's CPU;
+# these ten close most of it (tests/screening/test_threshold.py) for about a quarter more.
 CANDIDATE_FLOOR = 0.5
+LOW_CANDIDATES = 10
 
 
 def candidate_bound(cutoff: float) -> float:
-    """The least index bound of a name aligned for a query at ``cutoff``."""
+    """The least index bound of a name aligned for a query at ``cutoff`` (what the delta
+    re-screen filter must pass)."""
     return min(cutoff, CANDIDATE_FLOOR) - REACH_MARGIN
 
 
@@ -323,12 +327,14 @@ class Screener:
             ]
             # A name scores at most its bound (see MatchIndex.candidates): names that cannot
             # reach the cutoff are not aligned at all.
-            candidates = [
-                name_id
-                for name_id, _ in index.candidates(
-                    keyed, DEFAULT_CANDIDATES, allowed, min_bound=candidate_bound(cutoff)
-                )
-            ][:SCORED_CANDIDATES]
+            ranked = index.candidates(
+                keyed, DEFAULT_CANDIDATES, allowed, min_bound=candidate_bound(cutoff)
+            )
+            reach = cutoff - REACH_MARGIN
+            candidates = [name_id for name_id, bound in ranked if bound >= reach][
+                :SCORED_CANDIDATES
+            ]
+            candidates += [name_id for name_id, bound in ranked[:LOW_CANDIDATES] if bound < reach]
             if reading is query:
                 seen = set(candidates)
                 for name_id in index.exact.get(query.analysis.exact_key).tolist():
