@@ -12,44 +12,78 @@ from wordfreq import zipf_frequency
 
 from exportscreen.matching.analyze import AnalyzedName, Token, TokenKind, analyze
 from exportscreen.matching.equivalences import reads_as_pinyin
+from exportscreen.matching.legal_forms import legal_forms, phrase_key
+from exportscreen.matching.normalize import ascii_fold
 from exportscreen.model import MatchKind
 
 # Initials in a run this long are an acronym ("T.E.G.", "T M G"), not a person's initials.
 MIN_ACRONYM_LETTERS = 2
 
 
+def _letters(token: Token) -> str:
+    """The letters of a token written as initials: a single-letter word ("T" of "T.E.G."), or a
+    legal form written in initials ("B.V." of "B.V.I."); "" for any other token."""
+    if token.kind is TokenKind.WORD:
+        return token.key if len(token.key) == 1 and token.key.isalpha() else ""
+    parts = token.surface.split()
+    if token.kind is TokenKind.LEGAL:
+        folded = [ascii_fold(p) for p in parts]
+        if all(len(f) == 1 and f.isalpha() for f in folded):
+            return "".join(folded)
+    return ""
+
+
 def initials_joined(name: AnalyzedName) -> AnalyzedName | None:
-    """The name with each run of single letters joined into one word ("T.E.G. LIMITED" ->
-    "TEG LIMITED"), or None when it has no such run. An acronym is written dotted, spaced or
-    solid ("T.E.G." = "T E G" = "TEG"): the index keeps both forms of a listed name."""
+    """The name with each run of initials joined into one word ("T.E.G. LIMITED" -> "TEG
+    LIMITED"), or None when it has no such run. An acronym is written dotted, spaced or solid
+    ("T.E.G." = "T E G" = "TEG"): the index keeps both forms of a listed name, and a query is
+    screened in both (``readings``). A legal form written in initials inside a run is part of the
+    acronym ("B.V.I." is BVI, not the form B.V. and an I), and a run whose letters are a legal
+    form is that form ("F.Z.E." is FZE)."""
     tokens: list[Token] = []
-    run: list[Token] = []
     joined = False
-
-    def close() -> None:
-        nonlocal joined
-        if len(run) >= MIN_ACRONYM_LETTERS:
-            letters = "".join(t.key for t in run)
-            surface = " ".join(t.surface for t in run)
-            first = run[0]
-            tokens.append(
-                Token(surface, letters, letters, TokenKind.WORD, None, first.script, first.role)
-            )
-            joined = True
-        else:
+    original = name.tokens
+    position = 0
+    while position < len(original):
+        end = position
+        while end < len(original) and _letters(original[end]):
+            end += 1
+        run = original[position:end]
+        # A run of letters alone ("B.V."), or one letter: nothing to join.
+        words = sum(t.kind is TokenKind.WORD for t in run)
+        if words == 0 or sum(len(_letters(t)) for t in run) < MIN_ACRONYM_LETTERS:
             tokens.extend(run)
-        run.clear()
-
-    for token in name.tokens:
-        if token.kind is TokenKind.WORD and len(token.key) == 1 and token.key.isalpha():
-            run.append(token)
+            if end == position:
+                tokens.append(original[position])
+                end += 1
+            position = end
             continue
-        close()
+        letters = "".join(_letters(t) for t in run)
+        first = run[0]
+        surface = " ".join(t.surface for t in run)
+        form = _legal_form_of(letters, [t.ascii for t in original[end:]], at_start=not tokens)
+        if form is None:
+            token = Token(surface, letters, letters, TokenKind.WORD, None, first.script, first.role)
+        else:
+            token = Token(
+                surface, letters, form, TokenKind.LEGAL, MatchKind.LEGAL_FORM, first.script,
+                first.role,
+            )  # fmt: skip
         tokens.append(token)
-    close()
+        joined = True
+        position = end
     if not joined:
         return None
     return AnalyzedName(name.text, name.exact_key, tuple(tokens), name.truncated)
+
+
+def _legal_form_of(letters: str, after: Sequence[str], at_start: bool) -> str | None:
+    """The class of the legal form a run of initials spells ("fze"), by the table's rules for a
+    form that word would be at that place in the name (``LegalFormTable.match``), or None."""
+    before = [] if at_start else [""]  # what precedes the run matters only as being something
+    skeletons = [*before, phrase_key(letters), *(phrase_key(a) for a in after)]
+    found = legal_forms().match(skeletons, len(before))
+    return found[1] if found is not None and found[0] == 1 else None
 
 
 # A word of this many letters that is no word of English text nor a pinyin reading is taken for

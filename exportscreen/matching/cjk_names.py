@@ -21,7 +21,6 @@ the best score per listed party wins, and the explanation names the reading that
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -33,10 +32,8 @@ from exportscreen.matching.analyze import AnalyzedName, NameRole, Token, TokenKi
 from exportscreen.matching.chinese import PieceKind, segment, simplified
 from exportscreen.matching.hanja_readings import hangul as hanja_hangul
 from exportscreen.matching.hanja_readings import south_spelling
-from exportscreen.matching.index import MatchIndex
 from exportscreen.matching.japanese_names import japanese_names
 from exportscreen.matching.normalize import MAX_NAME_CHARS, Script, clean, script_of, words
-from exportscreen.matching.score import QueryToken, prepare
 from exportscreen.matching.tables import read_rows
 from exportscreen.model import MatchKind
 
@@ -331,10 +328,3 @@ def _japanese_readings(text: str, found: list[str]) -> list[Reading]:
         romanised = f"{name.surname_romaji.capitalize()} {name.given_romaji.capitalize()}"
         readings.append(Reading("Japanese, Hepburn", romanised, _analysis(text, tokens)))
     return readings
-
-
-def prepare_reading(reading: Reading, index: MatchIndex) -> list[QueryToken]:
-    """The query tokens of a reading. A reading is spelt as the lists spell the name, so it is
-    compared like a name typed in Latin letters: a word one letter off in a short name ("Jongil"
-    / "Jong") is another name, not a romanisation variant."""
-    return [dataclasses.replace(q, typed=True) for q in prepare(reading.analysis, index)]

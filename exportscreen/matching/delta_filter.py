@@ -39,7 +39,6 @@ import numpy.typing as npt
 from rapidfuzz.distance import JaroWinkler
 
 from exportscreen.matching.analyze import TokenKind, analyze
-from exportscreen.matching.cjk_names import person_readings, prepare_reading
 from exportscreen.matching.index import (
     INITIAL_WEIGHT,
     UNMATCHED_QUERY_FACTOR,
@@ -47,6 +46,7 @@ from exportscreen.matching.index import (
     letter_bit,
     precision_bound,
 )
+from exportscreen.matching.readings import prepare_query_reading, query_readings
 from exportscreen.matching.routes import ROUTES
 from exportscreen.matching.score import prepare, score_name
 from exportscreen.matching.signature import Signature, SignatureToken
@@ -301,7 +301,7 @@ class _DeltaScorer:
             return False  # the screener refuses such a name: it can raise no alert
         names = list(names)
         queries = [prepare(analysis, self.index)]
-        queries.extend(prepare_reading(r, self.index) for r in person_readings(name))
+        queries.extend(prepare_query_reading(r, self.index) for r in query_readings(name, analysis))
         for query in queries:
             memo: dict[tuple[int, int], Any] = {}
             # With the cutoff, a name whose possible pairs fall short is bounded, not aligned

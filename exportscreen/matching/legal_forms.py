@@ -13,13 +13,14 @@ from functools import cache, lru_cache
 
 from exportscreen.matching.abbreviations import expand
 from exportscreen.matching.normalize import Script, ascii_fold, clean, word_script, words
-from exportscreen.matching.tables import read_pairs
+from exportscreen.matching.tables import read_rows
 from exportscreen.matching.translit import romanisation_skeleton
 
 # Forms this short ("SA", "AG", "AO", "BV") are also ordinary name parts ("Ao" is a Chinese
 # surname), so they only count as a legal form at the start or the end of a name.
 _EDGE_ONLY_MAX_LETTERS = 2
 _NATIVE_SCRIPTS = (Script.HAN, Script.HANGUL, Script.KANA)
+_END_ONLY = "end"  # legal_forms.tsv's third cell: a form at the end of a name only
 # A one-word form split in two by a typist ("LIM ITED") is read as the form when the halves joined
 # are a form of at least this many letters (shorter joins, "A G", are ordinary initials).
 _MIN_SPLIT_FORM_LETTERS = 5
@@ -54,6 +55,7 @@ def phrase_key(folded_word: str) -> str:
 class LegalFormTable:
     # romanisation skeletons of the form's words -> class
     phrases: dict[tuple[str, ...], str]
+    end_only: frozenset[tuple[str, ...]]  # phrases that are a form at the end of a name only
     # a form written in Han, Hangul or kana -> class (matched on the original characters)
     native: dict[str, str]
     first_words: frozenset[str]
@@ -77,7 +79,10 @@ class LegalFormTable:
             # A form followed only by words that place the company in a group ends the name
             # too ("Aelcomp Oy Group", "Sberbank Europe AG Holding"); "Banco SA Trading" does
             # not end at "SA".
-            at_edge = start == 0 or all(k in _AFTER_FORM_WORDS for k in skeletons[start + length :])
+            at_end = all(k in _AFTER_FORM_WORDS for k in skeletons[start + length :])
+            if phrase in self.end_only and (start == 0 or not at_end):
+                continue
+            at_edge = start == 0 or at_end
             if sum(len(k) for k in phrase) <= _EDGE_ONLY_MAX_LETTERS and not at_edge:
                 continue
             return length, found
@@ -142,9 +147,16 @@ class LegalFormTable:
 @cache
 def legal_forms() -> LegalFormTable:
     phrases: dict[tuple[str, ...], str] = {}
+    end_only: set[tuple[str, ...]] = set()
     native: dict[str, str] = {}
     written: set[str] = set()
-    for form_class, variant in read_pairs("legal_forms.tsv"):
+    for row in read_rows("legal_forms.tsv"):
+        if len(row) not in (2, 3) or (len(row) == 3 and row[2] != _END_ONLY):
+            raise ValueError(
+                f"matching/data/legal_forms.tsv: expected class, variant and optionally "
+                f"{_END_ONLY!r} in {row!r}"
+            )
+        form_class, variant = row[0], row[1]
         cleaned = clean(variant).text
         parts = words(cleaned)
         if any(word_script(p) in _NATIVE_SCRIPTS for p in parts):
@@ -154,8 +166,11 @@ def legal_forms() -> LegalFormTable:
         key = tuple(phrase_key(ascii_fold(p)) for p in parts if ascii_fold(p))
         if key:
             phrases[key] = form_class
+            if len(row) == 3:
+                end_only.add(key)
     return LegalFormTable(
         phrases=phrases,
+        end_only=frozenset(end_only),
         native=native,
         first_words=frozenset(k[0] for k in phrases),
         phrase_words=frozenset(w for k in phrases for w in k),

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from exportscreen.matching.analyze import AnalyzedName, TokenKind, analyze
-from exportscreen.matching.cjk_names import person_readings
 from exportscreen.matching.normalize import Script
+from exportscreen.matching.readings import query_readings
 from exportscreen.matching.routes import CONSONANTS, PHONETIC, SKELETON, KeyRoute
 from exportscreen.matching.translit import arabic_consonants
 
@@ -62,7 +62,7 @@ class Signature:
     tokens: tuple[SignatureToken, ...]
     joined: tuple[str, ...]  # adjacent words written together ("gazprom bank" -> "gazprombank")
     exact_key: str
-    # The name's other readings (``cjk_names.person_readings``: 김정은 as "Kim Jong Un"), each
+    # The name's other readings (``readings.query_readings``: 김정은 as "Kim Jong Un"), each
     # screened as a query of its own, so each with a signature of its own.
     readings: tuple[Signature, ...] = ()
 
@@ -92,9 +92,10 @@ class Signature:
 
 def signature(name: str) -> Signature:
     """The signature of a counterparty name, analysed as ``Screener.screen`` analyses a query,
-    with the signatures of its readings as a person's name."""
-    readings = tuple(_signature(r.analysis) for r in person_readings(name))
-    return dataclasses.replace(_signature(analyze(name)), readings=readings)
+    with the signatures of its other readings (``readings.query_readings``)."""
+    analysis = analyze(name)
+    readings = tuple(_signature(r.analysis) for r in query_readings(name, analysis))
+    return dataclasses.replace(_signature(analysis), readings=readings)
 
 
 def _signature(analysis: AnalyzedName) -> Signature:

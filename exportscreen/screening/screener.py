@@ -23,7 +23,6 @@ import numpy.typing as npt
 from exportscreen import settings
 from exportscreen.matching.acronyms import listed_forms
 from exportscreen.matching.analyze import AnalyzedName, Token, analyze
-from exportscreen.matching.cjk_names import person_readings, prepare_reading
 from exportscreen.matching.equivalences import pinyin_syllables
 from exportscreen.matching.explain import explain
 from exportscreen.matching.index import (
@@ -34,6 +33,7 @@ from exportscreen.matching.index import (
 )
 from exportscreen.matching.index_build import build_index
 from exportscreen.matching.normalize import MAX_NAME_CHARS, Script
+from exportscreen.matching.readings import prepare_query_reading, query_readings
 from exportscreen.matching.score import NameScore, QueryToken, prepare_token, score_name
 from exportscreen.matching.weights import population_zipf
 from exportscreen.model import Entry, EntryType, Explanation, Hit, ListCode, MatchKind, TokenMatch
@@ -137,8 +137,8 @@ def name_problem(name: str) -> str | None:
 class _Query:
     analysis: AnalyzedName
     tokens: list[QueryToken]
-    # How the name was read when it is one of several readings of a native-script name
-    # ("Korean, McCune-Reischauer: Kim Jong Un"); "" for the query's ordinary analysis.
+    # How the name was read when it is one of its other readings (``matching.readings``: "read as
+    # a person's name, Korean, McCune-Reischauer: Kim Jong Un"); "" for its ordinary analysis.
     reading: str = ""
 
 
@@ -240,12 +240,12 @@ class Screener:
             tokens.append(prepared)
         return _Query(analysis, tokens)
 
-    def _readings(self, name: str) -> list[_Query]:
-        """A Chinese, Korean or Japanese person's name in native script, read as the lists spell it
-        (``matching.cjk_names``): each reading is screened beside the ordinary analysis."""
+    def _readings(self, name: str, query: _Query) -> list[_Query]:
+        """The query's other readings (``matching.readings``: a native-script person's name as
+        the lists spell it, initials as one word), each screened beside the ordinary analysis."""
         return [
-            _Query(r.analysis, prepare_reading(r, self._match_index), f"{r.scheme}: {r.romanised}")
-            for r in person_readings(name)
+            _Query(r.analysis, prepare_query_reading(r, self._match_index), r.note)
+            for r in query_readings(name, query.analysis)
         ]
 
     def screen(
@@ -315,7 +315,7 @@ class Screener:
         name_weights = {} if config is DEFAULT_CONFIG else config.name_weights()
         best: dict[int, NameScore] = {}
         read_as: dict[int, _Query] = {}  # the reading that gave an entry its best score
-        for reading in [query, *self._readings(name)]:
+        for reading in [query, *self._readings(name, query)]:
             keyed = [
                 QueryKey(
                     q.token.key,
@@ -468,7 +468,7 @@ class Screener:
         listed = _indexed_form(index, scored.name_id, entry.type is EntryType.INDIVIDUAL)
         notes = []
         if query.reading:
-            notes.append(f"read as a person's name, {query.reading}")
+            notes.append(query.reading)
         if query.analysis.truncated:
             notes.append(f"query truncated to its first {MAX_NAME_CHARS} characters")
         explanation: Explanation = explain(

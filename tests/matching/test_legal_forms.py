@@ -56,6 +56,10 @@ def _legal(name: str) -> list[str]:
         ("Acme Kft", "ltd"),
         ("Duong Cong ty TNHH", "ltd"),
         ("Acme GmbH & Co. KG", "llp"),
+        # A.S. written solid: a form at the end of a name only.
+        ("Icarus Design AS", "jsc"),
+        ("Panorama Invest Dis Ticaret As", "jsc"),
+        ("Acme AS Holding", "jsc"),
     ],
 )
 def test_legal_forms_are_canonicalised(name: str, form_class: str) -> None:
@@ -79,6 +83,8 @@ def test_two_letter_forms_count_only_at_the_edges() -> None:
         "أبو حسن",  # "bw" romanised is not the Dutch B.V.
         "Se Ri Pak",  # "SE" is a Korean name part before it is a Societas Europaea
         "A G Smith",  # initials, not a split "AG"
+        "AS-SAFA COMPANY",  # the Arabic article, not A.S. written solid
+        "As Sahab",
     ],
 )
 def test_no_legal_form_where_there_is_none(name: str) -> None:

@@ -1,0 +1,58 @@
+"""The other readings of a query, each screened beside its ordinary analysis (the best score per
+listed party wins, and the explanation names the reading that matched):
+
+- a Chinese, Korean or Japanese person's name in native script, read as the lists spell it
+  (``cjk_names.person_readings``: 김정은 as "Kim Jong Un");
+- a name with a run of initials, the run read as one word: "A.E.C.C. Aviation Power" as "AECC
+  Aviation Power", "T E G LIMITED" as "TEG LIMITED". The index keeps a listed name with initials
+  in both forms (``acronyms.listed_forms``), but spells a solid acronym out in letters only when
+  it is no word of English text ("SMIC"), and many are ("VIP", "NEC", "AVIC", "DJI" appear in
+  English text): a query's initials joined find those by the listed word itself.
+
+The screener, the delta re-screen filter and the signatures all take a query's readings from
+here, so that the filter sees every reading the screener screens.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+from exportscreen.matching.acronyms import initials_joined
+from exportscreen.matching.analyze import AnalyzedName, analyze
+from exportscreen.matching.cjk_names import person_readings
+from exportscreen.matching.index import MatchIndex
+from exportscreen.matching.score import QueryToken, prepare
+
+
+@dataclass(frozen=True, slots=True)
+class QueryReading:
+    note: str  # how the query was read, for the explanation
+    analysis: AnalyzedName
+    # Spelt as the lists spell a name (a native-script name romanised): compared as a name typed
+    # in Latin letters (``prepare_query_reading``). False: each token as the query has it.
+    romanised: bool
+
+
+def query_readings(name: str, analysis: AnalyzedName | None = None) -> tuple[QueryReading, ...]:
+    """The readings of ``name`` besides its ordinary analysis (``analysis``, if already made)."""
+    found = [
+        QueryReading(f"read as a person's name, {r.scheme}: {r.romanised}", r.analysis, True)
+        for r in person_readings(name)
+    ]
+    ordinary = analysis if analysis is not None else analyze(name)
+    joined = initials_joined(ordinary)
+    if joined is not None:
+        runs = [t.ascii.upper() for t in joined.tokens if t not in ordinary.tokens]
+        found.append(QueryReading(f"initials read as one word: {', '.join(runs)}", joined, False))
+    return tuple(found)
+
+
+def prepare_query_reading(reading: QueryReading, index: MatchIndex) -> list[QueryToken]:
+    """The query tokens of a reading. A romanised reading is spelt as the lists spell the name,
+    so it is compared like a name typed in Latin letters: a word one letter off in a short name
+    ("Jongil" / "Jong") is another name, not a romanisation variant."""
+    tokens = prepare(reading.analysis, index)
+    if reading.romanised:
+        return [dataclasses.replace(q, typed=True) for q in tokens]
+    return tokens
