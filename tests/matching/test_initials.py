@@ -7,10 +7,15 @@ from __future__ import annotations
 import pytest
 
 from exportscreen import settings
+from exportscreen.matching import delta_filter
+from exportscreen.matching import signature as signature_module
 from exportscreen.matching.acronyms import initials_joined
 from exportscreen.matching.analyze import TokenKind, analyze
+from exportscreen.matching.delta_filter import InvertedMaps, delta_names
 from exportscreen.matching.readings import query_readings
-from exportscreen.screening.screener import Screener
+from exportscreen.matching.signature import signature
+from exportscreen.model import Entry, EntryType, ListCode
+from exportscreen.screening.screener import Screener, candidate_bound
 
 THRESHOLD = settings.DEFAULT_THRESHOLD
 
@@ -90,3 +95,44 @@ def test_the_explanation_says_the_initials_were_joined(real_screener: Screener) 
     (hit, *_) = real_screener.screen("V.I.P. Technology Ltd.")
     assert hit.matched_name == "VIP Technology Ltd."
     assert "initials read as one word: VIP" in hit.explanation.summary
+
+
+# Names of the Entity List and the MEU list, beside unrelated names for the words' weights.
+ENTRIES = [
+    Entry(
+        id="MEU-aecc",
+        list=ListCode.MEU,
+        type=EntryType.ENTITY,
+        name="AECC Aviation Power Co. Ltd.",
+    ),
+    Entry(id="EL-vip", list=ListCode.EL, type=EntryType.ENTITY, name="VIP Technology Ltd."),
+    Entry(id="EL-bvi", list=ListCode.EL, type=EntryType.ENTITY, name="BVI Electronics"),
+    Entry(id="SDN-x", list=ListCode.SDN, type=EntryType.ENTITY, name="Power Plant Equipment"),
+    Entry(id="SDN-y", list=ListCode.SDN, type=EntryType.ENTITY, name="Opto Electronics"),
+]
+COUNTERPARTIES = {
+    "c1": "A.E.C.C. Aviation Power Co. Ltd.",
+    "c2": "V.I.P. Technology Ltd.",
+    "c3": "B.V.I. Electronics",
+}
+
+
+def test_the_delta_filter_sees_the_joined_reading(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A counterparty the screener hits through its initials joined passes the delta re-screen
+    filter (which takes the readings from the same place); without that reading it would not."""
+    screener = Screener.from_entries(ENTRIES)
+    index = screener.index
+    expected = {"c1": "MEU-aecc", "c2": "EL-vip", "c3": "EL-bvi"}
+    for party, name in COUNTERPARTIES.items():
+        assert screener.screen(name)[0].entry.id == expected[party]
+
+    def passing() -> frozenset[str]:
+        maps = InvertedMaps.build((p, n, signature(n)) for p, n in COUNTERPARTIES.items())
+        delta = delta_names(index, set(expected.values()))
+        cutoff = THRESHOLD
+        return maps.filter(index, delta, cutoff, candidate_bound(cutoff)).passing
+
+    assert passing() == set(COUNTERPARTIES)
+    for module in (delta_filter, signature_module):
+        monkeypatch.setattr(module, "query_readings", lambda name, analysis=None: ())
+    assert passing() != set(COUNTERPARTIES)
