@@ -21,9 +21,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from exportscreen import settings
-from exportscreen.matching.alias_marks import AliasMarks
+from exportscreen.matching.alias_marks import AliasMarks, adopted_weak
 from exportscreen.matching.index_build import build_index
-from exportscreen.model import ListCode
+from exportscreen.model import Entry, ListCode
 from exportscreen.screening.screener import Screener
 from exportscreen.store import Store
 from exportscreen.store.records import StoredVersion
@@ -105,6 +105,20 @@ def mark_versions(store: Store, versions: Mapping[ListCode, int]) -> list[Stored
 def alias_marks(store: Store, marking: Sequence[StoredVersion]) -> list[AliasMarks]:
     """The marks of ``marking``'s versions, each named by its file, date and store version."""
     return [AliasMarks.of(store.entries(version_id=v.id), mark_source(v)) for v in marking]
+
+
+def entry_weak_marks(store: Store, entry: Entry) -> dict[str, str]:
+    """The aliases of ``entry`` (as the store lists it now) that a screener of the current
+    versions counts weak by another publication's mark, each with that publication
+    (``mark_source``): what an entry's page shows beside the list's own weak aliases. Reads
+    only this party's record in each OFAC version, not the whole version."""
+    marking = [v for v in mark_versions(store, store.current_version_ids()) if v.list is entry.list]
+    marks = []
+    for version in marking:
+        found = store.entry_in_version(entry.id, version.id)
+        if found is not None:
+            marks.append(AliasMarks.of([found], mark_source(version)))
+    return adopted_weak(entry, marks)
 
 
 def mark_source(version: StoredVersion) -> str:

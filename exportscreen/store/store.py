@@ -313,6 +313,11 @@ class Store:
                 return None
             return queries.entry_in_version(connection, entry_id, in_force.id)
 
+    def entry_in_version(self, entry_id: str, version_id: int) -> Entry | None:
+        """The entry as one version lists it (in force or not); None when it does not."""
+        with self._read() as connection, connection.begin():
+            return queries.entry_in_version(connection, entry_id, version_id)
+
     def field_sources(
         self, entry: Entry, *, as_of: date | None = None
     ) -> list[provenance.FieldSource]:

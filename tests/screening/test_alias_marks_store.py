@@ -9,6 +9,7 @@ rebuilds an index whose list versions did not change."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,7 @@ from exportscreen import settings
 from exportscreen.matching.score import WEAK_ALIAS_CAP
 from exportscreen.model import ListCode
 from exportscreen.ops.loading import load_paths
-from exportscreen.screening.index_cache import MARK_FORMATS, load_or_build
+from exportscreen.screening.index_cache import MARK_FORMATS, entry_weak_marks, load_or_build
 from exportscreen.screening.screener import Screener
 from exportscreen.store import Store
 
@@ -62,8 +63,15 @@ def test_the_store_screener_adopts_ofac_marks(db_url: str, raw_dir: Path, tmp_pa
         )
         after = load_or_build(store, current, cache)
         opened = Screener.open(db_url)
+        kony = store.entry("SDN-19930")
+        assert kony is not None
+        # The entry's page and `show` name the aliases counted weak and the file that marks
+        # them: OFAC's Remarks give a.k.a. 'MOHAMMED, Ali'; 'Bashir'; 'Caesar'; 'One-P'; '1-P'.
+        marks = entry_weak_marks(store, kony)
 
     source = f"OFAC sdn.csv.gz of 2021-07-01 (SDN version {ofac.id})"
+    weak = ["MOHAMMED, Ali", "Bashir", "Caesar", "One-P", "1-P"]
+    assert marks == dict.fromkeys(weak, source)
     for screener in (after, opened):
         # Each party once: the SDN entries screened are the CSL's.
         assert [e.id for e in screener.entries].count("SDN-19930") == 1
@@ -77,3 +85,11 @@ def test_the_store_screener_adopts_ofac_marks(db_url: str, raw_dir: Path, tmp_pa
     with Store.open(db_url) as store:
         cached = load_or_build(store, current, cache)
     assert max(_kony(cached, "Caesar")) == pytest.approx(WEAK_ALIAS_CAP)
+    if db_url.startswith("sqlite"):
+        from typer.testing import CliRunner
+
+        from exportscreen.cli.app import app
+
+        shown = CliRunner().invoke(app, ["--db", db_url, "show", "SDN-19930", "--json"])
+        assert shown.exit_code == 0, shown.output
+        assert json.loads(shown.stdout)["weak_alias_marks"] == dict.fromkeys(weak, source)
