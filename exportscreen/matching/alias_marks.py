@@ -34,7 +34,7 @@ def alias_key(text: str) -> str:
 class AliasMarks:
     """The aliases one publication (one list version) marks weak, and the names it gives
     strong, per party id, by ``alias_key``; ``source`` says which publication, for
-    explanations ("OFAC sdn.csv (ofac_csv) of 2021-07-01, store version 12")."""
+    explanations ("OFAC sdn.csv.gz of 2021-07-01, SDN version 10")."""
 
     source: str
     weak: Mapping[str, frozenset[str]]

@@ -126,7 +126,7 @@ def mark_source(version: StoredVersion) -> str:
     version has four), the data's date and the store's version id."""
     primary = version.file_name.split(", ")[0]
     when = version.as_of.isoformat()
-    return f"OFAC {primary} of {when} ({version.list.value} version {version.id})"
+    return f"OFAC {primary} of {when}, {version.list.value} version {version.id}"
 
 
 def build_from_store(

@@ -69,7 +69,7 @@ def test_the_store_screener_adopts_ofac_marks(db_url: str, raw_dir: Path, tmp_pa
         # them: OFAC's Remarks give a.k.a. 'MOHAMMED, Ali'; 'Bashir'; 'Caesar'; 'One-P'; '1-P'.
         marks = entry_weak_marks(store, kony)
 
-    source = f"OFAC sdn.csv.gz of 2021-07-01 (SDN version {ofac.id})"
+    source = f"OFAC sdn.csv.gz of 2021-07-01, SDN version {ofac.id}"
     weak = ["MOHAMMED, Ali", "Bashir", "Caesar", "One-P", "1-P"]
     assert marks == dict.fromkeys(weak, source)
     for screener in (after, opened):

@@ -231,6 +231,6 @@ def test_entry_page_names_the_ofac_file_that_marks_an_alias_weak(
     login(client, "viewer")
     page = client.get("/ui/entries/SDN-1001").text
     assert (
-        f"Ivan Petrov (marked low quality by OFAC sdn.csv of 2024-12-01 (SDN version "
-        f"{version.id}))" in page
+        f"Ivan Petrov (marked low quality by OFAC sdn.csv of 2024-12-01, SDN version "
+        f"{version.id})" in page
     )
