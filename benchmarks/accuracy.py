@@ -412,6 +412,13 @@ def main(
     heldout: Annotated[
         bool, typer.Option(help="add the held-out positives of benchmarks/accuracy_heldout.py")
     ] = False,
+    weak_marks: Annotated[
+        bool,
+        typer.Option(
+            help="the CSL's rows adopt the weak aliases OFAC's own file marks (evalset.MARK_FILES),"
+            " as the store's screener does; --no-weak-marks measures without"
+        ),
+    ] = True,
 ) -> None:
     raw_dir = settings.shared_data_dir() / "raw"
     eval_dir = settings.shared_eval_dir()
@@ -437,8 +444,9 @@ def main(
     )
     rng = random.Random(seed)
 
+    marks = evalset.load_marks(raw_dir) if weak_marks else []
     screener_start = time.perf_counter()
-    screener = Screener.from_entries(index)
+    screener = Screener.from_entries(index, marks)
     build_seconds = time.perf_counter() - screener_start
     runs: list[ScorerRun] = []
     all_positive = [True] * len(eval_set.positives)

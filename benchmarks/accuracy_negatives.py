@@ -180,14 +180,23 @@ app = typer.Typer(add_completion=False)
 def main(
     quick: Annotated[bool, typer.Option(help="5,000 yente rows instead of 50,000")] = False,
     seed: Annotated[int, typer.Option(help="Faker's seed")] = evalset.SEED,
+    weak_marks: Annotated[
+        bool,
+        typer.Option(
+            help="the CSL's rows adopt the weak aliases OFAC's own file marks (evalset.MARK_FILES),"
+            " as the store's screener does; --no-weak-marks measures without"
+        ),
+    ] = True,
 ) -> None:
     raw_dir = settings.shared_data_dir() / "raw"
     eval_dir = settings.shared_eval_dir()
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     threshold = settings.DEFAULT_THRESHOLD
     index = evalset.load_index_cached(raw_dir, OUT_DIR)
-    screener = Screener.from_entries(index)
+    marks = evalset.load_marks(raw_dir) if weak_marks else []
+    screener = Screener.from_entries(index, marks)
     result: dict[str, object] = {"threshold": threshold, "entries": len(index)}
+    result["weak_marks"] = [f"{m.source}: {len(m)} aliases" for m in marks]
     alerts: list[str] = []
 
     examples = run_examples(screener, threshold)

@@ -43,6 +43,7 @@ from benchmarks.variants import (  # the generators, used by name from here and 
     word_order,
 )
 from exportscreen import sources
+from exportscreen.matching.alias_marks import AliasMarks
 from exportscreen.model import Entry, EntryType, ListCode, entry_from_dict, entry_to_dict
 from exportscreen.sources.common import identity_text
 
@@ -59,6 +60,13 @@ INDEX_FILES: tuple[tuple[str, date], ...] = (
     ("nsfreg_ecfr_derived/bis_meu.json", date(2026, 7, 9)),
     ("nsfreg_ecfr_derived/bis_dpl.json", date(2026, 4, 14)),
     ("watchman/ofac_cons_2025-12/cons_prim.csv.gz", date(2025, 12, 1)),
+)
+
+# OFAC's own files of lists the index holds from the CSL: not screened (the CSL's version is newer),
+# only read for the aliases OFAC marks weak, which the CSL's rows adopt as the product's store
+# adopts them (``screening.index_cache``; the set-up loads this file beside the CSL).
+MARK_FILES: tuple[tuple[str, date], ...] = (
+    ("watchman/ofac_sdn_2021-07/sdn.csv.gz", date(2021, 7, 1)),
 )
 
 CATEGORIES = (
@@ -122,6 +130,16 @@ def load_index(raw_dir: Path) -> list[Entry]:
             if lst not in latest or as_of > latest[lst][0]:
                 latest[lst] = (as_of, by_list.get(lst, []))
     return [e for lst in sorted(latest) for e in latest[lst][1]]
+
+
+def load_marks(raw_dir: Path) -> list[AliasMarks]:
+    """The weak-alias marks of ``MARK_FILES``, most recent first."""
+    marks = []
+    for relative, published in sorted(MARK_FILES, key=lambda f: f[1], reverse=True):
+        parsed = sources.parse(raw_dir / relative)
+        as_of = parsed.as_of or published
+        marks.append(AliasMarks.of(parsed.entries, f"OFAC {Path(relative).name} of {as_of}"))
+    return marks
 
 
 def load_index_cached(raw_dir: Path, cache_dir: Path) -> list[Entry]:

@@ -39,10 +39,9 @@ from exportscreen import settings, sources
 from exportscreen.casework import audit_trail as audit
 from exportscreen.casework.register import Register
 from exportscreen.casework.rescreen import SignatureCache, rescreen, signature_version
-from exportscreen.matching.index_build import build_index
 from exportscreen.model import Address, Entry
 from exportscreen.ops.loading import latest_entries
-from exportscreen.screening.screener import Screener
+from exportscreen.screening.index_cache import build_from_store
 from exportscreen.sources.common import ParsedSource
 from exportscreen.store import Store
 
@@ -203,7 +202,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         publish(store, new, V2_DATE)
         started = time.perf_counter()
-        screener = Screener(build_index(store.entries()), store.current_version_ids())
+        # As the product builds it from the store (with any OFAC file's weak-alias marks).
+        screener = build_from_store(store, store.current_version_ids())
         print(f"screener v2: built in {time.perf_counter() - started:.1f} s")
 
         version = signature_version(screener.algorithm)

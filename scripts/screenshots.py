@@ -41,7 +41,7 @@ from exportscreen.api.config import ApiConfig  # noqa: E402
 from exportscreen.casework.register import Counterparty, Register  # noqa: E402
 from exportscreen.ops.accounts import Role, add_user  # noqa: E402
 from exportscreen.ops.loading import load_paths  # noqa: E402
-from exportscreen.screening.screener import Screener  # noqa: E402
+from exportscreen.screening.index_cache import build_from_store  # noqa: E402
 from exportscreen.store import Store  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
@@ -110,7 +110,7 @@ def serving(data_dir: Path, work: Path) -> Iterator[str]:
         desk = Register(store, actor="screenshots")
         for counterparty in COUNTERPARTIES:
             desk.add(counterparty)
-        desk.screen(Screener.from_entries(store.entries()))
+        desk.screen(build_from_store(store, store.current_version_ids()))
         config = ApiConfig(
             db_url=str(store.engine.url),
             secret_file=work / "session.key",

@@ -20,7 +20,7 @@ from fastapi import HTTPException, Request, status
 
 from exportscreen.api.csl_format import CslCatalog
 from exportscreen.model import ListCode
-from exportscreen.screening.index_cache import load_or_build
+from exportscreen.screening.index_cache import load_or_build, mark_versions
 from exportscreen.screening.screener import Screener
 from exportscreen.store import ListSummary, Store
 
@@ -43,6 +43,9 @@ class LoadedLists:
     catalog: CslCatalog
     lists: dict[str, ListSummary]  # by list code
     built_at: float  # time.time()
+    # The OFAC versions whose weak-alias marks the index adopted (``index_cache.mark_versions``):
+    # loading an OFAC file older than the CSL changes no current version but these.
+    mark_version_ids: tuple[int, ...] = ()
 
     @property
     def version_ids(self) -> dict[str, int]:
@@ -92,13 +95,18 @@ class ScreenerHolder:
         try:
             summaries = self._store.lists()
             wanted = {s.list.value: s.version_id for s in summaries}
+            versions = {ListCode(code): number for code, number in wanted.items()}
+            marking = tuple(v.id for v in mark_versions(self._store, versions))
             current = self._current
-            if current is not None and current.version_ids == wanted:
+            if (
+                current is not None
+                and current.version_ids == wanted
+                and current.mark_version_ids == marking
+            ):
                 return False
             if not summaries:
                 self._current = None
                 return False
-            versions = {ListCode(code): number for code, number in wanted.items()}
             # Entries are read by version id, so an import meanwhile cannot mix versions; the
             # index is shared with the other workers and the CLI through the index cache.
             screener = load_or_build(self._store, versions)
@@ -107,6 +115,7 @@ class ScreenerHolder:
                 catalog=CslCatalog(screener.entries),
                 lists={s.list.value: s for s in summaries},
                 built_at=time.time(),
+                mark_version_ids=marking,
             )
             self.last_error = None
             log.info("screening index built: %d entries, versions %s", len(screener), wanted)

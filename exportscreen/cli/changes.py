@@ -135,6 +135,7 @@ def show(
     when = date.fromisoformat(as_of) if as_of else None
     from exportscreen.decisions.determination import EntryDating
     from exportscreen.decisions.policy import EffectiveDates
+    from exportscreen.screening.index_cache import entry_weak_marks
     from exportscreen.store import StoreError
 
     note = ""
@@ -160,6 +161,7 @@ def show(
                         f"version lists it effective {start.isoformat()}."
                     )
             continued = store.continued_as(entry_id) if entry is None else None
+            weak_marks = entry_weak_marks(store, entry) if entry is not None else {}
             # An entry shown from a later version: its fields' sources are that version's.
             sources = (
                 store.field_sources(entry, as_of=None if note else when)
@@ -173,6 +175,7 @@ def show(
             {
                 "entry": entry,
                 "note": note,
+                "weak_alias_marks": weak_marks,
                 "field_sources": [
                     {"field": f.field, "stated": f.stated, "from": f.describe(),
                      "source_format": f.source_format, "file_name": f.file_name,
@@ -198,7 +201,7 @@ def show(
     else:
         if note:
             console.print(f"[yellow]{note}[/]")
-        _render_entry(entry)
+        _render_entry(entry, weak_marks)
         table = Table("field", "value from", title="where each legal field came from")
         for source in sources:
             table.add_row(source.label, source.describe())
@@ -214,7 +217,7 @@ def show(
     console.print(table)
 
 
-def _render_entry(entry: Any) -> None:
+def _render_entry(entry: Any, weak_marks: dict[str, str]) -> None:
     from exportscreen.model import ReviewPolicy
 
     table = Table(show_header=False, box=None)
@@ -231,6 +234,13 @@ def _render_entry(entry: Any) -> None:
             f"{parent} ({entry.details.get('parent_id', '')})" if parent else "",
         ),
         ("aliases", "; ".join(entry.aliases)),
+        (
+            "weak aliases",
+            "\n".join(
+                [f"{a} (the list marks it low quality)" for a in entry.weak_aliases]
+                + [f"{a} (marked low quality by {source})" for a, source in weak_marks.items()]
+            ),
+        ),
         ("countries", ", ".join(entry.countries)),
         ("addresses", "\n".join(a.one_line() for a in entry.addresses)),
         ("licence requirement", entry.licence.raw),

@@ -46,7 +46,7 @@ from exportscreen.matching.weights import INITIAL_WEIGHT as INITIAL_WEIGHT
 from exportscreen.matching.weights import ROLE_FACTOR as ROLE_FACTOR
 from exportscreen.matching.weights import weight_of_unseen
 
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
 
 # Query words that match nothing count this much of their weight against a name, in the scorer's
 # precision and in the index's bound of it. A generic word added to a listed name (a branch, a
@@ -157,6 +157,9 @@ class MatchIndex:
     # Per name: an alias its list marks weak or low quality (``Entry.weak_aliases``), which the
     # scorer caps (``score.WEAK_ALIAS_CAP``).
     name_weak: npt.NDArray[np.bool_]
+    # Per weak name whose mark another publication of the party gave (``alias_marks``: OFAC's
+    # weak a.k.a. adopted by the CSL's row), by name id: that publication, for explanations.
+    weak_sources: dict[int, str]
     # The names indexed in a form of their party's acronyms (``acronyms.learn_expansions``:
     # "SMIC Beijing" as "Semiconductor Manufacturing International Corporation Beijing"), by
     # name id: the analysis that ``listed_forms`` of the text does not give, for explanations.

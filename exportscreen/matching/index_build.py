@@ -6,11 +6,12 @@ aliases, packed into the arrays and postings the index searches."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 
 from exportscreen.matching.acronyms import expanded_forms, learn_expansions, listed_forms
+from exportscreen.matching.alias_marks import AliasMarks, adopted_weak
 from exportscreen.matching.analyze import AnalyzedName, NameRole, TokenKind
 from exportscreen.matching.equivalences import mine
 from exportscreen.matching.index import (
@@ -37,8 +38,10 @@ from exportscreen.matching.weights import word_weights
 from exportscreen.model import Entry, EntryType, ListCode
 
 
-def build_index(entries: Iterable[Entry]) -> MatchIndex:
-    """The index of ``entries``' names."""
+def build_index(entries: Iterable[Entry], marks: Sequence[AliasMarks] = ()) -> MatchIndex:
+    """The index of ``entries``' names. ``marks``: weak-alias marks of other publications of the
+    same parties (most recent first), adopted by entries whose format lost them (the CSL's rows
+    of OFAC's lists; ``alias_marks``)."""
     entry_list = list(entries)
     name_text: list[str] = []
     name_entry: list[int] = []
@@ -47,6 +50,8 @@ def build_index(entries: Iterable[Entry]) -> MatchIndex:
     name_weak: list[bool] = []
     acronym_forms: dict[int, AnalyzedName] = {}
     weak_of: list[set[str]] = []
+    adopted_of: list[dict[str, str]] = []
+    weak_source: dict[int, str] = {}
     # Each name's forms, analysed once: a name and, for initials ("T.E.G. LIMITED"), its
     # form with them joined ("TEG").
     forms_of: list[list[tuple[str, tuple[AnalyzedName, ...]]]] = []
@@ -59,6 +64,8 @@ def build_index(entries: Iterable[Entry]) -> MatchIndex:
             if entry.weak_aliases
             else set()
         )
+        adopted_of.append(adopted_weak(entry, marks) if marks else {})
+        weak_of[-1].update(adopted_of[-1])
         forms_of.append(
             [(text, listed_forms(text, person) if text.strip() else ()) for text in entry.names]
         )
@@ -74,6 +81,7 @@ def build_index(entries: Iterable[Entry]) -> MatchIndex:
     )
     for position, named in enumerate(forms_of):
         weak = weak_of[position]
+        adopted = adopted_of[position]
         for text, forms in named:
             extra = expanded_forms(forms[0], expansions[position]) if forms else []
             for number, analysis in enumerate((*forms, *extra)):
@@ -84,6 +92,8 @@ def build_index(entries: Iterable[Entry]) -> MatchIndex:
                 analysed.append(analysis)
                 roles.append(bytes(int(t.role) for t in analysis.tokens))
                 name_weak.append(text in weak)
+                if text in adopted:
+                    weak_source[len(name_text) - 1] = adopted[text]
 
     words: list[str] = []
     word_ids: dict[str, int] = {}
@@ -231,6 +241,7 @@ def build_index(entries: Iterable[Entry]) -> MatchIndex:
         equivalences=learned.shared,
         local_equivalences=local,
         name_weak=np.array(name_weak, dtype=np.bool_),
+        weak_sources=weak_source,
         acronym_forms=acronym_forms,
     )
     index.entry_position = {entry_id: i for i, entry_id in enumerate(index.entry_ids)}

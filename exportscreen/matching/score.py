@@ -631,10 +631,13 @@ def score_name(
             result.score -= amount
     result.score = min(1.0, max(0.0, result.score))
     if weak and result.score > weak_alias:
+        # A mark adopted from another publication of the party names it (``alias_marks``).
+        adopted = index.weak_sources.get(name_id)
+        marker = f"marked low quality by {adopted}" if adopted else "the list marks it low quality"
         result.penalties.append(
             (
                 WEAK_ALIAS_FEATURE,
-                f"weak alias (the list marks it low quality): capped at {weak_alias}",
+                f"weak alias ({marker}): capped at {weak_alias}",
                 result.score - weak_alias,
             )
         )

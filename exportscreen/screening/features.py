@@ -282,11 +282,13 @@ class LegalFormMismatch(NameFeature):
 class WeakAlias(NameFeature):
     """The name matched is an alias its list marks weak or low quality (OFAC's "weak a.k.a.",
     ``isLowQuality`` in its XML and the a.k.a. names of its CSV's remarks; the UN's "Low"
-    quality): the name score is capped at this weight, below the default alert threshold.
-    Such aliases are broad ("MOHAMMED, Ali", "Bashir") and OFAC does not expect them screened
-    alone: a weak alias alerts only with other evidence, an address in common (which raises the
-    score) or an equal identifier; the entry's other names score as usual. A request may raise
-    the cap up to 1 (no cap)."""
+    quality): the name score is capped at this weight, below the default alert threshold. The
+    CSL prints OFAC's lists without the mark: its rows take it from the latest OFAC file the
+    store holds for the same party and alias, and the explanation names that file. Such aliases
+    are broad ("MOHAMMED, Ali", "Bashir") and OFAC does not expect them screened alone: a weak
+    alias alerts only with other evidence, an address in common (which raises the score) or an
+    equal identifier; the entry's other names score as usual. A request may raise the cap up to
+    1 (no cap)."""
 
     name = WEAK_ALIAS_FEATURE
     weight = WEAK_ALIAS_CAP

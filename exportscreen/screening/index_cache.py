@@ -4,6 +4,10 @@ Building the match index over every list takes seconds; loading a serialised one
 of a second. The cache key names everything the index depends on: the store, the current version
 of every list, and the matcher's own code (so an upgrade never screens with a stale index).
 Cache files are written atomically; a damaged or foreign one is ignored and rebuilt.
+
+Every screener built from the store is built here (``build_from_store``; ``Screener.open`` too), so
+that each one adopts OFAC's weak-alias marks for the CSL's rows of OFAC's lists from the latest
+OFAC file the store holds (``matching.alias_marks``); those versions are part of the cache key.
 """
 
 from __future__ import annotations
@@ -13,14 +17,16 @@ import hashlib
 import logging
 import os
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from exportscreen import settings
+from exportscreen.matching.alias_marks import AliasMarks, adopted_weak
 from exportscreen.matching.index_build import build_index
-from exportscreen.model import ListCode
+from exportscreen.model import Entry, ListCode
 from exportscreen.screening.screener import Screener
 from exportscreen.store import Store
+from exportscreen.store.records import StoredVersion
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +34,9 @@ _PACKAGE = Path(__file__).resolve().parent.parent
 # Generations of cache files kept per store, so that a worker still on the previous version can
 # reload it while another has moved on.
 KEEP_FILES = 3
+# The formats whose files mark weak aliases (OFAC's weak a.k.a.) that the CSL's rows of the same
+# lists do not: OFAC's legacy CSV files and its XML.
+MARK_FORMATS: tuple[str, ...] = ("ofac_csv", "ofac_xml")
 
 
 @functools.cache
@@ -69,8 +78,10 @@ def load_or_build(
     ``versions`` only."""
     folder = cache_dir or settings.index_cache_dir()
     url = store.engine.url.render_as_string(hide_password=True)
+    marking = mark_versions(store, versions)
     keyed = {code.value: number for code, number in versions.items()}
     keyed.update({f"{code.value}+": number for code, number in (also or {}).items()})
+    keyed.update({f"{v.list.value}~marks": v.id for v in marking})
     key = cache_key(url, keyed)
     path = folder / f"index-{key}.bin"
     if path.is_file():
@@ -78,6 +89,56 @@ def load_or_build(
             return Screener.from_bytes(path.read_bytes())
         except Exception as error:  # any unreadable cache file is rebuilt
             log.warning("ignoring unreadable index cache %s: %s", path, error)
+    screener = build_from_store(store, versions, also=also, marking=marking)
+    _save(folder, path, screener)
+    return screener
+
+
+def mark_versions(store: Store, versions: Mapping[ListCode, int]) -> list[StoredVersion]:
+    """The versions whose weak-alias marks a screener of ``versions`` adopts: for each list,
+    the latest OFAC file the store holds, older or newer than the version screened, unless that
+    is the version screened (its entries carry their own marks)."""
+    screened = set(versions.values())
+    return [v for v in store.latest_of_formats(MARK_FORMATS) if v.id not in screened]
+
+
+def alias_marks(store: Store, marking: Sequence[StoredVersion]) -> list[AliasMarks]:
+    """The marks of ``marking``'s versions, each named by its file, date and store version."""
+    return [AliasMarks.of(store.entries(version_id=v.id), mark_source(v)) for v in marking]
+
+
+def entry_weak_marks(store: Store, entry: Entry) -> dict[str, str]:
+    """The aliases of ``entry`` (as the store lists it now) that a screener of the current
+    versions counts weak by another publication's mark, each with that publication
+    (``mark_source``): what an entry's page shows beside the list's own weak aliases. Reads
+    only this party's record in each OFAC version, not the whole version."""
+    marking = [v for v in mark_versions(store, store.current_version_ids()) if v.list is entry.list]
+    marks = []
+    for version in marking:
+        found = store.entry_in_version(entry.id, version.id)
+        if found is not None:
+            marks.append(AliasMarks.of([found], mark_source(version)))
+    return adopted_weak(entry, marks)
+
+
+def mark_source(version: StoredVersion) -> str:
+    """How an explanation names the version a mark came from: its primary file (a legacy OFAC
+    version has four), the data's date and the store's version id."""
+    primary = version.file_name.split(", ")[0]
+    when = version.as_of.isoformat()
+    return f"OFAC {primary} of {when}, {version.list.value} version {version.id}"
+
+
+def build_from_store(
+    store: Store,
+    versions: Mapping[ListCode, int],
+    *,
+    also: Mapping[ListCode, int] | None = None,
+    marking: Sequence[StoredVersion] | None = None,
+) -> Screener:
+    """A screener of ``versions`` of the store's lists (and ``also``'s entries, as
+    ``load_or_build``), the CSL's rows of OFAC's lists marked as OFAC marks them (``marking``:
+    default ``mark_versions``). Built, not cached."""
     entries = [e for code, number in versions.items() for e in store.entries(version_id=number)]
     if also:
         seen = {e.id for e in entries}
@@ -87,9 +148,9 @@ def load_or_build(
             for e in store.entries(version_id=number)
             if e.id not in seen
         ]
-    screener = Screener(build_index(entries), versions)
-    _save(folder, path, screener)
-    return screener
+    if marking is None:
+        marking = mark_versions(store, versions)
+    return Screener(build_index(entries, alias_marks(store, marking)), versions)
 
 
 def _save(folder: Path, path: Path, screener: Screener) -> None:

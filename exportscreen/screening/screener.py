@@ -22,6 +22,7 @@ import numpy.typing as npt
 
 from exportscreen import settings
 from exportscreen.matching.acronyms import listed_forms
+from exportscreen.matching.alias_marks import AliasMarks
 from exportscreen.matching.analyze import AnalyzedName, Token, analyze
 from exportscreen.matching.equivalences import pinyin_syllables
 from exportscreen.matching.explain import explain
@@ -157,18 +158,24 @@ class Screener:
     # --- construction ----------------------------------------------------------------------
 
     @classmethod
-    def from_entries(cls, entries: Iterable[Entry]) -> Screener:
-        return cls(build_index(entries))
+    def from_entries(cls, entries: Iterable[Entry], marks: Sequence[AliasMarks] = ()) -> Screener:
+        """A screener of ``entries``; ``marks``: other publications' weak-alias marks that
+        the entries adopt (``matching.alias_marks``; the store's are ``index_cache``'s)."""
+        return cls(build_index(entries, marks))
 
     @classmethod
     def open(cls, db: str | None = None) -> Screener:
         """The current version of every list in the store at ``db``: a URL or a SQLite file path,
         as ``--db`` takes (default: settings)."""
-        # Imported by name: the store is optional for users who only screen from entries.
+        # Imported by name: the store is optional for users who only screen from entries, and
+        # index_cache imports this module. Built there, as every screener from the store is, so
+        # that it adopts OFAC's weak-alias marks (``index_cache.build_from_store``).
         store_module: Any = importlib.import_module("exportscreen.store")
-        store = store_module.Store.open(settings.db_url(db))
-        versions: Mapping[ListCode, int] = store.current_version_ids()
-        return cls(build_index(store.entries()), versions)
+        building: Any = importlib.import_module("exportscreen.screening.index_cache")
+        with store_module.Store.open(settings.db_url(db)) as store:
+            versions: Mapping[ListCode, int] = store.current_version_ids()
+            built: Screener = building.build_from_store(store, versions)
+        return cls(built.index, versions)
 
     def to_bytes(self) -> bytes:
         """The index and version ids, for ``from_bytes`` in another process."""

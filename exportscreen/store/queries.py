@@ -113,6 +113,26 @@ def versions_in_force(connection: Connection, when: date | None) -> list[StoredV
     return [version_from_row(row) for row in rows]
 
 
+def latest_of_formats(connection: Connection, formats: Sequence[str]) -> list[StoredVersion]:
+    """For every list, its latest accepted version read from a file of one of ``formats``
+    (whether in force or not), most recent data first."""
+    rank = (
+        sa.func.row_number()
+        .over(partition_by=list_versions.c.list, order_by=_latest_first())
+        .label("rank")
+    )
+    ranked = sa.select(list_versions, rank).where(
+        _ACCEPTED, list_versions.c.source_format.in_(list(formats))
+    )
+    latest = ranked.subquery()
+    rows = connection.execute(
+        sa.select(latest)
+        .where(latest.c.rank == 1)
+        .order_by(latest.c.as_of.desc(), latest.c.id.desc())
+    )
+    return [version_from_row(row) for row in rows]
+
+
 def version_count_by_list(connection: Connection) -> dict[ListCode, int]:
     rows = connection.execute(
         sa.select(list_versions.c.list, sa.func.count())

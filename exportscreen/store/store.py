@@ -225,6 +225,13 @@ class Store:
         with self._read() as connection:
             return {v.list: v.id for v in queries.versions_in_force(connection, None)}
 
+    def latest_of_formats(self, formats: Sequence[str]) -> builtins.list[StoredVersion]:
+        """For every list, its latest version read from a file of one of ``formats`` (in force
+        or not: the CSL's newer version of the list may be), most recent data first. The
+        screener reads OFAC's weak-alias marks from these (``screening.index_cache``)."""
+        with self._read() as connection:
+            return queries.latest_of_formats(connection, formats)
+
     def versions(self, list: ListCode | str) -> builtins.list[StoredVersion]:
         """The versions of a list, oldest data first (empty when it was never loaded)."""
         with self._read() as connection:
@@ -305,6 +312,11 @@ class Store:
             if in_force is None:
                 return None
             return queries.entry_in_version(connection, entry_id, in_force.id)
+
+    def entry_in_version(self, entry_id: str, version_id: int) -> Entry | None:
+        """The entry as one version lists it (in force or not); None when it does not."""
+        with self._read() as connection, connection.begin():
+            return queries.entry_in_version(connection, entry_id, version_id)
 
     def field_sources(
         self, entry: Entry, *, as_of: date | None = None

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse
 
 from exportscreen.api.state import Services
 from exportscreen.model import Entry
+from exportscreen.screening.index_cache import entry_weak_marks
 from exportscreen.store import StoreError
 from exportscreen.web.legal import meaning_badge, meaning_of
 from exportscreen.web.pages import Found, User, render
@@ -63,6 +64,9 @@ def entry_page(request: Request, entry_id: str, principal: User, found: Found) -
     except StoreError as error:
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(error)) from None
     entry: Entry = current if current is not None else history[-1].entry
+    # The aliases screening counts weak by OFAC's mark though the entry's own list (the CSL)
+    # does not mark them, with the OFAC file that does.
+    weak_marks = entry_weak_marks(found.store, entry)
     meaning = meaning_of(entry)
     return render(
         request,
@@ -74,4 +78,5 @@ def entry_page(request: Request, entry_id: str, principal: User, found: Found) -
         footnotes=meaning.footnotes,
         listed=current is not None,
         timeline=timeline,
+        weak_marks=weak_marks,
     )

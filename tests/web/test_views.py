@@ -1,14 +1,18 @@
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
 from exportscreen.casework.register import Counterparty, Register
+from exportscreen.model import ListCode
 from exportscreen.screening.screener import Screener
+from exportscreen.sources.common import ParsedSource
 from exportscreen.store import Store
 from tests.api.support import (
     PASSWORD,
@@ -201,3 +205,32 @@ def test_session_cookies_are_secure_by_default(tmp_path: Path) -> None:
     from exportscreen.api.config import ApiConfig
 
     assert ApiConfig(db_url="sqlite://").cookie_secure
+
+
+def test_entry_page_names_the_ofac_file_that_marks_an_alias_weak(
+    ui: tuple[TestClient, Store],
+) -> None:
+    """A list publication without weak marks (the fixture's SDN, as the CSL prints it) and an
+    older OFAC file of the same party that marks its alias weak: the page says which file."""
+    client, store = ui
+    petrov = store.entry("SDN-1001")
+    assert petrov is not None and petrov.aliases == ("Ivan Petrov",) and not petrov.weak_aliases
+    marked = dataclasses.replace(petrov, aliases=("IVAN PETROV",), weak_aliases=("IVAN PETROV",))
+    result = store.import_source(
+        ParsedSource(
+            format="ofac_csv",
+            paths=(Path("sdn.csv"),),
+            sha256="0" * 64,
+            as_of=date(2024, 12, 1),
+            entries=[marked],
+            lists=(ListCode.SDN,),
+        )
+    )
+    (version,) = result.created
+    assert store.current_version_ids()[ListCode.SDN] != version.id  # the fixture's stays current
+    login(client, "viewer")
+    page = client.get("/ui/entries/SDN-1001").text
+    assert (
+        f"Ivan Petrov (marked low quality by OFAC sdn.csv of 2024-12-01, SDN version "
+        f"{version.id})" in page
+    )
