@@ -38,9 +38,8 @@ class _HeldHead:
             self.transport.write(self._head + data)
 
     def release(self) -> asyncio.Transport:
-        """The plain transport, after writing a head still held (unless the client has gone:
-        uvicorn writes nothing to a lost connection either)."""
-        if not self._written and self._head and not self.transport.is_closing():
+        """The plain transport, after writing a head still held."""
+        if not self._written and self._head:
             self.transport.write(self._head)
         self._written = True
         return self.transport
