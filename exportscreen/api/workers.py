@@ -25,7 +25,6 @@ from gunicorn.app.base import BaseApplication
 from uvicorn_worker import UvicornWorker
 
 from exportscreen.api.config import ApiConfig
-from exportscreen.api.http_protocol import OneWriteHttpToolsProtocol
 
 # Connections waiting to be accepted, per worker: a burst of clients connecting at once.
 BACKLOG: Final = 2048
@@ -34,10 +33,8 @@ BACKLOG: Final = 2048
 SHUTDOWN_SECONDS: Final = 60
 # Every request is counted in /metrics and every screening is in the audit trail; a log line per
 # request as well costs CPU on the hot path and says nothing more. The server header only tells
-# an attacker what we run; no proxy is trusted to say who the client is. A response's head and
-# body go out in one write (``http_protocol``).
+# an attacker what we run; no proxy is trusted to say who the client is.
 _UVICORN_OPTIONS: Final[dict[str, Any]] = {
-    "http": OneWriteHttpToolsProtocol,
     "access_log": False,
     "server_header": False,
     "proxy_headers": False,

@@ -22,7 +22,6 @@ from fastapi.testclient import TestClient
 
 from exportscreen.api.auth import Role
 from exportscreen.api.config import ApiConfig
-from exportscreen.api.http_protocol import OneWriteHttpToolsProtocol
 from exportscreen.casework import audit_trail as audit
 from exportscreen.store import Store
 from tests.api.support import Keys, build_app, config_for, running
@@ -38,13 +37,7 @@ def _free_port() -> int:
 def serving(store: Store, config: ApiConfig) -> Iterator[str]:
     port = _free_port()
     server = uvicorn.Server(
-        uvicorn.Config(
-            build_app(store, config),
-            host="127.0.0.1",
-            port=port,
-            log_level="warning",
-            http=OneWriteHttpToolsProtocol,  # as the server runs it (``api.workers``)
-        )
+        uvicorn.Config(build_app(store, config), host="127.0.0.1", port=port, log_level="warning")
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
