@@ -44,6 +44,7 @@ class Metrics:
             buckets=_LATENCY_BUCKETS,
             registry=self.registry,
         )
+        self._screening_timers: dict[str, Any] = {}
         self.shed = Counter(
             "exportscreen_requests_shed",
             "Requests refused with 503 because the process was at capacity.",
@@ -66,6 +67,14 @@ class Metrics:
             ["list"],
             registry=self.registry,
         )
+
+    def screening_timer(self, endpoint: str) -> Any:
+        """``screening``'s child for ``endpoint``, found once (``labels`` checks and converts
+        its value and takes the metric's lock on every call: once per screening request)."""
+        timer = self._screening_timers.get(endpoint)
+        if timer is None:
+            timer = self._screening_timers[endpoint] = self.screening.labels(endpoint)
+        return timer
 
     def observe_lists(self, lists: Mapping[str, ListSummary], entries: int) -> None:
         now = datetime.now(UTC)

@@ -77,7 +77,10 @@ def reference(seq: int) -> str:
     """The reference of the audit record ``seq``: ``ES-<seq, six digits or more>-<check>``."""
     if seq < 1:
         raise ValueError(f"audit records are numbered from 1, not {seq}")
-    return f"{PREFIX}-{seq:06d}-{mod_97_10.calc_check_digits(str(seq))}"
+    # ISO 7064 MOD 97-10 of the number's digits, as ``mod_97_10.calc_check_digits(str(seq))``
+    # computes it, by arithmetic: that function reads the number digit by digit, and every
+    # screening answer names its reference (issue 19).
+    return f"{PREFIX}-{seq:06d}-{98 - seq * 100 % 97:02d}"
 
 
 def parse_reference(text: str) -> int:

@@ -199,7 +199,7 @@ def seal_head(conn: Connection) -> None:
     if genesis is None:
         genesis = conn.execute(_GENESIS).scalar_one_or_none()
     if genesis is not None:
-        store = anchor_name(conn.engine.url, genesis)
+        store = _connection_anchor_name(conn, genesis)
         conn.info[HEAD_INFO_KEY] = (store, Checkpoint("anchor", seq, head_hash, now, signed))
 
 
@@ -232,6 +232,22 @@ def anchor_name(url: sa.URL, genesis: str) -> str:
     """The anchor file's name for the store at ``url`` whose first record hashes to ``genesis``."""
     where = url.render_as_string(hide_password=True)
     return hashlib.sha256(f"{where}|{genesis}".encode()).hexdigest()[:32]
+
+
+# Where a connection keeps its store's anchor name, with the first hash it was made from.
+_ANCHOR_NAME_INFO_KEY = "exportscreen.audit_anchor_name"
+
+
+def _connection_anchor_name(conn: Connection, genesis: str) -> str:
+    """``anchor_name`` for the store ``conn`` is connected to, kept on the connection (which
+    outlives transactions, and whose URL does not change): looking it up by the URL hashes the
+    URL, which renders it as text every time (issue 19, once per audit transaction)."""
+    kept = conn.info.get(_ANCHOR_NAME_INFO_KEY)
+    if kept is not None and kept[0] == genesis:
+        return str(kept[1])
+    name = anchor_name(conn.engine.url, genesis)
+    conn.info[_ANCHOR_NAME_INFO_KEY] = (genesis, name)
+    return name
 
 
 def _anchor_path(name: str) -> Path:

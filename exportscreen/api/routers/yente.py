@@ -306,7 +306,7 @@ def match(
         key: _screen_example(loaded, key, example, filters, candidates, floor, config)
         for key, example in examples.items()
     }
-    found.metrics.screening.labels("match").observe(time.perf_counter() - started)
+    found.metrics.screening_timer("match").observe(time.perf_counter() - started)
     seq = record_screening(
         found,
         principal,
