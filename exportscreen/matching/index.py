@@ -25,6 +25,7 @@ from rapidfuzz.distance import JaroWinkler
 from rapidfuzz.process import cdist
 
 from exportscreen.matching.analyze import AnalyzedName, TokenKind
+from exportscreen.matching.near_words import SpelledVocabulary
 from exportscreen.matching.postings import (
     FloatArray,
     IntArray,
@@ -41,6 +42,7 @@ from exportscreen.matching.routes import (
     SKELETON,
     KeyRoute,
 )
+from exportscreen.matching.translit import phonetic_key, romanisation_skeleton
 from exportscreen.matching.weights import GENERIC_WEIGHT as GENERIC_WEIGHT
 from exportscreen.matching.weights import INITIAL_WEIGHT as INITIAL_WEIGHT
 from exportscreen.matching.weights import ROLE_FACTOR as ROLE_FACTOR
@@ -58,7 +60,7 @@ UNMATCHED_QUERY_FACTOR = 0.8
 # --- candidate generation (the routes' own constants are in routes.ROUTES) -----------------
 DEFAULT_CANDIDATES = 200
 MIN_IDENTIFIER_CHARS = 4
-_NOT_SERIALISED = ("entry_position", "route_cache", "consonant_words")
+_NOT_SERIALISED = ("entry_position", "route_cache", "consonant_words", "spelled")
 
 # Unions of at most this many reached names are summed in Python: numpy's unique and bincount
 # cost more in call overhead than the loop on a few dozen names (the sums are the same floats:
@@ -167,6 +169,9 @@ class MatchIndex:
     # Not serialised: how many vocabulary words share each consonant skeleton, counted on first
     # use (``words_sharing_consonants``).
     consonant_words: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
+    # Not serialised: the vocabulary's words searchable by spelling (``SpelledRoute``), made
+    # on first use (``spelled_words``).
+    spelled: SpelledVocabulary | None = field(default=None, repr=False, compare=False)
 
     # Built by ``index_build.build_index``.
 
@@ -285,6 +290,29 @@ class MatchIndex:
                 hits.append(VocabularyHit(word, len(text) / len(key)))
         return hits
 
+    def spelled_vocabulary(self) -> SpelledVocabulary:
+        """The vocabulary's words (not legal forms or numbers: the scorer pairs those only when
+        equal) searchable by spelling, made on first use."""
+        if self.spelled is None:
+            ids = [w for w, kind in enumerate(self.word_kind) if kind == TokenKind.WORD]
+            self.spelled = SpelledVocabulary(
+                ids,
+                [self.words[w] for w in ids],
+                [self.word_skeleton[w] for w in ids],
+                ROUTES.spelled,
+            )
+        return self.spelled
+
+    def spelled_words(self, key: str) -> dict[int, float]:
+        """Every vocabulary word the scorer may pair with the Latin query word ``key`` by
+        spelling (``SpelledRoute``), with its spelling similarity."""
+        # An equal metaphone pairs a word starting with another sound from min_similarity:
+        # the phonetic key route finds those whose metaphone it looks up.
+        phonetic = len(phonetic_key(key))
+        return self.spelled_vocabulary().near(
+            key, romanisation_skeleton(key), any_start=0 < phonetic < PHONETIC.min_length
+        )
+
     def split_words(self, key: str) -> list[int]:
         """The vocabulary words a word the lists do not contain is made of, when it is two or
         three of them joined ("megviitechnology", "zhongkeshuguang"): the fewest parts, the
@@ -339,16 +367,19 @@ class MatchIndex:
             for other in self.equivalences.get(key, {}):
                 if (equivalent := self.word_ids.get(other)) is not None:
                     found.setdefault(equivalent, ROUTES.equivalence.closeness)
+            # Every listed word the scorer may pair by spelling, whether the lists use the
+            # query word or not ("indian" is a listed word, and so is "indiana").
+            guessed = [VocabularyHit(w, c) for w, c in self.spelled_words(key).items()]
             if word is None:
-                guessed = [*self.near_words(key)]
+                guessed.extend(self.near_words(key))
                 guessed.extend(
                     VocabularyHit(part, ROUTES.split.closeness) for part in self.split_words(key)
                 )
-                return [VocabularyHit(w, c) for w, c in found.items()] + [
-                    VocabularyHit(hit.word, hit.closeness, True)
-                    for hit in guessed
-                    if hit.word not in found
-                ]
+            return [VocabularyHit(w, c) for w, c in found.items()] + [
+                VocabularyHit(hit.word, hit.closeness, True)
+                for hit in guessed
+                if hit.word not in found
+            ]
         return [VocabularyHit(w, c) for w, c in found.items()]
 
     def candidates(
