@@ -2,12 +2,12 @@
 
 Names are analysed once (``analyze``) into tokens; each distinct token key is a vocabulary word
 with an IDF weight over the lists. A query token reaches vocabulary words through several keys
-(exact key, romanisation skeleton, consonant skeleton, metaphone, mined equivalences, and, for a
-word the lists do not contain, character 3-grams that catch typos and the two or three listed
-words it may be made of: the route table, ``routes.ROUTES``); each vocabulary word reaches the
-names that contain it. Candidates are
-ranked by the IDF mass they share with the query (a word reached by spelling brings no more than
-its own weight) and capped.
+(exact key, romanisation skeleton, consonant skeleton, metaphone, mined equivalences, every listed
+word the scorer may pair with it by spelling (``near_words``), and, for a word the lists do not
+contain, character 3-grams that catch typos and the two or three listed words it may be made of:
+the route table, ``routes.ROUTES``); each vocabulary word reaches the names that contain it.
+Candidates are ranked by the IDF mass they share with the query (a word reached by spelling brings
+no more than its own weight) and capped.
 """
 
 from __future__ import annotations

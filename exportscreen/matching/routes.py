@@ -91,7 +91,9 @@ class ArabicRoute:
 class NearWordRoute:
     """A word the lists do not use reaches listed words of close spelling (typos): those sharing
     at least ``min_shared_grams`` character ``gram_size``-grams, the ``shortlist`` sharing most
-    verified by Jaro-Winkler similarity of at least ``min_similarity``."""
+    verified by Jaro-Winkler similarity of at least ``min_similarity``. Not every word the
+    scorer pairs: ``SpelledRoute`` reaches those; these rank candidates, and find the listed
+    words written inside a joined word (``ContainedWordRoute``)."""
 
     gram_size: int
     min_word: int  # words shorter than this are not looked up by n-grams
