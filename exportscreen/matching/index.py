@@ -116,6 +116,9 @@ class VocabularyHit:
     # Reached by spelling (near words, parts of a joined word) rather than as the same word in
     # another form: the listed word's own weight bounds the evidence.
     guessed: bool = False
+    # Its rank mass is scaled by its closeness (the spelled route's hits: a near spelling
+    # brings its similarity at most, and ranks below the same word).
+    scaled: bool = False
 
 
 @dataclass(slots=True)
@@ -369,14 +372,14 @@ class MatchIndex:
                     found.setdefault(equivalent, ROUTES.equivalence.closeness)
             # Every listed word the scorer may pair by spelling, whether the lists use the
             # query word or not ("indian" is a listed word, and so is "indiana").
-            guessed = [VocabularyHit(w, c) for w, c in self.spelled_words(key).items()]
+            guessed = [VocabularyHit(w, c, True, True) for w, c in self.spelled_words(key).items()]
             if word is None:
                 guessed.extend(self.near_words(key))
                 guessed.extend(
                     VocabularyHit(part, ROUTES.split.closeness) for part in self.split_words(key)
                 )
             return [VocabularyHit(w, c) for w, c in found.items()] + [
-                VocabularyHit(hit.word, hit.closeness, True)
+                VocabularyHit(hit.word, hit.closeness, True, hit.scaled)
                 for hit in guessed
                 if hit.word not in found
             ]
@@ -498,8 +501,12 @@ class MatchIndex:
             return []
         found, mass, name_weight = reached[kept], mass[kept], name_weight[kept]
         bound = np.sqrt(squared[kept])
-        # Shared mass squared over both names' weights ranks like precision x recall.
-        rank = mass**2 / (total * name_weight)
+        # Ranked like precision x recall: the query's mass the name's reached words bring, and
+        # the share of the name's weight reached, each at most 1. Two query words reaching one
+        # listed word ("shaqir", "shaqiri" both reach ISKRA by consonants) bring their mass
+        # twice but cover the word once: by the query's mass alone the names of one such word
+        # ranked above the name both words spell (SHAQIRI, Shaqir, below the aligned 60).
+        rank = np.minimum(mass / total, 1.0) * np.minimum(listed[kept] / name_weight, 1.0)
         if len(found) > limit:
             top = np.argpartition(-rank, limit)[:limit]
             found, rank, bound = found[top], rank[top], bound[top]
@@ -519,6 +526,8 @@ class MatchIndex:
         heaviest: dict[int, float] = {}  # a word reached several ways counts once
         for hit in reached:
             mass = min(weight, self.word_weight[hit.word]) if hit.guessed else weight
+            if hit.scaled:
+                mass *= hit.closeness
             if mass > heaviest.get(hit.word, -1.0):
                 heaviest[hit.word] = mass
         flat, covered = self.word_names[1], self.word_name_mass
