@@ -219,13 +219,12 @@ class InvertedMaps:
         return keys, spelt
 
     def _split_routes(self, index: MatchIndex) -> Iterator[tuple[str, int]]:
-        """(counterparty word key, listed word) for each word the lists do not use and each of
-        the listed words ``MatchIndex.split_words`` finds it is made of ("huaxin" -> "hua",
+        """(counterparty word key, listed word) for each word (the lists use it or not) and each
+        of the listed words ``MatchIndex.split_words`` finds it is made of ("huaxin" -> "hua",
         "xin": parts too short for the near-word route to find)."""
         for key in self.word_keys:
-            if key not in index.word_ids:
-                for part in index.split_words(key):
-                    yield key, part
+            for part in index.split_words(key):
+                yield key, part
 
     def filter(
         self, index: MatchIndex, delta: DeltaNames, threshold: float, reach_cut: float

@@ -373,11 +373,13 @@ class MatchIndex:
             # Every listed word the scorer may pair by spelling, whether the lists use the
             # query word or not ("indian" is a listed word, and so is "indiana").
             guessed = [VocabularyHit(w, c, True, True) for w, c in self.spelled_words(key).items()]
+            # The listed words it is made of, whether the lists use it or not: the scorer pairs
+            # "zhuhai" with ZHU HAI joined.
+            guessed.extend(
+                VocabularyHit(part, ROUTES.split.closeness) for part in self.split_words(key)
+            )
             if word is None:
                 guessed.extend(self.near_words(key))
-                guessed.extend(
-                    VocabularyHit(part, ROUTES.split.closeness) for part in self.split_words(key)
-                )
             return [VocabularyHit(w, c) for w, c in found.items()] + [
                 VocabularyHit(hit.word, hit.closeness, True, hit.scaled)
                 for hit in guessed

@@ -147,8 +147,9 @@ class ContainedWordRoute:
 
 @dataclass(frozen=True, slots=True)
 class SplitRoute:
-    """A word the lists do not use reaches the two or three (``max_parts``) listed words it is
-    made of ("qingshanli" is "qingshan" + "li"), each of at least ``min_part`` letters."""
+    """A word reaches the two or three (``max_parts``) listed words it is made of ("qingshanli"
+    is "qingshan" + "li"; "zhuhai", a listed word too, is "zhu" + "hai"), each of at least
+    ``min_part`` letters."""
 
     min_part: int
     max_parts: int
