@@ -2,13 +2,14 @@
 
 A full screen of a counterparty can only hit a listed name the index proposes as a candidate, and
 the index proposes only names that share a *reachable vocabulary word* with the query (the routes
-of ``routes.ROUTES``: the same word, a key route, a mined equivalence, near spelling or containment
-for words the lists do not use, the listed words such a word is made of, two adjacent query words
-joined; a word in Arabic script by its consonants read letter by letter and mined equivalences
-only), or whose whole-name exact key equals the query's; it aligns only candidates that pass its
-*reach* cut; and a name raises an alert only if it scores at least the threshold. So after a list
-update the register is filtered against the names of the added and changed entries (the *delta
-names*, ``delta_names``) in three steps, each keeping a superset of what the screener would keep:
+of ``routes.ROUTES``: the same word, a key route, a mined equivalence, any spelling the scorer may
+pair, near spelling or containment for words the lists do not use, the listed words such a word
+is made of, two adjacent query words joined; a word in Arabic script by its consonants read
+letter by letter and mined equivalences only), or whose whole-name exact key equals the query's;
+it aligns only candidates that pass its *reach* cut; and a name raises an alert only if it scores
+at least the threshold. So after a list update the register is filtered against the names of the
+added and changed entries (the *delta names*, ``delta_names``) in three steps, each keeping a
+superset of what the screener would keep:
 
 1. counterparties with a token that reaches a word of a delta name (or the name's exact key);
 2. of those, the ones whose shared query weight lets a delta name pass the reach cut;
@@ -46,6 +47,7 @@ from exportscreen.matching.index import (
     letter_bit,
     precision_bound,
 )
+from exportscreen.matching.near_words import SpelledVocabulary
 from exportscreen.matching.readings import prepare_query_reading, query_readings
 from exportscreen.matching.routes import ROUTES
 from exportscreen.matching.score import prepare, score_name
@@ -92,6 +94,9 @@ class InvertedMaps:
     gram_slots: dict[str, int]  # character n-gram -> row of gram_offsets
     gram_offsets: IntArray
     gram_keys: IntArray  # word key ids, by gram (CSR)
+    word_skeletons: list[str] = field(default_factory=list)  # by word key id
+    # The word keys searchable by spelling (``SpelledRoute``), made on first use.
+    spelled: SpelledVocabulary | None = None
 
     @classmethod
     def build(cls, signatures: Iterable[tuple[str, str, Signature]]) -> InvertedMaps:
@@ -103,6 +108,7 @@ class InvertedMaps:
         by_joined: dict[str, list[int]] = defaultdict(list)
         by_exact: dict[str, list[int]] = defaultdict(list)
         word_key_ids: dict[str, int] = {}
+        word_skeletons: list[str] = []
         arabic_keys: set[tuple[str, str]] = set()
         by_route_key: dict[str, list[int]] = defaultdict(list)
         for party_id, name, found in signatures:
@@ -121,6 +127,7 @@ class InvertedMaps:
                     arabic_keys.add((token.key, token.arabic))
                 elif token.kind is TokenKind.WORD and token.key not in word_key_ids:
                     key_id = word_key_ids[token.key] = len(word_key_ids)
+                    word_skeletons.append(token.skeleton)
                     for route in ROUTES.keys:
                         value = token.route_key(route)
                         if route.looked_up(value):
@@ -150,7 +157,24 @@ class InvertedMaps:
             gram_slots={gram: i for i, gram in enumerate(gram_lists)},
             gram_offsets=offsets,
             gram_keys=flat,
+            word_skeletons=word_skeletons,
         )
+
+    def _spelled_keys(self, index: MatchIndex, word: int) -> list[str]:
+        """Counterparty words (in the vocabulary or not) from which ``SpelledRoute`` reaches
+        ``word``: the route's condition is symmetric, so the counterparty words are searched
+        from the listed word as the index searches listed words from a query word, and each is
+        compared as the index compares it (the counterparty's word first)."""
+        if self.spelled is None:
+            self.spelled = SpelledVocabulary(
+                range(len(self.word_keys)), self.word_keys, self.word_skeletons, ROUTES.spelled
+            )
+        # Whatever the first letters: whether an equal metaphone lets another first sound pair
+        # depends on the counterparty word's metaphone.
+        found = self.spelled.near(
+            index.words[word], index.word_skeleton[word], key_first=False, any_start=True
+        )
+        return [self.word_keys[key_id] for key_id in found]
 
     def _near_keys(self, index: MatchIndex, text: str) -> list[str]:
         """Counterparty words outside the vocabulary that ``MatchIndex.near_words`` could lead
@@ -179,7 +203,7 @@ class InvertedMaps:
     ) -> tuple[set[str], list[str]]:
         """Counterparty token keys from which ``MatchIndex.reachable_words`` could reach
         ``word``, following its routes backwards: as the same word (in another form), and by
-        spelling (``_near_keys``), which the index marks as guessed."""
+        spelling (``_spelled_keys``, ``_near_keys``), which the index marks as guessed."""
         text = index.words[word]
         keys = {text, *equivalent_keys.get(text, ())}
         if index.word_kind[word] != _WORD:
@@ -189,18 +213,18 @@ class InvertedMaps:
             if route.looked_up(value):
                 found = self.by_route_key.get(route.prefix + value, ())
                 keys.update(self.word_keys[k] for k in found)
+        spelt = self._spelled_keys(index, word)
         if ROUTES.near_words.applies(text):
-            return keys, self._near_keys(index, text)
-        return keys, []
+            spelt.extend(self._near_keys(index, text))
+        return keys, spelt
 
     def _split_routes(self, index: MatchIndex) -> Iterator[tuple[str, int]]:
-        """(counterparty word key, listed word) for each word the lists do not use and each of
-        the listed words ``MatchIndex.split_words`` finds it is made of ("huaxin" -> "hua",
+        """(counterparty word key, listed word) for each word (the lists use it or not) and each
+        of the listed words ``MatchIndex.split_words`` finds it is made of ("huaxin" -> "hua",
         "xin": parts too short for the near-word route to find)."""
         for key in self.word_keys:
-            if key not in index.word_ids:
-                for part in index.split_words(key):
-                    yield key, part
+            for part in index.split_words(key):
+                yield key, part
 
     def filter(
         self, index: MatchIndex, delta: DeltaNames, threshold: float, reach_cut: float

@@ -2,12 +2,12 @@
 
 Names are analysed once (``analyze``) into tokens; each distinct token key is a vocabulary word
 with an IDF weight over the lists. A query token reaches vocabulary words through several keys
-(exact key, romanisation skeleton, consonant skeleton, metaphone, mined equivalences, and, for a
-word the lists do not contain, character 3-grams that catch typos and the two or three listed
-words it may be made of: the route table, ``routes.ROUTES``); each vocabulary word reaches the
-names that contain it. Candidates are
-ranked by the IDF mass they share with the query (a word reached by spelling brings no more than
-its own weight) and capped.
+(exact key, romanisation skeleton, consonant skeleton, metaphone, mined equivalences, every listed
+word the scorer may pair with it by spelling (``near_words``), and, for a word the lists do not
+contain, character 3-grams that catch typos and the two or three listed words it may be made of:
+the route table, ``routes.ROUTES``); each vocabulary word reaches the names that contain it.
+Candidates are ranked by the IDF mass they share with the query (a word reached by spelling brings
+no more than its own weight) and capped.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from rapidfuzz.distance import JaroWinkler
 from rapidfuzz.process import cdist
 
 from exportscreen.matching.analyze import AnalyzedName, TokenKind
+from exportscreen.matching.near_words import SpelledVocabulary
 from exportscreen.matching.postings import (
     FloatArray,
     IntArray,
@@ -41,6 +42,7 @@ from exportscreen.matching.routes import (
     SKELETON,
     KeyRoute,
 )
+from exportscreen.matching.translit import phonetic_key, romanisation_skeleton
 from exportscreen.matching.weights import GENERIC_WEIGHT as GENERIC_WEIGHT
 from exportscreen.matching.weights import INITIAL_WEIGHT as INITIAL_WEIGHT
 from exportscreen.matching.weights import ROLE_FACTOR as ROLE_FACTOR
@@ -58,7 +60,7 @@ UNMATCHED_QUERY_FACTOR = 0.8
 # --- candidate generation (the routes' own constants are in routes.ROUTES) -----------------
 DEFAULT_CANDIDATES = 200
 MIN_IDENTIFIER_CHARS = 4
-_NOT_SERIALISED = ("entry_position", "route_cache", "consonant_words")
+_NOT_SERIALISED = ("entry_position", "route_cache", "consonant_words", "spelled")
 
 # Unions of at most this many reached names are summed in Python: numpy's unique and bincount
 # cost more in call overhead than the loop on a few dozen names (the sums are the same floats:
@@ -114,6 +116,9 @@ class VocabularyHit:
     # Reached by spelling (near words, parts of a joined word) rather than as the same word in
     # another form: the listed word's own weight bounds the evidence.
     guessed: bool = False
+    # Its rank mass is scaled by its closeness (the spelled route's hits: a near spelling
+    # brings its similarity at most, and ranks below the same word).
+    scaled: bool = False
 
 
 @dataclass(slots=True)
@@ -170,6 +175,9 @@ class MatchIndex:
     # Not serialised: how many vocabulary words share each consonant skeleton, counted on first
     # use (``words_sharing_consonants``).
     consonant_words: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
+    # Not serialised: the vocabulary's words searchable by spelling (``SpelledRoute``), made
+    # on first use (``spelled_words``).
+    spelled: SpelledVocabulary | None = field(default=None, repr=False, compare=False)
 
     # Built by ``index_build.build_index``.
 
@@ -288,6 +296,29 @@ class MatchIndex:
                 hits.append(VocabularyHit(word, len(text) / len(key)))
         return hits
 
+    def spelled_vocabulary(self) -> SpelledVocabulary:
+        """The vocabulary's words (not legal forms or numbers: the scorer pairs those only when
+        equal) searchable by spelling, made on first use."""
+        if self.spelled is None:
+            ids = [w for w, kind in enumerate(self.word_kind) if kind == TokenKind.WORD]
+            self.spelled = SpelledVocabulary(
+                ids,
+                [self.words[w] for w in ids],
+                [self.word_skeleton[w] for w in ids],
+                ROUTES.spelled,
+            )
+        return self.spelled
+
+    def spelled_words(self, key: str) -> dict[int, float]:
+        """Every vocabulary word the scorer may pair with the Latin query word ``key`` by
+        spelling (``SpelledRoute``), with its spelling similarity."""
+        # An equal metaphone pairs a word starting with another sound from min_similarity:
+        # the phonetic key route finds those whose metaphone it looks up.
+        phonetic = len(phonetic_key(key))
+        return self.spelled_vocabulary().near(
+            key, romanisation_skeleton(key), any_start=0 < phonetic < PHONETIC.min_length
+        )
+
     def split_words(self, key: str) -> list[int]:
         """The vocabulary words a word the lists do not contain is made of, when it is two or
         three of them joined ("megviitechnology", "zhongkeshuguang"): the fewest parts, the
@@ -342,16 +373,21 @@ class MatchIndex:
             for other in self.equivalences.get(key, {}):
                 if (equivalent := self.word_ids.get(other)) is not None:
                     found.setdefault(equivalent, ROUTES.equivalence.closeness)
+            # Every listed word the scorer may pair by spelling, whether the lists use the
+            # query word or not ("indian" is a listed word, and so is "indiana").
+            guessed = [VocabularyHit(w, c, True, True) for w, c in self.spelled_words(key).items()]
+            # The listed words it is made of, whether the lists use it or not: the scorer pairs
+            # "zhuhai" with ZHU HAI joined.
+            guessed.extend(
+                VocabularyHit(part, ROUTES.split.closeness) for part in self.split_words(key)
+            )
             if word is None:
-                guessed = [*self.near_words(key)]
-                guessed.extend(
-                    VocabularyHit(part, ROUTES.split.closeness) for part in self.split_words(key)
-                )
-                return [VocabularyHit(w, c) for w, c in found.items()] + [
-                    VocabularyHit(hit.word, hit.closeness, True)
-                    for hit in guessed
-                    if hit.word not in found
-                ]
+                guessed.extend(self.near_words(key))
+            return [VocabularyHit(w, c) for w, c in found.items()] + [
+                VocabularyHit(hit.word, hit.closeness, True, hit.scaled)
+                for hit in guessed
+                if hit.word not in found
+            ]
         return [VocabularyHit(w, c) for w, c in found.items()]
 
     def candidates(
@@ -470,8 +506,12 @@ class MatchIndex:
             return []
         found, mass, name_weight = reached[kept], mass[kept], name_weight[kept]
         bound = np.sqrt(squared[kept])
-        # Shared mass squared over both names' weights ranks like precision x recall.
-        rank = mass**2 / (total * name_weight)
+        # Ranked like precision x recall: the query's mass the name's reached words bring, and
+        # the share of the name's weight reached, each at most 1. Two query words reaching one
+        # listed word ("shaqir", "shaqiri" both reach ISKRA by consonants) bring their mass
+        # twice but cover the word once: by the query's mass alone the names of one such word
+        # ranked above the name both words spell (SHAQIRI, Shaqir, below the aligned 60).
+        rank = np.minimum(mass / total, 1.0) * np.minimum(listed[kept] / name_weight, 1.0)
         if len(found) > limit:
             top = np.argpartition(-rank, limit)[:limit]
             found, rank, bound = found[top], rank[top], bound[top]
@@ -491,6 +531,8 @@ class MatchIndex:
         heaviest: dict[int, float] = {}  # a word reached several ways counts once
         for hit in reached:
             mass = min(weight, self.word_weight[hit.word]) if hit.guessed else weight
+            if hit.scaled:
+                mass *= hit.closeness
             if mass > heaviest.get(hit.word, -1.0):
                 heaviest[hit.word] = mass
         flat, covered = self.word_names[1], self.word_name_mass

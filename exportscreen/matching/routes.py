@@ -14,7 +14,7 @@ the scorer to decide (``score``).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from exportscreen.matching.translit import (
@@ -28,6 +28,13 @@ from exportscreen.matching.translit import (
 MIN_KEY_LENGTH = 3
 # A vocabulary word in more names than this is too common to find candidates by.
 MAX_POSTING = 6000
+# First letters that are one sound in the usual romanisations (C/K/Q, G/H, V/W, a vowel or Y/J
+# for another): a near spelling starting with another sound is a typist's rarer error
+# (``score.FIRST_LETTER_PENALTY``).
+INITIAL_SOUND: Mapping[str, str] = {
+    "k": "c", "q": "c", "h": "g", "w": "v",
+    **dict.fromkeys("aeiouyj", "a"),  # Osama / Usama, Ibrahim / Ebrahim, Yevgeny / Evgeny
+}  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +91,9 @@ class ArabicRoute:
 class NearWordRoute:
     """A word the lists do not use reaches listed words of close spelling (typos): those sharing
     at least ``min_shared_grams`` character ``gram_size``-grams, the ``shortlist`` sharing most
-    verified by Jaro-Winkler similarity of at least ``min_similarity``."""
+    verified by Jaro-Winkler similarity of at least ``min_similarity``. Not every word the
+    scorer pairs: ``SpelledRoute`` reaches those; these rank candidates, and find the listed
+    words written inside a joined word (``ContainedWordRoute``)."""
 
     gram_size: int
     min_word: int  # words shorter than this are not looked up by n-grams
@@ -105,6 +114,30 @@ class NearWordRoute:
 
 
 @dataclass(frozen=True, slots=True)
+class SpelledRoute:
+    """A Latin query word (one the lists use or not) reaches every listed word the scorer may
+    pair with it by spelling (``score._spelled``): spelling similarity of the two words, or of
+    their romanisation skeletons when both have at least ``min_skeleton`` letters, of at least
+    ``min_similarity`` (the least any of the scorer's spelling rules accepts: the first-letter
+    penalty and the rules for short words only lower or refuse a pair), words shorter than
+    ``short_letters`` of equal length equal but for C/K/Q, and three-letter words with two
+    letters swapped. Found without comparing every listed
+    word by a bound of the similarity from letter counts (``near_words``): so the index's bound
+    of a name's score counts every word the scorer may pair, and is a true upper bound."""
+
+    min_similarity: float
+    # A word starting with another sound (``initial_sound``) pairs only from this similarity,
+    # or by an equal metaphone: the key route finds those of ``MIN_KEY_LENGTH`` letters or
+    # more, and a query word whose metaphone is shorter is searched with ``min_similarity``.
+    other_start_similarity: float
+    min_skeleton: int
+    short_letters: int
+    # Words of this many letters pair with their two letters after the first swapped.
+    transposed_letters: int
+    initial_sound: Mapping[str, str]
+
+
+@dataclass(frozen=True, slots=True)
 class ContainedWordRoute:
     """A word the lists do not use reaches a listed word of at least ``min_word`` letters
     written inside it ("gazprombank" contains "gazprom"), among the near-word shortlist."""
@@ -114,8 +147,9 @@ class ContainedWordRoute:
 
 @dataclass(frozen=True, slots=True)
 class SplitRoute:
-    """A word the lists do not use reaches the two or three (``max_parts``) listed words it is
-    made of ("qingshanli" is "qingshan" + "li"), each of at least ``min_part`` letters."""
+    """A word reaches the two or three (``max_parts``) listed words it is made of ("qingshanli"
+    is "qingshan" + "li"; "zhuhai", a listed word too, is "zhu" + "hai"), each of at least
+    ``min_part`` letters."""
 
     min_part: int
     max_parts: int
@@ -140,6 +174,7 @@ class RouteTable:
     equivalence: EquivalenceRoute
     arabic: ArabicRoute
     near_words: NearWordRoute
+    spelled: SpelledRoute
     contained: ContainedWordRoute
     split: SplitRoute
     joined: JoinedRoute
@@ -161,6 +196,16 @@ ROUTES = RouteTable(
         min_shared_grams=2,
         shortlist=24,
         min_similarity=0.8,
+    ),
+    # score.MIN_LOOSE_SIMILARITY and MIN_PHONETIC_SPELLING; score.MIN_FUZZY_LETTERS twice
+    # (tests/matching/test_near_words.py ties them).
+    spelled=SpelledRoute(
+        min_similarity=0.72,
+        other_start_similarity=0.76,
+        min_skeleton=4,
+        short_letters=4,
+        transposed_letters=3,
+        initial_sound=INITIAL_SOUND,
     ),
     contained=ContainedWordRoute(min_word=4),
     split=SplitRoute(min_part=2, max_parts=3, closeness=0.9),

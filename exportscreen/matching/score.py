@@ -44,8 +44,9 @@ from exportscreen.matching.index import (
 )
 from exportscreen.matching.joins import joined_options as _joined_options
 from exportscreen.matching.joins import regrouped_pairs as _regrouped_pairs
+from exportscreen.matching.near_words import HARD_C
 from exportscreen.matching.normalize import Script
-from exportscreen.matching.routes import MIN_KEY_LENGTH
+from exportscreen.matching.routes import INITIAL_SOUND, MIN_KEY_LENGTH
 from exportscreen.matching.similarity import spelling
 from exportscreen.matching.translit import (
     arabic_consonants,
@@ -90,7 +91,7 @@ MIN_PHONETIC_SPELLING = 0.72  # metaphone alone pairs too much ("Merlion" / "Mar
 # A near spelling of a word in Hangul or kana: below MIN_FUZZY_SIMILARITY, a loose pair.
 SYLLABIC_SIMILARITY = 0.74
 _SYLLABIC = (Script.HANGUL, Script.KANA)
-_HARD_C = str.maketrans("cq", "kk")
+_HARD_C = HARD_C
 
 GENERIC_ONLY_CAP = 0.5
 # Below the default alert threshold: "Prime Logistics" / "Prime International" rests on one
@@ -133,10 +134,7 @@ BOUND_SLACK = 1e-9
 # rarely get the first letter wrong ("Varma" / "Karma", "General" / "Central").
 FIRST_LETTER_PENALTY = 0.05
 _LATIN_END = 0x250  # Latin letters with their diacritics end here (normalize.script_of)
-_INITIAL_SOUND = {
-    "k": "c", "q": "c", "h": "g", "w": "v",
-    **dict.fromkeys("aeiouyj", "a"),  # Osama / Usama, Ibrahim / Ebrahim, Yevgeny / Evgeny
-}  # fmt: skip
+_INITIAL_SOUND = INITIAL_SOUND  # one table with the index's SpelledRoute
 
 _ROLE_FACTORS = [ROLE_FACTOR[NameRole(role)] for role in range(len(NameRole))]
 

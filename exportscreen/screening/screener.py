@@ -59,24 +59,19 @@ PREPARED_TOKENS = 65_536
 # Names whose analysis and readings load every table the matcher otherwise loads when a name first
 # needs it (CC-CEDICT's business words, pinyin, OpenCC, the Hanja readings): ``load_tables``.
 TABLE_LOADING_NAMES = ("北京华为技术有限公司", "崔龍海", "김정은")
-# Slack for pairs the index does not propose but the scorer finds (a typo of a listed word that
-# is itself another listed word).
+# Slack below the cutoff for names aligned all the same. The bound counts every listed word
+# the scorer pairs one to one, but not every join: a query word a near spelling of two listed
+# words written together (spelling 0.95 or more, ``joins``) reaches them only when a route
+# reaches each part, and words in more than MAX_POSTING names find no candidates.
 REACH_MARGIN = 0.02
-# The index's bound counts only the words its routes reach, and the scorer also pairs words no
-# route reaches ("toypa" / TOIBA, "intiyan" / INDIAN: near spellings sharing too few letter
-# triples): a name whose bound is just below the cutoff can score far above it ("lashkar e
-# toypa" found LASHKAR E-TOIBA, 0.93, at a threshold of 0.5 and nothing at 0.77). So besides the
-# names bounded above the cutoff, the LOW_CANDIDATES best-bounded names above CANDIDATE_FLOOR are
-# aligned too. Aligning all of those would close the gap entirely but doubles the matcher's CPU;
-# these ten close most of it (tests/screening/test_threshold.py) for about a quarter more.
-CANDIDATE_FLOOR = 0.5
-LOW_CANDIDATES = 10
 
 
 def candidate_bound(cutoff: float) -> float:
     """The least index bound of a name aligned for a query at ``cutoff`` (what the delta
-    re-screen filter must pass)."""
-    return min(cutoff, CANDIDATE_FLOOR) - REACH_MARGIN
+    re-screen filter must pass). The index's bound counts every listed word the scorer may pair
+    with a query word (``routes.SpelledRoute`` reaches the near spellings), so a name bounded
+    below the cutoff cannot score above it."""
+    return cutoff - REACH_MARGIN
 
 
 _TYPE_WORDS: Mapping[str, EntryType] = {
@@ -337,11 +332,7 @@ class Screener:
             ranked = index.candidates(
                 keyed, DEFAULT_CANDIDATES, allowed, min_bound=candidate_bound(cutoff)
             )
-            reach = cutoff - REACH_MARGIN
-            candidates = [name_id for name_id, bound in ranked if bound >= reach][
-                :SCORED_CANDIDATES
-            ]
-            candidates += [name_id for name_id, bound in ranked[:LOW_CANDIDATES] if bound < reach]
+            candidates = [name_id for name_id, _ in ranked[:SCORED_CANDIDATES]]
             if reading is query:
                 seen = set(candidates)
                 for name_id in index.exact.get(query.analysis.exact_key).tolist():

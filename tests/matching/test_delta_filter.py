@@ -27,6 +27,9 @@ ROUTE_EXAMPLES = {
     "equivalence": "Langchao Software",
     "arabic script": "محمد الظواهري",
     "near words": "Hikvsion Digital Technology",
+    # DAWNING by near words, and DAVID (of "David Lee", 0.55) by spelling only: the lists use
+    # "david", and the near-word route's shortlist never verifies it.
+    "spelled": "Dawnin",
     "contained": "Gazprombankinvest",
     "split": "Zhipuhuazhang Technology",
     "joined pair": "Gazprom Bank",
@@ -116,3 +119,16 @@ def test_a_filter_walking_fewer_routes_than_the_index_misses_hits(
     monkeypatch.setattr(delta_filter, "ROUTES", dataclasses.replace(ROUTES, keys=()))
     found = filtered(screener, counterparties, delta, 0.0)
     assert not hit <= found.passing
+
+
+def test_a_filter_without_the_spelled_route_misses_hits(
+    screener: Screener, counterparties: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The spelled route reaches words no other route does ("dawnin" / DAVID): the filter must
+    walk it backwards too."""
+    delta = {"EL-jafar"}
+    hit = delta_hits(screener, counterparties, delta, 0.5)
+    assert "spelled" in hit
+    assert hit <= filtered(screener, counterparties, delta, 0.5).passing
+    monkeypatch.setattr(InvertedMaps, "_spelled_keys", lambda self, index, word: [])
+    assert "spelled" not in filtered(screener, counterparties, delta, 0.5).passing

@@ -50,18 +50,14 @@ def _find(entries: list[Entry], code: ListCode, name: str) -> Entry:
         # Brahmic scripts (issue 16): Hindi, Punjabi, Gujarati, Bengali, Tamil spellings.
         ("लश्कर-ए-तैयबा", ListCode.SDN, "LASHKAR E-TAYYIBA"),
         ("લશ્કર-એ-તૈયબા", ListCode.SDN, "LASHKAR E-TAYYIBA"),
-        # "lashkar e toypa": no route reaches TOIBA; found since screener.CANDIDATE_FLOOR.
+        # "lashkar e toypa": only the spelled route (routes.SpelledRoute) reaches TOIBA.
         ("லஷ்கர்-ஏ-தொய்பா", ListCode.SDN, "LASHKAR E-TAYYIBA"),
         ("जैश-ए-मोहम्मद", ListCode.SDN, "JAISH-I-MOHAMMED"),
         ("हिज़बुल मुजाहिदीन", ListCode.SDN, "HIZBUL MUJAHIDEEN"),
         ("হিজবুল মুজাহিদীন", ListCode.SDN, "HIZBUL MUJAHIDEEN"),
         ("ইন্ডিয়ান মুজাহিদীন", ListCode.SDN, "INDIAN MUJAHIDEEN"),
-        pytest.param(
-            "இந்தியன் முஜாஹிதீன்",  # "intiyan mujahitin": 0.90 once aligned, but no route reaches
-            ListCode.SDN,  # either word and its bound ranks below screener.LOW_CANDIDATES
-            "INDIAN MUJAHIDEEN",
-            marks=pytest.mark.xfail(strict=True, reason="bound ranks below LOW_CANDIDATES"),
-        ),
+        # "intiyan mujahitin": only the spelled route (routes.SpelledRoute) reaches its words.
+        ("இந்தியன் முஜாஹிதீன்", ListCode.SDN, "INDIAN MUJAHIDEEN"),
         ("ਬੱਬਰ ਖ਼ਾਲਸਾ ਇੰਟਰਨੈਸ਼ਨਲ", ListCode.SDN, "BABBAR KHALSA INTERNATIONAL"),
         ("बब्बर खालसा इंटरनेशनल", ListCode.SDN, "BABBAR KHALSA INTERNATIONAL"),
         ("তামিল টাইগার্স", ListCode.SDN, "LIBERATION TIGERS OF TAMIL EELAM"),  # a.k.a.
