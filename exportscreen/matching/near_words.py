@@ -120,6 +120,7 @@ class SpelledWords:
         for first in self.by_first:
             self.sounding.setdefault(initial_sound.get(first, first), []).append(first)
         self._needed: dict[tuple[int, float], npt.NDArray[np.uint8]] = {}
+        self._base_needed: dict[tuple[int, str], npt.NDArray[np.uint8]] = {}
 
     def _least_overlap(self, length: int, threshold: float) -> npt.NDArray[np.uint8]:
         """For a word of ``length`` letters: per (common prefix p, other word's length b), the
@@ -142,6 +143,29 @@ class SpelledWords:
         found = self._needed[(length, threshold)] = np.minimum(least, 255).astype(np.uint8)
         return found
 
+    def _other_letters_needed(
+        self, length: int, first: str, any_start: bool
+    ) -> npt.NDArray[np.uint8]:
+        """The least overlap of every word with a word of ``length`` letters starting with
+        ``first``, as if no word shared its first letter (those are set per query, by their
+        common prefix): ``other_start`` for a word starting with another sound, unless
+        ``any_start``. Kept per (length, first letter): it depends on nothing else."""
+        key = (length, "" if any_start else first)
+        found = self._base_needed.get(key)
+        if found is not None:
+            return found
+        least = self._least_overlap(length, self.threshold)
+        other = least if any_start else self._least_overlap(length, self.other_start)
+        needed = np.repeat(other[0], self.per_length)
+        if not any_start:
+            for letter in self.sounding.get(self.initial_sound.get(first, first), ()):
+                if letter != first:
+                    members, lengths, _ = self.by_first[letter]
+                    needed[members] = least[0, lengths]
+        needed.flags.writeable = False
+        self._base_needed[key] = needed
+        return needed
+
     def candidates(self, text: str, *, any_start: bool = False) -> IntArray:
         """Sorted positions of the words whose bound lets them reach the threshold against
         ``text`` (``other_start`` for a word starting with another sound, unless
@@ -152,26 +176,20 @@ class SpelledWords:
         overlap = np.bitwise_count(self.codes & np.uint64(code))
         if extra:
             overlap = overlap.astype(np.int64) + extra
-        least = self._least_overlap(len(text), self.threshold)
-        # Another first letter: the least overlap depends on the length only.
-        other = least if any_start else self._least_overlap(len(text), self.other_start)
-        needed = np.repeat(other[0], self.per_length)
         first = text[0]
-        if not any_start:
-            for letter in self.sounding.get(self.initial_sound.get(first, first), ()):
-                if letter != first:
-                    members, lengths, _ = self.by_first[letter]
-                    needed[members] = least[0, lengths]
+        reaching = overlap >= self._other_letters_needed(len(text), first, any_start)
         same = self.by_first.get(first)
         if same is not None:
+            # The words sharing the first letter: their least overlap by their common prefix.
             members, lengths, leading = same
             prefix = np.ones(len(members), dtype=np.int64)
             common = np.ones(len(members), dtype=np.bool_)
             for k, char in enumerate(text[1:_PREFIX]):
                 common &= leading[k] == ord(char)
                 prefix += common
-            needed[members] = least[prefix, lengths]
-        return np.flatnonzero(overlap >= needed)
+            least = self._least_overlap(len(text), self.threshold)
+            reaching[members] = overlap[members] >= least[prefix, lengths]
+        return np.flatnonzero(reaching)
 
     def similar(
         self, text: str, *, text_first: bool = True, any_start: bool = False
