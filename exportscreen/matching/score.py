@@ -490,19 +490,19 @@ def score_name(
     owner = -1
     options: list[_Option] = []
     for q, prepared in enumerate(query):
-        compared = prepared.compared
+        compared, local = prepared.compared, prepared.local
         if len(compared) >= COMPARED_WORDS:
             compared.clear()
         for w, word in enumerate(listed_words):
             cached = compared.get(word)
             if cached is None:
                 cached = compared[word] = shared(compare(prepared, word, index))
-            if prepared.local and cached[0] < EQUIVALENCE_SIMILARITY:
+            if local and cached[0] < EQUIVALENCE_SIMILARITY:
                 # An equivalence the name's own entry taught (not kept: it depends on the
                 # entry, ``compared`` on the words only).
                 if owner < 0:
                     owner = int(index.name_entry[name_id])
-                note = prepared.local.get(index.words[word], {}).get(owner)
+                note = local.get(index.words[word], {}).get(owner)
                 if note is not None:
                     cached = (EQUIVALENCE_SIMILARITY, MatchKind.EQUIVALENCE, note)
             if cached[0] > 0.0:
