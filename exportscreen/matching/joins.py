@@ -5,6 +5,8 @@ its one-to-one pairs (``score.score_name``)."""
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
+from typing import NamedTuple
 
 from exportscreen.matching.similarity import spelling
 
@@ -15,9 +17,22 @@ MAX_JOINED_LENGTH_GAP = 2
 
 
 def joined_similarity(single: str, parts: list[str]) -> float:
-    joined = "".join(parts)
+    return _similar_to_joined(single, "".join(parts))
+
+
+# An upper bound of the normalised OSA similarity below which ``spelling`` (its mean with
+# Jaro-Winkler, at most 1) cannot reach MIN_JOINED_SIMILARITY, with a margin for rounding.
+_MIN_JOINED_OSA = 2 * MIN_JOINED_SIMILARITY - 1 - 0.01
+
+
+def _similar_to_joined(single: str, joined: str) -> float:
     if single == joined:
         return 1.0
+    # Two different words are at least one edit apart, and at least their difference in length:
+    # most pairs are too short or too unequal for spelling to reach the threshold.
+    longest = max(len(single), len(joined))
+    if 1 - max(1, abs(len(single) - len(joined))) / longest < _MIN_JOINED_OSA:
+        return 0.0
     similarity = spelling(single, joined)
     return similarity if similarity >= MIN_JOINED_SIMILARITY else 0.0
 
@@ -26,14 +41,16 @@ def joined_similarity(single: str, parts: list[str]) -> float:
 # they reach repeat, and a sequence's runs depend on its words only.
 RUN_TABLES_KEPT = 65_536
 
-_Runs = tuple[tuple[tuple[int, int, int], ...], int, int]
+# ((start, end inclusive, joined length, joined text), ...), shortest and longest joined length.
+_Runs = tuple[tuple[tuple[int, int, int, str], ...], int, int]
 
 
 @functools.lru_cache(maxsize=RUN_TABLES_KEPT)
 def _runs(others: tuple[str, ...]) -> _Runs:
     """The runs of two or three adjacent words of ``others``: ((start, end inclusive, joined
-    length), ...), with the shortest and longest joined length (0, 0 without runs)."""
-    runs: list[tuple[int, int, int]] = []
+    length, joined text), ...), with the shortest and longest joined length (0, 0 without
+    runs)."""
+    runs: list[tuple[int, int, int, str]] = []
     for start in range(len(others) - 1):
         total = len(others[start])
         if not total:
@@ -42,52 +59,81 @@ def _runs(others: tuple[str, ...]) -> _Runs:
             if not others[end]:
                 break
             total += len(others[end])
-            runs.append((start, end, total))
+            runs.append((start, end, total, "".join(others[start : end + 1])))
     if not runs:
         return (), 0, 0
-    lengths = [total for _, _, total in runs]
+    lengths = [total for _, _, total, _ in runs]
     return tuple(runs), min(lengths), max(lengths)
 
 
+class Joins(NamedTuple):
+    """What the joins of one word sequence need of it, worked out once (a scorer keeps them per
+    listed name): its runs (``_runs``) and its adjacent pairs joined (``regrouped_pairs``).
+    Tuples of strings and numbers, which the garbage collector stops tracking: a batch worker
+    keeps thousands."""
+
+    runs: _Runs
+    # Two adjacent words joined -> the positions of the first.
+    pairs: dict[str, tuple[int, ...]]
+
+
+def joins_of(keys: Sequence[str]) -> Joins:
+    return Joins(_runs(tuple(keys)) if len(keys) > 1 else ((), 0, 0), _adjacent_pairs(keys))
+
+
 def joined_options(
-    singles: list[str], others: list[str]
+    singles: Sequence[str], others: Sequence[str], others_joins: Joins | None = None
 ) -> list[tuple[int, tuple[int, ...], float]]:
     """Each word of ``singles`` against runs of two or three adjacent words of ``others`` whose
     joined length is close to its own: (single, run, similarity). An empty string is a token
-    that takes no part in joins (a legal form, a number)."""
+    that takes no part in joins (a legal form, a number). ``others_joins`` is ``joins_of(others)``
+    when the caller keeps it."""
     # The runs and their lengths first (kept per word sequence): most names have no run of a
     # single's length, and then no word is compared at all.
     found: list[tuple[int, tuple[int, ...], float]] = []
     if len(others) < 2:
         return found
-    runs, shortest, longest = _runs(tuple(others))
+    runs, shortest, longest = _runs(tuple(others)) if others_joins is None else others_joins.runs
     if not runs:
         return found
     lowest = max(MIN_JOINED_LETTERS, shortest - MAX_JOINED_LENGTH_GAP)
     highest = longest + MAX_JOINED_LENGTH_GAP
     for single, text in enumerate(singles):
-        if not lowest <= len(text) <= highest:
+        length = len(text)
+        if not lowest <= length <= highest:
             continue
-        for start, end, total in runs:
-            if abs(total - len(text)) > MAX_JOINED_LENGTH_GAP:
+        for start, end, total, joined in runs:
+            gap = abs(total - length)
+            if gap > MAX_JOINED_LENGTH_GAP:
                 continue
-            similarity = joined_similarity(text, others[start : end + 1])
+            # The test of _similar_to_joined, inline: most runs fail it.
+            if text != joined and 1 - max(1, gap) / max(total, length) < _MIN_JOINED_OSA:
+                continue
+            similarity = _similar_to_joined(text, joined)
             if similarity:
                 found.append((single, tuple(range(start, end + 1)), similarity))
     return found
 
 
+def _adjacent_pairs(keys: Sequence[str]) -> dict[str, tuple[int, ...]]:
+    joined: dict[str, tuple[int, ...]] = {}
+    for start in range(len(keys) - 1):
+        first, second = keys[start], keys[start + 1]
+        if first and second:
+            joined[first + second] = (*joined.get(first + second, ()), start)
+    return joined
+
+
 def regrouped_pairs(
-    query_keys: list[str], listed_keys: list[str]
+    query_keys: Sequence[str], listed_keys: Sequence[str], listed_joins: Joins | None = None
 ) -> list[tuple[tuple[int, int], tuple[int, int]]]:
     """Two adjacent words on each side that are the same letters cut elsewhere ("Myongc Hin" /
-    "Myong Chin"): (query pair, listed pair). Equal words are left to the one-to-one pairs."""
-    listed_runs: dict[str, list[int]] = {}
-    for start in range(len(listed_keys) - 1):
-        first, second = listed_keys[start], listed_keys[start + 1]
-        if first and second:
-            listed_runs.setdefault(first + second, []).append(start)
+    "Myong Chin"): (query pair, listed pair). Equal words are left to the one-to-one pairs.
+    ``listed_joins`` is ``joins_of(listed_keys)`` when the caller keeps it."""
+    listed_runs = _adjacent_pairs(listed_keys) if listed_joins is None else listed_joins.pairs
     found: list[tuple[tuple[int, int], tuple[int, int]]] = []
+    if not listed_runs:
+        return found
     for start in range(len(query_keys) - 1):
         first, second = query_keys[start], query_keys[start + 1]
         if not first or not second:

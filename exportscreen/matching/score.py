@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 from rapidfuzz.distance import OSA
 
@@ -42,11 +43,13 @@ from exportscreen.matching.index import (
     MatchIndex,
     precision_bound,
 )
+from exportscreen.matching.joins import Joins, joins_of
 from exportscreen.matching.joins import joined_options as _joined_options
 from exportscreen.matching.joins import regrouped_pairs as _regrouped_pairs
 from exportscreen.matching.near_words import HARD_C
 from exportscreen.matching.normalize import Script
 from exportscreen.matching.routes import INITIAL_SOUND, MIN_KEY_LENGTH
+from exportscreen.matching.score_keep import LISTED_NAMES_KEPT, ListedName, listed_name, shared
 from exportscreen.matching.similarity import spelling
 from exportscreen.matching.translit import (
     arabic_consonants,
@@ -124,6 +127,10 @@ NUMBER_MISMATCH_FEATURE = "number_mismatch"
 LEGAL_FORM_MISMATCH_FEATURE = "legal_form_mismatch"
 WEAK_ALIAS_FEATURE = "weak_alias"
 LONE_PERSON_NAME_FEATURE = "one_name_of_a_person"
+# Vocabulary words whose ``compare`` a query token keeps (``QueryToken.compared``); emptied
+# when full. A token meets the words of the names its queries reach: a few hundred at most for
+# most words of a customer file.
+COMPARED_WORDS = 4096
 # A name is left unaligned only when its bound is below the cutoff by more than the rounding of
 # a differently ordered sum.
 BOUND_SLACK = 1e-9
@@ -151,6 +158,12 @@ class QueryToken:
     typed: bool = True
     # Equivalents that hold for some entries only: listed word -> {entry position: note}.
     local: dict[str, dict[int, str]] = field(default_factory=dict)
+    # ``compare`` of this token with each vocabulary word it met (word -> result): a pure
+    # function of the two, so kept for the rows after (a screener keeps its prepared tokens).
+    # Not an init field: ``dataclasses.replace`` (a reading's tokens) starts a copy empty.
+    compared: dict[int, tuple[float, MatchKind, str]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -336,26 +349,30 @@ _Option = tuple[float, tuple[int, ...], tuple[int, ...], MatchKind, str]
 
 
 def _score_bound(
-    query: list[QueryToken], listed_weight: list[float], options: list[_Option]
+    query: list[QueryToken],
+    everything: float,
+    listed: ListedName,
+    options: list[_Option],
 ) -> float:
     """An upper bound of the name score before penalties (which only lower it), from the pairs
     the alignment may choose: each listed token matched at its best similarity (recall), and
-    every query token that has a pair matched in full (precision)."""
-    best_listed = [0.0] * len(listed_weight)
+    every query token that has a pair matched in full (precision). ``everything`` is the
+    query's weight."""
+    best_listed = [0.0] * len(listed.weights)
     pairable = [False] * len(query)
     for similarity, qs, ws, _, _ in options:
         for q in qs:
             pairable[q] = True
         for w in ws:
-            best_listed[w] = max(best_listed[w], similarity)
-    listed_total = sum(listed_weight)
+            if similarity > best_listed[w]:
+                best_listed[w] = similarity
+    listed_total = listed.total
     recall = (
-        sum(w * s for w, s in zip(listed_weight, best_listed, strict=True)) / listed_total
+        sum(w * s for w, s in zip(listed.weights, best_listed, strict=True)) / listed_total
         if listed_total
         else 0.0
     )
     # Precision grows with the weight of the query tokens that can be matched.
-    everything = sum(q.weight for q in query)
     matchable = sum(q.weight for q, can in zip(query, pairable, strict=True) if can)
     precision = min(1.0, precision_bound(matchable, everything)) if everything else 0.0
     return math.sqrt(precision * min(1.0, recall))
@@ -408,12 +425,37 @@ def _one_side_whole(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class _QueryView:
+    """What scoring needs of the query as a whole, worked out once per query: kept in the
+    caller's ``memo``."""
+
+    tokens: list[QueryToken]
+    keys: list[str]  # tokens' keys for joins ("" for a legal form or a number)
+    joins: Joins
+    weight: float  # the query's weight, every token's summed
+
+
+_QUERY_VIEW = "query"
+
+
+def _query_view(query: list[QueryToken], memo: dict[Any, Any]) -> _QueryView:
+    view: _QueryView | None = memo.get(_QUERY_VIEW)
+    if view is None or view.tokens is not query:
+        keys = [q.token.key if q.token.kind == _WORD else "" for q in query]
+        view = memo[_QUERY_VIEW] = _QueryView(
+            query, keys, joins_of(keys), sum(q.weight for q in query)
+        )
+    return view
+
+
 def score_name(
     query: list[QueryToken],
     name_id: int,
     index: MatchIndex,
-    memo: dict[tuple[int, int], tuple[float, MatchKind, str]],
+    memo: dict[Any, Any],
     cutoff: float = 0.0,
+    names: dict[int, ListedName] | None = None,
     *,
     number_mismatch: float = NUMBER_MISMATCH_PENALTY,
     legal_form_mismatch: float = LEGAL_FORM_MISMATCH_PENALTY,
@@ -425,49 +467,61 @@ def score_name(
     NameScore has ``bounded`` set, no pairs, and as score the bound, below ``cutoff``.
     ``number_mismatch`` and ``legal_form_mismatch`` are those penalties' weights (a request's
     ``MatcherConfig``); being penalties, they leave the bound an upper bound. ``weak_alias``
-    caps the score of a name its list marks weak (``MatchIndex.name_weak``)."""
-    weak = bool(index.name_weak[name_id])
+    caps the score of a name its list marks weak (``MatchIndex.name_weak``).
+
+    ``memo`` is the caller's scratch for one query, kept across the names it scores (what
+    scoring works out of the query as a whole). ``names`` keeps ``listed_name`` per name id for
+    a caller that scores many queries against one index (a screener). What a query token
+    compared is kept on the token (``QueryToken.compared``)."""
+    listed = None if names is None else names.get(name_id)
+    if listed is None:
+        listed = listed_name(index, name_id)
+        if names is not None:
+            if len(names) >= LISTED_NAMES_KEPT:
+                names.clear()
+            names[name_id] = listed
+    weak = listed.weak
     if weak and weak_alias + BOUND_SLACK < cutoff:
         return NameScore(name_id, weak_alias, 0.0, 0.0, [], bounded=True)
-    words, roles = index.tokens_of(name_id)
+    view = _query_view(query, memo)
+    listed_words, roles = listed.words, listed.roles
     owner = -1
     options: list[_Option] = []
     for q, prepared in enumerate(query):
-        for w, word in enumerate(words):
-            cached = memo.get((q, word))
+        compared, local = prepared.compared, prepared.local
+        if len(compared) >= COMPARED_WORDS:
+            compared.clear()
+        for w, word in enumerate(listed_words):
+            cached = compared.get(word)
             if cached is None:
-                cached = memo[(q, word)] = compare(prepared, word, index)
-            if prepared.local and cached[0] < EQUIVALENCE_SIMILARITY:
-                # An equivalence the name's own entry taught (not cached: it depends on the
-                # entry, the memo on the words only).
+                cached = compared[word] = shared(compare(prepared, word, index))
+            if local and cached[0] < EQUIVALENCE_SIMILARITY:
+                # An equivalence the name's own entry taught (not kept: it depends on the
+                # entry, ``compared`` on the words only).
                 if owner < 0:
                     owner = int(index.name_entry[name_id])
-                note = prepared.local.get(index.words[word], {}).get(owner)
+                note = local.get(index.words[word], {}).get(owner)
                 if note is not None:
                     cached = (EQUIVALENCE_SIMILARITY, MatchKind.EQUIVALENCE, note)
             if cached[0] > 0.0:
                 options.append((cached[0], (q,), (w,), cached[1], cached[2]))
     # Joined words compete with single pairs, so that a loose spelling match of one half
     # ("lim" / "limited") does not take the word that "lim ited" joined matches better.
-    query_keys = [q.token.key if q.token.kind == _WORD else "" for q in query]
-    listed_keys = [index.words[w] if index.word_kind[w] == _WORD else "" for w in words]
-    if len(words) > 1:
-        for q, span, similarity in _joined_options(query_keys, listed_keys):
+    query_keys, listed_keys = view.keys, listed.keys
+    if len(listed_words) > 1:
+        for q, span, similarity in _joined_options(query_keys, listed_keys, listed.joins):
             options.append((similarity, (q,), span, MatchKind.JOINED, ""))
     if len(query) > 1:
-        for w, span, similarity in _joined_options(listed_keys, query_keys):
+        for w, span, similarity in _joined_options(listed_keys, query_keys, view.joins):
             options.append((similarity, span, (w,), MatchKind.JOINED, ""))
-    if len(query) > 1 and len(words) > 1:
-        for q_span, w_span in _regrouped_pairs(query_keys, listed_keys):
+    if len(query) > 1 and len(listed_words) > 1:
+        for q_span, w_span in _regrouped_pairs(query_keys, listed_keys, listed.joins):
             options.append((1.0, q_span, w_span, MatchKind.JOINED, ""))
-    weights = index.word_weight
-    listed_weight = [
-        weights[word] * _ROLE_FACTORS[role] for word, role in zip(words, roles, strict=True)
-    ]
     if cutoff > 0.0:
-        bound = _score_bound(query, listed_weight, options)
+        bound = _score_bound(query, view.weight, listed, options)
         if bound + BOUND_SLACK < cutoff:
             return NameScore(name_id, bound, 0.0, 0.0, [], bounded=True)
+    words, listed_weight = list(listed_words), list(listed.weights)
     # Best first; at equal similarity a one-to-one pair before a join.
     options.sort(key=lambda o: (-o[0], len(o[1]) + len(o[2]), o[1], o[2]))
     free_query = set(range(len(query)))

@@ -24,7 +24,7 @@ import os
 import signal
 import threading
 import time
-from collections import OrderedDict, deque
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -36,13 +36,12 @@ from types import FrameType
 from exportscreen.model import PartyScreener
 from exportscreen.screening.hit_table import (
     OUTPUT_COLUMNS,
-    REPEAT_CAPACITY,
     OutputRow,
     Query,
     QueryError,
+    RepeatedQueries,
     ShippableScreener,
     make_query,
-    repeat_key,
     screen_query,
 )
 from exportscreen.screening.tabular import (
@@ -123,26 +122,8 @@ class _Answer:
     known: bool = False
 
 
-class _Answers:
-    """The run's most recent ``capacity`` distinct queries (the oldest dropped first): a row
-    repeating one of them is not shipped to a worker."""
-
-    def __init__(self, capacity: int = REPEAT_CAPACITY):
-        self.capacity = capacity
-        # Ordered for dropping the oldest in constant time: a plain dict's first key is found by
-        # scanning past every slot deleted before it, which made a long run quadratic.
-        self.answers: OrderedDict[object, _Answer] = OrderedDict()
-
-    def of(self, query: Query) -> tuple[_Answer, bool]:
-        """The query's answer, and whether this row is the first asking it (to be screened)."""
-        key = repeat_key(query)
-        found = self.answers.get(key)
-        if found is not None:
-            return found, False
-        if len(self.answers) >= self.capacity:
-            self.answers.popitem(last=False)
-        answer = self.answers[key] = _Answer()
-        return answer, True
+# The run's most recent distinct queries: a row repeating one of them is not shipped to a worker.
+_Answers = RepeatedQueries[_Answer]
 
 
 @dataclass(slots=True)
@@ -333,7 +314,7 @@ def chunked(
             chunk.bad.append(item)
         else:
             chunk.queries.append(item)
-            chunk.answers.append(answers.of(item))
+            chunk.answers.append(answers.get_or_put(item, _Answer))
         chunk.last_row = count
         if chunk.size >= size:
             yield chunk

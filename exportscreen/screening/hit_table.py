@@ -9,9 +9,9 @@ and on a cluster.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Protocol, Self
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Generic, Protocol, Self, TypeVar
 
 from exportscreen.model import EntryType, Hit, LicenceScope, PartyScreener, ReviewPolicy
 from exportscreen.screening.screener import entry_type
@@ -160,33 +160,46 @@ def rows_for(query: Query, hits: Sequence[Hit], *, best_only: bool = False) -> l
     return [_hit_row(query, rank, hit) for rank, hit in enumerate(ranked, 1)]
 
 
+_Kept = TypeVar("_Kept")
 # Distinct queries whose answers a bulk run keeps (a few hundred bytes each: most have no hit).
 REPEAT_CAPACITY = 200_000
 
 
-@dataclass(slots=True)
-class RepeatedQueries:
-    """Answers to queries already screened in this process, by name, country and type: a
-    customer file repeats parties (branches, duplicates, one party as buyer and consignee), and
-    the same screener gives the same hits to the same query. Oldest answers are dropped first
-    beyond ``capacity``. Valid for one screener and one set of options only."""
+class RepeatedQueries(Generic[_Kept]):
+    """What a bulk run keeps of each distinct query, by name, country, type and qualifiers
+    (``repeat_key``): a customer file repeats parties (branches, duplicates, one party as buyer
+    and consignee), and the same screener gives the same hits to the same query. The most
+    recent ``capacity`` queries are kept, the oldest dropped first. Valid for one screener and
+    one set of options only. A Spark executor keeps the hits themselves (``screen_query``); a
+    batch run's parent process keeps each query's answer, to come from whichever worker
+    screened it (``batch._Answer``)."""
 
-    capacity: int = REPEAT_CAPACITY
-    # Ordered for dropping the oldest in constant time (a plain dict's first key is found by
-    # scanning past every slot deleted before it: quadratic in a long run).
-    answers: OrderedDict[_RepeatKey, list[Hit] | QueryError] = field(default_factory=OrderedDict)
-    reused: int = 0
+    def __init__(self, capacity: int = REPEAT_CAPACITY):
+        self.capacity = capacity
+        # Ordered for dropping the oldest in constant time (a plain dict's first key is found
+        # by scanning past every slot deleted before it: quadratic in a long run).
+        self.answers: OrderedDict[_RepeatKey, _Kept] = OrderedDict()
+        self.reused = 0  # queries answered from an earlier one
 
-    def get(self, query: Query) -> list[Hit] | QueryError | None:
+    def get(self, query: Query) -> _Kept | None:
         found = self.answers.get(repeat_key(query))
         if found is not None:
             self.reused += 1
         return found
 
-    def put(self, query: Query, answer: list[Hit] | QueryError) -> None:
+    def put(self, query: Query, answer: _Kept) -> None:
         if len(self.answers) >= self.capacity:
             self.answers.popitem(last=False)
         self.answers[repeat_key(query)] = answer
+
+    def get_or_put(self, query: Query, new: Callable[[], _Kept]) -> tuple[_Kept, bool]:
+        """The query's answer, and whether it is new (``new()``, kept): the first row asking."""
+        found = self.get(query)
+        if found is not None:
+            return found, False
+        answer = new()
+        self.put(query, answer)
+        return answer, True
 
 
 def repeat_key(query: Query) -> _RepeatKey:
@@ -201,7 +214,7 @@ def screen_query(
     threshold: float | None = None,
     limit: int = 10,
     best_only: bool = False,
-    repeats: RepeatedQueries | None = None,
+    repeats: RepeatedQueries[list[Hit] | QueryError] | None = None,
 ) -> list[OutputRow]:
     """The output rows for one query; QueryError when the screener refuses the name (one with
     no letter or digit in it, such as "---"). With ``repeats``, a query asked before in this

@@ -36,6 +36,7 @@ from exportscreen.matching.index_build import build_index
 from exportscreen.matching.normalize import MAX_NAME_CHARS, Script
 from exportscreen.matching.readings import prepare_query_reading, query_readings
 from exportscreen.matching.score import NameScore, QueryToken, prepare_token, score_name
+from exportscreen.matching.score_keep import ListedName
 from exportscreen.matching.weights import population_zipf
 from exportscreen.model import Entry, EntryType, Explanation, Hit, ListCode, MatchKind, TokenMatch
 from exportscreen.screening.features import ALGORITHM as ALGORITHM  # screener.ALGORITHM, as before
@@ -149,6 +150,8 @@ class Screener:
         self.version_ids: dict[ListCode, int] = dict(version_ids or {})
         self._address_only: list[int] | None = None  # entry positions, found when first asked
         self._prepared: dict[Token, QueryToken] = {}
+        # What scoring needs of each listed name it met (``score.listed_name``).
+        self._listed: dict[int, ListedName] = {}
 
     # --- construction ----------------------------------------------------------------------
 
@@ -341,13 +344,15 @@ class Screener:
                     ):
                         candidates.append(name_id)
                         seen.add(name_id)
-            memo: dict[tuple[int, int], Any] = {}
+            memo: dict[Any, Any] = {}
             for name_id in candidates:
                 owner = int(index.name_entry[name_id])
                 # A name scoring below the cutoff is dropped unless an identifier makes its
                 # entry a hit: only those names need their exact score.
                 needed = 0.0 if owner in identifier_entries else cutoff
-                scored = score_name(reading.tokens, name_id, index, memo, needed, **name_weights)
+                scored = score_name(
+                    reading.tokens, name_id, index, memo, needed, self._listed, **name_weights
+                )
                 if owner not in best or scored.score > best[owner].score:
                     best[owner] = scored
                     read_as[owner] = reading
@@ -357,7 +362,9 @@ class Screener:
                 allowed is None or allowed[list(ListCode).index(index.entries[position].list)]
             ):
                 name_id = int(np.flatnonzero(index.name_entry == position)[0])
-                best[position] = score_name(query.tokens, name_id, index, memo, **name_weights)
+                best[position] = score_name(
+                    query.tokens, name_id, index, memo, 0.0, self._listed, **name_weights
+                )
 
         facts = QueryFacts(
             query.analysis,

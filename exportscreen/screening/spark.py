@@ -23,7 +23,7 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql.types import DataType, DoubleType, LongType, StringType, StructField, StructType
 
-from exportscreen.model import PartyScreener
+from exportscreen.model import Hit, PartyScreener
 from exportscreen.screening.hit_table import (
     OUTPUT_COLUMNS,
     OUTPUT_NAMES,
@@ -136,7 +136,7 @@ def screen(
 
     def screen_batches(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
         loaded = cached_screener(key, payload, load)
-        repeats = RepeatedQueries()
+        repeats = RepeatedQueries[list[Hit] | QueryError]()
         for batch in batches:
             rows: list[OutputRow] = []
             for cells in batch.itertuples(index=False, name=None):

@@ -11,7 +11,12 @@ import pytest
 from exportscreen.matching.analyze import analyze
 from exportscreen.matching.index import MatchIndex
 from exportscreen.matching.index_build import build_index
-from exportscreen.matching.joins import MAX_JOINED_LENGTH_GAP, MAX_JOINED_PARTS, MIN_JOINED_LETTERS
+from exportscreen.matching.joins import (
+    MAX_JOINED_LENGTH_GAP,
+    MAX_JOINED_PARTS,
+    MIN_JOINED_LETTERS,
+    MIN_JOINED_SIMILARITY,
+)
 from exportscreen.matching.joins import joined_options as _joined_options
 from exportscreen.matching.joins import joined_similarity as _joined
 from exportscreen.matching.joins import regrouped_pairs as _regrouped_pairs
@@ -27,6 +32,7 @@ from exportscreen.matching.score import (
     prepare,
     score_name,
 )
+from exportscreen.matching.score_keep import ListedName
 from exportscreen.matching.similarity import spelling
 from exportscreen.matching.translit import romanisation_skeleton
 from exportscreen.model import Entry, EntryType, ListCode, MatchKind
@@ -37,6 +43,15 @@ from tests.matching.conftest import fixture_entries
 @pytest.fixture(scope="module")
 def screener_index() -> MatchIndex:
     return build_index(fixture_entries())
+
+
+def joined_by_definition(single: str, joined: str) -> float:
+    """A word against joined words: 1 when equal, else their spelling similarity when it reaches
+    MIN_JOINED_SIMILARITY (the definition, without the length test that skips most pairs)."""
+    if single == joined:
+        return 1.0
+    similarity = spelling(single, joined)
+    return similarity if similarity >= MIN_JOINED_SIMILARITY else 0.0
 
 
 def every_joined_option(
@@ -52,7 +67,7 @@ def every_joined_option(
                 continue
             if abs(sum(map(len, run)) - len(text)) > MAX_JOINED_LENGTH_GAP:
                 continue
-            if similarity := _joined(text, run):
+            if similarity := joined_by_definition(text, "".join(run)):
                 found.add((single, tuple(range(start, start + size)), similarity))
     return found
 
@@ -82,6 +97,34 @@ def test_joined_options_agree_with_every_run_checked(
     assert len(fast) == len(set(fast))
     assert set(fast) == every_joined_option(singles, others)
     assert [(single, run) for single, run, _ in fast] == expected_runs
+
+
+def _one_edit_variants(word: str) -> list[str]:
+    """The word with one letter dropped, doubled or replaced, and two adjacent letters swapped."""
+    variants = []
+    for i in range(len(word)):
+        variants.append(word[:i] + word[i + 1 :])
+        variants.append(word[:i] + word[i] + word[i:])
+        variants.append(word[:i] + ("x" if word[i] != "x" else "y") + word[i + 1 :])
+        if i + 1 < len(word):
+            variants.append(word[:i] + word[i + 1] + word[i] + word[i + 2 :])
+    return variants
+
+
+def test_the_length_test_of_joins_drops_no_pair_spelling_keeps(
+    screener_index: MatchIndex,
+) -> None:
+    """``joined_similarity`` skips a pair whose lengths alone put spelling below
+    MIN_JOINED_SIMILARITY: checked against the definition on the listed words paired with each
+    other and with their one-edit variants (long words keep some of those, short ones none)."""
+    words = sorted({w for w in screener_index.words if w.isalpha() and len(w) >= 4})
+    pairs = [(a, b) for a in words for b in words if abs(len(a) - len(b)) <= 2]
+    pairs += [(w, v) for w in words for v in _one_edit_variants(w)]
+    kept = 0
+    for a, b in pairs:
+        assert _joined(a, [b]) == joined_by_definition(a, b), (a, b)
+        kept += a != b and _joined(a, [b]) > 0.0
+    assert kept > 0  # some unequal pairs reach the threshold: the test compares both outcomes
 
 
 BOUND_QUERIES = [
@@ -351,3 +394,32 @@ def test_typing_rules_spare_romanised_words(typed: bool) -> None:
     token = dataclasses.replace(token, typed=typed)
     similarity, _, _ = compare(token, index.word_ids["bouvet"], index)
     assert (similarity > 0) is not typed
+
+
+def test_kept_outcomes_and_listed_names_change_no_score(screener_index: MatchIndex) -> None:
+    """A screener keeps each prepared token's ``compare`` outcomes and each listed name's
+    words across queries: scoring with them, twice over, gives what fresh tokens give."""
+    names: dict[int, ListedName] = {}
+    kept = {name: prepare(analyze(name), screener_index) for name in BOUND_QUERIES}
+    for _ in range(2):
+        for name, prepared in kept.items():
+            for cutoff in (0.0, 0.6):
+                memo: dict[object, object] = {}
+                for name_id in range(len(screener_index.name_text)):
+                    fresh = prepare(analyze(name), screener_index)
+                    assert score_name(
+                        prepared, name_id, screener_index, memo, cutoff, names
+                    ) == score_name(fresh, name_id, screener_index, {}, cutoff)
+    assert names
+    assert any(q.compared for q in kept["Gazprom Bank"])
+
+
+def test_a_copy_of_a_token_starts_without_its_outcomes(screener_index: MatchIndex) -> None:
+    """A reading's tokens are copies typed otherwise (``cjk_names.prepare_reading``): outcomes
+    the original kept do not hold for the copy."""
+    (token,) = prepare(analyze("Khoroshev"), screener_index)
+    score_name([token], 0, screener_index, {})
+    assert token.compared
+    copy = dataclasses.replace(token, typed=False)
+    assert copy.compared == {}
+    assert copy.compared is not token.compared
