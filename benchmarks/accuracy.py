@@ -412,13 +412,7 @@ def main(
     heldout: Annotated[
         bool, typer.Option(help="add the held-out positives of benchmarks/accuracy_heldout.py")
     ] = False,
-    weak_marks: Annotated[
-        bool,
-        typer.Option(
-            help="the CSL's rows adopt the weak aliases OFAC's own file marks (evalset.MARK_FILES),"
-            " as the store's screener does; --no-weak-marks measures without"
-        ),
-    ] = True,
+    weak_marks: evalset.WeakMarksOption = True,
 ) -> None:
     raw_dir = settings.shared_data_dir() / "raw"
     eval_dir = settings.shared_eval_dir()

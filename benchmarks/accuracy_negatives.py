@@ -184,13 +184,7 @@ app = typer.Typer(add_completion=False)
 def main(
     quick: Annotated[bool, typer.Option(help="5,000 yente rows instead of 50,000")] = False,
     seed: Annotated[int, typer.Option(help="Faker's seed")] = evalset.SEED,
-    weak_marks: Annotated[
-        bool,
-        typer.Option(
-            help="the CSL's rows adopt the weak aliases OFAC's own file marks (evalset.MARK_FILES),"
-            " as the store's screener does; --no-weak-marks measures without"
-        ),
-    ] = True,
+    weak_marks: evalset.WeakMarksOption = True,
 ) -> None:
     raw_dir = settings.shared_data_dir() / "raw"
     eval_dir = settings.shared_eval_dir()

@@ -20,7 +20,9 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Annotated
 
+import typer
 from faker import Faker
 
 from benchmarks.variants import (  # the generators, used by name from here and from tests
@@ -68,6 +70,15 @@ INDEX_FILES: tuple[tuple[str, date], ...] = (
 MARK_FILES: tuple[tuple[str, date], ...] = (
     ("watchman/ofac_sdn_2021-07/sdn.csv.gz", date(2021, 7, 1)),
 )
+
+# The command-line option of the benchmarks that build their index with ``MARK_FILES``' marks.
+WeakMarksOption = Annotated[
+    bool,
+    typer.Option(
+        help="the CSL's rows adopt the weak aliases OFAC's own file marks (evalset.MARK_FILES),"
+        " as the store's screener does; --no-weak-marks measures without"
+    ),
+]
 
 CATEGORIES = (
     "typo",
