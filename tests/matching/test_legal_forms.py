@@ -60,6 +60,9 @@ def _legal(name: str) -> list[str]:
         ("Icarus Design AS", "jsc"),
         ("Panorama Invest Dis Ticaret As", "jsc"),
         ("Acme AS Holding", "jsc"),
+        # s.r.o. written solid, likewise.
+        ("Bonitopto SRO", "ltd"),
+        ("Acme s.r.o.", "ltd"),
     ],
 )
 def test_legal_forms_are_canonicalised(name: str, form_class: str) -> None:
