@@ -415,7 +415,7 @@ def test_kept_outcomes_and_listed_names_change_no_score(screener_index: MatchInd
 
 
 def test_a_copy_of_a_token_starts_without_its_outcomes(screener_index: MatchIndex) -> None:
-    """A reading's tokens are copies typed otherwise (``cjk_names.prepare_reading``): outcomes
+    """A reading's tokens are copies typed otherwise (``readings.prepare_query_reading``): outcomes
     the original kept do not hold for the copy."""
     (token,) = prepare(analyze("Khoroshev"), screener_index)
     score_name([token], 0, screener_index, {})
