@@ -9,11 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from rapidfuzz.distance import OSA, Levenshtein
+
 from exportscreen.matching.analyze import TokenKind
 from exportscreen.matching.guesses import DISTINCTIVE_WEIGHT
 from exportscreen.matching.index import MatchIndex
+from exportscreen.matching.near_words import HARD_C
 from exportscreen.matching.normalize import Script
 from exportscreen.matching.pair_views import PairView, QueryTokenView
+from exportscreen.matching.translit import romanisation_skeleton
 from exportscreen.matching.weights import in_use, population_rarity
 from exportscreen.model import MatchKind
 
@@ -22,6 +26,13 @@ from exportscreen.model import MatchKind
 AMBIGUOUS_CONSONANT_WORDS = 20
 LONE_NEAR_SPELLING_FACTOR = 0.5
 _LONE_NEAR = (MatchKind.FUZZY, MatchKind.PHONETIC, MatchKind.TRANSLITERATED)
+# A near spelling alone that changes letters is evidence of the party in proportion to the
+# letters the two words keep in common, in full from this many up. A typo keeps most of a word
+# ("Hikvisoin", "Kalininhadnefteprodukt"); two short names a letter or two apart meet by
+# chance, the lists having some 13,000 words of five to seven letters ("Aygaz" /
+# AYNAZ, "Mitter" / MYTEL, "Салій" / SALMI, "कदम" / KARDIAM): their kept letters are too few.
+TYPO_KEPT_LETTERS = 8
+_SPELLED = (MatchKind.FUZZY, MatchKind.PHONETIC)
 _WORD = TokenKind.WORD
 _NUMBER = TokenKind.NUMBER
 
@@ -41,6 +52,32 @@ def consonant_rarity(consonants: str, index: MatchIndex) -> float:
     return min(1.0, AMBIGUOUS_CONSONANT_WORDS / sharing) if sharing else 1.0
 
 
+def _spelling_key(word: str) -> str:
+    """A word as its romanisations agree on: its romanisation skeleton, C and Q read K."""
+    return romanisation_skeleton(word).translate(HARD_C)
+
+
+def _changed(a: str, b: str) -> int:
+    """Letters changed between two spellings: the optimal string alignment's edits less its
+    swaps of two neighbouring letters, which keep both (a swap is two Levenshtein edits, one
+    OSA edit)."""
+    return 2 * OSA.distance(a, b) - Levenshtein.distance(a, b)
+
+
+def kept_letters_factor(typed: str, listed: str) -> float:
+    """What a lone near spelling of ``listed`` as ``typed`` tells of the party, 0..1: 1 for a
+    romanisation variant (equal romanisation skeletons, C and Q read K: "nuklin" / NUCLIN,
+    "belshyna" / BELSHINA), else the letters the two keep in common over TYPO_KEPT_LETTERS:
+    the longer word's letters less those changed, by their keys or their skeletons, whichever
+    changes fewer ("mitter" / MYTEL: "miter" / "mitel", one). A swap of neighbouring letters
+    keeps both ("maniwya" / MAINWAY)."""
+    forms = ((typed, listed), (_spelling_key(typed), _spelling_key(listed)))
+    if any(a == b for a, b in forms):
+        return 1.0
+    kept = max(len(typed), len(listed)) - min(_changed(a, b) for a, b in forms)
+    return max(0.0, min(1.0, kept / TYPO_KEPT_LETTERS))
+
+
 def evidence(
     pairs: Sequence[PairView],
     query: Sequence[QueryTokenView],
@@ -54,7 +91,9 @@ def evidence(
     population; words read from another script count in full, but an Arabic word matched by its
     consonants only counts as the guess it is, on both sides (``consonant_rarity``). A number
     counts beside a matched word ("Research Institute 14") and a code with letters in it always
-    ("H3C"), but a number alone ("7" / "07") tells nothing."""
+    ("H3C"), but a number alone ("7" / "07") tells nothing. A near spelling alone counts as
+    another name when the word typed is one people use, and in proportion to the letters it
+    keeps of the listed word when it changes some (``kept_letters_factor``)."""
     query_side = listed_side = 0.0
     numbers_query = numbers_listed = 0.0
     worded = False
@@ -115,4 +154,11 @@ def evidence(
             worded_pairs[0].kind is MatchKind.PHONETIC or all(in_use(t.token.key) for t in typed)
         ):
             found *= LONE_NEAR_SPELLING_FACTOR
+        # Whatever the script: a word read from Cyrillic or Devanagari is a near spelling of a
+        # listed word by the same letters as a typed one (Салій "saliy" / SALMI).
+        lone = worded_pairs[0]
+        if lone.kind in _SPELLED and len(lone.query) == 1 and len(lone.listed) == 1:
+            found *= kept_letters_factor(
+                query[lone.query[0]].token.key, index.words[words[lone.listed[0]]]
+            )
     return found
