@@ -94,7 +94,6 @@ MIN_PHONETIC_SPELLING = 0.72  # metaphone alone pairs too much ("Merlion" / "Mar
 # A near spelling of a word in Hangul or kana: below MIN_FUZZY_SIMILARITY, a loose pair.
 SYLLABIC_SIMILARITY = 0.74
 _SYLLABIC = (Script.HANGUL, Script.KANA)
-_HARD_C = HARD_C
 
 GENERIC_ONLY_CAP = 0.5
 # Below the default alert threshold: "Prime Logistics" / "Prime International" rests on one
@@ -141,7 +140,6 @@ BOUND_SLACK = 1e-9
 # rarely get the first letter wrong ("Varma" / "Karma", "General" / "Central").
 FIRST_LETTER_PENALTY = 0.05
 _LATIN_END = 0x250  # Latin letters with their diacritics end here (normalize.script_of)
-_INITIAL_SOUND = INITIAL_SOUND  # one table with the index's SpelledRoute
 
 _ROLE_FACTORS = [ROLE_FACTOR[NameRole(role)] for role in range(len(NameRole))]
 
@@ -272,16 +270,14 @@ def _spelled(
     # The rules for typing errors apply to words typed in Latin letters; a word romanised from
     # another script varies as romanisations do (Korean G/K, Hebrew H/Kh, vowels).
     typed = query.typed
-    same_start = _INITIAL_SOUND.get(token.key[0], token.key[0]) == _INITIAL_SOUND.get(
-        key[0], key[0]
-    )
+    same_start = INITIAL_SOUND.get(token.key[0], token.key[0]) == INITIAL_SOUND.get(key[0], key[0])
     if typed and not same_start:
         similar -= FIRST_LETTER_PENALTY
     shorter = min(len(token.key), len(key))
     if shorter < MIN_FUZZY_LETTERS:
         if typed and shorter == TRANSPOSED_LETTERS and _transposed(token.key, key):
             return TRANSPOSED_SIMILARITY, MatchKind.FUZZY, ""
-        if len(token.key) == len(key) and token.key.translate(_HARD_C) == key.translate(_HARD_C):
+        if len(token.key) == len(key) and token.key.translate(HARD_C) == key.translate(HARD_C):
             # A short word is mostly an acronym, and Cyrillic writes its C by sound: ICC is
             # ИКК, read back "ikk"; CIS is "kis". C and K are then one letter.
             return SHORT_SKELETON_SIMILARITY, MatchKind.TRANSLITERATED, ""
