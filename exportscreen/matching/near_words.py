@@ -27,6 +27,8 @@ from a listed word over the counterparties' words (``delta_filter``).
 
 from __future__ import annotations
 
+import functools
+import operator
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 
@@ -46,6 +48,8 @@ _PREFIX_WEIGHT = 0.1
 _SLACK = 1e-9
 
 IntArray = npt.NDArray[np.int64]
+_WINKLER = JaroWinkler.normalized_similarity
+_OSA = OSA.normalized_similarity
 
 
 def letter_code(text: str) -> int:
@@ -73,12 +77,26 @@ def query_code(text: str) -> tuple[int, int]:
     return letter_code(text), extra
 
 
+def sound_bit(sound: str) -> int:
+    """A first letter's sound (``initial_sound``) as a bit: a..z one each, any other character
+    bit 26 (so two other characters count as one sound: the search then keeps more, not
+    fewer)."""
+    row = ord(sound) - 97
+    return 1 << row if 0 <= row < _LETTERS else 1 << _LETTERS
+
+
 class SpelledWords:
     """A list of words (``texts``) searchable by spelling similarity (see the module doc).
 
-    Kept sorted by length, so that the least overlap of a word with no common first letter is a
-    run per length (``np.repeat``); only the words of the query's first letter need their
-    common prefix counted."""
+    Kept sorted by length; a second order, by the words themselves, makes the words sharing the
+    query's first two, three or four letters a run found by bisection, so that only those need
+    their common prefix counted per query (the first letter's are counted once per query length
+    and first letter).
+
+    ``views`` restrict a search to some of the words: per view, per word (in ``texts``' order),
+    the first sounds of what the word stands for as a bit mask (``sound_bit``); a word whose mask
+    lacks the query's sound needs ``other_start``, and a word of mask 0 is not searched. The
+    default view ``""`` is every word as itself: its own first letter's sound."""
 
     def __init__(
         self,
@@ -86,6 +104,7 @@ class SpelledWords:
         threshold: float,
         other_start: float,
         initial_sound: Mapping[str, str],
+        views: Mapping[str, Sequence[int]] | None = None,
     ):
         self.threshold = threshold
         # Words starting with another sound need at least this much.
@@ -95,32 +114,39 @@ class SpelledWords:
         self.positions: IntArray = np.array(order, dtype=np.int64)  # sorted -> given position
         self.texts = [texts[i] for i in order]
         self.text_array = np.array(self.texts, dtype=object)  # gathered faster than a list
-        by_first: dict[str, list[int]] = {}
-        for i, text in enumerate(self.texts):
-            by_first.setdefault(text[:1], []).append(i)
         self.codes: npt.NDArray[np.uint64] = np.array(
             [letter_code(text) for text in self.texts], dtype=np.uint64
         )
         lengths = [len(t) for t in self.texts]
         self.longest = max(lengths, default=1)
         self.lengths: IntArray = np.array(lengths, dtype=np.int64)
+        # The words in the order of their texts (as positions in the length order), and those
+        # texts: the words starting with a prefix are a run of them.
+        alphabetical = sorted(range(len(self.texts)), key=self.texts.__getitem__)
+        self.alphabetical: IntArray = np.array(alphabetical, dtype=np.int64)
+        # The run of every prefix of one to four letters: (start, end) in that order.
+        self.runs: dict[str, tuple[int, int]] = {}
+        for size in range(1, _PREFIX + 1):
+            for at, i in enumerate(alphabetical):
+                prefix = self.texts[i][:size]
+                if len(prefix) == size:
+                    start = self.runs.get(prefix, (at, at))[0]
+                    self.runs[prefix] = (start, at + 1)
+        self.alphabetical_lengths: IntArray = self.lengths[self.alphabetical]
+        own = [sound_bit(initial_sound.get(text[:1], text[:1])) for text in self.texts]
+        self.views: dict[str, npt.NDArray[np.uint32]] = {"": np.array(own, dtype=np.uint32)}
+        for view, masks in (views or {}).items():
+            self.views[view] = np.array([masks[i] for i in order], dtype=np.uint32)
+        self.alphabetical_views = {view: m[self.alphabetical] for view, m in self.views.items()}
+        # Per view, 255 for the words it does not search (0 for the others): a floor of their
+        # least overlap.
+        self.unsearched = {
+            view: np.where(m == 0, 255, 0).astype(np.uint8) for view, m in self.views.items()
+        }
         # How many words of each length 0..longest, for np.repeat.
         self.per_length: IntArray = np.bincount(self.lengths, minlength=self.longest + 1)
-        # Per first letter: the words (sorted positions), their lengths and next three letters.
-        self.by_first: dict[str, tuple[IntArray, IntArray, npt.NDArray[np.int32]]] = {}
-        for first, members in by_first.items():
-            leading = np.full((_PREFIX - 1, len(members)), -1, dtype=np.int32)
-            for j, i in enumerate(members):
-                for k, char in enumerate(self.texts[i][1:_PREFIX]):
-                    leading[k, j] = ord(char)
-            found = np.array(members, dtype=np.int64)
-            self.by_first[first] = (found, self.lengths[found], leading)
-        # First letters by their sound.
-        self.sounding: dict[str, list[str]] = {}
-        for first in self.by_first:
-            self.sounding.setdefault(initial_sound.get(first, first), []).append(first)
         self._needed: dict[tuple[int, float], npt.NDArray[np.uint8]] = {}
-        self._base_needed: dict[tuple[int, str], npt.NDArray[np.uint8]] = {}
+        self._base_needed: dict[tuple[int, str, int, str], npt.NDArray[np.uint8]] = {}
 
     def _least_overlap(self, length: int, threshold: float) -> npt.NDArray[np.uint8]:
         """For a word of ``length`` letters: per (common prefix p, other word's length b), the
@@ -143,33 +169,66 @@ class SpelledWords:
         found = self._needed[(length, threshold)] = np.minimum(least, 255).astype(np.uint8)
         return found
 
-    def _other_letters_needed(
-        self, length: int, first: str, any_start: bool
+    def _least_of(
+        self,
+        length: int,
+        prefix: int,
+        members: IntArray,
+        at_threshold: npt.NDArray[np.bool_],
+    ) -> npt.NDArray[np.uint8]:
+        """The least overlap of ``members`` sharing ``prefix`` leading letters with a word of
+        ``length`` letters: by the threshold where ``at_threshold``, else by ``other_start``."""
+        lengths = self.lengths[members]
+        least = self._least_overlap(length, self.threshold)[prefix, lengths]
+        other = self._least_overlap(length, self.other_start)[prefix, lengths]
+        chosen: npt.NDArray[np.uint8] = np.where(at_threshold, least, other)
+        return chosen
+
+    def _reachable_at(self, masks: npt.NDArray[np.uint32], bit: int) -> npt.NDArray[np.bool_]:
+        """Which words of these view masks pair from the threshold with a word of sound ``bit``
+        (0: any sound): the others need ``other_start``."""
+        reachable: npt.NDArray[np.bool_] = masks != 0 if not bit else (masks & np.uint32(bit)) != 0
+        return reachable
+
+    def _letters_needed(
+        self, length: int, first: str, bit: int, view: str
     ) -> npt.NDArray[np.uint8]:
         """The least overlap of every word with a word of ``length`` letters starting with
-        ``first``, as if no word shared its first letter (those are set per query, by their
-        common prefix): ``other_start`` for a word starting with another sound, unless
-        ``any_start``. Kept per (length, first letter): it depends on nothing else."""
-        key = (length, "" if any_start else first)
+        ``first``, of sound ``bit`` (0: any start), as if none shared more than its first
+        letter (those are set per query, by their common prefix); 255 where ``view`` does not
+        search the word. Kept per (length, first letter, sound, view): it depends on nothing
+        else."""
+        key = (length, first, bit, view)
         found = self._base_needed.get(key)
         if found is not None:
             return found
-        least = self._least_overlap(length, self.threshold)
-        other = least if any_start else self._least_overlap(length, self.other_start)
-        needed = np.repeat(other[0], self.per_length)
-        if not any_start:
-            for letter in self.sounding.get(self.initial_sound.get(first, first), ()):
-                if letter != first:
-                    members, lengths, _ = self.by_first[letter]
-                    needed[members] = least[0, lengths]
+        masks = self.views[view]
+        # By length runs (the words are sorted by length), as if no word shared a first letter.
+        needed = np.maximum(
+            np.where(
+                self._reachable_at(masks, bit),
+                np.repeat(self._least_overlap(length, self.threshold)[0], self.per_length),
+                np.repeat(self._least_overlap(length, self.other_start)[0], self.per_length),
+            ),
+            self.unsearched[view],
+        )
+        start, end = self.runs.get(first, (0, 0))
+        if start < end:
+            same = self.alphabetical[start:end]
+            needed[same] = np.maximum(
+                self._least_of(length, 1, same, self._reachable_at(masks[same], bit)),
+                self.unsearched[view][same],
+            )
         needed.flags.writeable = False
         self._base_needed[key] = needed
         return needed
 
-    def candidates(self, text: str, *, any_start: bool = False) -> IntArray:
+    def candidates(
+        self, text: str, *, any_start: bool = False, sound: str = "", view: str = ""
+    ) -> IntArray:
         """Sorted positions of the words whose bound lets them reach the threshold against
-        ``text`` (``other_start`` for a word starting with another sound, unless
-        ``any_start``): a superset of those that do."""
+        ``text`` (``other_start`` for a word of ``view`` whose mask lacks ``sound``, by default
+        ``text``'s first letter's, unless ``any_start``): a superset of those that do."""
         if not self.texts or not text:
             return np.zeros(0, dtype=np.int64)
         code, extra = query_code(text)
@@ -177,50 +236,64 @@ class SpelledWords:
         if extra:
             overlap = overlap.astype(np.int64) + extra
         first = text[0]
-        reaching = overlap >= self._other_letters_needed(len(text), first, any_start)
-        same = self.by_first.get(first)
-        if same is not None:
-            # The words sharing the first letter: their least overlap by their common prefix.
-            members, lengths, leading = same
-            prefix = np.ones(len(members), dtype=np.int64)
-            common = np.ones(len(members), dtype=np.bool_)
-            for k, char in enumerate(text[1:_PREFIX]):
-                common &= leading[k] == ord(char)
-                prefix += common
-            least = self._least_overlap(len(text), self.threshold)
-            reaching[members] = overlap[members] >= least[prefix, lengths]
+        bit = 0 if any_start else sound_bit(sound or self.initial_sound.get(first, first))
+        reaching = overlap >= self._letters_needed(len(text), first, bit, view)
+        start, end = self.runs.get(text[:2], (0, 0)) if len(text) > 1 else (0, 0)
+        if start < end:
+            # The words sharing two, three, four letters: nested runs, each word's least
+            # overlap by its longest common prefix.
+            prefix = np.full(end - start, 2, dtype=np.int64)
+            for size in range(3, min(len(text), _PREFIX) + 1):
+                inner, inner_end = self.runs.get(text[:size], (0, 0))
+                if inner == inner_end:
+                    break
+                prefix[inner - start : inner_end - start] += 1
+            members = self.alphabetical[start:end]
+            masks = self.alphabetical_views[view][start:end]
+            lengths = self.alphabetical_lengths[start:end]
+            needed = np.where(
+                self._reachable_at(masks, bit),
+                self._least_overlap(len(text), self.threshold)[prefix, lengths],
+                self._least_overlap(len(text), self.other_start)[prefix, lengths],
+            )
+            reaching[members] = (overlap[members] >= needed) & (masks != 0)
         return np.flatnonzero(reaching)
 
     def similar(
-        self, text: str, *, text_first: bool = True, any_start: bool = False
+        self,
+        text: str,
+        *,
+        text_first: bool = True,
+        any_start: bool = False,
+        sound: str = "",
+        view: str = "",
     ) -> list[tuple[int, float]]:
-        """(position in the given texts, spelling similarity) of every word whose spelling
-        similarity with ``text`` reaches the threshold, compared as ``spelling(text, word)``
-        (or ``spelling(word, text)`` unless ``text_first``: the query word comes first, as
-        ``score._spelled`` compares them)."""
-        found = self.candidates(text, any_start=any_start)
+        """(position in the given texts, spelling similarity) of every word of ``view`` whose
+        spelling similarity with ``text`` reaches the threshold (``other_start`` for a word whose
+        view mask lacks ``sound``, by default ``text``'s first letter's, unless ``any_start``),
+        compared as ``spelling(text, word)`` (or ``spelling(word, text)`` unless ``text_first``:
+        the query word comes first, as ``score._spelled`` compares them)."""
+        found = self.candidates(text, any_start=any_start, sound=sound, view=view)
         if not len(found):
             return []
         words: list[str] = self.text_array[found].tolist()
+        # In double precision, as ``similarity.spelling`` gives it: cdist's default single
+        # precision rounded a pair on the threshold below it (khalilzadeh / "hakimzadha",
+        # 0.72 by their skeletons) and the route missed a word the scorer pairs.
         if text_first:
-            winkler = cdist([text], words, scorer=JaroWinkler.normalized_similarity)[0]
-            osa = cdist([text], words, scorer=OSA.normalized_similarity)[0]
+            winkler = cdist([text], words, scorer=_WINKLER, dtype=np.float64)[0]
+            osa = cdist([text], words, scorer=_OSA, dtype=np.float64)[0]
         else:
-            winkler = cdist(words, [text], scorer=JaroWinkler.normalized_similarity)[:, 0]
-            osa = cdist(words, [text], scorer=OSA.normalized_similarity)[:, 0]
-        similarity = (winkler.astype(np.float64) + osa.astype(np.float64)) / 2
-        kept = np.flatnonzero(similarity >= self.threshold - _SLACK)
-        if not any_start and len(kept):
-            sound = self.initial_sound.get(text[0], text[0])
-            kept = np.array(
-                [
-                    i
-                    for i in kept.tolist()
-                    if similarity[i] >= self.other_start - _SLACK
-                    or self.initial_sound.get(words[i][0], words[i][0]) == sound
-                ],
-                dtype=np.int64,
+            winkler = cdist(words, [text], scorer=_WINKLER, dtype=np.float64)[:, 0]
+            osa = cdist(words, [text], scorer=_OSA, dtype=np.float64)[:, 0]
+        similarity = (winkler + osa) / 2
+        passing = similarity >= self.threshold - _SLACK
+        if not any_start:
+            bit = sound_bit(sound or self.initial_sound.get(text[0], text[0]))
+            passing &= (similarity >= self.other_start - _SLACK) | self._reachable_at(
+                self.views[view][found], bit
             )
+        kept = np.flatnonzero(passing)
         given = self.positions[found[kept]]
         return list(zip(given.tolist(), similarity[kept].tolist(), strict=True))
 
@@ -253,8 +326,23 @@ class SpelledVocabulary:
                 self.hard_c.setdefault(text.translate(HARD_C), []).append(word)
             if len(text) == route.transposed_letters:
                 self.transposable.setdefault(text, []).append(word)
+        # Per form, the first sounds of the words it stands for as a word, as a skeleton, and
+        # both: a search skips the forms standing for nothing it looks for, and needs
+        # other_start of those whose words all start with another sound.
+        as_word = [
+            sound_bit(self.first[found[0][0]]) if found[0] else 0 for found in forms.values()
+        ]
+        as_skeleton = [
+            functools.reduce(operator.or_, (sound_bit(self.first[w]) for w in found[1]), 0)
+            for found in forms.values()
+        ]
+        both = [w | k for w, k in zip(as_word, as_skeleton, strict=True)]
         self.forms = SpelledWords(
-            list(forms), route.min_similarity, route.other_start_similarity, sound
+            list(forms),
+            route.min_similarity,
+            route.other_start_similarity,
+            sound,
+            {"word": as_word, "skeleton": as_skeleton, "both": both},
         )
         self.as_word = [found[0] for found in forms.values()]
         self.as_skeleton = [found[1] for found in forms.values()]
@@ -283,18 +371,28 @@ class SpelledVocabulary:
 
         by_skeleton = len(skeleton) >= route.min_skeleton
         forms = self.forms
+        # The forms are searched for what they stand for (as words, as skeletons) and the first
+        # sound of those words: the search drops only forms ``keep`` would drop.
         if by_skeleton and skeleton == key:
             # One search for both; a skeleton may start with another letter than its words
             # ("kh" is "h"): the first letters are the words', checked in ``keep``.
-            for form, similarity in forms.similar(key, text_first=key_first, any_start=True):
+            for form, similarity in forms.similar(
+                key, text_first=key_first, any_start=any_start, view="both"
+            ):
                 keep(self.as_word[form], similarity)
                 keep(self.as_skeleton[form], similarity)
         else:
-            for form, similarity in forms.similar(key, text_first=key_first, any_start=any_start):
+            for form, similarity in forms.similar(
+                key, text_first=key_first, any_start=any_start, view="word"
+            ):
                 keep(self.as_word[form], similarity)
             if by_skeleton:
                 for form, similarity in forms.similar(
-                    skeleton, text_first=key_first, any_start=True
+                    skeleton,
+                    text_first=key_first,
+                    any_start=any_start,
+                    sound=sound,
+                    view="skeleton",
                 ):
                     keep(self.as_skeleton[form], similarity)
         if len(key) < route.short_letters:
