@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import functools
 import operator
-from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
@@ -56,25 +55,24 @@ def letter_code(text: str) -> int:
     """A word's letters as bits: bit i (a = 0) when it has letter i, bit 32 + i when it has
     two or more of it. The letters two words have in common (counted with repeats) are at
     least the bits their codes share, and at most that plus ``query_code``'s extra."""
-    code = 0
-    for char, repeats in Counter(text).items():
-        row = ord(char) - 97
-        if 0 <= row < _LETTERS:
-            code |= 1 << row
-            if repeats > 1:
-                code |= 1 << (32 + row)
-    return code
+    return query_code(text)[0]
 
 
 def query_code(text: str) -> tuple[int, int]:
     """``letter_code`` of a word searched for, and the letters its code leaves out: repeats
     beyond the second, and characters other than a-z (each may match one of the other word's)."""
-    extra = 0
-    for char, repeats in Counter(text).items():
+    code = extra = 0
+    for char in set(text):  # str.count over a short word's letters: cheaper than a Counter
+        repeats = text.count(char)
         row = ord(char) - 97
-        extra += repeats - 2 if 0 <= row < _LETTERS and repeats > 2 else 0
-        extra += repeats if not 0 <= row < _LETTERS else 0
-    return letter_code(text), extra
+        if 0 <= row < _LETTERS:
+            code |= 1 << row
+            if repeats > 1:
+                code |= 1 << (32 + row)
+                extra += repeats - 2
+        else:
+            extra += repeats
+    return code, extra
 
 
 def sound_bit(sound: str) -> int:
@@ -346,6 +344,8 @@ class SpelledVocabulary:
         )
         self.as_word = [found[0] for found in forms.values()]
         self.as_skeleton = [found[1] for found in forms.values()]
+        # A form's words as a word, then as a skeleton: kept in the order of one then the other.
+        self.as_both = [found[0] + found[1] for found in forms.values()]
 
     def near(
         self, key: str, skeleton: str, *, key_first: bool = True, any_start: bool = False
@@ -362,12 +362,14 @@ class SpelledVocabulary:
         sound = route.initial_sound.get(key[0], key[0])
         other_start = route.other_start_similarity - _SLACK
 
-        def keep(words: list[int], similarity: float) -> None:
-            for word in words:
-                if similarity > found.get(word, -1.0) and (
-                    any_start or similarity >= other_start or self.first[word] == sound
-                ):
-                    found[word] = similarity
+        first = self.first
+
+        def keep(kept: list[tuple[int, float]], words: list[list[int]]) -> None:
+            for form, similarity in kept:
+                anyone = any_start or similarity >= other_start
+                for word in words[form]:
+                    if similarity > found.get(word, -1.0) and (anyone or first[word] == sound):
+                        found[word] = similarity
 
         by_skeleton = len(skeleton) >= route.min_skeleton
         forms = self.forms
@@ -376,25 +378,20 @@ class SpelledVocabulary:
         if by_skeleton and skeleton == key:
             # One search for both; a skeleton may start with another letter than its words
             # ("kh" is "h"): the first letters are the words', checked in ``keep``.
-            for form, similarity in forms.similar(
-                key, text_first=key_first, any_start=any_start, view="both"
-            ):
-                keep(self.as_word[form], similarity)
-                keep(self.as_skeleton[form], similarity)
+            kept = forms.similar(key, text_first=key_first, any_start=any_start, view="both")
+            keep(kept, self.as_both)
         else:
-            for form, similarity in forms.similar(
-                key, text_first=key_first, any_start=any_start, view="word"
-            ):
-                keep(self.as_word[form], similarity)
+            kept = forms.similar(key, text_first=key_first, any_start=any_start, view="word")
+            keep(kept, self.as_word)
             if by_skeleton:
-                for form, similarity in forms.similar(
+                kept = forms.similar(
                     skeleton,
                     text_first=key_first,
                     any_start=any_start,
                     sound=sound,
                     view="skeleton",
-                ):
-                    keep(self.as_skeleton[form], similarity)
+                )
+                keep(kept, self.as_skeleton)
         if len(key) < route.short_letters:
             for word in self.hard_c.get(key.translate(HARD_C), ()):
                 found.setdefault(word, route.min_similarity)
