@@ -30,6 +30,7 @@ from __future__ import annotations
 import functools
 import operator
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -141,10 +142,16 @@ class SpelledWords:
         self.unsearched = {
             view: np.where(m == 0, 255, 0).astype(np.uint8) for view, m in self.views.items()
         }
+        self.alphabetical_unsearched = {
+            view: m[self.alphabetical] for view, m in self.unsearched.items()
+        }
         # How many words of each length 0..longest, for np.repeat.
         self.per_length: IntArray = np.bincount(self.lengths, minlength=self.longest + 1)
         self._needed: dict[tuple[int, float], npt.NDArray[np.uint8]] = {}
         self._base_needed: dict[tuple[int, str, int, str], npt.NDArray[np.uint8]] = {}
+        self._by_length: dict[tuple[int, float], npt.NDArray[np.uint8]] = {}
+        self._at_threshold: dict[tuple[str, int], npt.NDArray[np.bool_]] = {}
+        self._pairs: dict[int, npt.NDArray[np.uint8]] = {}
 
     def _least_overlap(self, length: int, threshold: float) -> npt.NDArray[np.uint8]:
         """For a word of ``length`` letters: per (common prefix p, other word's length b), the
@@ -167,20 +174,34 @@ class SpelledWords:
         found = self._needed[(length, threshold)] = np.minimum(least, 255).astype(np.uint8)
         return found
 
-    def _least_of(
-        self,
-        length: int,
-        prefix: int,
-        members: IntArray,
-        at_threshold: npt.NDArray[np.bool_],
-    ) -> npt.NDArray[np.uint8]:
-        """The least overlap of ``members`` sharing ``prefix`` leading letters with a word of
-        ``length`` letters: by the threshold where ``at_threshold``, else by ``other_start``."""
-        lengths = self.lengths[members]
-        least = self._least_overlap(length, self.threshold)[prefix, lengths]
-        other = self._least_overlap(length, self.other_start)[prefix, lengths]
-        chosen: npt.NDArray[np.uint8] = np.where(at_threshold, least, other)
-        return chosen
+    def _least_pair(self, length: int) -> npt.NDArray[np.uint8]:
+        """``_least_overlap`` by ``other_start`` and by the threshold, as [0] and [1] of one
+        array: indexed by whether a word pairs from the threshold, its prefix and its length."""
+        found = self._pairs.get(length)
+        if found is None:
+            found = self._pairs[length] = np.stack(
+                [
+                    self._least_overlap(length, self.other_start),
+                    self._least_overlap(length, self.threshold),
+                ]
+            )
+        return found
+
+    def _least_by_length(self, length: int, threshold: float) -> npt.NDArray[np.uint8]:
+        """``_least_overlap`` of every word as if it shared no first letter (by length runs:
+        the words are sorted by length)."""
+        found = self._by_length.get((length, threshold))
+        if found is None:
+            least = self._least_overlap(length, threshold)[0]
+            found = self._by_length[(length, threshold)] = np.repeat(least, self.per_length)
+        return found
+
+    def _threshold_words(self, view: str, bit: int) -> npt.NDArray[np.bool_]:
+        """Which words of ``view`` pair from the threshold with a word of sound ``bit``."""
+        found = self._at_threshold.get((view, bit))
+        if found is None:
+            found = self._at_threshold[(view, bit)] = self._reachable_at(self.views[view], bit)
+        return found
 
     def _reachable_at(self, masks: npt.NDArray[np.uint32], bit: int) -> npt.NDArray[np.bool_]:
         """Which words of these view masks pair from the threshold with a word of sound ``bit``
@@ -200,26 +221,46 @@ class SpelledWords:
         found = self._base_needed.get(key)
         if found is not None:
             return found
-        masks = self.views[view]
-        # By length runs (the words are sorted by length), as if no word shared a first letter.
-        needed = np.maximum(
-            np.where(
-                self._reachable_at(masks, bit),
-                np.repeat(self._least_overlap(length, self.threshold)[0], self.per_length),
-                np.repeat(self._least_overlap(length, self.other_start)[0], self.per_length),
-            ),
-            self.unsearched[view],
+        # By length runs, as if no word shared a first letter.
+        needed = np.where(
+            self._threshold_words(view, bit),
+            self._least_by_length(length, self.threshold),
+            self._least_by_length(length, self.other_start),
         )
+        np.maximum(needed, self.unsearched[view], out=needed)
         start, end = self.runs.get(first, (0, 0))
         if start < end:
-            same = self.alphabetical[start:end]
-            needed[same] = np.maximum(
-                self._least_of(length, 1, same, self._reachable_at(masks[same], bit)),
-                self.unsearched[view][same],
-            )
+            self._set_run(needed, length, view, bit, start, end, np.ones(end - start, np.int64))
         needed.flags.writeable = False
         self._base_needed[key] = needed
         return needed
+
+    def _set_run(
+        self,
+        needed: npt.NDArray[np.uint8],
+        length: int,
+        view: str,
+        bit: int,
+        start: int,
+        end: int,
+        prefix: IntArray,
+        overlap: npt.NDArray[np.integer[Any]] | None = None,
+        reaching: npt.NDArray[np.bool_] | None = None,
+    ) -> None:
+        """The words of the run ``start:end`` of the alphabetical order share ``prefix``
+        leading letters with a word of ``length`` letters: set their least overlap in
+        ``needed``, or, given ``overlap``, whether they reach it in ``reaching``."""
+        members = self.alphabetical[start:end]
+        masks = self.alphabetical_views[view][start:end]
+        at_threshold = masks != 0 if not bit else (masks & np.uint32(bit)) != 0
+        least = self._least_pair(length)[
+            at_threshold.view(np.uint8), prefix, self.alphabetical_lengths[start:end]
+        ]
+        np.maximum(least, self.alphabetical_unsearched[view][start:end], out=least)
+        if overlap is None or reaching is None:
+            needed[members] = least
+        else:
+            reaching[members] = overlap[members] >= least
 
     def candidates(
         self, text: str, *, any_start: bool = False, sound: str = "", view: str = ""
@@ -235,7 +276,8 @@ class SpelledWords:
             overlap = overlap.astype(np.int64) + extra
         first = text[0]
         bit = 0 if any_start else sound_bit(sound or self.initial_sound.get(first, first))
-        reaching = overlap >= self._letters_needed(len(text), first, bit, view)
+        needed = self._letters_needed(len(text), first, bit, view)
+        reaching = overlap >= needed
         start, end = self.runs.get(text[:2], (0, 0)) if len(text) > 1 else (0, 0)
         if start < end:
             # The words sharing two, three, four letters: nested runs, each word's least
@@ -246,15 +288,7 @@ class SpelledWords:
                 if inner == inner_end:
                     break
                 prefix[inner - start : inner_end - start] += 1
-            members = self.alphabetical[start:end]
-            masks = self.alphabetical_views[view][start:end]
-            lengths = self.alphabetical_lengths[start:end]
-            needed = np.where(
-                self._reachable_at(masks, bit),
-                self._least_overlap(len(text), self.threshold)[prefix, lengths],
-                self._least_overlap(len(text), self.other_start)[prefix, lengths],
-            )
-            reaching[members] = (overlap[members] >= needed) & (masks != 0)
+            self._set_run(needed, len(text), view, bit, start, end, prefix, overlap, reaching)
         return np.flatnonzero(reaching)
 
     def similar(
