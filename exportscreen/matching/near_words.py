@@ -46,6 +46,10 @@ _PREFIX = 4  # Jaro-Winkler weighs at most four common leading letters
 _PREFIX_WEIGHT = 0.1
 # Rounding: a word on the threshold is kept (the scorer compares Python floats the same way).
 _SLACK = 1e-9
+# Least overlaps kept per (query length, first letter, sound, view), 36 kB each for the index's
+# vocabulary: some thousand combinations occur, and a long-running screener must not keep
+# every one (2,000 single queries made 955).
+BASE_CACHE = 1024
 
 IntArray = npt.NDArray[np.int64]
 _WINKLER = JaroWinkler.normalized_similarity
@@ -232,6 +236,8 @@ class SpelledWords:
         if start < end:
             self._set_run(needed, length, view, bit, start, end, np.ones(end - start, np.int64))
         needed.flags.writeable = False
+        if len(self._base_needed) >= BASE_CACHE:
+            self._base_needed.clear()
         self._base_needed[key] = needed
         return needed
 

@@ -8,7 +8,7 @@ import random
 
 import pytest
 
-from exportscreen.matching import score
+from exportscreen.matching import near_words, score
 from exportscreen.matching.analyze import TokenKind
 from exportscreen.matching.near_words import (
     HARD_C,
@@ -165,3 +165,21 @@ def test_the_vocabulary_search_equals_comparing_every_word(real_screener: Screen
             for word, similar in got.items():
                 # The scorer's own similarity, to the last bit: a pair on the threshold is found.
                 assert similar == expected[word], (key, index.words[word])
+
+
+def test_the_kept_least_overlaps_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(near_words, "BASE_CACHE", 3)
+    words = ["kunlun", "klunun", "sanaa", "hikvision", "hikvsion", "indian", "intiyan", "iba"]
+    found = SpelledWords(words, 0.72, 0.76, INITIAL_SOUND)
+    for text in [*words, *words]:  # searched again once forgotten: the same words found
+        got = {words[i] for i, _ in found.similar(text)}
+        assert len(found._base_needed) <= 3
+        assert got == {
+            w
+            for w in words
+            if spelling(text, w) >= 0.76
+            or (
+                spelling(text, w) >= 0.72
+                and INITIAL_SOUND.get(w[0], w[0]) == INITIAL_SOUND.get(text[0], text[0])
+            )
+        }, text
