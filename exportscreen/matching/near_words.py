@@ -91,10 +91,11 @@ def sound_bit(sound: str) -> int:
 class SpelledWords:
     """A list of words (``texts``) searchable by spelling similarity (see the module doc).
 
-    Kept sorted by length; a second order, by the words themselves, makes the words sharing the
-    query's first two, three or four letters a run found by bisection, so that only those need
-    their common prefix counted per query (the first letter's are counted once per query length
-    and first letter).
+    Kept sorted by length, so that the least overlap of a word sharing no first letter with the
+    query is a run per length (``np.repeat``); a second order, by the words themselves, makes the
+    words sharing the query's first one to four letters a run, looked up by that prefix
+    (``runs``): only the words sharing two or more need their common prefix counted per query
+    (those sharing the first letter are counted once per query length and first letter).
 
     ``views`` restrict a search to some of the words: per view, per word (in ``texts``' order),
     the first sounds of what the word stands for as a bit mask (``sound_bit``); a word whose mask
