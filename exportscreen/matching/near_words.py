@@ -27,8 +27,10 @@ from a listed word over the counterparties' words (``delta_filter``).
 
 from __future__ import annotations
 
-from collections import Counter
+import functools
+import operator
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -44,41 +46,61 @@ _PREFIX = 4  # Jaro-Winkler weighs at most four common leading letters
 _PREFIX_WEIGHT = 0.1
 # Rounding: a word on the threshold is kept (the scorer compares Python floats the same way).
 _SLACK = 1e-9
+# Least overlaps kept per (query length, first letter, sound, view), 36 kB each for the index's
+# vocabulary: some thousand combinations occur, and a long-running screener must not keep
+# every one (2,000 single queries made 955).
+BASE_CACHE = 1024
 
 IntArray = npt.NDArray[np.int64]
+_WINKLER = JaroWinkler.normalized_similarity
+_OSA = OSA.normalized_similarity
 
 
 def letter_code(text: str) -> int:
     """A word's letters as bits: bit i (a = 0) when it has letter i, bit 32 + i when it has
     two or more of it. The letters two words have in common (counted with repeats) are at
     least the bits their codes share, and at most that plus ``query_code``'s extra."""
-    code = 0
-    for char, repeats in Counter(text).items():
-        row = ord(char) - 97
-        if 0 <= row < _LETTERS:
-            code |= 1 << row
-            if repeats > 1:
-                code |= 1 << (32 + row)
-    return code
+    return query_code(text)[0]
 
 
 def query_code(text: str) -> tuple[int, int]:
     """``letter_code`` of a word searched for, and the letters its code leaves out: repeats
     beyond the second, and characters other than a-z (each may match one of the other word's)."""
-    extra = 0
-    for char, repeats in Counter(text).items():
+    code = extra = 0
+    for char in set(text):  # str.count over a short word's letters: cheaper than a Counter
+        repeats = text.count(char)
         row = ord(char) - 97
-        extra += repeats - 2 if 0 <= row < _LETTERS and repeats > 2 else 0
-        extra += repeats if not 0 <= row < _LETTERS else 0
-    return letter_code(text), extra
+        if 0 <= row < _LETTERS:
+            code |= 1 << row
+            if repeats > 1:
+                code |= 1 << (32 + row)
+                extra += repeats - 2
+        else:
+            extra += repeats
+    return code, extra
+
+
+def sound_bit(sound: str) -> int:
+    """A first letter's sound (``initial_sound``) as a bit: a..z one each, any other character
+    bit 26 (so two other characters count as one sound: the search then keeps more, not
+    fewer)."""
+    row = ord(sound) - 97
+    return 1 << row if 0 <= row < _LETTERS else 1 << _LETTERS
 
 
 class SpelledWords:
     """A list of words (``texts``) searchable by spelling similarity (see the module doc).
 
-    Kept sorted by length, so that the least overlap of a word with no common first letter is a
-    run per length (``np.repeat``); only the words of the query's first letter need their
-    common prefix counted."""
+    Kept sorted by length, so that the least overlap of a word sharing no first letter with the
+    query is a run per length (``np.repeat``); a second order, by the words themselves, makes the
+    words sharing the query's first one to four letters a run, looked up by that prefix
+    (``runs``): only the words sharing two or more need their common prefix counted per query
+    (those sharing the first letter are counted once per query length and first letter).
+
+    ``views`` restrict a search to some of the words: per view, per word (in ``texts``' order),
+    the first sounds of what the word stands for as a bit mask (``sound_bit``); a word whose mask
+    lacks the query's sound needs ``other_start``, and a word of mask 0 is not searched. The
+    default view ``""`` is every word as itself: its own first letter's sound."""
 
     def __init__(
         self,
@@ -86,6 +108,7 @@ class SpelledWords:
         threshold: float,
         other_start: float,
         initial_sound: Mapping[str, str],
+        views: Mapping[str, Sequence[int]] | None = None,
     ):
         self.threshold = threshold
         # Words starting with another sound need at least this much.
@@ -95,32 +118,45 @@ class SpelledWords:
         self.positions: IntArray = np.array(order, dtype=np.int64)  # sorted -> given position
         self.texts = [texts[i] for i in order]
         self.text_array = np.array(self.texts, dtype=object)  # gathered faster than a list
-        by_first: dict[str, list[int]] = {}
-        for i, text in enumerate(self.texts):
-            by_first.setdefault(text[:1], []).append(i)
         self.codes: npt.NDArray[np.uint64] = np.array(
             [letter_code(text) for text in self.texts], dtype=np.uint64
         )
         lengths = [len(t) for t in self.texts]
         self.longest = max(lengths, default=1)
         self.lengths: IntArray = np.array(lengths, dtype=np.int64)
+        # The words in the order of their texts (as positions in the length order), and those
+        # texts: the words starting with a prefix are a run of them.
+        alphabetical = sorted(range(len(self.texts)), key=self.texts.__getitem__)
+        self.alphabetical: IntArray = np.array(alphabetical, dtype=np.int64)
+        # The run of every prefix of one to four letters: (start, end) in that order.
+        self.runs: dict[str, tuple[int, int]] = {}
+        for size in range(1, _PREFIX + 1):
+            for at, i in enumerate(alphabetical):
+                prefix = self.texts[i][:size]
+                if len(prefix) == size:
+                    start = self.runs.get(prefix, (at, at))[0]
+                    self.runs[prefix] = (start, at + 1)
+        self.alphabetical_lengths: IntArray = self.lengths[self.alphabetical]
+        own = [sound_bit(initial_sound.get(text[:1], text[:1])) for text in self.texts]
+        self.views: dict[str, npt.NDArray[np.uint32]] = {"": np.array(own, dtype=np.uint32)}
+        for view, masks in (views or {}).items():
+            self.views[view] = np.array([masks[i] for i in order], dtype=np.uint32)
+        self.alphabetical_views = {view: m[self.alphabetical] for view, m in self.views.items()}
+        # Per view, 255 for the words it does not search (0 for the others): a floor of their
+        # least overlap.
+        self.unsearched = {
+            view: np.where(m == 0, 255, 0).astype(np.uint8) for view, m in self.views.items()
+        }
+        self.alphabetical_unsearched = {
+            view: m[self.alphabetical] for view, m in self.unsearched.items()
+        }
         # How many words of each length 0..longest, for np.repeat.
         self.per_length: IntArray = np.bincount(self.lengths, minlength=self.longest + 1)
-        # Per first letter: the words (sorted positions), their lengths and next three letters.
-        self.by_first: dict[str, tuple[IntArray, IntArray, npt.NDArray[np.int32]]] = {}
-        for first, members in by_first.items():
-            leading = np.full((_PREFIX - 1, len(members)), -1, dtype=np.int32)
-            for j, i in enumerate(members):
-                for k, char in enumerate(self.texts[i][1:_PREFIX]):
-                    leading[k, j] = ord(char)
-            found = np.array(members, dtype=np.int64)
-            self.by_first[first] = (found, self.lengths[found], leading)
-        # First letters by their sound.
-        self.sounding: dict[str, list[str]] = {}
-        for first in self.by_first:
-            self.sounding.setdefault(initial_sound.get(first, first), []).append(first)
         self._needed: dict[tuple[int, float], npt.NDArray[np.uint8]] = {}
-        self._base_needed: dict[tuple[int, str], npt.NDArray[np.uint8]] = {}
+        self._base_needed: dict[tuple[int, str, int, str], npt.NDArray[np.uint8]] = {}
+        self._by_length: dict[tuple[int, float], npt.NDArray[np.uint8]] = {}
+        self._at_threshold: dict[tuple[str, int], npt.NDArray[np.bool_]] = {}
+        self._pairs: dict[int, npt.NDArray[np.uint8]] = {}
 
     def _least_overlap(self, length: int, threshold: float) -> npt.NDArray[np.uint8]:
         """For a word of ``length`` letters: per (common prefix p, other word's length b), the
@@ -143,33 +179,102 @@ class SpelledWords:
         found = self._needed[(length, threshold)] = np.minimum(least, 255).astype(np.uint8)
         return found
 
-    def _other_letters_needed(
-        self, length: int, first: str, any_start: bool
+    def _least_pair(self, length: int) -> npt.NDArray[np.uint8]:
+        """``_least_overlap`` by ``other_start`` and by the threshold, as [0] and [1] of one
+        array: indexed by whether a word pairs from the threshold, its prefix and its length."""
+        found = self._pairs.get(length)
+        if found is None:
+            found = self._pairs[length] = np.stack(
+                [
+                    self._least_overlap(length, self.other_start),
+                    self._least_overlap(length, self.threshold),
+                ]
+            )
+        return found
+
+    def _least_by_length(self, length: int, threshold: float) -> npt.NDArray[np.uint8]:
+        """``_least_overlap`` of every word as if it shared no first letter (by length runs:
+        the words are sorted by length)."""
+        found = self._by_length.get((length, threshold))
+        if found is None:
+            least = self._least_overlap(length, threshold)[0]
+            found = self._by_length[(length, threshold)] = np.repeat(least, self.per_length)
+        return found
+
+    def _threshold_words(self, view: str, bit: int) -> npt.NDArray[np.bool_]:
+        """Which words of ``view`` pair from the threshold with a word of sound ``bit``."""
+        found = self._at_threshold.get((view, bit))
+        if found is None:
+            found = self._at_threshold[(view, bit)] = self._reachable_at(self.views[view], bit)
+        return found
+
+    def _reachable_at(self, masks: npt.NDArray[np.uint32], bit: int) -> npt.NDArray[np.bool_]:
+        """Which words of these view masks pair from the threshold with a word of sound ``bit``
+        (0: any sound): the others need ``other_start``."""
+        reachable: npt.NDArray[np.bool_] = masks != 0 if not bit else (masks & np.uint32(bit)) != 0
+        return reachable
+
+    def _letters_needed(
+        self, length: int, first: str, bit: int, view: str
     ) -> npt.NDArray[np.uint8]:
         """The least overlap of every word with a word of ``length`` letters starting with
-        ``first``, as if no word shared its first letter (those are set per query, by their
-        common prefix): ``other_start`` for a word starting with another sound, unless
-        ``any_start``. Kept per (length, first letter): it depends on nothing else."""
-        key = (length, "" if any_start else first)
+        ``first``, of sound ``bit`` (0: any start), as if none shared more than its first
+        letter (those are set per query, by their common prefix); 255 where ``view`` does not
+        search the word. Kept per (length, first letter, sound, view): it depends on nothing
+        else."""
+        key = (length, first, bit, view)
         found = self._base_needed.get(key)
         if found is not None:
             return found
-        least = self._least_overlap(length, self.threshold)
-        other = least if any_start else self._least_overlap(length, self.other_start)
-        needed = np.repeat(other[0], self.per_length)
-        if not any_start:
-            for letter in self.sounding.get(self.initial_sound.get(first, first), ()):
-                if letter != first:
-                    members, lengths, _ = self.by_first[letter]
-                    needed[members] = least[0, lengths]
+        # By length runs, as if no word shared a first letter.
+        needed = np.where(
+            self._threshold_words(view, bit),
+            self._least_by_length(length, self.threshold),
+            self._least_by_length(length, self.other_start),
+        )
+        np.maximum(needed, self.unsearched[view], out=needed)
+        start, end = self.runs.get(first, (0, 0))
+        if start < end:
+            self._set_run(needed, length, view, bit, start, end, np.ones(end - start, np.int64))
         needed.flags.writeable = False
+        if len(self._base_needed) >= BASE_CACHE:
+            self._base_needed.clear()
         self._base_needed[key] = needed
         return needed
 
-    def candidates(self, text: str, *, any_start: bool = False) -> IntArray:
+    def _set_run(
+        self,
+        needed: npt.NDArray[np.uint8],
+        length: int,
+        view: str,
+        bit: int,
+        start: int,
+        end: int,
+        prefix: IntArray,
+        overlap: npt.NDArray[np.integer[Any]] | None = None,
+        reaching: npt.NDArray[np.bool_] | None = None,
+    ) -> None:
+        """The words of the run ``start:end`` of the alphabetical order share ``prefix``
+        leading letters with a word of ``length`` letters: set their least overlap in
+        ``needed``, or, given ``overlap``, whether they reach it in ``reaching``."""
+        members = self.alphabetical[start:end]
+        masks = self.alphabetical_views[view][start:end]
+        at_threshold = masks != 0 if not bit else (masks & np.uint32(bit)) != 0
+        least = self._least_pair(length)[
+            at_threshold.view(np.uint8), prefix, self.alphabetical_lengths[start:end]
+        ]
+        np.maximum(least, self.alphabetical_unsearched[view][start:end], out=least)
+        if overlap is None or reaching is None:
+            needed[members] = least
+        else:
+            reaching[members] = overlap[members] >= least
+
+    def candidates(
+        self, text: str, *, any_start: bool = False, sound: str = "", view: str = ""
+    ) -> IntArray:
         """Sorted positions of the words whose bound lets them reach the threshold against
-        ``text`` (``other_start`` for a word starting with another sound, unless
-        ``any_start``): a superset of those that do."""
+        ``text`` (``other_start`` for a word of ``view`` whose mask lacks ``sound``, by default
+        ``text``'s first letter's, unless ``any_start``): a superset of those that do."""
         if not self.texts or not text:
             return np.zeros(0, dtype=np.int64)
         code, extra = query_code(text)
@@ -177,50 +282,57 @@ class SpelledWords:
         if extra:
             overlap = overlap.astype(np.int64) + extra
         first = text[0]
-        reaching = overlap >= self._other_letters_needed(len(text), first, any_start)
-        same = self.by_first.get(first)
-        if same is not None:
-            # The words sharing the first letter: their least overlap by their common prefix.
-            members, lengths, leading = same
-            prefix = np.ones(len(members), dtype=np.int64)
-            common = np.ones(len(members), dtype=np.bool_)
-            for k, char in enumerate(text[1:_PREFIX]):
-                common &= leading[k] == ord(char)
-                prefix += common
-            least = self._least_overlap(len(text), self.threshold)
-            reaching[members] = overlap[members] >= least[prefix, lengths]
+        bit = 0 if any_start else sound_bit(sound or self.initial_sound.get(first, first))
+        needed = self._letters_needed(len(text), first, bit, view)
+        reaching = overlap >= needed
+        start, end = self.runs.get(text[:2], (0, 0)) if len(text) > 1 else (0, 0)
+        if start < end:
+            # The words sharing two, three, four letters: nested runs, each word's least
+            # overlap by its longest common prefix.
+            prefix = np.full(end - start, 2, dtype=np.int64)
+            for size in range(3, min(len(text), _PREFIX) + 1):
+                inner, inner_end = self.runs.get(text[:size], (0, 0))
+                if inner == inner_end:
+                    break
+                prefix[inner - start : inner_end - start] += 1
+            self._set_run(needed, len(text), view, bit, start, end, prefix, overlap, reaching)
         return np.flatnonzero(reaching)
 
     def similar(
-        self, text: str, *, text_first: bool = True, any_start: bool = False
+        self,
+        text: str,
+        *,
+        text_first: bool = True,
+        any_start: bool = False,
+        sound: str = "",
+        view: str = "",
     ) -> list[tuple[int, float]]:
-        """(position in the given texts, spelling similarity) of every word whose spelling
-        similarity with ``text`` reaches the threshold, compared as ``spelling(text, word)``
-        (or ``spelling(word, text)`` unless ``text_first``: the query word comes first, as
-        ``score._spelled`` compares them)."""
-        found = self.candidates(text, any_start=any_start)
+        """(position in the given texts, spelling similarity) of every word of ``view`` whose
+        spelling similarity with ``text`` reaches the threshold (``other_start`` for a word whose
+        view mask lacks ``sound``, by default ``text``'s first letter's, unless ``any_start``),
+        compared as ``spelling(text, word)`` (or ``spelling(word, text)`` unless ``text_first``:
+        the query word comes first, as ``score._spelled`` compares them)."""
+        found = self.candidates(text, any_start=any_start, sound=sound, view=view)
         if not len(found):
             return []
         words: list[str] = self.text_array[found].tolist()
+        # In double precision, as ``similarity.spelling`` gives it: cdist's default single
+        # precision rounded a pair on the threshold below it (khalilzadeh / "hakimzadha",
+        # 0.72 by their skeletons) and the route missed a word the scorer pairs.
         if text_first:
-            winkler = cdist([text], words, scorer=JaroWinkler.normalized_similarity)[0]
-            osa = cdist([text], words, scorer=OSA.normalized_similarity)[0]
+            winkler = cdist([text], words, scorer=_WINKLER, dtype=np.float64)[0]
+            osa = cdist([text], words, scorer=_OSA, dtype=np.float64)[0]
         else:
-            winkler = cdist(words, [text], scorer=JaroWinkler.normalized_similarity)[:, 0]
-            osa = cdist(words, [text], scorer=OSA.normalized_similarity)[:, 0]
-        similarity = (winkler.astype(np.float64) + osa.astype(np.float64)) / 2
-        kept = np.flatnonzero(similarity >= self.threshold - _SLACK)
-        if not any_start and len(kept):
-            sound = self.initial_sound.get(text[0], text[0])
-            kept = np.array(
-                [
-                    i
-                    for i in kept.tolist()
-                    if similarity[i] >= self.other_start - _SLACK
-                    or self.initial_sound.get(words[i][0], words[i][0]) == sound
-                ],
-                dtype=np.int64,
+            winkler = cdist(words, [text], scorer=_WINKLER, dtype=np.float64)[:, 0]
+            osa = cdist(words, [text], scorer=_OSA, dtype=np.float64)[:, 0]
+        similarity = (winkler + osa) / 2
+        passing = similarity >= self.threshold - _SLACK
+        if not any_start:
+            bit = sound_bit(sound or self.initial_sound.get(text[0], text[0]))
+            passing &= (similarity >= self.other_start - _SLACK) | self._reachable_at(
+                self.views[view][found], bit
             )
+        kept = np.flatnonzero(passing)
         given = self.positions[found[kept]]
         return list(zip(given.tolist(), similarity[kept].tolist(), strict=True))
 
@@ -253,11 +365,28 @@ class SpelledVocabulary:
                 self.hard_c.setdefault(text.translate(HARD_C), []).append(word)
             if len(text) == route.transposed_letters:
                 self.transposable.setdefault(text, []).append(word)
+        # Per form, the first sounds of the words it stands for as a word, as a skeleton, and
+        # both: a search skips the forms standing for nothing it looks for, and needs
+        # other_start of those whose words all start with another sound.
+        as_word = [
+            sound_bit(self.first[found[0][0]]) if found[0] else 0 for found in forms.values()
+        ]
+        as_skeleton = [
+            functools.reduce(operator.or_, (sound_bit(self.first[w]) for w in found[1]), 0)
+            for found in forms.values()
+        ]
+        both = [w | k for w, k in zip(as_word, as_skeleton, strict=True)]
         self.forms = SpelledWords(
-            list(forms), route.min_similarity, route.other_start_similarity, sound
+            list(forms),
+            route.min_similarity,
+            route.other_start_similarity,
+            sound,
+            {"word": as_word, "skeleton": as_skeleton, "both": both},
         )
         self.as_word = [found[0] for found in forms.values()]
         self.as_skeleton = [found[1] for found in forms.values()]
+        # A form's words as a word, then as a skeleton: kept in the order of one then the other.
+        self.as_both = [found[0] + found[1] for found in forms.values()]
 
     def near(
         self, key: str, skeleton: str, *, key_first: bool = True, any_start: bool = False
@@ -274,29 +403,36 @@ class SpelledVocabulary:
         sound = route.initial_sound.get(key[0], key[0])
         other_start = route.other_start_similarity - _SLACK
 
-        def keep(words: list[int], similarity: float) -> None:
-            for word in words:
-                if similarity > found.get(word, -1.0) and (
-                    any_start or similarity >= other_start or self.first[word] == sound
-                ):
-                    found[word] = similarity
+        first = self.first
+
+        def keep(kept: list[tuple[int, float]], words: list[list[int]]) -> None:
+            for form, similarity in kept:
+                anyone = any_start or similarity >= other_start
+                for word in words[form]:
+                    if similarity > found.get(word, -1.0) and (anyone or first[word] == sound):
+                        found[word] = similarity
 
         by_skeleton = len(skeleton) >= route.min_skeleton
         forms = self.forms
+        # The forms are searched for what they stand for (as words, as skeletons) and the first
+        # sound of those words: the search drops only forms ``keep`` would drop.
         if by_skeleton and skeleton == key:
             # One search for both; a skeleton may start with another letter than its words
             # ("kh" is "h"): the first letters are the words', checked in ``keep``.
-            for form, similarity in forms.similar(key, text_first=key_first, any_start=True):
-                keep(self.as_word[form], similarity)
-                keep(self.as_skeleton[form], similarity)
+            kept = forms.similar(key, text_first=key_first, any_start=any_start, view="both")
+            keep(kept, self.as_both)
         else:
-            for form, similarity in forms.similar(key, text_first=key_first, any_start=any_start):
-                keep(self.as_word[form], similarity)
+            kept = forms.similar(key, text_first=key_first, any_start=any_start, view="word")
+            keep(kept, self.as_word)
             if by_skeleton:
-                for form, similarity in forms.similar(
-                    skeleton, text_first=key_first, any_start=True
-                ):
-                    keep(self.as_skeleton[form], similarity)
+                kept = forms.similar(
+                    skeleton,
+                    text_first=key_first,
+                    any_start=any_start,
+                    sound=sound,
+                    view="skeleton",
+                )
+                keep(kept, self.as_skeleton)
         if len(key) < route.short_letters:
             for word in self.hard_c.get(key.translate(HARD_C), ()):
                 found.setdefault(word, route.min_similarity)

@@ -8,11 +8,18 @@ import random
 
 import pytest
 
-from exportscreen.matching import score
+from exportscreen.matching import near_words, score
 from exportscreen.matching.analyze import TokenKind
-from exportscreen.matching.near_words import HARD_C, SpelledWords, letter_code, query_code
+from exportscreen.matching.near_words import (
+    HARD_C,
+    SpelledWords,
+    letter_code,
+    query_code,
+    sound_bit,
+)
 from exportscreen.matching.routes import INITIAL_SOUND, PHONETIC, ROUTES
 from exportscreen.matching.similarity import spelling
+from exportscreen.matching.translit import romanisation_skeleton
 from exportscreen.screening.screener import Screener
 
 SEED = 16
@@ -85,3 +92,95 @@ def test_every_word_the_scorer_pairs_is_reachable(real_screener: Screener) -> No
                     pairs += 1
                     assert word in reached, (token.token.key, index.words[word])
     assert pairs > len(queries)
+
+
+def test_a_view_searches_its_words_by_the_sound_of_what_they_stand_for() -> None:
+    # Per word, the first sounds of the words it stands for (a skeleton stands for the words
+    # written with it): 0 leaves it out of the view.
+    words = ["han", "hans", "kanun", "ganun", "anun", "hanun", "xanun", "qanun"]
+    sounds = {"": 0, "c": sound_bit("c"), "g": sound_bit("g"), "a": sound_bit("a")}
+    views = {
+        "some": [sounds["c"], 0, sounds["c"] | sounds["a"], sounds["g"], 0, 0, sounds["g"], 0],
+        "all": [sounds["a"]] * len(words),
+    }
+    found = SpelledWords(words, 0.72, 0.76, INITIAL_SOUND, views)
+    for view, masks in views.items():
+        for text in [*words, "kanum", "hanum", "anum"]:
+            for sound in ("c", "g", "a"):
+                for any_start in (False, True):
+                    got = {
+                        words[i]: similarity
+                        for i, similarity in found.similar(
+                            text, any_start=any_start, sound=sound, view=view
+                        )
+                    }
+                    expected = {
+                        w: spelling(text, w)
+                        for w, mask in zip(words, masks, strict=True)
+                        if mask
+                        and spelling(text, w) >= 0.72
+                        and (any_start or mask & sounds[sound] or spelling(text, w) >= 0.76)
+                    }
+                    assert got == expected, (view, text, sound, any_start)
+
+
+def _brute_near(
+    vocabulary: list[tuple[int, str, str]], key: str, skeleton: str, any_start: bool
+) -> dict[int, float]:
+    """``SpelledVocabulary.near`` by comparing the key and its skeleton with every word."""
+    sound = INITIAL_SOUND.get(key[0], key[0])
+    found: dict[int, float] = {}
+    for word, text, listed_skeleton in vocabulary:
+        similar = spelling(key, text)
+        if len(skeleton) >= SPELLED.min_skeleton and len(listed_skeleton) >= SPELLED.min_skeleton:
+            similar = max(similar, spelling(skeleton, listed_skeleton))
+        same = INITIAL_SOUND.get(text[0], text[0]) == sound
+        if similar >= SPELLED.min_similarity and (
+            any_start or same or similar >= SPELLED.other_start_similarity
+        ):
+            found[word] = similar
+        elif (
+            len(key) < SPELLED.short_letters and key.translate(HARD_C) == text.translate(HARD_C)
+        ) or (len(key) == len(text) == SPELLED.transposed_letters and key[0] + key[2:0:-1] == text):
+            found[word] = SPELLED.min_similarity
+    return found
+
+
+@pytest.mark.shared
+def test_the_vocabulary_search_equals_comparing_every_word(real_screener: Screener) -> None:
+    index = real_screener.index
+    rng = random.Random(SEED + 1)
+    ids = [w for w, kind in enumerate(index.word_kind) if kind == TokenKind.WORD]
+    vocabulary = [(w, index.words[w], index.word_skeleton[w]) for w in ids]
+    spelled = index.spelled_vocabulary()
+    # Listed words, typos of them, and words whose skeleton starts with another letter.
+    queries = [index.words[rng.choice(ids)] for _ in range(12)]
+    queries += [_typo(index.words[rng.choice(ids)], rng) for _ in range(12)]
+    queries += ["khanov", "tsarev", "yevgeny", "iab", "cis", "shchukin", "xiaomi", "qasim"]
+    for key in queries:
+        skeleton = romanisation_skeleton(key)
+        for any_start in (False, True):
+            got = spelled.near(key, skeleton, any_start=any_start)
+            expected = _brute_near(vocabulary, key, skeleton, any_start)
+            assert got.keys() == expected.keys(), (key, any_start)
+            for word, similar in got.items():
+                # The scorer's own similarity, to the last bit: a pair on the threshold is found.
+                assert similar == expected[word], (key, index.words[word])
+
+
+def test_the_kept_least_overlaps_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(near_words, "BASE_CACHE", 3)
+    words = ["kunlun", "klunun", "sanaa", "hikvision", "hikvsion", "indian", "intiyan", "iba"]
+    found = SpelledWords(words, 0.72, 0.76, INITIAL_SOUND)
+    for text in [*words, *words]:  # searched again once forgotten: the same words found
+        got = {words[i] for i, _ in found.similar(text)}
+        assert len(found._base_needed) <= 3
+        assert got == {
+            w
+            for w in words
+            if spelling(text, w) >= 0.76
+            or (
+                spelling(text, w) >= 0.72
+                and INITIAL_SOUND.get(w[0], w[0]) == INITIAL_SOUND.get(text[0], text[0])
+            )
+        }, text
