@@ -22,6 +22,7 @@ import gc
 import multiprocessing
 import os
 import signal
+import tempfile
 import threading
 import time
 from collections import deque
@@ -44,6 +45,7 @@ from exportscreen.screening.hit_table import (
     make_query,
     screen_query,
 )
+from exportscreen.screening.route_exchange import RouteSpool, SharesRoutes
 from exportscreen.screening.tabular import (
     BadRow,
     Column,
@@ -169,10 +171,14 @@ def _screen_all(
 # state to the tasks that run after it.
 _worker_screener: PartyScreener | None = None
 _worker_options: _Options | None = None
+_worker_spool: RouteSpool | None = None
 
 
 def _start_worker(
-    load: Callable[[bytes], PartyScreener], payload: bytes, options: _Options
+    load: Callable[[bytes], PartyScreener],
+    payload: bytes,
+    options: _Options,
+    routes: Path | None = None,
 ) -> None:
     # A terminal's Ctrl-C reaches the whole process group; the parent alone decides how to stop,
     # and the workers must finish the chunks it still waits for.
@@ -182,9 +188,12 @@ def _start_worker(
     # The loaded index lives as long as the worker: full collections need not walk it.
     gc.freeze()
     _worker_options = options
+    _share_routes(_worker_screener, routes)
 
 
-def _start_forked_worker(screener: PartyScreener, options: _Options) -> None:
+def _start_forked_worker(
+    screener: PartyScreener, options: _Options, routes: Path | None = None
+) -> None:
     # A forked child has the parent's screener already; it is handed over in memory, never
     # pickled. A lock some other parent thread held at the fork would stay held here forever:
     # the screener's locks are renewed (only its caches use them).
@@ -195,12 +204,27 @@ def _start_forked_worker(screener: PartyScreener, options: _Options) -> None:
     global _worker_screener, _worker_options
     _worker_screener = screener
     _worker_options = options
+    _share_routes(screener, routes)
+
+
+def _share_routes(screener: PartyScreener, folder: Path | None) -> None:
+    """Pass the candidate routes this worker works out to the others (``route_exchange``),
+    when the screener can (``Screener.share_routes``) and the run shares a folder for them."""
+    global _worker_spool
+    if isinstance(screener, SharesRoutes) and folder is not None:
+        screener.share_routes()
+        _worker_spool = RouteSpool(folder, screener)
 
 
 def _screen_in_worker(queries: list[Query]) -> list[_Outcome]:
     if _worker_screener is None or _worker_options is None:
         raise RuntimeError("worker process was not initialised with a screener")
-    return _screen_all(_worker_screener, queries, _worker_options)
+    if _worker_spool is not None:
+        _worker_spool.take_in()
+    outcomes = _screen_all(_worker_screener, queries, _worker_options)
+    if _worker_spool is not None:
+        _worker_spool.send_out()
+    return outcomes
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -463,6 +487,9 @@ def _run_in_pool(
 ) -> None:
     context = multiprocessing.get_context(method)
     pool: ProcessPoolExecutor
+    # Where the workers pass each other the candidate routes they work out (route_exchange).
+    routes = tempfile.TemporaryDirectory(prefix="exportscreen-routes-")
+    folder = Path(routes.name)
     if method == "fork":
         # Tables the matcher loads on first use are loaded once here, for every worker to share.
         loader = getattr(screener, "load_tables", None)
@@ -476,7 +503,7 @@ def _run_in_pool(
             max_workers=workers,
             mp_context=context,
             initializer=_start_forked_worker,
-            initargs=(screener, options),
+            initargs=(screener, options, folder),
         )
     else:
         load: Callable[[bytes], PartyScreener] = type(screener).from_bytes
@@ -484,7 +511,7 @@ def _run_in_pool(
             max_workers=workers,
             mp_context=context,
             initializer=_start_worker,
-            initargs=(load, screener.to_bytes(), options),
+            initargs=(load, screener.to_bytes(), options, folder),
         )
     in_flight: deque[tuple[_Chunk, Future[list[_Outcome]]]] = deque()
     with pool:
@@ -514,6 +541,7 @@ def _run_in_pool(
             ) from error
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
+            routes.cleanup()
             if method == "fork":
                 gc.unfreeze()
 

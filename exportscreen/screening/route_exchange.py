@@ -1,0 +1,91 @@
+"""Candidate routes one batch worker worked out, passed on to the others.
+
+A query word's candidate routes (``MatchIndex.token_routes``: the listed words its spellings,
+keys and equivalences reach, and their names) cost about a millisecond the first time and are
+then cached, per process. A batch run's workers each meet most of the file's words, so each
+worked out most of the same routes: on yente's 50,000 customers two workers worked out 26,066
+between them, of 16,549 distinct words. A token's routes depend on the index alone, so a worker
+can take them from another as they are: after each chunk, a worker appends the routes it learnt
+(``RouteCache.take_learnt``) to a spool file of its own in a folder the run shares, and before
+each chunk it reads what the others appended since it last looked and keeps the routes it lacks
+(``RouteCache.adopt``). Hits are the same either way; only the work is not repeated.
+
+Each record is written once and read once by each other worker, without passing through the
+parent. A spool stops growing at ``MAX_SPOOL_BYTES`` (a worker then works out the rest itself).
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+from exportscreen.matching.postings import LearntRoutes
+
+# Routes average about 3.5 KB pickled (their names, masses and listed weights): a spool of this
+# size holds some 70,000 words' routes, more than a million-row file of names brings.
+MAX_SPOOL_BYTES = 256 * 2**20
+_SIZE = 8  # bytes of each record's length, before its pickle
+_SUFFIX = ".routes"
+
+
+@runtime_checkable
+class SharesRoutes(Protocol):
+    """A screener whose candidate routes can be passed between processes
+    (``screener.Screener`` is one)."""
+
+    def share_routes(self) -> None: ...
+    def learnt_routes(self) -> LearntRoutes: ...
+    def adopt_routes(self, learnt: LearntRoutes) -> int: ...
+
+
+class RouteSpool:
+    """One worker's side of the exchange, in ``folder`` (made by the run, private to it)."""
+
+    def __init__(self, folder: Path, screener: SharesRoutes, max_bytes: int = MAX_SPOOL_BYTES):
+        self.folder = folder
+        self.screener = screener
+        self.max_bytes = max_bytes
+        self.own = folder / f"{os.getpid()}{_SUFFIX}"
+        self.written = 0
+        self.read: dict[Path, int] = {}  # another worker's spool -> bytes of it read
+
+    def take_in(self) -> int:
+        """Before a chunk: keep the routes the other workers published that this one lacks
+        (returns how many)."""
+        return self.screener.adopt_routes(self.collect())
+
+    def send_out(self) -> None:
+        """After a chunk: publish the routes this worker learnt screening it."""
+        self.publish(self.screener.learnt_routes())
+
+    def publish(self, learnt: LearntRoutes) -> None:
+        """Append ``learnt`` for the other workers (a worker's routes since its last chunk)."""
+        if not learnt or self.written >= self.max_bytes:
+            return
+        blob = pickle.dumps(learnt, protocol=pickle.HIGHEST_PROTOCOL)
+        with self.own.open("ab") as handle:
+            handle.write(len(blob).to_bytes(_SIZE, "little") + blob)
+        self.written += _SIZE + len(blob)
+
+    def collect(self) -> LearntRoutes:
+        """What the other workers published since the last call: whole records only (one being
+        written is read next time)."""
+        found: LearntRoutes = []
+        for path in self.folder.glob(f"*{_SUFFIX}"):
+            if path == self.own:
+                continue
+            start = self.read.get(path, 0)
+            with path.open("rb") as handle:
+                handle.seek(start)
+                data = handle.read()
+            at = 0
+            while len(data) - at >= _SIZE:
+                size = int.from_bytes(data[at : at + _SIZE], "little")
+                if len(data) - at - _SIZE < size:
+                    break
+                found.extend(pickle.loads(memoryview(data)[at + _SIZE : at + _SIZE + size]))
+                at += _SIZE + size
+            self.read[path] = start + at
+        return found
