@@ -3,15 +3,18 @@
 A query word's candidate routes (``MatchIndex.token_routes``: the listed words its spellings,
 keys and equivalences reach, and their names) cost about a millisecond the first time and are
 then cached, per process. A batch run's workers each meet most of the file's words, so each
-worked out most of the same routes: on yente's 50,000 customers two workers worked out 26,066
-between them, of 16,549 distinct words. A token's routes depend on the index alone, so a worker
+worked out most of the same routes: on yente's 50,000 customers two workers worked out about
+26,100 between them, for 16,549 distinct words (17,600 when they share). A token's routes depend on the index alone, so a worker
 can take them from another as they are: after each chunk, a worker appends the routes it learnt
 (``RouteCache.take_learnt``) to a spool file of its own in a folder the run shares, and before
 each chunk it reads what the others appended since it last looked and keeps the routes it lacks
 (``RouteCache.adopt``). Hits are the same either way; only the work is not repeated.
 
 Each record is written once and read once by each other worker, without passing through the
-parent. A spool stops growing at ``MAX_SPOOL_BYTES`` (a worker then works out the rest itself).
+parent (an earlier version sent them through the parent with each chunk: as it cannot tell
+which worker takes a chunk, each route went out about five times, and the parent's pickling cost
+more than a third of the gain). A spool stops growing at ``MAX_SPOOL_BYTES`` (a worker then works
+out the rest itself).
 """
 
 from __future__ import annotations
@@ -23,9 +26,13 @@ from typing import Protocol, runtime_checkable
 
 from exportscreen.matching.postings import LearntRoutes
 
-# Routes average about 3.5 KB pickled (their names, masses and listed weights): a spool of this
-# size holds some 70,000 words' routes, more than a million-row file of names brings.
-MAX_SPOOL_BYTES = 256 * 2**20
+# Routes average 2.5-3.5 KB pickled (their names, masses and listed weights): 100,000 Faker rows
+# wrote 43 MB per worker, yente's 50,000 customers less. The words worth passing on are the
+# common ones, met early in a run; late in a long one most new words are met once, and nobody
+# else needs their routes. Capped, a million-row run's spools stay within this per worker
+# (in the system's temporary folder, deleted with the run); 32 MB lost about a tenth of what
+# sharing saves on 100,000 rows.
+MAX_SPOOL_BYTES = 64 * 2**20
 _SIZE = 8  # bytes of each record's length, before its pickle
 _SUFFIX = ".routes"
 
