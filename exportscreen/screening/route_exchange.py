@@ -4,11 +4,12 @@ A query word's candidate routes (``MatchIndex.token_routes``: the listed words i
 keys and equivalences reach, and their names) cost about a millisecond the first time and are
 then cached, per process. A batch run's workers each meet most of the file's words, so each
 worked out most of the same routes: on yente's 50,000 customers two workers worked out about
-26,100 between them, for 16,549 distinct words (17,600 when they share). A token's routes depend on the index alone, so a worker
-can take them from another as they are: after each chunk, a worker appends the routes it learnt
-(``RouteCache.take_learnt``) to a spool file of its own in a folder the run shares, and before
-each chunk it reads what the others appended since it last looked and keeps the routes it lacks
-(``RouteCache.adopt``). Hits are the same either way; only the work is not repeated.
+26,100 between them, for 16,549 distinct words (17,600 when they share). A token's routes
+depend on the index alone, so a worker can take them from another as they are: after each
+chunk, a worker appends the routes it learnt (``RouteCache.take_learnt``) to a spool file of its
+own in a folder the run shares, and before each chunk it reads what the others appended since
+it last looked and keeps the routes it lacks (``RouteCache.adopt``). Hits are the same either
+way; only the work is not repeated.
 
 Each record is written once and read once by each other worker, without passing through the
 parent (an earlier version sent them through the parent with each chunk: as it cannot tell
