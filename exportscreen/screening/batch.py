@@ -29,7 +29,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
@@ -487,9 +487,12 @@ def _run_in_pool(
 ) -> None:
     context = multiprocessing.get_context(method)
     pool: ProcessPoolExecutor
-    # Where the workers pass each other the candidate routes they work out (route_exchange).
-    routes = tempfile.TemporaryDirectory(prefix="exportscreen-routes-")
-    folder = Path(routes.name)
+    # Where the workers pass each other the candidate routes they work out (route_exchange):
+    # without a temporary folder, each works them all out itself.
+    routes: tempfile.TemporaryDirectory[str] | None = None
+    with suppress(OSError):
+        routes = tempfile.TemporaryDirectory(prefix="exportscreen-routes-")
+    folder = Path(routes.name) if routes is not None else None
     if method == "fork":
         # Tables the matcher loads on first use are loaded once here, for every worker to share.
         loader = getattr(screener, "load_tables", None)
@@ -541,7 +544,8 @@ def _run_in_pool(
             ) from error
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
-            routes.cleanup()
+            if routes is not None:
+                routes.cleanup()
             if method == "fork":
                 gc.unfreeze()
 

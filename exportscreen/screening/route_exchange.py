@@ -73,8 +73,14 @@ class RouteSpool:
         if not learnt or self.written >= self.max_bytes:
             return
         blob = pickle.dumps(learnt, protocol=pickle.HIGHEST_PROTOCOL)
-        with self.own.open("ab") as handle:
-            handle.write(len(blob).to_bytes(_SIZE, "little") + blob)
+        try:
+            with self.own.open("ab") as handle:
+                handle.write(len(blob).to_bytes(_SIZE, "little") + blob)
+        except OSError:
+            # A full disk costs the other workers these routes, never the run: a record cut
+            # short is never read whole, and nothing more is written after it.
+            self.max_bytes = 0
+            return
         self.written += _SIZE + len(blob)
 
     def collect(self) -> LearntRoutes:
@@ -85,9 +91,12 @@ class RouteSpool:
             if path == self.own:
                 continue
             start = self.read.get(path, 0)
-            with path.open("rb") as handle:
-                handle.seek(start)
-                data = handle.read()
+            try:
+                with path.open("rb") as handle:
+                    handle.seek(start)
+                    data = handle.read()
+            except OSError:
+                continue  # gone with the run's folder: nothing more to take
             at = 0
             while len(data) - at >= _SIZE:
                 size = int.from_bytes(data[at : at + _SIZE], "little")

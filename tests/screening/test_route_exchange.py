@@ -144,3 +144,32 @@ def test_a_pooled_run_over_real_names_writes_what_one_process_writes(
     rows = list(csv.DictReader((tmp_path / "two.csv").open(encoding="utf-8")))
     assert sum(1 for r in rows if r["entry_id"]) >= 2 * len(listed)
     assert not list(temp.iterdir()), "the run's spool folder is gone with it"
+
+
+def test_a_spool_that_cannot_be_written_stops_without_failing(tmp_path: Path) -> None:
+    class Nothing:
+        def share_routes(self) -> None: ...
+        def learnt_routes(self) -> list[object]:
+            return []
+
+        def adopt_routes(self, learnt: list[object]) -> int:
+            return 0
+
+    spool = RouteSpool(tmp_path / "gone", Nothing())  # type: ignore[arg-type]
+    spool.publish([(("abc", None, 1.0, ""), None)])  # type: ignore[list-item]
+    assert spool.max_bytes == 0 and spool.written == 0
+    assert spool.collect() == []
+
+
+def test_without_a_temporary_folder_the_workers_share_nothing_and_write_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.screening.test_batch import FIXTURES, fixture_entries
+
+    engine = Screener.from_entries(fixture_entries())
+    run_batch(FIXTURES / "customers.csv", tmp_path / "one.csv", screener=engine, workers=1)
+    monkeypatch.setattr(batch.tempfile, "tempdir", str(tmp_path / "missing"))
+    run_batch(
+        FIXTURES / "customers.csv", tmp_path / "two.csv", screener=engine, workers=2, chunk_size=2
+    )
+    assert (tmp_path / "two.csv").read_bytes() == (tmp_path / "one.csv").read_bytes()
