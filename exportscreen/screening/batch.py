@@ -5,7 +5,9 @@ in input order as chunks finish. Called from a program's main thread on a system
 the workers are forked once the screener is built and share its index with this process
 (copy-on-write): they start in milliseconds, with the routes this process already learnt.
 Elsewhere (a server's job thread, Windows, macOS' default) each worker is a fresh interpreter
-that receives the screener once, as bytes.
+that receives the screener once, as bytes. Either way the workers pass each other the candidate
+routes they work out, through spool files in a temporary folder of the run (``route_exchange``):
+a word's routes are worked out once per run, not once per worker.
 A row that repeats an earlier row's query (name, country, type and qualifiers: a customer file's
 duplicates) is not screened again: this process answers it from the first one's outcome,
 whichever worker screened that.
