@@ -104,9 +104,9 @@ class LazyEntries(Sequence[Entry]):
         return self._blobs
 
 
-_RouteKey = tuple[str, TokenKind, float, str]
+RouteKey = tuple[str, TokenKind, float, str]  # a query token: key, kind, weight, consonants
 # Tokens and their routes, as one cache learnt them for another (``RouteCache.take_learnt``).
-LearntRoutes = list[tuple[_RouteKey, Routes | None]]
+LearntRoutes = list[tuple[RouteKey, Routes | None]]
 
 
 @dataclass(slots=True)
@@ -118,7 +118,7 @@ class RouteCache:
 
     max_tokens: int = ROUTE_CACHE_TOKENS
     max_names: int = ROUTE_CACHE_NAMES
-    routes: OrderedDict[_RouteKey, Routes | None] = field(default_factory=OrderedDict)
+    routes: OrderedDict[RouteKey, Routes | None] = field(default_factory=OrderedDict)
     names_held: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
     # When a list: every token put since the last ``take_learnt``, with its routes (a batch
@@ -128,7 +128,7 @@ class RouteCache:
     def __len__(self) -> int:
         return len(self.routes)
 
-    def get(self, token: _RouteKey) -> tuple[bool, Routes | None]:
+    def get(self, token: RouteKey) -> tuple[bool, Routes | None]:
         """(known, routes): known is False when the token's routes are not kept."""
         with self.lock:
             if token not in self.routes:
@@ -136,13 +136,13 @@ class RouteCache:
             self.routes.move_to_end(token)
             return True, self.routes[token]
 
-    def put(self, token: _RouteKey, routes: Routes | None) -> None:
+    def put(self, token: RouteKey, routes: Routes | None) -> None:
         with self.lock:
             if self.learnt is not None:
                 self.learnt.append((token, routes))
             self._put(token, routes)
 
-    def _put(self, token: _RouteKey, routes: Routes | None) -> None:
+    def _put(self, token: RouteKey, routes: Routes | None) -> None:
         previous = self.routes.pop(token, None)
         if previous is not None:
             self.names_held -= len(previous[0])

@@ -66,6 +66,17 @@ def test_routes_taken_from_another_screener_give_the_same_hits_without_being_wor
     taken = RouteSpool(tmp_path, learner)
     taken.own = tmp_path / "learner.routes"  # in one process both spools are named alike
     assert taken.take_in() > 100
+    # The very arrays, to the bit (a one-word route's masses are spooled as one number).
+    kept, learnt = teacher.index.route_cache.routes, learner.index.route_cache.routes
+    assert kept.keys() == learnt.keys()
+    for token, routes in kept.items():
+        other = learnt[token]
+        if routes is None or other is None:
+            assert routes is other
+            continue
+        for mine, theirs in zip(routes, other, strict=True):
+            assert mine.dtype == theirs.dtype and mine.tobytes() == theirs.tobytes()
+            assert not theirs.flags.writeable
 
     # Every token's routes are there already: none is worked out again, hits unchanged.
     worked_out: list[str] = []
