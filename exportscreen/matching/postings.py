@@ -104,7 +104,9 @@ class LazyEntries(Sequence[Entry]):
         return self._blobs
 
 
-_RouteKey = tuple[str, TokenKind, float, str]
+RouteKey = tuple[str, TokenKind, float, str]  # a query token: key, kind, weight, consonants
+# Tokens and their routes, as one cache learnt them for another (``RouteCache.take_learnt``).
+LearntRoutes = list[tuple[RouteKey, Routes | None]]
 
 
 @dataclass(slots=True)
@@ -116,14 +118,17 @@ class RouteCache:
 
     max_tokens: int = ROUTE_CACHE_TOKENS
     max_names: int = ROUTE_CACHE_NAMES
-    routes: OrderedDict[_RouteKey, Routes | None] = field(default_factory=OrderedDict)
+    routes: OrderedDict[RouteKey, Routes | None] = field(default_factory=OrderedDict)
     names_held: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+    # When a list: every token put since the last ``take_learnt``, with its routes (a batch
+    # worker sends them to the other workers, which then need not work them out again).
+    learnt: LearntRoutes | None = field(default=None, repr=False)
 
     def __len__(self) -> int:
         return len(self.routes)
 
-    def get(self, token: _RouteKey) -> tuple[bool, Routes | None]:
+    def get(self, token: RouteKey) -> tuple[bool, Routes | None]:
         """(known, routes): known is False when the token's routes are not kept."""
         with self.lock:
             if token not in self.routes:
@@ -131,18 +136,49 @@ class RouteCache:
             self.routes.move_to_end(token)
             return True, self.routes[token]
 
-    def put(self, token: _RouteKey, routes: Routes | None) -> None:
+    def put(self, token: RouteKey, routes: Routes | None) -> None:
         with self.lock:
-            previous = self.routes.pop(token, None)
-            if previous is not None:
-                self.names_held -= len(previous[0])
-            self.routes[token] = routes
-            self.names_held += 0 if routes is None else len(routes[0])
-            while len(self.routes) > self.max_tokens or (
-                self.names_held > self.max_names and len(self.routes) > 1
-            ):
-                _, dropped = self.routes.popitem(last=False)
-                self.names_held -= 0 if dropped is None else len(dropped[0])
+            if self.learnt is not None:
+                self.learnt.append((token, routes))
+            self._put(token, routes)
+
+    def _put(self, token: RouteKey, routes: Routes | None) -> None:
+        previous = self.routes.pop(token, None)
+        if previous is not None:
+            self.names_held -= len(previous[0])
+        self.routes[token] = routes
+        self.names_held += 0 if routes is None else len(routes[0])
+        while len(self.routes) > self.max_tokens or (
+            self.names_held > self.max_names and len(self.routes) > 1
+        ):
+            _, dropped = self.routes.popitem(last=False)
+            self.names_held -= 0 if dropped is None else len(dropped[0])
+
+    def learn(self) -> None:
+        """From now on, keep the tokens put for ``take_learnt``."""
+        with self.lock:
+            if self.learnt is None:
+                self.learnt = []
+
+    def take_learnt(self) -> LearntRoutes:
+        """The tokens put since the last call, with their routes (none unless ``learn``)."""
+        with self.lock:
+            taken = self.learnt or []
+            if self.learnt is not None:
+                self.learnt = []
+            return taken
+
+    def adopt(self, learnt: LearntRoutes) -> int:
+        """Keep the routes another cache of the same index worked out (its ``take_learnt``) for
+        the tokens not kept here: a token's routes depend on the index alone, so they are the
+        ones this cache would work out. They are not learnt again. Returns how many were new."""
+        adopted = 0
+        with self.lock:
+            for token, routes in learnt:
+                if token not in self.routes:
+                    self._put(token, routes)
+                    adopted += 1
+        return adopted
 
     def clear(self) -> None:
         with self.lock:

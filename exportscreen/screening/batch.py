@@ -5,7 +5,9 @@ in input order as chunks finish. Called from a program's main thread on a system
 the workers are forked once the screener is built and share its index with this process
 (copy-on-write): they start in milliseconds, with the routes this process already learnt.
 Elsewhere (a server's job thread, Windows, macOS' default) each worker is a fresh interpreter
-that receives the screener once, as bytes.
+that receives the screener once, as bytes. Either way the workers pass each other the candidate
+routes they work out, through spool files in a temporary folder of the run (``route_exchange``):
+a word's routes are worked out once per run, not once per worker.
 A row that repeats an earlier row's query (name, country, type and qualifiers: a customer file's
 duplicates) is not screened again: this process answers it from the first one's outcome,
 whichever worker screened that.
@@ -22,13 +24,14 @@ import gc
 import multiprocessing
 import os
 import signal
+import tempfile
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
@@ -44,6 +47,7 @@ from exportscreen.screening.hit_table import (
     make_query,
     screen_query,
 )
+from exportscreen.screening.route_exchange import RouteSpool, SharesRoutes
 from exportscreen.screening.tabular import (
     BadRow,
     Column,
@@ -169,10 +173,14 @@ def _screen_all(
 # state to the tasks that run after it.
 _worker_screener: PartyScreener | None = None
 _worker_options: _Options | None = None
+_worker_spool: RouteSpool | None = None
 
 
 def _start_worker(
-    load: Callable[[bytes], PartyScreener], payload: bytes, options: _Options
+    load: Callable[[bytes], PartyScreener],
+    payload: bytes,
+    options: _Options,
+    routes: Path | None = None,
 ) -> None:
     # A terminal's Ctrl-C reaches the whole process group; the parent alone decides how to stop,
     # and the workers must finish the chunks it still waits for.
@@ -182,9 +190,12 @@ def _start_worker(
     # The loaded index lives as long as the worker: full collections need not walk it.
     gc.freeze()
     _worker_options = options
+    _share_routes(_worker_screener, routes)
 
 
-def _start_forked_worker(screener: PartyScreener, options: _Options) -> None:
+def _start_forked_worker(
+    screener: PartyScreener, options: _Options, routes: Path | None = None
+) -> None:
     # A forked child has the parent's screener already; it is handed over in memory, never
     # pickled. A lock some other parent thread held at the fork would stay held here forever:
     # the screener's locks are renewed (only its caches use them).
@@ -195,12 +206,27 @@ def _start_forked_worker(screener: PartyScreener, options: _Options) -> None:
     global _worker_screener, _worker_options
     _worker_screener = screener
     _worker_options = options
+    _share_routes(screener, routes)
+
+
+def _share_routes(screener: PartyScreener, folder: Path | None) -> None:
+    """Pass the candidate routes this worker works out to the others (``route_exchange``),
+    when the screener can (``Screener.share_routes``) and the run shares a folder for them."""
+    global _worker_spool
+    if isinstance(screener, SharesRoutes) and folder is not None:
+        screener.share_routes()
+        _worker_spool = RouteSpool(folder, screener)
 
 
 def _screen_in_worker(queries: list[Query]) -> list[_Outcome]:
     if _worker_screener is None or _worker_options is None:
         raise RuntimeError("worker process was not initialised with a screener")
-    return _screen_all(_worker_screener, queries, _worker_options)
+    if _worker_spool is not None:
+        _worker_spool.take_in()
+    outcomes = _screen_all(_worker_screener, queries, _worker_options)
+    if _worker_spool is not None:
+        _worker_spool.send_out()
+    return outcomes
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -463,6 +489,12 @@ def _run_in_pool(
 ) -> None:
     context = multiprocessing.get_context(method)
     pool: ProcessPoolExecutor
+    # Where the workers pass each other the candidate routes they work out (route_exchange):
+    # without a temporary folder, each works them all out itself.
+    routes: tempfile.TemporaryDirectory[str] | None = None
+    with suppress(OSError):
+        routes = tempfile.TemporaryDirectory(prefix="exportscreen-routes-")
+    folder = Path(routes.name) if routes is not None else None
     if method == "fork":
         # Tables the matcher loads on first use are loaded once here, for every worker to share.
         loader = getattr(screener, "load_tables", None)
@@ -476,7 +508,7 @@ def _run_in_pool(
             max_workers=workers,
             mp_context=context,
             initializer=_start_forked_worker,
-            initargs=(screener, options),
+            initargs=(screener, options, folder),
         )
     else:
         load: Callable[[bytes], PartyScreener] = type(screener).from_bytes
@@ -484,7 +516,7 @@ def _run_in_pool(
             max_workers=workers,
             mp_context=context,
             initializer=_start_worker,
-            initargs=(load, screener.to_bytes(), options),
+            initargs=(load, screener.to_bytes(), options, folder),
         )
     in_flight: deque[tuple[_Chunk, Future[list[_Outcome]]]] = deque()
     with pool:
@@ -514,6 +546,8 @@ def _run_in_pool(
             ) from error
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
+            if routes is not None:
+                routes.cleanup()
             if method == "fork":
                 gc.unfreeze()
 

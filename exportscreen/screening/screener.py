@@ -34,6 +34,7 @@ from exportscreen.matching.index import (
 )
 from exportscreen.matching.index_build import build_index
 from exportscreen.matching.normalize import MAX_NAME_CHARS, Script
+from exportscreen.matching.postings import LearntRoutes
 from exportscreen.matching.readings import prepare_query_reading, query_readings
 from exportscreen.matching.score import NameScore, QueryToken, prepare_token, score_name
 from exportscreen.matching.score_keep import ListedName
@@ -206,6 +207,20 @@ class Screener:
     def after_fork(self) -> None:
         """Make a forked child's copy safe to use (``screening.batch`` forks its workers)."""
         self._match_index.route_cache.after_fork()
+
+    def share_routes(self) -> None:
+        """Keep the candidate routes worked out from now on for ``learnt_routes``: a batch
+        worker sends them to the other workers, whose files share most of their words."""
+        self._match_index.route_cache.learn()
+
+    def learnt_routes(self) -> LearntRoutes:
+        """The routes worked out since the last call (after ``share_routes``)."""
+        return self._match_index.route_cache.take_learnt()
+
+    def adopt_routes(self, learnt: LearntRoutes) -> int:
+        """Routes another screener of the same index learnt (its ``learnt_routes``): kept as
+        if worked out here. Returns how many were new here."""
+        return self._match_index.route_cache.adopt(learnt)
 
     # --- lookups ---------------------------------------------------------------------------
 
