@@ -41,7 +41,6 @@ from exportscreen.matching.index import (
     ROLE_FACTOR,
     UNMATCHED_QUERY_FACTOR,
     MatchIndex,
-    precision_bound,
 )
 from exportscreen.matching.joins import Joins, joins_of
 from exportscreen.matching.joins import joined_options as _joined_options
@@ -49,6 +48,7 @@ from exportscreen.matching.joins import regrouped_pairs as _regrouped_pairs
 from exportscreen.matching.near_words import HARD_C
 from exportscreen.matching.normalize import Script
 from exportscreen.matching.routes import INITIAL_SOUND, MIN_KEY_LENGTH
+from exportscreen.matching.score_bound import Option, score_bound, singles
 from exportscreen.matching.score_keep import LISTED_NAMES_KEPT, ListedName, listed_name, shared
 from exportscreen.matching.similarity import spelling
 from exportscreen.matching.translit import (
@@ -341,39 +341,6 @@ def _arabic(query: QueryToken, word: int, index: MatchIndex) -> tuple[float, Mat
     return SHORT_CONSONANT_SIMILARITY[len(consonants)], MatchKind.TRANSLITERATED, ""
 
 
-_Option = tuple[float, tuple[int, ...], tuple[int, ...], MatchKind, str]
-
-
-def _score_bound(
-    query: list[QueryToken],
-    everything: float,
-    listed: ListedName,
-    options: list[_Option],
-) -> float:
-    """An upper bound of the name score before penalties (which only lower it), from the pairs
-    the alignment may choose: each listed token matched at its best similarity (recall), and
-    every query token that has a pair matched in full (precision). ``everything`` is the
-    query's weight."""
-    best_listed = [0.0] * len(listed.weights)
-    pairable = [False] * len(query)
-    for similarity, qs, ws, _, _ in options:
-        for q in qs:
-            pairable[q] = True
-        for w in ws:
-            if similarity > best_listed[w]:
-                best_listed[w] = similarity
-    listed_total = listed.total
-    recall = (
-        sum(w * s for w, s in zip(listed.weights, best_listed, strict=True)) / listed_total
-        if listed_total
-        else 0.0
-    )
-    # Precision grows with the weight of the query tokens that can be matched.
-    matchable = sum(q.weight for q, can in zip(query, pairable, strict=True) if can)
-    precision = min(1.0, precision_bound(matchable, everything)) if everything else 0.0
-    return math.sqrt(precision * min(1.0, recall))
-
-
 _NEAR = (MatchKind.FUZZY, MatchKind.PHONETIC, MatchKind.INITIAL)
 
 
@@ -482,11 +449,17 @@ def score_name(
     view = _query_view(query, memo)
     listed_words, roles = listed.words, listed.roles
     owner = -1
-    options: list[_Option] = []
+    options: list[Option] = []
+    # What the bound needs of the options (``score_bound``), gathered as they are made: each
+    # listed word's best similarity, and which query tokens have a pair.
+    best_listed = [0.0] * len(listed_words)
+    pairable = [False] * len(query)
+    ones = singles(len(listed_words))
     for q, prepared in enumerate(query):
         compared, local = prepared.compared, prepared.local
         if len(compared) >= COMPARED_WORDS:
             compared.clear()
+        single_q = (q,)
         for w, word in enumerate(listed_words):
             cached = compared.get(word)
             if cached is None:
@@ -499,22 +472,35 @@ def score_name(
                 note = local.get(index.words[word], {}).get(owner)
                 if note is not None:
                     cached = (EQUIVALENCE_SIMILARITY, MatchKind.EQUIVALENCE, note)
-            if cached[0] > 0.0:
-                options.append((cached[0], (q,), (w,), cached[1], cached[2]))
+            similarity = cached[0]
+            if similarity > 0.0:
+                options.append((similarity, single_q, ones[w], cached[1], cached[2]))
+                pairable[q] = True
+                if similarity > best_listed[w]:
+                    best_listed[w] = similarity
     # Joined words compete with single pairs, so that a loose spelling match of one half
     # ("lim" / "limited") does not take the word that "lim ited" joined matches better.
     query_keys, listed_keys = view.keys, listed.keys
+    joined: list[Option] = []
     if len(listed_words) > 1:
         for q, span, similarity in _joined_options(query_keys, listed_keys, listed.joins):
-            options.append((similarity, (q,), span, MatchKind.JOINED, ""))
+            joined.append((similarity, (q,), span, MatchKind.JOINED, ""))
     if len(query) > 1:
         for w, span, similarity in _joined_options(listed_keys, query_keys, view.joins):
-            options.append((similarity, span, (w,), MatchKind.JOINED, ""))
+            joined.append((similarity, span, (w,), MatchKind.JOINED, ""))
     if len(query) > 1 and len(listed_words) > 1:
         for q_span, w_span in _regrouped_pairs(query_keys, listed_keys, listed.joins):
-            options.append((1.0, q_span, w_span, MatchKind.JOINED, ""))
+            joined.append((1.0, q_span, w_span, MatchKind.JOINED, ""))
+    if joined:
+        options.extend(joined)
+        for similarity, qs, ws, _, _ in joined:
+            for q in qs:
+                pairable[q] = True
+            for w in ws:
+                if similarity > best_listed[w]:
+                    best_listed[w] = similarity
     if cutoff > 0.0:
-        bound = _score_bound(query, view.weight, listed, options)
+        bound = score_bound(query, view.weight, listed.weights, listed.total, best_listed, pairable)
         if bound + BOUND_SLACK < cutoff:
             return NameScore(name_id, bound, 0.0, 0.0, [], bounded=True)
     words, listed_weight = list(listed_words), list(listed.weights)
