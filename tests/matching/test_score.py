@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from exportscreen.matching.analyze import analyze
+from exportscreen.matching.analyze import TokenKind, analyze
 from exportscreen.matching.index import MatchIndex
 from exportscreen.matching.index_build import build_index
 from exportscreen.matching.joins import (
@@ -98,6 +98,27 @@ def test_joined_options_agree_with_every_run_checked(
     assert len(fast) == len(set(fast))
     assert set(fast) == every_joined_option(singles, others)
     assert [(single, run) for single, run, _ in fast] == expected_runs
+
+
+def test_joined_options_of_long_real_names_agree_with_every_run_checked(
+    real_screener: Screener,
+) -> None:
+    """Runs are looked up by joined length (``joins._runs``' buckets): on the longest names of
+    the real lists, against words made by joining (and misspelling) their own adjacent words,
+    the options must be every run's, in word then run order."""
+    index = real_screener.index
+    longest = sorted(range(len(index.name_text)), key=lambda n: -len(index.tokens_of(n)[0]))
+    met = 0
+    for name_id in longest[:300]:
+        words = index.tokens_of(name_id)[0]
+        others = [index.words[w] if index.word_kind[w] == TokenKind.WORD else "" for w in words]
+        joined = [a + b for a, b in itertools.pairwise(others)]
+        singles = [*others, *joined, *(j[:-1] for j in joined), *(j + "s" for j in joined)]
+        fast = _joined_options(singles, others)
+        assert set(fast) == every_joined_option(singles, others), index.name_text[name_id]
+        assert fast == sorted(fast, key=lambda option: (option[0], option[1]))
+        met += len(fast)
+    assert met > 1000
 
 
 def _one_edit_variants(word: str) -> list[str]:
