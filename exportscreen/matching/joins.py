@@ -41,16 +41,19 @@ def _similar_to_joined(single: str, joined: str) -> float:
 # they reach repeat, and a sequence's runs depend on its words only.
 RUN_TABLES_KEPT = 65_536
 
-# ((start, end inclusive, joined length, joined text), ...), shortest and longest joined length.
-_Runs = tuple[tuple[tuple[int, int, int, str], ...], int, int]
+_Run = tuple[int, int, int, str]  # start, end inclusive, joined length, joined text
+# The runs in order, the shortest and longest joined length, and the runs by joined length
+# (``[length - shortest]``, each in order): a long name has dozens of runs, and a word is
+# compared with those of about its length only.
+_Runs = tuple[tuple[_Run, ...], int, int, tuple[tuple[_Run, ...], ...]]
 
 
 @functools.lru_cache(maxsize=RUN_TABLES_KEPT)
 def _runs(others: tuple[str, ...]) -> _Runs:
     """The runs of two or three adjacent words of ``others``: ((start, end inclusive, joined
     length, joined text), ...), with the shortest and longest joined length (0, 0 without
-    runs)."""
-    runs: list[tuple[int, int, int, str]] = []
+    runs) and the runs by joined length."""
+    runs: list[_Run] = []
     for start in range(len(others) - 1):
         total = len(others[start])
         if not total:
@@ -61,9 +64,13 @@ def _runs(others: tuple[str, ...]) -> _Runs:
             total += len(others[end])
             runs.append((start, end, total, "".join(others[start : end + 1])))
     if not runs:
-        return (), 0, 0
+        return (), 0, 0, ()
     lengths = [total for _, _, total, _ in runs]
-    return tuple(runs), min(lengths), max(lengths)
+    shortest, longest = min(lengths), max(lengths)
+    by_length: list[list[_Run]] = [[] for _ in range(longest - shortest + 1)]
+    for run in runs:
+        by_length[run[2] - shortest].append(run)
+    return tuple(runs), shortest, longest, tuple(tuple(runs) for runs in by_length)
 
 
 class Joins(NamedTuple):
@@ -78,7 +85,7 @@ class Joins(NamedTuple):
 
 
 def joins_of(keys: Sequence[str]) -> Joins:
-    return Joins(_runs(tuple(keys)) if len(keys) > 1 else ((), 0, 0), _adjacent_pairs(keys))
+    return Joins(_runs(tuple(keys)) if len(keys) > 1 else ((), 0, 0, ()), _adjacent_pairs(keys))
 
 
 def joined_options(
@@ -93,7 +100,9 @@ def joined_options(
     found: list[tuple[int, tuple[int, ...], float]] = []
     if len(others) < 2:
         return found
-    runs, shortest, longest = _runs(tuple(others)) if others_joins is None else others_joins.runs
+    runs, shortest, longest, by_length = (
+        _runs(tuple(others)) if others_joins is None else others_joins.runs
+    )
     if not runs:
         return found
     lowest = max(MIN_JOINED_LETTERS, shortest - MAX_JOINED_LENGTH_GAP)
@@ -102,16 +111,23 @@ def joined_options(
         length = len(text)
         if not lowest <= length <= highest:
             continue
-        for start, end, total, joined in runs:
-            gap = abs(total - length)
-            if gap > MAX_JOINED_LENGTH_GAP:
-                continue
-            # The test of _similar_to_joined, inline: most runs fail it.
-            if text != joined and 1 - max(1, gap) / max(total, length) < _MIN_JOINED_OSA:
-                continue
-            similarity = _similar_to_joined(text, joined)
-            if similarity:
-                found.append((single, tuple(range(start, end + 1)), similarity))
+        first = len(found)
+        # The runs within MAX_JOINED_LENGTH_GAP of the word's length, bucket by bucket.
+        near = length - shortest
+        for bucket in by_length[
+            max(0, near - MAX_JOINED_LENGTH_GAP) : near + MAX_JOINED_LENGTH_GAP + 1
+        ]:
+            for start, end, total, joined in bucket:
+                # The test of _similar_to_joined, inline: most runs fail it.
+                gap = abs(total - length)
+                if text != joined and 1 - max(1, gap) / max(total, length) < _MIN_JOINED_OSA:
+                    continue
+                similarity = _similar_to_joined(text, joined)
+                if similarity:
+                    found.append((single, tuple(range(start, end + 1)), similarity))
+        if len(found) - first > 1:
+            # In run order, as the runs are (a span's tuple orders as its start, then end).
+            found[first:] = sorted(found[first:], key=lambda option: option[1])
     return found
 
 

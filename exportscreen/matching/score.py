@@ -28,11 +28,17 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from rapidfuzz.distance import OSA
 
+from exportscreen.matching.alignment_facts import (
+    MIN_WORD_PAIRS,
+    anchored,
+    one_side_whole,
+    word_pairs,
+)
 from exportscreen.matching.analyze import AnalyzedName, NameRole, Token, TokenKind
 from exportscreen.matching.evidence import evidence as _evidence
 from exportscreen.matching.guesses import DISTINCTIVE_WEIGHT, GUESS_CAP, GUESS_FEATURES, guess
@@ -41,7 +47,6 @@ from exportscreen.matching.index import (
     ROLE_FACTOR,
     UNMATCHED_QUERY_FACTOR,
     MatchIndex,
-    precision_bound,
 )
 from exportscreen.matching.joins import Joins, joins_of
 from exportscreen.matching.joins import joined_options as _joined_options
@@ -49,6 +54,7 @@ from exportscreen.matching.joins import regrouped_pairs as _regrouped_pairs
 from exportscreen.matching.near_words import HARD_C
 from exportscreen.matching.normalize import Script
 from exportscreen.matching.routes import INITIAL_SOUND, MIN_KEY_LENGTH
+from exportscreen.matching.score_bound import Option, score_bound, singles
 from exportscreen.matching.score_keep import LISTED_NAMES_KEPT, ListedName, listed_name, shared
 from exportscreen.matching.similarity import spelling
 from exportscreen.matching.translit import (
@@ -100,7 +106,6 @@ GENERIC_ONLY_CAP = 0.5
 # common English word, "7" / "07" on a number alone.
 LITTLE_EVIDENCE_CAP = 0.7
 MIN_EVIDENCE = 0.6
-MIN_WORD_PAIRS = 2
 # A near spelling whose first letters differ counts only beside another matched word (a loose
 # pair): "Fritsch" is not "Afric".
 OTHER_START_SIMILARITY = 0.75
@@ -341,84 +346,12 @@ def _arabic(query: QueryToken, word: int, index: MatchIndex) -> tuple[float, Mat
     return SHORT_CONSONANT_SIMILARITY[len(consonants)], MatchKind.TRANSLITERATED, ""
 
 
-_Option = tuple[float, tuple[int, ...], tuple[int, ...], MatchKind, str]
-
-
-def _score_bound(
-    query: list[QueryToken],
-    everything: float,
-    listed: ListedName,
-    options: list[_Option],
-) -> float:
-    """An upper bound of the name score before penalties (which only lower it), from the pairs
-    the alignment may choose: each listed token matched at its best similarity (recall), and
-    every query token that has a pair matched in full (precision). ``everything`` is the
-    query's weight."""
-    best_listed = [0.0] * len(listed.weights)
-    pairable = [False] * len(query)
-    for similarity, qs, ws, _, _ in options:
-        for q in qs:
-            pairable[q] = True
-        for w in ws:
-            if similarity > best_listed[w]:
-                best_listed[w] = similarity
-    listed_total = listed.total
-    recall = (
-        sum(w * s for w, s in zip(listed.weights, best_listed, strict=True)) / listed_total
-        if listed_total
-        else 0.0
-    )
-    # Precision grows with the weight of the query tokens that can be matched.
-    matchable = sum(q.weight for q, can in zip(query, pairable, strict=True) if can)
-    precision = min(1.0, precision_bound(matchable, everything)) if everything else 0.0
-    return math.sqrt(precision * min(1.0, recall))
-
-
-_NEAR = (MatchKind.FUZZY, MatchKind.PHONETIC, MatchKind.INITIAL)
-
-
-def _anchored(pairs: list[Pair], query: list[QueryToken], listed_weight: list[float]) -> bool:
-    """Whether a distinctive word of the name matched otherwise than by a near spelling."""
-    return any(
-        p.kind not in _NEAR
-        and (
-            any(query[q].weight >= DISTINCTIVE_WEIGHT for q in p.query)
-            or any(listed_weight[w] >= DISTINCTIVE_WEIGHT for w in p.listed)
-        )
-        for p in pairs
-    )
-
-
 _CAPS = (
     GENERIC_ONLY_FEATURE,
     LITTLE_EVIDENCE_FEATURE,
     LONE_PERSON_NAME_FEATURE,
     *GUESS_FEATURES,
 )
-
-
-def _word_pairs(pairs: list[Pair], query: list[QueryToken]) -> int:
-    """How many pairs matched a word of the query (not a legal form or a number)."""
-    return sum(1 for p in pairs if any(query[q].token.kind == _WORD for q in p.query))
-
-
-def _one_side_whole(
-    pairs: list[Pair],
-    query: list[QueryToken],
-    free_query: set[int],
-    words: list[int],
-    free_listed: set[int],
-    index: MatchIndex,
-) -> bool:
-    """Whether two words or more matched and every word of one side did (a typo in "Golden
-    Business", a word dropped from or added to the listed name): the names agree on all that
-    one of them says. Two names that each keep words of their own ("Prime Logistics" / "Prime
-    International") do not, and an initial is not a word in common ("Toyota Motor" / T-MOTOR)."""
-    if _word_pairs([p for p in pairs if p.kind is not MatchKind.INITIAL], query) < MIN_WORD_PAIRS:
-        return False
-    return not any(query[q].token.kind == _WORD for q in free_query) or not any(
-        index.word_kind[words[w]] == _WORD for w in free_listed
-    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -430,6 +363,9 @@ class _QueryView:
     keys: list[str]  # tokens' keys for joins ("" for a legal form or a number)
     joins: Joins
     weight: float  # the query's weight, every token's summed
+    local: bool  # a token has equivalences that hold for some entries only
+    # Scores by what they depend on of a listed name (``score_name``): names alike score alike.
+    alike: dict[tuple[Any, ...], NameScore]
 
 
 _QUERY_VIEW = "query"
@@ -440,7 +376,12 @@ def _query_view(query: list[QueryToken], memo: dict[Any, Any]) -> _QueryView:
     if view is None or view.tokens is not query:
         keys = [q.token.key if q.token.kind == _WORD else "" for q in query]
         view = memo[_QUERY_VIEW] = _QueryView(
-            query, keys, joins_of(keys), sum(q.weight for q in query)
+            query,
+            keys,
+            joins_of(keys),
+            sum(q.weight for q in query),
+            any(q.local for q in query),
+            {},
         )
     return view
 
@@ -481,12 +422,27 @@ def score_name(
         return NameScore(name_id, weak_alias, 0.0, 0.0, [], bounded=True)
     view = _query_view(query, memo)
     listed_words, roles = listed.words, listed.roles
+    entry_type = index.entry_types[int(index.name_entry[name_id])]
+    # Names of the same words, roles and party type (one name on two lists, an alias repeated)
+    # score alike: the first one's score serves the others under their own ids. Not a weak
+    # alias (its cap names where its mark is from) nor beside equivalences local to an entry.
+    alike = (listed_words, roles, entry_type, cutoff, number_mismatch, legal_form_mismatch)
+    if not weak and not view.local:
+        same = view.alike.get(alike)
+        if same is not None:
+            return replace(same, name_id=name_id, pairs=[*same.pairs], penalties=[*same.penalties])
     owner = -1
-    options: list[_Option] = []
+    options: list[Option] = []
+    # What the bound needs of the options (``score_bound``), gathered as they are made: each
+    # listed word's best similarity, and which query tokens have a pair.
+    best_listed = [0.0] * len(listed_words)
+    pairable = [False] * len(query)
+    ones = singles(len(listed_words))
     for q, prepared in enumerate(query):
         compared, local = prepared.compared, prepared.local
         if len(compared) >= COMPARED_WORDS:
             compared.clear()
+        single_q = (q,)
         for w, word in enumerate(listed_words):
             cached = compared.get(word)
             if cached is None:
@@ -499,24 +455,37 @@ def score_name(
                 note = local.get(index.words[word], {}).get(owner)
                 if note is not None:
                     cached = (EQUIVALENCE_SIMILARITY, MatchKind.EQUIVALENCE, note)
-            if cached[0] > 0.0:
-                options.append((cached[0], (q,), (w,), cached[1], cached[2]))
+            similarity = cached[0]
+            if similarity > 0.0:
+                options.append((similarity, single_q, ones[w], cached[1], cached[2]))
+                pairable[q] = True
+                if similarity > best_listed[w]:
+                    best_listed[w] = similarity
     # Joined words compete with single pairs, so that a loose spelling match of one half
     # ("lim" / "limited") does not take the word that "lim ited" joined matches better.
     query_keys, listed_keys = view.keys, listed.keys
+    joined: list[Option] = []
     if len(listed_words) > 1:
         for q, span, similarity in _joined_options(query_keys, listed_keys, listed.joins):
-            options.append((similarity, (q,), span, MatchKind.JOINED, ""))
+            joined.append((similarity, (q,), span, MatchKind.JOINED, ""))
     if len(query) > 1:
         for w, span, similarity in _joined_options(listed_keys, query_keys, view.joins):
-            options.append((similarity, span, (w,), MatchKind.JOINED, ""))
+            joined.append((similarity, span, (w,), MatchKind.JOINED, ""))
     if len(query) > 1 and len(listed_words) > 1:
         for q_span, w_span in _regrouped_pairs(query_keys, listed_keys, listed.joins):
-            options.append((1.0, q_span, w_span, MatchKind.JOINED, ""))
+            joined.append((1.0, q_span, w_span, MatchKind.JOINED, ""))
+    if joined:
+        options.extend(joined)
+        for similarity, qs, ws, _, _ in joined:
+            for q in qs:
+                pairable[q] = True
+            for w in ws:
+                if similarity > best_listed[w]:
+                    best_listed[w] = similarity
     if cutoff > 0.0:
-        bound = _score_bound(query, view.weight, listed, options)
+        bound = score_bound(query, view.weight, listed.weights, listed.total, best_listed, pairable)
         if bound + BOUND_SLACK < cutoff:
-            return NameScore(name_id, bound, 0.0, 0.0, [], bounded=True)
+            return _kept(view, weak, alike, NameScore(name_id, bound, 0.0, 0.0, [], bounded=True))
     words, listed_weight = list(listed_words), list(listed.weights)
     # Best first; at equal similarity a one-to-one pair before a join.
     options.sort(key=lambda o: (-o[0], len(o[1]) + len(o[2]), o[1], o[2]))
@@ -530,7 +499,7 @@ def score_name(
             free_listed.difference_update(ws)
 
     loose = [p for p in pairs if p.kind is MatchKind.FUZZY and p.similarity < MIN_FUZZY_SIMILARITY]
-    if loose and not _anchored(pairs, query, listed_weight):
+    if loose and not anchored(pairs, query, listed_weight):
         pairs = [p for p in pairs if p not in loose]
         for pair in loose:
             free_query.update(pair.query)
@@ -559,7 +528,7 @@ def score_name(
     score = math.sqrt(precision * recall)
     result = NameScore(name_id, score, precision, recall, pairs)
 
-    person = index.entry_types[int(index.name_entry[name_id])] == _PERSON
+    person = entry_type == _PERSON
     distinctive = any(
         query_used[q] >= DISTINCTIVE_WEIGHT or listed_used[w] >= DISTINCTIVE_WEIGHT
         for p in pairs
@@ -610,10 +579,10 @@ def score_name(
     # organisation's one-word name is its name ("Element" is JSC Element).
     if (
         not result.capped
-        and not (whole_name and (_word_pairs(pairs, query) >= MIN_WORD_PAIRS or not person))
+        and not (whole_name and (word_pairs(pairs, query) >= MIN_WORD_PAIRS or not person))
         and not whole_number
         and result.score > LITTLE_EVIDENCE_CAP
-        and not _one_side_whole(pairs, query, free_query, words, free_listed, index)
+        and not one_side_whole(pairs, query, free_query, words, free_listed, index)
     ):
         evidence = _evidence(pairs, query, query_used, words, listed_used, index)
         if evidence < MIN_EVIDENCE:
@@ -634,9 +603,9 @@ def score_name(
     short_alias = len(words) == 1 and len(index.words[words[0]]) <= SHORT_ALIAS_LETTERS
     if (
         not result.capped
-        and (person or index.entry_types[int(index.name_entry[name_id])] == _VESSEL or short_alias)
+        and (person or entry_type == _VESSEL or short_alias)
         and result.score > LONE_PERSON_NAME_CAP
-        and _word_pairs(pairs, query) == 1
+        and word_pairs(pairs, query) == 1
         and any(
             (query[q].token.kind == _WORD and query[q].weight >= DISTINCTIVE_WEIGHT)
             or (short_alias and query[q].token.kind in (_WORD, _LEGAL))
@@ -691,4 +660,10 @@ def score_name(
         )
         result.score = weak_alias
         result.capped = True
+    return _kept(view, weak, alike, result)
+
+
+def _kept(view: _QueryView, weak: bool, alike: tuple[Any, ...], result: NameScore) -> NameScore:
+    if not weak and not view.local:
+        view.alike[alike] = result
     return result

@@ -32,16 +32,16 @@ class ListedName(NamedTuple):
 def listed_name(index: MatchIndex, name_id: int) -> ListedName:
     """The words of name ``name_id``, their roles, keys for joins and weights."""
     words, roles = index.tokens_of(name_id)
-    weights = index.word_weight
-    listed_weight = [
-        weights[word] * _ROLE_FACTORS[role] for word, role in zip(words, roles, strict=True)
-    ]
-    keys = tuple(index.words[w] if index.word_kind[w] == _WORD else "" for w in words)
+    weights, kinds, texts = index.word_weight, index.word_kind, index.words
+    listed_weight = tuple(
+        [weights[word] * _ROLE_FACTORS[role] for word, role in zip(words, roles, strict=True)]
+    )
+    keys = tuple([texts[w] if kinds[w] == _WORD else "" for w in words])
     return ListedName(
         tuple(words),
         roles,
         keys,
-        tuple(listed_weight),
+        listed_weight,
         sum(listed_weight),
         bool(index.name_weak[name_id]),
         joins_of(keys),

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 import numpy as np
-from wordfreq import zipf_frequency
+from wordfreq import freq_to_zipf, get_frequency_dict, zipf_frequency
 
 from exportscreen.matching.abbreviations import descriptor_words, generic_tokens
 from exportscreen.matching.analyze import NameRole, TokenKind
@@ -103,12 +103,28 @@ def population_zipf(key: str) -> float:
     a word none of them uses."""
     if not key.isalpha() or not key.isascii():
         return 0.0
-    found = zipf_frequency(key, "en")
+    # A key is lowercase: looked up directly (``_zipf``), not through wordfreq's tokenizer.
+    lookup = _zipf if key.islower() else zipf_frequency
+    found = lookup(key, "en", "best")
     if len(key) < MIN_POPULATION_LETTERS:
         return found
     for language in POPULATION_LANGUAGES:
-        found = max(found, zipf_frequency(key, language, wordlist="small"))
+        found = max(found, lookup(key, language, "small"))
     return found
+
+
+def _zipf(word: str, language: str, wordlist: str) -> float:
+    """``wordfreq.zipf_frequency`` of a lowercase ASCII word, without its tokenizer (most of its
+    cost: a name's words first met in a query are looked up while the query waits). Such a word
+    is its own only token in every language of the population lists, so the value is the
+    word's list frequency rounded as wordfreq rounds it (``_word_frequency``); 0 for a word the
+    list lacks (zipf_frequency's default minimum). tests/matching/test_weights.py checks it
+    equals zipf_frequency on every such word of the lists' vocabulary."""
+    frequency = get_frequency_dict(language, wordlist).get(word)
+    if frequency is None:
+        return 0.0
+    frequency = round(frequency, math.floor(-math.log(frequency, 10)) + 3)
+    return round(freq_to_zipf(frequency), 2)
 
 
 @lru_cache(maxsize=65536)

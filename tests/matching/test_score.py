@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+from typing import Any
 
 import pytest
 
-from exportscreen.matching.analyze import analyze
+from exportscreen.matching.analyze import TokenKind, analyze
 from exportscreen.matching.index import MatchIndex
 from exportscreen.matching.index_build import build_index
 from exportscreen.matching.joins import (
@@ -97,6 +98,27 @@ def test_joined_options_agree_with_every_run_checked(
     assert len(fast) == len(set(fast))
     assert set(fast) == every_joined_option(singles, others)
     assert [(single, run) for single, run, _ in fast] == expected_runs
+
+
+def test_joined_options_of_long_real_names_agree_with_every_run_checked(
+    real_screener: Screener,
+) -> None:
+    """Runs are looked up by joined length (``joins._runs``' buckets): on the longest names of
+    the real lists, against words made by joining (and misspelling) their own adjacent words,
+    the options must be every run's, in word then run order."""
+    index = real_screener.index
+    longest = sorted(range(len(index.name_text)), key=lambda n: -len(index.tokens_of(n)[0]))
+    met = 0
+    for name_id in longest[:300]:
+        words = index.tokens_of(name_id)[0]
+        others = [index.words[w] if index.word_kind[w] == TokenKind.WORD else "" for w in words]
+        joined = [a + b for a, b in itertools.pairwise(others)]
+        singles = [*others, *joined, *(j[:-1] for j in joined), *(j + "s" for j in joined)]
+        fast = _joined_options(singles, others)
+        assert set(fast) == every_joined_option(singles, others), index.name_text[name_id]
+        assert fast == sorted(fast, key=lambda option: (option[0], option[1]))
+        met += len(fast)
+    assert met > 1000
 
 
 def _one_edit_variants(word: str) -> list[str]:
@@ -423,3 +445,41 @@ def test_a_copy_of_a_token_starts_without_its_outcomes(screener_index: MatchInde
     copy = dataclasses.replace(token, typed=False)
     assert copy.compared == {}
     assert copy.compared is not token.compared
+
+
+def _alike_queries(index: MatchIndex, name_id: int, taught: dict[str, str]) -> list[str]:
+    """A listed name's text, its last word, and the name with a word an entry taught an
+    equivalence of written as that equivalent (``local_equivalences``)."""
+    text = index.name_text[name_id]
+    found = [text, text.split()[-1]]
+    words = [index.words[w] for w in index.tokens_of(name_id)[0]]
+    found += [" ".join(taught.get(w, w) for w in words)] if taught.keys() & set(words) else []
+    return found
+
+
+def test_names_alike_score_as_if_each_were_scored_alone(real_screener: Screener) -> None:
+    """Within a query, a name of the same words, roles and party type as one already scored
+    takes that one's score under its own id (``score_name``'s ``alike``): on the real lists,
+    where one name is often on two lists (or a person's and a firm's), each must equal the name
+    scored with a fresh memo."""
+    index = real_screener.index
+    groups: dict[tuple[object, ...], list[int]] = {}
+    for name_id in range(len(index.name_text)):
+        words, roles = index.tokens_of(name_id)
+        # Not by party type: names alike but for it must still score as their own.
+        groups.setdefault((tuple(words), roles), []).append(name_id)
+    alike = [ids for ids in groups.values() if len(ids) > 1]
+    taught = {listed: key for key, by in index.local_equivalences.items() for listed in by}
+    differ = 0
+    for ids in alike:
+        for query_text in _alike_queries(index, ids[0], taught):
+            query = prepare(analyze(query_text), index)
+            for cutoff in (0.0, 0.8):
+                shared_memo: dict[Any, Any] = {}
+                alone = [score_name(query, n, index, {}, cutoff) for n in ids]
+                for name_id, expected in zip(ids, alone, strict=True):
+                    assert score_name(query, name_id, index, shared_memo, cutoff) == expected
+                differ += len({(s.score, len(s.penalties)) for s in alone}) > 1
+    # Some names alike score differently (a person's and a firm's, an equivalence one entry
+    # taught): the cases the sharing must leave alone are met.
+    assert len(alike) > 1000 and differ > 0
