@@ -26,11 +26,11 @@ from exportscreen.model import MatchKind
 AMBIGUOUS_CONSONANT_WORDS = 20
 LONE_NEAR_SPELLING_FACTOR = 0.5
 _LONE_NEAR = (MatchKind.FUZZY, MatchKind.PHONETIC, MatchKind.TRANSLITERATED)
-# A near spelling alone that changes letters is evidence of the party in proportion to the
-# letters the two words keep in common, in full from this many up. A typo keeps most of a word
-# ("Hikvisoin", "Kalininhadnefteprodukt"); two short names a letter or two apart meet by
-# chance, the lists having some 13,000 words of five to seven letters ("Aygaz" /
-# AYNAZ, "Mitter" / MYTEL, "Салій" / SALMI, "कदम" / KARDIAM): their kept letters are too few.
+# A near spelling alone, of a word read from another script, that changes letters is evidence
+# of the party in proportion to the letters the two words keep in common, in full from this
+# many up: two short names a letter or two apart meet by chance, the lists having some 13,000
+# words of five to seven letters ("Салій" / SALMI, "कदम" / KARDIAM), while a long word's
+# reading keeps most of it. Words typed in Latin letters are exempt (``evidence``).
 TYPO_KEPT_LETTERS = 8
 _SPELLED = (MatchKind.FUZZY, MatchKind.PHONETIC)
 _WORD = TokenKind.WORD
@@ -92,8 +92,9 @@ def evidence(
     consonants only counts as the guess it is, on both sides (``consonant_rarity``). A number
     counts beside a matched word ("Research Institute 14") and a code with letters in it always
     ("H3C"), but a number alone ("7" / "07") tells nothing. A near spelling alone counts as
-    another name when the word typed is one people use, and in proportion to the letters it
-    keeps of the listed word when it changes some (``kept_letters_factor``)."""
+    another name when the word typed is one people use, and a word read from another script in
+    proportion to the letters it keeps of the listed word when it changes some
+    (``kept_letters_factor``)."""
     query_side = listed_side = 0.0
     numbers_query = numbers_listed = 0.0
     worded = False
@@ -154,11 +155,19 @@ def evidence(
             worded_pairs[0].kind is MatchKind.PHONETIC or all(in_use(t.token.key) for t in typed)
         ):
             found *= LONE_NEAR_SPELLING_FACTOR
-        # Whatever the script: a word read from Cyrillic or Devanagari is a near spelling of a
-        # listed word by the same letters as a typed one (Салій "saliy" / SALMI).
+        # A word read from another script (Салій "saliy" / SALMI, कदम "kadam" / KARDIAM) is
+        # spelt by a transliteration, whose variants equal skeletons catch: a letter changed
+        # beyond them is another name more often than the same one. A word typed in Latin
+        # letters keeps its full evidence: a typist's slip in a short brand ("Inspor" / INSPUR,
+        # "Huawai" / HUAWEI, "Dahau" / DAHUA) is the listed party, and missing it is a false
+        # clear, which costs more than the nuisance alert of "Mitter Inc" / MYTEL.
         lone = worded_pairs[0]
-        if lone.kind in _SPELLED and len(lone.query) == 1 and len(lone.listed) == 1:
-            found *= kept_letters_factor(
-                query[lone.query[0]].token.key, index.words[words[lone.listed[0]]]
-            )
+        spelt = query[lone.query[0]] if len(lone.query) == 1 else None
+        if (
+            lone.kind in _SPELLED
+            and spelt is not None
+            and not spelt.typed
+            and len(lone.listed) == 1
+        ):
+            found *= kept_letters_factor(spelt.token.key, index.words[words[lone.listed[0]]])
     return found

@@ -179,11 +179,12 @@ class TooLittleEvidence(NameFeature):
     Logistics" / "Prime International" is a rare word on the lists and a common one in the
     world; a number alone ("7" / "07") or a near spelling of a word people use ("Smith" /
     "SMOOTH", "Farias" / FARIS) tells little, and so does a sound alike alone ("Allain" /
-    ALANNA: a typo keeps most letters and is found by spelling). A near spelling alone that
-    changes letters (not a romanisation variant such as "Nuklin" / NUCLIN) counts the letters
-    the two words keep in common, in full from 8: a typo of a long word is found ("Hikvisoin",
-    "Kalininhadnefteprodukt"), while two short names a letter or two apart ("Aygaz" / AYNAZ,
-    "Mitter" / MYTEL, "Салій" / SALMI) meet by chance. An Arabic word matched by its
+    ALANNA: a typo keeps most letters and is found by spelling). A near spelling alone of a
+    word read from another script that changes letters beyond a romanisation variant ("Нуклин"
+    / NUCLIN changes none) counts the letters the two words keep in common, in full from 8:
+    two short names a letter or two apart ("Салій" / SALMI, "कदम" / KARDIAM) meet by chance. A
+    word typed in Latin letters keeps its full evidence, since a typist's slip in a short brand
+    ("Inspor" / INSPUR) is the listed party. An Arabic word matched by its
     consonants alone counts as the guess it is when more than 20 listed words share those
     consonants. The poorer side counts, and it must reach MIN_EVIDENCE (0.6: more than half a
     distinctive word matched exactly, so that one word as common as "Khan", "Roche" or "Vargas"
