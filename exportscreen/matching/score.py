@@ -28,6 +28,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -47,6 +48,7 @@ from exportscreen.matching.index import (
     ROLE_FACTOR,
     UNMATCHED_QUERY_FACTOR,
     MatchIndex,
+    QueryKey,
 )
 from exportscreen.matching.joins import Joins, joins_of
 from exportscreen.matching.joins import joined_options as _joined_options
@@ -201,6 +203,20 @@ def _consonants(token: Token) -> str:
 
 def prepare(query: AnalyzedName, index: MatchIndex) -> list[QueryToken]:
     return [prepare_token(token, index) for token in query.tokens]
+
+
+def candidate_keys(tokens: Sequence[QueryToken]) -> list[QueryKey]:
+    """What ``MatchIndex.candidates`` needs of prepared query tokens (consonants only for a
+    word in Arabic script, which reaches listed words by them)."""
+    return [
+        QueryKey(
+            q.token.key,
+            q.token.kind,
+            q.weight,
+            q.consonants if q.token.script is Script.ARABIC else "",
+        )
+        for q in tokens
+    ]
 
 
 def prepare_token(token: Token, index: MatchIndex) -> QueryToken:

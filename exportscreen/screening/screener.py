@@ -29,14 +29,19 @@ from exportscreen.matching.explain import explain
 from exportscreen.matching.index import (
     DEFAULT_CANDIDATES,
     MatchIndex,
-    QueryKey,
     normalise_identifier,
 )
 from exportscreen.matching.index_build import build_index
-from exportscreen.matching.normalize import MAX_NAME_CHARS, Script
+from exportscreen.matching.normalize import MAX_NAME_CHARS
 from exportscreen.matching.postings import LearntRoutes
 from exportscreen.matching.readings import prepare_query_reading, query_readings
-from exportscreen.matching.score import NameScore, QueryToken, prepare_token, score_name
+from exportscreen.matching.score import (
+    NameScore,
+    QueryToken,
+    candidate_keys,
+    prepare_token,
+    score_name,
+)
 from exportscreen.matching.score_keep import ListedName
 from exportscreen.matching.weights import population_zipf
 from exportscreen.model import Entry, EntryType, Explanation, Hit, ListCode, MatchKind, TokenMatch
@@ -336,15 +341,7 @@ class Screener:
         best: dict[int, NameScore] = {}
         read_as: dict[int, _Query] = {}  # the reading that gave an entry its best score
         for reading in [query, *self._readings(name, query)]:
-            keyed = [
-                QueryKey(
-                    q.token.key,
-                    q.token.kind,
-                    q.weight,
-                    q.consonants if q.token.script is Script.ARABIC else "",
-                )
-                for q in reading.tokens
-            ]
+            keyed = candidate_keys(reading.tokens)
             # A name scores at most its bound (see MatchIndex.candidates): names that cannot
             # reach the cutoff are not aligned at all.
             ranked = index.candidates(

@@ -9,9 +9,7 @@ from typing import Any
 import pytest
 
 from exportscreen.matching.analyze import analyze
-from exportscreen.matching.index import QueryKey
-from exportscreen.matching.normalize import Script
-from exportscreen.matching.score import BOUND_SLACK, prepare, score_name
+from exportscreen.matching.score import BOUND_SLACK, candidate_keys, prepare, score_name
 from exportscreen.matching.score_bound import SINGLES, singles
 from exportscreen.screening.screener import Screener
 
@@ -60,15 +58,7 @@ def test_the_bound_is_at_least_the_score_of_every_candidate(real_screener: Scree
         if not analysis.tokens:
             continue
         query = prepare(analysis, index)
-        keys = [
-            QueryKey(
-                q.token.key,
-                q.token.kind,
-                q.weight,
-                q.consonants if q.token.script is Script.ARABIC else "",
-            )
-            for q in query
-        ]
+        keys = candidate_keys(query)
         exact_memo: dict[Any, Any] = {}
         bound_memo: dict[Any, Any] = {}
         cut_memo: dict[Any, Any] = {}
