@@ -11,9 +11,8 @@ from exportscreen.matching import index as index_module
 from exportscreen.matching.analyze import TokenKind, analyze
 from exportscreen.matching.index import GENERIC_WEIGHT, MatchIndex, QueryKey
 from exportscreen.matching.index_build import build_index
-from exportscreen.matching.normalize import Script
 from exportscreen.matching.postings import ROUTE_CACHE_TOKENS, RouteCache
-from exportscreen.matching.score import prepare, score_name
+from exportscreen.matching.score import candidate_keys, prepare, score_name
 from exportscreen.model import Entry, EntryType, ListCode
 from tests.matching.conftest import fixture_entries
 
@@ -71,15 +70,7 @@ CACHED_ROUTE_QUERIES = [
 
 
 def _query_keys(index: MatchIndex, name: str) -> list[QueryKey]:
-    return [
-        QueryKey(
-            q.token.key,
-            q.token.kind,
-            q.weight,
-            q.consonants if q.token.script is Script.ARABIC else "",
-        )
-        for q in prepare(analyze(name), index)
-    ]
+    return candidate_keys(prepare(analyze(name), index))
 
 
 @pytest.mark.parametrize("lists", [None, [ListCode.SDN]])
