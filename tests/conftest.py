@@ -1,4 +1,5 @@
-"""Fixtures shared by every test package: where the real lists are, and a PostgreSQL URL."""
+"""Fixtures shared by every test package: where the real lists are, a PostgreSQL URL, and an
+empty store on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import pytest
 
 from exportscreen import settings
 from exportscreen.cli import common as cli_common
+from exportscreen.store import Store
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -92,3 +94,20 @@ def pg_url(pg_server_url: str) -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(sqlalchemy.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A URL for an empty database: a SQLite file, or a fresh PostgreSQL database (``pg_url``,
+    skipped when no server is reachable outside CI). Storage, operations and casework tests run
+    on both, as production may."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'store.db'}"
+    url: str = request.getfixturevalue("pg_url")
+    return url
+
+
+@pytest.fixture()
+def store(store_url: str) -> Iterator[Store]:
+    with Store.open(store_url, lock_timeout=10) as opened:
+        yield opened

@@ -66,14 +66,6 @@ WORDS = (
 KINDS = ("Trading", "Logistics", "Holdings", "Textiles", "Foods", "Ceramics", "Optics")
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'store.db'}"
-    url: str = request.getfixturevalue("pg_url")
-    return url
-
-
 def register_rows() -> list[tuple[str, str]]:
     rng = random.Random(15)
     rows = [

@@ -29,22 +29,16 @@ CSL = "watchman/csl/consolidated_2022-05.csv.gz"
 OFAC_2021 = "watchman/ofac_sdn_2021-07/sdn.csv.gz"
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'store.db'}"
-    url: str = request.getfixturevalue("pg_url")
-    return url
-
-
 def _kony(screener: Screener, query: str, **kwargs: object) -> list[float]:
     hits = screener.screen(query, threshold=0.3, limit=50, **kwargs)  # type: ignore[arg-type]
     return [h.score for h in hits if h.entry.id == "SDN-19930"]
 
 
-def test_the_store_screener_adopts_ofac_marks(db_url: str, raw_dir: Path, tmp_path: Path) -> None:
+def test_the_store_screener_adopts_ofac_marks(
+    store_url: str, raw_dir: Path, tmp_path: Path
+) -> None:
     cache = tmp_path / "cache"
-    with Store.open(db_url) as store:
+    with Store.open(store_url) as store:
         load_paths(store, [raw_dir / CSL])
         assert store.latest_of_formats(MARK_FORMATS) == []
         before = load_or_build(store, store.current_version_ids(), cache)
@@ -62,7 +56,7 @@ def test_the_store_screener_adopts_ofac_marks(db_url: str, raw_dir: Path, tmp_pa
             "2021-07-01",
         )
         after = load_or_build(store, current, cache)
-        opened = Screener.open(db_url)
+        opened = Screener.open(store_url)
         kony = store.entry("SDN-19930")
         assert kony is not None
         # The entry's page and `show` name the aliases counted weak and the file that marks
@@ -82,14 +76,14 @@ def test_the_store_screener_adopts_ofac_marks(db_url: str, raw_dir: Path, tmp_pa
         assert notes and f"marked low quality by {source}" in notes[0]
         assert max(_kony(screener, "Ali Kony")) >= THRESHOLD
     # Loaded again from the cache, the marks and their source are kept.
-    with Store.open(db_url) as store:
+    with Store.open(store_url) as store:
         cached = load_or_build(store, current, cache)
     assert max(_kony(cached, "Caesar")) == pytest.approx(WEAK_ALIAS_CAP)
-    if db_url.startswith("sqlite"):
+    if store_url.startswith("sqlite"):
         from typer.testing import CliRunner
 
         from exportscreen.cli.app import app
 
-        shown = CliRunner().invoke(app, ["--db", db_url, "show", "SDN-19930", "--json"])
+        shown = CliRunner().invoke(app, ["--db", store_url, "show", "SDN-19930", "--json"])
         assert shown.exit_code == 0, shown.output
         assert json.loads(shown.stdout)["weak_alias_marks"] == dict.fromkeys(weak, source)
