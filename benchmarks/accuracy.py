@@ -463,7 +463,7 @@ def main(
     runs.append(ScorerRun(wratio.name, pos, neg, pos_s + neg_s, all_positive))
 
     console.print("nomenklatura logic-v2...")
-    logic = LogicV2Scorer()
+    logic = LogicV2Scorer(marks if weak_marks else None)
     mask = list(all_positive)
     if logic_v2_positives and len(eval_set.positives) > logic_v2_positives:
         chosen = set(rng.sample(range(len(eval_set.positives)), logic_v2_positives))

@@ -28,6 +28,7 @@ from followthemoney.entity import ValueEntity
 from nomenklatura.matching import LogicV2
 from rapidfuzz import fuzz, process
 
+from exportscreen.matching.alias_marks import AliasMarks, adopted_weak
 from exportscreen.model import Entry, EntryType
 
 CANDIDATES = 50
@@ -151,6 +152,10 @@ _SCHEMAS = {
 }
 
 
+# One count for every scorer of a process: logic-v2 caches features by entity id across calls.
+_ENTITY_IDS = itertools.count()
+
+
 def schema_for(kind: EntryType) -> str:
     return _SCHEMAS[kind]
 
@@ -161,24 +166,40 @@ class LogicV2Scorer:
     The query entity gets the schema of what it names (Person, Organization...), which lets
     logic-v2 skip entries of another kind: an advantage the screener under test does not get.
     An entry is one entity holding all its names, so logic-v2 itself takes the best name pair.
+
+    An alias the lists mark weak (OFAC's "weak a.k.a.", the UN's "Low" quality: the entry's own
+    marks and those ``marks`` lay over the CSL's rows, as the screener under test gets them) is
+    given as FollowTheMoney's ``weakAlias``, as OpenSanctions publishes OFAC's weak aliases to
+    yente; FtM declares that property not matchable, so logic-v2 does not compare it, as in
+    yente. With ``marks=None`` every alias is a plain name (the comparison before session 10).
     """
 
     name = "nomenklatura-logic-v2"
 
-    def __init__(self) -> None:
+    def __init__(self, marks: Sequence[AliasMarks] | None = ()) -> None:
         self._config = LogicV2.default_config()
-        self._ids = itertools.count()
+        self._marks = marks
 
     @cache  # noqa: B019 - the scorer lives for the whole run; entities are reused per name
-    def _entity(self, schema: str, names: tuple[str, ...]) -> ValueEntity:
+    def _entity(
+        self, schema: str, names: tuple[str, ...], weak: frozenset[str] = frozenset()
+    ) -> ValueEntity:
         # logic-v2 caches features by entity id, so equal ids must mean equal content.
         entity = ValueEntity(
             ftm_model.schemata[schema],
-            {"id": f"e{next(self._ids)}", "schema": schema, "properties": {}},
+            {"id": f"e{next(_ENTITY_IDS)}", "schema": schema, "properties": {}},
         )
         for name in names:
-            entity.add("name", name)
+            entity.add("weakAlias" if name in weak else "name", name)
         return entity
+
+    def weak_names(self, entry: Entry) -> frozenset[str]:
+        """The names of ``entry`` given to logic-v2 as weak aliases (never the primary name)."""
+        if self._marks is None:
+            return frozenset()
+        weak = set(entry.weak_aliases) | set(adopted_weak(entry, self._marks))
+        weak.discard(entry.name)
+        return frozenset(weak)
 
     def _score(self, query: ValueEntity, result: ValueEntity) -> float:
         return float(LogicV2.compare(query, result, self._config).score)
@@ -186,7 +207,7 @@ class LogicV2Scorer:
     def entry_score(self, query: str, kind: EntryType, entry: Entry) -> float:
         return self._score(
             self._entity(schema_for(kind), (query,)),
-            self._entity(schema_for(entry.type), entry.names),
+            self._entity(schema_for(entry.type), entry.names, self.weak_names(entry)),
         )
 
     def pair_score(self, left: str, right: str, schema: str) -> float:
