@@ -137,8 +137,9 @@ def evidence(
         listed_side += numbers_listed
     found = min(query_side, listed_side)
     # A near spelling alone, when the word typed is itself a word or name people use
-    # ("Bachmann" / "BAHMAN", "Marion" / "MARIVAN"), is another name more often than a typo (a
-    # typo makes a word nobody uses: "Hikvisoin"): half the evidence.
+    # ("Bachmann" / "BAHMAN", "Marion" / "MARIVAN", "Mitter" / MYTEL, "Pavlík" / PAWLIN), is
+    # another name more often than a typo (a typo makes a word nobody uses: "Hikvisoin"): half
+    # the evidence.
     worded_pairs = [
         p
         for p in pairs
@@ -152,7 +153,8 @@ def evidence(
         # A sound alike alone ("Allain" / ALANNA) is another name as often: a typo keeps most
         # letters and is found by spelling.
         if typed and (
-            worded_pairs[0].kind is MatchKind.PHONETIC or all(in_use(t.token.key) for t in typed)
+            worded_pairs[0].kind is MatchKind.PHONETIC
+            or all(in_use(t.token.key, t.token.surface) for t in typed)
         ):
             found *= LONE_NEAR_SPELLING_FACTOR
         # A word read from another script (Салій "saliy" / SALMI, कदम "kadam" / KARDIAM) is
@@ -160,7 +162,8 @@ def evidence(
         # beyond them is another name more often than the same one. A word typed in Latin
         # letters keeps its full evidence: a typist's slip in a short brand ("Inspor" / INSPUR,
         # "Huawai" / HUAWEI, "Dahau" / DAHUA) is the listed party, and missing it is a false
-        # clear, which costs more than the nuisance alert of "Mitter Inc" / MYTEL.
+        # clear, which costs more than the nuisance alert of "Aygaz" / AYNAZ (a Turkish brand
+        # that no word list knows).
         lone = worded_pairs[0]
         spelt = query[lone.query[0]] if len(lone.query) == 1 else None
         if (

@@ -15,6 +15,7 @@ from exportscreen.matching.analyze import NameRole, TokenKind
 from exportscreen.matching.index import MatchIndex
 from exportscreen.matching.normalize import Script
 from exportscreen.matching.pair_views import PairView, QueryTokenView, TokenView
+from exportscreen.matching.translit import written_vowels_disagree
 from exportscreen.model import MatchKind
 
 # Below the default alert threshold.
@@ -75,6 +76,20 @@ def _guessed_word(pair: PairView, token: TokenView) -> bool:
     return token.script is Script.HAN and pair.kind is MatchKind.TRANSLITERATED
 
 
+def _reading(
+    pair: PairView, query: Sequence[QueryTokenView], words: Sequence[int], index: MatchIndex
+) -> int:
+    """The consonants an Arabic-script word is read by against the listed word(s) of its pair:
+    none when the vowels the Arabic writes disagree with the listed word's
+    (``translit.written_vowels_disagree``: ايرانيت, Iranit, is not RENTA), a reading then
+    being no more than a guess."""
+    word = query[pair.query[0]]
+    listed = "".join(index.words[words[w]] for w in pair.listed)
+    if written_vowels_disagree(word.token.surface, listed):
+        return 0
+    return len(word.consonants)
+
+
 _FAMILY = (NameRole.FAMILY, NameRole.FAMILY_PART)
 
 
@@ -132,7 +147,7 @@ def guess(
         if p.kind is not MatchKind.INITIAL and any(query[q].token.kind == word for q in p.query)
     ]
     readings = [
-        len(query[p.query[0]].consonants)
+        _reading(p, query, words, index)
         if p.kind is MatchKind.TRANSLITERATED and query[p.query[0]].token.script is Script.ARABIC
         else None
         for p in worded

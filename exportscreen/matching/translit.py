@@ -114,3 +114,65 @@ def phonetic_key(word: str) -> str:
     if not word.isalpha() or len(word) < 3:
         return ""
     return str(jellyfish.metaphone(word)).lower()
+
+
+# Arabic letters that write a long vowel (alif, alif maqsura, waw, ya): Arabic script leaves
+# short vowels out, but writes these where the word has a long vowel (or w / y, which
+# consonant skeletons also drop: Nawaf / نواف).
+_ARABIC_VOWEL_LETTERS = frozenset("اأإآٱىوۇيی")
+
+
+def _gapped(letters: list[str | None]) -> tuple[str, tuple[bool, ...]]:
+    """Consonants and, for each gap around them (before the first, between two, after the
+    last), whether a vowel is written there; ``letters`` holds a consonant class or None for a
+    vowel. A consonant written twice with no vowel between is one (as ``_DOUBLES``)."""
+    consonants: list[str] = []
+    gaps = [False]
+    for letter in letters:
+        if letter is None:
+            gaps[-1] = True
+        elif not (consonants and consonants[-1] == letter and not gaps[-1]):
+            consonants.append(letter)
+            gaps.append(False)
+    return "".join(consonants), tuple(gaps)
+
+
+def _arabic_gaps(word: str) -> tuple[str, tuple[bool, ...]]:
+    letters: list[str | None] = []
+    for char in word:
+        if char in _ARABIC_VOWEL_LETTERS:
+            letters.append(None)
+        else:
+            latin = _NOT_LOWER_ASCII.sub("", char.translate(_ARABIC_LETTER_CLASS))
+            if latin:
+                letters.append(latin)
+    return _gapped(letters)
+
+
+def _latin_gaps(word: str) -> tuple[str, tuple[bool, ...]]:
+    word = _ABD_ARTICLE.sub(r"\1", word)
+    for written, spoken in _ARABIC_CONSONANTS:
+        word = word.replace(written, spoken)
+    return _gapped([None if _VOWELS.match(c) else c for c in romanisation_skeleton(word)])
+
+
+def written_vowels_disagree(arabic: str, latin: str) -> bool:
+    """Whether a word in Arabic script writes a long vowel between two consonants, or after
+    the last, where a Latin word of the same consonants has none (ايرانيت, Iranit, "rnt"
+    with vowels written after r and n, against RENTA: none between n and t): the Latin word is
+    then another word, not a reading of it. Short vowels go unwritten, so a Latin vowel where
+    the Arabic writes none tells nothing; nor does the gap before the first consonant (an
+    alif there is the seat of any initial vowel, or the one Persian writes before two
+    consonants: استالین, Stalin). False when the two words' consonants differ, or fall
+    together across a vowel (تات, "t": ``arabic_consonants`` reads one t)."""
+    if not latin.isalpha():
+        return False
+    arabic_consonants_, arabic_gaps = _arabic_gaps(arabic)
+    latin_consonants, latin_gaps = _latin_gaps(latin)
+    if not arabic_consonants_ or arabic_consonants_ != latin_consonants:
+        return False
+    if arabic_consonants_ != arabic_consonants(arabic) or latin_consonants != consonant_skeleton(
+        latin
+    ):
+        return False
+    return any(a and not b for a, b in zip(arabic_gaps[1:], latin_gaps[1:], strict=True))

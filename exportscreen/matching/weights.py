@@ -3,12 +3,21 @@ words, legal forms and initials; and how much a listed person's name part counts
 
 from __future__ import annotations
 
+import gzip
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 
+import msgpack
 import numpy as np
-from wordfreq import freq_to_zipf, get_frequency_dict, zipf_frequency
+import numpy.typing as npt
+from wordfreq import (
+    DATA_PATH,
+    available_languages,
+    freq_to_zipf,
+    get_frequency_dict,
+    zipf_frequency,
+)
 
 from exportscreen.matching.abbreviations import descriptor_words, generic_tokens
 from exportscreen.matching.analyze import NameRole, TokenKind
@@ -144,7 +153,103 @@ def population_rarity(key: str) -> float:
 IN_USE_ZIPF = 2.0
 
 
-def in_use(key: str) -> bool:
+# The languages wordfreq knows that are written in Latin letters: a word typed with letters
+# beyond ASCII is looked up as typed in their small lists (words from Zipf 3 up).
+LATIN_LANGUAGES = (
+    "ca", "cs", "da", "de", "en", "es", "fi", "fil", "fr", "hu", "id", "is", "it", "lt", "lv",
+    "ms", "nb", "nl", "pl", "pt", "ro", "sh", "sk", "sl", "sv", "tr", "vi",
+)  # fmt: skip
+
+
+def in_use(key: str, surface: str = "") -> bool:
     """Whether a word is one people use ("bachmann", "marion", "farias"), not a typing error of
-    another ("hikvisoin"), by its frequency in the population's text (``population_zipf``)."""
-    return population_zipf(key) >= IN_USE_ZIPF
+    another ("hikvisoin"), by its frequency in the population's text: from IN_USE_ZIPF up in
+    English or one of POPULATION_LANGUAGES (``population_zipf``, and for those languages the
+    words under Zipf 3 their small lists leave out: ``written_in_the_population``); or, typed
+    with letters beyond ASCII (``surface`` "pavlík", "tichý"), a word of a language written in
+    Latin letters as it is spelt there (``spelt_in_a_language``): its letters say it was
+    written in its own language, and a typist's slip of a listed name (the lists write them in
+    ASCII) seldom adds a diacritic."""
+    if population_zipf(key) >= IN_USE_ZIPF or written_in_the_population(key):
+        return True
+    return bool(surface) and not surface.isascii() and spelt_in_a_language(surface)
+
+
+def written_in_the_population(key: str) -> bool:
+    """Whether a lowercase ASCII word of MIN_POPULATION_LETTERS or more is written from
+    IN_USE_ZIPF up in the large list of one of POPULATION_LANGUAGES (those that have one):
+    family names too rare in text for the small lists ("mitter", German, Zipf 2.3; "allain",
+    French, 2.8) are still names people bear."""
+    return len(key) >= MIN_POPULATION_LETTERS and _hashed(key) in _population_words()
+
+
+def spelt_in_a_language(word: str) -> bool:
+    """Whether a lowercase word with letters beyond ASCII is a word of one of LATIN_LANGUAGES
+    (in its small list: from Zipf 3 up) as spelt: "pavlík" and "tichý" are Czech, "đặng"
+    Vietnamese; its ASCII folding "pavlik" is not the test."""
+    return _hashed(word) in _spelt_words()
+
+
+def _hashed(word: str) -> int:
+    """A word's 64-bit hash (Python's, the same in a process and the workers it forks; the
+    tables are built in each process, never stored)."""
+    return hash(word)
+
+
+def _listed_words(language: str, wordlist: str, min_zipf: float) -> Iterator[str]:
+    """A wordfreq list's words from ``min_zipf`` up, read from its file (wordfreq's
+    ``read_cBpack`` format: a header, then bucket i holds the words of frequency 10^(-i/100),
+    Zipf 9 - i/100) bucket by bucket, so that the rarer words, most of a large list, are never
+    decoded; and not through wordfreq's cache, which would keep every list whole."""
+    with gzip.open(DATA_PATH / f"{wordlist}_{language}.msgpack.gz", "rb") as handle:
+        unpacker = msgpack.Unpacker(handle, raw=False)
+        buckets = unpacker.read_array_header() - 1
+        unpacker.skip()  # the header
+        for i in range(buckets):
+            if 9 - i / 100 < min_zipf:
+                return
+            yield from unpacker.unpack()
+
+
+# Sets of words kept as sorted arrays of 64-bit hashes: half a million words take 4 MB where a
+# set of the strings would take some 60; two words meeting by hash is a chance of 1 in 10^13.
+
+
+@lru_cache(maxsize=1)
+def _spelt_words() -> _HashSet:
+    """The words with letters beyond ASCII of LATIN_LANGUAGES' small lists (some 310,000)."""
+    return _HashSet.of(
+        word
+        for language in LATIN_LANGUAGES
+        for word in _listed_words(language, "small", 0.0)
+        if not word.isascii() and word.isalpha()
+    )
+
+
+@lru_cache(maxsize=1)
+def _population_words() -> _HashSet:
+    """The ASCII words of MIN_POPULATION_LETTERS or more from IN_USE_ZIPF up in the large
+    lists of POPULATION_LANGUAGES (some 510,000)."""
+    large = available_languages("large")
+    return _HashSet.of(
+        word
+        for language in POPULATION_LANGUAGES
+        if language in large
+        for word in _listed_words(language, "large", IN_USE_ZIPF)
+        if len(word) >= MIN_POPULATION_LETTERS and word.isascii() and word.isalpha()
+    )
+
+
+class _HashSet:
+    """A sorted array of hashes, searched by bisection."""
+
+    def __init__(self, hashes: npt.NDArray[np.int64]) -> None:
+        self.hashes = hashes
+
+    @classmethod
+    def of(cls, words: Iterable[str]) -> _HashSet:
+        return cls(np.array(sorted({_hashed(word) for word in words}), dtype=np.int64))
+
+    def __contains__(self, value: int) -> bool:
+        at = int(np.searchsorted(self.hashes, value))
+        return at < len(self.hashes) and int(self.hashes[at]) == value

@@ -178,7 +178,10 @@ class TooLittleEvidence(NameFeature):
     French, German, Italian, Dutch, Polish and Turkish text, wordfreq): "Prime" in "Prime
     Logistics" / "Prime International" is a rare word on the lists and a common one in the
     world; a number alone ("7" / "07") or a near spelling of a word people use ("Smith" /
-    "SMOOTH", "Farias" / FARIS) tells little, and so does a sound alike alone ("Allain" /
+    "SMOOTH", "Farias" / FARIS; a family name rarer in text, from Zipf 2 in the large lists
+    of those languages: "Mitter" / MYTEL, "Allain" / ALAMIR; typed with letters beyond ASCII, a word
+    of any language written in Latin letters as it is spelt there: "Pavlík" / PAWLIN, "Tichý"
+    / TIMI, Czech) tells little, and so does a sound alike alone ("Allain" /
     ALANNA: a typo keeps most letters and is found by spelling). A near spelling alone of a
     word read from another script that changes letters beyond a romanisation variant ("Нуклин"
     / NUCLIN changes none) counts the letters the two words keep in common, in full from 8:
@@ -218,7 +221,9 @@ class ConsonantGuess(NameFeature):
     """The one distinctive word matched is an Arabic-script word read by its consonants alone,
     and the reading is a guess: fewer than three consonants, or a listed name that keeps words
     of its own ("ايرانيت" against URANTIA SERVICES S.A., "الماني Ltd" against AMANA FUEL CO.),
-    or a listed acronym, no word of English text (المفتي against MFTI: مفتي is mufti).
+    or a listed acronym, no word of English text (المفتي against MFTI: مفتي is mufti), or a
+    listed word without a vowel where the Arabic writes a long one between two consonants or
+    after the last ("ايرانيت", Iranit, against RENTA A.S.: none between n and t).
     Arabic script leaves short vowels out, so a skeleton of consonants is many words; a listed
     name matched whole by a word of three consonants (حماس / HAMAS), or two words read ("بانک
     تات" / TAT BANK), is a reading and is left alone; but two words read of fewer than three

@@ -43,7 +43,11 @@ from exportscreen.matching.score import (
     score_name,
 )
 from exportscreen.matching.score_keep import ListedName
-from exportscreen.matching.weights import population_zipf
+from exportscreen.matching.weights import (
+    population_zipf,
+    spelt_in_a_language,
+    written_in_the_population,
+)
 from exportscreen.model import Entry, EntryType, Explanation, Hit, ListCode, MatchKind, TokenMatch
 from exportscreen.screening.features import ALGORITHM as ALGORITHM  # screener.ALGORITHM, as before
 from exportscreen.screening.features import (
@@ -201,12 +205,15 @@ class Screener:
     def load_tables(self) -> None:
         """Load now the tables the matcher reads lazily on a name's first need of them: a batch
         run calls this before forking its workers, which then share them instead of each
-        loading them (about 1.7 s of CPU each: CC-CEDICT, the Unihan Hanja table, wordfreq's lists).
+        loading them (a few seconds of CPU each: CC-CEDICT, the Unihan Hanja table, wordfreq's
+        lists).
         Screening changes no answer: what it leaves behind are caches."""
         for name in TABLE_LOADING_NAMES:
             self.screen(name, limit=1)
         # Read only once a pair is weighed as evidence, which these names need not reach.
         population_zipf("table")
+        spelt_in_a_language("table")
+        written_in_the_population("table")
         pinyin_syllables()
 
     def after_fork(self) -> None:

@@ -60,6 +60,13 @@ def _best(screener: Screener, query: str, listed: str) -> tuple[float, list[str]
         ("Фастенко LLC", "FASTLINK SARL", False, "read from Cyrillic: three letters of eight"),
         ("कदम Ltd", "KARDIAM", False, "read from Devanagari: kadam"),
         ("चोपरा Ltd", "COPROVA SARL", False, "read from Devanagari: chopra"),
+        # Typed with letters beyond ASCII, a word of the language they spell
+        # (``weights.in_use``): another name, half the evidence.
+        ("Pavlík", "Pawlin Technologies", False, "a Czech family name"),
+        ("Tichý s.r.o.", "TiMi Technologies Co., Ltd.", False, "Czech for quiet"),
+        # Family names of the population languages' large lists (``weights.in_use``).
+        ("Mitter Inc", "Mytel", False, "a German family name"),
+        ("Allain", "ALAMIR", False, "a French family name"),
         # Misspellings that keep most of a word, and romanisation variants, still alert alone.
         ("Kalininhadnefteprodukt OOO", "KALININGRADNEFTEPRODUKT OOO", True, "typo"),
         ("AEROSN CORPORATION", "AEROSUN CORPORATION", True, "a letter dropped"),
@@ -69,14 +76,18 @@ def _best(screener: Screener, query: str, listed: str) -> tuple[float, list[str]
         ("PAO Hazprom", "PUBLIC JOINT STOCK COMPANY GAZPROM", True, "Ukrainian H for G"),
         ("Нуклин ООО", "Nuclin LLC", True, "read from Cyrillic: C written K"),
         ("Femteko", "Femteco", True, "C written K"),
-        # Typed in Latin letters, a slip in a short name is the listed party: not clearing it
-        # outweighs the nuisance alerts of "Aygaz" / AYNAZ or "Mitter Inc" / MYTEL.
+        # Typed in Latin letters, a slip in a short name that makes no word is the listed
+        # party: not clearing it outweighs the nuisance alert of "Aygaz" / AYNAZ.
         ("Inspor", "INSPUR GROUP", True, "one letter of six"),
         ("Sugan", "SUGON", True, "one letter of five"),
         ("Huawai", "Huawei Technology", True, "one letter of six"),
         ("Dahau", "Dahua Technology", True, "a swap in five letters"),
         ("Rizqa, Inc.", "Rizma, Inc.", True, "the typo category's: one letter of five"),
         ("CNOSZC LIMITED", "CNOOC LIMITED", True, "the typo category's: two letters of six"),
+        # A diacritic on a word no language writes changes nothing.
+        ("Huawéi", "Huawei Technology", True, "an accent on Huawei"),
+        ("Inspür", "INSPUR GROUP", True, "an umlaut on Inspur"),
+        ("Daháu", "Dahua Technology", True, "a swap and an accent"),
     ],
 )
 def test_lone_near_spelling(

@@ -52,6 +52,9 @@ def _scores(screener: Screener, query: str, listed: str) -> list[tuple[float, li
     [
         # Faker negatives: one Arabic-script word read by its consonants alone.
         ("ايرانيت", "URANTIA SERVICES S.A.", CONSONANT_GUESS_FEATURE, "rnt, services left"),
+        # Iranit writes long vowels after r and n: RENTA, none between n and t, is another word
+        # (``translit.written_vowels_disagree``).
+        ("ايرانيت", "RENTA A.S.", CONSONANT_GUESS_FEATURE, "rnt, vowels that disagree"),
         ("الماني Ltd", "AMANA FUEL CO.", CONSONANT_GUESS_FEATURE, "mn, fuel left"),
         ("الرباب Group", "El Arabe", CONSONANT_GUESS_FEATURE, "rb: two consonants"),
         ("المفتي PLC", "MFTI", CONSONANT_GUESS_FEATURE, "the acronym of a Moscow institute"),

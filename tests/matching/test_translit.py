@@ -6,6 +6,7 @@ from exportscreen.matching.translit import (
     arabic_consonants,
     consonant_skeleton,
     romanisation_skeleton,
+    written_vowels_disagree,
 )
 
 
@@ -54,8 +55,35 @@ def test_arabic_vowel_variants_share_consonants(variant: str) -> None:
 )
 def test_arabic_script_meets_its_latin_spellings(arabic: str, latin: str) -> None:
     assert arabic_consonants(arabic) == consonant_skeleton(latin.lower())
+    assert not written_vowels_disagree(arabic, latin.lower())
 
 
 @pytest.mark.parametrize(("arabic", "latin"), [("طاهر", "yasar"), ("محمود", "ahmad")])
 def test_arabic_script_keeps_other_names_apart(arabic: str, latin: str) -> None:
     assert arabic_consonants(arabic) != consonant_skeleton(latin)
+
+
+@pytest.mark.parametrize(
+    ("arabic", "latin", "disagree", "why"),
+    [
+        # Faker negatives (issue 16): ايرانيت, Iranit, writes long vowels after r and after n.
+        ("ايرانيت", "renta", True, "no vowel between n and t"),
+        ("ايرانيت", "orient", True, "likewise"),
+        ("اشرفی", "ashraf", True, "Ashrafi: a final vowel written, none in Ashraf"),
+        # Latin vowels where the Arabic writes none are short vowels: no disagreement.
+        ("حماس", "hamas", False, "the a of ha- is short"),
+        ("محمد", "mohammed", False, "no vowel written"),
+        ("اشتری", "ashtari", False, "the initial alif and the final ya both read"),
+        ("ایران", "iran", False, "the tuning set's Iran"),
+        ("حسین", "hossein", False, "ya read as ei"),
+        ("سعید", "saeed", False, "ʿayn and ya read as ee"),
+        ("نواف", "nawaf", False, "waw and alif read as awa"),
+        ("استالین", "stalin", False, "an alif before the first consonant is a seat"),
+        ("مصطفى", "mustafa", False, "alif maqsura read as the final a"),
+        # Consonants that differ, or fall together across a vowel, are left to other rules.
+        ("تات", "tat", False, "t-a-t is read as one t"),
+        ("خامنه", "khamenei", False, "consonants hmnh / hmn"),
+    ],
+)
+def test_written_vowels(arabic: str, latin: str, disagree: bool, why: str) -> None:
+    assert written_vowels_disagree(arabic, latin) is disagree, why

@@ -9,7 +9,9 @@ from exportscreen.matching.weights import (
     MIN_POPULATION_LETTERS,
     POPULATION_LANGUAGES,
     _zipf,
+    in_use,
     population_zipf,
+    spelt_in_a_language,
 )
 from exportscreen.screening.screener import Screener
 
@@ -51,3 +53,43 @@ def test_population_zipf_reads_the_population_lists(key: str, common: bool) -> N
     )
     assert population_zipf(key) == expected
     assert (population_zipf(key) > 3.0) is common
+
+
+@pytest.mark.parametrize(
+    ("key", "surface", "used", "why"),
+    [
+        # Faker negatives (issue 16): typed with their language's letters, words of it.
+        ("pavlik", "pavlík", True, "a Czech family name (Zipf 3.5 in Czech)"),
+        ("tichy", "tichý", True, "Czech for quiet, and a family name"),
+        ("dang", "đặng", True, "a Vietnamese family name"),
+        # Family names too rare in text for the small lists, in the large ones from Zipf 2.
+        ("mitter", "mitter", True, "German, Zipf 2.3: not a slip in MYTEL"),
+        ("allain", "allain", True, "French, Zipf 2.8: not a slip in ALAMIR"),
+        # Typists' slips in listed brands (tests/matching/test_evidence.py) are no words.
+        ("inspor", "inspor", False, "INSPUR"),
+        ("sugan", "sugan", False, "SUGON"),
+        ("huawai", "huawai", False, "HUAWEI"),
+        ("rizqa", "rizqa", False, "RIZMA"),
+        ("cnoszc", "cnoszc", False, "CNOOC"),
+        ("aygaz", "aygaz", False, "a Turkish brand, but in no list: it still alerts as AYNAZ"),
+        # The ASCII folding is not looked up in the other languages' lists: "pavlik" is not a
+        # word of Czech, and "dahau", a Serbo-Croatian word, is also DAHUA with two letters
+        # swapped (a typist's slip of a listed brand).
+        ("pavlik", "pavlik", False, "typed without its diacritic"),
+        ("dahau", "dahau", False, "ASCII: English and the population languages only"),
+        # A diacritic on a word no language writes is no word.
+        ("huawai", "huawái", False, "a slip in Huawei, with an accent"),
+        ("inspur", "inspür", False, "Inspur with an umlaut"),
+    ],
+)
+def test_in_use_in_the_languages_of_the_population(
+    key: str, surface: str, used: bool, why: str
+) -> None:
+    assert in_use(key, surface) is used, why
+
+
+def test_spelt_words_are_read_from_every_latin_language() -> None:
+    # Czech, Hungarian and Turkish words: population_zipf reads ASCII words only.
+    for word in ("příliš", "ő", "şirket"):
+        assert spelt_in_a_language(word), word
+    assert not spelt_in_a_language("hikvisión")
