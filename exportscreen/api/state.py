@@ -110,6 +110,10 @@ class ScreenerHolder:
             # Entries are read by version id, so an import meanwhile cannot mix versions; the
             # index is shared with the other workers and the CLI through the index cache.
             screener = load_or_build(self._store, versions)
+            # The tables the matcher reads on a name's first need of them (CC-CEDICT, Unihan,
+            # wordfreq's lists: seconds of CPU) are read now, before this index serves, so
+            # that no request waits for them (once per process; a reload finds them read).
+            screener.load_tables()
             self._current = LoadedLists(
                 screener=screener,
                 catalog=CslCatalog(screener.entries),

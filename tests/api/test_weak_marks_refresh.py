@@ -12,6 +12,7 @@ import pytest
 from exportscreen.api.state import ScreenerHolder
 from exportscreen.matching.score import WEAK_ALIAS_CAP
 from exportscreen.model import ListCode
+from exportscreen.screening.screener import Screener
 from exportscreen.sources.common import ParsedSource
 from exportscreen.store import Store
 from tests.api.support import load_fixture_lists
@@ -53,3 +54,19 @@ def test_loading_an_older_ofac_file_rebuilds_the_index(
         assert hit.entry.id == "SDN-1001" and hit.matched_name == "PETROV, Ivan Sergeyevich"
         assert WEAK_ALIAS_CAP < hit.score < 1.0
         assert not holder.refresh()
+
+
+def test_an_index_loads_the_matchers_tables_before_it_serves(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The tables a first Chinese name or lone near spelling would read (seconds of CPU) are
+    read when the index is loaded, not by the first request that needs them."""
+    monkeypatch.setenv("EXPORTSCREEN_CACHE", str(tmp_path / "cache"))
+    loaded: list[int] = []
+    monkeypatch.setattr(Screener, "load_tables", lambda self: loaded.append(len(self)))
+    with Store.open(f"sqlite:///{tmp_path / 's.db'}") as store:
+        holder = ScreenerHolder(store, check_seconds=3600)
+        assert not holder.refresh() and loaded == []  # no lists yet: no index
+        load_fixture_lists(store)
+        assert holder.refresh()
+        assert holder.loaded is not None and loaded == [len(holder.loaded.screener)]
