@@ -3,9 +3,10 @@
 Names are analysed once (``analyze``) into tokens; each distinct token key is a vocabulary word
 with an IDF weight over the lists. A query token reaches vocabulary words through several keys
 (exact key, romanisation skeleton, consonant skeleton, metaphone, mined equivalences, every listed
-word the scorer may pair with it by spelling (``near_words``), and, for a word the lists do not
-contain, character 3-grams that catch typos and the two or three listed words it may be made of:
-the route table, ``routes.ROUTES``); each vocabulary word reaches the names that contain it.
+word the scorer may pair with it by spelling (``near_words``; searched at build time for the
+listed words themselves), and, for a word the lists do not contain, character 3-grams that catch
+typos and the two or three listed words it may be made of: the route table, ``routes.ROUTES``);
+each vocabulary word reaches the names that contain it.
 Candidates are ranked by the IDF mass they share with the query (a word reached by spelling brings
 no more than its own weight) and capped.
 """
@@ -182,7 +183,7 @@ class MatchIndex:
     # use (``words_sharing_consonants``).
     consonant_words: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
     # Not serialised: the vocabulary's words searchable by spelling (``SpelledRoute``), made
-    # on first use (``spelled_words``).
+    # on first use (``search_spelled_words``: a query word the lists do not use).
     spelled: SpelledVocabulary | None = field(default=None, repr=False, compare=False)
 
     # Built by ``index_build.build_index``.
