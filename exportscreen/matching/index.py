@@ -172,10 +172,11 @@ class MatchIndex:
     # name id: the analysis that ``listed_forms`` of the text does not give, for explanations.
     acronym_forms: dict[int, AnalyzedName]
     # Per vocabulary word of kind WORD, what the spelled search (``search_spelled_words``)
-    # finds for it, searched when the index is built: most query words are listed words, and
-    # their search was a third of a single query's time (empty rows for the other kinds,
-    # which ``spelled_words`` searches live).
-    word_spelled: WordNeighbours
+    # finds for it, searched when the index is built with ``neighbours`` (the store's cached
+    # indexes are): most query words are listed words, and their search was a third of a
+    # single query's time (empty rows for the other kinds, which ``spelled_words`` searches
+    # live). None: every query word is searched live.
+    word_spelled: WordNeighbours | None
     entry_position: dict[str, int] = field(default_factory=dict)
     # Not serialised (see to_bytes).
     route_cache: RouteCache = field(default_factory=lambda: RouteCache(), repr=False, compare=False)
@@ -320,9 +321,10 @@ class MatchIndex:
         """Every vocabulary word the scorer may pair with the Latin query word ``key`` by
         spelling (``SpelledRoute``), with its spelling similarity: ``search_spelled_words``,
         found at build time for the vocabulary's words (``word_spelled``)."""
-        word = self.word_ids.get(key)
-        if word is not None and self.word_kind[word] == TokenKind.WORD:
-            return self.word_spelled.row(word)
+        if self.word_spelled is not None:
+            word = self.word_ids.get(key)
+            if word is not None and self.word_kind[word] == TokenKind.WORD:
+                return self.word_spelled.row(word)
         return self.search_spelled_words(key)
 
     def search_spelled_words(self, key: str) -> dict[int, float]:

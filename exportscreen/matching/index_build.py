@@ -39,10 +39,15 @@ from exportscreen.matching.weights import word_weights
 from exportscreen.model import Entry, EntryType, ListCode
 
 
-def build_index(entries: Iterable[Entry], marks: Sequence[AliasMarks] = ()) -> MatchIndex:
+def build_index(
+    entries: Iterable[Entry], marks: Sequence[AliasMarks] = (), *, neighbours: bool = False
+) -> MatchIndex:
     """The index of ``entries``' names. ``marks``: weak-alias marks of other publications of the
     same parties (most recent first), adopted by entries whose format lost them (the CSL's rows
-    of OFAC's lists; ``alias_marks``)."""
+    of OFAC's lists; ``alias_marks``). ``neighbours``: search every listed word's spelled
+    neighbours now (``spelled_neighbours``: some 6 s of CPU for the full lists, the build's
+    time doubled) so that a query word the lists use needs no search: for an index kept and
+    served (the store's cache), not one built for a few queries."""
     entry_list = list(entries)
     name_text: list[str] = []
     name_entry: list[int] = []
@@ -244,10 +249,11 @@ def build_index(entries: Iterable[Entry], marks: Sequence[AliasMarks] = ()) -> M
         name_weak=np.array(name_weak, dtype=np.bool_),
         weak_sources=weak_source,
         acronym_forms=acronym_forms,
-        word_spelled=WordNeighbours.of([]),  # searched below, with the index
+        word_spelled=None,  # searched below, with the index, if asked
     )
     index.entry_position = {entry_id: i for i, entry_id in enumerate(index.entry_ids)}
-    index.word_spelled = spelled_neighbours(index)
+    if neighbours:
+        index.word_spelled = spelled_neighbours(index)
     return index
 
 
