@@ -361,7 +361,7 @@ def main() -> None:
     console = Console(width=150)  # a table this wide is unreadable folded
     started = time.perf_counter()
     entries = parse(lists).entries
-    screener = Screener.from_entries(entries)
+    screener = Screener.from_entries(entries, neighbours=True)
     console.print(
         f"{len(entries):,} entries from {lists.name}, index built in "
         f"{time.perf_counter() - started:.0f} s; {args.workers} workers"

@@ -53,7 +53,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="exportscreen-startup-") as temp:
         work = Path(temp)
         index = work / "index.bin"
-        index.write_bytes(Screener.from_entries(entries).to_bytes())
+        index.write_bytes(Screener.from_entries(entries, neighbours=True).to_bytes())
         lines = (settings.shared_eval_dir() / YENTE_FILE).read_text("utf-8").splitlines()
         source = work / "customers.csv"
         source.write_text("\n".join(lines[: ROWS + 1]) + "\n", encoding="utf-8")

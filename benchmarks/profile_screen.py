@@ -83,7 +83,7 @@ def main() -> None:
 
     console = Console(width=150)
     entries = parse(lists).entries
-    screener = Screener.from_entries(entries)
+    screener = Screener.from_entries(entries, neighbours=True)
     listed = [e for e in entries if e.type is not EntryType.ADDRESS_ONLY]
     # Two different inputs: the screener caches analysed names, and a second pass over the same
     # rows would profile the cache rather than the work.

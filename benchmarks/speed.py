@@ -243,7 +243,7 @@ def logic_v2_runner(screener: Screener) -> Callable[[str], object] | None:
 
 def reference(raw: Path, *, record: bool) -> int:
     entries = load_entries(raw)
-    screener = Screener.from_entries(entries)
+    screener = Screener.from_entries(entries, neighbours=True)
     started = time.process_time()
     found = reference_hits(screener, entries)
     cpu = time.process_time() - started
@@ -287,7 +287,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"lists: {len(entries):,} entries, {len(names):,} names")
     rss_before = rss_mb()
     started_cpu, started = time.process_time(), time.perf_counter()
-    screener = Screener.from_entries(entries)
+    screener = Screener.from_entries(entries, neighbours=True)
     build_wall, build_cpu = time.perf_counter() - started, time.process_time() - started_cpu
     rss_after = rss_mb()
     blob = screener.to_bytes()

@@ -3,9 +3,10 @@
 Names are analysed once (``analyze``) into tokens; each distinct token key is a vocabulary word
 with an IDF weight over the lists. A query token reaches vocabulary words through several keys
 (exact key, romanisation skeleton, consonant skeleton, metaphone, mined equivalences, every listed
-word the scorer may pair with it by spelling (``near_words``), and, for a word the lists do not
-contain, character 3-grams that catch typos and the two or three listed words it may be made of:
-the route table, ``routes.ROUTES``); each vocabulary word reaches the names that contain it.
+word the scorer may pair with it by spelling (``near_words``; searched at build time for the
+listed words themselves), and, for a word the lists do not contain, character 3-grams that catch
+typos and the two or three listed words it may be made of: the route table, ``routes.ROUTES``);
+each vocabulary word reaches the names that contain it.
 Candidates are ranked by the IDF mass they share with the query (a word reached by spelling brings
 no more than its own weight) and capped.
 """
@@ -33,6 +34,7 @@ from exportscreen.matching.postings import (
     LazyEntries,
     RouteCache,
     Routes,
+    WordNeighbours,
 )
 from exportscreen.matching.routes import (
     CONSONANTS,
@@ -48,7 +50,7 @@ from exportscreen.matching.weights import INITIAL_WEIGHT as INITIAL_WEIGHT
 from exportscreen.matching.weights import ROLE_FACTOR as ROLE_FACTOR
 from exportscreen.matching.weights import weight_of_unseen
 
-FORMAT_VERSION = 5
+FORMAT_VERSION = 6
 
 # Query words that match nothing count this much of their weight against a name, in the scorer's
 # precision and in the index's bound of it. A generic word added to a listed name (a branch, a
@@ -169,6 +171,12 @@ class MatchIndex:
     # "SMIC Beijing" as "Semiconductor Manufacturing International Corporation Beijing"), by
     # name id: the analysis that ``listed_forms`` of the text does not give, for explanations.
     acronym_forms: dict[int, AnalyzedName]
+    # Per vocabulary word of kind WORD, what the spelled search (``search_spelled_words``)
+    # finds for it, searched when the index is built with ``neighbours`` (the store's cached
+    # indexes are): most query words are listed words, and their search was a third of a
+    # single query's time (empty rows for the other kinds, which ``spelled_words`` searches
+    # live). None: every query word is searched live.
+    word_spelled: WordNeighbours | None
     entry_position: dict[str, int] = field(default_factory=dict)
     # Not serialised (see to_bytes).
     route_cache: RouteCache = field(default_factory=lambda: RouteCache(), repr=False, compare=False)
@@ -176,7 +184,7 @@ class MatchIndex:
     # use (``words_sharing_consonants``).
     consonant_words: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
     # Not serialised: the vocabulary's words searchable by spelling (``SpelledRoute``), made
-    # on first use (``spelled_words``).
+    # on first use (``search_spelled_words``: a query word the lists do not use).
     spelled: SpelledVocabulary | None = field(default=None, repr=False, compare=False)
 
     # Built by ``index_build.build_index``.
@@ -311,7 +319,16 @@ class MatchIndex:
 
     def spelled_words(self, key: str) -> dict[int, float]:
         """Every vocabulary word the scorer may pair with the Latin query word ``key`` by
-        spelling (``SpelledRoute``), with its spelling similarity."""
+        spelling (``SpelledRoute``), with its spelling similarity: ``search_spelled_words``,
+        found at build time for the vocabulary's words (``word_spelled``)."""
+        if self.word_spelled is not None:
+            word = self.word_ids.get(key)
+            if word is not None and self.word_kind[word] == TokenKind.WORD:
+                return self.word_spelled.row(word)
+        return self.search_spelled_words(key)
+
+    def search_spelled_words(self, key: str) -> dict[int, float]:
+        """``spelled_words`` searched in the vocabulary (``near_words``)."""
         # An equal metaphone pairs a word starting with another sound from min_similarity:
         # the phonetic key route finds those whose metaphone it looks up.
         phonetic = len(phonetic_key(key))

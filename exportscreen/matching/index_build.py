@@ -23,6 +23,7 @@ from exportscreen.matching.index import (
 from exportscreen.matching.postings import (
     KeyedPostings,
     LazyEntries,
+    WordNeighbours,
     csr,
 )
 from exportscreen.matching.routes import (
@@ -38,10 +39,15 @@ from exportscreen.matching.weights import word_weights
 from exportscreen.model import Entry, EntryType, ListCode
 
 
-def build_index(entries: Iterable[Entry], marks: Sequence[AliasMarks] = ()) -> MatchIndex:
+def build_index(
+    entries: Iterable[Entry], marks: Sequence[AliasMarks] = (), *, neighbours: bool = False
+) -> MatchIndex:
     """The index of ``entries``' names. ``marks``: weak-alias marks of other publications of the
     same parties (most recent first), adopted by entries whose format lost them (the CSL's rows
-    of OFAC's lists; ``alias_marks``)."""
+    of OFAC's lists; ``alias_marks``). ``neighbours``: search every listed word's spelled
+    neighbours now (``spelled_neighbours``: some 6 s of CPU for the full lists, the build's
+    time doubled) so that a query word the lists use needs no search: for an index kept and
+    served (the store's cache), not one built for a few queries."""
     entry_list = list(entries)
     name_text: list[str] = []
     name_entry: list[int] = []
@@ -243,6 +249,25 @@ def build_index(entries: Iterable[Entry], marks: Sequence[AliasMarks] = ()) -> M
         name_weak=np.array(name_weak, dtype=np.bool_),
         weak_sources=weak_source,
         acronym_forms=acronym_forms,
+        word_spelled=None,  # searched below, with the index, if asked
     )
     index.entry_position = {entry_id: i for i, entry_id in enumerate(index.entry_ids)}
+    if neighbours:
+        index.word_spelled = spelled_neighbours(index)
     return index
+
+
+def spelled_neighbours(index: MatchIndex) -> WordNeighbours:
+    """What the spelled search finds for each vocabulary word of kind WORD as a query word
+    (``MatchIndex.search_spelled_words``), in its order: ``spelled_words`` then gives the same
+    dict without searching. Other kinds get an empty row (a query word is searched only as a
+    WORD, and one equal to a listed legal form or number is searched live)."""
+    word = int(TokenKind.WORD)
+    found = WordNeighbours.of(
+        index.search_spelled_words(text) if kind == word else {}
+        for text, kind in zip(index.words, index.word_kind, strict=True)
+    )
+    # The search's vocabulary and its per-length caches (tens of MB after every word) are
+    # made again on first use, as in an index loaded from its bytes.
+    index.spelled = None
+    return found

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import pickle
 import threading
+from array import array
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import overload
+from typing import Any, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -60,6 +61,50 @@ class KeyedPostings:
         if slot is None:
             return _EMPTY
         return self.flat[self.offsets[slot] : self.offsets[slot + 1]]
+
+
+@dataclass(slots=True)
+class WordNeighbours:
+    """Per word id, other word ids with a similarity each, in the order found (CSR: the row of
+    word ``w`` is ``offsets[w]:offsets[w + 1]`` of ``words`` and ``codes``). Arrays only, of
+    the least width that holds them: a dict per word would cost a pickled object each to store
+    and to load. The similarities are few distinct floats (ratios of small lengths): stored
+    once in ``values``, by position in ``codes``, they come back as the very same floats."""
+
+    offsets: IntArray
+    words: npt.NDArray[np.unsignedinteger[Any]]
+    codes: npt.NDArray[np.unsignedinteger[Any]]
+    values: FloatArray
+
+    @classmethod
+    def of(cls, rows: Iterable[dict[int, float]]) -> WordNeighbours:
+        lengths = [0]
+        words = array("q")
+        similarities = array("d")
+        for row in rows:
+            lengths.append(len(row))
+            words.extend(row)
+            similarities.extend(row.values())
+        offsets = np.cumsum(lengths, dtype=np.int64).astype(np.int32)
+        values, codes = np.unique(np.array(similarities, dtype=np.float64), return_inverse=True)
+        as_words = np.array(words, dtype=np.int64)
+        return cls(
+            offsets,
+            as_words.astype(np.min_scalar_type(max(len(lengths) - 1, 0))),
+            codes.astype(np.min_scalar_type(max(len(values) - 1, 0))),
+            values,
+        )
+
+    def row(self, word: int) -> dict[int, float]:
+        """Word ``word``'s neighbours and similarities, in the order given to ``of``."""
+        start, end = int(self.offsets[word]), int(self.offsets[word + 1])
+        return dict(
+            zip(
+                self.words[start:end].tolist(),
+                self.values[self.codes[start:end]].tolist(),
+                strict=True,
+            )
+        )
 
 
 class LazyEntries(Sequence[Entry]):

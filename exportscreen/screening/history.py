@@ -200,7 +200,7 @@ def lists_on(
         held = frozenset(current.index.entry_position)
         return ListsOnDate(on, found.versions_used, current, held, held, (), continued)
     later = {code: number for code, number in current_ids.items() if then.get(code) != number}
-    screener = load_or_build(store, then, cache_dir, also=later)
+    screener = load_or_build(store, then, cache_dir, also=later, neighbours=False)
     held_then = frozenset(i for number in then.values() for i in store.entry_ids(number))
     held_now = frozenset(i for number in current_ids.values() for i in store.entry_ids(number))
     return ListsOnDate(

@@ -70,18 +70,23 @@ def load_or_build(
     cache_dir: Path | None = None,
     *,
     also: Mapping[ListCode, int] | None = None,
+    neighbours: bool = True,
 ) -> Screener:
     """The screener for ``versions`` of the store's lists (normally the current ones): loaded
     from the cache, or built from the store and cached for the next process. ``also`` adds the
     entries of more versions that ``versions`` lacks (by id): a past date's screening adds the
     current versions' parties this way (``screening.history``); ``version_ids`` names
-    ``versions`` only."""
+    ``versions`` only. ``neighbours``: the listed words' spelled neighbours searched at build
+    (``index_build.build_index``): a served index's queries are faster, its build slower (a
+    past date's screening, seldom repeated, does without)."""
     folder = cache_dir or settings.index_cache_dir()
     url = store.engine.url.render_as_string(hide_password=True)
     marking = mark_versions(store, versions)
     keyed = {code.value: number for code, number in versions.items()}
     keyed.update({f"{code.value}+": number for code, number in (also or {}).items()})
     keyed.update({f"{v.list.value}~marks": v.id for v in marking})
+    if neighbours:
+        keyed["~neighbours"] = 1
     key = cache_key(url, keyed)
     path = folder / f"index-{key}.bin"
     if path.is_file():
@@ -89,7 +94,7 @@ def load_or_build(
             return Screener.from_bytes(path.read_bytes())
         except Exception as error:  # any unreadable cache file is rebuilt
             log.warning("ignoring unreadable index cache %s: %s", path, error)
-    screener = build_from_store(store, versions, also=also, marking=marking)
+    screener = build_from_store(store, versions, also=also, marking=marking, neighbours=neighbours)
     _save(folder, path, screener)
     return screener
 
@@ -135,6 +140,7 @@ def build_from_store(
     *,
     also: Mapping[ListCode, int] | None = None,
     marking: Sequence[StoredVersion] | None = None,
+    neighbours: bool = True,
 ) -> Screener:
     """A screener of ``versions`` of the store's lists (and ``also``'s entries, as
     ``load_or_build``), the CSL's rows of OFAC's lists marked as OFAC marks them (``marking``:
@@ -150,7 +156,8 @@ def build_from_store(
         ]
     if marking is None:
         marking = mark_versions(store, versions)
-    return Screener(build_index(entries, alias_marks(store, marking)), versions)
+    index = build_index(entries, alias_marks(store, marking), neighbours=neighbours)
+    return Screener(index, versions)
 
 
 def _save(folder: Path, path: Path, screener: Screener) -> None:

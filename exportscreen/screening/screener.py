@@ -166,10 +166,15 @@ class Screener:
     # --- construction ----------------------------------------------------------------------
 
     @classmethod
-    def from_entries(cls, entries: Iterable[Entry], marks: Sequence[AliasMarks] = ()) -> Screener:
+    def from_entries(
+        cls, entries: Iterable[Entry], marks: Sequence[AliasMarks] = (), *, neighbours: bool = False
+    ) -> Screener:
         """A screener of ``entries``; ``marks``: other publications' weak-alias marks that
-        the entries adopt (``matching.alias_marks``; the store's are ``index_cache``'s)."""
-        return cls(build_index(entries, marks))
+        the entries adopt (``matching.alias_marks``; the store's are ``index_cache``'s).
+        ``neighbours``: the listed words' spelled neighbours searched now, as the store's
+        cached screeners have them (``index_build.build_index``): slower to build, faster to
+        query, the same answers."""
+        return cls(build_index(entries, marks, neighbours=neighbours))
 
     @classmethod
     def open(cls, db: str | None = None) -> Screener:

@@ -42,4 +42,5 @@ def real_entries(raw_dir: Path) -> list[Entry]:
 
 @pytest.fixture(scope="session")
 def real_screener(real_entries: list[Entry]) -> Screener:
-    return Screener.from_entries(real_entries)
+    # As the store builds the indexes it serves: with the listed words' spelled neighbours.
+    return Screener.from_entries(real_entries, neighbours=True)

@@ -14,6 +14,7 @@ from exportscreen.matching.index_build import build_index
 from exportscreen.matching.postings import ROUTE_CACHE_TOKENS, RouteCache
 from exportscreen.matching.score import candidate_keys, prepare, score_name
 from exportscreen.model import Entry, EntryType, ListCode
+from exportscreen.screening.screener import Screener
 from tests.matching.conftest import fixture_entries
 
 
@@ -191,3 +192,23 @@ def test_provinces_and_large_cities_weigh_as_generic_words(place: str) -> None:
     ]
     index = build_index(entries)
     assert index.word_weight[index.word_ids[place]] <= GENERIC_WEIGHT
+
+
+@pytest.mark.shared
+def test_listed_words_find_the_spelled_words_the_live_search_finds(
+    real_screener: Screener,
+) -> None:
+    # Every vocabulary word of the real lists, through the index's bytes: the neighbours
+    # found at build time are the live search's, in its order (the route's sums add them in
+    # that order) and to the last bit of each similarity.
+    index = MatchIndex.from_bytes(real_screener.index.to_bytes())
+    searched_live = 0
+    for text, kind in zip(index.words, index.word_kind, strict=True):
+        live = index.search_spelled_words(text)
+        assert list(index.spelled_words(text).items()) == list(live.items()), text
+        # A listed legal form or number has no row: searched live as a query word.
+        searched_live += kind != TokenKind.WORD and bool(live)
+    rows = index.word_spelled
+    assert len(rows.offsets) == len(index.words) + 1
+    assert len(rows.words) > 10 * len(index.words)
+    assert searched_live > 0
