@@ -185,15 +185,16 @@ def _word_pieces(word: str) -> tuple[_Piece, ...]:
     return (*article, (word, folded, script, None)) if folded else article
 
 
-def _raw_tokens(text: str, person: bool) -> list[_Raw]:
+def _raw_tokens(text: str, person: bool, text_words: list[str]) -> list[_Raw]:
+    """``text``'s raw tokens; ``text_words`` is ``words(text)``, made once for the exact key."""
     if person and "," in text:
         family, _, given = text.partition(",")
-        segments = [(family, 0), (given, 1)]
+        segments = [(words(family), 0), (words(given), 1)]
     else:
-        segments = [(text, 0)]
+        segments = [(text_words, 0)]
     raws: list[_Raw] = []
-    for segment_text, group in segments:
-        for word in words(segment_text):
+    for segment_words, group in segments:
+        for word in segment_words:
             if word == _ALLAH and raws and raws[-1].surface == _ABD:
                 # عبد الله is one name in Latin spellings (Abdullah, Abdallah).
                 last = raws[-1]
@@ -289,7 +290,8 @@ def _legal_words_rejoined(raws: list[_Raw]) -> list[_Raw]:
 def analyze(name: str, person: bool = False) -> AnalyzedName:
     """Tokens of a name. ``person`` reads a comma as "FAMILY, Given Middle" (the lists' order)."""
     cleaned = clean(name, MAX_NAME_CHARS)
-    raws = _legal_words_rejoined(_raw_tokens(cleaned.text, person))
+    text_words = words(cleaned.text)
+    raws = _legal_words_rejoined(_raw_tokens(cleaned.text, person, text_words))
     roles = _roles(raws, person)
     table = legal_forms()
     # Chinese pieces are final already, and the letters of an Arabic-script word romanised
@@ -346,7 +348,7 @@ def analyze(name: str, person: bool = False) -> AnalyzedName:
             continue
         tokens.append(_word_token(raw, roles[position]))
         position += 1
-    exact_key = " ".join(words(cleaned.text))
+    exact_key = " ".join(text_words)
     return AnalyzedName(cleaned.text, exact_key, tuple(tokens), cleaned.truncated)
 
 

@@ -121,10 +121,11 @@ def test_small_unions_summed_in_python_give_numpys_candidates(
 )
 def test_the_union_of_routes_is_numpys_unique(names: list[int]) -> None:
     array = np.array(names, dtype=np.int32)
-    reached, slot = _union_slots(array)
-    expected, inverse = np.unique(array, return_inverse=True)
+    reached, slot, first = _union_slots(array)
+    expected, index, inverse = np.unique(array, return_index=True, return_inverse=True)
     assert reached.tolist() == expected.tolist()
     assert slot.tolist() == inverse.tolist()
+    assert first.tolist() == index.tolist()
 
 
 @pytest.mark.parametrize("small_union", [48, 0])
