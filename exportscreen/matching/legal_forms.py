@@ -51,11 +51,6 @@ def phrase_key(folded_word: str) -> str:
     return romanisation_skeleton(expand(folded_word))
 
 
-# A name's adjacent words are tried joined as a split form (``match_split``): each pair once, as a
-# customer file repeats them.
-_joined_skeleton = lru_cache(maxsize=65536)(romanisation_skeleton)
-
-
 @dataclass(frozen=True, slots=True)
 class LegalFormTable:
     # romanisation skeletons of the form's words -> class
@@ -101,7 +96,7 @@ class LegalFormTable:
         joined = skeletons[start] + skeletons[start + 1]
         if len(joined) < _MIN_SPLIT_FORM_LETTERS:
             return None
-        return self.phrases.get((_joined_skeleton(joined),))
+        return self.phrases.get((romanisation_skeleton(joined),))
 
     def joined_word(self, first: str, second: str) -> bool:
         """Whether two folded words are one word of a legal-form phrase split by a typist ("com"
