@@ -40,9 +40,12 @@ def initials_joined(name: AnalyzedName) -> AnalyzedName | None:
     screened in both (``readings``). A legal form written in initials inside a run is part of the
     acronym ("B.V.I." is BVI, not the form B.V. and an I), and a run whose letters are a legal
     form is that form ("F.Z.E." is FZE)."""
+    original = name.tokens
+    # A run is joined only when it holds a one-letter word: most names have none.
+    if not any(t.kind is TokenKind.WORD and len(t.key) == 1 for t in original):
+        return None
     tokens: list[Token] = []
     joined = False
-    original = name.tokens
     position = 0
     while position < len(original):
         end = position

@@ -144,60 +144,66 @@ def _han_tokens(run: str, group: int) -> list[_Raw]:
     return raws
 
 
-# A customer file repeats its words far more than its names: each word's script and folding are
-# worked out once.
-_script = lru_cache(maxsize=65536)(word_script)
-_folded = lru_cache(maxsize=65536)(ascii_fold)
+# One word's raw tokens, before legal forms and abbreviations: (surface, ascii, script, fixed).
+_Piece = tuple[str, str, Script, Token | None]
 
 
-def _raw_tokens(text: str, person: bool) -> list[_Raw]:
+# A customer file repeats its words (first names, surnames, company words) far more than its
+# names: each word's pieces are worked out once. Bounded: a long-running process meets ever new
+# words.
+@lru_cache(maxsize=65536)
+def _word_pieces(word: str) -> tuple[_Piece, ...]:
+    """The raw tokens of one word of a name, which depend on the word alone (the one rule that
+    looks at the previous word, عبد الله, is ``_raw_tokens``')."""
+    script = word_script(word)
+    if script is not Script.LATIN and any(script_of(c) is Script.HAN for c in word):
+        pieces: list[_Piece] = []
+        for run, is_han in _split_han(word):
+            if is_han:
+                pieces.extend((r.surface, r.ascii, r.script, r.fixed) for r in _han_tokens(run, 0))
+            elif folded := ascii_fold(run):
+                pieces.append((run, folded, word_script(run), None))
+        return tuple(pieces)
+    native = legal_forms().native
+    if word in native:
+        token = Token(
+            word, ascii_fold(word), native[word], TokenKind.LEGAL, MatchKind.LEGAL_FORM, script
+        )
+        return ((word, token.ascii, script, token),)
+    article: tuple[_Piece, ...] = ()
+    if script is Script.ARABIC and word.startswith(_ARABIC_ARTICLE) and len(word) > 3:
+        article = ((_ARABIC_ARTICLE, "al", script, None),)
+        word = word[len(_ARABIC_ARTICLE) :]
+    if script is Script.MYANMAR:  # a name's syllables are its words in Latin letters
+        return tuple(
+            (syllable, spelt, script, None)
+            for syllable in syllables(word)
+            if (spelt := romanise_syllable(syllable))
+        )
+    # Brahmic words keep their inherent vowels (नरेन्द्र "narendra", not "nrendr").
+    folded = romanise(word, script) if script in SCHEMES else ascii_fold(word)
+    return (*article, (word, folded, script, None)) if folded else article
+
+
+def _raw_tokens(text: str, person: bool, text_words: list[str]) -> list[_Raw]:
+    """``text``'s raw tokens; ``text_words`` is ``words(text)``, made once for the exact key."""
     if person and "," in text:
         family, _, given = text.partition(",")
-        segments = [(family, 0), (given, 1)]
+        segments = [(words(family), 0), (words(given), 1)]
     else:
-        segments = [(text, 0)]
-    native = legal_forms().native
+        segments = [(text_words, 0)]
     raws: list[_Raw] = []
-    for segment_text, group in segments:
-        for word in words(segment_text):
-            script = _script(word)
-            if script is not Script.LATIN and any(script_of(c) is Script.HAN for c in word):
-                for run, is_han in _split_han(word):
-                    if is_han:
-                        raws.extend(_han_tokens(run, group))
-                    elif folded := ascii_fold(run):
-                        raws.append(_Raw(run, folded, word_script(run), group))
-                continue
-            if word in native:
-                token = Token(
-                    word,
-                    ascii_fold(word),
-                    native[word],
-                    TokenKind.LEGAL,
-                    MatchKind.LEGAL_FORM,
-                    script,
-                )
-                raws.append(_Raw(word, token.ascii, script, group, token))
-                continue
-            if script is Script.ARABIC and word == _ALLAH and raws and raws[-1].surface == _ABD:
+    for segment_words, group in segments:
+        for word in segment_words:
+            if word == _ALLAH and raws and raws[-1].surface == _ABD:
                 # عبد الله is one name in Latin spellings (Abdullah, Abdallah).
                 last = raws[-1]
                 raws[-1] = _Raw(
-                    f"{last.surface} {word}", last.ascii + ascii_fold(word), script, group
+                    f"{last.surface} {word}", last.ascii + ascii_fold(word), Script.ARABIC, group
                 )
                 continue
-            if script is Script.ARABIC and word.startswith(_ARABIC_ARTICLE) and len(word) > 3:
-                raws.append(_Raw(_ARABIC_ARTICLE, "al", script, group))
-                word = word[len(_ARABIC_ARTICLE) :]
-            if script is Script.MYANMAR:  # a name's syllables are its words in Latin letters
-                for syllable in syllables(word):
-                    if spelt := romanise_syllable(syllable):
-                        raws.append(_Raw(syllable, spelt, script, group))
-                continue
-            # Brahmic words keep their inherent vowels (नरेन्द्र "narendra", not "nrendr").
-            folded = romanise(word, script) if script in SCHEMES else _folded(word)
-            if folded:
-                raws.append(_Raw(word, folded, script, group))
+            for surface, folded, script, fixed in _word_pieces(word):
+                raws.append(_Raw(surface, folded, script, group, fixed))
     return raws[: MAX_TOKENS * 2]
 
 
@@ -224,17 +230,23 @@ def _roles(raws: list[_Raw], person: bool) -> list[NameRole]:
 
 
 def _word_token(raw: _Raw, role: NameRole) -> Token:
-    via = MatchKind.TRANSLITERATED if raw.script is not Script.LATIN else None
-    if not raw.ascii.isalpha():
+    return _word_token_of(raw.surface, raw.ascii, raw.script, role)
+
+
+# Tokens depend on their word and role only: a customer file's repeated words make theirs once.
+@lru_cache(maxsize=65536)
+def _word_token_of(surface: str, folded: str, script: Script, role: NameRole) -> Token:
+    via = MatchKind.TRANSLITERATED if script is not Script.LATIN else None
+    if not folded.isalpha():
         # "No. 013" is number 13; a code such as "a320" keeps its letters.
-        digits = _ORDINAL.fullmatch(raw.ascii)  # "14th" is number 14, as "第十四" and "No. 14"
-        number = digits.group(1) if digits else raw.ascii
-        key = (number.lstrip("0") or "0") if number.isdigit() else raw.ascii
-        return Token(raw.surface, raw.ascii, key, TokenKind.NUMBER, via, raw.script, role)
-    key = expand(raw.ascii)
-    if key != raw.ascii:
+        digits = _ORDINAL.fullmatch(folded)  # "14th" is number 14, as "第十四" and "No. 14"
+        number = digits.group(1) if digits else folded
+        key = (number.lstrip("0") or "0") if number.isdigit() else folded
+        return Token(surface, folded, key, TokenKind.NUMBER, via, script, role)
+    key = expand(folded)
+    if key != folded:
         via = MatchKind.ABBREVIATION
-    return Token(raw.surface, raw.ascii, key, TokenKind.WORD, via, raw.script, role)
+    return Token(surface, folded, key, TokenKind.WORD, via, script, role)
 
 
 @lru_cache(maxsize=65536)
@@ -278,7 +290,8 @@ def _legal_words_rejoined(raws: list[_Raw]) -> list[_Raw]:
 def analyze(name: str, person: bool = False) -> AnalyzedName:
     """Tokens of a name. ``person`` reads a comma as "FAMILY, Given Middle" (the lists' order)."""
     cleaned = clean(name, MAX_NAME_CHARS)
-    raws = _legal_words_rejoined(_raw_tokens(cleaned.text, person))
+    text_words = words(cleaned.text)
+    raws = _legal_words_rejoined(_raw_tokens(cleaned.text, person, text_words))
     roles = _roles(raws, person)
     table = legal_forms()
     # Chinese pieces are final already, and the letters of an Arabic-script word romanised
@@ -335,7 +348,7 @@ def analyze(name: str, person: bool = False) -> AnalyzedName:
             continue
         tokens.append(_word_token(raw, roles[position]))
         position += 1
-    exact_key = " ".join(words(cleaned.text))
+    exact_key = " ".join(text_words)
     return AnalyzedName(cleaned.text, exact_key, tuple(tokens), cleaned.truncated)
 
 

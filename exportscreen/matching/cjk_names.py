@@ -45,6 +45,7 @@ NAME_CHARS = (2, 4)
 JAPANESE_CHARS = (2, 10)
 _HANGUL_FIRST, _HANGUL_LAST = 0xAC00, 0xD7A3
 _FIRST_CJK = 0x1100  # Hangul jamo; Han characters and Hangul syllables come later
+_FIRST_CJK_CHAR = chr(_FIRST_CJK)  # compared with a name's greatest character, in C
 _MEDIALS, _FINALS = 21, 28
 
 
@@ -275,7 +276,7 @@ def person_readings(name: str) -> tuple[Reading, ...]:
     """The readings of ``name`` as a Chinese, Korean or Japanese person's name, or () when it
     does not look like one (not one word of two to four Han characters or Hangul syllables
     beginning with a surname, nor a Japanese surname and given name)."""
-    if all(ord(c) < _FIRST_CJK for c in name):
+    if not name or max(name) < _FIRST_CJK_CHAR:
         return ()  # most queries (Latin, Cyrillic, Arabic): nothing to read
     text = clean(name, MAX_NAME_CHARS).text
     found = words(text)

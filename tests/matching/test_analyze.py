@@ -157,3 +157,41 @@ def test_listed_brands_are_read_as_the_lists_write_them(name: str, keys: list[st
 def test_ordinals_are_numbers(name: str, number: str) -> None:
     numbers = [t.key for t in analyze(name).tokens if t.kind is TokenKind.NUMBER]
     assert numbers == [number]
+
+
+# Names whose words recur in other roles and contexts: a word's cached pieces and tokens
+# (``analyze._word_pieces``, ``_word_token_of``) must not carry one name's context to another.
+RECURRING_WORDS = [
+    "الله",
+    "عبد الله",
+    "الله عبد",
+    "محمد عبد الله",
+    "ZHANG, Wei",
+    "Wei Zhang",
+    "WEI, Zhang Li",
+    "Acme Co Ltd",
+    "Co Acme",
+    "LIM ITED Acme",
+    "Acme LIMITED",
+    "No. 013 Acme",
+    "13th Acme",
+    "北京 Acme 有限公司",
+    "Acme有限公司",
+    "नरेन्द्र मोदी",
+    "ဦး သန်း",
+]
+
+
+def test_a_words_analysis_does_not_depend_on_the_names_met_before() -> None:
+    fresh = analyze.__wrapped__
+    forward = [fresh(name, person) for name in RECURRING_WORDS for person in (False, True)]
+    backward = [
+        fresh(name, person) for name in reversed(RECURRING_WORDS) for person in (True, False)
+    ]
+    assert forward == list(reversed(backward))
+
+
+def test_abd_allah_is_one_word_even_after_allah_was_met_alone() -> None:
+    assert [t.surface for t in analyze("الله").tokens] == ["ال", "له"]
+    assert [t.surface for t in analyze("عبد الله").tokens] == ["عبد الله"]
+    assert [t.surface for t in analyze("الله عبد").tokens] == ["ال", "له", "عبد"]

@@ -9,7 +9,7 @@ import pytest
 
 from exportscreen.matching import index as index_module
 from exportscreen.matching.analyze import TokenKind, analyze
-from exportscreen.matching.index import GENERIC_WEIGHT, MatchIndex, QueryKey
+from exportscreen.matching.index import GENERIC_WEIGHT, MatchIndex, QueryKey, _union_slots
 from exportscreen.matching.index_build import build_index
 from exportscreen.matching.postings import ROUTE_CACHE_TOKENS, RouteCache
 from exportscreen.matching.score import candidate_keys, prepare, score_name
@@ -108,6 +108,44 @@ def test_small_unions_summed_in_python_give_numpys_candidates(
         assert index.candidates(_query_keys(index, name), min_bound=0.1) == small[name], name
     assert sum(len(found) > 1 for found in small.values()) >= 5
     index.route_cache.clear()
+
+
+@pytest.mark.parametrize(
+    "names",
+    [
+        [7],
+        [3, 3, 3],
+        [1, 4, 9, 2, 4, 8, 0, 9],  # ascending runs, as the routes' names come
+        [5, 1, 5, 0, 2, 1],  # any order
+        list(range(300, 0, -3)) + list(range(0, 400, 2)),
+    ],
+)
+def test_the_union_of_routes_is_numpys_unique(names: list[int]) -> None:
+    array = np.array(names, dtype=np.int32)
+    reached, slot, first = _union_slots(array)
+    expected, index, inverse = np.unique(array, return_index=True, return_inverse=True)
+    assert reached.tolist() == expected.tolist()
+    assert slot.tolist() == inverse.tolist()
+    assert first.tolist() == index.tolist()
+
+
+@pytest.mark.parametrize("small_union", [48, 0])
+def test_candidates_of_some_lists_are_those_of_all_lists_on_them(
+    index: MatchIndex, monkeypatch: pytest.MonkeyPatch, small_union: int
+) -> None:
+    """A lists filter keeps the names on those lists, with the same bounds, in the same order
+    (through numpy's union too, whose masses are summed after the filter)."""
+    monkeypatch.setattr(index_module, "SMALL_UNION", small_union)
+    largest = int(np.bincount(index.name_list).argmax())  # the list with the most names
+    allowed = np.arange(len(ListCode)) == largest
+    filtered = 0
+    for name in CACHED_ROUTE_QUERIES:
+        keys = _query_keys(index, name)
+        everywhere = index.candidates(keys)
+        on_list = [(n, b) for n, b in everywhere if index.name_list[n] == largest]
+        assert index.candidates(keys, allowed_lists=allowed) == on_list, name
+        filtered += 1 < len(on_list) < len(everywhere)
+    assert filtered, "some query reaches names on other lists"
 
 
 def test_the_route_cache_is_bounded_and_not_serialised(index: MatchIndex) -> None:
