@@ -36,6 +36,7 @@ from exportscreen.matching.postings import (
     Routes,
     WordNeighbours,
 )
+from exportscreen.matching.route_union import RoutePart, small_routes, small_union, union_slots
 from exportscreen.matching.routes import (
     CONSONANTS,
     MAX_POSTING,
@@ -71,8 +72,6 @@ _NOT_SERIALISED = ("entry_position", "route_cache", "consonant_words", "spelled"
 SMALL_UNION = 48
 
 _NON_ALNUM = re.compile(r"[^0-9A-Za-z]")
-# Names one route reaches: the query mass it brings, the names, and their words' weight.
-_Part = tuple[float, IntArray, FloatArray]
 
 
 @overload
@@ -476,13 +475,13 @@ class MatchIndex:
             reached, mass, listed = ids[0], masses[0], covered[0]
             full: FloatArray = np.full(len(reached), full_weights[0])
         elif sum(len(found) for found in ids) <= SMALL_UNION:
-            reached, mass, listed, full = _small_union(ids, masses, covered, full_weights)
+            reached, mass, listed, full = small_union(ids, masses, covered, full_weights)
         else:
             # Summed over the names reached only (a query reaches thousands of names, the
             # lists hold hundreds of thousands): sorted as flatnonzero over all names would
             # order them, and bincount adds each name's masses in the same order, so the sums
             # are the same floats.
-            reached, slot, _ = _union_slots(np.concatenate(ids))
+            reached, slot, _ = union_slots(np.concatenate(ids))
             mass, union_size = None, len(reached)
             listed = np.bincount(
                 slot, weights=np.concatenate(covered), minlength=len(reached)
@@ -546,7 +545,7 @@ class MatchIndex:
         return list(zip(found[order].tolist(), bound[order].tolist(), strict=True))
 
     def _routes(
-        self, reached: list[VocabularyHit], weight: float, local: Sequence[_Part] = ()
+        self, reached: list[VocabularyHit], weight: float, local: Sequence[RoutePart] = ()
     ) -> Routes | None:
         """The names ``reached`` words lead to (and the ``local`` parts: names reached through
         an equivalence of their own entry), each with the mass of its heaviest route and the
@@ -563,7 +562,7 @@ class MatchIndex:
             if mass > heaviest.get(hit.word, -1.0):
                 heaviest[hit.word] = mass
         flat, covered = self.word_names[1], self.word_name_mass
-        found: list[_Part] = []
+        found: list[RoutePart] = []
         for word, mass in heaviest.items():
             # finds_candidates, with the word's bounds read once as Python ints.
             start, end = int(offsets[word]), int(offsets[word + 1])
@@ -578,12 +577,12 @@ class MatchIndex:
             return names_of, np.full(len(names_of), route_mass), covered_of
         found.sort(key=lambda item: -item[0])
         if sum(len(names_of) for _, names_of, _ in found) <= SMALL_UNION:
-            return _small_routes(found)
+            return small_routes(found)
         all_names = np.concatenate([names_of for _, names_of, _ in found])
         weights = np.repeat([m for m, _, _ in found], [len(names_of) for _, names_of, _ in found])
         # The heaviest route to each name (its first occurrence: the heaviest first); the listed
         # words reached in a name add up (a joined word's parts are all matched).
-        names, slot, first = _union_slots(all_names)
+        names, slot, first = union_slots(all_names)
         listed = np.bincount(
             slot,
             weights=np.concatenate([covered_of for _, _, covered_of in found]),
@@ -611,9 +610,9 @@ class MatchIndex:
             self.route_cache.put(token, routes)
         return routes
 
-    def _local_parts(self, key: str, weight: float) -> list[_Part]:
+    def _local_parts(self, key: str, weight: float) -> list[RoutePart]:
         """The names a query word reaches through equivalences local to their own entries."""
-        parts: list[_Part] = []
+        parts: list[RoutePart] = []
         offsets, flat = self.word_names
         for other, taught in self.local_equivalences.get(key, {}).items():
             word = self.word_ids.get(other)
@@ -625,74 +624,3 @@ class MatchIndex:
             if own.any():
                 parts.append((weight, names[own], self.word_name_mass[start:end][own]))
         return parts
-
-
-def _union_slots(
-    names: IntArray,
-) -> tuple[IntArray, npt.NDArray[np.intp], npt.NDArray[np.intp]]:
-    """``np.unique(names, return_inverse=True, return_index=True)`` without its generality's
-    call overhead: the distinct names ascending, for each of ``names`` its position among them,
-    and each distinct name's first position in ``names``. ``names`` is the routes' ascending
-    runs one after another, which a stable sort (timsort) merges as runs, ten times as fast as
-    the quicksort np.unique uses without return_index on a few thousand names."""
-    order = names.argsort(kind="stable")
-    ordered = names[order]
-    first = np.empty(len(ordered), dtype=np.bool_)
-    first[:1] = True
-    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
-    slot = np.empty(len(ordered), dtype=np.intp)
-    slot[order] = first.cumsum() - 1
-    return ordered[first], slot, order[first]
-
-
-def _small_routes(found: list[_Part]) -> Routes:
-    """``MatchIndex._routes``' union of a few names in Python, heaviest route first in
-    ``found``: the same arrays as np.unique's first occurrence and bincount's sums."""
-    first_mass: dict[int, float] = {}
-    listed: dict[int, float] = {}
-    for route_mass, names_of, covered_of in found:
-        for name, cover in zip(names_of.tolist(), covered_of.tolist(), strict=True):
-            if name in listed:
-                listed[name] += cover
-            else:
-                listed[name] = cover
-                first_mass[name] = route_mass
-    order = sorted(listed)
-    names: IntArray = np.array(order, dtype=np.int32)
-    heaviest: FloatArray = np.array([first_mass[name] for name in order], dtype=np.float64)
-    covered: FloatArray = np.array([listed[name] for name in order], dtype=np.float64)
-    for array in (names, heaviest, covered):
-        array.setflags(write=False)
-    return names, heaviest, covered
-
-
-def _small_union(
-    ids: list[IntArray],
-    masses: list[FloatArray],
-    covered: list[FloatArray],
-    full_weights: list[float],
-) -> tuple[IntArray, FloatArray, FloatArray, FloatArray]:
-    """``MatchIndex.candidates``' union of a few names in Python: per name, ascending, its
-    mass, listed weight and full weight summed in the routes' order, as bincount sums them."""
-    sums: dict[int, list[float]] = {}
-    for names_of, mass_of, covered_of, weight in zip(
-        ids, masses, covered, full_weights, strict=True
-    ):
-        for name, mass, cover in zip(
-            names_of.tolist(), mass_of.tolist(), covered_of.tolist(), strict=True
-        ):
-            found = sums.get(name)
-            if found is None:
-                sums[name] = [mass, cover, weight]
-            else:
-                found[0] += mass
-                found[1] += cover
-                found[2] += weight
-    order = sorted(sums)
-    rows = [sums[name] for name in order]
-    return (
-        np.array(order, dtype=np.int32),
-        np.array([row[0] for row in rows], dtype=np.float64),
-        np.array([row[1] for row in rows], dtype=np.float64),
-        np.array([row[2] for row in rows], dtype=np.float64),
-    )

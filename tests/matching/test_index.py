@@ -9,7 +9,7 @@ import pytest
 
 from exportscreen.matching import index as index_module
 from exportscreen.matching.analyze import TokenKind, analyze
-from exportscreen.matching.index import GENERIC_WEIGHT, MatchIndex, QueryKey, _union_slots
+from exportscreen.matching.index import GENERIC_WEIGHT, MatchIndex, QueryKey
 from exportscreen.matching.index_build import build_index
 from exportscreen.matching.postings import ROUTE_CACHE_TOKENS, RouteCache
 from exportscreen.matching.score import candidate_keys, prepare, score_name
@@ -108,25 +108,6 @@ def test_small_unions_summed_in_python_give_numpys_candidates(
         assert index.candidates(_query_keys(index, name), min_bound=0.1) == small[name], name
     assert sum(len(found) > 1 for found in small.values()) >= 5
     index.route_cache.clear()
-
-
-@pytest.mark.parametrize(
-    "names",
-    [
-        [7],
-        [3, 3, 3],
-        [1, 4, 9, 2, 4, 8, 0, 9],  # ascending runs, as the routes' names come
-        [5, 1, 5, 0, 2, 1],  # any order
-        list(range(300, 0, -3)) + list(range(0, 400, 2)),
-    ],
-)
-def test_the_union_of_routes_is_numpys_unique(names: list[int]) -> None:
-    array = np.array(names, dtype=np.int32)
-    reached, slot, first = _union_slots(array)
-    expected, index, inverse = np.unique(array, return_index=True, return_inverse=True)
-    assert reached.tolist() == expected.tolist()
-    assert slot.tolist() == inverse.tolist()
-    assert first.tolist() == index.tolist()
 
 
 @pytest.mark.parametrize("small_union", [48, 0])

@@ -1,0 +1,28 @@
+"""Merging the names of several routes gives numpy's answers (``matching.route_union``); the
+Python and numpy paths of the candidates' union are compared in ``test_index``."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from exportscreen.matching.route_union import union_slots
+
+
+@pytest.mark.parametrize(
+    "names",
+    [
+        [7],
+        [3, 3, 3],
+        [1, 4, 9, 2, 4, 8, 0, 9],  # ascending runs, as the routes' names come
+        [5, 1, 5, 0, 2, 1],  # any order
+        list(range(300, 0, -3)) + list(range(0, 400, 2)),
+    ],
+)
+def test_the_union_of_routes_is_numpys_unique(names: list[int]) -> None:
+    array = np.array(names, dtype=np.int32)
+    reached, slot, first = union_slots(array)
+    expected, index, inverse = np.unique(array, return_index=True, return_inverse=True)
+    assert reached.tolist() == expected.tolist()
+    assert slot.tolist() == inverse.tolist()
+    assert first.tolist() == index.tolist()
