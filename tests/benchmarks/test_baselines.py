@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from benchmarks.baselines import LogicV2Scorer
@@ -17,13 +19,7 @@ MOGE = Entry(
     weak_aliases=("MOGE", "M.O.G.E."),
 )
 # The CSL's copy of the same party: OFAC's marks lost, laid over again from OFAC's file.
-MOGE_ON_CSL = Entry(
-    id="SDN-MOGE",
-    list=ListCode.SDN,
-    type=EntryType.ENTITY,
-    name="MYANMA OIL AND GAS ENTERPRISE",
-    aliases=("MOGE", "M.O.G.E."),
-)
+MOGE_ON_CSL = dataclasses.replace(MOGE, weak_aliases=())
 OFAC_MARKS = AliasMarks.of([MOGE], "OFAC sdn.csv")
 
 
