@@ -227,7 +227,8 @@ _adopted: dict[str, npt.NDArray[np.int64]] = {}
 def word_set_hashes(name: str) -> npt.NDArray[np.int64]:
     """One of WORD_SETS built from wordfreq's lists: its words' sorted distinct hashes
     (``_hashed``)."""
-    words = _population_word_list() if name == "population" else _spelt_word_list()
+    lists = {"population": _population_word_list, "spelt": _spelt_word_list}
+    words = lists[name]()
     return np.unique(np.fromiter((_hashed(word) for word in words), dtype=np.int64))
 
 
