@@ -4,8 +4,9 @@ words, legal forms and initials; and how much a listed person's name part counts
 from __future__ import annotations
 
 import gzip
+import hashlib
 import math
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from functools import lru_cache
 
 import msgpack
@@ -191,9 +192,11 @@ def spelt_in_a_language(word: str) -> bool:
 
 
 def _hashed(word: str) -> int:
-    """A word's 64-bit hash (Python's, the same in a process and the workers it forks; the
-    tables are built in each process, never stored)."""
-    return hash(word)
+    """A word's stable 64-bit hash (BLAKE2b's 8 bytes, signed): the same in every process, so
+    that a word set's hashes can be kept in a file and read back (``screening.table_cache``),
+    where Python's ``hash`` of a str differs from process to process."""
+    digest = hashlib.blake2b(word.encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "little", signed=True)
 
 
 def _listed_words(language: str, wordlist: str, min_zipf: float) -> Iterator[str]:
@@ -215,10 +218,51 @@ def _listed_words(language: str, wordlist: str, min_zipf: float) -> Iterator[str
 # set of the strings would take some 60; two words meeting by hash is a chance of 1 in 10^13.
 
 
+# The word sets by name: what ``word_set_hashes`` builds and ``adopt_word_sets`` takes.
+WORD_SETS = ("population", "spelt")
+# Word sets read from a store of them (``adopt_word_sets``), used instead of building them.
+_adopted: dict[str, npt.NDArray[np.int64]] = {}
+
+
+def word_set_hashes(name: str) -> npt.NDArray[np.int64]:
+    """One of WORD_SETS built from wordfreq's lists: its words' sorted distinct hashes
+    (``_hashed``)."""
+    lists = {"population": _population_word_list, "spelt": _spelt_word_list}
+    words = lists[name]()
+    return np.unique(np.fromiter((_hashed(word) for word in words), dtype=np.int64))
+
+
+def adopt_word_sets(hashes: Mapping[str, npt.NDArray[np.int64]]) -> None:
+    """Use these hashes (each of WORD_SETS, as ``word_set_hashes`` built them, kept and read back
+    by the caller) instead of building the sets from wordfreq's lists: a second of CPU saved."""
+    _adopted.update((name, hashes[name]) for name in WORD_SETS)
+    _spelt_words.cache_clear()
+    _population_words.cache_clear()
+    _spelt_words()
+    _population_words()
+
+
+def word_sets_loaded() -> bool:
+    return _spelt_words.cache_info().currsize > 0 and _population_words.cache_info().currsize > 0
+
+
 @lru_cache(maxsize=1)
 def _spelt_words() -> _HashSet:
     """The words with letters beyond ASCII of LATIN_LANGUAGES' small lists (some 310,000)."""
-    return _HashSet.of(
+    adopted = _adopted.get("spelt")
+    return _HashSet(adopted if adopted is not None else word_set_hashes("spelt"))
+
+
+@lru_cache(maxsize=1)
+def _population_words() -> _HashSet:
+    """The ASCII words of MIN_POPULATION_LETTERS or more from IN_USE_ZIPF up in the large
+    lists of POPULATION_LANGUAGES (some 510,000)."""
+    adopted = _adopted.get("population")
+    return _HashSet(adopted if adopted is not None else word_set_hashes("population"))
+
+
+def _spelt_word_list() -> Iterator[str]:
+    return (
         word
         for language in LATIN_LANGUAGES
         for word in _listed_words(language, "small", 0.0)
@@ -226,12 +270,9 @@ def _spelt_words() -> _HashSet:
     )
 
 
-@lru_cache(maxsize=1)
-def _population_words() -> _HashSet:
-    """The ASCII words of MIN_POPULATION_LETTERS or more from IN_USE_ZIPF up in the large
-    lists of POPULATION_LANGUAGES (some 510,000)."""
+def _population_word_list() -> Iterator[str]:
     large = available_languages("large")
-    return _HashSet.of(
+    return (
         word
         for language in POPULATION_LANGUAGES
         if language in large
@@ -245,10 +286,6 @@ class _HashSet:
 
     def __init__(self, hashes: npt.NDArray[np.int64]) -> None:
         self.hashes = hashes
-
-    @classmethod
-    def of(cls, words: Iterable[str]) -> _HashSet:
-        return cls(np.array(sorted({_hashed(word) for word in words}), dtype=np.int64))
 
     def __contains__(self, value: int) -> bool:
         at = int(np.searchsorted(self.hashes, value))

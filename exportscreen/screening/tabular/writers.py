@@ -24,20 +24,17 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
 
-import pyarrow as pa
-import pyarrow.parquet as pq
-from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
 from exportscreen.screening.tabular.columns import Column, ColumnKind
 from exportscreen.sources.common import SourceError
 
 Value = str | int | float | None
 
+# pyarrow and openpyxl are imported by the writers that need them: a fraction of a second that a
+# CSV output need not pay at start-up.
 _ARROW_TYPES = {
-    ColumnKind.TEXT: pa.string(),
-    ColumnKind.INTEGER: pa.int64(),
-    ColumnKind.REAL: pa.float64(),
+    ColumnKind.TEXT: "string",
+    ColumnKind.INTEGER: "int64",
+    ColumnKind.REAL: "float64",
 }
 # Parquet readers work best with row groups of tens of thousands of rows, not one per chunk.
 _PARQUET_GROUP_ROWS = 65_536
@@ -144,8 +141,13 @@ class _JsonLinesWriter(TableWriter):
 
 class _ParquetWriter(TableWriter):
     def __init__(self, path: Path, columns: Sequence[Column]):
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
         super().__init__(path, columns)
-        self._schema = pa.schema([pa.field(c.name, _ARROW_TYPES[c.kind]) for c in self.columns])
+        self._pa = pa
+        types = {kind: pa.type_for_alias(name) for kind, name in _ARROW_TYPES.items()}
+        self._schema = pa.schema([pa.field(c.name, types[c.kind]) for c in self.columns])
         self._writer = pq.ParquetWriter(self._temp, self._schema)
         self._pending: list[Sequence[Value]] = []
 
@@ -157,6 +159,7 @@ class _ParquetWriter(TableWriter):
     def _flush(self) -> None:
         if not self._pending:
             return
+        pa = self._pa
         arrays = [
             pa.array([row[i] for row in self._pending], type=field.type)
             for i, field in enumerate(self._schema)
@@ -175,7 +178,11 @@ class _XlsxWriter(TableWriter):
     """A write-only workbook; rows past Excel's sheet limit continue on a new sheet."""
 
     def __init__(self, path: Path, columns: Sequence[Column]):
+        from openpyxl import Workbook
+        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
         super().__init__(path, columns)
+        self._illegal = ILLEGAL_CHARACTERS_RE
         self._book = Workbook(write_only=True)
         self._sheets = 0
         self._new_sheet()
@@ -193,10 +200,7 @@ class _XlsxWriter(TableWriter):
                 self._new_sheet()
             # Control characters are not allowed in XLSX cells; openpyxl refuses them.
             self._sheet.append(
-                [
-                    formula_safe(ILLEGAL_CHARACTERS_RE.sub("", v)) if isinstance(v, str) else v
-                    for v in row
-                ]
+                [formula_safe(self._illegal.sub("", v)) if isinstance(v, str) else v for v in row]
             )
             self._sheet_rows += 1
 
