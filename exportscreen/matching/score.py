@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from rapidfuzz.distance import OSA
@@ -447,7 +447,17 @@ def score_name(
     if not weak and not view.local:
         same = view.alike.get(alike)
         if same is not None:
-            return replace(same, name_id=name_id, pairs=[*same.pairs], penalties=[*same.penalties])
+            # Every field, as ``dataclasses.replace`` would copy them, without its introspection.
+            return NameScore(
+                name_id,
+                same.score,
+                same.precision,
+                same.recall,
+                [*same.pairs],
+                [*same.penalties],
+                same.capped,
+                same.bounded,
+            )
     owner = -1
     options: list[Option] = []
     # What the bound needs of the options (``score_bound``), gathered as they are made: each
