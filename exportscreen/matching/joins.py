@@ -75,34 +75,55 @@ def _runs(others: tuple[str, ...]) -> _Runs:
 
 class Joins(NamedTuple):
     """What the joins of one word sequence need of it, worked out once (a scorer keeps them per
-    listed name): its runs (``_runs``) and its adjacent pairs joined (``regrouped_pairs``).
-    Tuples of strings and numbers, which the garbage collector stops tracking: a batch worker
-    keeps thousands."""
+    listed name and per query): which lengths its words and its runs have, as bit masks, so that
+    a pair of sequences that cannot join is told by an AND (``joined_pairs``; most pairs, and
+    then the runs' table, ``_runs``, is never built), and its adjacent pairs joined
+    (``regrouped_pairs``). Numbers and a dict of strings and tuples, which the garbage collector
+    stops tracking: a batch worker keeps thousands."""
 
-    runs: _Runs
+    # Bit L set: a word of L letters (from MIN_JOINED_LETTERS) that a run of the other side may
+    # match (``joined_options`` compares no shorter word).
+    lengths: int
+    # Bit L set: a word of L letters is within MAX_JOINED_LENGTH_GAP of a run's joined length,
+    # the runs ``joined_options`` compares it with.
+    reach: int
     # Two adjacent words joined -> the positions of the first.
     pairs: dict[str, tuple[int, ...]]
 
 
+_GAP_BITS = (1 << (2 * MAX_JOINED_LENGTH_GAP + 1)) - 1
+
+
 def joins_of(keys: Sequence[str]) -> Joins:
-    return Joins(_runs(tuple(keys)) if len(keys) > 1 else ((), 0, 0, ()), _adjacent_pairs(keys))
+    lengths = reach = 0
+    sizes = [len(key) for key in keys]
+    for start, size in enumerate(sizes):
+        if size >= MIN_JOINED_LETTERS:
+            lengths |= 1 << size
+        if not size:
+            continue
+        # The joined lengths of the runs from ``start``, as ``_runs`` makes them.
+        total = size
+        for end in range(start + 1, min(start + MAX_JOINED_PARTS, len(sizes))):
+            if not sizes[end]:
+                break
+            total += sizes[end]
+            reach |= _GAP_BITS << (total - MAX_JOINED_LENGTH_GAP)
+    return Joins(lengths, reach, _adjacent_pairs(keys))
 
 
 def joined_options(
-    singles: Sequence[str], others: Sequence[str], others_joins: Joins | None = None
+    singles: Sequence[str], others: Sequence[str]
 ) -> list[tuple[int, tuple[int, ...], float]]:
     """Each word of ``singles`` against runs of two or three adjacent words of ``others`` whose
     joined length is close to its own: (single, run, similarity). An empty string is a token
-    that takes no part in joins (a legal form, a number). ``others_joins`` is ``joins_of(others)``
-    when the caller keeps it."""
+    that takes no part in joins (a legal form, a number)."""
     # The runs and their lengths first (kept per word sequence): most names have no run of a
     # single's length, and then no word is compared at all.
     found: list[tuple[int, tuple[int, ...], float]] = []
     if len(others) < 2:
         return found
-    runs, shortest, longest, by_length = (
-        _runs(tuple(others)) if others_joins is None else others_joins.runs
-    )
+    runs, shortest, longest, by_length = _runs(tuple(others))
     if not runs:
         return found
     lowest = max(MIN_JOINED_LETTERS, shortest - MAX_JOINED_LENGTH_GAP)
@@ -157,4 +178,29 @@ def regrouped_pairs(
         for listed in listed_runs.get(first + second, ()):
             if listed_keys[listed] != first and len(first + second) >= MIN_JOINED_LETTERS:
                 found.append(((start, start + 1), (listed, listed + 1)))
+    return found
+
+
+def joined_pairs(
+    query_keys: Sequence[str], query_joins: Joins, listed_keys: Sequence[str], listed_joins: Joins
+) -> list[tuple[float, tuple[int, ...], tuple[int, ...]]]:
+    """Every join between a query and a listed name (``joins_of`` of each side's keys):
+    (similarity, query tokens, listed tokens); a query word against listed runs, then a listed
+    word against query runs, then regrouped pairs, each in its function's order. A kind of join
+    whose lengths (or adjacent pairs) the two sides do not share is not looked for: it would
+    find nothing."""
+    found: list[tuple[float, tuple[int, ...], tuple[int, ...]]] = []
+    if len(listed_keys) > 1 and query_joins.lengths & listed_joins.reach:
+        for q, span, similarity in joined_options(query_keys, listed_keys):
+            found.append((similarity, (q,), span))
+    if len(query_keys) > 1 and listed_joins.lengths & query_joins.reach:
+        for w, span, similarity in joined_options(listed_keys, query_keys):
+            found.append((similarity, span, (w,)))
+    if (
+        len(query_keys) > 1
+        and len(listed_keys) > 1
+        and not listed_joins.pairs.keys().isdisjoint(query_joins.pairs)
+    ):
+        for q_span, w_span in regrouped_pairs(query_keys, listed_keys, listed_joins):
+            found.append((1.0, q_span, w_span))
     return found

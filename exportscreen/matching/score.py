@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from rapidfuzz.distance import OSA
@@ -50,9 +50,7 @@ from exportscreen.matching.index import (
     MatchIndex,
     QueryKey,
 )
-from exportscreen.matching.joins import Joins, joins_of
-from exportscreen.matching.joins import joined_options as _joined_options
-from exportscreen.matching.joins import regrouped_pairs as _regrouped_pairs
+from exportscreen.matching.joins import Joins, joined_pairs, joins_of
 from exportscreen.matching.near_words import HARD_C
 from exportscreen.matching.normalize import Script
 from exportscreen.matching.routes import INITIAL_SOUND, MIN_KEY_LENGTH
@@ -378,6 +376,7 @@ class _QueryView:
     tokens: list[QueryToken]
     keys: list[str]  # tokens' keys for joins ("" for a legal form or a number)
     joins: Joins
+    weights: list[float]  # the tokens' weights
     weight: float  # the query's weight, every token's summed
     local: bool  # a token has equivalences that hold for some entries only
     # Scores by what they depend on of a listed name (``score_name``): names alike score alike.
@@ -391,11 +390,13 @@ def _query_view(query: list[QueryToken], memo: dict[Any, Any]) -> _QueryView:
     view: _QueryView | None = memo.get(_QUERY_VIEW)
     if view is None or view.tokens is not query:
         keys = [q.token.key if q.token.kind == _WORD else "" for q in query]
+        weights = [q.weight for q in query]
         view = memo[_QUERY_VIEW] = _QueryView(
             query,
             keys,
             joins_of(keys),
-            sum(q.weight for q in query),
+            weights,
+            sum(weights),
             any(q.local for q in query),
             {},
         )
@@ -446,7 +447,17 @@ def score_name(
     if not weak and not view.local:
         same = view.alike.get(alike)
         if same is not None:
-            return replace(same, name_id=name_id, pairs=[*same.pairs], penalties=[*same.penalties])
+            # Every field, as ``dataclasses.replace`` would copy them, without its introspection.
+            return NameScore(
+                name_id,
+                same.score,
+                same.precision,
+                same.recall,
+                [*same.pairs],
+                [*same.penalties],
+                same.capped,
+                same.bounded,
+            )
     owner = -1
     options: list[Option] = []
     # What the bound needs of the options (``score_bound``), gathered as they are made: each
@@ -479,17 +490,10 @@ def score_name(
                     best_listed[w] = similarity
     # Joined words compete with single pairs, so that a loose spelling match of one half
     # ("lim" / "limited") does not take the word that "lim ited" joined matches better.
-    query_keys, listed_keys = view.keys, listed.keys
-    joined: list[Option] = []
-    if len(listed_words) > 1:
-        for q, span, similarity in _joined_options(query_keys, listed_keys, listed.joins):
-            joined.append((similarity, (q,), span, MatchKind.JOINED, ""))
-    if len(query) > 1:
-        for w, span, similarity in _joined_options(listed_keys, query_keys, view.joins):
-            joined.append((similarity, span, (w,), MatchKind.JOINED, ""))
-    if len(query) > 1 and len(listed_words) > 1:
-        for q_span, w_span in _regrouped_pairs(query_keys, listed_keys, listed.joins):
-            joined.append((1.0, q_span, w_span, MatchKind.JOINED, ""))
+    joined: list[Option] = [
+        (similarity, qs, ws, MatchKind.JOINED, "")
+        for similarity, qs, ws in joined_pairs(view.keys, view.joins, listed.keys, listed.joins)
+    ]
     if joined:
         options.extend(joined)
         for similarity, qs, ws, _, _ in joined:
@@ -499,7 +503,9 @@ def score_name(
                 if similarity > best_listed[w]:
                     best_listed[w] = similarity
     if cutoff > 0.0:
-        bound = score_bound(query, view.weight, listed.weights, listed.total, best_listed, pairable)
+        bound = score_bound(
+            view.weights, view.weight, listed.weights, listed.total, best_listed, pairable
+        )
         if bound + BOUND_SLACK < cutoff:
             return _kept(view, weak, alike, NameScore(name_id, bound, 0.0, 0.0, [], bounded=True))
     words, listed_weight = list(listed_words), list(listed.weights)
@@ -524,7 +530,7 @@ def score_name(
     # An initial carries an initial's information whichever side writes the full word: "I"
     # matches "Ingvarsson" as evidence worth INITIAL_WEIGHT, and the rest of the full word's
     # weight is unmatched.
-    query_used = [q.weight for q in query]
+    query_used = list(view.weights)
     listed_used = list(listed_weight)
     for pair in pairs:
         if pair.kind is MatchKind.INITIAL:
@@ -534,10 +540,8 @@ def score_name(
                 listed_used[w] = min(listed_used[w], INITIAL_WEIGHT)
     query_matched = sum(query_used[q] * p.similarity for p in pairs for q in p.query)
     listed_matched = sum(listed_used[w] * p.similarity for p in pairs for w in p.listed)
-    query_unmatched = sum(q.weight for q in query) - sum(
-        query_used[q] for p in pairs for q in p.query
-    )
-    query_total = sum(q.weight for q in query) - query_unmatched * (1 - UNMATCHED_QUERY_FACTOR)
+    query_unmatched = view.weight - sum(query_used[q] for p in pairs for q in p.query)
+    query_total = view.weight - query_unmatched * (1 - UNMATCHED_QUERY_FACTOR)
     listed_total = sum(listed_weight)
     precision = query_matched / query_total if query_total else 0.0
     recall = listed_matched / listed_total if listed_total else 0.0

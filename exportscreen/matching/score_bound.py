@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from itertools import compress
+from operator import mul
 
 from exportscreen.matching.index import precision_bound
-from exportscreen.matching.pair_views import QueryTokenView
 from exportscreen.model import MatchKind
 
 # An alignment option: (similarity, query token indices, listed token indices, kind, note).
@@ -24,7 +25,7 @@ def singles(count: int) -> tuple[tuple[int], ...]:
 
 
 def score_bound(
-    query: Sequence[QueryTokenView],
+    query_weights: Sequence[float],
     everything: float,
     listed_weights: Sequence[float],
     listed_total: float,
@@ -34,13 +35,11 @@ def score_bound(
     """An upper bound of the name score before penalties (which only lower it): each listed
     token matched at its best similarity among the options (recall), and every query token
     that is in an option (``pairable``) matched in full (precision). ``everything`` is the
-    query's weight, ``listed_total`` the listed name's."""
-    recall = (
-        sum(w * s for w, s in zip(listed_weights, best_listed, strict=True)) / listed_total
-        if listed_total
-        else 0.0
-    )
+    query's weight (``query_weights`` summed), ``listed_total`` the listed name's. The sums are
+    taken in token order, as the scorer takes them (most candidates end here: ``map`` and
+    ``compress`` rather than generators)."""
+    recall = sum(map(mul, listed_weights, best_listed)) / listed_total if listed_total else 0.0
     # Precision grows with the weight of the query tokens that can be matched.
-    matchable = sum(q.weight for q, can in zip(query, pairable, strict=True) if can)
+    matchable = sum(compress(query_weights, pairable))
     precision = min(1.0, precision_bound(matchable, everything)) if everything else 0.0
     return math.sqrt(precision * min(1.0, recall))
