@@ -64,6 +64,14 @@ def _changed(a: str, b: str) -> int:
     return 2 * OSA.distance(a, b) - Levenshtein.distance(a, b)
 
 
+def _slips(typed: str, listed: Sequence[str]) -> int:
+    """The fewest edits (optimal string alignment: a swap of neighbours is one) from ``typed``
+    to one of the ``listed`` words. One slip of a listed word often makes a word that the large
+    word lists hold among their rarer words ("charo", a Spanish name, for CHARSO LIMITED): a
+    word found only there is another name when two slips or more away ("mitter" / MYTEL)."""
+    return min((OSA.distance(typed, word) for word in listed), default=2)
+
+
 def kept_letters_factor(typed: str, listed: str) -> float:
     """What a lone near spelling of ``listed`` as ``typed`` tells of the party, 0..1: 1 for a
     romanisation variant (equal romanisation skeletons, C and Q read K: "nuklin" / NUCLIN,
@@ -147,6 +155,7 @@ def evidence(
     ]
     if len(worded_pairs) == 1 and worded_pairs[0].kind in _LONE_NEAR:
         typed = [query[q] for q in worded_pairs[0].query if query[q].typed]
+        listed_keys = [index.words[words[w]] for w in worded_pairs[0].listed]
         # Two romanisations of one name ("Baron" / "BAROON": equal skeletons) are near
         # spellings too. A word read from another script is left alone: حماس is HAMAS by its
         # consonants only.
@@ -154,7 +163,10 @@ def evidence(
         # letters and is found by spelling.
         if typed and (
             worded_pairs[0].kind is MatchKind.PHONETIC
-            or all(in_use(t.token.key, t.token.surface) for t in typed)
+            or all(
+                in_use(t.token.key, t.token.surface, rarer=_slips(t.token.key, listed_keys) > 1)
+                for t in typed
+            )
         ):
             found *= LONE_NEAR_SPELLING_FACTOR
         # A word read from another script (Салій "saliy" / SALMI, कदम "kadam" / KARDIAM) is

@@ -162,7 +162,7 @@ LATIN_LANGUAGES = (
 )  # fmt: skip
 
 
-def in_use(key: str, surface: str = "") -> bool:
+def in_use(key: str, surface: str = "", *, rarer: bool = True) -> bool:
     """Whether a word is one people use ("bachmann", "marion", "farias"), not a typing error of
     another ("hikvisoin"), by its frequency in the population's text: from IN_USE_ZIPF up in
     English or one of POPULATION_LANGUAGES (``population_zipf``, and for those languages the
@@ -170,8 +170,9 @@ def in_use(key: str, surface: str = "") -> bool:
     with letters beyond ASCII (``surface`` "pavlík", "tichý"), a word of a language written in
     Latin letters as it is spelt there (``spelt_in_a_language``): its letters say it was
     written in its own language, and a typist's slip of a listed name (the lists write them in
-    ASCII) seldom adds a diacritic."""
-    if population_zipf(key) >= IN_USE_ZIPF or written_in_the_population(key):
+    ASCII) seldom adds a diacritic. ``rarer``: whether the large lists' words under Zipf 3
+    count (a caller leaves them out where a typing slip could have made one)."""
+    if population_zipf(key) >= IN_USE_ZIPF or (rarer and written_in_the_population(key)):
         return True
     return bool(surface) and not surface.isascii() and spelt_in_a_language(surface)
 
