@@ -65,8 +65,9 @@ from exportscreen.sources.common import SourceError
 
 DEFAULT_CHUNK_SIZE = 500
 # From this input size, forked workers share tables the matcher loads on first use, loaded
-# before the fork (``Screener.load_tables``, about 2.5 s): a smaller file may never need them,
-# and each worker loading them costs a large one that much CPU per worker.
+# before the fork (``Screener.load_tables``, about 1 s once the word sets' cache file exists):
+# a smaller file may never need them, and each worker loading them costs a large one that much
+# CPU per worker.
 LOAD_TABLES_FROM_BYTES = 256 * 1024
 DEFAULT_LIMIT = 10
 ERROR_COLUMNS = (

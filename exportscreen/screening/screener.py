@@ -43,11 +43,7 @@ from exportscreen.matching.score import (
     score_name,
 )
 from exportscreen.matching.score_keep import ListedName
-from exportscreen.matching.weights import (
-    population_zipf,
-    spelt_in_a_language,
-    written_in_the_population,
-)
+from exportscreen.matching.weights import population_zipf
 from exportscreen.model import Entry, EntryType, Explanation, Hit, ListCode, MatchKind, TokenMatch
 from exportscreen.screening.features import ALGORITHM as ALGORITHM  # screener.ALGORITHM, as before
 from exportscreen.screening.features import (
@@ -217,11 +213,10 @@ class Screener:
         for name in TABLE_LOADING_NAMES:
             self.screen(name, limit=1)
         # Read only once a pair is weighed as evidence, which these names need not reach; the
-        # word sets from their file under the cache folder, built only when it is not usable.
+        # word sets from their file under the cache folder (``load_word_sets`` hands them to
+        # ``weights``), built only when it is not usable.
         load_word_sets()
         population_zipf("table")
-        spelt_in_a_language("table")
-        written_in_the_population("table")
         pinyin_syllables()
 
     def after_fork(self) -> None:
