@@ -19,13 +19,19 @@ FIXTURES = Path(__file__).parent / "fixtures"
 
 def pytest_configure(config: pytest.Config) -> None:
     """The audit key and anchors of a test session live in a temporary folder, never in the
-    user's config directory (set before any test, so that worker processes inherit them)."""
+    user's config directory, and served indexes are built without spelled neighbours (set
+    before any test, so that worker processes inherit them)."""
     import tempfile
 
     if "EXPORTSCREEN_AUDIT_KEY_FILE" not in os.environ:
         folder = Path(tempfile.mkdtemp(prefix="exportscreen-audit-"))
         os.environ["EXPORTSCREEN_AUDIT_KEY_FILE"] = str(folder / "audit.key")
         os.environ["EXPORTSCREEN_AUDIT_ANCHORS"] = str(folder / "anchors")
+    # The indexes tests build through the store skip the listed words' spelled-neighbour search
+    # (about 6 s of CPU per build of the real lists, some hundred builds): it changes no answer,
+    # only a query's speed (tests/screening/test_index_cache.py checks both kinds agree, and
+    # tests/matching's real_screener has them).
+    os.environ.setdefault("EXPORTSCREEN_INDEX_NEIGHBOURS", "0")
 
 
 @pytest.fixture(autouse=True)

@@ -1,4 +1,5 @@
-"""settings.db_url: the one reading of a store setting, shared by --db and the Python API."""
+"""settings: the one reading of each setting from the environment (the store URL shared by --db
+and the Python API, the served index's spelled neighbours)."""
 
 from __future__ import annotations
 
@@ -28,3 +29,25 @@ def test_nothing_given_reads_exportscreen_db_as_a_path_or_url(
     assert settings.db_url(None) == f"sqlite:///{tmp_path / 'env.db'}"
     monkeypatch.setenv("EXPORTSCREEN_DB", "sqlite:///elsewhere.db")
     assert settings.db_url("") == "sqlite:///elsewhere.db"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("1", True), ("true", True), (" Yes ", True), ("on", True), ("0", False), ("false", False),
+     ("NO", False), ("off", False)],
+)  # fmt: skip
+def test_index_neighbours_reads_a_yes_or_no(
+    value: str, expected: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("EXPORTSCREEN_INDEX_NEIGHBOURS", value)
+    assert settings.index_neighbours() is expected
+
+
+def test_index_neighbours_defaults_to_on_and_refuses_other_words(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("EXPORTSCREEN_INDEX_NEIGHBOURS", raising=False)
+    assert settings.index_neighbours() is True
+    monkeypatch.setenv("EXPORTSCREEN_INDEX_NEIGHBOURS", "maybe")
+    with pytest.raises(ValueError, match=r"EXPORTSCREEN_INDEX_NEIGHBOURS.*'maybe'"):
+        settings.index_neighbours()

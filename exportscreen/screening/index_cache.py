@@ -70,7 +70,7 @@ def load_or_build(
     cache_dir: Path | None = None,
     *,
     also: Mapping[ListCode, int] | None = None,
-    neighbours: bool = True,
+    neighbours: bool | None = None,
 ) -> Screener:
     """The screener for ``versions`` of the store's lists (normally the current ones): loaded
     from the cache, or built from the store and cached for the next process. ``also`` adds the
@@ -78,7 +78,9 @@ def load_or_build(
     current versions' parties this way (``screening.history``); ``version_ids`` names
     ``versions`` only. ``neighbours``: the listed words' spelled neighbours searched at build
     (``index_build.build_index``): a served index's queries are faster, its build slower (a
-    past date's screening, seldom repeated, does without)."""
+    past date's screening, seldom repeated, does without); None: ``settings.index_neighbours``."""
+    if neighbours is None:
+        neighbours = settings.index_neighbours()
     folder = cache_dir or settings.index_cache_dir()
     url = store.engine.url.render_as_string(hide_password=True)
     marking = mark_versions(store, versions)
@@ -140,11 +142,14 @@ def build_from_store(
     *,
     also: Mapping[ListCode, int] | None = None,
     marking: Sequence[StoredVersion] | None = None,
-    neighbours: bool = True,
+    neighbours: bool | None = None,
 ) -> Screener:
     """A screener of ``versions`` of the store's lists (and ``also``'s entries, as
     ``load_or_build``), the CSL's rows of OFAC's lists marked as OFAC marks them (``marking``:
-    default ``mark_versions``). Built, not cached."""
+    default ``mark_versions``; ``neighbours``: None reads ``settings.index_neighbours``).
+    Built, not cached."""
+    if neighbours is None:
+        neighbours = settings.index_neighbours()
     entries = [e for code, number in versions.items() for e in store.entries(version_id=number)]
     if also:
         seen = {e.id for e in entries}
