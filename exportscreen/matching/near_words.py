@@ -142,10 +142,12 @@ class SpelledWords:
         # sets bit i, or bits i and 32 + i, per letter it has: the bits a word's code shares
         # with it are the sum of one row per letter (``query_rows``), exactly. A few additions
         # of bytes: a popcount of the AND of the 8-byte codes took three times as long.
-        has = (codes[None, :] >> np.arange(_LETTERS, dtype=np.uint64)[:, None]) & np.uint64(1)
-        twice = (codes[None, :] >> np.arange(32, 32 + _LETTERS, dtype=np.uint64)[:, None]) & 1
-        self.letter_rows: npt.NDArray[np.uint8] = np.concatenate([has, has + twice]).astype(
-            np.uint8
+        bits = np.unpackbits(
+            codes.astype("<u8").view(np.uint8).reshape(-1, 8), axis=1, bitorder="little"
+        )
+        has = bits[:, :_LETTERS].T
+        self.letter_rows: npt.NDArray[np.uint8] = np.ascontiguousarray(
+            np.concatenate([has, has + bits[:, 32 : 32 + _LETTERS].T])
         )
         lengths = [len(t) for t in self.texts]
         self.longest = max(lengths, default=1)
