@@ -80,6 +80,24 @@ def query_code(text: str) -> tuple[int, int]:
     return code, extra
 
 
+def query_rows(text: str) -> tuple[list[int], int]:
+    """``query_code`` as the rows of ``SpelledWords.letter_rows`` to add up: per letter of the
+    word, its row (letter i once: i; twice or more: 26 + i), and the letters the code leaves
+    out."""
+    rows: list[int] = []
+    extra = 0
+    for char in set(text):  # as ``query_code`` counts them
+        repeats = text.count(char)
+        row = ord(char) - 97
+        if 0 <= row < _LETTERS:
+            rows.append(row + _LETTERS if repeats > 1 else row)
+            if repeats > 2:
+                extra += repeats - 2
+        else:
+            extra += repeats
+    return rows, extra
+
+
 def sound_bit(sound: str) -> int:
     """A first letter's sound (``initial_sound``) as a bit: a..z one each, any other character
     bit 26 (so two other characters count as one sound: the search then keeps more, not
@@ -118,8 +136,18 @@ class SpelledWords:
         self.positions: IntArray = np.array(order, dtype=np.int64)  # sorted -> given position
         self.texts = [texts[i] for i in order]
         self.text_array = np.array(self.texts, dtype=object)  # gathered faster than a list
-        self.codes: npt.NDArray[np.uint64] = np.array(
-            [letter_code(text) for text in self.texts], dtype=np.uint64
+        codes = np.array([letter_code(text) for text in self.texts], dtype=np.uint64)
+        # The codes by letter: row i 1 for a word having letter i (its code's bit i), row
+        # 26 + i that plus 1 for a word having it twice or more (bit 32 + i). A query's code
+        # sets bit i, or bits i and 32 + i, per letter it has: the bits a word's code shares
+        # with it are the sum of one row per letter (``query_rows``), exactly. A few additions
+        # of bytes: a popcount of the AND of the 8-byte codes took three times as long.
+        bits = np.unpackbits(
+            codes.astype("<u8").view(np.uint8).reshape(-1, 8), axis=1, bitorder="little"
+        )
+        has = bits[:, :_LETTERS].T
+        self.letter_rows: npt.NDArray[np.uint8] = np.ascontiguousarray(
+            np.concatenate([has, has + bits[:, 32 : 32 + _LETTERS].T])
         )
         lengths = [len(t) for t in self.texts]
         self.longest = max(lengths, default=1)
@@ -141,14 +169,13 @@ class SpelledWords:
         self.views: dict[str, npt.NDArray[np.uint32]] = {"": np.array(own, dtype=np.uint32)}
         for view, masks in (views or {}).items():
             self.views[view] = np.array([masks[i] for i in order], dtype=np.uint32)
-        self.alphabetical_views = {view: m[self.alphabetical] for view, m in self.views.items()}
+        # The same as lists, read a few words at a time (an element of an array is slower).
+        self.view_lists: dict[str, list[int]] = {v: m.tolist() for v, m in self.views.items()}
+        self.position_list: list[int] = self.positions.tolist()
         # Per view, 255 for the words it does not search (0 for the others): a floor of their
         # least overlap.
         self.unsearched = {
             view: np.where(m == 0, 255, 0).astype(np.uint8) for view, m in self.views.items()
-        }
-        self.alphabetical_unsearched = {
-            view: m[self.alphabetical] for view, m in self.unsearched.items()
         }
         # How many words of each length 0..longest, for np.repeat.
         self.per_length: IntArray = np.bincount(self.lengths, minlength=self.longest + 1)
@@ -157,6 +184,11 @@ class SpelledWords:
         self._by_length: dict[tuple[int, float], npt.NDArray[np.uint8]] = {}
         self._at_threshold: dict[tuple[str, int], npt.NDArray[np.bool_]] = {}
         self._pairs: dict[int, npt.NDArray[np.uint8]] = {}
+        self._run_indexes: dict[tuple[str, int], npt.NDArray[np.integer[Any]]] = {}
+        # ``_least_flat``'s layout: [kind, prefix, length], flattened.
+        self._step = self.longest + 1
+        self._kind_step = (_PREFIX + 1) * self._step
+        self._index_type = np.uint16 if 3 * self._kind_step <= 1 << 16 else np.int64
 
     def _least_overlap(self, length: int, threshold: float) -> npt.NDArray[np.uint8]:
         """For a word of ``length`` letters: per (common prefix p, other word's length b), the
@@ -179,18 +211,54 @@ class SpelledWords:
         found = self._needed[(length, threshold)] = np.minimum(least, 255).astype(np.uint8)
         return found
 
-    def _least_pair(self, length: int) -> npt.NDArray[np.uint8]:
-        """``_least_overlap`` by ``other_start`` and by the threshold, as [0] and [1] of one
-        array: indexed by whether a word pairs from the threshold, its prefix and its length."""
+    def _least_flat(self, length: int) -> npt.NDArray[np.uint8]:
+        """``_least_overlap`` by ``other_start``, by the threshold, and 255 (a word the view
+        does not search), as kinds 0, 1, 2 of one flat array indexed by (kind, common prefix,
+        other word's length): ``_run_index`` plus the prefix's steps."""
         found = self._pairs.get(length)
         if found is None:
+            unsearched = np.full((_PREFIX + 1, self._step), 255, dtype=np.uint8)
             found = self._pairs[length] = np.stack(
                 [
                     self._least_overlap(length, self.other_start),
                     self._least_overlap(length, self.threshold),
+                    unsearched,
                 ]
-            )
+            ).ravel()
         return found
+
+    def _run_index(self, view: str, bit: int) -> npt.NDArray[np.integer[Any]]:
+        """Per word in the alphabetical order, where ``_least_flat`` holds its least overlap
+        with a word of sound ``bit`` sharing no leading letter: its kind in ``view``
+        (``_least_flat``) and its length. Kept per (view, sound): a few dozen."""
+        found = self._run_indexes.get((view, bit))
+        if found is None:
+            masks = self.views[view][self.alphabetical]
+            kind = np.where(masks == 0, 2, self._reachable_at(masks, bit).astype(np.int64))
+            index = kind * self._kind_step + self.alphabetical_lengths
+            found = self._run_indexes[(view, bit)] = index.astype(self._index_type)
+        return found
+
+    def _run_least(
+        self,
+        length: int,
+        view: str,
+        bit: int,
+        run: tuple[int, int],
+        shared: int,
+        nested: list[tuple[int, int]],
+    ) -> npt.NDArray[np.uint8]:
+        """The least overlap with a word of ``length`` letters of the words of ``run`` (start,
+        end in the alphabetical order), which share its first ``shared`` letters, and those of
+        each run of ``nested`` (runs inside it, each inside the one before) one more: the
+        longest common prefix counts."""
+        start, end = run
+        step = self._step
+        index = self._run_index(view, bit)[start:end] + shared * step
+        for inner_start, inner_end in nested:
+            index[inner_start - start : inner_end - start] += step
+        least: npt.NDArray[np.uint8] = self._least_flat(length)[index]
+        return least
 
     def _least_by_length(self, length: int, threshold: float) -> npt.NDArray[np.uint8]:
         """``_least_overlap`` of every word as if it shared no first letter (by length runs:
@@ -235,39 +303,14 @@ class SpelledWords:
         np.maximum(needed, self.unsearched[view], out=needed)
         start, end = self.runs.get(first, (0, 0))
         if start < end:
-            self._set_run(needed, length, view, bit, start, end, np.ones(end - start, np.int64))
+            needed[self.alphabetical[start:end]] = self._run_least(
+                length, view, bit, (start, end), 1, []
+            )
         needed.flags.writeable = False
         if len(self._base_needed) >= BASE_CACHE:
             self._base_needed.clear()
         self._base_needed[key] = needed
         return needed
-
-    def _set_run(
-        self,
-        needed: npt.NDArray[np.uint8],
-        length: int,
-        view: str,
-        bit: int,
-        start: int,
-        end: int,
-        prefix: IntArray,
-        overlap: npt.NDArray[np.integer[Any]] | None = None,
-        reaching: npt.NDArray[np.bool_] | None = None,
-    ) -> None:
-        """The words of the run ``start:end`` of the alphabetical order share ``prefix``
-        leading letters with a word of ``length`` letters: set their least overlap in
-        ``needed``, or, given ``overlap``, whether they reach it in ``reaching``."""
-        members = self.alphabetical[start:end]
-        masks = self.alphabetical_views[view][start:end]
-        at_threshold = masks != 0 if not bit else (masks & np.uint32(bit)) != 0
-        least = self._least_pair(length)[
-            at_threshold.view(np.uint8), prefix, self.alphabetical_lengths[start:end]
-        ]
-        np.maximum(least, self.alphabetical_unsearched[view][start:end], out=least)
-        if overlap is None or reaching is None:
-            needed[members] = least
-        else:
-            reaching[members] = overlap[members] >= least
 
     def candidates(
         self, text: str, *, any_start: bool = False, sound: str = "", view: str = ""
@@ -277,25 +320,37 @@ class SpelledWords:
         ``text``'s first letter's, unless ``any_start``): a superset of those that do."""
         if not self.texts or not text:
             return np.zeros(0, dtype=np.int64)
-        code, extra = query_code(text)
-        overlap = np.bitwise_count(self.codes & np.uint64(code))
+        rows, extra = query_rows(text)
+        letter_rows = self.letter_rows
+        # The bits each word's code shares with the query's: popcount(code & query's code).
+        overlap: npt.NDArray[np.integer[Any]]
+        if len(rows) > 1:
+            overlap = np.add(letter_rows[rows[0]], letter_rows[rows[1]])
+            for row in rows[2:]:
+                np.add(overlap, letter_rows[row], out=overlap)
+        elif rows:
+            overlap = letter_rows[rows[0]]  # only read
+        else:
+            overlap = np.zeros(len(self.texts), dtype=np.uint8)
         if extra:
             overlap = overlap.astype(np.int64) + extra
         first = text[0]
         bit = 0 if any_start else sound_bit(sound or self.initial_sound.get(first, first))
         needed = self._letters_needed(len(text), first, bit, view)
         reaching = overlap >= needed
-        start, end = self.runs.get(text[:2], (0, 0)) if len(text) > 1 else (0, 0)
-        if start < end:
+        run = self.runs.get(text[:2]) if len(text) > 1 else None
+        if run is not None:
             # The words sharing two, three, four letters: nested runs, each word's least
             # overlap by its longest common prefix.
-            prefix = np.full(end - start, 2, dtype=np.int64)
+            nested: list[tuple[int, int]] = []
             for size in range(3, min(len(text), _PREFIX) + 1):
-                inner, inner_end = self.runs.get(text[:size], (0, 0))
-                if inner == inner_end:
+                inner = self.runs.get(text[:size])
+                if inner is None:
                     break
-                prefix[inner - start : inner_end - start] += 1
-            self._set_run(needed, len(text), view, bit, start, end, prefix, overlap, reaching)
+                nested.append(inner)
+            members = self.alphabetical[run[0] : run[1]]
+            least = self._run_least(len(text), view, bit, run, 2, nested)
+            reaching[members] = overlap[members] >= least
         return np.flatnonzero(reaching)
 
     def similar(
@@ -326,15 +381,24 @@ class SpelledWords:
             winkler = cdist(words, [text], scorer=_WINKLER, dtype=np.float64)[:, 0]
             osa = cdist(words, [text], scorer=_OSA, dtype=np.float64)[:, 0]
         similarity = (winkler + osa) / 2
-        passing = similarity >= self.threshold - _SLACK
-        if not any_start:
-            bit = sound_bit(sound or self.initial_sound.get(text[0], text[0]))
-            passing &= (similarity >= self.other_start - _SLACK) | self._reachable_at(
-                self.views[view][found], bit
-            )
-        kept = np.flatnonzero(passing)
-        given = self.positions[found[kept]]
-        return list(zip(given.tolist(), similarity[kept].tolist(), strict=True))
+        passing = np.flatnonzero(similarity >= self.threshold - _SLACK)
+        if not len(passing):
+            return []
+        # The few words left, one by one: a word whose view mask lacks the query's sound
+        # needs ``other_start``.
+        positions = self.position_list
+        kept = found[passing].tolist()
+        similarities: list[float] = similarity[passing].tolist()
+        if any_start:
+            return [(positions[i], s) for i, s in zip(kept, similarities, strict=True)]
+        bit = sound_bit(sound or self.initial_sound.get(text[0], text[0]))
+        masks = self.view_lists[view]
+        other_start = self.other_start - _SLACK
+        return [
+            (positions[i], s)
+            for i, s in zip(kept, similarities, strict=True)
+            if masks[i] & bit or s >= other_start
+        ]
 
 
 class SpelledVocabulary:
