@@ -54,7 +54,7 @@ from exportscreen.matching.joins import Joins, joined_pairs, joins_of
 from exportscreen.matching.near_words import HARD_C
 from exportscreen.matching.normalize import Script
 from exportscreen.matching.routes import INITIAL_SOUND, MIN_KEY_LENGTH
-from exportscreen.matching.score_bound import Option, score_bound, singles
+from exportscreen.matching.score_bound import Option, key_only_words, score_bound, singles
 from exportscreen.matching.score_keep import LISTED_NAMES_KEPT, ListedName, listed_name, shared
 from exportscreen.matching.similarity import spelling
 from exportscreen.matching.translit import (
@@ -379,6 +379,7 @@ class _QueryView:
     weights: list[float]  # the tokens' weights
     weight: float  # the query's weight, every token's summed
     local: bool  # a token has equivalences that hold for some entries only
+    key_words: frozenset[int] | None  # ``score_bound.key_only_words``
     # Scores by what they depend on of a listed name (``score_name``): names alike score alike.
     alike: dict[tuple[Any, ...], NameScore]
 
@@ -386,7 +387,7 @@ class _QueryView:
 _QUERY_VIEW = "query"
 
 
-def _query_view(query: list[QueryToken], memo: dict[Any, Any]) -> _QueryView:
+def _query_view(query: list[QueryToken], memo: dict[Any, Any], index: MatchIndex) -> _QueryView:
     view: _QueryView | None = memo.get(_QUERY_VIEW)
     if view is None or view.tokens is not query:
         keys = [q.token.key if q.token.kind == _WORD else "" for q in query]
@@ -398,6 +399,7 @@ def _query_view(query: list[QueryToken], memo: dict[Any, Any]) -> _QueryView:
             weights,
             sum(weights),
             any(q.local for q in query),
+            key_only_words(query, index),
             {},
         )
     return view
@@ -437,8 +439,16 @@ def score_name(
     weak = listed.weak
     if weak and weak_alias + BOUND_SLACK < cutoff:
         return NameScore(name_id, weak_alias, 0.0, 0.0, [], bounded=True)
-    view = _query_view(query, memo)
+    view = _query_view(query, memo, index)
     listed_words, roles = listed.words, listed.roles
+    if (
+        cutoff > BOUND_SLACK
+        and view.key_words is not None
+        and view.key_words.isdisjoint(listed_words)
+        and not joined_pairs(view.keys, view.joins, listed.keys, listed.joins)
+    ):
+        # No word the query can pair, no join: no option, a bound of 0.0 (``key_only_words``).
+        return NameScore(name_id, 0.0, 0.0, 0.0, [], bounded=True)
     entry_type = index.entry_types[int(index.name_entry[name_id])]
     # Names of the same words, roles and party type (one name on two lists, an alias repeated)
     # score alike: the first one's score serves the others under their own ids. Not a weak

@@ -8,9 +8,15 @@ import math
 from collections.abc import Sequence
 from itertools import compress
 from operator import mul
+from typing import TYPE_CHECKING
 
-from exportscreen.matching.index import precision_bound
+from exportscreen.matching.analyze import TokenKind
+from exportscreen.matching.index import MatchIndex, precision_bound
+from exportscreen.matching.normalize import Script
 from exportscreen.model import MatchKind
+
+if TYPE_CHECKING:  # score imports this module
+    from exportscreen.matching.score import QueryToken
 
 # An alignment option: (similarity, query token indices, listed token indices, kind, note).
 Option = tuple[float, tuple[int, ...], tuple[int, ...], MatchKind, str]
@@ -43,3 +49,31 @@ def score_bound(
     matchable = sum(compress(query_weights, pairable))
     precision = min(1.0, precision_bound(matchable, everything)) if everything else 0.0
     return math.sqrt(precision * min(1.0, recall))
+
+
+def key_only_words(query: Sequence[QueryToken], index: MatchIndex) -> frozenset[int] | None:
+    """Every vocabulary word a query may pair one to one when each of its tokens pairs by its
+    key alone, else None. ``score.compare`` pairs a legal form or a number only with a listed
+    token of the same kind and key, and a word in Han characters (its pinyin, or a reading of
+    it) only with the listed word of its key or of one of its ``equivalents``: a near spelling
+    of characters read aloud is other characters, so no skeleton, spelling or sound is tried.
+    Equivalences local to an entry pair more (``score_name`` reads them per entry): None then.
+    A listed name holding none of these words has no one-to-one option at all, and without a
+    join its ``score_bound`` is 0.0 (no listed word matched, no query token pairable); most
+    candidates of a name in Chinese characters or of a Korean name's readings are such names,
+    reached by the spelled, key and near-word routes that a Latin word of that spelling takes.
+    A superset of the words paired is safe: it only leaves more names to the full bound."""
+    words: set[int] = set()
+    for prepared in query:
+        token = prepared.token
+        if prepared.local or (token.kind == TokenKind.WORD and token.script is not Script.HAN):
+            return None
+        found = index.word_ids.get(token.key)
+        if found is not None:
+            words.add(found)
+        if token.kind == TokenKind.WORD:
+            # ``compare`` reads ``equivalents`` only for a word against a word.
+            for other in prepared.equivalents:
+                if (equivalent := index.word_ids.get(other)) is not None:
+                    words.add(equivalent)
+    return frozenset(words)

@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 
-from exportscreen.matching.analyze import analyze
+from exportscreen.matching import score
+from exportscreen.matching.analyze import TokenKind, analyze
 from exportscreen.matching.score import BOUND_SLACK, candidate_keys, prepare, score_name
-from exportscreen.matching.score_bound import SINGLES, singles
+from exportscreen.matching.score_bound import SINGLES, key_only_words, singles
 from exportscreen.screening.screener import Screener
 
 CANDIDATES = 40
@@ -83,3 +84,70 @@ def test_singles_are_the_one_token_tuples(count: int) -> None:
     made = singles(count)
     assert len(made) >= count
     assert all(made[i] == (i,) for i in range(count))
+
+
+# Names in Chinese characters and Korean names, whose readings are words in Han characters too.
+HAN_QUERIES = [
+    "邓利",
+    "张荣",
+    "王俊雄",
+    "林志成",
+    "金正恩",
+    "崔龍海",
+    "华为技术有限公司",
+    "北京华为技术有限公司",
+    "星燦國際旅行社股份有限公司",
+    "강지은",
+    "김정호",
+    "윤우진",
+]
+
+
+def test_key_only_words_are_none_beside_a_latin_word(real_screener: Screener) -> None:
+    index = real_screener.index
+    for text in ("Gazprom Bank", "邓利 Trading", "Mohammad Ali"):
+        assert key_only_words(prepare(analyze(text), index), index) is None, text
+
+
+def test_key_only_words_hold_the_keys_and_equivalents_of_han_words(
+    real_screener: Screener,
+) -> None:
+    index = real_screener.index
+    for text in HAN_QUERIES[:9]:
+        query = prepare(analyze(text), index)
+        words = key_only_words(query, index)
+        assert words is not None, text
+        for prepared in query:
+            own = index.word_ids.get(prepared.token.key)
+            assert own is None or own in words, (text, prepared.token.key)
+            if prepared.token.kind == TokenKind.WORD:
+                for other in prepared.equivalents:
+                    if (equivalent := index.word_ids.get(other)) is not None:
+                        assert equivalent in words, (text, other)
+
+
+def test_names_left_at_zero_for_key_only_queries_are_those_the_full_bound_leaves(
+    real_screener: Screener, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every candidate of a query in Han characters (and of its readings) scores as it does
+    without the shortcut of ``key_only_words``, and the shortcut takes most of them."""
+    index = real_screener.index
+    queries = []
+    for text in HAN_QUERIES:
+        plain = prepare(analyze(text), index)
+        queries.append((text, plain))
+        for reading in real_screener._readings(text, real_screener._query(text)):
+            queries.append((f"{text} / {reading.reading}", reading.tokens))
+    fast: list[Any] = []
+    for _, query in queries:
+        memo: dict[Any, Any] = {}
+        ranked = index.candidates(candidate_keys(query), CANDIDATES, min_bound=0.75)
+        fast.append([score_name(query, name_id, index, memo, 0.77) for name_id, _ in ranked])
+    shortcut = sum(s.bounded and s.score == 0.0 for scores in fast for s in scores)
+    monkeypatch.setattr(score, "key_only_words", lambda query, index: None)
+    for (text, query), scores in zip(queries, fast, strict=True):
+        memo = {}
+        for found in scores:
+            full = score_name(query, found.name_id, index, memo, 0.77)
+            assert full == found, (text, index.name_text[found.name_id])
+    assert shortcut > 50
