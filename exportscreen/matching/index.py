@@ -33,10 +33,17 @@ from exportscreen.matching.postings import (
     KeyedPostings,
     LazyEntries,
     RouteCache,
+    RouteKey,
     Routes,
     WordNeighbours,
 )
-from exportscreen.matching.route_union import RoutePart, small_routes, small_union, union_slots
+from exportscreen.matching.route_union import (
+    RoutePart,
+    small_routes,
+    small_union,
+    union_inverse,
+    union_slots,
+)
 from exportscreen.matching.routes import (
     CONSONANTS,
     MAX_POSTING,
@@ -426,44 +433,45 @@ class MatchIndex:
         ids: list[IntArray] = []
         masses: list[FloatArray] = []
         covered: list[FloatArray] = []
+        # Each route's token weight in full: the scorer may pair a word reached by spelling
+        # with its whole weight ("dgttechnology" / "Technology"), whatever its rank mass.
+        full_weights: list[float] = []
         total = 0.0
         legal_weight = 0.0
         query_initials = 0  # letter mask of the query's one-letter words
         query_letters = 0  # and of its words' first letters
 
-        # Each route's token weight in full: the scorer may pair a word reached by spelling
-        # with its whole weight ("dgttechnology" / "Technology"), whatever its rank mass.
-        full_weights: list[float] = []
-
-        def add(routes: Routes | None, weight: float) -> None:
-            if routes is not None:
-                ids.append(routes[0])
-                masses.append(routes[1])
-                covered.append(routes[2])
-                full_weights.append(weight)
-
-        for key, kind, weight, arabic_consonants in tokens:
+        for token in tokens:
+            key, kind, weight, _ = token
             total += weight
             if kind is TokenKind.LEGAL:
                 legal_weight += weight
                 continue
             if kind is TokenKind.WORD:
-                query_letters |= letter_bit(key)
+                bit = letter_bit(key)
+                query_letters |= bit
                 if len(key) == 1:
-                    query_initials |= letter_bit(key)
-            add(self.token_routes(key, kind, weight, arabic_consonants), weight)
+                    query_initials |= bit
+            routes = self._query_routes(token)
+            if routes is not None:
+                ids.append(routes[0])
+                masses.append(routes[1])
+                covered.append(routes[2])
+                full_weights.append(weight)
         for (left, left_kind, left_w, _), (right, right_kind, right_w, _) in itertools.pairwise(
             tokens
         ):
             if left_kind is TokenKind.WORD and right_kind is TokenKind.WORD:
                 joined = self.word_ids.get(left + right)
                 if joined is not None:
-                    add(
-                        self._routes(
-                            [VocabularyHit(joined, ROUTES.joined.closeness)], left_w + right_w
-                        ),
-                        left_w + right_w,
+                    routes = self._routes(
+                        [VocabularyHit(joined, ROUTES.joined.closeness)], left_w + right_w
                     )
+                    if routes is not None:
+                        ids.append(routes[0])
+                        masses.append(routes[1])
+                        covered.append(routes[2])
+                        full_weights.append(left_w + right_w)
         if not ids:
             return []
         # The masses are summed for the names kept only (most queries keep none): ``mass`` is
@@ -471,56 +479,86 @@ class MatchIndex:
         mass: FloatArray | None
         slot: npt.NDArray[np.intp] | None = None
         union_size = 0
+        lengths = [len(found) for found in ids]
         if len(ids) == 1:
             reached, mass, listed = ids[0], masses[0], covered[0]
             full: FloatArray = np.full(len(reached), full_weights[0])
-        elif sum(len(found) for found in ids) <= SMALL_UNION:
+        elif sum(lengths) <= SMALL_UNION:
             reached, mass, listed, full = small_union(ids, masses, covered, full_weights)
         else:
             # Summed over the names reached only (a query reaches thousands of names, the
             # lists hold hundreds of thousands): sorted as flatnonzero over all names would
             # order them, and bincount adds each name's masses in the same order, so the sums
             # are the same floats.
-            reached, slot, _ = union_slots(np.concatenate(ids))
+            reached, slot = union_inverse(np.concatenate(ids))
             mass, union_size = None, len(reached)
-            listed = np.bincount(
-                slot, weights=np.concatenate(covered), minlength=len(reached)
-            ).astype(np.float64, copy=False)
             full = np.bincount(
-                slot,
-                weights=np.array(full_weights).repeat([len(found) for found in ids]),
-                minlength=len(reached),
+                slot, weights=np.array(full_weights).repeat(lengths), minlength=union_size
             ).astype(np.float64, copy=False)
+            # The listed weights are summed once the precision leaves a name a chance.
+            listed = None
         allowed: npt.NDArray[np.intp] | None = None
         if allowed_lists is not None:
-            allowed = in_lists = allowed_lists[self.name_list[reached]].nonzero()[0]
+            allowed = in_lists = allowed_lists[self.name_list.take(reached)].nonzero()[0]
             if not len(in_lists):
                 return []
-            reached, listed, full = reached[allowed], listed[allowed], full[allowed]
+            reached, full = reached.take(allowed), full.take(allowed)
+            if listed is not None:
+                listed = listed.take(allowed)
             if mass is not None:
-                mass = mass[allowed]
-        name_weight = self.name_weight[reached]
+                mass = mass.take(allowed)
         # What the scorer pairs without a route, on both sides: the same legal form, and
         # initials (a one-letter word against any word of that letter), each worth at most
-        # INITIAL_WEIGHT. Most names have no initials: then nothing is added (x + 0.0 is x).
-        initials = self.name_initials[reached] & query_letters
-        initial_pairs = np.bitwise_count(initials) if initials.any() else None
-        if query_initials:
-            first_pairs = np.bitwise_count(self.name_first_letters[reached] & query_initials)
-            initial_pairs = first_pairs if initial_pairs is None else initial_pairs + first_pairs
+        # INITIAL_WEIGHT. Most names have no initials: then nothing is added (x + 0.0 is x),
+        # and a query without words (query_letters 0, so no query_initials either) pairs none.
+        # (The masks as int32 scalars, the arrays' type: a Python int costs numpy a range check
+        # per call; ``take`` selects as indexing does, at less call cost.)
+        initial_bonus = None
+        if query_letters:
+            initials = self.name_initials.take(reached) & np.int32(query_letters)
+            initial_pairs = np.bitwise_count(initials) if np.count_nonzero(initials) else None
+            if query_initials:
+                first_pairs = np.bitwise_count(
+                    self.name_first_letters.take(reached) & np.int32(query_initials)
+                )
+                initial_pairs = (
+                    first_pairs if initial_pairs is None else initial_pairs + first_pairs
+                )
+            if initial_pairs is not None:
+                # Added to both sides: worked out once, the same floats.
+                initial_bonus = INITIAL_WEIGHT * initial_pairs
         paired = full
-        if initial_pairs is not None:
-            paired = full + INITIAL_WEIGHT * initial_pairs
-            listed = listed + INITIAL_WEIGHT * initial_pairs
+        if initial_bonus is not None:
+            paired = full + initial_bonus
+        legal_mass = None
         if legal_weight:
-            legal_mass = self.name_legal_mass[reached]
+            legal_mass = self.name_legal_mass.take(reached)
             paired = paired + legal_weight * (legal_mass > 0)
-            listed = listed + legal_mass
-        shared = np.minimum(paired, total)
         # Precision at most shared / (shared + F * (total - shared)), recall at most
         # listed / name_weight; compared squared, so that only names kept take a square root.
-        squared = precision_bound(shared, total) * np.minimum(listed / name_weight, 1.0)
-        kept = (squared >= min_bound * abs(min_bound)).nonzero()[0]
+        precision = precision_bound(np.minimum(paired, total), total)
+        least = min_bound * abs(min_bound)
+        # Early exit, exact: a name's squared bound is precision x min(recall, 1.0), a product
+        # with a factor at most 1.0, which rounds to at most the precision itself (rounding is
+        # monotone and the precision is a float). So when no precision reaches ``least`` no
+        # name is kept, and the recall need not be worked out. (A NaN precision makes max NaN,
+        # which compares False: no early exit, as if the check were not made.)
+        if not len(precision) or np.maximum.reduce(precision) < least:
+            return []
+        if listed is None:
+            assert slot is not None
+            listed = np.bincount(
+                slot, weights=np.concatenate(covered), minlength=union_size
+            ).astype(np.float64, copy=False)
+            if allowed is not None:
+                listed = listed.take(allowed)
+        if initial_bonus is not None:
+            listed = listed + initial_bonus
+        if legal_mass is not None:
+            listed = listed + legal_mass
+        name_weight = self.name_weight.take(reached)
+        squared = precision * np.minimum(listed / name_weight, 1.0)
+        kept = (squared >= least).nonzero()[0]
         if not len(kept):
             return []
         if mass is None:
@@ -609,6 +647,15 @@ class MatchIndex:
             )
             self.route_cache.put(token, routes)
         return routes
+
+    def _query_routes(self, token: RouteKey) -> Routes | None:
+        """``token_routes`` of a query token (key, kind, weight, Arabic consonants) as
+        ``candidates`` has it: the cache asked with the token itself (a QueryKey hashes and
+        compares as the tuple ``token_routes`` would make of it), worked out on a miss."""
+        known, routes = self.route_cache.get(token)
+        if known:
+            return routes
+        return self.token_routes(*token)
 
     def _local_parts(self, key: str, weight: float) -> list[RoutePart]:
         """The names a query word reaches through equivalences local to their own entries."""

@@ -34,6 +34,23 @@ def union_slots(
     return ordered[first], slot, order[first]
 
 
+def union_inverse(names: IntArray) -> tuple[IntArray, npt.NDArray[np.intp]]:
+    """``union_slots`` without each distinct name's first position (``candidates`` sums the
+    routes' masses and needs no route's own): the distinct names ascending, and for each of
+    ``names`` its position among them. The same arrays as ``union_slots`` gives, through
+    ``take`` and ``compress``, which select as indexing does at a third of its call cost."""
+    order = names.argsort(kind="stable")
+    ordered = names.take(order)
+    first = np.empty(len(ordered), dtype=np.bool_)
+    first[:1] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+    position = first.cumsum()
+    position -= 1
+    slot = np.empty(len(ordered), dtype=np.intp)
+    slot[order] = position
+    return ordered.compress(first), slot
+
+
 def small_routes(found: list[RoutePart]) -> Routes:
     """``MatchIndex._routes``' union of a few names in Python, heaviest route first in
     ``found``: the same arrays as np.unique's first occurrence and bincount's sums."""

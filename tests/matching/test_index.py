@@ -183,6 +183,35 @@ def test_min_bound_only_drops_names_below_it(index: MatchIndex, name: str) -> No
     assert kept == [(n, b) for n, b in every if b >= 0.7]
 
 
+def test_names_whose_precision_falls_short_are_left_out_at_once(
+    index: MatchIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``candidates`` returns [] before working out the recall when no name's precision
+    reaches the cutoff: the same answer as the full computation at every cutoff, through the
+    numpy union and the Python one."""
+    highest: list[float] = []
+    precision_bound = index_module.precision_bound
+
+    def spy(paired: np.ndarray, total: float) -> np.ndarray:  # type: ignore[type-arg]
+        found = precision_bound(paired, total)
+        highest.append(float(found.max()))
+        return found
+
+    exits = 0
+    for small_union in (48, 0):
+        monkeypatch.setattr(index_module, "SMALL_UNION", small_union)
+        for name in [*BOUND_QUERIES, "Inspur Qwxzv Plokm Zzyqt", "Gazprom Bank Trading Moscow"]:
+            keys = _query_keys(index, name)
+            every = index.candidates(keys, limit=10_000)
+            for cutoff in (0.3, 0.5, 0.7, 0.8, 0.9, 0.95, 0.99, 1.0):
+                with monkeypatch.context() as patched:
+                    patched.setattr(index_module, "precision_bound", spy)
+                    kept = index.candidates(keys, limit=10_000, min_bound=cutoff)
+                assert kept == [(n, b) for n, b in every if b >= cutoff], (name, cutoff)
+                exits += bool(highest) and highest[-1] < cutoff * cutoff
+    assert exits, "some query's precision falls short of some cutoff"
+
+
 def test_the_route_cache_stays_consistent_under_threads(index: MatchIndex) -> None:
     cache = RouteCache(max_tokens=8, max_names=40)
     words = [f"word{i}" for i in range(30)] + ["inspur", "group", "gazprom", "hikvision"]
