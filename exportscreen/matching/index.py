@@ -77,6 +77,9 @@ _NOT_SERIALISED = ("entry_position", "route_cache", "consonant_words", "spelled"
 # added in the same order from 0.0). Measured: 16-32 names 20 us in Python against 30-45 with
 # numpy, even at 48-64, numpy ahead from 96 (2-3 routes, loaded 2-core machine).
 SMALL_UNION = 48
+# A token's reached words up to this many have their postings' bounds read one by one
+# (``_routes``): fewer numpy calls than reading them together.
+_BOUNDS_ONE_BY_ONE = 4
 
 _NON_ALNUM = re.compile(r"[^0-9A-Za-z]")
 
@@ -588,23 +591,31 @@ class MatchIndex:
         """The names ``reached`` words lead to (and the ``local`` parts: names reached through
         an equivalence of their own entry), each with the mass of its heaviest route and the
         weight of the name's reached words."""
-        offsets = self.word_names[0]
         # A name counts the query token's weight; through a guessed word, no more than that
         # word's weight: "megviitechnology" reaching "technology" brings a generic word's
         # mass, not an unknown word's.
+        word_weight = self.word_weight
         heaviest: dict[int, float] = {}  # a word reached several ways counts once
         for hit in reached:
-            mass = min(weight, self.word_weight[hit.word]) if hit.guessed else weight
+            mass = min(weight, word_weight[hit.word]) if hit.guessed else weight
             if hit.scaled:
                 mass *= hit.closeness
             if mass > heaviest.get(hit.word, -1.0):
                 heaviest[hit.word] = mass
-        flat, covered = self.word_names[1], self.word_name_mass
+        (offsets, flat), covered, word_kind = self.word_names, self.word_name_mass, self.word_kind
+        words = list(heaviest)
+        # The words' bounds in the postings as Python ints: read together (four numpy calls)
+        # when there are more than a few words, one numpy scalar at a time otherwise.
+        if len(words) > _BOUNDS_ONE_BY_ONE:
+            at = np.array(words, dtype=np.intp)
+            starts, ends = offsets.take(at).tolist(), offsets.take(at + 1).tolist()
+        else:
+            starts = [int(offsets[word]) for word in words]
+            ends = [int(offsets[word + 1]) for word in words]
         found: list[RoutePart] = []
-        for word, mass in heaviest.items():
-            # finds_candidates, with the word's bounds read once as Python ints.
-            start, end = int(offsets[word]), int(offsets[word + 1])
-            if self.word_kind[word] != TokenKind.LEGAL and end - start <= MAX_POSTING:
+        for word, mass, start, end in zip(words, heaviest.values(), starts, ends, strict=True):
+            # finds_candidates, with the word's bounds read as Python ints.
+            if word_kind[word] != TokenKind.LEGAL and end - start <= MAX_POSTING:
                 found.append((mass, flat[start:end], covered[start:end]))
         found.extend(local)
         if not found:
@@ -617,7 +628,9 @@ class MatchIndex:
         if sum(len(names_of) for _, names_of, _ in found) <= SMALL_UNION:
             return small_routes(found)
         all_names = np.concatenate([names_of for _, names_of, _ in found])
-        weights = np.repeat([m for m, _, _ in found], [len(names_of) for _, names_of, _ in found])
+        weights = np.array([m for m, _, _ in found]).repeat(
+            [len(names_of) for _, names_of, _ in found]
+        )
         # The heaviest route to each name (its first occurrence: the heaviest first); the listed
         # words reached in a name add up (a joined word's parts are all matched).
         names, slot, first = union_slots(all_names)
@@ -626,7 +639,7 @@ class MatchIndex:
             weights=np.concatenate([covered_of for _, _, covered_of in found]),
             minlength=len(names),
         ).astype(np.float64, copy=False)
-        heaviest_mass: FloatArray = weights[first]
+        heaviest_mass: FloatArray = weights.take(first)
         # Shared by every later query with this token (token_routes caches them).
         for array in (names, heaviest_mass, listed):
             array.setflags(write=False)

@@ -212,6 +212,28 @@ def test_names_whose_precision_falls_short_are_left_out_at_once(
     assert exits, "some query's precision falls short of some cutoff"
 
 
+@pytest.mark.parametrize("one_by_one", [0, 10**6])
+def test_postings_bounds_read_together_or_one_by_one_give_the_same_routes(
+    index: MatchIndex, monkeypatch: pytest.MonkeyPatch, one_by_one: int
+) -> None:
+    words = ["inspur", "inspurgroup", "hikvsion", "technology", "zhipu", "gazprom", "mhmd"]
+    expected = {}
+    for word in words:
+        index.route_cache.clear()
+        expected[word] = index.token_routes(word, TokenKind.WORD, 1.0)
+    monkeypatch.setattr(index_module, "_BOUNDS_ONE_BY_ONE", one_by_one)
+    for word in words:
+        index.route_cache.clear()
+        routes = index.token_routes(word, TokenKind.WORD, 1.0)
+        before = expected[word]
+        assert (routes is None) == (before is None), word
+        if routes is not None and before is not None:
+            for array, reference in zip(routes, before, strict=True):
+                assert array.dtype == reference.dtype and array.tolist() == reference.tolist()
+    assert any(len(index.reachable_words(w, TokenKind.WORD)) > 4 for w in words)
+    index.route_cache.clear()
+
+
 def test_the_route_cache_stays_consistent_under_threads(index: MatchIndex) -> None:
     cache = RouteCache(max_tokens=8, max_names=40)
     words = [f"word{i}" for i in range(30)] + ["inspur", "group", "gazprom", "hikvision"]
