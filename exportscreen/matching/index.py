@@ -650,25 +650,22 @@ class MatchIndex:
     ) -> Routes | None:
         """The names one query token reaches and the mass each brings, for ``candidates``:
         cached per index, since the names of a customer file share most of their words."""
-        token = (key, kind, weight, arabic_consonants)
+        return self._query_routes((key, kind, weight, arabic_consonants))
+
+    def _query_routes(self, token: RouteKey) -> Routes | None:
+        """``token_routes`` of a token (key, kind, weight, Arabic consonants) as it comes:
+        ``candidates`` asks the cache with its QueryKey, which hashes and compares as the
+        plain tuple, and keeps a plain tuple (what ``token_routes`` keeps and workers share)."""
         known, routes = self.route_cache.get(token)
         if not known:
+            key, kind, weight, arabic_consonants = token
             routes = self._routes(
                 self.reachable_words(key, kind, arabic_consonants),
                 weight,
                 self._local_parts(key, weight),
             )
-            self.route_cache.put(token, routes)
+            self.route_cache.put((key, kind, weight, arabic_consonants), routes)
         return routes
-
-    def _query_routes(self, token: RouteKey) -> Routes | None:
-        """``token_routes`` of a query token (key, kind, weight, Arabic consonants) as
-        ``candidates`` has it: the cache asked with the token itself (a QueryKey hashes and
-        compares as the tuple ``token_routes`` would make of it), worked out on a miss."""
-        known, routes = self.route_cache.get(token)
-        if known:
-            return routes
-        return self.token_routes(*token)
 
     def _local_parts(self, key: str, weight: float) -> list[RoutePart]:
         """The names a query word reaches through equivalences local to their own entries."""

@@ -234,6 +234,25 @@ def test_postings_bounds_read_together_or_one_by_one_give_the_same_routes(
     index.route_cache.clear()
 
 
+def test_query_keys_find_the_routes_kept_as_plain_tuples(index: MatchIndex) -> None:
+    """``candidates`` asks the route cache with its QueryKeys but keeps plain tuples (what
+    ``token_routes`` keeps and batch workers share), and finds them again."""
+    index.route_cache.clear()
+    index.route_cache.learn()
+    try:
+        keys = _query_keys(index, "Inspur Software Co Ltd")
+        first = index.candidates(keys)
+        learnt = index.route_cache.take_learnt()
+        assert learnt and all(type(token) is tuple for token, _ in learnt)
+        assert index.candidates(keys) == first
+        assert not index.route_cache.take_learnt(), "the second query found every route kept"
+        word = keys[0]
+        assert index.token_routes(word.key, word.kind, word.weight) is dict(learnt)[tuple(word)]
+    finally:
+        index.route_cache.learnt = None
+        index.route_cache.clear()
+
+
 def test_the_route_cache_stays_consistent_under_threads(index: MatchIndex) -> None:
     cache = RouteCache(max_tokens=8, max_names=40)
     words = [f"word{i}" for i in range(30)] + ["inspur", "group", "gazprom", "hikvision"]
