@@ -33,10 +33,17 @@ from exportscreen.matching.postings import (
     KeyedPostings,
     LazyEntries,
     RouteCache,
+    RouteKey,
     Routes,
     WordNeighbours,
 )
-from exportscreen.matching.route_union import RoutePart, small_routes, small_union, union_slots
+from exportscreen.matching.route_union import (
+    RoutePart,
+    small_routes,
+    small_union,
+    union_inverse,
+    union_slots,
+)
 from exportscreen.matching.routes import (
     CONSONANTS,
     MAX_POSTING,
@@ -70,6 +77,9 @@ _NOT_SERIALISED = ("entry_position", "route_cache", "consonant_words", "spelled"
 # added in the same order from 0.0). Measured: 16-32 names 20 us in Python against 30-45 with
 # numpy, even at 48-64, numpy ahead from 96 (2-3 routes, loaded 2-core machine).
 SMALL_UNION = 48
+# A token's reached words up to this many have their postings' bounds read one by one
+# (``_routes``): fewer numpy calls than reading them together.
+_BOUNDS_ONE_BY_ONE = 4
 
 _NON_ALNUM = re.compile(r"[^0-9A-Za-z]")
 
@@ -426,44 +436,45 @@ class MatchIndex:
         ids: list[IntArray] = []
         masses: list[FloatArray] = []
         covered: list[FloatArray] = []
+        # Each route's token weight in full: the scorer may pair a word reached by spelling
+        # with its whole weight ("dgttechnology" / "Technology"), whatever its rank mass.
+        full_weights: list[float] = []
         total = 0.0
         legal_weight = 0.0
         query_initials = 0  # letter mask of the query's one-letter words
         query_letters = 0  # and of its words' first letters
 
-        # Each route's token weight in full: the scorer may pair a word reached by spelling
-        # with its whole weight ("dgttechnology" / "Technology"), whatever its rank mass.
-        full_weights: list[float] = []
-
-        def add(routes: Routes | None, weight: float) -> None:
-            if routes is not None:
-                ids.append(routes[0])
-                masses.append(routes[1])
-                covered.append(routes[2])
-                full_weights.append(weight)
-
-        for key, kind, weight, arabic_consonants in tokens:
+        for token in tokens:
+            key, kind, weight, _ = token
             total += weight
             if kind is TokenKind.LEGAL:
                 legal_weight += weight
                 continue
             if kind is TokenKind.WORD:
-                query_letters |= letter_bit(key)
+                bit = letter_bit(key)
+                query_letters |= bit
                 if len(key) == 1:
-                    query_initials |= letter_bit(key)
-            add(self.token_routes(key, kind, weight, arabic_consonants), weight)
+                    query_initials |= bit
+            routes = self._query_routes(token)
+            if routes is not None:
+                ids.append(routes[0])
+                masses.append(routes[1])
+                covered.append(routes[2])
+                full_weights.append(weight)
         for (left, left_kind, left_w, _), (right, right_kind, right_w, _) in itertools.pairwise(
             tokens
         ):
             if left_kind is TokenKind.WORD and right_kind is TokenKind.WORD:
                 joined = self.word_ids.get(left + right)
                 if joined is not None:
-                    add(
-                        self._routes(
-                            [VocabularyHit(joined, ROUTES.joined.closeness)], left_w + right_w
-                        ),
-                        left_w + right_w,
+                    routes = self._routes(
+                        [VocabularyHit(joined, ROUTES.joined.closeness)], left_w + right_w
                     )
+                    if routes is not None:
+                        ids.append(routes[0])
+                        masses.append(routes[1])
+                        covered.append(routes[2])
+                        full_weights.append(left_w + right_w)
         if not ids:
             return []
         # The masses are summed for the names kept only (most queries keep none): ``mass`` is
@@ -471,56 +482,86 @@ class MatchIndex:
         mass: FloatArray | None
         slot: npt.NDArray[np.intp] | None = None
         union_size = 0
+        lengths = [len(found) for found in ids]
         if len(ids) == 1:
             reached, mass, listed = ids[0], masses[0], covered[0]
             full: FloatArray = np.full(len(reached), full_weights[0])
-        elif sum(len(found) for found in ids) <= SMALL_UNION:
+        elif sum(lengths) <= SMALL_UNION:
             reached, mass, listed, full = small_union(ids, masses, covered, full_weights)
         else:
             # Summed over the names reached only (a query reaches thousands of names, the
             # lists hold hundreds of thousands): sorted as flatnonzero over all names would
             # order them, and bincount adds each name's masses in the same order, so the sums
             # are the same floats.
-            reached, slot, _ = union_slots(np.concatenate(ids))
+            reached, slot = union_inverse(np.concatenate(ids))
             mass, union_size = None, len(reached)
-            listed = np.bincount(
-                slot, weights=np.concatenate(covered), minlength=len(reached)
-            ).astype(np.float64, copy=False)
             full = np.bincount(
-                slot,
-                weights=np.array(full_weights).repeat([len(found) for found in ids]),
-                minlength=len(reached),
+                slot, weights=np.array(full_weights).repeat(lengths), minlength=union_size
             ).astype(np.float64, copy=False)
+            # The listed weights are summed once the precision leaves a name a chance.
+            listed = None
         allowed: npt.NDArray[np.intp] | None = None
         if allowed_lists is not None:
-            allowed = in_lists = allowed_lists[self.name_list[reached]].nonzero()[0]
+            allowed = in_lists = allowed_lists[self.name_list.take(reached)].nonzero()[0]
             if not len(in_lists):
                 return []
-            reached, listed, full = reached[allowed], listed[allowed], full[allowed]
+            reached, full = reached.take(allowed), full.take(allowed)
+            if listed is not None:
+                listed = listed.take(allowed)
             if mass is not None:
-                mass = mass[allowed]
-        name_weight = self.name_weight[reached]
+                mass = mass.take(allowed)
         # What the scorer pairs without a route, on both sides: the same legal form, and
         # initials (a one-letter word against any word of that letter), each worth at most
-        # INITIAL_WEIGHT. Most names have no initials: then nothing is added (x + 0.0 is x).
-        initials = self.name_initials[reached] & query_letters
-        initial_pairs = np.bitwise_count(initials) if initials.any() else None
-        if query_initials:
-            first_pairs = np.bitwise_count(self.name_first_letters[reached] & query_initials)
-            initial_pairs = first_pairs if initial_pairs is None else initial_pairs + first_pairs
+        # INITIAL_WEIGHT. Most names have no initials: then nothing is added (x + 0.0 is x),
+        # and a query without words (query_letters 0, so no query_initials either) pairs none.
+        # (The masks as int32 scalars, the arrays' type: a Python int costs numpy a range check
+        # per call; ``take`` selects as indexing does, at less call cost.)
+        initial_bonus = None
+        if query_letters:
+            initials = self.name_initials.take(reached) & np.int32(query_letters)
+            initial_pairs = np.bitwise_count(initials) if np.count_nonzero(initials) else None
+            if query_initials:
+                first_pairs = np.bitwise_count(
+                    self.name_first_letters.take(reached) & np.int32(query_initials)
+                )
+                initial_pairs = (
+                    first_pairs if initial_pairs is None else initial_pairs + first_pairs
+                )
+            if initial_pairs is not None:
+                # Added to both sides: worked out once, the same floats.
+                initial_bonus = INITIAL_WEIGHT * initial_pairs
         paired = full
-        if initial_pairs is not None:
-            paired = full + INITIAL_WEIGHT * initial_pairs
-            listed = listed + INITIAL_WEIGHT * initial_pairs
+        if initial_bonus is not None:
+            paired = full + initial_bonus
+        legal_mass = None
         if legal_weight:
-            legal_mass = self.name_legal_mass[reached]
+            legal_mass = self.name_legal_mass.take(reached)
             paired = paired + legal_weight * (legal_mass > 0)
-            listed = listed + legal_mass
-        shared = np.minimum(paired, total)
         # Precision at most shared / (shared + F * (total - shared)), recall at most
         # listed / name_weight; compared squared, so that only names kept take a square root.
-        squared = precision_bound(shared, total) * np.minimum(listed / name_weight, 1.0)
-        kept = (squared >= min_bound * abs(min_bound)).nonzero()[0]
+        precision = precision_bound(np.minimum(paired, total), total)
+        least = min_bound * abs(min_bound)
+        # Early exit, exact: a name's squared bound is precision x min(recall, 1.0), a product
+        # with a factor at most 1.0, which rounds to at most the precision itself (rounding is
+        # monotone and the precision is a float). So when no precision reaches ``least`` no
+        # name is kept, and the recall need not be worked out. (A NaN precision makes max NaN,
+        # which compares False: no early exit, as if the check were not made.)
+        if not len(precision) or np.maximum.reduce(precision) < least:
+            return []
+        if listed is None:
+            assert slot is not None
+            listed = np.bincount(
+                slot, weights=np.concatenate(covered), minlength=union_size
+            ).astype(np.float64, copy=False)
+            if allowed is not None:
+                listed = listed.take(allowed)
+        if initial_bonus is not None:
+            listed = listed + initial_bonus
+        if legal_mass is not None:
+            listed = listed + legal_mass
+        name_weight = self.name_weight.take(reached)
+        squared = precision * np.minimum(listed / name_weight, 1.0)
+        kept = (squared >= least).nonzero()[0]
         if not len(kept):
             return []
         if mass is None:
@@ -550,23 +591,31 @@ class MatchIndex:
         """The names ``reached`` words lead to (and the ``local`` parts: names reached through
         an equivalence of their own entry), each with the mass of its heaviest route and the
         weight of the name's reached words."""
-        offsets = self.word_names[0]
         # A name counts the query token's weight; through a guessed word, no more than that
         # word's weight: "megviitechnology" reaching "technology" brings a generic word's
         # mass, not an unknown word's.
+        word_weight = self.word_weight
         heaviest: dict[int, float] = {}  # a word reached several ways counts once
         for hit in reached:
-            mass = min(weight, self.word_weight[hit.word]) if hit.guessed else weight
+            mass = min(weight, word_weight[hit.word]) if hit.guessed else weight
             if hit.scaled:
                 mass *= hit.closeness
             if mass > heaviest.get(hit.word, -1.0):
                 heaviest[hit.word] = mass
-        flat, covered = self.word_names[1], self.word_name_mass
+        (offsets, flat), covered, word_kind = self.word_names, self.word_name_mass, self.word_kind
+        words = list(heaviest)
+        # The words' bounds in the postings as Python ints: read together (four numpy calls)
+        # when there are more than a few words, one numpy scalar at a time otherwise.
+        if len(words) > _BOUNDS_ONE_BY_ONE:
+            at = np.array(words, dtype=np.intp)
+            starts, ends = offsets.take(at).tolist(), offsets.take(at + 1).tolist()
+        else:
+            starts = [int(offsets[word]) for word in words]
+            ends = [int(offsets[word + 1]) for word in words]
         found: list[RoutePart] = []
-        for word, mass in heaviest.items():
-            # finds_candidates, with the word's bounds read once as Python ints.
-            start, end = int(offsets[word]), int(offsets[word + 1])
-            if self.word_kind[word] != TokenKind.LEGAL and end - start <= MAX_POSTING:
+        for word, mass, start, end in zip(words, heaviest.values(), starts, ends, strict=True):
+            # finds_candidates, with the word's bounds read as Python ints.
+            if word_kind[word] != TokenKind.LEGAL and end - start <= MAX_POSTING:
                 found.append((mass, flat[start:end], covered[start:end]))
         found.extend(local)
         if not found:
@@ -579,7 +628,9 @@ class MatchIndex:
         if sum(len(names_of) for _, names_of, _ in found) <= SMALL_UNION:
             return small_routes(found)
         all_names = np.concatenate([names_of for _, names_of, _ in found])
-        weights = np.repeat([m for m, _, _ in found], [len(names_of) for _, names_of, _ in found])
+        weights = np.array([m for m, _, _ in found]).repeat(
+            [len(names_of) for _, names_of, _ in found]
+        )
         # The heaviest route to each name (its first occurrence: the heaviest first); the listed
         # words reached in a name add up (a joined word's parts are all matched).
         names, slot, first = union_slots(all_names)
@@ -588,7 +639,7 @@ class MatchIndex:
             weights=np.concatenate([covered_of for _, _, covered_of in found]),
             minlength=len(names),
         ).astype(np.float64, copy=False)
-        heaviest_mass: FloatArray = weights[first]
+        heaviest_mass: FloatArray = weights.take(first)
         # Shared by every later query with this token (token_routes caches them).
         for array in (names, heaviest_mass, listed):
             array.setflags(write=False)
@@ -599,15 +650,21 @@ class MatchIndex:
     ) -> Routes | None:
         """The names one query token reaches and the mass each brings, for ``candidates``:
         cached per index, since the names of a customer file share most of their words."""
-        token = (key, kind, weight, arabic_consonants)
+        return self._query_routes((key, kind, weight, arabic_consonants))
+
+    def _query_routes(self, token: RouteKey) -> Routes | None:
+        """``token_routes`` of a token (key, kind, weight, Arabic consonants) as it comes:
+        ``candidates`` asks the cache with its QueryKey, which hashes and compares as the
+        plain tuple, and keeps a plain tuple (what ``token_routes`` keeps and workers share)."""
         known, routes = self.route_cache.get(token)
         if not known:
+            key, kind, weight, arabic_consonants = token
             routes = self._routes(
                 self.reachable_words(key, kind, arabic_consonants),
                 weight,
                 self._local_parts(key, weight),
             )
-            self.route_cache.put(token, routes)
+            self.route_cache.put((key, kind, weight, arabic_consonants), routes)
         return routes
 
     def _local_parts(self, key: str, weight: float) -> list[RoutePart]:

@@ -176,10 +176,13 @@ class RouteCache:
     def get(self, token: RouteKey) -> tuple[bool, Routes | None]:
         """(known, routes): known is False when the token's routes are not kept."""
         with self.lock:
-            if token not in self.routes:
+            # One lookup on the common path (a kept token), not a test and then a read.
+            try:
+                routes = self.routes[token]
+            except KeyError:
                 return False, None
             self.routes.move_to_end(token)
-            return True, self.routes[token]
+            return True, routes
 
     def put(self, token: RouteKey, routes: Routes | None) -> None:
         with self.lock:

@@ -16,6 +16,24 @@ from exportscreen.matching.postings import FloatArray, IntArray, Routes
 RoutePart = tuple[float, IntArray, FloatArray]
 
 
+def _merged(
+    names: IntArray,
+) -> tuple[npt.NDArray[np.intp], IntArray, npt.NDArray[np.bool_], npt.NDArray[np.intp]]:
+    """The stable order of ``names``, them in that order, which of those is a name's first
+    occurrence, and each of ``names``' position among the distinct ones (``union_slots``).
+    ``take`` and ``compress`` select as indexing does, at a third of its call cost."""
+    order = names.argsort(kind="stable")
+    ordered = names.take(order)
+    first = np.empty(len(ordered), dtype=np.bool_)
+    first[:1] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+    position = first.cumsum()
+    position -= 1
+    slot = np.empty(len(ordered), dtype=np.intp)
+    slot[order] = position
+    return order, ordered, first, slot
+
+
 def union_slots(
     names: IntArray,
 ) -> tuple[IntArray, npt.NDArray[np.intp], npt.NDArray[np.intp]]:
@@ -24,14 +42,16 @@ def union_slots(
     and each distinct name's first position in ``names``. ``names`` is the routes' ascending
     runs one after another, which a stable sort (timsort) merges as runs, ten times as fast as
     the quicksort np.unique uses without return_index on a few thousand names."""
-    order = names.argsort(kind="stable")
-    ordered = names[order]
-    first = np.empty(len(ordered), dtype=np.bool_)
-    first[:1] = True
-    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
-    slot = np.empty(len(ordered), dtype=np.intp)
-    slot[order] = first.cumsum() - 1
-    return ordered[first], slot, order[first]
+    order, ordered, first, slot = _merged(names)
+    return ordered.compress(first), slot, order.compress(first)
+
+
+def union_inverse(names: IntArray) -> tuple[IntArray, npt.NDArray[np.intp]]:
+    """``union_slots`` without each distinct name's first position (``candidates`` sums the
+    routes' masses and needs no route's own): the distinct names ascending, and for each of
+    ``names`` its position among them."""
+    _, ordered, first, slot = _merged(names)
+    return ordered.compress(first), slot
 
 
 def small_routes(found: list[RoutePart]) -> Routes:

@@ -183,6 +183,76 @@ def test_min_bound_only_drops_names_below_it(index: MatchIndex, name: str) -> No
     assert kept == [(n, b) for n, b in every if b >= 0.7]
 
 
+def test_names_whose_precision_falls_short_are_left_out_at_once(
+    index: MatchIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``candidates`` returns [] before working out the recall when no name's precision
+    reaches the cutoff: the same answer as the full computation at every cutoff, through the
+    numpy union and the Python one."""
+    highest: list[float] = []
+    precision_bound = index_module.precision_bound
+
+    def spy(paired: np.ndarray, total: float) -> np.ndarray:  # type: ignore[type-arg]
+        found = precision_bound(paired, total)
+        highest.append(float(found.max()))
+        return found
+
+    exits = 0
+    for small_union in (48, 0):
+        monkeypatch.setattr(index_module, "SMALL_UNION", small_union)
+        for name in [*BOUND_QUERIES, "Inspur Qwxzv Plokm Zzyqt", "Gazprom Bank Trading Moscow"]:
+            keys = _query_keys(index, name)
+            every = index.candidates(keys, limit=10_000)
+            for cutoff in (0.3, 0.5, 0.7, 0.8, 0.9, 0.95, 0.99, 1.0):
+                with monkeypatch.context() as patched:
+                    patched.setattr(index_module, "precision_bound", spy)
+                    kept = index.candidates(keys, limit=10_000, min_bound=cutoff)
+                assert kept == [(n, b) for n, b in every if b >= cutoff], (name, cutoff)
+                exits += bool(highest) and highest[-1] < cutoff * cutoff
+    assert exits, "some query's precision falls short of some cutoff"
+
+
+@pytest.mark.parametrize("one_by_one", [0, 10**6])
+def test_postings_bounds_read_together_or_one_by_one_give_the_same_routes(
+    index: MatchIndex, monkeypatch: pytest.MonkeyPatch, one_by_one: int
+) -> None:
+    words = ["inspur", "inspurgroup", "hikvsion", "technology", "zhipu", "gazprom", "mhmd"]
+    expected = {}
+    for word in words:
+        index.route_cache.clear()
+        expected[word] = index.token_routes(word, TokenKind.WORD, 1.0)
+    monkeypatch.setattr(index_module, "_BOUNDS_ONE_BY_ONE", one_by_one)
+    for word in words:
+        index.route_cache.clear()
+        routes = index.token_routes(word, TokenKind.WORD, 1.0)
+        before = expected[word]
+        assert (routes is None) == (before is None), word
+        if routes is not None and before is not None:
+            for array, reference in zip(routes, before, strict=True):
+                assert array.dtype == reference.dtype and array.tolist() == reference.tolist()
+    assert any(len(index.reachable_words(w, TokenKind.WORD)) > 4 for w in words)
+    index.route_cache.clear()
+
+
+def test_query_keys_find_the_routes_kept_as_plain_tuples(index: MatchIndex) -> None:
+    """``candidates`` asks the route cache with its QueryKeys but keeps plain tuples (what
+    ``token_routes`` keeps and batch workers share), and finds them again."""
+    index.route_cache.clear()
+    index.route_cache.learn()
+    try:
+        keys = _query_keys(index, "Inspur Software Co Ltd")
+        first = index.candidates(keys)
+        learnt = index.route_cache.take_learnt()
+        assert learnt and all(type(token) is tuple for token, _ in learnt)
+        assert index.candidates(keys) == first
+        assert not index.route_cache.take_learnt(), "the second query found every route kept"
+        word = keys[0]
+        assert index.token_routes(word.key, word.kind, word.weight) is dict(learnt)[tuple(word)]
+    finally:
+        index.route_cache.learnt = None
+        index.route_cache.clear()
+
+
 def test_the_route_cache_stays_consistent_under_threads(index: MatchIndex) -> None:
     cache = RouteCache(max_tokens=8, max_names=40)
     words = [f"word{i}" for i in range(30)] + ["inspur", "group", "gazprom", "hikvision"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from exportscreen.matching.route_union import union_slots
+from exportscreen.matching.route_union import union_inverse, union_slots
 
 
 @pytest.mark.parametrize(
@@ -26,3 +26,7 @@ def test_the_union_of_routes_is_numpys_unique(names: list[int]) -> None:
     assert reached.tolist() == expected.tolist()
     assert slot.tolist() == inverse.tolist()
     assert first.tolist() == index.tolist()
+    distinct, positions = union_inverse(array)
+    assert distinct.tolist() == expected.tolist()
+    assert positions.tolist() == inverse.tolist()
+    assert distinct.dtype == reached.dtype and positions.dtype == slot.dtype
