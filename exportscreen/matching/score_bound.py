@@ -8,15 +8,25 @@ import math
 from collections.abc import Sequence
 from itertools import compress
 from operator import mul
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-from exportscreen.matching.analyze import TokenKind
+from exportscreen.matching.analyze import Token, TokenKind
 from exportscreen.matching.index import MatchIndex, precision_bound
 from exportscreen.matching.normalize import Script
 from exportscreen.model import MatchKind
 
-if TYPE_CHECKING:  # score imports this module
-    from exportscreen.matching.score import QueryToken
+
+class PreparedToken(Protocol):
+    """What ``key_only_words`` reads of a query token as ``score`` prepares it (its
+    ``QueryToken``; described here, since score imports this module)."""
+
+    @property
+    def token(self) -> Token: ...
+    @property
+    def equivalents(self) -> dict[str, str]: ...
+    @property
+    def local(self) -> dict[str, dict[int, str]]: ...
+
 
 # An alignment option: (similarity, query token indices, listed token indices, kind, note).
 Option = tuple[float, tuple[int, ...], tuple[int, ...], MatchKind, str]
@@ -51,7 +61,7 @@ def score_bound(
     return math.sqrt(precision * min(1.0, recall))
 
 
-def key_only_words(query: Sequence[QueryToken], index: MatchIndex) -> frozenset[int] | None:
+def key_only_words(query: Sequence[PreparedToken], index: MatchIndex) -> frozenset[int] | None:
     """Every vocabulary word a query may pair one to one when each of its tokens pairs by its
     key alone, else None. ``score.compare`` pairs a legal form or a number only with a listed
     token of the same kind and key, and a word in Han characters (its pinyin, or a reading of
