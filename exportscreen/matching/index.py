@@ -39,6 +39,7 @@ from exportscreen.matching.postings import (
 )
 from exportscreen.matching.route_union import (
     RoutePart,
+    repeated,
     small_routes,
     small_union,
     union_inverse,
@@ -294,12 +295,11 @@ class MatchIndex:
             return []
         # Counted over the words reached only, not the whole vocabulary: ascending word order,
         # as np.flatnonzero over a bincount would give.
-        reached, counts = np.unique(np.concatenate(gathered), return_counts=True)
-        enough = counts >= near.min_shared_grams
-        shared = reached[enough]
+        # (concatenate copies: repeated's sort in place leaves the postings as they are.)
+        shared, counts = repeated(np.concatenate(gathered), near.min_shared_grams)
         if not len(shared):
             return []
-        overlap = counts[enough] / np.minimum(self.word_gram_count[shared], len(key_grams))
+        overlap = counts / np.minimum(self.word_gram_count[shared], len(key_grams))
         order = shared[np.argsort(-overlap, kind="stable")[: near.shortlist]].tolist()
         texts = [self.words[word] for word in order]
         similarities = cdist(

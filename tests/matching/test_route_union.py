@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from exportscreen.matching.route_union import union_inverse, union_slots
+from exportscreen.matching.route_union import repeated, union_inverse, union_slots
 
 
 @pytest.mark.parametrize(
@@ -30,3 +30,21 @@ def test_the_union_of_routes_is_numpys_unique(names: list[int]) -> None:
     assert distinct.tolist() == expected.tolist()
     assert positions.tolist() == inverse.tolist()
     assert distinct.dtype == reached.dtype and positions.dtype == slot.dtype
+
+
+@pytest.mark.parametrize("least", [1, 2, 3])
+@pytest.mark.parametrize(
+    "values",
+    [
+        [],
+        [7],
+        [3, 3, 3],
+        [1, 4, 9, 2, 4, 8, 0, 9, 4],  # ascending runs, as the 3-grams' words come
+        list(range(300, 0, -3)) + list(range(0, 400, 2)) + list(range(0, 400, 5)),
+    ],
+)
+def test_values_repeated_are_numpys_unique_counts(values: list[int], least: int) -> None:
+    reached, counts = np.unique(np.array(values, dtype=np.int32), return_counts=True)
+    found, found_counts = repeated(np.array(values, dtype=np.int32), least)
+    assert found.tolist() == reached[counts >= least].tolist()
+    assert found_counts.tolist() == counts[counts >= least].tolist()
