@@ -30,14 +30,15 @@ def db_url(value: str | None = None) -> str:
     return f"sqlite:///{data_dir / 'exportscreen.db'}"
 
 
-def index_neighbours(value: str | None = None) -> bool:
+def index_neighbours() -> bool:
     """Whether an index built from the store to be served (CLI, API, batch, scheduler) also
     searches every listed word's spelled neighbours at build (``index_build.spelled_neighbours``):
     about 6 s more CPU per build of the full lists, after which a listed query word's spelled
-    search is a lookup (README, "Speed"). ``EXPORTSCREEN_INDEX_NEIGHBOURS=0`` trades that query
-    speed for build time, on a machine that rebuilds often and screens little, and in the test
-    suite. Read at call time, so that a process sets it before building."""
-    configured = (value or os.environ.get("EXPORTSCREEN_INDEX_NEIGHBOURS", "1")).strip().lower()
+    search is a lookup (README, "Benchmarks", session 10). ``EXPORTSCREEN_INDEX_NEIGHBOURS=0``
+    trades that query speed for build time, on a machine that rebuilds often and screens
+    little, and in the test suite. Read at call time, so that a process sets it before
+    building."""
+    configured = os.environ.get("EXPORTSCREEN_INDEX_NEIGHBOURS", "1").strip().lower()
     if configured in ("1", "true", "yes", "on"):
         return True
     if configured in ("0", "false", "no", "off"):

@@ -65,28 +65,23 @@ def letter_code(text: str) -> int:
 
 def query_code(text: str) -> tuple[int, int]:
     """``letter_code`` of a word searched for, and the letters its code leaves out: repeats
-    beyond the second, and characters other than a-z (each may match one of the other word's)."""
-    code = extra = 0
-    for char in set(text):  # str.count over a short word's letters: cheaper than a Counter
-        repeats = text.count(char)
-        row = ord(char) - 97
-        if 0 <= row < _LETTERS:
-            code |= 1 << row
-            if repeats > 1:
-                code |= 1 << (32 + row)
-                extra += repeats - 2
-        else:
-            extra += repeats
+    beyond the second, and characters other than a-z (each may match one of the other word's).
+    Made from ``query_rows``, the one count of a word's letters."""
+    rows, extra = query_rows(text)
+    code = 0
+    for row in rows:
+        letter = row % _LETTERS
+        code |= 1 << letter if row < _LETTERS else (1 << letter) | (1 << (32 + letter))
     return code, extra
 
 
 def query_rows(text: str) -> tuple[list[int], int]:
-    """``query_code`` as the rows of ``SpelledWords.letter_rows`` to add up: per letter of the
-    word, its row (letter i once: i; twice or more: 26 + i), and the letters the code leaves
-    out."""
+    """The rows of ``SpelledWords.letter_rows`` to add up for a word searched for, one per
+    letter it has (letter i once: row i; twice or more: row 26 + i), and the letters they
+    leave out (``query_code``). The search's own count: the hot path takes it directly."""
     rows: list[int] = []
     extra = 0
-    for char in set(text):  # as ``query_code`` counts them
+    for char in set(text):  # str.count over a short word's letters: cheaper than a Counter
         repeats = text.count(char)
         row = ord(char) - 97
         if 0 <= row < _LETTERS:
