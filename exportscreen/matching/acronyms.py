@@ -221,7 +221,10 @@ def spelt_out(names: Sequence[AnalyzedName]) -> dict[str, tuple[str, ...]]:
         return {}
     # The letters each name's words give: a name lacking one of an acronym's cannot spell it.
     letters = [{_initial(t) for t in name.tokens} for name in names]
-    for acronym in acronyms:
+    # In a fixed order, not the set's (which the hash seed decides): the expansions' order is
+    # the order of the listed forms they add, so of the index's name ids, and the index of
+    # the same lists must be the same in every process (ties among candidates follow ids).
+    for acronym in sorted(acronyms):
         needed = set(acronym)
         for name, given in zip(names, letters, strict=True):
             if not needed <= given:

@@ -134,7 +134,9 @@ def build_index(
             if route.kept(by_word[word_id]):
                 keys[route.prefix + by_word[word_id]].append(word_id)
         if near.applies(text):
-            word_grams = set(near.grams(text))
+            # Sorted, not in the set's order (the hash seed's): the same lists give the same
+            # index, to the byte, in every process.
+            word_grams = sorted(set(near.grams(text)))
             gram_counts[word_id] = len(word_grams)
             for gram in word_grams:
                 gram_lists[gram].append(word_id)
