@@ -5,6 +5,7 @@ its one-to-one pairs (``score.score_name``)."""
 from __future__ import annotations
 
 import functools
+import zlib
 from collections.abc import Sequence
 from typing import NamedTuple
 
@@ -75,41 +76,77 @@ def _runs(others: tuple[str, ...]) -> _Runs:
 
 class Joins(NamedTuple):
     """What the joins of one word sequence need of it, worked out once (a scorer keeps them per
-    listed name and per query): which lengths its words and its runs have, as bit masks, so that
-    a pair of sequences that cannot join is told by an AND (``joined_pairs``; most pairs, and
-    then the runs' table, ``_runs``, is never built), and its adjacent pairs joined
-    (``regrouped_pairs``). Numbers and a dict of strings and tuples, which the garbage collector
-    stops tracking: a batch worker keeps thousands."""
+    listed name and per query): which lengths and letters its words and its runs have, as bit
+    masks, so that a pair of sequences that cannot join is told by two ANDs (``joined_pairs``;
+    most pairs, and then the runs' table, ``_runs``, is never built), and its adjacent pairs
+    joined (``regrouped_pairs``). Numbers and a dict of strings and tuples, which the garbage
+    collector stops tracking: a batch worker keeps thousands."""
 
     # Bit L set: a word of L letters (from MIN_JOINED_LETTERS) that a run of the other side may
     # match (``joined_options`` compares no shorter word).
     lengths: int
-    # Bit L set: a word of L letters is within MAX_JOINED_LENGTH_GAP of a run's joined length,
-    # the runs ``joined_options`` compares it with.
+    # Bit L set: a word of L letters whose spelling ``joined_options`` compares with a run's
+    # (``run_reach``; a word of the run's very letters is told by ``words`` and ``runs``).
     reach: int
     # Two adjacent words joined -> the positions of the first.
     pairs: dict[str, tuple[int, ...]]
+    # The words of ``lengths`` and the runs' joined texts, each as one bit of its CRC-32
+    # (``letters_bit``): a word equal to a run has that run's bit.
+    words: int
+    runs: int
 
 
-_GAP_BITS = (1 << (2 * MAX_JOINED_LENGTH_GAP + 1)) - 1
+# Bits of the masks of letters: a name has a few words and runs, so two names' masks share a bit
+# by chance for a few pairs in a hundred.
+_LETTER_BITS = 256
+
+
+def letters_bit(text: str) -> int:
+    """One bit for ``text``, the same in every process (CRC-32, not the salted ``hash``)."""
+    return 1 << (zlib.crc32(text.encode()) % _LETTER_BITS)
+
+
+def spelled_join(length: int, total: int) -> bool:
+    """Whether ``joined_options`` compares the spelling of a word of ``length`` letters with a
+    run of ``total`` joined letters: within MAX_JOINED_LENGTH_GAP (its buckets) and passing
+    its test of lengths, the same expression on the same numbers (most words within the gap
+    fail it: a word and a run of under ten letters are compared only when their letters are
+    equal, under nineteen when at most one letter apart)."""
+    gap = abs(total - length)
+    if length < MIN_JOINED_LETTERS or gap > MAX_JOINED_LENGTH_GAP:
+        return False
+    return not 1 - max(1, gap) / max(total, length) < _MIN_JOINED_OSA
+
+
+@functools.cache
+def run_reach(total: int) -> int:
+    """Bit L set for each word length L whose spelling ``spelled_join`` compares with a run of
+    ``total`` letters."""
+    reach = 0
+    for length in range(total - MAX_JOINED_LENGTH_GAP, total + MAX_JOINED_LENGTH_GAP + 1):
+        if spelled_join(length, total):
+            reach |= 1 << length
+    return reach
 
 
 def joins_of(keys: Sequence[str]) -> Joins:
-    lengths = reach = 0
+    lengths = reach = words = runs = 0
     sizes = [len(key) for key in keys]
     for start, size in enumerate(sizes):
         if size >= MIN_JOINED_LETTERS:
             lengths |= 1 << size
+            words |= letters_bit(keys[start])
         if not size:
             continue
-        # The joined lengths of the runs from ``start``, as ``_runs`` makes them.
+        # The runs from ``start``, as ``_runs`` makes them.
         total = size
         for end in range(start + 1, min(start + MAX_JOINED_PARTS, len(sizes))):
             if not sizes[end]:
                 break
             total += sizes[end]
-            reach |= _GAP_BITS << (total - MAX_JOINED_LENGTH_GAP)
-    return Joins(lengths, reach, _adjacent_pairs(keys))
+            reach |= run_reach(total)
+            runs |= letters_bit("".join(keys[start : end + 1]))
+    return Joins(lengths, reach, _adjacent_pairs(keys), words, runs)
 
 
 def joined_options(
@@ -190,10 +227,16 @@ def joined_pairs(
     whose lengths (or adjacent pairs) the two sides do not share is not looked for: it would
     find nothing."""
     found: list[tuple[float, tuple[int, ...], tuple[int, ...]]] = []
-    if len(listed_keys) > 1 and query_joins.lengths & listed_joins.reach:
+    # A word joins a run when their letters are equal (a bit of ``words`` and ``runs`` in
+    # common) or when their lengths let its spelling be compared (``spelled_join``).
+    if len(listed_keys) > 1 and (
+        query_joins.lengths & listed_joins.reach or query_joins.words & listed_joins.runs
+    ):
         for q, span, similarity in joined_options(query_keys, listed_keys):
             found.append((similarity, (q,), span))
-    if len(query_keys) > 1 and listed_joins.lengths & query_joins.reach:
+    if len(query_keys) > 1 and (
+        listed_joins.lengths & query_joins.reach or listed_joins.words & query_joins.runs
+    ):
         for w, span, similarity in joined_options(listed_keys, query_keys):
             found.append((similarity, span, (w,)))
     if (

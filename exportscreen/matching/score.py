@@ -30,6 +30,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 from rapidfuzz.distance import OSA
@@ -54,7 +55,7 @@ from exportscreen.matching.joins import Joins, joined_pairs, joins_of
 from exportscreen.matching.near_words import HARD_C
 from exportscreen.matching.normalize import Script
 from exportscreen.matching.routes import INITIAL_SOUND, MIN_KEY_LENGTH
-from exportscreen.matching.score_bound import Option, key_only_words, score_bound, singles
+from exportscreen.matching.score_bound import key_only_words, options_of, score_bound
 from exportscreen.matching.score_keep import LISTED_NAMES_KEPT, ListedName, listed_name, shared
 from exportscreen.matching.similarity import spelling
 from exportscreen.matching.translit import (
@@ -239,6 +240,7 @@ _NUMBER = int(TokenKind.NUMBER)
 _PERSON = list(EntryType).index(EntryType.INDIVIDUAL)  # as MatchIndex.entry_types holds it
 _VESSEL = list(EntryType).index(EntryType.VESSEL)
 _NO_MATCH: tuple[float, MatchKind, str] = (0.0, MatchKind.EXACT, "")
+_FIRST = itemgetter(0)  # an outcome's similarity
 
 
 def compare(query: QueryToken, word: int, index: MatchIndex) -> tuple[float, MatchKind, str]:
@@ -441,15 +443,13 @@ def score_name(
         return NameScore(name_id, weak_alias, 0.0, 0.0, [], bounded=True)
     view = _query_view(query, memo, index)
     listed_words, roles = listed.words, listed.roles
-    if (
-        cutoff > BOUND_SLACK
-        and view.key_words is not None
-        and view.key_words.isdisjoint(listed_words)
-        and not joined_pairs(view.keys, view.joins, listed.keys, listed.joins)
-    ):
-        # No word the query can pair, no join: no option, a bound of 0.0 (``key_only_words``).
-        return NameScore(name_id, 0.0, 0.0, 0.0, [], bounded=True)
-    entry_type = index.entry_types[int(index.name_entry[name_id])]
+    found_joins = None  # looked for once: the shortcut below and the options need them
+    key_words = view.key_words
+    if cutoff > BOUND_SLACK and key_words is not None and key_words.isdisjoint(listed_words):
+        found_joins = joined_pairs(view.keys, view.joins, listed.keys, listed.joins)
+        if not found_joins:  # no word the query can pair, no join: a bound of 0.0
+            return NameScore(name_id, 0.0, 0.0, 0.0, [], bounded=True)
+    entry_type = listed.entry_type
     # Names of the same words, roles and party type (one name on two lists, an alias repeated)
     # score alike: the first one's score serves the others under their own ids. Not a weak
     # alias (its cap names where its mark is from) nor beside equivalences local to an entry.
@@ -468,56 +468,57 @@ def score_name(
                 same.capped,
                 same.bounded,
             )
-    owner = -1
-    options: list[Option] = []
-    # What the bound needs of the options (``score_bound``), gathered as they are made: each
-    # listed word's best similarity, and which query tokens have a pair.
+    # Each query token's outcomes against the listed words: what the bound reads (each listed
+    # word's best similarity, which tokens pair) first, the options only past the bound.
+    rows: list[list[tuple[float, MatchKind, str]]] = []
     best_listed = [0.0] * len(listed_words)
     pairable = [False] * len(query)
-    ones = singles(len(listed_words))
     for q, prepared in enumerate(query):
         compared, local = prepared.compared, prepared.local
         if len(compared) >= COMPARED_WORDS:
             compared.clear()
-        single_q = (q,)
-        for w, word in enumerate(listed_words):
-            cached = compared.get(word)
-            if cached is None:
-                cached = compared[word] = shared(compare(prepared, word, index))
-            if local and cached[0] < EQUIVALENCE_SIMILARITY:
-                # An equivalence the name's own entry taught (not kept: it depends on the
-                # entry, ``compared`` on the words only).
-                if owner < 0:
-                    owner = int(index.name_entry[name_id])
-                note = local.get(index.words[word], {}).get(owner)
-                if note is not None:
-                    cached = (EQUIVALENCE_SIMILARITY, MatchKind.EQUIVALENCE, note)
-            similarity = cached[0]
-            if similarity > 0.0:
-                options.append((similarity, single_q, ones[w], cached[1], cached[2]))
+        row: list[Any] = [*map(compared.get, listed_words)]
+        if None in row:  # each looked up again: a word twice in the name is compared once
+            for w, word in enumerate(listed_words):
+                cached = compared.get(word)
+                if cached is None:
+                    cached = compared[word] = shared(compare(prepared, word, index))
+                row[w] = cached
+        if local:
+            for w, cached in enumerate(row):
+                if cached[0] < EQUIVALENCE_SIMILARITY:
+                    # An equivalence the name's own entry taught (not in ``compared``).
+                    note = local.get(index.words[listed_words[w]], {}).get(listed.owner)
+                    if note is not None:
+                        row[w] = (EQUIVALENCE_SIMILARITY, MatchKind.EQUIVALENCE, note)
+        rows.append(row)
+        if row.count(_NO_MATCH) != len(row):  # most pair nothing: nothing for the bound
+            similarities = [*map(_FIRST, row)]
+            if max(similarities) > 0.0:
                 pairable[q] = True
-                if similarity > best_listed[w]:
-                    best_listed[w] = similarity
+                # ``max`` keeps the first unless the second is greater, as the options did.
+                best_listed = [*map(max, best_listed, similarities)]
     # Joined words compete with single pairs, so that a loose spelling match of one half
     # ("lim" / "limited") does not take the word that "lim ited" joined matches better.
-    joined: list[Option] = [
-        (similarity, qs, ws, MatchKind.JOINED, "")
-        for similarity, qs, ws in joined_pairs(view.keys, view.joins, listed.keys, listed.joins)
-    ]
-    if joined:
-        options.extend(joined)
-        for similarity, qs, ws, _, _ in joined:
-            for q in qs:
-                pairable[q] = True
-            for w in ws:
-                if similarity > best_listed[w]:
-                    best_listed[w] = similarity
+    if found_joins is None:
+        found_joins = joined_pairs(view.keys, view.joins, listed.keys, listed.joins)
+    for similarity, qs, ws in found_joins:
+        for q in qs:
+            pairable[q] = True
+        for w in ws:
+            if similarity > best_listed[w]:
+                best_listed[w] = similarity
     if cutoff > 0.0:
-        bound = score_bound(
-            view.weights, view.weight, listed.weights, listed.total, best_listed, pairable
-        )
+        # No option: no token pairable, no word matched, the bound sqrt(0.0 * 0.0) that
+        # ``score_bound`` works out (weights are not negative).
+        bound = 0.0
+        if True in pairable:
+            bound = score_bound(
+                view.weights, view.weight, listed.weights, listed.total, best_listed, pairable
+            )
         if bound + BOUND_SLACK < cutoff:
             return _kept(view, weak, alike, NameScore(name_id, bound, 0.0, 0.0, [], bounded=True))
+    options = options_of(rows, found_joins)
     words, listed_weight = list(listed_words), list(listed.weights)
     # Best first; at equal similarity a one-to-one pair before a join.
     options.sort(key=lambda o: (-o[0], len(o[1]) + len(o[2]), o[1], o[2]))

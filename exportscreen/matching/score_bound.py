@@ -40,6 +40,23 @@ def singles(count: int) -> tuple[tuple[int], ...]:
     return SINGLES if count <= len(SINGLES) else tuple((i,) for i in range(count))
 
 
+def options_of(
+    rows: Sequence[Sequence[tuple[float, MatchKind, str]]],
+    joins: Sequence[tuple[float, tuple[int, ...], tuple[int, ...]]],
+) -> list[Option]:
+    """The alignment's options, made once a name passes its bound: each query token's outcome
+    against each listed word (``rows``, (similarity, kind, note)) that pairs them, token by
+    token and word by word, then the joins (``joins.joined_pairs``)."""
+    options: list[Option] = []
+    for q, row in enumerate(rows):
+        single_q, ones = (q,), singles(len(row))
+        for w, (similarity, kind, note) in enumerate(row):
+            if similarity > 0.0:
+                options.append((similarity, single_q, ones[w], kind, note))
+    options.extend((similarity, qs, ws, MatchKind.JOINED, "") for similarity, qs, ws in joins)
+    return options
+
+
 def score_bound(
     query_weights: Sequence[float],
     everything: float,

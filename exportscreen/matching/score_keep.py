@@ -27,6 +27,8 @@ class ListedName(NamedTuple):
     total: float  # sum of weights
     weak: bool  # a weak alias (``MatchIndex.name_weak``)
     joins: Joins
+    owner: int  # the entry's position (``MatchIndex.name_entry``)
+    entry_type: int  # the entry's EntryType position (``MatchIndex.entry_types``)
 
 
 def listed_name(index: MatchIndex, name_id: int) -> ListedName:
@@ -37,6 +39,7 @@ def listed_name(index: MatchIndex, name_id: int) -> ListedName:
         [weights[word] * _ROLE_FACTORS[role] for word, role in zip(words, roles, strict=True)]
     )
     keys = tuple([texts[w] if kinds[w] == _WORD else "" for w in words])
+    owner = int(index.name_entry[name_id])
     return ListedName(
         tuple(words),
         roles,
@@ -45,6 +48,8 @@ def listed_name(index: MatchIndex, name_id: int) -> ListedName:
         sum(listed_weight),
         bool(index.name_weak[name_id]),
         joins_of(keys),
+        owner,
+        index.entry_types[owner],
     )
 
 

@@ -367,8 +367,12 @@ class Screener:
                         candidates.append(name_id)
                         seen.add(name_id)
             memo: dict[Any, Any] = {}
+            listed_names = self._listed
             for name_id in candidates:
-                owner = int(index.name_entry[name_id])
+                # The entry of a name scored before, as ``score_name`` kept it: a numpy scalar
+                # read and its conversion cost more than the dict look-up.
+                listed = listed_names.get(name_id)
+                owner = int(index.name_entry[name_id]) if listed is None else listed.owner
                 # A name scoring below the cutoff is dropped unless an identifier makes its
                 # entry a hit: only those names need their exact score.
                 needed = 0.0 if owner in identifier_entries else cutoff

@@ -15,7 +15,10 @@ from exportscreen.matching.joins import (
     joined_options,
     joined_pairs,
     joins_of,
+    letters_bit,
     regrouped_pairs,
+    run_reach,
+    spelled_join,
 )
 from exportscreen.matching.similarity import spelling
 from exportscreen.screening.screener import Screener
@@ -38,12 +41,14 @@ def every_join(
 @pytest.mark.parametrize(
     ("keys", "lengths", "reach"),
     [
-        # "gazprom" (7) and "bank" (4) are singles of a join; their run is 11 letters long.
-        (["gazprom", "bank"], {7, 4}, set(range(9, 14))),
+        # "gazprom" (7) and "bank" (4) are singles of a join; their run is 11 letters long,
+        # whose spelling a word of a letter more or less is compared with.
+        (["gazprom", "bank"], {7, 4}, {10, 11, 12}),
         # A legal form or number ("") ends a run; a word of three letters is no single.
         (["abc", "", "defgh"], {5}, set()),
-        # Runs of two and three words: 3+4=7, 3+4+5=12, 4+5=9.
-        (["abc", "defg", "hijkl"], {4, 5}, set(range(5, 15))),
+        # Runs of two and three words: 3+4=7 (only its very letters), 4+5=9 (a word of ten
+        # letters), 3+4+5=12 (a letter more or less).
+        (["abc", "defg", "hijkl"], {4, 5}, {10, 11, 12, 13}),
         (["one"], set(), set()),
     ],
 )
@@ -53,6 +58,50 @@ def test_the_masks_hold_the_singles_and_the_lengths_runs_reach(
     joins = joins_of(keys)
     assert {n for n in range(64) if joins.lengths >> n & 1} == lengths
     assert {n for n in range(64) if joins.reach >> n & 1} == reach
+
+
+def test_the_letter_masks_hold_the_singles_and_the_runs() -> None:
+    joins = joins_of(["abc", "defg", "", "hijkl", "mn"])
+    assert joins.words == letters_bit("defg") | letters_bit("hijkl")
+    assert joins.runs == letters_bit("abcdefg") | letters_bit("hijklmn")
+    assert joins_of(["one"]).words == joins_of(["one"]).runs == 0
+    # A word of a run's very letters, too short for its spelling to be compared: found by them.
+    query, listed = ["gazbank"], ["gaz", "bank"]
+    assert joins_of(query).lengths & joins_of(listed).reach == 0
+    assert joined_pairs(query, joins_of(query), listed, joins_of(listed)) == [(1.0, (0,), (0, 1))]
+    assert joined_pairs(listed, joins_of(listed), query, joins_of(query)) == [(1.0, (0, 1), (0,))]
+
+
+@pytest.mark.parametrize(
+    ("length", "total", "expected"),
+    [
+        (8, 8, False),  # one letter of eight is below the spelling threshold
+        (8, 9, False),  # one letter of nine is too
+        (9, 10, True),  # one letter of ten is not
+        (11, 13, False),  # two letters of thirteen are
+        (19, 17, True),  # two letters of nineteen are not
+        (20, 23, False),  # beyond MAX_JOINED_LENGTH_GAP
+        (3, 30, False),  # shorter than a joined word's single
+    ],
+)
+def test_spelled_join_tells_the_lengths_joined_options_compares(
+    length: int, total: int, expected: bool
+) -> None:
+    assert spelled_join(length, total) is expected
+    assert bool(run_reach(total) >> length & 1) is expected
+
+
+def test_no_length_left_out_of_the_reach_has_a_join_but_of_equal_letters() -> None:
+    """A word and a run of lengths ``spelled_join`` refuses, their letters as alike as they
+    can be but not equal: ``joined_options`` finds nothing."""
+    for total in range(2, 30):
+        for length in range(1, 34):
+            if spelled_join(length, total):
+                continue
+            for first in range(1, total):
+                run = ["a" * first, "a" * (total - first)]
+                word = "a" * length if length != total else "a" * (length - 1) + "b"
+                assert joined_options([word], run) == [], (length, total)
 
 
 def test_no_join_is_missed_between_real_names_and_their_variants(

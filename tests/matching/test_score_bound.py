@@ -11,7 +11,9 @@ import pytest
 from exportscreen.matching import score
 from exportscreen.matching.analyze import TokenKind, analyze
 from exportscreen.matching.score import BOUND_SLACK, candidate_keys, prepare, score_name
-from exportscreen.matching.score_bound import SINGLES, key_only_words, singles
+from exportscreen.matching.score_bound import SINGLES, key_only_words, options_of, singles
+from exportscreen.matching.score_keep import listed_name
+from exportscreen.model import MatchKind
 from exportscreen.screening.screener import Screener
 
 CANDIDATES = 40
@@ -84,6 +86,45 @@ def test_singles_are_the_one_token_tuples(count: int) -> None:
     made = singles(count)
     assert len(made) >= count
     assert all(made[i] == (i,) for i in range(count))
+
+
+_NONE = (0.0, MatchKind.EXACT, "")
+
+
+@pytest.mark.parametrize(
+    ("rows", "joins", "expected"),
+    [
+        ([], [], []),
+        ([[_NONE, _NONE]], [], []),
+        # Token by token, word by word; a similarity of 0 or less pairs nothing; joins last.
+        (
+            [
+                [(1.0, MatchKind.EXACT, ""), _NONE],
+                [(-0.05, MatchKind.FUZZY, ""), (0.8, MatchKind.FUZZY, "n")],
+            ],
+            [(0.96, (0,), (0, 1))],
+            [
+                (1.0, (0,), (0,), MatchKind.EXACT, ""),
+                (0.8, (1,), (1,), MatchKind.FUZZY, "n"),
+                (0.96, (0,), (0, 1), MatchKind.JOINED, ""),
+            ],
+        ),
+    ],
+)
+def test_options_are_the_pairing_outcomes_then_the_joins(
+    rows: list[list[tuple[float, MatchKind, str]]],
+    joins: list[tuple[float, tuple[int, ...], tuple[int, ...]]],
+    expected: list[Any],
+) -> None:
+    assert options_of(rows, joins) == expected
+
+
+def test_a_listed_name_keeps_its_entry_and_its_type(real_screener: Screener) -> None:
+    index = real_screener.index
+    for name_id in range(0, len(index.name_text), 997):
+        listed = listed_name(index, name_id)
+        assert listed.owner == int(index.name_entry[name_id])
+        assert listed.entry_type == index.entry_types[listed.owner]
 
 
 # Names in Chinese characters and Korean names, whose readings are words in Han characters too.
