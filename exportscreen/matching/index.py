@@ -55,9 +55,9 @@ from exportscreen.matching.routes import (
 )
 from exportscreen.matching.translit import phonetic_key, romanisation_skeleton
 from exportscreen.matching.weights import GENERIC_WEIGHT as GENERIC_WEIGHT
+from exportscreen.matching.weights import INITIAL_BONUS, weight_of_unseen
 from exportscreen.matching.weights import INITIAL_WEIGHT as INITIAL_WEIGHT
 from exportscreen.matching.weights import ROLE_FACTOR as ROLE_FACTOR
-from exportscreen.matching.weights import weight_of_unseen
 
 FORMAT_VERSION = 6
 
@@ -95,6 +95,11 @@ def precision_bound(paired: float | FloatArray, total: float) -> float | FloatAr
     of its weight. The scorer, the index's candidate bound and the delta re-screen's filter all
     use this one expression, so that their bounds agree to the last bit."""
     return paired / (paired * (1 - UNMATCHED_QUERY_FACTOR) + UNMATCHED_QUERY_FACTOR * total)
+
+
+def _sums(counted: npt.NDArray[Any]) -> FloatArray:
+    """``np.bincount``'s sums with weights: float64 already (typed so without astype's call)."""
+    return counted
 
 
 def letter_bit(word: str) -> int:
@@ -483,9 +488,12 @@ class MatchIndex:
         slot: npt.NDArray[np.intp] | None = None
         union_size = 0
         lengths = [len(found) for found in ids]
+        # What each name's words can pair of the query's weight: one number when one route
+        # reaches them all (what np.full repeated; the arithmetic below is the same on it).
+        full: float | FloatArray
         if len(ids) == 1:
             reached, mass, listed = ids[0], masses[0], covered[0]
-            full: FloatArray = np.full(len(reached), full_weights[0])
+            full = float(full_weights[0])
         elif sum(lengths) <= SMALL_UNION:
             reached, mass, listed, full = small_union(ids, masses, covered, full_weights)
         else:
@@ -495,9 +503,7 @@ class MatchIndex:
             # are the same floats.
             reached, slot = union_inverse(np.concatenate(ids))
             mass, union_size = None, len(reached)
-            full = np.bincount(
-                slot, weights=np.array(full_weights).repeat(lengths), minlength=union_size
-            ).astype(np.float64, copy=False)
+            full = _sums(np.bincount(slot, np.array(full_weights).repeat(lengths), union_size))
             # The listed weights are summed once the precision leaves a name a chance.
             listed = None
         allowed: npt.NDArray[np.intp] | None = None
@@ -505,11 +511,14 @@ class MatchIndex:
             allowed = in_lists = allowed_lists[self.name_list.take(reached)].nonzero()[0]
             if not len(in_lists):
                 return []
-            reached, full = reached.take(allowed), full.take(allowed)
+            reached = reached.take(allowed)
+            full = full if isinstance(full, float) else full.take(allowed)
             if listed is not None:
                 listed = listed.take(allowed)
             if mass is not None:
                 mass = mass.take(allowed)
+        if not len(reached):
+            return []
         # What the scorer pairs without a route, on both sides: the same legal form, and
         # initials (a one-letter word against any word of that letter), each worth at most
         # INITIAL_WEIGHT. Most names have no initials: then nothing is added (x + 0.0 is x),
@@ -528,9 +537,10 @@ class MatchIndex:
                     first_pairs if initial_pairs is None else initial_pairs + first_pairs
                 )
             if initial_pairs is not None:
-                # Added to both sides: worked out once, the same floats.
-                initial_bonus = INITIAL_WEIGHT * initial_pairs
-        paired = full
+                # Added to both sides: worked out once, the same floats (INITIAL_WEIGHT times
+                # the pairs, from a table: a take costs numpy less than that product).
+                initial_bonus = INITIAL_BONUS.take(initial_pairs)
+        paired: float | npt.NDArray[np.floating[Any]] = full
         if initial_bonus is not None:
             paired = full + initial_bonus
         legal_mass = None
@@ -539,20 +549,24 @@ class MatchIndex:
             paired = paired + legal_weight * (legal_mass > 0)
         # Precision at most shared / (shared + F * (total - shared)), recall at most
         # listed / name_weight; compared squared, so that only names kept take a square root.
-        precision = precision_bound(np.minimum(paired, total), total)
+        # (One route and nothing added: a float, and min as np.minimum: ``paired`` unless
+        # ``total`` is less; a NaN total makes the bound NaN either way.)
+        precision: float | FloatArray
+        if isinstance(paired, float):
+            precision = precision_bound(min(paired, total), total)
+        else:
+            precision = precision_bound(np.minimum(paired, total), total)
         least = min_bound * abs(min_bound)
         # Early exit, exact: a name's squared bound is precision x min(recall, 1.0), a product
         # with a factor at most 1.0, which rounds to at most the precision itself (rounding is
         # monotone and the precision is a float). So when no precision reaches ``least`` no
         # name is kept, and the recall need not be worked out. (A NaN precision makes max NaN,
         # which compares False: no early exit, as if the check were not made.)
-        if not len(precision) or np.maximum.reduce(precision) < least:
+        if (precision if isinstance(precision, float) else np.maximum.reduce(precision)) < least:
             return []
         if listed is None:
             assert slot is not None
-            listed = np.bincount(
-                slot, weights=np.concatenate(covered), minlength=union_size
-            ).astype(np.float64, copy=False)
+            listed = _sums(np.bincount(slot, np.concatenate(covered), union_size))
             if allowed is not None:
                 listed = listed.take(allowed)
         if initial_bonus is not None:
@@ -560,30 +574,30 @@ class MatchIndex:
         if legal_mass is not None:
             listed = listed + legal_mass
         name_weight = self.name_weight.take(reached)
-        squared = precision * np.minimum(listed / name_weight, 1.0)
+        recall = np.minimum(listed / name_weight, 1.0)
+        squared = precision * recall
         kept = (squared >= least).nonzero()[0]
         if not len(kept):
             return []
         if mass is None:
             assert slot is not None
-            mass = np.bincount(slot, weights=np.concatenate(masses), minlength=union_size).astype(
-                np.float64, copy=False
-            )
+            mass = _sums(np.bincount(slot, np.concatenate(masses), union_size))
             if allowed is not None:
-                mass = mass[allowed]
-        found, mass, name_weight = reached[kept], mass[kept], name_weight[kept]
-        bound = np.sqrt(squared[kept])
+                mass = mass.take(allowed)
+        found = reached.take(kept)
+        bound = np.sqrt(squared.take(kept))
         # Ranked like precision x recall: the query's mass the name's reached words bring, and
         # the share of the name's weight reached, each at most 1. Two query words reaching one
         # listed word ("shaqir", "shaqiri" both reach ISKRA by consonants) bring their mass
         # twice but cover the word once: by the query's mass alone the names of one such word
         # ranked above the name both words spell (SHAQIRI, Shaqir, below the aligned 60).
-        rank = np.minimum(mass / total, 1.0) * np.minimum(listed[kept] / name_weight, 1.0)
+        # (The bound's recall: the same floats as worked out again.)
+        rank = np.minimum(mass.take(kept) / total, 1.0) * recall.take(kept)
         if len(found) > limit:
             top = np.argpartition(-rank, limit)[:limit]
-            found, rank, bound = found[top], rank[top], bound[top]
+            found, rank, bound = found.take(top), rank.take(top), bound.take(top)
         order = np.argsort(-rank, kind="stable")
-        return list(zip(found[order].tolist(), bound[order].tolist(), strict=True))
+        return list(zip(found.take(order).tolist(), bound.take(order).tolist(), strict=True))
 
     def _routes(
         self, reached: list[VocabularyHit], weight: float, local: Sequence[RoutePart] = ()

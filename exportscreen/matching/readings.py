@@ -48,11 +48,14 @@ def query_readings(name: str, analysis: AnalyzedName | None = None) -> tuple[Que
     return tuple(found)
 
 
-def prepare_query_reading(reading: QueryReading, index: MatchIndex) -> list[QueryToken]:
+def prepare_query_reading(
+    reading: QueryReading, index: MatchIndex, prepared: list[QueryToken] | None = None
+) -> list[QueryToken]:
     """The query tokens of a reading. A romanised reading is spelt as the lists spell the name,
     so it is compared like a name typed in Latin letters: a word one letter off in a short name
-    ("Jongil" / "Jong") is another name, not a romanisation variant."""
-    tokens = prepare(reading.analysis, index)
+    ("Jongil" / "Jong") is another name, not a romanisation variant. ``prepared``: ``prepare``
+    of the reading's analysis, if the caller keeps its tokens prepared (a screener does)."""
+    tokens = prepare(reading.analysis, index) if prepared is None else prepared
     if reading.romanised:
         return [dataclasses.replace(q, typed=True) for q in tokens]
     return tokens

@@ -37,6 +37,9 @@ GENERIC_WEIGHT = 0.15  # stop-listed words, whatever their IDF
 DESCRIPTOR_WEIGHT = 0.15
 LEGAL_WEIGHT = 0.1  # legal forms: weak evidence
 INITIAL_WEIGHT = 0.2  # one-letter tokens
+# INITIAL_WEIGHT times each count of initial pairs a listed name can have with a query (one a
+# letter on each side: at most 2 x 26), for ``MatchIndex.candidates``: the very products.
+INITIAL_BONUS: FloatArray = INITIAL_WEIGHT * np.arange(2 * 26 + 1, dtype=np.float64)
 NUMBER_MIN_WEIGHT = 0.5  # numbers tell sibling entities apart ("No. 13" vs "No. 14")
 UNKNOWN_WEIGHT = 1.0  # a query word the lists never use is as distinctive as it gets
 # How much a listed name's token counts, by its place in a person's name.

@@ -265,21 +265,32 @@ class Screener:
         analysis = analyze(name)
         if not analysis.tokens:
             raise UnscreenableName(name_problem(name))
-        tokens = []
-        for token in analysis.tokens:
+        return _Query(analysis, self._prepare(analysis.tokens))
+
+    def _prepare(self, tokens: Sequence[Token]) -> list[QueryToken]:
+        """``score.prepare`` of these tokens, each kept for the queries that repeat it."""
+        prepared_tokens = []
+        for token in tokens:
             prepared = self._prepared.get(token)
             if prepared is None:
                 if len(self._prepared) >= PREPARED_TOKENS:
                     self._prepared.clear()
                 prepared = self._prepared[token] = prepare_token(token, self._match_index)
-            tokens.append(prepared)
-        return _Query(analysis, tokens)
+            prepared_tokens.append(prepared)
+        return prepared_tokens
 
     def _readings(self, name: str, query: _Query) -> list[_Query]:
         """The query's other readings (``matching.readings``: a native-script person's name as
-        the lists spell it, initials as one word), each screened beside the ordinary analysis."""
+        the lists spell it, initials as one word), each screened beside the ordinary analysis.
+        Their tokens are prepared through the same keeping as the query's: a reading's are
+        mostly the query's own or the runs of initials the file repeats."""
+        index = self._match_index
         return [
-            _Query(r.analysis, prepare_query_reading(r, self._match_index), r.note)
+            _Query(
+                r.analysis,
+                prepare_query_reading(r, index, self._prepare(r.analysis.tokens)),
+                r.note,
+            )
             for r in query_readings(name, query.analysis)
         ]
 

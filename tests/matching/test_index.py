@@ -194,7 +194,7 @@ def test_names_whose_precision_falls_short_are_left_out_at_once(
 
     def spy(paired: np.ndarray, total: float) -> np.ndarray:  # type: ignore[type-arg]
         found = precision_bound(paired, total)
-        highest.append(float(found.max()))
+        highest.append(float(np.max(found)))  # a float when one route reaches every name
         return found
 
     exits = 0
@@ -301,3 +301,17 @@ def test_listed_words_find_the_spelled_words_the_live_search_finds(
     assert len(rows.offsets) == len(index.words) + 1
     assert len(rows.words) > 10 * len(index.words)
     assert searched_live > 0
+
+
+def test_the_initials_bonus_table_is_the_product_it_replaces() -> None:
+    """``candidates`` reads INITIAL_WEIGHT x pairs from a table: for every count of pairs a name
+    can have (np.bitwise_count's uint8, up to 26 letters on each side), the very same float."""
+    masks = np.array([0, 1, 0b101, (1 << 26) - 1], dtype=np.int32)
+    pairs = np.bitwise_count(masks) + np.bitwise_count(masks)
+    every = np.arange(len(index_module.INITIAL_BONUS), dtype=pairs.dtype)
+    assert int(pairs.max()) == len(every) - 1 == 52
+    for counts in (pairs, every):
+        expected = index_module.INITIAL_WEIGHT * counts
+        table = index_module.INITIAL_BONUS.take(counts)
+        assert table.dtype == expected.dtype
+        assert table.view(np.int64).tolist() == expected.view(np.int64).tolist()

@@ -12,7 +12,7 @@ from exportscreen.matching import signature as signature_module
 from exportscreen.matching.acronyms import initials_joined
 from exportscreen.matching.analyze import TokenKind, analyze
 from exportscreen.matching.delta_filter import InvertedMaps, delta_names
-from exportscreen.matching.readings import query_readings
+from exportscreen.matching.readings import prepare_query_reading, query_readings
 from exportscreen.matching.signature import signature
 from exportscreen.model import Entry, EntryType, ListCode
 from exportscreen.screening.screener import Screener, candidate_bound
@@ -139,3 +139,22 @@ def test_the_delta_filter_sees_the_joined_reading(monkeypatch: pytest.MonkeyPatc
     for module in (delta_filter, signature_module):
         monkeypatch.setattr(module, "query_readings", lambda name, analysis=None: ())
     assert passing() != set(COUNTERPARTIES)
+
+
+@pytest.mark.shared
+@pytest.mark.parametrize(
+    "query",
+    ["A.E.C.C. Aviation Power Co. Ltd.", "T E G LIMITED", "김정은", "V.I.P. Technology Ltd."],
+)
+def test_a_screeners_readings_are_prepared_as_prepare_makes_them(
+    real_screener: Screener, query: str
+) -> None:
+    """The screener prepares a reading's tokens through the tokens it keeps: the same tokens
+    ``prepare_query_reading`` makes afresh (typed for a romanised reading), kept or not."""
+    fresh = [
+        prepare_query_reading(reading, real_screener.index) for reading in query_readings(query)
+    ]
+    assert fresh
+    for _ in range(2):  # the second time, every token is a kept one
+        readings = real_screener._readings(query, real_screener._query(query))
+        assert [reading.tokens for reading in readings] == fresh
