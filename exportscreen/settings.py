@@ -34,7 +34,7 @@ def index_neighbours() -> bool:
     """Whether an index built from the store to be served (CLI, API, batch, scheduler) also
     searches every listed word's spelled neighbours at build (``index_build.spelled_neighbours``):
     about 6 s more CPU per build of the full lists, after which a listed query word's spelled
-    search is a lookup (README, "Benchmarks", session 10). ``EXPORTSCREEN_INDEX_NEIGHBOURS=0``
+    search is a lookup (docs/benchmark-history.md, session 10). ``EXPORTSCREEN_INDEX_NEIGHBOURS=0``
     trades that query speed for build time, on a machine that rebuilds often and screens
     little, and in the test suite. Read at call time, so that a process sets it before
     building."""

@@ -18,7 +18,7 @@ import pickle
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple, overload
+from typing import Any, NamedTuple, cast, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -95,11 +95,6 @@ def precision_bound(paired: float | FloatArray, total: float) -> float | FloatAr
     of its weight. The scorer, the index's candidate bound and the delta re-screen's filter all
     use this one expression, so that their bounds agree to the last bit."""
     return paired / (paired * (1 - UNMATCHED_QUERY_FACTOR) + UNMATCHED_QUERY_FACTOR * total)
-
-
-def _sums(counted: npt.NDArray[Any]) -> FloatArray:
-    """``np.bincount``'s sums with weights: float64 already (typed so without astype's call)."""
-    return counted
 
 
 def letter_bit(word: str) -> int:
@@ -503,7 +498,10 @@ class MatchIndex:
             # are the same floats.
             reached, slot = union_inverse(np.concatenate(ids))
             mass, union_size = None, len(reached)
-            full = _sums(np.bincount(slot, np.array(full_weights).repeat(lengths), union_size))
+            # bincount with weights sums in float64 already: no astype, only its type said.
+            full = cast(
+                FloatArray, np.bincount(slot, np.array(full_weights).repeat(lengths), union_size)
+            )
             # The listed weights are summed once the precision leaves a name a chance.
             listed = None
         allowed: npt.NDArray[np.intp] | None = None
@@ -566,7 +564,7 @@ class MatchIndex:
             return []
         if listed is None:
             assert slot is not None
-            listed = _sums(np.bincount(slot, np.concatenate(covered), union_size))
+            listed = cast(FloatArray, np.bincount(slot, np.concatenate(covered), union_size))
             if allowed is not None:
                 listed = listed.take(allowed)
         if initial_bonus is not None:
@@ -581,7 +579,7 @@ class MatchIndex:
             return []
         if mass is None:
             assert slot is not None
-            mass = _sums(np.bincount(slot, np.concatenate(masses), union_size))
+            mass = cast(FloatArray, np.bincount(slot, np.concatenate(masses), union_size))
             if allowed is not None:
                 mass = mass.take(allowed)
         found = reached.take(kept)
