@@ -58,8 +58,18 @@ _LEADING_AND = re.compile(r"^and\s+")
 
 
 def aliases_from(names: Sequence[str]) -> tuple[str, ...]:
-    # BIS writes alias lists as prose ("X; Y; and Z"), so the last one arrives as "and Z".
-    return split_names(";".join(_LEADING_AND.sub("", n.strip()) for n in names))
+    """BIS writes alias lists as prose ("X; Y; and Z"), so the last one arrives as "and Z",
+    and the eCFR-derived file cuts some after the semicolon instead ("M. Aziz; and", "HPSTAR;
+    and"): the conjunction is list punctuation, never an alias of its own (it was one, "and",
+    which every name with "and" in it reached)."""
+    parts = split_names(";".join(n.strip() for n in names))
+    return tuple(
+        dict.fromkeys(
+            alias
+            for part in parts
+            if (alias := _LEADING_AND.sub("", part).strip()) and alias.casefold() != "and"
+        )
+    )
 
 
 # --- the eCFR-derived JSON ------------------------------------------------------------------

@@ -102,6 +102,40 @@ def test_entity_list(raw_dir: Path) -> None:
     assert russia and all(3 in e.licence.footnotes for e in russia)
 
 
+@pytest.mark.parametrize(
+    ("cells", "aliases"),
+    [
+        (["X", "Y", "and Z"], ("X", "Y", "Z")),
+        # The eCFR-derived file cuts "M. Aziz; and" after the semicolon: the conjunction is
+        # list punctuation, not an alias.
+        (
+            ["Mehdi Keivan", "M. Aziz; and", "Aziz Bahari"],
+            ("Mehdi Keivan", "M. Aziz", "Aziz Bahari"),
+        ),
+        (
+            ["HPSTAR; and", "Beijing High Voltage Science Research Center"],
+            ("HPSTAR", "Beijing High Voltage Science Research Center"),
+        ),
+        (["Anderson and Sons", "AND"], ("Anderson and Sons",)),
+        (["A; B", "A"], ("A", "B")),
+    ],
+)
+def test_aliases_from(cells: list[str], aliases: tuple[str, ...]) -> None:
+    assert bis_json.aliases_from(cells) == aliases
+
+
+@pytest.mark.shared
+def test_no_alias_is_a_conjunction(raw_dir: Path) -> None:
+    """Three Entity List entries carried the alias "and" (Mahdi Keivan Bahari, HPSTAR, the
+    Baranov Central Institute), which any query with "and" in it reached."""
+    parsed = bis_json.parse(raw_dir / ECFR / "bis_entity_list.json.gz")
+    assert not [
+        e.id for e in parsed.entries if any(a.casefold() in {"and", "or"} for a in e.aliases)
+    ]
+    bahari = next(e for e in parsed.entries if e.name == "Mahdi Keivan Bahari")
+    assert bahari.aliases == ("Mehdi Keivan", "M. Aziz", "Aziz Bahari")
+
+
 @pytest.mark.shared
 def test_meu_and_dpl(raw_dir: Path) -> None:
     meu = bis_json.parse(raw_dir / ECFR / "bis_meu.json")
