@@ -13,6 +13,11 @@ from exportscreen.matching.pair_views import PairView, QueryTokenView
 from exportscreen.model import MatchKind
 
 MIN_WORD_PAIRS = 2
+FULL_COVERAGE = 0.999
+# Words that only join a name's words: a name written in another order or from another language
+# keeps or drops them ("China University of Science and Technology" / "University of Science and
+# Technology of China", 中国科学技术大学 read as "china science technology university").
+JOINING_WORDS = frozenset({"of", "and", "for", "the"})
 _WORD = int(TokenKind.WORD)
 _NEAR = (MatchKind.FUZZY, MatchKind.PHONETIC, MatchKind.INITIAL)
 
@@ -52,4 +57,30 @@ def one_side_whole(
         return False
     return not any(query[q].token.kind == _WORD for q in free_query) or not any(
         index.word_kind[words[w]] == _WORD for w in free_listed
+    )
+
+
+def whole_name(
+    pairs: Sequence[PairView],
+    query: Sequence[QueryTokenView],
+    free_query: Collection[int],
+    words: Sequence[int],
+    free_listed: Collection[int],
+    index: MatchIndex,
+) -> bool:
+    """Whether every word of both names matched in full, but for joining words and whatever
+    the legal forms: a listed name made only of generic words is still a hit when the query
+    is that name ("China Precision Machinery Import-Export" is "China Precision Machinery
+    Import-Export Corp.")."""
+    return (
+        all(p.similarity >= FULL_COVERAGE for p in pairs)
+        and any(query[q].token.kind == _WORD for p in pairs for q in p.query)
+        and not any(
+            query[q].token.kind == _WORD and query[q].token.key not in JOINING_WORDS
+            for q in free_query
+        )
+        and not any(
+            index.word_kind[words[w]] == _WORD and index.words[words[w]] not in JOINING_WORDS
+            for w in free_listed
+        )
     )

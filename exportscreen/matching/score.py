@@ -36,11 +36,13 @@ from typing import Any
 from rapidfuzz.distance import OSA
 
 from exportscreen.matching.alignment_facts import (
+    FULL_COVERAGE,
     MIN_WORD_PAIRS,
     anchored,
     one_side_whole,
     word_pairs,
 )
+from exportscreen.matching.alignment_facts import whole_name as _whole_name
 from exportscreen.matching.analyze import AnalyzedName, NameRole, Token, TokenKind
 from exportscreen.matching.evidence import evidence as _evidence
 from exportscreen.matching.guesses import DISTINCTIVE_WEIGHT, GUESS_CAP, GUESS_FEATURES, guess
@@ -114,7 +116,6 @@ OTHER_START_SIMILARITY = 0.75
 # ("Konstantinova" / KONSTANTA, "Villar" / VILLARREAL) more often than a typo: a loose pair too,
 # and so is one between two names common in the population (``_common``).
 MAX_LENGTH_DIFFERENCE = 2
-FULL_COVERAGE = 0.999
 NUMBER_MISMATCH_PENALTY = 0.3
 # A weak or low-quality alias (OFAC's "weak a.k.a.", the UN's "Low"): below the default alert
 # threshold, so that it alerts only with other evidence (an address or identifier in common).
@@ -566,15 +567,7 @@ def score_name(
         for q in p.query
         for w in p.listed
     )
-    # A listed name made only of generic words is still a hit when the query is that name: every
-    # word on both sides matched, whatever the legal forms ("China Precision Machinery
-    # Import-Export" is "China Precision Machinery Import-Export Corp.").
-    whole_name = (
-        all(p.similarity >= FULL_COVERAGE for p in pairs)
-        and any(query[q].token.kind == _WORD for p in pairs for q in p.query)
-        and not any(query[q].token.kind == _WORD for q in free_query)
-        and not any(index.word_kind[words[w]] == _WORD for w in free_listed)
-    )
+    whole_name = _whole_name(pairs, query, free_query, words, free_listed, index)
     # A name of numbers only, each matched ("7-28", a vessel): the whole name, which a single
     # number ("7" / "07") is not.
     whole_number = (
