@@ -48,8 +48,11 @@ def _curated() -> tuple[frozenset[str], frozenset[str]]:
     words: set[str] = set()
     chars: set[str] = set()
     for chinese, english in read_pairs("chinese_terms.tsv"):
-        words.update(expand(word) for word in english.split())
         chars.update(chinese)
+        # Each rendering's words ("institute|college"), but not those of a word whose first
+        # reading is its own pinyin ("~|east"): a direction is no generic word of names.
+        if not english.startswith("~"):
+            words.update(expand(word) for word in english.replace("|", " ").split())
     return frozenset(words), frozenset(chars)
 
 

@@ -3,6 +3,9 @@ listed party wins, and the explanation names the reading that matched):
 
 - a Chinese, Korean or Japanese person's name in native script, read as the lists spell it
   (``cjk_names.person_readings``: 김정은 as "Kim Jong Un");
+- a name in Chinese characters with its words in their other renderings
+  (``chinese.other_readings``): 哈尔滨工业大学 as "harbin institute of technology" and "harbin
+  polytechnical university", for the lists write a Chinese university's name in several ways;
 - a name with a run of initials, the run read as one word: "A.E.C.C. Aviation Power" as "AECC
   Aviation Power", "T E G LIMITED" as "TEG LIMITED". The index keeps a listed name with initials
   in both forms (``acronyms.listed_forms``), but spells a solid acronym out in letters only when
@@ -20,8 +23,10 @@ from dataclasses import dataclass
 
 from exportscreen.matching.acronyms import initials_joined
 from exportscreen.matching.analyze import AnalyzedName, analyze
+from exportscreen.matching.chinese import other_readings
 from exportscreen.matching.cjk_names import person_readings
 from exportscreen.matching.index import MatchIndex
+from exportscreen.matching.normalize import Script
 from exportscreen.matching.score import QueryToken, prepare
 
 
@@ -41,6 +46,11 @@ def query_readings(name: str, analysis: AnalyzedName | None = None) -> tuple[Que
         for r in person_readings(name)
     ]
     ordinary = analysis if analysis is not None else analyze(name)
+    if any(t.script is Script.HAN for t in ordinary.tokens):
+        found.extend(
+            QueryReading(f"Chinese words read as: {shown}", analyze(written), False)
+            for written, shown in other_readings(name)
+        )
     joined = initials_joined(ordinary)
     if joined is not None:
         runs = [t.ascii.upper() for t in joined.tokens if t not in ordinary.tokens]

@@ -13,8 +13,11 @@ from exportscreen.matching.chinese import PieceKind, segment
 @pytest.mark.parametrize(
     ("run", "pieces"),
     [
-        # 理工 is no curated word: the dictionary reads 理工大学 whole.
-        ("南京理工大学", [("南京", "nanjing"), ("理工大学", "university science engineering")]),
+        # 重工业 is no curated word: the dictionary reads it whole.
+        ("重工业集团", [("重工业", "heavy industry"), ("集团", "group")]),
+        # The dictionary also reads 理工大学 whole, but the curated word, with the renderings
+        # the lists use (``chinese.other_readings``), keeps priority.
+        ("南京理工大学", [("南京", "nanjing"), ("理工大学", "institute of technology")]),
         ("上海造船", [("上海", "shanghai"), ("造船", "shipbuilding")]),
         # The curated words read 科技 + 大学 already: they keep priority.
         (
