@@ -20,10 +20,8 @@ from exportscreen.matching.chinese import PieceKind, segment
         ("南京理工大学", [("南京", "nanjing"), ("理工大学", "institute of technology")]),
         ("上海造船", [("上海", "shanghai"), ("造船", "shipbuilding")]),
         # The curated words read 科技 + 大学 already: they keep priority.
-        (
-            "国防科技大学",
-            [("国防", "national defense"), ("科技", "technology"), ("大学", "university")],
-        ),
+        ("科技中心大学", [("科技", "technology"), ("中心", "center"), ("大学", "university")]),
+        ("国防科技大学", [("国防", "national defense"), ("科技大学", "university of technology")]),
         # 有电 ("electric") would cut the curated 电力.
         ("国有电力", [("国有", "guoyou"), ("电力", "electric power")]),
         # A distinctive core stays pinyin, as the lists write it (华章 is "beautiful writing").

@@ -73,11 +73,13 @@ def test_segment_leaves_the_fewest_characters_to_pinyin(
         ("新疆警察學院", ("xinjiang police college", "xinjiang police academy")),
         # One word with renderings of its own among others: read alone, the others as first.
         (
-            "电子科技集团公司",
+            "南方科技大学",
             (
-                "electronic science and technology group corporation",
-                "electronic science and technology group company",
-                "electronic technology group corporation",
+                "southern university of science and technology",
+                "south university of science and technology",
+                "nanfang university of science and technology",
+                "southern university of technology",
+                "south university of technology",
             ),
         ),
         # Other text kept as it is.
@@ -95,8 +97,9 @@ def test_pinyin_and_legal_forms_are_written_in_characters() -> None:
     """A reading is analysed from its written form: pinyin words and legal forms stay in
     characters, so that they are compared as Chinese ("jiufang" is not a Latin word one or
     two letters from YIGUANG), translated words and ordinals in English and digits."""
-    assert other_readings("九方科技有限公司") == (
-        ("九方 science and technology 有限公司", "jiufang science and technology ltd"),
+    assert other_readings("九方学院有限公司") == (
+        ("九方 college 有限公司", "jiufang college ltd"),
+        ("九方 academy 有限公司", "jiufang academy ltd"),
     )
     assert other_readings("第十三研究院")[0][0] == "13 academy"
 
@@ -125,8 +128,8 @@ def test_other_readings_are_bounded() -> None:
     found = other_readings("西北东北南方科技学院公司")
     assert len(found) == MAX_OTHER_READINGS
     assert [shown for _, shown in found[:2]] == [
-        "northwestern northeastern southern science and technology college corporation",
-        "northwest northeast south science and technology academy corporation",
+        "northwestern northeastern southern technology college corporation",
+        "northwest northeast south technology academy corporation",
     ]
 
 
