@@ -25,6 +25,7 @@ import numpy.typing as npt
 from rapidfuzz.distance import JaroWinkler
 from rapidfuzz.process import cdist
 
+from exportscreen.matching.abbreviations import canonical_suffix
 from exportscreen.matching.analyze import AnalyzedName, TokenKind
 from exportscreen.matching.near_words import SpelledVocabulary
 from exportscreen.matching.postings import (
@@ -351,10 +352,13 @@ class MatchIndex:
         longest first part."""
         if len(key) < 2 * ROUTES.split.min_part or not key.isalpha():
             return []
-        for parts in range(2, ROUTES.split.max_parts + 1):
-            found = self._split(key, parts)
-            if found:
-                return found
+        # A business word at its end as the lists' words are, canonical ("netposatechnologies"
+        # is NETPOSA + TECHNOLOGY): the scorer joins the same (``score._join_key``).
+        for text in dict.fromkeys((key, canonical_suffix(key))):
+            for parts in range(2, ROUTES.split.max_parts + 1):
+                found = self._split(text, parts)
+                if found:
+                    return found
         return []
 
     def _split(self, key: str, parts: int) -> list[int]:

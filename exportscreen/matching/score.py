@@ -35,6 +35,7 @@ from typing import Any
 
 from rapidfuzz.distance import OSA
 
+from exportscreen.matching.abbreviations import canonical_suffix
 from exportscreen.matching.alignment_facts import (
     FULL_COVERAGE,
     MIN_WORD_PAIRS,
@@ -393,7 +394,7 @@ _QUERY_VIEW = "query"
 def _query_view(query: list[QueryToken], memo: dict[Any, Any], index: MatchIndex) -> _QueryView:
     view: _QueryView | None = memo.get(_QUERY_VIEW)
     if view is None or view.tokens is not query:
-        keys = [q.token.key if q.token.kind == _WORD else "" for q in query]
+        keys = [_join_key(q.token.key, index) if q.token.kind == _WORD else "" for q in query]
         weights = [q.weight for q in query]
         view = memo[_QUERY_VIEW] = _QueryView(
             query,
@@ -406,6 +407,12 @@ def _query_view(query: list[QueryToken], memo: dict[Any, Any], index: MatchIndex
             {},
         )
     return view
+
+
+def _join_key(key: str, index: MatchIndex) -> str:
+    """A query word as joins compare it: an unlisted word's business word at its end made
+    canonical ("netposatechnologies" joins NETPOSA TECHNOLOGIES: "netposa", "technology")."""
+    return key if key in index.word_ids else canonical_suffix(key)
 
 
 def score_name(
