@@ -8,13 +8,13 @@ become one pinyin word ("zhipuhuazhang"): the scorer compares it join-insensitiv
 Huazhang". Of the cuts, the one that leaves the fewest characters to pinyin (``segment``). The
 lists write some words in several ways (学院 "Institute", "College", "Academy"; 工业大学
 "Institute of Technology", "Polytechnical University"): the name's other readings
-(``other_readings``) take the other renderings, and the screener screens each. Traditional characters are read as their simplified
-forms (OpenCC's t2s), and the native names of listed parties and brands (``chinese_names.tsv``,
-each row with its source: 海康威视 is "Hikvision") are words like the business words. An ordinal
-(第十四) is its number ("14"), as the lists write it ("14th Research Institute", "CETC 14").
-A common business word that the curated tables lack is translated through CC-CEDICT
-(``cedict.business_words``: 理工大学 "university science engineering") when the curated words
-do not read it whole and it cuts none of them.
+(``other_readings``) take the other renderings, and the screener screens each. Traditional
+characters are read as their simplified forms (OpenCC's t2s), and the native names of listed
+parties and brands (``chinese_names.tsv``, each row with its source: 海康威视 is "Hikvision")
+are words like the business words. An ordinal (第十四) is its number ("14"), as the lists write
+it ("14th Research Institute", "CETC 14"). A common business word that the curated tables lack
+is translated through CC-CEDICT (``cedict.business_words``: 重工业 "heavy industry") when the
+curated words do not read it whole and it cuts none of them.
 """
 
 from __future__ import annotations
