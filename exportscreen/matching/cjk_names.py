@@ -96,6 +96,11 @@ def _korean_surnames() -> Mapping[str, tuple[str, str]]:
     return table
 
 
+def korean_surnames() -> frozenset[str]:
+    """The Korean surnames in Hangul (``korean_surnames.tsv``)."""
+    return frozenset(_korean_surnames())
+
+
 @cache
 def _jamo() -> Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]]:
     """Position -> (McCune-Reischauer forms, Revised Romanization forms), in Unicode order."""

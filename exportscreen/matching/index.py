@@ -53,13 +53,14 @@ from exportscreen.matching.routes import (
     SKELETON,
     KeyRoute,
 )
+from exportscreen.matching.sound_keys import is_sound_key, sound_words
 from exportscreen.matching.translit import phonetic_key, romanisation_skeleton
 from exportscreen.matching.weights import GENERIC_WEIGHT as GENERIC_WEIGHT
 from exportscreen.matching.weights import INITIAL_BONUS, weight_of_unseen
 from exportscreen.matching.weights import INITIAL_WEIGHT as INITIAL_WEIGHT
 from exportscreen.matching.weights import ROLE_FACTOR as ROLE_FACTOR
 
-FORMAT_VERSION = 6
+FORMAT_VERSION = 7  # 7: sound keys (matching.sound)
 
 # Query words that match nothing count this much of their weight against a name, in the scorer's
 # precision and in the index's bound of it. A generic word added to a listed name (a branch, a
@@ -115,7 +116,8 @@ class QueryKey(NamedTuple):
     key: str
     kind: TokenKind
     weight: float
-    # Consonants of a word written in Arabic script, which reaches listed words by them only.
+    # Consonants of a word written in Arabic script, or the sound key (upper case) of a word read
+    # by sound (``sound.is_sound_key``), which reach listed words by them only.
     arabic_consonants: str = ""
 
 
@@ -376,7 +378,10 @@ class MatchIndex:
     ) -> list[VocabularyHit]:
         """Every vocabulary word a query token may match, for candidate generation. A word
         written in Arabic script (``arabic_consonants`` given) reaches words by its consonants
-        and mined equivalences only."""
+        and mined equivalences only; a word read by sound, by its sound key (``sound_keys``)."""
+        if is_sound_key(arabic_consonants):
+            found = dict.fromkeys(sound_words(self.keys, arabic_consonants), ROUTES.sound.closeness)
+            return [VocabularyHit(w, c) for w, c in found.items()]
         if arabic_consonants:
             arabic = ROUTES.arabic
             found = dict.fromkeys(

@@ -1,0 +1,213 @@
+"""Sound readings: a listed party's Latin-script name written by sound in Han, Hangul, kana or
+Hebrew is found (克魯森 is CREWSON), through the index and scorer as every other route, and
+words that are Chinese, Korean, Japanese or Hebrew are not read so."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from exportscreen import settings
+from exportscreen.matching.analyze import analyze
+from exportscreen.matching.sound import sound_reading
+from exportscreen.matching.sound_keys import (
+    MIN_CLASSES,
+    latin_sound_keys,
+    listed_keys,
+    pair_similarity,
+    sound_words,
+)
+from exportscreen.model import Entry, EntryType, ListCode, MatchKind
+from exportscreen.screening.screener import Screener
+
+THRESHOLD = settings.DEFAULT_THRESHOLD
+
+
+@pytest.mark.parametrize(
+    ("word", "keys"),
+    [
+        ("crewson", ("KRSN",)),
+        ("balabanov", ("PRPNP",)),
+        # W and H are silent, SH a sibilant, NG one nasal.
+        ("washington", ("SNTN",)),
+        # A consonant written twice is one; L is R.
+        ("bramlett", ("PRMRT",)),
+        # TH is written with S in all four scripts (史密斯, 스미스, スミス).
+        ("smith", ("SMS",)),
+        # The r English leaves unsaid gives a second key.
+        ("carson", ("KRSN", "KSN")),
+        ("gardner", ("KRTNR", "KTN")),
+        # Too short, or not a word in ASCII letters: no key.
+        ("lee", ()),
+        ("ab", ()),
+        ("kovač", ()),
+        ("14th", ()),
+    ],
+)
+def test_latin_sound_keys(word: str, keys: tuple[str, ...]) -> None:
+    assert latin_sound_keys(word) == keys
+
+
+@pytest.mark.parametrize(
+    ("query", "keys", "note"),
+    [
+        ("克魯森", ("KRSN",), "sound reading of 克魯森: ke lu sen"),  # traditional
+        ("克鲁森", ("KRSN",), "sound reading of 克鲁森: ke lu sen"),  # simplified
+        ("巴拉巴诺夫", ("PRPNP",), "sound reading of 巴拉巴诺夫: ba la ba nuo fu"),
+        # Four characters starting with a surname (马) are not a Chinese name.
+        ("马林科夫", ("MRNKP",), "sound reading of 马林科夫: ma lin ke fu"),
+        ("워싱턴", ("SNTN",), "sound reading of 워싱턴: wo sing teon"),
+        # 스 is the vowel Korean adds to a final consonant: a foreign name.
+        ("스미스", ("SMS",), "sound reading of 스미스: seu mi seu"),
+        ("로스네프트", ("RSNPT",), "sound reading of 로스네프트: ro seu ne peu teu"),
+        ("ブラムレット", ("PRMRT",), "sound reading of ブラムレット: buramuretto"),
+        ("קמראס", ("KMRS",), "sound reading of קמראס: kmr's"),
+        # Only the words read by sound have a key.
+        ("조지 워싱턴", ("", "SNTN"), "sound reading of 워싱턴: wo sing teon"),
+    ],
+)
+def test_sound_reading(query: str, keys: tuple[str, ...], note: str) -> None:
+    found = sound_reading(analyze(query))
+    assert found is not None
+    assert found[1:] == (keys, note)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        # Chinese: a translated word (华为 Huawei), a legal form, characters that do not
+        # transcribe foreign names, a Chinese person's name of transcription characters.
+        "华为技术有限公司",
+        "北京",
+        "东京",  # two characters of the table, but a Chinese word (Tokyo) more often
+        "马丽娜",
+        "史密斯",  # 史 is also a surname: Smith written so is read as a Chinese name
+        # Korean: a person's name (solid, or apart), a word of two syllables.
+        "김정은",
+        "상철 주",
+        "푸른",
+        # Japanese in kanji or hiragana.
+        "さくら",
+        "東京",
+        # Hebrew words common in Hebrew text (company, systems, Cohen).
+        "חברה",
+        "מערכות",
+        "כהן",
+        # Latin and Cyrillic words are spelled, not heard.
+        "Crewson",
+        "Пригожин",
+    ],
+)
+def test_not_read_by_sound(query: str) -> None:
+    assert sound_reading(analyze(query)) is None
+
+
+def _screener(*names: str) -> Screener:
+    return Screener.from_entries(
+        [
+            Entry(id=f"SDN-{i}", list=ListCode.SDN, type=EntryType.INDIVIDUAL, name=name)
+            for i, name in enumerate(names)
+        ]
+    )
+
+
+MATCHES = [
+    ("克魯森", "CREWSON"),
+    ("巴拉巴诺夫", "BALABANOV"),
+    ("프리고진", "PRIGOZHIN"),
+    ("로스네프트", "ROSNEFT"),
+    ("ブラムレット", "BRAMLETT"),
+    ("ベアディーマン", "BEARDYMAN"),
+    ("קמראס", "CAMRAS"),
+    ("סנדלר", "SANDLER"),
+    ("랄스턴", "RALSTON"),
+]
+
+
+@pytest.mark.parametrize(("query", "listed"), MATCHES)
+def test_found_by_sound(query: str, listed: str) -> None:
+    screener = _screener(listed, "Ivan Petrov", "Hikvision")
+    hits = screener.screen(query, threshold=THRESHOLD)
+    assert [h.entry.name for h in hits] == [listed]
+    hit = hits[0]
+    # Weaker evidence than a spelling: below an exact match, yet an alert.
+    assert THRESHOLD <= hit.score < 0.9
+    assert [t.kind for t in hit.explanation.tokens] == [MatchKind.SOUND]
+    assert f"sound reading of {query}" in hit.explanation.summary
+
+
+def test_whole_name_by_sound_beside_spelled_words() -> None:
+    """A name written apart in Hangul: each word read on its own, the Korean surname-like
+    first word (조지, too short to read) left unmatched."""
+    screener = _screener("George Washington", "Douglas Adams")
+    hits = screener.screen("조지 워싱턴", threshold=0.0)
+    assert hits and hits[0].entry.name == "George Washington"
+    assert hits[0].explanation.tokens[0].kind is MatchKind.SOUND
+
+
+@pytest.mark.parametrize(
+    ("query", "listed"),
+    [
+        # A company in Chinese does not hit a Western surname by sound: its words are
+        # translated or not transcription characters.
+        ("华为技术有限公司", "HAWAII"),
+        ("北京科技有限公司", "BAKKER"),
+        ("马可波罗", "MARKOPOULOS"),  # a brand of transcription characters, key too far
+        # A Korean name of common syllables is not a foreign name by sound.
+        ("상철 주", "SANSRI"),
+        ("김민수", "KAMINSKI"),
+        # A key of three classes through an r English leaves unsaid: not an alert alone.
+        ("푸른", "PLANAR"),
+        # One class apart: not an alert alone.
+        ("겨레센터", "KHOLTSVUD"),
+        # A common English word alone is little evidence, whatever the route.
+        ("워싱턴", "WASHINGTON"),
+        # Shuffled names of the Wikidata set: other names, other sounds.
+        ("克魯森", "BALABANOV"),
+        ("ブラムレット", "CAMRAS"),
+    ],
+)
+def test_no_alert_by_sound(query: str, listed: str) -> None:
+    assert _screener(listed).screen(query, threshold=THRESHOLD) == []
+
+
+@pytest.mark.parametrize(
+    ("query_key", "listed", "similarity"),
+    [
+        ("KRSN", "crewson", 0.86),
+        ("KRSN", "carson", 0.86),
+        ("SMR", "shamir", 0.8),  # three classes, every r written
+        ("PRN", "planar", 0.72),  # three classes through the unsaid r only
+        ("KRSNT", "kholtsvud", 0.72),  # one class apart (KRSPT)
+        ("TRSNT", "kholtsvud", 0.0),  # two classes apart
+        ("RSNPS", "rosneft", 0.72),  # one class apart
+        ("KRS", "crewson", 0.0),  # too short to be one class apart
+        ("KR", "carr", 0.0),
+    ],
+)
+def test_pair_similarity(query_key: str, listed: str, similarity: float) -> None:
+    assert pair_similarity(query_key, listed) == similarity
+
+
+def test_index_reaches_every_word_a_sound_key_pairs(real_screener: Screener) -> None:
+    """The index's bound of a name's score counts every word the scorer may pair: a query's
+    sound key reaches, through the index's postings, every listed word ``pair_similarity``
+    pairs it with (brute force over the whole vocabulary, for keys of listed words and keys
+    one class off them)."""
+    index = real_screener._match_index
+    vocabulary = [w for w in index.words if w.isalpha() and w.isascii()]
+    keys = sorted({k for w in vocabulary for k in latin_sound_keys(w)})
+    rng = random.Random(7)
+    queries = rng.sample(keys, 25)
+    queries += [k[:i] + k[i + 1 :] for k in rng.sample(keys, 10) for i in (1,) if len(k) > 4]
+    queries += [k[:1] + "T" + k[1:] for k in rng.sample(keys, 10)]
+    for query in queries:
+        paired = {index.word_ids[w] for w in vocabulary if pair_similarity(query, w) > 0.0}
+        assert paired <= set(sound_words(index.keys, query)), query
+        assert paired  # the queries taken from listed keys pair some word
+    assert all(
+        k.startswith(("h:", "hd:")) and len(k.split(":")[1]) >= MIN_CLASSES
+        for w in vocabulary[:2000]
+        for k in listed_keys(w)
+    )
