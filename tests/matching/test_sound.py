@@ -10,6 +10,8 @@ import pytest
 
 from exportscreen import settings
 from exportscreen.matching.analyze import analyze
+from exportscreen.matching.delta_filter import InvertedMaps, delta_names
+from exportscreen.matching.signature import Signature, signature
 from exportscreen.matching.sound import sound_reading
 from exportscreen.matching.sound_keys import (
     MIN_CLASSES,
@@ -19,7 +21,7 @@ from exportscreen.matching.sound_keys import (
     sound_words,
 )
 from exportscreen.model import Entry, EntryType, ListCode, MatchKind
-from exportscreen.screening.screener import Screener
+from exportscreen.screening.screener import Screener, candidate_bound
 
 THRESHOLD = settings.DEFAULT_THRESHOLD
 
@@ -211,3 +213,27 @@ def test_index_reaches_every_word_a_sound_key_pairs(real_screener: Screener) -> 
         for w in vocabulary[:2000]
         for k in listed_keys(w)
     )
+
+
+def test_delta_filter_passes_counterparties_read_by_sound() -> None:
+    """A re-screen after CREWSON is listed must not drop a counterparty written 克魯森 or
+    ブラムレット after BRAMLETT: the signature keeps the sound key, and the filter follows
+    the sound route as the screener does."""
+    listed = [
+        Entry(id="SDN-1", list=ListCode.SDN, type=EntryType.INDIVIDUAL, name="CREWSON"),
+        Entry(id="SDN-2", list=ListCode.SDN, type=EntryType.INDIVIDUAL, name="BRAMLETT"),
+        Entry(id="SDN-3", list=ListCode.SDN, type=EntryType.ENTITY, name="Inspur Group"),
+    ]
+    screener = Screener.from_entries(listed)
+    names = {"a": "克魯森", "b": "ブラムレット", "c": "Crewson", "d": "华为技术", "e": "김연아"}
+    cutoff = settings.DEFAULT_THRESHOLD
+    new = {"SDN-1", "SDN-2"}
+    hit = {p for p, n in names.items() if any(h.entry.id in new for h in screener.screen(n))}
+    assert hit == {"a", "b", "c"}
+    found = signature("克魯森")
+    assert [t.arabic for t in found.readings[0].tokens] == ["KRSN"]
+    assert Signature.from_json(found.to_json()) == found
+    maps = InvertedMaps.build((party, name, signature(name)) for party, name in names.items())
+    index = screener.index
+    passing = maps.filter(index, delta_names(index, new), cutoff, candidate_bound(cutoff)).passing
+    assert hit <= passing
