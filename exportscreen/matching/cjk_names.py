@@ -96,6 +96,7 @@ def _korean_surnames() -> Mapping[str, tuple[str, str]]:
     return table
 
 
+@cache
 def korean_surnames() -> frozenset[str]:
     """The Korean surnames in Hangul (``korean_surnames.tsv``)."""
     return frozenset(_korean_surnames())

@@ -49,6 +49,7 @@ _HEBREW = (0x5D0, 0x5EA)
 _HEBREW_MARKS = "'׳"
 _KATAKANA = (0x30A1, 0x30FA)
 _HANGUL_FIRST, _HANGUL_LAST = 0xAC00, 0xD7A3
+_HEARD = (Script.HAN, Script.HANGUL, Script.KANA)  # and Hebrew, which analysis calls Latin
 # A Hangul syllable's code is 0xAC00 + (initial * 21 + medial) * 28 + final (Unicode 3.12).
 _FINALS = 28
 _SYLLABLE_BLOCK = 21 * _FINALS
@@ -75,6 +76,8 @@ class SoundWord:
 
 
 def _is_hebrew(word: str) -> bool:
+    if word.isascii():
+        return False  # most words: no need to look at each character
     low, high = _HEBREW
     return any(low <= ord(c) <= high for c in word) and all(
         low <= ord(c) <= high or c in _HEBREW_MARKS for c in word
@@ -148,6 +151,8 @@ def sound_reading(analysis: AnalyzedName) -> tuple[AnalyzedName, tuple[str, ...]
     those words' tokens as their readings, each token's sound key ("" for a token kept as it
     is) and a note for the explanation ("sound reading of 克魯森: ke lu sen"); None when no
     word is read by sound."""
+    if not any(t.script in _HEARD or _is_hebrew(t.surface) for t in analysis.tokens):
+        return None  # most queries: Latin, Cyrillic, Arabic...
     tokens: list[Token] = []
     keys: list[str] = []
     notes: list[str] = []
