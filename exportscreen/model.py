@@ -300,6 +300,9 @@ class MatchKind(enum.StrEnum):
     EQUIVALENCE = "mined-equivalence"  # learned from the lists' own alias pairs
     JOINED = "joined-or-split"
     INITIAL = "initial"
+    # A word written by sound in another script (Han, Hangul, kana, Hebrew) read against the
+    # listed spelling by sound classes (``matching.sound``): weaker than a spelling.
+    SOUND = "sound"
 
 
 @dataclass(frozen=True, slots=True)

@@ -97,6 +97,12 @@ def _korean_surnames() -> Mapping[str, tuple[str, str]]:
 
 
 @cache
+def korean_surnames() -> frozenset[str]:
+    """The Korean surnames in Hangul (``korean_surnames.tsv``)."""
+    return frozenset(_korean_surnames())
+
+
+@cache
 def _jamo() -> Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]]:
     """Position -> (McCune-Reischauer forms, Revised Romanization forms), in Unicode order."""
     expected = {"initial": 19, "medial": _MEDIALS, "final": _FINALS - 1}

@@ -89,7 +89,8 @@ class InvertedMaps:
     # Distinct keys of the word tokens the index reads as Latin (not by Arabic consonants): only
     # those reach listed words by key routes, near spelling and split words.
     word_keys: list[str]
-    arabic_keys: list[tuple[str, str]]  # distinct (key, consonants) of Arabic-script words
+    # Distinct (key, consonants) of Arabic-script words, and (key, sound key) of words read by sound
+    arabic_keys: list[tuple[str, str]]
     by_route_key: dict[str, list[int]]  # key route prefix + key -> word key ids
     gram_slots: dict[str, int]  # character n-gram -> row of gram_offsets
     gram_offsets: IntArray

@@ -54,13 +54,14 @@ from exportscreen.matching.routes import (
     SKELETON,
     KeyRoute,
 )
+from exportscreen.matching.sound_keys import is_sound_key, sound_words
 from exportscreen.matching.translit import phonetic_key, romanisation_skeleton
 from exportscreen.matching.weights import GENERIC_WEIGHT as GENERIC_WEIGHT
 from exportscreen.matching.weights import INITIAL_BONUS, weight_of_unseen
 from exportscreen.matching.weights import INITIAL_WEIGHT as INITIAL_WEIGHT
 from exportscreen.matching.weights import ROLE_FACTOR as ROLE_FACTOR
 
-FORMAT_VERSION = 6
+FORMAT_VERSION = 7  # 7: sound keys (matching.sound)
 
 # Query words that match nothing count this much of their weight against a name, in the scorer's
 # precision and in the index's bound of it. A generic word added to a listed name (a branch, a
@@ -116,7 +117,8 @@ class QueryKey(NamedTuple):
     key: str
     kind: TokenKind
     weight: float
-    # Consonants of a word written in Arabic script, which reaches listed words by them only.
+    # Consonants of a word written in Arabic script, or the sound key (upper case) of a word read
+    # by sound (``sound.is_sound_key``), which reach listed words by them only.
     arabic_consonants: str = ""
 
 
@@ -349,17 +351,13 @@ class MatchIndex:
     def split_words(self, key: str) -> list[int]:
         """The vocabulary words a word the lists do not contain is made of, when it is two or
         three of them joined ("megviitechnology", "zhongkeshuguang"): the fewest parts, the
-        longest first part."""
+        longest first part. A business word at its end is also tried canonical, as the scorer
+        joins it ("netposatechnologies" is NETPOSA + TECHNOLOGY, ``score._join_key``)."""
         if len(key) < 2 * ROUTES.split.min_part or not key.isalpha():
             return []
-        # A business word at its end as the lists' words are, canonical ("netposatechnologies"
-        # is NETPOSA + TECHNOLOGY): the scorer joins the same (``score._join_key``).
-        for text in dict.fromkeys((key, canonical_suffix(key))):
-            for parts in range(2, ROUTES.split.max_parts + 1):
-                found = self._split(text, parts)
-                if found:
-                    return found
-        return []
+        texts = dict.fromkeys((key, canonical_suffix(key)))
+        parts = range(2, ROUTES.split.max_parts + 1)
+        return next((found for t in texts for n in parts if (found := self._split(t, n))), [])
 
     def _split(self, key: str, parts: int) -> list[int]:
         min_part = ROUTES.split.min_part
@@ -380,7 +378,10 @@ class MatchIndex:
     ) -> list[VocabularyHit]:
         """Every vocabulary word a query token may match, for candidate generation. A word
         written in Arabic script (``arabic_consonants`` given) reaches words by its consonants
-        and mined equivalences only."""
+        and mined equivalences only; a word read by sound, by its sound key (``sound_keys``)."""
+        if is_sound_key(arabic_consonants):
+            found = dict.fromkeys(sound_words(self.keys, arabic_consonants), ROUTES.sound.closeness)
+            return [VocabularyHit(w, c) for w, c in found.items()]
         if arabic_consonants:
             arabic = ROUTES.arabic
             found = dict.fromkeys(

@@ -32,6 +32,7 @@ from exportscreen.matching.routes import (
     ROUTES,
     SKELETON,
 )
+from exportscreen.matching.sound_keys import listed_keys as sound_keys_of
 from exportscreen.matching.weights import GENERIC_WEIGHT as GENERIC_WEIGHT
 from exportscreen.matching.weights import INITIAL_WEIGHT as INITIAL_WEIGHT
 from exportscreen.matching.weights import ROLE_FACTOR as ROLE_FACTOR
@@ -133,6 +134,8 @@ def build_index(
         for route, by_word in keyed:
             if route.kept(by_word[word_id]):
                 keys[route.prefix + by_word[word_id]].append(word_id)
+        for sound_key in sound_keys_of(text):
+            keys[sound_key].append(word_id)
         if near.applies(text):
             # Sorted, not in the set's order (the hash seed's): the same lists give the same
             # index, to the byte, in every process.

@@ -10,7 +10,9 @@ listed party wins, and the explanation names the reading that matched):
   Aviation Power", "T E G LIMITED" as "TEG LIMITED". The index keeps a listed name with initials
   in both forms (``acronyms.listed_forms``), but spells a solid acronym out in letters only when
   it is no word of English text ("SMIC"), and many are ("VIP", "NEC", "AVIC", "DJI" appear in
-  English text): a query's initials joined find those by the listed word itself.
+  English text): a query's initials joined find those by the listed word itself;
+- the words that may be a foreign name written by sound in Han, Hangul, kana or Hebrew, read by
+  their sound (``sound.sound_reading``: 克魯森 as "ke lu sen", key KRSN, meets CREWSON).
 
 The screener, the delta re-screen filter and the signatures all take a query's readings from
 here, so that the filter sees every reading the screener screens.
@@ -28,6 +30,7 @@ from exportscreen.matching.cjk_names import person_readings
 from exportscreen.matching.index import MatchIndex
 from exportscreen.matching.normalize import Script
 from exportscreen.matching.score import QueryToken, prepare
+from exportscreen.matching.sound import sound_reading
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +40,9 @@ class QueryReading:
     # Spelt as the lists spell a name (a native-script name romanised): compared as a name typed
     # in Latin letters (``prepare_query_reading``). False: each token as the query has it.
     romanised: bool
+    # Per token, the sound key of a word read by sound ("" for the others): the token reaches
+    # and pairs listed words by it only (``sound``).
+    sounds: tuple[str, ...] = ()
 
 
 def query_readings(name: str, analysis: AnalyzedName | None = None) -> tuple[QueryReading, ...]:
@@ -55,6 +61,10 @@ def query_readings(name: str, analysis: AnalyzedName | None = None) -> tuple[Que
     if joined is not None:
         runs = [t.ascii.upper() for t in joined.tokens if t not in ordinary.tokens]
         found.append(QueryReading(f"initials read as one word: {', '.join(runs)}", joined, False))
+    heard = sound_reading(ordinary)
+    if heard is not None:
+        by_sound, keys, note = heard
+        found.append(QueryReading(note, by_sound, False, keys))
     return tuple(found)
 
 
@@ -66,6 +76,11 @@ def prepare_query_reading(
     ("Jongil" / "Jong") is another name, not a romanisation variant. ``prepared``: ``prepare``
     of the reading's analysis, if the caller keeps its tokens prepared (a screener does)."""
     tokens = prepare(reading.analysis, index) if prepared is None else prepared
+    if reading.sounds:
+        return [
+            dataclasses.replace(q, sound=key) if key else q
+            for q, key in zip(tokens, reading.sounds, strict=True)
+        ]
     if reading.romanised:
         return [dataclasses.replace(q, typed=True) for q in tokens]
     return tokens

@@ -88,6 +88,15 @@ class ArabicRoute:
 
 
 @dataclass(frozen=True, slots=True)
+class SoundRoute:
+    """A word read by sound in Han, Hangul, kana or Hebrew (``sound``) reaches listed words
+    only by its sound key, equal or one class apart (``sound_keys.query_keys``); the index
+    keeps listed words' keys under ``sound_keys.listed_keys``."""
+
+    closeness: float
+
+
+@dataclass(frozen=True, slots=True)
 class NearWordRoute:
     """A word the lists do not use reaches listed words of close spelling (typos): those sharing
     at least ``min_shared_grams`` character ``gram_size``-grams, the ``shortlist`` sharing most
@@ -173,6 +182,7 @@ class RouteTable:
     keys: tuple[KeyRoute, ...]
     equivalence: EquivalenceRoute
     arabic: ArabicRoute
+    sound: SoundRoute
     near_words: NearWordRoute
     spelled: SpelledRoute
     contained: ContainedWordRoute
@@ -189,6 +199,7 @@ ROUTES = RouteTable(
     keys=(SKELETON, CONSONANTS, PHONETIC),
     equivalence=EquivalenceRoute(closeness=0.9),
     arabic=ArabicRoute(CONSONANTS, closeness=0.8, equivalence_closeness=0.9),
+    sound=SoundRoute(closeness=0.8),
     near_words=NearWordRoute(
         gram_size=3,
         min_word=4,

@@ -60,7 +60,8 @@ from exportscreen.matching.normalize import Script
 from exportscreen.matching.routes import INITIAL_SOUND, MIN_KEY_LENGTH
 from exportscreen.matching.score_bound import key_only_words, options_of, score_bound
 from exportscreen.matching.score_keep import LISTED_NAMES_KEPT, ListedName, listed_name, shared
-from exportscreen.matching.similarity import spelling
+from exportscreen.matching.similarity import spelling, transposed
+from exportscreen.matching.sound_keys import pair_similarity
 from exportscreen.matching.translit import (
     arabic_consonants,
     consonant_skeleton,
@@ -164,6 +165,7 @@ class QueryToken:
     typed: bool = True
     # Equivalents that hold for some entries only: listed word -> {entry position: note}.
     local: dict[str, dict[int, str]] = field(default_factory=dict)
+    sound: str = ""  # a word read by sound (``sound``): its sound key, its only route
     # ``compare`` of this token with each vocabulary word it met (word -> result): a pure
     # function of the two, so kept for the rows after (a screener keeps its prepared tokens).
     # Not an init field: ``dataclasses.replace`` (a reading's tokens) starts a copy empty.
@@ -207,14 +209,14 @@ def prepare(query: AnalyzedName, index: MatchIndex) -> list[QueryToken]:
 
 
 def candidate_keys(tokens: Sequence[QueryToken]) -> list[QueryKey]:
-    """What ``MatchIndex.candidates`` needs of prepared query tokens (consonants only for a
-    word in Arabic script, which reaches listed words by them)."""
+    """What ``MatchIndex.candidates`` needs of prepared query tokens (the consonants of a word
+    in Arabic script, the key of a word read by sound: they reach listed words by them)."""
     return [
         QueryKey(
             q.token.key,
             q.token.kind,
             q.weight,
-            q.consonants if q.token.script is Script.ARABIC else "",
+            q.sound or (q.consonants if q.token.script is Script.ARABIC else ""),
         )
         for q in tokens
     ]
@@ -250,6 +252,9 @@ def compare(query: QueryToken, word: int, index: MatchIndex) -> tuple[float, Mat
     key = index.words[word]
     kind = index.word_kind[word]
     token = query.token
+    if query.sound:
+        similarity = pair_similarity(query.sound, key) if kind == _WORD else 0.0
+        return (similarity, MatchKind.SOUND, "") if similarity else _NO_MATCH
     if token.script is Script.ARABIC and token.kind == _WORD and kind == _WORD:
         return _arabic(query, word, index)
     if token.kind != _WORD or kind != _WORD:
@@ -298,7 +303,7 @@ def _spelled(
         similar -= FIRST_LETTER_PENALTY
     shorter = min(len(token.key), len(key))
     if shorter < MIN_FUZZY_LETTERS:
-        if typed and shorter == TRANSPOSED_LETTERS and _transposed(token.key, key):
+        if typed and shorter == TRANSPOSED_LETTERS and transposed(token.key, key):
             return TRANSPOSED_SIMILARITY, MatchKind.FUZZY, ""
         if len(token.key) == len(key) and token.key.translate(HARD_C) == key.translate(HARD_C):
             # A short word is mostly an acronym, and Cyrillic writes its C by sound: ICC is
@@ -335,19 +340,6 @@ def _common(word: str) -> bool:
     a letter or two apart are two names ("Stephanie" / STEPHEN, "Martine" / MARTINA,
     "Johansson" / JOHNSON), not a typo of one (a typo makes a word few people use)."""
     return population_rarity(word) < 1.0
-
-
-def _transposed(a: str, b: str) -> bool:
-    """Two words equal but for two adjacent letters swapped after the first ("sko" / "sok")."""
-    if len(a) != len(b) or a[0] != b[0] or a == b:
-        return False
-    differ = [i for i in range(len(a)) if a[i] != b[i]]
-    return (
-        len(differ) == 2
-        and differ[1] == differ[0] + 1
-        and a[differ[0]] == b[differ[1]]
-        and a[differ[1]] == b[differ[0]]
-    )
 
 
 def _arabic(query: QueryToken, word: int, index: MatchIndex) -> tuple[float, MatchKind, str]:

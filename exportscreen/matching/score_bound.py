@@ -26,6 +26,8 @@ class PreparedToken(Protocol):
     def equivalents(self) -> dict[str, str]: ...
     @property
     def local(self) -> dict[str, dict[int, str]]: ...
+    @property
+    def sound(self) -> str: ...
 
 
 # An alignment option: (similarity, query token indices, listed token indices, kind, note).
@@ -93,7 +95,11 @@ def key_only_words(query: Sequence[PreparedToken], index: MatchIndex) -> frozens
     words: set[int] = set()
     for prepared in query:
         token = prepared.token
-        if prepared.local or (token.kind == TokenKind.WORD and token.script is not Script.HAN):
+        if (
+            prepared.local
+            or prepared.sound  # a word read by sound pairs the listed words of its sound key
+            or (token.kind == TokenKind.WORD and token.script is not Script.HAN)
+        ):
             return None
         found = index.word_ids.get(token.key)
         if found is not None:

@@ -27,8 +27,9 @@ from exportscreen.matching.translit import arabic_consonants
 # 2: Arabic-script consonants; 3: readings of CJK person names; 4: Japanese readings, Hanja read
 # from Unihan (a stored signature of a Japanese name lacks its readings); 5: words keep their
 # combining marks, Brahmic words their inherent vowels (नरेन्द्र was "nr", "n", "d", "r"), and
-# Burmese words are split into syllables
-SIGNATURE_FORMAT = 5
+# Burmese words are split into syllables; 6: sound readings (``sound``), their sound keys kept
+# as ``SignatureToken.arabic``
+SIGNATURE_FORMAT = 6
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,8 +41,9 @@ class SignatureToken:
     skeleton: str = ""  # romanisation skeleton; "" unless a word
     consonants: str = ""
     phonetic: str = ""
-    # A word in Arabic script: its consonants read letter by letter from the original script
-    # (what ``Screener.screen`` gives the index as ``QueryKey.arabic_consonants``), "" otherwise.
+    # A word in Arabic script: its consonants read letter by letter from the original script; a
+    # word read by sound: its sound key (what ``Screener.screen`` gives the index as
+    # ``QueryKey.arabic_consonants``, the route such a word takes alone); "" otherwise.
     arabic: str = ""
 
     def route_key(self, route: KeyRoute) -> str:
@@ -94,14 +96,16 @@ def signature(name: str) -> Signature:
     """The signature of a counterparty name, analysed as ``Screener.screen`` analyses a query,
     with the signatures of its other readings (``readings.query_readings``)."""
     analysis = analyze(name)
-    readings = tuple(_signature(r.analysis) for r in query_readings(name, analysis))
+    readings = tuple(_signature(r.analysis, r.sounds) for r in query_readings(name, analysis))
     return dataclasses.replace(_signature(analysis), readings=readings)
 
 
-def _signature(analysis: AnalyzedName) -> Signature:
+def _signature(analysis: AnalyzedName, sounds: tuple[str, ...] = ()) -> Signature:
     tokens: list[SignatureToken] = []
-    for token in analysis.tokens:
-        if token.kind is TokenKind.WORD:
+    for position, token in enumerate(analysis.tokens):
+        if sounds and sounds[position]:
+            tokens.append(SignatureToken(token.key, token.kind, arabic=sounds[position]))
+        elif token.kind is TokenKind.WORD:
             tokens.append(
                 SignatureToken(
                     token.key,

@@ -28,13 +28,12 @@ from exportscreen.matching.score import (
     MIN_FUZZY_SIMILARITY,
     OTHER_START_SIMILARITY,
     Pair,
-    _transposed,
     compare,
     prepare,
     score_name,
 )
 from exportscreen.matching.score_keep import ListedName
-from exportscreen.matching.similarity import spelling
+from exportscreen.matching.similarity import spelling, transposed
 from exportscreen.matching.translit import romanisation_skeleton
 from exportscreen.model import Entry, EntryType, ListCode, MatchKind
 from exportscreen.screening.screener import Screener
@@ -362,7 +361,7 @@ def test_short_words_are_near_by_one_edit_only(query: str, listed: str, matched:
 
 
 @pytest.mark.parametrize(
-    ("a", "b", "transposed"),
+    ("a", "b", "swapped"),
     [
         ("sko", "sok", True),
         ("kmi", "kim", True),
@@ -372,8 +371,8 @@ def test_short_words_are_near_by_one_edit_only(query: str, listed: str, matched:
         ("sok", "soke", False),
     ],
 )
-def test_transposed(a: str, b: str, transposed: bool) -> None:
-    assert _transposed(a, b) is transposed
+def test_transposed(a: str, b: str, swapped: bool) -> None:
+    assert transposed(a, b) is swapped
 
 
 @pytest.mark.parametrize(

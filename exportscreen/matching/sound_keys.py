@@ -1,0 +1,206 @@
+"""Sound keys: a word's consonants in coarse sound classes, shared by the Latin spelling of a
+listed word and the romanised reading of a word written by sound in Han, Hangul, kana or Hebrew
+(``sound``).
+
+The classes (``data/sound_classes.tsv``) merge what those scripts cannot tell apart or write
+otherwise than English: L = R, B = P = F = V, K = G = C = Q, T = D, S = Z = SH = CH = J = TH;
+vowels, H, W and Y are dropped, which forgives the vowels these scripts add (Korean eu, Japanese
+final u and o) or leave out (Hebrew). "crewson" and 克魯森 "ke lu sen" are both KRSN. Two keys
+pair when equal, or one class apart when both have ``MIN_NEAR_CLASSES``; the index keeps
+each listed word's key and its keys one class shorter (``listed_keys``), so that a query key
+reaches every listed word it may pair with (``query_keys``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from typing import Protocol
+
+from rapidfuzz.distance import Levenshtein
+
+from exportscreen.matching.postings import IntArray
+from exportscreen.matching.tables import read_rows
+
+SYSTEMS = ("latin", "pinyin", "hangul", "kana", "hebrew")
+CLASSES = frozenset("PTKSRMN")
+_VOWEL = "V"
+_SILENT = "-"
+# A key of fewer classes is shared by too many listed words to pair two words by itself.
+MIN_CLASSES = 3
+# Keys one class apart pair only when both have this many: a class more or less in a shorter
+# key is another name as often as a variant (a dropped R, an added epenthetic N).
+MIN_NEAR_CLASSES = 4
+# Pair similarities: below an exact spelling (1.0) and a romanisation variant (0.95), since a
+# sound is weaker evidence than a spelling. A whole name matched by a key of ALERT_CLASSES or
+# more reaches the default alert threshold (0.77). Shorter keys are shared by many words: 1,000
+# foreign names of Wikidata written in Han, Hangul, kana and Hebrew, screened against the real
+# lists, alerted 10 times without sound readings, 92 with keys of four classes alerting (레윙턴
+# "re wing teon" / LANTANA, RNTN; 빌모츠 / PARMIS), 273 with three (格魯喬 / KLISE, KRS), and 20
+# from five. Those, and a key one class apart from another (겨레센터 / KHOLTSVUD, KRSNT / KRSPT,
+# in the Faker negatives), count beside another word matched, but do not alert alone.
+ALERT_CLASSES = 5
+SOUND_SIMILARITY = 0.86
+WEAK_SOUND_SIMILARITY = 0.72
+# The index's key prefixes: a listed word's sound key, and its keys one class shorter.
+SOUND_PREFIX = "h:"
+SHORTER_PREFIX = "hd:"
+# A listed word of one syllable or none (PCF, HFTC, BLMZ, DJEL, CNOOC: mostly acronyms, and
+# short words) has no sound key: on the real lists, Wikidata's foreign names written in Han,
+# Hangul, kana or Hebrew met such words by sound far more often than by being them.
+MIN_VOWELS = 2
+_VOWEL_GROUPS = re.compile(r"[aeiouy]+")
+_LATIN_R = "r"
+_LATIN_VOWELS = frozenset("aeiouy")
+
+
+@dataclass(frozen=True, slots=True)
+class _System:
+    classes: Mapping[str, str]  # written letters -> classes
+    longest: int
+
+
+@cache
+def _systems() -> Mapping[str, _System]:
+    """``data/sound_classes.tsv``, checked: known systems and classes, no letters twice."""
+    found: dict[str, dict[str, str]] = {system: {} for system in SYSTEMS}
+    for row in read_rows("sound_classes.tsv"):
+        if len(row) != 3:
+            raise ValueError(f"matching/data/sound_classes.tsv: expected 3 cells in {row!r}")
+        system, written, classes = row
+        if system not in found:
+            raise ValueError(f"matching/data/sound_classes.tsv: unknown system {system!r}")
+        if classes != _SILENT and not set(classes) <= CLASSES | {_VOWEL}:
+            raise ValueError(f"matching/data/sound_classes.tsv: unknown class in {row!r}")
+        if written in found[system]:
+            raise ValueError(f"matching/data/sound_classes.tsv: {written!r} twice in {system}")
+        found[system][written] = "" if classes == _SILENT else classes
+    for system, table in found.items():
+        if not table:
+            raise ValueError(f"matching/data/sound_classes.tsv: no rows for {system}")
+    return {s: _System(t, max(len(w) for w in t)) for s, t in found.items()}
+
+
+def classes_of(text: str, system: str) -> str | None:
+    """``text`` in sound classes (vowels as V), longest written form first; None when a
+    character has no row (not a word of that system)."""
+    table = _systems()[system]
+    out: list[str] = []
+    i = 0
+    while i < len(text):
+        for size in range(min(table.longest, len(text) - i), 0, -1):
+            found = table.classes.get(text[i : i + size])
+            if found is not None:
+                out.append(found)
+                i += size
+                break
+        else:
+            return None
+    return "".join(out)
+
+
+def key_of(classes: str) -> str:
+    """Classes with a consonant written twice in a row as one (tt, ッ) and vowels dropped."""
+    out: list[str] = []
+    previous = ""
+    for c in classes:
+        if c != previous and c != _VOWEL:
+            out.append(c)
+        previous = c
+    return "".join(out)
+
+
+def _unspoken_r(word: str) -> str:
+    """``word`` without the r that follows a vowel and precedes no vowel, as English, which many
+    transcriptions follow, does not say it (Parker 파커 "pakeo", 帕克 "pake"); others write it
+    (Shamir 샤미르 "syamireu", Marthe 瑪爾特 "ma er te"), so a word has both keys."""
+    kept = []
+    for i, char in enumerate(word):
+        if char == _LATIN_R and i and word[i - 1] in _LATIN_VOWELS:
+            following = word[i + 1 : i + 2]
+            if not following or (following not in _LATIN_VOWELS and following != _LATIN_R):
+                continue
+        kept.append(char)
+    return "".join(kept)
+
+
+@lru_cache(maxsize=65536)
+def latin_sound_keys(word: str) -> tuple[str, ...]:
+    """The sound keys of a listed word in Latin letters (ASCII, lower case), each once: with
+    every r and without those English leaves unsaid ("parker": PRKR, PK; "crewson": KRSN);
+    () for anything else or a key shorter than MIN_CLASSES."""
+    if not word.isascii() or not word.isalpha() or len(_VOWEL_GROUPS.findall(word)) < MIN_VOWELS:
+        return ()
+    found = []
+    for spelt in dict.fromkeys((word, _unspoken_r(word))):
+        classes = classes_of(spelt, "latin")
+        key = key_of(classes) if classes else ""
+        if len(key) >= MIN_CLASSES and key not in found:
+            found.append(key)
+    return tuple(found)
+
+
+def shorter_keys(key: str) -> list[str]:
+    """``key`` with one class left out, each once, in order: what the index keeps under
+    ``SHORTER_PREFIX`` for a listed key of ``MIN_NEAR_CLASSES`` or more."""
+    return list(dict.fromkeys(key[:i] + key[i + 1 :] for i in range(len(key))))
+
+
+def listed_keys(word: str) -> list[str]:
+    """The index's sound keys of a listed word, with their prefixes, each once: its keys, and
+    their keys one class shorter when those are long enough to pair one class apart."""
+    found: list[str] = []
+    for key in latin_sound_keys(word):
+        found.append(SOUND_PREFIX + key)
+        if len(key) >= MIN_NEAR_CLASSES:
+            found.extend(SHORTER_PREFIX + k for k in shorter_keys(key))
+    return list(dict.fromkeys(found))
+
+
+def query_keys(key: str) -> list[str]:
+    """The index keys a query's sound key looks up: every listed word with a key equal to it or
+    one class apart (``pair_similarity`` above 0) is filed under one of them."""
+    if len(key) < MIN_CLASSES:
+        return []
+    found = [SOUND_PREFIX + key]
+    if len(key) >= MIN_NEAR_CLASSES:
+        found.append(SHORTER_PREFIX + key)  # the listed key a class longer
+        for shorter in shorter_keys(key):
+            found.append(SHORTER_PREFIX + shorter)  # another class in one place
+            if len(shorter) >= MIN_NEAR_CLASSES:
+                found.append(SOUND_PREFIX + shorter)  # the listed key a class shorter
+    return found
+
+
+class _Postings(Protocol):
+    def get(self, key: str) -> IntArray: ...
+
+
+def sound_words(keys: _Postings, key: str) -> list[int]:
+    """The listed words (``MatchIndex.keys``) a query word of sound key ``key`` may pair with,
+    each once, in the order found."""
+    return list(dict.fromkeys(w for k in query_keys(key) for w in keys.get(k).tolist()))
+
+
+def pair_similarity(query_key: str, listed_word: str) -> float:
+    """How well a query word read by sound (``query_key``) matches a listed word, by the
+    closest of its keys: 0.0 when each differs by more than one class, or is too short."""
+    best = 0.0
+    keys = latin_sound_keys(listed_word) if len(query_key) >= MIN_CLASSES else ()
+    for listed in keys:
+        if listed == query_key:
+            return SOUND_SIMILARITY if len(listed) >= ALERT_CLASSES else WEAK_SOUND_SIMILARITY
+        if (
+            min(len(listed), len(query_key)) >= MIN_NEAR_CLASSES
+            and Levenshtein.distance(listed, query_key, score_cutoff=1) <= 1
+        ):
+            best = WEAK_SOUND_SIMILARITY
+    return best
+
+
+def is_sound_key(value: str) -> bool:
+    """Whether a ``QueryKey``'s script key is a sound key (classes are upper case; an Arabic
+    word's consonants are lower case)."""
+    return bool(value) and value.isupper()
