@@ -16,8 +16,11 @@ from exportscreen.matching.chinese import (
     renderings,
     segment,
 )
+from exportscreen.matching.delta_filter import InvertedMaps, delta_names
 from exportscreen.matching.readings import query_readings
-from exportscreen.screening.screener import Screener
+from exportscreen.matching.signature import signature
+from exportscreen.model import Entry, EntryType, ListCode
+from exportscreen.screening.screener import Screener, candidate_bound
 
 THRESHOLD = settings.DEFAULT_THRESHOLD
 
@@ -190,3 +193,29 @@ def test_other_institutes_are_not_taken_for_listed_ones(
 ) -> None:
     hits = real_screener.screen(query, limit=10)
     assert not hits, [(h.matched_name, h.score, h.explanation.summary) for h in hits]
+
+
+def test_delta_filter_passes_counterparties_by_their_other_readings() -> None:
+    """A re-screen after Harbin Institute of Technology is listed must not drop a counterparty
+    written 哈尔滨工业大学, which reaches it only by another reading of 工业大学: the signature
+    keeps the query's readings (``readings.query_readings``) and the filter walks them."""
+    listed = [
+        Entry(
+            id="EL-1",
+            list=ListCode.EL,
+            type=EntryType.ENTITY,
+            name="Harbin Institute of Technology",
+        ),
+        Entry(id="EL-2", list=ListCode.EL, type=EntryType.ENTITY, name="Xinjiang Police College"),
+        Entry(id="EL-3", list=ListCode.EL, type=EntryType.ENTITY, name="Inspur Group"),
+    ]
+    screener = Screener.from_entries(listed)
+    names = {"a": "哈尔滨工业大学", "b": "新疆警察學院", "c": "浪潮集团", "d": "哈尔滨商业大学"}
+    new = {"EL-1", "EL-2"}
+    hit = {p for p, n in names.items() if any(h.entry.id in new for h in screener.screen(n))}
+    assert hit == {"a", "b"}
+    cutoff = settings.DEFAULT_THRESHOLD
+    maps = InvertedMaps.build((party, name, signature(name)) for party, name in names.items())
+    index = screener.index
+    passing = maps.filter(index, delta_names(index, new), cutoff, candidate_bound(cutoff)).passing
+    assert hit <= passing
