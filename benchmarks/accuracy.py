@@ -231,12 +231,20 @@ def read_pairs(path: Path, left: str, right: str) -> list[Pair]:
         ]
 
 
-def wikidata_pairs(path: Path, n: int, rng: random.Random) -> tuple[list[Pair], list[Pair]]:
-    """Native-script -> Latin token pairs, and as many shuffled (mismatched) pairs."""
+def wikidata_pairs(
+    path: Path, n: int, rng: random.Random, *, full_names: bool = False
+) -> tuple[list[Pair], list[Pair]]:
+    """Native-script -> Latin token pairs, and as many shuffled (mismatched) pairs. A token
+    file writes its native side a character apart ("克 魯 森"), read solid; a full-name file
+    (``full_names``, wd_*_fullnames.tsv) writes whole names, read as they are."""
     with path.open(encoding="utf-8") as handle:
         rows = [line.rstrip("\n").split("\t") for line in handle if line.strip()]
+    if full_names:
+        rows = [r for r in rows if len(r) == 2 and r[0].strip() and r[1].strip()]
     sample = rng.sample(rows, min(n, len(rows)))
-    positives = [Pair(r[1].replace(" ", ""), r[0], "Person", True) for r in sample]
+    positives = [
+        Pair(r[1] if full_names else r[1].replace(" ", ""), r[0], "Person", True) for r in sample
+    ]
     latin = [p.right for p in positives]
     shift = [latin[(i + 1 + rng.randrange(len(latin) - 1)) % len(latin)] for i in range(len(latin))]
     negatives = [

@@ -42,23 +42,6 @@ FULLNAMES = ("korean", "hebrew")
 SEED = 20240611
 
 
-def _fullname_pairs(path: Path, n: int, rng: random.Random) -> tuple[list[Pair], list[Pair]]:
-    """Native full name -> Latin full name, and as many shuffled (mismatched) pairs."""
-    with path.open(encoding="utf-8") as handle:
-        rows = [line.rstrip("\n").split("\t") for line in handle if line.strip()]
-    rows = [r for r in rows if len(r) == 2 and r[0].strip() and r[1].strip()]
-    sample = rng.sample(rows, min(n, len(rows)))
-    positives = [Pair(r[1], r[0], "Person", True) for r in sample]
-    latin = [p.right for p in positives]
-    shift = [latin[(i + 1 + rng.randrange(len(latin) - 1)) % len(latin)] for i in range(len(latin))]
-    negatives = [
-        Pair(p.left, other, "Person", False)
-        for p, other in zip(positives, shift, strict=True)
-        if other.casefold() != p.right.casefold()
-    ]
-    return positives, negatives
-
-
 def measure(positives: list[Pair], negatives: list[Pair]) -> dict[str, Any]:
     scores = ours_pair_scores([*positives, *negatives])
     pos, neg = scores[: len(positives)], scores[len(positives) :]
@@ -91,7 +74,7 @@ def main(
     for script in FULLNAMES if fullnames else ():
         path = folder / f"wd_{script}_fullnames.tsv"
         if path.exists():
-            found = measure(*_fullname_pairs(path, fullnames, random.Random(SEED)))
+            found = measure(*wikidata_pairs(path, fullnames, random.Random(SEED), full_names=True))
             results[f"fullnames_{script}"] = found
             print(f"{script} full names", found, flush=True)
     print(json.dumps(results, indent=1))

@@ -16,7 +16,7 @@ from functools import lru_cache
 
 from exportscreen.matching.abbreviations import expand
 from exportscreen.matching.brahmic import SCHEMES, romanise
-from exportscreen.matching.chinese import PieceKind, segment
+from exportscreen.matching.chinese import PieceKind, han_runs, segment
 from exportscreen.matching.legal_forms import legal_forms, phrase_key
 from exportscreen.matching.myanmar import romanise_syllable, syllables
 from exportscreen.matching.normalize import (
@@ -85,18 +85,6 @@ class _Raw:
     fixed: Token | None = None  # already final (a Chinese piece)
 
 
-def _split_han(word: str) -> list[tuple[str, bool]]:
-    """Runs of Han and of other characters within one word, with a flag for Han."""
-    runs: list[tuple[str, bool]] = []
-    for char in word:
-        is_han = script_of(char) is Script.HAN
-        if runs and runs[-1][1] == is_han:
-            runs[-1] = (runs[-1][0] + char, is_han)
-        else:
-            runs.append((char, is_han))
-    return runs
-
-
 def _han_tokens(run: str, group: int) -> list[_Raw]:
     raws: list[_Raw] = []
     for piece in segment(run):
@@ -158,7 +146,7 @@ def _word_pieces(word: str) -> tuple[_Piece, ...]:
     script = word_script(word)
     if script is not Script.LATIN and any(script_of(c) is Script.HAN for c in word):
         pieces: list[_Piece] = []
-        for run, is_han in _split_han(word):
+        for run, is_han in han_runs(word):
             if is_han:
                 pieces.extend((r.surface, r.ascii, r.script, r.fixed) for r in _han_tokens(run, 0))
             elif folded := ascii_fold(run):

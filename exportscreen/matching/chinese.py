@@ -288,6 +288,18 @@ def _shown(piece: Piece) -> str:
     return piece.value
 
 
+def han_runs(text: str) -> list[tuple[str, bool]]:
+    """Runs of Han and of other characters, each with a flag for Han."""
+    runs: list[tuple[str, bool]] = []
+    for char in text:
+        han = script_of(char) is Script.HAN
+        if runs and runs[-1][1] == han:
+            runs[-1] = (runs[-1][0] + char, han)
+        else:
+            runs.append((char, han))
+    return runs
+
+
 def _candidate_readings(runs: list[str]) -> list[Reading]:
     """Every word's second, then third rendering; then each word of the runs with renderings
     of its own taking them alone, in the order of the runs (``MAX_OTHER_READINGS`` at most)."""
@@ -304,15 +316,9 @@ def other_readings(name: str) -> tuple[tuple[str, str], ...]:
     first, each as (the name so written, to be analysed; the name so read, in Latin letters,
     for the explanation): 哈尔滨工业大学 ("harbin polytechnical university", the same),
     ("harbin university of technology", the same); 中国电子科技集团公司 also with 公司
-    "corporation" alone; 北京智谱华章科技 ("beijing 智谱华章 science and technology", "beijing
-    zhipuhuazhang science and technology"). Other text is kept as it is."""
-    runs: list[tuple[str, bool]] = []
-    for char in name:
-        han = script_of(char) is Script.HAN
-        if runs and runs[-1][1] == han:
-            runs[-1] = (runs[-1][0] + char, han)
-        else:
-            runs.append((char, han))
+    "corporation" alone; 北京智谱华章学院 ("beijing 智谱华章 college", "beijing zhipuhuazhang
+    college"). Other text is kept as it is."""
+    runs = han_runs(name)
     if not any(han for _, han in runs):
         return ()
     seen = {tuple(segment(text) if han else text for text, han in runs)}
