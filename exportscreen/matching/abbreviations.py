@@ -50,6 +50,12 @@ def canonical_suffix(word: str) -> str:
 
 
 @cache
+def joining_words() -> frozenset[str]:
+    """Words that only join a name's words (see joining_words.txt)."""
+    return read_words("joining_words.txt")
+
+
+@cache
 def generic_tokens() -> frozenset[str]:
     """Canonical words that are weak evidence wherever they appear (see generic_tokens.txt)."""
     return read_words("generic_tokens.txt")

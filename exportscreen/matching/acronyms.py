@@ -168,6 +168,16 @@ def _could_be_acronym(token: Token) -> bool:
 _pinyin = lru_cache(maxsize=65536)(reads_as_pinyin)
 
 
+def _spelt_beside(token: Token, name: AnalyzedName) -> bool:
+    """A word that reads as pinyin but that its own name spells out beside it: an acronym all
+    the same ("Beijing University of Aeronautics and Astronautics (BUAA)": bu-a-a)."""
+    return (
+        _is_word(token)
+        and MIN_EXPANDED_LETTERS <= len(token.key) <= MAX_EXPANDED_LETTERS
+        and bool(_runs_spelling(token.key, name.tokens))
+    )
+
+
 def _initial(token: Token) -> str:
     """The letter a word gives an acronym: its key's first (an abbreviation expanded: "Mfg" is
     M), a legal form's as written ("Corporation" is the C of SMIC); "" for anything else."""
@@ -215,7 +225,10 @@ def spelt_out(names: Sequence[AnalyzedName]) -> dict[str, tuple[str, ...]]:
     (Beijing) Corporation"). An acronym spelt out two ways by the same party is left out."""
     found: dict[str, set[tuple[str, ...]]] = {}
     acronyms = {
-        t.key for name in names for t in name.tokens if _could_be_acronym(t) and t.via is None
+        t.key
+        for name in names
+        for t in name.tokens
+        if t.via is None and (_could_be_acronym(t) or _spelt_beside(t, name))
     }
     if not acronyms:
         return {}

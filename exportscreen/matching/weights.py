@@ -20,7 +20,7 @@ from wordfreq import (
     zipf_frequency,
 )
 
-from exportscreen.matching.abbreviations import descriptor_words, generic_tokens
+from exportscreen.matching.abbreviations import descriptor_words, generic_tokens, joining_words
 from exportscreen.matching.analyze import NameRole, TokenKind
 from exportscreen.matching.postings import FloatArray
 
@@ -30,6 +30,10 @@ from exportscreen.matching.postings import FloatArray
 RARE_ENTRY_COUNT = 5
 MIN_WEIGHT = 0.1
 GENERIC_WEIGHT = 0.15  # stop-listed words, whatever their IDF
+# Joining words (joining_words.txt: of, and): a name read from Chinese or written in another order
+# keeps or drops them, so they must not weigh like its words ("University of Science and
+# Technology of China" is 中国科学技术大学, china science technology university).
+JOINING_WEIGHT = 0.02
 # Descriptor words (descriptor_words.txt: ORGANIZATION, GOVERNMENT, AIRLINES, LEBANESE): what kind
 # of body or where, not which. As weak as generic words, so that "HEZBOLLAH ORGANIZATION" is
 # HEZBOLLAH and "AEROCARIBBEAN" is AEROCARIBBEAN AIRLINES; below score.DISTINCTIVE_WEIGHT, so that
@@ -57,6 +61,8 @@ def weight_of_unseen(key: str, kind: TokenKind) -> float:
         return LEGAL_WEIGHT
     if kind is TokenKind.NUMBER:
         return UNKNOWN_WEIGHT
+    if key in joining_words():
+        return JOINING_WEIGHT
     if key in generic_tokens():
         return GENERIC_WEIGHT
     if key in descriptor_words():
@@ -73,6 +79,7 @@ def word_weights(
     initials."""
     rare_idf = math.log((entry_total + 1) / (RARE_ENTRY_COUNT + 0.5))
     generic = generic_tokens()
+    joining = joining_words()
     descriptors = descriptor_words()
     weights = np.empty(len(words), dtype=np.float64)
     for word_id, word in enumerate(words):
@@ -83,6 +90,8 @@ def word_weights(
             weight = LEGAL_WEIGHT
         elif kind is TokenKind.NUMBER:
             weight = max(weight, NUMBER_MIN_WEIGHT)
+        elif word in joining:
+            weight = min(weight, JOINING_WEIGHT)
         elif word in generic:
             weight = min(weight, GENERIC_WEIGHT)
         elif word in descriptors:

@@ -35,6 +35,13 @@ from exportscreen.screening.screener import Screener
         (["SMIC Beijing", "Semiconductor Manufacturing International (Beijing) Corp"], {}),
         (["Zhongxing Telecom", "ZTE"], {}),
         (["Huawei", "Hua Wei Technologies"], {}),
+        # A word that reads as pinyin (bu-a-a) but that its own name spells out beside it is an
+        # acronym all the same; spelt by another name only, it stays a pinyin word.
+        (
+            ["Beijing University of Aeronautics and Astronautics (BUAA)"],
+            {"buaa": ("beijing", "university", "of", "aeronautics", "and", "astronautics")},
+        ),
+        (["Beijing University Aeronautics", "BUA Company"], {}),
         (["ABC", "Alpha Beta Corp", "Active Business Consult"], {}),
     ],
 )

@@ -159,6 +159,10 @@ def test_other_readings_are_bounded() -> None:
         ("军事医学科学院", "Academy of Military Medical Sciences"),
         ("空军工程大学", "Air Force Engineering University"),
         ("中山大学", "Sun Yat-Sen University"),
+        # Joining words weigh next to nothing: 0.76 when "of, and, of" weighed like its words.
+        ("中国科学技术大学", "University of Science and Technology of China"),
+        # Its own name spells BUAA out beside it: 0.77 when BUAA (bu-a-a) read as pinyin.
+        ("北京航空航天大学", "Beijing University of Aeronautics and Astronautics (BUAA)"),
         ("中国电子科技集团公司第十三研究所", "CETC Research Institute 13"),
         ("龙芯中科技术股份有限公司", "Loongson Zhongke Technology Co., Ltd"),
     ],

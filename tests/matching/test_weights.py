@@ -5,13 +5,19 @@ from __future__ import annotations
 import pytest
 from wordfreq import zipf_frequency
 
+from exportscreen.matching.analyze import TokenKind
 from exportscreen.matching.weights import (
+    GENERIC_WEIGHT,
+    JOINING_WEIGHT,
+    LEGAL_WEIGHT,
     MIN_POPULATION_LETTERS,
     POPULATION_LANGUAGES,
     _zipf,
     in_use,
     population_zipf,
     spelt_in_a_language,
+    weight_of_unseen,
+    word_weights,
 )
 from exportscreen.screening.screener import Screener
 
@@ -93,3 +99,22 @@ def test_spelt_words_are_read_from_every_latin_language() -> None:
     for word in ("příliš", "ő", "şirket"):
         assert spelt_in_a_language(word), word
     assert not spelt_in_a_language("hikvisión")
+
+
+@pytest.mark.parametrize(
+    ("word", "kind", "weight"),
+    [
+        # Joining words weigh next to nothing, below generic words, whatever their IDF: a name
+        # read from Chinese (中国科学技术大学) has none of the listed name's "of, and, of".
+        ("of", TokenKind.WORD, JOINING_WEIGHT),
+        ("and", TokenKind.WORD, JOINING_WEIGHT),
+        ("university", TokenKind.WORD, GENERIC_WEIGHT),
+        ("ltd", TokenKind.LEGAL, LEGAL_WEIGHT),
+        ("kunlun", TokenKind.WORD, 1.0),
+    ],
+)
+def test_word_weights_by_kind(word: str, kind: TokenKind, weight: float) -> None:
+    # A word in one entry of many: as distinctive as IDF allows, then capped by its kind.
+    found = word_weights([word], bytes([kind]), [1], 10_000)
+    assert found[0] == pytest.approx(weight)
+    assert weight_of_unseen(word, kind) == pytest.approx(weight)
