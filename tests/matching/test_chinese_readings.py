@@ -165,6 +165,16 @@ def test_other_readings_are_bounded() -> None:
         ("北京航空航天大学", "Beijing University of Aeronautics and Astronautics (BUAA)"),
         ("中国电子科技集团公司第十三研究所", "CETC Research Institute 13"),
         ("龙芯中科技术股份有限公司", "Loongson Zhongke Technology Co., Ltd"),
+        # Names the curated table gives (chinese_names.tsv): the universities' usual short names,
+        # and Chinese names whose English adds a word ("of China").
+        ("哈工大", "Harbin Institute of Technology"),
+        ("西工大", "Northwestern Polytechnical University"),
+        ("北航", "Beihang University"),
+        ("北理工", "Beijing Institute of Technology"),
+        ("国防科大", "National University of Defense Technology (NUDT)"),
+        ("电子科技大学", "University of Electronic Science and Technology of China"),
+        ("中国科大", "University of Science and Technology of China"),
+        ("中国电子科学研究院", "China Academy of Electronics and Information Technology"),
     ],
 )
 def test_listed_chinese_institutes_are_found(
