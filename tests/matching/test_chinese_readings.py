@@ -13,9 +13,9 @@ from exportscreen.matching.chinese import (
     MAX_OTHER_READINGS,
     PieceKind,
     other_readings,
-    renderings,
     segment,
 )
+from exportscreen.matching.chinese_terms import renderings
 from exportscreen.matching.delta_filter import InvertedMaps, delta_names
 from exportscreen.matching.readings import query_readings
 from exportscreen.matching.signature import signature
