@@ -249,6 +249,37 @@ def spelt_out(names: Sequence[AnalyzedName]) -> dict[str, tuple[str, ...]]:
     return {a: next(iter(e)) for a, e in found.items() if len(e) == 1}
 
 
+# A weak alias this long at least counts as its party's acronym (``weak_alias_spelt_by``):
+# three letters ("CSC", "SSB") name too many companies by chance.
+MIN_WEAK_ACRONYM_LETTERS = 4
+
+
+def weak_alias_spelt_by(
+    alias: Sequence[AnalyzedName], strong: Sequence[tuple[str, AnalyzedName]]
+) -> str | None:
+    """The text of a strong name of the same party that spells out a weak alias (its listed
+    forms, ``alias``) as an acronym: "MOGE" and "M.O.G.E." by MYANMA OIL AND GAS ENTERPRISE.
+    OFAC marks such aliases weak for the hits any short word brings; but an acronym its own
+    party's name spells out is that party's usual short name (``score.WEAK_SPELT_LIFT``).
+    None when no form of the alias is one acronym-like word of MIN_WEAK_ACRONYM_LETTERS or
+    more, or no strong name spells it."""
+    keys = {
+        form.tokens[0].key
+        for form in alias
+        if len(form.tokens) == 1
+        and _is_word(form.tokens[0])
+        and MIN_WEAK_ACRONYM_LETTERS <= len(form.tokens[0].key) <= MAX_EXPANDED_LETTERS
+        # Not a word in its own right ("CARD", "MEDIC", "NADA"): pinyin-like is allowed, an
+        # acronym that its party's name spells is no Chinese name ("MOGE": mo-ge).
+        and zipf_frequency(form.tokens[0].key, "en") < MAX_ACRONYM_ZIPF
+    }
+    for key in sorted(keys):
+        for text, name in strong:
+            if key not in {t.key for t in name.tokens} and _runs_spelling(key, name.tokens):
+                return text
+    return None
+
+
 def _replace(
     tokens: tuple[Token, ...], start: int, end: int, new: Sequence[Token]
 ) -> tuple[Token, ...]:

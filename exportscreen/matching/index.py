@@ -61,7 +61,7 @@ from exportscreen.matching.weights import INITIAL_BONUS, weight_of_unseen
 from exportscreen.matching.weights import INITIAL_WEIGHT as INITIAL_WEIGHT
 from exportscreen.matching.weights import ROLE_FACTOR as ROLE_FACTOR
 
-FORMAT_VERSION = 7  # 7: sound keys (matching.sound)
+FORMAT_VERSION = 8  # 7: sound keys (matching.sound); 8: weak_spelt
 
 # Query words that match nothing count this much of their weight against a name, in the scorer's
 # precision and in the index's bound of it. A generic word added to a listed name (a branch, a
@@ -174,12 +174,12 @@ class MatchIndex:
     # {entry position: note}).
     equivalences: dict[str, dict[str, str]]
     local_equivalences: dict[str, dict[str, dict[int, str]]]
-    # Per name: an alias its list marks weak or low quality (``Entry.weak_aliases``), which the
-    # scorer caps (``score.WEAK_ALIAS_CAP``).
+    # Per name: an alias marked weak (``Entry.weak_aliases``), capped (``score.WEAK_ALIAS_CAP``).
     name_weak: npt.NDArray[np.bool_]
     # Per weak name whose mark another publication of the party gave (``alias_marks``: OFAC's
     # weak a.k.a. adopted by the CSL's row), by name id: that publication, for explanations.
     weak_sources: dict[int, str]
+    weak_spelt: dict[int, str]  # weak name id -> the party's name spelling it ("MOGE")
     # The names indexed in a form of their party's acronyms (``acronyms.learn_expansions``:
     # "SMIC Beijing" as "Semiconductor Manufacturing International Corporation Beijing"), by
     # name id: the analysis that ``listed_forms`` of the text does not give, for explanations.

@@ -10,7 +10,12 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-from exportscreen.matching.acronyms import expanded_forms, learn_expansions, listed_forms
+from exportscreen.matching.acronyms import (
+    expanded_forms,
+    learn_expansions,
+    listed_forms,
+    weak_alias_spelt_by,
+)
 from exportscreen.matching.alias_marks import AliasMarks, adopted_weak
 from exportscreen.matching.analyze import AnalyzedName, NameRole, TokenKind
 from exportscreen.matching.equivalences import mine
@@ -59,6 +64,7 @@ def build_index(
     weak_of: list[set[str]] = []
     adopted_of: list[dict[str, str]] = []
     weak_source: dict[int, str] = {}
+    weak_spelt: dict[int, str] = {}
     # Each name's forms, analysed once: a name and, for initials ("T.E.G. LIMITED"), its
     # form with them joined ("TEG").
     forms_of: list[list[tuple[str, tuple[AnalyzedName, ...]]]] = []
@@ -89,6 +95,7 @@ def build_index(
     for position, named in enumerate(forms_of):
         weak = weak_of[position]
         adopted = adopted_of[position]
+        spelt = _weak_aliases_spelt(entry_list[position], named, weak)
         for text, forms in named:
             extra = expanded_forms(forms[0], expansions[position]) if forms else []
             for number, analysis in enumerate((*forms, *extra)):
@@ -99,6 +106,8 @@ def build_index(
                 analysed.append(analysis)
                 roles.append(bytes(int(t.role) for t in analysis.tokens))
                 name_weak.append(text in weak)
+                if text in spelt:
+                    weak_spelt[len(name_text) - 1] = spelt[text]
                 if text in adopted:
                     weak_source[len(name_text) - 1] = adopted[text]
 
@@ -253,6 +262,7 @@ def build_index(
         local_equivalences=local,
         name_weak=np.array(name_weak, dtype=np.bool_),
         weak_sources=weak_source,
+        weak_spelt=weak_spelt,
         acronym_forms=acronym_forms,
         word_spelled=None,  # searched below, with the index, if asked
     )
@@ -260,6 +270,21 @@ def build_index(
     if neighbours:
         index.word_spelled = spelled_neighbours(index)
     return index
+
+
+def _weak_aliases_spelt(
+    entry: Entry, named: Sequence[tuple[str, tuple[AnalyzedName, ...]]], weak: set[str]
+) -> dict[str, str]:
+    """An entry's weak aliases that one of its strong names spells out as an acronym, each with
+    that name (``acronyms.weak_alias_spelt_by``); never a person's."""
+    if not weak or entry.type is EntryType.INDIVIDUAL:
+        return {}
+    strong = [(text, forms[0]) for text, forms in named if forms and text not in weak]
+    found: dict[str, str] = {}
+    for text, forms in named:
+        if text in weak and (by := weak_alias_spelt_by(forms, strong)) is not None:
+            found[text] = by
+    return found
 
 
 def spelled_neighbours(index: MatchIndex) -> WordNeighbours:

@@ -122,6 +122,9 @@ NUMBER_MISMATCH_PENALTY = 0.3
 # A weak or low-quality alias (OFAC's "weak a.k.a.", the UN's "Low"): below the default alert
 # threshold, so that it alerts only with other evidence (an address or identifier in common).
 WEAK_ALIAS_CAP = 0.7
+# A weak alias that its party's own name spells out as an acronym ("MOGE": MYANMA OIL AND GAS
+# ENTERPRISE) is that party's usual short name: capped this much higher, over the threshold.
+WEAK_SPELT_LIFT = 0.1
 LEGAL_FORM_MISMATCH_PENALTY = 0.03
 # One word of a person's (or ship's) name in common and a distinctive word of the query's own
 # ("Mauro Gallardo" / the alias MAURO, "Lena Persson" / the vessel LENA): two who share a given
@@ -439,6 +442,9 @@ def score_name(
                 names.clear()
             names[name_id] = listed
     weak = listed.weak
+    spelt_by = index.weak_spelt.get(name_id) if weak else None
+    if spelt_by:
+        weak_alias += WEAK_SPELT_LIFT
     if weak and weak_alias + BOUND_SLACK < cutoff:
         return NameScore(name_id, weak_alias, 0.0, 0.0, [], bounded=True)
     view = _query_view(query, memo, index)
@@ -674,6 +680,8 @@ def score_name(
         # A mark adopted from another publication of the party names it (``alias_marks``).
         adopted = index.weak_sources.get(name_id)
         marker = f"marked low quality by {adopted}" if adopted else "the list marks it low quality"
+        if spelt_by:
+            marker += f"; an acronym its party's name {spelt_by!r} spells out"
         result.penalties.append(
             (
                 WEAK_ALIAS_FEATURE,

@@ -152,3 +152,102 @@ def test_real_un_low_quality_aliases_count_less(raw_dir: Path) -> None:
     weak = [h for h in screener.screen("Rumuli", threshold=0.3) if h.entry.id == "UN-CDi.003"]
     assert weak and weak[0].score < THRESHOLD
     assert screener.screen("Eric Badege")[0].entry.id == "UN-CDi.001"
+
+
+# --- a weak alias its own party's name spells out ------------------------------------------
+
+MOGE = Entry(
+    id="MBS-46072",
+    list=ListCode.MBS,
+    type=EntryType.ENTITY,
+    name="MYANMA OIL AND GAS ENTERPRISE",
+    aliases=("MOGE", "M.O.G.E."),
+    weak_aliases=("MOGE", "M.O.G.E."),
+)
+# Weak aliases a strong name spells out, but which are no acronym to lift: a common word, three
+# letters only; and a person's.
+CARDS = Entry(
+    id="SDN-3",
+    list=ListCode.SDN,
+    type=EntryType.ENTITY,
+    name="CENTRAL ASIAN RAIL DEPOT",
+    aliases=("CARD", "CAR"),
+    weak_aliases=("CARD", "CAR"),
+)
+PERSON = Entry(
+    id="SDN-4",
+    list=ListCode.SDN,
+    type=EntryType.INDIVIDUAL,
+    name="KARIMOV, Oleg Rustamovich",
+    aliases=("KORK",),
+    weak_aliases=("KORK",),
+)
+
+
+@pytest.fixture(scope="module")
+def spelt_screener() -> Screener:
+    return Screener.from_entries([MOGE, CARDS, PERSON, KONY_ALI])
+
+
+@pytest.mark.parametrize(
+    ("query", "entry_id", "score"),
+    [
+        # The party's own acronym: capped 0.1 higher, over the default threshold.
+        ("MOGE", "MBS-46072", 0.8),
+        ("M.O.G.E.", "MBS-46072", 0.8),
+        ("M O G E", "MBS-46072", 0.8),
+        # A common word or three letters: weak as marked.
+        ("CARD", "SDN-3", 0.7),
+        ("CAR", "SDN-3", 0.7),
+        # A person's weak alias is no acronym, whatever it spells.
+        ("KORK", "SDN-4", 0.7),
+        ("Mohammed Ali", "SDN-19930", None),  # the strong KONY, Ali Mohammed is best, < 0.77
+    ],
+)
+def test_a_weak_acronym_its_party_spells_out_is_capped_higher(
+    spelt_screener: Screener, query: str, entry_id: str, score: float | None
+) -> None:
+    hits = [h for h in spelt_screener.screen(query, threshold=0.5) if h.entry.id == entry_id]
+    assert hits, query
+    if score is None:
+        assert hits[0].score < THRESHOLD
+        return
+    assert hits[0].score == pytest.approx(score)
+    assert (hits[0].score >= THRESHOLD) is (score > THRESHOLD)
+    reasons = [p.reason for p in hits[0].explanation.penalties if p.feature == "weak_alias"]
+    assert len(reasons) == 1
+    assert ("MYANMA OIL AND GAS ENTERPRISE" in reasons[0]) is (entry_id == "MBS-46072")
+
+
+def test_the_lift_follows_a_request_cap(spelt_screener: Screener) -> None:
+    config = DEFAULT_CONFIG.with_weights({"weak_alias": 0.5})
+    assert spelt_screener.screen("MOGE", config=config, threshold=0.3)[0].score == pytest.approx(
+        0.6
+    )
+
+
+def test_the_index_round_trip_keeps_the_spelt_marks(spelt_screener: Screener) -> None:
+    copy = Screener.from_bytes(spelt_screener.to_bytes())
+    assert copy.screen("MOGE")[0].score == pytest.approx(0.8)
+
+
+@pytest.mark.shared
+@pytest.mark.parametrize(
+    ("query", "entry_name"),
+    [
+        ("MOGE", "MYANMA OIL AND GAS ENTERPRISE"),
+        ("M.O.G.E.", "MYANMA OIL AND GAS ENTERPRISE"),
+    ],
+)
+def test_real_weak_acronyms_spelt_by_their_party_alert(
+    raw_dir: Path, query: str, entry_name: str
+) -> None:
+    """OFAC's consolidated file marks MOGE's acronyms weak a.k.a.; alone they were capped at
+    0.7, under the threshold: a counterparty called "MOGE" was clear."""
+    from exportscreen import sources
+
+    entries = sources.parse(raw_dir / "watchman" / "ofac_cons_2025-12" / "cons_prim.csv.gz").entries
+    moge = next(e for e in entries if e.name == entry_name)
+    assert query in moge.weak_aliases
+    hits = Screener.from_entries(entries).screen(query)
+    assert hits and hits[0].entry.id == moge.id and hits[0].score >= THRESHOLD
