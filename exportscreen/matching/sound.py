@@ -19,6 +19,7 @@ below an exact spelling (``SOUND_SIMILARITY``).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cache
 
@@ -44,6 +45,10 @@ MAX_HAN_NAME = 3
 # Two characters of the table are a Chinese word (东京 Tokyo, 金华 Jinhua) more often than a
 # foreign name.
 MIN_HAN_CHARS = 3
+# The dots Chinese writes between the parts of a foreign person's name (弗拉基米尔·普京,
+# Vladimir Putin): in such a name every part is read by sound, two characters (普京) and a
+# surname first (谢尔盖 Sergei) included. A Chinese name never has them.
+FOREIGN_NAME_DOTS = re.compile(r"[\u3400-\u9fff\uf900-\ufaff][·・•‧･][\u3400-\u9fff\uf900-\ufaff]")
 MIN_SYLLABLES = 2  # a one-character Han, Hangul or kana word is too short to read by sound
 _HEBREW = (0x5D0, 0x5EA)
 _HEBREW_MARKS = "'׳"
@@ -102,15 +107,19 @@ def _is_katakana(word: str) -> bool:
     return all(low <= ord(c) <= high or c in _KANA_MARKS for c in word)
 
 
-def _sound_word(token: Token) -> SoundWord | None:
+def _sound_word(token: Token, dotted: bool) -> SoundWord | None:
+    """``token`` read by sound, if it may be a foreign name written so; ``dotted``: the query
+    is a Han name with FOREIGN_NAME_DOTS."""
     surface = token.surface
     if token.script is Script.HAN:
         chars = simplified(surface)
-        if token.via is not MatchKind.TRANSLITERATED or len(chars) < MIN_HAN_CHARS:
-            return None  # a translated word, a legal form or a word of two is Chinese
+        if token.via is not MatchKind.TRANSLITERATED:
+            return None  # a translated word or a legal form
+        if len(chars) < (MIN_SYLLABLES if dotted else MIN_HAN_CHARS):
+            return None  # a word of two is Chinese, but for the dots
         if not set(chars) <= transcription_characters():
             return None
-        if len(chars) <= MAX_HAN_NAME and person_readings(surface):
+        if not dotted and len(chars) <= MAX_HAN_NAME and person_readings(surface):
             return None  # a Chinese person's name (马丽娜), read as one (cjk_names)
         syllables = lazy_pinyin(chars, style=Style.NORMAL, v_to_u=False)
         return _joined(syllables, "pinyin")
@@ -159,9 +168,10 @@ def sound_reading(analysis: AnalyzedName) -> tuple[AnalyzedName, tuple[str, ...]
     # A Korean name written apart ("상철 주", "주 상철"): its surname alone, its given name
     # a Korean word.
     korean_name = any(t.surface in korean_surnames() for t in analysis.tokens)
+    dotted = FOREIGN_NAME_DOTS.search(analysis.text) is not None
     for token in analysis.tokens:
         read = token.kind is TokenKind.WORD and not (korean_name and token.script is Script.HANGUL)
-        heard = _sound_word(token) if read else None
+        heard = _sound_word(token, dotted) if read else None
         if heard is None:
             tokens.append(token)
             keys.append("")

@@ -13,6 +13,7 @@ reaches every listed word it may pair with (``query_keys``).
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -26,6 +27,12 @@ from exportscreen.matching.tables import read_rows
 
 SYSTEMS = ("latin", "pinyin", "hangul", "kana", "hebrew")
 CLASSES = frozenset("PTKSRMN")
+# Classes of a query's reading that stand for any of several (``data/sound_classes.tsv``): J
+# (kana ch, j) is S or T, Q (pinyin j, q) is S, T or K. A listed key never has them.
+AMBIGUOUS = {"J": "ST", "Q": "STK"}
+# A query key's readings with those classes resolved, at most this many (the last ambiguous
+# letters vary first): two Q give 9, three 27.
+MAX_KEY_READINGS = 9
 _VOWEL = "V"
 _SILENT = "-"
 # A key of fewer classes is shared by too many listed words to pair two words by itself.
@@ -72,7 +79,8 @@ def _systems() -> Mapping[str, _System]:
         system, written, classes = row
         if system not in found:
             raise ValueError(f"matching/data/sound_classes.tsv: unknown system {system!r}")
-        if classes != _SILENT and not set(classes) <= CLASSES | {_VOWEL}:
+        allowed = CLASSES | {_VOWEL} | (set(AMBIGUOUS) if system != "latin" else set())
+        if classes != _SILENT and not set(classes) <= allowed:
             raise ValueError(f"matching/data/sound_classes.tsv: unknown class in {row!r}")
         if written in found[system]:
             raise ValueError(f"matching/data/sound_classes.tsv: {written!r} twice in {system}")
@@ -159,19 +167,32 @@ def listed_keys(word: str) -> list[str]:
     return list(dict.fromkeys(found))
 
 
+@lru_cache(maxsize=8192)
+def key_readings(key: str) -> tuple[str, ...]:
+    """A query key with its ambiguous classes (``AMBIGUOUS``) resolved every way, at most
+    MAX_KEY_READINGS: "PQN" (普京) is PSN, PTN (Putin) and PKN; a key without them is its own
+    one reading. (Two classes made equal stay two: a vowel stood between them.)"""
+    options = [AMBIGUOUS.get(c, c) for c in key]
+    return tuple(
+        "".join(r) for r in itertools.islice(itertools.product(*options), MAX_KEY_READINGS)
+    )
+
+
 def query_keys(key: str) -> list[str]:
-    """The index keys a query's sound key looks up: every listed word with a key equal to it or
-    one class apart (``pair_similarity`` above 0) is filed under one of them."""
+    """The index keys a query's sound key looks up: every listed word with a key equal to one
+    of its readings or one class apart (``pair_similarity`` above 0) is filed under one."""
     if len(key) < MIN_CLASSES:
         return []
-    found = [SOUND_PREFIX + key]
-    if len(key) >= MIN_NEAR_CLASSES:
-        found.append(SHORTER_PREFIX + key)  # the listed key a class longer
-        for shorter in shorter_keys(key):
-            found.append(SHORTER_PREFIX + shorter)  # another class in one place
-            if len(shorter) >= MIN_NEAR_CLASSES:
-                found.append(SOUND_PREFIX + shorter)  # the listed key a class shorter
-    return found
+    found: list[str] = []
+    for reading in key_readings(key):
+        found.append(SOUND_PREFIX + reading)
+        if len(reading) >= MIN_NEAR_CLASSES:
+            found.append(SHORTER_PREFIX + reading)  # the listed key a class longer
+            for shorter in shorter_keys(reading):
+                found.append(SHORTER_PREFIX + shorter)  # another class in one place
+                if len(shorter) >= MIN_NEAR_CLASSES:
+                    found.append(SOUND_PREFIX + shorter)  # the listed key a class shorter
+    return list(dict.fromkeys(found))
 
 
 class _Postings(Protocol):
@@ -190,13 +211,16 @@ def pair_similarity(query_key: str, listed_word: str) -> float:
     best = 0.0
     keys = latin_sound_keys(listed_word) if len(query_key) >= MIN_CLASSES else ()
     for listed in keys:
-        if listed == query_key:
-            return SOUND_SIMILARITY if len(listed) >= ALERT_CLASSES else WEAK_SOUND_SIMILARITY
-        if (
-            min(len(listed), len(query_key)) >= MIN_NEAR_CLASSES
-            and Levenshtein.distance(listed, query_key, score_cutoff=1) <= 1
-        ):
-            best = WEAK_SOUND_SIMILARITY
+        for reading in key_readings(query_key):
+            if listed == reading:
+                if len(listed) >= ALERT_CLASSES:
+                    return SOUND_SIMILARITY
+                best = WEAK_SOUND_SIMILARITY
+            elif (
+                min(len(listed), len(reading)) >= MIN_NEAR_CLASSES
+                and Levenshtein.distance(listed, reading, score_cutoff=1) <= 1
+            ):
+                best = WEAK_SOUND_SIMILARITY
     return best
 
 

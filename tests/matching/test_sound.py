@@ -75,6 +75,20 @@ def test_latin_sound_keys(word: str, keys: tuple[str, ...]) -> None:
         ("קמראס", ("KMRS",), "sound reading of קמראס: kmr's"),
         # Only the words read by sound have a key.
         ("조지 워싱턴", ("", "SNTN"), "sound reading of 워싱턴: wo sing teon"),
+        # Pinyin j and q (Q) and kana ch and j (J) stand for several sounds (Putin: 普京
+        # "pu jing", プーチン "puchin"). A Han name with the foreign name's dot is read
+        # whole, its two-character word and a surname first (谢 of 谢尔盖 Sergei) included.
+        (
+            "弗拉基米尔·普京",
+            ("PRQMR", "PQN"),
+            "sound reading of 弗拉基米尔: fu la ji mi er; 普京: pu jing",
+        ),
+        (
+            "谢尔盖·拉夫罗夫",
+            ("SRK", "RPRP"),
+            "sound reading of 谢尔盖: xie er gai; 拉夫罗夫: la fu luo fu",
+        ),
+        ("プーチン", ("PJN",), "sound reading of プーチン: puuchin"),
     ],
 )
 def test_sound_reading(query: str, keys: tuple[str, ...], note: str) -> None:
@@ -93,6 +107,8 @@ def test_sound_reading(query: str, keys: tuple[str, ...], note: str) -> None:
         "东京",  # two characters of the table, but a Chinese word (Tokyo) more often
         "马丽娜",
         "史密斯",  # 史 is also a surname: Smith written so is read as a Chinese name
+        "普京",  # two characters without the foreign name's dot: Chinese (pu jing)
+        "张·伟",  # one character a word
         # Korean: a person's name (solid, or apart), a word of two syllables.
         "김정은",
         "상철 주",
@@ -162,6 +178,37 @@ def test_short_key_found_below_the_threshold(query: str, listed: str) -> None:
     assert _screener(listed).screen(query, threshold=THRESHOLD) == []
 
 
+@pytest.mark.parametrize(
+    ("query", "alerts"),
+    [
+        # In Chinese with the foreign name's dot: both words read, Vladimir by a key of five
+        # classes, Putin of three.
+        ("弗拉基米尔·普京", True),
+        # In katakana the V goes unwritten: found, one class apart, below the threshold.
+        ("ウラジーミル・プーチン", False),
+        # Without the dot, 普京 is a Chinese word: Vladimir alone is a given name.
+        ("弗拉基米尔普京", False),
+    ],
+)
+def test_a_foreign_person_written_in_han_or_kana(query: str, alerts: bool) -> None:
+    screener = _screener("PUTIN, Vladimir", "POTANIN, Vladimir", "Ivan Petrov")
+    hits = screener.screen(query, threshold=0.5)
+    if not alerts and query == "弗拉基米尔普京":
+        assert not [h for h in hits if h.score >= THRESHOLD]
+        return
+    assert hits and hits[0].entry.name == "PUTIN, Vladimir"
+    assert (hits[0].score >= THRESHOLD) is alerts
+    assert {t.kind for t in hits[0].explanation.tokens} == {MatchKind.SOUND}
+
+
+@pytest.mark.shared
+def test_real_putin_in_chinese_alerts(real_screener: Screener) -> None:
+    """Vladimir Putin as Chinese writes him found nothing on the real lists before: 普京 was
+    read as a Chinese word, and 基 (ji) never stood for D."""
+    hits = real_screener.screen("弗拉基米尔·普京")
+    assert hits and "PUTIN" in hits[0].entry.name.upper(), [(h.entry.name, h.score) for h in hits]
+
+
 def test_whole_name_by_sound_beside_spelled_words() -> None:
     """A name written apart in Hangul: each word read on its own, the Korean surname-like
     first word (조지, too short to read) left unmatched."""
@@ -212,6 +259,13 @@ def test_no_alert_by_sound(query: str, listed: str) -> None:
         ("PRT", "rodsm", 0.0),  # a listed word of one syllable (an acronym) has no key
         ("KRS", "crewson", 0.0),  # too short to be one class apart
         ("KR", "carr", 0.0),
+        # An ambiguous class pairs with any of its sounds: Q is S, T or K, J is S or T.
+        ("PRQMR", "vladimir", 0.86),
+        ("PQN", "putin", 0.72),
+        ("PJN", "putin", 0.72),
+        ("RJMR", "vladimir", 0.72),  # ウラジーミル, one class apart (its V unwritten)
+        ("PQN", "paman", 0.0),  # PMN: three classes, one apart
+        ("PJN", "pekin", 0.0),  # J is never K
     ],
 )
 def test_pair_similarity(query_key: str, listed: str, similarity: float) -> None:
@@ -230,6 +284,9 @@ def test_index_reaches_every_word_a_sound_key_pairs(real_screener: Screener) -> 
     queries = rng.sample(keys, 25)
     queries += [k[:i] + k[i + 1 :] for k in rng.sample(keys, 10) for i in (1,) if len(k) > 4]
     queries += [k[:1] + "T" + k[1:] for k in rng.sample(keys, 10)]
+    # Ambiguous classes in place of what they stand for (a query key's only).
+    queries += [k.replace("T", "Q", 1) for k in rng.sample([k for k in keys if "T" in k], 10)]
+    queries += [k.replace("S", "J") for k in rng.sample([k for k in keys if "S" in k], 10)]
     for query in queries:
         paired = {index.word_ids[w] for w in vocabulary if pair_similarity(query, w) > 0.0}
         assert paired <= set(sound_words(index.keys, query)), query
