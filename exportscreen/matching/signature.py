@@ -28,8 +28,9 @@ from exportscreen.matching.translit import arabic_consonants
 # from Unihan (a stored signature of a Japanese name lacks its readings); 5: words keep their
 # combining marks, Brahmic words their inherent vowels (नरेन्द्र was "nr", "n", "d", "r"), and
 # Burmese words are split into syllables; 6: sound readings (``sound``), their sound keys kept
-# as ``SignatureToken.arabic``
-SIGNATURE_FORMAT = 6
+# as ``SignatureToken.arabic``; 7: sound keys with ambiguous classes (pinyin j/q, kana ch/j) and
+# dotted Han names read whole by sound
+SIGNATURE_FORMAT = 7
 
 
 @dataclass(frozen=True, slots=True)
