@@ -298,7 +298,10 @@ class WeakAlias(NameFeature):
     are broad ("MOHAMMED, Ali", "Bashir") and OFAC does not expect them screened alone: a weak
     alias alerts only with other evidence, an address in common (which raises the score) or an
     equal identifier; the entry's other names score as usual. A request may raise the cap up to
-    1 (no cap)."""
+    1 (no cap). A weak alias that the party's own strong name spells out as an acronym ("MOGE",
+    "M.O.G.E.": MYANMA OIL AND GAS ENTERPRISE; four letters or more, not a common word, never a
+    person's) is the party's usual short name: its cap is 0.1 higher (0.8 by default, over the
+    threshold), and the explanation names the spelling name."""
 
     name = WEAK_ALIAS_FEATURE
     weight = WEAK_ALIAS_CAP
