@@ -346,3 +346,33 @@ def test_transcription_characters_are_those_of_foreign_names(eval_dir: Path) -> 
     covered = sum(n for c, n in seen.items() if c in listed) / sum(seen.values())
     assert covered >= 0.92
     assert not listed & set("公司集团有限技术")  # 科 is 莫斯科 Moscow's "ko"
+
+
+@pytest.mark.parametrize(
+    ("row", "accepted"),
+    [
+        (("pinyin", "j", "Q"), True),
+        (("kana", "ch", "J"), True),
+        # The ambiguous classes are a query reading's only: a listed Latin word never has them.
+        (("latin", "j", "Q"), False),
+        (("latin", "ch", "J"), False),
+        (("pinyin", "j", "X"), False),
+    ],
+)
+def test_sound_class_table_is_checked_at_load(
+    monkeypatch: pytest.MonkeyPatch, row: tuple[str, str, str], accepted: bool
+) -> None:
+    from exportscreen.matching import sound_keys
+
+    rows = [(system, "a", "V") for system in sound_keys.SYSTEMS] + [row]
+    monkeypatch.setattr(sound_keys, "read_rows", lambda name: rows)
+    sound_keys._systems.cache_clear()
+    try:
+        if accepted:
+            assert sound_keys._systems()[row[0]].classes[row[1]] == row[2]
+        else:
+            with pytest.raises(ValueError, match="unknown class"):
+                sound_keys._systems()
+    finally:
+        monkeypatch.undo()
+        sound_keys._systems.cache_clear()
