@@ -5,12 +5,13 @@
    abbreviation or translation rewrite), a mined equivalence, equal romanisation skeletons
    (transliteration variants), similar spelling (Jaro-Winkler and optimal string alignment,
    fuzzy), equal metaphone (phonetic), an initial. A word in Arabic script is compared by its
-   consonants only (``translit.arabic_consonants``), shorter skeletons counting less. One token
-   against two or three adjacent ones joined ("Gazprombank" / "Gazprom Bank", "zhipuhuazhang" /
-   "Zhipu Huazhang") competes in the same best-first order, so a loose spelling pair of one half
-   does not take a word the join matches better. A near spelling counts only beside a word
-   matched otherwise (a loose pair) when it is likelier another word than a variant: a word in
-   Hangul or kana, one three letters longer or shorter, two names common in the population.
+   consonants and the long vowels it writes (``arabic_pairs``), shorter skeletons counting
+   less. One token against two or three adjacent ones joined ("Gazprombank" / "Gazprom
+   Bank", "zhipuhuazhang" / "Zhipu Huazhang") competes in the same best-first order, so a
+   loose spelling pair of one half does not take a word the join matches better. A near
+   spelling counts only beside a word matched otherwise (a loose pair) when it is likelier
+   another word than a variant: a word in Hangul or kana, one three letters longer or
+   shorter, two names common in the population.
 2. Score: with each token weighted by IDF (generic words and legal forms weigh little), precision
    is the share of the query's weight matched (unmatched query words counting
    UNMATCHED_QUERY_FACTOR of their weight), recall the share of the listed name's weight
@@ -45,6 +46,7 @@ from exportscreen.matching.alignment_facts import (
 )
 from exportscreen.matching.alignment_facts import whole_name as _whole_name
 from exportscreen.matching.analyze import AnalyzedName, NameRole, Token, TokenKind
+from exportscreen.matching.arabic_pairs import consonant_similarity
 from exportscreen.matching.evidence import evidence as _evidence
 from exportscreen.matching.guesses import DISTINCTIVE_WEIGHT, GUESS_CAP, GUESS_FEATURES, guess
 from exportscreen.matching.index import (
@@ -76,11 +78,6 @@ EQUIVALENCE_SIMILARITY = 0.92
 SKELETON_SIMILARITY = 0.95
 SHORT_SKELETON_SIMILARITY = 0.8  # "san" / "saan": short words share skeletons by chance
 MIN_SKELETON_LETTERS = 4
-CONSONANT_SIMILARITY = 0.88
-MIN_CONSONANTS = 3
-# Arabic names are short in consonants (علي "Ali" is one, عمر "Omar" two): shorter skeletons
-# are matched too, but they meet by chance more often, so they count for less.
-SHORT_CONSONANT_SIMILARITY = (0.0, 0.75, 0.82)
 PHONETIC_SIMILARITY = 0.8
 INITIAL_SIMILARITY = 0.7
 # Spelling similarity (mean of Jaro-Winkler and normalised OSA) below this is no match. Low enough
@@ -346,17 +343,16 @@ def _common(word: str) -> bool:
 
 
 def _arabic(query: QueryToken, word: int, index: MatchIndex) -> tuple[float, MatchKind, str]:
-    """An Arabic-script word against a listed word, by consonants only: its romanisation has no
-    short vowels, so letter-by-letter equality with a Latin word ("سل" / "SL") is chance."""
-    note = query.equivalents.get(index.words[word])
+    """An Arabic-script word against a listed word: by a mined equivalence, or by consonants
+    and the vowels the Arabic writes (``arabic_pairs``)."""
+    listed = index.words[word]
+    note = query.equivalents.get(listed)
     if note is not None:
         return EQUIVALENCE_SIMILARITY, MatchKind.EQUIVALENCE, note
-    consonants = query.consonants
-    if not consonants or consonants != index.word_consonants[word]:
-        return _NO_MATCH
-    if len(consonants) >= MIN_CONSONANTS:
-        return CONSONANT_SIMILARITY, MatchKind.TRANSLITERATED, ""
-    return SHORT_CONSONANT_SIMILARITY[len(consonants)], MatchKind.TRANSLITERATED, ""
+    similarity = consonant_similarity(
+        query.token.surface, query.consonants, listed, index.word_consonants[word]
+    )
+    return (similarity, MatchKind.TRANSLITERATED, "") if similarity else _NO_MATCH
 
 
 _CAPS = (

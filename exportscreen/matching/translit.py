@@ -176,3 +176,71 @@ def written_vowels_disagree(arabic: str, latin: str) -> bool:
     ):
         return False
     return any(a and not b for a, b in zip(arabic_gaps[1:], latin_gaps[1:], strict=True))
+
+
+# The vowels an Arabic letter writes, as Latin spellings write them after the romanisation
+# skeleton (w is v there, y is i, ou is u): alif a (or e, Persian and Levantine imala: Mehran,
+# Hesham), waw u or o (or w: Nawaf), ya i or e (Hussein, Pervez), alif maqsura a (Mustafa) or i
+# (Egyptian spelling writes على for Ali).
+_VOWEL_QUALITIES: dict[str, frozenset[str]] = {
+    **dict.fromkeys("اأإآٱ", frozenset("ae")),
+    **dict.fromkeys("وۇ", frozenset("uov")),
+    **dict.fromkeys("يی", frozenset("ie")),
+    "ى": frozenset("aei"),
+}
+
+
+# The article's alif, at a word's start or after عبد ("Abd al-", written apart or solid): a
+# vowel Latin spellings write as they please (Abdullah, Abdallah, Abdel), not a long one.
+_ARTICLE_ALIF = re.compile(r"(?:^|(?<=[\s\-])|(?<=عبد))[اٱ](?=ل)")
+
+
+def _arabic_vowels(word: str) -> tuple[str, list[frozenset[str]]]:
+    """Consonants, and per gap after each consonant, the vowels the Arabic writes there."""
+    consonants: list[str] = []
+    written: list[frozenset[str]] = [frozenset()]
+    for char in _ARTICLE_ALIF.sub("", word):
+        quality = _VOWEL_QUALITIES.get(char)
+        if quality is not None:
+            written[-1] = written[-1] | quality if written[-1] else quality
+            continue
+        latin = _NOT_LOWER_ASCII.sub("", char.translate(_ARABIC_LETTER_CLASS))
+        if latin and not (consonants and consonants[-1] == latin and not written[-1]):
+            consonants.append(latin)
+            written.append(frozenset())
+    return "".join(consonants), written
+
+
+def written_vowels_differ(arabic: str, latin: str) -> bool:
+    """Whether a word in Arabic script writes a long vowel between two consonants, or after the
+    last, that the Latin word of the same consonants does not spell there: none at all
+    (``written_vowels_disagree``), or another (دورسي, "Dorsey" with o, is not DARWISH with a;
+    طومي is not TAMAM). Arabic writes its long vowels, and a Latin spelling writes them with
+    the letters of their sound (``_VOWEL_QUALITIES``): a Latin vowel where the Arabic writes
+    none tells nothing (short vowels go unwritten), nor does the gap before the first
+    consonant. False when the two words' consonants differ, or fall together across a
+    vowel."""
+    if not latin.isalpha():
+        return False
+    arabic_consonants_, written = _arabic_vowels(arabic)
+    word = _ABD_ARTICLE.sub(r"\1", latin)
+    for spelt, spoken in _ARABIC_CONSONANTS:
+        word = word.replace(spelt, spoken)
+    latin_consonants: list[str] = []
+    spelt_vowels: list[str] = [""]
+    for char in romanisation_skeleton(word):
+        if _VOWELS.match(char):
+            spelt_vowels[-1] += char
+        elif not (latin_consonants and latin_consonants[-1] == char and not spelt_vowels[-1]):
+            latin_consonants.append(char)
+            spelt_vowels.append("")
+    if not arabic_consonants_ or arabic_consonants_ != "".join(latin_consonants):
+        return False
+    if arabic_consonants_ != arabic_consonants(arabic) or arabic_consonants_ != consonant_skeleton(
+        latin
+    ):
+        return False
+    return any(
+        quality and not quality.intersection(spelt)
+        for quality, spelt in zip(written[1:], spelt_vowels[1:], strict=True)
+    )

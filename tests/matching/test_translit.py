@@ -6,6 +6,7 @@ from exportscreen.matching.translit import (
     arabic_consonants,
     consonant_skeleton,
     romanisation_skeleton,
+    written_vowels_differ,
     written_vowels_disagree,
 )
 
@@ -87,3 +88,33 @@ def test_arabic_script_keeps_other_names_apart(arabic: str, latin: str) -> None:
 )
 def test_written_vowels(arabic: str, latin: str, disagree: bool, why: str) -> None:
     assert written_vowels_disagree(arabic, latin) is disagree, why
+
+
+@pytest.mark.parametrize(
+    ("arabic", "latin", "differ"),
+    [
+        # Arabic writes its long vowels, and a Latin spelling spells them with their letters.
+        ("حسين", "hussein", False),
+        ("حسين", "husayn", False),
+        ("محمود", "mahmoud", False),
+        ("نواف", "nawaf", False),
+        ("فاروق", "faruq", False),
+        ("مصطفى", "mustafa", False),
+        ("پرویز", "pervez", False),
+        # A vowel written where the Latin has none, or another one.
+        ("دورسي", "darwish", True),
+        ("ايرانيت", "renta", True),
+        ("لاو", "ali", True),
+        ("خالد", "khulud", True),
+        # A Latin vowel where the Arabic writes none tells nothing (short vowels go unwritten).
+        ("محمد", "muhammad", False),
+        # Nor does the article's alif, after عبد written apart or solid: Abdullah, Abdallah.
+        ("عبد الله", "abdullah", False),
+        ("عبدالله", "abdullah", False),
+        ("الفيصل", "alfaisal", False),
+        # Other consonants: nothing to compare.
+        ("محمد", "ahmad", False),
+    ],
+)
+def test_written_vowels_differ(arabic: str, latin: str, differ: bool) -> None:
+    assert written_vowels_differ(arabic, latin) is differ
