@@ -12,7 +12,9 @@ listed party wins, and the explanation names the reading that matched):
   it is no word of English text ("SMIC"), and many are ("VIP", "NEC", "AVIC", "DJI" appear in
   English text): a query's initials joined find those by the listed word itself;
 - the words that may be a foreign name written by sound in Han, Hangul, kana or Hebrew, read by
-  their sound (``sound.sound_reading``: 克魯森 as "ke lu sen", key KRSN, meets CREWSON).
+  their sound (``sound.sound_reading``: 克魯森 as "ke lu sen", key KRSN, meets CREWSON);
+- a name in Hebrew letters read back into Arabic script (``hebrew_arabic.arabic_spelling``):
+  נעים קאסם as نعيم قاسم, screened as a name written in Arabic (Naim Qassem).
 
 The screener, the delta re-screen filter and the signatures all take a query's readings from
 here, so that the filter sees every reading the screener screens.
@@ -27,6 +29,7 @@ from exportscreen.matching.acronyms import initials_joined
 from exportscreen.matching.analyze import AnalyzedName, analyze
 from exportscreen.matching.chinese import other_readings
 from exportscreen.matching.cjk_names import person_readings
+from exportscreen.matching.hebrew_arabic import arabic_spelling, is_hebrew_word
 from exportscreen.matching.index import MatchIndex
 from exportscreen.matching.normalize import Script
 from exportscreen.matching.score import QueryToken, prepare
@@ -65,6 +68,11 @@ def query_readings(name: str, analysis: AnalyzedName | None = None) -> tuple[Que
     if heard is not None:
         by_sound, keys, note = heard
         found.append(QueryReading(note, by_sound, False, keys))
+    if any(is_hebrew_word(t.surface) for t in ordinary.tokens):
+        in_arabic = arabic_spelling(name)
+        if in_arabic is not None:
+            note = f"Hebrew letters read as Arabic: {in_arabic}"
+            found.append(QueryReading(note, analyze(in_arabic), False))
     return tuple(found)
 
 

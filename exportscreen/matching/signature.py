@@ -29,8 +29,9 @@ from exportscreen.matching.translit import arabic_consonants
 # combining marks, Brahmic words their inherent vowels (नरेन्द्र was "nr", "n", "d", "r"), and
 # Burmese words are split into syllables; 6: sound readings (``sound``), their sound keys kept
 # as ``SignatureToken.arabic``; 7: sound keys with ambiguous classes (pinyin j/q, kana ch/j) and
-# dotted Han names read whole by sound
-SIGNATURE_FORMAT = 7
+# dotted Han names read whole by sound; 8: Arab names in Hebrew letters read back into Arabic
+# script (``hebrew_arabic``)
+SIGNATURE_FORMAT = 8
 
 
 @dataclass(frozen=True, slots=True)

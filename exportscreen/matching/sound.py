@@ -30,6 +30,7 @@ from wordfreq import zipf_frequency
 from exportscreen.matching.analyze import AnalyzedName, Token, TokenKind
 from exportscreen.matching.chinese import simplified
 from exportscreen.matching.cjk_names import korean_surnames, person_readings, romanise_syllable
+from exportscreen.matching.hebrew_arabic import is_hebrew_word
 from exportscreen.matching.japanese_names import hepburn
 from exportscreen.matching.normalize import Script
 from exportscreen.matching.sound_keys import MIN_CLASSES, classes_of, key_of
@@ -50,8 +51,6 @@ MIN_HAN_CHARS = 3
 # surname first (谢尔盖 Sergei) included. A Chinese name never has them.
 FOREIGN_NAME_DOTS = re.compile(r"[\u3400-\u9fff\uf900-\ufaff][·・•‧･][\u3400-\u9fff\uf900-\ufaff]")
 MIN_SYLLABLES = 2  # a one-character Han, Hangul or kana word is too short to read by sound
-_HEBREW = (0x5D0, 0x5EA)
-_HEBREW_MARKS = "'׳"
 _KATAKANA = (0x30A1, 0x30FA)
 _HANGUL_FIRST, _HANGUL_LAST = 0xAC00, 0xD7A3
 _HEARD = (Script.HAN, Script.HANGUL, Script.KANA)  # and Hebrew, which analysis calls Latin
@@ -78,15 +77,6 @@ def transcription_characters() -> frozenset[str]:
 class SoundWord:
     heard: str  # the romanised reading, syllables apart ("ke lu sen")
     key: str  # its sound classes ("KRSN")
-
-
-def _is_hebrew(word: str) -> bool:
-    if word.isascii():
-        return False  # most words: no need to look at each character
-    low, high = _HEBREW
-    return any(low <= ord(c) <= high for c in word) and all(
-        low <= ord(c) <= high or c in _HEBREW_MARKS for c in word
-    )
 
 
 def _is_syllable(char: str) -> bool:
@@ -137,7 +127,7 @@ def _sound_word(token: Token, dotted: bool) -> SoundWord | None:
         if len(surface) < MIN_SYLLABLES or not _is_katakana(surface):
             return None
         return _joined([hepburn(surface.replace("・", ""))], "kana")
-    if _is_hebrew(surface) and zipf_frequency(surface, "he") < COMMON_HEBREW_ZIPF:
+    if is_hebrew_word(surface) and zipf_frequency(surface, "he") < COMMON_HEBREW_ZIPF:
         classes = classes_of(surface, "hebrew")
         if classes is None:
             return None
@@ -160,7 +150,7 @@ def sound_reading(analysis: AnalyzedName) -> tuple[AnalyzedName, tuple[str, ...]
     those words' tokens as their readings, each token's sound key ("" for a token kept as it
     is) and a note for the explanation ("sound reading of 克魯森: ke lu sen"); None when no
     word is read by sound."""
-    if not any(t.script in _HEARD or _is_hebrew(t.surface) for t in analysis.tokens):
+    if not any(t.script in _HEARD or is_hebrew_word(t.surface) for t in analysis.tokens):
         return None  # most queries: Latin, Cyrillic, Arabic...
     tokens: list[Token] = []
     keys: list[str] = []
