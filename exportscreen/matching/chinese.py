@@ -286,12 +286,17 @@ def han_runs(text: str) -> list[tuple[str, bool]]:
 def _candidate_readings(runs: list[str]) -> list[Reading]:
     """Every word's second, then third rendering; then each word of the runs with renderings
     of its own taking them alone, in the order of the runs (``MAX_OTHER_READINGS`` at most)."""
-    found: list[Reading] = [(k, ()) for k in range(1, PARALLEL_READINGS)]
     text = "".join(simplified(run) for run in runs)
+    alone: list[Reading] = []
     for chars, options in term_renderings().items():
         if len(options) > 1 and chars in text:
-            found.extend((0, ((chars, k),)) for k in range(1, len(options)))
-    return found
+            alone.extend((0, ((chars, k),)) for k in range(1, len(options)))
+    if not alone:
+        # No word of the runs has another rendering: every reading would cut and read them as
+        # the first does (the terms of each reading differ only in such words), so none is
+        # tried (most Chinese names: a person's, a company's of pinyin words).
+        return []
+    return [*((k, ()) for k in range(1, PARALLEL_READINGS)), *alone]
 
 
 def other_readings(name: str) -> tuple[tuple[str, str], ...]:
