@@ -137,9 +137,10 @@ def _arabic_word(word: str) -> str | None:
 
 
 def _arabic_reading(word: str) -> tuple[str, bool] | None:
-    """A Hebrew word read as Arabic (``_arabic_word``), unless it is a Hebrew word
-    (``MAX_HEBREW_LEAD``), and whether it is an Arabic word rather than a Hebrew one, firm in
-    consonants (``MIN_ARABIC_LEAD``)."""
+    """A Hebrew word in the Arabic letters Arabic text spells it with (``_arabic_word``), and
+    whether it is an Arabic word rather than a Hebrew one, firm in consonants
+    (``MIN_ARABIC_LEAD``); None when Arabic text does not write it, or it is a Hebrew word
+    (``MAX_HEBREW_LEAD``)."""
     arabic = _arabic_word(word)
     if arabic is None:
         return None
@@ -150,23 +151,28 @@ def _arabic_reading(word: str) -> tuple[str, bool] | None:
 
 
 def arabic_spelling(name: str) -> str | None:
-    """``name`` with its Hebrew words that are Arabic words read back into Arabic script
-    (``_arabic_reading``; other words as they are), or None unless one of them is an Arabic
-    word rather than a Hebrew one."""
+    """``name`` with its Hebrew words in Arabic letters (``_arabic_reading``; other text as it
+    is), or None unless every Hebrew word of it is an Arabic word and one is an Arabic word
+    rather than a Hebrew one: a Hebrew word in an Arab name's reading, written letter for letter
+    or left as it is, pairs listed words by chance (מוחמד כהן is no Arab name; כהן, كهن, meets
+    KHAN by its consonants)."""
     text = _TYPED_GERESH.sub(_GERESH, _POINTS.sub("", name))
     text = _ARTICLE.sub("ال", text)
+    parts = text.split(" ")
+    readings: dict[str, str] = {}
     arab = False
-
-    def in_arabic(match: re.Match[str]) -> str:
-        nonlocal arab
-        read = _arabic_reading(match.group())
-        if read is None:
-            return match.group()
-        arab = arab or read[1]
-        return read[0]
-
-    parts = [
-        part if _ABBREVIATION.search(part) else _WORD.sub(in_arabic, part)
-        for part in text.split(" ")
-    ]
-    return " ".join(parts) if arab else None
+    for part in parts:
+        if _ABBREVIATION.search(part):
+            continue
+        for word in _WORD.findall(part):
+            read = _arabic_reading(word)
+            if read is None:
+                return None
+            readings[word], arabic_word = read
+            arab = arab or arabic_word
+    if not arab:
+        return None
+    return " ".join(
+        part if _ABBREVIATION.search(part) else _WORD.sub(lambda m: readings[m.group()], part)
+        for part in parts
+    )

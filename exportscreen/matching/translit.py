@@ -195,19 +195,20 @@ _VOWEL_QUALITIES: dict[str, frozenset[str]] = {
 _ARTICLE_ALIF = re.compile(r"(?:^|(?<=[\s\-])|(?<=عبد))[اٱ](?=ل)")
 
 
-def _arabic_vowels(word: str) -> tuple[str, list[frozenset[str]]]:
-    """Consonants, and per gap after each consonant, the vowels the Arabic writes there."""
+def _arabic_vowels(word: str) -> tuple[str, list[list[frozenset[str]]]]:
+    """Consonants, and per gap after each consonant, the vowels the Arabic writes there (each
+    letter's: و then ي, as in لوي, is two vowels)."""
     consonants: list[str] = []
-    written: list[frozenset[str]] = [frozenset()]
+    written: list[list[frozenset[str]]] = [[]]
     for char in _ARTICLE_ALIF.sub("", word):
         quality = _VOWEL_QUALITIES.get(char)
         if quality is not None:
-            written[-1] = written[-1] | quality if written[-1] else quality
+            written[-1].append(quality)
             continue
         latin = _NOT_LOWER_ASCII.sub("", char.translate(_ARABIC_LETTER_CLASS))
         if latin and not (consonants and consonants[-1] == latin and not written[-1]):
             consonants.append(latin)
-            written.append(frozenset())
+            written.append([])
     return "".join(consonants), written
 
 
@@ -241,6 +242,7 @@ def written_vowels_differ(arabic: str, latin: str) -> bool:
     ):
         return False
     return any(
-        quality and not quality.intersection(spelt)
-        for quality, spelt in zip(written[1:], spelt_vowels[1:], strict=True)
+        not quality.intersection(spelt)
+        for qualities, spelt in zip(written[1:], spelt_vowels[1:], strict=True)
+        for quality in qualities
     )

@@ -42,9 +42,14 @@ THRESHOLD = settings.DEFAULT_THRESHOLD
         ("חוסיין", "حسين"),
         # Not the most frequent word of fewer letters: نعيم, not نعم "yes".
         ("נעים קאסם", "نعيم قاسم"),
-        # Words that are no Arabic word are kept as they are; so is Latin text.
-        ("מוחמד ג'אמה", "محمد ג׳אמה"),
+        # Latin text is kept as it is.
         ("קאסם Inc", "قاسم Inc"),
+        # A Hebrew word Arabic text does not write, or writes much less than Hebrew text does:
+        # the name is not read (in its reading, that word would pair listed words by chance:
+        # כהן, written كهن, meets KHAN by its consonants).
+        ("מוחמד ג'אמה", None),
+        ("מוחמד כהן", None),
+        ("מוחמד לוי", None),
         # Points (niqqud) do not change the letters.
         ("קָאסֵם", "قاسم"),
         # Israeli names: Hebrew words, or no word that is Arabic rather than Hebrew.
