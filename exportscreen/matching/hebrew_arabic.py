@@ -38,8 +38,8 @@ _WORD = re.compile("[\u05d0-\u05ea][\u05d0-\u05ea׳]*")
 _ABBREVIATION = re.compile('[\u05d0-\u05ea]+[״"][\u05d0-\u05ea]')
 # A word read back into Arabic is taken for an Arabic name when Arabic text writes it from this
 # frequency up (wordfreq's Zipf scale: once per 10 million words): قاسم 4.4, فاروق 4.2, حسن 5.4.
-# A Western or Hebrew name in Hebrew letters read so is seldom an Arabic word (ليאו for Leo,
-# دورسي for Dorsey, ططيانة for Tatiana), and is left as it is.
+# A Western or Hebrew name in Hebrew letters read so is seldom an Arabic word (دورسي for
+# Dorsey, ططيانة for Tatiana), and a name with such a word is not read as Arabic.
 MIN_ARABIC_ZIPF = 3.0
 # A word Hebrew text writes much more than Arabic text writes its reading is a Hebrew word or
 # name (לוי Levi 5.2 in Hebrew, لوي 3.8 in Arabic; אלה "these" 5.8, إله 4.7): left as it is.
@@ -116,8 +116,8 @@ def _letter_options(word: str) -> list[tuple[str, ...]]:
 def _arabic_word(word: str) -> str | None:
     """A Hebrew word's Arabic spelling, if Arabic text writes it from ``MIN_ARABIC_ZIPF`` up:
     each letter read as each Arabic letter it may stand for, the spelling Arabic text writes
-    most taken; failing any, without one of the ו and י that may write a short vowel Arabic
-    leaves out, then two... (the fewest left out: נעים is نعيم Naim, not نعم "yes")."""
+    most taken; failing any, the same without one of the ו and י that may write a short vowel
+    Arabic leaves out (``MAX_MATRES``): נעים is نعيم Naim, not نعم "yes"."""
     options = _letter_options(word)
     if not options or math.prod(map(len, options)) > MAX_SPELLINGS:
         return None
