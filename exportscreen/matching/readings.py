@@ -34,6 +34,7 @@ from exportscreen.matching.index import MatchIndex
 from exportscreen.matching.normalize import Script
 from exportscreen.matching.score import QueryToken, prepare
 from exportscreen.matching.sound import sound_reading
+from exportscreen.matching.sound_keys import JOINT_CLASSES
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,8 +86,10 @@ def prepare_query_reading(
     of the reading's analysis, if the caller keeps its tokens prepared (a screener does)."""
     tokens = prepare(reading.analysis, index) if prepared is None else prepared
     if reading.sounds:
+        keys = [key for key in reading.sounds if key]
+        joint = len(keys) > 1 and sum(map(len, keys)) >= JOINT_CLASSES
         return [
-            dataclasses.replace(q, sound=key) if key else q
+            dataclasses.replace(q, sound=key, sound_joint=joint) if key else q
             for q, key in zip(tokens, reading.sounds, strict=True)
         ]
     if reading.romanised:

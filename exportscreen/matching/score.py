@@ -166,6 +166,7 @@ class QueryToken:
     # Equivalents that hold for some entries only: listed word -> {entry position: note}.
     local: dict[str, dict[int, str]] = field(default_factory=dict)
     sound: str = ""  # a word read by sound (``sound``): its sound key, its only route
+    sound_joint: bool = False  # others too (``sound_keys.JOINT_CLASSES``)
     # ``compare`` of this token with each vocabulary word it met (word -> result): a pure
     # function of the two, so kept for the rows after (a screener keeps its prepared tokens).
     # Not an init field: ``dataclasses.replace`` (a reading's tokens) starts a copy empty.
@@ -253,7 +254,7 @@ def compare(query: QueryToken, word: int, index: MatchIndex) -> tuple[float, Mat
     kind = index.word_kind[word]
     token = query.token
     if query.sound:
-        similarity = pair_similarity(query.sound, key) if kind == _WORD else 0.0
+        similarity = pair_similarity(query.sound, key, query.sound_joint) if kind == _WORD else 0.0
         return (similarity, MatchKind.SOUND, "") if similarity else _NO_MATCH
     if token.script is Script.ARABIC and token.kind == _WORD and kind == _WORD:
         return _arabic(query, word, index)

@@ -51,6 +51,13 @@ MIN_NEAR_CLASSES = 4
 ALERT_CLASSES = 5
 SOUND_SIMILARITY = 0.86
 WEAK_SOUND_SIMILARITY = 0.72
+# Two words or more of one query read by sound, their keys of JOINT_CLASSES classes together
+# (谢尔盖·拉夫罗夫, "xie er gai" SRK and "la fu luo fu" RPRP): a word's key equal to a listed
+# word's pairs at JOINT_SOUND_SIMILARITY, so that the whole name alerts, just over the default
+# threshold, when each word agrees with a word of one listed name. Keys one class apart stay
+# weak: with them, three-class keys on both words agreed by chance far too often.
+JOINT_CLASSES = 7
+JOINT_SOUND_SIMILARITY = 0.8
 # The index's key prefixes: a listed word's sound key, and its keys one class shorter.
 SOUND_PREFIX = "h:"
 SHORTER_PREFIX = "hd:"
@@ -205,9 +212,10 @@ def sound_words(keys: _Postings, key: str) -> list[int]:
     return list(dict.fromkeys(w for k in query_keys(key) for w in keys.get(k).tolist()))
 
 
-def pair_similarity(query_key: str, listed_word: str) -> float:
+def pair_similarity(query_key: str, listed_word: str, joint: bool = False) -> float:
     """How well a query word read by sound (``query_key``) matches a listed word, by the
-    closest of its keys: 0.0 when each differs by more than one class, or is too short."""
+    closest of its keys: 0.0 when each differs by more than one class, or is too short.
+    ``joint``: the query reads other words by sound, of JOINT_CLASSES classes together."""
     best = 0.0
     keys = latin_sound_keys(listed_word) if len(query_key) >= MIN_CLASSES else ()
     for listed in keys:
@@ -215,12 +223,12 @@ def pair_similarity(query_key: str, listed_word: str) -> float:
             if listed == reading:
                 if len(listed) >= ALERT_CLASSES:
                     return SOUND_SIMILARITY
-                best = WEAK_SOUND_SIMILARITY
+                best = max(best, JOINT_SOUND_SIMILARITY if joint else WEAK_SOUND_SIMILARITY)
             elif (
                 min(len(listed), len(reading)) >= MIN_NEAR_CLASSES
                 and Levenshtein.distance(listed, reading, score_cutoff=1) <= 1
             ):
-                best = WEAK_SOUND_SIMILARITY
+                best = max(best, WEAK_SOUND_SIMILARITY)
     return best
 
 

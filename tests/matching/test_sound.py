@@ -273,6 +273,46 @@ def test_pair_similarity(query_key: str, listed: str, similarity: float) -> None
     assert pair_similarity(query_key, listed) == similarity
 
 
+@pytest.mark.parametrize(
+    ("query_key", "listed", "similarity"),
+    [
+        # Beside other words read by sound: a key equal to the listed word's counts more.
+        ("KRSN", "crewson", 0.8),
+        ("PQN", "putin", 0.8),
+        ("SMR", "shamir", 0.8),
+        # One class apart stays weak; five classes or more pair at SOUND_SIMILARITY anyway.
+        ("RJMR", "vladimir", 0.72),
+        ("KRSNT", "kholtsvud", 0.72),
+        ("PRPNP", "balabanov", 0.86),
+        ("TRSNT", "kholtsvud", 0.0),
+    ],
+)
+def test_pair_similarity_beside_other_words_read_by_sound(
+    query_key: str, listed: str, similarity: float
+) -> None:
+    assert pair_similarity(query_key, listed, joint=True) == similarity
+
+
+@pytest.mark.parametrize(
+    ("query", "listed", "alerts"),
+    [
+        # Two words read by sound, keys of seven classes together, each equal to a word of one
+        # listed person's name: the whole name alerts.
+        ("谢尔盖·拉夫罗夫", "LAVROV, Sergey", True),  # SRK + RPRP
+        ("발레리 볼로토프", "BOLOTOV, Valery", True),
+        # One word only one class apart (the V of Vladimir unwritten): still under.
+        ("ウラジーミル・プーチン", "PUTIN, Vladimir", False),
+        # Keys of six classes together (PRT, PSR) agree by chance too often: under.
+        ("프레디 베셀리", "BUJAR, Farhad", False),
+    ],
+)
+def test_two_words_read_by_sound_agreeing(query: str, listed: str, alerts: bool) -> None:
+    hits = _screener(listed, "Ivan Petrov").screen(query, threshold=0.5)
+    assert hits and hits[0].entry.name == listed
+    assert (hits[0].score >= THRESHOLD) is alerts, hits[0].score
+    assert {t.kind for t in hits[0].explanation.tokens} == {MatchKind.SOUND}
+
+
 def test_index_reaches_every_word_a_sound_key_pairs(real_screener: Screener) -> None:
     """The index's bound of a name's score counts every word the scorer may pair: a query's
     sound key reaches, through the index's postings, every listed word ``pair_similarity``
