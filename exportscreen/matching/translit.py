@@ -118,42 +118,72 @@ def phonetic_key(word: str) -> str:
 
 # Arabic letters that write a long vowel (alif, alif maqsura, waw, ya): Arabic script leaves
 # short vowels out, but writes these where the word has a long vowel (or w / y, which
-# consonant skeletons also drop: Nawaf / نواف).
-_ARABIC_VOWEL_LETTERS = frozenset("اأإآٱىوۇيی")
+# consonant skeletons also drop: Nawaf / نواف). Each with the vowels it writes, as Latin
+# spellings write them after the romanisation skeleton (w is v there, y is i, ou is u): alif a
+# (or e, Persian and Levantine imala: Mehran, Hesham), waw u or o (or w: Nawaf), ya i or e
+# (Hussein, Pervez), alif maqsura a (Mustafa) or i (Egyptian spelling writes على for Ali).
+_VOWEL_QUALITIES: dict[str, frozenset[str]] = {
+    **dict.fromkeys("اأإآٱ", frozenset("ae")),
+    **dict.fromkeys("وۇ", frozenset("uov")),
+    **dict.fromkeys("يی", frozenset("ie")),
+    "ى": frozenset("aei"),
+}
+# The article's alif, at a word's start or after عبد ("Abd al-", written apart or solid): a
+# vowel Latin spellings write as they please (Abdullah, Abdallah, Abdel), not a long one.
+_ARTICLE_ALIF = re.compile(r"(?:^|(?<=[\s\-])|(?<=عبد))[اٱ](?=ل)")
 
 
-def _gapped(letters: list[str | None]) -> tuple[str, tuple[bool, ...]]:
+def _gapped(letters: list[tuple[str, bool]]) -> tuple[str, tuple[str, ...]]:
     """Consonants and, for each gap around them (before the first, between two, after the
-    last), whether a vowel is written there; ``letters`` holds a consonant class or None for a
-    vowel. A consonant written twice with no vowel between is one (as ``_DOUBLES``)."""
+    last), the vowel letters written there; ``letters`` holds (a consonant class or a vowel
+    letter, whether it is a vowel). A consonant written twice with no vowel between is one (as
+    ``_DOUBLES``)."""
     consonants: list[str] = []
-    gaps = [False]
-    for letter in letters:
-        if letter is None:
-            gaps[-1] = True
+    gaps = [""]
+    for letter, vowel in letters:
+        if vowel:
+            gaps[-1] += letter
         elif not (consonants and consonants[-1] == letter and not gaps[-1]):
             consonants.append(letter)
-            gaps.append(False)
+            gaps.append("")
     return "".join(consonants), tuple(gaps)
 
 
-def _arabic_gaps(word: str) -> tuple[str, tuple[bool, ...]]:
-    letters: list[str | None] = []
+def _arabic_gaps(word: str) -> tuple[str, tuple[str, ...]]:
+    letters: list[tuple[str, bool]] = []
     for char in word:
-        if char in _ARABIC_VOWEL_LETTERS:
-            letters.append(None)
+        if char in _VOWEL_QUALITIES:
+            letters.append((char, True))
         else:
             latin = _NOT_LOWER_ASCII.sub("", char.translate(_ARABIC_LETTER_CLASS))
             if latin:
-                letters.append(latin)
+                letters.append((latin, False))
     return _gapped(letters)
 
 
-def _latin_gaps(word: str) -> tuple[str, tuple[bool, ...]]:
+def _latin_gaps(word: str) -> tuple[str, tuple[str, ...]]:
     word = _ABD_ARTICLE.sub(r"\1", word)
     for written, spoken in _ARABIC_CONSONANTS:
         word = word.replace(written, spoken)
-    return _gapped([None if _VOWELS.match(c) else c for c in romanisation_skeleton(word)])
+    return _gapped([(c, bool(_VOWELS.match(c))) for c in romanisation_skeleton(word)])
+
+
+def _vowel_gaps(arabic: str, latin: str) -> list[tuple[str, str]] | None:
+    """The vowel letters the Arabic word and the Latin word write in each gap after a consonant
+    (pairs, in order), when the two have the same consonants, read alike by the gaps and by
+    the skeletons (not falling together across a vowel: تات is "t"); None otherwise.
+    ``arabic`` may have its article's alif taken out beforehand: it is no consonant."""
+    if not latin.isalpha():
+        return None
+    arabic_consonants_, arabic_gaps = _arabic_gaps(arabic)
+    latin_consonants, latin_gaps = _latin_gaps(latin)
+    if not arabic_consonants_ or arabic_consonants_ != latin_consonants:
+        return None
+    if arabic_consonants_ != arabic_consonants(arabic) or latin_consonants != consonant_skeleton(
+        latin
+    ):
+        return None
+    return list(zip(arabic_gaps[1:], latin_gaps[1:], strict=True))
 
 
 def written_vowels_disagree(arabic: str, latin: str) -> bool:
@@ -165,84 +195,22 @@ def written_vowels_disagree(arabic: str, latin: str) -> bool:
     alif there is the seat of any initial vowel, or the one Persian writes before two
     consonants: استالین, Stalin). False when the two words' consonants differ, or fall
     together across a vowel (تات, "t": ``arabic_consonants`` reads one t)."""
-    if not latin.isalpha():
-        return False
-    arabic_consonants_, arabic_gaps = _arabic_gaps(arabic)
-    latin_consonants, latin_gaps = _latin_gaps(latin)
-    if not arabic_consonants_ or arabic_consonants_ != latin_consonants:
-        return False
-    if arabic_consonants_ != arabic_consonants(arabic) or latin_consonants != consonant_skeleton(
-        latin
-    ):
-        return False
-    return any(a and not b for a, b in zip(arabic_gaps[1:], latin_gaps[1:], strict=True))
-
-
-# The vowels an Arabic letter writes, as Latin spellings write them after the romanisation
-# skeleton (w is v there, y is i, ou is u): alif a (or e, Persian and Levantine imala: Mehran,
-# Hesham), waw u or o (or w: Nawaf), ya i or e (Hussein, Pervez), alif maqsura a (Mustafa) or i
-# (Egyptian spelling writes على for Ali).
-_VOWEL_QUALITIES: dict[str, frozenset[str]] = {
-    **dict.fromkeys("اأإآٱ", frozenset("ae")),
-    **dict.fromkeys("وۇ", frozenset("uov")),
-    **dict.fromkeys("يی", frozenset("ie")),
-    "ى": frozenset("aei"),
-}
-
-
-# The article's alif, at a word's start or after عبد ("Abd al-", written apart or solid): a
-# vowel Latin spellings write as they please (Abdullah, Abdallah, Abdel), not a long one.
-_ARTICLE_ALIF = re.compile(r"(?:^|(?<=[\s\-])|(?<=عبد))[اٱ](?=ل)")
-
-
-def _arabic_vowels(word: str) -> tuple[str, list[list[frozenset[str]]]]:
-    """Consonants, and per gap after each consonant, the vowels the Arabic writes there (each
-    letter's: و then ي, as in لوي, is two vowels)."""
-    consonants: list[str] = []
-    written: list[list[frozenset[str]]] = [[]]
-    for char in _ARTICLE_ALIF.sub("", word):
-        quality = _VOWEL_QUALITIES.get(char)
-        if quality is not None:
-            written[-1].append(quality)
-            continue
-        latin = _NOT_LOWER_ASCII.sub("", char.translate(_ARABIC_LETTER_CLASS))
-        if latin and not (consonants and consonants[-1] == latin and not written[-1]):
-            consonants.append(latin)
-            written.append([])
-    return "".join(consonants), written
+    gaps = _vowel_gaps(arabic, latin)
+    return gaps is not None and any(written and not spelt for written, spelt in gaps)
 
 
 def written_vowels_differ(arabic: str, latin: str) -> bool:
     """Whether a word in Arabic script writes a long vowel between two consonants, or after the
     last, that the Latin word of the same consonants does not spell there: none at all
     (``written_vowels_disagree``), or another (دورسي, "Dorsey" with o, is not DARWISH with a;
-    طومي is not TAMAM). Arabic writes its long vowels, and a Latin spelling writes them with
-    the letters of their sound (``_VOWEL_QUALITIES``): a Latin vowel where the Arabic writes
-    none tells nothing (short vowels go unwritten), nor does the gap before the first
-    consonant. False when the two words' consonants differ, or fall together across a
-    vowel."""
-    if not latin.isalpha():
-        return False
-    arabic_consonants_, written = _arabic_vowels(arabic)
-    word = _ABD_ARTICLE.sub(r"\1", latin)
-    for spelt, spoken in _ARABIC_CONSONANTS:
-        word = word.replace(spelt, spoken)
-    latin_consonants: list[str] = []
-    spelt_vowels: list[str] = [""]
-    for char in romanisation_skeleton(word):
-        if _VOWELS.match(char):
-            spelt_vowels[-1] += char
-        elif not (latin_consonants and latin_consonants[-1] == char and not spelt_vowels[-1]):
-            latin_consonants.append(char)
-            spelt_vowels.append("")
-    if not arabic_consonants_ or arabic_consonants_ != "".join(latin_consonants):
-        return False
-    if arabic_consonants_ != arabic_consonants(arabic) or arabic_consonants_ != consonant_skeleton(
-        latin
-    ):
-        return False
-    return any(
-        not quality.intersection(spelt)
-        for qualities, spelt in zip(written[1:], spelt_vowels[1:], strict=True)
-        for quality in qualities
+    لوي, two vowels, is not WALI). Arabic writes its long vowels, and a Latin spelling writes
+    each with the letters of its sound (``_VOWEL_QUALITIES``); the article's alif is no long
+    vowel. A Latin vowel where the Arabic writes none tells nothing (short vowels go
+    unwritten), nor does the gap before the first consonant. False when the two words'
+    consonants differ, or fall together across a vowel."""
+    gaps = _vowel_gaps(_ARTICLE_ALIF.sub("", arabic), latin)
+    return gaps is not None and any(
+        not _VOWEL_QUALITIES[letter].intersection(spelt)
+        for written, spelt in gaps
+        for letter in written
     )
