@@ -34,7 +34,7 @@ from exportscreen.matching.index import MatchIndex
 from exportscreen.matching.normalize import Script
 from exportscreen.matching.score import QueryToken, prepare
 from exportscreen.matching.sound import sound_reading
-from exportscreen.matching.sound_keys import JOINT_CLASSES
+from exportscreen.matching.sound_keys import JOINT_CLASSES, fewest_classes
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +87,7 @@ def prepare_query_reading(
     tokens = prepare(reading.analysis, index) if prepared is None else prepared
     if reading.sounds:
         keys = [key for key in reading.sounds if key]
-        joint = len(keys) > 1 and sum(map(len, keys)) >= JOINT_CLASSES
+        joint = len(keys) > 1 and sum(map(fewest_classes, keys)) >= JOINT_CLASSES
         return [
             dataclasses.replace(q, sound=key, sound_joint=joint) if key else q
             for q, key in zip(tokens, reading.sounds, strict=True)

@@ -28,13 +28,15 @@ from exportscreen.matching.tables import read_rows
 SYSTEMS = ("latin", "pinyin", "hangul", "kana", "hebrew")
 CLASSES = frozenset("PTKSRMN")
 # Classes of a query's reading that stand for any of several (``data/sound_classes.tsv``): J
-# (kana ch, j) is S or T, Q (pinyin j, q) is S, T or K. A listed key never has them.
-AMBIGUOUS = {"J": "ST", "Q": "STK"}
+# (kana ch, j) is S or T, Q (pinyin j, q) is S, T or K, W (kana's word-initial u before r) is
+# nothing or P ("-" silent). A listed key never has them.
+AMBIGUOUS = {"J": "ST", "Q": "STK", "W": "-P"}
 # A query key's readings with those classes resolved, at most this many (the last ambiguous
 # letters vary first): two Q give 9, three 27.
 MAX_KEY_READINGS = 9
 _VOWEL = "V"
 _SILENT = "-"
+_WORD_START = "^"  # a written form read only at a word's start
 # A key of fewer classes is shared by too many listed words to pair two words by itself.
 MIN_CLASSES = 3
 # Keys one class apart pair only when both have this many: a class more or less in a shorter
@@ -106,7 +108,9 @@ def classes_of(text: str, system: str) -> str | None:
     i = 0
     while i < len(text):
         for size in range(min(table.longest, len(text) - i), 0, -1):
-            found = table.classes.get(text[i : i + size])
+            found = table.classes.get(_WORD_START + text[:size]) if i == 0 else None
+            if found is None:
+                found = table.classes.get(text[i : i + size])
             if found is not None:
                 out.append(found)
                 i += size
@@ -180,9 +184,17 @@ def key_readings(key: str) -> tuple[str, ...]:
     MAX_KEY_READINGS: "PQN" (普京) is PSN, PTN (Putin) and PKN; a key without them is its own
     one reading. (Two classes made equal stay two: a vowel stood between them.)"""
     options = [AMBIGUOUS.get(c, c) for c in key]
-    return tuple(
-        "".join(r) for r in itertools.islice(itertools.product(*options), MAX_KEY_READINGS)
+    readings = (
+        "".join(r).replace(_SILENT, "")
+        for r in itertools.islice(itertools.product(*options), MAX_KEY_READINGS)
     )
+    return tuple(r for r in readings if len(r) >= MIN_CLASSES)
+
+
+def fewest_classes(key: str) -> int:
+    """The classes of ``key``'s shortest reading: an ambiguous class that may be nothing (W)
+    does not count."""
+    return sum(_SILENT not in AMBIGUOUS.get(c, c) for c in key)
 
 
 def query_keys(key: str) -> list[str]:

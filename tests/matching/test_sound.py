@@ -89,6 +89,11 @@ def test_latin_sound_keys(word: str, keys: tuple[str, ...]) -> None:
             "sound reading of 谢尔盖: xie er gai; 拉夫罗夫: la fu luo fu",
         ),
         ("プーチン", ("PJN",), "sound reading of プーチン: puuchin"),
+        # A word-initial "ura" is W R (W: V or nothing); elsewhere u is a vowel.
+        ("ウラジーミル", ("WRJMR",), "sound reading of ウラジーミル: urajiimiru"),
+        ("ウルムチ", ("RMJ",), "sound reading of ウルムチ: urumuchi"),
+        ("ブルガーコフ", ("PRKKP",), "sound reading of ブルガーコフ: burugaakofu"),
+        ("ウスマノフ", ("SMNP",), "sound reading of ウスマノフ: usumanofu"),
     ],
 )
 def test_sound_reading(query: str, keys: tuple[str, ...], note: str) -> None:
@@ -184,8 +189,9 @@ def test_short_key_found_below_the_threshold(query: str, listed: str) -> None:
         # In Chinese with the foreign name's dot: both words read, Vladimir by a key of five
         # classes, Putin of three.
         ("弗拉基米尔·普京", True, True),
-        # In katakana the V goes unwritten: found, one class apart, below the threshold.
-        ("ウラジーミル・プーチン", True, False),
+        # In katakana the V of Vladimir is a bare u (ウラ), read as V or nothing: both words
+        # agree with the listed name's, together of seven classes or more.
+        ("ウラジーミル・プーチン", True, True),
         # Without the dot, 普京 is a Chinese word: Vladimir alone is a given name.
         ("弗拉基米尔普京", False, False),
     ],
@@ -203,10 +209,18 @@ def test_a_foreign_person_written_in_han_or_kana(query: str, found: bool, alerts
 
 
 @pytest.mark.shared
-def test_real_putin_in_chinese_alerts(real_screener: Screener) -> None:
-    """Vladimir Putin as Chinese writes him found nothing on the real lists before: 普京 was
-    read as a Chinese word, and 基 (ji) never stood for D."""
-    hits = real_screener.screen("弗拉基米尔·普京")
+@pytest.mark.parametrize(
+    "query",
+    [
+        # 普京 was once read as a Chinese word, and 基 (ji) never stood for D.
+        "弗拉基米尔·普京",
+        # Katakana's bare u for V (ウラ) once left Vladimir a class short, under the threshold.
+        "ウラジーミル・プーチン",
+    ],
+)
+def test_real_putin_in_chinese_and_japanese_alerts(real_screener: Screener, query: str) -> None:
+    """Vladimir Putin as Chinese and Japanese write him, on the real lists."""
+    hits = real_screener.screen(query)
     assert hits and "PUTIN" in hits[0].entry.name.upper(), [(h.entry.name, h.score) for h in hits]
 
 
@@ -264,7 +278,13 @@ def test_no_alert_by_sound(query: str, listed: str) -> None:
         ("PRQMR", "vladimir", 0.86),
         ("PQN", "putin", 0.72),
         ("PJN", "putin", 0.72),
-        ("RJMR", "vladimir", 0.72),  # ウラジーミル, one class apart (its V unwritten)
+        ("RJMR", "vladimir", 0.72),  # one class apart (a V unwritten)
+        # W, katakana's word-initial u of "ura", is P or nothing: ウラジーミル "urajimiru".
+        ("WRJMR", "vladimir", 0.86),
+        ("WRJMR", "radimir", 0.72),  # RTMR: equal, but of four classes
+        ("WRNPTR", "ulanbator", 0.86),  # ウランバートル, RNPTR: the u as nothing
+        ("WRNPTR", "pranpeter", 0.86),  # PRNPTR: the u as V
+        ("WRN", "parana", 0.72),  # PRN; its other reading, RN, too short to be a key
         ("PQN", "paman", 0.0),  # PMN: three classes, one apart
         ("PJN", "pekin", 0.0),  # J is never K
     ],
@@ -300,8 +320,8 @@ def test_pair_similarity_beside_other_words_read_by_sound(
         # listed person's name: the whole name alerts.
         ("谢尔盖·拉夫罗夫", "LAVROV, Sergey", True),  # SRK + RPRP
         ("발레리 볼로토프", "BOLOTOV, Valery", True),
-        # One word only one class apart (the V of Vladimir unwritten): still under.
-        ("ウラジーミル・プーチン", "PUTIN, Vladimir", False),
+        # Katakana's bare u for the V of Vladimir read as V: both keys equal (PRTMR, PTN).
+        ("ウラジーミル・プーチン", "PUTIN, Vladimir", True),
         # Keys of six classes together (PRT, PSR) agree by chance too often: under.
         ("프레디 베셀리", "BUJAR, Farhad", False),
     ],
