@@ -97,9 +97,17 @@ def _is_katakana(word: str) -> bool:
     return all(low <= ord(c) <= high or c in _KANA_MARKS for c in word)
 
 
-def _sound_word(token: Token, dotted: bool) -> SoundWord | None:
+def _foreign_hangul(token: Token) -> bool:
+    """A Hangul word with a syllable of the added vowel ㅡ (``_epenthetic``): a foreign word."""
+    return token.script is Script.HANGUL and any(_epenthetic(c) for c in token.surface)
+
+
+def _sound_word(token: Token, dotted: bool, foreign: bool = False) -> SoundWord | None:
     """``token`` read by sound, if it may be a foreign name written so; ``dotted``: the query
-    is a Han name with FOREIGN_NAME_DOTS."""
+    is a Han name with FOREIGN_NAME_DOTS; ``foreign``: another Hangul word of the query is
+    a foreign word (``_foreign_hangul``), so that the name is a foreign person's, and each of
+    its Hangul words is read by sound (람잔 카디로프, Ramzan Kadyrov: 람잔 of two syllables
+    and no ㅡ would be a Korean given name alone)."""
     surface = token.surface
     if token.script is Script.HAN:
         chars = simplified(surface)
@@ -116,8 +124,10 @@ def _sound_word(token: Token, dotted: bool) -> SoundWord | None:
     if token.script is Script.HANGUL:
         if len(surface) < MIN_SYLLABLES or not all(_is_syllable(c) for c in surface):
             return None
-        if not any(_epenthetic(c) for c in surface) and (
-            len(surface) == MIN_SYLLABLES or person_readings(surface)
+        if (
+            not foreign
+            and not any(_epenthetic(c) for c in surface)
+            and (len(surface) == MIN_SYLLABLES or person_readings(surface))
         ):
             # A Korean person's name (cjk_names reads it), or a word of two syllables: most
             # Korean given names are (상철 "sang cheol" is SANSRI's key).
@@ -159,9 +169,12 @@ def sound_reading(analysis: AnalyzedName) -> tuple[AnalyzedName, tuple[str, ...]
     # a Korean word.
     korean_name = any(t.surface in korean_surnames() for t in analysis.tokens)
     dotted = FOREIGN_NAME_DOTS.search(analysis.text) is not None
+    foreign = sum(map(_foreign_hangul, analysis.tokens))
     for token in analysis.tokens:
         read = token.kind is TokenKind.WORD and not (korean_name and token.script is Script.HANGUL)
-        heard = _sound_word(token, dotted) if read else None
+        # Another word foreign, not this one only.
+        beside_foreign = foreign > _foreign_hangul(token)
+        heard = _sound_word(token, dotted, beside_foreign) if read else None
         if heard is None:
             tokens.append(token)
             keys.append("")

@@ -92,6 +92,13 @@ def test_latin_sound_keys(word: str, keys: tuple[str, ...]) -> None:
         # A word-initial "ura" is W R (W: V or nothing); elsewhere u is a vowel.
         ("ウラジーミル", ("WRJMR",), "sound reading of ウラジーミル: urajiimiru"),
         ("ウルムチ", ("RMJ",), "sound reading of ウルムチ: urumuchi"),
+        # A Hangul word of two syllables beside a foreign word (카디로프, its 프 the added ㅡ)
+        # is a foreign given name, not a Korean one: read too.
+        (
+            "람잔 카디로프",
+            ("RMSN", "KTRP"),
+            "sound reading of 람잔: ram jan; 카디로프: ka di ro peu",
+        ),
         ("ブルガーコフ", ("PRKKP",), "sound reading of ブルガーコフ: burugaakofu"),
         ("ウスマノフ", ("SMNP",), "sound reading of ウスマノフ: usumanofu"),
     ],
@@ -118,6 +125,7 @@ def test_sound_reading(query: str, keys: tuple[str, ...], note: str) -> None:
         "김정은",
         "상철 주",
         "푸른",
+        "람잔",  # two syllables, no other word foreign
         # Japanese in kanji or hiragana.
         "さくら",
         "東京",
@@ -320,6 +328,8 @@ def test_pair_similarity_beside_other_words_read_by_sound(
         # listed person's name: the whole name alerts.
         ("谢尔盖·拉夫罗夫", "LAVROV, Sergey", True),  # SRK + RPRP
         ("발레리 볼로토프", "BOLOTOV, Valery", True),
+        # 람잔 read beside the foreign 카디로프 (RMSN + KTRP): once not found at all.
+        ("람잔 카디로프", "KADYROV, Ramzan", True),
         # Katakana's bare u for the V of Vladimir read as V: both keys equal (PRTMR, PTN).
         ("ウラジーミル・プーチン", "PUTIN, Vladimir", True),
         # Keys of six classes together (PRT, PSR) agree by chance too often: under.
