@@ -380,8 +380,8 @@ class MatchIndex:
         written in Arabic script (``arabic_consonants`` given) reaches words by its consonants
         and mined equivalences only; a word read by sound, by its sound key (``sound_keys``)."""
         if is_sound_key(arabic_consonants):
-            found = dict.fromkeys(sound_words(self.keys, arabic_consonants), ROUTES.sound.closeness)
-            return [VocabularyHit(w, c) for w, c in found.items()]
+            heard = sound_words(self.keys, self.words, arabic_consonants)
+            return [VocabularyHit(w, c, scaled=True) for w, c in heard.items()]
         if arabic_consonants:
             arabic = ROUTES.arabic
             found = dict.fromkeys(

@@ -91,9 +91,9 @@ class ArabicRoute:
 class SoundRoute:
     """A word read by sound in Han, Hangul, kana or Hebrew (``sound``) reaches listed words
     only by its sound key, equal or one class apart (``sound_keys.query_keys``); the index
-    keeps listed words' keys under ``sound_keys.listed_keys``."""
-
-    closeness: float
+    keeps listed words' keys under ``sound_keys.listed_keys``. Each word reached ranks by the
+    most the scorer can give it (``sound_keys.sound_words``): equal keys before keys one
+    class apart."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,7 +199,7 @@ ROUTES = RouteTable(
     keys=(SKELETON, CONSONANTS, PHONETIC),
     equivalence=EquivalenceRoute(closeness=0.9),
     arabic=ArabicRoute(CONSONANTS, closeness=0.8, equivalence_closeness=0.9),
-    sound=SoundRoute(closeness=0.8),
+    sound=SoundRoute(),
     near_words=NearWordRoute(
         gram_size=3,
         min_word=4,

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Protocol
@@ -218,10 +218,18 @@ class _Postings(Protocol):
     def get(self, key: str) -> IntArray: ...
 
 
-def sound_words(keys: _Postings, key: str) -> list[int]:
-    """The listed words (``MatchIndex.keys``) a query word of sound key ``key`` may pair with,
-    each once, in the order found."""
-    return list(dict.fromkeys(w for k in query_keys(key) for w in keys.get(k).tolist()))
+def sound_words(keys: _Postings, words: Sequence[str], key: str) -> dict[int, float]:
+    """The listed words (``MatchIndex.keys``, spelt ``words``) a query word of sound key
+    ``key`` pairs with, in the order found, each with the most ``pair_similarity`` gives it,
+    beside other words read by sound or not. The index ranks candidates by it, equal keys
+    before the many a class apart (ヤヌコーヴィチ's YANUKOVYCH among 127 names), and leaves
+    out the words its postings reach but the scorer does not pair (two classes apart)."""
+    found: dict[int, float] = {}
+    for looked_up in query_keys(key):
+        for word in keys.get(looked_up).tolist():
+            if word not in found:
+                found[word] = pair_similarity(key, words[word], joint=True)
+    return {word: most for word, most in found.items() if most}
 
 
 def pair_similarity(query_key: str, listed_word: str, joint: bool = False) -> float:
