@@ -30,8 +30,9 @@ from exportscreen.matching.translit import arabic_consonants
 # Burmese words are split into syllables; 6: sound readings (``sound``), their sound keys kept
 # as ``SignatureToken.arabic``; 7: sound keys with ambiguous classes (pinyin j/q, kana ch/j) and
 # dotted Han names read whole by sound; 8: Arab names in Hebrew letters read back into Arabic
-# script (``hebrew_arabic``)
-SIGNATURE_FORMAT = 8
+# script (``hebrew_arabic``); 9: katakana's word-initial "ura" read with a P and without
+# (class W), Hangul words beside a foreign Hangul word read by sound
+SIGNATURE_FORMAT = 9
 
 
 @dataclass(frozen=True, slots=True)
