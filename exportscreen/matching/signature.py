@@ -31,7 +31,8 @@ from exportscreen.matching.translit import arabic_consonants
 # as ``SignatureToken.arabic``; 7: sound keys with ambiguous classes (pinyin j/q, kana ch/j) and
 # dotted Han names read whole by sound; 8: Arab names in Hebrew letters read back into Arabic
 # script (``hebrew_arabic``); 9: katakana's word-initial "ura" read with a P and without
-# (class W), Hangul words beside a foreign Hangul word read by sound
+# (class W), Hangul words beside a foreign Hangul word read by sound, words of two-class keys
+# read beside longer ones (オレグ・デリパスカ)
 SIGNATURE_FORMAT = 9
 
 

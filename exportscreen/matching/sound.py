@@ -33,7 +33,14 @@ from exportscreen.matching.cjk_names import korean_surnames, person_readings, ro
 from exportscreen.matching.hebrew_arabic import is_hebrew_word
 from exportscreen.matching.japanese_names import hepburn
 from exportscreen.matching.normalize import Script
-from exportscreen.matching.sound_keys import MIN_CLASSES, classes_of, key_of
+from exportscreen.matching.sound_keys import (
+    JOINT_CLASSES,
+    MIN_CLASSES,
+    SHORT_CLASSES,
+    classes_of,
+    fewest_classes,
+    key_of,
+)
 from exportscreen.matching.tables import read_rows
 from exportscreen.model import MatchKind
 
@@ -142,7 +149,7 @@ def _sound_word(token: Token, dotted: bool, foreign: bool = False) -> SoundWord 
         if classes is None:
             return None
         key = key_of(classes)
-        return SoundWord(anyascii(surface).lower(), key) if len(key) >= MIN_CLASSES else None
+        return SoundWord(anyascii(surface).lower(), key) if len(key) >= SHORT_CLASSES else None
     return None
 
 
@@ -152,7 +159,7 @@ def _joined(syllables: list[str], system: str) -> SoundWord | None:
     if any(p is None for p in parts):
         return None
     key = key_of("".join(p for p in parts if p))
-    return SoundWord(" ".join(syllables).lower(), key) if len(key) >= MIN_CLASSES else None
+    return SoundWord(" ".join(syllables).lower(), key) if len(key) >= SHORT_CLASSES else None
 
 
 def sound_reading(analysis: AnalyzedName) -> tuple[AnalyzedName, tuple[str, ...], str] | None:
@@ -170,11 +177,22 @@ def sound_reading(analysis: AnalyzedName) -> tuple[AnalyzedName, tuple[str, ...]
     korean_name = any(t.surface in korean_surnames() for t in analysis.tokens)
     dotted = FOREIGN_NAME_DOTS.search(analysis.text) is not None
     foreign = sum(map(_foreign_hangul, analysis.tokens))
+    heard_words: list[SoundWord | None] = []
     for token in analysis.tokens:
         read = token.kind is TokenKind.WORD and not (korean_name and token.script is Script.HANGUL)
         # Another word foreign, not this one only.
         beside_foreign = foreign > _foreign_hangul(token)
-        heard = _sound_word(token, dotted, beside_foreign) if read else None
+        heard_words.append(_sound_word(token, dotted, beside_foreign) if read else None)
+    # A word of a key shorter than MIN_CLASSES is read only beside a longer one, of
+    # JOINT_CLASSES together (sound_keys.SHORT_CLASSES): alone it pairs nothing.
+    heard_keys = [h.key for h in heard_words if h is not None]
+    short_read = (
+        any(len(k) >= MIN_CLASSES for k in heard_keys)
+        and sum(map(fewest_classes, heard_keys)) >= JOINT_CLASSES
+    )
+    for token, heard in zip(analysis.tokens, heard_words, strict=True):
+        if heard is not None and len(heard.key) < MIN_CLASSES and not short_read:
+            heard = None
         if heard is None:
             tokens.append(token)
             keys.append("")

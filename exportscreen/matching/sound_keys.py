@@ -60,9 +60,17 @@ WEAK_SOUND_SIMILARITY = 0.72
 # weak: with them, three-class keys on both words agreed by chance far too often.
 JOINT_CLASSES = 7
 JOINT_SOUND_SIMILARITY = 0.8
+# Beside them, a word of a key of two classes, too short to pair alone (オレグ "oregu" RK,
+# Oleg; 이고르 Igor), pairs a short listed word of that key at JOINT_SOUND_SIMILARITY, so that
+# オレグ・デリパスカ (RK + TRPSK) is a person's whole name. Measured on Wikidata's full names
+# (benchmarks/native_names): Hebrew listed alerting 20 -> 21 of 34, others alerting 33 and 36
+# -> 33 and 37 of some 12,000 (a Korean Abdullah Ahmad's namesakes, as in Latin letters).
+SHORT_CLASSES = 2
+SHORT_LETTERS = 5
 # The index's key prefixes: a listed word's sound key, and its keys one class shorter.
 SOUND_PREFIX = "h:"
 SHORTER_PREFIX = "hd:"
+SHORT_PREFIX = "hs:"  # a listed word's key of SHORT_CLASSES
 # A listed word of one syllable or none (PCF, HFTC, BLMZ, DJEL, CNOOC: mostly acronyms, and
 # short words) has no sound key: on the real lists, Wikidata's foreign names written in Han,
 # Hangul, kana or Hebrew met such words by sound far more often than by being them.
@@ -146,19 +154,34 @@ def _unspoken_r(word: str) -> str:
 
 
 @lru_cache(maxsize=65536)
-def latin_sound_keys(word: str) -> tuple[str, ...]:
-    """The sound keys of a listed word in Latin letters (ASCII, lower case), each once: with
-    every r and without those English leaves unsaid ("parker": PRKR, PK; "crewson": KRSN);
-    () for anything else or a key shorter than MIN_CLASSES."""
+def _latin_keys(word: str) -> tuple[str, ...]:
+    """Every sound key of SHORT_CLASSES or more of a listed word (``latin_sound_keys``)."""
     if not word.isascii() or not word.isalpha() or len(_VOWEL_GROUPS.findall(word)) < MIN_VOWELS:
         return ()
     found = []
     for spelt in dict.fromkeys((word, _unspoken_r(word))):
         classes = classes_of(spelt, "latin")
         key = key_of(classes) if classes else ""
-        if len(key) >= MIN_CLASSES and key not in found:
+        if len(key) >= SHORT_CLASSES and key not in found:
             found.append(key)
     return tuple(found)
+
+
+@lru_cache(maxsize=65536)
+def latin_sound_keys(word: str) -> tuple[str, ...]:
+    """The sound keys of a listed word in Latin letters (ASCII, lower case), each once: with
+    every r and without those English leaves unsaid ("parker": PRKR, PK; "crewson": KRSN);
+    () for anything else or a key shorter than MIN_CLASSES."""
+    return tuple(k for k in _latin_keys(word) if len(k) >= MIN_CLASSES)
+
+
+def latin_short_keys(word: str) -> tuple[str, ...]:
+    """The sound key of a short listed word (SHORT_LETTERS at most), if it has SHORT_CLASSES
+    with every r ("oleg", "igor": RK, KR). A longer word of so short a key (HAQQANI, KN) met
+    two-class words of Wikidata's foreign names in Hangul and Hebrew by chance (גון "gvn")."""
+    if len(word) > SHORT_LETTERS:
+        return ()
+    return tuple(k for k in _latin_keys(word)[:1] if len(k) == SHORT_CLASSES)
 
 
 def shorter_keys(key: str) -> list[str]:
@@ -175,20 +198,32 @@ def listed_keys(word: str) -> list[str]:
         found.append(SOUND_PREFIX + key)
         if len(key) >= MIN_NEAR_CLASSES:
             found.extend(SHORTER_PREFIX + k for k in shorter_keys(key))
+    found.extend(SHORT_PREFIX + k for k in latin_short_keys(word))
     return list(dict.fromkeys(found))
 
 
 @lru_cache(maxsize=8192)
-def key_readings(key: str) -> tuple[str, ...]:
-    """A query key with its ambiguous classes (``AMBIGUOUS``) resolved every way, at most
-    MAX_KEY_READINGS: "PQN" (普京) is PSN, PTN (Putin) and PKN; a key without them is its own
-    one reading. (Two classes made equal stay two: a vowel stood between them.)"""
+def _all_readings(key: str) -> tuple[str, ...]:
     options = [AMBIGUOUS.get(c, c) for c in key]
     readings = (
         "".join(r).replace(_SILENT, "")
         for r in itertools.islice(itertools.product(*options), MAX_KEY_READINGS)
     )
-    return tuple(r for r in readings if len(r) >= MIN_CLASSES)
+    return tuple(dict.fromkeys(readings))
+
+
+@lru_cache(maxsize=8192)
+def key_readings(key: str) -> tuple[str, ...]:
+    """A query key with its ambiguous classes (``AMBIGUOUS``) resolved every way, at most
+    MAX_KEY_READINGS, of MIN_CLASSES or more: "PQN" (普京) is PSN, PTN (Putin) and PKN; a key
+    without them is its own one reading. (Two classes made equal stay two: a vowel stood
+    between them.)"""
+    return tuple(r for r in _all_readings(key) if len(r) >= MIN_CLASSES)
+
+
+def short_readings(key: str) -> tuple[str, ...]:
+    """A query key's readings of SHORT_CLASSES (オレグ "oregu", RK)."""
+    return tuple(r for r in _all_readings(key) if len(r) == SHORT_CLASSES)
 
 
 def fewest_classes(key: str) -> int:
@@ -199,10 +234,11 @@ def fewest_classes(key: str) -> int:
 
 def query_keys(key: str) -> list[str]:
     """The index keys a query's sound key looks up: every listed word with a key equal to one
-    of its readings or one class apart (``pair_similarity`` above 0) is filed under one."""
-    if len(key) < MIN_CLASSES:
+    of its readings or one class apart (``pair_similarity`` above 0) is filed under one, and
+    under SHORT_PREFIX every listed word of a key equal to a reading of SHORT_CLASSES."""
+    if len(key) < SHORT_CLASSES:
         return []
-    found: list[str] = []
+    found: list[str] = [SHORT_PREFIX + r for r in short_readings(key)]
     for reading in key_readings(key):
         found.append(SOUND_PREFIX + reading)
         if len(reading) >= MIN_NEAR_CLASSES:
@@ -235,8 +271,11 @@ def sound_words(keys: _Postings, words: Sequence[str], key: str) -> dict[int, fl
 def pair_similarity(query_key: str, listed_word: str, joint: bool = False) -> float:
     """How well a query word read by sound (``query_key``) matches a listed word, by the
     closest of its keys: 0.0 when each differs by more than one class, or is too short.
-    ``joint``: the query reads other words by sound, of JOINT_CLASSES classes together."""
+    ``joint``: the query reads other words by sound, of JOINT_CLASSES classes together; only
+    then does a key of SHORT_CLASSES pair, equal."""
     best = 0.0
+    if joint and any(r in latin_short_keys(listed_word) for r in short_readings(query_key)):
+        best = JOINT_SOUND_SIMILARITY
     keys = latin_sound_keys(listed_word) if len(query_key) >= MIN_CLASSES else ()
     for listed in keys:
         for reading in key_readings(query_key):

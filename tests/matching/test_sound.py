@@ -18,6 +18,8 @@ from exportscreen.matching.signature import Signature, signature
 from exportscreen.matching.sound import sound_reading, transcription_characters
 from exportscreen.matching.sound_keys import (
     MIN_CLASSES,
+    SHORT_CLASSES,
+    latin_short_keys,
     latin_sound_keys,
     listed_keys,
     pair_similarity,
@@ -92,6 +94,14 @@ def test_latin_sound_keys(word: str, keys: tuple[str, ...]) -> None:
         # A word-initial "ura" is W R (W: V or nothing); elsewhere u is a vowel.
         ("ウラジーミル", ("WRJMR",), "sound reading of ウラジーミル: urajiimiru"),
         ("ウルムチ", ("RMJ",), "sound reading of ウルムチ: urumuchi"),
+        # A word of a two-class key (オレグ "oregu", RK) is read beside longer keys of seven
+        # classes or more together, and not otherwise.
+        (
+            "オレグ・デリパスカ",
+            ("RK", "TRPSK"),
+            "sound reading of オレグ: oregu; デリパスカ: deripasuka",
+        ),
+        ("オレグ・プーチン", ("", "PJN"), "sound reading of プーチン: puuchin"),
         # A Hangul word of two syllables beside a foreign word (카디로프, its 프 the added ㅡ)
         # is a foreign given name, not a Korean one: read too.
         (
@@ -224,12 +234,15 @@ def test_a_foreign_person_written_in_han_or_kana(query: str, found: bool, alerts
         "弗拉基米尔·普京",
         # Katakana's bare u for V (ウラ) once left Vladimir a class short, under the threshold.
         "ウラジーミル・プーチン",
+        # オレグ (RK) once too short to read: DERIPASKA, Oleg Vladimirovich was not found.
+        "オレグ・デリパスカ",
     ],
 )
-def test_real_putin_in_chinese_and_japanese_alerts(real_screener: Screener, query: str) -> None:
-    """Vladimir Putin as Chinese and Japanese write him, on the real lists."""
+def test_real_russians_in_chinese_and_japanese_alert(real_screener: Screener, query: str) -> None:
+    """Vladimir Putin as Chinese and Japanese write him, and Oleg Deripaska, on the real lists."""
     hits = real_screener.screen(query)
-    assert hits and "PUTIN" in hits[0].entry.name.upper(), [(h.entry.name, h.score) for h in hits]
+    surname = "DERIPASKA" if "デリパスカ" in query else "PUTIN"
+    assert hits and surname in hits[0].entry.name.upper(), [(h.entry.name, h.score) for h in hits]
 
 
 def test_whole_name_by_sound_beside_spelled_words() -> None:
@@ -295,6 +308,7 @@ def test_no_alert_by_sound(query: str, listed: str) -> None:
         ("WRN", "parana", 0.72),  # PRN; its other reading, RN, too short to be a key
         ("PQN", "paman", 0.0),  # PMN: three classes, one apart
         ("PJN", "pekin", 0.0),  # J is never K
+        ("RK", "oleg", 0.0),  # two classes: only beside other words read by sound
     ],
 )
 def test_pair_similarity(query_key: str, listed: str, similarity: float) -> None:
@@ -313,6 +327,12 @@ def test_pair_similarity(query_key: str, listed: str, similarity: float) -> None
         ("KRSNT", "kholtsvud", 0.72),
         ("PRPNP", "balabanov", 0.86),
         ("TRSNT", "kholtsvud", 0.0),
+        # A key of two classes pairs a short listed word of that key, spelt with every r.
+        ("RK", "oleg", 0.8),
+        ("KR", "igor", 0.8),
+        ("KN", "haqqani", 0.0),  # a longer word: met by chance too often (גון "gvn")
+        ("PK", "barco", 0.0),  # PRK with its r, PK only without
+        ("RK", "orlov", 0.0),  # RPR
     ],
 )
 def test_pair_similarity_beside_other_words_read_by_sound(
@@ -330,6 +350,8 @@ def test_pair_similarity_beside_other_words_read_by_sound(
         ("발레리 볼로토프", "BOLOTOV, Valery", True),
         # 람잔 read beside the foreign 카디로프 (RMSN + KTRP): once not found at all.
         ("람잔 카디로프", "KADYROV, Ramzan", True),
+        # オレグ of two classes beside デリパスカ of five: once not found at all.
+        ("オレグ・デリパスカ", "DERIPASKA, Oleg", True),
         # Katakana's bare u for the V of Vladimir read as V: both keys equal (PRTMR, PTN).
         ("ウラジーミル・プーチン", "PUTIN, Vladimir", True),
         # Keys of six classes together (PRT, PSR) agree by chance too often: under.
@@ -351,11 +373,14 @@ def test_index_reaches_every_word_a_sound_key_pairs(real_screener: Screener) -> 
     index = real_screener._match_index
     vocabulary = [w for w in index.words if w.isalpha() and w.isascii()]
     for query in _sample_query_keys(vocabulary):
-        paired = {index.word_ids[w] for w in vocabulary if pair_similarity(query, w) > 0.0}
+        paired = {
+            index.word_ids[w] for w in vocabulary if pair_similarity(query, w, joint=True) > 0.0
+        }
         assert paired == set(sound_words(index.keys, index.words, query)), query
         assert paired  # the queries taken from listed keys pair some word
     assert all(
-        k.startswith(("h:", "hd:")) and len(k.split(":")[1]) >= MIN_CLASSES
+        (k.startswith(("h:", "hd:")) and len(k.split(":")[1]) >= MIN_CLASSES)
+        or (k.startswith("hs:") and len(k.split(":")[1]) == SHORT_CLASSES)
         for w in vocabulary[:2000]
         for k in listed_keys(w)
     )
@@ -372,6 +397,8 @@ def _sample_query_keys(vocabulary: list[str]) -> list[str]:
     queries += [k.replace("T", "Q", 1) for k in rng.sample([k for k in keys if "T" in k], 10)]
     queries += [k.replace("S", "J") for k in rng.sample([k for k in keys if "S" in k], 10)]
     queries += ["W" + k[1:] for k in rng.sample([k for k in keys if k[0] == "P"], 10)]
+    # Keys of two classes (オレグ, RK), which pair only beside other words read by sound.
+    queries += rng.sample(sorted({k for w in vocabulary for k in latin_short_keys(w)}), 10)
     return queries
 
 
