@@ -13,6 +13,12 @@ name alerting on anything at the default threshold is a false alert (or a listed
 Latin name the lists spell otherwise: "A. Q. Khan" is KHAN, Abdul Qadeer; the list with
 ``--show`` says which). Each file's sample has one seed, so that runs compare.
 
+Then ``--katakana`` names in katakana: Wikidata's full names in katakana were not in the
+snapshot, so each is two of its katakana name words (``wd_katakana_20.tsv``,
+``wd_japanese_20.tsv``: Bramlett, ブラムレット) paired at random with SEED, written as Japanese
+writes a foreign name (ブラムレット・オベット) and measured as the full names are: their Latin
+pair seldom reaches a listed person, so the figure is mostly the share of others alerting.
+
 Then ``--faker`` names that Faker's he_IL locale makes up (3 people to 1 company, seeded: Israeli
 Jewish and Arab given and family names, mixed at random, in Hebrew letters), screened as the
 batch files type them: the share alerting at the default threshold, the population of an
@@ -91,6 +97,22 @@ def measure(screener: Screener, names: list[tuple[str, str]]) -> tuple[dict[str,
     }, shown
 
 
+def katakana_names(folder: Path, n: int) -> list[tuple[str, str]]:
+    """``n`` (Latin, katakana) names of two Wikidata katakana name words paired with SEED."""
+    words: dict[str, str] = {}
+    for name in ("wd_katakana_20.tsv", "wd_japanese_20.tsv"):
+        with (folder / name).open(encoding="utf-8") as handle:
+            for line in handle:
+                cells = line.rstrip("\n").split("\t")
+                native = cells[1].replace(" ", "") if len(cells) >= 2 else ""
+                if native and all("\u30a1" <= c <= "\u30fc" for c in native):
+                    words.setdefault(native, cells[0])
+    pool = sorted(words.items())
+    rng = random.Random(SEED)
+    pairs = [rng.sample(pool, 2) for _ in range(n)]
+    return [(f"{a[1]} {b[1]}", f"{a[0]}・{b[0]}") for a, b in pairs]
+
+
 def faker_hebrew(screener: Screener, n: int) -> tuple[dict[str, Any], list[str]]:
     from faker import Faker
 
@@ -111,6 +133,7 @@ def main(
     scripts: Annotated[str, typer.Option(help="comma-separated: korean, hebrew")] = ",".join(
         SCRIPTS
     ),
+    katakana: Annotated[int, typer.Option(help="katakana names (0: none)")] = 12000,
     faker: Annotated[int, typer.Option(help="Faker he_IL rows (0: none)")] = 4000,
     show: Annotated[bool, typer.Option(help="list the misses and the alerts")] = False,
     folder: Annotated[Path, typer.Option(help="the Wikidata files")] = FOLDER,
@@ -123,6 +146,13 @@ def main(
         figures, shown = measure(screener, full_names(folder / f"wd_{script}_fullnames.tsv", n))
         results[script] = figures
         print(script, figures, flush=True)
+        if show:
+            for line in shown:
+                print("  ", line)
+    if katakana:
+        figures, shown = measure(screener, katakana_names(folder, katakana))
+        results["katakana"] = figures
+        print("katakana", figures, flush=True)
         if show:
             for line in shown:
                 print("  ", line)

@@ -14,7 +14,8 @@ listed party wins, and the explanation names the reading that matched):
 - the words that may be a foreign name written by sound in Han, Hangul, kana or Hebrew, read by
   their sound (``sound.sound_reading``: 克魯森 as "ke lu sen", key KRSN, meets CREWSON);
 - a name in Hebrew letters read back into Arabic script (``hebrew_arabic.arabic_spelling``):
-  נעים קאסם as نعيم قاسم, screened as a name written in Arabic (Naim Qassem).
+  נעים קאסם as نعيم قاسم, screened as a name written in Arabic (Naim Qassem); and a name in
+  katakana (``kana_arabic.arabic_spelling``): サダム・フセイン as صدام حسين.
 
 The screener, the delta re-screen filter and the signatures all take a query's readings from
 here, so that the filter sees every reading the screener screens.
@@ -31,6 +32,7 @@ from exportscreen.matching.chinese import other_readings
 from exportscreen.matching.cjk_names import person_readings
 from exportscreen.matching.hebrew_arabic import arabic_spelling, is_hebrew_word
 from exportscreen.matching.index import MatchIndex
+from exportscreen.matching.kana_arabic import arabic_spelling as kana_arabic_spelling
 from exportscreen.matching.normalize import Script
 from exportscreen.matching.score import QueryToken, prepare
 from exportscreen.matching.sound import sound_reading
@@ -73,6 +75,11 @@ def query_readings(name: str, analysis: AnalyzedName | None = None) -> tuple[Que
         in_arabic = arabic_spelling(name)
         if in_arabic is not None:
             note = f"Hebrew letters read as Arabic: {in_arabic}"
+            found.append(QueryReading(note, analyze(in_arabic), False))
+    if any(t.script is Script.KANA for t in ordinary.tokens):
+        in_arabic = kana_arabic_spelling(name)
+        if in_arabic is not None:
+            note = f"katakana read as Arabic: {in_arabic}"
             found.append(QueryReading(note, analyze(in_arabic), False))
     return tuple(found)
 

@@ -32,7 +32,8 @@ from exportscreen.matching.translit import arabic_consonants
 # dotted Han names read whole by sound; 8: Arab names in Hebrew letters read back into Arabic
 # script (``hebrew_arabic``); 9: katakana's word-initial "ura" read with a P and without
 # (class W), Hangul words beside a foreign Hangul word read by sound, words of two-class keys
-# read beside longer ones (オレグ・デリパスカ)
+# read beside longer ones (オレグ・デリパスカ), names in katakana read back into Arabic letters
+# (``kana_arabic``)
 SIGNATURE_FORMAT = 9
 
 
