@@ -12,6 +12,7 @@ from exportscreen.matching.analyze import analyze
 from exportscreen.matching.hebrew_arabic import arabic_spelling, is_hebrew_word
 from exportscreen.matching.readings import query_readings
 from exportscreen.screening.screener import Screener
+from tests.matching.table_checks import assert_table_refused
 
 THRESHOLD = settings.DEFAULT_THRESHOLD
 
@@ -98,14 +99,7 @@ def test_the_reading_is_one_of_the_querys_others() -> None:
 def test_letter_table_is_checked_at_load(
     monkeypatch: pytest.MonkeyPatch, rows: list[tuple[str, str, str]], problem: str
 ) -> None:
-    monkeypatch.setattr(hebrew_arabic, "read_rows", lambda name: rows)
-    hebrew_arabic._letters.cache_clear()
-    try:
-        with pytest.raises(ValueError, match=problem):
-            hebrew_arabic._letters()
-    finally:
-        monkeypatch.undo()
-        hebrew_arabic._letters.cache_clear()
+    assert_table_refused(monkeypatch, hebrew_arabic, hebrew_arabic._letters, rows, problem)
 
 
 def test_the_shipped_letter_table_covers_every_letter() -> None:

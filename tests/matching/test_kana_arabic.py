@@ -11,6 +11,7 @@ from exportscreen.matching import kana_arabic
 from exportscreen.matching.kana_arabic import arabic_spelling
 from exportscreen.matching.readings import query_readings
 from exportscreen.screening.screener import Screener
+from tests.matching.table_checks import assert_table_refused
 
 THRESHOLD = settings.DEFAULT_THRESHOLD
 
@@ -66,14 +67,7 @@ def test_a_name_read_as_arabic_is_one_of_the_query_readings() -> None:
 def test_consonant_table_is_checked_at_load(
     monkeypatch: pytest.MonkeyPatch, rows: list[tuple[str, ...]], problem: str
 ) -> None:
-    monkeypatch.setattr(kana_arabic, "read_rows", lambda name: rows)
-    kana_arabic._consonants.cache_clear()
-    try:
-        with pytest.raises(ValueError, match=problem):
-            kana_arabic._consonants()
-    finally:
-        monkeypatch.undo()
-        kana_arabic._consonants.cache_clear()
+    assert_table_refused(monkeypatch, kana_arabic, kana_arabic._consonants, rows, problem)
 
 
 def test_the_shipped_consonant_table_reads_every_hepburn_consonant() -> None:
