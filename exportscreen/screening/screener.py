@@ -65,8 +65,9 @@ SCORED_CANDIDATES = 60
 # repeats its words far more than its names. Emptied when full.
 PREPARED_TOKENS = 65_536
 # Names whose analysis and readings load every table the matcher otherwise loads when a name first
-# needs it (CC-CEDICT's business words, pinyin, OpenCC, the Hanja readings): ``load_tables``.
-TABLE_LOADING_NAMES = ("北京华为技术有限公司", "崔龍海", "김정은")
+# needs it (CC-CEDICT's business words, pinyin, OpenCC, the Hanja readings, wordfreq's Arabic
+# list for katakana read as Arabic): ``load_tables``.
+TABLE_LOADING_NAMES = ("北京华为技术有限公司", "崔龍海", "김정은", "サダム・フセイン")
 # Slack below the cutoff for names aligned all the same. The bound counts every listed word
 # the scorer pairs one to one, but not every join: a query word a near spelling of two listed
 # words written together (spelling 0.95 or more, ``joins``) reaches them only when a route

@@ -492,13 +492,14 @@ def test_a_screener_answers_alike_whatever_it_screened_before(
     assert 0 < len(forwards._prepared) <= 50
 
 
-def test_load_tables_loads_what_a_first_chinese_name_would(
+def test_load_tables_loads_what_a_first_chinese_or_katakana_name_would(
     screener: Screener, tmp_path: Path
 ) -> None:
     """In a fresh process that loads the index as the CLI does (the tables are process-wide):
     CC-CEDICT's business words, the Hanja table, pinyin's syllables, the population word
-    lists and the word sets ``weights.in_use`` reads are loaded by ``load_tables``, not
-    before, so that batch's forked workers share them."""
+    lists, the word sets ``weights.in_use`` reads and the katakana-as-Arabic table (and with
+    it wordfreq's Arabic list) are loaded by ``load_tables``, not before, so that batch's
+    forked workers share them and a server's first katakana name does not wait for them."""
     import subprocess
     import sys
 
@@ -508,13 +509,15 @@ from pathlib import Path
 from exportscreen.matching.cedict import business_words
 from exportscreen.matching.equivalences import pinyin_syllables
 from exportscreen.matching.hanja_readings import _table as hanja_table
+from exportscreen.matching.kana_arabic import _arabic_word, _consonants
 from exportscreen.matching.weights import _population_words, _spelt_words, population_zipf
 from exportscreen.screening.screener import Screener
 
 def loaded():
     return [business_words.cache_info().currsize, pinyin_syllables.cache_info().currsize,
             population_zipf.cache_info().currsize > 0, hanja_table.cache_info().currsize,
-            _spelt_words.cache_info().currsize, _population_words.cache_info().currsize]
+            _spelt_words.cache_info().currsize, _population_words.cache_info().currsize,
+            _consonants.cache_info().currsize, _arabic_word.cache_info().currsize > 0]
 
 screener = Screener.from_bytes(Path(sys.argv[1]).read_bytes())
 print(loaded())
@@ -531,4 +534,7 @@ print(loaded())
         text=True,
         check=True,
     )
-    assert done.stdout.split("\n")[:2] == ["[0, 0, False, 0, 0, 0]", "[1, 1, True, 1, 1, 1]"]
+    assert done.stdout.split("\n")[:2] == [
+        "[0, 0, False, 0, 0, 0, 0, False]",
+        "[1, 1, True, 1, 1, 1, 1, True]",
+    ]
