@@ -38,6 +38,11 @@ _KATAKANA_NAME = re.compile(r"[\u30a1-\u30fa\u30fc・＝=\s-]+")
 _SEPARATORS = re.compile(r"[・＝=\s-]+")
 _VOWELS = "aeiou"
 _NOT_SYLLABIC_N = (*_VOWELS, "y")  # an n before these is a syllable's consonant, not ン
+# After a consonant, a vowel katakana does not mark long (ー) is short in Arabic, unwritten,
+# but for a: Japanese marks Arabic's long i and u (ザリーフ, マフムード) and often not its long a
+# (サダム, Saddām; ハマス, Ḥamās). (Its u and o are often the vowel Japanese adds: バクル, Bakr,
+# read with و came out بقول.)
+_SHORT_ONLY = frozenset("iueo")
 # A vowel written long: a (ا), i and e (ي), u and o (و).
 _LONG = {"a": "ا", "i": "ي", "e": "ي", "u": "و", "o": "و"}
 # A word's last vowel: Japanese adds u and o after a final consonant (サダム, アサド), which
@@ -139,6 +144,8 @@ def _options(syllables: list[tuple[str, str, bool]]) -> list[tuple[str, ...]]:
             vowels = _FINAL[vowel]
         elif not consonant and i == 0:
             vowels = ("",)  # the alif writes it
+        elif consonant and vowel in _SHORT_ONLY:
+            vowels = ("",)
         else:
             vowels = ("", _LONG[vowel])
         options.append(tuple(c + v for c in letters for v in vowels))

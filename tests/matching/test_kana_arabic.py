@@ -37,6 +37,12 @@ THRESHOLD = settings.DEFAULT_THRESHOLD
         # The article written solid; a final a as the feminine ending.
         ("アルカイダ", "القاعدة"),
         ("ハマス", "حماس"),
+        # bin written solid; a short i or u after a consonant is unwritten (لادن, not راضين;
+        # بكر, not بقول), a short a may be long (باكر).
+        ("オサマ・ビンラディン", "أسامة بن لادن"),
+        ("アブ・バクル・アル＝バグダディ", "ابو باكر البغدادي"),
+        # A Western name that reads as no Arabic words once its short vowels are unwritten.
+        ("ジョン・スミス", None),
         # A word Arabic text does not write (from Zipf 3.5), and names in other scripts: not read.
         ("ウラジーミル・プーチン", None),
         ("ブラムレット", None),
@@ -88,6 +94,7 @@ def test_the_shipped_consonant_table_reads_every_hepburn_consonant() -> None:
         ("ムハンマド・ジャヴァード・ザリーフ", "ZARIF, Mohammad Javad"),
         ("エブラーヒーム・ライースィー", "RAISI, Ebrahim"),
         ("ハマス", "HAMAS"),
+        ("オサマ・ビンラディン", "BIN LADIN, Usama bin Muhammad bin Awad"),
     ],
 )
 def test_real_arab_names_in_katakana_alert(
