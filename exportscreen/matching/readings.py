@@ -36,7 +36,7 @@ from exportscreen.matching.kana_arabic import arabic_spelling as kana_arabic_spe
 from exportscreen.matching.normalize import Script
 from exportscreen.matching.score import QueryToken, prepare
 from exportscreen.matching.sound import sound_reading
-from exportscreen.matching.sound_keys import JOINT_CLASSES, fewest_classes
+from exportscreen.matching.sound_keys import read_jointly
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,8 +93,7 @@ def prepare_query_reading(
     of the reading's analysis, if the caller keeps its tokens prepared (a screener does)."""
     tokens = prepare(reading.analysis, index) if prepared is None else prepared
     if reading.sounds:
-        keys = [key for key in reading.sounds if key]
-        joint = len(keys) > 1 and sum(map(fewest_classes, keys)) >= JOINT_CLASSES
+        joint = read_jointly([key for key in reading.sounds if key])
         return [
             dataclasses.replace(q, sound=key, sound_joint=joint) if key else q
             for q, key in zip(tokens, reading.sounds, strict=True)

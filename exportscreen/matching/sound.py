@@ -34,12 +34,11 @@ from exportscreen.matching.hebrew_arabic import is_hebrew_word
 from exportscreen.matching.japanese_names import hepburn
 from exportscreen.matching.normalize import Script
 from exportscreen.matching.sound_keys import (
-    JOINT_CLASSES,
     MIN_CLASSES,
     SHORT_CLASSES,
     classes_of,
-    fewest_classes,
     key_of,
+    read_jointly,
 )
 from exportscreen.matching.tables import read_rows
 from exportscreen.model import MatchKind
@@ -183,13 +182,10 @@ def sound_reading(analysis: AnalyzedName) -> tuple[AnalyzedName, tuple[str, ...]
         # Another word foreign, not this one only.
         beside_foreign = foreign > _foreign_hangul(token)
         heard_words.append(_sound_word(token, dotted, beside_foreign) if read else None)
-    # A word of a key shorter than MIN_CLASSES is read only beside a longer one, of
-    # JOINT_CLASSES together (sound_keys.SHORT_CLASSES): alone it pairs nothing.
+    # A word of a key shorter than MIN_CLASSES is read only beside a longer one, the words
+    # read as one name (sound_keys.SHORT_CLASSES, read_jointly): alone it pairs nothing.
     heard_keys = [h.key for h in heard_words if h is not None]
-    short_read = (
-        any(len(k) >= MIN_CLASSES for k in heard_keys)
-        and sum(map(fewest_classes, heard_keys)) >= JOINT_CLASSES
-    )
+    short_read = any(len(k) >= MIN_CLASSES for k in heard_keys) and read_jointly(heard_keys)
     for token, heard in zip(analysis.tokens, heard_words, strict=True):
         if heard is not None and len(heard.key) < MIN_CLASSES and not short_read:
             heard = None

@@ -28,7 +28,7 @@ from exportscreen.matching.tables import read_rows
 SYSTEMS = ("latin", "pinyin", "hangul", "kana", "hebrew")
 CLASSES = frozenset("PTKSRMN")
 # Classes of a query's reading that stand for any of several (``data/sound_classes.tsv``): J
-# (kana ch, j) is S or T, Q (pinyin j, q) is S, T or K, W (kana's word-initial u before r) is
+# (kana ch, j) is S or T, Q (pinyin j, q) is S, T or K, W (kana's word-initial u of "ura") is
 # nothing or P ("-" silent). A listed key never has them.
 AMBIGUOUS = {"J": "ST", "Q": "STK", "W": "-P"}
 # A query key's readings with those classes resolved, at most this many (the last ambiguous
@@ -230,6 +230,12 @@ def fewest_classes(key: str) -> int:
     """The classes of ``key``'s shortest reading: an ambiguous class that may be nothing (W)
     does not count."""
     return sum(_SILENT not in AMBIGUOUS.get(c, c) for c in key)
+
+
+def read_jointly(keys: Sequence[str]) -> bool:
+    """Whether a query's words read by sound (their ``keys``) pair as one name: two or more, of
+    JOINT_CLASSES classes together (a W that may be nothing not counted)."""
+    return len(keys) > 1 and sum(map(fewest_classes, keys)) >= JOINT_CLASSES
 
 
 def query_keys(key: str) -> list[str]:
